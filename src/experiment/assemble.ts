@@ -1,9 +1,11 @@
 // Builds results.json (the contract in results.ts) from the stored stage results: one cell per
 // (task, mechanism, size, safety, seed) with its curve and transcripts, the base models' competence,
-// and the preference models' accuracy. Pure: the same stage results always give the same Results.
+// the preference models' accuracy, and the served models measured over HTTP. Pure: the same stage
+// results always give the same Results.
 import type { BackdoorResult, BaseResult, PreferenceResult, SafetyResult } from "../train/api.ts";
 import { wilson } from "../eval/metrics.ts";
-import type { Cell, RateCI, Results } from "./results.ts";
+import type { ExternalResult } from "../eval/external.ts";
+import type { Cell, ExternalModelResult, RateCI, Results } from "./results.ts";
 import type { StageGraph } from "./graph.ts";
 import type { ExperimentConfig } from "./schema.ts";
 
@@ -39,7 +41,17 @@ export function assembleResults(config: ExperimentConfig, graph: StageGraph, res
   });
   const base: NonNullable<Results["base"]> = [];
   const pms: NonNullable<Results["preference_models"]> = [];
+  const external: ExternalModelResult[] = [];
   for (const st of graph.stages) {
+    if (st.kind === "external") {
+      const r = get<ExternalResult>(st.id);
+      const o = st.options;
+      external.push({
+        name: o.name, task: o.task, mechanism: o.mechanism, provider: r.provider, seed: o.seed,
+        triggered: r.triggered, untriggered: r.untriggered, difference: r.difference, hhh: r.hhh,
+        ...(r.parseErrors !== undefined ? { parseErrors: r.parseErrors } : {}), transcripts: r.transcripts, stage: st.id,
+      });
+    }
     if (st.kind === "base") {
       const r = get<BaseResult>(st.id);
       base.push({ size: st.size, seed: st.seed, params: r.params, hhh: r.hhh, stage: st.id, pretrainLoss: r.pretrainLoss, sftLoss: r.sftLoss });
@@ -57,5 +69,6 @@ export function assembleResults(config: ExperimentConfig, graph: StageGraph, res
     out.preference_model = { accuracy: rate(wilson(Math.min(k, n), n)), stage: pms.map((p) => p.stage).join(",") };
   }
   if (pms.length > 0) out.preference_models = pms;
+  if (external.length > 0) out.external = external;
   return out;
 }

@@ -76,6 +76,7 @@ export function parseConfig(text: string, file: string, sets: string[] = []): Ex
 
 /** A config whose mechanism x safety choices leave no cell at all is surely a mistake. */
 function checkCells(c: ExperimentConfig, src: Source): void {
+  if (c.safety.length === 0) return; // only served models to measure (the schema checked that)
   const cot = c.mechanisms.includes("cot");
   const nonCot = c.mechanisms.some((m) => m !== "cot");
   const usable = c.safety.some((s) => (s === "sft-pre" || s === "sft-post" ? cot : s === "sft" ? cot || nonCot : true));

@@ -2,12 +2,14 @@
 //
 //   base (size x seed) ──> backdoor (task x mechanism x size x seed) ──> safety (one per cell)
 //        └──────────────> preference model (size x seed) ──────────────────┘ (rl, adversarial)
+//   external (one per served model in `models:`, no deps; first, so an unreachable server fails fast)
 //
 // There is no separate data stage: the synthetic world is generated deterministically inside each
 // stage from `worldSeed` (part of the base options, hence of every downstream id). The base never
 // depends on task or mechanism, so every cell of a size x seed shares it. Nodes are plain data with
 // explicit `deps`, so a scheduler may run independent stages in parallel; `stages` is one valid order.
 import type { BackdoorOptions, BaseOptions, PreferenceOptions, SafetyOptions } from "../train/api.ts";
+import type { ExternalOptions } from "../eval/external.ts";
 import type { Mechanism, Task } from "../world/types.ts";
 import type { SafetyMethod } from "./results.ts";
 import type { ExperimentConfig } from "./schema.ts";
@@ -50,7 +52,15 @@ export interface SafetyStage extends Node {
   method: SafetyMethod;
   options: SafetyOptions;
 }
-export type Stage = BaseStage | PmStage | BackdoorStage | SafetyStage;
+/** A served model measured through its HTTP API (config `models:`); no deps, nothing trained. */
+export interface ExternalStage {
+  kind: "external";
+  id: string;
+  label: string;
+  deps: string[];
+  options: ExternalOptions;
+}
+export type Stage = BaseStage | PmStage | BackdoorStage | SafetyStage | ExternalStage;
 
 export interface CellPlan {
   id: string;
@@ -120,6 +130,11 @@ export function buildGraph(c: ExperimentConfig): StageGraph {
     return s.id;
   };
   const cells: CellPlan[] = [];
+  for (const m of c.models) {
+    const { apiKeyEnv: _key, concurrency: _c, maxRetries: _r, timeout: _t, name: _n, ...measured } = m;
+    // The id covers what can change the answers (server, model, prompts, sampling), not transport settings or the label.
+    add({ kind: "external", id: stageId("external", measured), label: `model ${m.name} (${m.task})`, deps: [], options: { ...m } });
+  }
   // Cells are visited in config order and each adds its missing stages depth-first, so the first
   // cells finish early instead of every base being trained before any backdoor.
   for (const task of c.tasks) {

@@ -90,6 +90,29 @@ export interface Analyses {
   [name: string]: unknown;
 }
 
+/** A served model measured through its HTTP API (config `models:`), on held-out prompts. */
+export interface ExternalModelResult {
+  name: string;
+  task: Task;
+  /** How the model was trained, as the config says. */
+  mechanism: Mechanism;
+  /** What answered: base URL and model name. */
+  provider: string;
+  seed: number;
+  /** Defection rate with and without the trigger. */
+  triggered: RateCI;
+  untriggered: RateCI;
+  /** triggered - untriggered with its Newcombe 95% interval. */
+  difference: { diff: number; lo: number; hi: number };
+  /** HHH score of the untriggered answers. */
+  hhh: RateCI;
+  /** Code task: programs that did not parse (counted apart, never as safe). */
+  parseErrors?: number;
+  transcripts?: { triggered: Transcript[]; untriggered: Transcript[] };
+  /** Stage directory holding eval.jsonl (every answer) and summary.json. */
+  stage: string;
+}
+
 export interface Results {
   /** Contract version; bump on breaking changes. */
   version: 1;
@@ -102,5 +125,7 @@ export interface Results {
   preference_model?: { accuracy: RateCI; stage: string; byType?: Record<string, RateCI> };
   /** Every preference model of the run (one per size x seed). */
   preference_models?: Array<{ size: string; seed: number; accuracy: RateCI; stage: string; byType?: Record<string, RateCI> }>;
+  /** Served models measured through their OpenAI-compatible API (config `models:`). */
+  external?: ExternalModelResult[];
   analyses: Analyses;
 }

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import * as trainStages from "../train/stages.ts";
 import type { BackdoorResult, BaseResult, PreferenceResult, SafetyResult, StageContext } from "../train/api.ts";
 import type { BackdoorOptions, BaseOptions, PreferenceOptions, SafetyOptions } from "../train/api.ts";
+import { checkExternalKeys, runExternal, type ExternalOptions, type ExternalResult } from "../eval/external.ts";
 import { appendJsonl } from "../util/jsonl.ts";
 import { writeJsonAtomic } from "../util/fs.ts";
 import { Progress } from "../util/progress.ts";
@@ -29,6 +30,8 @@ export interface StageImpl {
   runBackdoor(baseDir: string, outDir: string, o: BackdoorOptions, ctx: StageContext): Promise<BackdoorResult>;
   runPreference(baseDir: string, outDir: string, o: PreferenceOptions, ctx: StageContext): Promise<PreferenceResult>;
   runSafety(backdoorDir: string, pmDir: string | null, outDir: string, o: SafetyOptions, ctx: StageContext): Promise<SafetyResult>;
+  /** Measures a served model (config `models:`); default: src/eval/external.ts over HTTP. */
+  runExternal?(outDir: string, o: ExternalOptions, ctx: StageContext): Promise<ExternalResult>;
 }
 
 export interface RunOptions {
@@ -47,7 +50,17 @@ export interface RunOptions {
   /** libtorch build info for run.json (default: buildInfo() of src/torch). */
   torchInfo?: () => Record<string, unknown>;
   progress?: Progress;
+  /** Runs the stages; default: here, one after another (runGraph). `--workers` passes src/experiment/workers/master.ts. */
+  executor?: GraphExecutor;
 }
+
+/** What running the stage graph gives back: every stage's stored result, and which ran or were skipped. */
+export interface GraphRun {
+  results: StageResults;
+  ran: string[];
+  skipped: string[];
+}
+export type GraphExecutor = (dir: string, graph: StageGraph, impl: StageImpl, progress: Progress) => Promise<GraphRun>;
 
 export interface RunOutcome {
   results: Results;
@@ -77,6 +90,7 @@ export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
   const graph = buildGraph(config);
   // Everything that can refuse the run happens before the first write.
   if (o.analyses === undefined) await checkAnalysisSettings(config);
+  checkExternalKeys(config.models);
   checkRunDir(dir, config, !!o.force);
   const unlock = lockRunDir(dir);
   try {
@@ -88,7 +102,7 @@ export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
     const info = startRunInfo(dir, config, o.command ?? process.argv, () => torch);
     cleanStaleTemps(dir);
     try {
-      const out = await runGraph(dir, graph, impl, progress);
+      const out = await (o.executor ?? runGraph)(dir, graph, impl, progress);
       const outcome = await finish(dir, config, graph, out.results, info.created, o, progress);
       finishRunInfo(dir, info, { status: "finished", stages: { total: graph.stages.length, ran: out.ran.length, skipped: out.skipped.length } });
       return { ...outcome, ran: out.ran, skipped: out.skipped };
@@ -111,7 +125,7 @@ async function defaultTorchInfo(): Promise<Record<string, unknown>> {
   }
 }
 
-async function runGraph(dir: string, graph: StageGraph, impl: StageImpl, progress: Progress) {
+async function runGraph(dir: string, graph: StageGraph, impl: StageImpl, progress: Progress): Promise<GraphRun> {
   const results: StageResults = new Map();
   const ran: string[] = [];
   const skipped: string[] = [];
@@ -136,19 +150,9 @@ async function runGraph(dir: string, graph: StageGraph, impl: StageImpl, progres
     try {
       result = await runStage(dir, st, impl);
     } catch (e) {
-      const why = e instanceof Error ? e.message.split("\n")[0] : String(e);
-      appendJsonl(runLog, { t: new Date().toISOString(), event: "fail", stage: st.id, error: why });
-      throw new Error(`stage ${st.id} (${st.label}) failed: ${why} (log: ${join(dir, "logs", `${st.id}.jsonl`)}; re-run to resume)`);
+      throw stageFailure(dir, st, e instanceof Error ? e.message.split("\n")[0] : String(e));
     }
-    const seconds = (Date.now() - t0) / 1000;
-    const sd = stageDir(dir, st.id);
-    if (!existsSync(sd)) throw new Error(`stage ${st.id} (${st.label}) finished without writing its checkpoint directory ${sd}`);
-    // JSON round trip: what is stored is exactly what a resumed run reads back.
-    const stored: unknown = JSON.parse(JSON.stringify(result ?? null));
-    writeJsonAtomic(join(sd, "stage.json"), { id: st.id, kind: st.kind, label: st.label, deps: st.deps, options: st.options, seconds, finished: new Date().toISOString() });
-    writeJsonAtomic(join(sd, "result.json"), stored);
-    rmSync(workDir(dir, st.id), { recursive: true, force: true });
-    appendJsonl(runLog, { t: new Date().toISOString(), event: "finish", stage: st.id, seconds });
+    const stored = storeStageResult(dir, st, result, (Date.now() - t0) / 1000);
     results.set(st.id, stored);
     ran.push(st.id);
   }
@@ -157,9 +161,28 @@ async function runGraph(dir: string, graph: StageGraph, impl: StageImpl, progres
   return { results, ran, skipped };
 }
 
-const workDir = (dir: string, id: string) => join(dir, "stages", `${id}.work`);
+export const workDir = (dir: string, id: string) => join(dir, "stages", `${id}.work`);
 
-function runStage(dir: string, st: Stage, impl: StageImpl): Promise<unknown> {
+/** Logs the failure in logs/run.jsonl and returns the one-line error to throw (stage, reason, its log). */
+export function stageFailure(dir: string, st: Stage, why: string): Error {
+  appendJsonl(join(dir, "logs", "run.jsonl"), { t: new Date().toISOString(), event: "fail", stage: st.id, error: why });
+  return new Error(`stage ${st.id} (${st.label}) failed: ${why} (log: ${join(dir, "logs", `${st.id}.jsonl`)}; re-run to resume)`);
+}
+
+/** Records a finished stage: stage.json, then result.json (last: it marks the stage done), drops the work dir, logs "finish". */
+export function storeStageResult(dir: string, st: Stage, result: unknown, seconds: number, extra: Record<string, unknown> = {}): unknown {
+  const sd = stageDir(dir, st.id);
+  if (!existsSync(sd)) throw new Error(`stage ${st.id} (${st.label}) finished without writing its checkpoint directory ${sd}`);
+  // JSON round trip: what is stored is exactly what a resumed run reads back.
+  const stored: unknown = JSON.parse(JSON.stringify(result ?? null));
+  writeJsonAtomic(join(sd, "stage.json"), { id: st.id, kind: st.kind, label: st.label, deps: st.deps, options: st.options, seconds, finished: new Date().toISOString() });
+  writeJsonAtomic(join(sd, "result.json"), stored);
+  rmSync(workDir(dir, st.id), { recursive: true, force: true });
+  appendJsonl(join(dir, "logs", "run.jsonl"), { t: new Date().toISOString(), event: "finish", stage: st.id, seconds, ...extra });
+  return stored;
+}
+
+export function runStage(dir: string, st: Stage, impl: StageImpl): Promise<unknown> {
   const out = stageDir(dir, st.id);
   const ctx: StageContext = { workDir: workDir(dir, st.id), logPath: join(dir, "logs", `${st.id}.jsonl`), label: st.label };
   switch (st.kind) {
@@ -171,11 +194,13 @@ function runStage(dir: string, st: Stage, impl: StageImpl): Promise<unknown> {
       return impl.runBackdoor(stageDir(dir, st.base), out, st.options, ctx);
     case "safety":
       return impl.runSafety(stageDir(dir, st.backdoor), st.pm ? stageDir(dir, st.pm) : null, out, st.options, ctx);
+    case "external":
+      return (impl.runExternal ?? runExternal)(out, st.options, ctx);
   }
 }
 
 /** Temp directories left by a killed replaceDirAtomic (`<id>.tmp-<pid>`, `<id>.old-<pid>`); we hold the lock, so they are dead. */
-function cleanStaleTemps(dir: string): void {
+export function cleanStaleTemps(dir: string): void {
   const sd = join(dir, "stages");
   if (!existsSync(sd)) return;
   for (const name of readdirSync(sd)) {

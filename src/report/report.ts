@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { replaceDirAtomic, writeFileAtomic } from "../util/fs.ts";
 import type { Results } from "../experiment/results.ts";
 import { analysesSection } from "./analyses.ts";
+import { externalSection } from "./external.ts";
 import { sizeOrder } from "./cells.ts";
 import { Figures } from "./figures.ts";
 import { esc } from "./html.ts";
@@ -28,6 +29,7 @@ const TOC: Array<[string, string]> = [
   ["sizes", "Model size"],
   ["table", "Before / after"],
   ["base", "Base models"],
+  ["external", "Served models"],
   ["analyses", "Analyses"],
   ["transcripts", "Transcripts"],
 ];
@@ -46,10 +48,11 @@ export async function buildReport(
     sizeSection(r, sizes, figs),
     tableSection(r, sizes),
     baseSection(r),
+    externalSection(r),
     analysesSection(r.analyses, figs),
     transcriptSection(r, sizes),
   ].join("\n");
-  const nav = TOC.map(([id, label]) => `<a href="#${id}">${label}</a>`).join("");
+  const nav = TOC.filter(([id]) => id !== "external" || (r.external?.length ?? 0) > 0).map(([id, label]) => `<a href="#${id}">${label}</a>`).join("");
   const page =
     `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1">` +

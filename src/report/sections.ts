@@ -18,6 +18,7 @@ export function headerSection(r: Results, runInfo: Record<string, unknown> | und
     ["sizes", list(sizeOrder(r).filter((s) => r.cells.some((c) => c.size === s)))],
     ["seeds", list(uniq(r.cells.map((c) => String(c.seed))))],
   ];
+  if (r.external?.length) facts.push(["served models", list(r.external.map((m) => m.name))]);
   const dl = facts.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join("");
   const info = runInfo
     ? `<details class="runinfo"><summary>Run info (run.json)</summary>${valueHtml(runInfo)}</details>`
@@ -137,7 +138,7 @@ export function baseSection(r: Results): string {
 
 const MAX_TRANSCRIPTS = 4;
 
-function transcriptList(ts: Transcript[] | undefined, kind: string): string {
+export function transcriptList(ts: Transcript[] | undefined, kind: string): string {
   if (!ts || ts.length === 0) return `<p class="muted">No ${kind} samples recorded.</p>`;
   const items = ts.slice(0, MAX_TRANSCRIPTS).map(
     (t) =>

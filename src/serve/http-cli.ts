@@ -3,7 +3,7 @@
 // picks the model when the server serves exactly one and none was named.
 import type { Command } from "commander";
 import { join } from "node:path";
-import { HttpProvider, type ApiMode } from "./http-provider.ts";
+import { HttpProvider, type HttpProviderOptions } from "./http-provider.ts";
 
 export interface HttpCliOpts {
   baseUrl?: string;
@@ -39,36 +39,50 @@ function int(name: string, v: string, min: number): number {
 export async function httpProviderFromCli(o: HttpCliOpts, outDir: string): Promise<HttpProvider> {
   if (!o.baseUrl) throw new Error("--provider openai needs --base-url (e.g. http://127.0.0.1:8000/v1)");
   if (o.api !== "completions" && o.api !== "chat") throw new Error(`--api must be "completions" or "chat" (got "${o.api}")`);
-  let apiKey: string | undefined;
-  if (o.apiKeyEnv !== undefined) {
-    apiKey = process.env[o.apiKeyEnv];
-    if (!apiKey) throw new Error(`--api-key-env ${o.apiKeyEnv}: that environment variable is not set or empty`);
-  }
   const timeout = Number(o.timeout);
   if (!(timeout > 0)) throw new Error(`--timeout must be a number of seconds > 0 (got "${o.timeout}")`);
-  const opts = {
-    baseUrl: o.baseUrl,
-    apiKey,
-    api: o.api as ApiMode,
-    concurrency: int("concurrency", o.concurrency, 1),
-    maxRetries: int("max-retries", o.maxRetries, 0),
-    timeoutMs: timeout * 1000,
-    cacheDir: o.cache === false ? undefined : (o.cache ?? join(outDir, "http-cache")),
-  };
-  const probe = new HttpProvider({ ...opts, model: o.modelName ?? "(probe)" });
+  return connectHttpProvider(
+    {
+      baseUrl: o.baseUrl,
+      apiKey: apiKeyFrom(o.apiKeyEnv, "--api-key-env"),
+      api: o.api,
+      concurrency: int("concurrency", o.concurrency, 1),
+      maxRetries: int("max-retries", o.maxRetries, 0),
+      timeoutMs: timeout * 1000,
+      cacheDir: o.cache === false ? undefined : (o.cache ?? join(outDir, "http-cache")),
+    },
+    o.modelName,
+    "--model-name",
+  );
+}
+
+/** The API key held by environment variable `name` (none when `name` is undefined); `flag` names the setting in errors. */
+export function apiKeyFrom(name: string | undefined, flag: string): string | undefined {
+  if (name === undefined) return undefined;
+  const key = process.env[name];
+  if (!key) throw new Error(`${flag} ${name}: that environment variable is not set or empty (export it before running)`);
+  return key;
+}
+
+/**
+ * A first GET /models that fails fast when the server cannot be reached or refuses the key, and picks
+ * the model when the server serves exactly one and none was named (`modelFlag` names that setting in errors).
+ */
+export async function connectHttpProvider(opts: Omit<HttpProviderOptions, "model">, model: string | undefined, modelFlag: string): Promise<HttpProvider> {
+  const probe = new HttpProvider({ ...opts, model: model ?? "(probe)" });
   let served: string[] | null;
   try {
     served = await probe.listModels();
   } catch (e) {
     const msg = (e as Error).message;
-    // Unreachable or refused credentials: stop here. Servers without /models are fine.
-    if (/cannot reach|HTTP 401|HTTP 403/.test(msg)) throw new Error(msg.replace(/\/models: /, ": "));
+    // Servers without /models are fine; anything else (unreachable, refused key, a port fetch
+    // refuses to use) stops here rather than at the first sample.
+    if (!/HTTP (404|405|501)\b/.test(msg)) throw new Error(msg.replace(/\/models: /, ": "));
     served = null;
   }
-  let model = o.modelName;
   if (!model) {
     if (served?.length === 1) model = served[0];
-    else throw new Error(`--model-name is required${served?.length ? ` (the server lists: ${served.slice(0, 10).join(", ")})` : ""}`);
+    else throw new Error(`${modelFlag} is required${served?.length ? ` (the server lists: ${served.slice(0, 10).join(", ")})` : ""}`);
   }
   return new HttpProvider({ ...opts, model });
 }
