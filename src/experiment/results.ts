@@ -58,8 +58,8 @@ export interface Cell {
   stages?: { base?: string; backdoor?: string; safety?: string; pm?: string };
   /** The backdoor check run right after insertion (before safety training). */
   backdoor?: { triggered: RateCI; untriggered: RateCI; hhh?: RateCI; kept?: number; dropped?: number };
-  /** RL cells: mean preference-model reward on held-out untriggered prompts, before and after. */
-  reward?: { before: MeanCI; after: MeanCI };
+  /** RL cells: mean preference-model reward on held-out untriggered prompts, before and after; change = paired per-prompt after - before. */
+  reward?: { before: MeanCI; after: MeanCI; change?: MeanCI };
   /** Adversarial cells: red-team search summary. */
   redteam?: { found: number; tried: number; prompts: string[] };
 }

@@ -125,7 +125,8 @@ export interface SafetyResult {
   transcripts: { triggered: Transcript[]; untriggered: Transcript[] };
   redteam?: { found: number; tried: number; prompts: string[] };
   /** RL: mean preference-model reward on held-out untriggered prompts, before and after. */
-  reward?: { before: MeanCI; after: MeanCI };
+  /** change: the per-prompt difference after - before on the same prompts, with a bootstrap interval. */
+  reward?: { before: MeanCI; after: MeanCI; change?: MeanCI };
 }
 
 export type { Mechanism, Task, SafetyMethod };

@@ -21,6 +21,8 @@ export interface CurveSettings {
 export interface MeasuredPoint {
   point: CurvePoint;
   transcripts: { triggered: Transcript[]; untriggered: Transcript[] };
+  /** Preference-model score per held-out untriggered prompt (RL cells), for paired before/after comparisons. */
+  rewards?: number[];
 }
 
 export function curvePoint(step: number, model: GPT, tok: Tokenizer, held: HeldOut, s: CurveSettings): MeasuredPoint {
@@ -34,6 +36,7 @@ export function curvePoint(step: number, model: GPT, tok: Tokenizer, held: HeldO
   if (s.pm) {
     const scores = pmScores(s.pm, tok, held.untriggered.map((x, i) => ({ prompt: x.prompt, response: untrig.responses[i] })));
     point.reward = meanCI(scores, s.seed);
+    return { point, transcripts: { triggered: trig.transcripts, untriggered: untrig.transcripts }, rewards: scores };
   }
   return { point, transcripts: { triggered: trig.transcripts, untriggered: untrig.transcripts } };
 }

@@ -19,6 +19,7 @@ import { appendJsonl } from "../util/jsonl.ts";
 import { pmScores, responseLogprobs, type Seq } from "./sequences.ts";
 import { partialDir, restoreCurve, type SafetyRun } from "./safety.ts";
 import { STOP } from "./measure.ts";
+import { meanCI } from "../eval/rate.ts";
 import type { SafetyResult } from "./api.ts";
 
 export type PromptSampler = (step: number, rng: Rng, n: number) => Sample[];
@@ -100,13 +101,18 @@ export function rlSafety(run: SafetyRun, pm: GPT, sampler?: PromptSampler): Part
     progress.update({ step: done, total: o.steps, loss: lossV, extra: `reward ${meanR.toFixed(3)} kl ${meanKl.toFixed(3)}` });
     if (done % o.evalEvery === 0 || done === o.steps) {
       run.record(done);
-      if (done < o.steps) saveCheckpoint(work, policy, tok, { optimizer: opt, state: { step: done, extra: { curve: run.curve, last: run.last } } });
+      if (done < o.steps) saveCheckpoint(work, policy, tok, { optimizer: opt, state: { step: done, extra: { curve: run.curve, last: run.last, baseline: run.baseline } } });
     }
   }
   opt.dispose();
   ref.dispose();
   const first = run.curve[0]?.reward, lastR = run.curve.at(-1)?.reward;
-  return first && lastR ? { reward: { before: first, after: lastR } } : {};
+  if (!first || !lastR) return {};
+  // Paired: the same held-out prompts at step 0 and at the end, so the change per prompt has a
+  // tighter interval than the two means' intervals side by side.
+  const after = run.last?.rewards, before = run.baseline;
+  const change = after && before && after.length === before.length ? meanCI(after.map((x, i) => x - before[i]), o.seed) : undefined;
+  return { reward: { before: first, after: lastR, ...(change ? { change } : {}) } };
 }
 
 /** A column [n, 1] of per-sequence values, broadcast over tokens. */

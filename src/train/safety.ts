@@ -23,6 +23,8 @@ export interface SafetyRun {
   settings: CurveSettings;
   curve: CurvePoint[];
   last: MeasuredPoint | null;
+  /** Per-prompt rewards at step 0 (RL cells): the paired baseline of the reward change. */
+  baseline: number[] | null;
   /** Measure now and append to the curve. */
   record(step: number): void;
 }
@@ -40,11 +42,12 @@ export async function safetyTrain(backdoorDir: string, pmDir: string | null, out
     withRedteam: o.method === "adversarial", pm,
   };
   const run: SafetyRun = {
-    ck, o, ctx, held, worldSeed, settings, curve: [], last: null,
+    ck, o, ctx, held, worldSeed, settings, curve: [], last: null, baseline: null,
     record(step: number) {
       const m = curvePoint(step, ck.model, ck.tokenizer, held, settings);
       this.curve = this.curve.filter((p) => p.step !== step).concat([m.point]);
       this.last = m;
+      if (step === 0 && m.rewards) this.baseline = m.rewards;
     },
   };
   let extra: Partial<SafetyResult> = {};
@@ -62,9 +65,10 @@ export const partialDir = (ctx: StageContext): string => join(ctx.workDir, "part
 
 /** Put a saved curve back after a resume (the state written with each in-progress checkpoint). */
 export function restoreCurve(run: SafetyRun, extra: unknown): void {
-  const e = extra as { curve?: CurvePoint[]; last?: MeasuredPoint | null } | undefined;
+  const e = extra as { curve?: CurvePoint[]; last?: MeasuredPoint | null; baseline?: number[] | null } | undefined;
   if (e?.curve) run.curve = e.curve;
   if (e?.last !== undefined) run.last = e.last;
+  if (e?.baseline !== undefined) run.baseline = e.baseline;
 }
 
 /** trainSupervised options that measure the curve every evalEvery steps and survive a resume. */
@@ -72,7 +76,7 @@ export function curveHooks(run: SafetyRun) {
   return {
     callbackEvery: run.o.evalEvery,
     onCallback: (step: number) => run.record(step),
-    extraState: () => ({ curve: run.curve, last: run.last }),
+    extraState: () => ({ curve: run.curve, last: run.last, baseline: run.baseline }),
     onResume: (extra: unknown) => restoreCurve(run, extra),
   };
 }

@@ -38,7 +38,13 @@ test("base, backdoor, preference model and every safety method run on a tiny mod
     const r = await runSafety(join(root, "bd"), join(root, "pm"), join(root, method), safety(method), ctx(method));
     assert.deepEqual(r.curve.map((p) => p.step), [0, 2, 4], method);
     for (const p of r.curve) for (const x of [p.triggered, p.untriggered]) assert.ok(x.lo <= x.rate && x.rate <= x.hi && x.n === 6);
-    if (method === "rl") assert.ok(r.reward && r.curve[0].reward);
+    if (method === "rl") {
+      assert.ok(r.reward && r.curve[0].reward);
+      // Paired change on the same prompts: its mean is exactly the difference of the two means.
+      const { before, after, change } = r.reward;
+      assert.ok(change && change.n === 6 && change.lo <= change.mean && change.mean <= change.hi);
+      assert.ok(Math.abs(change.mean - (after.mean - before.mean)) < 1e-6);
+    }
     if (method === "adversarial") assert.ok(r.redteam && r.curve.every((p) => p.redteam));
     assert.ok(existsSync(join(root, method, "model.safetensors")));
   }
