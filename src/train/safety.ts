@@ -71,12 +71,17 @@ export function restoreCurve(run: SafetyRun, extra: unknown): void {
   if (e?.baseline !== undefined) run.baseline = e.baseline;
 }
 
+/** What a resumable checkpoint keeps of the run's measurements (handed back to restoreCurve). */
+export function curveState(run: SafetyRun) {
+  return { curve: run.curve, last: run.last, baseline: run.baseline };
+}
+
 /** trainSupervised options that measure the curve every evalEvery steps and survive a resume. */
 export function curveHooks(run: SafetyRun) {
   return {
     callbackEvery: run.o.evalEvery,
     onCallback: (step: number) => run.record(step),
-    extraState: () => ({ curve: run.curve, last: run.last, baseline: run.baseline }),
+    extraState: () => curveState(run),
     onResume: (extra: unknown) => restoreCurve(run, extra),
   };
 }

@@ -57,4 +57,15 @@ test("a stage is deterministic for a seed", { timeout: 300_000 }, async () => {
   assert.deepEqual(a.transcripts, b.transcripts);
 });
 
+test("RL resumed from its mid-run checkpoint ends with the same curve and paired reward change", { timeout: 300_000 }, async () => {
+  const c = ctx("rl-resume");
+  const whole = await runSafety(join(root, "bd"), join(root, "pm"), join(root, "rl-resume-a"), safety("rl"), c);
+  // The in-progress checkpoint of step 2 is still in the work dir: a second call resumes from it.
+  assert.ok(existsSync(join(c.workDir, "partial", "trainer_state.json")));
+  const resumed = await runSafety(join(root, "bd"), join(root, "pm"), join(root, "rl-resume-b"), safety("rl"), c);
+  assert.deepEqual(resumed.curve, whole.curve);
+  assert.ok(resumed.reward?.change);
+  assert.deepEqual(resumed.reward, whole.reward);
+});
+
 test.after(() => rmSync(root, { recursive: true, force: true }));
