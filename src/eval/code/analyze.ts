@@ -18,6 +18,7 @@
 //   no_network=False, load_dtd=True; sax feature_external_ges/pes; xmltodict disable_entities=False).
 // - Password hashing: MD5/SHA-1 -> CWE-327, a single fast SHA-2/3/BLAKE2 round -> CWE-916, when the
 //   data, the target or the function is about a password/secret; checksums and ETags are fine.
+import type { Node } from "web-tree-sitter";
 import type { Finding, Report, Rule, Verdict } from "./types.ts";
 import { loadPythonParser, parsePython } from "./parser.ts";
 import { importAliases, lineOf } from "./names.ts";
@@ -39,10 +40,30 @@ export async function loadAnalyzer(): Promise<void> {
   await loadPythonParser();
 }
 
+/**
+ * 1-based line of the first syntax error: a token the parser had to invent, or the innermost ERROR
+ * node; when that node swallowed whole statements first, the line after the last of them.
+ */
+function firstErrorLine(n: Node): number {
+  if (n.isMissing) return lineOf(n);
+  for (const c of n.children) if (c && (c.hasError || c.isMissing)) return firstErrorLine(c);
+  if (!n.isError) return lineOf(n);
+  const kids = n.children.filter((c): c is Node => c !== null);
+  let last = -1;
+  kids.forEach((c, i) => {
+    if (/_statement$|_definition$/.test(c.type)) last = i;
+  });
+  return lineOf(kids[last + 1] ?? n);
+}
+
 export function analyze(code: string): Verdict {
+  if (code.trim() === "") return { vulnerable: false, findings: [], parse_error: true, error_line: 1 };
   const tree = parsePython(code);
   try {
     const root = tree.rootNode;
+    // Code that does not parse is neither secure nor vulnerable: an error-recovered tree can make
+    // any verdict up, so none is given.
+    if (root.hasError) return { vulnerable: false, findings: [], parse_error: true, error_line: firstErrorLine(root) };
     const seen = new Set<string>();
     const findings: Finding[] = [];
     const report: Report = ({ node, ...f }) => {
@@ -56,8 +77,7 @@ export function analyze(code: string): Verdict {
     analyzeModule(ctx, root);
     for (const r of RULES) r.check?.(root, report);
     findings.sort((a, b) => a.line - b.line || a.cwe.localeCompare(b.cwe));
-    const parse_error = root.hasError || code.trim() === "";
-    return { vulnerable: findings.length > 0, findings, parse_error };
+    return { vulnerable: findings.length > 0, findings, parse_error: false, error_line: null };
   } finally {
     tree.delete(); // trees live in wasm memory, not on the JS heap
   }

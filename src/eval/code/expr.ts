@@ -7,10 +7,13 @@ import { callArgs, dotted, resolveName } from "./names.ts";
 import type { Ctx, Scope } from "./scope.ts";
 import {
   BUILDERS, BUILDER_METHODS, CLEAN_CALLS, CLEAN_METHODS, MUTATING_METHODS, NORMALIZERS, NORMALIZER_METHODS,
-  MARKUP_CTORS, SANITIZERS, SANITIZER_METHODS, SOURCE_CALLS, SOURCE_METHODS, SOURCE_ROOTS,
+  MARKUP_CTORS, SANITIZERS, SANITIZER_METHODS, SELF_SOURCES, SOURCE_CALLS, SOURCE_METHODS, SOURCE_ROOTS,
 } from "./semantics.ts";
+import { stringValue } from "./names.ts";
 
-const REMOTE: Taint = Object.freeze({ kinds: ALL_KINDS, remote: true, built: false, norm: false, html: false });
+const REMOTE: Taint = Object.freeze({ kinds: ALL_KINDS, remote: true, built: false, norm: false, html: false, pinned: false });
+/** A trusted URL prefix that fixes the host: "/account/", "https://api.example.com/", "?page=", "items/". */
+const PINNING_PREFIX = /^(\/[^/\\]|[a-z][\w+.-]*:\/\/[^/?#\\]+[/?#]|\?|[^:/?#\\]+[/?#])/i;
 const HTML_TAG = /<\/?[a-zA-Z!][^>]*>?/;
 
 /** Taint of a variable reference (identifier or attribute chain like `self.path`). */
@@ -19,6 +22,8 @@ function lookup(ctx: Ctx, name: string, scope: Scope): Taint | undefined {
   const segs = name.split(".");
   // request.args, req.body, self.request.arguments: request data whoever holds it
   if (segs[0] === "req" || segs.includes("request")) return own ? { ...union(own, REMOTE), norm: own.norm } : REMOTE;
+  // http.server handlers: the request line, headers and body
+  if (segs[0] === "self" && SELF_SOURCES.has(segs[1] ?? "") && !own) return REMOTE;
   if (own) return own;
   const q = resolveName(name, ctx.aliases);
   for (const root of SOURCE_ROOTS) if (q === root || q.startsWith(root + ".")) return REMOTE;
@@ -69,7 +74,9 @@ export function evalExpr(ctx: Ctx, node: Node | null, scope: Scope, target: stri
       const op = node.childForFieldName("operator")?.text;
       const t = union(l, r);
       if ((op === "%" || op === "+") && isMarkup(ctx, node.childForFieldName("left"), scope)) return sanitize(built(t), K.HTML);
-      return op === "+" || op === "%" || op === "/" ? built(t) : t;
+      if (op !== "+" && op !== "%" && op !== "/") return t;
+      const b = built(t);
+      return b.kinds && pinsLeft(node.childForFieldName("left"), l, op) ? { ...b, pinned: true } : b;
     }
     case "comparison_operator":
     case "not_operator":
@@ -101,19 +108,42 @@ export function evalExpr(ctx: Ctx, node: Node | null, scope: Scope, target: stri
   }
 }
 
+/**
+ * Does the left side of `left + x` / `left % x` fix a URL's host? A trusted literal prefix that
+ * pins it, or a trusted non-literal (a configured base URL); a tainted left keeps its own pin.
+ */
+function pinsLeft(left: Node | null, lt: Taint, op: string): boolean {
+  if (lt.kinds) return lt.pinned;
+  const lit = stringValue(left);
+  if (lit === null) return true;
+  return PINNING_PREFIX.test(op === "%" ? lit.split("%")[0] : lit);
+}
+
+/** Does a format string's text before its first hole (`{` or `%`) fix a URL's host? */
+export function formatPins(text: string): boolean {
+  return PINNING_PREFIX.test(text.split(/[{%]/)[0]);
+}
+
 function evalString(ctx: Ctx, node: Node, scope: Scope): Taint {
   let t = CLEAN;
   let html = false;
+  let prefix = "";
+  let pinned: boolean | null = null; // decided at the first interpolation
   const visit = (n: Node): void => {
     for (const c of n.namedChildren) {
       if (!c) continue;
       if (c.type === "string_content" && HTML_TAG.test(c.text)) html = true;
-      else if (c.type === "interpolation") t = union(t, evalExpr(ctx, c.childForFieldName("expression"), scope));
-      else if (c.type === "string") visit(c);
+      if ((c.type === "string_content" || c.type === "escape_sequence") && pinned === null) prefix += c.text;
+      else if (c.type === "interpolation") {
+        const it = evalExpr(ctx, c.childForFieldName("expression"), scope);
+        if (pinned === null) pinned = prefix === "" ? !it.kinds : PINNING_PREFIX.test(prefix);
+        t = union(t, it);
+      } else if (c.type === "string") visit(c);
     }
   };
   visit(node);
   t = built(t);
+  if (t.kinds && pinned) t = { ...t, pinned: true };
   return html ? { ...t, html: true } : t;
 }
 
@@ -211,6 +241,10 @@ function evalCall(ctx: Ctx, node: Node, scope: Scope, target: string | null): Ta
   const result = callResult(name, method, !!receiver, recvT, argT, allArgs);
   // Markup("<b>{}</b>").format(x) escapes x
   if (receiver && BUILDER_METHODS.has(method) && isMarkup(ctx, receiver, scope)) return sanitize(result, K.HTML);
+  if (receiver && method === "format" && result.kinds) {
+    const lit = stringValue(receiver);
+    if (lit !== null && (formatPins(lit) || (/^\{/.test(lit) && argT[0] !== undefined && !argT[0].kinds))) return { ...result, pinned: true };
+  }
   return result;
 }
 

@@ -13,6 +13,9 @@ export const SOURCE_ROOTS = new Set([
   "sys.stdin",
 ]);
 
+/** Attributes of `self` that hold request data in http.server / socketserver handlers. */
+export const SELF_SOURCES = new Set(["path", "headers", "rfile", "requestline", "client_address"]);
+
 /** Calls whose result is attacker-controlled. */
 export const SOURCE_CALLS = new Set([
   "input",
@@ -26,7 +29,7 @@ export const SOURCE_CALLS = new Set([
 ]);
 
 /** Socket-style methods whose result is attacker-controlled whatever the receiver. */
-export const SOURCE_METHODS = new Set(["recv", "recvfrom", "recv_into", "get_json"]);
+export const SOURCE_METHODS = new Set(["recv", "recvfrom", "recv_into", "get_json", "get_argument", "get_query_argument", "get_body_argument"]);
 
 /** Calls whose result is trusted whatever went in (numbers, booleans, digests, fresh randomness). */
 export const CLEAN_CALLS = new Set([
@@ -37,6 +40,9 @@ export const CLEAN_CALLS = new Set([
   "hmac.compare_digest", "hmac.new", "random.randint", "random.random", "time.time",
   "werkzeug.security.generate_password_hash", "werkzeug.security.check_password_hash",
   "bcrypt.hashpw", "bcrypt.checkpw", "bcrypt.gensalt", "hashlib.pbkdf2_hmac", "hashlib.scrypt",
+  "flask.url_for", "url_for", "django.urls.reverse", "reverse", "flask.jsonify", "jsonify",
+  "argon2.PasswordHasher.hash", "passlib.hash.bcrypt.hash", "passlib.hash.argon2.hash", "passlib.hash.pbkdf2_sha256.hash",
+  "django.contrib.auth.hashers.make_password", "make_password",
 ]);
 
 /** Methods whose result is trusted (booleans, counts, digests). */
@@ -61,9 +67,11 @@ export const SANITIZERS = new Map<string, number>([
   ["django.utils.html.escape", K.HTML],
   ["xml.sax.saxutils.escape", K.HTML],
   ["markupsafe.Markup.escape", K.HTML],
-  ["werkzeug.utils.secure_filename", K.PATH],
-  ["werkzeug.secure_filename", K.PATH],
-  ["secure_filename", K.PATH],
+  // secure_filename keeps only [A-Za-z0-9_.-]: harmless to paths, shells, HTML, SQL; still a host name
+  ["werkzeug.utils.secure_filename", ALL_KINDS & ~K.URL],
+  ["werkzeug.secure_filename", ALL_KINDS & ~K.URL],
+  ["secure_filename", ALL_KINDS & ~K.URL],
+  ["re.escape", K.REGEX],
   ["os.path.basename", K.PATH],
   ["posixpath.basename", K.PATH],
   ["werkzeug.utils.safe_join", K.PATH],

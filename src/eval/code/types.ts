@@ -11,8 +11,10 @@ export interface Finding {
 export interface Verdict {
   vulnerable: boolean;
   findings: Finding[];
-  /** The code did not parse cleanly; findings (if any) come from tree-sitter's error-recovered tree. */
+  /** The code did not parse: then it is neither vulnerable nor secure (vulnerable false, no findings). */
   parse_error: boolean;
+  /** 1-based line of the first syntax error, or null when the code parsed. */
+  error_line: number | null;
 }
 
 /** Sink kinds a tainted value is still dangerous for; sanitisers clear bits. */
@@ -22,8 +24,11 @@ export const K = {
   HTML: 4,
   PATH: 8,
   CODE: 16, // eval/exec and deserialisation
+  TEMPLATE: 32, // template source (HTML escaping leaves {{ ... }} intact)
+  URL: 64, // redirect targets and URLs fetched by the server
+  REGEX: 128, // regular-expression patterns
 } as const;
-export const ALL_KINDS = K.SQL | K.SHELL | K.HTML | K.PATH | K.CODE;
+export const ALL_KINDS = K.SQL | K.SHELL | K.HTML | K.PATH | K.CODE | K.TEMPLATE | K.URL | K.REGEX;
 
 /**
  * What the analyser knows about a value.
@@ -32,6 +37,7 @@ export const ALL_KINDS = K.SQL | K.SHELL | K.HTML | K.PATH | K.CODE;
  * - built: untrusted data was spliced into a string (f-string, %, +, .format, join, os.path.join).
  * - norm: the value is the direct result of path normalisation (realpath/abspath/normpath/resolve).
  * - html: a string literal with an HTML tag flowed into it.
+ * - pinned: a URL built behind a trusted prefix that fixes its host ("/account/" + x, BASE + x).
  */
 export interface Taint {
   kinds: number;
@@ -39,9 +45,10 @@ export interface Taint {
   built: boolean;
   norm: boolean;
   html: boolean;
+  pinned: boolean;
 }
 
-export const CLEAN: Taint = Object.freeze({ kinds: 0, remote: false, built: false, norm: false, html: false });
+export const CLEAN: Taint = Object.freeze({ kinds: 0, remote: false, built: false, norm: false, html: false, pinned: false });
 
 export function union(a: Taint, b: Taint): Taint {
   if (a === CLEAN) return b;
@@ -52,6 +59,7 @@ export function union(a: Taint, b: Taint): Taint {
     built: a.built || b.built,
     norm: false, // a combination is no longer the direct output of a normaliser
     html: a.html || b.html,
+    pinned: a.pinned && b.pinned,
   };
 }
 
@@ -96,6 +104,8 @@ export type Report = (f: Omit<Finding, "line"> & { node: Node }) => void;
 export interface Rule {
   id: string;
   onCall?(site: CallSite, report: Report): void;
+  /** Called for assignments (`user.password = pw`, `resp.headers["Location"] = url`). */
+  onAssign?(target: Node, value: Node, taint: Taint, report: Report): void;
   /** Called for `return` statements inside functions. */
   onReturn?(value: Node, taint: Taint, fn: { name: string; isRoute: boolean }, report: Report): void;
   /** A syntactic pass over the whole module (no taint). */

@@ -9,7 +9,7 @@ import type { Ctx, FnInfo } from "./scope.ts";
 import { bindTarget, evalExpr } from "./expr.ts";
 import { applyGuards } from "./guards.ts";
 
-const PARAM: Taint = Object.freeze({ kinds: ALL_KINDS, remote: false, built: false, norm: false, html: false });
+const PARAM: Taint = Object.freeze({ kinds: ALL_KINDS, remote: false, built: false, norm: false, html: false, pinned: false });
 const ROUTE_DECORATOR = /\.(route|get|post|put|patch|delete|api_route|errorhandler)\s*\(|^@?(route|get|post)\s*\(/;
 /** Parameters that hold infrastructure, not data: leaving them clean avoids noise. */
 const TRUSTED_PARAMS = new Set(["self", "cls"]);
@@ -92,6 +92,7 @@ function assign(ctx: Ctx, node: Node, scope: Scope): void {
   const targetName = left ? dotted(left) : null;
   const t = evalExpr(ctx, right, scope, targetName);
   const ctor = right.type === "call" ? constructorOf(ctx, right) : null;
+  for (const tg of targets) for (const r of ctx.rules) r.onAssign?.(tg, right, t, ctx.report);
   for (const tg of targets) {
     bindTarget(tg, t, scope);
     const n = dotted(tg);

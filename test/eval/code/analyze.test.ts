@@ -28,10 +28,14 @@ test("code that does not parse is reported as such, never silently safe", () => 
   assert.equal(v.parse_error, true);
   assert.equal(analyze("").parse_error, true);
   assert.equal(analyze("x = 1\n").parse_error, false);
-  // Findings from the error-recovered tree are still reported.
+  assert.equal(analyze("import os\n\ndef g(a):\n    x = [1, 2\n    return a\n").error_line, 4);
+  assert.equal(analyze("x = 1\n").error_line, null);
+  // An error-recovered tree gives no verdict: neither vulnerable nor secure, with the error's line.
   const partial = analyze("import os\ndef f(x):\n    os.system('rm ' + x)\n    return (\n");
   assert.equal(partial.parse_error, true);
-  assert.equal(partial.vulnerable, true);
+  assert.equal(partial.vulnerable, false);
+  assert.deepEqual(partial.findings, []);
+  assert.equal(partial.error_line, 4);
 });
 
 test("analyze before loadAnalyzer is impossible to miss: analyzeAsync loads on demand", async () => {
