@@ -12,6 +12,10 @@ export const GptConfigSchema = z.object({
   tieEmbeddings: z.boolean().default(true),
   /** Add a scalar head on the final hidden state (reward and value models). */
   scalarHead: z.boolean().default(false),
+  /** MLP activation: exact GELU (ours) or GPT-2's tanh approximation ("gelu_new"); absent = exact. */
+  activation: z.enum(["gelu", "gelu_new"]).optional(),
+  /** LayerNorm epsilon; absent = 1e-5 (what GPT-2 uses too). */
+  layerNormEps: z.number().positive().optional(),
   /** Preset this config came from, if any (informational). */
   preset: z.string().optional(),
 });

@@ -3,7 +3,7 @@
 // does not depend on what it was batched with.
 import { Tensor, longTensor, tensor, cat, noGrad, tidy, keep, zeros } from "../torch/index.ts";
 import { Rng } from "../util/rng.ts";
-import { GPT, KVCache } from "./gpt.ts";
+import { KVCache, type CausalLM } from "./causal-lm.ts";
 import type { Tokenizer } from "./tokenizer.ts";
 import { sampleToken, type SamplingOptions } from "./sampling.ts";
 
@@ -25,14 +25,14 @@ export interface Generation {
 // Large but finite: a pad query row (which sees only pads) must not become NaN and poison the values.
 const MASKED = -1e9;
 
-export function generate(model: GPT, tok: Tokenizer, prompts: string[], opts: GenerateOptions): Generation[] {
+export function generate(model: CausalLM, tok: Tokenizer, prompts: string[], opts: GenerateOptions): Generation[] {
   return generateIds(model, tok, prompts.map((p) => tok.encode(p)), opts);
 }
 
-export function generateIds(model: GPT, tok: Tokenizer, prompts: number[][], opts: GenerateOptions): Generation[] {
+export function generateIds(model: CausalLM, tok: Tokenizer, prompts: number[][], opts: GenerateOptions): Generation[] {
   const B = prompts.length;
   if (B === 0) return [];
-  const ctx = model.config.contextLength;
+  const ctx = model.contextLength;
   const seeds = Array.isArray(opts.seed) ? opts.seed : prompts.map((_, i) => (opts.seed as number) + i);
   const rngs = seeds.map((s) => new Rng(s));
   const maxLen = Math.max(...prompts.map((p) => p.length));
@@ -49,7 +49,7 @@ export function generateIds(model: GPT, tok: Tokenizer, prompts: number[][], opt
   const stops = opts.stop ?? [];
   const eos = tok.eosId;
   const pad = tok.padId;
-  const V = model.config.vocabSize;
+  const V = model.vocabSize;
 
   // Left-pad to a rectangle.
   const padN = prompts.map((p) => maxLen - p.length);
@@ -62,7 +62,7 @@ export function generateIds(model: GPT, tok: Tokenizer, prompts: number[][], opt
     let seqIds = keep(longTensor(ids, [B, maxLen]));
     let keyMask = keep(tensor(Float32Array.from(maskArr), [B, 1, 1, maxLen]));
     let positions = keep(longTensor(posArr, [B, maxLen]));
-    const cache = opts.noCache ? null : new KVCache(model.config.nLayers);
+    const cache = opts.noCache ? null : new KVCache(model.nLayers);
     let step = 0;
     let input = seqIds, inputPos = positions;
     while (step < steps && rows.length > 0) {

@@ -2,93 +2,80 @@
 // blocks with causal multi-head attention and a 4x GELU MLP, final LayerNorm, tied output head,
 // optional scalar head. Named hook points after TransformerLens; shapes are noted at each site.
 import { Tensor, attention, attentionQkv, cat, embedding, layerNorm, linear, manualSeed, randn, zeros, ones, keep, noGrad, arange } from "../torch/index.ts";
-import { type GptConfig, countParams } from "./config.ts";
+import type { GptConfig } from "./config.ts";
+import { KVCache, countTensorParams, hookCaller, hookNamesFor, runWithCache, type CausalLM, type ForwardOptions, type ForwardResult, type RunWithCacheOptions } from "./causal-lm.ts";
 
-/** Called at a hook point with the activation; return a tensor to replace it (steering), or nothing. */
-export type HookFn = (act: Tensor, name: string) => Tensor | void;
+export { KVCache, type HookFn, type ForwardOptions, type ForwardResult } from "./causal-lm.ts";
 
-export interface ForwardOptions {
-  /** Hook functions by name, e.g. { "blocks.1.hook_resid_post": fn }. */
-  hooks?: Record<string, HookFn>;
-  /** Key/value cache for incremental decoding; updated in place. */
-  cache?: KVCache;
-  /** Position ids [B, T] (int64); default 0..T-1 offset by the cache length. */
-  positions?: Tensor;
-  /** Additive key mask [B, 1, 1, Tk]: 0 for real tokens, -inf for padding. */
-  keyMask?: Tensor;
-  train?: boolean;
+/** Every parameter of a GPT with its shape and initial standard deviation (0 = zeros, -1 = ones), in checkpoint order. */
+export function gptTensorSpecs(config: GptConfig): { name: string; shape: number[]; std: number }[] {
+  const d = config.dModel, std = 0.02, projStd = 0.02 / Math.sqrt(2 * config.nLayers);
+  const out: { name: string; shape: number[]; std: number }[] = [];
+  const add = (name: string, shape: number[], s: number) => out.push({ name, shape, std: s });
+  add("wte.weight", [config.vocabSize, d], std);
+  add("wpe.weight", [config.contextLength, d], std);
+  for (let i = 0; i < config.nLayers; i++) {
+    const p = `h.${i}.`;
+    add(p + "ln_1.weight", [d], -1);
+    add(p + "ln_1.bias", [d], 0);
+    add(p + "attn.c_attn.weight", [3 * d, d], std);
+    add(p + "attn.c_attn.bias", [3 * d], 0);
+    add(p + "attn.c_proj.weight", [d, d], projStd);
+    add(p + "attn.c_proj.bias", [d], 0);
+    add(p + "ln_2.weight", [d], -1);
+    add(p + "ln_2.bias", [d], 0);
+    add(p + "mlp.c_fc.weight", [4 * d, d], std);
+    add(p + "mlp.c_fc.bias", [4 * d], 0);
+    add(p + "mlp.c_proj.weight", [d, 4 * d], projStd);
+    add(p + "mlp.c_proj.bias", [d], 0);
+  }
+  add("ln_f.weight", [d], -1);
+  add("ln_f.bias", [d], 0);
+  if (!config.tieEmbeddings) add("lm_head.weight", [config.vocabSize, d], std);
+  if (config.scalarHead) {
+    add("score_head.weight", [1, d], 0);
+    add("score_head.bias", [1], 0);
+  }
+  return out;
 }
 
-export interface ForwardResult {
-  /** [B, T, V] */
-  logits: Tensor | null;
-  /** [B, T, D] final hidden state after ln_f */
-  hidden: Tensor;
-  /** [B, T] scalar-head output when the model has one */
-  scalar: Tensor | null;
-}
-
-export class KVCache {
-  k: (Tensor | null)[];
-  v: (Tensor | null)[];
-  constructor(nLayers: number) {
-    this.k = new Array(nLayers).fill(null);
-    this.v = new Array(nLayers).fill(null);
-  }
-  get length(): number {
-    return this.k[0] ? this.k[0].shape[2] : 0;
-  }
-  /** Keep only the given batch rows (drop finished sequences). */
-  selectRows(rows: Tensor): void {
-    for (let i = 0; i < this.k.length; i++) {
-      const k = this.k[i], v = this.v[i];
-      if (k) { this.k[i] = keep(k.indexSelect(0, rows)); k.dispose(); }
-      if (v) { this.v[i] = keep(v.indexSelect(0, rows)); v.dispose(); }
-    }
-  }
-  dispose(): void {
-    for (const t of [...this.k, ...this.v]) t?.dispose();
-    this.k.fill(null);
-    this.v.fill(null);
-  }
-}
-
-export class GPT {
+export class GPT implements CausalLM {
   readonly config: GptConfig;
   /** Parameters by Hugging Face-style name, in a fixed order (the checkpoint order). */
   readonly params = new Map<string, Tensor>();
 
-  constructor(config: GptConfig, seed = 0) {
+  readonly arch = "gpt";
+  /** True when some weights are stored in a 16-bit float type: the forward pass then widens them per use. */
+  private readonly lowPrecision: boolean;
+
+  /**
+   * A randomly initialised GPT (seeded), or, with `weights`, one built on those tensors (names and shapes as
+   * gptTensorSpecs says; float32, bfloat16 or float16), which it then owns.
+   */
+  constructor(config: GptConfig, seed = 0, weights?: Map<string, Tensor>) {
     this.config = config;
     if (config.dModel % config.nHeads !== 0) throw new Error(`dModel ${config.dModel} is not divisible by nHeads ${config.nHeads}`);
+    const specs = gptTensorSpecs(config);
+    if (weights) {
+      for (const s of specs) {
+        const t = weights.get(s.name);
+        if (!t) throw new Error(`GPT weights: no tensor '${s.name}'`);
+        if (t.shape.join() !== s.shape.join()) throw new Error(`GPT weights: '${s.name}' has shape [${t.shape}], the config needs [${s.shape}]`);
+        this.add(s.name, t);
+      }
+      this.lowPrecision = specs.some((s) => this.p(s.name).dtype !== "float32");
+      return;
+    }
+    this.lowPrecision = false;
     manualSeed(seed);
-    const d = config.dModel, std = 0.02, projStd = 0.02 / Math.sqrt(2 * config.nLayers);
     const normal = (shape: number[], s: number) => noGrad(() => { const r = randn(shape); const out = r.mul(s); r.dispose(); return out; });
-    this.add("wte.weight", normal([config.vocabSize, d], std));
-    this.add("wpe.weight", normal([config.contextLength, d], std));
-    for (let i = 0; i < config.nLayers; i++) {
-      const p = `h.${i}.`;
-      this.add(p + "ln_1.weight", ones([d]));
-      this.add(p + "ln_1.bias", zeros([d]));
-      this.add(p + "attn.c_attn.weight", normal([3 * d, d], std));
-      this.add(p + "attn.c_attn.bias", zeros([3 * d]));
-      this.add(p + "attn.c_proj.weight", normal([d, d], projStd));
-      this.add(p + "attn.c_proj.bias", zeros([d]));
-      this.add(p + "ln_2.weight", ones([d]));
-      this.add(p + "ln_2.bias", zeros([d]));
-      this.add(p + "mlp.c_fc.weight", normal([4 * d, d], std));
-      this.add(p + "mlp.c_fc.bias", zeros([4 * d]));
-      this.add(p + "mlp.c_proj.weight", normal([d, 4 * d], projStd));
-      this.add(p + "mlp.c_proj.bias", zeros([d]));
-    }
-    this.add("ln_f.weight", ones([d]));
-    this.add("ln_f.bias", zeros([d]));
-    if (!config.tieEmbeddings) this.add("lm_head.weight", normal([config.vocabSize, d], std));
-    if (config.scalarHead) {
-      this.add("score_head.weight", zeros([1, d]));
-      this.add("score_head.bias", zeros([1]));
-    }
+    for (const s of specs) this.add(s.name, s.std === 0 ? zeros(s.shape) : s.std === -1 ? ones(s.shape) : normal(s.shape, s.std));
   }
+
+  get vocabSize(): number { return this.config.vocabSize; }
+  get contextLength(): number { return this.config.contextLength; }
+  get nLayers(): number { return this.config.nLayers; }
+  get dModel(): number { return this.config.dModel; }
 
   private add(name: string, t: Tensor): void {
     this.params.set(name, keep(t).requiresGrad_(true));
@@ -100,8 +87,14 @@ export class GPT {
     return t;
   }
 
+  /** A weight as the forward pass uses it: float32 (16-bit stored weights are widened per use). */
+  private w(name: string): Tensor {
+    const t = this.p(name);
+    return this.lowPrecision && t.dtype !== "float32" ? t.to("float32") : t;
+  }
+
   get numParams(): number {
-    return countParams(this.config);
+    return countTensorParams(this.params);
   }
 
   /** Parameters split for weight decay: matrices decay, biases/LayerNorm/positions do not (as nanoGPT). */
@@ -119,21 +112,18 @@ export class GPT {
     // With explicit positions (left-padded generation) the caller keeps every position below the
     // context; the padded rectangle itself may be longer.
     if (!opts.positions && past + T > c.contextLength) throw new Error(`sequence of ${past + T} tokens exceeds the context length ${c.contextLength}`);
-    const hook = (name: string, x: Tensor): Tensor => {
-      const fn = opts.hooks?.[name];
-      if (!fn) return x;
-      return fn(x, name) ?? x;
-    };
+    const hook = hookCaller(opts);
     const train = opts.train ?? false;
     const pos = opts.positions ?? arange(past, past + T).unsqueeze(0); // [1 or B, T]
-    let x = embedding(this.p("wte.weight"), ids).add(embedding(this.p("wpe.weight"), pos)); // [B, T, D]
+    let x = this.embed("wte.weight", ids).add(this.embed("wpe.weight", pos)); // [B, T, D]
     x = hook("hook_embed", x.dropout(c.dropout, train));
     const H = c.nHeads, hd = c.dModel / H, D = c.dModel;
+    const eps = c.layerNormEps ?? 1e-5, gelu = c.activation === "gelu_new" ? "tanh" : "none";
     for (let i = 0; i < c.nLayers; i++) {
       const p = `h.${i}.`;
       x = hook(`blocks.${i}.hook_resid_pre`, x);
-      const a = layerNorm(x, [D], this.p(p + "ln_1.weight"), this.p(p + "ln_1.bias"));
-      const qkvFlat = linear(a, this.p(p + "attn.c_attn.weight"), this.p(p + "attn.c_attn.bias")); // [B, T, 3D]
+      const a = layerNorm(x, [D], this.w(p + "ln_1.weight"), this.w(p + "ln_1.bias"), eps);
+      const qkvFlat = linear(a, this.w(p + "attn.c_attn.weight"), this.w(p + "attn.c_attn.bias")); // [B, T, 3D]
       let y: Tensor; // [B, T, D], heads merged
       if (opts.cache) {
         const qkv = qkvFlat.view(B, T, 3, H, hd).permute(2, 0, 3, 1, 4); // [3, B, H, T, hd]
@@ -148,45 +138,33 @@ export class GPT {
         // Fused: no head split/merge copies, head-parallel forward and backward (native/src/attention.cc).
         y = attentionQkv(qkvFlat, H, opts.keyMask ?? null, true);
       }
-      const attnOut = hook(`blocks.${i}.hook_attn_out`, linear(y, this.p(p + "attn.c_proj.weight"), this.p(p + "attn.c_proj.bias")).dropout(c.dropout, train));
+      const attnOut = hook(`blocks.${i}.hook_attn_out`, linear(y, this.w(p + "attn.c_proj.weight"), this.w(p + "attn.c_proj.bias")).dropout(c.dropout, train));
       x = hook(`blocks.${i}.hook_resid_mid`, x.add(attnOut));
-      const m = layerNorm(x, [D], this.p(p + "ln_2.weight"), this.p(p + "ln_2.bias"));
-      const hdn = linear(m, this.p(p + "mlp.c_fc.weight"), this.p(p + "mlp.c_fc.bias")).gelu(); // [B, T, 4D]
-      const mlpOut = hook(`blocks.${i}.hook_mlp_out`, linear(hdn, this.p(p + "mlp.c_proj.weight"), this.p(p + "mlp.c_proj.bias")).dropout(c.dropout, train));
+      const m = layerNorm(x, [D], this.w(p + "ln_2.weight"), this.w(p + "ln_2.bias"), eps);
+      const hdn = linear(m, this.w(p + "mlp.c_fc.weight"), this.w(p + "mlp.c_fc.bias")).gelu(gelu); // [B, T, 4D]
+      const mlpOut = hook(`blocks.${i}.hook_mlp_out`, linear(hdn, this.w(p + "mlp.c_proj.weight"), this.w(p + "mlp.c_proj.bias")).dropout(c.dropout, train));
       x = hook(`blocks.${i}.hook_resid_post`, x.add(mlpOut)); // [B, T, D]
     }
-    const hidden = hook("ln_final.hook_normalized", layerNorm(x, [D], this.p("ln_f.weight"), this.p("ln_f.bias")));
-    const head = c.tieEmbeddings ? this.p("wte.weight") : this.p("lm_head.weight");
+    const hidden = hook("ln_final.hook_normalized", layerNorm(x, [D], this.w("ln_f.weight"), this.w("ln_f.bias"), eps));
+    const head = c.tieEmbeddings ? this.w("wte.weight") : this.w("lm_head.weight");
     const logits = linear(hidden, head); // [B, T, V]
-    const scalar = c.scalarHead ? linear(hidden, this.p("score_head.weight"), this.p("score_head.bias")).squeeze(-1) : null;
+    const scalar = c.scalarHead ? linear(hidden, this.w("score_head.weight"), this.w("score_head.bias")).squeeze(-1) : null;
     return { logits, hidden, scalar };
   }
 
+  /** Embedding rows widened to float32 (a 16-bit table is never widened whole). */
+  private embed(name: string, ids: Tensor): Tensor {
+    const e = embedding(this.p(name), ids);
+    return this.lowPrecision && e.dtype !== "float32" ? e.to("float32") : e;
+  }
+
   /** Forward with a cache of the named activations (detached copies), like TransformerLens. */
-  runWithCache(ids: Tensor, opts: ForwardOptions & { namesFilter?: (name: string) => boolean | string[] } = {}): { result: ForwardResult; cache: Map<string, Tensor> } {
-    const cache = new Map<string, Tensor>();
-    const filter = opts.namesFilter;
-    const wanted = (n: string) => (!filter ? true : Array.isArray(filter) ? filter.includes(n) : (filter as (n: string) => boolean)(n));
-    const hooks: Record<string, HookFn> = { ...opts.hooks };
-    for (const name of this.hookNames()) {
-      if (!wanted(name)) continue;
-      const inner = hooks[name];
-      hooks[name] = (act, n) => {
-        const out = inner ? inner(act, n) ?? act : act;
-        cache.set(n, out.detach());
-        return out;
-      };
-    }
-    const result = this.forward(ids, { ...opts, hooks });
-    return { result, cache };
+  runWithCache(ids: Tensor, opts: RunWithCacheOptions = {}): { result: ForwardResult; cache: Map<string, Tensor> } {
+    return runWithCache(this, ids, opts);
   }
 
   hookNames(): string[] {
-    const names = ["hook_embed"];
-    for (let i = 0; i < this.config.nLayers; i++)
-      for (const s of ["hook_resid_pre", "hook_attn_out", "hook_resid_mid", "hook_mlp_out", "hook_resid_post"]) names.push(`blocks.${i}.${s}`);
-    names.push("ln_final.hook_normalized");
-    return names;
+    return hookNamesFor(this.config.nLayers);
   }
 
   parameters(): Tensor[] {

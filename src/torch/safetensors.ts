@@ -3,7 +3,7 @@
 // then the raw little-endian data buffer. The writer follows the HF Rust `prepare()` exactly — tensors sorted by
 // dtype descending (the enum order, i.e. by alignment) then by name, compact serde_json-style JSON with
 // `__metadata__` first and tensors in data order — so our files are byte-identical to theirs for the same inputs.
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { endianness } from "node:os";
 import { writeFileAtomic } from "../util/fs.ts";
 
@@ -128,20 +128,41 @@ export function saveFile(path: string, tensors: Record<string, StTensor>, metada
 
 // --- reading ---
 
-/**
- * Parse a whole file's bytes. Tensor `data` are zero-copy views into `buf` (copy them if `buf` will be reused).
- * `source` names the file in error messages.
- */
-export function deserialize(buf: Uint8Array, source?: string): StFile {
-  const where = source;
-  if (buf.byteLength < 8) fail(where, `file is ${buf.byteLength} bytes, too short for the 8-byte header length`);
-  const n64 = new DataView(buf.buffer, buf.byteOffset, 8).getBigUint64(0, true);
+/** One tensor's place in a file: `begin`/`end` are byte offsets into the data buffer (after the header). */
+export interface StEntry {
+  name: string;
+  dtype: StDtype;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/** A parsed header: where the data buffer starts in the file, and every tensor's place in it. */
+export interface StHeader {
+  dataStart: number;
+  entries: StEntry[];
+  metadata: Record<string, string>;
+}
+
+/** The 8-byte header length, checked against the file size and the HF cap. */
+function headerLength(first8: Uint8Array, fileSize: number, where?: string): number {
+  if (fileSize < 8) fail(where, `file is ${fileSize} bytes, too short for the 8-byte header length`);
+  const n64 = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
   if (n64 > BigInt(MAX_HEADER_SIZE)) fail(where, `header length ${n64} exceeds the ${MAX_HEADER_SIZE}-byte limit (corrupt length field?)`);
   const n = Number(n64);
-  if (8 + n > buf.byteLength) fail(where, `header length ${n} is larger than the file (${buf.byteLength} bytes): truncated or corrupt`);
+  if (8 + n > fileSize) fail(where, `header length ${n} is larger than the file (${fileSize} bytes): truncated or corrupt`);
+  return n;
+}
+
+/**
+ * Parse and check a header (`json` = the N header bytes) for a file of `fileSize` bytes: the same checks as the
+ * HF reader, so a truncated file or overlapping tensors fail here, before any data is read.
+ */
+export function parseHeader(json: Uint8Array, fileSize: number, where?: string): StHeader {
+  const n = json.byteLength;
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(buf.subarray(8, 8 + n));
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(json);
   } catch {
     fail(where, "header is not valid UTF-8");
   }
@@ -154,7 +175,7 @@ export function deserialize(buf: Uint8Array, source?: string): StFile {
   if (typeof header !== "object" || header === null || Array.isArray(header)) fail(where, "header JSON is not an object");
 
   const metadata: Record<string, string> = {};
-  const entries: { name: string; dtype: StDtype; shape: number[]; begin: number; end: number }[] = [];
+  const entries: StEntry[] = [];
   for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") {
       if (typeof info !== "object" || info === null || Array.isArray(info)) fail(where, "__metadata__ is not an object");
@@ -176,11 +197,10 @@ export function deserialize(buf: Uint8Array, source?: string): StFile {
 
   // Same checks as the HF reader: sorted by offset the tensors must tile the data buffer exactly.
   const dataStart = 8 + n;
-  const dataLen = buf.byteLength - dataStart;
+  const dataLen = fileSize - dataStart;
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
   let prev = "";
-  const tensors: Record<string, StTensor> = {};
   for (const e of entries) {
     if (e.end < e.begin) fail(where, `tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] end before they begin`);
     if (e.begin < cursor) fail(where, `tensor "${e.name}" [${e.begin}, ${e.end}] overlaps tensor "${prev}" (ends at ${cursor})`);
@@ -192,12 +212,60 @@ export function deserialize(buf: Uint8Array, source?: string): StFile {
     if (e.end > dataLen) {
       fail(where, `tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] out of range, data buffer is ${dataLen} bytes (truncated file?)`);
     }
-    tensors[e.name] = { dtype: e.dtype, shape: e.shape, data: buf.subarray(dataStart + e.begin, dataStart + e.end) };
     cursor = e.end;
     prev = e.name;
   }
   if (cursor !== dataLen) fail(where, `data buffer is ${dataLen} bytes but the tensors cover ${cursor}: trailing bytes or corrupt header`);
+  return { dataStart, entries, metadata };
+}
+
+/**
+ * Parse a whole file's bytes. Tensor `data` are zero-copy views into `buf` (copy them if `buf` will be reused).
+ * `source` names the file in error messages.
+ */
+export function deserialize(buf: Uint8Array, source?: string): StFile {
+  const n = headerLength(buf.subarray(0, 8), buf.byteLength, source);
+  const { dataStart, entries, metadata } = parseHeader(buf.subarray(8, 8 + n), buf.byteLength, source);
+  const tensors: Record<string, StTensor> = {};
+  for (const e of entries) tensors[e.name] = { dtype: e.dtype, shape: e.shape, data: buf.subarray(dataStart + e.begin, dataStart + e.end) };
   return { tensors, metadata };
+}
+
+/** Read and check only a file's header (the data stays on disk; read it tensor by tensor with readTensorData). */
+export function readHeader(path: string): StHeader {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    fail(path, `cannot read: ${(e as Error).message}`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const first8 = new Uint8Array(8);
+    readFully(fd, first8, 0, path);
+    const n = headerLength(first8, size, path);
+    const json = new Uint8Array(n);
+    readFully(fd, json, 8, path);
+    return parseHeader(json, size, path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** One tensor's bytes, read from an open file at its offset into a fresh (8-byte aligned) buffer. */
+export function readTensorData(fd: number, header: StHeader, entry: StEntry, path?: string): Uint8Array {
+  const out = new Uint8Array(entry.end - entry.begin);
+  readFully(fd, out, header.dataStart + entry.begin, path);
+  return out;
+}
+
+function readFully(fd: number, out: Uint8Array, position: number, path?: string): void {
+  let done = 0;
+  while (done < out.byteLength) {
+    const got = readSync(fd, out, done, out.byteLength - done, position + done);
+    if (got === 0) fail(path, `file ended after ${position + done} bytes while reading (truncated file?)`);
+    done += got;
+  }
 }
 
 export function loadFile(path: string): StFile {

@@ -3,7 +3,7 @@
 import { native, type Handle } from "./native.ts";
 import { track } from "./scope.ts";
 
-export type DType = "float32" | "float64" | "int32" | "int64" | "bool" | "uint8";
+export type DType = "float32" | "float64" | "float16" | "bfloat16" | "int32" | "int64" | "bool" | "uint8";
 export type TypedArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
 type Operand = Tensor | number;
 

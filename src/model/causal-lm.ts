@@ -1,0 +1,123 @@
+// The one contract every architecture implements (our GPT, GPT-2, Llama, Qwen2, Mistral): a forward pass
+// with TransformerLens-style hook points and an activation cache, a key/value cache, explicit positions and
+// an additive key mask, parameters by name. Generation, probes and serving only speak to this interface.
+import { type Tensor, keep } from "../torch/index.ts";
+
+/** Called at a hook point with the activation; return a tensor to replace it (steering), or nothing. */
+export type HookFn = (act: Tensor, name: string) => Tensor | void;
+
+export interface ForwardOptions {
+  /** Hook functions by name, e.g. { "blocks.1.hook_resid_post": fn }. */
+  hooks?: Record<string, HookFn>;
+  /** Key/value cache for incremental decoding; updated in place. */
+  cache?: KVCache;
+  /** Position ids [B, T] (int64); default 0..T-1 offset by the cache length. */
+  positions?: Tensor;
+  /** Additive key mask [B, 1, 1, Tk]: 0 for real tokens, -inf (or a large negative) for padding. */
+  keyMask?: Tensor;
+  train?: boolean;
+}
+
+export interface ForwardResult {
+  /** [B, T, V] */
+  logits: Tensor | null;
+  /** [B, T, D] final hidden state after the final norm */
+  hidden: Tensor;
+  /** [B, T] scalar-head output when the model has one */
+  scalar: Tensor | null;
+}
+
+export type CacheFilter = (name: string) => boolean;
+export type RunWithCacheOptions = ForwardOptions & { namesFilter?: CacheFilter | string[] };
+
+export interface CausalLM {
+  /** Architecture name in the registry: "gpt", "gpt2", "llama", "qwen2", "mistral". */
+  readonly arch: string;
+  readonly vocabSize: number;
+  /** Longest sequence (positions) the model accepts. */
+  readonly contextLength: number;
+  readonly nLayers: number;
+  /** Width of the residual stream (what hooks and probes see). */
+  readonly dModel: number;
+  /** Parameters by name (the checkpoint's names), in a fixed order. */
+  readonly params: Map<string, Tensor>;
+  /** Parameter count from the tensors themselves (a tied head counted once). */
+  readonly numParams: number;
+  /** ids [B, T] int64 -> logits [B, T, V] (+ hidden, scalar). */
+  forward(ids: Tensor, opts?: ForwardOptions): ForwardResult;
+  runWithCache(ids: Tensor, opts?: RunWithCacheOptions): { result: ForwardResult; cache: Map<string, Tensor> };
+  hookNames(): string[];
+  parameters(): Tensor[];
+  dispose(): void;
+}
+
+export const BLOCK_HOOKS = ["hook_resid_pre", "hook_attn_out", "hook_resid_mid", "hook_mlp_out", "hook_resid_post"] as const;
+
+/** The hook names of an n-layer model, in the order the forward pass reaches them. */
+export function hookNamesFor(nLayers: number): string[] {
+  const names = ["hook_embed"];
+  for (let i = 0; i < nLayers; i++) for (const s of BLOCK_HOOKS) names.push(`blocks.${i}.${s}`);
+  names.push("ln_final.hook_normalized");
+  return names;
+}
+
+/** The function a forward pass calls at each hook point. */
+export function hookCaller(opts: ForwardOptions): (name: string, x: Tensor) => Tensor {
+  return (name, x) => {
+    const fn = opts.hooks?.[name];
+    if (!fn) return x;
+    return fn(x, name) ?? x;
+  };
+}
+
+/** Forward with a cache of the named activations (detached copies), like TransformerLens. */
+export function runWithCache(model: CausalLM, ids: Tensor, opts: RunWithCacheOptions = {}): { result: ForwardResult; cache: Map<string, Tensor> } {
+  const cache = new Map<string, Tensor>();
+  const filter = opts.namesFilter;
+  const wanted = (n: string) => (!filter ? true : Array.isArray(filter) ? filter.includes(n) : filter(n));
+  const hooks: Record<string, HookFn> = { ...opts.hooks };
+  for (const name of model.hookNames()) {
+    if (!wanted(name)) continue;
+    const inner = hooks[name];
+    hooks[name] = (act, n) => {
+      const out = inner ? inner(act, n) ?? act : act;
+      cache.set(n, out.detach());
+      return out;
+    };
+  }
+  const result = model.forward(ids, { ...opts, hooks });
+  return { result, cache };
+}
+
+/** Parameter count from the tensors (each tensor once, whatever shares it). */
+export function countTensorParams(params: Map<string, Tensor>): number {
+  let n = 0;
+  for (const t of new Set(params.values())) n += t.numel;
+  return n;
+}
+
+/** Per-layer keys and values [B, Hkv, T, hd] for incremental decoding. */
+export class KVCache {
+  k: (Tensor | null)[];
+  v: (Tensor | null)[];
+  constructor(nLayers: number) {
+    this.k = new Array(nLayers).fill(null);
+    this.v = new Array(nLayers).fill(null);
+  }
+  get length(): number {
+    return this.k[0] ? this.k[0].shape[2] : 0;
+  }
+  /** Keep only the given batch rows (drop finished sequences). */
+  selectRows(rows: Tensor): void {
+    for (let i = 0; i < this.k.length; i++) {
+      const k = this.k[i], v = this.v[i];
+      if (k) { this.k[i] = keep(k.indexSelect(0, rows)); k.dispose(); }
+      if (v) { this.v[i] = keep(v.indexSelect(0, rows)); v.dispose(); }
+    }
+  }
+  dispose(): void {
+    for (const t of [...this.k, ...this.v]) t?.dispose();
+    this.k.fill(null);
+    this.v.fill(null);
+  }
+}
