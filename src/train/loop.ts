@@ -1,16 +1,13 @@
-// The one supervised loop every SFT-like stage uses: masked token loss, gradient accumulation,
-// warmup + cosine schedule, periodic held-out loss and callbacks, checkpoints every N steps, and
-// resume after a kill that reproduces the losses of an unbroken run.
-import { existsSync, readFileSync } from "node:fs";
-import { crossEntropy, tidy, noGrad, getRngState, setRngState, manualSeed } from "../torch/index.ts";
-import { AdamW, warmupCosine } from "../torch/optim.ts";
+// The one supervised step every SFT-like stage uses: masked token loss with gradient accumulation
+// (and data-parallel shares), plus periodic held-out loss and callbacks. Schedule, checkpoints,
+// resume and logging are the trainer's (src/train/trainer.ts).
+import { crossEntropy, tidy, noGrad } from "../torch/index.ts";
+import type { AdamW } from "../torch/optim.ts";
 import type { GPT } from "../model/gpt.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
-import { saveCheckpoint, resumeInto, rngFromBase64, rngToBase64 } from "../model/checkpoint.ts";
 import { batchIndices, collate, type Example } from "./batches.ts";
-import { Progress } from "../util/progress.ts";
-import { appendJsonl, parseJsonl, writeJsonl } from "../util/jsonl.ts";
-import { checkDist, localShare, lossScale, reduceStep, syncStart, type DistOptions } from "./dist.ts";
+import { checkDist, localShare, lossScale, reduceStep, type DistOptions } from "./dist.ts";
+import { runTrainer, type StepReport } from "./trainer.ts";
 
 export interface TrainOptions {
   steps: number;
@@ -69,77 +66,55 @@ export function heldOutLoss(model: GPT, tok: Tokenizer, examples: Example[], bat
 export function trainSupervised(model: GPT, tok: Tokenizer, examples: Example[], o: TrainOptions): TrainResult {
   if (examples.length === 0) throw new Error("no training examples");
   const accum = o.gradAccum ?? 1;
-  const groups = model.paramGroups();
-  const opt = new AdamW([{ params: groups.decay }, { params: groups.noDecay, weightDecay: 0 }], { lr: o.lr, weightDecay: o.weightDecay ?? 0.01, clipNorm: o.clipNorm ?? 1.0 });
   const V = model.config.vocabSize;
-  const losses: number[] = [];
-  const evalLosses: TrainResult["evalLosses"] = [];
-  let start = 0;
-  manualSeed(o.seed);
+  let evalLosses: TrainResult["evalLosses"] = [];
   const dist = o.dist && o.dist.worldSize > 1 ? o.dist : undefined;
   if (dist) checkDist(dist, o.batchSize);
   const lead = !dist || dist.rank === 0;
 
-  // Resume: weights, optimiser moments, RNG and the loss history up to the checkpoint.
-  const state = o.resumeDir ? resumeInto(o.resumeDir, model, opt) : null;
-  if (state) {
-    start = state.step;
-    if (state.torchRng) setRngState(rngFromBase64(state.torchRng));
-    losses.push(...((state.losses as number[]) ?? []));
-    evalLosses.push(...((state.evalLosses as TrainResult["evalLosses"]) ?? []));
-    o.onResume?.(state.extra);
-    if (lead && o.logPath && existsSync(o.logPath)) {
-      // Drop log lines written after the checkpoint: those steps are about to be redone.
-      const kept = parseJsonl<{ step?: number }>(readFileSync(o.logPath, "utf8")).records.filter((r) => (r.step ?? 0) <= start);
-      writeJsonl(o.logPath, kept);
-    }
-  } else if (lead && o.logPath && existsSync(o.logPath)) {
-    writeJsonl(o.logPath, []);
-  }
-  if (dist) start = syncStart(opt, start, dist);
-
-  const progress = new Progress(o.label ?? "train");
-  const schedule = { lr: o.lr, warmup: o.warmup ?? Math.min(100, Math.floor(o.steps / 10)), totalSteps: o.steps, minLr: o.minLr };
-  if (start === 0 && o.onCallback && lead) o.onCallback(0);
-  let t0 = performance.now(), tokSince = 0;
-  for (let step = start; step < o.steps; step++) {
-    opt.lr = warmupCosine(step, schedule);
-    let stepLoss = 0;
+  const step = (step: number, opt: AdamW): StepReport => {
+    let loss = 0, tokens = 0;
     for (let a = 0; a < accum; a++) {
       const global = batchIndices(examples.length, o.batchSize, step * accum + a, o.seed);
       const idx = dist ? localShare(global, dist) : global;
       const f = dist ? lossScale(examples, global, idx, model.config.contextLength, dist) : 1;
-      stepLoss += tidy(() => {
+      loss += tidy(() => {
         const b = collate(idx.map((i) => examples[i]), tok.padId, model.config.contextLength);
-        tokSince += b.tokens;
+        tokens += b.tokens;
         const { logits } = model.forward(b.x, { train: o.train ?? true });
         // Targets without loss are already -100 (ignored); with all weights 1 the weights change nothing.
-        const loss = crossEntropy(logits!.view(-1, V), b.y, b.uniform ? {} : { weights: b.w });
-        const scaled = f !== 1 ? loss.mul(f / accum) : accum > 1 ? loss.div(accum) : loss;
+        const l = crossEntropy(logits!.view(-1, V), b.y, b.uniform ? {} : { weights: b.w });
+        const scaled = f !== 1 ? l.mul(f / accum) : accum > 1 ? l.div(accum) : l;
         scaled.backward();
-        return (f !== 1 ? loss.item() * f : loss.item()) / accum;
+        return (f !== 1 ? l.item() * f : l.item()) / accum;
       });
     }
-    if (dist) stepLoss = reduceStep(opt, stepLoss, dist);
+    if (dist) loss = reduceStep(opt, loss, dist);
     opt.step();
     opt.zeroGrad();
-    losses.push(stepLoss);
     const done = step + 1;
-    const rec: Record<string, number> = { step: done, loss: stepLoss, lr: opt.lr };
+    const log: Record<string, number> = {};
     if (lead && o.evalEvery && o.evalExamples?.length && (done % o.evalEvery === 0 || done === o.steps)) {
-      const el = heldOutLoss(model, tok, o.evalExamples);
-      evalLosses.push({ step: done, loss: el });
-      rec.eval_loss = el;
+      log.eval_loss = heldOutLoss(model, tok, o.evalExamples);
+      evalLosses.push({ step: done, loss: log.eval_loss });
     }
-    const dt = (performance.now() - t0) / 1000;
-    if (lead && o.logPath) appendJsonl(o.logPath, rec);
-    if (lead) progress.update({ step: done, total: o.steps, loss: stepLoss, tokensPerSec: tokSince / Math.max(dt, 1e-9) });
-    if (lead && o.onCallback && o.callbackEvery && (done % o.callbackEvery === 0 || done === o.steps)) o.onCallback(done);
-    if (lead && o.resumeDir && o.checkpointEvery && done % o.checkpointEvery === 0 && done < o.steps) {
-      saveCheckpoint(o.resumeDir, model, tok, { optimizer: opt, state: { step: done, torchRng: rngToBase64(getRngState()), losses, evalLosses, extra: o.extraState?.() } });
-    }
-    if (done % 50 === 0) { t0 = performance.now(); tokSince = 0; }
-  }
-  opt.dispose();
-  return { losses, evalLosses, resumedFrom: start };
+    return { loss, log, tokens };
+  };
+
+  const callback = o.onCallback;
+  const r = runTrainer(model, tok, {
+    steps: o.steps, lr: o.lr, warmup: o.warmup, minLr: o.minLr, weightDecay: o.weightDecay, clipNorm: o.clipNorm, seed: o.seed,
+    resumeDir: o.resumeDir, checkpointEvery: o.checkpointEvery, logPath: o.logPath, label: o.label, dist,
+  }, {
+    step,
+    onStart: callback && (() => callback(0)),
+    afterStep: callback && o.callbackEvery ? (done) => { if (done % o.callbackEvery! === 0 || done === o.steps) callback(done); } : undefined,
+    state: () => ({ evalLosses, extra: o.extraState?.() }),
+    restore: (s) => {
+      const saved = s as { evalLosses?: TrainResult["evalLosses"]; extra?: unknown } | undefined;
+      evalLosses = saved?.evalLosses ?? [];
+      o.onResume?.(saved?.extra);
+    },
+  });
+  return { losses: r.losses, evalLosses, resumedFrom: r.resumedFrom };
 }
