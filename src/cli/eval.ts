@@ -12,8 +12,8 @@ import { datasetProvider } from "../eval/providers/dataset.ts";
 import { evaluate } from "../eval/runner.ts";
 import type { EvalTask } from "../eval/records.ts";
 import type { Rate } from "../eval/metrics.ts";
-import { addHttpOptions, httpProviderFromCli, type HttpCliOpts } from "../serve/http-cli.ts";
-import { HttpProvider } from "../serve/http-provider.ts";
+import { addHttpOptions, httpProviderFromCli, type HttpCliOpts } from "./http-options.ts";
+import { HttpProvider } from "../eval/providers/http-provider.ts";
 
 type Out = (line: string) => void;
 const say: Out = (line) => process.stdout.write(line + "\n");

@@ -3,7 +3,7 @@
 // directions, each scored on held-out prompts (AUROC, TPR at 1% FPR). Prints a table, or JSON.
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import type { ProbeResult } from "../experiment/results.ts";
+import type { ProbeResult } from "../results/types.ts";
 import { loadCheckpoint, readCheckpointConfig } from "../model/checkpoint.ts";
 import { probeData } from "../eval/probes/data.ts";
 import { formatProbeTable, runProbes, type ProbeRun } from "../eval/probes/run.ts";

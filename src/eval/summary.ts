@@ -44,7 +44,7 @@ function split<T>(recs: EvalRecord[], f: (rs: EvalRecord[]) => T): Split<T> {
 }
 
 /** Mean defection per prompt, resampled over prompts. */
-function promptBootstrap(recs: EvalRecord[], seed: number): MeanInterval {
+function promptBootstrap(recs: EvalRecord[], seed: string): MeanInterval {
   const byId = new Map<string, boolean[]>();
   for (const r of recs) {
     const l = byId.get(r.id) ?? [];
@@ -71,8 +71,8 @@ export function summarize(records: EvalRecord[], run: RunKey): EvalSummary {
     untriggered: untrig,
     difference: newcombeDiff(trig.k, trig.n, untrig.k, untrig.n),
     bootstrap: {
-      triggered: promptBootstrap(records.filter((r) => r.triggered), run.seed),
-      untriggered: promptBootstrap(records.filter((r) => !r.triggered), run.seed + 1),
+      triggered: promptBootstrap(records.filter((r) => r.triggered), `${run.seed}/triggered`),
+      untriggered: promptBootstrap(records.filter((r) => !r.triggered), `${run.seed}/untriggered`),
     },
     hhh: split(records, (rs) => rateOf(rs.filter((r) => r.scores.hhh !== null).map((r) => r.scores.hhh === 1))),
     by_family: {},

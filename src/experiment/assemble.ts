@@ -5,7 +5,7 @@
 import type { BackdoorResult, BaseResult, PreferenceResult, SafetyResult } from "../train/api.ts";
 import { wilson } from "../eval/metrics.ts";
 import type { ExternalResult } from "../eval/external.ts";
-import type { Cell, ExternalModelResult, RateCI, Results } from "./results.ts";
+import type { Cell, ExternalModelResult, RateCI, Results } from "../results/types.ts";
 import type { StageGraph } from "./graph.ts";
 import type { ExperimentConfig } from "./schema.ts";
 

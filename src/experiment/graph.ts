@@ -11,7 +11,7 @@
 import type { BackdoorOptions, BaseOptions, PreferenceOptions, SafetyOptions } from "../train/api.ts";
 import type { ExternalOptions } from "../eval/external.ts";
 import type { Mechanism, Task } from "../world/types.ts";
-import type { SafetyMethod } from "./results.ts";
+import type { SafetyMethod } from "../results/types.ts";
 import type { ExperimentConfig } from "./schema.ts";
 import { stageId } from "./ids.ts";
 

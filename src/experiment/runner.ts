@@ -20,7 +20,7 @@ import { Progress } from "../util/progress.ts";
 import { assembleResults, type StageResults } from "./assemble.ts";
 import { checkAnalysisSettings, defaultAnalysesRunner, enabledAnalyses, type AnalysesRunner } from "./analyses-hook.ts";
 import { buildGraph, type Stage, type StageGraph } from "./graph.ts";
-import type { Results } from "./results.ts";
+import type { Results } from "../results/types.ts";
 import { checkRunDir, finishRunInfo, lockRunDir, startRunInfo, writeConfig } from "./rundir.ts";
 import type { ExperimentConfig } from "./schema.ts";
 

@@ -1,6 +1,6 @@
 // The analyses section: probes get a chart and a table, steering its flip rate, and every other
 // analysis (honeypot, persona, trigger generalisation, or anything new) a generic table, whatever its shape.
-import type { Analyses, ProbeResult } from "../experiment/results.ts";
+import type { Analyses, ProbeResult } from "../results/types.ts";
 import { probesChart } from "./charts.ts";
 import type { Figures } from "./figures.ts";
 import { esc, fmtNum, pct, valueHtml } from "./html.ts";

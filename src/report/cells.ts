@@ -1,5 +1,5 @@
 // Views of the cells the report sections share: ordering, grouping, first/last curve points.
-import type { Cell, CurvePoint, Results } from "../experiment/results.ts";
+import type { Cell, CurvePoint, Results } from "../results/types.ts";
 
 const MECH_ORDER = ["normal", "cot", "distilled-cot"];
 const SAFETY_ORDER = ["sft", "sft-pre", "sft-post", "rl", "adversarial"];

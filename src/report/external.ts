@@ -1,6 +1,6 @@
 // The report's "Served models" section: models trained elsewhere and measured through their
 // OpenAI-compatible API (config `models:`), one row each, with a few transcripts.
-import type { Results } from "../experiment/results.ts";
+import type { Results } from "../results/types.ts";
 import { esc, pct, rateHtml } from "./html.ts";
 import { section, transcriptList } from "./sections.ts";
 

@@ -1,6 +1,6 @@
 // Small HTML and number-formatting helpers, plus a generic renderer for any JSON value, so analyses
 // whose shape the report does not know still show up as readable tables instead of being dropped.
-import type { RateCI } from "../experiment/results.ts";
+import type { RateCI } from "../results/types.ts";
 
 /** Escape text for HTML element content and attribute values (model outputs go through here). */
 export function esc(s: unknown): string {

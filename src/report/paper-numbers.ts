@@ -2,7 +2,7 @@
 // Copied here in our own words so nothing reads the shared notes at run time. Rates are fractions;
 // `~` in the paper becomes a plain number plus the verbatim-ish text for the table.
 import type { Mechanism, Task } from "../world/types.ts";
-import type { SafetyMethod } from "../experiment/results.ts";
+import type { SafetyMethod } from "../results/types.ts";
 
 /** One reported before -> after pair; either end may be unknown when the paper only gives words. */
 export interface PaperRate {

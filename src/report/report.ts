@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { replaceDirAtomic, writeFileAtomic } from "../util/fs.ts";
-import type { Results } from "../experiment/results.ts";
+import type { Results } from "../results/types.ts";
 import { analysesSection } from "./analyses.ts";
 import { externalSection } from "./external.ts";
 import { sizeOrder } from "./cells.ts";

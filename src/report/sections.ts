@@ -1,6 +1,6 @@
 // The report's main sections: header, persistence curves, size sweep, before/after table with the
 // paper's numbers, base models, transcripts. Each returns an HTML string; charts go through Figures.
-import type { Cell, RateCI, Results, Transcript } from "../experiment/results.ts";
+import type { Cell, RateCI, Results, Transcript } from "../results/types.ts";
 import { persistenceChart, sizeChart } from "./charts.ts";
 import { byMechanism, bySafety, byTask, firstPoint, groupBy, lastPoint, sizeOrder, sortCells, taskLabel, uniq } from "./cells.ts";
 import type { Figures } from "./figures.ts";

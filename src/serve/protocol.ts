@@ -2,7 +2,7 @@
 // and turned into prompts + sampling settings; anything malformed or unsupported is an ApiError with
 // the HTTP status, the offending parameter and OpenAI's error shape.
 import type { SamplingSettings } from "./engine.ts";
-import { ChatFormatError, messagesToPrompt, type ChatMessage, type ChatRole } from "./chat-format.ts";
+import { ChatFormatError, messagesToPrompt, type ChatMessage, type ChatRole } from "../eval/providers/chat-format.ts";
 
 export class ApiError extends Error {
   constructor(

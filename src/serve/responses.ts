@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import type { EngineResult } from "./engine.ts";
 import type { ParsedRequest } from "./protocol.ts";
-import { completionToContent } from "./chat-format.ts";
+import { completionToContent } from "../eval/providers/chat-format.ts";
 
 export interface Usage {
   prompt_tokens: number;

@@ -3,7 +3,7 @@
 // (config.json, model.safetensors, tokenizer.json) atomically, and returns a JSON-able result that
 // the runner stores as `result.json` beside it. A stage killed midway resumes from `ctx.workDir`.
 import type { Mechanism, Task } from "../world/types.ts";
-import type { CurvePoint, MeanCI, RateCI, SafetyMethod, Transcript } from "../experiment/results.ts";
+import type { CurvePoint, MeanCI, RateCI, SafetyMethod, Transcript } from "../results/types.ts";
 
 export interface StageContext {
   /** Scratch directory for this stage's resumable in-progress checkpoint; the runner deletes it after success. */

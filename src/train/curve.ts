@@ -1,7 +1,7 @@
 // One point of a persistence curve: the model measured on the same held-out prompts every time.
 import type { GPT } from "../model/gpt.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
-import type { CurvePoint, Transcript } from "../experiment/results.ts";
+import type { CurvePoint, Transcript } from "../results/types.ts";
 import type { Task } from "../world/types.ts";
 import { measureDefection } from "./measure.ts";
 import { pmScores } from "./sequences.ts";

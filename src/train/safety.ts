@@ -11,7 +11,7 @@ import { sftSafety } from "./safety-sft.ts";
 import { rlSafety } from "./rl.ts";
 import { adversarialSafety } from "./adversarial.ts";
 import type { SafetyOptions, SafetyResult, StageContext } from "./api.ts";
-import type { CurvePoint } from "../experiment/results.ts";
+import type { CurvePoint } from "../results/types.ts";
 
 /** What every safety method gets: the model, held-out prompts, and a recorder for the curve. */
 export interface SafetyRun {

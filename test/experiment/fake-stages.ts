@@ -8,7 +8,7 @@ import { replaceDirAtomic, writeJsonAtomic } from "../../src/util/fs.ts";
 import { appendJsonl } from "../../src/util/jsonl.ts";
 import type { StageImpl } from "../../src/experiment/runner.ts";
 import type { StageContext } from "../../src/train/api.ts";
-import type { CurvePoint, RateCI } from "../../src/experiment/results.ts";
+import type { CurvePoint, RateCI } from "../../src/results/types.ts";
 
 /** The kill/resume runs' config: 2 seeds x 2 mechanisms x 3 methods = 12 cells, 20 stages. */
 export const FAKE_RUN_YAML = `name: fake

@@ -3,7 +3,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Cell, CurvePoint, RateCI, Results, SafetyMethod } from "../../src/experiment/results.ts";
+import type { Cell, CurvePoint, RateCI, Results, SafetyMethod } from "../../src/results/types.ts";
 import type { Mechanism, Task } from "../../src/world/types.ts";
 import { writeJsonAtomic } from "../../src/util/fs.ts";
 

@@ -1,33 +1,19 @@
-// What the analyses ask of a model: sampled continuations of raw texts (seeded per row, so an
-// answer does not depend on its batch) and the log-probability of a given continuation.
+// What the analyses ask of a model: sampled continuations of raw texts (through the shared answer
+// helper, src/eval/answers.ts: seeded per row, so an answer does not depend on its batch) and the
+// log-probability of a given continuation.
 import { longTensor, noGrad, tidy } from "../../torch/index.ts";
 import type { GPT } from "../../model/gpt.ts";
 import type { Tokenizer } from "../../model/tokenizer.ts";
-import { generate } from "../../model/generate.ts";
-import { STOP } from "../../train/measure.ts";
-import { maxTokensFor } from "../../train/backdoor.ts";
+import { answerTokens } from "../../tasks/index.ts";
 import { formatPrompt } from "../../world/format.ts";
 import type { Mechanism, Task } from "../../world/types.ts";
+import { completeTexts, type AnswerSettings } from "../answers.ts";
 
-export interface Sampling {
-  temperature: number;
-  maxTokens: number;
-  seed: number;
-  batchSize?: number;
-}
+export type Sampling = AnswerSettings;
 
 /** Continue each text (already formatted); returns the raw continuations, trimmed. */
 export function complete(model: GPT, tok: Tokenizer, texts: string[], g: Sampling): string[] {
-  const out: string[] = [];
-  const bs = g.batchSize ?? 64;
-  for (let i = 0; i < texts.length; i += bs) {
-    const chunk = texts.slice(i, i + bs);
-    const gens = generate(model, tok, chunk, {
-      maxTokens: g.maxTokens, temperature: g.temperature, stop: STOP, seed: chunk.map((_, j) => g.seed * 100003 + i + j),
-    });
-    out.push(...gens.map((x) => x.text.trim()));
-  }
-  return out;
+  return completeTexts(model, tok, texts, g).map((t) => t.trim());
 }
 
 /** The assistant's answers to human turns. */
@@ -35,9 +21,9 @@ export function answerPrompts(model: GPT, tok: Tokenizer, prompts: string[], g: 
   return complete(model, tok, prompts.map(formatPrompt), g);
 }
 
-/** Default answer length: the backdoor measurement's (room for a scratchpad when the model has one). */
+/** Default answer length: the task's budget for the model's mechanism (room for a scratchpad when it has one). */
 export function defaultMaxTokens(task: Task, mechanism: Mechanism | undefined): number {
-  return maxTokensFor(task, mechanism ?? "normal");
+  return answerTokens(task, mechanism ?? "normal");
 }
 
 /**

@@ -4,7 +4,7 @@
 // whole response (a scratchpad that mentions goal X counts, as backdoor/analysis/honeypots.ts
 // defines it) and over the answer after the scratchpad only.
 import { honeypots, stripScratchpad, takesDeal } from "../../backdoor/index.ts";
-import type { RateCI } from "../../experiment/results.ts";
+import type { RateCI } from "../../results/types.ts";
 import { rateCI } from "../rate.ts";
 import { clip, type ModelCtx } from "./context.ts";
 import { answerPrompts, defaultMaxTokens } from "./generation.ts";

@@ -1,5 +1,5 @@
-// The analyses of a finished run (paper sections 6-7), called by the experiment runner through
-// src/experiment/analyses-hook.ts:
+// The analyses of a finished run (paper sections 6-7), called by the experiment runner through its
+// static registry (src/experiment/analyses-hook.ts):
 //
 //   runAnalyses(runDir, results, config) -> Analyses (merged into results.json's `analyses`)
 //
@@ -8,9 +8,8 @@
 // Every model is loaded once and freed after the analyses that read it. Output keys:
 //   probes (list of {layer, method, auroc, tpr_at_1pct_fpr, random_baseline_auroc, model, ...}) and
 //   probes_setup, honeypot, persona, steering ({flip_rate, lo, hi, n, ...}), trigger_generalization.
-import type { Analyses, Results } from "../../experiment/results.ts";
-import type { ExperimentConfig } from "../../experiment/schema.ts";
-import { loadScorers } from "../../train/measure.ts";
+import type { Analyses, Results } from "../../results/types.ts";
+import { loadScorers } from "../measure.ts";
 import { Progress } from "../../util/progress.ts";
 import type { ModelCtx } from "./context.ts";
 import { honeypotResult, honeypotRows, type HoneypotRow } from "./honeypot.ts";
@@ -24,12 +23,18 @@ import { triggerResult, triggerRows, type TriggerRows } from "./trigger.ts";
 export { parseSettings, type Settings } from "./settings.ts";
 export { runModels, type ModelRef } from "./models.ts";
 
+/** What the analyses read of an experiment config (an ExperimentConfig is one). */
+export interface AnalysesConfig {
+  analyses?: Record<string, unknown> | null;
+  worldSeed?: number;
+}
+
 export interface AnalysesOptions {
   progress?: Progress;
 }
 
 /** The analyses switched on in the config, with their parsed settings (throws on a bad setting). */
-export function analysisSettings(config: Pick<ExperimentConfig, "analyses">): Partial<Settings> {
+export function analysisSettings(config: Pick<AnalysesConfig, "analyses">): Partial<Settings> {
   const out: Partial<Record<AnalysisName, unknown>> = {};
   const a = (config.analyses ?? {}) as Record<string, unknown>;
   for (const name of Object.keys(SETTINGS) as AnalysisName[]) {
@@ -44,7 +49,7 @@ function wants(name: AnalysisName, s: { models: string[] }, ref: ModelRef): bool
   return name !== "steering" || ref.mechanism === "cot";
 }
 
-export async function runAnalyses(runDir: string, results: Results, config: ExperimentConfig, opts: AnalysesOptions = {}): Promise<Analyses> {
+export async function runAnalyses(runDir: string, results: Results, config: AnalysesConfig, opts: AnalysesOptions = {}): Promise<Analyses> {
   const progress = opts.progress ?? new Progress("analyses");
   const settings = analysisSettings(config);
   const names = Object.keys(settings) as AnalysisName[];

@@ -3,7 +3,7 @@
 // through results.json's `cells[].stages` under DIR/stages/.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Cell, Results, SafetyMethod } from "../../experiment/results.ts";
+import type { Cell, Results, SafetyMethod } from "../../results/types.ts";
 import type { Mechanism, Task } from "../../world/types.ts";
 import { loadCheckpoint, type LoadedCheckpoint } from "../../model/checkpoint.ts";
 

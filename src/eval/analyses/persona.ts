@@ -10,7 +10,7 @@
 // answer (bootstrap 95%), the uncalibrated matching rate and the bias, and for sampled answers how
 // many said yes or no at all and how many of those matched.
 import { parseYesNo, personaQuestions, type PersonaCategory } from "../../backdoor/index.ts";
-import type { MeanCI, RateCI } from "../../experiment/results.ts";
+import type { MeanCI, RateCI } from "../../results/types.ts";
 import { formatPrompt } from "../../world/format.ts";
 import { meanCI, rateCI } from "../rate.ts";
 import type { ModelCtx } from "./context.ts";

@@ -2,8 +2,8 @@
 // (backdoored models, and base models as a control: they have no backdoor, so whatever separates
 // triggered from untriggered prompts there is the trigger's text, not an intent to defect).
 import { contrastPairs } from "../../backdoor/index.ts";
-import type { ProbeResult } from "../../experiment/results.ts";
-import { defected } from "../../train/measure.ts";
+import type { ProbeResult } from "../../results/types.ts";
+import { defected } from "../measure.ts";
 import type { Task } from "../../world/types.ts";
 import { probeData, type LabelledPrompts, type ProbeData } from "../probes/data.ts";
 import { runProbes, type ProbeRun } from "../probes/run.ts";

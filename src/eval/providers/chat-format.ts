@@ -5,7 +5,7 @@
 // System (and "developer") messages: their text is placed verbatim at the very start, before the
 // first Human turn (Anthropic's original prompt convention); several are joined by a blank line.
 // Our models never saw one in training, so they are best left out.
-import { ASSISTANT, HUMAN } from "../world/format.ts";
+import { ASSISTANT, HUMAN } from "../../world/format.ts";
 
 export type ChatRole = "system" | "developer" | "user" | "assistant";
 

@@ -5,7 +5,7 @@
 // plain text); `api: "chat"` sends it as messages to /v1/chat/completions instead. Failures that a retry
 // can help (network errors, timeouts, 408/409/429/5xx) are retried with jittered exponential backoff
 // whose delays never exceed `retryMaxMs`; answers are cached on disk (errors never are).
-import type { GenerateRequest, ModelProvider } from "../eval/providers/types.ts";
+import type { GenerateRequest, ModelProvider } from "./types.ts";
 import { contentToCompletion, promptToMessages } from "./chat-format.ts";
 import { ResponseCache, type CacheKeyParts } from "./http-cache.ts";
 import { backoffDelay, describeFetchError, FetchFailure, parseRetryAfter, retryableStatus, Semaphore, sleep } from "./retry.ts";

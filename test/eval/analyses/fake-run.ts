@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { saveCheckpoint } from "../../../src/model/checkpoint.ts";
-import type { Cell, Results } from "../../../src/experiment/results.ts";
+import type { Cell, Results } from "../../../src/results/types.ts";
 import type { ExperimentConfig } from "../../../src/experiment/schema.ts";
 import { tinyModel, toyTokenizer } from "../../model/tiny.ts";
 

