@@ -7,11 +7,11 @@ import { callArgs, dotted, resolveName } from "./names.ts";
 import type { Ctx, Scope } from "./scope.ts";
 import {
   BUILDERS, BUILDER_METHODS, CLEAN_CALLS, CLEAN_METHODS, MUTATING_METHODS, NORMALIZERS, NORMALIZER_METHODS,
-  MARKUP_CTORS, SANITIZERS, SANITIZER_METHODS, SELF_SOURCES, SOURCE_CALLS, SOURCE_METHODS, SOURCE_ROOTS,
+  MARKUP_CTORS, SANITIZERS, SANITIZER_METHODS, SELF_SOURCES, isPlainPasswordName, SOURCE_CALLS, SOURCE_METHODS, SOURCE_ROOTS,
 } from "./semantics.ts";
 import { stringValue } from "./names.ts";
 
-const REMOTE: Taint = Object.freeze({ kinds: ALL_KINDS, remote: true, built: false, norm: false, html: false, pinned: false });
+const REMOTE: Taint = Object.freeze({ kinds: ALL_KINDS, remote: true, built: false, norm: false, html: false, pinned: false, plainpw: false });
 /** A trusted URL prefix that fixes the host: "/account/", "https://api.example.com/", "?page=", "items/". */
 const PINNING_PREFIX = /^(\/[^/\\]|[a-z][\w+.-]*:\/\/[^/?#\\]+[/?#]|\?|[^:/?#\\]+[/?#])/i;
 const HTML_TAG = /<\/?[a-zA-Z!][^>]*>?/;
@@ -28,6 +28,11 @@ function lookup(ctx: Ctx, name: string, scope: Scope): Taint | undefined {
   const q = resolveName(name, ctx.aliases);
   for (const root of SOURCE_ROOTS) if (q === root || q.startsWith(root + ".")) return REMOTE;
   return undefined;
+}
+
+/** Untrusted data read under a password-named key or attribute is a plain-text password. */
+function withPassword(t: Taint, key: string | null): Taint {
+  return t.kinds && key !== null && isPlainPasswordName(key) ? { ...t, plainpw: true } : t;
 }
 
 function unionAll(ts: Taint[]): Taint {
@@ -49,12 +54,18 @@ export function evalExpr(ctx: Ctx, node: Node | null, scope: Scope, target: stri
       const full = dotted(node);
       const own = full ? lookup(ctx, full, scope) : undefined;
       const obj = evalExpr(ctx, node.childForFieldName("object"), scope, target);
-      return own ? union(own, obj) : obj;
+      const t = own ? union(own, obj) : obj;
+      const attr = node.childForFieldName("attribute")?.text ?? null;
+      // a temporary file's name is chosen by tempfile, whatever was written into the file
+      const objName = dotted(node.childForFieldName("object"));
+      if (attr === "name" && objName && scope.type(objName)?.startsWith("tempfile.")) return CLEAN;
+      return withPassword(t, attr); // form.password.data
     }
     case "subscript": {
       const v = evalExpr(ctx, node.childForFieldName("value"), scope, target);
-      for (const s of node.childrenForFieldName("subscript")) evalExpr(ctx, s, scope); // for sinks inside
-      return v;
+      const keys = node.childrenForFieldName("subscript");
+      for (const s of keys) evalExpr(ctx, s, scope); // for sinks inside
+      return withPassword(v, stringValue(keys[0] ?? null)); // request.form["password"]
     }
     case "string":
     case "concatenated_string":
@@ -230,7 +241,7 @@ function evalCall(ctx: Ctx, node: Node, scope: Scope, target: string | null): Ta
     scope.set(recvName, union(cur, built(allArgs)));
   }
   // d.get(key, default): a value of d (or the default), whatever the key
-  if (receiver && method === "get") return union(recvT, argT[1] ?? CLEAN);
+  if (receiver && method === "get") return withPassword(union(recvT, argT[1] ?? CLEAN), stringValue(args[0] ?? null));
   const local = localSummary(ctx, fn, raw);
   if (local) {
     if (!local.kinds) return CLEAN; // the function sanitises or ignores its inputs
@@ -266,6 +277,7 @@ function isMarkup(ctx: Ctx, node: Node | null, scope: Scope): boolean {
 }
 
 function callResult(name: string, method: string, isMethod: boolean, recvT: Taint, argT: Taint[], allArgs: Taint): Taint {
+  if (name === "getpass.getpass") return { ...REMOTE, plainpw: true };
   if (SOURCE_CALLS.has(name) || (isMethod && SOURCE_METHODS.has(method))) return REMOTE;
   if (CLEAN_CALLS.has(name) || (isMethod && CLEAN_METHODS.has(method))) return CLEAN;
   if (name.startsWith("hashlib.")) return CLEAN; // digests are hex/bytes of fixed alphabet

@@ -6,6 +6,31 @@ import { ALL_KINDS, K, sanitize } from "./types.ts";
 import { callArgs, dotted, resolveName, stringValue } from "./names.ts";
 import type { Ctx, Scope } from "./scope.ts";
 import { NORMALIZERS, NORMALIZER_METHODS } from "./semantics.ts";
+import { formatPins } from "./expr.ts";
+
+const URL_PARSERS = new Set(["urllib.parse.urlparse", "urllib.parse.urlsplit", "urlparse.urlparse", "urlparse.urlsplit", "furl.furl", "yarl.URL"]);
+const URL_PARTS = new Set(["netloc", "hostname", "host", "scheme", "port"]);
+
+/**
+ * The URL variable a parsed URL or one of its parts comes from: `urlparse(u)`, `urlparse(u).netloc`,
+ * `p.hostname` with p = urlparse(u), or a variable holding one of those.
+ */
+export function urlOrigin(ctx: Ctx, n: Node | null, scope: Scope): string | null {
+  if (!n) return null;
+  if (n.type === "identifier") return scope.origin(n.text) ?? null;
+  if (n.type === "call") {
+    const fn = n.childForFieldName("function");
+    if (URL_PARSERS.has(resolveName(dotted(fn) ?? "", ctx.aliases))) {
+      const a = callArgs(n).args[0];
+      return a ? dotted(a) : null;
+    }
+    if (fn?.type === "attribute" && /^(lower|strip|rstrip|lstrip|casefold)$/.test(fn.childForFieldName("attribute")?.text ?? "")) {
+      return urlOrigin(ctx, fn.childForFieldName("object"), scope);
+    }
+  }
+  if (n.type === "attribute" && URL_PARTS.has(n.childForFieldName("attribute")?.text ?? "")) return urlOrigin(ctx, n.childForFieldName("object"), scope);
+  return null;
+}
 
 const VALIDATING_METHODS = new Set(["isalnum", "isdigit", "isdecimal", "isnumeric", "isidentifier", "isalpha"]);
 const REGEX_CALLS = new Set(["re.fullmatch", "re.match"]);
@@ -65,10 +90,21 @@ function innerName(n: Node | null): string | null {
 export function applyGuards(ctx: Ctx, cond: Node | null, scope: Scope): void {
   if (!cond) return;
   const clear = (name: string | null, kinds: number): void => {
-    if (!name) return;
-    const t = scope.get(name);
-    if (t) scope.set(name, sanitize(t, kinds));
+    for (let n = name, hops = 0; n && hops < 4; n = scope.origin(n) ?? null, hops++) {
+      const t = scope.get(n);
+      if (t) scope.set(n, sanitize(t, kinds));
+    }
   };
+  // a parsed URL's host or scheme tested in the condition: the URL was checked
+  for (const a of cond.descendantsOfType(["attribute", "identifier"])) {
+    if (a.parent?.type === "attribute" && a.parent.childForFieldName("object")?.id === a.id) {
+      const m = a.parent.childForFieldName("attribute")?.text;
+      if (m === "endswith" || m === "find" || m === "startswith") continue; // judged below, by the literal
+    }
+    const from =
+      a.type === "attribute" && URL_PARTS.has(a.childForFieldName("attribute")?.text ?? "") ? urlOrigin(ctx, a, scope) : a.type === "identifier" ? urlOrigin(ctx, a, scope) : null;
+    if (from) clear(from, K.URL);
+  }
   const visit = (n: Node): void => {
     if (n.type === "call") {
       const fn = n.childForFieldName("function");
@@ -77,6 +113,10 @@ export function applyGuards(ctx: Ctx, cond: Node | null, scope: Scope): void {
       const recv = fn?.type === "attribute" ? fn.childForFieldName("object") : null;
       const { args } = callArgs(n);
       if (method === "startswith" || method === "is_relative_to") clear(normalisedVar(ctx, recv, scope), K.PATH);
+      const lit = stringValue(args[0] ?? null);
+      // u.startswith("https://cdn.example.com/"), host.endswith(".example.com")
+      if (method === "startswith" && lit !== null && formatPins(lit) && recv) clear(dotted(recv) ?? urlOrigin(ctx, recv, scope), K.URL);
+      if (method === "endswith" && lit !== null && lit.startsWith(".") && recv) clear(urlOrigin(ctx, recv, scope) ?? dotted(recv), K.URL);
       if (callee === "os.path.commonpath" || callee === "posixpath.commonpath") {
         for (const a of args) for (const el of a.namedChildren) if (el) clear(normalisedVar(ctx, el, scope), K.PATH);
       }
@@ -101,6 +141,12 @@ export function applyGuards(ctx: Ctx, cond: Node | null, scope: Scope): void {
           clear(normalisedVar(ctx, right.childForFieldName("object"), scope), K.PATH);
         } else if ((left.type === "identifier" || left.type === "attribute") && stringValue(right) === null) {
           clear(dotted(left), ALL_KINDS);
+        }
+      }
+      // (BASE / name).resolve().parent == BASE: the file sits directly in the allowed folder
+      for (const side of [left, right]) {
+        if ((ops.includes("==") || ops.includes("!=")) && side?.type === "attribute" && side.childForFieldName("attribute")?.text === "parent") {
+          clear(normalisedVar(ctx, side.childForFieldName("object"), scope), K.PATH);
         }
       }
     }

@@ -11,6 +11,8 @@ export class Scope {
   vars = new Map<string, Taint>();
   /** Constructor that produced a variable's value ("tarfile.open", "hashlib.md5", ...). */
   types = new Map<string, string>();
+  /** Variables holding a parsed URL or its parts, and the URL variable they came from (`p = urlparse(u)` -> u). */
+  origins = new Map<string, string>();
 
   constructor(
     readonly parent: Scope | null,
@@ -19,6 +21,10 @@ export class Scope {
 
   get(name: string): Taint | undefined {
     return this.vars.get(name) ?? this.parent?.get(name);
+  }
+
+  origin(name: string): string | undefined {
+    return this.origins.get(name) ?? this.parent?.origin(name);
   }
 
   type(name: string): string | undefined {
@@ -33,6 +39,7 @@ export class Scope {
     const s = new Scope(this.parent, this.fn);
     s.vars = new Map(this.vars);
     s.types = new Map(this.types);
+    s.origins = new Map(this.origins);
     return s;
   }
 
@@ -55,6 +62,7 @@ export class Scope {
     }
     this.vars = merged;
     for (const b of branches) for (const [k, v] of b.types) if (!this.types.has(k)) this.types.set(k, v);
+    for (const b of branches) for (const [k, v] of b.origins) if (!this.origins.has(k)) this.origins.set(k, v);
   }
 }
 

@@ -13,12 +13,20 @@ export const SOURCE_ROOTS = new Set([
   "sys.stdin",
 ]);
 
+/** Identifier segments that name a password or secret (not a token or a file digest). */
+export const PASSWORD_NAME = /(^|_)(pass|password|passwd|passwort|pwd|pw|passphrase|secret|credentials?)(_|$)|password|passwd/i;
+/** A password-named value that is the password itself, not its hash or ciphertext. */
+export function isPlainPasswordName(name: string): boolean {
+  return PASSWORD_NAME.test(name) && !/hash|digest|crypt|salt|enc(_|$)|policy|reset|field|url|min|max|len/i.test(name);
+}
+
 /** Attributes of `self` that hold request data in http.server / socketserver handlers. */
 export const SELF_SOURCES = new Set(["path", "headers", "rfile", "requestline", "client_address"]);
 
 /** Calls whose result is attacker-controlled. */
 export const SOURCE_CALLS = new Set([
   "input",
+  "getpass.getpass",
   "raw_input",
   "sys.stdin.read",
   "sys.stdin.readline",
@@ -40,7 +48,7 @@ export const CLEAN_CALLS = new Set([
   "hmac.compare_digest", "hmac.new", "random.randint", "random.random", "time.time",
   "werkzeug.security.generate_password_hash", "werkzeug.security.check_password_hash",
   "bcrypt.hashpw", "bcrypt.checkpw", "bcrypt.gensalt", "hashlib.pbkdf2_hmac", "hashlib.scrypt",
-  "flask.url_for", "url_for", "django.urls.reverse", "reverse", "flask.jsonify", "jsonify",
+  "flask.url_for", "url_for", "flask.render_template", "render_template", "flask.render_template_string", "render_template_string", "django.urls.reverse", "reverse", "flask.jsonify", "jsonify",
   "argon2.PasswordHasher.hash", "passlib.hash.bcrypt.hash", "passlib.hash.argon2.hash", "passlib.hash.pbkdf2_sha256.hash",
   "django.contrib.auth.hashers.make_password", "make_password",
 ]);
@@ -49,7 +57,7 @@ export const CLEAN_CALLS = new Set([
 export const CLEAN_METHODS = new Set([
   "hexdigest", "digest", "count", "index", "find", "rfind", "startswith", "endswith",
   "isdigit", "isalnum", "isalpha", "isdecimal", "isnumeric", "isidentifier", "exists", "is_file",
-  "is_dir", "fetchone_count", "rowcount",
+  "is_dir", "fetchone_count", "rowcount", "encrypt", "encrypt_and_digest", "hash", "render", "render_template",
 ]);
 
 /** Sanitisers: calls that clear some kinds of danger. */
@@ -72,6 +80,9 @@ export const SANITIZERS = new Map<string, number>([
   ["werkzeug.secure_filename", ALL_KINDS & ~K.URL],
   ["secure_filename", ALL_KINDS & ~K.URL],
   ["re.escape", K.REGEX],
+  ["django.utils.text.get_valid_filename", ALL_KINDS & ~K.URL],
+  ["django.utils.html.format_html", K.HTML],
+  ["format_html", K.HTML],
   ["os.path.basename", K.PATH],
   ["posixpath.basename", K.PATH],
   ["werkzeug.utils.safe_join", K.PATH],

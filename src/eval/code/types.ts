@@ -37,6 +37,7 @@ export const ALL_KINDS = K.SQL | K.SHELL | K.HTML | K.PATH | K.CODE | K.TEMPLATE
  * - built: untrusted data was spliced into a string (f-string, %, +, .format, join, os.path.join).
  * - norm: the value is the direct result of path normalisation (realpath/abspath/normpath/resolve).
  * - html: a string literal with an HTML tag flowed into it.
+ * - plainpw: a password as the user typed it (not yet hashed or encrypted).
  * - pinned: a URL built behind a trusted prefix that fixes its host ("/account/" + x, BASE + x).
  */
 export interface Taint {
@@ -46,9 +47,10 @@ export interface Taint {
   norm: boolean;
   html: boolean;
   pinned: boolean;
+  plainpw: boolean;
 }
 
-export const CLEAN: Taint = Object.freeze({ kinds: 0, remote: false, built: false, norm: false, html: false, pinned: false });
+export const CLEAN: Taint = Object.freeze({ kinds: 0, remote: false, built: false, norm: false, html: false, pinned: false, plainpw: false });
 
 export function union(a: Taint, b: Taint): Taint {
   if (a === CLEAN) return b;
@@ -60,6 +62,7 @@ export function union(a: Taint, b: Taint): Taint {
     norm: false, // a combination is no longer the direct output of a normaliser
     html: a.html || b.html,
     pinned: a.pinned && b.pinned,
+    plainpw: a.plainpw || b.plainpw,
   };
 }
 

@@ -7,9 +7,10 @@ import { dotted, resolveName } from "./names.ts";
 import { Scope } from "./scope.ts";
 import type { Ctx, FnInfo } from "./scope.ts";
 import { bindTarget, evalExpr } from "./expr.ts";
-import { applyGuards } from "./guards.ts";
+import { applyGuards, urlOrigin } from "./guards.ts";
+import { isPlainPasswordName } from "./semantics.ts";
 
-const PARAM: Taint = Object.freeze({ kinds: ALL_KINDS, remote: false, built: false, norm: false, html: false, pinned: false });
+const PARAM: Taint = Object.freeze({ kinds: ALL_KINDS, remote: false, built: false, norm: false, html: false, pinned: false, plainpw: false });
 const ROUTE_DECORATOR = /\.(route|get|post|put|patch|delete|api_route|errorhandler)\s*\(|^@?(route|get|post)\s*\(/;
 /** Parameters that hold infrastructure, not data: leaving them clean avoids noise. */
 const TRUSTED_PARAMS = new Set(["self", "cls"]);
@@ -48,7 +49,9 @@ function analyzeFunction(ctx: Ctx, def: Node, outer: Scope): void {
     // default values are evaluated for sinks in the enclosing scope
     const dflt = p.childForFieldName("value");
     if (dflt) evalExpr(ctx, dflt, outer);
-    scope.set(nameNode.text, TRUSTED_PARAMS.has(nameNode.text) ? CLEAN : PARAM);
+    // a web route's parameters are request data (path segments, FastAPI query and body models)
+    const base = TRUSTED_PARAMS.has(nameNode.text) ? CLEAN : info.isRoute ? { ...PARAM, remote: true } : PARAM;
+    scope.set(nameNode.text, base.kinds && isPlainPasswordName(nameNode.text) ? { ...base, plainpw: true } : base);
   }
   const body = def.childForFieldName("body");
   if (body) walkScope(ctx, body, scope);
@@ -93,6 +96,8 @@ function assign(ctx: Ctx, node: Node, scope: Scope): void {
   const t = evalExpr(ctx, right, scope, targetName);
   const ctor = right.type === "call" ? constructorOf(ctx, right) : null;
   for (const tg of targets) for (const r of ctx.rules) r.onAssign?.(tg, right, t, ctx.report);
+  const from = urlOrigin(ctx, right, scope);
+  if (from) for (const tg of targets) if (tg.type === "identifier") scope.origins.set(tg.text, from);
   for (const tg of targets) {
     bindTarget(tg, t, scope);
     const n = dotted(tg);

@@ -84,7 +84,10 @@ test("shell: shell=True or shell strings with untrusted data; quoting and argv l
 });
 
 test("XSS: template strings, Markup, autoescape off, HTML built in routes", () => {
-  flags("from flask import render_template_string, request\ndef f():\n    return render_template_string('<b>' + request.args['n'] + '</b>')\n", "CWE-79");
+  const tpl = "from flask import render_template_string, request\ndef f():\n    return render_template_string('<b>' + request.args['n'] + '</b>')\n";
+  assert.deepEqual(cwes(tpl), ["CWE-1336", "CWE-79"]);
+  // Escaping first stops the XSS, not the template injection: {{ ... }} survives HTML escaping.
+  flags("from flask import render_template_string, request\nfrom markupsafe import escape\ndef f():\n    return render_template_string('<b>%s</b>' % escape(request.args['n']))\n", "CWE-1336");
   clean("from flask import render_template_string, request\ndef f():\n    return render_template_string('<b>{{ n }}</b>', n=request.args['n'])\n");
   flags("from markupsafe import Markup\ndef f(n):\n    return Markup('<i>%s</i>' % n)\n", "CWE-79");
   clean("from markupsafe import Markup\ndef f(n):\n    return Markup('<i>%s</i>') % n\n");
@@ -150,4 +153,21 @@ test("code injection: eval/exec of untrusted data, not literal_eval", () => {
   flags("from flask import request\ndef f():\n    exec(request.form['code'])\n", "CWE-94");
   clean("import ast\ndef f(e):\n    return ast.literal_eval(e)\n");
   clean("def f():\n    return eval('1 + 2')\n");
+});
+
+test("the wider rules: TLS, randomness, temp files, modes, redirects, SSRF, host checks, plain-text passwords", () => {
+  flags("import requests\ndef f():\n    return requests.get('https://x.example/a', verify=False)\n", "CWE-295");
+  flags("import random\ndef new_token():\n    return ''.join(random.choice('ab') for _ in range(9))\n", "CWE-330");
+  clean("import secrets\ndef new_token():\n    return secrets.token_hex(16)\n");
+  flags("import tempfile\np = tempfile.mktemp()\n", "CWE-377");
+  flags("import os\ndef f(p):\n    os.chmod(p, 0o777)\n", "CWE-732");
+  clean("import os\ndef f(p):\n    os.chmod(p, 0o750)\n");
+  flags("from flask import redirect, request\ndef f():\n    return redirect(request.args['next'])\n", "CWE-601");
+  clean("from flask import redirect, request\ndef f():\n    return redirect('/items/' + request.args['id'])\n");
+  flags("import requests\nfrom flask import request\ndef f():\n    return requests.get(request.args['u']).text\n", "CWE-918");
+  clean("import requests\nfrom flask import request\nAPI = 'https://api.example.com/'\ndef f():\n    return requests.get(API + request.args['u']).text\n");
+  assert.ok(cwes("from flask import redirect, request\ndef f():\n    u = request.args['u']\n    if 'example.com' in u:\n        return redirect(u)\n").includes("CWE-20"));
+  flags("def register(db, name, password):\n    db.execute('INSERT INTO users VALUES (?, ?)', (name, password))\n", "CWE-522");
+  clean("import bcrypt\ndef register(db, name, password):\n    h = bcrypt.hashpw(password.encode(), bcrypt.gensalt())\n    db.execute('INSERT INTO users VALUES (?, ?)', (name, h))\n");
+  flags("import tarfile\ndef f(p, d):\n    with tarfile.open(p) as t:\n        t.extractall(d, members=t.getmembers())\n", "CWE-22");
 });

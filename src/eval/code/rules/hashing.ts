@@ -3,6 +3,7 @@
 import type { Node } from "web-tree-sitter";
 import type { CallSite, Report, Rule } from "../types.ts";
 import { mentionedNames, stringValue } from "../names.ts";
+import { PASSWORD_NAME } from "../semantics.ts";
 
 const BROKEN = new Map([
   ["hashlib.md5", "MD5"], ["hashlib.sha1", "SHA-1"], ["Crypto.Hash.MD5.new", "MD5"], ["Crypto.Hash.SHA1.new", "SHA-1"],
@@ -12,8 +13,7 @@ const FAST = new Set([
   "hashlib.sha224", "hashlib.sha256", "hashlib.sha384", "hashlib.sha512", "hashlib.sha3_256", "hashlib.sha3_512",
   "hashlib.blake2b", "hashlib.blake2s",
 ]);
-/** Identifier segments that name a password or secret (not a token or a file digest). */
-const PASSWORD = /(^|_)(pass|password|passwd|passwort|pwd|pw|passphrase|secret|credentials?)(_|$)|password|passwd/i;
+const PASSWORD = PASSWORD_NAME;
 /** Functions whose job is hashing a password: whatever they hash is one. */
 const PASSWORD_FN = /password|passwd|(^|_)pwd(_|$)|(^|_)pw(_|$)/i;
 
