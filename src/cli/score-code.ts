@@ -45,7 +45,7 @@ function lineInput(v: unknown): LineInput {
 export function register(program: Command, out: Out = say, warnOut: Out = warn): void {
   program
     .command("score-code")
-    .description("flag vulnerable Python (SQL/command injection, XSS, path traversal, deserialisation, secrets, weak hashes, XXE)")
+    .description("flag vulnerable Python (19 weakness types: injection, XSS, template injection, path traversal, SSRF, open redirect, deserialisation, TLS, crypto, randomness, temp files, permissions, uploads, credentials, XXE)")
     .argument("[file]", "Python file to analyse")
     .option("--jsonl <file>", 'score every line: {"code": ...} or a Sample (its response)')
     .option("--template <file>", "code template with a ## COMPLETE CODE HERE line; FILE fills the hole")
