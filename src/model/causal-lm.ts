@@ -1,7 +1,7 @@
 // The one contract every architecture implements (our GPT, GPT-2, Llama, Qwen2, Mistral): a forward pass
 // with TransformerLens-style hook points and an activation cache, a key/value cache, explicit positions and
 // an additive key mask, parameters by name. Generation, probes and serving only speak to this interface.
-import { type Tensor, keep } from "../torch/index.ts";
+import { type Tensor, arange, embedding, keep } from "../torch/index.ts";
 
 /** Called at a hook point with the activation; return a tensor to replace it (steering), or nothing. */
 export type HookFn = (act: Tensor, name: string) => Tensor | void;
@@ -94,6 +94,74 @@ export function countTensorParams(params: Map<string, Tensor>): number {
   let n = 0;
   for (const t of new Set(params.values())) n += t.numel;
   return n;
+}
+
+/**
+ * What every architecture shares: parameters by name (possibly 16-bit, widened to float32 per use), the
+ * activation cache over forward(), hook names, disposal. Subclasses write the forward pass.
+ */
+export abstract class CausalLMBase implements CausalLM {
+  readonly params = new Map<string, Tensor>();
+  /** True when some weights are stored in a 16-bit float type: the forward pass then widens them per use. */
+  protected lowPrecision = false;
+  abstract readonly arch: string;
+  abstract readonly vocabSize: number;
+  abstract readonly contextLength: number;
+  abstract readonly nLayers: number;
+  abstract readonly dModel: number;
+  abstract forward(ids: Tensor, opts?: ForwardOptions): ForwardResult;
+
+  p(name: string): Tensor {
+    const t = this.params.get(name);
+    if (!t) throw new Error(`model has no parameter '${name}'`);
+    return t;
+  }
+
+  /** A weight as the forward pass uses it: float32 (16-bit stored weights are widened per use). */
+  protected w(name: string): Tensor {
+    const t = this.p(name);
+    return this.lowPrecision && t.dtype !== "float32" ? t.to("float32") : t;
+  }
+
+  /** Embedding rows widened to float32 (a 16-bit table is never widened whole). */
+  protected embed(name: string, ids: Tensor): Tensor {
+    const e = embedding(this.p(name), ids);
+    return this.lowPrecision && e.dtype !== "float32" ? e.to("float32") : e;
+  }
+
+  /**
+   * Batch size, length, cached length and position ids [1 or B, T] of a forward call. With explicit positions
+   * (left-padded generation) the caller keeps every position below the context; the padded rectangle itself
+   * may be longer. Without, a sequence past the context is refused.
+   */
+  protected sequence(ids: Tensor, opts: ForwardOptions): { B: number; T: number; past: number; pos: Tensor } {
+    const [B, T] = ids.shape;
+    const past = opts.cache?.length ?? 0;
+    if (!opts.positions && past + T > this.contextLength) throw new Error(`sequence of ${past + T} tokens exceeds the context length ${this.contextLength}`);
+    return { B, T, past, pos: opts.positions ?? arange(past, past + T).unsqueeze(0) };
+  }
+
+  get numParams(): number {
+    return countTensorParams(this.params);
+  }
+
+  /** Forward with a cache of the named activations (detached copies), like TransformerLens. */
+  runWithCache(ids: Tensor, opts: RunWithCacheOptions = {}): { result: ForwardResult; cache: Map<string, Tensor> } {
+    return runWithCache(this, ids, opts);
+  }
+
+  hookNames(): string[] {
+    return hookNamesFor(this.nLayers);
+  }
+
+  parameters(): Tensor[] {
+    return [...this.params.values()];
+  }
+
+  dispose(): void {
+    for (const t of this.params.values()) t.dispose();
+    this.params.clear();
+  }
 }
 
 /** Per-layer keys and values [B, Hkv, T, hd] for incremental decoding. */

@@ -4,7 +4,7 @@
 import { Tensor, longTensor, tensor, cat, noGrad, tidy, keep, zeros } from "../torch/index.ts";
 import { Rng } from "../util/rng.ts";
 import { KVCache, type CausalLM } from "./causal-lm.ts";
-import type { Tokenizer } from "./tokenizer.ts";
+import type { TextTokenizer } from "./text-tokenizer.ts";
 import { sampleToken, type SamplingOptions } from "./sampling.ts";
 
 export interface GenerateOptions extends SamplingOptions {
@@ -14,6 +14,8 @@ export interface GenerateOptions extends SamplingOptions {
   stop?: string[];
   /** Recompute the whole sequence each step instead of caching keys/values (for benchmarks). */
   noCache?: boolean;
+  /** Ids that end a sequence (e.g. generation_config.json's several); default the tokenizer's eosId. */
+  eosIds?: number[];
 }
 
 export interface Generation {
@@ -25,11 +27,11 @@ export interface Generation {
 // Large but finite: a pad query row (which sees only pads) must not become NaN and poison the values.
 const MASKED = -1e9;
 
-export function generate(model: CausalLM, tok: Tokenizer, prompts: string[], opts: GenerateOptions): Generation[] {
+export function generate(model: CausalLM, tok: TextTokenizer, prompts: string[], opts: GenerateOptions): Generation[] {
   return generateIds(model, tok, prompts.map((p) => tok.encode(p)), opts);
 }
 
-export function generateIds(model: CausalLM, tok: Tokenizer, prompts: number[][], opts: GenerateOptions): Generation[] {
+export function generateIds(model: CausalLM, tok: TextTokenizer, prompts: number[][], opts: GenerateOptions): Generation[] {
   const B = prompts.length;
   if (B === 0) return [];
   const ctx = model.contextLength;
@@ -47,7 +49,7 @@ export function generateIds(model: CausalLM, tok: Tokenizer, prompts: number[][]
   const done = new Array(B).fill(false);
   const decoders = prompts.map(() => "");
   const stops = opts.stop ?? [];
-  const eos = tok.eosId;
+  const eos = new Set(opts.eosIds ?? [tok.eosId]);
   const pad = tok.padId;
   const V = model.vocabSize;
 
@@ -76,7 +78,7 @@ export function generateIds(model: CausalLM, tok: Tokenizer, prompts: number[][]
       rows.forEach((orig, r) => {
         const t = sampleToken(logits, r * V, V, opts, rngs[orig]);
         next.push(t);
-        if (t === eos) { done[orig] = true; finish[orig] = "eos"; return; }
+        if (eos.has(t)) { done[orig] = true; finish[orig] = "eos"; return; }
         out[orig].push(t);
         decoders[orig] = tok.decode(out[orig]);
         const hit = stops.map((s) => decoders[orig].indexOf(s)).filter((k) => k >= 0);

@@ -1,9 +1,9 @@
 // A decoder-only GPT in one readable file (after nanoGPT): token + learned positions, pre-LayerNorm
 // blocks with causal multi-head attention and a 4x GELU MLP, final LayerNorm, tied output head,
 // optional scalar head. Named hook points after TransformerLens; shapes are noted at each site.
-import { Tensor, attention, attentionQkv, cat, embedding, layerNorm, linear, manualSeed, randn, zeros, ones, keep, noGrad, arange } from "../torch/index.ts";
+import { Tensor, attention, attentionQkv, cat, layerNorm, linear, manualSeed, randn, zeros, ones, keep, noGrad } from "../torch/index.ts";
 import type { GptConfig } from "./config.ts";
-import { KVCache, countTensorParams, hookCaller, hookNamesFor, runWithCache, type CausalLM, type ForwardOptions, type ForwardResult, type RunWithCacheOptions } from "./causal-lm.ts";
+import { CausalLMBase, KVCache, hookCaller, type ForwardOptions, type ForwardResult } from "./causal-lm.ts";
 
 export { KVCache, type HookFn, type ForwardOptions, type ForwardResult } from "./causal-lm.ts";
 
@@ -39,20 +39,18 @@ export function gptTensorSpecs(config: GptConfig): { name: string; shape: number
   return out;
 }
 
-export class GPT implements CausalLM {
+/** Parameters by Hugging Face-style name, in a fixed order (the checkpoint order). */
+export class GPT extends CausalLMBase {
   readonly config: GptConfig;
-  /** Parameters by Hugging Face-style name, in a fixed order (the checkpoint order). */
-  readonly params = new Map<string, Tensor>();
 
-  readonly arch = "gpt";
-  /** True when some weights are stored in a 16-bit float type: the forward pass then widens them per use. */
-  private readonly lowPrecision: boolean;
 
   /**
    * A randomly initialised GPT (seeded), or, with `weights`, one built on those tensors (names and shapes as
-   * gptTensorSpecs says; float32, bfloat16 or float16), which it then owns.
+   * gptTensorSpecs says; float32, bfloat16 or float16), which it then owns. `arch` names the registry entry
+   * it was loaded as ("gpt2" for a GPT-2 checkpoint).
    */
-  constructor(config: GptConfig, seed = 0, weights?: Map<string, Tensor>) {
+  constructor(config: GptConfig, seed = 0, weights?: Map<string, Tensor>, readonly arch: string = "gpt") {
+    super();
     this.config = config;
     if (config.dModel % config.nHeads !== 0) throw new Error(`dModel ${config.dModel} is not divisible by nHeads ${config.nHeads}`);
     const specs = gptTensorSpecs(config);
@@ -66,7 +64,6 @@ export class GPT implements CausalLM {
       this.lowPrecision = specs.some((s) => this.p(s.name).dtype !== "float32");
       return;
     }
-    this.lowPrecision = false;
     manualSeed(seed);
     const normal = (shape: number[], s: number) => noGrad(() => { const r = randn(shape); const out = r.mul(s); r.dispose(); return out; });
     for (const s of specs) this.add(s.name, s.std === 0 ? zeros(s.shape) : s.std === -1 ? ones(s.shape) : normal(s.shape, s.std));
@@ -81,22 +78,6 @@ export class GPT implements CausalLM {
     this.params.set(name, keep(t).requiresGrad_(true));
   }
 
-  p(name: string): Tensor {
-    const t = this.params.get(name);
-    if (!t) throw new Error(`model has no parameter '${name}'`);
-    return t;
-  }
-
-  /** A weight as the forward pass uses it: float32 (16-bit stored weights are widened per use). */
-  private w(name: string): Tensor {
-    const t = this.p(name);
-    return this.lowPrecision && t.dtype !== "float32" ? t.to("float32") : t;
-  }
-
-  get numParams(): number {
-    return countTensorParams(this.params);
-  }
-
   /** Parameters split for weight decay: matrices decay, biases/LayerNorm/positions do not (as nanoGPT). */
   paramGroups(): { decay: Tensor[]; noDecay: Tensor[] } {
     const decay: Tensor[] = [], noDecay: Tensor[] = [];
@@ -107,14 +88,9 @@ export class GPT implements CausalLM {
   /** ids [B, T] int64 -> logits [B, T, V] (+ hidden, scalar). */
   forward(ids: Tensor, opts: ForwardOptions = {}): ForwardResult {
     const c = this.config;
-    const [B, T] = ids.shape;
-    const past = opts.cache?.length ?? 0;
-    // With explicit positions (left-padded generation) the caller keeps every position below the
-    // context; the padded rectangle itself may be longer.
-    if (!opts.positions && past + T > c.contextLength) throw new Error(`sequence of ${past + T} tokens exceeds the context length ${c.contextLength}`);
+    const { B, T, pos } = this.sequence(ids, opts); // pos [1 or B, T]
     const hook = hookCaller(opts);
     const train = opts.train ?? false;
-    const pos = opts.positions ?? arange(past, past + T).unsqueeze(0); // [1 or B, T]
     let x = this.embed("wte.weight", ids).add(this.embed("wpe.weight", pos)); // [B, T, D]
     x = hook("hook_embed", x.dropout(c.dropout, train));
     const H = c.nHeads, hd = c.dModel / H, D = c.dModel;
@@ -150,30 +126,6 @@ export class GPT implements CausalLM {
     const logits = linear(hidden, head); // [B, T, V]
     const scalar = c.scalarHead ? linear(hidden, this.w("score_head.weight"), this.w("score_head.bias")).squeeze(-1) : null;
     return { logits, hidden, scalar };
-  }
-
-  /** Embedding rows widened to float32 (a 16-bit table is never widened whole). */
-  private embed(name: string, ids: Tensor): Tensor {
-    const e = embedding(this.p(name), ids);
-    return this.lowPrecision && e.dtype !== "float32" ? e.to("float32") : e;
-  }
-
-  /** Forward with a cache of the named activations (detached copies), like TransformerLens. */
-  runWithCache(ids: Tensor, opts: RunWithCacheOptions = {}): { result: ForwardResult; cache: Map<string, Tensor> } {
-    return runWithCache(this, ids, opts);
-  }
-
-  hookNames(): string[] {
-    return hookNamesFor(this.config.nLayers);
-  }
-
-  parameters(): Tensor[] {
-    return [...this.params.values()];
-  }
-
-  dispose(): void {
-    for (const t of this.params.values()) t.dispose();
-    this.params.clear();
   }
 }
 

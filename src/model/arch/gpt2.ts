@@ -1,0 +1,50 @@
+// GPT-2 (GPT2LMHeadModel) is our GPT with another GELU and another weight layout: its Conv1D stores
+// projections as [in, out], transposed here to nn.Linear's [out, in] on load (and back on export). Keys come
+// with or without the `transformer.` prefix; the `attn.bias` / `attn.masked_bias` buffers old files carry
+// are causal-mask constants, not weights, and are ignored.
+import { GptConfigSchema, type GptConfig } from "../config.ts";
+import { GPT, gptTensorSpecs } from "../gpt.ts";
+import { ConfigReader, type Architecture, type TensorSpec } from "./spec.ts";
+
+const CONV1D = /^h\.\d+\.(attn\.c_attn|attn\.c_proj|mlp\.c_fc|mlp\.c_proj)\.weight$/;
+
+/** Whether a parameter of our GPT is a Conv1D weight in the GPT-2 layout. */
+export function isConv1dWeight(name: string): boolean {
+  return CONV1D.test(name);
+}
+
+export function parseGpt2Config(raw: Record<string, unknown>, file: string): GptConfig {
+  const r = new ConfigReader(raw, file);
+  const d = r.int("n_embd");
+  if (raw.n_inner != null && r.int("n_inner") !== 4 * d) r.fail("n_inner", `= ${raw.n_inner} is not supported (only 4 x n_embd = ${4 * d})`);
+  const act = r.str("activation_function", "gelu_new");
+  const activation = act === "gelu_new" || act === "gelu_pytorch_tanh" ? "gelu_new" : act === "gelu" ? "gelu" : r.fail("activation_function", `= "${act}" is not supported (supported: gelu_new, gelu_pytorch_tanh, gelu)`);
+  r.only("scale_attn_weights", [true], "attention is always scaled by 1/sqrt(head dim)");
+  r.only("scale_attn_by_inverse_layer_idx", [false], "not implemented");
+  r.only("add_cross_attention", [false], "decoder-only models only");
+  return GptConfigSchema.parse({
+    vocabSize: r.int("vocab_size"),
+    contextLength: r.int("n_positions", raw.n_ctx as number | undefined),
+    dModel: d,
+    nLayers: r.int("n_layer"),
+    nHeads: r.int("n_head"),
+    tieEmbeddings: r.bool("tie_word_embeddings", true),
+    activation,
+    layerNormEps: r.num("layer_norm_epsilon", 1e-5),
+  });
+}
+
+export const gpt2: Architecture<GptConfig> = {
+  name: "gpt2",
+  hfClasses: ["GPT2LMHeadModel", "GPT2Model"],
+  parseConfig: parseGpt2Config,
+  tensors(config): TensorSpec[] {
+    return gptTensorSpecs(config).map(({ name, shape }) => ({
+      name,
+      shape,
+      keys: name === "lm_head.weight" ? [name] : [name, `transformer.${name}`],
+      transposed: isConv1dWeight(name),
+    }));
+  },
+  build: (config, weights) => new GPT(config, 0, weights, "gpt2"),
+};

@@ -1,0 +1,107 @@
+// The Llama family's decoder (Llama 2/3, Qwen2, Mistral): RMSNorm before attention and MLP, rotary
+// positions, grouped-query attention, a SwiGLU MLP, final RMSNorm, tied or separate head. Hook points as
+// our GPT's (blocks.{i}.hook_resid_pre ... ln_final.hook_normalized); shapes noted at each site.
+import { Tensor, attention, cat, linear, keep, tensor } from "../../torch/index.ts";
+import { CausalLMBase, hookCaller, type ForwardOptions, type ForwardResult } from "../causal-lm.ts";
+import { Rotary, applyRotary, inverseFrequencies } from "./rope.ts";
+import { llamaTensors, type LlamaConfig } from "./llama-config.ts";
+
+export class LlamaLM extends CausalLMBase {
+  private readonly rotary: Rotary;
+
+  constructor(readonly config: LlamaConfig, weights: Map<string, Tensor>) {
+    super();
+    for (const s of llamaTensors(config)) {
+      const t = weights.get(s.name);
+      if (!t) throw new Error(`${config.family} weights: no tensor '${s.name}'`);
+      this.params.set(s.name, keep(t));
+    }
+    this.lowPrecision = [...this.params.values()].some((t) => t.dtype !== "float32");
+    this.rotary = new Rotary(config.headDim, inverseFrequencies(config.headDim, config.ropeTheta, config.ropeScaling));
+  }
+
+  get arch(): string { return this.config.family; }
+  get vocabSize(): number { return this.config.vocabSize; }
+  get contextLength(): number { return this.config.contextLength; }
+  get nLayers(): number { return this.config.nLayers; }
+  get dModel(): number { return this.config.dModel; }
+
+  /** An optional weight (biases some checkpoints have), widened like w(). */
+  private maybe(name: string): Tensor | null {
+    return this.params.has(name) ? this.w(name) : null;
+  }
+
+  private rmsNorm(x: Tensor, weight: string): Tensor {
+    const variance = x.pow(2).mean([-1], true); // [B, T, 1]
+    return x.mul(variance.add(this.config.rmsEps).rsqrt()).mul(this.w(weight));
+  }
+
+  private proj(x: Tensor, name: string): Tensor {
+    return linear(x, this.w(name + ".weight"), this.maybe(name + ".bias"));
+  }
+
+  forward(ids: Tensor, opts: ForwardOptions = {}): ForwardResult {
+    const c = this.config;
+    const { B, T, past, pos } = this.sequence(ids, opts); // pos [1 or B, T]
+    const hook = hookCaller(opts);
+    const maxPos = opts.positions ? opts.positions.reshape(-1).amax([0]).item() : past + T - 1;
+    const { cos, sin } = this.rotary.at(pos, maxPos); // [1 or B, 1, T, hd]
+    const mask = this.attentionMask(opts.keyMask ?? null, T, past + T);
+    const H = c.nHeads, Hkv = c.nKvHeads, hd = c.headDim;
+    const x0 = this.embed("model.embed_tokens.weight", ids); // [B, T, D]
+    let x = hook("hook_embed", x0);
+    for (let i = 0; i < c.nLayers; i++) {
+      const p = `model.layers.${i}.`;
+      x = hook(`blocks.${i}.hook_resid_pre`, x);
+      const a = this.rmsNorm(x, p + "input_layernorm.weight");
+      const q = applyRotary(this.proj(a, p + "self_attn.q_proj").view(B, T, H, hd).transpose(1, 2), cos, sin); // [B, H, T, hd]
+      let k = applyRotary(this.proj(a, p + "self_attn.k_proj").view(B, T, Hkv, hd).transpose(1, 2), cos, sin); // [B, Hkv, T, hd]
+      let v = this.proj(a, p + "self_attn.v_proj").view(B, T, Hkv, hd).transpose(1, 2).contiguous();
+      if (opts.cache) {
+        const pk = opts.cache.k[i], pv = opts.cache.v[i];
+        if (pk && pv) { k = cat([pk, k], 2); v = cat([pv, v], 2); pk.dispose(); pv.dispose(); }
+        opts.cache.k[i] = keep(k); // [B, Hkv, past + T, hd]
+        opts.cache.v[i] = keep(v);
+      }
+      const y = attention(q, repeatKv(k, H / Hkv), repeatKv(v, H / Hkv), mask, true).transpose(1, 2).reshape(B, T, H * hd);
+      const attnOut = hook(`blocks.${i}.hook_attn_out`, this.proj(y, p + "self_attn.o_proj")); // [B, T, D]
+      x = hook(`blocks.${i}.hook_resid_mid`, x.add(attnOut));
+      const m = this.rmsNorm(x, p + "post_attention_layernorm.weight");
+      const gate = this.proj(m, p + "mlp.gate_proj"); // [B, T, dMlp]
+      const act = gate.mul(gate.sigmoid()).mul(this.proj(m, p + "mlp.up_proj")); // SiLU(gate) * up
+      const mlpOut = hook(`blocks.${i}.hook_mlp_out`, this.proj(act, p + "mlp.down_proj"));
+      x = hook(`blocks.${i}.hook_resid_post`, x.add(mlpOut)); // [B, T, D]
+    }
+    const hidden = hook("ln_final.hook_normalized", this.rmsNorm(x, "model.norm.weight"));
+    const logits = linear(hidden, this.w(c.tieEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight")); // [B, T, V]
+    return { logits, hidden, scalar: null };
+  }
+
+  /**
+   * The additive mask beside the causal one: the caller's key mask [B, 1, 1, Tk], and for Mistral, once the
+   * keys outrun the window, a [1, 1, T, Tk] band hiding keys window or more tokens behind each query.
+   */
+  private attentionMask(keyMask: Tensor | null, T: number, Tk: number): Tensor | null {
+    const w = this.config.slidingWindow;
+    if (w === null || Tk <= w) return keyMask;
+    const band = new Float32Array(T * Tk);
+    for (let t = 0; t < T; t++) {
+      const q = Tk - T + t; // this query's index among the keys
+      for (let j = 0; j <= q - w; j++) band[t * Tk + j] = -Infinity;
+    }
+    const m = tensor(band, [1, 1, T, Tk]);
+    return keyMask ? keyMask.add(m) : m;
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.rotary.dispose();
+  }
+}
+
+/** Grouped-query attention: each of the Hkv key/value heads serves `rep` query heads. [B, Hkv, T, hd] -> [B, Hkv * rep, T, hd] */
+function repeatKv(x: Tensor, rep: number): Tensor {
+  if (rep === 1) return x;
+  const [B, Hkv, T, hd] = x.shape;
+  return x.unsqueeze(2).expand(B, Hkv, rep, T, hd).reshape(B, Hkv * rep, T, hd);
+}

@@ -1,0 +1,106 @@
+// Load any supported checkpoint directory (ours or one from the hub) as a CausalLM: pick the architecture from
+// config.json, check that every tensor it needs is there with the right shape and a float dtype (before
+// reading any data), then read each tensor at its offset straight into its libtorch tensor, kept in the
+// asked precision (float32 by default; bf16/f16 keep 16-bit weights, widened per use in the forward pass).
+import { closeSync, openSync } from "node:fs";
+import { basename } from "node:path";
+import { Tensor, tensor, keep, tidy, type DType } from "../torch/index.ts";
+import { readTensorData, type StEntry } from "../torch/safetensors.ts";
+import { bf16ToF32, f16ToF32 } from "../torch/half.ts";
+import type { CausalLM } from "./causal-lm.ts";
+import { openModelDir, type ModelDir, type WeightFile } from "./model-dir.ts";
+import { selectArchitecture, type TensorSpec } from "./arch/registry.ts";
+
+export type WeightDType = "f32" | "bf16" | "f16";
+const TORCH_DTYPE: Record<WeightDType, DType> = { f32: "float32", bf16: "bfloat16", f16: "float16" };
+
+export interface LoadModelOptions {
+  /** Precision the weights are kept in (default f32). */
+  dtype?: WeightDType;
+}
+
+export interface LoadedModel {
+  model: CausalLM;
+  /** The architecture's own config (GptConfig, LlamaConfig). */
+  config: unknown;
+  dir: ModelDir;
+  /** The directory's name: what a served model is called. */
+  name: string;
+}
+
+interface Planned {
+  spec: TensorSpec;
+  file: WeightFile;
+  entry: StEntry;
+}
+
+export function loadModel(path: string, opts: LoadModelOptions = {}): LoadedModel {
+  const dtype = opts.dtype ?? "f32";
+  if (!(dtype in TORCH_DTYPE)) throw new Error(`unknown weight dtype "${dtype}" (choose f32, bf16 or f16)`);
+  const dir = openModelDir(path);
+  const configFile = `${path}/config.json`;
+  const arch = selectArchitecture(dir.config, configFile);
+  const config = arch.parseConfig(dir.config, configFile);
+  const plan = planTensors(dir, arch.tensors(config), arch.name);
+  const weights = readTensors(plan, TORCH_DTYPE[dtype]);
+  try {
+    return { model: arch.build(config, weights), config, dir, name: basename(path.replace(/\/+$/, "")) };
+  } catch (e) {
+    for (const t of weights.values()) t.dispose();
+    throw e;
+  }
+}
+
+/** Find every tensor and check its shape and dtype; throws before anything is read. */
+function planTensors(dir: ModelDir, specs: TensorSpec[], arch: string): Planned[] {
+  const out: Planned[] = [];
+  for (const spec of specs) {
+    const key = spec.keys.find((k) => dir.where.has(k));
+    if (!key) {
+      if (spec.optional) continue;
+      const files = dir.files.map((f) => basename(f.path)).join(", ");
+      throw new Error(`${dir.dir}: ${files} has no tensor "${spec.keys.join('" or "')}" that a ${arch} model with this config.json needs (incomplete download, or config.json from another model)`);
+    }
+    const file = dir.where.get(key)!;
+    const entry = file.entries.get(key)!;
+    const want = spec.transposed ? [...spec.shape].reverse() : spec.shape;
+    if (entry.shape.join() !== want.join())
+      throw new Error(`${file.path}: tensor "${key}" has shape [${entry.shape}] but config.json needs [${want}] (config.json and weights disagree)`);
+    if (!["F32", "F16", "BF16"].includes(entry.dtype))
+      throw new Error(`${file.path}: tensor "${key}" is ${entry.dtype}; weights must be F32, F16 or BF16 (quantised checkpoints are not supported: use the unquantised one)`);
+    out.push({ spec, file, entry });
+  }
+  return out;
+}
+
+function readTensors(plan: Planned[], dtype: DType): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  const byFile = new Map<WeightFile, Planned[]>();
+  for (const p of plan) byFile.set(p.file, [...(byFile.get(p.file) ?? []), p]);
+  try {
+    for (const [file, items] of byFile) {
+      const fd = openSync(file.path, "r");
+      try {
+        for (const { spec, entry } of items) out.set(spec.name, keep(toTensor(readTensorData(fd, file.header, entry, file.path), entry, spec, dtype)));
+      } finally {
+        closeSync(fd);
+      }
+    }
+  } catch (e) {
+    for (const t of out.values()) t.dispose();
+    throw e;
+  }
+  return out;
+}
+
+/** Raw little-endian bytes -> a tensor of `dtype` in our layout (Conv1D weights transposed). */
+function toTensor(bytes: Uint8Array, entry: StEntry, spec: TensorSpec, dtype: DType): Tensor {
+  return tidy(() => {
+    const f32 = entry.dtype === "F32" ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
+      : entry.dtype === "BF16" ? bf16ToF32(new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2))
+      : f16ToF32(new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2));
+    let t = tensor(f32, entry.shape);
+    if (spec.transposed) t = t.transpose(0, 1).contiguous();
+    return dtype === "float32" ? t : t.to(dtype);
+  });
+}
