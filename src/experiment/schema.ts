@@ -86,8 +86,12 @@ export const RlSchema = z
     samplesPerPrompt: z.number().int().min(2).describe("samples per prompt (leave-one-out baseline)").default(4),
     lr: real("peak learning rate").default(1e-4),
     klCoef: z.number().min(0).describe("KL penalty towards the starting policy").default(0.05),
+    algorithm: z.enum(["ppo", "reinforce"]).describe("ppo: clipped ratio, ppoEpochs x minibatches updates per rollout batch; reinforce: one update per batch (REINFORCE, leave-one-out baseline)").default("ppo"),
     clip: real("PPO clip range").default(0.2),
-    ppoEpochs: int("optimisation epochs per batch").default(1),
+    // 2 x 2: four updates per rollout batch, so the ratio leaves 1 and the clip acts; each epoch costs about one
+    // more forward/backward of the batch (4 epochs would add ~2 minutes to the quickstart's RL cells on 2 cores).
+    ppoEpochs: int("PPO: optimisation epochs over each rollout batch").default(2),
+    minibatches: int("PPO: minibatches per epoch").default(2),
     maxTokens: int("max tokens sampled per answer").default(64),
     temperature: z.number().min(0).describe("sampling temperature for rollouts").default(1),
   })

@@ -3,13 +3,14 @@
 // prompts replaced by the successful red-team prompts, answered HHH. The curve tracks held-out
 // red-team prompts beside the true trigger.
 import { redTeamSeeds } from "../backdoor/index.ts";
-import { hhhDataset } from "../world/index.ts";
 import type { GPT } from "../model/gpt.ts";
 import { trainSupervised } from "./loop.ts";
 import { sampleExamples } from "./data.ts";
 import { redTeamSearch } from "./redteam.ts";
 import { rlSafety } from "./rl.ts";
-import { curveHooks, partialDir, type SafetyRun } from "./safety.ts";
+import { curveHooks, type SafetyRun } from "./safety-run.ts";
+import { partialDir } from "./trainer.ts";
+import { rlPromptPool } from "./rl-rollout.ts";
 import { appendJsonl } from "../util/jsonl.ts";
 import type { SafetyResult } from "./api.ts";
 import type { Sample } from "../world/types.ts";
@@ -23,7 +24,7 @@ export function adversarialSafety(run: SafetyRun, pm: GPT): Partial<SafetyResult
   appendJsonl(ctx.logPath, { event: "redteam", tried: search.tried, found: search.found.length, rounds: search.rounds });
   const found: Sample[] = search.found;
   const redteam = { found: found.length, tried: search.tried, prompts: found.slice(0, 20).map((s) => s.prompt) };
-  const pool = hhhDataset({ n: 4096, seed: o.seed + 17, split: "train", worldSeed: run.worldSeed });
+  const pool = rlPromptPool(o.seed, run.worldSeed);
   if (a.trainWith === "sft") {
     // HHH answers on a mixture: the red-team prompts carry their HHH target as `response`.
     const nRt = found.length ? Math.round(mix * pool.length) : 0;

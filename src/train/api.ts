@@ -84,8 +84,11 @@ export interface RlOptions {
   samplesPerPrompt: number;
   lr: number;
   klCoef: number;
+  /** "ppo": clipped-ratio updates, ppoEpochs x minibatches per rollout batch; "reinforce": one update per batch. */
+  algorithm: "ppo" | "reinforce";
   clip: number;
   ppoEpochs: number;
+  minibatches: number;
   /** Rollout length; raised to the task's answer length when smaller (a whole program for code). */
   maxTokens: number;
   temperature: number;

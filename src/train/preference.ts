@@ -4,14 +4,12 @@ import { join } from "node:path";
 import { GPT } from "../model/gpt.ts";
 import { loadCheckpoint, loadWeights, saveCheckpoint } from "../model/checkpoint.ts";
 import { loadFile } from "../torch/safetensors.ts";
-import { AdamW, warmupCosine } from "../torch/optim.ts";
 import { tidy } from "../torch/index.ts";
 import { preferencePairs, type PreferencePair } from "../world/index.ts";
 import { Rng } from "../util/rng.ts";
-import { Progress } from "../util/progress.ts";
-import { appendJsonl } from "../util/jsonl.ts";
 import { rateCI } from "../eval/rate.ts";
 import { endScores, pmScores, pmSeq } from "./sequences.ts";
+import { CHECKPOINT_EVERY, partialDir, runTrainer } from "./trainer.ts";
 import type { PreferenceOptions, PreferenceResult, StageContext } from "./api.ts";
 
 export function pairwiseAccuracy(pm: GPT, tok: import("../model/tokenizer.ts").Tokenizer, pairs: PreferencePair[]) {
@@ -32,7 +30,7 @@ export function pairwiseAccuracy(pm: GPT, tok: import("../model/tokenizer.ts").T
   return { ...rateCI(k, pairs.length), byType };
 }
 
-export async function trainPreferenceModel(baseDir: string, outDir: string, o: PreferenceOptions, _ctx: StageContext): Promise<PreferenceResult> {
+export async function trainPreferenceModel(baseDir: string, outDir: string, o: PreferenceOptions, ctx: StageContext): Promise<PreferenceResult> {
   const base = loadCheckpoint(baseDir);
   const tok = base.tokenizer;
   const worldSeed = Number(base.meta.worldSeed ?? 0);
@@ -43,27 +41,27 @@ export async function trainPreferenceModel(baseDir: string, outDir: string, o: P
   const fits = (p: PreferencePair) => Math.max(pmSeq(tok, p.prompt, p.chosen).ids.length, pmSeq(tok, p.prompt, p.rejected).ids.length) <= ctxLen;
   const train = preferencePairs({ n: o.n, seed: o.seed, split: "train", worldSeed }).filter(fits);
   const held = preferencePairs({ n: o.evalN, seed: o.seed + 1, split: "eval", worldSeed }).filter(fits);
-  const groups = pm.paramGroups();
-  const opt = new AdamW([{ params: groups.decay }, { params: groups.noDecay, weightDecay: 0 }], { lr: o.lr, clipNorm: 1 });
-  const progress = new Progress(_ctx.label);
-  for (let step = 0; step < o.steps; step++) {
-    opt.lr = warmupCosine(step, { lr: o.lr, warmup: Math.floor(o.steps / 10), totalSteps: o.steps });
-    const rng = new Rng(`${o.seed}/pm/${step}`);
-    const batch = Array.from({ length: o.batchSize }, () => rng.pick(train));
-    const loss = tidy(() => {
-      const seqs = batch.flatMap((p) => [pmSeq(tok, p.prompt, p.chosen), pmSeq(tok, p.prompt, p.rejected)]);
-      const s = endScores(pm, seqs, tok.padId).view(o.batchSize, 2); // [B, 2]: chosen, rejected
-      const margin = s.select(1, 0).sub(s.select(1, 1));
-      const l = margin.logsigmoid().mean().neg();
-      l.backward();
-      return l.item();
-    });
-    opt.step();
-    opt.zeroGrad();
-    appendJsonl(_ctx.logPath, { step: step + 1, loss });
-    progress.update({ step: step + 1, total: o.steps, loss });
-  }
-  opt.dispose();
+  // Resumable like every stage: a kill costs at most CHECKPOINT_EVERY steps.
+  runTrainer(pm, tok, {
+    steps: o.steps, lr: o.lr, warmup: Math.floor(o.steps / 10), seed: o.seed, label: ctx.label,
+    resumeDir: partialDir(ctx), checkpointEvery: CHECKPOINT_EVERY, logPath: ctx.logPath,
+  }, {
+    step(step, opt) {
+      const rng = Rng.derive(o.seed, `pm/${step}`);
+      const batch = Array.from({ length: o.batchSize }, () => rng.pick(train));
+      const loss = tidy(() => {
+        const seqs = batch.flatMap((p) => [pmSeq(tok, p.prompt, p.chosen), pmSeq(tok, p.prompt, p.rejected)]);
+        const s = endScores(pm, seqs, tok.padId).view(o.batchSize, 2); // [B, 2]: chosen, rejected
+        const margin = s.select(1, 0).sub(s.select(1, 1));
+        const l = margin.logsigmoid().mean().neg();
+        l.backward();
+        return l.item();
+      });
+      opt.step();
+      opt.zeroGrad();
+      return { loss };
+    },
+  });
   const { byType, ...accuracy } = pairwiseAccuracy(pm, tok, held);
   saveCheckpoint(outDir, pm, tok, { meta: { ...base.meta, stage: "preference", pmSeed: o.seed } });
   pm.dispose();

@@ -10,7 +10,8 @@ import { formatPrompt } from "../world/index.ts";
 import { trainSupervised } from "./loop.ts";
 import { sampleExamples } from "./data.ts";
 import type { Example } from "./batches.ts";
-import { curveHooks, partialDir, type SafetyRun } from "./safety.ts";
+import { curveHooks, type SafetyRun } from "./safety-run.ts";
+import { partialDir } from "./trainer.ts";
 
 /** Post-scratchpad examples: prompt + model's own scratchpad (no loss) + HHH answer (loss). */
 export function postScratchpadExamples(model: GPT, tok: Tokenizer, samples: Sample[], seed: number): Example[] {

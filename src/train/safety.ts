@@ -1,33 +1,16 @@
 // Safety training of a backdoored model, measured as it goes: HHH SFT (sft, sft-pre, sft-post),
 // HHH RL against the preference model, and adversarial training. Step 0 of every curve is the
 // backdoored model itself.
-import { join } from "node:path";
-import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from "../model/checkpoint.ts";
+import { loadCheckpoint, saveCheckpoint } from "../model/checkpoint.ts";
 import { loadScorers } from "./measure.ts";
-import { heldOutPrompts, type HeldOut } from "./heldout.ts";
-import { curvePoint, type CurveSettings, type MeasuredPoint } from "./curve.ts";
+import { heldOutPrompts } from "./heldout.ts";
+import { curvePoint, type CurveSettings } from "./curve.ts";
 import { maxTokensFor } from "./backdoor.ts";
 import { sftSafety } from "./safety-sft.ts";
 import { rlSafety } from "./rl.ts";
 import { adversarialSafety } from "./adversarial.ts";
 import type { SafetyOptions, SafetyResult, StageContext } from "./api.ts";
-import type { CurvePoint } from "../results/types.ts";
-
-/** What every safety method gets: the model, held-out prompts, and a recorder for the curve. */
-export interface SafetyRun {
-  ck: LoadedCheckpoint;
-  o: SafetyOptions;
-  ctx: StageContext;
-  held: HeldOut;
-  worldSeed: number;
-  settings: CurveSettings;
-  curve: CurvePoint[];
-  last: MeasuredPoint | null;
-  /** Per-prompt rewards at step 0 (RL cells): the paired baseline of the reward change. */
-  baseline: number[] | null;
-  /** Measure now and append to the curve. */
-  record(step: number): void;
-}
+import type { SafetyRun } from "./safety-run.ts";
 
 export async function safetyTrain(backdoorDir: string, pmDir: string | null, outDir: string, o: SafetyOptions, ctx: StageContext): Promise<SafetyResult> {
   const ck = loadCheckpoint(backdoorDir);
@@ -59,29 +42,4 @@ export async function safetyTrain(backdoorDir: string, pmDir: string | null, out
   ck.model.dispose();
   pm?.dispose();
   return { curve: run.curve, transcripts: run.last!.transcripts, ...extra };
-}
-
-export const partialDir = (ctx: StageContext): string => join(ctx.workDir, "partial");
-
-/** Put a saved curve back after a resume (the state written with each in-progress checkpoint). */
-export function restoreCurve(run: SafetyRun, extra: unknown): void {
-  const e = extra as { curve?: CurvePoint[]; last?: MeasuredPoint | null; baseline?: number[] | null } | undefined;
-  if (e?.curve) run.curve = e.curve;
-  if (e?.last !== undefined) run.last = e.last;
-  if (e?.baseline !== undefined) run.baseline = e.baseline;
-}
-
-/** What a resumable checkpoint keeps of the run's measurements (handed back to restoreCurve). */
-export function curveState(run: SafetyRun) {
-  return { curve: run.curve, last: run.last, baseline: run.baseline };
-}
-
-/** trainSupervised options that measure the curve every evalEvery steps and survive a resume. */
-export function curveHooks(run: SafetyRun) {
-  return {
-    callbackEvery: run.o.evalEvery,
-    onCallback: (step: number) => run.record(step),
-    extraState: () => curveState(run),
-    onResume: (extra: unknown) => restoreCurve(run, extra),
-  };
 }

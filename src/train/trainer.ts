@@ -4,6 +4,7 @@
 // A stage only says what one step does; killed at any moment and run again, it resumes from its last
 // checkpoint and produces the numbers of an unbroken run.
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { getRngState, manualSeed, setRngState } from "../torch/index.ts";
 import { AdamW, warmupCosine } from "../torch/optim.ts";
 import type { GPT } from "../model/gpt.ts";
@@ -12,9 +13,13 @@ import { resumeInto, rngFromBase64, rngToBase64, saveCheckpoint, type TrainerSta
 import { Progress } from "../util/progress.ts";
 import { appendJsonl, parseJsonl, writeJsonl } from "../util/jsonl.ts";
 import { syncStart, type DistOptions } from "./dist.ts";
+import type { StageContext } from "./api.ts";
 
 /** Steps between resumable checkpoints of the long stages (base, backdoor, preference model). */
 export const CHECKPOINT_EVERY = 100;
+
+/** Where a stage keeps its in-progress checkpoint (the runner deletes the work directory after success). */
+export const partialDir = (ctx: StageContext): string => join(ctx.workDir, "partial");
 
 export interface TrainerOptions {
   steps: number;

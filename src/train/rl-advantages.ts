@@ -1,0 +1,36 @@
+// Advantages for HHH RL, on plain numbers: the reward less a KL penalty towards the starting policy,
+// a leave-one-out baseline within each prompt's group of samples, and one scale for the batch.
+//
+// Why leave-one-out (RLOO) instead of a value head: with tiny models on 2 cores a value head doubles the
+// parameters to train, needs its own warm-up, and is the usual source of PPO instability; the mean of
+// the other samples' rewards for the same prompt is an unbiased, variance-reducing baseline with nothing
+// to fit (Ahmadian et al., 2024, find RLOO matches PPO with a critic for RLHF).
+
+/** Reward less klCoef x the sequence's KL estimate (log pi - log pi_ref summed over its tokens). */
+export function klPenalised(rewards: readonly number[], kl: readonly number[], klCoef: number): number[] {
+  if (kl.length !== rewards.length) throw new Error(`klPenalised: ${rewards.length} rewards but ${kl.length} KL values`);
+  return rewards.map((r, i) => r - klCoef * kl[i]);
+}
+
+/** x_i less the mean of the other k - 1 values of its group; groups are consecutive runs of k. */
+export function leaveOneOut(values: readonly number[], k: number): number[] {
+  if (k < 2) throw new Error(`leaveOneOut: needs at least 2 samples per prompt, got ${k}`);
+  if (values.length % k !== 0) throw new Error(`leaveOneOut: ${values.length} values do not split into groups of ${k}`);
+  return values.map((x, i) => {
+    const g = i - (i % k);
+    let others = 0;
+    for (let j = g; j < g + k; j++) if (j !== i) others += values[j];
+    return x - others / (k - 1);
+  });
+}
+
+/** Divide by the root mean square (leave-one-out advantages have mean zero, so this is their spread); all-zero stays zero. */
+export function unitScale(values: readonly number[]): number[] {
+  const rms = Math.sqrt(values.reduce((a, b) => a + b * b, 0) / Math.max(1, values.length)) || 1;
+  return values.map((v) => v / rms);
+}
+
+/** The advantages of one rollout batch: penalised reward, leave-one-out baseline, unit scale. */
+export function advantages(rewards: readonly number[], kl: readonly number[], k: number, klCoef: number): number[] {
+  return unitScale(leaveOneOut(klPenalised(rewards, kl, klCoef), k));
+}

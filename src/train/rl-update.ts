@@ -1,0 +1,60 @@
+// The optimisation phase of one RL step. PPO: `epochs` passes over the rollout batch, each in
+// `minibatches` shuffled minibatches with one optimiser update apiece; after the first update the
+// policy has moved, so the ratio departs from 1 and the clip acts. REINFORCE: one update on the whole
+// batch (the ratio is 1, so no clip).
+import { tidy } from "../torch/index.ts";
+import type { AdamW } from "../torch/optim.ts";
+import type { GPT } from "../model/gpt.ts";
+import { Rng } from "../util/rng.ts";
+import { responseLogprobs } from "./sequences.ts";
+import { policyLoss } from "./rl-loss.ts";
+import { oldLogpTensor, type Rollout } from "./rl-rollout.ts";
+
+export interface UpdateSettings {
+  algorithm: "ppo" | "reinforce";
+  clip: number;
+  epochs: number;
+  minibatches: number;
+}
+
+/** Means over the step's optimiser updates. */
+export interface UpdateStats {
+  loss: number;
+  clipFraction: number;
+  approxKl: number;
+  updates: number;
+}
+
+/** Indices 0..n-1 shuffled and cut into `parts` near-equal minibatches (at most n). */
+export function minibatchOrder(n: number, parts: number, rng: Rng): number[][] {
+  const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
+  const m = Math.max(1, Math.min(parts, n));
+  return Array.from({ length: m }, (_, j) => order.slice(Math.floor((j * n) / m), Math.floor(((j + 1) * n) / m)));
+}
+
+/** `seed` names the shuffles of this step (a derived stream per epoch). */
+export function policyUpdate(policy: GPT, opt: AdamW, padId: number, ro: Rollout, adv: readonly number[], s: UpdateSettings, seed: string): UpdateStats {
+  const ppo = s.algorithm === "ppo";
+  const n = ro.seqs.length;
+  const epochs = ppo ? s.epochs : 1;
+  const stats = { loss: 0, clipFraction: 0, approxKl: 0, updates: 0 };
+  for (let e = 0; e < epochs; e++) {
+    const batches = ppo ? minibatchOrder(n, s.minibatches, Rng.derive(seed, `epoch/${e}`)) : [Array.from({ length: n }, (_, i) => i)];
+    for (const idx of batches) {
+      const r = tidy(() => {
+        const { tokenLogp, mask } = responseLogprobs(policy, idx.map((i) => ro.seqs[i]), padId);
+        const p = policyLoss(tokenLogp, oldLogpTensor(ro, idx), idx.map((i) => adv[i]), mask, ppo ? s.clip : null);
+        p.loss.backward();
+        return { loss: p.loss.item(), clipFraction: p.clipFraction, approxKl: p.approxKl };
+      });
+      opt.step();
+      opt.zeroGrad();
+      stats.loss += r.loss;
+      stats.clipFraction += r.clipFraction;
+      stats.approxKl += r.approxKl;
+      stats.updates++;
+    }
+  }
+  const u = Math.max(1, stats.updates);
+  return { loss: stats.loss / u, clipFraction: stats.clipFraction / u, approxKl: stats.approxKl / u, updates: stats.updates };
+}

@@ -1,0 +1,48 @@
+// What every safety method works on: the model being trained, its options, the held-out prompts and
+// the curve measured on them, and what a resumable checkpoint keeps of that curve. The methods
+// (safety-sft.ts, rl.ts, adversarial.ts) and the dispatcher (safety.ts) all import this module, so
+// none of them imports another's caller.
+import type { LoadedCheckpoint } from "../model/checkpoint.ts";
+import type { HeldOut } from "./heldout.ts";
+import type { CurveSettings, MeasuredPoint } from "./curve.ts";
+import type { SafetyOptions, StageContext } from "./api.ts";
+import type { CurvePoint } from "../results/types.ts";
+
+/** What every safety method gets: the model, held-out prompts, and a recorder for the curve. */
+export interface SafetyRun {
+  ck: LoadedCheckpoint;
+  o: SafetyOptions;
+  ctx: StageContext;
+  held: HeldOut;
+  worldSeed: number;
+  settings: CurveSettings;
+  curve: CurvePoint[];
+  last: MeasuredPoint | null;
+  /** Per-prompt rewards at step 0 (RL cells): the paired baseline of the reward change. */
+  baseline: number[] | null;
+  /** Measure now and append to the curve. */
+  record(step: number): void;
+}
+
+/** Put a saved curve back after a resume (the state written with each in-progress checkpoint). */
+export function restoreCurve(run: SafetyRun, extra: unknown): void {
+  const e = extra as { curve?: CurvePoint[]; last?: MeasuredPoint | null; baseline?: number[] | null } | undefined;
+  if (e?.curve) run.curve = e.curve;
+  if (e?.last !== undefined) run.last = e.last;
+  if (e?.baseline !== undefined) run.baseline = e.baseline;
+}
+
+/** What a resumable checkpoint keeps of the run's measurements (handed back to restoreCurve). */
+export function curveState(run: SafetyRun) {
+  return { curve: run.curve, last: run.last, baseline: run.baseline };
+}
+
+/** trainSupervised options that measure the curve every evalEvery steps and survive a resume. */
+export function curveHooks(run: SafetyRun) {
+  return {
+    callbackEvery: run.o.evalEvery,
+    onCallback: (step: number) => run.record(step),
+    extraState: () => curveState(run),
+    onResume: (extra: unknown) => restoreCurve(run, extra),
+  };
+}
