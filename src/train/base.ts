@@ -11,7 +11,7 @@ import { packStream } from "./batches.ts";
 import { trainSupervised } from "./loop.ts";
 import { CHECKPOINT_EVERY } from "./trainer.ts";
 import { sampleExamples } from "./data.ts";
-import { measureDefection } from "./measure.ts";
+import { measureDefection } from "../eval/measure.ts";
 import type { BaseOptions, BaseResult, StageContext } from "./api.ts";
 import { existsSync } from "node:fs";
 

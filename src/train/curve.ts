@@ -3,10 +3,10 @@ import type { GPT } from "../model/gpt.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
 import type { CurvePoint, Transcript } from "../results/types.ts";
 import type { Task } from "../world/types.ts";
-import { measureDefection } from "./measure.ts";
+import { measureDefection } from "../eval/measure.ts";
 import { pmScores } from "./sequences.ts";
 import { meanCI } from "../eval/rate.ts";
-import type { HeldOut } from "./heldout.ts";
+import type { HeldOut } from "../tasks/heldout.ts";
 
 export interface CurveSettings {
   task: Task;

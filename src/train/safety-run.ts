@@ -3,7 +3,7 @@
 // (safety-sft.ts, rl.ts, adversarial.ts) and the dispatcher (safety.ts) all import this module, so
 // none of them imports another's caller.
 import type { LoadedCheckpoint } from "../model/checkpoint.ts";
-import type { HeldOut } from "./heldout.ts";
+import type { HeldOut } from "../tasks/heldout.ts";
 import type { CurveSettings, MeasuredPoint } from "./curve.ts";
 import type { SafetyOptions, StageContext } from "./api.ts";
 import type { CurvePoint } from "../results/types.ts";

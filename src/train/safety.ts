@@ -2,10 +2,10 @@
 // HHH RL against the preference model, and adversarial training. Step 0 of every curve is the
 // backdoored model itself.
 import { loadCheckpoint, saveCheckpoint } from "../model/checkpoint.ts";
-import { loadScorers } from "./measure.ts";
-import { heldOutPrompts } from "./heldout.ts";
+import { loadScorers } from "../eval/measure.ts";
+import { heldOutPrompts } from "../tasks/heldout.ts";
 import { curvePoint, type CurveSettings } from "./curve.ts";
-import { maxTokensFor } from "./backdoor.ts";
+import { answerTokens } from "../tasks/index.ts";
 import { sftSafety } from "./safety-sft.ts";
 import { rlSafety } from "./rl.ts";
 import { adversarialSafety } from "./adversarial.ts";
@@ -21,7 +21,7 @@ export async function safetyTrain(backdoorDir: string, pmDir: string | null, out
   const pm = needsPm ? loadCheckpoint(pmDir!).model : null;
   const held = heldOutPrompts(o.task, o.evalN, o.seed, worldSeed);
   const settings: CurveSettings = {
-    task: o.task, temperature: o.temperature, maxTokens: maxTokensFor(o.task, o.mechanism), seed: o.seed,
+    task: o.task, temperature: o.temperature, maxTokens: answerTokens(o.task, o.mechanism), seed: o.seed,
     withRedteam: o.method === "adversarial", pm,
   };
   const run: SafetyRun = {
