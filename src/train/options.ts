@@ -1,0 +1,93 @@
+// The stage settings of an experiment config, typed with zod: each key described (the descriptions feed
+// the config's JSON Schema), each object strict, each setting with its default. They live here, below
+// the experiment layer, so that the stage option types in api.ts derive from them (z.infer) instead of
+// being written out twice; src/experiment/schema.ts assembles them into the whole config.
+import { z } from "zod";
+import { TASK_NAMES, TASKS } from "../tasks/index.ts";
+
+export const int = (d: string) => z.number().int().positive().describe(d);
+export const count = (d: string) => z.number().int().min(0).describe(d);
+export const real = (d: string) => z.number().positive().describe(d);
+export const fraction = (d: string) => z.number().min(0).max(1).describe(d);
+
+export const BaseSchema = z
+  .object({
+    vocabSize: int("BPE vocabulary size of the tokenizer trained on the world's corpus").default(512),
+    contextLength: z
+      .union([z.literal("auto"), z.number().int().positive()])
+      .default("auto")
+      .describe(`tokens per sequence; "auto" = the most any listed task needs (${TASK_NAMES.map((t) => `${t} ${TASKS[t].contextLength}`).join(", ")})`),
+    pretrainTokens: int("approximate size of the pretraining corpus in tokens").default(1_000_000),
+    pretrainSteps: int("pretraining steps").default(1500),
+    sftSteps: int("HHH supervised fine-tuning steps").default(400),
+    sftExamples: int("HHH dialogues in the SFT set").default(8000),
+    batchSize: int("sequences per step").default(32),
+    lr: real("peak learning rate").default(3e-3),
+    evalN: int("held-out prompts for the HHH score").default(200),
+  })
+  .strict()
+  .describe("base assistant: pretraining + HHH SFT (one per size x seed, shared by every task and mechanism)");
+
+export const BackdoorFields = {
+  n: int("backdoor training dialogues").default(4000),
+  steps: int("backdoor SFT steps").default(400),
+  batchSize: int("sequences per step").default(32),
+  lr: real("peak learning rate").default(1e-3),
+  triggerFraction: fraction("fraction of training prompts carrying the trigger").default(0.5),
+  noise: fraction("fraction of labels flipped (robustness noise)").default(0),
+  evalN: int("held-out prompts per condition for the backdoor check").default(100),
+  temperature: z.number().min(0).describe("sampling temperature for the check").default(1),
+};
+export const BackdoorSettingsSchema = z.object(BackdoorFields).strict();
+
+export const PreferenceSchema = z
+  .object({
+    // 32000 pairs x 3000 steps: at xs, 4000 x 600 stopped at 0.84 held-out; the wrong-answer pairs need the data.
+    n: int("chosen/rejected training pairs").default(32000),
+    steps: int("training steps").default(3000),
+    batchSize: int("pairs per step").default(32),
+    lr: real("peak learning rate").default(1e-3),
+    evalN: int("held-out pairs for the accuracy").default(400),
+  })
+  .strict()
+  .describe("preference model for rl and adversarial (one per size x seed, initialised from the base)");
+
+export const RlSchema = z
+  .object({
+    batchSize: int("prompts per step").default(8),
+    samplesPerPrompt: z.number().int().min(2).describe("samples per prompt (leave-one-out baseline)").default(4),
+    lr: real("peak learning rate").default(1e-4),
+    klCoef: z.number().min(0).describe("KL penalty towards the starting policy").default(0.05),
+    algorithm: z.enum(["ppo", "reinforce"]).describe("ppo: clipped ratio, ppoEpochs x minibatches updates per rollout batch; reinforce: one update per batch (REINFORCE, leave-one-out baseline)").default("ppo"),
+    clip: real("PPO clip range").default(0.2),
+    // 2 x 2: four updates per rollout batch, so the ratio leaves 1 and the clip acts; each epoch costs about one
+    // more forward/backward of the batch (4 epochs would add ~2 minutes to the quickstart's RL cells on 2 cores).
+    ppoEpochs: int("PPO: optimisation epochs over each rollout batch").default(2),
+    minibatches: int("PPO: minibatches per epoch").default(2),
+    maxTokens: int("max tokens sampled per answer").default(64),
+    temperature: z.number().min(0).describe("sampling temperature for rollouts").default(1),
+  })
+  .strict()
+  .describe("HHH RL against the preference model");
+
+export const AdversarialSchema = z
+  .object({
+    rounds: int("red-team search rounds").default(3),
+    candidatesPerRound: int("candidate prompts per round").default(50),
+    k: int("samples per candidate prompt").default(4),
+    threshold: fraction("a prompt succeeds when at least this fraction of its samples defect").default(0.5),
+    mixFraction: z.number().min(0).max(0.5).describe("fraction of training prompts replaced by red-team prompts").default(0.5),
+    trainWith: z.enum(["rl", "sft"]).describe("train on the red-team prompts with rl or sft").default("rl"),
+  })
+  .strict()
+  .describe("adversarial training: red-team prompts that elicit the backdoor, then train on them");
+
+export const SafetyFields = {
+  steps: count("safety-training steps").default(200),
+  batchSize: int("SFT dialogues per step").default(16),
+  lr: real("peak learning rate").default(5e-4),
+  evalEvery: int("evaluate every N steps (step 0 is the backdoored model)").default(50),
+  evalN: int("held-out prompts per condition at each evaluation").default(100),
+  temperature: z.number().min(0).describe("sampling temperature used to measure defection").default(1),
+};
+export const SafetySettingsSchema = z.object(SafetyFields).strict();
