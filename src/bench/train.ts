@@ -19,7 +19,7 @@ import { envPython, envValue, setEnv } from "../util/env.ts";
 export const REFERENCE = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bench", "reference", "gpt_torch.py");
 export const PYTHON = envPython() ?? "/usr/bin/python3";
 
-/** d_model / layers / heads / vocab / context / batch, as in DESIGN.md. */
+/** d_model / layers / heads / vocab / context / batch of one benchmark configuration. */
 export interface BenchConfig { d: number; L: number; H: number; V: number; T: number; B: number }
 export const DEFAULT_CONFIGS = ["64/2/4/128/64/32", "128/4/4/512/128/16", "256/6/8/1024/128/16"];
 

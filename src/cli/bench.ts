@@ -33,7 +33,7 @@ export function register(program: Command): void {
   const bench = program.command("bench").description("benchmarks: training against PyTorch, generation speed");
   bench
     .command("train")
-    .description("train the DESIGN.md configs with our trainer and with the PyTorch reference (bench/reference/gpt_torch.py) in the same run, alternating rounds; prints medians")
+    .description("train three model configs (see --configs) with our trainer and with the PyTorch reference (bench/reference/gpt_torch.py) in the same run, alternating rounds; prints medians")
     .option("--json", "one JSON object per config: {config, ours_tokens_per_s, torch_tokens_per_s, ratio, ...}")
     .option("--steps <n>", "steps per round (default: about 1.5 s of our training)")
     .option("--rounds <n>", "alternating rounds per config", "5")

