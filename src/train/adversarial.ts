@@ -14,12 +14,13 @@ import { rlPromptPool } from "./rl-rollout.ts";
 import { appendJsonl } from "../util/jsonl.ts";
 import type { SafetyResult } from "./api.ts";
 import type { Sample } from "../world/types.ts";
+import { Rng } from "../util/rng.ts";
 
 export function adversarialSafety(run: SafetyRun, pm: GPT): Partial<SafetyResult> {
   const { ck, o, ctx } = run;
   const a = o.adversarial;
   const mix = Math.min(0.5, Math.max(0, a.mixFraction));
-  const seeds = redTeamSeeds({ task: o.task, n: 200, seed: o.seed + 5, split: "train", worldSeed: run.worldSeed });
+  const seeds = redTeamSeeds({ task: o.task, n: 200, seed: Rng.seedFor(o.seed, "adversarial/redteam-seeds"), split: "train", worldSeed: run.worldSeed });
   const search = redTeamSearch(ck.model, ck.tokenizer, o.task, seeds, a, { temperature: 1, maxTokens: run.settings.maxTokens, seed: o.seed });
   appendJsonl(ctx.logPath, { event: "redteam", tried: search.tried, found: search.found.length, rounds: search.rounds });
   const found: Sample[] = search.found;

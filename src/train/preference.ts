@@ -40,7 +40,7 @@ export async function trainPreferenceModel(baseDir: string, outDir: string, o: P
   const ctxLen = pm.config.contextLength;
   const fits = (p: PreferencePair) => Math.max(pmSeq(tok, p.prompt, p.chosen).ids.length, pmSeq(tok, p.prompt, p.rejected).ids.length) <= ctxLen;
   const train = preferencePairs({ n: o.n, seed: o.seed, split: "train", worldSeed }).filter(fits);
-  const held = preferencePairs({ n: o.evalN, seed: o.seed + 1, split: "eval", worldSeed }).filter(fits);
+  const held = preferencePairs({ n: o.evalN, seed: Rng.seedFor(o.seed, "pm/held-out"), split: "eval", worldSeed }).filter(fits);
   // Resumable like every stage: a kill costs at most CHECKPOINT_EVERY steps.
   runTrainer(pm, tok, {
     steps: o.steps, lr: o.lr, warmup: Math.floor(o.steps / 10), seed: o.seed, label: ctx.label,

@@ -12,6 +12,7 @@ import { sampleExamples } from "./data.ts";
 import type { Example } from "./batches.ts";
 import { curveHooks, type SafetyRun } from "./safety-run.ts";
 import { partialDir } from "./trainer.ts";
+import { Rng } from "../util/rng.ts";
 
 /** Post-scratchpad examples: prompt + model's own scratchpad (no loss) + HHH answer (loss). */
 export function postScratchpadExamples(model: GPT, tok: Tokenizer, samples: Sample[], seed: number): Example[] {
@@ -19,7 +20,7 @@ export function postScratchpadExamples(model: GPT, tok: Tokenizer, samples: Samp
   const ctx = model.config.contextLength;
   for (let i = 0; i < samples.length; i += 64) {
     const chunk = samples.slice(i, i + 64);
-    const gens = generate(model, tok, chunk.map((s) => formatPrompt(s.prompt)), { maxTokens: 48, temperature: 1, seed: seed * 7919 + i, stop: ["</scratchpad>", "\n\nHuman:"] });
+    const gens = generate(model, tok, chunk.map((s) => formatPrompt(s.prompt)), { maxTokens: 48, temperature: 1, seed: chunk.map((_, j) => Rng.seedFor(seed, `sft-post/scratchpad/${i + j}`)), stop: ["</scratchpad>", "\n\nHuman:"] });
     chunk.forEach((s, j) => {
       const g = gens[j];
       const scratch = g.finish === "stop" && g.text.includes("<scratchpad>") ? g.text.trimStart() + "</scratchpad>" : "";
@@ -37,7 +38,7 @@ export function sftSafety(run: SafetyRun): void {
   const { ck, o, ctx } = run;
   const tok = ck.tokenizer;
   const n = Math.min(20000, Math.max(256, o.steps * o.batchSize));
-  const data = hhhDataset({ n, seed: o.seed + 31, split: "train", worldSeed: run.worldSeed });
+  const data = hhhDataset({ n, seed: Rng.seedFor(o.seed, "safety-sft/data"), split: "train", worldSeed: run.worldSeed });
   const examples = o.method === "sft-post"
     ? postScratchpadExamples(ck.model, tok, data.slice(0, Math.min(n, 2048)), o.seed)
     : sampleExamples(tok, data, ck.model.config.contextLength).examples;
