@@ -6,38 +6,25 @@ import type { AdamW } from "../torch/optim.ts";
 import type { GPT } from "../model/gpt.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
 import { batchIndices, collate, type Example } from "./batches.ts";
-import { checkDist, localShare, lossScale, reduceStep, type DistOptions } from "./dist.ts";
-import { runTrainer, type StepReport } from "./trainer.ts";
+import { checkDist, localShare, lossScale, reduceStep } from "./dist.ts";
+import { runTrainer, type StepReport, type TrainerOptions } from "./trainer.ts";
 
-export interface TrainOptions {
-  steps: number;
+/** The trainer's options (schedule, checkpoints, log, data parallelism) and the supervised step's own. */
+export interface TrainOptions extends TrainerOptions {
   batchSize: number;
   gradAccum?: number;
-  lr: number;
-  warmup?: number;
-  minLr?: number;
-  weightDecay?: number;
-  clipNorm?: number;
-  seed: number;
   /** Held-out loss every N steps (0: never). */
   evalEvery?: number;
   evalExamples?: Example[];
   /** Called at step 0 and every `callbackEvery` steps with the model in its current state. */
   callbackEvery?: number;
   onCallback?: (step: number) => void;
-  /** Directory for the resumable in-progress checkpoint (written every `checkpointEvery` steps). */
-  resumeDir?: string;
-  checkpointEvery?: number;
-  /** JSONL log of {step, loss, lr, ...}. */
-  logPath?: string;
-  label?: string;
+  /** Dropout on (default) or off. */
   train?: boolean;
   /** State of the caller (e.g. its eval curve) saved with each resumable checkpoint ... */
   extraState?: () => unknown;
   /** ... and handed back when a run resumes from it. */
   onResume?: (extra: unknown) => void;
-  /** Data-parallel training (src/train/dist.ts): each rank takes its share of the same global batch; only rank 0 logs, calls back and checkpoints. */
-  dist?: DistOptions;
 }
 
 export interface TrainResult {
@@ -102,10 +89,7 @@ export function trainSupervised(model: GPT, tok: Tokenizer, examples: Example[],
   };
 
   const callback = o.onCallback;
-  const r = runTrainer(model, tok, {
-    steps: o.steps, lr: o.lr, warmup: o.warmup, minLr: o.minLr, weightDecay: o.weightDecay, clipNorm: o.clipNorm, seed: o.seed,
-    resumeDir: o.resumeDir, checkpointEvery: o.checkpointEvery, logPath: o.logPath, label: o.label, dist,
-  }, {
+  const r = runTrainer(model, tok, o, {
     step,
     onStart: callback && (() => callback(0)),
     afterStep: callback && o.callbackEvery ? (done) => { if (done % o.callbackEvery! === 0 || done === o.steps) callback(done); } : undefined,
