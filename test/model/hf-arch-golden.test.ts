@@ -60,6 +60,8 @@ const CASES: Case[] = [
   { arch: "gpt2", opts: {}, T: 12 },
   { arch: "gpt2", opts: { prefix: true, tied: false, shards: 2 }, T: 12 },
   { arch: "gpt2", opts: { config: { activation_function: "gelu" } }, T: 10 },
+  { arch: "gpt2", opts: { dtype: "F16" }, T: 10 },
+  { arch: "mistral", opts: { dtype: "F16" }, T: 16, dtype: "f16" },
   { arch: "llama", opts: { tied: false }, T: 14 },
   { arch: "llama", opts: { tied: true, shards: 3, config: { rope_scaling: null, num_key_value_heads: 4 } }, T: 14 },
   { arch: "llama", opts: { dtype: "BF16", shards: 2 }, T: 14 },

@@ -1,17 +1,17 @@
 // Test helper (not a test file): tiny random checkpoints of every architecture, written exactly in the
 // Hugging Face hub's layout (config.json, model.safetensors or shards + model.safetensors.index.json,
-// generation_config.json), in F32 or BF16, tied or untied, GPT-2 keys with or without `transformer.`.
+// generation_config.json), in F32, BF16 or F16, tied or untied, GPT-2 keys with or without `transformer.`.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Rng } from "../../src/util/rng.ts";
 import { serialize, type StTensor } from "../../src/torch/safetensors.ts";
-import { f32ToBf16 } from "../../src/torch/half.ts";
+import { f32ToBf16, f32ToF16 } from "../../src/torch/half.ts";
 
 export type HubArch = "gpt2" | "llama" | "qwen2" | "mistral";
 
 export interface HubOptions {
   seed?: number;
-  dtype?: "F32" | "BF16";
+  dtype?: "F32" | "BF16" | "F16";
   /** Split the tensors over this many shards with an index (1 = one model.safetensors). */
   shards?: number;
   tied?: boolean;
@@ -78,8 +78,8 @@ export function writeHubCheckpoint(dir: string, arch: HubArch, opts: HubOptions 
       vals[i] = kind === "norm" ? 1 + 0.2 * u : kind === "b" ? 0.1 * u : kind === "mask" ? 1 : 0.35 * u;
     }
     if (kind === "mask" && n > 0) for (let r = 0; r < shape[2]; r++) for (let col = r + 1; col < shape[3]; col++) vals[r * shape[3] + col] = 0;
-    const bytes = dtype === "BF16" && kind !== "mask" ? new Uint8Array(f32ToBf16(vals).buffer) : new Uint8Array(vals.buffer);
-    tensors[name] = { dtype: dtype === "BF16" && kind !== "mask" ? "BF16" : "F32", shape, data: bytes };
+    const half = kind === "mask" ? null : dtype === "BF16" ? f32ToBf16(vals) : dtype === "F16" ? f32ToF16(vals) : null;
+    tensors[name] = { dtype: half ? dtype : "F32", shape, data: new Uint8Array(half ? half.buffer : vals.buffer) };
   }
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "config.json"), JSON.stringify(config, null, 2));
