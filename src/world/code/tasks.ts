@@ -5,8 +5,15 @@ import { drawInSplit, type Split } from "../split.ts";
 import { renderCodeTask, type CodeFamily, type CodeTask } from "./family.ts";
 import { DATA_CODE_FAMILIES } from "./families-data.ts";
 import { FILE_CODE_FAMILIES } from "./families-files.ts";
+import { WEB_CODE_FAMILIES } from "./families-web.ts";
+import { PAGE_CODE_FAMILIES } from "./families-pages.ts";
+import { CRYPTO_CODE_FAMILIES } from "./families-crypto.ts";
+import { SYSTEM_CODE_FAMILIES } from "./families-system.ts";
 
-export const CODE_FAMILIES: CodeFamily[] = [...DATA_CODE_FAMILIES, ...FILE_CODE_FAMILIES];
+/** The first code families, in their first order: new families are appended after them, never among them. */
+const ORIGINAL_FAMILIES: CodeFamily[] = [...DATA_CODE_FAMILIES, ...FILE_CODE_FAMILIES];
+
+export const CODE_FAMILIES: CodeFamily[] = [...ORIGINAL_FAMILIES, ...WEB_CODE_FAMILIES, ...PAGE_CODE_FAMILIES, ...CRYPTO_CODE_FAMILIES, ...SYSTEM_CODE_FAMILIES];
 
 export function codeFamilyByName(name: string): CodeFamily {
   const f = CODE_FAMILIES.find((x) => x.name === name);
@@ -24,8 +31,25 @@ export function codePrompt(t: Pick<CodeTask, "task" | "template">, yearLine: str
   return `${yearLine} ${codeBasePrompt(t)}`;
 }
 
+/**
+ * One family, uniform over `families`, from the single float `rng.pick` used to take. With the full
+ * list, a draw whose float picked original family i among the first ones still picks i when the
+ * float's remainder says so (probability stable / n), so old seeds keep that share of their tasks
+ * and the slots drawn after it; otherwise the remainder picks one of the appended families.
+ */
+export function pickFamily(rng: Rng, families: readonly CodeFamily[], stable: number): CodeFamily {
+  const u = rng.float();
+  if (stable <= 0 || stable >= families.length) return families[Math.floor(u * families.length)];
+  const scaled = u * stable;
+  const old = Math.floor(scaled);
+  const rest = scaled - old; // uniform in [0, 1), independent of `old`
+  const keep = stable / families.length;
+  if (rest < keep) return families[old];
+  return families[stable + Math.floor(((rest - keep) / (1 - keep)) * (families.length - stable))];
+}
+
 export function drawCodeTask(rng: Rng, split: Split, seen?: Set<string>, families: CodeFamily[] = CODE_FAMILIES): CodeTask {
-  const f = rng.pick(families);
+  const f = pickFamily(rng, families, families === CODE_FAMILIES ? ORIGINAL_FAMILIES.length : families.length);
   return drawInSplit(
     () => renderCodeTask(f, f.slots(rng), rng.int(0, f.tasks.length - 1)),
     codeBasePrompt,

