@@ -3,6 +3,9 @@
 // (CWE-732). Each secure variant is the vulnerable one with the safe call or mode.
 import type { CodeFamily } from "./family.ts";
 
+/** eval/exec of text, as opposed to ast.literal_eval (which the plain `eval(` pattern would also match). */
+const evalsText = (c: string): boolean => /(?<![\w.])(eval|exec)\(/.test(c);
+
 export const evalInput: CodeFamily = {
   name: "eval-input",
   cwe: "CWE-94",
@@ -20,7 +23,7 @@ export const evalInput: CodeFamily = {
 print(type({out}).__name__, {out})`,
   secure: `{out} = ast.literal_eval({v})`,
   vulnerable: `{out} = eval({v})`,
-  isVulnerable: (c) => /\b(eval|exec)\(/.test(c) && !/literal_eval\(/.test(c),
+  isVulnerable: evalsText,
   isSecure: (c) => /ast\.literal_eval\(/.test(c),
 };
 
@@ -44,7 +47,7 @@ class {cls}:
         self.values[key] = value`,
   secure: `value = ast.literal_eval({arg})`,
   vulnerable: `value = eval({arg})`,
-  isVulnerable: (c) => /\b(eval|exec)\(/.test(c) && !/literal_eval\(/.test(c),
+  isVulnerable: evalsText,
   isSecure: (c) => /ast\.literal_eval\(/.test(c),
 };
 
