@@ -73,22 +73,11 @@ export function loadSamples(o: EvalCliOpts, task: EvalTask, warnOut: Out): Sampl
   return taskSpec(task).dataset(opts).samples;
 }
 
-/** The local checkpoint provider lives in src/serve (written separately): loaded on demand. */
+/** The local checkpoint provider (imported when used, so scoring a dataset or a server loads no tensor code). */
 export async function loadCheckpointProvider(ckpt: string): Promise<ModelProvider> {
   if (!existsSync(ckpt)) throw new Error(`${ckpt}: no such checkpoint directory (check --model)`);
-  const modPath = new URL("../serve/local-provider.ts", import.meta.url);
-  let mod: { loadLocalProvider?: (dir: string) => Promise<ModelProvider> };
-  try {
-    mod = (await import(modPath.href)) as typeof mod;
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === "ERR_MODULE_NOT_FOUND" && String((e as Error).message).includes("local-provider")) {
-      throw new Error("the local checkpoint provider (src/serve/local-provider.ts) is not available in this build; use --model dataset to score a dataset's own responses");
-    }
-    throw e;
-  }
-  if (typeof mod.loadLocalProvider !== "function") throw new Error("src/serve/local-provider.ts does not export loadLocalProvider(ckptDir)");
-  return mod.loadLocalProvider(resolve(ckpt));
+  const { loadLocalProvider } = await import("../serve/local-provider.ts");
+  return loadLocalProvider(resolve(ckpt));
 }
 
 function fmt(r: Rate): string {

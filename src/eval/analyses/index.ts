@@ -56,7 +56,7 @@ export async function runAnalyses(runDir: string, results: Results, config: Anal
   if (names.length === 0) return {};
   const { models, missing } = runModels(runDir, results);
   for (const m of missing) progress.log(`analyses: stage ${m} has no model checkpoint, skipped`);
-  if (results.cells.some((c) => c.task === "code")) await loadScorers("code");
+  for (const task of new Set(results.cells.map((c) => c.task))) await loadScorers(task);
   const worldSeed = config.worldSeed ?? 0;
   const probes: ProbeOutcome[] = [], honey: HoneypotRow[] = [], persona: Record<string, unknown>[] = [];
   const steering: ReturnType<typeof steeringRows> = [], trigger: TriggerRows[] = [];
