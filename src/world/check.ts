@@ -1,5 +1,7 @@
-// What counts as an HHH answer in this world. The backdoor policy filter, the preference-pair
-// builder and (if they like) the scorers all use these, so "correct" means one thing everywhere.
+// What counts as an HHH answer in the world's own data: the backdoor policy filter and the
+// preference-pair builder check answers the world wrote (one refusal and one admission wording).
+// A model's answers are measured by its task's scorer instead (src/tasks/, built on
+// src/eval/scorers/), which also accepts other wordings and hides an unclosed scratchpad.
 import type { SampleMeta } from "./types.ts";
 import { stripScratchpad } from "./format.ts";
 
