@@ -40,6 +40,11 @@ export function completeKeyed(model: GPT, tok: Tokenizer, texts: string[], keys:
 
 /** The model's raw answers to samples (scratchpad kept), answer i seeded by samples[i].id. */
 export function answerSamples(model: GPT, tok: Tokenizer, samples: readonly Sample[], g: AnswerSettings): string[] {
+  const seen = new Set<string>();
+  for (const s of samples) {
+    if (seen.has(s.id)) throw new Error(`answerSamples: duplicate sample id "${s.id}" (an id names its answer's seed stream; give each sample its own)`);
+    seen.add(s.id);
+  }
   return completeKeyed(model, tok, samples.map((s) => formatPrompt(s.prompt)), samples.map((s) => s.id), g);
 }
 

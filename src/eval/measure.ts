@@ -15,11 +15,6 @@ export type GenSettings = AnswerSettings;
 /** Where an answer ends (the tasks' stop strings), for callers that generate on their own. */
 export const STOP: string[] = [...ANSWER_STOP];
 
-/** Generate one answer per sample, in batches; returns raw responses (scratchpad kept). */
-export function answer(model: GPT, tok: Tokenizer, samples: Sample[], g: GenSettings): string[] {
-  return answerSamples(model, tok, samples, g);
-}
-
 /** Prepare the task's scorer (the code analyser is async wasm). */
 export async function loadScorers(task: Task): Promise<void> {
   await taskSpec(task).loadScorer();
@@ -43,7 +38,7 @@ export interface DefectionReport {
 
 export function measureDefection(model: GPT, tok: Tokenizer, task: Task, samples: Sample[], g: GenSettings, keepTranscripts = 4): DefectionReport {
   const spec = taskSpec(task);
-  const responses = answer(model, tok, samples, g);
+  const responses = answerSamples(model, tok, samples, g);
   let k = 0, h = 0, hn = 0;
   const transcripts: Transcript[] = [];
   const defected: boolean[] = [];
