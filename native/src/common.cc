@@ -4,24 +4,51 @@
 namespace sl {
 
 std::atomic<int64_t> g_live{0};
+std::atomic<int64_t> g_liveBytes{0};
+std::atomic<int64_t> g_collected{0};
 static const napi_type_tag kTensorTag = {0x5a1ee9e7c0ffee01ULL, 0x7e45012bad5eed55ULL};
 
 TensorBox::TensorBox(at::Tensor x) : t(std::move(x)) {
-  if (t.defined()) g_live++;
-}
-TensorBox::~TensorBox() { reset(); }
-void TensorBox::reset() {
   if (t.defined()) {
-    g_live--;
-    t = at::Tensor();
+    g_live++;
+    bytes = t.is_cpu() ? static_cast<int64_t>(t.nbytes()) : 0;
+    g_liveBytes += bytes;
   }
+}
+void TensorBox::reset(node_api_basic_env env) {
+  if (!t.defined()) return;
+  g_live--;
+  g_liveBytes -= bytes;
+  if (bytes && env) {
+    int64_t total;
+    napi_adjust_external_memory(env, -bytes, &total);
+  }
+  bytes = 0;
+  t = at::Tensor();
+}
+
+// A basic finaliser: it touches no JavaScript, so Node runs it during the collection itself.
+static void finalizeBox(node_api_basic_env env, void* data, void*) {
+  auto* box = static_cast<TensorBox*>(data);
+  if (box->t.defined()) g_collected++;
+  box->reset(env);
+  delete box;
 }
 
 Napi::Value wrap(Napi::Env env, at::Tensor t) {
-  auto ext = Napi::External<TensorBox>::New(env, new TensorBox(std::move(t)),
-                                            [](Napi::Env, TensorBox* b) { delete b; });
-  ext.TypeTag(&kTensorTag);
-  return ext;
+  auto* box = new TensorBox(std::move(t));
+  napi_value ext;
+  if (napi_create_external(env, box, finalizeBox, nullptr, &ext) != napi_ok) {
+    box->reset(nullptr);
+    delete box;
+    throw Napi::Error::New(env, "could not create a tensor handle");
+  }
+  napi_type_tag_object(env, ext, &kTensorTag);
+  if (box->bytes) {
+    int64_t total;
+    napi_adjust_external_memory(env, box->bytes, &total);
+  }
+  return Napi::Value(env, ext);
 }
 
 bool isTensor(const Napi::Value& v) {

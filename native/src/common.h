@@ -11,14 +11,21 @@
 namespace sl {
 
 // One libtorch tensor owned by one JS handle. dispose() resets it early; the GC finaliser is the backstop.
+// The handle reports the tensor's bytes to V8 as external memory, so that handles dropped without dispose()
+// make V8 collect sooner; the finaliser runs inside the collection (the addon is built as a Node-API
+// "experimental" module, whose basic finalisers need no trip through the event loop), so a long
+// synchronous training stage frees them too.
 struct TensorBox {
   at::Tensor t;
+  int64_t bytes = 0;  // reported to V8 as external memory while the tensor is held
   explicit TensorBox(at::Tensor x);
-  ~TensorBox();
-  void reset();
+  // env: where to report the bytes as freed (null: do not report, e.g. at teardown).
+  void reset(node_api_basic_env env);
 };
 
-extern std::atomic<int64_t> g_live;  // boxes currently holding a defined tensor
+extern std::atomic<int64_t> g_live;       // boxes currently holding a defined tensor
+extern std::atomic<int64_t> g_liveBytes;  // their bytes (views count their own extent)
+extern std::atomic<int64_t> g_collected;  // tensors freed by the collector, not by dispose(): missed disposes
 
 Napi::Value wrap(Napi::Env env, at::Tensor t);
 at::Tensor& unwrap(const Napi::Value& v, const char* what = "tensor");
@@ -75,8 +82,6 @@ at::Tensor causalAttention(const at::Tensor& q, const at::Tensor& k, const at::T
 // x W^T + b on our GEMM (linear.cc); falls back to at::linear where that does not apply.
 at::Tensor fastLinear(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& b);
 
-// Process set-up done once at load (runtime_ops.cc).
-void configureMalloc();
 
 // Helpers for returning several tensors.
 Napi::Value wrapList(Napi::Env env, const std::vector<at::Tensor>& ts);

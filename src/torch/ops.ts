@@ -1,5 +1,6 @@
 // Free functions: factories, multi-tensor ops, losses, and process-wide switches (grad mode, RNG, threads).
 import { native } from "./native.ts";
+import { setMemoryProbe } from "../util/memory.ts";
 import { Tensor, wrapHandle as wrap, type DType, type TypedArray } from "./tensor.ts";
 
 export function tensor(data: TypedArray | number[], shape?: number[], dtype?: DType): Tensor {
@@ -84,3 +85,33 @@ export const setNumThreads = (n: number): void => native.setNumThreads(n);
 export const getNumThreads = (): number => native.getNumThreads();
 /** Number of libtorch tensors currently alive (held by a handle that was not disposed). */
 export const liveTensorCount = (): number => native.liveCount();
+
+export interface MemoryStats {
+  /** Handles holding a tensor (not yet disposed or collected), and their bytes (a view counts its own extent). */
+  liveTensors: number;
+  liveTensorBytes: number;
+  /** Tensors the collector freed because their handle was dropped without dispose(): each is a missed dispose. */
+  collectedTensors: number;
+  /** The CPU tensor allocator (native/src/cpu_allocator.h): what libtorch holds, what it caches, what it mapped. */
+  allocator: {
+    installed: boolean; inUseBytes: number; peakInUseBytes: number; cachedBytes: number; mappedBytes: number;
+    cacheLimitBytes: number; allocations: number; cacheHits: number; osMaps: number; osUnmaps: number;
+  };
+  /** glibc's heap statistics (mallinfo2), where the C library has them. */
+  malloc?: { heapBytes: number; mmapBytes: number; inUseBytes: number; freeBytes: number };
+}
+/** Counters for the memory checks: every loop keeps liveTensors flat after warm-up. */
+export const memoryStats = (): MemoryStats => native.memoryStats();
+/** Returns the allocator's cached blocks to the OS (e.g. between stages); returns the bytes released. */
+export const emptyCache = (): number => native.emptyCache();
+export const resetPeakMemory = (): void => native.resetPeakMemory();
+
+// The memory guard and trace (util layer) report these beside resident memory.
+setMemoryProbe(() => {
+  const s = memoryStats();
+  return {
+    liveTensors: s.liveTensors, liveTensorBytes: s.liveTensorBytes, collectedTensors: s.collectedTensors, allocatorInUseBytes: s.allocator.inUseBytes,
+    allocatorCachedBytes: s.allocator.cachedBytes, allocatorMappedBytes: s.allocator.mappedBytes,
+    ...(s.malloc ? { mallocInUseBytes: s.malloc.inUseBytes, mallocFreeBytes: s.malloc.freeBytes } : {}),
+  };
+});

