@@ -30,12 +30,12 @@ export function opts(dir: string, extra: Partial<RunOptions> = {}): RunOptions {
 }
 
 /** Start a master with no local workers; resolves its address once it listens. */
-export function master(dir: string, pool: Partial<PoolOptions> = {}) {
+export function master(dir: string, pool: Partial<PoolOptions> = {}, run: Partial<RunOptions> = {}) {
   let listening!: (a: string) => void;
   const address = new Promise<string>((r) => (listening = r));
-  const run = runExperiment(opts(dir, { executor: workerPool({ workers: 0, joinTimeoutMs: 10_000, heartbeatTimeoutMs: 5_000, ...pool, onListening: listening }) }));
-  run.catch(() => {}); // awaited by the test; avoid an unhandled rejection while it sets up
-  return { run, address };
+  const running = runExperiment(opts(dir, { ...run, executor: workerPool({ workers: 0, joinTimeoutMs: 10_000, heartbeatTimeoutMs: 5_000, ...pool, onListening: listening }) }));
+  running.catch(() => {}); // awaited by the test; avoid an unhandled rejection while it sets up
+  return { run: running, address };
 }
 
 export const worker = (address: string, f: FakeOptions = {}, dir?: string, extra: Partial<WorkerOptions> = {}) =>
