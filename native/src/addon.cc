@@ -4,7 +4,8 @@
 
 static Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
   sl::installCpuAllocator();
-  for (auto table : {sl::tensorIoOps, sl::mathOps, sl::shapeOps, sl::nnOps, sl::autogradOps, sl::optimOps, sl::runtimeOps, sl::attentionOps, sl::distOps})
+  for (auto table : {sl::tensorIoOps, sl::mathOps, sl::shapeOps, sl::nnOps, sl::autogradOps, sl::optimOps, sl::runtimeOps, sl::attentionOps, sl::distOps,
+                     sl::bytesOps})
     sl::registerOps(env, exports, table());
   return exports;
 }

