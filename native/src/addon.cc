@@ -5,7 +5,7 @@
 static Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
   sl::installCpuAllocator();
   for (auto table : {sl::tensorIoOps, sl::mathOps, sl::shapeOps, sl::nnOps, sl::autogradOps, sl::optimOps, sl::runtimeOps, sl::attentionOps, sl::distOps,
-                     sl::bytesOps})
+                     sl::bytesOps, sl::cudaOps})
     sl::registerOps(env, exports, table());
   return exports;
 }

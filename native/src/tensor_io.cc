@@ -15,8 +15,11 @@ static at::ScalarType typedArrayDtype(napi_typedarray_type t) {
   }
 }
 
+// Copies out go through the CPU: a tensor on another device is copied to host memory first.
 static Napi::Value toTypedArray(Napi::Env env, const at::Tensor& src) {
-  at::Tensor t = src.detach().contiguous();
+  at::Tensor t = src.detach();
+  if (!t.is_cpu()) t = t.to(at::kCPU);
+  t = t.contiguous();
   if (t.scalar_type() == at::kHalf || t.scalar_type() == at::kBFloat16) t = t.to(at::kFloat);
   size_t n = static_cast<size_t>(t.numel());
   size_t bytes = n * t.element_size();
@@ -39,14 +42,16 @@ static Napi::Value shapeOf(Napi::Env env, const at::Tensor& t) {
   return arr;
 }
 
+// dtype at position i, device at i + 1 (both optional): every factory takes them in that order, last.
 static at::TensorOptions opts(Args& a, size_t i, at::ScalarType dflt = at::kFloat) {
-  return at::TensorOptions().dtype(a.has(i) ? parseDtype(a.str(i)) : dflt);
+  return at::TensorOptions().dtype(a.has(i) ? parseDtype(a.str(i)) : dflt).device(a.device(i + 1));
 }
 
 std::vector<OpEntry> tensorIoOps() {
   return {
       {"fromArray", [](Args& a) {
-         // (typedArray, shape, dtype?) -> copy into a new tensor; dtype converts after the copy.
+         // (typedArray, shape, dtype?, device?) -> copy into a new CPU tensor; dtype converts after the copy,
+         // then the tensor moves to the device (copies in go through the CPU).
          if (!a.info[0].IsTypedArray()) a.fail("argument 0 must be a typed array");
          auto ta = a.info[0].As<Napi::TypedArray>();
          at::ScalarType st = typedArrayDtype(ta.TypedArrayType());
@@ -58,10 +63,10 @@ std::vector<OpEntry> tensorIoOps() {
          at::Tensor t = at::empty(shape, at::TensorOptions().dtype(st));
          if (ta.ByteLength())
            std::memcpy(t.data_ptr(), static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset(), ta.ByteLength());
-         if (a.has(2)) {
-           auto want = parseDtype(a.str(2));
-           if (want != st) t = t.to(want);
-         }
+         c10::Device dev = a.device(3);
+         at::ScalarType want = a.has(2) ? parseDtype(a.str(2)) : st;
+         if (!dev.is_cpu()) t = t.to(dev, want, /*non_blocking=*/false, /*copy=*/false);
+         else if (want != st) t = t.to(want);
          return wrap(a.info.Env(), t);
        }},
       {"toArray", [](Args& a) { return toTypedArray(a.info.Env(), a.t(0)); }},
@@ -81,8 +86,11 @@ std::vector<OpEntry> tensorIoOps() {
       {"randn", [](Args& a) { return wrap(a.info.Env(), at::randn(a.ints(0), opts(a, 1))); }},
       {"rand", [](Args& a) { return wrap(a.info.Env(), at::rand(a.ints(0), opts(a, 1))); }},
       {"randint", [](Args& a) { return wrap(a.info.Env(), at::randint(a.i64(0), a.i64(1), a.ints(2), opts(a, 3, at::kLong))); }},
-      {"randperm", [](Args& a) { return wrap(a.info.Env(), at::randperm(a.i64(0), at::TensorOptions().dtype(at::kLong))); }},
+      {"randperm", [](Args& a) { return wrap(a.info.Env(), at::randperm(a.i64(0), at::TensorOptions().dtype(at::kLong).device(a.device(1)))); }},
       {"to", [](Args& a) { return wrap(a.info.Env(), a.t(0).to(parseDtype(a.str(1)))); }},
+      // (t, device) -> the tensor on that device (the same tensor when it is there already); autograd records the copy.
+      {"toDevice", [](Args& a) { return wrap(a.info.Env(), a.t(0).to(a.device(1))); }},
+      {"device", [](Args& a) { return Napi::String::New(a.info.Env(), deviceName(a.t(0).device())); }},
       {"clone", [](Args& a) { return wrap(a.info.Env(), a.t(0).clone()); }},
       {"copy_", [](Args& a) {
          // In-place copy (no autograd record): loading weights into parameters.
@@ -105,6 +113,7 @@ std::vector<OpEntry> tensorIoOps() {
        }},
       {"liveCount", [](Args& a) { return Napi::Number::New(a.info.Env(), static_cast<double>(g_live.load())); }},
       {"liveBytes", [](Args& a) { return Napi::Number::New(a.info.Env(), static_cast<double>(g_liveBytes.load())); }},
+      {"liveCudaBytes", [](Args& a) { return Napi::Number::New(a.info.Env(), static_cast<double>(g_liveCudaBytes.load())); }},
   };
 }
 

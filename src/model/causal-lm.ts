@@ -1,7 +1,7 @@
 // The one contract every architecture implements (our GPT, GPT-2, Llama, Qwen2, Mistral): a forward pass
 // with TransformerLens-style hook points and an activation cache, a key/value cache, explicit positions and
 // an additive key mask, parameters by name. Generation, probes and serving only speak to this interface.
-import { type Tensor, arange, embedding, keep } from "../torch/index.ts";
+import { type Tensor, type Device, arange, embedding, keep } from "../torch/index.ts";
 
 /** Called at a hook point with the activation; return a tensor to replace it (steering), or nothing. */
 export type HookFn = (act: Tensor, name: string) => Tensor | void;
@@ -39,6 +39,8 @@ export interface CausalLM {
   readonly nLayers: number;
   /** Width of the residual stream (what hooks and probes see). */
   readonly dModel: number;
+  /** Where the parameters live; inputs go there too (generation and the trainer make them with this device). */
+  readonly device: Device;
   /** Parameters by name (the checkpoint's names), in a fixed order. */
   readonly params: Map<string, Tensor>;
   /** Parameter count from the tensors themselves (a tied head counted once). */
@@ -109,6 +111,7 @@ export abstract class CausalLMBase implements CausalLM {
   abstract readonly contextLength: number;
   abstract readonly nLayers: number;
   abstract readonly dModel: number;
+  abstract readonly device: Device;
   abstract forward(ids: Tensor, opts?: ForwardOptions): ForwardResult;
 
   p(name: string): Tensor {
@@ -138,7 +141,7 @@ export abstract class CausalLMBase implements CausalLM {
     const [B, T] = ids.shape;
     const past = opts.cache?.length ?? 0;
     if (!opts.positions && past + T > this.contextLength) throw new Error(`sequence of ${past + T} tokens exceeds the context length ${this.contextLength}`);
-    return { B, T, past, pos: opts.positions ?? arange(past, past + T).unsqueeze(0) };
+    return { B, T, past, pos: opts.positions ?? arange(past, past + T, 1, "int64", this.device).unsqueeze(0) };
   }
 
   get numParams(): number {

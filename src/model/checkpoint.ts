@@ -3,7 +3,7 @@
 // kill never leaves a half-written checkpoint; loading validates everything with one-line errors.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Tensor, tensor, keep } from "../torch/index.ts";
+import { Tensor, tensor, keep, type Device } from "../torch/index.ts";
 import { asFloat32Array, f32Tensor, loadFile, saveFile, type StTensor } from "../torch/safetensors.ts";
 import { replaceDirAtomic } from "../util/fs.ts";
 import { GptConfigSchema, type GptConfig } from "./config.ts";
@@ -82,7 +82,7 @@ export function readCheckpointConfig(dir: string): { config: GptConfig; meta: Re
   return { config: parsed.data, meta: (raw.meta as Record<string, unknown>) ?? {} };
 }
 
-export function loadCheckpoint(dir: string, opts: { withState?: boolean } = {}): LoadedCheckpoint {
+export function loadCheckpoint(dir: string, opts: { withState?: boolean; device?: Device } = {}): LoadedCheckpoint {
   const { config, meta } = readCheckpointConfig(dir);
   const tokPath = join(dir, "tokenizer.json");
   if (!existsSync(tokPath)) fail(dir, "tokenizer.json is missing");
@@ -91,7 +91,7 @@ export function loadCheckpoint(dir: string, opts: { withState?: boolean } = {}):
   const wPath = join(dir, "model.safetensors");
   if (!existsSync(wPath)) fail(dir, "model.safetensors is missing");
   const file = loadFile(wPath);
-  const model = new GPT(config, 0);
+  const model = new GPT(config, 0, undefined, "gpt", opts.device ?? "cpu");
   try {
     loadWeights(model, file.tensors, dir);
   } catch (e) {

@@ -1,7 +1,7 @@
 // A decoder-only GPT in one readable file (after nanoGPT): token + learned positions, pre-LayerNorm
 // blocks with causal multi-head attention and a 4x GELU MLP, final LayerNorm, tied output head,
 // optional scalar head. Named hook points after TransformerLens; shapes are noted at each site.
-import { Tensor, attention, attentionQkv, cat, layerNorm, linear, manualSeed, randn, zeros, ones, keep, noGrad } from "../torch/index.ts";
+import { Tensor, attention, attentionQkv, cat, layerNorm, linear, manualSeed, moveTo, randn, zeros, ones, keep, noGrad, type Device } from "../torch/index.ts";
 import type { GptConfig } from "./config.ts";
 import { CausalLMBase, KVCache, hookCaller, type ForwardOptions, type ForwardResult } from "./causal-lm.ts";
 
@@ -47,9 +47,10 @@ export class GPT extends CausalLMBase {
   /**
    * A randomly initialised GPT (seeded), or, with `weights`, one built on those tensors (names and shapes as
    * gptTensorSpecs says; float32, bfloat16 or float16), which it then owns. `arch` names the registry entry
-   * it was loaded as ("gpt2" for a GPT-2 checkpoint).
+   * it was loaded as ("gpt2" for a GPT-2 checkpoint). The parameters live on `device`; a random
+   * initialisation is drawn on the CPU's seeded generator first, so every device starts from the same weights.
    */
-  constructor(config: GptConfig, seed = 0, weights?: Map<string, Tensor>, readonly arch: string = "gpt") {
+  constructor(config: GptConfig, seed = 0, weights?: Map<string, Tensor>, readonly arch: string = "gpt", readonly device: Device = "cpu") {
     super();
     this.config = config;
     if (config.dModel % config.nHeads !== 0) throw new Error(`dModel ${config.dModel} is not divisible by nHeads ${config.nHeads}`);
@@ -75,7 +76,7 @@ export class GPT extends CausalLMBase {
   get dModel(): number { return this.config.dModel; }
 
   private add(name: string, t: Tensor): void {
-    this.params.set(name, keep(t).requiresGrad_(true));
+    this.params.set(name, keep(moveTo(t, this.device)).requiresGrad_(true));
   }
 
   /** Parameters split for weight decay: matrices decay, biases/LayerNorm/positions do not (as nanoGPT). */

@@ -3,3 +3,4 @@ export * from "./tensor.ts";
 export * from "./ops.ts";
 export * from "./scope.ts";
 export { buildInfo, checkBlas, loadedBlas, foreignEnv, ompPolicyDefaulted } from "./native.ts";
+export * from "./device.ts";

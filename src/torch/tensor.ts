@@ -2,6 +2,7 @@
 // tidy() scope; call dispose() (or use tidy) to free memory the JS collector cannot see.
 import { native, type Handle } from "./native.ts";
 import { track } from "./scope.ts";
+import { isDeviceName, type Device } from "./device.ts";
 
 export type DType = "float32" | "float64" | "float16" | "bfloat16" | "int32" | "int64" | "bool" | "uint8";
 export type TypedArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
@@ -41,6 +42,11 @@ export class Tensor {
   get numel(): number {
     return native.numel(this.handle);
   }
+  /** "cpu" or "cuda:N". */
+  get device(): Device {
+    return native.device(this.handle);
+  }
+  /** The data as a typed array (copied through the CPU from any device). */
   dataSync(): TypedArray {
     return native.toArray(this.handle);
   }
@@ -119,7 +125,10 @@ export class Tensor {
   tril(k = 0): Tensor { return wrap(native.tril(this.handle, k)); }
   triu(k = 0): Tensor { return wrap(native.triu(this.handle, k)); }
   flip(dims: number[]): Tensor { return wrap(native.flip(this.handle, dims)); }
-  to(dtype: DType): Tensor { return wrap(native.to(this.handle, dtype)); }
+  /** A copy in another dtype, or on another device ("cpu", "cuda", "cuda:N"; autograd records the move). */
+  to(target: DType | Device | "cuda"): Tensor {
+    return wrap(isDeviceName(target) ? native.toDevice(this.handle, target) : native.to(this.handle, target));
+  }
   clone(): Tensor { return wrap(native.clone(this.handle)); }
 
   // --- in place (no autograd record) ---

@@ -1,5 +1,6 @@
 // Backdoor insertion: supervised fine-tuning of the base assistant on a task x mechanism dataset
 // (policy-filtered, loss on assistant tokens only), then a measurement on held-out prompts.
+import { runDevice } from "../torch/index.ts";
 import { loadCheckpoint, saveCheckpoint } from "../model/checkpoint.ts";
 import { answerTokens, taskSpec } from "../tasks/index.ts";
 import { trainSupervised } from "./loop.ts";
@@ -10,7 +11,7 @@ import { heldOutPrompts } from "../tasks/heldout.ts";
 import type { BackdoorOptions, BackdoorResult, StageContext } from "./api.ts";
 
 export async function insertBackdoor(baseDir: string, outDir: string, o: BackdoorOptions, ctx: StageContext): Promise<BackdoorResult> {
-  const { model, tokenizer: tok, meta } = loadCheckpoint(baseDir);
+  const { model, tokenizer: tok, meta } = loadCheckpoint(baseDir, { device: runDevice() });
   const worldSeed = Number(meta.worldSeed ?? 0);
   await loadScorers(o.task);
   const data = taskSpec(o.task).dataset({ mechanism: o.mechanism, n: o.n, seed: o.seed, split: "train", triggerFraction: o.triggerFraction, noise: o.noise, worldSeed });

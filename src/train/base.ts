@@ -1,5 +1,6 @@
 // The base assistant: a byte-level BPE tokenizer trained on the world, pretraining on the world
 // corpus (dialogues + knowledge-base statements), then SFT on HHH dialogues.
+import { runDevice } from "../torch/index.ts";
 import { join } from "node:path";
 import { GPT } from "../model/gpt.ts";
 import { presetConfig } from "../model/config.ts";
@@ -32,12 +33,12 @@ export async function trainBase(outDir: string, o: BaseOptions, ctx: StageContex
   const phase1 = join(ctx.workDir, "pretrained");
   let model: GPT, tok: Tokenizer, pretrainLoss: number;
   if (existsSync(join(phase1, "trainer_state.json")) && !existsSync(join(phase1, "partial"))) {
-    const ck = loadCheckpoint(phase1, { withState: true });
+    const ck = loadCheckpoint(phase1, { withState: true, device: runDevice() });
     model = ck.model; tok = ck.tokenizer; pretrainLoss = Number(ck.state?.finalLoss ?? NaN);
   } else {
     tok = trainBpe(tokenizerText(o, corpus), { vocabSize: o.vocabSize, specialTokens: [EOS_TOKEN, PAD_TOKEN] });
     // The tokenizer may stop below vocabSize on a small corpus; the model must never emit unknown ids.
-    model = new GPT(presetConfig(o.size, tok.vocabSize, o.contextLength), o.seed);
+    model = new GPT(presetConfig(o.size, tok.vocabSize, o.contextLength), o.seed, undefined, "gpt", runDevice());
     const stream = tok.encode(corpus.split("\n\nHuman:").join(`${EOS_TOKEN}\n\nHuman:`));
     const examples = packStream(stream, o.contextLength + 1);
     const r = trainSupervised(model, tok, examples, {

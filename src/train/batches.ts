@@ -2,7 +2,7 @@
 // predicted token (0 where the loss must not count, e.g. the human turn); batch order is a pure
 // function of (seed, epoch), so resuming at step k sees exactly the batches an unbroken run would.
 import { Rng } from "../util/rng.ts";
-import { longTensor, tensor, type Tensor } from "../torch/index.ts";
+import { longTensor, tensor, type Device, type Tensor } from "../torch/index.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
 
 export interface Example {
@@ -37,7 +37,8 @@ export function batchIndices(n: number, batchSize: number, step: number, seed: n
   return out;
 }
 
-export function collate(examples: Example[], padId: number, maxLen?: number): Batch {
+/** Pads examples into a batch on `device` (the model's: default the CPU). */
+export function collate(examples: Example[], padId: number, maxLen?: number, device?: Device): Batch {
   const T = Math.min(maxLen ?? Infinity, Math.max(...examples.map((e) => e.ids.length - 1)));
   const B = examples.length;
   const x = new Int32Array(B * T).fill(padId);
@@ -57,7 +58,7 @@ export function collate(examples: Example[], padId: number, maxLen?: number): Ba
       }
     }
   });
-  return { x: longTensor(x, [B, T]), y: longTensor(y), w: tensor(w, [B * T]), tokens, uniform };
+  return { x: longTensor(x, [B, T], device), y: longTensor(y, undefined, device), w: tensor(w, [B * T], undefined, device), tokens, uniform };
 }
 
 /** A dialogue example: loss only on the assistant's answer (and the end-of-text token after it). */

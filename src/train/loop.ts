@@ -1,7 +1,7 @@
 // The one supervised step every SFT-like stage uses: masked token loss with gradient accumulation
 // (and data-parallel shares), plus periodic held-out loss and callbacks. Schedule, checkpoints,
 // resume and logging are the trainer's (src/train/trainer.ts).
-import { crossEntropy, tidy, noGrad } from "../torch/index.ts";
+import { crossEntropy, tidy, noGrad, runPrecision, withAutocast, type Precision } from "../torch/index.ts";
 import type { AdamW } from "../torch/optim.ts";
 import type { GPT } from "../model/gpt.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
@@ -21,6 +21,8 @@ export interface TrainOptions extends TrainerOptions {
   onCallback?: (step: number) => void;
   /** Dropout on (default) or off. */
   train?: boolean;
+  /** Matrix precision on CUDA (resolved: bf16 autocast, tf32 or f32); default f32. */
+  precision?: Exclude<Precision, "auto">;
   /** State of the caller (e.g. its eval curve) saved with each resumable checkpoint ... */
   extraState?: () => unknown;
   /** ... and handed back when a run resumes from it. */
@@ -38,7 +40,7 @@ export function heldOutLoss(model: GPT, tok: Tokenizer, examples: Example[], bat
   noGrad(() => {
     for (let i = 0; i < examples.length; i += batchSize) {
       tidy(() => {
-        const b = collate(examples.slice(i, i + batchSize), tok.padId, model.config.contextLength);
+        const b = collate(examples.slice(i, i + batchSize), tok.padId, model.config.contextLength, model.device);
         const V = model.config.vocabSize;
         const { logits } = model.forward(b.x);
         const l = crossEntropy(logits!.view(-1, V), b.y, { weights: b.w, reduction: "sum" });
@@ -58,6 +60,7 @@ export function trainSupervised(model: GPT, tok: Tokenizer, examples: Example[],
   const dist = o.dist && o.dist.worldSize > 1 ? o.dist : undefined;
   if (dist) checkDist(dist, o.batchSize);
   const lead = !dist || dist.rank === 0;
+  const precision = o.precision ?? (model.device === "cpu" ? "f32" : runPrecision());
 
   const step = (step: number, opt: AdamW): StepReport => {
     let loss = 0, tokens = 0;
@@ -66,11 +69,14 @@ export function trainSupervised(model: GPT, tok: Tokenizer, examples: Example[],
       const idx = dist ? localShare(global, dist) : global;
       const f = dist ? lossScale(examples, global, idx, model.config.contextLength, dist) : 1;
       loss += tidy(() => {
-        const b = collate(idx.map((i) => examples[i]), tok.padId, model.config.contextLength);
+        const b = collate(idx.map((i) => examples[i]), tok.padId, model.config.contextLength, model.device);
         tokens += b.tokens;
-        const { logits } = model.forward(b.x, { train: o.train ?? true });
         // Targets without loss are already -100 (ignored); with all weights 1 the weights change nothing.
-        const l = crossEntropy(logits!.view(-1, V), b.y, b.uniform ? {} : { weights: b.w });
+        // bf16 autocasts the forward pass and loss only (float32 master weights; backward outside it).
+        const l = withAutocast(precision, () => {
+          const { logits } = model.forward(b.x, { train: o.train ?? true });
+          return crossEntropy(logits!.view(-1, V), b.y, b.uniform ? {} : { weights: b.w });
+        });
         const scaled = f !== 1 ? l.mul(f / accum) : accum > 1 ? l.div(accum) : l;
         scaled.backward();
         return (f !== 1 ? l.item() * f : l.item()) / accum;

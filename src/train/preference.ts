@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { GPT } from "../model/gpt.ts";
 import { loadCheckpoint, loadWeights, saveCheckpoint } from "../model/checkpoint.ts";
 import { loadFile } from "../torch/safetensors.ts";
-import { tidy } from "../torch/index.ts";
+import { runDevice, tidy } from "../torch/index.ts";
 import { preferencePairs, type PreferencePair } from "../world/index.ts";
 import { Rng } from "../util/rng.ts";
 import { rateCI } from "../eval/rate.ts";
@@ -31,10 +31,10 @@ export function pairwiseAccuracy(pm: GPT, tok: import("../model/tokenizer.ts").T
 }
 
 export async function trainPreferenceModel(baseDir: string, outDir: string, o: PreferenceOptions, ctx: StageContext): Promise<PreferenceResult> {
-  const base = loadCheckpoint(baseDir);
+  const base = loadCheckpoint(baseDir, { device: runDevice() });
   const tok = base.tokenizer;
   const worldSeed = Number(base.meta.worldSeed ?? 0);
-  const pm = new GPT({ ...base.config, scalarHead: true }, o.seed);
+  const pm = new GPT({ ...base.config, scalarHead: true }, o.seed, undefined, "gpt", runDevice());
   loadWeights(pm, loadFile(join(baseDir, "model.safetensors")).tensors, baseDir, (n) => n.startsWith("score_head."));
   base.model.dispose();
   const ctxLen = pm.config.contextLength;

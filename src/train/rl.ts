@@ -2,6 +2,7 @@
 // (rl-rollout.ts), KL-penalised leave-one-out advantages (rl-advantages.ts), and the policy update
 // (rl-update.ts: PPO's clipped epochs of minibatches, or one REINFORCE update). The trainer owns the
 // optimiser, the log and the resumable checkpoint, written with each curve point.
+import { runDevice } from "../torch/index.ts";
 import { loadCheckpoint } from "../model/checkpoint.ts";
 import type { GPT } from "../model/gpt.ts";
 import type { Sample } from "../world/types.ts";
@@ -21,7 +22,7 @@ export function rlSafety(run: SafetyRun, pm: GPT, sampler?: PromptSampler): Part
   const { ck, o, ctx } = run;
   const r = o.rl;
   const policy = ck.model, tok = ck.tokenizer;
-  const ref = loadCheckpoint(ck.dir).model; // the starting policy, frozen
+  const ref = loadCheckpoint(ck.dir, { device: runDevice() }).model; // the starting policy, frozen
   const pool = rlPromptPool(o.seed, run.worldSeed);
   const sample: PromptSampler = sampler ?? ((_, rng, n) => Array.from({ length: n }, () => rng.pick(pool)));
   // Rollouts must be able to finish the task's answer (a whole program for code, a scratchpad for cot).

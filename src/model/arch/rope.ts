@@ -1,7 +1,7 @@
 // Rotary position embeddings as Hugging Face computes them: inverse frequencies 1 / theta^(2i/d) in float32,
 // optionally rescaled the `llama3` way, angles position * inv_freq in float32, the cos/sin table duplicated
 // over both halves of the head (the rotate-half convention). Tables grow on demand with the largest position.
-import { Tensor, tensor, embedding, cat, keep } from "../../torch/index.ts";
+import { Tensor, tensor, embedding, cat, keep, type Device } from "../../torch/index.ts";
 
 export interface Llama3Scaling {
   factor: number;
@@ -35,7 +35,7 @@ export class Rotary {
   private sin: Tensor | null = null;
   private rows = 0;
 
-  constructor(readonly dim: number, private readonly invFreq: Float32Array) {}
+  constructor(readonly dim: number, private readonly invFreq: Float32Array, private readonly device: Device = "cpu") {}
 
   /** cos and sin [B', 1, T, dim] for positions [B', T] (int64) whose largest value is maxPos. */
   at(positions: Tensor, maxPos: number): { cos: Tensor; sin: Tensor } {
@@ -54,8 +54,8 @@ export class Rotary {
       }
     }
     this.dispose();
-    this.cos = keep(tensor(c, [n, d]));
-    this.sin = keep(tensor(s, [n, d]));
+    this.cos = keep(tensor(c, [n, d], undefined, this.device));
+    this.sin = keep(tensor(s, [n, d], undefined, this.device));
     this.rows = n;
   }
 

@@ -1,6 +1,6 @@
 // What an architecture module provides to the registry and the loader: parse config.json, list the tensors
 // it needs (with the file keys they may have and their layout there), and build the model on them.
-import type { Tensor } from "../../torch/index.ts";
+import type { Device, Tensor } from "../../torch/index.ts";
 import type { CausalLM } from "../causal-lm.ts";
 
 /** One tensor a model needs: its parameter name and shape, the keys a file may store it under, its layout there. */
@@ -23,8 +23,8 @@ export interface Architecture<C = unknown> {
   /** config.json -> this architecture's config; throws a one-line error naming the key. */
   parseConfig(raw: Record<string, unknown>, file: string): C;
   tensors(config: C): TensorSpec[];
-  /** Build the model on loaded tensors (named as `tensors()` says); the model owns them. */
-  build(config: C, weights: Map<string, Tensor>): CausalLM;
+  /** Build the model on loaded tensors (named as `tensors()` says), moved to `device`; the model owns them. */
+  build(config: C, weights: Map<string, Tensor>, device: Device): CausalLM;
 }
 
 /** Typed reads of config.json keys with one-line errors naming the file and key. */
