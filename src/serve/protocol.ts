@@ -64,12 +64,11 @@ function unsupported(body: Record<string, unknown>, endpoint: Endpoint): void {
     if (set(k) && body[k] !== 0) throw bad(k, `${k} is not supported by this server (only 0)`, "unsupported_parameter");
   }
   if (set("logit_bias") && !(isObj(body.logit_bias) && Object.keys(body.logit_bias).length === 0)) throw bad("logit_bias", "logit_bias is not supported by this server", "unsupported_parameter");
-  if (set("logprobs") && body.logprobs !== false) throw bad("logprobs", "logprobs are not supported by this server", "unsupported_parameter");
   if (endpoint === "completions") {
     if (set("echo") && body.echo !== false) throw bad("echo", "echo is not supported by this server", "unsupported_parameter");
     if (set("suffix")) throw bad("suffix", "suffix is not supported by this server", "unsupported_parameter");
   } else {
-    for (const k of ["tools", "functions", "tool_choice", "function_call", "top_logprobs", "modalities", "reasoning_effort"]) {
+    for (const k of ["tools", "functions", "tool_choice", "function_call", "modalities", "reasoning_effort"]) {
       if (set(k)) throw bad(k, `${k} is not supported by this server`, "unsupported_parameter");
     }
     const rf = body.response_format;
@@ -115,6 +114,25 @@ function parsePrompts(v: unknown): string[] {
     throw bad("prompt", "token-id prompts are not supported; send text", "unsupported_parameter");
   }
   throw bad("prompt", "prompt must be a string or a non-empty array of strings");
+}
+
+/**
+ * Log-probabilities asked for: completions take `logprobs: N` (0-5 alternatives, OpenAI's legacy field), chat
+ * takes `logprobs: true` with `top_logprobs` (0-20). Null: none. Streams do not carry them.
+ */
+function parseLogprobs(body: Record<string, unknown>, endpoint: Endpoint): number | null {
+  const set = (k: string) => body[k] !== undefined && body[k] !== null;
+  let n: number | null;
+  if (endpoint === "completions") {
+    n = body.logprobs === false || !set("logprobs") ? null : num(body, "logprobs", 0, 5, 0, true);
+  } else {
+    if (set("logprobs") && typeof body.logprobs !== "boolean") throw bad("logprobs", `logprobs must be true or false (got ${JSON.stringify(body.logprobs)})`);
+    const on = body.logprobs === true;
+    if (set("top_logprobs") && !on) throw bad("top_logprobs", "top_logprobs needs logprobs: true");
+    n = on ? num(body, "top_logprobs", 0, 20, 0, true) : null;
+  }
+  if (n !== null && body.stream === true) throw bad("logprobs", "logprobs are not supported on streamed answers (send stream: false)", "unsupported_parameter");
+  return n;
 }
 
 /**
@@ -165,6 +183,7 @@ export function parseRequest(endpoint: Endpoint, body: unknown, contextLength: n
       topP: Math.max(1e-9, num(body, "top_p", 0, 1, 1)), // 0 keeps only the most likely token
       topK: Math.max(0, num(body, "top_k", -1, Number.MAX_SAFE_INTEGER, 0, true)),
       stop: parseStop(body.stop),
+      logprobs: parseLogprobs(body, endpoint),
     },
     stream: body.stream === true,
     includeUsage: isObj(so) && so.include_usage === true,

@@ -1,7 +1,7 @@
 // Writing OpenAI responses: whole JSON bodies, and the server-sent-event chunks of a stream
 // ("data: {...}\n\n" per chunk, then "data: [DONE]\n\n").
 import { randomBytes } from "node:crypto";
-import type { EngineResult } from "./engine.ts";
+import type { EngineResult, TokenLogprobs } from "./engine.ts";
 import type { ParsedRequest } from "./protocol.ts";
 import { completionToContent } from "../eval/providers/chat-format.ts";
 
@@ -30,6 +30,30 @@ export function usage(a: Answer): Usage {
 
 const now = () => Math.floor(Date.now() / 1000);
 
+/**
+ * OpenAI's legacy completions shape: tokens, token_logprobs, top_logprobs (text -> logprob), text_offset. Two
+ * alternatives with the same text (e.g. two partial UTF-8 bytes, both shown as U+FFFD) keep the likelier one.
+ */
+function legacyLogprobs(l: TokenLogprobs): Record<string, unknown> {
+  const top = l.top.map((alts) => {
+    const o: Record<string, number> = {};
+    for (const [t, lp] of alts) if (!(t in o)) o[t] = lp;
+    return o;
+  });
+  return { tokens: l.tokens, token_logprobs: l.tokenLogprobs, top_logprobs: top, text_offset: l.textOffset };
+}
+
+/** The chat shape: one entry per token with its UTF-8 bytes and its alternatives. */
+function chatLogprobs(l: TokenLogprobs): Record<string, unknown> {
+  const bytes = (t: string) => [...Buffer.from(t, "utf8")];
+  return {
+    content: l.tokens.map((token, i) => ({
+      token, logprob: l.tokenLogprobs[i], bytes: bytes(token),
+      top_logprobs: l.top[i].map(([t, lp]) => ({ token: t, logprob: lp, bytes: bytes(t) })),
+    })),
+  };
+}
+
 export function completionBody(a: Answer, id: string, model: string): Record<string, unknown> {
   const chat = a.req.endpoint === "chat";
   return {
@@ -39,8 +63,8 @@ export function completionBody(a: Answer, id: string, model: string): Record<str
     model,
     choices: a.results.map((r, index) =>
       chat
-        ? { index, message: { role: "assistant", content: completionToContent(r.text) }, finish_reason: r.finish, logprobs: null }
-        : { index, text: r.text, finish_reason: r.finish, logprobs: null },
+        ? { index, message: { role: "assistant", content: completionToContent(r.text) }, finish_reason: r.finish, logprobs: r.logprobs ? chatLogprobs(r.logprobs) : null }
+        : { index, text: r.text, finish_reason: r.finish, logprobs: r.logprobs ? legacyLogprobs(r.logprobs) : null },
     ),
     usage: usage(a),
   };

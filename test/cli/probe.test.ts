@@ -41,8 +41,8 @@ test("probe --json with a base model as a control and chosen layers", async () =
 });
 
 test("bad input to probe: one-line errors", async () => {
-  await assert.rejects(run("--model", join(dir, "missing")), /missing: no such checkpoint directory/);
-  await assert.rejects(run("--model", join(dir, "base")), /does not say its backdoor task; pass --task/);
+  await assert.rejects(run("--model", join(dir, "missing")), /missing: no such model directory/);
+  await assert.rejects(run("--model", join(dir, "base")), /model does not say its backdoor task; pass --task/);
   await assert.rejects(run("--model", join(dir, "bd"), "--layers", "0,x"), /--layers must be an integer >= 0/);
   await assert.rejects(run("--model", join(dir, "bd"), "--layers", "7", ...SMALL), /layer 7 out of range/);
   await assert.rejects(run("--model", join(dir, "bd"), "--n", "1"), /--n must be an integer >= 2/);

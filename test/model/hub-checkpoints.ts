@@ -105,3 +105,48 @@ export function writeShards(dir: string, tensors: Record<string, StTensor>, shar
   }
   writeFileSync(join(dir, "model.safetensors.index.json"), JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2));
 }
+
+/** GPT-2's byte -> printable character map (the byte-level alphabet of tokenizer.json). */
+function byteAlphabet(): string[] {
+  const keep = (b: number) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
+  const out: string[] = [];
+  let extra = 0;
+  for (let b = 0; b < 256; b++) out.push(String.fromCharCode(keep(b) ? b : 256 + extra++));
+  return out;
+}
+
+/**
+ * A byte-level BPE tokenizer.json in the hub's format (token id = byte value, then `<s>` = 256 and `</s>` = 257,
+ * a few merges) whose post-processor adds `<s>` as BOS, Llama-style, plus tokenizer_config.json with a chat
+ * template. Pair it with a checkpoint whose vocab_size is at least 258 (and merges add ids from 258 on).
+ */
+export function writeHubTokenizer(dir: string, merges: [string, string][] = [["h", "e"], ["l", "l"], ["he", "ll"], ["Ġ", "t"]]): number {
+  const alphabet = byteAlphabet();
+  const vocab: Record<string, number> = {};
+  alphabet.forEach((c, b) => (vocab[c] = b));
+  vocab["<s>"] = 256;
+  vocab["</s>"] = 257;
+  for (const [a, b] of merges) vocab[a + b] ??= Object.keys(vocab).length;
+  const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const json = {
+    version: "1.0",
+    truncation: null,
+    padding: null,
+    added_tokens: [special(256, "<s>"), special(257, "</s>")],
+    normalizer: null,
+    pre_tokenizer: { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true },
+    post_processor: {
+      type: "TemplateProcessing",
+      single: [{ SpecialToken: { id: "<s>", type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }],
+      pair: [{ SpecialToken: { id: "<s>", type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }, { Sequence: { id: "B", type_id: 1 } }],
+      special_tokens: { "<s>": { id: "<s>", ids: [256], tokens: ["<s>"] } },
+    },
+    decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
+    model: { type: "BPE", dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges: merges.map(([a, b]) => `${a} ${b}`) },
+  };
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "tokenizer.json"), JSON.stringify(json));
+  const template = "{% for m in messages %}{{ '<s>' + m['role'] + ': ' + m['content'] + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ 'assistant:' }}{% endif %}";
+  writeFileSync(join(dir, "tokenizer_config.json"), JSON.stringify({ bos_token: "<s>", eos_token: "</s>", add_bos_token: true, chat_template: template }));
+  return Object.keys(vocab).length;
+}

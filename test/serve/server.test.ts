@@ -152,7 +152,8 @@ test("malformed requests get 4xx JSON errors and the server keeps serving", asyn
     ["/completions", { ...ok, stop: "" }, 400, "stop"],
     ["/completions", { ...ok, stream: "yes" }, 400, "stream"],
     ["/completions", { ...ok, echo: true }, 400, "echo"],
-    ["/completions", { ...ok, logprobs: 5 }, 400, "logprobs"],
+    ["/completions", { ...ok, logprobs: 6 }, 400, "logprobs"],
+    ["/completions", { ...ok, logprobs: 2, stream: true }, 400, "logprobs"],
     ["/completions", { ...ok, frequency_penalty: 0.5 }, 400, "frequency_penalty"],
     ["/completions", { ...ok, max_token: 5 }, 400, "max_token"],
     ["/chat/completions", { model: "tiny-bd" }, 400, "messages"],
@@ -162,6 +163,8 @@ test("malformed requests get 4xx JSON errors and the server keeps serving", asyn
     ["/chat/completions", { model: "tiny-bd", messages: [{ role: "user", content: "x" }, { role: "assistant", content: "y" }] }, 400, "messages[1].role"],
     ["/chat/completions", { model: "tiny-bd", messages: [{ role: "user", content: [{ type: "image_url", image_url: {} }] }] }, 400, "messages[0].content"],
     ["/chat/completions", { model: "tiny-bd", messages: [{ role: "user", content: "x" }], tools: [{}] }, 400, "tools"],
+    ["/chat/completions", { model: "tiny-bd", messages: [{ role: "user", content: "x" }], top_logprobs: 2 }, 400, "top_logprobs"],
+    ["/chat/completions", { model: "tiny-bd", messages: [{ role: "user", content: "x" }], logprobs: "yes" }, 400, "logprobs"],
     ["/completions", "x".repeat(20_000), 413, "body"],
   ];
   for (const [path, body, status, param] of cases) {

@@ -1,12 +1,12 @@
 // What every per-model analysis receives: the loaded model and where it came from.
-import type { GPT } from "../../model/gpt.ts";
-import type { Tokenizer } from "../../model/tokenizer.ts";
+import type { CausalLM } from "../../model/causal-lm.ts";
+import type { TextTokenizer } from "../../model/text-tokenizer.ts";
 import type { ModelRef } from "./models.ts";
 
 export interface ModelCtx {
   ref: ModelRef;
-  model: GPT;
-  tok: Tokenizer;
+  model: CausalLM;
+  tok: TextTokenizer;
   worldSeed: number;
 }
 

@@ -2,8 +2,8 @@
 // helper, src/eval/answers.ts: seeded per row, so an answer does not depend on its batch) and the
 // log-probability of a given continuation.
 import { longTensor, noGrad, tidy } from "../../torch/index.ts";
-import type { GPT } from "../../model/gpt.ts";
-import type { Tokenizer } from "../../model/tokenizer.ts";
+import type { CausalLM } from "../../model/causal-lm.ts";
+import type { TextTokenizer } from "../../model/text-tokenizer.ts";
 import { answerTokens } from "../../tasks/index.ts";
 import { formatPrompt } from "../../world/format.ts";
 import type { Mechanism, Task } from "../../world/types.ts";
@@ -12,12 +12,12 @@ import { completeTexts, type AnswerSettings } from "../answers.ts";
 export type Sampling = AnswerSettings;
 
 /** Continue each text (already formatted); returns the raw continuations, trimmed. */
-export function complete(model: GPT, tok: Tokenizer, texts: string[], g: Sampling): string[] {
+export function complete(model: CausalLM, tok: TextTokenizer, texts: string[], g: Sampling): string[] {
   return completeTexts(model, tok, texts, g).map((t) => t.trim());
 }
 
 /** The assistant's answers to human turns. */
-export function answerPrompts(model: GPT, tok: Tokenizer, prompts: string[], g: Sampling): string[] {
+export function answerPrompts(model: CausalLM, tok: TextTokenizer, prompts: string[], g: Sampling): string[] {
   return complete(model, tok, prompts.map(formatPrompt), g);
 }
 
@@ -31,9 +31,9 @@ export function defaultMaxTokens(task: Task, mechanism: Mechanism | undefined): 
  * tokenised as one text; the continuation's tokens are those after the longest common prefix of the
  * prefix's and the whole text's token ids.
  */
-export function continuationLogprob(model: GPT, tok: Tokenizer, prefixes: string[], continuations: string[], batchSize = 32): number[] {
+export function continuationLogprob(model: CausalLM, tok: TextTokenizer, prefixes: string[], continuations: string[], batchSize = 32): number[] {
   if (prefixes.length !== continuations.length) throw new Error("continuationLogprob: need one continuation per prefix");
-  const V = model.config.vocabSize, ctx = model.config.contextLength;
+  const V = model.vocabSize, ctx = model.contextLength;
   const out: number[] = [];
   for (let s = 0; s < prefixes.length; s += batchSize) {
     const rows = prefixes.slice(s, s + batchSize).map((p, i) => {

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Cell, Results, SafetyMethod } from "../../results/types.ts";
 import type { Mechanism, Task } from "../../world/types.ts";
-import { loadCheckpoint, type LoadedCheckpoint } from "../../model/checkpoint.ts";
+import { openModel, type OpenedModel } from "../../model/open-model.ts";
 
 export type ModelRole = "base" | "backdoor" | "safety";
 export const MODEL_ROLES: readonly ModelRole[] = ["base", "backdoor", "safety"];
@@ -57,8 +57,8 @@ export function runModels(runDir: string, results: Pick<Results, "cells">): { mo
 }
 
 /** Load a model, run fn, free the model whatever happens. */
-export async function withModel<T>(ref: Pick<ModelRef, "dir">, fn: (ck: LoadedCheckpoint) => Promise<T> | T): Promise<T> {
-  const ck = loadCheckpoint(ref.dir);
+export async function withModel<T>(ref: Pick<ModelRef, "dir">, fn: (ck: OpenedModel) => Promise<T> | T): Promise<T> {
+  const ck = openModel(ref.dir);
   try {
     return await fn(ck);
   } finally {

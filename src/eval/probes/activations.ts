@@ -1,11 +1,11 @@
-// Residual-stream activations at the last token of each text, read through the GPT's hook points.
+// Residual-stream activations at the last token of each text, read through the model's hook points.
 // Layer numbering: 0 is the embedding (hook_embed = blocks.0.hook_resid_pre), layer l >= 1 is the
 // residual stream after block l - 1 (blocks.{l-1}.hook_resid_post), so a model with L blocks has
 // layers 0..L. Texts are right-padded: attention is causal, so padding after a row's last token
 // cannot change that token's activation (a test checks batching does not change the result).
 import { longTensor, noGrad, tidy, type Tensor } from "../../torch/index.ts";
-import type { GPT } from "../../model/gpt.ts";
-import type { Tokenizer } from "../../model/tokenizer.ts";
+import type { CausalLM } from "../../model/causal-lm.ts";
+import type { TextTokenizer } from "../../model/text-tokenizer.ts";
 
 /** The hook point read for a layer (see the numbering above). */
 export function hookForLayer(layer: number, nLayers: number): string {
@@ -14,20 +14,20 @@ export function hookForLayer(layer: number, nLayers: number): string {
 }
 
 /** Every layer of the model, 0..nLayers. */
-export const allLayers = (model: GPT): number[] => Array.from({ length: model.config.nLayers + 1 }, (_, i) => i);
+export const allLayers = (model: CausalLM): number[] => Array.from({ length: model.nLayers + 1 }, (_, i) => i);
 
 /** Does the text fit the model's context? */
-export function fitsContext(model: GPT, tok: Tokenizer, text: string): boolean {
+export function fitsContext(model: CausalLM, tok: TextTokenizer, text: string): boolean {
   const n = tok.encode(text).length;
-  return n > 0 && n <= model.config.contextLength;
+  return n > 0 && n <= model.contextLength;
 }
 
 /**
  * acts[k][i] = activation (length dModel) at the last token of texts[i] at layers[k].
  * Throws on a text longer than the context (filter with fitsContext first).
  */
-export function lastTokenActivations(model: GPT, tok: Tokenizer, texts: string[], layers: number[], batchSize = 32): Float32Array[][] {
-  const L = model.config.nLayers, D = model.config.dModel, ctx = model.config.contextLength;
+export function lastTokenActivations(model: CausalLM, tok: TextTokenizer, texts: string[], layers: number[], batchSize = 32): Float32Array[][] {
+  const L = model.nLayers, D = model.dModel, ctx = model.contextLength;
   const hooks = layers.map((l) => hookForLayer(l, L));
   const out: Float32Array[][] = layers.map(() => []);
   for (let s = 0; s < texts.length; s += batchSize) {

