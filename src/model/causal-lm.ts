@@ -1,7 +1,7 @@
 // The one contract every architecture implements (our GPT, GPT-2, Llama, Qwen2, Mistral): a forward pass
 // with TransformerLens-style hook points and an activation cache, a key/value cache, explicit positions and
 // an additive key mask, parameters by name. Generation, probes and serving only speak to this interface.
-import { type Tensor, type Device, arange, embedding, keep } from "../torch/index.ts";
+import { type Tensor, type Device, arange, embedding, keep, linear } from "../torch/index.ts";
 
 /** Called at a hook point with the activation; return a tensor to replace it (steering), or nothing. */
 export type HookFn = (act: Tensor, name: string) => Tensor | void;
@@ -27,6 +27,11 @@ export interface ForwardResult {
   scalar: Tensor | null;
 }
 
+/** Something added to a linear layer's output (a LoRA adapter): `forward(x)` has the layer's output shape. */
+export interface LinearAdapter {
+  forward(x: Tensor): Tensor;
+}
+
 export type CacheFilter = (name: string) => boolean;
 export type RunWithCacheOptions = ForwardOptions & { namesFilter?: CacheFilter | string[] };
 
@@ -49,6 +54,10 @@ export interface CausalLM {
   forward(ids: Tensor, opts?: ForwardOptions): ForwardResult;
   runWithCache(ids: Tensor, opts?: RunWithCacheOptions): { result: ForwardResult; cache: Map<string, Tensor> };
   hookNames(): string[];
+  /** The linear layers (their names without `.weight`, in our parameter naming) that adapters can attach to. */
+  linearLayers(): string[];
+  /** Adapters attached to linear layers, by layer name; empty unless one is attached (LoRA). */
+  readonly adapters: Map<string, LinearAdapter>;
   parameters(): Tensor[];
   dispose(): void;
 }
@@ -104,6 +113,7 @@ export function countTensorParams(params: Map<string, Tensor>): number {
  */
 export abstract class CausalLMBase implements CausalLM {
   readonly params = new Map<string, Tensor>();
+  readonly adapters = new Map<string, LinearAdapter>();
   /** True when some weights are stored in a 16-bit float type: the forward pass then widens them per use. */
   protected lowPrecision = false;
   abstract readonly arch: string;
@@ -125,6 +135,15 @@ export abstract class CausalLMBase implements CausalLM {
     const t = this.p(name);
     return this.lowPrecision && t.dtype !== "float32" ? t.to("float32") : t;
   }
+
+  /** x W^T + b for the linear layer `name` (parameter `name.weight`), plus its adapter's output when one is attached. */
+  protected linearLayer(x: Tensor, name: string, bias: Tensor | null): Tensor {
+    const y = linear(x, this.w(name + ".weight"), bias);
+    const a = this.adapters.get(name);
+    return a ? y.add(a.forward(x)) : y;
+  }
+
+  abstract linearLayers(): string[];
 
   /** Embedding rows widened to float32 (a 16-bit table is never widened whole). */
   protected embed(name: string, ids: Tensor): Tensor {

@@ -37,7 +37,15 @@ export class LlamaLM extends CausalLMBase {
   }
 
   private proj(x: Tensor, name: string): Tensor {
-    return linear(x, this.w(name + ".weight"), this.maybe(name + ".bias"));
+    return this.linearLayer(x, name, this.maybe(name + ".bias"));
+  }
+
+  linearLayers(): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < this.config.nLayers; i++) {
+      for (const m of ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"]) out.push(`model.layers.${i}.${m}`);
+    }
+    return out;
   }
 
   forward(ids: Tensor, opts: ForwardOptions = {}): ForwardResult {
