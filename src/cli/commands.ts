@@ -13,5 +13,6 @@ import { register as probe } from "./probe.ts";
 import { register as trainDp } from "./train-dp.ts";
 import { register as worker } from "./worker.ts";
 import { register as runtime } from "./runtime.ts";
+import { register as mergeAdapter } from "./merge-adapter.ts";
 
-export const commands: Array<(program: Command) => void> = [run, schema, report, compare, data, evalCmd, serve, scoreCode, bench, probe, trainDp, worker, runtime];
+export const commands: Array<(program: Command) => void> = [run, schema, report, compare, data, evalCmd, serve, scoreCode, bench, probe, trainDp, worker, runtime, mergeAdapter];
