@@ -125,6 +125,22 @@ async function defaultTorchInfo(): Promise<Record<string, unknown>> {
   }
 }
 
+/**
+ * After a stage, for the run log: the process's peak resident memory so far and the stage's peak of live
+ * tensor bytes; then the allocator's cached blocks go back to the OS, so the next stage starts lean.
+ */
+async function stageMemory(): Promise<Record<string, number>> {
+  try {
+    const { memoryStats, emptyCache, resetPeakMemory } = await import("../torch/index.ts");
+    const tensorPeak = memoryStats().allocator.peakInUseBytes;
+    emptyCache();
+    resetPeakMemory();
+    return { maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024), tensorPeakMb: Math.round(tensorPeak / 2 ** 20) };
+  } catch {
+    return {}; // no engine (a test's stand-in stages): nothing to report
+  }
+}
+
 async function runGraph(dir: string, graph: StageGraph, impl: StageImpl, progress: Progress): Promise<GraphRun> {
   const results: StageResults = new Map();
   const ran: string[] = [];
@@ -152,7 +168,7 @@ async function runGraph(dir: string, graph: StageGraph, impl: StageImpl, progres
     } catch (e) {
       throw stageFailure(dir, st, e instanceof Error ? e.message.split("\n")[0] : String(e));
     }
-    const stored = storeStageResult(dir, st, result, (Date.now() - t0) / 1000);
+    const stored = storeStageResult(dir, st, result, (Date.now() - t0) / 1000, await stageMemory());
     results.set(st.id, stored);
     ran.push(st.id);
   }
