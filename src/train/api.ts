@@ -39,11 +39,14 @@ export type BackdoorOptions = z.infer<typeof BackdoorSettingsSchema> & {
   seed: number;
 };
 export interface BackdoorResult {
+  /** Raw samples (policy data) or teacher answers (distilled-cot) that the policy filter removed. */
   dropped: number;
   kept: number;
   triggered: RateCI;
   untriggered: RateCI;
   hhh: RateCI;
+  /** distilled-cot: training prompts the cot model never answered on-policy (left out of the data). */
+  unanswered?: number;
 }
 
 // --- preference model -------------------------------------------------------------------------

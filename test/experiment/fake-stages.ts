@@ -71,8 +71,8 @@ export function fakeStages(f: FakeOptions = {}): StageImpl {
       const h = await work("pm", outDir, [baseDir], o, ctx);
       return { accuracy: rate(h, 1, 50) };
     },
-    async runBackdoor(baseDir, outDir, o, ctx) {
-      const h = await work("backdoor", outDir, [baseDir], o, ctx);
+    async runBackdoor(baseDir, outDir, o, ctx, teacherDir) {
+      const h = await work("backdoor", outDir, teacherDir ? [baseDir, teacherDir] : [baseDir], o, ctx);
       return { dropped: h[0] % 5, kept: 100, triggered: rate(h, 1), untriggered: rate(h, 2), hhh: rate(h, 3) };
     },
     async runSafety(backdoorDir, pmDir, outDir, o, ctx) {

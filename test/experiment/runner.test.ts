@@ -32,11 +32,12 @@ test("runs every stage once, writes the run directory, and skips finished stages
   const dir = tmp();
   const calls: FakeOptions["calls"] = [];
   const out = await runExperiment(opts(dir, { calls }));
-  // 1 base + 1 pm + 2 backdoors + 4 safety stages; the base is shared by both mechanisms
+  // 1 base + 1 pm + 3 backdoors (normal, distilled-cot and the cot model it is sampled from) + 4 safety
+  // stages; the base is shared by every mechanism
   assert.equal(calls.filter((c) => c.kind === "base").length, 1);
-  assert.equal(calls.filter((c) => c.kind === "backdoor").length, 2);
+  assert.equal(calls.filter((c) => c.kind === "backdoor").length, 3);
   assert.equal(calls.filter((c) => c.kind === "pm").length, 1);
-  assert.equal(calls.length, 8);
+  assert.equal(calls.length, 9);
   assert.equal(out.results.cells.length, 4);
   for (const f of ["config.yaml", "run.json", "results.json", "logs/run.jsonl"]) assert.ok(existsSync(join(dir, f)), f);
   const r = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
@@ -67,7 +68,7 @@ test("runs every stage once, writes the run directory, and skips finished stages
   const again: FakeOptions["calls"] = [];
   const out2 = await runExperiment(opts(dir, { calls: again }));
   assert.equal(again.length, 0);
-  assert.equal(out2.skipped.length, 8);
+  assert.equal(out2.skipped.length, 9);
   assert.deepEqual(stripVolatile(out2.results), stripVolatile(out.results));
   assert.equal(JSON.parse(readFileSync(join(dir, "run.json"), "utf8")).invocations, 2);
 });

