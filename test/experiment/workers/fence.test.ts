@@ -46,7 +46,7 @@ test("a revoked worker writing into its lease's paths changes nothing the run ke
   mkdirSync(dirname(paths.logPath), { recursive: true });
   writeFileSync(paths.logPath, '{"step":99,"loss":0}\n');
   const [out] = await Promise.all([m.run, worker(a)]);
-  assert.equal(out.ran.length, 8);
+  assert.equal(out.ran.length, 9); // base, pm, 3 backdoors (normal, cot teacher, distilled-cot), 4 safety
   assert.deepEqual(results(dir), results(ref));
   assert.notEqual(readFileSync(join(dir, "stages", job.stageId, "model.safetensors"), "utf8"), "FORGED");
   assert.ok(!readFileSync(join(dir, "logs", `${job.stageId}.jsonl`), "utf8").includes('"step":99'));
@@ -86,7 +86,7 @@ test("SIGSTOP a worker process mid-stage, finish its stage elsewhere, SIGCONT it
     assert.deepEqual(snapshot(join(dir, "stages", stage)), kept, "the stage directory is exactly what the live lease promoted");
     assert.deepEqual(results(dir), results(ref));
     assert.equal(runLog(dir).filter((e) => e.event === "finish" && e.stage === stage).length, 1);
-    assert.equal(out.ran.length, 8);
+    assert.equal(out.ran.length, 9); // base, pm, 3 backdoors (normal, cot teacher, distilled-cot), 4 safety
     assert.deepEqual(leaseDirs(dir), []);
   } finally {
     child.kill("SIGCONT");

@@ -6,7 +6,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -47,7 +47,9 @@ test("real stages, 2 workers, one SIGKILLed mid-stage: the run finishes with the
   let victim: { stage: string; pid: number } | undefined;
   for (let i = 0; i < 600 && !victim; i++) {
     const st = runLog(dir).find((e) => e.event === "start" && e.stage.startsWith("backdoor-"));
-    if (st && existsSync(join(dir, "stages", `${st.stage}.work`, "partial"))) victim = { stage: st.stage, pid: Number(st.worker!.split("/").pop()) };
+    // A worker writes under its lease's directory (stages/<id>.lease-<nonce>-<n>/work).
+    const leased = st ? readdirSync(join(dir, "stages")).filter((n) => n.startsWith(`${st.stage}.lease-`)) : [];
+    if (st && leased.some((n) => existsSync(join(dir, "stages", n, "work", "partial")))) victim = { stage: st.stage, pid: Number(st.worker!.split("/").pop()) };
     else await sleep(50);
   }
   assert.ok(victim, "the backdoor stage never started or never checkpointed");

@@ -88,8 +88,8 @@ test("a second worker joining a running master takes stages; results equal a seq
   const stages = JSON.parse(readFileSync(join(ref, "results.json"), "utf8")).cells.length;
   assert.equal(stages, 12);
   const finished = log.filter((e) => e.event === "finish").map((e) => e.stage);
-  assert.equal(finished.length, 20);
-  assert.equal(new Set(finished).size, 20, "one finish per stage");
+  assert.equal(finished.length, 22); // 20 stages, and the cot teacher of each seed's distilled-cot backdoor
+  assert.equal(new Set(finished).size, 22, "one finish per stage");
   const read = (d: string) => stripVolatile(JSON.parse(readFileSync(join(d, "results.json"), "utf8")));
   assert.deepEqual(read(dir), read(ref));
 });
