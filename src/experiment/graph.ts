@@ -12,7 +12,7 @@
 import type { BackdoorOptions, BaseOptions, PreferenceOptions, SafetyOptions } from "../train/api.ts";
 import type { ExternalOptions } from "../eval/external.ts";
 import type { Mechanism, Task } from "../world/types.ts";
-import type { SafetyMethod } from "../results/types.ts";
+import type { CellCoordinates, SafetyMethod } from "../results/types.ts";
 import type { ExperimentConfig } from "./schema.ts";
 import { stageId } from "./ids.ts";
 import { taskSpec } from "../tasks/index.ts";
@@ -61,13 +61,7 @@ export interface ExternalStage {
 }
 export type Stage = BaseStage | PmStage | BackdoorStage | SafetyStage | ExternalStage;
 
-export interface CellPlan {
-  id: string;
-  task: Task;
-  mechanism: Mechanism;
-  size: string;
-  safety: SafetyMethod;
-  seed: number;
+export interface CellPlan extends CellCoordinates {
   stages: { base: string; backdoor: string; safety: string; pm?: string };
 }
 

