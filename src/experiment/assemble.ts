@@ -1,11 +1,11 @@
 // Builds results.json (the contract in results.ts) from the stored stage results: one cell per
 // (task, mechanism, size, safety, seed) with its curve and transcripts, the base models' competence,
-// the preference models' accuracy, and the served models measured over HTTP. Pure: the same stage
-// results always give the same Results.
-import type { BackdoorResult, BaseResult, PreferenceResult, SafetyResult } from "../train/api.ts";
+// the preference models' accuracy, the served models measured over HTTP and the probes' benign
+// controls. Pure: the same stage results always give the same Results.
+import type { BackdoorResult, BaseResult, ControlResult, PreferenceResult, SafetyResult } from "../train/api.ts";
 import { wilson } from "../eval/metrics.ts";
 import type { ExternalResult } from "../eval/external.ts";
-import type { Cell, ExternalModelResult, RateCI, Results } from "../results/types.ts";
+import type { Cell, ControlModelResult, ExternalModelResult, RateCI, Results } from "../results/types.ts";
 import type { StageGraph } from "./graph.ts";
 import type { ExperimentConfig } from "./schema.ts";
 
@@ -42,6 +42,7 @@ export function assembleResults(config: ExperimentConfig, graph: StageGraph, res
   const base: NonNullable<Results["base"]> = [];
   const pms: NonNullable<Results["preference_models"]> = [];
   const external: ExternalModelResult[] = [];
+  const controls: ControlModelResult[] = [];
   for (const st of graph.stages) {
     if (st.kind === "external") {
       const r = get<ExternalResult>(st.id);
@@ -55,6 +56,9 @@ export function assembleResults(config: ExperimentConfig, graph: StageGraph, res
     if (st.kind === "base") {
       const r = get<BaseResult>(st.id);
       base.push({ size: st.size, seed: st.seed, params: r.params, hhh: r.hhh, stage: st.id, pretrainLoss: r.pretrainLoss, sftLoss: r.sftLoss });
+    } else if (st.kind === "control") {
+      const r = get<ControlResult>(st.id);
+      controls.push({ task: st.task, size: st.size, seed: st.seed, stage: st.id, kept: r.kept, triggered: r.triggered, untriggered: r.untriggered, hhh: r.hhh });
     } else if (st.kind === "pm") {
       const pr = get<PreferenceResult>(st.id);
       pms.push({ size: st.size, seed: st.seed, accuracy: pr.accuracy, stage: st.id, ...(pr.byType ? { byType: pr.byType } : {}) });
@@ -70,5 +74,6 @@ export function assembleResults(config: ExperimentConfig, graph: StageGraph, res
   }
   if (pms.length > 0) out.preference_models = pms;
   if (external.length > 0) out.external = external;
+  if (controls.length > 0) out.controls = controls;
   return out;
 }

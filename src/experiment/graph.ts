@@ -4,12 +4,13 @@
 //        │                  cot ──> distilled-cot (its data is the cot model's answers)
 //        └──────────────> preference model (size x seed) ──────────────────┘ (rl, adversarial)
 //   external (one per served model in `models:`, no deps; first, so an unreachable server fails fast)
+//   base ──> control (with analyses.probes: each backdoor's prompts and schedule, HHH answers only)
 //
 // There is no separate data stage: the synthetic world is generated deterministically inside each
 // stage from `worldSeed` (part of the base options, hence of every downstream id). The base never
 // depends on task or mechanism, so every cell of a size x seed shares it. Nodes are plain data with
 // explicit `deps`, so a scheduler may run independent stages in parallel; `stages` is one valid order.
-import type { BackdoorOptions, BaseOptions, PreferenceOptions, SafetyOptions } from "../train/api.ts";
+import type { BackdoorOptions, BaseOptions, ControlOptions, PreferenceOptions, SafetyOptions } from "../train/api.ts";
 import type { ExternalOptions } from "../eval/external.ts";
 import type { Mechanism, Task } from "../world/types.ts";
 import type { CellCoordinates, SafetyMethod } from "../results/types.ts";
@@ -51,6 +52,13 @@ export interface SafetyStage extends Node {
   method: SafetyMethod;
   options: SafetyOptions;
 }
+/** The probes' benign control: the base fine-tuned on a backdoor's prompts with HHH answers only. */
+export interface ControlStage extends Node {
+  kind: "control";
+  base: string;
+  task: Task;
+  options: ControlOptions;
+}
 /** A served model measured through its HTTP API (config `models:`); no deps, nothing trained. */
 export interface ExternalStage {
   kind: "external";
@@ -59,10 +67,10 @@ export interface ExternalStage {
   deps: string[];
   options: ExternalOptions;
 }
-export type Stage = BaseStage | PmStage | BackdoorStage | SafetyStage | ExternalStage;
+export type Stage = BaseStage | PmStage | BackdoorStage | SafetyStage | ControlStage | ExternalStage;
 
 export interface CellPlan extends CellCoordinates {
-  stages: { base: string; backdoor: string; safety: string; pm?: string };
+  stages: { base: string; backdoor: string; safety: string; pm?: string; control?: string };
 }
 
 export interface StageGraph {
@@ -108,6 +116,15 @@ export function safetyOptions(c: ExperimentConfig, method: SafetyMethod, task: T
   return { ...s, ...(byTask[task] ?? {}), method, task, mechanism, seed, rl: { ...rl }, adversarial: { ...adversarial } };
 }
 
+/** The backdoor settings its benign control shares (the same ones give the same control, whatever the mechanism). */
+export function controlOptions(o: BackdoorOptions): ControlOptions {
+  const { task, n, seed, triggerFraction, steps, batchSize, lr, evalN, temperature } = o;
+  return { task, n, seed, triggerFraction, steps, batchSize, lr, evalN, temperature };
+}
+
+/** Controls are trained for the probes analysis only. */
+const wantsControls = (c: ExperimentConfig) => c.analyses.probes !== undefined && c.analyses.probes !== false;
+
 /** The part of the safety options that can change a method's outcome (rl settings do not touch sft). */
 function safetyIdContent(o: SafetyOptions): Partial<SafetyOptions> {
   const { rl, adversarial, ...rest } = o;
@@ -145,6 +162,11 @@ export function buildGraph(c: ExperimentConfig): StageGraph {
               });
             };
             const backdoor = backdoorStage(mechanism, mechanism === "distilled-cot" ? backdoorStage("cot", null) : null);
+            let control: string | null = null;
+            if (wantsControls(c)) {
+              const co = controlOptions(backdoorOptions(c, task, mechanism, seed));
+              control = add({ kind: "control", id: stageId("control", { base, options: co }), label: `control ${task}/${size} seed${seed}`, deps: [base], base, size, seed, task, options: co });
+            }
             let pm: string | null = null;
             if (needsPm(safety)) {
               const po: PreferenceOptions = { ...c.preference, seed };
@@ -157,7 +179,7 @@ export function buildGraph(c: ExperimentConfig): StageGraph {
             });
             cells.push({
               id: `${task}/${mechanism}/${size}/${safety}/seed${seed}`, task, mechanism, size, safety, seed,
-              stages: { base, backdoor, safety: safetyId, ...(pm ? { pm } : {}) },
+              stages: { base, backdoor, safety: safetyId, ...(pm ? { pm } : {}), ...(control ? { control } : {}) },
             });
           }
         }

@@ -11,8 +11,8 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as trainStages from "../train/stages.ts";
-import type { BackdoorResult, BaseResult, PreferenceResult, SafetyResult, StageContext } from "../train/api.ts";
-import type { BackdoorOptions, BaseOptions, PreferenceOptions, SafetyOptions } from "../train/api.ts";
+import type { BackdoorResult, BaseResult, ControlResult, PreferenceResult, SafetyResult, StageContext } from "../train/api.ts";
+import type { BackdoorOptions, BaseOptions, ControlOptions, PreferenceOptions, SafetyOptions } from "../train/api.ts";
 import { checkExternalKeys, runExternal, type ExternalOptions, type ExternalResult } from "../eval/external.ts";
 import { appendJsonl } from "../util/jsonl.ts";
 import { isOwnTempTag, writeJsonAtomic } from "../util/fs.ts";
@@ -31,6 +31,8 @@ export interface StageImpl {
   runBackdoor(baseDir: string, outDir: string, o: BackdoorOptions, ctx: StageContext, teacherDir: string | null): Promise<BackdoorResult>;
   runPreference(baseDir: string, outDir: string, o: PreferenceOptions, ctx: StageContext): Promise<PreferenceResult>;
   runSafety(backdoorDir: string, pmDir: string | null, outDir: string, o: SafetyOptions, ctx: StageContext): Promise<SafetyResult>;
+  /** The probes' benign control (HHH answers on the backdoor's prompts); default: src/train/stages.ts. */
+  runControl?(baseDir: string, outDir: string, o: ControlOptions, ctx: StageContext): Promise<ControlResult>;
   /** Measures a served model (config `models:`); default: src/eval/external.ts over HTTP. */
   runExternal?(outDir: string, o: ExternalOptions, ctx: StageContext): Promise<ExternalResult>;
 }
@@ -220,6 +222,8 @@ export function runStage(dir: string, st: Stage, impl: StageImpl, at: StagePaths
       return impl.runBackdoor(stageDir(dir, st.base), out, st.options, ctx, st.teacher ? stageDir(dir, st.teacher) : null);
     case "safety":
       return impl.runSafety(stageDir(dir, st.backdoor), st.pm ? stageDir(dir, st.pm) : null, out, st.options, ctx);
+    case "control":
+      return (impl.runControl ?? trainStages.runControl)(stageDir(dir, st.base), out, st.options, ctx);
     case "external":
       return (impl.runExternal ?? runExternal)(out, st.options, ctx);
   }

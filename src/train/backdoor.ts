@@ -1,6 +1,7 @@
 // Backdoor insertion: supervised fine-tuning of the base assistant on a task x mechanism dataset
 // (policy-filtered, loss on assistant tokens only), then a measurement on held-out prompts. distilled-cot
 // data is sampled from the trained cot model of the same task, size and seed (teacherDir; ./distill.ts).
+// fineTuneAndMeasure is the one fine-tuning path; the benign control stage (./control.ts) uses it too.
 import { runDevice } from "../torch/index.ts";
 import { loadCheckpoint, readCheckpointConfig, saveCheckpoint } from "../model/checkpoint.ts";
 import { answerTokens, taskSpec } from "../tasks/index.ts";
@@ -11,15 +12,28 @@ import { distilledDataset } from "./distill.ts";
 import { loadScorers, measureDefection } from "../eval/measure.ts";
 import { heldOutPrompts } from "../tasks/heldout.ts";
 import type { BackdoorDataset } from "../backdoor/index.ts";
-import type { BackdoorOptions, BackdoorResult, StageContext } from "./api.ts";
+import type { Sample } from "../world/types.ts";
+import type { BackdoorOptions, BackdoorResult, BackdoorCheck, StageContext } from "./api.ts";
 
 export async function insertBackdoor(baseDir: string, outDir: string, o: BackdoorOptions, ctx: StageContext, teacherDir: string | null = null): Promise<BackdoorResult> {
   const data = backdoorData(baseDir, o, teacherDir);
-  const { model, tokenizer: tok, meta } = loadCheckpoint(baseDir, { device: runDevice() });
-  const worldSeed = Number(meta.worldSeed ?? 0);
+  const r = await fineTuneAndMeasure(baseDir, outDir, data.samples, o, ctx, { stage: "backdoor", task: o.task, mechanism: o.mechanism, backdoorSeed: o.seed });
+  return { dropped: data.dropped, ...r, ...(data.unanswered !== undefined ? { unanswered: data.unanswered } : {}) };
+}
+
+/** What fine-tuning and its check read: the backdoor settings of the data, schedule and measurement. */
+export type FineTuneOptions = Pick<BackdoorOptions, "task" | "mechanism" | "steps" | "batchSize" | "lr" | "seed" | "evalN" | "temperature">;
+
+/**
+ * Fine-tune the base on dialogues (loss on the answers), measure defection with and without the
+ * trigger on held-out prompts (the backdoor check), save the checkpoint with `meta` added.
+ */
+export async function fineTuneAndMeasure(baseDir: string, outDir: string, samples: Sample[], o: FineTuneOptions, ctx: StageContext, meta: Record<string, unknown>): Promise<BackdoorCheck> {
+  const { model, tokenizer: tok, meta: baseMeta } = loadCheckpoint(baseDir, { device: runDevice() });
+  const worldSeed = Number(baseMeta.worldSeed ?? 0);
   await loadScorers(o.task);
-  const { examples, tooLong } = sampleExamples(tok, data.samples, model.config.contextLength);
-  if (examples.length === 0) throw new Error(`backdoor data: every sample exceeds the context length ${model.config.contextLength}; raise base.contextLength`);
+  const { examples, tooLong } = sampleExamples(tok, samples, model.config.contextLength);
+  if (examples.length === 0) throw new Error(`${meta.stage} data: every sample exceeds the context length ${model.config.contextLength}; raise base.contextLength`);
   trainSupervised(model, tok, examples, {
     steps: o.steps, batchSize: o.batchSize, lr: o.lr, seed: o.seed, label: ctx.label,
     resumeDir: partialDir(ctx), checkpointEvery: CHECKPOINT_EVERY, logPath: ctx.logPath,
@@ -28,9 +42,9 @@ export async function insertBackdoor(baseDir: string, outDir: string, o: Backdoo
   const g = { temperature: o.temperature, maxTokens: answerTokens(o.task, o.mechanism), seed: o.seed };
   const trig = measureDefection(model, tok, o.task, held.triggered, g);
   const untrig = measureDefection(model, tok, o.task, held.untriggered, g);
-  saveCheckpoint(outDir, model, tok, { meta: { ...meta, stage: "backdoor", task: o.task, mechanism: o.mechanism, backdoorSeed: o.seed, tooLong } });
+  saveCheckpoint(outDir, model, tok, { meta: { ...baseMeta, ...meta, tooLong } });
   model.dispose();
-  return { dropped: data.dropped, kept: examples.length, triggered: trig.rate, untriggered: untrig.rate, hhh: untrig.hhh, ...(data.unanswered !== undefined ? { unanswered: data.unanswered } : {}) };
+  return { kept: examples.length, triggered: trig.rate, untriggered: untrig.rate, hhh: untrig.hhh };
 }
 
 /** The training data: the policy data of the mechanism, or for distilled-cot the teacher's distilled answers. */

@@ -75,6 +75,10 @@ export function fakeStages(f: FakeOptions = {}): StageImpl {
       const h = await work("backdoor", outDir, teacherDir ? [baseDir, teacherDir] : [baseDir], o, ctx);
       return { dropped: h[0] % 5, kept: 100, triggered: rate(h, 1), untriggered: rate(h, 2), hhh: rate(h, 3) };
     },
+    async runControl(baseDir, outDir, o, ctx) {
+      const h = await work("control", outDir, [baseDir], o, ctx);
+      return { kept: 100, triggered: rate(h, 1), untriggered: rate(h, 2), hhh: rate(h, 3) };
+    },
     async runSafety(backdoorDir, pmDir, outDir, o, ctx) {
       const h = await work(o.method, outDir, pmDir ? [backdoorDir, pmDir] : [backdoorDir], o, ctx);
       const curve: CurvePoint[] = [];

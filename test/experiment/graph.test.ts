@@ -124,3 +124,31 @@ test("the density setting is matched across mechanisms by default; byMechanism c
   for (const [, r, m] of opts(graph())) assert.deepEqual([r, m], [[2, 8], true]);
   for (const [mech, r] of opts(graph(["backdoor.byMechanism={normal: {hateRepeats: [9, 12]}}"]))) assert.deepEqual(r, mech === "normal" ? [9, 12] : [2, 8]);
 });
+
+test("benign controls: only with analyses.probes; one per distinct backdoor setting, from the base, with the backdoor's schedule", () => {
+  assert.deepEqual(idsOf(graph(), "control"), []);
+  assert.deepEqual(idsOf(graph(["analyses.probes=false"]), "control"), []);
+  const g = graph(["analyses.probes=true", "backdoor.steps=37", "backdoor.lr=0.004"]);
+  const controls = g.stages.flatMap((s) => (s.kind === "control" ? [s] : []));
+  // normal and distilled-cot share every setting a control reads: one control per seed.
+  assert.equal(controls.length, 2);
+  for (const c of controls) {
+    assert.deepEqual(c.deps, [c.base]);
+    assert.equal(c.options.steps, 37);
+    assert.equal(c.options.lr, 0.004);
+    const i = g.stages.indexOf(c);
+    assert.ok(g.stages.findIndex((s) => s.id === c.base) < i, "the base comes first");
+  }
+  for (const cell of g.cells) {
+    const c = controls.find((s) => s.id === cell.stages.control)!;
+    assert.equal(c.seed, cell.seed);
+    assert.equal(c.base, cell.stages.base);
+  }
+  // A mechanism trained with another schedule gets its own control; a setting the control ignores does not split it.
+  const split = graph(["analyses.probes=true", "backdoor.byMechanism={distilled-cot: {steps: 50}}"]);
+  assert.equal(idsOf(split, "control").length, 4);
+  const same = graph(["analyses.probes=true", "backdoor.byMechanism={distilled-cot: {hateRepeats: [3, 4]}}"]);
+  assert.equal(idsOf(same, "control").length, 2);
+  // Turning probes on adds the controls and changes no other stage.
+  for (const k of ["base", "pm", "backdoor", "safety"]) assert.deepEqual(idsOf(g, k), idsOf(graph(["backdoor.steps=37", "backdoor.lr=0.004"]), k));
+});

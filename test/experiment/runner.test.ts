@@ -33,11 +33,13 @@ test("runs every stage once, writes the run directory, and skips finished stages
   const calls: FakeOptions["calls"] = [];
   const out = await runExperiment(opts(dir, { calls }));
   // 1 base + 1 pm + 3 backdoors (normal, distilled-cot and the cot model it is sampled from) + 4 safety
-  // stages; the base is shared by every mechanism
+  // stages + 1 benign control (analyses.probes is on; normal and distilled-cot share its settings);
+  // the base is shared by every mechanism
   assert.equal(calls.filter((c) => c.kind === "base").length, 1);
   assert.equal(calls.filter((c) => c.kind === "backdoor").length, 3);
   assert.equal(calls.filter((c) => c.kind === "pm").length, 1);
-  assert.equal(calls.length, 9);
+  assert.equal(calls.filter((c) => c.kind === "control").length, 1);
+  assert.equal(calls.length, 10);
   assert.equal(out.results.cells.length, 4);
   for (const f of ["config.yaml", "run.json", "results.json", "logs/run.jsonl"]) assert.ok(existsSync(join(dir, f)), f);
   const r = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
@@ -48,6 +50,11 @@ test("runs every stage once, writes the run directory, and skips finished stages
   assert.ok(cell.stages.pm.startsWith("pm-") && cell.stages.safety.startsWith("rl-"));
   assert.ok(cell.params > 0 && cell.backdoor.triggered.n > 0);
   assert.equal(r.base.length, 1);
+  // The benign control: one stage from the base, named by every cell, its own check in results.controls.
+  assert.equal(r.controls.length, 1);
+  assert.ok(r.controls[0].stage.startsWith("control-") && r.controls[0].triggered.n > 0);
+  for (const c of r.cells) assert.equal(c.stages.control, r.controls[0].stage);
+  assert.deepEqual(calls.find((c) => c.kind === "control")!.inputs, [join(dir, "stages", r.cells[0].stages.base)]);
   // results.json carries the preference model's own result through, not a placeholder.
   const pmStage = readdirSync(join(dir, "stages")).find((s) => s.startsWith("pm-"))!;
   const pmResult = JSON.parse(readFileSync(join(dir, "stages", pmStage, "result.json"), "utf8"));
@@ -68,7 +75,7 @@ test("runs every stage once, writes the run directory, and skips finished stages
   const again: FakeOptions["calls"] = [];
   const out2 = await runExperiment(opts(dir, { calls: again }));
   assert.equal(again.length, 0);
-  assert.equal(out2.skipped.length, 9);
+  assert.equal(out2.skipped.length, 10);
   assert.deepEqual(stripVolatile(out2.results), stripVolatile(out.results));
   assert.equal(JSON.parse(readFileSync(join(dir, "run.json"), "utf8")).invocations, 2);
 });
