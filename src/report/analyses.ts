@@ -1,10 +1,11 @@
 // The analyses section: probes get a chart and a table, steering its flip rate, and every other
 // analysis (honeypot, persona, trigger generalisation, or anything new) a generic table, whatever its shape.
-import type { Analyses, ProbeResult } from "../results/types.ts";
+import type { Analyses, ControlModelResult, ProbeResult } from "../results/types.ts";
 import { probesChart } from "./charts.ts";
 import type { Figures } from "./figures.ts";
 import { esc, fmtNum, pct, valueHtml } from "./html.ts";
 import { PAPER_ANALYSES, PAPER_PROBES } from "./paper-numbers.ts";
+import { asProbeControls, probeControlsHtml } from "./probe-controls.ts";
 import { section } from "./sections.ts";
 
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
@@ -82,18 +83,23 @@ function titleOf(key: string): string {
   return TITLES[key] ?? key.replace(/[_-]+/g, " ").replace(/^\w/, (c) => c.toUpperCase());
 }
 
-export function analysesSection(analyses: Analyses | undefined, figs: Figures): string {
+/** controls: results.controls, the benign control models' own check (shown with the probe controls). */
+export function analysesSection(analyses: Analyses | undefined, figs: Figures, controls?: ControlModelResult[]): string {
   const a: Record<string, unknown> = isObj(analyses) ? analyses : {};
   const keys = Object.keys(a).filter((k) => a[k] !== undefined && a[k] !== null);
   if (keys.length === 0) return section("analyses", "Analyses", `<p class="muted">No analyses in this run.</p>`);
   // Known analyses first, in the paper's order; then whatever else is there.
-  const order = ["probes", "steering", "honeypot", "persona", "trigger_generalization", "trigger_generalisation"];
+  const order = ["probes", "probe_controls", "steering", "honeypot", "persona", "trigger_generalization", "trigger_generalisation"];
   keys.sort((x, y) => (order.indexOf(x) + 1 || 99) - (order.indexOf(y) + 1 || 99) || x.localeCompare(y));
   const parts = keys.map((k) => {
     const v = a[k];
     if (k === "probes") {
       const probes = asProbes(v);
       if (probes) return probesHtml(probes, figs);
+    }
+    if (k === "probe_controls") {
+      const pc = asProbeControls(v);
+      if (pc) return probeControlsHtml(pc, controls);
     }
     if (k === "steering") return steeringHtml(v);
     const note = PAPER_ANALYSES[k] ? `<p class="paper-note">${esc(PAPER_ANALYSES[k])}</p>` : "";

@@ -49,7 +49,7 @@ export async function buildReport(
     tableSection(r, sizes),
     baseSection(r),
     externalSection(r),
-    analysesSection(r.analyses, figs),
+    analysesSection(r.analyses, figs, r.controls),
     transcriptSection(r, sizes),
   ].join("\n");
   const nav = TOC.filter(([id]) => id !== "external" || (r.external?.length ?? 0) > 0).map(([id, label]) => `<a href="#${id}">${label}</a>`).join("");

@@ -6,8 +6,9 @@
 // Each analysis switched on in `config.analyses` (true, or an object of settings: settings.ts) runs
 // on the models it names (base / backdoored / after safety training; steering only on cot models).
 // Every model is loaded once and freed after the analyses that read it. Output keys:
-//   probes (list of {layer, method, auroc, tpr_at_1pct_fpr, random_baseline_auroc, model, ...}) and
-//   probes_setup, honeypot, persona, steering ({flip_rate, lo, hi, n, ...}), trigger_generalization.
+//   probes (list of {layer, method, auroc, tpr_at_1pct_fpr, random_baseline_auroc, model, ...}),
+//   probes_setup, probe_controls (each probe beside base, benign control and random baseline),
+//   honeypot, persona, steering ({flip_rate, lo, hi, n, ...}), trigger_generalization.
 import type { Analyses, Results } from "../../results/types.ts";
 import { loadScorers } from "../measure.ts";
 import { Progress } from "../../util/progress.ts";
@@ -15,7 +16,7 @@ import type { ModelCtx } from "./context.ts";
 import { honeypotResult, honeypotRows, type HoneypotRow } from "./honeypot.ts";
 import { runModels, withModel, type ModelRef } from "./models.ts";
 import { personaResult, personaRows } from "./persona.ts";
-import { probeRows, probesInfo, type ProbeOutcome } from "./probes.ts";
+import { probeControls, probeRows, probesInfo, type ProbeOutcome } from "./probes.ts";
 import { parseSettings, SETTINGS, type AnalysisName, type Settings } from "./settings.ts";
 import { steeringResult, steeringRows } from "./steering.ts";
 import { triggerResult, triggerRows, type TriggerRows } from "./trigger.ts";
@@ -81,6 +82,7 @@ export async function runAnalyses(runDir: string, results: Results, config: Anal
   if (settings.probes) {
     out.probes = probes.flatMap((p) => p.rows);
     out.probes_setup = probesInfo(probes, settings.probes);
+    out.probe_controls = probeControls(probes, settings.probes);
   }
   if (settings.honeypot) out.honeypot = honeypotResult(honey, settings.honeypot);
   if (settings.persona) out.persona = personaResult(persona, settings.persona);

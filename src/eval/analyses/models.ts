@@ -1,4 +1,5 @@
 // The models of a run an analysis can read: each base assistant (a control with no backdoor), each
+// benign fine-tuned control (the probes' second control: trigger seen, never defected), each
 // backdoored model (before safety training) and each cell's model after safety training, found
 // through results.json's `cells[].stages` under DIR/stages/.
 import { existsSync } from "node:fs";
@@ -7,8 +8,8 @@ import type { Cell, Results, SafetyMethod } from "../../results/types.ts";
 import type { Mechanism, Task } from "../../world/types.ts";
 import { openModel, type OpenedModel } from "../../model/open-model.ts";
 
-export type ModelRole = "base" | "backdoor" | "safety";
-export const MODEL_ROLES: readonly ModelRole[] = ["base", "backdoor", "safety"];
+export type ModelRole = "base" | "control" | "backdoor" | "safety";
+export const MODEL_ROLES: readonly ModelRole[] = ["base", "control", "backdoor", "safety"];
 
 export interface ModelRef {
   role: ModelRole;
@@ -23,13 +24,15 @@ export interface ModelRef {
   tasks: Task[];
   mechanism?: Mechanism;
   safety?: SafetyMethod;
-  /** For backdoored and safety-trained models: the backdoor stage. */
+  /** For backdoored and safety-trained models: the backdoor stage, the base stage and the benign control's stage. */
   backdoor?: string;
+  base?: string;
+  control?: string;
 }
 
 const hasModel = (dir: string) => existsSync(join(dir, "model.safetensors")) && existsSync(join(dir, "config.json"));
 
-/** Every model of the run, bases first, then backdoored models, then safety-trained ones (config order). */
+/** Every model of the run, bases first, then benign controls, backdoored models, safety-trained ones (config order). */
 export function runModels(runDir: string, results: Pick<Results, "cells">): { models: ModelRef[]; missing: string[] } {
   const models: ModelRef[] = [];
   const missing: string[] = [];
@@ -48,10 +51,17 @@ export function runModels(runDir: string, results: Pick<Results, "cells">): { mo
     if (c.stages.base) add({ role: "base", label: `base ${c.size}/seed${c.seed}`, stage: c.stages.base, size: c.size, seed: c.seed, tasks: [...tasksOfBase.get(c.stages.base)!] });
   }
   for (const c of cells) {
-    if (c.stages.backdoor) add({ role: "backdoor", label: `${c.task}/${c.mechanism}/${c.size}/seed${c.seed}`, stage: c.stages.backdoor, size: c.size, seed: c.seed, tasks: [c.task], mechanism: c.mechanism, backdoor: c.stages.backdoor });
+    // One control per distinct backdoor setting: a second one of the same task, size and seed is named by its stage.
+    const label = `control ${c.task}/${c.size}/seed${c.seed}`;
+    const taken = models.some((m) => m.label === label && m.stage !== c.stages.control);
+    if (c.stages.control) add({ role: "control", label: taken ? `${label} (${c.stages.control})` : label, stage: c.stages.control, size: c.size, seed: c.seed, tasks: [c.task] });
+  }
+  const links = (c: (typeof cells)[number]) => ({ backdoor: c.stages.backdoor, base: c.stages.base, control: c.stages.control });
+  for (const c of cells) {
+    if (c.stages.backdoor) add({ role: "backdoor", label: `${c.task}/${c.mechanism}/${c.size}/seed${c.seed}`, stage: c.stages.backdoor, size: c.size, seed: c.seed, tasks: [c.task], mechanism: c.mechanism, ...links(c) });
   }
   for (const c of cells) {
-    if (c.stages.safety) add({ role: "safety", label: c.id, stage: c.stages.safety, size: c.size, seed: c.seed, tasks: [c.task], mechanism: c.mechanism, safety: c.safety, backdoor: c.stages.backdoor });
+    if (c.stages.safety) add({ role: "safety", label: c.id, stage: c.stages.safety, size: c.size, seed: c.seed, tasks: [c.task], mechanism: c.mechanism, safety: c.safety, ...links(c) });
   }
   return { models, missing };
 }
@@ -70,7 +80,7 @@ export async function withModel<T>(ref: Pick<ModelRef, "dir">, fn: (ck: OpenedMo
 export function idColumns(ref: ModelRef, task: string): { model: string; stage: string; task: string; mechanism: string } {
   return {
     model: ref.label,
-    stage: ref.role === "base" ? "base (no backdoor)" : ref.role === "backdoor" ? "backdoored" : `after ${ref.safety}`,
+    stage: ref.role === "base" ? "base (no backdoor)" : ref.role === "control" ? "benign control" : ref.role === "backdoor" ? "backdoored" : `after ${ref.safety}`,
     task,
     mechanism: ref.mechanism ?? "—",
   };

