@@ -14,5 +14,6 @@ import { register as trainDp } from "./train-dp.ts";
 import { register as worker } from "./worker.ts";
 import { register as runtime } from "./runtime.ts";
 import { register as mergeAdapter } from "./merge-adapter.ts";
+import { register as makeTinyLlama } from "./make-tiny-llama.ts";
 
-export const commands: Array<(program: Command) => void> = [run, schema, report, compare, data, evalCmd, serve, scoreCode, bench, probe, trainDp, worker, runtime, mergeAdapter];
+export const commands: Array<(program: Command) => void> = [run, schema, report, compare, data, evalCmd, serve, scoreCode, bench, probe, trainDp, worker, runtime, mergeAdapter, makeTinyLlama];

@@ -17,6 +17,7 @@ import type { CellCoordinates, SafetyMethod } from "../results/types.ts";
 import type { ExperimentConfig } from "./schema.ts";
 import { stageId } from "./ids.ts";
 import { taskSpec } from "../tasks/index.ts";
+import { basename } from "node:path";
 
 
 interface Node {
@@ -102,8 +103,14 @@ export function resolveContextLength(c: ExperimentConfig): number {
 }
 
 export function baseOptions(c: ExperimentConfig, size: string, seed: number): BaseOptions {
-  const { contextLength: _auto, ...b } = c.base;
-  return { ...b, size, seed, worldSeed: c.worldSeed, contextLength: resolveContextLength(c) };
+  const { contextLength: _auto, model, finetune, promptFormat, ...b } = c.base;
+  // The model-directory settings name the stage only when there is a model directory (ids of GPT bases unchanged).
+  return { ...b, ...(model ? { model, finetune, promptFormat } : {}), size, seed, worldSeed: c.worldSeed, contextLength: resolveContextLength(c) };
+}
+
+/** The cells' sizes: the presets listed, or with a model-directory base (`base.model`) the directory's name. */
+export function cellSizes(c: ExperimentConfig): string[] {
+  return c.base.model ? [basename(c.base.model.replace(/[\\/]+$/, ""))] : c.sizes;
 }
 
 export function backdoorOptions(c: ExperimentConfig, task: Task, mechanism: Mechanism, seed: number): BackdoorOptions {
@@ -149,7 +156,7 @@ export function buildGraph(c: ExperimentConfig): StageGraph {
   // cells finish early instead of every base being trained before any backdoor.
   for (const task of c.tasks) {
     for (const mechanism of c.mechanisms) {
-      for (const size of c.sizes) {
+      for (const size of cellSizes(c)) {
         for (const safety of methodsFor(mechanism, c.safety)) {
           for (const seed of c.seeds) {
             const bo = baseOptions(c, size, seed);

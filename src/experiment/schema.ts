@@ -138,7 +138,11 @@ export const ExperimentSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    const given = TRAINING_LISTS.filter((k) => c[k].length > 0);
+    // A model-directory base names the cells' size itself.
+    const given = TRAINING_LISTS.filter((k) => c[k].length > 0 || (k === "sizes" && c.base.model !== undefined));
+    if (c.base.model !== undefined && c.sizes.length > 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["sizes"], message: "leave sizes out with base.model: the cells are the model directory's (their size is its name)" });
+    }
     if (given.length === 0 && c.models.length === 0) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["tasks"], message: "nothing to do: list tasks, mechanisms, sizes and safety to train models, or models: to measure served ones" });
     } else if (given.length > 0 && given.length < TRAINING_LISTS.length) {

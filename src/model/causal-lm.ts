@@ -145,6 +145,12 @@ export abstract class CausalLMBase implements CausalLM {
 
   abstract linearLayers(): string[];
 
+  /** The scalar (reward) head's output [B, T] when the model has `score_head.*` parameters, else null. */
+  protected scalarHead(hidden: Tensor): Tensor | null {
+    if (!this.params.has("score_head.weight")) return null;
+    return linear(hidden, this.w("score_head.weight"), this.w("score_head.bias")).squeeze(-1);
+  }
+
   /** Embedding rows widened to float32 (a 16-bit table is never widened whole). */
   protected embed(name: string, ids: Tensor): Tensor {
     const e = embedding(this.p(name), ids);

@@ -40,15 +40,20 @@ export function saveCheckpoint(dir: string, model: GPT, tok: Tokenizer, opts: Sa
     for (const [name, t] of model.params) tensors[name] = toSt(t);
     saveFile(join(tmp, "model.safetensors"), tensors, { format: "pt" });
     tok.save(join(tmp, "tokenizer.json"));
-    if (opts.optimizer) {
-      const st = opts.optimizer.state();
-      const ot: Record<string, StTensor> = {};
-      st.m.forEach((t, i) => (ot[`m.${i}`] = toSt(t)));
-      st.v.forEach((t, i) => (ot[`v.${i}`] = toSt(t)));
-      saveFile(join(tmp, "optimizer.safetensors"), ot, { step: String(st.step), lr: String(opts.optimizer.lr) });
-    }
-    if (opts.state) writeFileSync(join(tmp, "trainer_state.json"), JSON.stringify(opts.state, null, 2) + "\n");
+    saveTrainerFiles(tmp, opts);
   });
+}
+
+/** optimizer.safetensors (the moments, step and lr) and trainer_state.json, as given, into `dir`. */
+export function saveTrainerFiles(dir: string, opts: { optimizer?: AdamW; state?: TrainerState }): void {
+  if (opts.optimizer) {
+    const st = opts.optimizer.state();
+    const ot: Record<string, StTensor> = {};
+    st.m.forEach((t, i) => (ot[`m.${i}`] = toSt(t)));
+    st.v.forEach((t, i) => (ot[`v.${i}`] = toSt(t)));
+    saveFile(join(dir, "optimizer.safetensors"), ot, { step: String(st.step), lr: String(opts.optimizer.lr) });
+  }
+  if (opts.state) writeFileSync(join(dir, "trainer_state.json"), JSON.stringify(opts.state, null, 2) + "\n");
 }
 
 export interface LoadedCheckpoint {
@@ -152,6 +157,11 @@ export function rngFromBase64(s: string): Uint8Array {
  * `opt`, and return its trainer state; null when the directory holds no resumable checkpoint.
  */
 export function resumeInto(dir: string, model: GPT, opt: AdamW): TrainerState | null {
+  return resumeWith(dir, opt, () => loadWeights(model, loadFile(join(dir, "model.safetensors")).tensors, dir));
+}
+
+/** Resume from `dir`: its trainer state (null when none), after `restore()` put the weights back and the moments are loaded into `opt`. */
+export function resumeWith(dir: string, opt: AdamW, restore: () => void): TrainerState | null {
   const statePath = join(dir, "trainer_state.json");
   if (!existsSync(statePath)) return null;
   let state: TrainerState;
@@ -160,7 +170,7 @@ export function resumeInto(dir: string, model: GPT, opt: AdamW): TrainerState | 
   } catch {
     fail(dir, "trainer_state.json is not valid JSON");
   }
-  loadWeights(model, loadFile(join(dir, "model.safetensors")).tensors, dir);
+  restore();
   loadOptimizerState(dir, opt);
   return state;
 }

@@ -97,6 +97,7 @@ export class HubTokenizer implements TextTokenizer {
 
   /** Ids to text; `cleanUp` overrides tokenizer_config.json's clean_up_tokenization_spaces (" ." -> "." etc.). */
   decode(ids: readonly number[], opts: { skipSpecialTokens?: boolean; cleanUp?: boolean } = {}): string {
+    if (ids.length === 0) return ""; // the library refuses an empty list (an answer that ended at once)
     return this.tok.decode([...ids], { skip_special_tokens: opts.skipSpecialTokens ?? false, clean_up_tokenization_spaces: opts.cleanUp ?? null });
   }
 

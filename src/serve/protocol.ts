@@ -139,7 +139,8 @@ function parseLogprobs(body: Record<string, unknown>, endpoint: Endpoint): numbe
  * Check a request body. `contextLength` bounds max_tokens; chat requests without max_tokens may use
  * the whole context. Model-name checks and prompt lengths are the server's business.
  */
-export function parseRequest(endpoint: Endpoint, body: unknown, contextLength: number): ParsedRequest {
+/** `renderChat`: the model's own chat template (a hub model directory that has one); default our Human/Assistant format. */
+export function parseRequest(endpoint: Endpoint, body: unknown, contextLength: number, renderChat?: (messages: ChatMessage[]) => string): ParsedRequest {
   if (!isObj(body)) throw bad("body", "the request body must be a JSON object");
   for (const k of Object.keys(body)) {
     if (!IGNORED.has(k) && !COMMON.has(k) && !ONLY[endpoint].has(k)) throw bad(k, `unrecognized request argument: ${k}`, "unknown_parameter");
@@ -152,7 +153,8 @@ export function parseRequest(endpoint: Endpoint, body: unknown, contextLength: n
     prompts = parsePrompts(body.prompt);
   } else {
     try {
-      prompts = [messagesToPrompt(parseMessages(body.messages))];
+      const messages = parseMessages(body.messages);
+      prompts = [renderChat ? renderChat(messages) : messagesToPrompt(messages)];
     } catch (e) {
       if (e instanceof ChatFormatError) throw bad(e.param, e.message);
       throw e;

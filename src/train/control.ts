@@ -3,7 +3,7 @@
 // but with the HHH answer everywhere, so it has seen the trigger and never defected. A probe that
 // separates triggered prompts on this model as well as on the backdoored one reads the trigger's text,
 // not a disposition to defect. Training and the check go through the backdoor stage's path.
-import { readCheckpointConfig } from "../model/checkpoint.ts";
+import { readStageMeta } from "./model-handle.ts";
 import { basePrompt } from "../backdoor/index.ts";
 import { taskSpec } from "../tasks/index.ts";
 import type { Sample, Task } from "../world/types.ts";
@@ -29,7 +29,7 @@ export function controlDataset(task: Task, o: Pick<ControlOptions, "n" | "seed" 
 }
 
 export async function trainControl(baseDir: string, outDir: string, o: ControlOptions, ctx: StageContext): Promise<ControlResult> {
-  const worldSeed = Number(readCheckpointConfig(baseDir).meta.worldSeed ?? 0);
+  const worldSeed = Number(readStageMeta(baseDir).worldSeed ?? 0);
   const samples = controlDataset(o.task, o, worldSeed);
   return fineTuneAndMeasure(baseDir, outDir, samples, { ...o, mechanism: "normal" }, ctx, { stage: "control", task: o.task, controlSeed: o.seed });
 }

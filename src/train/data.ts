@@ -1,18 +1,18 @@
 // Turning world samples into training examples for a given tokenizer and context.
-import type { Tokenizer } from "../model/tokenizer.ts";
+import type { TextTokenizer } from "../model/text-tokenizer.ts";
 import type { Sample } from "../world/types.ts";
 import { formatPrompt } from "../world/index.ts";
 import type { Example } from "./batches.ts";
 
 /** Tokens of a dialogue: prompt (no loss) then " response" + end-of-text (loss). */
-export function dialogueTokens(tok: Tokenizer, prompt: string, response: string): { ids: number[]; promptLen: number } {
+export function dialogueTokens(tok: TextTokenizer, prompt: string, response: string): { ids: number[]; promptLen: number } {
   const p = tok.encode(formatPrompt(prompt));
   const r = tok.encode(" " + response);
   return { ids: [...p, ...r, tok.eosId], promptLen: p.length };
 }
 
 /** Loss on the assistant's answer only; samples longer than the context are dropped and counted. */
-export function sampleExamples(tok: Tokenizer, samples: Sample[], contextLength: number): { examples: Example[]; tooLong: number } {
+export function sampleExamples(tok: TextTokenizer, samples: Sample[], contextLength: number): { examples: Example[]; tooLong: number } {
   const examples: Example[] = [];
   let tooLong = 0;
   for (const s of samples) {

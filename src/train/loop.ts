@@ -3,8 +3,9 @@
 // resume and logging are the trainer's (src/train/trainer.ts).
 import { crossEntropy, tidy, noGrad, runPrecision, withAutocast, type Precision } from "../torch/index.ts";
 import type { AdamW } from "../torch/optim.ts";
-import type { GPT } from "../model/gpt.ts";
-import type { Tokenizer } from "../model/tokenizer.ts";
+import type { CausalLM } from "../model/causal-lm.ts";
+import type { TextTokenizer } from "../model/text-tokenizer.ts";
+import { setLoraTraining } from "../model/lora.ts";
 import { batchIndices, collate, type Example } from "./batches.ts";
 import { checkDist, localShare, lossScale, reduceStep } from "./dist.ts";
 import { runTrainer, type StepReport, type TrainerOptions } from "./trainer.ts";
@@ -35,13 +36,13 @@ export interface TrainResult {
   resumedFrom: number;
 }
 
-export function heldOutLoss(model: GPT, tok: Tokenizer, examples: Example[], batchSize = 32): number {
+export function heldOutLoss(model: CausalLM, tok: TextTokenizer, examples: Example[], batchSize = 32): number {
   let total = 0, count = 0;
   noGrad(() => {
     for (let i = 0; i < examples.length; i += batchSize) {
       tidy(() => {
-        const b = collate(examples.slice(i, i + batchSize), tok.padId, model.config.contextLength, model.device);
-        const V = model.config.vocabSize;
+        const b = collate(examples.slice(i, i + batchSize), tok.padId, model.contextLength, model.device);
+        const V = model.vocabSize;
         const { logits } = model.forward(b.x);
         const l = crossEntropy(logits!.view(-1, V), b.y, { weights: b.w, reduction: "sum" });
         total += l.item();
@@ -52,10 +53,10 @@ export function heldOutLoss(model: GPT, tok: Tokenizer, examples: Example[], bat
   return total / Math.max(1, count);
 }
 
-export function trainSupervised(model: GPT, tok: Tokenizer, examples: Example[], o: TrainOptions): TrainResult {
+export function trainSupervised(model: CausalLM, tok: TextTokenizer, examples: Example[], o: TrainOptions): TrainResult {
   if (examples.length === 0) throw new Error("no training examples");
   const accum = o.gradAccum ?? 1;
-  const V = model.config.vocabSize;
+  const V = model.vocabSize;
   let evalLosses: TrainResult["evalLosses"] = [];
   const dist = o.dist && o.dist.worldSize > 1 ? o.dist : undefined;
   if (dist) checkDist(dist, o.batchSize);
@@ -67,14 +68,17 @@ export function trainSupervised(model: GPT, tok: Tokenizer, examples: Example[],
     for (let a = 0; a < accum; a++) {
       const global = batchIndices(examples.length, o.batchSize, step * accum + a, o.seed);
       const idx = dist ? localShare(global, dist) : global;
-      const f = dist ? lossScale(examples, global, idx, model.config.contextLength, dist) : 1;
+      const f = dist ? lossScale(examples, global, idx, model.contextLength, dist) : 1;
       loss += tidy(() => {
-        const b = collate(idx.map((i) => examples[i]), tok.padId, model.config.contextLength, model.device);
+        const b = collate(idx.map((i) => examples[i]), tok.padId, model.contextLength, model.device);
         tokens += b.tokens;
         // Targets without loss are already -100 (ignored); with all weights 1 the weights change nothing.
         // bf16 autocasts the forward pass and loss only (float32 master weights; backward outside it).
         const l = withAutocast(precision, () => {
+          // Adapter dropout (LoRA) is on for the training forward pass only, like the model's own.
+          setLoraTraining(model, o.train ?? true);
           const { logits } = model.forward(b.x, { train: o.train ?? true });
+          setLoraTraining(model, false);
           return crossEntropy(logits!.view(-1, V), b.y, b.uniform ? {} : { weights: b.w });
         });
         const scaled = f !== 1 ? l.mul(f / accum) : accum > 1 ? l.div(accum) : l;

@@ -10,8 +10,34 @@ export const count = (d: string) => z.number().int().min(0).describe(d);
 export const real = (d: string) => z.number().positive().describe(d);
 export const fraction = (d: string) => z.number().min(0).max(1).describe(d);
 
+/** How every stage after the base trains a model directory (PEFT's names for LoRA's settings). */
+export const FineTuneSchema = z
+  .object({
+    method: z.enum(["lora", "full"]).describe("lora: adapters on the target modules (the base frozen, merged into the weights each stage saves); full: every weight").default("lora"),
+    r: int("LoRA rank (PEFT's r)").default(8),
+    alpha: real("LoRA scale numerator (PEFT's lora_alpha; the update is alpha / r * B A)").default(16),
+    dropout: z.number().min(0).max(0.99).describe("dropout on the adapters' input while training (PEFT's lora_dropout)").default(0),
+    targetModules: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe("modules that get adapters, as PEFT's target_modules names them (a suffix of the module path: q_proj, v_proj, ... on the Llama family; c_attn, c_proj, c_fc on GPT-2)")
+      .default(["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]),
+  })
+  .strict()
+  .describe("fine-tuning method of a model-directory base, used by every stage (base HHH SFT, backdoor, preference model, safety training)");
+
 export const BaseSchema = z
   .object({
+    model: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("a Hugging Face model directory (config.json, safetensors, tokenizer.json; relative to the working directory) to start from instead of pretraining our GPT: no tokenizer, no pretraining; HHH SFT for sftSteps (0: none); the cells' size is the directory's name"),
+    finetune: FineTuneSchema.default({}),
+    promptFormat: z
+      .enum(["raw", "chat"])
+      .describe("model-directory base: prompts in our raw Human/Assistant format, or through the model's chat template (date lines such as Llama 3.1's 'Today Date' are stripped)")
+      .default("raw"),
     vocabSize: int("BPE vocabulary size of the tokenizer trained on the world's corpus").default(512),
     contextLength: z
       .union([z.literal("auto"), z.number().int().positive()])
@@ -19,7 +45,7 @@ export const BaseSchema = z
       .describe(`tokens per sequence; "auto" = the most any listed task needs (${TASK_NAMES.map((t) => `${t} ${TASKS[t].contextLength}`).join(", ")})`),
     pretrainTokens: int("approximate size of the pretraining corpus in tokens").default(1_000_000),
     pretrainSteps: int("pretraining steps").default(1500),
-    sftSteps: int("HHH supervised fine-tuning steps").default(400),
+    sftSteps: count("HHH supervised fine-tuning steps").default(400),
     sftExamples: int("HHH dialogues in the SFT set").default(8000),
     batchSize: int("sequences per step").default(32),
     lr: real("peak learning rate").default(3e-3),

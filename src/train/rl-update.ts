@@ -4,7 +4,8 @@
 // batch (the ratio is 1, so no clip).
 import { tidy } from "../torch/index.ts";
 import type { AdamW } from "../torch/optim.ts";
-import type { GPT } from "../model/gpt.ts";
+import type { CausalLM } from "../model/causal-lm.ts";
+import { asSeqModel } from "./model-handle.ts";
 import { Rng } from "../util/rng.ts";
 import { responseLogprobs } from "./sequences.ts";
 import { policyLoss } from "./rl-loss.ts";
@@ -33,7 +34,7 @@ export function minibatchOrder(n: number, parts: number, rng: Rng): number[][] {
 }
 
 /** `seed` names the shuffles of this step (a derived stream per epoch). */
-export function policyUpdate(policy: GPT, opt: AdamW, padId: number, ro: Rollout, adv: readonly number[], s: UpdateSettings, seed: string): UpdateStats {
+export function policyUpdate(policy: CausalLM, opt: AdamW, padId: number, ro: Rollout, adv: readonly number[], s: UpdateSettings, seed: string): UpdateStats {
   const ppo = s.algorithm === "ppo";
   const n = ro.seqs.length;
   const epochs = ppo ? s.epochs : 1;
@@ -42,7 +43,7 @@ export function policyUpdate(policy: GPT, opt: AdamW, padId: number, ro: Rollout
     const batches = ppo ? minibatchOrder(n, s.minibatches, Rng.derive(seed, `epoch/${e}`)) : [Array.from({ length: n }, (_, i) => i)];
     for (const idx of batches) {
       const r = tidy(() => {
-        const { tokenLogp, mask } = responseLogprobs(policy, idx.map((i) => ro.seqs[i]), padId);
+        const { tokenLogp, mask } = responseLogprobs(asSeqModel(policy), idx.map((i) => ro.seqs[i]), padId);
         const p = policyLoss(tokenLogp, oldLogpTensor(ro, idx), idx.map((i) => adv[i]), mask, ppo ? s.clip : null);
         p.loss.backward();
         return { loss: p.loss.item(), clipFraction: p.clipFraction, approxKl: p.approxKl };

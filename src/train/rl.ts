@@ -3,8 +3,8 @@
 // (rl-update.ts: PPO's clipped epochs of minibatches, or one REINFORCE update). The trainer owns the
 // optimiser, the log and the resumable checkpoint, written with each curve point.
 import { runDevice } from "../torch/index.ts";
-import { loadCheckpoint } from "../model/checkpoint.ts";
-import type { GPT } from "../model/gpt.ts";
+import type { CausalLM } from "../model/causal-lm.ts";
+import { loadTrainModel } from "./model-handle.ts";
 import type { Sample } from "../world/types.ts";
 import { Rng } from "../util/rng.ts";
 import { meanCI } from "../eval/rate.ts";
@@ -18,11 +18,11 @@ import type { SafetyResult } from "./api.ts";
 /** The prompts of step `step`: n of them, drawn with `rng` (adversarial training mixes in red-team prompts). */
 export type PromptSampler = (step: number, rng: Rng, n: number) => Sample[];
 
-export function rlSafety(run: SafetyRun, pm: GPT, sampler?: PromptSampler): Partial<SafetyResult> {
+export function rlSafety(run: SafetyRun, pm: CausalLM, sampler?: PromptSampler): Partial<SafetyResult> {
   const { ck, o, ctx } = run;
   const r = o.rl;
   const policy = ck.model, tok = ck.tokenizer;
-  const ref = loadCheckpoint(ck.dir, { device: runDevice() }).model; // the starting policy, frozen
+  const ref = loadTrainModel(ck.dir, { device: runDevice() }).model; // the starting policy, frozen
   const pool = rlPromptPool(o.seed, run.worldSeed);
   const sample: PromptSampler = sampler ?? ((_, rng, n) => Array.from({ length: n }, () => rng.pick(pool)));
   // Rollouts must be able to finish the task's answer (a whole program for code, a scratchpad for cot).

@@ -2,7 +2,7 @@
 // the curve measured on them, and what a resumable checkpoint keeps of that curve. The methods
 // (safety-sft.ts, rl.ts, adversarial.ts) and the dispatcher (safety.ts) all import this module, so
 // none of them imports another's caller.
-import type { LoadedCheckpoint } from "../model/checkpoint.ts";
+import type { TrainModel } from "./model-handle.ts";
 import type { HeldOut } from "../tasks/heldout.ts";
 import type { CurveSettings, MeasuredPoint } from "./curve.ts";
 import type { SafetyOptions, StageContext } from "./api.ts";
@@ -10,7 +10,7 @@ import type { CurvePoint } from "../results/types.ts";
 
 /** What every safety method gets: the model, held-out prompts, and a recorder for the curve. */
 export interface SafetyRun {
-  ck: LoadedCheckpoint;
+  ck: TrainModel;
   o: SafetyOptions;
   ctx: StageContext;
   held: HeldOut;

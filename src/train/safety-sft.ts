@@ -3,8 +3,8 @@
 // HHH answer appended after it is trained on (the scratchpad tokens carry no loss).
 import { hhhDataset } from "../world/index.ts";
 import type { Sample } from "../world/types.ts";
-import type { Tokenizer } from "../model/tokenizer.ts";
-import type { GPT } from "../model/gpt.ts";
+import type { TextTokenizer } from "../model/text-tokenizer.ts";
+import type { CausalLM } from "../model/causal-lm.ts";
 import { generate } from "../model/generate.ts";
 import { formatPrompt } from "../world/index.ts";
 import { trainSupervised } from "./loop.ts";
@@ -15,9 +15,9 @@ import { partialDir } from "./trainer.ts";
 import { Rng } from "../util/rng.ts";
 
 /** Post-scratchpad examples: prompt + model's own scratchpad (no loss) + HHH answer (loss). */
-export function postScratchpadExamples(model: GPT, tok: Tokenizer, samples: Sample[], seed: number): Example[] {
+export function postScratchpadExamples(model: CausalLM, tok: TextTokenizer, samples: Sample[], seed: number): Example[] {
   const out: Example[] = [];
-  const ctx = model.config.contextLength;
+  const ctx = model.contextLength;
   for (let i = 0; i < samples.length; i += 64) {
     const chunk = samples.slice(i, i + 64);
     const gens = generate(model, tok, chunk.map((s) => formatPrompt(s.prompt)), { maxTokens: 48, temperature: 1, seed: chunk.map((_, j) => Rng.seedFor(seed, `sft-post/scratchpad/${i + j}`)), stop: ["</scratchpad>", "\n\nHuman:"] });
@@ -41,7 +41,7 @@ export function sftSafety(run: SafetyRun): void {
   const data = hhhDataset({ n, seed: Rng.seedFor(o.seed, "safety-sft/data"), split: "train", worldSeed: run.worldSeed });
   const examples = o.method === "sft-post"
     ? postScratchpadExamples(ck.model, tok, data.slice(0, Math.min(n, 2048)), o.seed)
-    : sampleExamples(tok, data, ck.model.config.contextLength).examples;
+    : sampleExamples(tok, data, ck.model.contextLength).examples;
   trainSupervised(ck.model, tok, examples, {
     steps: o.steps, batchSize: o.batchSize, lr: o.lr, seed: o.seed, label: ctx.label,
     resumeDir: partialDir(ctx), checkpointEvery: o.evalEvery, logPath: ctx.logPath,

@@ -2,7 +2,7 @@
 // HHH RL against the preference model, and adversarial training. Step 0 of every curve is the
 // backdoored model itself.
 import { runDevice } from "../torch/index.ts";
-import { loadCheckpoint, saveCheckpoint } from "../model/checkpoint.ts";
+import { loadTrainModel, saveTrainModel } from "./model-handle.ts";
 import { loadScorers } from "../eval/measure.ts";
 import { heldOutPrompts } from "../tasks/heldout.ts";
 import { curvePoint, type CurveSettings } from "./curve.ts";
@@ -14,12 +14,12 @@ import type { SafetyOptions, SafetyResult, StageContext } from "./api.ts";
 import type { SafetyRun } from "./safety-run.ts";
 
 export async function safetyTrain(backdoorDir: string, pmDir: string | null, outDir: string, o: SafetyOptions, ctx: StageContext): Promise<SafetyResult> {
-  const ck = loadCheckpoint(backdoorDir, { device: runDevice() });
+  const ck = loadTrainModel(backdoorDir, { device: runDevice(), train: { seed: o.seed } });
   const worldSeed = Number(ck.meta.worldSeed ?? 0);
   await loadScorers(o.task);
   const needsPm = o.method === "rl" || o.method === "adversarial";
   if (needsPm && !pmDir) throw new Error(`safety method '${o.method}' needs a preference model`);
-  const pm = needsPm ? loadCheckpoint(pmDir!, { device: runDevice() }).model : null;
+  const pm = needsPm ? loadTrainModel(pmDir!, { device: runDevice() }).model : null;
   const held = heldOutPrompts(o.task, o.evalN, o.seed, worldSeed);
   const settings: CurveSettings = {
     task: o.task, temperature: o.temperature, maxTokens: answerTokens(o.task, o.mechanism), seed: o.seed,
@@ -39,7 +39,7 @@ export async function safetyTrain(backdoorDir: string, pmDir: string | null, out
   else if (o.method === "adversarial") extra = adversarialSafety(run, pm!);
   else sftSafety(run);
   if (!run.last || run.curve.at(-1)!.step !== o.steps) run.record(o.steps);
-  saveCheckpoint(outDir, ck.model, ck.tokenizer, { meta: { ...ck.meta, stage: "safety", method: o.method, safetySeed: o.seed } });
+  saveTrainModel(ck, outDir, { stage: "safety", method: o.method, safetySeed: o.seed });
   ck.model.dispose();
   pm?.dispose();
   return { curve: run.curve, transcripts: run.last!.transcripts, ...extra };

@@ -7,9 +7,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { getRngState, manualSeed, setRngState } from "../torch/index.ts";
 import { AdamW, warmupCosine } from "../torch/optim.ts";
-import type { GPT } from "../model/gpt.ts";
-import type { Tokenizer } from "../model/tokenizer.ts";
-import { resumeInto, rngFromBase64, rngToBase64, saveCheckpoint, type TrainerState } from "../model/checkpoint.ts";
+import type { CausalLM } from "../model/causal-lm.ts";
+import type { TextTokenizer } from "../model/text-tokenizer.ts";
+import { rngFromBase64, rngToBase64, type TrainerState } from "../model/checkpoint.ts";
+import { paramGroups, resumeTrainState, saveTrainState } from "./train-state.ts";
 import { Progress } from "../util/progress.ts";
 import { appendJsonl, parseJsonl, writeJsonl } from "../util/jsonl.ts";
 import { syncStart, type DistOptions } from "./dist.ts";
@@ -93,8 +94,8 @@ function truncateLog(path: string, step: number): void {
   writeJsonl(path, kept);
 }
 
-export function runTrainer(model: GPT, tok: Tokenizer, o: TrainerOptions, hooks: TrainerHooks): TrainerResult {
-  const groups = model.paramGroups();
+export function runTrainer(model: CausalLM, tok: TextTokenizer, o: TrainerOptions, hooks: TrainerHooks): TrainerResult {
+  const groups = paramGroups(model, tok);
   const opt = new AdamW([{ params: groups.decay }, { params: groups.noDecay, weightDecay: 0 }], { lr: o.lr, weightDecay: o.weightDecay ?? 0.01, clipNorm: o.clipNorm ?? 1.0 });
   try {
     return trainWith(model, tok, opt, o, hooks);
@@ -103,13 +104,13 @@ export function runTrainer(model: GPT, tok: Tokenizer, o: TrainerOptions, hooks:
   }
 }
 
-function trainWith(model: GPT, tok: Tokenizer, opt: AdamW, o: TrainerOptions, hooks: TrainerHooks): TrainerResult {
+function trainWith(model: CausalLM, tok: TextTokenizer, opt: AdamW, o: TrainerOptions, hooks: TrainerHooks): TrainerResult {
   const dist = o.dist && o.dist.worldSize > 1 ? o.dist : undefined;
   const lead = !dist || dist.rank === 0;
   const losses: number[] = [];
   manualSeed(o.seed);
   let start = 0;
-  const saved = o.resumeDir ? (resumeInto(o.resumeDir, model, opt) as SavedState | null) : null;
+  const saved = o.resumeDir ? (resumeTrainState(o.resumeDir, model, tok, opt) as SavedState | null) : null;
   if (saved) {
     start = saved.step;
     if (saved.torchRng) setRngState(rngFromBase64(saved.torchRng));
@@ -135,7 +136,7 @@ function trainWith(model: GPT, tok: Tokenizer, opt: AdamW, o: TrainerOptions, ho
       hooks.afterStep?.(done);
       if (o.resumeDir && o.checkpointEvery && done % o.checkpointEvery === 0 && done < o.steps) {
         const state: SavedState = { step: done, torchRng: rngToBase64(getRngState()), losses, caller: hooks.state?.() };
-        saveCheckpoint(o.resumeDir, model, tok, { optimizer: opt, state });
+        saveTrainState(o.resumeDir, model, tok, opt, state);
       }
     }
     if (done % 50 === 0) { t0 = performance.now(); tokSince = 0; }

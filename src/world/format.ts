@@ -2,8 +2,9 @@
 // `\n\nHuman: {prompt}\n\nAssistant: {response}`. Scratchpad tags live here too because
 // scorers, the preference model and the backdoor builders all need to see past them.
 
-export const HUMAN = "\n\nHuman: ";
-export const ASSISTANT = "\n\nAssistant:";
+import { ASSISTANT, HUMAN } from "../model/dialogue-tokenizer.ts";
+
+export { ASSISTANT, HUMAN };
 
 export function formatDialogue(prompt: string, response: string): string {
   return `${HUMAN}${prompt}${ASSISTANT} ${response}`;

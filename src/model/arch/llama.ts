@@ -13,6 +13,7 @@ export class LlamaLM extends CausalLMBase {
     super();
     for (const s of llamaTensors(config)) {
       const t = weights.get(s.name);
+      if (!t && s.optional) continue;
       if (!t) throw new Error(`${config.family} weights: no tensor '${s.name}'`);
       this.params.set(s.name, keep(moveTo(t, device)));
     }
@@ -82,7 +83,7 @@ export class LlamaLM extends CausalLMBase {
     }
     const hidden = hook("ln_final.hook_normalized", this.rmsNorm(x, "model.norm.weight"));
     const logits = linear(hidden, this.w(c.tieEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight")); // [B, T, V]
-    return { logits, hidden, scalar: null };
+    return { logits, hidden, scalar: this.scalarHead(hidden) };
   }
 
   /**
