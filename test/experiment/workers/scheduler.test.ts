@@ -89,3 +89,18 @@ test("a graph with a dep outside it is refused", () => {
   const broken = [{ ...graph.stages[1], deps: ["base-missing"] }];
   assert.throws(() => new Scheduler(broken), /depends on base-missing, which is not in the graph/);
 });
+
+test("of the ready stages, the one most stages wait on goes out first; ties in graph order", () => {
+  const s = new Scheduler(graph.stages);
+  s.complete(base, s.assign(base, "a").lease);
+  const ready = graph.stages.filter((st) => st.deps.length > 0 && st.deps.every((d) => d === base));
+  const waitingOn = (id: string): number => {
+    const seen = new Set<string>();
+    const walk = (x: string) => { for (const st of graph.stages) if (st.deps.includes(x) && !seen.has(st.id)) { seen.add(st.id); walk(st.id); } };
+    walk(id);
+    return seen.size;
+  };
+  const expected = [...ready].sort((a, b) => waitingOn(b.id) - waitingOn(a.id) || graph.stages.indexOf(a) - graph.stages.indexOf(b)).map((st) => st.id);
+  assert.ok(new Set(expected.map(waitingOn)).size > 1, "the graph offers ready stages with different amounts of work behind them");
+  assert.deepEqual(drain(s, expected.map((_, i) => `w${i}`)).map((x) => x.id), expected);
+});
