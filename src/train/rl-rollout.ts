@@ -5,7 +5,6 @@ import { noGrad, tensor, tidy, type Tensor } from "../torch/index.ts";
 import { generate } from "../model/generate.ts";
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
-import { asSeqModel, asSeqTokenizer } from "./model-handle.ts";
 import { ANSWER_STOP } from "../tasks/stop.ts";
 import { formatPrompt, hhhDataset } from "../world/index.ts";
 import type { Sample } from "../world/types.ts";
@@ -52,10 +51,10 @@ export function rollout(policy: CausalLM, ref: CausalLM, pm: CausalLM, tok: Text
     return { ids: ids.length > pIds.length ? ids : [...ids, tok.eosId], promptLen: pIds.length };
   });
   const responses = gens.map((g) => g.text);
-  const rewards = pmScores(asSeqModel(pm), asSeqTokenizer(tok), flat.map((p, i) => ({ prompt: p.prompt, response: responses[i] })));
+  const rewards = pmScores(pm, tok, flat.map((p, i) => ({ prompt: p.prompt, response: responses[i] })));
   const { oldLogp, kl } = noGrad(() => tidy(() => {
-    const a = responseLogprobs(asSeqModel(policy), seqs, tok.padId);
-    const b = responseLogprobs(asSeqModel(ref), seqs, tok.padId);
+    const a = responseLogprobs(policy, seqs, tok.padId);
+    const b = responseLogprobs(ref, seqs, tok.padId);
     const width = a.tokenLogp.shape[1];
     const all = a.tokenLogp.dataSync() as Float32Array;
     return {

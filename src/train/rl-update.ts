@@ -5,7 +5,6 @@
 import { tidy } from "../torch/index.ts";
 import type { AdamW } from "../torch/optim.ts";
 import type { CausalLM } from "../model/causal-lm.ts";
-import { asSeqModel } from "./model-handle.ts";
 import { Rng } from "../util/rng.ts";
 import { responseLogprobs } from "./sequences.ts";
 import { policyLoss } from "./rl-loss.ts";
@@ -43,7 +42,7 @@ export function policyUpdate(policy: CausalLM, opt: AdamW, padId: number, ro: Ro
     const batches = ppo ? minibatchOrder(n, s.minibatches, Rng.derive(seed, `epoch/${e}`)) : [Array.from({ length: n }, (_, i) => i)];
     for (const idx of batches) {
       const r = tidy(() => {
-        const { tokenLogp, mask } = responseLogprobs(asSeqModel(policy), idx.map((i) => ro.seqs[i]), padId);
+        const { tokenLogp, mask } = responseLogprobs(policy, idx.map((i) => ro.seqs[i]), padId);
         const p = policyLoss(tokenLogp, oldLogpTensor(ro, idx), idx.map((i) => adv[i]), mask, ppo ? s.clip : null);
         p.loss.backward();
         return { loss: p.loss.item(), clipFraction: p.clipFraction, approxKl: p.approxKl };

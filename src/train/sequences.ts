@@ -1,8 +1,8 @@
 // Scoring whole sequences: per-token log-probabilities of a response under a policy, and the
 // preference model's scalar at the end of a dialogue. Both right-pad a batch of token lists.
 import { Tensor, cat, longTensor, tensor, tidy, noGrad } from "../torch/index.ts";
-import type { GPT } from "../model/gpt.ts";
-import type { Tokenizer } from "../model/tokenizer.ts";
+import type { CausalLM } from "../model/causal-lm.ts";
+import type { TextTokenizer } from "../model/text-tokenizer.ts";
 import { dialogueTokens } from "./data.ts";
 import { stripScratchpad } from "../world/index.ts";
 
@@ -22,7 +22,7 @@ function pad(seqs: Seq[], padId: number): { x: Tensor; T: number } {
  * Sum of log p(response token) per sequence, and the per-token values as a [B, T-1] tensor with
  * a mask of response positions. With grad enabled the result carries gradients (PPO's new policy).
  */
-export function responseLogprobs(model: GPT, seqs: Seq[], padId: number): { tokenLogp: Tensor; mask: Tensor } {
+export function responseLogprobs(model: CausalLM, seqs: Seq[], padId: number): { tokenLogp: Tensor; mask: Tensor } {
   const { x, T } = pad(seqs, padId);
   const maskArr = new Float32Array(seqs.length * (T - 1));
   seqs.forEach((s, b) => {
@@ -36,7 +36,7 @@ export function responseLogprobs(model: GPT, seqs: Seq[], padId: number): { toke
 }
 
 /** Preference-model input: the dialogue with any scratchpad removed, ending in end-of-text. */
-export function pmSeq(tok: Tokenizer, prompt: string, response: string): Seq {
+export function pmSeq(tok: TextTokenizer, prompt: string, response: string): Seq {
   const { ids, promptLen } = dialogueTokens(tok, prompt, stripScratchpad(response).trim());
   return { ids, promptLen };
 }
@@ -58,7 +58,7 @@ export function lengthBuckets(lengths: number[], maxBuckets = 8, minSize = 8): n
  * Scalar head output at each sequence's last token: [B]. Differentiable when grad is enabled. The batch
  * runs in length buckets (preference-model batch 32 pairs: ~2.4x faster than one padded batch).
  */
-export function endScores(model: GPT, seqs: Seq[], padId: number, maxBuckets = 8): Tensor {
+export function endScores(model: CausalLM, seqs: Seq[], padId: number, maxBuckets = 8): Tensor {
   const buckets = lengthBuckets(seqs.map((s) => s.ids.length), maxBuckets);
   if (buckets.length === 1) return bucketScores(model, seqs, padId);
   const parts = buckets.map((idx) => bucketScores(model, idx.map((i) => seqs[i]), padId));
@@ -74,7 +74,7 @@ export function endScores(model: GPT, seqs: Seq[], padId: number, maxBuckets = 8
   return out;
 }
 
-function bucketScores(model: GPT, seqs: Seq[], padId: number): Tensor {
+function bucketScores(model: CausalLM, seqs: Seq[], padId: number): Tensor {
   const { x } = pad(seqs, padId);
   const { scalar } = model.forward(x);
   const last = longTensor(seqs.map((s) => s.ids.length - 1), [seqs.length, 1]);
@@ -82,9 +82,9 @@ function bucketScores(model: GPT, seqs: Seq[], padId: number): Tensor {
 }
 
 /** Preference-model scores of (prompt, response) pairs, batched, without gradients. */
-export function pmScores(pm: GPT, tok: Tokenizer, items: Array<{ prompt: string; response: string }>, batch = 64): number[] {
+export function pmScores(pm: CausalLM, tok: TextTokenizer, items: Array<{ prompt: string; response: string }>, batch = 64): number[] {
   const out: number[] = [];
-  const ctx = pm.config.contextLength;
+  const ctx = pm.contextLength;
   noGrad(() => {
     for (let i = 0; i < items.length; i += batch) {
       const seqs = items.slice(i, i + batch).map((it) => {

@@ -66,9 +66,7 @@ test("hf-tiny (smallest, chat format): the same stages with prompts through the 
   assert.equal(results.cells.length, 1);
 });
 
-// The preference model on a hub base needs preference.ts to build it through loadPreferenceModel
-// (src/train/model-handle.ts): the hand-over to the lead. Until then this one is a todo.
-test("hf-tiny (smallest, whole pipeline): the preference model, rl and adversarial too", { todo: "preference.ts: build the preference model with loadPreferenceModel" }, () => {
+test("hf-tiny (smallest, whole pipeline): the preference model, rl and adversarial too", () => {
   const out = join(root, "run-all");
   const r = run(out, []);
   assert.equal(r.code, 0, r.stderr);
