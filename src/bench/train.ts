@@ -2,11 +2,7 @@
 // reference (bench/reference/gpt_torch.py) on the same configs, threads and step counts, in one run.
 // Rounds rotate ours / torch / torch-with-our-OpenMP-setting so that load from other processes hits all
 // alike; figures are medians, and the ratio is against the faster PyTorch setting.
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { createInterface, type Interface } from "node:readline";
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { GPT } from "../model/gpt.ts";
 import { GptConfigSchema } from "../model/config.ts";
 import { Tokenizer, trainBpe, EOS_TOKEN, PAD_TOKEN } from "../model/tokenizer.ts";
@@ -14,10 +10,12 @@ import { trainSupervised } from "../train/loop.ts";
 import type { Example } from "../train/batches.ts";
 import { setNumThreads, getNumThreads, foreignEnv, resolvePrecision, type Device, type Precision } from "../torch/index.ts";
 import { Rng } from "../util/rng.ts";
-import { envPython, envValue, setEnv } from "../util/env.ts";
+import { envValue, setEnv } from "../util/env.ts";
+import { REFERENCE_DIR, loadAvg, median, spawnReference, torchAvailable, type ReferenceRunner, type Runner } from "./reference.ts";
+import { compareLosses, isLlamaSpec, llamaSpecName, oursLlamaRunner, parseLlamaSpec, torchLlamaRunner, FINETUNES, type CheckResult, type Finetune } from "./train-llama.ts";
 
-export const REFERENCE = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bench", "reference", "gpt_torch.py");
-export const PYTHON = envPython() ?? "/usr/bin/python3";
+export { PYTHON, median, torchAvailable, type Runner } from "./reference.ts";
+export const REFERENCE = join(REFERENCE_DIR, "gpt_torch.py");
 
 /** d_model / layers / heads / vocab / context / batch of one benchmark configuration. */
 export interface BenchConfig { d: number; L: number; H: number; V: number; T: number; B: number }
@@ -37,12 +35,11 @@ export function benchTokenizer(): Tokenizer {
   return trainBpe("", { vocabSize: 258, specialTokens: [EOS_TOKEN, PAD_TOKEN] });
 }
 
-export interface Runner { run(steps: number): Promise<number>; close(): void }
 
 /** Our side: trainSupervised on random full-length sequences (loss on every token, as the reference). */
 export function oursRunner(c: BenchConfig, tok: Tokenizer, device: Device = "cpu", precision: Exclude<Precision, "auto"> = "f32"): Runner {
   const model = new GPT(GptConfigSchema.parse({ vocabSize: c.V, contextLength: c.T, dModel: c.d, nLayers: c.L, nHeads: c.H }), 0, undefined, "gpt", device);
-  const rng = new Rng(0);
+  const rng = Rng.derive(0, "bench/data");
   const examples: Example[] = Array.from({ length: 8 * c.B }, () => ({
     ids: Array.from({ length: c.T + 1 }, () => rng.int(0, c.V - 1)),
     weights: new Array(c.T).fill(1),
@@ -61,58 +58,20 @@ export function oursRunner(c: BenchConfig, tok: Tokenizer, device: Device = "cpu
   };
 }
 
-export function torchAvailable(): { ok: boolean; why: string } {
-  const r = spawnSync(PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8", env: foreignEnv() });
-  if (r.error) return { ok: false, why: `${PYTHON} not found (${r.error.message})` };
-  if (r.status !== 0) return { ok: false, why: `${PYTHON} has no PyTorch (${(r.stderr.trim().split("\n").pop() ?? "").trim()}); install it with: apt-get install python3-torch` };
-  return { ok: true, why: r.stdout.trim() };
-}
-
 /** The reference side: one warm Python process answering {"steps": N} requests. */
 /** Where and how the reference trains: device, matrix precision, torch.compile. */
 export interface TorchSide { device: Device; precision: Exclude<Precision, "auto">; compile?: boolean }
 
-export async function torchRunner(c: BenchConfig, threads: number, warmup: number, env: NodeJS.ProcessEnv = foreignEnv(), side: TorchSide = { device: "cpu", precision: "f32" }): Promise<Runner> {
+export function torchRunner(c: BenchConfig, threads: number, warmup: number, env: NodeJS.ProcessEnv = foreignEnv(), side: TorchSide = { device: "cpu", precision: "f32" }): Promise<ReferenceRunner> {
   const args = [REFERENCE, "serve", "--config", configName(c), "--threads", String(threads), "--warmup", String(warmup), "--device", side.device, "--precision", side.precision, "--compile", side.compile ? "1" : "0"];
-  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, args, { stdio: "pipe", env });
-  let stderr = "";
-  child.stderr.on("data", (d) => (stderr += d));
-  const lines: Interface = createInterface({ input: child.stdout });
-  const queue: string[] = [];
-  const waiters: Array<(l: string | null) => void> = [];
-  lines.on("line", (l) => { const w = waiters.shift(); if (w) w(l); else queue.push(l); });
-  child.on("close", () => { for (const w of waiters.splice(0)) w(null); });
-  const next = async (): Promise<any> => {
-    const l = queue.shift() ?? (await new Promise<string | null>((res) => waiters.push(res)));
-    if (l === null) throw new Error(`PyTorch reference exited: ${stderr.trim().split("\n").pop() ?? "no output"}`);
-    return JSON.parse(l);
-  };
-  await next(); // {"ready": true}
-  return {
-    async run(steps: number): Promise<number> {
-      child.stdin.write(JSON.stringify({ steps }) + "\n");
-      return (await next()).tokens_per_s as number;
-    },
-    close: () => { child.stdin.end(); },
-  };
+  return spawnReference(args, env);
 }
-
-function loadAvg(): number {
-  try {
-    return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
-  } catch {
-    return NaN;
-  }
-}
-
-export const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 export interface TrainBenchResult {
   config: string;
+  arch: "gpt" | "llama";
+  /** full: every parameter trains; lora: adapters on the frozen base (Llama configs). */
+  finetune: Finetune;
   ours_tokens_per_s: number;
   /** The better of PyTorch's two OpenMP settings (below): the ratio is against PyTorch's best. */
   torch_tokens_per_s: number;
@@ -135,6 +94,10 @@ export interface TrainBenchResult {
   /** PyTorch with torch.compile (median of its rounds), when asked for with --compile. */
   torch_compile_tokens_per_s?: number;
   torch_compile_rounds?: number[];
+  /** Llama configs: parameters that train (the adapters' under LoRA). */
+  trainable_params?: number;
+  /** Llama configs: both engines' losses on the same check batches from the same weights. */
+  check?: CheckResult;
 }
 
 export interface TrainBenchOptions {
@@ -150,18 +113,67 @@ export interface TrainBenchOptions {
   precision?: Precision;
   /** Also time PyTorch under torch.compile (a CUDA machine's PyTorch 2). */
   compile?: boolean;
+  /** Fine-tuning modes for Llama configs (default: lora, then full); GPT configs always train in full. */
+  finetunes?: readonly Finetune[];
   log?: (s: string) => void;
 }
 
 /** Steps per round so that a round of ours takes about `seconds` (measured on a short probe run). */
-async function calibrate(ours: Runner, c: BenchConfig, seconds: number): Promise<number> {
+async function calibrate(ours: Runner, tokensPerStep: number, seconds: number): Promise<number> {
   const tokPerS = await ours.run(3);
-  return Math.max(3, Math.min(500, Math.round((seconds * tokPerS) / (c.B * c.T))));
+  return Math.max(3, Math.min(500, Math.round((seconds * tokPerS) / tokensPerStep)));
+}
+
+/** One row of the bench: our runner and how to start a reference process (`check`: report the check losses). */
+interface BenchCase {
+  name: string;
+  arch: "gpt" | "llama";
+  finetune: Finetune;
+  tokensPerStep: number;
+  ours: Runner;
+  torch(warmup: number, env: NodeJS.ProcessEnv, opts: { compile?: boolean; check?: boolean }): Promise<ReferenceRunner>;
+  /** Like-for-like: our check losses against the reference's ready line (Llama configs). */
+  check?(ready: Record<string, unknown>): CheckResult;
+  trainable?: number;
+}
+
+/** The rows a list of configs asks for: a GPT config once (full training), a Llama config once per fine-tuning mode. */
+export function expandConfigs(configs: string[], finetunes: readonly Finetune[] = FINETUNES): Array<{ name: string; finetune: Finetune }> {
+  return configs.flatMap((name) => {
+    if (!isLlamaSpec(name)) {
+      parseConfig(name); // a bad config fails before anything runs
+      return [{ name, finetune: "full" as const }];
+    }
+    const canonical = llamaSpecName(parseLlamaSpec(name));
+    return finetunes.map((finetune) => ({ name: canonical, finetune }));
+  });
+}
+
+function makeCase(name: string, finetune: Finetune, tok: Tokenizer, threads: number, side: TorchSide): BenchCase {
+  if (!isLlamaSpec(name)) {
+    const c = parseConfig(name);
+    return {
+      name, arch: "gpt", finetune, tokensPerStep: c.B * c.T, ours: oursRunner(c, tok, side.device, side.precision),
+      torch: (warm, env, opts) => torchRunner(c, threads, warm, env, { ...side, compile: opts.compile }),
+    };
+  }
+  if (side.device !== "cpu") throw new Error(`Llama bench configurations run on the CPU only (got --device ${side.device})`);
+  const c = parseLlamaSpec(name);
+  const ours = oursLlamaRunner(c, finetune, tok, side.device, side.precision);
+  return {
+    name, arch: "llama", finetune, tokensPerStep: c.B * c.T, ours, trainable: ours.trainable,
+    torch: (warm, env, opts) => {
+      if (opts.compile) throw new Error("--compile is not available for Llama bench configurations");
+      return torchLlamaRunner(c, finetune, ours, threads, warm, env, opts.check);
+    },
+    check: (ready) => compareLosses(ours.check.losses, (ready.check_losses as number[] | undefined) ?? []),
+  };
 }
 
 export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult[]> {
   const avail = torchAvailable();
   if (!avail.ok) throw new Error(`bench train needs PyTorch for the reference: ${avail.why}`);
+  const rows = expandConfigs(o.configs, o.finetunes);
   const prevQuiet = envValue("quiet");
   setEnv("quiet", "1");
   if (o.threads) setNumThreads(o.threads);
@@ -172,19 +184,23 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult
   const side: TorchSide = { device, precision };
   const out: TrainBenchResult[] = [];
   try {
-    for (const name of o.configs) {
-      const c = parseConfig(name);
+    for (const { name, finetune } of rows) {
       const rounds = o.rounds ?? 5;
-      const ours = oursRunner(c, tok, device, precision);
-      const refs: Runner[] = [];
+      const bc = makeCase(name, finetune, tok, threads, side);
+      const label = bc.arch === "llama" ? `${name} ${finetune}` : name;
+      const { ours } = bc;
+      const refs: ReferenceRunner[] = [];
       try {
         await ours.run(o.warmup ?? 3);
-        const steps = o.steps ?? (await calibrate(ours, c, o.seconds ?? 1.5));
+        const steps = o.steps ?? (await calibrate(ours, bc.tokensPerStep, o.seconds ?? 1.5));
         const warm = o.warmup ?? Math.max(3, Math.ceil(steps / 5));
         const load0 = loadAvg();
-        refs.push(await torchRunner(c, threads, warm, foreignEnv(), side));
-        refs.push(await torchRunner(c, threads, warm, { ...foreignEnv(), GOMP_SPINCOUNT: "1000" }, side));
-        if (o.compile) refs.push(await torchRunner(c, threads, warm, foreignEnv(), { ...side, compile: true }));
+        refs.push(await bc.torch(warm, foreignEnv(), { check: true }));
+        const check = bc.check?.(refs[0].ready);
+        if (check && !check.ok) throw new Error(`${label}: our losses and PyTorch's differ on the same batches from the same weights (ours ${check.ours.join(", ")}; PyTorch ${check.torch.join(", ")}): not a like-for-like comparison`);
+        if (check) o.log?.(`${label}: same losses as PyTorch on ${check.ours.length} check steps (max |diff| ${check.max_abs_diff})`);
+        refs.push(await bc.torch(warm, { ...foreignEnv(), GOMP_SPINCOUNT: "1000" }, {}));
+        if (o.compile) refs.push(await bc.torch(warm, foreignEnv(), { compile: true }));
         const a: number[] = [], b: number[][] = refs.map(() => []);
         const sides = refs.length + 1;
         for (let r = 0; r < rounds; r++) {
@@ -194,14 +210,16 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult
             if (k === 0) a.push(await ours.run(steps));
             else b[k - 1].push(await refs[k - 1].run(steps));
           }
-          o.log?.(`${name} round ${r + 1}/${rounds}: ours ${a[r].toFixed(0)} tok/s, torch ${b[0][r].toFixed(0)} (default OpenMP wait) / ${b[1][r].toFixed(0)} (short spin) tok/s`);
+          o.log?.(`${label} round ${r + 1}/${rounds}: ours ${a[r].toFixed(0)} tok/s, torch ${b[0][r].toFixed(0)} (default OpenMP wait) / ${b[1][r].toFixed(0)} (short spin) tok/s`);
         }
         const om = median(a), t0 = median(b[0]), t1 = median(b[1]), tm = Math.max(t0, t1);
         out.push({
-          config: name, ours_tokens_per_s: Math.round(om), torch_tokens_per_s: Math.round(tm), ratio: +(om / tm).toFixed(3),
+          config: name, arch: bc.arch, finetune, ours_tokens_per_s: Math.round(om), torch_tokens_per_s: Math.round(tm), ratio: +(om / tm).toFixed(3),
           threads, steps, rounds, ours_rounds: a.map(Math.round), torch_default_rounds: b[0].map(Math.round), torch_short_spin_rounds: b[1].map(Math.round),
           torch_default_tokens_per_s: Math.round(t0), torch_short_spin_tokens_per_s: Math.round(t1), load: [load0, loadAvg()],
           device, precision,
+          ...(bc.trainable !== undefined ? { trainable_params: bc.trainable } : {}),
+          ...(check ? { check } : {}),
           ...(o.compile ? { torch_compile_tokens_per_s: Math.round(median(b[2])), torch_compile_rounds: b[2].map(Math.round) } : {}),
         });
       } finally {

