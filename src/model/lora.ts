@@ -6,7 +6,7 @@
 // W += (alpha / r) B A.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Tensor, keep, noGrad, tensor, tidy } from "../torch/index.ts";
+import { Tensor, keep, linear, noGrad, tensor, tidy } from "../torch/index.ts";
 import { f32Tensor, loadFile, saveFile, asFloat32Array, type StTensor } from "../torch/safetensors.ts";
 import { replaceDirAtomic } from "../util/fs.ts";
 import { Rng } from "../util/rng.ts";
@@ -30,8 +30,9 @@ export class LoraLinear implements LinearAdapter {
   constructor(readonly a: Tensor, readonly b: Tensor, readonly scale: number, readonly dropout: number) {}
   forward(x: Tensor): Tensor {
     const w = this.a.dtype === x.dtype ? null : x.dtype;
-    const xa = x.dropout(this.dropout, this.training).matmul(w ? this.a.to(w).transpose(0, 1) : this.a.transpose(0, 1)); // [.., r]
-    return xa.matmul(this.b.transpose(0, 1)).mul(this.scale); // [.., d_out]
+    // linear (x A^T, then B^T): the engine's GEMM and its backward, as the base layer's.
+    const xa = linear(x.dropout(this.dropout, this.training), w ? this.a.to(w) : this.a); // [.., r]
+    return linear(xa, w ? this.b.to(w) : this.b).mul(this.scale); // [.., d_out]
   }
 }
 

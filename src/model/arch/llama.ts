@@ -1,7 +1,7 @@
 // The Llama family's decoder (Llama 2/3, Qwen2, Mistral): RMSNorm before attention and MLP, rotary
 // positions, grouped-query attention, a SwiGLU MLP, final RMSNorm, tied or separate head. Hook points as
 // our GPT's (blocks.{i}.hook_resid_pre ... ln_final.hook_normalized); shapes noted at each site.
-import { Tensor, attention, cat, linear, keep, moveTo, tensor, type Device } from "../../torch/index.ts";
+import { Tensor, attention, attentionQkv, cat, linear, keep, moveTo, tensor, type Device } from "../../torch/index.ts";
 import { CausalLMBase, hookCaller, type ForwardOptions, type ForwardResult } from "../causal-lm.ts";
 import { Rotary, applyRotary, inverseFrequencies } from "./rope.ts";
 import { llamaTensors, type LlamaConfig } from "./llama-config.ts";
@@ -57,22 +57,35 @@ export class LlamaLM extends CausalLMBase {
     const { cos, sin } = this.rotary.at(pos, maxPos); // [1 or B, 1, T, hd]
     const mask = this.attentionMask(opts.keyMask ?? null, T, past + T);
     const H = c.nHeads, Hkv = c.nKvHeads, hd = c.headDim;
+    // Without a KV cache, and with at most a key mask (no sliding-window band), the fused attention kernel
+    // (head-parallel, hand-written backward) runs on [B, T, q | k | v]; cos/sin then broadcast as [., T, 1, hd].
+    const fused = !opts.cache && (mask === null || mask === opts.keyMask) && this.device === "cpu";
+    const cosT = fused ? cos.transpose(1, 2) : null, sinT = fused ? sin.transpose(1, 2) : null;
     const x0 = this.embed("model.embed_tokens.weight", ids); // [B, T, D]
     let x = hook("hook_embed", x0);
     for (let i = 0; i < c.nLayers; i++) {
       const p = `model.layers.${i}.`;
       x = hook(`blocks.${i}.hook_resid_pre`, x);
       const a = this.rmsNorm(x, p + "input_layernorm.weight");
-      const q = applyRotary(this.proj(a, p + "self_attn.q_proj").view(B, T, H, hd).transpose(1, 2), cos, sin); // [B, H, T, hd]
-      let k = applyRotary(this.proj(a, p + "self_attn.k_proj").view(B, T, Hkv, hd).transpose(1, 2), cos, sin); // [B, Hkv, T, hd]
-      let v = this.proj(a, p + "self_attn.v_proj").view(B, T, Hkv, hd).transpose(1, 2).contiguous();
-      if (opts.cache) {
-        const pk = opts.cache.k[i], pv = opts.cache.v[i];
-        if (pk && pv) { k = cat([pk, k], 2); v = cat([pv, v], 2); pk.dispose(); pv.dispose(); }
-        opts.cache.k[i] = keep(k); // [B, Hkv, past + T, hd]
-        opts.cache.v[i] = keep(v);
+      const qp = this.proj(a, p + "self_attn.q_proj"), kp = this.proj(a, p + "self_attn.k_proj"), vp = this.proj(a, p + "self_attn.v_proj");
+      let y: Tensor; // [B, T, H * hd]
+      if (fused) {
+        // Rotary in the projections' own [B, T, heads, hd] layout, then the fused kernel on [B, T, q | k | v].
+        const q = applyRotary(qp.view(B, T, H, hd), cosT!, sinT!).reshape(B, T, H * hd);
+        const k = applyRotary(kp.view(B, T, Hkv, hd), cosT!, sinT!);
+        y = attentionQkv(cat([q, repeatKvHeads(k, H / Hkv), repeatKvHeads(vp.view(B, T, Hkv, hd), H / Hkv)], 2), H, mask, true);
+      } else {
+        const q = applyRotary(qp.view(B, T, H, hd).transpose(1, 2), cos, sin); // [B, H, T, hd]
+        let k = applyRotary(kp.view(B, T, Hkv, hd).transpose(1, 2), cos, sin); // [B, Hkv, T, hd]
+        let v = vp.view(B, T, Hkv, hd).transpose(1, 2).contiguous();
+        if (opts.cache) {
+          const pk = opts.cache.k[i], pv = opts.cache.v[i];
+          if (pk && pv) { k = cat([pk, k], 2); v = cat([pv, v], 2); pk.dispose(); pv.dispose(); }
+          opts.cache.k[i] = keep(k); // [B, Hkv, past + T, hd]
+          opts.cache.v[i] = keep(v);
+        }
+        y = attention(q, repeatKv(k, H / Hkv), repeatKv(v, H / Hkv), mask, true).transpose(1, 2).reshape(B, T, H * hd);
       }
-      const y = attention(q, repeatKv(k, H / Hkv), repeatKv(v, H / Hkv), mask, true).transpose(1, 2).reshape(B, T, H * hd);
       const attnOut = hook(`blocks.${i}.hook_attn_out`, this.proj(y, p + "self_attn.o_proj")); // [B, T, D]
       x = hook(`blocks.${i}.hook_resid_mid`, x.add(attnOut));
       const m = this.rmsNorm(x, p + "post_attention_layernorm.weight");
@@ -106,6 +119,13 @@ export class LlamaLM extends CausalLMBase {
     super.dispose();
     this.rotary.dispose();
   }
+}
+
+/** The same on [B, T, Hkv, hd] -> [B, T, Hkv * rep * hd] (the fused kernel's q | k | v layout). */
+function repeatKvHeads(x: Tensor, rep: number): Tensor {
+  const [B, T, Hkv, hd] = x.shape;
+  if (rep === 1) return x.reshape(B, T, Hkv * hd);
+  return x.unsqueeze(3).expand(B, T, Hkv, rep, hd).reshape(B, T, Hkv * rep * hd);
 }
 
 /** Grouped-query attention: each of the Hkv key/value heads serves `rep` query heads. [B, Hkv, T, hd] -> [B, Hkv * rep, T, hd] */
