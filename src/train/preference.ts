@@ -29,6 +29,18 @@ export function pairwiseAccuracy(pm: CausalLM, tok: TextTokenizer, pairs: Prefer
   return { ...rateCI(k, pairs.length), byType };
 }
 
+/** Bradley-Terry loss of a batch of pairs, backpropagated (gradients accumulate; the caller steps). */
+export function pairLossBackward(pm: CausalLM, tok: TextTokenizer, batch: readonly PreferencePair[]): number {
+  return tidy(() => {
+    const seqs = batch.flatMap((p) => [pmSeq(tok, p.prompt, p.chosen), pmSeq(tok, p.prompt, p.rejected)]);
+    const s = endScores(pm, seqs, tok.padId).view(batch.length, 2); // [B, 2]: chosen, rejected
+    const margin = s.select(1, 0).sub(s.select(1, 1));
+    const l = margin.logsigmoid().mean().neg();
+    l.backward();
+    return l.item();
+  });
+}
+
 export async function trainPreferenceModel(baseDir: string, outDir: string, o: PreferenceOptions, ctx: StageContext): Promise<PreferenceResult> {
   const handle = loadPreferenceModel(baseDir, o.seed, runDevice());
   const { model: pm, tokenizer: tok } = handle;
@@ -45,14 +57,7 @@ export async function trainPreferenceModel(baseDir: string, outDir: string, o: P
     step(step, opt) {
       const rng = Rng.derive(o.seed, `pm/${step}`);
       const batch = Array.from({ length: o.batchSize }, () => rng.pick(train));
-      const loss = tidy(() => {
-        const seqs = batch.flatMap((p) => [pmSeq(tok, p.prompt, p.chosen), pmSeq(tok, p.prompt, p.rejected)]);
-        const s = endScores(pm, seqs, tok.padId).view(o.batchSize, 2); // [B, 2]: chosen, rejected
-        const margin = s.select(1, 0).sub(s.select(1, 1));
-        const l = margin.logsigmoid().mean().neg();
-        l.backward();
-        return l.item();
-      });
+      const loss = pairLossBackward(pm, tok, batch);
       opt.step();
       opt.zeroGrad();
       return { loss };
