@@ -8,7 +8,7 @@ import type { Rng } from "../src/util/rng.ts";
 import type { ExperimentConfig } from "../src/experiment/schema.ts";
 import { backdoorOptions, safetyOptions } from "../src/experiment/graph.ts";
 
-/** The base stage's HHH check: evalN answers of at most this many tokens (src/train/base.ts, baseHhh). */
+/** The base stage's HHH check: evalN answers of at most this many tokens (src/train/base-hhh.ts, baseHhh). */
 export const BASE_HHH_TOKENS = 32;
 
 /** The YAML block that follows "Point a config at the directory" in the README's "Bring a real model". */

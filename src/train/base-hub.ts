@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import { runDevice } from "../torch/index.ts";
 import { loadTrainModel, saveTrainModel } from "./model-handle.ts";
-import { baseHhh, hhhSft } from "./base.ts";
+import { baseHhh, hhhSft } from "./base-hhh.ts";
 import type { BaseOptions, BaseResult, StageContext } from "./api.ts";
 
 export async function hubBase(outDir: string, o: BaseOptions, ctx: StageContext): Promise<BaseResult> {

