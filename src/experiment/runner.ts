@@ -132,7 +132,7 @@ async function defaultTorchInfo(): Promise<Record<string, unknown>> {
  * After a stage, for the run log: the process's peak resident memory so far and the stage's peak of live
  * tensor bytes; then the allocator's cached blocks go back to the OS, so the next stage starts lean.
  */
-async function stageMemory(): Promise<Record<string, number>> {
+export async function stageMemory(): Promise<Record<string, number>> {
   try {
     const { memoryStats, emptyCache, resetPeakMemory } = await import("../torch/index.ts");
     const tensorPeak = memoryStats().allocator.peakInUseBytes;

@@ -224,7 +224,7 @@ class Master {
         return;
       case "done":
         if (c.state !== "ready") return this.drop(c, "done before ready");
-        return this.done(c, m.stageId, m.lease, m.result, m.seconds);
+        return this.done(c, m.stageId, m.lease, m.result, m.seconds, m.memory);
       case "fail":
         if (!this.live(c, m.stageId, m.lease)) return this.stale(c, m.stageId, m.lease);
         return this.fail(stageFailure(this.dir, this.sched.stage(m.stageId), m.error));
@@ -236,12 +236,12 @@ class Master {
     return c.lease?.stageId === stageId && c.lease.lease === lease && this.sched.holds(stageId, lease);
   }
 
-  private done(c: Conn, stageId: string, lease: number, result: unknown, seconds: number): void {
+  private done(c: Conn, stageId: string, lease: number, result: unknown, seconds: number, memory: unknown): void {
     if (!this.live(c, stageId, lease)) return this.stale(c, stageId, lease);
     const st = this.sched.stage(stageId);
     // Promoted and stored before the lease closes: a missing checkpoint dir throws and fails the run.
     promoteLease(this.dir, stageId, c.leaseDir!);
-    const stored = storeStageResult(this.dir, st, result, seconds, { worker: c.label });
+    const stored = storeStageResult(this.dir, st, result, seconds, { worker: c.label, ...memoryFields(memory) });
     this.sched.complete(stageId, lease);
     this.results.set(stageId, stored);
     this.ran.push(stageId);
@@ -349,4 +349,15 @@ class Master {
     await locals;
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
+}
+
+/** The worker's memory report for the run log: its known numeric fields only (it comes off the wire). */
+function memoryFields(m: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (!m || typeof m !== "object") return out;
+  for (const k of ["maxRssMb", "tensorPeakMb"]) {
+    const v = (m as Record<string, unknown>)[k];
+    if (typeof v === "number" && Number.isFinite(v)) out[k] = v;
+  }
+  return out;
 }

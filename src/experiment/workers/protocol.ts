@@ -23,7 +23,7 @@ export type WorkerMessage =
   | { type: "ready" }
   | { type: "reject"; error: string }
   | { type: "heartbeat" }
-  | { type: "done"; stageId: string; lease: number; result: unknown; seconds: number }
+  | { type: "done"; stageId: string; lease: number; result: unknown; seconds: number; memory?: Record<string, number> }
   | { type: "fail"; stageId: string; lease: number; error: string };
 
 export type MasterMessage =

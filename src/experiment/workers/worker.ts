@@ -6,7 +6,7 @@
 import { availableParallelism, hostname } from "node:os";
 import { join, resolve } from "node:path";
 import * as trainStages from "../../train/stages.ts";
-import { runStage, type StageImpl } from "../runner.ts";
+import { runStage, stageMemory, type StageImpl } from "../runner.ts";
 import { isLeaseDirName, leaseOpened, leasePaths } from "./fence.ts";
 import { connectSocketLink, connectThreadLink, type WorkerLink } from "./link.ts";
 import { configHash, formatHostPort, PROTOCOL_VERSION, type MasterMessage } from "./protocol.ts";
@@ -100,7 +100,9 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerOutcome> {
         if (!isLeaseDirName(m.leaseDir, m.stageId)) throw new Error(`the master sent an invalid lease directory ${JSON.stringify(m.leaseDir.slice(0, 80))}`);
         if (!leaseOpened(dir, m.leaseDir)) throw new Error(`lease directory ${join(dir, "stages", m.leaseDir)} is not visible here (is the run directory shared?)`);
         const result = await runStage(dir, m.stage, impl, leasePaths(dir, m.stageId, m.leaseDir));
-        link.send({ type: "done", stageId: m.stageId, lease: m.lease, result: result ?? null, seconds: (Date.now() - t0) / 1000 }, false);
+        const seconds = (Date.now() - t0) / 1000;
+        // Peak memory for the run log, and the allocator's cache back to the OS before the next stage.
+        link.send({ type: "done", stageId: m.stageId, lease: m.lease, result: result ?? null, seconds, memory: await stageMemory() }, false);
         ran.push(m.stageId);
       } catch (e) {
         const why = e instanceof Error ? e.message.split("\n")[0] : String(e);

@@ -49,7 +49,7 @@ function freePort(): Promise<number> {
 
 const runLog = (dir: string) => {
   const p = join(dir, "logs", "run.jsonl");
-  return existsSync(p) ? readFileSync(p, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { event: string; stage: string; worker?: string }) : [];
+  return existsSync(p) ? readFileSync(p, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { event: string; stage: string; worker?: string; maxRssMb?: number }) : [];
 };
 
 test("a worker pointed at a port where nothing listens ends with one clear line, in time", { timeout: 30_000 }, async () => {
@@ -90,6 +90,9 @@ test("a second worker joining a running master takes stages; results equal a seq
   const finished = log.filter((e) => e.event === "finish").map((e) => e.stage);
   assert.equal(finished.length, 22); // 20 stages, and the cot teacher of each seed's distilled-cot backdoor
   assert.equal(new Set(finished).size, 22, "one finish per stage");
+  // Workers report each stage's peak memory (and empty the allocator's cache) as the sequential runner does.
+  const noMemory = log.filter((e) => e.event === "finish" && !(typeof e.maxRssMb === "number" && e.maxRssMb > 0));
+  assert.deepEqual(noMemory.map((e) => e.stage), [], "finish events without maxRssMb");
   const read = (d: string) => stripVolatile(JSON.parse(readFileSync(join(d, "results.json"), "utf8")));
   assert.deepEqual(read(dir), read(ref));
 });
