@@ -26,7 +26,7 @@ import { backdoorOptions, safetyOptions } from "../src/experiment/graph.ts";
 import { loadTrainModel } from "../src/train/model-handle.ts";
 import { trainSupervised } from "../src/train/loop.ts";
 import { sampleExamples } from "../src/train/data.ts";
-import { pairLossBackward } from "../src/train/preference.ts";
+import { pairLossBackward, pairSeqs } from "../src/train/preference.ts";
 import { pmScores, pmSeq } from "../src/train/sequences.ts";
 import { rlPromptPool, rollout } from "../src/train/rl-rollout.ts";
 import { generate } from "../src/model/generate.ts";
@@ -112,7 +112,7 @@ const pmTimes: number[] = [];
 runTrainer(model, tok, { steps: reps, lr: 1e-4, seed, label: "preference" }, {
   step(_, opt) {
     let loss = 0;
-    pmTimes.push(secs(() => { loss = pairLossBackward(model, tok, pmPicked); opt.step(); opt.zeroGrad(); }));
+    pmTimes.push(secs(() => { loss = pairLossBackward(model, tok.padId, pmPicked.map((p) => pairSeqs(tok, p))); opt.step(); opt.zeroGrad(); }));
     return { loss };
   },
 });

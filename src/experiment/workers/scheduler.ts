@@ -28,13 +28,16 @@ export class Scheduler {
     for (const st of stages) {
       for (const d of st.deps) if (!this.byId.has(d)) throw new Error(`stage ${st.id} depends on ${d}, which is not in the graph`);
     }
+    const children = new Map<string, string[]>(stages.map((st) => [st.id, []]));
+    for (const st of stages) for (const d of st.deps) children.get(d)!.push(st.id);
     const below = new Map<string, Set<string>>();
     const dependents = (id: string): Set<string> => {
       let out = below.get(id);
-      if (out) return out;
-      out = new Set();
-      below.set(id, out);
-      for (const st of stages) if (st.deps.includes(id)) { out.add(st.id); for (const x of dependents(st.id)) out.add(x); }
+      if (!out) {
+        out = new Set();
+        for (const c of children.get(id)!) { out.add(c); for (const x of dependents(c)) out.add(x); }
+        below.set(id, out);
+      }
       return out;
     };
     for (const st of stages) this.waiting.set(st.id, dependents(st.id).size);
