@@ -29,6 +29,7 @@ export function assembleResults(config: ExperimentConfig, graph: StageGraph, res
       size: c.size,
       safety: c.safety,
       seed: c.seed,
+      ...(c.lr === undefined ? {} : { lr: c.lr }),
       params: base.params,
       curve: s.curve,
       transcripts: s.transcripts,

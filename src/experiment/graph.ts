@@ -118,9 +118,20 @@ export function backdoorOptions(c: ExperimentConfig, task: Task, mechanism: Mech
   return { ...b, ...(byTask[task] ?? {}), ...(byMechanism[mechanism] ?? {}), task, mechanism, seed };
 }
 
-export function safetyOptions(c: ExperimentConfig, method: SafetyMethod, task: Task, mechanism: Mechanism, seed: number): SafetyOptions {
+/**
+ * A swept learning rate (config `safetyLrs`) replaces both safetyTraining.lr (and its byTask lr) and
+ * rl.lr, so it is the rate of whichever update the method makes.
+ */
+export function safetyOptions(c: ExperimentConfig, method: SafetyMethod, task: Task, mechanism: Mechanism, seed: number, sweptLr?: number): SafetyOptions {
   const { byTask, rl, adversarial, ...s } = c.safetyTraining;
-  return { ...s, ...(byTask[task] ?? {}), method, task, mechanism, seed, rl: { ...rl }, adversarial: { ...adversarial } };
+  const swept = sweptLr === undefined ? {} : { lr: sweptLr };
+  return { ...s, ...(byTask[task] ?? {}), ...swept, method, task, mechanism, seed, rl: { ...rl, ...swept }, adversarial: { ...adversarial } };
+}
+
+/** The learning rate a safety stage trains with: rl.lr where its updates are RL, lr where they are supervised. */
+export function effectiveSafetyLr(o: SafetyOptions): number {
+  const rlUpdates = o.method === "rl" || (o.method === "adversarial" && o.adversarial.trainWith === "rl");
+  return rlUpdates ? o.rl.lr : o.lr;
 }
 
 /** The backdoor settings its benign control shares (the same ones give the same control, whatever the mechanism). */
@@ -158,36 +169,38 @@ export function buildGraph(c: ExperimentConfig): StageGraph {
     for (const mechanism of c.mechanisms) {
       for (const size of cellSizes(c)) {
         for (const safety of methodsFor(mechanism, c.safety)) {
-          for (const seed of c.seeds) {
-            const bo = baseOptions(c, size, seed);
-            const base = add({ kind: "base", id: stageId("base", bo), label: `base ${size} seed${seed}`, deps: [], size, seed, options: bo });
-            const backdoorStage = (m: Mechanism, teacher: string | null) => {
-              const ko = backdoorOptions(c, task, m, seed);
-              return add({
-                kind: "backdoor", id: stageId("backdoor", teacher ? { base, teacher, options: ko } : { base, options: ko }), label: `backdoor ${task}/${m}/${size} seed${seed}`,
-                deps: teacher ? [base, teacher] : [base], base, size, seed, task, mechanism: m, teacher, options: ko,
+          for (const lr of c.safetyLrs.length > 0 ? c.safetyLrs : [undefined]) {
+            for (const seed of c.seeds) {
+              const bo = baseOptions(c, size, seed);
+              const base = add({ kind: "base", id: stageId("base", bo), label: `base ${size} seed${seed}`, deps: [], size, seed, options: bo });
+              const backdoorStage = (m: Mechanism, teacher: string | null) => {
+                const ko = backdoorOptions(c, task, m, seed);
+                return add({
+                  kind: "backdoor", id: stageId("backdoor", teacher ? { base, teacher, options: ko } : { base, options: ko }), label: `backdoor ${task}/${m}/${size} seed${seed}`,
+                  deps: teacher ? [base, teacher] : [base], base, size, seed, task, mechanism: m, teacher, options: ko,
+                });
+              };
+              const backdoor = backdoorStage(mechanism, mechanism === "distilled-cot" ? backdoorStage("cot", null) : null);
+              let control: string | null = null;
+              if (wantsControls(c)) {
+                const co = controlOptions(backdoorOptions(c, task, mechanism, seed));
+                control = add({ kind: "control", id: stageId("control", { base, options: co }), label: `control ${task}/${size} seed${seed}`, deps: [base], base, size, seed, task, options: co });
+              }
+              let pm: string | null = null;
+              if (needsPm(safety)) {
+                const po: PreferenceOptions = { ...c.preference, seed };
+                pm = add({ kind: "pm", id: stageId("pm", { base, options: po }), label: `preference model ${size} seed${seed}`, deps: [base], base, size, seed, options: po });
+              }
+              const so = safetyOptions(c, safety, task, mechanism, seed, lr);
+              const safetyId = add({
+                kind: "safety", id: stageId(safety, { backdoor, pm, options: safetyIdContent(so) }), label: `${safety} ${task}/${mechanism}/${size}${lr === undefined ? "" : ` lr ${lr.toExponential()}`} seed${seed}`,
+                deps: pm ? [backdoor, pm] : [backdoor], backdoor, pm, method: safety, size, seed, options: so,
               });
-            };
-            const backdoor = backdoorStage(mechanism, mechanism === "distilled-cot" ? backdoorStage("cot", null) : null);
-            let control: string | null = null;
-            if (wantsControls(c)) {
-              const co = controlOptions(backdoorOptions(c, task, mechanism, seed));
-              control = add({ kind: "control", id: stageId("control", { base, options: co }), label: `control ${task}/${size} seed${seed}`, deps: [base], base, size, seed, task, options: co });
+              cells.push({
+                id: `${task}/${mechanism}/${size}/${safety}/${lr === undefined ? "" : `lr${lr.toExponential()}/`}seed${seed}`, task, mechanism, size, safety, seed, lr: effectiveSafetyLr(so),
+                stages: { base, backdoor, safety: safetyId, ...(pm ? { pm } : {}), ...(control ? { control } : {}) },
+              });
             }
-            let pm: string | null = null;
-            if (needsPm(safety)) {
-              const po: PreferenceOptions = { ...c.preference, seed };
-              pm = add({ kind: "pm", id: stageId("pm", { base, options: po }), label: `preference model ${size} seed${seed}`, deps: [base], base, size, seed, options: po });
-            }
-            const so = safetyOptions(c, safety, task, mechanism, seed);
-            const safetyId = add({
-              kind: "safety", id: stageId(safety, { backdoor, pm, options: safetyIdContent(so) }), label: `${safety} ${task}/${mechanism}/${size} seed${seed}`,
-              deps: pm ? [backdoor, pm] : [backdoor], backdoor, pm, method: safety, size, seed, options: so,
-            });
-            cells.push({
-              id: `${task}/${mechanism}/${size}/${safety}/seed${seed}`, task, mechanism, size, safety, seed,
-              stages: { base, backdoor, safety: safetyId, ...(pm ? { pm } : {}), ...(control ? { control } : {}) },
-            });
           }
         }
       }

@@ -126,6 +126,11 @@ export const ExperimentSchema = z
       "safety methods; sft-pre/sft-post apply to cot only, sft to the others (for cot, sft means both sft-pre and sft-post)",
       0,
     ).default([]),
+    safetyLrs: uniqueList(
+      z.number().positive(),
+      "safety-training learning rates to sweep: every cell is repeated per rate, which replaces safetyTraining.lr (and its byTask lr); empty: no sweep",
+      0,
+    ).default([]),
     base: BaseSchema.default({}),
     backdoor: BackdoorSchema.default({}),
     preference: PreferenceSchema.default({}),

@@ -48,7 +48,7 @@ export function lastPoint(c: Cell): CurvePoint | undefined {
   return s[s.length - 1];
 }
 
-/** Cells in reading order: task, size, mechanism, safety, seed. */
+/** Cells in reading order: task, size, mechanism, safety, learning rate, seed. */
 export function sortCells(cells: Cell[], sizes: string[]): Cell[] {
   return [...cells].sort(
     (a, b) =>
@@ -56,6 +56,7 @@ export function sortCells(cells: Cell[], sizes: string[]): Cell[] {
       sizes.indexOf(a.size) - sizes.indexOf(b.size) ||
       byMechanism(a.mechanism, b.mechanism) ||
       bySafety(a.safety, b.safety) ||
+      (a.lr ?? 0) - (b.lr ?? 0) ||
       a.seed - b.seed ||
       a.id.localeCompare(b.id),
   );

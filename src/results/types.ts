@@ -51,6 +51,8 @@ export interface CellCoordinates {
   size: string;
   safety: SafetyMethod;
   seed: number;
+  /** The safety-training learning rate (a coordinate of the cell when the config sweeps `safetyLrs`; the id then carries it, e.g. ".../sft/lr3e-4/seed1"). */
+  lr?: number;
 }
 
 export interface Cell extends CellCoordinates {

