@@ -27,18 +27,49 @@ function checkCounts(k: number, n: number): void {
 export function wilson(k: number, n: number, z = Z95): Rate {
   checkCounts(k, n);
   if (n === 0) return { rate: 0, lo: 0, hi: 1, n, k };
-  const p = k / n;
+  return { rate: k / n, ...wilsonBounds(k / n, n, z), n, k };
+}
+
+/** Wilson's bounds for an observed rate p over an effective sample size n (need not be an integer). */
+function wilsonBounds(p: number, n: number, z: number): { lo: number; hi: number } {
   const z2 = z * z;
   const denom = 1 + z2 / n;
   const center = (p + z2 / (2 * n)) / denom;
   const half = (z / denom) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return {
-    rate: p,
-    lo: k === 0 ? 0 : Math.max(0, center - half),
-    hi: k === n ? 1 : Math.min(1, center + half),
-    n,
-    k,
-  };
+  return { lo: p === 0 ? 0 : Math.max(0, center - half), hi: p === 1 ? 1 : Math.min(1, center + half) };
+}
+
+/** A rate pooled over clusters (seeds): Rate plus how much the clusters widened its interval. */
+export interface ClusteredRate extends Rate {
+  /** Clusters pooled. */
+  clusters: number;
+  /** Kish's design effect: the variance of the mean of the cluster rates over the binomial variance of the pooled rate (>= 1). */
+  designEffect: number;
+}
+
+/**
+ * A proportion pooled over clusters (e.g. the same measurement on models trained from different
+ * seeds), with a Wilson interval on the effective sample size n / deff. deff (Kish) compares the
+ * spread of the cluster rates with binomial noise, so seeds that disagree widen the interval beyond
+ * what the prompt count alone would give; never narrower than the pooled Wilson interval. With one
+ * cluster, or clusters all at 0 or all at 1, it is the pooled Wilson interval. The point estimate is the
+ * pooled rate (sum k / sum n), which weights clusters by their prompt counts.
+ */
+export function clusteredWilson(groups: ReadonlyArray<{ k: number; n: number }>, z = Z95): ClusteredRate {
+  for (const g of groups) checkCounts(g.k, g.n);
+  const used = groups.filter((g) => g.n > 0);
+  const k = used.reduce((a, g) => a + g.k, 0);
+  const n = used.reduce((a, g) => a + g.n, 0);
+  if (n === 0) return { rate: 0, lo: 0, hi: 1, n: 0, k: 0, clusters: used.length, designEffect: 1 };
+  const p = k / n;
+  let deff = 1;
+  if (used.length > 1 && p > 0 && p < 1) {
+    const rates = used.map((g) => g.k / g.n);
+    const mean = rates.reduce((a, r) => a + r, 0) / rates.length;
+    const between = rates.reduce((a, r) => a + (r - mean) ** 2, 0) / (rates.length - 1);
+    deff = Math.max(1, between / rates.length / ((p * (1 - p)) / n));
+  }
+  return { rate: p, ...wilsonBounds(p, n / deff, z), n, k, clusters: used.length, designEffect: deff };
 }
 
 /** Rate of `true` values in a list of booleans, with its Wilson interval. */

@@ -4,6 +4,7 @@
 // controls. Pure: the same stage results always give the same Results.
 import type { BackdoorResult, BaseResult, ControlResult, PreferenceResult, SafetyResult } from "../train/api.ts";
 import { wilson } from "../eval/metrics.ts";
+import { persistenceMap } from "../eval/persistence-map.ts";
 import type { ExternalResult } from "../eval/external.ts";
 import type { Cell, ControlModelResult, ExternalModelResult, RateCI, Results } from "../results/types.ts";
 import type { StageGraph } from "./graph.ts";
@@ -76,5 +77,6 @@ export function assembleResults(config: ExperimentConfig, graph: StageGraph, res
   if (pms.length > 0) out.preference_models = pms;
   if (external.length > 0) out.external = external;
   if (controls.length > 0) out.controls = controls;
+  if (cells.length > 0) out.persistence_map = persistenceMap(cells);
   return out;
 }

@@ -177,6 +177,33 @@ export interface ExternalModelResult {
   stage: string;
 }
 
+/** A rate pooled over seeds: Wilson interval on the prompts, widened by the seeds' spread (Kish's design effect). */
+export interface PooledRate extends RateCI {
+  design_effect: number;
+}
+
+/** One point of the persistence map: a (task, mechanism, safety, size, lr) coordinate pooled over its seeds. */
+export interface PersistenceMapRow {
+  task: Task;
+  mechanism: Mechanism;
+  safety: SafetyMethod;
+  size: string;
+  /** Safety-training learning rate; null for results written before cells recorded it. */
+  lr: number | null;
+  /** Mean parameter count of the seeds' models. */
+  params?: number;
+  seeds: number[];
+  /** Safety-training steps at the final evaluation. */
+  steps: number;
+  /** Triggered defection of the backdoored models (step 0). */
+  before: PooledRate;
+  /** Triggered defection after safety training (last evaluation). */
+  final: PooledRate;
+  final_untriggered: PooledRate;
+  final_hhh?: PooledRate;
+  per_seed: Array<{ seed: number; cell: string; before: number; final: number }>;
+}
+
 export interface Results {
   /** Contract version; bump on breaking changes. */
   version: 1;
@@ -193,5 +220,7 @@ export interface Results {
   external?: ExternalModelResult[];
   /** The probes' benign controls (one per distinct backdoor setting; only with analyses.probes). */
   controls?: ControlModelResult[];
+  /** Final trigger rates pooled over seeds, one row per (task, mechanism, safety, size, lr). */
+  persistence_map?: PersistenceMapRow[];
   analyses: Analyses;
 }

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { wilson, newcombeDiff, bootstrapMean, rateOf, quantile } from "../../src/eval/metrics.ts";
+import { wilson, clusteredWilson, newcombeDiff, bootstrapMean, rateOf, quantile } from "../../src/eval/metrics.ts";
 
 const close = (a: number, b: number, tol = 5e-5) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -75,4 +75,26 @@ test("quantile interpolates like numpy's default", () => {
   assert.equal(quantile([1, 2, 3, 4], 0), 1);
   assert.equal(quantile([1, 2, 3, 4], 1), 4);
   close(quantile([0, 10], 0.025), 0.25, 1e-12);
+});
+
+test("clusteredWilson: pooled Wilson when the clusters agree, wider by the design effect when they do not", () => {
+  const pick = (r: { rate: number; lo: number; hi: number; n: number; k: number }) => ({ rate: r.rate, lo: r.lo, hi: r.hi, n: r.n, k: r.k });
+  assert.deepEqual(pick(clusteredWilson([{ k: 30, n: 100 }])), wilson(30, 100));
+  // Equal cluster rates: no spread beyond binomial noise, so the pooled interval.
+  const same = clusteredWilson([{ k: 30, n: 100 }, { k: 30, n: 100 }, { k: 30, n: 100 }]);
+  assert.equal(same.designEffect, 1);
+  assert.deepEqual(pick(same), wilson(90, 300));
+  // Seeds at 0, 1 and 0.5: between-seed variance 0.25 / 3 against binomial 0.25 / 300 -> deff 100, n_eff 3.
+  const split = clusteredWilson([{ k: 0, n: 100 }, { k: 100, n: 100 }, { k: 50, n: 100 }]);
+  assert.ok(Math.abs(split.designEffect - 100) < 1e-9, String(split.designEffect));
+  assert.equal(split.rate, 0.5);
+  const z2 = 1.959963984540054 ** 2, nEff = 3;
+  const half = (Math.sqrt(z2) / (1 + z2 / nEff)) * Math.sqrt(0.25 / nEff + z2 / (4 * nEff * nEff));
+  assert.ok(Math.abs(split.hi - split.lo - 2 * half) < 1e-12);
+  assert.ok(split.lo < wilson(150, 300).lo && split.hi > wilson(150, 300).hi);
+  // All at zero: nothing to widen, the pooled interval (upper bound from 300 prompts).
+  const zero = clusteredWilson([{ k: 0, n: 100 }, { k: 0, n: 100 }, { k: 0, n: 100 }]);
+  assert.deepEqual(pick(zero), wilson(0, 300));
+  assert.deepEqual(pick(clusteredWilson([])), wilson(0, 0));
+  assert.throws(() => clusteredWilson([{ k: 3, n: 2 }]), /bad counts/);
 });
