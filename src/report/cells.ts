@@ -34,6 +34,11 @@ export function sizeOrder(r: Results): string[] {
   });
 }
 
+/** The distinct safety-training learning rates of some cells, smallest first (cells without one are left out). */
+export function distinctLrs(cells: ReadonlyArray<{ lr?: number | null }>): number[] {
+  return uniq(cells.map((c) => c.lr).filter((lr): lr is number => typeof lr === "number")).sort((a, b) => a - b);
+}
+
 /** The curve sorted by step (the contract does not promise order). */
 export function sortedCurve(c: Cell): CurvePoint[] {
   return [...c.curve].sort((a, b) => a.step - b.step);

@@ -2,7 +2,8 @@
 // SVG and PNG. Data is inlined so each spec is self-contained (also handy for debugging in the editor).
 import type { TopLevelSpec } from "vega-lite";
 import type { Cell, ProbeResult } from "../results/types.ts";
-import { byMechanism, bySafety, lastPoint, sortedCurve, taskLabel, uniq } from "./cells.ts";
+import { byMechanism, bySafety, distinctLrs, lastPoint, sortedCurve, taskLabel, uniq } from "./cells.ts";
+import { fmtLr } from "./html.ts";
 
 export interface ChartSpec {
   /** File-name-safe id: figures/<id>.svg and .png. */
@@ -15,9 +16,9 @@ export interface ChartSpec {
 const FONT = "DejaVu Sans, Verdana, Arial, sans-serif";
 const SERIES = ["triggered", "untriggered", "red-team"];
 const SERIES_COLORS = ["#d62728", "#1f77b4", "#ff7f0e"];
-const MECH_COLORS: Record<string, string> = { normal: "#4c78a8", cot: "#e45756", "distilled-cot": "#54a24b" };
+export const MECH_COLORS: Record<string, string> = { normal: "#4c78a8", cot: "#e45756", "distilled-cot": "#54a24b" };
 
-const CONFIG = {
+export const CONFIG = {
   font: FONT,
   background: "white",
   padding: 8,
@@ -32,18 +33,53 @@ export function safeId(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "") || "chart";
 }
 
-const LINE_LEGEND = { symbolType: "stroke", symbolStrokeWidth: 2, symbolSize: 300 };
+export const LINE_LEGEND = { symbolType: "stroke", symbolStrokeWidth: 2, symbolSize: 300 };
 const PANEL = { width: 165, height: 110 };
-const rateAxis = { format: ".0%", tickCount: 5 };
-const rateScale = { domain: [0, 1], clamp: true };
+export const rateAxis = { format: ".0%", tickCount: 5 };
+export const rateScale = { domain: [0, 1], clamp: true };
 
-/** Triggered / untriggered / red-team defection over safety steps, one panel per mechanism x safety. */
+/**
+ * Vega-Lite fills a row x column facet grid in order, so a missing combination (normal has no
+ * sft-pre) would shift every later panel: one invisible placeholder row per missing panel, which the
+ * data layers leave out and notRunLayer marks "not run".
+ */
+export function facetPlaceholders(
+  rows: Array<Record<string, unknown>>,
+  row: { field: string; values: string[] },
+  col: { field: string; values: string[] },
+  fill: Record<string, unknown>,
+): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  for (const rv of row.values) {
+    for (const cv of col.values) {
+      if (!rows.some((r) => r[row.field] === rv && r[col.field] === cv)) out.push({ ...fill, [row.field]: rv, [col.field]: cv, placeholder: true });
+    }
+  }
+  return out;
+}
+
+export function notRunLayer(panel: { width: number; height: number }) {
+  return {
+    transform: [{ filter: "datum.placeholder === true" }],
+    mark: { type: "text" as const, text: "not run", color: "#999", fontSize: 11 },
+    encoding: { x: { value: panel.width / 2 }, y: { value: panel.height / 2 } },
+  };
+}
+
+/**
+ * Triggered / untriggered / red-team defection over safety steps, one panel per mechanism x safety.
+ * With a learning-rate sweep the columns are safety x lr, so one panel never mixes learning rates.
+ */
 export function persistenceChart(task: string, size: string, cells: Cell[]): ChartSpec {
+  const sweep = distinctLrs(cells).length > 1;
+  const panelOf = (c: Cell): string => (sweep ? `${c.safety}, lr ${fmtLr(c.lr)}` : c.safety);
   const rows: Array<Record<string, unknown>> = [];
   for (const c of cells) {
+    // The line's identity: seed alone would join the curves of one seed at several learning rates.
+    const line = sweep ? `seed ${c.seed}, lr ${fmtLr(c.lr)}` : `seed ${c.seed}`;
     for (const p of sortedCurve(c)) {
       const add = (series: string, r: { rate: number; lo: number; hi: number; n: number } | undefined): void => {
-        if (r) rows.push({ mechanism: c.mechanism, safety: c.safety, seed: `seed ${c.seed}`, step: p.step, series, rate: r.rate, lo: r.lo, hi: r.hi, n: r.n });
+        if (r) rows.push({ mechanism: c.mechanism, safety: panelOf(c), seed: line, step: p.step, series, rate: r.rate, lo: r.lo, hi: r.hi, n: r.n });
       };
       add("triggered", p.triggered);
       add("untriggered", p.untriggered);
@@ -51,16 +87,11 @@ export function persistenceChart(task: string, size: string, cells: Cell[]): Cha
     }
   }
   const mechs = uniq(cells.map((c) => c.mechanism)).sort(byMechanism);
-  const safeties = uniq(cells.map((c) => c.safety)).sort(bySafety);
-  // Vega-Lite fills a row x column facet grid in order, so a missing combination (normal has no
-  // sft-pre) would shift every later panel: give each missing one an invisible row (nulls are filtered).
-  for (const m of mechs) {
-    for (const s of safeties) {
-      if (!rows.some((r) => r.mechanism === m && r.safety === s)) {
-        rows.push({ mechanism: m, safety: s, seed: "", step: null, series: "triggered", rate: null, lo: null, hi: null, n: 0, placeholder: true });
-      }
-    }
-  }
+  const ordered = [...cells].sort((a, b) => bySafety(a.safety, b.safety) || (a.lr ?? 0) - (b.lr ?? 0));
+  const safeties = uniq(ordered.map(panelOf));
+  rows.push(
+    ...facetPlaceholders(rows, { field: "mechanism", values: mechs }, { field: "safety", values: safeties }, { seed: "", step: null, series: "triggered", rate: null, lo: null, hi: null, n: 0 }),
+  );
   const present = SERIES.filter((s) => rows.some((r) => r.series === s && r.rate !== null));
   const color = {
     field: "series",
@@ -80,7 +111,7 @@ export function persistenceChart(task: string, size: string, cells: Cell[]): Cha
     data: { values: rows },
     facet: {
       row: { field: "mechanism", type: "nominal", title: "mechanism", sort: mechs },
-      column: { field: "safety", type: "nominal", title: "safety training", sort: safeties },
+      column: { field: "safety", type: "nominal", title: sweep ? "safety training, learning rate" : "safety training", sort: safeties },
     },
     spec: {
       ...PANEL,
@@ -99,11 +130,7 @@ export function persistenceChart(task: string, size: string, cells: Cell[]): Cha
           },
         },
         { mark: { type: "point", filled: true, size: 18 }, encoding: { x, y: { field: "rate", type: "quantitative" }, color } },
-        {
-          transform: [{ filter: "datum.placeholder === true" }],
-          mark: { type: "text", text: "not run", color: "#999", fontSize: 11 },
-          encoding: { x: { value: PANEL.width / 2 }, y: { value: PANEL.height / 2 } },
-        },
+        notRunLayer(PANEL),
       ],
     },
     resolve: { scale: { x: "independent" } },

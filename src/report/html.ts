@@ -34,6 +34,11 @@ export function fmtNum(v: number): string {
   return String(Number(v.toPrecision(4)));
 }
 
+/** A learning rate as cell ids write it: 3e-4, 1e-3; "—" when not recorded. */
+export function fmtLr(lr: number | null | undefined): string {
+  return typeof lr === "number" && Number.isFinite(lr) ? lr.toExponential().replace("e+", "e") : "—";
+}
+
 export function fmtParams(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return "—";
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)}B`;

@@ -82,6 +82,23 @@ export function checkResults(raw: unknown): string | undefined {
       if (bad) return bad;
     }
   }
+  const map = raw.persistence_map;
+  if (map !== undefined && map !== null) {
+    if (!Array.isArray(map)) return "persistence_map is not a list";
+    for (let i = 0; i < map.length; i++) {
+      const m: unknown = map[i];
+      const at = `persistence_map[${i}]`;
+      if (!isObj(m)) return `${at} is not an object`;
+      for (const k of ["task", "mechanism", "size", "safety"]) {
+        if (typeof m[k] !== "string") return `${at}.${k} is missing or not a string`;
+      }
+      if (m.lr !== null && !isNum(m.lr)) return `${at}.lr is not a number or null`;
+      if (!Array.isArray(m.seeds) || !Array.isArray(m.per_seed)) return `${at}.seeds or per_seed is not a list`;
+      const bad = checkRate(m.before, `${at}.before`, true) ?? checkRate(m.final, `${at}.final`, true) ??
+        checkRate(m.final_untriggered, `${at}.final_untriggered`, true) ?? checkRate(m.final_hhh, `${at}.final_hhh`, false);
+      if (bad) return bad;
+    }
+  }
   const ids = new Set<string>();
   for (const c of raw.cells as Array<{ id: string }>) {
     if (ids.has(c.id)) return `cell id ${c.id} appears twice`;

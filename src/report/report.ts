@@ -11,6 +11,7 @@ import { sizeOrder } from "./cells.ts";
 import { Figures } from "./figures.ts";
 import { esc } from "./html.ts";
 import { loadResults, loadRunInfo } from "./load.ts";
+import { persistenceMapSection } from "./persistence-map.ts";
 import { fontWarning } from "./render.ts";
 import { baseSection, headerSection, persistenceSection, sizeSection, tableSection, transcriptSection } from "./sections.ts";
 import { CSS } from "./style.ts";
@@ -26,6 +27,7 @@ export interface ReportOutput {
 
 const TOC: Array<[string, string]> = [
   ["persistence", "Persistence"],
+  ["persistence-map", "Persistence map"],
   ["sizes", "Model size"],
   ["table", "Before / after"],
   ["base", "Base models"],
@@ -45,6 +47,7 @@ export async function buildReport(
   const body = [
     headerSection(r, runInfo, warnings),
     persistenceSection(r, sizes, figs),
+    persistenceMapSection(r, sizes, figs),
     sizeSection(r, sizes, figs),
     tableSection(r, sizes),
     baseSection(r),
@@ -52,7 +55,8 @@ export async function buildReport(
     analysesSection(r.analyses, figs, r.controls),
     transcriptSection(r, sizes),
   ].join("\n");
-  const nav = TOC.filter(([id]) => id !== "external" || (r.external?.length ?? 0) > 0).map(([id, label]) => `<a href="#${id}">${label}</a>`).join("");
+  // Sections with nothing to show (no served models, no sweep) leave no link behind.
+  const nav = TOC.filter(([id]) => body.includes(`<section id="${id}">`)).map(([id, label]) => `<a href="#${id}">${label}</a>`).join("");
   const page =
     `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1">` +

@@ -2,9 +2,9 @@
 // paper's numbers, base models, transcripts. Each returns an HTML string; charts go through Figures.
 import type { Cell, RateCI, Results, Transcript } from "../results/types.ts";
 import { persistenceChart, sizeChart } from "./charts.ts";
-import { byMechanism, bySafety, byTask, firstPoint, groupBy, lastPoint, sizeOrder, sortCells, taskLabel, uniq } from "./cells.ts";
+import { byMechanism, bySafety, byTask, distinctLrs, firstPoint, groupBy, lastPoint, sizeOrder, sortCells, taskLabel, uniq } from "./cells.ts";
 import type { Figures } from "./figures.ts";
-import { esc, fmtParams, pct, rateHtml, valueHtml } from "./html.ts";
+import { esc, fmtLr, fmtParams, pct, rateHtml, valueHtml } from "./html.ts";
 import { paperSetting, PAPER_SIZE_TREND, type PaperRate } from "./paper-numbers.ts";
 
 export function headerSection(r: Results, runInfo: Record<string, unknown> | undefined, warnings: string[]): string {
@@ -52,6 +52,11 @@ export function sizeSection(r: Results, sizes: string[], figs: Figures): string 
   let body: string;
   if (used.length <= 1) {
     body = `<p>Only one model size (${esc(used[0] ?? "—")}) was run, so there is no size sweep. ${esc(PAPER_SIZE_TREND)}</p>`;
+  } else if (distinctLrs(r.cells).length > 1) {
+    // A chart here would pool several learning rates into one point per size; the map keeps them apart.
+    body =
+      `<p class="paper-note">${esc(PAPER_SIZE_TREND)}</p>` +
+      `<p>The safety-training learning rate was swept, so the final rate by size is drawn once per learning rate in the <a href="#persistence-map">persistence map</a>.</p>`;
   } else {
     const parts = [`<p class="paper-note">${esc(PAPER_SIZE_TREND)}</p>`];
     for (const task of uniq(r.cells.map((c) => c.task)).sort(byTask)) {
@@ -81,11 +86,12 @@ export function tableSection(r: Results, sizes: string[]): string {
       `with 95% intervals, beside the paper's numbers for the same task, mechanism and safety method ` +
       `(the paper's models are 810M–175B parameters; ours are far smaller). "—": the paper reports no matching setting.</p>`,
   ];
+  const lrCol = distinctLrs(r.cells).length > 1;
   for (const [task, cells] of groupBy(sortCells(r.cells, sizes), (c) => c.task)) {
     const hasRed = cells.some((c) => c.curve.some((p) => p.redteam) || paperSetting(c.task, c.mechanism, c.safety)?.redteam);
     const hasHhh = cells.some((c) => c.curve.some((p) => p.hhh));
     const head =
-      `<tr><th rowspan="2">mechanism</th><th rowspan="2">safety</th><th rowspan="2">size</th><th rowspan="2">seed</th><th rowspan="2">steps</th>` +
+      `<tr><th rowspan="2">mechanism</th><th rowspan="2">safety</th><th rowspan="2">size</th>${lrCol ? `<th rowspan="2">lr</th>` : ""}<th rowspan="2">seed</th><th rowspan="2">steps</th>` +
       `<th colspan="2">triggered</th><th colspan="2">untriggered</th>${hasRed ? `<th colspan="2">red-team prompts</th>` : ""}` +
       `${hasHhh ? `<th rowspan="2">HHH score</th>` : ""}</tr>` +
       `<tr>${"<th>ours</th><th>paper</th>".repeat(hasRed ? 3 : 2)}</tr>`;
@@ -98,7 +104,7 @@ export function tableSection(r: Results, sizes: string[]): string {
       const hhh = hasHhh ? `<td>${beforeAfter(a?.hhh, b?.hhh)}</td>` : "";
       return (
         `<tr data-cell="${esc(c.id)}"><td>${esc(c.mechanism)}</td><td>${esc(c.safety)}</td><td>${esc(c.size)}</td>` +
-        `<td>${esc(c.seed)}</td><td>${b ? esc(b.step) : "—"}</td>` +
+        `${lrCol ? `<td>${fmtLr(c.lr)}</td>` : ""}<td>${esc(c.seed)}</td><td>${b ? esc(b.step) : "—"}</td>` +
         `<td>${beforeAfter(a?.triggered, b?.triggered)}</td><td>${paperHtml(paper?.triggered)}${note}</td>` +
         `<td>${beforeAfter(a?.untriggered, b?.untriggered)}</td><td>${paperHtml(paper?.untriggered)}</td>${red}${hhh}</tr>`
       );
