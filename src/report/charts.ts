@@ -2,7 +2,7 @@
 // SVG and PNG. Data is inlined so each spec is self-contained (also handy for debugging in the editor).
 import type { TopLevelSpec } from "vega-lite";
 import type { Cell, ProbeResult } from "../results/types.ts";
-import { byMechanism, bySafety, distinctLrs, lastPoint, sortedCurve, taskLabel, uniq } from "./cells.ts";
+import { byMechanism, bySafety, distinctLrs, sortedCurve, taskLabel, uniq } from "./cells.ts";
 import { fmtLr } from "./html.ts";
 
 export interface ChartSpec {
@@ -141,44 +141,6 @@ export function persistenceChart(task: string, size: string, cells: Cell[]): Cha
     caption:
       "Defection rate on held-out prompts with the trigger (red), without it (blue) and on red-team prompts (orange, where measured), " +
       "over safety-training steps; bands are 95% intervals; step 0 is the backdoored model.",
-    spec,
-  };
-}
-
-/** Final triggered rate by model size for one task: a line per mechanism, a panel per safety method. */
-export function sizeChart(task: string, cells: Cell[], sizes: string[]): ChartSpec {
-  const rows = cells.flatMap((c) => {
-    const p = lastPoint(c);
-    return p ? [{ size: c.size, mechanism: c.mechanism, safety: c.safety, seed: c.seed, rate: p.triggered.rate, lo: p.triggered.lo, hi: p.triggered.hi }] : [];
-  });
-  const mechs = uniq(cells.map((c) => c.mechanism)).sort(byMechanism);
-  const color = {
-    field: "mechanism",
-    type: "nominal" as const,
-    scale: { domain: mechs, range: mechs.map((m) => MECH_COLORS[m] ?? "#888") },
-  };
-  const x = { field: "size", type: "ordinal" as const, sort: sizes, title: "size", axis: { labelAngle: 0 } };
-  const y = { field: "rate", type: "quantitative" as const, title: "final triggered defection", axis: rateAxis, scale: rateScale };
-  const spec: TopLevelSpec = {
-    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title: { text: `Backdoor after safety training by model size: ${taskLabel(task)}` },
-    config: CONFIG,
-    data: { values: rows },
-    facet: { column: { field: "safety", type: "nominal", title: "safety training", sort: uniq(cells.map((c) => c.safety)).sort(bySafety) } },
-    spec: {
-      width: Math.max(140, 45 * sizes.length),
-      height: 150,
-      layer: [
-        { mark: { type: "rule", opacity: 0.6 }, encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" }, color } },
-        { mark: { type: "line", strokeWidth: 2 }, encoding: { x, y: { ...y, aggregate: "mean" }, color } },
-        { mark: { type: "point", filled: true, size: 40 }, encoding: { x, y, color } },
-      ],
-    },
-  };
-  return {
-    id: safeId(`size-${task}`),
-    title: `${taskLabel(task)} by size`,
-    caption: "Triggered defection rate at the end of safety training, by model size; bars are 95% intervals, lines join seed means.",
     spec,
   };
 }

