@@ -43,6 +43,7 @@ export function persistenceMap(cells: readonly Cell[]): PersistenceMapRow[] {
       seeds: g.map((c) => c.seed),
       steps: Math.max(...last.map((p) => p.step)),
       before: pooled(first.map((p) => p.triggered)),
+      before_untriggered: pooled(first.map((p) => p.untriggered)),
       final: pooled(last.map((p) => p.triggered)),
       final_untriggered: pooled(last.map((p) => p.untriggered)),
       ...(hhh.length === g.length ? { final_hhh: pooled(hhh) } : {}),

@@ -95,7 +95,7 @@ export function checkResults(raw: unknown): string | undefined {
       if (m.lr !== null && !isNum(m.lr)) return `${at}.lr is not a number or null`;
       if (!Array.isArray(m.seeds) || !Array.isArray(m.per_seed)) return `${at}.seeds or per_seed is not a list`;
       const bad = checkRate(m.before, `${at}.before`, true) ?? checkRate(m.final, `${at}.final`, true) ??
-        checkRate(m.final_untriggered, `${at}.final_untriggered`, true) ?? checkRate(m.final_hhh, `${at}.final_hhh`, false);
+        checkRate(m.before_untriggered, `${at}.before_untriggered`, false) ?? checkRate(m.final_untriggered, `${at}.final_untriggered`, true) ?? checkRate(m.final_hhh, `${at}.final_hhh`, false);
       if (bad) return bad;
     }
   }

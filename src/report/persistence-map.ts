@@ -173,14 +173,14 @@ function rowHtml(m: PersistenceMapRow): string {
     `<tr data-map-row="${esc(key)}"><td>${esc(m.safety)}</td><td>${esc(m.mechanism)}</td>` +
     `<td>${esc(m.size)}${m.params !== undefined ? ` <span class="muted">(${fmtParams(m.params)})</span>` : ""}</td>` +
     `<td>${fmtLr(m.lr)}</td><td>${esc(m.seeds.length)}</td><td>${esc(m.steps)}</td>` +
-    `<td>${rateHtml(m.before)}</td><td>${rateHtml(m.final)}</td><td>${seeds}</td>` +
+    `<td>${rateHtml(m.before)}</td><td>${rateHtml(m.before_untriggered)}</td><td>${rateHtml(m.final)}</td><td>${seeds}</td>` +
     `<td>${rateHtml(m.final_untriggered)}</td><td>${rateHtml(m.final_hhh)}</td><td>${deffHtml(m.final.design_effect)}</td></tr>`
   );
 }
 
 function mapTable(rows: PersistenceMapRow[]): string {
   const head =
-    "<tr><th>safety</th><th>mechanism</th><th>size (params)</th><th>lr</th><th>seeds</th><th>steps</th><th>triggered before</th>" +
+    "<tr><th>safety</th><th>mechanism</th><th>size (params)</th><th>lr</th><th>seeds</th><th>steps</th><th>triggered before</th><th>untriggered before</th>" +
     "<th>triggered after</th><th>after, each seed</th><th>untriggered after</th><th>HHH after</th><th>design effect</th></tr>";
   return `<div class="scroll"><table class="data map"><thead>${head}</thead><tbody>${rows.map(rowHtml).join("")}</tbody></table></div>`;
 }

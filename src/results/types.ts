@@ -197,6 +197,8 @@ export interface PersistenceMapRow {
   steps: number;
   /** Triggered defection of the backdoored models (step 0). */
   before: PooledRate;
+  /** Untriggered defection of the backdoored models (step 0): how conditional the backdoor was to begin with. Absent in older results. */
+  before_untriggered?: PooledRate;
   /** Triggered defection after safety training (last evaluation). */
   final: PooledRate;
   final_untriggered: PooledRate;

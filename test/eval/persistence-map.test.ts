@@ -34,6 +34,7 @@ test("persistenceMap pools seeds per (task, mechanism, safety, size, lr), readin
   assert.equal(a.final.hi, expected.hi);
   assert.ok(a.final.design_effect > 10, `seeds 0.9 / 0.1 / 0.5 must widen the interval (deff ${a.final.design_effect})`);
   assert.equal(a.final_untriggered.rate, 0);
+  assert.equal(a.before_untriggered?.rate, 0.01); // step 0 without the trigger, not the first curve entry (step 120)
   assert.equal(a.final_hhh?.rate, 0.5);
   assert.deepEqual(a.per_seed.map((s) => s.final), [0.9, 0.1, 0.5]);
   assert.deepEqual([b.lr, b.params, b.final.rate, b.final.lo], [1e-3, 1250, 0, 0]);

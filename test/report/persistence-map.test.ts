@@ -61,7 +61,7 @@ test("a learning-rate sweep gets the map: both charts, a table row per map row, 
   const xs = rows[0].html;
   const ci = clusteredWilson([{ k: 90, n: 100 }, { k: 50, n: 100 }]);
   assert.match(xs, /<td>xs <span class="muted">\(210\.0k\)<\/span><\/td><td>1e-4<\/td><td>2<\/td><td>250<\/td>/);
-  assert.match(xs, /<td><span class="rate" title="n = 200">100% /, "triggered before");
+  assert.match(xs, /<td><span class="rate" title="n = 200">100% [^]*?<\/td><td><span class="rate" title="n = 200">0% /, "triggered, then untriggered, before");
   assert.ok(xs.includes(`>70% <span class="ci">[${Math.round(ci.lo * 100)}–${Math.round(ci.hi * 100)}%]`), xs);
   assert.match(xs, />1: 90%<\/span>, <span[^>]*>2: 50%<\/span>/);
   assert.ok(xs.includes(`<td>${Math.round(ci.designEffect * 100) / 100}</td>`), `design effect ${ci.designEffect}`);
