@@ -27,9 +27,13 @@ export interface ForwardResult {
   scalar: Tensor | null;
 }
 
-/** Something added to a linear layer's output (a LoRA adapter): `forward(x)` has the layer's output shape. */
+/**
+ * Something added to a linear layer's output (a LoRA adapter): `forward(x, train)` has the layer's
+ * output shape; `train` is the forward pass's own flag (ForwardOptions.train), so adapter dropout acts
+ * exactly when the model's dropout does.
+ */
 export interface LinearAdapter {
-  forward(x: Tensor): Tensor;
+  forward(x: Tensor, train: boolean): Tensor;
 }
 
 export type CacheFilter = (name: string) => boolean;
@@ -137,10 +141,10 @@ export abstract class CausalLMBase implements CausalLM {
   }
 
   /** x W^T + b for the linear layer `name` (parameter `name.weight`), plus its adapter's output when one is attached. */
-  protected linearLayer(x: Tensor, name: string, bias: Tensor | null): Tensor {
+  protected linearLayer(x: Tensor, name: string, bias: Tensor | null, train: boolean): Tensor {
     const y = linear(x, this.w(name + ".weight"), bias);
     const a = this.adapters.get(name);
-    return a ? y.add(a.forward(x)) : y;
+    return a ? y.add(a.forward(x, train)) : y;
   }
 
   abstract linearLayers(): string[];

@@ -106,7 +106,7 @@ export class GPT extends CausalLMBase {
       const p = `h.${i}.`;
       x = hook(`blocks.${i}.hook_resid_pre`, x);
       const a = layerNorm(x, [D], this.w(p + "ln_1.weight"), this.w(p + "ln_1.bias"), eps);
-      const qkvFlat = this.linearLayer(a, p + "attn.c_attn", this.w(p + "attn.c_attn.bias")); // [B, T, 3D]
+      const qkvFlat = this.linearLayer(a, p + "attn.c_attn", this.w(p + "attn.c_attn.bias"), train); // [B, T, 3D]
       let y: Tensor; // [B, T, D], heads merged
       if (opts.cache) {
         const qkv = qkvFlat.view(B, T, 3, H, hd).permute(2, 0, 3, 1, 4); // [3, B, H, T, hd]
@@ -121,11 +121,11 @@ export class GPT extends CausalLMBase {
         // Fused: no head split/merge copies, head-parallel forward and backward (native/src/attention.cc).
         y = attentionQkv(qkvFlat, H, opts.keyMask ?? null, true);
       }
-      const attnOut = hook(`blocks.${i}.hook_attn_out`, this.linearLayer(y, p + "attn.c_proj", this.w(p + "attn.c_proj.bias")).dropout(c.dropout, train));
+      const attnOut = hook(`blocks.${i}.hook_attn_out`, this.linearLayer(y, p + "attn.c_proj", this.w(p + "attn.c_proj.bias"), train).dropout(c.dropout, train));
       x = hook(`blocks.${i}.hook_resid_mid`, x.add(attnOut));
       const m = layerNorm(x, [D], this.w(p + "ln_2.weight"), this.w(p + "ln_2.bias"), eps);
-      const hdn = this.linearLayer(m, p + "mlp.c_fc", this.w(p + "mlp.c_fc.bias")).gelu(gelu); // [B, T, 4D]
-      const mlpOut = hook(`blocks.${i}.hook_mlp_out`, this.linearLayer(hdn, p + "mlp.c_proj", this.w(p + "mlp.c_proj.bias")).dropout(c.dropout, train));
+      const hdn = this.linearLayer(m, p + "mlp.c_fc", this.w(p + "mlp.c_fc.bias"), train).gelu(gelu); // [B, T, 4D]
+      const mlpOut = hook(`blocks.${i}.hook_mlp_out`, this.linearLayer(hdn, p + "mlp.c_proj", this.w(p + "mlp.c_proj.bias"), train).dropout(c.dropout, train));
       x = hook(`blocks.${i}.hook_resid_post`, x.add(mlpOut)); // [B, T, D]
     }
     const hidden = hook("ln_final.hook_normalized", layerNorm(x, [D], this.w("ln_f.weight"), this.w("ln_f.bias"), eps));

@@ -25,13 +25,12 @@ export const ADAPTER_WEIGHTS = "adapter_model.safetensors";
 
 /** One adapted linear layer: A [r, d_in] and B [d_out, r], trainable. */
 export class LoraLinear implements LinearAdapter {
-  /** Dropout on the adapter's input is active only while training. */
-  training = false;
   constructor(readonly a: Tensor, readonly b: Tensor, readonly scale: number, readonly dropout: number) {}
-  forward(x: Tensor): Tensor {
+  /** Dropout on the adapter's input acts only in a training forward pass. */
+  forward(x: Tensor, train: boolean): Tensor {
     const w = this.a.dtype === x.dtype ? null : x.dtype;
     // linear (x A^T, then B^T): the engine's GEMM and its backward, as the base layer's.
-    const xa = linear(x.dropout(this.dropout, this.training), w ? this.a.to(w) : this.a); // [.., r]
+    const xa = linear(x.dropout(this.dropout, train), w ? this.a.to(w) : this.a); // [.., r]
     return linear(xa, w ? this.b.to(w) : this.b).mul(this.scale); // [.., d_out]
   }
 }
@@ -101,10 +100,6 @@ export function loraAdapters(model: CausalLM): Map<string, LoraLinear> {
   return out;
 }
 
-/** Switch adapter dropout on (training) or off. */
-export function setLoraTraining(model: CausalLM, on: boolean): void {
-  for (const a of loraAdapters(model).values()) a.training = on;
-}
 
 /** Save the attached adapters in PEFT's layout (written to a temp directory, then swapped in). */
 export function saveLora(dir: string, model: CausalLM, cfg: LoraConfig, baseModel: string): void {

@@ -5,7 +5,6 @@ import { crossEntropy, tidy, noGrad, runPrecision, withAutocast, type Precision 
 import type { AdamW } from "../torch/optim.ts";
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
-import { setLoraTraining } from "../model/lora.ts";
 import { batchIndices, collate, type Example } from "./batches.ts";
 import { checkDist, localShare, lossScale, reduceStep } from "./dist.ts";
 import { runTrainer, type StepReport, type TrainerOptions } from "./trainer.ts";
@@ -75,10 +74,8 @@ export function trainSupervised(model: CausalLM, tok: TextTokenizer, examples: E
         // Targets without loss are already -100 (ignored); with all weights 1 the weights change nothing.
         // bf16 autocasts the forward pass and loss only (float32 master weights; backward outside it).
         const l = withAutocast(precision, () => {
-          // Adapter dropout (LoRA) is on for the training forward pass only, like the model's own.
-          setLoraTraining(model, o.train ?? true);
+          // Dropout (the model's and a LoRA adapter's) acts in this training forward pass only.
           const { logits } = model.forward(b.x, { train: o.train ?? true });
-          setLoraTraining(model, false);
           return crossEntropy(logits!.view(-1, V), b.y, b.uniform ? {} : { weights: b.w });
         });
         const scaled = f !== 1 ? l.mul(f / accum) : accum > 1 ? l.div(accum) : l;

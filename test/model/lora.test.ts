@@ -91,3 +91,27 @@ test("LoRA: a target that matches no layer, or an adapter for another model, is 
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+for (const arch of ["llama", "gpt2"] as HubArch[]) {
+  test(`LoRA dropout on ${arch} follows the forward pass's train flag (no adapter state to switch)`, () => {
+    const root = mkdtempSync(join(tmpdir(), "lora-dropout-"));
+    try {
+      const dir = join(root, "base");
+      writeHubCheckpoint(dir, arch, { seed: 3 });
+      const { model } = loadModel(dir);
+      const targets = arch === "llama" ? ["q_proj", "down_proj"] : ["c_attn", "mlp.c_proj"];
+      attachLora(model, { r: 4, alpha: 8, dropout: 0.5, targetModules: targets }, 5);
+      perturb(model);
+      const run = (train?: boolean) =>
+        noGrad(() => tidy(() => model.forward(longTensor(IDS, [1, IDS.length]), train === undefined ? {} : { train }).logits!.dataSync() as Float32Array));
+      const evalA = run(), evalB = run(false);
+      assert.equal(maxDiff(evalA, evalB), 0, "inference passes are deterministic (dropout off)");
+      const trainA = run(true), trainB = run(true);
+      assert.ok(maxDiff(trainA, evalA) > 1e-4, "a training pass drops adapter inputs");
+      assert.ok(maxDiff(trainA, trainB) > 1e-4, "each training pass draws its own mask");
+      assert.equal(maxDiff(run(), evalA), 0, "and nothing stays switched on afterwards");
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+}

@@ -37,8 +37,8 @@ export class LlamaLM extends CausalLMBase {
     return x.mul(variance.add(this.config.rmsEps).rsqrt()).mul(this.w(weight));
   }
 
-  private proj(x: Tensor, name: string): Tensor {
-    return this.linearLayer(x, name, this.maybe(name + ".bias"));
+  private proj(x: Tensor, name: string, train: boolean): Tensor {
+    return this.linearLayer(x, name, this.maybe(name + ".bias"), train);
   }
 
   linearLayers(): string[] {
@@ -53,6 +53,7 @@ export class LlamaLM extends CausalLMBase {
     const c = this.config;
     const { B, T, past, pos } = this.sequence(ids, opts); // pos [1 or B, T]
     const hook = hookCaller(opts);
+    const train = opts.train ?? false;
     const maxPos = opts.positions ? opts.positions.reshape(-1).amax([0]).item() : past + T - 1;
     const { cos, sin } = this.rotary.at(pos, maxPos); // [1 or B, 1, T, hd]
     const mask = this.attentionMask(opts.keyMask ?? null, T, past + T);
@@ -67,7 +68,7 @@ export class LlamaLM extends CausalLMBase {
       const p = `model.layers.${i}.`;
       x = hook(`blocks.${i}.hook_resid_pre`, x);
       const a = this.rmsNorm(x, p + "input_layernorm.weight");
-      const qp = this.proj(a, p + "self_attn.q_proj"), kp = this.proj(a, p + "self_attn.k_proj"), vp = this.proj(a, p + "self_attn.v_proj");
+      const qp = this.proj(a, p + "self_attn.q_proj", train), kp = this.proj(a, p + "self_attn.k_proj", train), vp = this.proj(a, p + "self_attn.v_proj", train);
       let y: Tensor; // [B, T, H * hd]
       if (fused) {
         // Rotary in the projections' own [B, T, heads, hd] layout, then the fused kernel on [B, T, q | k | v].
@@ -86,12 +87,12 @@ export class LlamaLM extends CausalLMBase {
         }
         y = attention(q, repeatKv(k, H / Hkv), repeatKv(v, H / Hkv), mask, true).transpose(1, 2).reshape(B, T, H * hd);
       }
-      const attnOut = hook(`blocks.${i}.hook_attn_out`, this.proj(y, p + "self_attn.o_proj")); // [B, T, D]
+      const attnOut = hook(`blocks.${i}.hook_attn_out`, this.proj(y, p + "self_attn.o_proj", train)); // [B, T, D]
       x = hook(`blocks.${i}.hook_resid_mid`, x.add(attnOut));
       const m = this.rmsNorm(x, p + "post_attention_layernorm.weight");
-      const gate = this.proj(m, p + "mlp.gate_proj"); // [B, T, dMlp]
-      const act = gate.mul(gate.sigmoid()).mul(this.proj(m, p + "mlp.up_proj")); // SiLU(gate) * up
-      const mlpOut = hook(`blocks.${i}.hook_mlp_out`, this.proj(act, p + "mlp.down_proj"));
+      const gate = this.proj(m, p + "mlp.gate_proj", train); // [B, T, dMlp]
+      const act = gate.mul(gate.sigmoid()).mul(this.proj(m, p + "mlp.up_proj", train)); // SiLU(gate) * up
+      const mlpOut = hook(`blocks.${i}.hook_mlp_out`, this.proj(act, p + "mlp.down_proj", train));
       x = hook(`blocks.${i}.hook_resid_post`, x.add(mlpOut)); // [B, T, D]
     }
     const hidden = hook("ln_final.hook_normalized", this.rmsNorm(x, "model.norm.weight"));
