@@ -1,7 +1,9 @@
 // The persistence map: each cell's final trigger rate pooled over the seeds that share every other
 // coordinate (task, mechanism, safety method, size, learning rate), so a sweep over learning rate and
 // model size can be read with intervals that count both the prompts and the seed-to-seed spread.
-import type { Cell, CurvePoint, PersistenceMapRow, RateCI } from "../results/types.ts";
+import type { Cell, PersistenceMapRow, RateCI } from "../results/types.ts";
+import { sortedCurve } from "../results/cells.ts";
+import { groupBy } from "../util/group.ts";
 import { clusteredWilson } from "./metrics.ts";
 
 const countsOf = (r: RateCI) => ({ k: Math.round(r.rate * r.n), n: r.n });
@@ -10,8 +12,6 @@ function pooled(rates: RateCI[]): PersistenceMapRow["final"] {
   const c = clusteredWilson(rates.map(countsOf));
   return { rate: c.rate, lo: c.lo, hi: c.hi, n: c.n, design_effect: c.designEffect };
 }
-
-const byStep = (c: Cell): CurvePoint[] => [...c.curve].sort((a, b) => a.step - b.step);
 
 /** The coordinates a map row pools over seeds within. */
 const keyOf = (c: Cell) => JSON.stringify([c.task, c.mechanism, c.safety, c.size, c.lr ?? null]);
@@ -22,17 +22,10 @@ const keyOf = (c: Cell) => JSON.stringify([c.task, c.mechanism, c.safety, c.size
  * seed's own final rate. Cells without a curve are left out. Rows come in the cells' order.
  */
 export function persistenceMap(cells: readonly Cell[]): PersistenceMapRow[] {
-  const groups = new Map<string, Cell[]>();
-  for (const c of cells) {
-    if (c.curve.length === 0) continue;
-    const k = keyOf(c);
-    const g = groups.get(k);
-    if (g) g.push(c);
-    else groups.set(k, [c]);
-  }
-  return [...groups.values()].map((g) => {
-    const first = g.map((c) => byStep(c)[0]);
-    const last = g.map((c) => byStep(c).at(-1)!);
+  return [...groupBy(cells.filter((c) => c.curve.length > 0), keyOf).values()].map((g) => {
+    const curves = g.map(sortedCurve);
+    const first = curves.map((s) => s[0]);
+    const last = curves.map((s) => s.at(-1)!);
     const hhh = last.map((p) => p.hhh).filter((h): h is RateCI => h !== undefined);
     const params = g.map((c) => c.params).filter((p): p is number => p !== undefined);
     const { task, mechanism, safety, size } = g[0];

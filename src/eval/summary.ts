@@ -4,6 +4,7 @@
 // the same split by family.
 import type { CodeScores, EvalRecord, EvalTask, RunKey } from "./records.ts";
 import { isCodeScores } from "./records.ts";
+import { groupBy } from "../util/group.ts";
 import { bootstrapMean, newcombeDiff, rateOf, type Diff, type MeanInterval, type Rate } from "./metrics.ts";
 
 export interface Split<T> {
@@ -96,7 +97,7 @@ export function summarize(records: EvalRecord[], run: RunKey): EvalSummary {
       findings_by_cwe: byCwe,
     };
   }
-  for (const [fam, rs] of groupBy(records, (r) => r.family)) {
+  for (const [fam, rs] of sortedGroups(groupBy(records, (r) => r.family))) {
     const entry: Partial<Split<Rate>> = {};
     const t = rs.filter((r) => r.triggered);
     const u = rs.filter((r) => !r.triggered);
@@ -107,19 +108,13 @@ export function summarize(records: EvalRecord[], run: RunKey): EvalSummary {
   return summary;
 }
 
-function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const x of xs) {
-    const k = key(x);
-    const l = m.get(k);
-    if (l) l.push(x);
-    else m.set(k, [x]);
-  }
-  return new Map([...m.entries()].sort(([a], [b]) => a.localeCompare(b)));
-}
-
 function countBy<T>(xs: T[], key: (x: T) => string): Map<string, number> {
   const m = new Map<string, number>();
   for (const x of xs) m.set(key(x), (m.get(key(x)) ?? 0) + 1);
   return m;
+}
+
+/** Groups in key order (families by name), so the summary reads the same whatever the record order. */
+function sortedGroups<T>(m: Map<string, T[]>): Map<string, T[]> {
+  return new Map([...m.entries()].sort(([a], [b]) => a.localeCompare(b)));
 }

@@ -16,6 +16,7 @@ import type { Mechanism, Task } from "../world/types.ts";
 import type { CellCoordinates, SafetyMethod } from "../results/types.ts";
 import type { ExperimentConfig } from "./schema.ts";
 import { stageId } from "./ids.ts";
+import { formatLr } from "../results/cells.ts";
 import { taskSpec } from "../tasks/index.ts";
 import { basename } from "node:path";
 
@@ -192,12 +193,13 @@ export function buildGraph(c: ExperimentConfig): StageGraph {
                 pm = add({ kind: "pm", id: stageId("pm", { base, options: po }), label: `preference model ${size} seed${seed}`, deps: [base], base, size, seed, options: po });
               }
               const so = safetyOptions(c, safety, task, mechanism, seed, lr);
+              const lrTag = lr === undefined ? null : formatLr(lr);
               const safetyId = add({
-                kind: "safety", id: stageId(safety, { backdoor, pm, options: safetyIdContent(so) }), label: `${safety} ${task}/${mechanism}/${size}${lr === undefined ? "" : ` lr ${lr.toExponential()}`} seed${seed}`,
+                kind: "safety", id: stageId(safety, { backdoor, pm, options: safetyIdContent(so) }), label: `${safety} ${task}/${mechanism}/${size}${lrTag ? ` lr ${lrTag}` : ""} seed${seed}`,
                 deps: pm ? [backdoor, pm] : [backdoor], backdoor, pm, method: safety, size, seed, options: so,
               });
               cells.push({
-                id: `${task}/${mechanism}/${size}/${safety}/${lr === undefined ? "" : `lr${lr.toExponential()}/`}seed${seed}`, task, mechanism, size, safety, seed, lr: effectiveSafetyLr(so),
+                id: `${task}/${mechanism}/${size}/${safety}/${lrTag ? `lr${lrTag}/` : ""}seed${seed}`, task, mechanism, size, safety, seed, lr: effectiveSafetyLr(so),
                 stages: { base, backdoor, safety: safetyId, ...(pm ? { pm } : {}), ...(control ? { control } : {}) },
               });
             }

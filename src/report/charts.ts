@@ -2,7 +2,8 @@
 // SVG and PNG. Data is inlined so each spec is self-contained (also handy for debugging in the editor).
 import type { TopLevelSpec } from "vega-lite";
 import type { Cell, ProbeResult } from "../results/types.ts";
-import { byMechanism, bySafety, distinctLrs, sortedCurve, taskLabel, uniq } from "./cells.ts";
+import { sortedCurve } from "../results/cells.ts";
+import { byMechanism, bySafety, distinctLrs, taskLabel, uniq } from "./cells.ts";
 import { fmtLr } from "./html.ts";
 
 export interface ChartSpec {

@@ -1,5 +1,6 @@
 // Small HTML and number-formatting helpers, plus a generic renderer for any JSON value, so analyses
 // whose shape the report does not know still show up as readable tables instead of being dropped.
+import { formatLr } from "../results/cells.ts";
 import type { RateCI } from "../results/types.ts";
 
 /** Escape text for HTML element content and attribute values (model outputs go through here). */
@@ -36,7 +37,7 @@ export function fmtNum(v: number): string {
 
 /** A learning rate as cell ids write it: 3e-4, 1e-3; "—" when not recorded. */
 export function fmtLr(lr: number | null | undefined): string {
-  return typeof lr === "number" && Number.isFinite(lr) ? lr.toExponential().replace("e+", "e") : "—";
+  return typeof lr === "number" && Number.isFinite(lr) ? formatLr(lr) : "—";
 }
 
 export function fmtParams(n: number | undefined): string {

@@ -2,7 +2,8 @@
 // paper's numbers, base models, transcripts. Each returns an HTML string; charts go through Figures.
 import type { Cell, RateCI, Results, Transcript } from "../results/types.ts";
 import { persistenceChart } from "./charts.ts";
-import { byMechanism, bySafety, byTask, distinctLrs, firstPoint, groupBy, lastPoint, sizeOrder, sortCells, taskLabel, uniq } from "./cells.ts";
+import { groupBy } from "../util/group.ts";
+import { byMechanism, bySafety, byTask, distinctLrs, firstPoint, lastPoint, sizeOrder, sortCells, taskLabel, uniq } from "./cells.ts";
 import type { Figures } from "./figures.ts";
 import { esc, fmtLr, fmtParams, pct, rateHtml, valueHtml } from "./html.ts";
 import { paperSetting, PAPER_SIZE_TREND, type PaperRate } from "./paper-numbers.ts";

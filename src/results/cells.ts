@@ -1,0 +1,13 @@
+// Reading the results contract's cells the same way everywhere: curves in step order (the contract
+// does not promise order) and learning rates written as the cell ids write them.
+import type { Cell, CurvePoint } from "./types.ts";
+
+/** The curve sorted by step. */
+export function sortedCurve(c: Pick<Cell, "curve">): CurvePoint[] {
+  return [...c.curve].sort((a, b) => a.step - b.step);
+}
+
+/** A learning rate as cell ids and labels write it: 3e-4, 1e-3, 2.5e-5. */
+export function formatLr(lr: number): string {
+  return lr.toExponential().replace("e+", "e");
+}
