@@ -3,6 +3,7 @@
 #pragma once
 #include <napi.h>
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>  // c10::NoGradGuard (at::NoGradGuard is gone from ATen in 2.x)
 #include <atomic>
 #include <functional>
 #include <string>

@@ -111,9 +111,18 @@ void releaseBlock(void* data) {
   if (s.cached > s.limit) shrinkCache(s, s.limit);
 }
 
+// libtorch 1.13 declares allocate() const; 2.x declares it non-const and adds a pure copy_data(). Both
+// allocate() overloads are defined (no `override`): whichever the libtorch declares is the one overridden, so the
+// same source builds against either.
 class CachingCpuAllocator final : public c10::Allocator {
  public:
-  c10::DataPtr allocate(size_t n) const override {
+  c10::DataPtr allocate(size_t n) const { return allocateBlock(n); }
+  c10::DataPtr allocate(size_t n) { return allocateBlock(n); }
+  c10::DeleterFnPtr raw_deleter() const override { return &releaseBlock; }
+  void copy_data(void* dest, const void* src, std::size_t count) const { std::memcpy(dest, src, count); }
+
+ private:
+  static c10::DataPtr allocateBlock(size_t n) {
     State& s = state();
     s.allocations++;
     if (n == 0) return {nullptr, nullptr, &releaseBlock, c10::Device(c10::DeviceType::CPU)};
@@ -133,7 +142,6 @@ class CachingCpuAllocator final : public c10::Allocator {
     void* data = static_cast<char*>(base) + kHeaderBytes;
     return {data, data, &releaseBlock, c10::Device(c10::DeviceType::CPU)};
   }
-  c10::DeleterFnPtr raw_deleter() const override { return &releaseBlock; }
 };
 
 }  // namespace

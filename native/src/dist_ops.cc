@@ -196,7 +196,7 @@ void allReduceBucketed(Group& g, const std::vector<at::Tensor>& ts, bool average
   for (size_t i = 0; i < buckets.size(); i++) {
     if (average) flats[i].div_(g.world);
     int64_t off = 0;
-    at::NoGradGuard ng;
+    c10::NoGradGuard ng;
     for (auto& t : buckets[i]) {
       t.copy_(flats[i].narrow(0, off, t.numel()).view(t.sizes()));
       off += t.numel();
@@ -257,7 +257,7 @@ std::vector<OpEntry> distOps() {
          c10d::BroadcastOptions bo;
          bo.rootRank = a.i64or(2, 0);
          bo.timeout = g.timeout;
-         at::NoGradGuard ng;
+         c10::NoGradGuard ng;
          for (auto& t : a.tensors(1)) {
            std::vector<at::Tensor> one{t.is_contiguous() ? t.detach() : t.detach().contiguous()};
            finish(g, g.pg->broadcast(one, bo), "broadcast");

@@ -44,7 +44,7 @@ std::vector<OpEntry> optimOps() {
          double step = a.f64(3), lr = a.f64(4), b1 = a.f64(5), b2 = a.f64(6), eps = a.f64(7), wd = a.f64(8);
          double bc1 = 1.0 - std::pow(b1, step), bc2 = 1.0 - std::pow(b2, step);
          double stepSize = lr / bc1, bc2Sqrt = std::sqrt(bc2);
-         at::NoGradGuard ng;
+         c10::NoGradGuard ng;
          for (size_t i = 0; i < params.size(); i++) {
            at::Tensor& p = params[i];
            const at::Tensor& g = p.grad();
@@ -68,7 +68,7 @@ std::vector<OpEntry> optimOps() {
          // (params[], maxNorm) -> total L2 norm before clipping (as torch.nn.utils.clip_grad_norm_)
          auto params = a.tensors(0);
          double maxNorm = a.f64(1);
-         at::NoGradGuard ng;
+         c10::NoGradGuard ng;
          std::vector<at::Tensor> norms;
          for (auto& p : params)
            if (p.grad().defined()) norms.push_back(at::norm(p.grad(), 2));

@@ -94,12 +94,12 @@ std::vector<OpEntry> tensorIoOps() {
       {"clone", [](Args& a) { return wrap(a.info.Env(), a.t(0).clone()); }},
       {"copy_", [](Args& a) {
          // In-place copy (no autograd record): loading weights into parameters.
-         at::NoGradGuard ng;
+         c10::NoGradGuard ng;
          a.t(0).copy_(a.t(1));
          return a.info.Env().Undefined();
        }},
       {"fill_", [](Args& a) {
-         at::NoGradGuard ng;
+         c10::NoGradGuard ng;
          a.t(0).fill_(a.f64(1));
          return a.info.Env().Undefined();
        }},
