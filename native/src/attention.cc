@@ -67,13 +67,16 @@ void backwardKernel(const Dims& d, const T* qkv, const T* P, const T* gy, bool c
   });
 }
 
+// The hand-written kernel's types; bf16 / fp16 (autocast on CUDA, a half-precision model) take the composite path.
+bool fusedDtype(const at::Tensor& t) { return t.scalar_type() == at::kFloat || t.scalar_type() == at::kDouble; }
+
 Dims dimsOf(const at::Tensor& qkv, int64_t H, bool cpuOnly = true) {
   TORCH_CHECK(qkv.dim() == 3, "qkv must be [B, T, 3*D], got ", qkv.sizes());
   TORCH_CHECK(qkv.size(2) % 3 == 0, "last dim ", qkv.size(2), " is not 3*D");
   const int64_t D = qkv.size(2) / 3;
   TORCH_CHECK(H > 0 && D % H == 0, "D=", D, " is not divisible by nHeads=", H);
-  TORCH_CHECK(qkv.scalar_type() == at::kFloat || qkv.scalar_type() == at::kDouble, "qkv must be float32 or float64");
-  TORCH_CHECK(!cpuOnly || qkv.device().is_cpu(), "the fused kernel takes CPU tensors only");
+  TORCH_CHECK(at::isFloatingType(qkv.scalar_type()), "qkv must be a floating-point tensor, got ", qkv.scalar_type());
+  TORCH_CHECK(!cpuOnly || (qkv.device().is_cpu() && fusedDtype(qkv)), "the fused kernel takes CPU float32/float64 only");
   return {qkv.size(0), qkv.size(1), H, D / H, D, 1.0 / std::sqrt(static_cast<double>(D / H))};
 }
 
@@ -116,8 +119,9 @@ struct FusedAttention : public torch::autograd::Function<FusedAttention> {
   }
 };
 
-// The same function from libtorch ops, for tensors off the CPU or when no direct GEMM was found
-// (per-head calls into libtorch's mm would be slower than its batched products).
+// The same function from libtorch ops, for tensors off the CPU (scaled_dot_product_attention there, see
+// causalAttention), half-precision tensors, or when no direct GEMM was found (per-head calls into libtorch's mm
+// would be slower than its batched products).
 at::Tensor composite(const at::Tensor& qkv, int64_t H, bool causal, const c10::optional<at::Tensor>& keyMask) {
   Dims d = dimsOf(qkv, H, /*cpuOnly=*/false);
   at::Tensor s = qkv.view({d.B, d.T, 3, d.H, d.hd}).permute({2, 0, 3, 1, 4});
@@ -134,7 +138,7 @@ std::vector<OpEntry> attentionOps() {
          // (qkv [B, T, 3D], nHeads, keyMask? additive [B, 1, 1, T] or [B, T], causal = true) -> [B, T, D]
          c10::optional<at::Tensor> mask = a.optT(2);
          const at::Tensor& qkv = a.t(0);
-         if (!qkv.device().is_cpu() || !fastGemm()) return wrap(a.info.Env(), composite(qkv, a.i64(1), a.bor(3, true), mask));
+         if (!qkv.device().is_cpu() || !fastGemm() || !fusedDtype(qkv)) return wrap(a.info.Env(), composite(qkv, a.i64(1), a.bor(3, true), mask));
          return wrap(a.info.Env(), FusedAttention::apply(qkv, a.i64(1), a.bor(3, true), mask));
        }},
       {"gemmPath", [](Args& a) { return Napi::String::New(a.info.Env(), gemmPath()); }},

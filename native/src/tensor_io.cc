@@ -60,12 +60,15 @@ std::vector<OpEntry> tensorIoOps() {
          for (auto s : shape) n *= s;
          if (n != static_cast<int64_t>(ta.ElementLength()))
            a.fail("shape holds " + std::to_string(n) + " elements but the array has " + std::to_string(ta.ElementLength()));
-         at::Tensor t = at::empty(shape, at::TensorOptions().dtype(st));
-         if (ta.ByteLength())
-           std::memcpy(t.data_ptr(), static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset(), ta.ByteLength());
          c10::Device dev = a.device(3);
          at::ScalarType want = a.has(2) ? parseDtype(a.str(2)) : st;
-         if (!dev.is_cpu()) t = t.to(dev, want, /*non_blocking=*/false, /*copy=*/false);
+         // Bound for a GPU: stage in pinned memory and copy without waiting (a copy from pageable memory would
+         // wait for every kernel queued before it: one stall per batch). The caching host allocator keeps the
+         // staging buffer alive until the copy has run; the dtype changes on the device, after the copy.
+         at::Tensor t = at::empty(shape, at::TensorOptions().dtype(st).pinned_memory(!dev.is_cpu()));
+         if (ta.ByteLength())
+           std::memcpy(t.data_ptr(), static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset(), ta.ByteLength());
+         if (!dev.is_cpu()) t = t.to(dev, st, /*non_blocking=*/true, /*copy=*/false).to(want);
          else if (want != st) t = t.to(want);
          return wrap(a.info.Env(), t);
        }},

@@ -8,7 +8,7 @@ import { GptConfigSchema } from "../model/config.ts";
 import { Tokenizer, trainBpe, EOS_TOKEN, PAD_TOKEN } from "../model/tokenizer.ts";
 import { trainSupervised } from "../train/loop.ts";
 import type { Example } from "../train/batches.ts";
-import { setNumThreads, getNumThreads, foreignEnv, resolvePrecision, type Device, type Precision } from "../torch/index.ts";
+import { setNumThreads, getNumThreads, foreignEnv, resolvePrecision, synchronize, type Device, type Precision } from "../torch/index.ts";
 import { Rng } from "../util/rng.ts";
 import { envValue, setEnv } from "../util/env.ts";
 import { REFERENCE_DIR, loadAvg, median, spawnReference, torchAvailable, type ReferenceRunner, type Runner } from "./reference.ts";
@@ -50,7 +50,8 @@ export function oursRunner(c: BenchConfig, tok: Tokenizer, device: Device = "cpu
       let t0 = 0, t1 = 0;
       trainSupervised(model, tok, examples, {
         steps, batchSize: c.B, lr: 1e-3, seed: seed++, label: "bench", precision,
-        callbackEvery: steps, onCallback: (s) => { if (s === 0) t0 = performance.now(); else t1 = performance.now(); },
+        // The clock stops once the GPU has finished the queued work (on the CPU synchronize is a no-op).
+        callbackEvery: steps, onCallback: (s) => { synchronize(device); if (s === 0) t0 = performance.now(); else t1 = performance.now(); },
       });
       return (steps * c.B * c.T) / ((t1 - t0) / 1000);
     },
@@ -157,16 +158,15 @@ function makeCase(name: string, finetune: Finetune, tok: Tokenizer, threads: num
       torch: (warm, env, opts) => torchRunner(c, threads, warm, env, { ...side, compile: opts.compile }),
     };
   }
-  if (side.device !== "cpu") throw new Error(`Llama bench configurations run on the CPU only (got --device ${side.device})`);
   const c = parseLlamaSpec(name);
   const ours = oursLlamaRunner(c, finetune, tok, side.device, side.precision);
   return {
     name, arch: "llama", finetune, tokensPerStep: c.B * c.T, ours, trainable: ours.trainable,
     torch: (warm, env, opts) => {
       if (opts.compile) throw new Error("--compile is not available for Llama bench configurations");
-      return torchLlamaRunner(c, finetune, ours, threads, warm, env, opts.check);
+      return torchLlamaRunner(c, finetune, ours, threads, warm, env, opts.check, side);
     },
-    check: (ready) => compareLosses(ours.check.losses, (ready.check_losses as number[] | undefined) ?? []),
+    check: (ready) => compareLosses(ours.check.losses, (ready.check_losses as number[] | undefined) ?? [], side.precision),
   };
 }
 
@@ -200,7 +200,9 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult
         if (check && !check.ok) throw new Error(`${label}: our losses and PyTorch's differ on the same batches from the same weights (ours ${check.ours.join(", ")}; PyTorch ${check.torch.join(", ")}): not a like-for-like comparison`);
         if (check) o.log?.(`${label}: same losses as PyTorch on ${check.ours.length} check steps (max |diff| ${check.max_abs_diff})`);
         refs.push(await bc.torch(warm, { ...foreignEnv(), GOMP_SPINCOUNT: "1000" }, {}));
-        if (o.compile) refs.push(await bc.torch(warm, foreignEnv(), { compile: true }));
+        // torch.compile is timed for the GPT reference (Llama rows compare with transformers + PEFT as users run them).
+        const compiled = !!o.compile && bc.arch === "gpt";
+        if (compiled) refs.push(await bc.torch(warm, foreignEnv(), { compile: true }));
         const a: number[] = [], b: number[][] = refs.map(() => []);
         const sides = refs.length + 1;
         for (let r = 0; r < rounds; r++) {
@@ -220,7 +222,7 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult
           device, precision,
           ...(bc.trainable !== undefined ? { trainable_params: bc.trainable } : {}),
           ...(check ? { check } : {}),
-          ...(o.compile ? { torch_compile_tokens_per_s: Math.round(median(b[2])), torch_compile_rounds: b[2].map(Math.round) } : {}),
+          ...(compiled ? { torch_compile_tokens_per_s: Math.round(median(b[2])), torch_compile_rounds: b[2].map(Math.round) } : {}),
         });
       } finally {
         ours.close();

@@ -47,10 +47,14 @@ export class AdamW {
     return this.groups.flatMap((g) => g.params);
   }
 
-  /** Clip (if configured) and apply one update; returns the gradient norm before clipping (or NaN if not clipping). */
+  /**
+   * Clip (if configured) and apply one update; returns the gradient norm before clipping (NaN if not clipping, and
+   * on a GPU, where reading it back would make every step wait for the device).
+   */
   step(): number {
     let norm = NaN;
-    if (this.clipNorm > 0) norm = native.clipGradNorm(this.params.map((p) => p.handle), this.clipNorm);
+    const onCpu = this.params.length === 0 || this.params[0].device === "cpu";
+    if (this.clipNorm > 0) norm = native.clipGradNorm(this.params.map((p) => p.handle), this.clipNorm, onCpu) ?? NaN;
     this.stepCount++;
     for (const g of this.groups) {
       native.adamwStep(g.params.map((p) => p.handle), g.m.map((t) => t.handle), g.v.map((t) => t.handle), this.stepCount, this.lr, this.betas[0], this.betas[1], this.eps, g.weightDecay);

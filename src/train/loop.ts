@@ -1,7 +1,7 @@
 // The one supervised step every SFT-like stage uses: masked token loss with gradient accumulation
 // (and data-parallel shares), plus periodic held-out loss and callbacks. Schedule, checkpoints,
 // resume and logging are the trainer's (src/train/trainer.ts).
-import { crossEntropy, tidy, noGrad, runPrecision, withAutocast, type Precision } from "../torch/index.ts";
+import { crossEntropy, keep, tidy, noGrad, runPrecision, withAutocast, type Precision, type Tensor } from "../torch/index.ts";
 import type { AdamW } from "../torch/optim.ts";
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
@@ -62,8 +62,12 @@ export function trainSupervised(model: CausalLM, tok: TextTokenizer, examples: E
   const lead = !dist || dist.rank === 0;
   const precision = o.precision ?? (model.device === "cpu" ? "f32" : runPrecision());
 
+  // On a GPU the step's loss stays there (summed over micro-batches; the trainer reads it back every few steps);
+  // data-parallel steps reduce their loss across ranks as a number.
+  const deferLoss = model.device !== "cpu" && !dist;
   const step = (step: number, opt: AdamW): StepReport => {
     let loss = 0, tokens = 0;
+    let lossT: Tensor | undefined;
     for (let a = 0; a < accum; a++) {
       const global = batchIndices(examples.length, o.batchSize, step * accum + a, o.seed);
       const idx = dist ? localShare(global, dist) : global;
@@ -80,6 +84,13 @@ export function trainSupervised(model: CausalLM, tok: TextTokenizer, examples: E
         });
         const scaled = f !== 1 ? l.mul(f / accum) : accum > 1 ? l.div(accum) : l;
         scaled.backward();
+        if (deferLoss) {
+          const part = l.detach().div(accum);
+          const sum = lossT ? lossT.add(part) : part;
+          lossT?.dispose();
+          lossT = keep(sum);
+          return 0;
+        }
         return (f !== 1 ? l.item() * f : l.item()) / accum;
       });
     }
@@ -92,7 +103,7 @@ export function trainSupervised(model: CausalLM, tok: TextTokenizer, examples: E
       log.eval_loss = heldOutLoss(model, tok, o.evalExamples);
       evalLosses.push({ step: done, loss: log.eval_loss });
     }
-    return { loss, log, tokens };
+    return { loss: lossT ?? loss, log, tokens };
   };
 
   const callback = o.onCallback;

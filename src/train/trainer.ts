@@ -5,7 +5,7 @@
 // checkpoint and produces the numbers of an unbroken run.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { getRngState, manualSeed, setRngState } from "../torch/index.ts";
+import { getRngState, manualSeed, setRngState, stack, type Tensor } from "../torch/index.ts";
 import { AdamW, warmupCosine } from "../torch/optim.ts";
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
@@ -45,11 +45,20 @@ export interface TrainerOptions {
   label?: string;
   /** Data-parallel: rank 0's state is broadcast at the start; only rank 0 logs, calls hooks and checkpoints. */
   dist?: DistOptions;
+  /** Steps between reads of device-resident losses (default: 1 on the CPU, LOSS_READ_EVERY on a GPU). */
+  lossReadEvery?: number;
 }
 
-/** What one step reports: its loss, extra JSONL fields, tokens trained on, and text for the progress line. */
+/** Steps whose losses a GPU run reads back together (one wait for the device instead of one per step). */
+export const LOSS_READ_EVERY = 25;
+
+/**
+ * What one step reports: its loss, extra JSONL fields, tokens trained on, and text for the progress line. The loss
+ * may stay on the device as a 0-d tensor (owned by the trainer from then on): on a GPU, reading it back every step
+ * would wait for the queue to drain each time, so the trainer reads such losses together every few steps.
+ */
 export interface StepReport {
-  loss: number;
+  loss: number | Tensor;
   log?: Record<string, number>;
   tokens?: number;
   extra?: string;
@@ -122,24 +131,53 @@ function trainWith(model: CausalLM, tok: TextTokenizer, opt: AdamW, o: TrainerOp
 
   const progress = new Progress(o.label ?? "train");
   if (start === 0 && lead) hooks.onStart?.();
+  const readEvery = Math.max(1, o.lossReadEvery ?? (model.device === "cpu" ? 1 : LOSS_READ_EVERY));
   let t0 = performance.now(), tokSince = 0;
-  for (let step = start; step < o.steps; step++) {
-    opt.lr = learningRate(step, o);
-    const r = hooks.step(step, opt);
-    losses.push(r.loss);
-    tokSince += r.tokens ?? 0;
-    const done = step + 1;
-    if (lead) {
-      if (o.logPath) appendJsonl(o.logPath, { step: done, loss: r.loss, lr: opt.lr, ...r.log });
+  // Steps done but not yet logged: their losses may still be on the device.
+  let pending: Array<{ done: number; lr: number; r: StepReport }> = [];
+  const flush = () => {
+    const values = readLosses(pending.map((p) => p.r.loss));
+    pending.forEach(({ done, lr, r }, i) => {
+      losses.push(values[i]);
+      if (!lead) return;
+      if (o.logPath) appendJsonl(o.logPath, { step: done, loss: values[i], lr, ...r.log });
       const dt = (performance.now() - t0) / 1000;
-      progress.update({ step: done, total: o.steps, loss: r.loss, extra: r.extra, tokensPerSec: tokSince ? tokSince / Math.max(dt, 1e-9) : undefined });
-      hooks.afterStep?.(done);
-      if (o.resumeDir && o.checkpointEvery && done % o.checkpointEvery === 0 && done < o.steps) {
-        const state: SavedState = { step: done, torchRng: rngToBase64(getRngState()), losses, caller: hooks.state?.() };
-        saveTrainState(o.resumeDir, model, tok, opt, state);
+      progress.update({ step: done, total: o.steps, loss: values[i], extra: r.extra, tokensPerSec: tokSince ? tokSince / Math.max(dt, 1e-9) : undefined });
+    });
+    pending = [];
+  };
+  try {
+    for (let step = start; step < o.steps; step++) {
+      opt.lr = learningRate(step, o);
+      const r = hooks.step(step, opt);
+      const done = step + 1;
+      pending.push({ done, lr: opt.lr, r });
+      tokSince += r.tokens ?? 0;
+      const checkpoint = lead && o.resumeDir && o.checkpointEvery && done % o.checkpointEvery === 0 && done < o.steps;
+      if (pending.length >= readEvery || checkpoint || done === o.steps) flush();
+      if (lead) {
+        hooks.afterStep?.(done);
+        if (checkpoint) {
+          const state: SavedState = { step: done, torchRng: rngToBase64(getRngState()), losses, caller: hooks.state?.() };
+          saveTrainState(o.resumeDir!, model, tok, opt, state);
+        }
       }
+      if (done % 50 === 0) { t0 = performance.now(); tokSince = 0; }
     }
-    if (done % 50 === 0) { t0 = performance.now(); tokSince = 0; }
+  } finally {
+    for (const p of pending) if (typeof p.r.loss !== "number") p.r.loss.dispose();
   }
   return { losses, resumedFrom: start };
+}
+
+/** Numbers for a run of step losses: device-resident ones are read back in one copy, then freed. */
+function readLosses(ls: Array<number | Tensor>): number[] {
+  const ts = ls.filter((l): l is Tensor => typeof l !== "number");
+  if (ts.length === 0) return ls as number[];
+  const joined = stack(ts, 0);
+  const read = joined.toArray();
+  joined.dispose();
+  for (const t of ts) t.dispose();
+  let k = 0;
+  return ls.map((l) => (typeof l === "number" ? l : read[k++]));
 }
