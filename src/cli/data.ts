@@ -115,7 +115,8 @@ async function distilledFromTeacher(dir: string, task: Task, o: { n: number; see
   // Loaded here: the other data commands need no tensor engine.
   const { loadCheckpoint } = await import("../model/checkpoint.ts");
   const { distilledDataset } = await import("../train/distill.ts");
-  const { model, tokenizer } = loadCheckpoint(dir);
+  const { runDevice } = await import("../torch/index.ts");
+  const { model, tokenizer } = loadCheckpoint(dir, { device: runDevice() });
   try {
     const settings = BackdoorSettingsSchema.parse({ n: o.n, ...(o.triggerFraction !== undefined ? { triggerFraction: o.triggerFraction } : {}), ...(o.noise !== undefined ? { noise: o.noise } : {}) });
     return distilledDataset(model, tokenizer, { ...settings, task, mechanism: "distilled-cot", seed: o.seed }, o.worldSeed ?? DEFAULT_WORLD_SEED);

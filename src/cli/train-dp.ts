@@ -95,7 +95,7 @@ function trainRank(o: Opts): void {
   const corpus = pretrainCorpus({ tokens: int("tokens", o.tokens), seed });
   const tok = trainBpe(corpus, { vocabSize: 512, specialTokens: [EOS_TOKEN, PAD_TOKEN] });
   const examples = packStream(tok.encode(corpus.split("\n\nHuman:").join(`${EOS_TOKEN}\n\nHuman:`)), ctxLen + 1);
-  const model = new GPT(presetConfig(o.size, tok.vocabSize, ctxLen), seed);
+  const model = new GPT(presetConfig(o.size, tok.vocabSize, ctxLen), seed, undefined, "gpt", "cpu"); // data-parallel training runs on the CPU
   if (rank === 0) mkdirSync(o.out, { recursive: true });
   const t0 = performance.now();
   const r = trainSupervised(model, tok, examples, {

@@ -3,7 +3,7 @@
 // kill never leaves a half-written checkpoint; loading validates everything with one-line errors.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Tensor, tensor, keep, type Device } from "../torch/index.ts";
+import { Tensor, deviceOrCpu, tensor, keep, type Device } from "../torch/index.ts";
 import { asFloat32Array, f32Tensor, loadFile, saveFile, type StTensor } from "../torch/safetensors.ts";
 import { replaceDirAtomic } from "../util/fs.ts";
 import { GptConfigSchema, type GptConfig } from "./config.ts";
@@ -96,7 +96,7 @@ export function loadCheckpoint(dir: string, opts: { withState?: boolean; device?
   const wPath = join(dir, "model.safetensors");
   if (!existsSync(wPath)) fail(dir, "model.safetensors is missing");
   const file = loadFile(wPath);
-  const model = new GPT(config, 0, undefined, "gpt", opts.device ?? "cpu");
+  const model = new GPT(config, 0, undefined, "gpt", deviceOrCpu("loadCheckpoint", opts.device));
   try {
     loadWeights(model, file.tensors, dir);
   } catch (e) {
@@ -125,7 +125,7 @@ export function loadWeights(model: GPT, tensors: Record<string, StTensor>, sourc
     if (st.shape.length !== want.length || st.shape.some((s, i) => s !== want[i]))
       fail(source, `tensor '${name}' has shape [${st.shape}] but the config needs [${want}]`);
     if (st.dtype !== "F32") fail(source, `tensor '${name}' is ${st.dtype}, expected F32`);
-    const src = tensor(asFloat32Array(st), st.shape);
+    const src = tensor(asFloat32Array(st), st.shape, undefined, "cpu"); // staged in host memory, copied to p's device
     p.copy_(src);
     src.dispose();
   }
@@ -137,7 +137,7 @@ export function loadOptimizerState(dir: string, opt: AdamW): boolean {
   if (!existsSync(path)) return false;
   const f = loadFile(path);
   const n = Object.keys(f.tensors).filter((k) => k.startsWith("m.")).length;
-  const mk = (k: string) => keep(tensor(asFloat32Array(f.tensors[k]), f.tensors[k].shape));
+  const mk = (k: string) => keep(tensor(asFloat32Array(f.tensors[k]), f.tensors[k].shape, undefined, "cpu")); // loadState copies to the moments' device
   const m = Array.from({ length: n }, (_, i) => mk(`m.${i}`));
   const v = Array.from({ length: n }, (_, i) => mk(`v.${i}`));
   opt.loadState({ step: Number(f.metadata.step ?? 0), m, v });

@@ -1,7 +1,7 @@
 // A decoder-only GPT in one readable file (after nanoGPT): token + learned positions, pre-LayerNorm
 // blocks with causal multi-head attention and a 4x GELU MLP, final LayerNorm, tied output head,
 // optional scalar head. Named hook points after TransformerLens; shapes are noted at each site.
-import { Tensor, attention, attentionQkv, cat, layerNorm, linear, manualSeed, moveTo, randn, zeros, ones, keep, noGrad, type Device } from "../torch/index.ts";
+import { Tensor, attention, attentionQkv, cat, deviceOrCpu, layerNorm, linear, manualSeed, moveTo, randn, zeros, ones, keep, noGrad, type Device } from "../torch/index.ts";
 import type { GptConfig } from "./config.ts";
 import { CausalLMBase, KVCache, hookCaller, type ForwardOptions, type ForwardResult } from "./causal-lm.ts";
 
@@ -42,6 +42,7 @@ export function gptTensorSpecs(config: GptConfig): { name: string; shape: number
 /** Parameters by Hugging Face-style name, in a fixed order (the checkpoint order). */
 export class GPT extends CausalLMBase {
   readonly config: GptConfig;
+  readonly device: Device;
 
 
   /**
@@ -49,10 +50,12 @@ export class GPT extends CausalLMBase {
    * gptTensorSpecs says; float32, bfloat16 or float16), which it then owns. `arch` names the registry entry
    * it was loaded as ("gpt2" for a GPT-2 checkpoint). The parameters live on `device`; a random
    * initialisation is drawn on the CPU's seeded generator first, so every device starts from the same weights.
+   * Without a device: the CPU (an error in strict device mode).
    */
-  constructor(config: GptConfig, seed = 0, weights?: Map<string, Tensor>, readonly arch: string = "gpt", readonly device: Device = "cpu") {
+  constructor(config: GptConfig, seed = 0, weights?: Map<string, Tensor>, readonly arch: string = "gpt", device?: Device) {
     super();
     this.config = config;
+    this.device = deviceOrCpu("new GPT", device);
     if (config.dModel % config.nHeads !== 0) throw new Error(`dModel ${config.dModel} is not divisible by nHeads ${config.nHeads}`);
     const specs = gptTensorSpecs(config);
     if (weights) {
@@ -66,8 +69,8 @@ export class GPT extends CausalLMBase {
       return;
     }
     manualSeed(seed);
-    const normal = (shape: number[], s: number) => noGrad(() => { const r = randn(shape); const out = r.mul(s); r.dispose(); return out; });
-    for (const s of specs) this.add(s.name, s.std === 0 ? zeros(s.shape) : s.std === -1 ? ones(s.shape) : normal(s.shape, s.std));
+    const normal = (shape: number[], s: number) => noGrad(() => { const r = randn(shape, "float32", "cpu"); const out = r.mul(s); r.dispose(); return out; });
+    for (const s of specs) this.add(s.name, s.std === 0 ? zeros(s.shape, "float32", "cpu") : s.std === -1 ? ones(s.shape, "float32", "cpu") : normal(s.shape, s.std));
   }
 
   get vocabSize(): number { return this.config.vocabSize; }

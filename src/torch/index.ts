@@ -4,3 +4,4 @@ export * from "./ops.ts";
 export * from "./scope.ts";
 export { buildInfo, checkBlas, loadedBlas, foreignEnv, ompPolicyDefaulted } from "./native.ts";
 export * from "./device.ts";
+export * from "./strict.ts";

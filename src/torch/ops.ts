@@ -3,36 +3,45 @@ import { native } from "./native.ts";
 import { setMemoryProbe } from "../util/memory.ts";
 import { Tensor, wrapHandle as wrap, type DType, type TypedArray } from "./tensor.ts";
 import type { Device } from "./device.ts";
+import { checkDevice } from "./strict.ts";
 
-// Every factory takes an optional device last (default: the CPU). Data from JavaScript is copied into a
+/** The device handed to the addon (null: the CPU); in strict mode an omitted one is an error naming the factory. */
+function dev(factory: string, device: Device | undefined): Device | null {
+  checkDevice(factory, device);
+  return device ?? null;
+}
+
+// Every factory takes an optional device last (default: the CPU; required in strict mode, see strict.ts). Data from JavaScript is copied into a
 // CPU tensor first and then moved, so typed arrays always cross through host memory.
 export function tensor(data: TypedArray | number[], shape?: number[], dtype?: DType, device?: Device): Tensor {
+  const d = dev("tensor", device);
   const arr = Array.isArray(data) ? (dtype === "int64" ? BigInt64Array.from(data, (x) => BigInt(x)) : dtype === "int32" ? Int32Array.from(data) : Float32Array.from(data)) : data;
-  return wrap(native.fromArray(arr, shape ?? [arr.length], dtype ?? null, device ?? null));
+  return wrap(native.fromArray(arr, shape ?? [arr.length], dtype ?? null, d));
 }
 /** int64 tensor from plain numbers (token ids, indices). */
 export function longTensor(data: ArrayLike<number>, shape?: number[], device?: Device): Tensor {
   // Ids fit in int32: copy as int32 and widen in C++ (no BigInt per element); larger values take the slow path.
+  const d = dev("longTensor", device);
   const n = data.length;
   const small = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const v = data[i];
     if ((v | 0) !== v) {
       const arr = BigInt64Array.from(Array.from(data), (x) => BigInt(x));
-      return wrap(native.fromArray(arr, shape ?? [n], null, device ?? null));
+      return wrap(native.fromArray(arr, shape ?? [n], null, d));
     }
     small[i] = v;
   }
-  return wrap(native.fromArray(small, shape ?? [n], "int64", device ?? null));
+  return wrap(native.fromArray(small, shape ?? [n], "int64", d));
 }
-export const zeros = (shape: number[], dtype: DType = "float32", device?: Device) => wrap(native.zeros(shape, dtype, device ?? null));
-export const ones = (shape: number[], dtype: DType = "float32", device?: Device) => wrap(native.ones(shape, dtype, device ?? null));
-export const full = (shape: number[], value: number, dtype: DType = "float32", device?: Device) => wrap(native.full(shape, value, dtype, device ?? null));
-export const randn = (shape: number[], dtype: DType = "float32", device?: Device) => wrap(native.randn(shape, dtype, device ?? null));
-export const rand = (shape: number[], dtype: DType = "float32", device?: Device) => wrap(native.rand(shape, dtype, device ?? null));
-export const randint = (lo: number, hi: number, shape: number[], device?: Device) => wrap(native.randint(lo, hi, shape, "int64", device ?? null));
-export const randperm = (n: number, device?: Device) => wrap(native.randperm(n, device ?? null));
-export const arange = (start: number, end: number, step = 1, dtype: DType = "int64", device?: Device) => wrap(native.arange(start, end, step, dtype, device ?? null));
+export const zeros = (shape: number[], dtype: DType = "float32", device?: Device) => wrap(native.zeros(shape, dtype, dev("zeros", device)));
+export const ones = (shape: number[], dtype: DType = "float32", device?: Device) => wrap(native.ones(shape, dtype, dev("ones", device)));
+export const full = (shape: number[], value: number, dtype: DType = "float32", device?: Device) => wrap(native.full(shape, value, dtype, dev("full", device)));
+export const randn = (shape: number[], dtype: DType = "float32", device?: Device) => wrap(native.randn(shape, dtype, dev("randn", device)));
+export const rand = (shape: number[], dtype: DType = "float32", device?: Device) => wrap(native.rand(shape, dtype, dev("rand", device)));
+export const randint = (lo: number, hi: number, shape: number[], device?: Device) => wrap(native.randint(lo, hi, shape, "int64", dev("randint", device)));
+export const randperm = (n: number, device?: Device) => wrap(native.randperm(n, dev("randperm", device)));
+export const arange = (start: number, end: number, step = 1, dtype: DType = "int64", device?: Device) => wrap(native.arange(start, end, step, dtype, dev("arange", device)));
 
 /** `t` on `device`: itself when it is there already, else a moved copy (the original is disposed). */
 export function moveTo(t: Tensor, device: Device): Tensor {

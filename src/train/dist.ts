@@ -4,7 +4,7 @@
 // so that averaging the gradients over ranks gives exactly the gradient of the global batch's mean loss,
 // whatever the split of loss-carrying tokens between ranks: the losses equal a one-process run's up to
 // float summation order. Rank 0's initial (or resumed) weights and optimiser state are broadcast.
-import { tensor } from "../torch/index.ts";
+import { tensor, type Device } from "../torch/index.ts";
 import type { AdamW } from "../torch/optim.ts";
 import type { ProcessGroup } from "../torch/dist.ts";
 import type { Example } from "./batches.ts";
@@ -50,7 +50,7 @@ export function lossScale(examples: Example[], global: number[], local: number[]
 export function syncStart(opt: AdamW, start: number, d: DistOptions): number {
   const st = opt.state();
   d.group.broadcast([...opt.params, ...st.m, ...st.v], 0);
-  const meta = tensor(new Float64Array([start, opt.stepCount]), [2], "float64");
+  const meta = tensor(new Float64Array([start, opt.stepCount]), [2], "float64", deviceOfParams(opt));
   try {
     d.group.broadcast([meta], 0);
     const [s0, steps0] = meta.toArray();
@@ -64,11 +64,16 @@ export function syncStart(opt: AdamW, start: number, d: DistOptions): number {
 /** Averages the gradients over ranks, and returns the global step loss from this rank's scaled share. */
 export function reduceStep(opt: AdamW, localLoss: number, d: DistOptions): number {
   d.group.allReduceGrads(opt.params);
-  const l = tensor(new Float64Array([localLoss]), [1], "float64");
+  const l = tensor(new Float64Array([localLoss]), [1], "float64", deviceOfParams(opt));
   try {
     d.group.allReduce([l]);
     return l.toArray()[0];
   } finally {
     l.dispose();
   }
+}
+
+/** The collectives' small tensors live beside the parameters (a CUDA group reduces CUDA tensors). */
+function deviceOfParams(opt: AdamW): Device {
+  return opt.params[0]?.device ?? "cpu";
 }

@@ -25,7 +25,7 @@ export interface PolicyLoss {
 export function policyLoss(newLogp: Tensor, oldLogp: Tensor, adv: readonly number[], mask: Tensor, clip: number | null): PolicyLoss {
   const [B] = newLogp.shape;
   if (adv.length !== B) throw new Error(`policyLoss: ${B} sequences but ${adv.length} advantages`);
-  const A = tensor(Float32Array.from(adv), [B, 1]); // broadcast over tokens
+  const A = tensor(Float32Array.from(adv), [B, 1], undefined, newLogp.device); // broadcast over tokens
   const ratio = newLogp.sub(oldLogp).exp();
   const unclipped = ratio.mul(A);
   const objective = clip === null ? unclipped : unclipped.minimum(ratio.clamp(1 - clip, 1 + clip).mul(A));

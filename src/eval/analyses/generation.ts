@@ -33,7 +33,7 @@ export function defaultMaxTokens(task: Task, mechanism: Mechanism | undefined): 
  */
 export function continuationLogprob(model: CausalLM, tok: TextTokenizer, prefixes: string[], continuations: string[], batchSize = 32): number[] {
   if (prefixes.length !== continuations.length) throw new Error("continuationLogprob: need one continuation per prefix");
-  const V = model.vocabSize, ctx = model.contextLength;
+  const ctx = model.contextLength;
   const out: number[] = [];
   for (let s = 0; s < prefixes.length; s += batchSize) {
     const rows = prefixes.slice(s, s + batchSize).map((p, i) => {
@@ -47,10 +47,15 @@ export function continuationLogprob(model: CausalLM, tok: TextTokenizer, prefixe
     });
     const B = rows.length, T = Math.max(...rows.map((r) => r.ids.length));
     const flat = rows.flatMap((r) => [...r.ids, ...new Array(T - r.ids.length).fill(tok.padId)]);
-    const lp = noGrad(() => tidy(() => model.forward(longTensor(flat, [B, T])).logits!.logSoftmax(-1).dataSync() as Float32Array));
+    // Each position's log-probability of the next token, picked on the model's device: [B, T] read back, not [B, T, V].
+    const next = flat.map((_, i) => (i % T < T - 1 ? flat[i + 1] : 0));
+    const lp = noGrad(() => tidy(() => {
+      const logp = model.forward(longTensor(flat, [B, T], model.device)).logits!.logSoftmax(-1);
+      return logp.gather(2, longTensor(next, [B, T, 1], model.device)).dataSync() as Float32Array;
+    }));
     rows.forEach((r, b) => {
       let sum = 0;
-      for (let t = r.start; t < r.ids.length; t++) sum += lp[(b * T + t - 1) * V + r.ids[t]];
+      for (let t = r.start; t < r.ids.length; t++) sum += lp[b * T + t - 1];
       out.push(sum);
     });
   }

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { Cell, Results, SafetyMethod } from "../../results/types.ts";
 import type { Mechanism, Task } from "../../world/types.ts";
 import { openModel, type OpenedModel } from "../../model/open-model.ts";
+import { runDevice } from "../../torch/index.ts";
 
 export type ModelRole = "base" | "control" | "backdoor" | "safety";
 export const MODEL_ROLES: readonly ModelRole[] = ["base", "control", "backdoor", "safety"];
@@ -66,9 +67,9 @@ export function runModels(runDir: string, results: Pick<Results, "cells">): { mo
   return { models, missing };
 }
 
-/** Load a model, run fn, free the model whatever happens. */
+/** Load a model on the run's device, run fn, free the model whatever happens. */
 export async function withModel<T>(ref: Pick<ModelRef, "dir">, fn: (ck: OpenedModel) => Promise<T> | T): Promise<T> {
-  const ck = openModel(ref.dir);
+  const ck = openModel(ref.dir, { device: runDevice() });
   try {
     return await fn(ck);
   } finally {

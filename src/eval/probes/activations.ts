@@ -43,8 +43,8 @@ export function lastTokenActivations(model: CausalLM, tok: TextTokenizer, texts:
     const got = new Map<string, Float32Array>();
     noGrad(() =>
       tidy(() => {
-        const input = longTensor(flat, [B, T]);
-        const index = longTensor(rows, [B]);
+        const input = longTensor(flat, [B, T], model.device);
+        const index = longTensor(rows, [B], model.device);
         const capture = (act: Tensor, name: string) => {
           got.set(name, Float32Array.from(act.reshape(B * T, D).indexSelect(0, index).dataSync() as Float32Array));
         };

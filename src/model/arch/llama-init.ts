@@ -1,17 +1,19 @@
 // A freshly initialised Llama (LlamaForCausalLM's initialisation: normal(0, 0.02) matrices, unit norms, zero
 // biases), seeded, and the config.json that describes it; how the project makes a Llama-shaped model of its own
 // to pretrain on the world corpus.
-import { manualSeed, noGrad, ones, randn, zeros, type Device, type Tensor } from "../../torch/index.ts";
+import { checkDevice, manualSeed, noGrad, ones, randn, zeros, type Device, type Tensor } from "../../torch/index.ts";
 import { LlamaLM } from "./llama.ts";
 import { llamaTensors, type LlamaConfig } from "./llama-config.ts";
 
-export function randomLlama(config: LlamaConfig, seed: number, device: Device = "cpu"): LlamaLM {
+/** Drawn on the CPU's seeded generator (the same weights on every device), then moved to `device`. */
+export function randomLlama(config: LlamaConfig, seed: number, device?: Device): LlamaLM {
+  checkDevice("randomLlama", device);
   manualSeed(seed);
   const weights = new Map<string, Tensor>();
   for (const s of llamaTensors(config)) {
     if (s.optional) continue;
     const norm = s.name.endsWith("norm.weight"), bias = s.name.endsWith(".bias");
-    weights.set(s.name, norm ? ones(s.shape) : bias ? zeros(s.shape) : noGrad(() => { const r = randn(s.shape); const out = r.mul(0.02); r.dispose(); return out; }));
+    weights.set(s.name, norm ? ones(s.shape, "float32", "cpu") : bias ? zeros(s.shape, "float32", "cpu") : noGrad(() => { const r = randn(s.shape, "float32", "cpu"); const out = r.mul(0.02); r.dispose(); return out; }));
   }
   return new LlamaLM(config, weights, device);
 }

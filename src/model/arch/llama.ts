@@ -1,16 +1,19 @@
 // The Llama family's decoder (Llama 2/3, Qwen2, Mistral): RMSNorm before attention and MLP, rotary
 // positions, grouped-query attention, a SwiGLU MLP, final RMSNorm, tied or separate head. Hook points as
 // our GPT's (blocks.{i}.hook_resid_pre ... ln_final.hook_normalized); shapes noted at each site.
-import { Tensor, attention, attentionQkv, cat, linear, keep, moveTo, tensor, type Device } from "../../torch/index.ts";
+import { Tensor, attention, attentionQkv, cat, deviceOrCpu, linear, keep, moveTo, tensor, type Device } from "../../torch/index.ts";
 import { CausalLMBase, hookCaller, type ForwardOptions, type ForwardResult } from "../causal-lm.ts";
 import { Rotary, applyRotary, inverseFrequencies } from "./rope.ts";
 import { llamaTensors, type LlamaConfig } from "./llama-config.ts";
 
 export class LlamaLM extends CausalLMBase {
   private readonly rotary: Rotary;
+  readonly device: Device;
 
-  constructor(readonly config: LlamaConfig, weights: Map<string, Tensor>, readonly device: Device = "cpu") {
+  /** Built on `weights` (which it then owns), moved to `device` (without one: the CPU; an error in strict device mode). */
+  constructor(readonly config: LlamaConfig, weights: Map<string, Tensor>, device?: Device) {
     super();
+    this.device = device = deviceOrCpu("new LlamaLM", device);
     for (const s of llamaTensors(config)) {
       const t = weights.get(s.name);
       if (!t && s.optional) continue;

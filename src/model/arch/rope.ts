@@ -35,7 +35,7 @@ export class Rotary {
   private sin: Tensor | null = null;
   private rows = 0;
 
-  constructor(readonly dim: number, private readonly invFreq: Float32Array, private readonly device: Device = "cpu") {}
+  constructor(readonly dim: number, private readonly invFreq: Float32Array, private readonly device: Device) {}
 
   /** cos and sin [B', 1, T, dim] for positions [B', T] (int64) whose largest value is maxPos. */
   at(positions: Tensor, maxPos: number): { cos: Tensor; sin: Tensor } {
