@@ -12,11 +12,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=dist/gpu tests=dist/gpu-tests
-rm -rf "$out" "$tests" && mkdir -p "$tests" "$out/include/node" "$out/include/node-addon-api" "$out/node_modules/@resvg"
-
 node_bin="$(command -v node)"
 "$node_bin" -e 'if (+process.versions.node.split(".")[0] < 20) { console.error("gpu-pack: Node " + process.version + " is older than 20"); process.exit(1); }'
-xz -T0 -9 -c "$node_bin" > "$out/node.xz"
+# The compressed Node binary (minutes of xz) is kept when the same Node packed it last time.
+cached="$(mktemp)"
+if [ -f "$out/node.xz" ] && [ "$(cat "$out/node-version" 2>/dev/null)" = "$("$node_bin" -p process.version)" ]; then cp "$out/node.xz" "$cached"; fi
+rm -rf "$out" "$tests" && mkdir -p "$tests" "$out/include/node" "$out/include/node-addon-api" "$out/node_modules/@resvg"
+if [ -s "$cached" ]; then mv "$cached" "$out/node.xz"; else rm -f "$cached"; xz -T0 -9 -c "$node_bin" > "$out/node.xz"; fi
 
 esbuild=node_modules/.bin/esbuild
 [ -x "$esbuild" ] || { echo "gpu-pack: $esbuild missing: run npm ci first (tsx brings esbuild)" >&2; exit 1; }
