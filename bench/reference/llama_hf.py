@@ -21,9 +21,8 @@ def build(args, device):
     d, L, h, kv, V, T, B = [int(v) for v in args["--config"].split("/")]
     cfg = LlamaConfig(vocab_size=V, hidden_size=d, intermediate_size=int(args["--mlp"]), num_hidden_layers=L,
                       num_attention_heads=h, num_key_value_heads=kv, head_dim=d // h, max_position_embeddings=T,
-                      rms_norm_eps=1e-5, rope_theta=10000.0, tie_word_embeddings=True, attention_bias=False,
-                      mlp_bias=False)
-    cfg._attn_implementation = "sdpa"
+                      rms_norm_eps=1e-5, tie_word_embeddings=True, attention_bias=False, mlp_bias=False,
+                      attn_implementation="sdpa")  # rope theta: Llama's default, 10000, as ours
     model = LlamaForCausalLM(cfg)
     weights = {k: v.float() for k, v in read_safetensors(args["--init"]).items()}
     base = {k: v for k, v in weights.items() if ".lora_" not in k}

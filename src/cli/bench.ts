@@ -77,10 +77,11 @@ export function register(program: Command): void {
       const rs = await benchTrain({
         configs, finetunes: finetuneFlag(o.finetune), steps: posInt("steps", o.steps), rounds: posInt("rounds", o.rounds), threads: posInt("threads", o.threads),
         device, precision, compile: o.compile,
-        log: o.json ? undefined : note,
+        // --json: rows on stdout as each finishes, progress on stderr.
+        log: note,
+        onResult: o.json ? (r) => say(JSON.stringify(r)) : undefined,
       });
-      if (o.json) for (const r of rs) say(JSON.stringify(r));
-      else {
+      if (!o.json) {
         const info = buildInfo();
         say(`libtorch ${info.torchVersion}, ${info.threads} threads, ours: ${info.gemm} GEMM for linear/attention; medians of rotating rounds; torch = the faster of its default OpenMP wait and a short spin`);
         say(trainTable(rs));

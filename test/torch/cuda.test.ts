@@ -116,7 +116,8 @@ test("CUDA: attention in bf16 (scaled_dot_product_attention), with a padding mas
 test("CUDA: bf16 training steps (autocast, fused AdamW, losses read back in batches) track float32's", { skip }, () => {
   const tok = trainBpe("ka to ri an the es ing er on mo sa lu ".repeat(200), { vocabSize: 300, specialTokens: [EOS_TOKEN, PAD_TOKEN], minFrequency: 1 });
   const cfg = presetConfig("tiny", tok.vocabSize, 32);
-  const examples = Array.from({ length: 64 }, (_, i) => ({ ids: Array.from({ length: 33 }, (_, j) => (i * 31 + j * 7) % 290), weights: new Array(32).fill(1) }));
+  const V = tok.vocabSize;
+  const examples = Array.from({ length: 64 }, (_, i) => ({ ids: Array.from({ length: 33 }, (_, j) => (i * 31 + j * 7) % V), weights: new Array(32).fill(1) }));
   const losses = (["f32", "bf16"] as const).map((precision) => {
     const m = new GPT(cfg, 4, undefined, "gpt", CUDA);
     const r = trainSupervised(m, tok, examples, { steps: 40, batchSize: 8, lr: 3e-3, seed: 1, label: "t", precision });

