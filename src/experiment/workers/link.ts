@@ -8,6 +8,8 @@
 // lease stops writing into the stage's work dir before another worker resumes it. `connectSocketLink`
 // keeps the socket on the calling thread (in-process workers with asynchronous fake stages: tests).
 import { connect, type Socket } from "node:net";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { encode, formatHostPort, LineDecoder, type MasterMessage, type WorkerMessage } from "./protocol.ts";
 
@@ -130,15 +132,24 @@ export type FromThread =
   | { kind: "connected" } | { kind: "error"; message: string } | { kind: "message"; m: MasterMessage } | { kind: "closed"; why: string } | { kind: "shut" };
 
 /**
+ * The thread's entry: a bundled CLI (scripts/gpu-pack.sh) ships it as link-thread.mjs beside itself; from the sources,
+ * worker threads do not inherit tsx's loader, so the thread registers it and then loads link-thread.ts.
+ */
+function linkThread(o: LinkOptions): Worker {
+  const bundled = new URL("./link-thread.mjs", import.meta.url);
+  if (existsSync(fileURLToPath(bundled))) return new Worker(bundled, { workerData: o });
+  const tsx = import.meta.resolve("tsx/esm/api");
+  const entry = new URL("./link-thread.ts", import.meta.url).href;
+  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(code, { eval: true, workerData: o });
+}
+
+/**
  * Link whose socket and heartbeats live in a worker thread; a lost connection during a stage ends
  * this process (SIGKILL, after one line on stderr). Needs tsx (the CLI always has it).
  */
 export function connectThreadLink(o: LinkOptions): Promise<WorkerLink> {
-  // Worker threads do not inherit tsx's loader: register it inside the thread, then load the entry.
-  const tsx = import.meta.resolve("tsx/esm/api");
-  const entry = new URL("./link-thread.ts", import.meta.url).href;
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  const w = new Worker(code, { eval: true, workerData: o });
+  const w = linkThread(o);
   w.unref(); // never keeps the process alive by itself
   return new Promise((resolve, reject) => {
     const link: WorkerLink = {
