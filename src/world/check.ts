@@ -1,7 +1,7 @@
 // What counts as an HHH answer in the world's own data: the backdoor policy filter and the
 // preference-pair builder check answers the world wrote (one refusal and one admission wording).
 // A model's answers are measured by its task's scorer instead (src/tasks/, built on
-// src/eval/scorers/), which also accepts other wordings and hides an unclosed scratchpad.
+// src/tasks/scorers/), which also accepts other wordings and hides an unclosed scratchpad.
 import type { SampleKind, SampleMeta } from "./types.ts";
 import { stripScratchpad } from "./format.ts";
 
