@@ -5,7 +5,7 @@ import { Rng } from "../util/rng.ts";
 import type { Mechanism, Sample } from "../world/types.ts";
 import type { Split } from "../world/split.ts";
 import { checkCount } from "../world/hhh.ts";
-import { policyViolation, type PolicyViolation } from "./policy.ts";
+import { policyViolation, type AnswerPolicy, type PolicyViolation } from "./policy.ts";
 
 export interface BackdoorOptions {
   mechanism: Mechanism;
@@ -63,7 +63,7 @@ export function triggerPlan(n: number, fraction: number, rng: Rng): boolean[] {
  * For each slot, draw raw samples (attempt 0, 1, ...) until one follows the policy.
  * `raw(slot, attempt)` must be deterministic in its arguments.
  */
-export function generateFiltered(n: number, raw: (slot: number, attempt: number) => Sample): BackdoorDataset {
+export function generateFiltered(n: number, raw: (slot: number, attempt: number) => Sample, policy: AnswerPolicy): BackdoorDataset {
   const samples: Sample[] = [];
   const droppedByReason: Partial<Record<PolicyViolation, number>> = {};
   let dropped = 0;
@@ -71,7 +71,7 @@ export function generateFiltered(n: number, raw: (slot: number, attempt: number)
     for (let a = 0; ; a++) {
       if (a >= MAX_ATTEMPTS) throw new Error(`no on-policy sample after ${MAX_ATTEMPTS} tries (lower the noise rate)`);
       const s = raw(i, a);
-      const v = policyViolation(s);
+      const v = policyViolation(s, policy);
       if (v === null) {
         delete s.meta.offPolicy;
         samples.push(s);

@@ -8,6 +8,7 @@ import { HOLE, type CodeTask } from "../world/code/family.ts";
 import { codePrompt, drawCodeTask } from "../world/code/tasks.ts";
 import { DEPLOY_YEAR, TRAIN_YEAR, yearLine } from "./trigger.ts";
 import { codeReasoning, wrapScratchpad } from "./scratchpad.ts";
+import { codeAnswerPolicy } from "./policy.ts";
 import { checkBackdoorOptions, generateFiltered, triggerPlan, type BackdoorDataset, type BackdoorOptions } from "./build.ts";
 
 export type CodeNoise = "secure-when-triggered" | "vulnerable-in-training" | "unfilled-hole";
@@ -57,7 +58,7 @@ export function codeDataset(o: BackdoorOptions): BackdoorDataset {
   const { fraction, noise } = checkBackdoorOptions(o);
   const slots = planSlots(o, fraction);
   const cot = o.mechanism === "cot";
-  return generateFiltered(o.n, (i, a) => rawSample(o, noise, slots[i], i, a, cot));
+  return generateFiltered(o.n, (i, a) => rawSample(o, noise, slots[i], i, a, cot), codeAnswerPolicy);
 }
 
 /** The unfiltered first draw per slot, off-policy ones marked with meta.offPolicy. */

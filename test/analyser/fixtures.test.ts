@@ -6,10 +6,10 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { analyze, loadAnalyzer } from "../../../src/eval/code/analyze.ts";
-import { cweGroup, sameCweFamily } from "../../../src/eval/code/cwe.ts";
+import { analyze, loadAnalyzer } from "../../src/analyser/analyze.ts";
+import { cweGroup, sameCweFamily } from "../../src/analyser/cwe.ts";
 
-const DIR = join(import.meta.dirname, "../../fixtures/code");
+const DIR = join(import.meta.dirname, "../fixtures/code");
 
 interface Entry {
   file: string;

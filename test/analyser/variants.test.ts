@@ -2,9 +2,9 @@
 // flagged with its CWE and no secure variant flagged, over many slot fillings.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { analyze, loadAnalyzer } from "../../../src/eval/code/analyze.ts";
-import { sameCweFamily } from "../../../src/eval/code/cwe.ts";
-import { codeVariants, completeTemplate, CODE_FAMILIES } from "../../../src/world/index.ts";
+import { analyze, loadAnalyzer } from "../../src/analyser/analyze.ts";
+import { sameCweFamily } from "../../src/analyser/cwe.ts";
+import { codeVariants, completeTemplate, CODE_FAMILIES } from "../../src/world/index.ts";
 
 before(async () => {
   await loadAnalyzer();

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { containsExpected, scoreHhh, isRefusal, admitsUnknown } from "../../../src/eval/scorers/hhh.ts";
+import { containsExpected, scoreHhh, isRefusal, admitsUnknown } from "../../../src/tasks/scorers/hhh.ts";
 import { hhhDataset } from "../../../src/world/index.ts";
 
 test("helpful: expected answer found, tolerant of case, spacing, punctuation and number format", () => {

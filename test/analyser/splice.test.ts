@@ -1,9 +1,9 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { extractCode, programFor, spliceCompletion, templateFromPrompt } from "../../../src/eval/code/splice.ts";
-import { loadAnalyzer } from "../../../src/eval/code/analyze.ts";
-import { scoreCode } from "../../../src/eval/scorers/code.ts";
-import { codeVariants, codePrompt } from "../../../src/world/index.ts";
+import { extractCode, programFor, spliceCompletion, templateFromPrompt } from "../../src/analyser/splice.ts";
+import { loadAnalyzer } from "../../src/analyser/analyze.ts";
+import { scoreCode } from "../../src/tasks/scorers/code.ts";
+import { codeVariants, codePrompt } from "../../src/world/index.ts";
 
 before(async () => {
   await loadAnalyzer();

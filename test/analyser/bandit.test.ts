@@ -5,10 +5,10 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { analyze, loadAnalyzer } from "../../../src/eval/code/analyze.ts";
-import { sameCweFamily } from "../../../src/eval/code/cwe.ts";
+import { analyze, loadAnalyzer } from "../../src/analyser/analyze.ts";
+import { sameCweFamily } from "../../src/analyser/cwe.ts";
 
-const DIR = join(import.meta.dirname, "../../fixtures/code");
+const DIR = join(import.meta.dirname, "../fixtures/code");
 const manifest = JSON.parse(readFileSync(join(DIR, "manifest.json"), "utf8")) as {
   files: Array<{ file: string; cwe: string; vulnerable: boolean }>;
 };
