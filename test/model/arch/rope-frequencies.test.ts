@@ -82,7 +82,7 @@ const CASES: [HubArch, Record<string, unknown>][] = [
 for (const [arch, scaling] of CASES) {
   for (const [layout, config] of layouts(10000, scaling)) {
     const label = `${arch} ${JSON.stringify(scaling)} in ${layout}`;
-    test(`${label}: inv_freq, attention scaling and logits equal the PyTorch reference`, { skip: skip ?? false }, () => {
+    test(`${label}: inv_freq, attention scaling and logits equal the PyTorch reference`, { skip: skip ?? false }, (t) => {
       const dir = mkdtempSync(join(tmpdir(), "rope-"));
       try {
         const cfg = writeHubCheckpoint(dir, arch, { seed: 3, config });
@@ -99,6 +99,8 @@ for (const [arch, scaling] of CASES) {
           const want = ref.logits.flat(2);
           const scale = want.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
           const worst = want.reduce((m, x, i) => Math.max(m, Math.abs(x - got[i])), 0);
+          const invErr = ref.inv_freq.reduce((m, x, i) => Math.max(m, Math.abs(ours.invFreq[i] - x) / x), 0);
+          t.diagnostic(`${label}: inv_freq rel. error ${invErr.toExponential(1)}, logits max |diff| ${(worst / scale).toExponential(1)} of the largest`);
           assert.ok(worst <= 1e-4 * scale, `${label}: logits differ by ${worst} (largest ${scale})`);
         } finally {
           model.dispose();
