@@ -23,7 +23,7 @@ function legacy(raw: Record<string, any>): Record<string, any> {
   return { ...rest, torch_dtype: dtype, rope_theta, rope_scaling: scaling.rope_type === "default" ? null : scaling };
 }
 
-function refused(raw: Record<string, any>, want: RegExp, parse = (r: Record<string, any>) => parseLlamaConfig(family(r), r, "config.json")): void {
+function refused(raw: Record<string, any>, want: RegExp, parse: (r: Record<string, any>) => unknown = (r) => parseLlamaConfig(family(r), r, "config.json")): void {
   let msg = "";
   try {
     parse(raw);
