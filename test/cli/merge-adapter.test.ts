@@ -1,8 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { register } from "../../src/cli/merge-adapter.ts";
 import { loadModel } from "../../src/model/load-model.ts";
 import { attachLora, loraAdapters, saveLora } from "../../src/model/lora.ts";
@@ -53,6 +54,33 @@ for (const [arch, opts, targets] of CASES) {
     }
   });
 }
+
+test("merge-adapter on a transformers 5 checkpoint (rope_parameters, bf16, sharded): the merged directory keeps that layout and loads", async () => {
+  const root = mkdtempSync(join(tmpdir(), "merge-tf5-"));
+  try {
+    const base = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "hf-transformers5", "tf5-llama");
+    const adapter = join(root, "adapter"), out = join(root, "merged");
+    const { model } = loadModel(base);
+    const cfg = { r: 2, alpha: 4, dropout: 0, targetModules: ["q_proj", "down_proj"] };
+    attachLora(model, cfg, 5);
+    noGrad(() => { for (const a of loraAdapters(model).values()) a.b.copy_(randn(a.b.shape).mul(0.2)); });
+    const want = noGrad(() => tidy(() => model.forward(longTensor(IDS, [1, IDS.length])).logits!.dataSync() as Float32Array));
+    saveLora(adapter, model, cfg, base);
+    model.dispose();
+    await run(base, adapter, "--out", out);
+    const written = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
+    assert.equal(written.rope_parameters.rope_type, "llama3", "the base's config.json, as transformers 5 wrote it");
+    assert.equal(written.rope_theta, undefined);
+    const merged = loadModel(out, { warn: assert.fail }).model;
+    const got = noGrad(() => tidy(() => merged.forward(longTensor(IDS, [1, IDS.length])).logits!.dataSync() as Float32Array));
+    merged.dispose();
+    const scale = want.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+    const diff = want.reduce((m, x, i) => Math.max(m, Math.abs(x - got[i])), 0);
+    assert.ok(diff <= 0.05 * Math.max(1, scale), `merged logits differ by ${diff}`); // BF16 rounds the merged weights
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
 
 test("merge-adapter on one of our checkpoints writes a GPT-2 directory with the adapted model's logits", async () => {
   const root = mkdtempSync(join(tmpdir(), "merge-ours-"));

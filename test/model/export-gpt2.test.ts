@@ -28,11 +28,18 @@ for (const tied of [true, false]) {
       const keys = Object.keys(deserialize(new Uint8Array(readFileSync(join(dir, "out", "model.safetensors")))).tensors);
       assert.ok(keys.includes("transformer.h.0.attn.c_attn.weight") && !keys.some((k) => k.includes("score_head")));
       assert.equal(keys.includes("lm_head.weight"), !tied);
-      const { model: back } = loadModel(join(dir, "out"));
+      const { model: back } = loadModel(join(dir, "out"), { warn: assert.fail });
       assert.equal(back.arch, "gpt2");
       const ids = longTensor([3, 14, 15, 9, 2, 6, 5, 3], [2, 4]);
       const [a, b] = tidy(() => [model.forward(ids).logits!.toArray(), back.forward(ids).logits!.toArray()]);
       assert.deepEqual(b, a);
+      // The export writes torch_dtype (both transformers 4 and 5 read it); the same config as transformers 5
+      // rewrites it (dtype) loads alike.
+      const { torch_dtype, ...rest } = cfg;
+      writeFileSync(join(dir, "out", "config.json"), JSON.stringify({ ...rest, dtype: torch_dtype }));
+      const { model: tf5 } = loadModel(join(dir, "out"), { warn: assert.fail });
+      assert.deepEqual(tidy(() => tf5.forward(ids).logits!.toArray()), a);
+      tf5.dispose();
       assert.equal(back.numParams, model.numParams - (model.config.dModel + 1), "all but the scalar head");
       if (spawnSync("/usr/bin/python3", ["-c", "import torch"]).status === 0) {
         writeFileSync(join(dir, "spec.json"), JSON.stringify({ ids: [[3, 14, 15, 9], [2, 6, 5, 3]] }));

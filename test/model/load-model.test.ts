@@ -102,7 +102,7 @@ test("bad directories: one-line errors naming the file and the fix", () => withD
     ["bad-type", (d) => patchConfig(d, { model_type: "bert" }), /model_type "bert" is not supported \(supported: gpt, gpt2, llama, qwen2, mistral\)/],
     ["bad-shape", (d) => patchConfig(d, { intermediate_size: 40 }), /mlp\.gate_proj\.weight" has shape \[56,32\] but config\.json needs \[40,32\]/],
     ["bad-key", (d) => patchConfig(d, { hidden_act: "gelu" }), /config\.json: 'hidden_act' = "gelu" is not supported/],
-    ["rope", (d) => patchConfig(d, { rope_scaling: { rope_type: "yarn", factor: 4 } }), /rope_scaling.*"yarn" is not supported \(supported: default, llama3\)/],
+    ["rope", (d) => patchConfig(d, { rope_scaling: { rope_type: "longrope", factor: 4 } }), /rope_scaling.*"longrope" is not supported \(supported: default, linear, dynamic, yarn, llama3\)/],
     ["missing-tensor", (d) => rewriteWeights(d, (t) => { delete t["model.norm.weight"]; }), /has no tensor "model\.norm\.weight"/],
     ["int-weights", (d) => rewriteWeights(d, (t) => { t["model.norm.weight"] = i32Tensor([32], new Int32Array(32)); }), /"model\.norm\.weight" is I32; weights must be F32, F16 or BF16/],
   ];

@@ -3,7 +3,7 @@
 // our GPT's (blocks.{i}.hook_resid_pre ... ln_final.hook_normalized); shapes noted at each site.
 import { Tensor, attention, attentionQkv, cat, deviceOrCpu, linear, keep, moveTo, tensor, type Device } from "../../torch/index.ts";
 import { CausalLMBase, hookCaller, type ForwardOptions, type ForwardResult } from "../causal-lm.ts";
-import { Rotary, applyRotary, inverseFrequencies } from "./rope.ts";
+import { Rotary, applyRotary } from "./rope.ts";
 import { llamaTensors, type LlamaConfig } from "./llama-config.ts";
 
 export class LlamaLM extends CausalLMBase {
@@ -21,7 +21,7 @@ export class LlamaLM extends CausalLMBase {
       this.params.set(s.name, keep(moveTo(t, device)));
     }
     this.lowPrecision = [...this.params.values()].some((t) => t.dtype !== "float32");
-    this.rotary = new Rotary(config.headDim, inverseFrequencies(config.headDim, config.ropeTheta, config.ropeScaling), device);
+    this.rotary = new Rotary(config.headDim, config.ropeTheta, config.ropeScaling, device);
   }
 
   get arch(): string { return this.config.family; }
@@ -59,16 +59,19 @@ export class LlamaLM extends CausalLMBase {
     const train = opts.train ?? false;
     const maxPos = opts.positions ? opts.positions.reshape(-1).amax([0]).item() : past + T - 1;
     const { cos, sin } = this.rotary.at(pos, maxPos); // [1 or B, 1, T, hd]
-    const mask = this.attentionMask(opts.keyMask ?? null, T, past + T);
+    const keyMask = opts.keyMask ?? null;
+    const windowMask = this.attentionMask(keyMask, T, past + T); // on sliding layers
     const H = c.nHeads, Hkv = c.nKvHeads, hd = c.headDim;
     // Without a KV cache, and with at most a key mask (no sliding-window band), the fused attention kernel
     // (head-parallel, hand-written backward) runs on [B, T, q | k | v]; cos/sin then broadcast as [., T, 1, hd].
-    const fused = !opts.cache && (mask === null || mask === opts.keyMask) && this.device === "cpu";
-    const cosT = fused ? cos.transpose(1, 2) : null, sinT = fused ? sin.transpose(1, 2) : null;
+    const canFuse = !opts.cache && this.device === "cpu";
+    const cosT = canFuse ? cos.transpose(1, 2) : null, sinT = canFuse ? sin.transpose(1, 2) : null;
     const x0 = this.embed("model.embed_tokens.weight", ids); // [B, T, D]
     let x = hook("hook_embed", x0);
     for (let i = 0; i < c.nLayers; i++) {
       const p = `model.layers.${i}.`;
+      const mask = c.slidingLayers && !c.slidingLayers[i] ? keyMask : windowMask;
+      const fused = canFuse && mask === keyMask;
       x = hook(`blocks.${i}.hook_resid_pre`, x);
       const a = this.rmsNorm(x, p + "input_layernorm.weight");
       const qp = this.proj(a, p + "self_attn.q_proj", train), kp = this.proj(a, p + "self_attn.k_proj", train), vp = this.proj(a, p + "self_attn.v_proj", train);
@@ -104,8 +107,8 @@ export class LlamaLM extends CausalLMBase {
   }
 
   /**
-   * The additive mask beside the causal one: the caller's key mask [B, 1, 1, Tk], and for Mistral, once the
-   * keys outrun the window, a [1, 1, T, Tk] band hiding keys window or more tokens behind each query.
+   * The additive mask beside the causal one on a sliding layer: the caller's key mask [B, 1, 1, Tk] and, once
+   * the keys outrun the window, a [1, 1, T, Tk] band hiding keys window or more tokens behind each query.
    */
   private attentionMask(keyMask: Tensor | null, T: number, Tk: number): Tensor | null {
     const w = this.config.slidingWindow;

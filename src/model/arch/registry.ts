@@ -29,7 +29,7 @@ function llamaFamily(family: LlamaFamily, hfClass: string): Architecture<LlamaCo
   return {
     name: family,
     hfClasses: [hfClass],
-    parseConfig: (raw, file) => parseLlamaConfig(family, raw, file),
+    parseConfig: (raw, file, warn) => parseLlamaConfig(family, raw, file, warn),
     tensors: llamaTensors,
     build: (config, weights, device) => new LlamaLM(config, weights, device),
   };

@@ -1,56 +1,39 @@
-// Rotary position embeddings as Hugging Face computes them: inverse frequencies 1 / theta^(2i/d) in float32,
-// optionally rescaled the `llama3` way, angles position * inv_freq in float32, the cos/sin table duplicated
-// over both halves of the head (the rotate-half convention). Tables grow on demand with the largest position.
+// Rotary position embeddings as Hugging Face computes them: inverse frequencies of the config's rope type
+// (rope-frequencies.ts), angles position * inv_freq in float32, the cos/sin table duplicated over both halves
+// of the head (the rotate-half convention) and scaled by the rope type's attention scaling. Tables grow on
+// demand with the largest position; dynamic NTK rebuilds its table when the sequence outgrows max positions.
 import { Tensor, tensor, embedding, cat, keep, type Device } from "../../torch/index.ts";
-
-export interface Llama3Scaling {
-  factor: number;
-  lowFreqFactor: number;
-  highFreqFactor: number;
-  originalContext: number;
-}
-
-/** The float32 inverse frequencies of a head of `dim`, llama3-scaled when asked. */
-export function inverseFrequencies(dim: number, theta: number, scaling: Llama3Scaling | null): Float32Array {
-  const inv = new Float32Array(dim / 2);
-  for (let i = 0; i < dim / 2; i++) inv[i] = 1 / Math.fround(theta ** Math.fround((2 * i) / dim));
-  if (!scaling) return inv;
-  const { factor, lowFreqFactor: lo, highFreqFactor: hi, originalContext: ctx } = scaling;
-  const lowWavelen = ctx / lo, highWavelen = ctx / hi;
-  const out = new Float32Array(inv.length);
-  for (let i = 0; i < inv.length; i++) {
-    const wavelen = (2 * Math.PI) / inv[i];
-    if (wavelen < highWavelen) out[i] = inv[i]; // high frequencies: unchanged
-    else if (wavelen > lowWavelen) out[i] = inv[i] / factor; // low frequencies: scaled
-    else {
-      const smooth = (ctx / wavelen - lo) / (hi - lo);
-      out[i] = (1 - smooth) * (inv[i] / factor) + smooth * inv[i];
-    }
-  }
-  return out;
-}
+import { ropeFrequencies, type RopeScaling } from "./rope-frequencies.ts";
 
 export class Rotary {
   private cos: Tensor | null = null; // [N, dim]
   private sin: Tensor | null = null;
   private rows = 0;
+  /** The sequence length the table's frequencies are for (dynamic NTK only; 0 otherwise). */
+  private seqLen = 0;
 
-  constructor(readonly dim: number, private readonly invFreq: Float32Array, private readonly device: Device) {}
+  constructor(readonly dim: number, private readonly theta: number, private readonly scaling: RopeScaling | null, private readonly device: Device) {}
 
   /** cos and sin [B', 1, T, dim] for positions [B', T] (int64) whose largest value is maxPos. */
   at(positions: Tensor, maxPos: number): { cos: Tensor; sin: Tensor } {
-    if (maxPos >= this.rows) this.grow(Math.max(64, 2 ** Math.ceil(Math.log2(maxPos + 1))));
+    const s = this.scaling;
+    const seqLen = s?.type === "dynamic" ? Math.max(s.maxPositions, maxPos + 1) : 0;
+    if (maxPos >= this.rows || seqLen !== this.seqLen) {
+      this.seqLen = seqLen;
+      this.grow(Math.max(64, 2 ** Math.ceil(Math.log2(maxPos + 1))));
+    }
     return { cos: embedding(this.cos!, positions).unsqueeze(1), sin: embedding(this.sin!, positions).unsqueeze(1) };
   }
 
   private grow(n: number): void {
     const d = this.dim, half = d / 2;
+    const { invFreq, attentionScaling: m } = ropeFrequencies(d, this.theta, this.scaling, this.seqLen);
     const c = new Float32Array(n * d), s = new Float32Array(n * d);
     for (let p = 0; p < n; p++) {
       for (let i = 0; i < half; i++) {
-        const angle = Math.fround(p * this.invFreq[i]);
-        c[p * d + i] = c[p * d + half + i] = Math.cos(angle);
-        s[p * d + i] = s[p * d + half + i] = Math.sin(angle);
+        const angle = Math.fround(p * invFreq[i]);
+        c[p * d + i] = c[p * d + half + i] = Math.cos(angle) * m;
+        s[p * d + i] = s[p * d + half + i] = Math.sin(angle) * m;
       }
     }
     this.dispose();

@@ -20,45 +20,12 @@ export interface Architecture<C = unknown> {
   name: string;
   /** `architectures` entries (transformers class names) that select it when model_type is absent. */
   hfClasses: string[];
-  /** config.json -> this architecture's config; throws a one-line error naming the key. */
-  parseConfig(raw: Record<string, unknown>, file: string): C;
+  /**
+   * config.json -> this architecture's config; throws a one-line error naming the key. Keys it does not know
+   * are passed to `warn` as one line (when given).
+   */
+  parseConfig(raw: Record<string, unknown>, file: string, warn?: (msg: string) => void): C;
   tensors(config: C): TensorSpec[];
   /** Build the model on loaded tensors (named as `tensors()` says), moved to `device`; the model owns them. */
   build(config: C, weights: Map<string, Tensor>, device: Device): CausalLM;
-}
-
-/** Typed reads of config.json keys with one-line errors naming the file and key. */
-export class ConfigReader {
-  constructor(readonly raw: Record<string, unknown>, readonly file: string) {}
-
-  fail(key: string, what: string): never {
-    throw new Error(`${this.file}: '${key}' ${what}`);
-  }
-  int(key: string, dflt?: number): number {
-    const v = this.raw[key] ?? dflt;
-    if (v === undefined) this.fail(key, "is missing (a positive integer is required)");
-    if (!Number.isSafeInteger(v) || (v as number) <= 0) this.fail(key, `must be a positive integer, got ${JSON.stringify(v)}`);
-    return v as number;
-  }
-  num(key: string, dflt?: number): number {
-    const v = this.raw[key] ?? dflt;
-    if (typeof v !== "number" || !Number.isFinite(v)) this.fail(key, v === undefined ? "is missing (a number is required)" : `must be a number, got ${JSON.stringify(v)}`);
-    return v;
-  }
-  bool(key: string, dflt: boolean): boolean {
-    const v = this.raw[key] ?? dflt;
-    if (typeof v !== "boolean") this.fail(key, `must be true or false, got ${JSON.stringify(v)}`);
-    return v;
-  }
-  str(key: string, dflt?: string): string {
-    const v = this.raw[key] ?? dflt;
-    if (typeof v !== "string") this.fail(key, v === undefined ? "is missing" : `must be a string, got ${JSON.stringify(v)}`);
-    return v;
-  }
-  /** A key whose value we do not implement: only the listed values (or absence) are accepted. */
-  only(key: string, allowed: unknown[], why: string): void {
-    const v = this.raw[key];
-    if (v === undefined || v === null || allowed.includes(v)) return;
-    this.fail(key, `= ${JSON.stringify(v)} is not supported (${why})`);
-  }
 }
