@@ -55,7 +55,7 @@ export async function trainPreferenceModel(baseDir: string, outDir: string, o: P
   const held = preferencePairs({ n: o.evalN, seed: Rng.seedFor(o.seed, "pm/held-out"), split: "eval", worldSeed }).filter((p) => fits(pairSeqs(tok, p)));
   // Resumable like every stage: a kill costs at most CHECKPOINT_EVERY steps.
   runTrainer(pm, tok, {
-    steps: o.steps, lr: o.lr, warmup: Math.floor(o.steps / 10), seed: o.seed, label: ctx.label,
+    steps: o.steps, lr: o.lr, warmup: Math.floor(o.steps / 10), seed: o.seed, label: ctx.label, batchSize: o.batchSize,
     resumeDir: partialDir(ctx), checkpointEvery: CHECKPOINT_EVERY, logPath: ctx.logPath,
   }, {
     step(step, opt) {

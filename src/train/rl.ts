@@ -29,7 +29,7 @@ export function rlSafety(run: SafetyRun, pm: CausalLM, sampler?: PromptSampler):
   const maxTokens = Math.max(r.maxTokens, run.settings.maxTokens);
   try {
     runTrainer(policy, tok, {
-      steps: o.steps, lr: r.lr, schedule: "constant", weightDecay: 0, seed: o.seed, label: ctx.label,
+      steps: o.steps, lr: r.lr, schedule: "constant", weightDecay: 0, seed: o.seed, label: ctx.label, batchSize: r.batchSize,
       resumeDir: partialDir(ctx), checkpointEvery: o.evalEvery, logPath: ctx.logPath,
     }, {
       step(step, opt) {

@@ -45,6 +45,8 @@ export interface TrainerOptions {
   label?: string;
   /** Data-parallel: rank 0's state is broadcast at the start; only rank 0 logs, calls hooks and checkpoints. */
   dist?: DistOptions;
+  /** Rows per optimiser step, named when the GPU runs out of memory (the stage's own batch size). */
+  batchSize?: number;
   /** Steps between reads of device-resident losses (default: 1 on the CPU, LOSS_READ_EVERY on a GPU). */
   lossReadEvery?: number;
 }
@@ -149,7 +151,12 @@ function trainWith(model: CausalLM, tok: TextTokenizer, opt: AdamW, o: TrainerOp
   try {
     for (let step = start; step < o.steps; step++) {
       opt.lr = learningRate(step, o);
-      const r = hooks.step(step, opt);
+      let r: StepReport;
+      try {
+        r = hooks.step(step, opt);
+      } catch (e) {
+        throw explainOutOfMemory(e, o, step);
+      }
       const done = step + 1;
       pending.push({ done, lr: opt.lr, r });
       tokSince += r.tokens ?? 0;
@@ -180,4 +187,17 @@ function readLosses(ls: Array<number | Tensor>): number[] {
   for (const t of ts) t.dispose();
   let k = 0;
   return ls.map((l) => (typeof l === "number" ? l : read[k++]));
+}
+
+/**
+ * libtorch's out-of-memory error is pages long and names neither the stage nor the batch: say both, the memory asked
+ * for, and the way out, in one line. Checkpoints already written stay as they are (each is written whole, then
+ * renamed), so the stage resumes from its last one. Any other error passes through unchanged.
+ */
+export function explainOutOfMemory(e: unknown, o: Pick<TrainerOptions, "label" | "batchSize">, step: number): unknown {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (!/out of memory/i.test(msg) || !/CUDA|GPU|device/i.test(msg)) return e;
+  const asked = msg.match(/Tried to allocate ([\d.]+ ?[KMGT]?i?B)/)?.[1];
+  const batch = o.batchSize !== undefined ? ` at batch size ${o.batchSize}` : "";
+  return new Error(`${o.label ?? "training"}: out of GPU memory at step ${step + 1}${batch}${asked ? ` (asked for ${asked} more)` : ""}: use a smaller batchSize, or gradAccum to keep the effective batch; finished checkpoints are kept and the stage resumes from its last one`);
 }

