@@ -34,6 +34,7 @@ export async function spawnReference(args: string[], env: NodeJS.ProcessEnv = fo
   const waiters: Array<(l: string | null) => void> = [];
   lines.on("line", (l) => { const w = waiters.shift(); if (w) w(l); else queue.push(l); });
   child.on("close", () => { for (const w of waiters.splice(0)) w(null); });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one JSON line from the reference; callers read its fields
   const next = async (): Promise<any> => {
     const l = queue.shift() ?? (await new Promise<string | null>((res) => waiters.push(res)));
     if (l === null) throw new Error(`PyTorch reference exited: ${stderr.trim().split("\n").pop() ?? "no output"}`);

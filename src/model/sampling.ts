@@ -20,11 +20,10 @@ export function sampleToken(logits: Float32Array, offset: number, V: number, opt
   for (let j = 0; j < V; j++) max = Math.max(max, logits[offset + j]);
   const probs = new Float64Array(V);
   for (let j = 0; j < V; j++) probs[j] = Math.exp((logits[offset + j] - max) / opts.temperature);
-  let order: number[] | null = null;
   const topK = opts.topK && opts.topK > 0 && opts.topK < V ? opts.topK : 0;
   const topP = opts.topP && opts.topP < 1 ? opts.topP : 0;
   if (topK || topP) {
-    order = Array.from({ length: V }, (_, j) => j).sort((a, b) => probs[b] - probs[a] || a - b);
+    const order = Array.from({ length: V }, (_, j) => j).sort((a, b) => probs[b] - probs[a] || a - b);
     let keepN = topK || V;
     if (topP) {
       let total = 0;

@@ -67,7 +67,7 @@ export function tokenStringToBytes(token: string): Uint8Array {
 
 function escapeRegExp(s: string): string {
   // Only syntax characters: in "u" mode escaping anything else (e.g. "-") is a SyntaxError.
-  return s.replace(/[.*+?^${}()|[\]\\\/]/g, "\\$&");
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }
 
 /**

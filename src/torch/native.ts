@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { envOmpWait, envQuietBlas, envThreads } from "../util/env.ts";
 
 export type Handle = { readonly __tensor: unique symbol };
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the addon's table of ops: the typed wrappers live in tensor.ts and ops.ts
 export type Native = Record<string, (...args: any[]) => any>;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -51,7 +52,7 @@ export const native: Native = load();
 
 /** Which BLAS library is mapped into this process (Linux: read from /proc/self/maps). */
 export function loadedBlas(): { path: string | null; kind: "openblas-openmp" | "openblas-pthread" | "openblas-serial" | "reference" | "other" | "unknown" } {
-  let maps = "";
+  let maps: string;
   try {
     maps = readFileSync("/proc/self/maps", "utf8");
   } catch {

@@ -29,7 +29,6 @@ function collect(value: unknown, out: Set<Disposable>, depth = 0): void {
 export function tidy<T>(fn: () => T): T {
   stack.push([]);
   let result: T;
-  let scope: Disposable[];
   try {
     result = fn();
   } catch (e) {
@@ -37,7 +36,7 @@ export function tidy<T>(fn: () => T): T {
     for (const t of stack.pop()!) t.dispose();
     throw e;
   }
-  scope = stack.pop()!;
+  const scope = stack.pop()!;
   if (result instanceof Promise) throw new Error("tidy: fn must be synchronous");
   const keep = new Set<Disposable>();
   collect(result, keep);

@@ -35,6 +35,7 @@ function llamaFamily(family: LlamaFamily, hfClass: string): Architecture<LlamaCo
   };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry has its own config type
 export const ARCHITECTURES: readonly Architecture<any>[] = [
   gpt,
   gpt2,
@@ -46,6 +47,7 @@ export const ARCHITECTURES: readonly Architecture<any>[] = [
 export const SUPPORTED = ARCHITECTURES.map((a) => a.name).join(", ");
 
 /** The architecture a config.json asks for; a one-line error naming it and what is supported otherwise. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the caller learns the config type from the entry
 export function selectArchitecture(raw: Record<string, unknown>, file: string): Architecture<any> {
   if (raw.format === CHECKPOINT_FORMAT) return gpt;
   const type = raw.model_type;
