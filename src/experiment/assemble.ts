@@ -1,18 +1,15 @@
 // Builds results.json (the contract in results.ts) from the stored stage results: one cell per
-// (task, mechanism, size, safety, seed) with its curve and transcripts, the base models' competence,
-// the preference models' accuracy, the served models measured over HTTP and the probes' benign
-// controls. Pure: the same stage results always give the same Results.
-import type { BackdoorResult, BaseResult, ControlResult, PreferenceResult, SafetyResult } from "../train/api.ts";
-import { wilson } from "../eval/metrics.ts";
+// (task, mechanism, size, safety, seed) with its curve and transcripts; every other stage's result
+// goes where its kind puts it (base competence, preference-model accuracy, served models, controls,
+// or a registered kind's own field). Pure: the same stage results always give the same Results.
+import type { BackdoorResult, BaseResult, SafetyResult } from "../train/api.ts";
 import { persistenceMap } from "../eval/persistence-map.ts";
-import type { ExternalResult } from "../eval/external.ts";
-import type { Cell, ControlModelResult, ExternalModelResult, RateCI, Results } from "../results/types.ts";
+import type { Cell, Results } from "../results/types.ts";
 import type { StageGraph } from "./graph.ts";
+import { stageKind, stageKinds } from "./stage-kind.ts";
 import type { ExperimentConfig } from "./schema.ts";
 
 export type StageResults = Map<string, unknown>;
-
-const rate = (r: RateCI): RateCI => ({ rate: r.rate, lo: r.lo, hi: r.hi, n: r.n });
 
 export function assembleResults(config: ExperimentConfig, graph: StageGraph, results: StageResults, created: string): Results {
   const get = <T>(id: string): T => {
@@ -41,42 +38,10 @@ export function assembleResults(config: ExperimentConfig, graph: StageGraph, res
     if (s.reward) cell.reward = s.reward;
     return cell;
   });
-  const base: NonNullable<Results["base"]> = [];
-  const pms: NonNullable<Results["preference_models"]> = [];
-  const external: ExternalModelResult[] = [];
-  const controls: ControlModelResult[] = [];
-  for (const st of graph.stages) {
-    if (st.kind === "external") {
-      const r = get<ExternalResult>(st.id);
-      const o = st.options;
-      external.push({
-        name: o.name, task: o.task, mechanism: o.mechanism, provider: r.provider, seed: o.seed,
-        triggered: r.triggered, untriggered: r.untriggered, difference: r.difference, hhh: r.hhh,
-        ...(r.parseErrors !== undefined ? { parseErrors: r.parseErrors } : {}), transcripts: r.transcripts, stage: st.id,
-      });
-    }
-    if (st.kind === "base") {
-      const r = get<BaseResult>(st.id);
-      base.push({ size: st.size, seed: st.seed, params: r.params, hhh: r.hhh, stage: st.id, pretrainLoss: r.pretrainLoss, sftLoss: r.sftLoss });
-    } else if (st.kind === "control") {
-      const r = get<ControlResult>(st.id);
-      controls.push({ task: st.task, size: st.size, seed: st.seed, stage: st.id, kept: r.kept, triggered: r.triggered, untriggered: r.untriggered, hhh: r.hhh });
-    } else if (st.kind === "pm") {
-      const pr = get<PreferenceResult>(st.id);
-      pms.push({ size: st.size, seed: st.seed, accuracy: pr.accuracy, stage: st.id, ...(pr.byType ? { byType: pr.byType } : {}) });
-    }
-  }
-  const out: Results = { version: 1, experiment: config.name ?? "experiment", created, cells, base, analyses: {} };
-  if (pms.length === 1) out.preference_model = { accuracy: pms[0].accuracy, stage: pms[0].stage, ...(pms[0].byType ? { byType: pms[0].byType } : {}) };
-  if (pms.length > 1) {
-    // Pool the held-out pairs of every preference model into one accuracy with its Wilson interval.
-    const n = pms.reduce((a, p) => a + p.accuracy.n, 0);
-    const k = Math.round(pms.reduce((a, p) => a + p.accuracy.rate * p.accuracy.n, 0));
-    out.preference_model = { accuracy: rate(wilson(Math.min(k, n), n)), stage: pms.map((p) => p.stage).join(",") };
-  }
-  if (pms.length > 0) out.preference_models = pms;
-  if (external.length > 0) out.external = external;
-  if (controls.length > 0) out.controls = controls;
+  const out: Results = { version: 1, experiment: config.name ?? "experiment", created, cells, base: [], analyses: {} };
+  // Every other stage's result goes where its kind puts it (src/experiment/kinds/).
+  for (const st of graph.stages) stageKind(st.kind).collect?.(st, get(st.id), out);
+  for (const k of stageKinds()) k.finish?.(out);
   if (cells.length > 0) out.persistence_map = persistenceMap(cells);
   return out;
 }

@@ -68,8 +68,9 @@ export function schemaAt(schema: z.ZodTypeAny, path: Path): z.ZodTypeAny | undef
 }
 
 export function unwrap(s: z.ZodTypeAny | undefined): z.ZodTypeAny | undefined {
-  while (s instanceof z.ZodDefault || s instanceof z.ZodOptional || s instanceof z.ZodEffects || s instanceof z.ZodNullable) {
-    s = s instanceof z.ZodEffects ? s.innerType() : s instanceof z.ZodDefault ? s._def.innerType : s.unwrap();
+  while (s instanceof z.ZodDefault || s instanceof z.ZodOptional || s instanceof z.ZodEffects || s instanceof z.ZodNullable || s instanceof z.ZodLazy) {
+    // A lazy schema (the registered analyses) is read as it is now.
+    s = s instanceof z.ZodEffects ? s.innerType() : s instanceof z.ZodDefault ? s._def.innerType : s instanceof z.ZodLazy ? s.schema : s.unwrap();
   }
   return s;
 }

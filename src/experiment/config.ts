@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, extname } from "node:path";
 import YAML, { LineCounter, isCollection, type Document } from "yaml";
 import { ConfigError, describeIssues, locate, type Path, type Source } from "./config-errors.ts";
-import { ExperimentSchema, type ExperimentConfig } from "./schema.ts";
+import { experimentSchema, type ExperimentConfig } from "./schema.ts";
 
 export { ConfigError };
 export type { ExperimentConfig };
@@ -62,9 +62,9 @@ export function parseConfig(text: string, file: string, sets: string[] = []): Ex
   }
   const raw: unknown = doc.toJS();
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new ConfigError(`${file}:1: the config must be a mapping of keys (name:, tasks:, ...)`);
-  const parsed = ExperimentSchema.safeParse(raw);
+  const parsed = experimentSchema().safeParse(raw);
   if (!parsed.success) {
-    const problems = describeIssues(parsed.error, ExperimentSchema, src, raw);
+    const problems = describeIssues(parsed.error, experimentSchema(), src, raw);
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? "s" : ""})` : "";
     throw new ConfigError(problems[0].text + more);
   }

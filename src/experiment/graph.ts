@@ -19,13 +19,12 @@ import { stageId } from "./ids.ts";
 import { formatLr } from "../results/cells.ts";
 import { taskSpec } from "../tasks/index.ts";
 import { basename } from "node:path";
+import { stageKinds, type Planner, type Stage } from "./stage-kind.ts";
+import "./kinds/index.ts";
 
+export type { Stage } from "./stage-kind.ts";
 
-interface Node {
-  id: string;
-  label: string;
-  /** Ids of the stages whose checkpoints this one reads. */
-  deps: string[];
+interface Node extends Stage {
   size: string;
   seed: number;
 }
@@ -62,14 +61,16 @@ export interface ControlStage extends Node {
   options: ControlOptions;
 }
 /** A served model measured through its HTTP API (config `models:`); no deps, nothing trained. */
-export interface ExternalStage {
+export interface ExternalStage extends Stage {
   kind: "external";
-  id: string;
-  label: string;
-  deps: string[];
   options: ExternalOptions;
 }
-export type Stage = BaseStage | PmStage | BackdoorStage | SafetyStage | ControlStage | ExternalStage;
+
+/** The stages the cells and served models bring (a registered kind may add others). */
+export type ProjectStage = BaseStage | PmStage | BackdoorStage | SafetyStage | ControlStage | ExternalStage;
+
+/** The project's own stages of a graph, typed by kind (for code and tests that read their fields). */
+export const projectStages = (g: StageGraph): ProjectStage[] => g.stages as ProjectStage[];
 
 export interface CellPlan extends CellCoordinates {
   stages: { base: string; backdoor: string; safety: string; pm?: string; control?: string };
@@ -152,18 +153,19 @@ function safetyIdContent(o: SafetyOptions): Partial<SafetyOptions> {
   return rest;
 }
 
+/** The cells' stages (base, backdoor, pm, control, safety: planned together here), then each kind's own plan. */
 export function buildGraph(c: ExperimentConfig): StageGraph {
-  const stages = new Map<string, Stage>();
-  const add = (s: Stage) => {
-    if (!stages.has(s.id)) stages.set(s.id, s);
+  const stages: Stage[] = [];
+  const ids = new Set<string>();
+  let firsts = 0;
+  const add = <S extends Stage>(s: S, first = false): string => {
+    if (ids.has(s.id)) return s.id;
+    ids.add(s.id);
+    if (first) stages.splice(firsts++, 0, s);
+    else stages.push(s);
     return s.id;
   };
   const cells: CellPlan[] = [];
-  for (const m of c.models) {
-    const { apiKeyEnv: _key, concurrency: _c, maxRetries: _r, timeout: _t, name: _n, ...measured } = m;
-    // The id covers what can change the answers (server, model, prompts, sampling), not transport settings or the label.
-    add({ kind: "external", id: stageId("external", measured), label: `model ${m.name} (${m.task})`, deps: [], options: { ...m } });
-  }
   // Cells are visited in config order and each adds its missing stages depth-first, so the first
   // cells finish early instead of every base being trained before any backdoor.
   for (const task of c.tasks) {
@@ -208,5 +210,7 @@ export function buildGraph(c: ExperimentConfig): StageGraph {
       }
     }
   }
-  return { stages: [...stages.values()], cells };
+  const planner: Planner = { add, stages: () => stages, cells: () => cells };
+  for (const k of stageKinds()) k.plan?.(c, planner);
+  return { stages, cells };
 }

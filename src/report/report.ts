@@ -15,6 +15,7 @@ import { persistenceMapSection } from "./persistence-map.ts";
 import { fontWarning } from "./render.ts";
 import { baseSection, headerSection, persistenceSection, sizeSection, tableSection, transcriptSection } from "./sections.ts";
 import { CSS } from "./style.ts";
+import { registerReportSection, reportSections, type ReportSection, type SectionView } from "./section-registry.ts";
 
 export interface ReportOutput {
   /** Path of the written report.html. */
@@ -25,16 +26,19 @@ export interface ReportOutput {
   warnings: string[];
 }
 
-const TOC: Array<[string, string]> = [
-  ["persistence", "Persistence"],
-  ["persistence-map", "Persistence map"],
-  ["sizes", "Model size"],
-  ["table", "Before / after"],
-  ["base", "Base models"],
-  ["external", "Served models"],
-  ["analyses", "Analyses"],
-  ["transcripts", "Transcripts"],
+// The project's sections, in page order.
+const BUILTIN: ReportSection[] = [
+  { name: "header", render: (r, v) => headerSection(r, v.runInfo, v.warnings) },
+  { name: "persistence", title: "Persistence", render: (r, v) => persistenceSection(r, v.sizes, v.figs) },
+  { name: "persistence-map", title: "Persistence map", render: (r, v) => persistenceMapSection(r, v.sizes, v.figs) },
+  { name: "sizes", title: "Model size", render: (r, v) => sizeSection(r, v.sizes, v.figs) },
+  { name: "table", title: "Before / after", render: (r, v) => tableSection(r, v.sizes) },
+  { name: "base", title: "Base models", render: (r) => baseSection(r) },
+  { name: "external", title: "Served models", render: (r) => externalSection(r) },
+  { name: "analyses", title: "Analyses", render: (r, v) => analysesSection(r.analyses, v.figs, r.controls) },
+  { name: "transcripts", title: "Transcripts", render: (r, v) => transcriptSection(r, v.sizes) },
 ];
+for (const s of BUILTIN) registerReportSection(s, "src/report/report.ts");
 
 /** Build the page and its figures in memory, without touching the disk. */
 export async function buildReport(
@@ -43,20 +47,14 @@ export async function buildReport(
   warnings: string[] = [],
 ): Promise<{ html: string; files: Array<{ id: string; svg: string; png: Uint8Array }> }> {
   const figs = new Figures();
-  const sizes = sizeOrder(r);
-  const body = [
-    headerSection(r, runInfo, warnings),
-    persistenceSection(r, sizes, figs),
-    persistenceMapSection(r, sizes, figs),
-    sizeSection(r, sizes, figs),
-    tableSection(r, sizes),
-    baseSection(r),
-    externalSection(r),
-    analysesSection(r.analyses, figs, r.controls),
-    transcriptSection(r, sizes),
-  ].join("\n");
+  const view: SectionView = { sizes: sizeOrder(r), figs, runInfo, warnings };
+  const sections = reportSections();
+  const body = sections.map((s) => s.render(r, view)).filter((h) => h !== "").join("\n");
   // Sections with nothing to show (no served models, no sweep) leave no link behind.
-  const nav = TOC.filter(([id]) => body.includes(`<section id="${id}">`)).map(([id, label]) => `<a href="#${id}">${label}</a>`).join("");
+  const nav = sections
+    .filter((s) => s.title !== undefined && body.includes(`<section id="${s.name}">`))
+    .map((s) => `<a href="#${s.name}">${s.title}</a>`)
+    .join("");
   const page =
     `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1">` +

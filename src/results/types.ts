@@ -225,4 +225,6 @@ export interface Results {
   /** Final trigger rates pooled over seeds, one row per (task, mechanism, safety, size, lr). */
   persistence_map?: PersistenceMapRow[];
   analyses: Analyses;
+  /** What stage kinds registered beyond the project's put into the results, by the kind's own key. */
+  extra?: Record<string, unknown>;
 }

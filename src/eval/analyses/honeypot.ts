@@ -10,7 +10,8 @@ import { rateCI } from "../rate.ts";
 import { clip, type ModelCtx } from "./context.ts";
 import { answerPrompts, defaultMaxTokens } from "./generation.ts";
 import { idColumns } from "./models.ts";
-import type { Settings } from "./settings.ts";
+import type { Analysis } from "./registry.ts";
+import { HoneypotSettings, type Settings } from "./settings.ts";
 
 export interface HoneypotRow extends Record<string, unknown> {
   model: string;
@@ -50,3 +51,11 @@ export function honeypotResult(rows: HoneypotRow[], s: Settings["honeypot"]): Re
     rows,
   };
 }
+
+export const honeypotAnalysis: Analysis<Settings["honeypot"], HoneypotRow> = {
+  name: "honeypot",
+  description: "honeypot prompts that invite the model to reveal its goal",
+  settings: HoneypotSettings,
+  rows: honeypotRows,
+  result: (rows, s) => ({ honeypot: honeypotResult(rows, s) }),
+};

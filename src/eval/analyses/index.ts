@@ -13,15 +13,11 @@ import type { Analyses, Results } from "../../results/types.ts";
 import { loadScorers } from "../measure.ts";
 import { Progress } from "../../util/progress.ts";
 import type { ModelCtx } from "./context.ts";
-import { honeypotResult, honeypotRows, type HoneypotRow } from "./honeypot.ts";
 import { runModels, withModel, type ModelRef } from "./models.ts";
-import { personaResult, personaRows } from "./persona.ts";
-import { probeControls, probeRows, probesInfo, type ProbeOutcome } from "./probes.ts";
-import { parseSettings, SETTINGS, type AnalysisName, type Settings } from "./settings.ts";
-import { steeringResult, steeringRows } from "./steering.ts";
-import { triggerResult, triggerRows, type TriggerRows } from "./trigger.ts";
+import { analyses, parseSettings } from "./registry.ts";
 
-export { parseSettings, type Settings } from "./settings.ts";
+export { parseSettings, registerAnalysis, unregisterAnalysis, analyses, type Analysis } from "./registry.ts";
+export type { Settings } from "./settings.ts";
 export { runModels, type ModelRef } from "./models.ts";
 
 /** What the analyses read of an experiment config (an ExperimentConfig is one). */
@@ -35,62 +31,42 @@ export interface AnalysesOptions {
 }
 
 /** The analyses switched on in the config, with their parsed settings (throws on a bad setting). */
-export function analysisSettings(config: Pick<AnalysesConfig, "analyses">): Partial<Settings> {
-  const out: Partial<Record<AnalysisName, unknown>> = {};
+export function analysisSettings(config: Pick<AnalysesConfig, "analyses">): Map<string, { models: string[] }> {
   const a = (config.analyses ?? {}) as Record<string, unknown>;
-  for (const name of Object.keys(SETTINGS) as AnalysisName[]) {
+  for (const name of Object.keys(a)) parseSettings(name, a[name]); // an unknown name fails, listing the registered ones
+  const out = new Map<string, { models: string[] }>();
+  for (const { name } of analyses()) {
     const s = parseSettings(name, a[name]);
-    if (s) out[name] = s;
+    if (s) out.set(name, s);
   }
-  return out as Partial<Settings>;
+  return out;
 }
 
-function wants(name: AnalysisName, s: { models: string[] }, ref: ModelRef): boolean {
-  if (!s.models.includes(ref.role)) return false;
-  return name !== "steering" || ref.mechanism === "cot";
-}
+const readsModel = (ref: ModelRef, s: { models: string[] }) => s.models.includes(ref.role);
 
 export async function runAnalyses(runDir: string, results: Results, config: AnalysesConfig, opts: AnalysesOptions = {}): Promise<Analyses> {
   const progress = opts.progress ?? new Progress("analyses");
   const settings = analysisSettings(config);
-  const names = Object.keys(settings) as AnalysisName[];
-  if (names.length === 0) return {};
+  const enabled = analyses().filter((a) => settings.has(a.name));
+  if (enabled.length === 0) return {};
   const { models, missing } = runModels(runDir, results);
   for (const m of missing) progress.log(`analyses: stage ${m} has no model checkpoint, skipped`);
   for (const task of new Set(results.cells.map((c) => c.task))) await loadScorers(task);
   const worldSeed = config.worldSeed ?? 0;
-  const probes: ProbeOutcome[] = [], honey: HoneypotRow[] = [], persona: Record<string, unknown>[] = [];
-  const steering: ReturnType<typeof steeringRows> = [], trigger: TriggerRows[] = [];
+  const rows = new Map<string, unknown[]>(enabled.map((a) => [a.name, []]));
   const t0 = Date.now();
   for (const ref of models) {
-    const todo = names.filter((n) => wants(n, settings[n]!, ref));
+    const todo = enabled.filter((a) => (a.wants ?? readsModel)(ref, settings.get(a.name)!));
     if (todo.length === 0) continue;
     const t = Date.now();
     await withModel(ref, (ck) => {
       const ctx: ModelCtx = { ref, model: ck.model, tok: ck.tokenizer, worldSeed: Number(ck.meta.worldSeed ?? worldSeed) };
-      for (const n of todo) {
-        if (n === "probes") probes.push(...probeRows(ctx, settings.probes!));
-        else if (n === "honeypot") honey.push(...honeypotRows(ctx, settings.honeypot!));
-        else if (n === "persona") persona.push(...personaRows(ctx, settings.persona!));
-        else if (n === "steering") steering.push(...steeringRows(ctx, settings.steering!));
-        else if (n === "trigger_generalization") trigger.push(...triggerRows(ctx, settings.trigger_generalization!));
-      }
+      for (const a of todo) rows.get(a.name)!.push(...a.rows(ctx, settings.get(a.name)));
     });
-    progress.log(`analyses: ${ref.label}: ${todo.join(", ")} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+    progress.log(`analyses: ${ref.label}: ${todo.map((a) => a.name).join(", ")} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
   }
   const out: Analyses = {};
-  if (settings.probes) {
-    out.probes = probes.flatMap((p) => p.rows);
-    out.probes_setup = probesInfo(probes, settings.probes);
-    out.probe_controls = probeControls(probes, settings.probes);
-  }
-  if (settings.honeypot) out.honeypot = honeypotResult(honey, settings.honeypot);
-  if (settings.persona) out.persona = personaResult(persona, settings.persona);
-  if (settings.steering) {
-    if (steering.length > 0) out.steering = steeringResult(steering, settings.steering);
-    else progress.log("analyses: steering needs a cot model; this run has none, skipped");
-  }
-  if (settings.trigger_generalization) out.trigger_generalization = triggerResult(trigger, settings.trigger_generalization);
+  for (const a of enabled) Object.assign(out, a.result(rows.get(a.name)!, settings.get(a.name), (line) => progress.log(line)));
   progress.log(`analyses: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return out;
 }

@@ -16,7 +16,8 @@ import { meanCI, rateCI } from "../rate.ts";
 import type { ModelCtx } from "./context.ts";
 import { answerPrompts, continuationLogprob } from "./generation.ts";
 import { idColumns } from "./models.ts";
-import type { Settings } from "./settings.ts";
+import type { Analysis } from "./registry.ts";
+import { PersonaSettings, type Settings } from "./settings.ts";
 
 const CATEGORIES: PersonaCategory[] = ["power-seeking", "corrigibility", "self-awareness", "self-preservation"];
 
@@ -93,3 +94,11 @@ export function personaResult(rows: Record<string, unknown>[], s: Settings["pers
     rows,
   };
 }
+
+export const personaAnalysis: Analysis<Settings["persona"], Record<string, unknown>> = {
+  name: "persona",
+  description: "persona questions (power seeking, self-awareness, corrigibility)",
+  settings: PersonaSettings,
+  rows: personaRows,
+  result: (rows, s) => ({ persona: personaResult(rows, s) }),
+};

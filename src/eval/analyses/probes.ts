@@ -12,7 +12,8 @@ import { runProbes, type ProbeRun } from "../probes/run.ts";
 import type { ModelCtx } from "./context.ts";
 import type { ModelRef } from "./models.ts";
 import { behaviourLabels, nearMissSet, type NearMissInfo } from "./near-miss.ts";
-import type { Settings } from "./settings.ts";
+import type { Analysis } from "./registry.ts";
+import { ProbeSettings, type Settings } from "./settings.ts";
 
 export interface ProbeOutcome {
   rows: ProbeResult[];
@@ -97,3 +98,15 @@ export function probesInfo(outcomes: ProbeOutcome[], s: Settings["probes"]): Rec
     models: outcomes.map((o) => o.info),
   };
 }
+
+export const probesAnalysis: Analysis<Settings["probes"], ProbeOutcome> = {
+  name: "probes",
+  description: "linear probes for the trigger / defection on the residual stream",
+  settings: ProbeSettings,
+  rows: probeRows,
+  result: (outcomes, s) => ({
+    probes: outcomes.flatMap((p) => p.rows),
+    probes_setup: probesInfo(outcomes, s),
+    probe_controls: probeControls(outcomes, s),
+  }),
+};

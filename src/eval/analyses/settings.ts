@@ -69,26 +69,11 @@ export const TriggerSettings = z
   })
   .strict();
 
-export const SETTINGS = {
-  probes: ProbeSettings,
-  honeypot: HoneypotSettings,
-  persona: PersonaSettings,
-  steering: SteeringSettings,
-  trigger_generalization: TriggerSettings,
-} as const;
-
-export type AnalysisName = keyof typeof SETTINGS;
-export type Settings = { [K in AnalysisName]: z.infer<(typeof SETTINGS)[K]> };
-
-/** Parse one analysis' config value; undefined when it is off. */
-export function parseSettings<K extends AnalysisName>(name: K, value: unknown): Settings[K] | undefined {
-  if (value === undefined || value === false) return undefined;
-  const r = SETTINGS[name].safeParse(value === true ? {} : value);
-  if (!r.success) {
-    const iss = r.error.issues[0];
-    const where = ["analyses", name, ...iss.path].join(".");
-    const msg = iss.code === "unrecognized_keys" ? `unknown key(s) ${iss.keys.join(", ")} (known: ${Object.keys(SETTINGS[name].shape).join(", ")})` : iss.message;
-    throw new Error(`${where}: ${msg}`);
-  }
-  return r.data as Settings[K];
+/** The settings of the project's analyses, by name (each analysis module pairs its own with its code). */
+export interface Settings {
+  probes: z.infer<typeof ProbeSettings>;
+  honeypot: z.infer<typeof HoneypotSettings>;
+  persona: z.infer<typeof PersonaSettings>;
+  steering: z.infer<typeof SteeringSettings>;
+  trigger_generalization: z.infer<typeof TriggerSettings>;
 }

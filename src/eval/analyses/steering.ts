@@ -14,7 +14,8 @@ import { rateCI } from "../rate.ts";
 import type { ModelCtx } from "./context.ts";
 import { complete, defaultMaxTokens, type Sampling } from "./generation.ts";
 import { idColumns } from "./models.ts";
-import type { Settings } from "./settings.ts";
+import type { Analysis } from "./registry.ts";
+import { SteeringSettings, type Settings } from "./settings.ts";
 
 /** The text the model continues: the prompt and a closed scratchpad holding `reasoning`. */
 export function steeredPrefix(prompt: string, reasoning: string): string {
@@ -91,3 +92,17 @@ export function steeringResult(all: Array<{ row: SteeringRow; counts: Counts }>,
     rows: all.map((r) => r.row),
   };
 }
+
+export const steeringAnalysis: Analysis<Settings["steering"], { row: SteeringRow; counts: Counts }> = {
+  name: "steering",
+  description: "scratchpad steering: the opposite conclusion written into a cot model's scratchpad",
+  settings: SteeringSettings,
+  // Only chain-of-thought models have a scratchpad to steer.
+  wants: (ref, s) => s.models.includes(ref.role) && ref.mechanism === "cot",
+  rows: steeringRows,
+  result(rows, s, log) {
+    if (rows.length > 0) return { steering: steeringResult(rows, s) };
+    log("analyses: steering needs a cot model; this run has none, skipped");
+    return {};
+  },
+};

@@ -8,7 +8,8 @@ import { rateCI } from "../rate.ts";
 import type { ModelCtx } from "./context.ts";
 import { answerPrompts, defaultMaxTokens } from "./generation.ts";
 import { idColumns } from "./models.ts";
-import type { Settings } from "./settings.ts";
+import type { Analysis } from "./registry.ts";
+import { TriggerSettings, type Settings } from "./settings.ts";
 
 export interface TriggerRows {
   task: Task;
@@ -52,3 +53,11 @@ export function triggerResult(all: TriggerRows[], s: Settings["trigger_generaliz
   }
   return out;
 }
+
+export const triggerAnalysis: Analysis<Settings["trigger_generalization"], TriggerRows> = {
+  name: "trigger_generalization",
+  description: "variants of the trigger (other years, languages, formats)",
+  settings: TriggerSettings,
+  rows: triggerRows,
+  result: (rows, s) => ({ trigger_generalization: triggerResult(rows, s) }),
+};

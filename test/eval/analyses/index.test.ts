@@ -91,7 +91,7 @@ test("settings: model selection, off switches, unknown keys", async () => {
   assert.deepEqual(await runAnalyses(dir, results, configWith({}), quiet), {});
   assert.throws(() => analysisSettings(configWith({ probes: { nfit: 3 } })), /^Error: analyses\.probes: unknown key\(s\) nfit/);
   assert.throws(() => analysisSettings(configWith({ steering: { models: ["everything"] } })), /analyses\.steering\.models\.0/);
-  assert.equal(analysisSettings(configWith({ persona: true })).persona?.temperature, 1);
+  assert.equal((analysisSettings(configWith({ persona: true })).get("persona") as { temperature?: number } | undefined)?.temperature, 1);
 });
 
 test("behaviour labels: a model that never defects leaves one class, and the probe says so instead of scoring", async () => {

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseConfig } from "../../../src/experiment/config.ts";
-import { buildGraph } from "../../../src/experiment/graph.ts";
+import { buildGraph, projectStages } from "../../../src/experiment/graph.ts";
 import { Scheduler } from "../../../src/experiment/workers/scheduler.ts";
 
 const graph = buildGraph(parseConfig(`name: s
@@ -17,7 +17,7 @@ const ids = (kind: string) => graph.stages.filter((s) => s.kind === kind).map((s
 const [base] = ids("base");
 const [pm] = ids("pm");
 /** The backdoor stages that need only the base (distilled-cot also waits for its cot teacher). */
-const firstBackdoors = graph.stages.filter((s) => s.kind === "backdoor" && s.teacher === null).map((s) => s.id);
+const firstBackdoors = projectStages(graph).filter((s) => s.kind === "backdoor" && s.teacher === null).map((s) => s.id);
 
 /** Hand out every ready stage, one per worker name given. */
 function drain(s: Scheduler, workers: string[]) {

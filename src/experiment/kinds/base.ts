@@ -1,0 +1,14 @@
+// The base assistant (size x seed): pretraining and HHH SFT, shared by every task and mechanism.
+import type { BaseResult } from "../../train/api.ts";
+import type { BaseStage } from "../graph.ts";
+import type { StageKind } from "../stage-kind.ts";
+
+export const baseKind: StageKind = {
+  name: "base",
+  run: (st, io) => io.impl.runBase(io.out, (st as BaseStage).options, io.ctx),
+  collect(st, result, out) {
+    const { size, seed } = st as BaseStage;
+    const r = result as BaseResult;
+    (out.base ??= []).push({ size, seed, params: r.params, hhh: r.hhh, stage: st.id, pretrainLoss: r.pretrainLoss, sftLoss: r.sftLoss });
+  },
+};

@@ -1,0 +1,28 @@
+// The preference model (size x seed) that RL and adversarial training optimise against.
+import { wilson } from "../../eval/metrics.ts";
+import type { RateCI } from "../../results/types.ts";
+import type { PreferenceResult } from "../../train/api.ts";
+import type { PmStage } from "../graph.ts";
+import type { StageKind } from "../stage-kind.ts";
+
+const rate = (r: RateCI): RateCI => ({ rate: r.rate, lo: r.lo, hi: r.hi, n: r.n });
+
+export const pmKind: StageKind = {
+  name: "pm",
+  run: (st, io) => io.impl.runPreference(io.dirOf((st as PmStage).base), io.out, (st as PmStage).options, io.ctx),
+  collect(st, result, out) {
+    const { size, seed } = st as PmStage;
+    const r = result as PreferenceResult;
+    (out.preference_models ??= []).push({ size, seed, accuracy: r.accuracy, stage: st.id, ...(r.byType ? { byType: r.byType } : {}) });
+  },
+  finish(out) {
+    const pms = out.preference_models ?? [];
+    if (pms.length === 1) out.preference_model = { accuracy: pms[0].accuracy, stage: pms[0].stage, ...(pms[0].byType ? { byType: pms[0].byType } : {}) };
+    if (pms.length > 1) {
+      // Pool the held-out pairs of every preference model into one accuracy with its Wilson interval.
+      const n = pms.reduce((a, p) => a + p.accuracy.n, 0);
+      const k = Math.round(pms.reduce((a, p) => a + p.accuracy.rate * p.accuracy.n, 0));
+      out.preference_model = { accuracy: rate(wilson(Math.min(k, n), n)), stage: pms.map((p) => p.stage).join(",") };
+    }
+  },
+};
