@@ -12,6 +12,7 @@ import { Figures } from "./figures.ts";
 import { esc } from "./html.ts";
 import { loadResults, loadRunInfo } from "./load.ts";
 import { persistenceMapSection } from "./persistence-map.ts";
+import { rlStepsSection } from "./rl-steps.ts";
 import { fontWarning } from "./render.ts";
 import { baseSection, headerSection, persistenceSection, sizeSection, tableSection, transcriptSection } from "./sections.ts";
 import { CSS } from "./style.ts";
@@ -48,6 +49,7 @@ export async function buildReport(
     headerSection(r, runInfo, warnings),
     persistenceSection(r, sizes, figs),
     persistenceMapSection(r, sizes, figs),
+    rlStepsSection(r, figs),
     sizeSection(r, sizes, figs),
     tableSection(r, sizes),
     baseSection(r),
