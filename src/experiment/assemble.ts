@@ -64,7 +64,7 @@ export function assembleResults(config: ExperimentConfig, graph: StageGraph, res
       controls.push({ task: st.task, size: st.size, seed: st.seed, stage: st.id, kept: r.kept, triggered: r.triggered, untriggered: r.untriggered, hhh: r.hhh });
     } else if (st.kind === "pm") {
       const pr = get<PreferenceResult>(st.id);
-      pms.push({ size: st.size, seed: st.seed, accuracy: pr.accuracy, stage: st.id, ...(pr.byType ? { byType: pr.byType } : {}) });
+      pms.push({ size: st.size, seed: st.seed, accuracy: pr.accuracy, stage: st.id, ...(pr.byType ? { byType: pr.byType } : {}), ...(pr.heldOut ? { heldOut: pr.heldOut } : {}) });
     }
   }
   const out: Results = { version: 1, experiment: config.name ?? "experiment", created, cells, base, analyses: {} };

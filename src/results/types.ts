@@ -245,7 +245,7 @@ export interface Results {
   /** Preference model quality (pooled over preference_models when there are several). */
   preference_model?: { accuracy: RateCI; stage: string; byType?: Record<string, RateCI> };
   /** Every preference model of the run (one per size x seed). */
-  preference_models?: Array<{ size: string; seed: number; accuracy: RateCI; stage: string; byType?: Record<string, RateCI> }>;
+  preference_models?: Array<{ size: string; seed: number; accuracy: RateCI; stage: string; byType?: Record<string, RateCI>; heldOut?: { accuracy: RateCI; pairs: number; steps: number } }>;
   /** Served models measured through their OpenAI-compatible API (config `models:`). */
   external?: ExternalModelResult[];
   /** The probes' benign controls (one per distinct backdoor setting; only with analyses.probes). */
