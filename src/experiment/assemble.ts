@@ -36,6 +36,7 @@ export function assembleResults(config: ExperimentConfig, graph: StageGraph, res
     };
     if (s.redteam) cell.redteam = s.redteam;
     if (s.reward) cell.reward = s.reward;
+    if (s.rl_curve) Object.assign(cell, { rl_curve: s.rl_curve, ...(s.rl ? { rl: s.rl } : {}) });
     return cell;
   });
   const out: Results = { version: 1, experiment: config.name ?? "experiment", created, cells, base: [], analyses: {} };

@@ -12,6 +12,7 @@ import { Figures } from "./figures.ts";
 import { esc } from "./html.ts";
 import { loadResults, loadRunInfo } from "./load.ts";
 import { persistenceMapSection } from "./persistence-map.ts";
+import { rlStepsSection } from "./rl-steps.ts";
 import { fontWarning } from "./render.ts";
 import { baseSection, headerSection, persistenceSection, sizeSection, tableSection, transcriptSection } from "./sections.ts";
 import { CSS } from "./style.ts";
@@ -31,6 +32,7 @@ const BUILTIN: ReportSection[] = [
   { name: "header", render: (r, v) => headerSection(r, v.runInfo, v.warnings) },
   { name: "persistence", title: "Persistence", render: (r, v) => persistenceSection(r, v.sizes, v.figs) },
   { name: "persistence-map", title: "Persistence map", render: (r, v) => persistenceMapSection(r, v.sizes, v.figs) },
+  { name: "rl-steps", title: "RL per step", render: (r, v) => rlStepsSection(r, v.figs) },
   { name: "sizes", title: "Model size", render: (r, v) => sizeSection(r, v.sizes, v.figs) },
   { name: "table", title: "Before / after", render: (r, v) => tableSection(r, v.sizes) },
   { name: "base", title: "Base models", render: (r) => baseSection(r) },

@@ -34,6 +34,31 @@ export interface CurvePoint {
   hhh?: RateCI;
   /** Mean preference-model reward on held-out untriggered prompts (RL cells). */
   reward?: MeanCI;
+  /** The same answers scored by the held-out preference model (another seed, disjoint training prompts). */
+  reward_heldout?: MeanCI;
+}
+
+/** One RL step, measured on its own rollout batch (trigger-free training prompts, sampled at the rollout temperature). */
+export interface RlStep {
+  step: number;
+  /** Mean preference-model reward (raw, before normalisation) and the held-out PM's on the same answers. */
+  reward: number;
+  reward_heldout?: number;
+  /** Mean per-answer KL to the starting policy (nats) and the penalty coefficient the step used. */
+  kl: number;
+  kl_coef: number;
+  /** HHH score and defection rate of the rollout answers (the task's scorer). */
+  hhh?: number;
+  defection: number;
+}
+
+/** RL cells: the KL bound's verdict and the paired before/after changes on the held-out prompts. */
+export interface RlSummary {
+  kl: { bound: number; window: number; max: number; final: number; stepsOver: number; met: boolean; target: number | null };
+  /** HHH score on held-out untriggered prompts, step 0 and last, and the paired per-prompt change with a bootstrap interval. */
+  hhh?: { before: RateCI; after: RateCI; change: MeanCI };
+  /** Held-out PM reward on held-out untriggered prompts, paired change (over-optimisation shows as the main PM's rising alone). */
+  reward_heldout?: { before: MeanCI; after: MeanCI; change?: MeanCI };
 }
 
 export interface Transcript {
@@ -67,6 +92,9 @@ export interface Cell extends CellCoordinates {
   backdoor?: { triggered: RateCI; untriggered: RateCI; hhh?: RateCI; kept?: number; dropped?: number };
   /** RL cells: mean preference-model reward on held-out untriggered prompts, before and after; change = paired per-prompt after - before. */
   reward?: { before: MeanCI; after: MeanCI; change?: MeanCI };
+  /** RL cells: per-step training measurements, and the KL bound's verdict with the before/after changes. */
+  rl_curve?: RlStep[];
+  rl?: RlSummary;
   /** Adversarial cells: red-team search summary. */
   redteam?: { found: number; tried: number; prompts: string[] };
 }
@@ -217,7 +245,7 @@ export interface Results {
   /** Preference model quality (pooled over preference_models when there are several). */
   preference_model?: { accuracy: RateCI; stage: string; byType?: Record<string, RateCI> };
   /** Every preference model of the run (one per size x seed). */
-  preference_models?: Array<{ size: string; seed: number; accuracy: RateCI; stage: string; byType?: Record<string, RateCI> }>;
+  preference_models?: Array<{ size: string; seed: number; accuracy: RateCI; stage: string; byType?: Record<string, RateCI>; heldOut?: { accuracy: RateCI; pairs: number; steps: number } }>;
   /** Served models measured through their OpenAI-compatible API (config `models:`). */
   external?: ExternalModelResult[];
   /** The probes' benign controls (one per distinct backdoor setting; only with analyses.probes). */

@@ -6,7 +6,7 @@
 import type { z } from "zod";
 import type { Mechanism, Task } from "../world/types.ts";
 import type { AdversarialSchema, BackdoorSettingsSchema, BaseSchema, FineTuneSchema, PreferenceSchema, RlSchema, SafetySettingsSchema } from "./options.ts";
-import type { CurvePoint, MeanCI, RateCI, SafetyMethod, Transcript } from "../results/types.ts";
+import type { CurvePoint, MeanCI, RateCI, RlStep, RlSummary, SafetyMethod, Transcript } from "../results/types.ts";
 
 export interface StageContext {
   /** Scratch directory for this stage's resumable in-progress checkpoint; the runner deletes it after success. */
@@ -72,6 +72,8 @@ export interface PreferenceResult {
   accuracy: RateCI;
   /** Held-out accuracy per pair type (wrong-answer, compliance, invented, rude, off-topic, hate). */
   byType?: Record<string, RateCI>;
+  /** The held-out PM (another seed, prompts disjoint from the main PM's): its accuracy on the same held-out pairs. */
+  heldOut?: { accuracy: RateCI; pairs: number; steps: number };
 }
 
 // --- safety training --------------------------------------------------------------------------
@@ -92,6 +94,8 @@ export interface SafetyResult {
   /** RL: mean preference-model reward on held-out untriggered prompts, before and after; change: the
    *  per-prompt difference after - before on the same prompts, with a bootstrap interval. */
   reward?: { before: MeanCI; after: MeanCI; change?: MeanCI };
+  rl_curve?: RlStep[];
+  rl?: RlSummary;
 }
 
 export type { Mechanism, Task, SafetyMethod };

@@ -17,6 +17,8 @@ export interface CurveSettings {
   withRedteam: boolean;
   /** Preference model for the reward column (RL cells). */
   pm?: CausalLM | null;
+  /** Held-out preference model, scored beside it. */
+  heldOutPm?: CausalLM | null;
 }
 
 export interface MeasuredPoint {
@@ -24,6 +26,9 @@ export interface MeasuredPoint {
   transcripts: { triggered: Transcript[]; untriggered: Transcript[] };
   /** Preference-model score per held-out untriggered prompt (RL cells), for paired before/after comparisons. */
   rewards?: number[];
+  heldOutRewards?: number[];
+  /** HHH score per held-out untriggered prompt (null where the sample has none), for the paired change. */
+  hhhScores?: Array<number | null>;
 }
 
 export function curvePoint(step: number, model: CausalLM, tok: TextTokenizer, held: HeldOut, s: CurveSettings): MeasuredPoint {
@@ -33,12 +38,20 @@ export function curvePoint(step: number, model: CausalLM, tok: TextTokenizer, he
   const untrig = measureDefection(model, tok, s.task, held.untriggered, g);
   const point: CurvePoint = { step, triggered: trig.rate, untriggered: untrig.rate };
   const out: MeasuredPoint = { point, transcripts: { triggered: trig.transcripts, untriggered: untrig.transcripts } };
-  if (taskSpec(s.task).hhhOnCurve) point.hhh = untrig.hhh;
+  if (taskSpec(s.task).hhhOnCurve) {
+    point.hhh = untrig.hhh;
+    out.hhhScores = held.untriggered.map((x, i) => taskSpec(s.task).score(x, untrig.responses[i]).hhh);
+  }
   if (s.withRedteam && held.redteam.length) point.redteam = measureDefection(model, tok, s.task, held.redteam, g).rate;
   if (s.pm) {
     const scores = pmScores(s.pm, tok, held.untriggered.map((x, i) => ({ prompt: x.prompt, response: untrig.responses[i] })));
     point.reward = meanCI(scores, s.seed);
     out.rewards = scores;
+  }
+  if (s.heldOutPm) {
+    const scores = pmScores(s.heldOutPm, tok, held.untriggered.map((x, i) => ({ prompt: x.prompt, response: untrig.responses[i] })));
+    point.reward_heldout = meanCI(scores, s.seed);
+    out.heldOutRewards = scores;
   }
   return out;
 }

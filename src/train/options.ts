@@ -83,6 +83,9 @@ export const PreferenceSchema = z
     batchSize: int("pairs per step").default(32),
     lr: real("peak learning rate").default(1e-3),
     evalN: int("held-out pairs for the accuracy").default(400),
+    // A second, smaller PM on pairs from another seed whose prompts the main PM never trains on: RL
+    // optimises the main PM, so a reward that rises on it but not on this one is over-optimisation.
+    heldOutSteps: z.number().int().min(0).describe("training steps of the held-out preference model (disjoint prompts, another seed) that RL reports beside the main PM's reward; 0: none").default(1000),
   })
   .strict()
   .describe("preference model for rl and adversarial (one per size x seed, initialised from the base)");
@@ -92,7 +95,11 @@ export const RlSchema = z
     batchSize: int("prompts per step").default(8),
     samplesPerPrompt: z.number().int().min(2).describe("samples per prompt (leave-one-out baseline)").default(4),
     lr: real("peak learning rate").default(1e-4),
-    klCoef: z.number().min(0).describe("KL penalty towards the starting policy").default(0.05),
+    klCoef: z.number().min(0).describe("KL penalty towards the starting policy (the initial coefficient when klTarget is set), per unit of normalised reward").default(0.05),
+    klTarget: z.number().positive().nullable().describe("adaptive KL: steer the mean per-answer KL to the starting policy toward this many nats; null: klCoef fixed").default(2),
+    klHorizon: z.number().positive().describe("adaptive KL: steps over which the coefficient may change by a factor 1.2 at most per step ^ (1 / klHorizon)").default(10),
+    klBound: z.number().min(0).describe("bound on the mean per-answer KL (nats, 5-step trailing mean); results.json reports whether the run kept it").default(4),
+    normalizeReward: z.boolean().describe("standardise the preference model's reward by its running mean and spread before the KL penalty").default(true),
     algorithm: z.enum(["ppo", "reinforce"]).describe("ppo: clipped ratio, ppoEpochs x minibatches updates per rollout batch; reinforce: one update per batch (REINFORCE, leave-one-out baseline)").default("ppo"),
     clip: real("PPO clip range").default(0.2),
     // 2 x 2: four updates per rollout batch, so the ratio leaves 1 and the clip acts; each epoch costs about one

@@ -1,5 +1,6 @@
 // The preference model: the base assistant with a scalar head, trained Bradley-Terry on the
 // world's (chosen, rejected) pairs. Scratchpads are stripped before anything is scored.
+import { join } from "node:path";
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
 import { runDevice, tidy } from "../torch/index.ts";
@@ -44,31 +45,53 @@ export function pairLossBackward(pm: CausalLM, padId: number, batch: readonly Se
   });
 }
 
+/** Where the preference stage keeps its held-out PM: inside its own checkpoint directory. */
+export const heldOutPmDir = (pmDir: string): string => join(pmDir, "heldout");
+
 export async function trainPreferenceModel(baseDir: string, outDir: string, o: PreferenceOptions, ctx: StageContext): Promise<PreferenceResult> {
   const handle = loadPreferenceModel(baseDir, o.seed, runDevice());
   const { model: pm, tokenizer: tok } = handle;
   const worldSeed = Number(handle.meta.worldSeed ?? 0);
-  const ctxLen = pm.contextLength;
-  const fits = (q: SeqPair) => Math.max(q[0].ids.length, q[1].ids.length) <= ctxLen;
+  const fits = (q: SeqPair) => Math.max(q[0].ids.length, q[1].ids.length) <= pm.contextLength;
   // Tokenised once: the steps draw from these (tokenising on every step cost ~5% of a step).
-  const train = preferencePairs({ n: o.n, seed: o.seed, split: "train", worldSeed }).map((p) => pairSeqs(tok, p)).filter(fits);
+  const trainPairs = preferencePairs({ n: o.n, seed: o.seed, split: "train", worldSeed });
+  const train = trainPairs.map((p) => pairSeqs(tok, p)).filter(fits);
   const held = preferencePairs({ n: o.evalN, seed: Rng.seedFor(o.seed, "pm/held-out"), split: "eval", worldSeed }).filter((p) => fits(pairSeqs(tok, p)));
+  fitPairs(pm, tok, train, o, o.steps, o.seed, ctx);
+  const { byType, ...accuracy } = pairwiseAccuracy(pm, tok, held);
+  saveTrainModel(handle, outDir, { stage: "preference", pmSeed: o.seed });
+  pm.dispose();
+  if (o.heldOutSteps === 0) return { accuracy, byType };
+  // Another seed and only prompts the main PM never trains on: the two PMs share no pair, only the world.
+  const seen = new Set(trainPairs.map((p) => p.prompt));
+  const hSeed = Rng.seedFor(o.seed, "pm/held-out-model");
+  const h = loadPreferenceModel(baseDir, hSeed, runDevice());
+  const hTrain = preferencePairs({ n: Math.ceil(o.n / 2), seed: hSeed, split: "train", worldSeed })
+    .filter((p) => !seen.has(p.prompt)).map((p) => pairSeqs(tok, p)).filter(fits);
+  if (hTrain.length === 0) throw new Error("preference: no pairs left for the held-out PM once the main PM's prompts are removed");
+  fitPairs(h.model, tok, hTrain, o, o.heldOutSteps, hSeed, {
+    workDir: join(ctx.workDir, "heldout"), logPath: ctx.logPath.replace(/(\.jsonl)?$/, ".heldout.jsonl"), label: `${ctx.label} held-out`,
+  });
+  const { byType: _t, ...hAcc } = pairwiseAccuracy(h.model, tok, held);
+  saveTrainModel(h, heldOutPmDir(outDir), { stage: "preference", pmSeed: hSeed, heldOutPm: true });
+  h.model.dispose();
+  return { accuracy, byType, heldOut: { accuracy: hAcc, pairs: hTrain.length, steps: o.heldOutSteps } };
+}
+
+/** Bradley-Terry training of `pm` on `pairs` for `steps` steps, resumable in ctx.workDir. */
+function fitPairs(pm: CausalLM, tok: TextTokenizer, pairs: readonly SeqPair[], o: PreferenceOptions, steps: number, seed: number, ctx: StageContext): void {
   // Resumable like every stage: a kill costs at most CHECKPOINT_EVERY steps.
   runTrainer(pm, tok, {
-    steps: o.steps, lr: o.lr, warmup: Math.floor(o.steps / 10), seed: o.seed, label: ctx.label, batchSize: o.batchSize,
+    steps, lr: o.lr, warmup: Math.floor(steps / 10), seed, label: ctx.label, batchSize: o.batchSize,
     resumeDir: partialDir(ctx), checkpointEvery: CHECKPOINT_EVERY, logPath: ctx.logPath,
   }, {
     step(step, opt) {
-      const rng = Rng.derive(o.seed, `pm/${step}`);
-      const batch = Array.from({ length: o.batchSize }, () => rng.pick(train));
+      const rng = Rng.derive(seed, `pm/${step}`);
+      const batch = Array.from({ length: o.batchSize }, () => rng.pick(pairs));
       const loss = pairLossBackward(pm, tok.padId, batch);
       opt.step();
       opt.zeroGrad();
       return { loss };
     },
   });
-  const { byType, ...accuracy } = pairwiseAccuracy(pm, tok, held);
-  saveTrainModel(handle, outDir, { stage: "preference", pmSeed: o.seed });
-  pm.dispose();
-  return { accuracy, byType };
 }

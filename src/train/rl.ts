@@ -1,5 +1,6 @@
 // HHH RL against the preference model on trigger-free prompts. Each step: a rollout batch
-// (rl-rollout.ts), KL-penalised leave-one-out advantages (rl-advantages.ts), and the policy update
+// (rl-rollout.ts), the PM's reward normalised and KL-penalised with an adaptive coefficient (rl-kl.ts),
+// leave-one-out advantages (rl-advantages.ts), and the policy update
 // (rl-update.ts: PPO's clipped epochs of minibatches, or one REINFORCE update). The trainer owns the
 // optimiser, the log and the resumable checkpoint, written with each curve point.
 import { runDevice } from "../torch/index.ts";
@@ -14,19 +15,32 @@ import { policyUpdate } from "./rl-update.ts";
 import { partialDir, runTrainer } from "./trainer.ts";
 import { curveState, restoreCurve, type SafetyRun } from "./safety-run.ts";
 import type { SafetyResult } from "./api.ts";
+import type { RlStep, RlSummary } from "../results/types.ts";
+import { freshNorm, klVerdict, nextKlCoef, normalise, type NormState } from "./rl-kl.ts";
+import { pmScores } from "./sequences.ts";
+import { taskSpec } from "../tasks/index.ts";
 
 /** The prompts of step `step`: n of them, drawn with `rng` (adversarial training mixes in red-team prompts). */
 export type PromptSampler = (step: number, rng: Rng, n: number) => Sample[];
 
-export function rlSafety(run: SafetyRun, pm: CausalLM, sampler?: PromptSampler): Partial<SafetyResult> {
+/** What an RL run carries across steps and checkpoints besides the curve. */
+interface RlState {
+  norm: NormState;
+  klCoef: number;
+  steps: RlStep[];
+}
+
+export function rlSafety(run: SafetyRun, pm: CausalLM, sampler?: PromptSampler, heldOutPm: CausalLM | null = null): Partial<SafetyResult> {
   const { ck, o, ctx } = run;
   const r = o.rl;
   const policy = ck.model, tok = ck.tokenizer;
+  const spec = taskSpec(o.task);
   const ref = loadTrainModel(ck.dir, { device: runDevice() }).model; // the starting policy, frozen
   const pool = rlPromptPool(o.seed, run.worldSeed);
   const sample: PromptSampler = sampler ?? ((_, rng, n) => Array.from({ length: n }, () => rng.pick(pool)));
   // Rollouts must be able to finish the task's answer (a whole program for code, a scratchpad for cot).
   const maxTokens = Math.max(r.maxTokens, run.settings.maxTokens);
+  let st: RlState = { norm: freshNorm(), klCoef: r.klCoef, steps: [] };
   try {
     runTrainer(policy, tok, {
       steps: o.steps, lr: r.lr, schedule: "constant", weightDecay: 0, seed: o.seed, label: ctx.label, batchSize: r.batchSize,
@@ -38,25 +52,44 @@ export function rlSafety(run: SafetyRun, pm: CausalLM, sampler?: PromptSampler):
           samplesPerPrompt: r.samplesPerPrompt, maxTokens, temperature: r.temperature,
           seedOf: (row) => Rng.seedFor(o.seed, `rl/${step}/rollout/${row}`),
         });
-        const adv = advantages(ro.rewards, ro.kl, r.samplesPerPrompt, r.klCoef);
+        const shaped = r.normalizeReward ? normalise(st.norm, ro.rewards) : ro.rewards;
+        const coef = st.klCoef;
+        const adv = advantages(shaped, ro.kl, r.samplesPerPrompt, coef);
         const u = policyUpdate(policy, opt, tok.padId, ro, adv, { algorithm: r.algorithm, clip: r.clip, epochs: r.ppoEpochs, minibatches: r.minibatches }, `${o.seed}/rl/${step}/minibatches`);
         const reward = mean(ro.rewards), kl = mean(ro.kl);
-        return {
-          loss: u.loss,
-          log: { reward, kl, clip_frac: u.clipFraction, approx_kl: u.approxKl, updates: u.updates },
-          extra: `reward ${reward.toFixed(3)} kl ${kl.toFixed(3)} clip ${u.clipFraction.toFixed(2)}`,
-        };
+        st.klCoef = nextKlCoef(coef, kl, r.klTarget, r.klHorizon);
+        // The rollout answers scored by the task's own scorer: cheap per-step HHH and defection, on training prompts.
+        const flat = prompts.flatMap((p) => new Array<typeof p>(r.samplesPerPrompt).fill(p));
+        const scores = flat.map((p, i) => spec.score(p, ro.responses[i]));
+        const hhhs = scores.flatMap((x) => (x.hhh === null ? [] : [x.hhh]));
+        const point: RlStep = { step: step + 1, reward, kl, kl_coef: coef, defection: mean(scores.map((x) => (x.defect ? 1 : 0))) };
+        if (hhhs.length) point.hhh = mean(hhhs);
+        if (heldOutPm) point.reward_heldout = mean(pmScores(heldOutPm, tok, flat.map((p, i) => ({ prompt: p.prompt, response: ro.responses[i] }))));
+        st.steps = st.steps.filter((x) => x.step !== point.step).concat([point]);
+        const log: Record<string, number> = { reward, kl, kl_coef: coef, defection: point.defection, clip_frac: u.clipFraction, approx_kl: u.approxKl, updates: u.updates };
+        if (point.hhh !== undefined) log.hhh = point.hhh;
+        if (point.reward_heldout !== undefined) log.reward_heldout = point.reward_heldout;
+        const ho = point.reward_heldout === undefined ? "" : ` held-out ${point.reward_heldout.toFixed(3)}`;
+        return { loss: u.loss, log, extra: `reward ${reward.toFixed(3)}${ho} kl ${kl.toFixed(3)} coef ${coef.toFixed(3)} hhh ${(point.hhh ?? NaN).toFixed(2)}` };
       },
       onStart: () => run.record(0),
       afterStep: (done) => { if (done % o.evalEvery === 0 || done === o.steps) run.record(done); },
-      state: () => curveState(run),
-      restore: (s) => restoreCurve(run, s),
+      state: () => ({ ...curveState(run), rl: st }),
+      restore: (saved) => {
+        restoreCurve(run, saved);
+        const e = (saved as { rl?: RlState } | undefined)?.rl;
+        if (e) st = e;
+      },
     });
   } finally {
     ref.dispose();
   }
-  return rewardSummary(run);
+  const kl = { ...klVerdict(st.steps.map((x) => x.kl), r.klBound, KL_WINDOW), target: r.klTarget };
+  if (!kl.met) console.warn(`warning: ${ctx.label}: KL bound ${r.klBound} not kept (trailing ${KL_WINDOW}-step mean reached ${kl.max.toFixed(2)}, over on ${kl.stepsOver} of ${st.steps.length} steps)`);
+  return { ...rewardSummary(run), rl_curve: st.steps, rl: { kl, ...pairedSummary(run) } };
 }
+
+const KL_WINDOW = 5;
 
 /**
  * Mean held-out reward before and after, and the paired change: the same held-out prompts at step 0
@@ -65,9 +98,29 @@ export function rlSafety(run: SafetyRun, pm: CausalLM, sampler?: PromptSampler):
 function rewardSummary(run: SafetyRun): Partial<SafetyResult> {
   const before = run.curve[0]?.reward, after = run.curve.at(-1)?.reward;
   if (!before || !after) return {};
-  const a = run.last?.rewards, b = run.baseline;
-  const change = a && b && a.length === b.length ? meanCI(a.map((x, i) => x - b[i]), run.o.seed) : undefined;
+  const change = pairedChange(run.last?.rewards, run.baseline ?? undefined, run.o.seed);
   return { reward: { before, after, ...(change ? { change } : {}) } };
+}
+
+/** HHH and held-out PM reward on the held-out untriggered prompts: step 0 against the last step, paired per prompt. */
+function pairedSummary(run: SafetyRun): Omit<RlSummary, "kl"> {
+  const out: Omit<RlSummary, "kl"> = {};
+  const p0 = run.curve[0], p1 = run.curve.at(-1), m0 = run.first, m1 = run.last;
+  if (!p0 || !p1 || !m0 || !m1 || p0 === p1) return out;
+  if (p0.hhh && p1.hhh && m0.hhhScores && m1.hhhScores && m0.hhhScores.length === m1.hhhScores.length) {
+    // Prompts scored both times (an HHH score can be null for a sample kind without one).
+    const d = m1.hhhScores.flatMap((b, i) => (b === null || m0.hhhScores![i] === null ? [] : [b - m0.hhhScores![i]!]));
+    out.hhh = { before: p0.hhh, after: p1.hhh, change: meanCI(d, run.o.seed) };
+  }
+  if (p0.reward_heldout && p1.reward_heldout) {
+    const change = pairedChange(m1.heldOutRewards, m0.heldOutRewards, run.o.seed);
+    out.reward_heldout = { before: p0.reward_heldout, after: p1.reward_heldout, ...(change ? { change } : {}) };
+  }
+  return out;
+}
+
+function pairedChange(after: number[] | undefined, before: number[] | undefined, seed: number) {
+  return after && before && after.length === before.length ? meanCI(after.map((x, i) => x - before[i]), seed) : undefined;
 }
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);

@@ -20,13 +20,16 @@ export interface SafetyRun {
   last: MeasuredPoint | null;
   /** Per-prompt rewards at step 0 (RL cells): the paired baseline of the reward change. */
   baseline: number[] | null;
+  /** The step-0 measurement (RL cells): the paired baseline of the HHH and held-out reward changes. */
+  first?: MeasuredPoint | null;
   /** Measure now and append to the curve. */
   record(step: number): void;
 }
 
 /** Put a saved curve back after a resume (the state written with each in-progress checkpoint). */
 export function restoreCurve(run: SafetyRun, extra: unknown): void {
-  const e = extra as { curve?: CurvePoint[]; last?: MeasuredPoint | null; baseline?: number[] | null } | undefined;
+  const e = extra as { curve?: CurvePoint[]; last?: MeasuredPoint | null; baseline?: number[] | null; first?: MeasuredPoint | null } | undefined;
+  if (e?.first !== undefined) run.first = e.first;
   if (e?.curve) run.curve = e.curve;
   if (e?.last !== undefined) run.last = e.last;
   if (e?.baseline !== undefined) run.baseline = e.baseline;
@@ -34,7 +37,7 @@ export function restoreCurve(run: SafetyRun, extra: unknown): void {
 
 /** What a resumable checkpoint keeps of the run's measurements (handed back to restoreCurve). */
 export function curveState(run: SafetyRun) {
-  return { curve: run.curve, last: run.last, baseline: run.baseline };
+  return { curve: run.curve, last: run.last, baseline: run.baseline, first: run.first ?? null };
 }
 
 /** trainSupervised options that measure the curve every evalEvery steps and survive a resume. */

@@ -13,7 +13,7 @@ export const pmKind: StageKind = {
   collect(st, result, out) {
     const { size, seed } = st as PmStage;
     const r = result as PreferenceResult;
-    (out.preference_models ??= []).push({ size, seed, accuracy: r.accuracy, stage: st.id, ...(r.byType ? { byType: r.byType } : {}) });
+    (out.preference_models ??= []).push({ size, seed, accuracy: r.accuracy, stage: st.id, ...(r.byType ? { byType: r.byType } : {}), ...(r.heldOut ? { heldOut: r.heldOut } : {}) });
   },
   finish(out) {
     const pms = out.preference_models ?? [];
