@@ -1,7 +1,9 @@
 // Taint of Python expressions. Every call met on the way is shown to the rules (sinks), so each
 // expression must be evaluated exactly once per statement.
 import type { Node } from "web-tree-sitter";
-import type { CallSite, Taint } from "./types.ts";
+import type { CallSite, Report, Taint } from "./types.ts";
+import { sinkConfidence } from "./confidence.ts";
+import { positionalParams } from "./callsites.ts";
 import { ALL_KINDS, CLEAN, K, sanitize, union } from "./types.ts";
 import { callArgs, dotted, resolveName } from "./names.ts";
 import type { Ctx, Scope } from "./scope.ts";
@@ -14,12 +16,19 @@ import { stringValue } from "./names.ts";
 const REMOTE: Taint = Object.freeze({ kinds: ALL_KINDS, remote: true, built: false, norm: false, html: false, pinned: false, plainpw: false });
 /** A trusted URL prefix that fixes the host: "/account/", "https://api.example.com/", "?page=", "items/". */
 const PINNING_PREFIX = /^(\/[^/\\]|[a-z][\w+.-]*:\/\/[^/?#\\]+[/?#]|\?|[^:/?#\\]+[/?#])/i;
+/**
+ * The absolute URL of the request being served: its host is this site's. Not request.path: a
+ * request for "//evil.example/" has that path, and redirecting to it leaves the site.
+ */
+const SELF_URL = /^(self\.)?(request|req)\.(url|base_url|url_root|host_url)$/;
 const HTML_TAG = /<\/?[a-zA-Z!][^>]*>?/;
 
 /** Taint of a variable reference (identifier or attribute chain like `self.path`). */
 function lookup(ctx: Ctx, name: string, scope: Scope): Taint | undefined {
   const own = scope.get(name);
   const segs = name.split(".");
+  // request.url, request.path: the page being served; a redirect there stays on this site
+  if (SELF_URL.test(name) && !own) return { ...REMOTE, pinned: true };
   // request.args, req.body, self.request.arguments: request data whoever holds it
   if (segs[0] === "req" || segs.includes("request")) return own ? { ...union(own, REMOTE), norm: own.norm } : REMOTE;
   // http.server handlers: the request line, headers and body
@@ -53,6 +62,7 @@ export function evalExpr(ctx: Ctx, node: Node | null, scope: Scope, target: stri
     case "attribute": {
       const full = dotted(node);
       const own = full ? lookup(ctx, full, scope) : undefined;
+      if (own?.pinned && full && SELF_URL.test(full)) return own; // not widened by `request` itself
       const obj = evalExpr(ctx, node.childForFieldName("object"), scope, target);
       const t = own ? union(own, obj) : obj;
       const attr = node.childForFieldName("attribute")?.text ?? null;
@@ -212,6 +222,8 @@ function evalCall(ctx: Ctx, node: Node, scope: Scope, target: string | null): Ta
   for (const [k, v] of kwargs) memo.set(v, kwT.get(k)!);
   if (receiver) memo.set(receiver, recvT);
 
+  // module-level calls are a script's start-up (argv of whoever runs it), not a handler's request data
+  if (scope.fn.name) noteIncoming(ctx, fn, raw, argT, kwT);
   const recvName = receiver ? dotted(receiver) : null;
   const receiverType = receiver
     ? receiver.type === "call"
@@ -229,10 +241,13 @@ function evalCall(ctx: Ctx, node: Node, scope: Scope, target: string | null): Ta
     kwargs,
     receiverType,
     functionName: scope.fn.name,
+    notes: ctx.notes,
     target,
     taint: (n: Node) => memo.get(n) ?? evalQuiet(ctx, n, scope),
   };
-  for (const rule of ctx.rules) rule.onCall?.(site, ctx.report);
+  const remote = recvT.remote || argT.some((t) => t.remote) || [...kwT.values()].some((t) => t.remote);
+  const report: Report = (f) => ctx.report({ ...f, confidence: f.confidence ?? sinkConfidence(f.rule, remote) });
+  for (const rule of ctx.rules) rule.onCall?.(site, report);
 
   const allArgs = unionAll([...argT, ...kwT.values()]);
   // Mutating methods (parts.append(x)) taint their receiver variable.
@@ -245,9 +260,10 @@ function evalCall(ctx: Ctx, node: Node, scope: Scope, target: string | null): Ta
   const local = localSummary(ctx, fn, raw);
   if (local) {
     if (!local.kinds) return CLEAN; // the function sanitises or ignores its inputs
-    if (local.remote) return union(local, union(recvT, allArgs)); // it reads request data itself
-    const t = union(recvT, allArgs);
-    return t.kinds ? { ...t, built: t.built || local.built, html: t.html || local.html } : t;
+    // what the helper's return can still exploit is what survives its own sanitisers
+    const passed = sanitize(union(recvT, allArgs), ALL_KINDS & ~local.kinds);
+    if (local.remote) return union(local, passed); // it reads request data itself
+    return passed.kinds ? { ...passed, built: passed.built || local.built, html: passed.html || local.html } : passed;
   }
   const result = callResult(name, method, !!receiver, recvT, argT, allArgs);
   // Markup("<b>{}</b>").format(x) escapes x
@@ -257,6 +273,18 @@ function evalCall(ctx: Ctx, node: Node, scope: Scope, target: string | null): Ta
     if (lit !== null && (formatPins(lit) || (/^\{/.test(lit) && argT[0] !== undefined && !argT[0].kinds))) return { ...result, pinned: true };
   }
   return result;
+}
+
+/** Record what a call of a function of this file passes to each of its parameters. */
+function noteIncoming(ctx: Ctx, fn: Node | null, raw: string, argT: Taint[], kwT: Map<string, Taint>): void {
+  const name = fn?.type === "identifier" && !ctx.aliases.has(raw) ? raw : fn?.type === "attribute" && /^(self|cls)\.[A-Za-z_]\w*$/.test(raw) ? raw.split(".")[1] : null;
+  const def = name ? ctx.index.functions.get(name) : undefined;
+  if (!def) return;
+  let m = ctx.incoming.get(def.id);
+  if (!m) ctx.incoming.set(def.id, (m = new Map()));
+  const add = (p: string, t: Taint) => m.set(p, union(m.get(p) ?? CLEAN, t));
+  positionalParams(def).forEach((p, i) => argT[i] && add(p, argT[i]));
+  for (const [k, t] of kwT) add(k, t);
 }
 
 /** What a function defined in this file returns, for calls like `helper(x)` or `self.helper(x)`. */

@@ -87,6 +87,19 @@ function innerName(n: Node | null): string | null {
   return null;
 }
 
+const DIRNAME = new Set(["os.path.dirname", "posixpath.dirname"]);
+
+/** X in `X.parent`, `os.path.dirname(X)`, `Path(X).parent`. */
+function parentOf(ctx: Ctx, n: Node | null): Node | null {
+  if (n?.type === "attribute" && n.childForFieldName("attribute")?.text === "parent") {
+    const o = n.childForFieldName("object");
+    if (o?.type === "call" && /(^|\.)Path$/.test(resolveName(dotted(o.childForFieldName("function")) ?? "", ctx.aliases))) return callArgs(o).args[0] ?? null;
+    return o;
+  }
+  if (n?.type === "call" && DIRNAME.has(resolveName(dotted(n.childForFieldName("function")) ?? "", ctx.aliases))) return callArgs(n).args[0] ?? null;
+  return null;
+}
+
 export function applyGuards(ctx: Ctx, cond: Node | null, scope: Scope): void {
   if (!cond) return;
   const clear = (name: string | null, kinds: number): void => {
@@ -143,11 +156,13 @@ export function applyGuards(ctx: Ctx, cond: Node | null, scope: Scope): void {
           clear(dotted(left), ALL_KINDS);
         }
       }
-      // (BASE / name).resolve().parent == BASE: the file sits directly in the allowed folder
+      // (BASE / name).resolve().parent == BASE, os.path.dirname(full) != BASE: the file sits directly
+      // in the allowed folder. Without normalisation this still holds: a name with a separator or an
+      // absolute name changes the parent (only a bare ".." passes, naming a folder, not a file).
       for (const side of [left, right]) {
-        if ((ops.includes("==") || ops.includes("!=")) && side?.type === "attribute" && side.childForFieldName("attribute")?.text === "parent") {
-          clear(normalisedVar(ctx, side.childForFieldName("object"), scope), K.PATH);
-        }
+        if (!ops.includes("==") && !ops.includes("!=")) break;
+        const of = parentOf(ctx, side ?? null);
+        if (of) clear(normalisedVar(ctx, of, scope) ?? dotted(of), K.PATH);
       }
     }
     for (const c of n.namedChildren) if (c) visit(c);

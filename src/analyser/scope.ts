@@ -1,5 +1,6 @@
 // Variable environments for the taint walk: one per function (closures see the enclosing scope).
-import type { Rule, Report, Taint } from "./types.ts";
+import type { Notes, Rule, Report, Taint } from "./types.ts";
+import type { FileIndex } from "./callsites.ts";
 import { union } from "./types.ts";
 
 export interface FnInfo {
@@ -74,4 +75,12 @@ export interface Ctx {
   summaries: Map<string, Taint>;
   /** Filled during a walk: the union of each function's return values. */
   returns: Map<string, Taint>;
+  /** Call sites, constants and functions of the file. */
+  index: FileIndex;
+  /** Filled during a walk: per function definition (node id), the union of what its callers pass per parameter. */
+  incoming: Map<number, Map<string, Taint>>;
+  /** What the previous walk learned in `incoming`. */
+  callers: Map<number, Map<string, Taint>>;
+  /** What rules note during the walk and judge at the end (see Rule.finish). */
+  notes: Notes;
 }

@@ -6,6 +6,8 @@ export interface Finding {
   line: number; // 1-based line of the offending expression
   rule: string; // stable rule id, e.g. "sql-built-query"
   message: string;
+  /** How sure the rule is, in (0, 1]: see confidence.ts. */
+  confidence: number;
 }
 
 export interface Verdict {
@@ -15,6 +17,10 @@ export interface Verdict {
   parse_error: boolean;
   /** 1-based line of the first syntax error, or null when the code parsed. */
   error_line: number | null;
+  /** Larger than MAX_CODE_BYTES or nested too deep to walk: not judged, neither vulnerable nor secure. */
+  too_large: boolean;
+  /** Findings count towards `vulnerable` at or above this confidence; those below are dropped. */
+  threshold: number;
 }
 
 /** Sink kinds a tainted value is still dangerous for; sanitisers clear bits. */
@@ -97,11 +103,16 @@ export interface CallSite {
   receiverType: string | null;
   /** Name of the enclosing function ("" at module level). */
   functionName: string;
+  /** Per-file notes shared by the rules for judgements that need the whole file (Rule.finish). */
+  notes: Notes;
   /** Assignment target the call's value flows into (`h = hashlib.md5(pw)` -> "h"), if any. */
   target: string | null;
 }
 
-export type Report = (f: Omit<Finding, "line"> & { node: Node }) => void;
+export type Report = (f: Omit<Finding, "line" | "confidence"> & { node: Node; confidence?: number }) => void;
+
+/** Scratch space of one analysis: rule id -> whatever that rule collects. */
+export type Notes = Map<string, unknown>;
 
 /** A rule watches calls (with taint) and/or walks the tree syntactically. */
 export interface Rule {
@@ -113,4 +124,6 @@ export interface Rule {
   onReturn?(value: Node, taint: Taint, fn: { name: string; isRoute: boolean }, report: Report): void;
   /** A syntactic pass over the whole module (no taint). */
   check?(root: Node, report: Report): void;
+  /** After the walk: judge what the rule noted (e.g. a setting whose harm depends on later calls). */
+  finish?(notes: Notes, report: Report): void;
 }

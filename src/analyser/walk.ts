@@ -1,7 +1,8 @@
 // Statement walk of the taint analysis: module code first, then each function with its parameters
 // marked untrusted (a completion's functions are entry points whose callers we cannot see).
 import type { Node } from "web-tree-sitter";
-import type { Taint } from "./types.ts";
+import type { Report, Taint } from "./types.ts";
+import { sinkConfidence } from "./confidence.ts";
 import { ALL_KINDS, CLEAN, union } from "./types.ts";
 import { dotted, resolveName } from "./names.ts";
 import { Scope } from "./scope.ts";
@@ -9,6 +10,7 @@ import type { Ctx, FnInfo } from "./scope.ts";
 import { bindTarget, evalExpr } from "./expr.ts";
 import { applyGuards, urlOrigin } from "./guards.ts";
 import { isPlainPasswordName } from "./semantics.ts";
+import { literalParams } from "./callsites.ts";
 
 const PARAM: Taint = Object.freeze({ kinds: ALL_KINDS, remote: false, built: false, norm: false, html: false, pinned: false, plainpw: false });
 const ROUTE_DECORATOR = /\.(route|get|post|put|patch|delete|api_route|errorhandler)\s*\(|^@?(route|get|post)\s*\(/;
@@ -20,9 +22,10 @@ const TRUSTED_PARAMS = new Set(["self", "cls"]);
  * knows q is built from x), then the reporting one.
  */
 export function analyzeModule(ctx: Ctx, root: Node): void {
-  const quiet: Ctx = { ...ctx, rules: [], report: () => {}, summaries: new Map(), returns: new Map() };
+  const quiet: Ctx = { ...ctx, rules: [], report: () => {}, summaries: new Map(), returns: new Map(), notes: new Map(), incoming: new Map() };
   walkScope(quiet, root, new Scope(null, { name: "", isRoute: false }));
   ctx.summaries = quiet.returns;
+  ctx.callers = quiet.incoming;
   walkScope(ctx, root, new Scope(null, { name: "", isRoute: false }));
 }
 
@@ -40,6 +43,8 @@ function analyzeFunction(ctx: Ctx, def: Node, outer: Scope): void {
     isRoute: decorators.some((d) => d && ROUTE_DECORATOR.test(d.text)),
   };
   const scope = new Scope(outer, info);
+  // filled with a literal at every call site in the file: not user input
+  const literal = info.isRoute ? new Set<string>() : literalParams(def, ctx.index);
   const params = def.childForFieldName("parameters");
   for (const p of params?.namedChildren ?? []) {
     if (!p) continue;
@@ -50,11 +55,18 @@ function analyzeFunction(ctx: Ctx, def: Node, outer: Scope): void {
     const dflt = p.childForFieldName("value");
     if (dflt) evalExpr(ctx, dflt, outer);
     // a web route's parameters are request data (path segments, FastAPI query and body models)
-    const base = TRUSTED_PARAMS.has(nameNode.text) ? CLEAN : info.isRoute ? { ...PARAM, remote: true } : PARAM;
+    // request data passed in by a caller in the file stays request data
+    const fromCaller = ctx.callers.get(def.id)?.get(nameNode.text)?.remote ?? false;
+    const base = TRUSTED_PARAMS.has(nameNode.text) || literal.has(nameNode.text) ? CLEAN : info.isRoute || fromCaller ? { ...PARAM, remote: true } : PARAM;
     scope.set(nameNode.text, base.kinds && isPlainPasswordName(nameNode.text) ? { ...base, plainpw: true } : base);
   }
   const body = def.childForFieldName("body");
   if (body) walkScope(ctx, body, scope);
+}
+
+/** Findings about a value carry the confidence its origin warrants (request data or a parameter). */
+function withOrigin(report: Report, t: Taint): Report {
+  return (f) => report({ ...f, confidence: f.confidence ?? sinkConfidence(f.rule, t.remote) });
 }
 
 function bindParams(params: Node, scope: Scope): void {
@@ -95,7 +107,8 @@ function assign(ctx: Ctx, node: Node, scope: Scope): void {
   const targetName = left ? dotted(left) : null;
   const t = evalExpr(ctx, right, scope, targetName);
   const ctor = right.type === "call" ? constructorOf(ctx, right) : null;
-  for (const tg of targets) for (const r of ctx.rules) r.onAssign?.(tg, right, t, ctx.report);
+  const report = withOrigin(ctx.report, t);
+  for (const tg of targets) for (const r of ctx.rules) r.onAssign?.(tg, right, t, report);
   const from = urlOrigin(ctx, right, scope);
   if (from) for (const tg of targets) if (tg.type === "identifier") scope.origins.set(tg.text, from);
   for (const tg of targets) {
@@ -141,7 +154,7 @@ function walkStmt(ctx: Ctx, stmt: Node, scope: Scope, deferred: Node[]): void {
       const value = stmt.namedChildren[0] ?? null;
       const t = evalExpr(ctx, value, scope);
       if (scope.fn.name) ctx.returns.set(scope.fn.name, union(ctx.returns.get(scope.fn.name) ?? CLEAN, t));
-      if (value) for (const r of ctx.rules) r.onReturn?.(value, t, scope.fn, ctx.report);
+      if (value) for (const r of ctx.rules) r.onReturn?.(value, t, scope.fn, withOrigin(ctx.report, t));
       return;
     }
     case "if_statement": {

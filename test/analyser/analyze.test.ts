@@ -1,6 +1,6 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { analyze, loadAnalyzer, analyzeAsync } from "../../src/analyser/analyze.ts";
+import { analyze, loadAnalyzer, analyzeAsync, MAX_CODE_BYTES } from "../../src/analyser/analyze.ts";
 
 before(async () => {
   await loadAnalyzer();
@@ -26,7 +26,6 @@ test("verdict shape: findings with cwe, line, rule, message", () => {
 test("code that does not parse is reported as such, never silently safe", () => {
   const v = analyze("def f(x:\n    return x +\n");
   assert.equal(v.parse_error, true);
-  assert.equal(analyze("").parse_error, true);
   assert.equal(analyze("x = 1\n").parse_error, false);
   assert.equal(analyze("import os\n\ndef g(a):\n    x = [1, 2\n    return a\n").error_line, 4);
   assert.equal(analyze("x = 1\n").error_line, null);
@@ -36,6 +35,36 @@ test("code that does not parse is reported as such, never silently safe", () => 
   assert.equal(partial.vulnerable, false);
   assert.deepEqual(partial.findings, []);
   assert.equal(partial.error_line, 4);
+});
+
+test("bad input: empty is secure, garbage is a parse error with its line, huge or deeply nested is too large", () => {
+  for (const empty of ["", "\n\n", "   \n\t\n"]) {
+    const v = analyze(empty);
+    assert.deepEqual([v.vulnerable, v.parse_error, v.too_large, v.findings], [false, false, false, []], JSON.stringify(empty));
+  }
+  const garbage = analyze("import os\n\x00\x01 def (((\n]]]\nos.system('rm ' + x\n");
+  assert.equal(garbage.parse_error, true);
+  assert.equal(garbage.vulnerable, false);
+  assert.equal(typeof garbage.error_line, "number");
+  // 1 MB of Python: answered at once as too large, never scored vulnerable
+  const block = (i: number) => `def h${i}(name, cur):\n    cur.execute("SELECT * FROM t WHERE n = '%s'" % name)\n\n`;
+  let big = "";
+  for (let i = 0; big.length < 1_000_000; i++) big += block(i);
+  let t = performance.now();
+  const v = analyze(big);
+  assert.ok(performance.now() - t < 5000, `${performance.now() - t} ms`);
+  assert.deepEqual([v.too_large, v.vulnerable, v.parse_error], [true, false, false]);
+  // just under the limit it is analysed, within 5 s on 2 shared cores
+  const under = big.slice(0, big.lastIndexOf("def ", MAX_CODE_BYTES - 1));
+  t = performance.now();
+  const u = analyze(under);
+  assert.ok(performance.now() - t < 5000, `${performance.now() - t} ms for ${under.length} bytes`);
+  assert.equal(u.too_large, false);
+  assert.equal(u.vulnerable, true);
+  // nesting deep enough to overflow a recursive walk is reported, not thrown
+  const deep = analyze("x = " + "(".repeat(5000) + "1" + ")".repeat(5000) + "\n");
+  assert.equal(deep.vulnerable, false);
+  assert.ok(deep.too_large || deep.parse_error);
 });
 
 test("analyze before loadAnalyzer is impossible to miss: analyzeAsync loads on demand", async () => {

@@ -20,6 +20,9 @@ test("one file: prints the JSON verdict", async () => {
   assert.equal(v.vulnerable, true);
   assert.equal(v.parse_error, false);
   assert.deepEqual(v.findings.map((f: { cwe: string; line: number }) => [f.cwe, f.line]), [["CWE-502", 4]]);
+  // the threshold: findings below it are dropped (parameter-fed findings carry 0.7)
+  assert.equal(v.threshold, 0.6);
+  assert.equal(JSON.parse((await run(p("v.py"), "--threshold", "0.8")).out[0]).vulnerable, false);
   writeFileSync(p("s.py"), "import json\n\ndef load(blob):\n    return json.loads(blob)\n");
   assert.equal(JSON.parse((await run(p("s.py"))).out[0]).vulnerable, false);
   writeFileSync(p("broken.py"), "def f(:\n");
@@ -48,8 +51,15 @@ test("--jsonl: one verdict per line (code or Sample), summary on stderr", async 
 
 test("bad input: one-line error, nothing half-done", async () => {
   await assert.rejects(run(p("missing.py")), /missing\.py: no such file/);
+  // an empty program is a secure one; an empty batch is an error
   writeFileSync(p("empty.py"), "");
-  await assert.rejects(run(p("empty.py")), /empty\.py: file is empty/);
+  assert.deepEqual(JSON.parse((await run(p("empty.py"))).out[0]).vulnerable, false);
+  writeFileSync(p("empty.jsonl"), "");
+  await assert.rejects(run("--jsonl", p("empty.jsonl")), /empty\.jsonl: file is empty/);
+  writeFileSync(p("huge.py"), "x = 1\n".repeat(200_000));
+  const huge = JSON.parse((await run(p("huge.py"))).out[0]);
+  assert.deepEqual([huge.too_large, huge.vulnerable], [true, false]);
+  await assert.rejects(run(p("v.py"), "--threshold", "2"), /--threshold 2: give a number in \[0, 1\]/);
   writeFileSync(p("bin.py"), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x00, 0x01]));
   await assert.rejects(run(p("bin.py")), /looks binary/);
   writeFileSync(p("latin1.py"), Buffer.from([0x78, 0x3d, 0xe9, 0x0a]));

@@ -5,6 +5,7 @@ import type { Node } from "web-tree-sitter";
 import type { CallSite, Report, Rule, Taint } from "../types.ts";
 import { K, isTainted, reaches } from "../types.ts";
 import { isTrue, stringValue } from "../names.ts";
+import { finishJinja, noteAutoescapeOff, noteRender } from "./jinja.ts";
 
 const TEMPLATE_STRING = new Set(["flask.render_template_string", "render_template_string"]);
 /** Template classes whose first argument is template source. */
@@ -48,7 +49,9 @@ function templateInjection(site: CallSite, report: Report): void {
 
 export const xssRule: Rule = {
   id: "xss",
+  finish: finishJinja,
   onCall(site: CallSite, report: Report) {
+    noteRender(site);
     const a0 = site.args[0] ?? site.kwargs.get("source") ?? site.kwargs.get("response") ?? site.kwargs.get("content");
     if (TEMPLATE_STRING.has(site.name) && a0) {
       const t = site.taint(a0);
@@ -76,14 +79,8 @@ export const xssRule: Rule = {
       });
     } else if (ENVIRONMENT.has(site.name)) {
       const ae = site.kwargs.get("autoescape");
-      if (!ae || ae.type === "false" || (ae.type !== "call" && ae.type !== "identifier" && !isTrue(ae))) {
-        report({
-          cwe: "CWE-79",
-          rule: "jinja-autoescape-off",
-          message: `${site.name}() without autoescape renders variables unescaped; pass autoescape=True or select_autoescape()`,
-          node: site.node,
-        });
-      }
+      // judged at the end of the file, by what is rendered (jinja.ts)
+      if (!ae || ae.type === "false" || (ae.type !== "call" && ae.type !== "identifier" && !isTrue(ae))) noteAutoescapeOff(site);
     } else if (RESPONSES.has(site.name) && a0 && htmlSplice(site.taint(a0)) && !notHtml(site)) {
       report({ cwe: "CWE-79", rule: "html-response-from-input", message: "HTML response built from untrusted data without escaping", node: site.node });
     }
