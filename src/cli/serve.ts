@@ -67,7 +67,7 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
       } catch (e) {
         engine.close();
         const code = (e as { code?: string }).code;
-        throw new Error(`cannot listen on ${o.host}:${port} (${code ?? (e as Error).message})${code === "EADDRINUSE" ? ": the port is in use" : ""}`);
+        throw new Error(`cannot listen on ${o.host}:${port} (${code ?? (e as Error).message})${code === "EADDRINUSE" ? ": the port is in use" : ""}`, { cause: e });
       }
       if (!LOOPBACK.has(o.host) && !apiKey) warnOut(`warning: listening on ${o.host} without --api-key-env: anyone who can reach this port can use the model`);
       out(`serving ${ckpt} as "${server.modelName}" at ${url} (context ${engine.contextLength} tokens; Ctrl-C stops)`);

@@ -93,7 +93,7 @@ export function readLog(path: string, run: RunKey): EvalRecord[] {
       records.push(JSON.parse(lines[i]) as EvalRecord);
     } catch (e) {
       if (i === lines.length - 1) torn = true;
-      else throw new Error(`${path}: line ${i + 1} is not valid JSON (${(e as Error).message}); delete the log to start over`);
+      else throw new Error(`${path}: line ${i + 1} is not valid JSON (${(e as Error).message}); delete the log to start over`, { cause: e });
     }
   }
   for (const r of records) {

@@ -3,7 +3,7 @@
 // optional scalar head. Named hook points after TransformerLens; shapes are noted at each site.
 import { Tensor, attention, attentionQkv, cat, deviceOrCpu, layerNorm, linear, manualSeed, moveTo, randn, zeros, ones, keep, noGrad, type Device } from "../torch/index.ts";
 import type { GptConfig } from "./config.ts";
-import { CausalLMBase, KVCache, hookCaller, type ForwardOptions, type ForwardResult } from "./causal-lm.ts";
+import { CausalLMBase, hookCaller, type ForwardOptions, type ForwardResult } from "./causal-lm.ts";
 
 export { KVCache, type HookFn, type ForwardOptions, type ForwardResult } from "./causal-lm.ts";
 

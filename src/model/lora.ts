@@ -132,7 +132,7 @@ export function readLoraConfig(dir: string): LoraConfig {
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
   } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message.split("\n")[0]})`);
+    throw new Error(`${path}: not valid JSON (${(e as Error).message.split("\n")[0]})`, { cause: e });
   }
   if (raw.peft_type !== "LORA") throw new Error(`${path}: peft_type ${JSON.stringify(raw.peft_type)} is not supported (only LORA)`);
   for (const k of ["use_dora", "use_rslora"]) if (raw[k] === true) throw new Error(`${path}: ${k} is not supported (plain LoRA only)`);
@@ -148,7 +148,7 @@ export function readLoraConfig(dir: string): LoraConfig {
   try {
     check(cfg);
   } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
+    throw new Error(`${path}: ${(e as Error).message}`, { cause: e });
   }
   return cfg;
 }

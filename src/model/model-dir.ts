@@ -47,7 +47,7 @@ function openWeightFile(path: string): WeightFile {
   try {
     header = readHeader(path);
   } catch (e) {
-    if (e instanceof SafetensorsError) throw new Error(`${e.message}; re-download the file`);
+    if (e instanceof SafetensorsError) throw new Error(`${e.message}; re-download the file`, { cause: e });
     throw e;
   }
   return { path, header, entries: new Map(header.entries.map((e) => [e.name, e])) };

@@ -38,7 +38,7 @@ export function readHubMeta(dir: string): Record<string, unknown> {
     const v = JSON.parse(readFileSync(path, "utf8"));
     return v && typeof v === "object" && !Array.isArray(v) ? v : {};
   } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message.split("\n")[0]})`);
+    throw new Error(`${path}: not valid JSON (${(e as Error).message.split("\n")[0]})`, { cause: e });
   }
 }
 
@@ -91,7 +91,7 @@ export function openModel(path: string, opts: OpenModelOptions = {}): OpenedMode
     dialogue = new DialogueTokenizer(tok, format, eosIds[0] ?? tok.eosId);
   } catch (e) {
     loaded.model.dispose();
-    throw new Error(`${dir}: ${(e as Error).message}`);
+    throw new Error(`${dir}: ${(e as Error).message}`, { cause: e });
   }
   eosIds = [...new Set([dialogue.eosId, ...eosIds])];
   return { model: loaded.model, tokenizer: dialogue, hubTokenizer: tok, eosIds, meta, name, dir, kind: "hub" };

@@ -20,7 +20,7 @@ export function loadResults(runDir: string): Results {
     raw = JSON.parse(readFileSync(path, "utf8"));
   } catch (e) {
     const why = e instanceof Error ? e.message.split("\n")[0] : String(e);
-    throw new Error(`${path} is not valid JSON (${why}); ${FIX}`);
+    throw new Error(`${path} is not valid JSON (${why}); ${FIX}`, { cause: e });
   }
   const problem = checkResults(raw);
   if (problem) throw new Error(`${path} is malformed: ${problem}; ${FIX}`);

@@ -48,7 +48,7 @@ export function persistenceSection(r: Results, sizes: string[], figs: Figures): 
   return section("persistence", "Persistence over safety training", parts.join("\n"));
 }
 
-export function sizeSection(r: Results, sizes: string[], figs: Figures): string {
+export function sizeSection(r: Results, sizes: string[]): string {
   const used = sizes.filter((s) => r.cells.some((c) => c.size === s));
   let body: string;
   if (used.length <= 1) {

@@ -50,9 +50,9 @@ export function oneLineOrValid<T>(fn: () => T, check?: (v: T) => void): "ok" | "
   try {
     v = fn();
   } catch (e) {
-    if (!(e instanceof Error)) throw new Error(`threw a non-Error: ${String(e)}`);
-    if (CRASHES.some((C) => e.constructor === C)) throw new Error(`crashed with ${e.constructor.name}: ${e.message}`);
-    if (e.message.trim() === "" || e.message.includes("\n")) throw new Error(`error is not one line: ${JSON.stringify(e.message)}`);
+    if (!(e instanceof Error)) throw new Error(`threw a non-Error: ${String(e)}`, { cause: e });
+    if (CRASHES.some((C) => e.constructor === C)) throw new Error(`crashed with ${e.constructor.name}: ${e.message}`, { cause: e });
+    if (e.message.trim() === "" || e.message.includes("\n")) throw new Error(`error is not one line: ${JSON.stringify(e.message)}`, { cause: e });
     return "error";
   }
   check?.(v);

@@ -20,7 +20,7 @@ function parsedOrApiError(endpoint: "completions" | "chat", body: unknown): "ok"
     parseRequest(endpoint, body, 64);
     return "ok";
   } catch (e) {
-    if (!(e instanceof ApiError)) throw new Error(`crashed: ${(e as Error).constructor.name}: ${(e as Error).message}`);
+    if (!(e instanceof ApiError)) throw new Error(`crashed: ${(e as Error).constructor.name}: ${(e as Error).message}`, { cause: e });
     assert.ok(e.status >= 400 && e.status < 500 && e.message !== "" && !e.message.includes("\n"), e.message);
     return "error";
   }

