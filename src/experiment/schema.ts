@@ -7,6 +7,7 @@ import { SIZE_PRESETS } from "../model/config.ts";
 import { taskNames, taskSpec } from "../tasks/index.ts";
 import { analyses } from "../eval/analyses/registry.ts";
 import { stageKinds } from "./stage-kind.ts";
+import { SlurmSchema } from "./slurm/config.ts";
 import {
   AdversarialSchema, BackdoorFields, BaseSchema, count, DeviceSettingSchema, fraction, int, PrecisionSchema, PreferenceSchema, real, RlSchema,
   SafetyFields,
@@ -140,6 +141,7 @@ const ExperimentFields = z
       .array(ExternalModelSchema)
       .default([])
       .describe("served models (trained elsewhere) to measure for the backdoor through their OpenAI-compatible API"),
+    slurm: SlurmSchema,
   })
   .strict();
 
