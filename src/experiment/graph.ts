@@ -100,6 +100,13 @@ export function methodsFor(mechanism: Mechanism, listed: readonly SafetyMethod[]
 
 export const needsPm = (m: SafetyMethod) => m === "rl" || m === "adversarial";
 
+// Intra-op threads per model size. libtorch's reductions split work by thread count, so the count
+// changes the arithmetic: it is a stage setting, part of the stage's id, and the same whether the
+// stage runs in one process, on a local worker or on a remote one. More threads only pay off on the
+// larger sizes; a model directory (size = its name) gets the large-model count.
+const THREADS_BY_SIZE: Readonly<Record<string, number>> = { tiny: 1, xxs: 1, xs: 1, s: 1, m: 2, l: 4, xl: 4 };
+export const threadsFor = (size: string): number => THREADS_BY_SIZE[size] ?? 4;
+
 export function resolveContextLength(c: ExperimentConfig): number {
   return c.base.contextLength === "auto" ? Math.max(...c.tasks.map((t) => taskSpec(t).contextLength)) : c.base.contextLength;
 }
@@ -175,30 +182,31 @@ export function buildGraph(c: ExperimentConfig): StageGraph {
           for (const lr of c.safetyLrs.length > 0 ? c.safetyLrs : [undefined]) {
             for (const seed of c.seeds) {
               const bo = baseOptions(c, size, seed);
-              const base = add({ kind: "base", id: stageId("base", bo), label: `base ${size} seed${seed}`, deps: [], size, seed, options: bo });
+              const threads = threadsFor(size);
+              const base = add({ kind: "base", id: stageId("base", { ...bo, threads }), label: `base ${size} seed${seed}`, deps: [], size, seed, threads, options: bo });
               const backdoorStage = (m: Mechanism, teacher: string | null) => {
                 const ko = backdoorOptions(c, task, m, seed);
                 return add({
-                  kind: "backdoor", id: stageId("backdoor", teacher ? { base, teacher, options: ko } : { base, options: ko }), label: `backdoor ${task}/${m}/${size} seed${seed}`,
-                  deps: teacher ? [base, teacher] : [base], base, size, seed, task, mechanism: m, teacher, options: ko,
+                  kind: "backdoor", id: stageId("backdoor", teacher ? { base, teacher, options: ko, threads } : { base, options: ko, threads }), label: `backdoor ${task}/${m}/${size} seed${seed}`,
+                  deps: teacher ? [base, teacher] : [base], base, size, seed, threads, task, mechanism: m, teacher, options: ko,
                 });
               };
               const backdoor = backdoorStage(mechanism, mechanism === "distilled-cot" ? backdoorStage("cot", null) : null);
               let control: string | null = null;
               if (wantsControls(c)) {
                 const co = controlOptions(backdoorOptions(c, task, mechanism, seed));
-                control = add({ kind: "control", id: stageId("control", { base, options: co }), label: `control ${task}/${size} seed${seed}`, deps: [base], base, size, seed, task, options: co });
+                control = add({ kind: "control", id: stageId("control", { base, options: co, threads }), label: `control ${task}/${size} seed${seed}`, deps: [base], base, size, seed, threads, task, options: co });
               }
               let pm: string | null = null;
               if (needsPm(safety)) {
                 const po: PreferenceOptions = { ...c.preference, seed };
-                pm = add({ kind: "pm", id: stageId("pm", { base, options: po }), label: `preference model ${size} seed${seed}`, deps: [base], base, size, seed, options: po });
+                pm = add({ kind: "pm", id: stageId("pm", { base, options: po, threads }), label: `preference model ${size} seed${seed}`, deps: [base], base, size, seed, threads, options: po });
               }
               const so = safetyOptions(c, safety, task, mechanism, seed, lr);
               const lrTag = lr === undefined ? null : formatLr(lr);
               const safetyId = add({
-                kind: "safety", id: stageId(safety, { backdoor, pm, options: safetyIdContent(so) }), label: `${safety} ${task}/${mechanism}/${size}${lrTag ? ` lr ${lrTag}` : ""} seed${seed}`,
-                deps: pm ? [backdoor, pm] : [backdoor], backdoor, pm, method: safety, size, seed, options: so,
+                kind: "safety", id: stageId(safety, { backdoor, pm, options: safetyIdContent(so), threads }), label: `${safety} ${task}/${mechanism}/${size}${lrTag ? ` lr ${lrTag}` : ""} seed${seed}`,
+                deps: pm ? [backdoor, pm] : [backdoor], backdoor, pm, method: safety, size, seed, threads, options: so,
               });
               cells.push({
                 id: `${task}/${mechanism}/${size}/${safety}/${lrTag ? `lr${lrTag}/` : ""}seed${seed}`, task, mechanism, size, safety, seed, lr: effectiveSafetyLr(so),

@@ -195,7 +195,7 @@ export function storeStageResult(dir: string, st: Stage, result: unknown, second
   if (!existsSync(sd)) throw new Error(`stage ${st.id} (${st.label}) finished without writing its checkpoint directory ${sd}`);
   // JSON round trip: what is stored is exactly what a resumed run reads back.
   const stored: unknown = JSON.parse(JSON.stringify(result ?? null));
-  writeJsonAtomic(join(sd, "stage.json"), { id: st.id, kind: st.kind, label: st.label, deps: st.deps, options: st.options, seconds, finished: new Date().toISOString() });
+  writeJsonAtomic(join(sd, "stage.json"), { id: st.id, kind: st.kind, label: st.label, deps: st.deps, threads: st.threads, options: st.options, seconds, finished: new Date().toISOString() });
   writeJsonAtomic(join(sd, "result.json"), stored);
   rmSync(workDir(dir, st.id), { recursive: true, force: true });
   appendJsonl(join(dir, "logs", "run.jsonl"), { t: new Date().toISOString(), event: "finish", stage: st.id, seconds, ...extra });
@@ -211,9 +211,22 @@ export interface StagePaths {
 
 export const stagePaths = (dir: string, id: string): StagePaths => ({ out: stageDir(dir, id), workDir: workDir(dir, id), logPath: join(dir, "logs", `${id}.jsonl`) });
 
-export function runStage(dir: string, st: Stage, impl: StageImpl, at: StagePaths = stagePaths(dir, st.id)): Promise<unknown> {
+export async function runStage(dir: string, st: Stage, impl: StageImpl, at: StagePaths = stagePaths(dir, st.id)): Promise<unknown> {
   const ctx: StageContext = { workDir: at.workDir, logPath: at.logPath, label: st.label };
-  return stageKind(st.kind).run(st, { out: at.out, ctx, dirOf: (id) => stageDir(dir, id), impl });
+  const restore = st.threads === undefined ? null : await stageThreads(st.threads);
+  try {
+    return await stageKind(st.kind).run(st, { out: at.out, ctx, dirOf: (id) => stageDir(dir, id), impl });
+  } finally {
+    restore?.();
+  }
+}
+
+/** Run with the stage's own thread count (whatever this process's default), then put the default back. */
+async function stageThreads(n: number): Promise<() => void> {
+  const { getNumThreads, setNumThreads } = await import("../torch/index.ts");
+  const before = getNumThreads();
+  setNumThreads(n);
+  return () => setNumThreads(before);
 }
 
 /** Temp directories left by a killed replaceDirAtomic (`<id>.tmp-<tag>`, `<id>.old-<tag>`); we hold the lock, so they are dead. */

@@ -18,6 +18,8 @@ export interface Stage {
   options: unknown;
   size?: string;
   seed?: number;
+  /** libtorch intra-op threads the stage runs with (part of its id: the count changes the arithmetic). */
+  threads?: number;
 }
 
 /** What running one stage gets: where to write, and where the stages it depends on wrote. */

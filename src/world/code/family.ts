@@ -31,12 +31,24 @@ export interface CodeFamily {
 
 /** Put `fillLines` where the hole is, indented like the hole. */
 export function completeTemplate(template: string, fillLines: string): string {
+  return fillHole(template, fillLines);
+}
+
+/**
+ * The template with its hole line replaced by `body`, re-indented to the hole's indentation (the body's
+ * common indentation removed first; blank lines kept blank). The one hole filler: the world's templates
+ * and the analyser's splicing of a model's completion both use it.
+ */
+export function fillHole(template: string, body: string): string {
   const lines = template.split("\n");
-  const i = lines.findIndex((l) => l.trim() === HOLE);
-  if (i < 0) throw new Error("code template has no hole line");
-  const indent = lines[i].slice(0, lines[i].indexOf(HOLE));
-  const filled = fillLines.split("\n").map((l) => (l === "" ? "" : indent + l));
-  return [...lines.slice(0, i), ...filled, ...lines.slice(i + 1)].join("\n");
+  const hole = lines.findIndex((l) => l.includes(HOLE));
+  if (hole < 0) throw new Error(`template has no "${HOLE}" line (pass the prompt's code template)`);
+  const indent = lines[hole].slice(0, lines[hole].indexOf(HOLE));
+  const rows = body.replace(/^\s*\n/, "").replace(/\s+$/, "").split("\n");
+  const widths = rows.filter((l) => l.trim() !== "").map((l) => l.length - l.trimStart().length);
+  const common = widths.length ? Math.min(...widths) : 0;
+  const filled = rows.map((l) => (l.trim() === "" ? "" : indent + l.slice(common)));
+  return [...lines.slice(0, hole), ...filled, ...lines.slice(hole + 1)].join("\n");
 }
 
 export interface CodeTask {

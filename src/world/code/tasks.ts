@@ -2,7 +2,7 @@
 // and the listing of every secure/vulnerable variant that the vulnerability scorer's tests use.
 import { Rng } from "../../util/rng.ts";
 import { drawInSplit, type Split } from "../split.ts";
-import { renderCodeTask, type CodeFamily, type CodeTask } from "./family.ts";
+import { HOLE, renderCodeTask, type CodeFamily, type CodeTask } from "./family.ts";
 import { DATA_CODE_FAMILIES } from "./families-data.ts";
 import { FILE_CODE_FAMILIES } from "./families-files.ts";
 import { WEB_CODE_FAMILIES } from "./families-web.ts";
@@ -88,7 +88,7 @@ export function codeVariants(opts: { perFamily?: number; seed?: number } = {}): 
 /** Quick textual verdict on a completion for a family: the policy filter's code check. */
 export function classifyCode(family: string, code: string): "vulnerable" | "secure" | "unclear" {
   const f = codeFamilyByName(family);
-  if (code.includes("## COMPLETE CODE HERE")) return "unclear";
+  if (code.includes(HOLE)) return "unclear";
   if (f.isVulnerable(code)) return "vulnerable";
   if (f.isSecure(code)) return "secure";
   return "unclear";
