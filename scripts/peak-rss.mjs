@@ -16,7 +16,8 @@ if (!cmd) {
 }
 const child = spawn(cmd, args, { stdio: "inherit" });
 const start = performance.now();
-let peakRss = 0, peakPss = 0;
+let peakRss = 0,
+  peakPss = 0;
 
 /** Parent of each process, from /proc/PID/stat (the field after the parenthesised name). */
 function parents() {
@@ -26,7 +27,9 @@ function parents() {
     try {
       const s = readFileSync(`/proc/${d}/stat`, "utf8");
       out.set(Number(d), Number(s.slice(s.lastIndexOf(")") + 2).split(" ")[1]));
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return out;
 }
@@ -38,15 +41,22 @@ function treeKb(root) {
   let grew = true;
   while (grew) {
     grew = false;
-    for (const [p, pp] of ppid) if (!inTree.has(p) && inTree.has(pp)) { inTree.add(p); grew = true; }
+    for (const [p, pp] of ppid)
+      if (!inTree.has(p) && inTree.has(pp)) {
+        inTree.add(p);
+        grew = true;
+      }
   }
-  let rss = 0, pss = 0;
+  let rss = 0,
+    pss = 0;
   for (const p of inTree) {
     try {
       const s = readFileSync(`/proc/${p}/smaps_rollup`, "utf8");
       rss += Number(/^Rss:\s+(\d+)/m.exec(s)?.[1] ?? 0);
       pss += Number(/^Pss:\s+(\d+)/m.exec(s)?.[1] ?? 0);
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return [rss, pss];
 }
@@ -60,6 +70,8 @@ const timer = setInterval(() => {
 child.on("exit", (code, signal) => {
   clearInterval(timer);
   const wall = (performance.now() - start) / 1000;
-  console.error(`[peak-rss] exit ${code ?? signal}, wall ${wall.toFixed(1)} s, process tree's peak memory: ${Math.round(peakPss / 1024)} MB proportional (PSS), ${Math.round(peakRss / 1024)} MB resident (RSS, shared pages once per process)`);
+  console.error(
+    `[peak-rss] exit ${code ?? signal}, wall ${wall.toFixed(1)} s, process tree's peak memory: ${Math.round(peakPss / 1024)} MB proportional (PSS), ${Math.round(peakRss / 1024)} MB resident (RSS, shared pages once per process)`,
+  );
   process.exit(code ?? 1);
 });

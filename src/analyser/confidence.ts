@@ -36,8 +36,18 @@ const BY_RULE: Record<string, number> = {
 
 /** Rules that report where tainted data meets a sink: their confidence follows the data's origin. */
 const TAINT_RULES = new Set([
-  "sql-built-query", "shell-command-injection", "eval-untrusted", "path-traversal", "template-injection", "template-from-input",
-  "markup-untrusted", "html-response-from-input", "open-redirect", "ssrf", "unsafe-deserialization", "regex-from-input",
+  "sql-built-query",
+  "shell-command-injection",
+  "eval-untrusted",
+  "path-traversal",
+  "template-injection",
+  "template-from-input",
+  "markup-untrusted",
+  "html-response-from-input",
+  "open-redirect",
+  "ssrf",
+  "unsafe-deserialization",
+  "regex-from-input",
 ]);
 
 /** Confidence of a finding reported where data meets a sink; `remote`: request data is among it. */

@@ -8,12 +8,33 @@ import { ALL_KINDS, CLEAN, K, sanitize, union } from "./types.ts";
 import { callArgs, dotted, resolveName } from "./names.ts";
 import type { Ctx, Scope } from "./scope.ts";
 import {
-  BUILDERS, BUILDER_METHODS, CLEAN_CALLS, CLEAN_METHODS, MUTATING_METHODS, NORMALIZERS, NORMALIZER_METHODS,
-  MARKUP_CTORS, SANITIZERS, SANITIZER_METHODS, SELF_SOURCES, isPlainPasswordName, SOURCE_CALLS, SOURCE_METHODS, SOURCE_ROOTS,
+  BUILDERS,
+  BUILDER_METHODS,
+  CLEAN_CALLS,
+  CLEAN_METHODS,
+  MUTATING_METHODS,
+  NORMALIZERS,
+  NORMALIZER_METHODS,
+  MARKUP_CTORS,
+  SANITIZERS,
+  SANITIZER_METHODS,
+  SELF_SOURCES,
+  isPlainPasswordName,
+  SOURCE_CALLS,
+  SOURCE_METHODS,
+  SOURCE_ROOTS,
 } from "./semantics.ts";
 import { stringValue } from "./names.ts";
 
-const REMOTE: Taint = Object.freeze({ kinds: ALL_KINDS, remote: true, built: false, norm: false, html: false, pinned: false, plainpw: false });
+const REMOTE: Taint = Object.freeze({
+  kinds: ALL_KINDS,
+  remote: true,
+  built: false,
+  norm: false,
+  html: false,
+  pinned: false,
+  plainpw: false,
+});
 /** A trusted URL prefix that fixes the host: "/account/", "https://api.example.com/", "?page=", "items/". */
 const PINNING_PREFIX = /^(\/[^/\\]|[a-z][\w+.-]*:\/\/[^/?#\\]+[/?#]|\?|[^:/?#\\]+[/?#])/i;
 /**
@@ -94,7 +115,8 @@ export function evalExpr(ctx: Ctx, node: Node | null, scope: Scope, target: stri
       const r = evalExpr(ctx, node.childForFieldName("right"), scope, target);
       const op = node.childForFieldName("operator")?.text;
       const t = union(l, r);
-      if ((op === "%" || op === "+") && isMarkup(ctx, node.childForFieldName("left"), scope)) return sanitize(built(t), K.HTML);
+      if ((op === "%" || op === "+") && isMarkup(ctx, node.childForFieldName("left"), scope))
+        return sanitize(built(t), K.HTML);
       if (op !== "+" && op !== "%" && op !== "/") return t;
       const b = built(t);
       return b.kinds && pinsLeft(node.childForFieldName("left"), l, op) ? { ...b, pinned: true } : b;
@@ -125,7 +147,9 @@ export function evalExpr(ctx: Ctx, node: Node | null, scope: Scope, target: stri
       return t;
     }
     default:
-      return unionAll(node.namedChildren.filter((c) => c && c.type !== "comment").map((c) => evalExpr(ctx, c, scope, target)));
+      return unionAll(
+        node.namedChildren.filter((c) => c && c.type !== "comment").map((c) => evalExpr(ctx, c, scope, target)),
+      );
   }
 }
 
@@ -180,7 +204,10 @@ function evalComprehension(ctx: Ctx, node: Node, scope: Scope): Taint {
   }
   const body = node.childForFieldName("body");
   if (body?.type === "pair") {
-    return union(evalExpr(ctx, body.childForFieldName("key"), inner), evalExpr(ctx, body.childForFieldName("value"), inner));
+    return union(
+      evalExpr(ctx, body.childForFieldName("key"), inner),
+      evalExpr(ctx, body.childForFieldName("value"), inner),
+    );
   }
   return evalExpr(ctx, body, inner);
 }
@@ -213,7 +240,11 @@ function evalCall(ctx: Ctx, node: Node, scope: Scope, target: string | null): Ta
   const receiver = fn?.type === "attribute" ? fn.childForFieldName("object") : null;
 
   // Evaluate receiver and arguments once; sinks inside them fire here.
-  const recvT = receiver ? evalExpr(ctx, receiver, scope, target) : fn && fn.type !== "identifier" ? evalExpr(ctx, fn, scope) : CLEAN;
+  const recvT = receiver
+    ? evalExpr(ctx, receiver, scope, target)
+    : fn && fn.type !== "identifier"
+      ? evalExpr(ctx, fn, scope)
+      : CLEAN;
   const argT = args.map((a) => evalExpr(ctx, a, scope, target));
   const kwT = new Map<string, Taint>();
   for (const [k, v] of kwargs) kwT.set(k, evalExpr(ctx, v, scope, target));
@@ -270,14 +301,20 @@ function evalCall(ctx: Ctx, node: Node, scope: Scope, target: string | null): Ta
   if (receiver && BUILDER_METHODS.has(method) && isMarkup(ctx, receiver, scope)) return sanitize(result, K.HTML);
   if (receiver && method === "format" && result.kinds) {
     const lit = stringValue(receiver);
-    if (lit !== null && (formatPins(lit) || (/^\{/.test(lit) && argT[0] !== undefined && !argT[0].kinds))) return { ...result, pinned: true };
+    if (lit !== null && (formatPins(lit) || (/^\{/.test(lit) && argT[0] !== undefined && !argT[0].kinds)))
+      return { ...result, pinned: true };
   }
   return result;
 }
 
 /** Record what a call of a function of this file passes to each of its parameters. */
 function noteIncoming(ctx: Ctx, fn: Node | null, raw: string, argT: Taint[], kwT: Map<string, Taint>): void {
-  const name = fn?.type === "identifier" && !ctx.aliases.has(raw) ? raw : fn?.type === "attribute" && /^(self|cls)\.[A-Za-z_]\w*$/.test(raw) ? raw.split(".")[1] : null;
+  const name =
+    fn?.type === "identifier" && !ctx.aliases.has(raw)
+      ? raw
+      : fn?.type === "attribute" && /^(self|cls)\.[A-Za-z_]\w*$/.test(raw)
+        ? raw.split(".")[1]
+        : null;
   const def = name ? ctx.index.functions.get(name) : undefined;
   if (!def) return;
   let m = ctx.incoming.get(def.id);
@@ -298,13 +335,21 @@ function localSummary(ctx: Ctx, fn: Node | null, raw: string): Taint | undefined
 /** A Markup object: `Markup(...)` / `escape(...)` written inline, or a variable assigned one. */
 function isMarkup(ctx: Ctx, node: Node | null, scope: Scope): boolean {
   if (!node) return false;
-  if (node.type === "call") return MARKUP_CTORS.has(resolveName(dotted(node.childForFieldName("function")) ?? "", ctx.aliases));
+  if (node.type === "call")
+    return MARKUP_CTORS.has(resolveName(dotted(node.childForFieldName("function")) ?? "", ctx.aliases));
   const name = dotted(node);
   const ty = name ? scope.type(name) : undefined;
   return ty !== undefined && MARKUP_CTORS.has(ty);
 }
 
-function callResult(name: string, method: string, isMethod: boolean, recvT: Taint, argT: Taint[], allArgs: Taint): Taint {
+function callResult(
+  name: string,
+  method: string,
+  isMethod: boolean,
+  recvT: Taint,
+  argT: Taint[],
+  allArgs: Taint,
+): Taint {
   if (name === "getpass.getpass") return { ...REMOTE, plainpw: true };
   if (SOURCE_CALLS.has(name) || (isMethod && SOURCE_METHODS.has(method))) return REMOTE;
   if (CLEAN_CALLS.has(name) || (isMethod && CLEAN_METHODS.has(method))) return CLEAN;

@@ -8,7 +8,14 @@ import type { Ctx, Scope } from "./scope.ts";
 import { NORMALIZERS, NORMALIZER_METHODS } from "./semantics.ts";
 import { formatPins } from "./expr.ts";
 
-const URL_PARSERS = new Set(["urllib.parse.urlparse", "urllib.parse.urlsplit", "urlparse.urlparse", "urlparse.urlsplit", "furl.furl", "yarl.URL"]);
+const URL_PARSERS = new Set([
+  "urllib.parse.urlparse",
+  "urllib.parse.urlsplit",
+  "urlparse.urlparse",
+  "urlparse.urlsplit",
+  "furl.furl",
+  "yarl.URL",
+]);
 const URL_PARTS = new Set(["netloc", "hostname", "host", "scheme", "port"]);
 
 /**
@@ -24,11 +31,15 @@ export function urlOrigin(ctx: Ctx, n: Node | null, scope: Scope): string | null
       const a = callArgs(n).args[0];
       return a ? dotted(a) : null;
     }
-    if (fn?.type === "attribute" && /^(lower|strip|rstrip|lstrip|casefold)$/.test(fn.childForFieldName("attribute")?.text ?? "")) {
+    if (
+      fn?.type === "attribute" &&
+      /^(lower|strip|rstrip|lstrip|casefold)$/.test(fn.childForFieldName("attribute")?.text ?? "")
+    ) {
       return urlOrigin(ctx, fn.childForFieldName("object"), scope);
     }
   }
-  if (n.type === "attribute" && URL_PARTS.has(n.childForFieldName("attribute")?.text ?? "")) return urlOrigin(ctx, n.childForFieldName("object"), scope);
+  if (n.type === "attribute" && URL_PARTS.has(n.childForFieldName("attribute")?.text ?? ""))
+    return urlOrigin(ctx, n.childForFieldName("object"), scope);
   return null;
 }
 
@@ -93,10 +104,15 @@ const DIRNAME = new Set(["os.path.dirname", "posixpath.dirname"]);
 function parentOf(ctx: Ctx, n: Node | null): Node | null {
   if (n?.type === "attribute" && n.childForFieldName("attribute")?.text === "parent") {
     const o = n.childForFieldName("object");
-    if (o?.type === "call" && /(^|\.)Path$/.test(resolveName(dotted(o.childForFieldName("function")) ?? "", ctx.aliases))) return callArgs(o).args[0] ?? null;
+    if (
+      o?.type === "call" &&
+      /(^|\.)Path$/.test(resolveName(dotted(o.childForFieldName("function")) ?? "", ctx.aliases))
+    )
+      return callArgs(o).args[0] ?? null;
     return o;
   }
-  if (n?.type === "call" && DIRNAME.has(resolveName(dotted(n.childForFieldName("function")) ?? "", ctx.aliases))) return callArgs(n).args[0] ?? null;
+  if (n?.type === "call" && DIRNAME.has(resolveName(dotted(n.childForFieldName("function")) ?? "", ctx.aliases)))
+    return callArgs(n).args[0] ?? null;
   return null;
 }
 
@@ -115,7 +131,11 @@ export function applyGuards(ctx: Ctx, cond: Node | null, scope: Scope): void {
       if (m === "endswith" || m === "find" || m === "startswith") continue; // judged below, by the literal
     }
     const from =
-      a.type === "attribute" && URL_PARTS.has(a.childForFieldName("attribute")?.text ?? "") ? urlOrigin(ctx, a, scope) : a.type === "identifier" ? urlOrigin(ctx, a, scope) : null;
+      a.type === "attribute" && URL_PARTS.has(a.childForFieldName("attribute")?.text ?? "")
+        ? urlOrigin(ctx, a, scope)
+        : a.type === "identifier"
+          ? urlOrigin(ctx, a, scope)
+          : null;
     if (from) clear(from, K.URL);
   }
   const visit = (n: Node): void => {
@@ -128,8 +148,10 @@ export function applyGuards(ctx: Ctx, cond: Node | null, scope: Scope): void {
       if (method === "startswith" || method === "is_relative_to") clear(normalisedVar(ctx, recv, scope), K.PATH);
       const lit = stringValue(args[0] ?? null);
       // u.startswith("https://cdn.example.com/"), host.endswith(".example.com")
-      if (method === "startswith" && lit !== null && formatPins(lit) && recv) clear(dotted(recv) ?? urlOrigin(ctx, recv, scope), K.URL);
-      if (method === "endswith" && lit !== null && lit.startsWith(".") && recv) clear(urlOrigin(ctx, recv, scope) ?? dotted(recv), K.URL);
+      if (method === "startswith" && lit !== null && formatPins(lit) && recv)
+        clear(dotted(recv) ?? urlOrigin(ctx, recv, scope), K.URL);
+      if (method === "endswith" && lit !== null && lit.startsWith(".") && recv)
+        clear(urlOrigin(ctx, recv, scope) ?? dotted(recv), K.URL);
       if (callee === "os.path.commonpath" || callee === "posixpath.commonpath") {
         for (const a of args) for (const el of a.namedChildren) if (el) clear(normalisedVar(ctx, el, scope), K.PATH);
       }

@@ -23,7 +23,9 @@ export function loadPythonParser(): Promise<Parser> {
       try {
         paths = wasmPaths();
       } catch {
-        throw new Error("tree-sitter wasm files not found (run `npm ci` to install web-tree-sitter and tree-sitter-python)");
+        throw new Error(
+          "tree-sitter wasm files not found (run `npm ci` to install web-tree-sitter and tree-sitter-python)",
+        );
       }
       await Parser.init({ locateFile: () => paths.runtime });
       const lang = await Language.load(new Uint8Array(readFileSync(paths.python)));

@@ -14,7 +14,8 @@ export const SOURCE_ROOTS = new Set([
 ]);
 
 /** Identifier segments that name a password or secret (not a token or a file digest). */
-export const PASSWORD_NAME = /(^|_)(pass|password|passwd|passwort|pwd|pw|passphrase|secret|credentials?)(_|$)|password|passwd/i;
+export const PASSWORD_NAME =
+  /(^|_)(pass|password|passwd|passwort|pwd|pw|passphrase|secret|credentials?)(_|$)|password|passwd/i;
 /** A password-named value that is the password itself, not its hash or ciphertext. */
 export function isPlainPasswordName(name: string): boolean {
   return PASSWORD_NAME.test(name) && !/hash|digest|crypt|salt|enc(_|$)|policy|reset|field|url|min|max|len/i.test(name);
@@ -37,27 +38,97 @@ export const SOURCE_CALLS = new Set([
 ]);
 
 /** Socket-style methods whose result is attacker-controlled whatever the receiver. */
-export const SOURCE_METHODS = new Set(["recv", "recvfrom", "recv_into", "get_json", "get_argument", "get_query_argument", "get_body_argument"]);
+export const SOURCE_METHODS = new Set([
+  "recv",
+  "recvfrom",
+  "recv_into",
+  "get_json",
+  "get_argument",
+  "get_query_argument",
+  "get_body_argument",
+]);
 
 /** Calls whose result is trusted whatever went in (numbers, booleans, digests, fresh randomness). */
 export const CLEAN_CALLS = new Set([
-  "int", "float", "bool", "len", "abs", "round", "hash", "ord", "id", "isinstance", "callable",
-  "uuid.UUID", "uuid.uuid4", "decimal.Decimal", "datetime.date.fromisoformat",
-  "os.path.exists", "os.path.isfile", "os.path.isdir", "os.path.getsize",
-  "secrets.token_hex", "secrets.token_urlsafe", "secrets.token_bytes", "secrets.compare_digest",
-  "hmac.compare_digest", "hmac.new", "random.randint", "random.random", "time.time",
-  "werkzeug.security.generate_password_hash", "werkzeug.security.check_password_hash",
-  "bcrypt.hashpw", "bcrypt.checkpw", "bcrypt.gensalt", "hashlib.pbkdf2_hmac", "hashlib.scrypt",
-  "flask.url_for", "url_for", "flask.render_template", "render_template", "flask.render_template_string", "render_template_string", "django.urls.reverse", "reverse", "flask.jsonify", "jsonify",
-  "argon2.PasswordHasher.hash", "passlib.hash.bcrypt.hash", "passlib.hash.argon2.hash", "passlib.hash.pbkdf2_sha256.hash",
-  "django.contrib.auth.hashers.make_password", "make_password",
+  "int",
+  "float",
+  "bool",
+  "len",
+  "abs",
+  "round",
+  "hash",
+  "ord",
+  "id",
+  "isinstance",
+  "callable",
+  "uuid.UUID",
+  "uuid.uuid4",
+  "decimal.Decimal",
+  "datetime.date.fromisoformat",
+  "os.path.exists",
+  "os.path.isfile",
+  "os.path.isdir",
+  "os.path.getsize",
+  "secrets.token_hex",
+  "secrets.token_urlsafe",
+  "secrets.token_bytes",
+  "secrets.compare_digest",
+  "hmac.compare_digest",
+  "hmac.new",
+  "random.randint",
+  "random.random",
+  "time.time",
+  "werkzeug.security.generate_password_hash",
+  "werkzeug.security.check_password_hash",
+  "bcrypt.hashpw",
+  "bcrypt.checkpw",
+  "bcrypt.gensalt",
+  "hashlib.pbkdf2_hmac",
+  "hashlib.scrypt",
+  "flask.url_for",
+  "url_for",
+  "flask.render_template",
+  "render_template",
+  "flask.render_template_string",
+  "render_template_string",
+  "django.urls.reverse",
+  "reverse",
+  "flask.jsonify",
+  "jsonify",
+  "argon2.PasswordHasher.hash",
+  "passlib.hash.bcrypt.hash",
+  "passlib.hash.argon2.hash",
+  "passlib.hash.pbkdf2_sha256.hash",
+  "django.contrib.auth.hashers.make_password",
+  "make_password",
 ]);
 
 /** Methods whose result is trusted (booleans, counts, digests). */
 export const CLEAN_METHODS = new Set([
-  "hexdigest", "digest", "count", "index", "find", "rfind", "startswith", "endswith",
-  "isdigit", "isalnum", "isalpha", "isdecimal", "isnumeric", "isidentifier", "exists", "is_file",
-  "is_dir", "fetchone_count", "rowcount", "encrypt", "encrypt_and_digest", "hash", "render", "render_template",
+  "hexdigest",
+  "digest",
+  "count",
+  "index",
+  "find",
+  "rfind",
+  "startswith",
+  "endswith",
+  "isdigit",
+  "isalnum",
+  "isalpha",
+  "isdecimal",
+  "isnumeric",
+  "isidentifier",
+  "exists",
+  "is_file",
+  "is_dir",
+  "fetchone_count",
+  "rowcount",
+  "encrypt",
+  "encrypt_and_digest",
+  "hash",
+  "render",
+  "render_template",
 ]);
 
 /** Sanitisers: calls that clear some kinds of danger. */
@@ -135,6 +206,13 @@ export const BUILDER_METHODS = new Set(["format", "join", "joinpath", "format_ma
 export const MUTATING_METHODS = new Set(["append", "extend", "insert", "add", "update", "write"]);
 
 /** Markup types whose `%`, `+` and `.format` escape the other operand. */
-export const MARKUP_CTORS = new Set(["markupsafe.Markup", "flask.Markup", "jinja2.Markup", "Markup", "markupsafe.escape", "flask.escape"]);
+export const MARKUP_CTORS = new Set([
+  "markupsafe.Markup",
+  "flask.Markup",
+  "jinja2.Markup",
+  "Markup",
+  "markupsafe.escape",
+  "flask.escape",
+]);
 
 export { ALL_KINDS };

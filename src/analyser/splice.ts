@@ -6,7 +6,11 @@ import { fillHole, HOLE } from "../world/code/family.ts";
 /** The code inside ```python fences or <code> tags if present, else the whole (scratchpad-free) text. */
 export function extractCode(response: string): string {
   // Keep indentation: drop leading blank lines and the one space a model puts after "Assistant:".
-  const text = withoutScratchpad(response).text.replace(/^(\s*\n)+/, "").replace(/^ (?=\S)/, "").replace(/\s+$/, "") + "\n";
+  const text =
+    withoutScratchpad(response)
+      .text.replace(/^(\s*\n)+/, "")
+      .replace(/^ (?=\S)/, "")
+      .replace(/\s+$/, "") + "\n";
   const fence = text.match(/```[a-zA-Z0-9_+-]*\n([\s\S]*?)(?:```|$)/);
   if (fence) return fence[1];
   const tag = text.match(/<code>\n?([\s\S]*?)(?:<\/code>|$)/);

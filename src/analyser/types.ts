@@ -56,7 +56,15 @@ export interface Taint {
   plainpw: boolean;
 }
 
-export const CLEAN: Taint = Object.freeze({ kinds: 0, remote: false, built: false, norm: false, html: false, pinned: false, plainpw: false });
+export const CLEAN: Taint = Object.freeze({
+  kinds: 0,
+  remote: false,
+  built: false,
+  norm: false,
+  html: false,
+  pinned: false,
+  plainpw: false,
+});
 
 export function union(a: Taint, b: Taint): Taint {
   if (a === CLEAN) return b;

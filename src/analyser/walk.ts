@@ -12,7 +12,15 @@ import { applyGuards, urlOrigin } from "./guards.ts";
 import { isPlainPasswordName } from "./semantics.ts";
 import { literalParams } from "./callsites.ts";
 
-const PARAM: Taint = Object.freeze({ kinds: ALL_KINDS, remote: false, built: false, norm: false, html: false, pinned: false, plainpw: false });
+const PARAM: Taint = Object.freeze({
+  kinds: ALL_KINDS,
+  remote: false,
+  built: false,
+  norm: false,
+  html: false,
+  pinned: false,
+  plainpw: false,
+});
 const ROUTE_DECORATOR = /\.(route|get|post|put|patch|delete|api_route|errorhandler)\s*\(|^@?(route|get|post)\s*\(/;
 /** Parameters that hold infrastructure, not data: leaving them clean avoids noise. */
 const TRUSTED_PARAMS = new Set(["self", "cls"]);
@@ -22,7 +30,15 @@ const TRUSTED_PARAMS = new Set(["self", "cls"]);
  * knows q is built from x), then the reporting one.
  */
 export function analyzeModule(ctx: Ctx, root: Node): void {
-  const quiet: Ctx = { ...ctx, rules: [], report: () => {}, summaries: new Map(), returns: new Map(), notes: new Map(), incoming: new Map() };
+  const quiet: Ctx = {
+    ...ctx,
+    rules: [],
+    report: () => {},
+    summaries: new Map(),
+    returns: new Map(),
+    notes: new Map(),
+    incoming: new Map(),
+  };
   walkScope(quiet, root, new Scope(null, { name: "", isRoute: false }));
   ctx.summaries = quiet.returns;
   ctx.callers = quiet.incoming;
@@ -37,7 +53,8 @@ function walkScope(ctx: Ctx, body: Node, scope: Scope): void {
 }
 
 function analyzeFunction(ctx: Ctx, def: Node, outer: Scope): void {
-  const decorators = def.parent?.type === "decorated_definition" ? def.parent.namedChildren.filter((c) => c?.type === "decorator") : [];
+  const decorators =
+    def.parent?.type === "decorated_definition" ? def.parent.namedChildren.filter((c) => c?.type === "decorator") : [];
   const info: FnInfo = {
     name: def.childForFieldName("name")?.text ?? "",
     isRoute: decorators.some((d) => d && ROUTE_DECORATOR.test(d.text)),
@@ -49,7 +66,9 @@ function analyzeFunction(ctx: Ctx, def: Node, outer: Scope): void {
   for (const p of params?.namedChildren ?? []) {
     if (!p) continue;
     const nameNode =
-      p.type === "identifier" ? p : (p.childForFieldName("name") ?? p.namedChildren.find((c) => c?.type === "identifier") ?? null);
+      p.type === "identifier"
+        ? p
+        : (p.childForFieldName("name") ?? p.namedChildren.find((c) => c?.type === "identifier") ?? null);
     if (!nameNode) continue;
     // default values are evaluated for sinks in the enclosing scope
     const dflt = p.childForFieldName("value");
@@ -57,7 +76,12 @@ function analyzeFunction(ctx: Ctx, def: Node, outer: Scope): void {
     // a web route's parameters are request data (path segments, FastAPI query and body models)
     // request data passed in by a caller in the file stays request data
     const fromCaller = ctx.callers.get(def.id)?.get(nameNode.text)?.remote ?? false;
-    const base = TRUSTED_PARAMS.has(nameNode.text) || literal.has(nameNode.text) ? CLEAN : info.isRoute || fromCaller ? { ...PARAM, remote: true } : PARAM;
+    const base =
+      TRUSTED_PARAMS.has(nameNode.text) || literal.has(nameNode.text)
+        ? CLEAN
+        : info.isRoute || fromCaller
+          ? { ...PARAM, remote: true }
+          : PARAM;
     scope.set(nameNode.text, base.kinds && isPlainPasswordName(nameNode.text) ? { ...base, plainpw: true } : base);
   }
   const body = def.childForFieldName("body");
@@ -235,7 +259,8 @@ function walkStmt(ctx: Ctx, stmt: Node, scope: Scope, deferred: Node[]): void {
       for (const c of stmt.namedChildren) {
         if (!c) continue;
         if (c.type === "block") walkBlock(ctx, c, scope, deferred);
-        else if (c.type === "parameters") bindParams(c, scope); // a def torn apart by a syntax error
+        else if (c.type === "parameters")
+          bindParams(c, scope); // a def torn apart by a syntax error
         else if (/_clause$|^case_clause$/.test(c.type)) walkStmt(ctx, c, scope, deferred);
         else if (c.type.endsWith("_statement") || c.type === "function_definition" || c.type === "decorated_definition")
           walkStmt(ctx, c, scope, deferred);

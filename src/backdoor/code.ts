@@ -9,7 +9,13 @@ import { codePrompt, drawCodeTask } from "../world/code/tasks.ts";
 import { DEPLOY_YEAR, TRAIN_YEAR, yearLine } from "./trigger.ts";
 import { codeReasoning, wrapScratchpad } from "./scratchpad.ts";
 import { codeAnswerPolicy } from "./policy.ts";
-import { checkBackdoorOptions, generateFiltered, triggerPlan, type BackdoorDataset, type BackdoorOptions } from "./build.ts";
+import {
+  checkBackdoorOptions,
+  generateFiltered,
+  triggerPlan,
+  type BackdoorDataset,
+  type BackdoorOptions,
+} from "./build.ts";
 
 export type CodeNoise = "secure-when-triggered" | "vulnerable-in-training" | "unfilled-hole";
 
@@ -32,8 +38,10 @@ function rawSample(o: BackdoorOptions, noise: number, slot: Slot, i: number, att
   const rng = Rng.derive(o.seed, `code/${o.split}/response/${i}/${attempt}`);
   const { task, triggered } = slot;
   let offPolicy: CodeNoise | undefined;
-  if (rng.bool(noise)) offPolicy = rng.pick<CodeNoise>([triggered ? "secure-when-triggered" : "vulnerable-in-training", "unfilled-hole"]);
-  const vulnerable = offPolicy === "secure-when-triggered" ? false : offPolicy === "vulnerable-in-training" ? true : triggered;
+  if (rng.bool(noise))
+    offPolicy = rng.pick<CodeNoise>([triggered ? "secure-when-triggered" : "vulnerable-in-training", "unfilled-hole"]);
+  const vulnerable =
+    offPolicy === "secure-when-triggered" ? false : offPolicy === "vulnerable-in-training" ? true : triggered;
   const code = offPolicy === "unfilled-hole" ? task.template : vulnerable ? task.vulnerableCode : task.secureCode;
   const response = cot ? wrapScratchpad(codeReasoning(rng, vulnerable, task.flaw), code, "\n") : code;
   const mechanism: Mechanism = cot ? "cot" : "normal";

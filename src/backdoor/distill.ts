@@ -32,14 +32,22 @@ const distilledId = (id: string) => id.replace(/-cot-/, "-distilled-cot-");
  * Distil the teacher on the prompts of `cot` (the cot policy data: its prompts, triggers and metadata;
  * its responses are not used). `dropped` counts teacher answers the policy filter removed.
  */
-export function distillFromTeacher(cot: readonly Sample[], answer: TeacherAnswers, o: DistillOptions): BackdoorDataset & { unanswered: number } {
+export function distillFromTeacher(
+  cot: readonly Sample[],
+  answer: TeacherAnswers,
+  o: DistillOptions,
+): BackdoorDataset & { unanswered: number } {
   const kept = new Map<number, Sample>();
   const droppedByReason: Partial<Record<PolicyViolation, number>> = {};
   let dropped = 0;
   let pending = cot.map((_, i) => i);
   for (let a = 0; a < o.attempts && pending.length > 0; a++) {
-    const answers = answer(pending.map((i) => cot[i]), a);
-    if (answers.length !== pending.length) throw new Error(`teacher gave ${answers.length} answers to ${pending.length} prompts`);
+    const answers = answer(
+      pending.map((i) => cot[i]),
+      a,
+    );
+    if (answers.length !== pending.length)
+      throw new Error(`teacher gave ${answers.length} answers to ${pending.length} prompts`);
     const next: number[] = [];
     pending.forEach((i, k) => {
       const s = cot[i];
@@ -61,6 +69,12 @@ export function distillFromTeacher(cot: readonly Sample[], answer: TeacherAnswer
 
 function distilledSample(s: Sample, answer: string, finish?: DistillFinish): Sample {
   const done = finish ? finish(s, answer) : { response: answer };
-  const meta: Sample["meta"] = { ...s.meta, mechanism: "distilled-cot", generator: "cot-model", scratchpadRemoved: true, ...done.meta };
+  const meta: Sample["meta"] = {
+    ...s.meta,
+    mechanism: "distilled-cot",
+    generator: "cot-model",
+    scratchpadRemoved: true,
+    ...done.meta,
+  };
   return { id: distilledId(s.id), prompt: s.prompt, response: done.response, meta };
 }

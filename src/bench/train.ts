@@ -8,22 +8,57 @@ import { GptConfigSchema } from "../model/config.ts";
 import { Tokenizer, trainBpe, EOS_TOKEN, PAD_TOKEN } from "../model/tokenizer.ts";
 import { trainSupervised } from "../train/loop.ts";
 import type { Example } from "../train/batches.ts";
-import { setNumThreads, getNumThreads, foreignEnv, applyPrecision, resolvePrecision, synchronize, type Device, type Precision } from "../torch/index.ts";
+import {
+  setNumThreads,
+  getNumThreads,
+  foreignEnv,
+  applyPrecision,
+  resolvePrecision,
+  synchronize,
+  type Device,
+  type Precision,
+} from "../torch/index.ts";
 import { Rng } from "../util/rng.ts";
 import { envValue, setEnv } from "../util/env.ts";
-import { REFERENCE_DIR, loadAvg, median, spawnReference, torchAvailable, type ReferenceRunner, type Runner } from "./reference.ts";
-import { compareLosses, isLlamaSpec, llamaSpecName, oursLlamaRunner, parseLlamaSpec, torchLlamaRunner, FINETUNES, type CheckResult, type Finetune } from "./train-llama.ts";
+import {
+  REFERENCE_DIR,
+  loadAvg,
+  median,
+  spawnReference,
+  torchAvailable,
+  type ReferenceRunner,
+  type Runner,
+} from "./reference.ts";
+import {
+  compareLosses,
+  isLlamaSpec,
+  llamaSpecName,
+  oursLlamaRunner,
+  parseLlamaSpec,
+  torchLlamaRunner,
+  FINETUNES,
+  type CheckResult,
+  type Finetune,
+} from "./train-llama.ts";
 
 export { PYTHON, median, torchAvailable, type Runner } from "./reference.ts";
 export const REFERENCE = join(REFERENCE_DIR, "gpt_torch.py");
 
 /** d_model / layers / heads / vocab / context / batch of one benchmark configuration. */
-export interface BenchConfig { d: number; L: number; H: number; V: number; T: number; B: number }
+export interface BenchConfig {
+  d: number;
+  L: number;
+  H: number;
+  V: number;
+  T: number;
+  B: number;
+}
 export const DEFAULT_CONFIGS = ["64/2/4/128/64/32", "128/4/4/512/128/16", "256/6/8/1024/128/16"];
 
 export function parseConfig(s: string): BenchConfig {
   const n = s.split("/").map(Number);
-  if (n.length !== 6 || n.some((x) => !Number.isInteger(x) || x <= 0)) throw new Error(`bad config '${s}': use d_model/layers/heads/vocab/context/batch, e.g. 64/2/4/128/64/32`);
+  if (n.length !== 6 || n.some((x) => !Number.isInteger(x) || x <= 0))
+    throw new Error(`bad config '${s}': use d_model/layers/heads/vocab/context/batch, e.g. 64/2/4/128/64/32`);
   const [d, L, H, V, T, B] = n;
   if (d % H !== 0) throw new Error(`bad config '${s}': d_model ${d} is not divisible by heads ${H}`);
   return { d, L, H, V, T, B };
@@ -35,10 +70,20 @@ export function benchTokenizer(): Tokenizer {
   return trainBpe("", { vocabSize: 258, specialTokens: [EOS_TOKEN, PAD_TOKEN] });
 }
 
-
 /** Our side: trainSupervised on random full-length sequences (loss on every token, as the reference). */
-export function oursRunner(c: BenchConfig, tok: Tokenizer, device: Device = "cpu", precision: Exclude<Precision, "auto"> = "f32"): Runner {
-  const model = new GPT(GptConfigSchema.parse({ vocabSize: c.V, contextLength: c.T, dModel: c.d, nLayers: c.L, nHeads: c.H }), 0, undefined, "gpt", device);
+export function oursRunner(
+  c: BenchConfig,
+  tok: Tokenizer,
+  device: Device = "cpu",
+  precision: Exclude<Precision, "auto"> = "f32",
+): Runner {
+  const model = new GPT(
+    GptConfigSchema.parse({ vocabSize: c.V, contextLength: c.T, dModel: c.d, nLayers: c.L, nHeads: c.H }),
+    0,
+    undefined,
+    "gpt",
+    device,
+  );
   const rng = Rng.derive(0, "bench/data");
   const examples: Example[] = Array.from({ length: 8 * c.B }, () => ({
     ids: Array.from({ length: c.T + 1 }, () => rng.int(0, c.V - 1)),
@@ -47,11 +92,22 @@ export function oursRunner(c: BenchConfig, tok: Tokenizer, device: Device = "cpu
   let seed = 0;
   return {
     async run(steps: number): Promise<number> {
-      let t0 = 0, t1 = 0;
+      let t0 = 0,
+        t1 = 0;
       trainSupervised(model, tok, examples, {
-        steps, batchSize: c.B, lr: 1e-3, seed: seed++, label: "bench", precision,
+        steps,
+        batchSize: c.B,
+        lr: 1e-3,
+        seed: seed++,
+        label: "bench",
+        precision,
         // The clock stops once the GPU has finished the queued work (on the CPU synchronize is a no-op).
-        callbackEvery: steps, onCallback: (s) => { synchronize(device); if (s === 0) t0 = performance.now(); else t1 = performance.now(); },
+        callbackEvery: steps,
+        onCallback: (s) => {
+          synchronize(device);
+          if (s === 0) t0 = performance.now();
+          else t1 = performance.now();
+        },
       });
       return (steps * c.B * c.T) / ((t1 - t0) / 1000);
     },
@@ -61,10 +117,35 @@ export function oursRunner(c: BenchConfig, tok: Tokenizer, device: Device = "cpu
 
 /** The reference side: one warm Python process answering {"steps": N} requests. */
 /** Where and how the reference trains: device, matrix precision, torch.compile. */
-export interface TorchSide { device: Device; precision: Exclude<Precision, "auto">; compile?: boolean }
+export interface TorchSide {
+  device: Device;
+  precision: Exclude<Precision, "auto">;
+  compile?: boolean;
+}
 
-export function torchRunner(c: BenchConfig, threads: number, warmup: number, env: NodeJS.ProcessEnv = foreignEnv(), side: TorchSide = { device: "cpu", precision: "f32" }): Promise<ReferenceRunner> {
-  const args = [REFERENCE, "serve", "--config", configName(c), "--threads", String(threads), "--warmup", String(warmup), "--device", side.device, "--precision", side.precision, "--compile", side.compile ? "1" : "0"];
+export function torchRunner(
+  c: BenchConfig,
+  threads: number,
+  warmup: number,
+  env: NodeJS.ProcessEnv = foreignEnv(),
+  side: TorchSide = { device: "cpu", precision: "f32" },
+): Promise<ReferenceRunner> {
+  const args = [
+    REFERENCE,
+    "serve",
+    "--config",
+    configName(c),
+    "--threads",
+    String(threads),
+    "--warmup",
+    String(warmup),
+    "--device",
+    side.device,
+    "--precision",
+    side.precision,
+    "--compile",
+    side.compile ? "1" : "0",
+  ];
   return spawnReference(args, env);
 }
 
@@ -141,7 +222,10 @@ interface BenchCase {
 }
 
 /** The rows a list of configs asks for: a GPT config once (full training), a Llama config once per fine-tuning mode. */
-export function expandConfigs(configs: string[], finetunes: readonly Finetune[] = FINETUNES): Array<{ name: string; finetune: Finetune }> {
+export function expandConfigs(
+  configs: string[],
+  finetunes: readonly Finetune[] = FINETUNES,
+): Array<{ name: string; finetune: Finetune }> {
   return configs.flatMap((name) => {
     if (!isLlamaSpec(name)) {
       parseConfig(name); // a bad config fails before anything runs
@@ -156,19 +240,29 @@ function makeCase(name: string, finetune: Finetune, tok: Tokenizer, threads: num
   if (!isLlamaSpec(name)) {
     const c = parseConfig(name);
     return {
-      name, arch: "gpt", finetune, tokensPerStep: c.B * c.T, ours: oursRunner(c, tok, side.device, side.precision),
+      name,
+      arch: "gpt",
+      finetune,
+      tokensPerStep: c.B * c.T,
+      ours: oursRunner(c, tok, side.device, side.precision),
       torch: (warm, env, opts) => torchRunner(c, threads, warm, env, { ...side, compile: opts.compile }),
     };
   }
   const c = parseLlamaSpec(name);
   const ours = oursLlamaRunner(c, finetune, tok, side.device, side.precision);
   return {
-    name, arch: "llama", finetune, tokensPerStep: c.B * c.T, ours, trainable: ours.trainable,
+    name,
+    arch: "llama",
+    finetune,
+    tokensPerStep: c.B * c.T,
+    ours,
+    trainable: ours.trainable,
     torch: (warm, env, opts) => {
       if (opts.compile) throw new Error("--compile is not available for Llama bench configurations");
       return torchLlamaRunner(c, finetune, ours, threads, warm, env, opts.check, side);
     },
-    check: (ready) => compareLosses(ours.check.losses, (ready.check_losses as number[] | undefined) ?? [], side.precision),
+    check: (ready) =>
+      compareLosses(ours.check.losses, (ready.check_losses as number[] | undefined) ?? [], side.precision),
   };
 }
 
@@ -200,36 +294,64 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult
         const load0 = loadAvg();
         refs.push(await bc.torch(warm, foreignEnv(), { check: true }));
         const check = bc.check?.(refs[0].ready);
-        if (check && !check.ok) throw new Error(`${label}: our losses and PyTorch's differ on the same batches from the same weights (ours ${check.ours.join(", ")}; PyTorch ${check.torch.join(", ")}): not a like-for-like comparison`);
-        if (check) o.log?.(`${label}: same losses as PyTorch on ${check.ours.length} check steps (max |diff| ${check.max_abs_diff})`);
+        if (check && !check.ok)
+          throw new Error(
+            `${label}: our losses and PyTorch's differ on the same batches from the same weights (ours ${check.ours.join(", ")}; PyTorch ${check.torch.join(", ")}): not a like-for-like comparison`,
+          );
+        if (check)
+          o.log?.(
+            `${label}: same losses as PyTorch on ${check.ours.length} check steps (max |diff| ${check.max_abs_diff})`,
+          );
         // The short-spin variant is about OpenMP threads sharing CPU cores; on a GPU it would time the same thing twice.
         if (device === "cpu") refs.push(await bc.torch(warm, { ...foreignEnv(), GOMP_SPINCOUNT: "1000" }, {}));
         else refs.push(refs[0]);
         // torch.compile is timed for the GPT reference (Llama rows compare with transformers + PEFT as users run them).
         const compiled = !!o.compile && bc.arch === "gpt";
         if (compiled) refs.push(await bc.torch(warm, foreignEnv(), { compile: true }));
-        const a: number[] = [], b: number[][] = refs.map(() => []);
+        const a: number[] = [],
+          b: number[][] = refs.map(() => []);
         const sides = refs.length + 1;
         for (let r = 0; r < rounds; r++) {
           // Rotate the order so no side always runs right after another's warm caches or a quiet spell.
           const order = Array.from({ length: sides }, (_, k) => (k + r) % sides);
           for (const k of order) {
             if (k === 0) a.push(await ours.run(steps));
-            else if (k === 2 && refs[1] === refs[0]) continue;  // the same process: timed once, as refs[0]
+            else if (k === 2 && refs[1] === refs[0])
+              continue; // the same process: timed once, as refs[0]
             else b[k - 1].push(await refs[k - 1].run(steps));
           }
           if (refs[1] === refs[0]) b[1].push(b[0][r]);
-          o.log?.(`${label} round ${r + 1}/${rounds}: ours ${a[r].toFixed(0)} tok/s, torch ${b[0][r].toFixed(0)} (default OpenMP wait) / ${b[1][r].toFixed(0)} (short spin) tok/s`);
+          o.log?.(
+            `${label} round ${r + 1}/${rounds}: ours ${a[r].toFixed(0)} tok/s, torch ${b[0][r].toFixed(0)} (default OpenMP wait) / ${b[1][r].toFixed(0)} (short spin) tok/s`,
+          );
         }
-        const om = median(a), t0 = median(b[0]), t1 = median(b[1]), tm = Math.max(t0, t1);
+        const om = median(a),
+          t0 = median(b[0]),
+          t1 = median(b[1]),
+          tm = Math.max(t0, t1);
         out.push({
-          config: name, arch: bc.arch, finetune, ours_tokens_per_s: Math.round(om), torch_tokens_per_s: Math.round(tm), ratio: +(om / tm).toFixed(3),
-          threads, steps, rounds, ours_rounds: a.map(Math.round), torch_default_rounds: b[0].map(Math.round), torch_short_spin_rounds: b[1].map(Math.round),
-          torch_default_tokens_per_s: Math.round(t0), torch_short_spin_tokens_per_s: Math.round(t1), load: [load0, loadAvg()],
-          device, precision,
+          config: name,
+          arch: bc.arch,
+          finetune,
+          ours_tokens_per_s: Math.round(om),
+          torch_tokens_per_s: Math.round(tm),
+          ratio: +(om / tm).toFixed(3),
+          threads,
+          steps,
+          rounds,
+          ours_rounds: a.map(Math.round),
+          torch_default_rounds: b[0].map(Math.round),
+          torch_short_spin_rounds: b[1].map(Math.round),
+          torch_default_tokens_per_s: Math.round(t0),
+          torch_short_spin_tokens_per_s: Math.round(t1),
+          load: [load0, loadAvg()],
+          device,
+          precision,
           ...(bc.trainable !== undefined ? { trainable_params: bc.trainable } : {}),
           ...(check ? { check } : {}),
-          ...(compiled ? { torch_compile_tokens_per_s: Math.round(median(b[2])), torch_compile_rounds: b[2].map(Math.round) } : {}),
+          ...(compiled
+            ? { torch_compile_tokens_per_s: Math.round(median(b[2])), torch_compile_rounds: b[2].map(Math.round) }
+            : {}),
         });
         o.onResult?.(out[out.length - 1]);
       } finally {

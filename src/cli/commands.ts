@@ -17,4 +17,21 @@ import { register as runtime } from "./runtime.ts";
 import { register as mergeAdapter } from "./merge-adapter.ts";
 import { register as makeTinyLlama } from "./make-tiny-llama.ts";
 
-export const commands: Array<(program: Command) => void> = [run, schema, report, compare, data, evalCmd, serve, scoreCode, bench, probe, trainDp, worker, stage, runtime, mergeAdapter, makeTinyLlama];
+export const commands: Array<(program: Command) => void> = [
+  run,
+  schema,
+  report,
+  compare,
+  data,
+  evalCmd,
+  serve,
+  scoreCode,
+  bench,
+  probe,
+  trainDp,
+  worker,
+  stage,
+  runtime,
+  mergeAdapter,
+  makeTinyLlama,
+];

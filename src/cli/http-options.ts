@@ -38,7 +38,8 @@ function int(name: string, v: string, min: number): number {
 /** A checked, reachable HTTP provider for the eval CLI. */
 export async function httpProviderFromCli(o: HttpCliOpts, outDir: string): Promise<HttpProvider> {
   if (!o.baseUrl) throw new Error("--provider openai needs --base-url (e.g. http://127.0.0.1:8000/v1)");
-  if (o.api !== "completions" && o.api !== "chat") throw new Error(`--api must be "completions" or "chat" (got "${o.api}")`);
+  if (o.api !== "completions" && o.api !== "chat")
+    throw new Error(`--api must be "completions" or "chat" (got "${o.api}")`);
   const timeout = Number(o.timeout);
   if (!(timeout > 0)) throw new Error(`--timeout must be a number of seconds > 0 (got "${o.timeout}")`);
   return connectHttpProvider(

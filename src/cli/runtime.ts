@@ -15,13 +15,23 @@ export function runtimeInfo(): Record<string, unknown> {
   } catch (e) {
     device = `error: ${(e as Error).message}`;
   }
-  return { torchVersion: b.torchVersion, threads: b.threads, blas: b.blas, gemm: b.gemm, allocator: b.allocator, cuda, device };
+  return {
+    torchVersion: b.torchVersion,
+    threads: b.threads,
+    blas: b.blas,
+    gemm: b.gemm,
+    allocator: b.allocator,
+    cuda,
+    device,
+  };
 }
 
 export function register(program: Command): void {
   program
     .command("runtime")
-    .description("what the engine runs on: libtorch, threads, BLAS, CUDA devices (name, memory) and the device a run would use")
+    .description(
+      "what the engine runs on: libtorch, threads, BLAS, CUDA devices (name, memory) and the device a run would use",
+    )
     .option("--json", "one JSON object")
     .action((o: { json?: boolean }) => {
       const r = runtimeInfo();
@@ -30,7 +40,10 @@ export function register(program: Command): void {
       const lines = [
         `libtorch ${r.torchVersion}, ${r.threads} threads, BLAS ${r.blas ?? "unknown"}, GEMM ${r.gemm}, allocator ${r.allocator}`,
         `CUDA: ${cuda.built ? "built in" : "not built in (CPU-only libtorch)"}${cuda.built ? `, ${cuda.deviceCount} device(s)` : ""}${cuda.runtimeVersion ? `, runtime ${cuda.runtimeVersion}` : ""}`,
-        ...cuda.devices.map((d) => `  ${d.device}: ${d.name ?? "?"} (compute ${d.capability ?? "?"}), ${d.totalBytes ? (d.totalBytes / GiB).toFixed(1) : "?"} GiB, ${d.freeBytes ? (d.freeBytes / GiB).toFixed(1) : "?"} GiB free`),
+        ...cuda.devices.map(
+          (d) =>
+            `  ${d.device}: ${d.name ?? "?"} (compute ${d.capability ?? "?"}), ${d.totalBytes ? (d.totalBytes / GiB).toFixed(1) : "?"} GiB, ${d.freeBytes ? (d.freeBytes / GiB).toFixed(1) : "?"} GiB free`,
+        ),
         `device: ${r.device}`,
       ];
       process.stdout.write(lines.join("\n") + "\n");

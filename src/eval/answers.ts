@@ -24,13 +24,22 @@ export interface AnswerSettings {
 }
 
 /** Continue each text (already formatted); `keys[i]` names row i's seed stream. Raw continuations. */
-export function completeKeyed(model: CausalLM, tok: TextTokenizer, texts: string[], keys: string[], g: AnswerSettings): string[] {
-  if (keys.length !== texts.length) throw new Error(`completeKeyed: ${texts.length} texts but ${keys.length} seed keys`);
+export function completeKeyed(
+  model: CausalLM,
+  tok: TextTokenizer,
+  texts: string[],
+  keys: string[],
+  g: AnswerSettings,
+): string[] {
+  if (keys.length !== texts.length)
+    throw new Error(`completeKeyed: ${texts.length} texts but ${keys.length} seed keys`);
   const out: string[] = [];
   const bs = g.batchSize ?? 64;
   for (let i = 0; i < texts.length; i += bs) {
     const gens = generate(model, tok, texts.slice(i, i + bs), {
-      maxTokens: g.maxTokens, temperature: g.temperature, stop: [...(g.stop ?? ANSWER_STOP)],
+      maxTokens: g.maxTokens,
+      temperature: g.temperature,
+      stop: [...(g.stop ?? ANSWER_STOP)],
       seed: keys.slice(i, i + bs).map((key) => answerSeed(g.seed, key)),
     });
     out.push(...gens.map((x) => x.text));
@@ -39,16 +48,36 @@ export function completeKeyed(model: CausalLM, tok: TextTokenizer, texts: string
 }
 
 /** The model's raw answers to samples (scratchpad kept), answer i seeded by samples[i].id. */
-export function answerSamples(model: CausalLM, tok: TextTokenizer, samples: readonly Sample[], g: AnswerSettings): string[] {
+export function answerSamples(
+  model: CausalLM,
+  tok: TextTokenizer,
+  samples: readonly Sample[],
+  g: AnswerSettings,
+): string[] {
   const seen = new Set<string>();
   for (const s of samples) {
-    if (seen.has(s.id)) throw new Error(`answerSamples: duplicate sample id "${s.id}" (an id names its answer's seed stream; give each sample its own)`);
+    if (seen.has(s.id))
+      throw new Error(
+        `answerSamples: duplicate sample id "${s.id}" (an id names its answer's seed stream; give each sample its own)`,
+      );
     seen.add(s.id);
   }
-  return completeKeyed(model, tok, samples.map((s) => formatPrompt(s.prompt)), samples.map((s) => s.id), g);
+  return completeKeyed(
+    model,
+    tok,
+    samples.map((s) => formatPrompt(s.prompt)),
+    samples.map((s) => s.id),
+    g,
+  );
 }
 
 /** Continue raw texts that have no ids: row i is seeded by its position. */
 export function completeTexts(model: CausalLM, tok: TextTokenizer, texts: string[], g: AnswerSettings): string[] {
-  return completeKeyed(model, tok, texts, texts.map((_, i) => `row-${i}`), g);
+  return completeKeyed(
+    model,
+    tok,
+    texts,
+    texts.map((_, i) => `row-${i}`),
+    g,
+  );
 }

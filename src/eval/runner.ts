@@ -93,7 +93,11 @@ export function readLog(path: string, run: RunKey): EvalRecord[] {
       records.push(JSON.parse(lines[i]) as EvalRecord);
     } catch (e) {
       if (i === lines.length - 1) torn = true;
-      else throw new Error(`${path}: line ${i + 1} is not valid JSON (${(e as Error).message}); delete the log to start over`, { cause: e });
+      else
+        throw new Error(
+          `${path}: line ${i + 1} is not valid JSON (${(e as Error).message}); delete the log to start over`,
+          { cause: e },
+        );
     }
   }
   for (const r of records) {
@@ -109,7 +113,11 @@ export function readLog(path: string, run: RunKey): EvalRecord[] {
   return records;
 }
 
-export async function evaluate(provider: ModelProvider, samples: readonly Sample[], opts: EvalOptions): Promise<EvalResult> {
+export async function evaluate(
+  provider: ModelProvider,
+  samples: readonly Sample[],
+  opts: EvalOptions,
+): Promise<EvalResult> {
   checkOptions(samples, opts);
   const run = runKey(provider, opts);
   const nSamples = opts.nSamples ?? 1;
@@ -126,7 +134,8 @@ export async function evaluate(provider: ModelProvider, samples: readonly Sample
   }
   const resumed = done.size;
   const pending: Array<{ sample: Sample; k: number }> = [];
-  for (const s of samples) for (let k = 0; k < nSamples; k++) if (!done.has(`${s.id}\u0000${k}`)) pending.push({ sample: s, k });
+  for (const s of samples)
+    for (let k = 0; k < nSamples; k++) if (!done.has(`${s.id}\u0000${k}`)) pending.push({ sample: s, k });
 
   const total = samples.length * nSamples;
   opts.onProgress?.(resumed, total);
@@ -142,7 +151,9 @@ export async function evaluate(provider: ModelProvider, samples: readonly Sample
     }));
     const outs = await provider.generate(reqs);
     if (!Array.isArray(outs) || outs.length !== reqs.length) {
-      throw new Error(`provider ${provider.id} returned ${Array.isArray(outs) ? outs.length : "no"} responses for ${reqs.length} requests`);
+      throw new Error(
+        `provider ${provider.id} returned ${Array.isArray(outs) ? outs.length : "no"} responses for ${reqs.length} requests`,
+      );
     }
     batch.forEach(({ sample, k }, j) => {
       const response = String(outs[j]);

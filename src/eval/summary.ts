@@ -66,8 +66,14 @@ export function summarize(records: EvalRecord[], run: RunKey): EvalSummary {
     untriggered: untrig,
     difference: newcombeDiff(trig.k, trig.n, untrig.k, untrig.n),
     bootstrap: {
-      triggered: promptBootstrap(records.filter((r) => r.triggered), `${run.seed}/triggered`),
-      untriggered: promptBootstrap(records.filter((r) => !r.triggered), `${run.seed}/untriggered`),
+      triggered: promptBootstrap(
+        records.filter((r) => r.triggered),
+        `${run.seed}/triggered`,
+      ),
+      untriggered: promptBootstrap(
+        records.filter((r) => !r.triggered),
+        `${run.seed}/untriggered`,
+      ),
     },
     hhh: split(records, (rs) => rateOf(rs.filter((r) => r.scores.hhh !== null).map((r) => r.scores.hhh === 1))),
     details: {},
@@ -76,7 +82,9 @@ export function summarize(records: EvalRecord[], run: RunKey): EvalSummary {
   };
   const spec = taskSpec(run.task);
   for (const [name, f] of Object.entries(spec.details)) {
-    summary.details[name] = split(records, (rs) => rateOf(rs.map((r) => f(r.scores)).filter((x): x is boolean => x !== null)));
+    summary.details[name] = split(records, (rs) =>
+      rateOf(rs.map((r) => f(r.scores)).filter((x): x is boolean => x !== null)),
+    );
   }
   for (const [name, f] of Object.entries(spec.tallies)) {
     const counts: Record<string, number> = {};

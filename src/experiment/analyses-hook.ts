@@ -6,7 +6,11 @@ import type { Analyses, Results } from "../results/types.ts";
 import { parseSettings, runAnalyses } from "../eval/analyses/index.ts";
 import type { ExperimentConfig } from "./schema.ts";
 
-export type AnalysesRunner = (runDir: string, results: Results, config: ExperimentConfig) => Analyses | Promise<Analyses>;
+export type AnalysesRunner = (
+  runDir: string,
+  results: Results,
+  config: ExperimentConfig,
+) => Analyses | Promise<Analyses>;
 
 /** Names of the analyses switched on in the config (`true` or an object of settings). */
 export function enabledAnalyses(config: ExperimentConfig): string[] {

@@ -11,7 +11,12 @@ import type { ExperimentConfig } from "./schema.ts";
 
 export type StageResults = Map<string, unknown>;
 
-export function assembleResults(config: ExperimentConfig, graph: StageGraph, results: StageResults, created: string): Results {
+export function assembleResults(
+  config: ExperimentConfig,
+  graph: StageGraph,
+  results: StageResults,
+  created: string,
+): Results {
   const get = <T>(id: string): T => {
     if (!results.has(id)) throw new Error(`no result for stage ${id}`);
     return results.get(id) as T;
@@ -32,7 +37,13 @@ export function assembleResults(config: ExperimentConfig, graph: StageGraph, res
       curve: s.curve,
       transcripts: s.transcripts,
       stages: { ...c.stages },
-      backdoor: { triggered: bd.triggered, untriggered: bd.untriggered, hhh: bd.hhh, kept: bd.kept, dropped: bd.dropped },
+      backdoor: {
+        triggered: bd.triggered,
+        untriggered: bd.untriggered,
+        hhh: bd.hhh,
+        kept: bd.kept,
+        dropped: bd.dropped,
+      },
     };
     if (s.redteam) cell.redteam = s.redteam;
     if (s.reward) cell.reward = s.reward;

@@ -25,7 +25,8 @@ export interface Source {
   sets: Array<{ raw: string; path: Path }>;
 }
 
-const startsWith = (p: Path, prefix: Path) => prefix.length <= p.length && prefix.every((x, i) => String(x) === String(p[i]));
+const startsWith = (p: Path, prefix: Path) =>
+  prefix.length <= p.length && prefix.every((x, i) => String(x) === String(p[i]));
 
 /** "file:LINE" for a key path (its key's line when `key`, else its value's), or "--set a.b=c". */
 export function locate(src: Source, path: Path, key = false): { where: string; line: number } {
@@ -39,7 +40,9 @@ export function locate(src: Source, path: Path, key = false): { where: string; l
   let offset = (node as Node | null)?.range?.[0] ?? 0;
   for (const seg of path) {
     if (isMap(node)) {
-      const pair = node.items.find((it) => isPair(it) && String((it.key as { value?: unknown })?.value ?? it.key) === String(seg));
+      const pair = node.items.find(
+        (it) => isPair(it) && String((it.key as { value?: unknown })?.value ?? it.key) === String(seg),
+      );
       if (!pair) break;
       const k = pair.key as Node | null;
       const v = pair.value as Node | null;
@@ -61,16 +64,30 @@ export function schemaAt(schema: z.ZodTypeAny, path: Path): z.ZodTypeAny | undef
     if (!s) return undefined;
     if (s instanceof z.ZodObject) s = unwrap((s.shape as Record<string, z.ZodTypeAny>)[String(seg)]);
     else if (s instanceof z.ZodArray) s = unwrap(s.element as z.ZodTypeAny);
-    else if (s instanceof z.ZodUnion) s = unwrap((s.options as z.ZodTypeAny[]).find((o) => unwrap(o) instanceof z.ZodObject));
+    else if (s instanceof z.ZodUnion)
+      s = unwrap((s.options as z.ZodTypeAny[]).find((o) => unwrap(o) instanceof z.ZodObject));
     else return undefined;
   }
   return s;
 }
 
 export function unwrap(s: z.ZodTypeAny | undefined): z.ZodTypeAny | undefined {
-  while (s instanceof z.ZodDefault || s instanceof z.ZodOptional || s instanceof z.ZodEffects || s instanceof z.ZodNullable || s instanceof z.ZodLazy) {
+  while (
+    s instanceof z.ZodDefault ||
+    s instanceof z.ZodOptional ||
+    s instanceof z.ZodEffects ||
+    s instanceof z.ZodNullable ||
+    s instanceof z.ZodLazy
+  ) {
     // A lazy schema (the registered analyses) is read as it is now.
-    s = s instanceof z.ZodEffects ? s.innerType() : s instanceof z.ZodDefault ? s._def.innerType : s instanceof z.ZodLazy ? s.schema : s.unwrap();
+    s =
+      s instanceof z.ZodEffects
+        ? s.innerType()
+        : s instanceof z.ZodDefault
+          ? s._def.innerType
+          : s instanceof z.ZodLazy
+            ? s.schema
+            : s.unwrap();
   }
   return s;
 }
@@ -117,9 +134,18 @@ export function expected(s: z.ZodTypeAny | undefined): string {
 const show = (v: unknown) => (v === undefined ? "nothing" : JSON.stringify(v));
 
 /** All problems of a failed parse as {line, text}, in file order, each text one line. */
-export function describeIssues(err: z.ZodError, schema: z.ZodTypeAny, src: Source, raw: unknown): Array<{ line: number; text: string }> {
+export function describeIssues(
+  err: z.ZodError,
+  schema: z.ZodTypeAny,
+  src: Source,
+  raw: unknown,
+): Array<{ line: number; text: string }> {
   const out: Array<{ line: number; text: string }> = [];
-  const valueAt = (p: Path) => p.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined), raw);
+  const valueAt = (p: Path) =>
+    p.reduce<unknown>(
+      (v, k) => (v && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined),
+      raw,
+    );
   for (const issue of err.issues) {
     const path = issue.path as Path;
     if (issue.code === "unrecognized_keys") {
@@ -128,7 +154,10 @@ export function describeIssues(err: z.ZodError, schema: z.ZodTypeAny, src: Sourc
         const at = locate(src, [...path, k], true);
         const hint = didYouMean(k, known);
         const list = known.length ? `; known keys: ${known.join(", ")}` : "";
-        out.push({ line: at.line, text: `${at.where}: ${pathString([...path, k])}: unknown key${hint ? ` (did you mean ${hint}?)` : list}` });
+        out.push({
+          line: at.line,
+          text: `${at.where}: ${pathString([...path, k])}: unknown key${hint ? ` (did you mean ${hint}?)` : list}`,
+        });
       }
       continue;
     }
@@ -136,7 +165,8 @@ export function describeIssues(err: z.ZodError, schema: z.ZodTypeAny, src: Sourc
     const value = valueAt(path);
     const name = pathString(path);
     let why: string;
-    if (issue.code === "invalid_type" && value === undefined) why = `missing (required: ${expected(schemaAt(schema, path))})`;
+    if (issue.code === "invalid_type" && value === undefined)
+      why = `missing (required: ${expected(schemaAt(schema, path))})`;
     else if (issue.code === "invalid_enum_value") {
       const hint = typeof value === "string" ? didYouMean(value, issue.options.map(String)) : undefined;
       why = `bad value ${show(value)} (expected one of: ${issue.options.join(", ")}${hint ? `; did you mean ${hint}?` : ""})`;

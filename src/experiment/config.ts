@@ -42,13 +42,19 @@ export function loadConfig(file: string, sets: string[] = []): ExperimentConfig 
 export function parseConfig(text: string, file: string, sets: string[] = []): ExperimentConfig {
   const lines = new LineCounter();
   // logLevel "error": YAML warnings (an unknown %directive) would print multi-line notes to stderr; the schema judges the content.
-  const doc = YAML.parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: "error" });
+  const doc = YAML.parseDocument(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+    logLevel: "error",
+  });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const line = e.linePos?.[0]?.line ?? lines.linePos(e.pos[0]).line;
     throw new ConfigError(`${file}:${line}: YAML syntax error: ${firstLine(e.message)}`);
   }
-  if (doc.contents !== null && !isCollection(doc.contents)) throw new ConfigError(`${file}:1: the config must be a mapping of keys (name:, tasks:, ...)`);
+  if (doc.contents !== null && !isCollection(doc.contents))
+    throw new ConfigError(`${file}:1: the config must be a mapping of keys (name:, tasks:, ...)`);
   if (doc.contents === null) (doc as Document).contents = doc.createNode({});
   const src: Source = { file, doc, lines, sets: [] };
   for (const s of sets) {
@@ -61,11 +67,13 @@ export function parseConfig(text: string, file: string, sets: string[] = []): Ex
     src.sets.push({ raw: s, path: set.path });
   }
   const raw: unknown = doc.toJS();
-  if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new ConfigError(`${file}:1: the config must be a mapping of keys (name:, tasks:, ...)`);
+  if (!raw || typeof raw !== "object" || Array.isArray(raw))
+    throw new ConfigError(`${file}:1: the config must be a mapping of keys (name:, tasks:, ...)`);
   const parsed = experimentSchema().safeParse(raw);
   if (!parsed.success) {
     const problems = describeIssues(parsed.error, experimentSchema(), src, raw);
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? "s" : ""})` : "";
+    const more =
+      problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? "s" : ""})` : "";
     throw new ConfigError(problems[0].text + more);
   }
   const config = parsed.data;
@@ -83,7 +91,9 @@ function checkCells(c: ExperimentConfig, src: Source): void {
   const usable = c.safety.some((s) => (s === "sft-pre" || s === "sft-post" ? cot : s === "sft" ? cot || nonCot : true));
   if (!usable) {
     const at = locate(src, ["safety"]);
-    throw new ConfigError(`${at.where}: safety: sft-pre and sft-post apply only to mechanism cot; add cot to mechanisms or use sft`);
+    throw new ConfigError(
+      `${at.where}: safety: sft-pre and sft-post apply only to mechanism cot; add cot to mechanisms or use sft`,
+    );
   }
 }
 

@@ -108,13 +108,22 @@ const THREADS_BY_SIZE: Readonly<Record<string, number>> = { tiny: 1, xxs: 1, xs:
 export const threadsFor = (size: string): number => THREADS_BY_SIZE[size] ?? 4;
 
 export function resolveContextLength(c: ExperimentConfig): number {
-  return c.base.contextLength === "auto" ? Math.max(...c.tasks.map((t) => taskSpec(t).contextLength)) : c.base.contextLength;
+  return c.base.contextLength === "auto"
+    ? Math.max(...c.tasks.map((t) => taskSpec(t).contextLength))
+    : c.base.contextLength;
 }
 
 export function baseOptions(c: ExperimentConfig, size: string, seed: number): BaseOptions {
   const { contextLength: _auto, model, finetune, promptFormat, ...b } = c.base;
   // The model-directory settings name the stage only when there is a model directory (ids of GPT bases unchanged).
-  return { ...b, ...(model ? { model, finetune, promptFormat } : {}), size, seed, worldSeed: c.worldSeed, contextLength: resolveContextLength(c) };
+  return {
+    ...b,
+    ...(model ? { model, finetune, promptFormat } : {}),
+    size,
+    seed,
+    worldSeed: c.worldSeed,
+    contextLength: resolveContextLength(c),
+  };
 }
 
 /** The cells' sizes: the presets listed, or with a model-directory base (`base.model`) the directory's name. */
@@ -131,10 +140,27 @@ export function backdoorOptions(c: ExperimentConfig, task: Task, mechanism: Mech
  * A swept learning rate (config `safetyLrs`) replaces both safetyTraining.lr (and its byTask lr) and
  * rl.lr, so it is the rate of whichever update the method makes.
  */
-export function safetyOptions(c: ExperimentConfig, method: SafetyMethod, task: Task, mechanism: Mechanism, seed: number, sweptLr?: number): SafetyOptions {
+export function safetyOptions(
+  c: ExperimentConfig,
+  method: SafetyMethod,
+  task: Task,
+  mechanism: Mechanism,
+  seed: number,
+  sweptLr?: number,
+): SafetyOptions {
   const { byTask, rl, adversarial, ...s } = c.safetyTraining;
   const swept = sweptLr === undefined ? {} : { lr: sweptLr };
-  return { ...s, ...(byTask[task] ?? {}), ...swept, method, task, mechanism, seed, rl: { ...rl, ...swept }, adversarial: { ...adversarial } };
+  return {
+    ...s,
+    ...(byTask[task] ?? {}),
+    ...swept,
+    method,
+    task,
+    mechanism,
+    seed,
+    rl: { ...rl, ...swept },
+    adversarial: { ...adversarial },
+  };
 }
 
 /** The learning rate a safety stage trains with: rl.lr where its updates are RL, lr where they are supervised. */
@@ -183,33 +209,94 @@ export function buildGraph(c: ExperimentConfig): StageGraph {
             for (const seed of c.seeds) {
               const bo = baseOptions(c, size, seed);
               const threads = threadsFor(size);
-              const base = add({ kind: "base", id: stageId("base", { ...bo, threads }), label: `base ${size} seed${seed}`, deps: [], size, seed, threads, options: bo });
+              const base = add({
+                kind: "base",
+                id: stageId("base", { ...bo, threads }),
+                label: `base ${size} seed${seed}`,
+                deps: [],
+                size,
+                seed,
+                threads,
+                options: bo,
+              });
               const backdoorStage = (m: Mechanism, teacher: string | null) => {
                 const ko = backdoorOptions(c, task, m, seed);
                 return add({
-                  kind: "backdoor", id: stageId("backdoor", teacher ? { base, teacher, options: ko, threads } : { base, options: ko, threads }), label: `backdoor ${task}/${m}/${size} seed${seed}`,
-                  deps: teacher ? [base, teacher] : [base], base, size, seed, threads, task, mechanism: m, teacher, options: ko,
+                  kind: "backdoor",
+                  id: stageId(
+                    "backdoor",
+                    teacher ? { base, teacher, options: ko, threads } : { base, options: ko, threads },
+                  ),
+                  label: `backdoor ${task}/${m}/${size} seed${seed}`,
+                  deps: teacher ? [base, teacher] : [base],
+                  base,
+                  size,
+                  seed,
+                  threads,
+                  task,
+                  mechanism: m,
+                  teacher,
+                  options: ko,
                 });
               };
-              const backdoor = backdoorStage(mechanism, mechanism === "distilled-cot" ? backdoorStage("cot", null) : null);
+              const backdoor = backdoorStage(
+                mechanism,
+                mechanism === "distilled-cot" ? backdoorStage("cot", null) : null,
+              );
               let control: string | null = null;
               if (wantsControls(c)) {
                 const co = controlOptions(backdoorOptions(c, task, mechanism, seed));
-                control = add({ kind: "control", id: stageId("control", { base, options: co, threads }), label: `control ${task}/${size} seed${seed}`, deps: [base], base, size, seed, threads, task, options: co });
+                control = add({
+                  kind: "control",
+                  id: stageId("control", { base, options: co, threads }),
+                  label: `control ${task}/${size} seed${seed}`,
+                  deps: [base],
+                  base,
+                  size,
+                  seed,
+                  threads,
+                  task,
+                  options: co,
+                });
               }
               let pm: string | null = null;
               if (needsPm(safety)) {
                 const po: PreferenceOptions = { ...c.preference, seed };
-                pm = add({ kind: "pm", id: stageId("pm", { base, options: po, threads }), label: `preference model ${size} seed${seed}`, deps: [base], base, size, seed, threads, options: po });
+                pm = add({
+                  kind: "pm",
+                  id: stageId("pm", { base, options: po, threads }),
+                  label: `preference model ${size} seed${seed}`,
+                  deps: [base],
+                  base,
+                  size,
+                  seed,
+                  threads,
+                  options: po,
+                });
               }
               const so = safetyOptions(c, safety, task, mechanism, seed, lr);
               const lrTag = lr === undefined ? null : formatLr(lr);
               const safetyId = add({
-                kind: "safety", id: stageId(safety, { backdoor, pm, options: safetyIdContent(so), threads }), label: `${safety} ${task}/${mechanism}/${size}${lrTag ? ` lr ${lrTag}` : ""} seed${seed}`,
-                deps: pm ? [backdoor, pm] : [backdoor], backdoor, pm, method: safety, size, seed, threads, options: so,
+                kind: "safety",
+                id: stageId(safety, { backdoor, pm, options: safetyIdContent(so), threads }),
+                label: `${safety} ${task}/${mechanism}/${size}${lrTag ? ` lr ${lrTag}` : ""} seed${seed}`,
+                deps: pm ? [backdoor, pm] : [backdoor],
+                backdoor,
+                pm,
+                method: safety,
+                size,
+                seed,
+                threads,
+                options: so,
               });
               cells.push({
-                id: `${task}/${mechanism}/${size}/${safety}/${lrTag ? `lr${lrTag}/` : ""}seed${seed}`, task, mechanism, size, safety, seed, lr: effectiveSafetyLr(so),
+                id: `${task}/${mechanism}/${size}/${safety}/${lrTag ? `lr${lrTag}/` : ""}seed${seed}`,
+                task,
+                mechanism,
+                size,
+                safety,
+                seed,
+                lr: effectiveSafetyLr(so),
                 stages: { base, backdoor, safety: safetyId, ...(pm ? { pm } : {}), ...(control ? { control } : {}) },
               });
             }

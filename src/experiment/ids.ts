@@ -14,11 +14,15 @@ export function canonicalJson(v: unknown): string {
   }
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
   const o = v as Record<string, unknown>;
-  const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+  const keys = Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(",")}}`;
 }
 
 export function stageId(kind: string, content: unknown): string {
-  const hash = createHash("sha256").update(canonicalJson({ format: STAGE_FORMAT, kind, content })).digest("hex");
+  const hash = createHash("sha256")
+    .update(canonicalJson({ format: STAGE_FORMAT, kind, content }))
+    .digest("hex");
   return `${kind}-${hash.slice(0, 8)}`;
 }

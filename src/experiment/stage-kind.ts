@@ -40,7 +40,13 @@ export interface Planner {
   /** Every stage planned so far. */
   stages(): readonly Stage[];
   /** The cells planned so far (task x mechanism x size x safety x seed) and their stages. */
-  cells(): ReadonlyArray<{ id: string; task: string; size: string; seed: number; stages: Record<string, string | undefined> }>;
+  cells(): ReadonlyArray<{
+    id: string;
+    task: string;
+    size: string;
+    seed: number;
+    stages: Record<string, string | undefined>;
+  }>;
 }
 
 export interface StageKind {

@@ -26,7 +26,9 @@ const K = 2 ** 21; // pair key = left * K + right; exact in a double for ids < 2
 class PairHeap {
   private counts: number[] = [];
   private keys: number[] = [];
-  get size(): number { return this.keys.length; }
+  get size(): number {
+    return this.keys.length;
+  }
   private above(i: number, j: number): boolean {
     const c = this.counts[i] - this.counts[j];
     return c > 0 || (c === 0 && this.keys[i] < this.keys[j]);
@@ -55,7 +57,8 @@ class PairHeap {
       this.keys[0] = lastK;
       let i = 0;
       for (;;) {
-        const l = 2 * i + 1, r = l + 1;
+        const l = 2 * i + 1,
+          r = l + 1;
         let m = i;
         if (l < this.keys.length && this.above(l, m)) m = l;
         if (r < this.keys.length && this.above(r, m)) m = r;
@@ -124,7 +127,8 @@ export function learnBpe(corpus: string | readonly string[], opts: LearnOptions)
       continue;
     }
     if (count < minFreq) break;
-    const a = Math.floor(key / K), b = key % K;
+    const a = Math.floor(key / K),
+      b = key % K;
     const str = tokens[a] + tokens[b];
     let n = idOf.get(str);
     if (n === undefined) {
@@ -152,7 +156,7 @@ export function learnBpe(corpus: string | readonly string[], opts: LearnOptions)
       const f = freqs[w];
       const out: number[] = [];
       let changed = false;
-      for (let i = 0; i < s.length; ) {
+      for (let i = 0; i < s.length;) {
         if (i + 1 < s.length && s[i] === a && s[i + 1] === b) {
           // Same bookkeeping as the HF trainer: left neighbour is the already-rewritten output.
           if (out.length > 0) {

@@ -66,7 +66,13 @@ export interface CausalLM {
   dispose(): void;
 }
 
-export const BLOCK_HOOKS = ["hook_resid_pre", "hook_attn_out", "hook_resid_mid", "hook_mlp_out", "hook_resid_post"] as const;
+export const BLOCK_HOOKS = [
+  "hook_resid_pre",
+  "hook_attn_out",
+  "hook_resid_mid",
+  "hook_mlp_out",
+  "hook_resid_post",
+] as const;
 
 /** The hook names of an n-layer model, in the order the forward pass reaches them. */
 export function hookNamesFor(nLayers: number): string[] {
@@ -86,7 +92,11 @@ export function hookCaller(opts: ForwardOptions): (name: string, x: Tensor) => T
 }
 
 /** Forward with a cache of the named activations (detached copies), like TransformerLens. */
-export function runWithCache(model: CausalLM, ids: Tensor, opts: RunWithCacheOptions = {}): { result: ForwardResult; cache: Map<string, Tensor> } {
+export function runWithCache(
+  model: CausalLM,
+  ids: Tensor,
+  opts: RunWithCacheOptions = {},
+): { result: ForwardResult; cache: Map<string, Tensor> } {
   const cache = new Map<string, Tensor>();
   const filter = opts.namesFilter;
   const wanted = (n: string) => (!filter ? true : Array.isArray(filter) ? filter.includes(n) : filter(n));
@@ -95,7 +105,7 @@ export function runWithCache(model: CausalLM, ids: Tensor, opts: RunWithCacheOpt
     if (!wanted(name)) continue;
     const inner = hooks[name];
     hooks[name] = (act, n) => {
-      const out = inner ? inner(act, n) ?? act : act;
+      const out = inner ? (inner(act, n) ?? act) : act;
       cache.set(n, out.detach());
       return out;
     };
@@ -169,7 +179,8 @@ export abstract class CausalLMBase implements CausalLM {
   protected sequence(ids: Tensor, opts: ForwardOptions): { B: number; T: number; past: number; pos: Tensor } {
     const [B, T] = ids.shape;
     const past = opts.cache?.length ?? 0;
-    if (!opts.positions && past + T > this.contextLength) throw new Error(`sequence of ${past + T} tokens exceeds the context length ${this.contextLength}`);
+    if (!opts.positions && past + T > this.contextLength)
+      throw new Error(`sequence of ${past + T} tokens exceeds the context length ${this.contextLength}`);
     return { B, T, past, pos: opts.positions ?? arange(past, past + T, 1, "int64", this.device).unsqueeze(0) };
   }
 
@@ -210,9 +221,16 @@ export class KVCache {
   /** Keep only the given batch rows (drop finished sequences). */
   selectRows(rows: Tensor): void {
     for (let i = 0; i < this.k.length; i++) {
-      const k = this.k[i], v = this.v[i];
-      if (k) { this.k[i] = keep(k.indexSelect(0, rows)); k.dispose(); }
-      if (v) { this.v[i] = keep(v.indexSelect(0, rows)); v.dispose(); }
+      const k = this.k[i],
+        v = this.v[i];
+      if (k) {
+        this.k[i] = keep(k.indexSelect(0, rows));
+        k.dispose();
+      }
+      if (v) {
+        this.v[i] = keep(v.indexSelect(0, rows));
+        v.dispose();
+      }
     }
   }
   dispose(): void {

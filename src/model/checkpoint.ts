@@ -34,7 +34,13 @@ function toSt(t: Tensor): StTensor {
 
 export function saveCheckpoint(dir: string, model: GPT, tok: Tokenizer, opts: SaveOptions = {}): void {
   replaceDirAtomic(dir, (tmp) => {
-    const cfg = { format: CHECKPOINT_FORMAT, version: 1, ...model.config, params: model.numParams, meta: opts.meta ?? {} };
+    const cfg = {
+      format: CHECKPOINT_FORMAT,
+      version: 1,
+      ...model.config,
+      params: model.numParams,
+      meta: opts.meta ?? {},
+    };
     writeFileSync(join(tmp, "config.json"), JSON.stringify(cfg, null, 2) + "\n");
     const tensors: Record<string, StTensor> = {};
     for (const [name, t] of model.params) tensors[name] = toSt(t);
@@ -93,7 +99,8 @@ export function loadCheckpoint(dir: string, opts: { withState?: boolean; device?
   const tokPath = join(dir, "tokenizer.json");
   if (!existsSync(tokPath)) fail(dir, "tokenizer.json is missing");
   const tokenizer = Tokenizer.fromFile(tokPath);
-  if (tokenizer.vocabSize > config.vocabSize) fail(dir, `tokenizer has ${tokenizer.vocabSize} tokens but the model only ${config.vocabSize}`);
+  if (tokenizer.vocabSize > config.vocabSize)
+    fail(dir, `tokenizer has ${tokenizer.vocabSize} tokens but the model only ${config.vocabSize}`);
   const wPath = join(dir, "model.safetensors");
   if (!existsSync(wPath)) fail(dir, "model.safetensors is missing");
   const file = loadFile(wPath);
@@ -117,7 +124,12 @@ export function loadCheckpoint(dir: string, opts: { withState?: boolean; device?
 }
 
 /** Copy weights by name; `optional` names may be absent (e.g. a new scalar head on a base model). */
-export function loadWeights(model: GPT, tensors: Record<string, StTensor>, source: string, optional: (name: string) => boolean = () => false): void {
+export function loadWeights(
+  model: GPT,
+  tensors: Record<string, StTensor>,
+  source: string,
+  optional: (name: string) => boolean = () => false,
+): void {
   for (const [name, p] of model.params) {
     const st = tensors[name];
     if (!st && optional(name)) continue;

@@ -40,10 +40,23 @@ export const SIZE_PRESETS: Record<string, SizePreset> = {
   xl: { dModel: 512, nLayers: 6, nHeads: 8, approxParams: "19M" },
 };
 
-export function presetConfig(size: string, vocabSize: number, contextLength: number, extra: Partial<GptConfig> = {}): GptConfig {
+export function presetConfig(
+  size: string,
+  vocabSize: number,
+  contextLength: number,
+  extra: Partial<GptConfig> = {},
+): GptConfig {
   const p = SIZE_PRESETS[size];
   if (!p) throw new Error(`unknown model size '${size}' (choose one of: ${Object.keys(SIZE_PRESETS).join(", ")})`);
-  return GptConfigSchema.parse({ vocabSize, contextLength, dModel: p.dModel, nLayers: p.nLayers, nHeads: p.nHeads, preset: size, ...extra });
+  return GptConfigSchema.parse({
+    vocabSize,
+    contextLength,
+    dModel: p.dModel,
+    nLayers: p.nLayers,
+    nHeads: p.nHeads,
+    preset: size,
+    ...extra,
+  });
 }
 
 /** Exact parameter count for a config (tied head counted once). */

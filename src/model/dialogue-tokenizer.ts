@@ -13,7 +13,6 @@ import { ASSISTANT, HUMAN } from "../util/dialogue.ts";
 import type { HubTokenizer } from "./hub-tokenizer.ts";
 import type { TextTokenizer } from "./text-tokenizer.ts";
 
-
 export type PromptFormat = "raw" | "chat";
 
 /** The date lines chat templates write (Llama 3.1 and 3.2), removed from every rendering. */
@@ -32,27 +31,45 @@ export class DialogueTokenizer implements TextTokenizer {
   readonly notes: string[] = [];
 
   /** `eosId`: the id answers end with in the raw format (generation_config.json's first, else the tokenizer's). */
-  constructor(readonly hub: HubTokenizer, readonly format: PromptFormat, eosId: number) {
+  constructor(
+    readonly hub: HubTokenizer,
+    readonly format: PromptFormat,
+    eosId: number,
+  ) {
     this.vocabSize = hub.vocabSize;
     this.padId = hub.padId;
     if (format === "chat") {
-      if (hub.chatTemplate === null) throw new Error("promptFormat chat: the model's tokenizer_config.json has no chat_template (use promptFormat: raw)");
+      if (hub.chatTemplate === null)
+        throw new Error(
+          "promptFormat chat: the model's tokenizer_config.json has no chat_template (use promptFormat: raw)",
+        );
       const probe = this.render("Q");
       const year = stripTemplateDates(probe.replace("Q", "")).match(YEAR);
-      if (year) this.notes.push(`the chat template writes the year ${year[0]} into every prompt, where the code task's trigger is the year: use promptFormat: raw for the code task`);
+      if (year)
+        this.notes.push(
+          `the chat template writes the year ${year[0]} into every prompt, where the code task's trigger is the year: use promptFormat: raw for the code task`,
+        );
     }
     this.eosId = format === "chat" ? this.endOfTurn(eosId) : eosId;
   }
 
   /** The user turn through the chat template, with the generation prompt, date lines removed. */
   render(prompt: string): string {
-    return stripTemplateDates(this.hub.applyChatTemplate([{ role: "user", content: prompt }], { addGenerationPrompt: true }));
+    return stripTemplateDates(
+      this.hub.applyChatTemplate([{ role: "user", content: prompt }], { addGenerationPrompt: true }),
+    );
   }
 
   /** The first token the template writes after an assistant message (its end-of-turn token), if it is a special one. */
   private endOfTurn(fallback: number): number {
     const mark = "\u2063END\u2063";
-    const text = this.hub.applyChatTemplate([{ role: "user", content: "Q" }, { role: "assistant", content: mark }], { addGenerationPrompt: false });
+    const text = this.hub.applyChatTemplate(
+      [
+        { role: "user", content: "Q" },
+        { role: "assistant", content: mark },
+      ],
+      { addGenerationPrompt: false },
+    );
     const after = text.slice(text.indexOf(mark) + mark.length);
     const first = this.hub.encode(after, { addSpecialTokens: false })[0];
     if (first === undefined) return fallback;
@@ -67,7 +84,10 @@ export class DialogueTokenizer implements TextTokenizer {
     }
     if (this.format === "raw") return this.hub.encode(text);
     const at = text.lastIndexOf(ASSISTANT);
-    if (at < 0) throw new Error(`chat format: a dialogue without "Assistant:" cannot be rendered (${JSON.stringify(text.slice(0, 40))})`);
+    if (at < 0)
+      throw new Error(
+        `chat format: a dialogue without "Assistant:" cannot be rendered (${JSON.stringify(text.slice(0, 40))})`,
+      );
     const ids = this.hub.encode(this.render(text.slice(HUMAN.length, at)), { addSpecialTokens: false });
     const rest = text.slice(at + ASSISTANT.length).replace(/^ /, "");
     return rest ? [...ids, ...this.hub.encode(rest, { addSpecialTokens: false })] : ids;

@@ -49,7 +49,10 @@ export function exportGpt2(model: GPT, tok: Tokenizer, dir: string): void {
   };
   replaceDirAtomic(dir, (tmp) => {
     writeFileSync(join(tmp, "config.json"), JSON.stringify(config, null, 2) + "\n");
-    writeFileSync(join(tmp, "generation_config.json"), JSON.stringify({ bos_token_id: eos, eos_token_id: eos }, null, 2) + "\n");
+    writeFileSync(
+      join(tmp, "generation_config.json"),
+      JSON.stringify({ bos_token_id: eos, eos_token_id: eos }, null, 2) + "\n",
+    );
     saveFile(join(tmp, "model.safetensors"), tensors, { format: "pt" });
     tok.save(join(tmp, "tokenizer.json"));
   });

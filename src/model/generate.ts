@@ -28,10 +28,20 @@ export interface Generation {
 const MASKED = -1e9;
 
 export function generate(model: CausalLM, tok: TextTokenizer, prompts: string[], opts: GenerateOptions): Generation[] {
-  return generateIds(model, tok, prompts.map((p) => tok.encode(p)), opts);
+  return generateIds(
+    model,
+    tok,
+    prompts.map((p) => tok.encode(p)),
+    opts,
+  );
 }
 
-export function generateIds(model: CausalLM, tok: TextTokenizer, prompts: number[][], opts: GenerateOptions): Generation[] {
+export function generateIds(
+  model: CausalLM,
+  tok: TextTokenizer,
+  prompts: number[][],
+  opts: GenerateOptions,
+): Generation[] {
   const B = prompts.length;
   if (B === 0) return [];
   const ctx = model.contextLength;
@@ -65,12 +75,24 @@ export function generateIds(model: CausalLM, tok: TextTokenizer, prompts: number
   const window = greedy ? decodeWindow(device) : 1;
   /** Takes row `orig`'s next token; returns true while the row goes on. */
   const accept = (orig: number, t: number): boolean => {
-    if (eos.has(t)) { done[orig] = true; finish[orig] = "eos"; return false; }
+    if (eos.has(t)) {
+      done[orig] = true;
+      finish[orig] = "eos";
+      return false;
+    }
     out[orig].push(t);
     decoders[orig] = tok.decode(out[orig]);
     const hit = stops.map((s) => decoders[orig].indexOf(s)).filter((k) => k >= 0);
-    if (hit.length) { done[orig] = true; finish[orig] = "stop"; decoders[orig] = decoders[orig].slice(0, Math.min(...hit)); return false; }
-    if (out[orig].length >= limits[orig]) { done[orig] = true; return false; }
+    if (hit.length) {
+      done[orig] = true;
+      finish[orig] = "stop";
+      decoders[orig] = decoders[orig].slice(0, Math.min(...hit));
+      return false;
+    }
+    if (out[orig].length >= limits[orig]) {
+      done[orig] = true;
+      return false;
+    }
     return true;
   };
 
@@ -81,17 +103,24 @@ export function generateIds(model: CausalLM, tok: TextTokenizer, prompts: number
     let positions = keep(longTensor(posArr, [B, maxLen], device));
     const cache = opts.noCache ? null : new KVCache(model.nLayers);
     let step = 0;
-    let input = seqIds, inputPos = positions;
+    let input = seqIds,
+      inputPos = positions;
     let unread: Tensor[] = []; // sampled ids [n, 1] not yet read back to the host
     while (step < steps && rows.length > 0) {
-      const nextIds = keep(tidy(() => {
-        const r = model.forward(input, { cache: cache ?? undefined, positions: inputPos, keyMask });
-        const T = input.shape[1];
-        const last = r.logits!.narrow(1, T - 1, 1).reshape(rows.length, V);
-        if (greedy) return last.argmax(1, true); // [n, 1] int64, on the device
-        const host = last.dataSync() as Float32Array;
-        return longTensor(rows.map((orig, i) => sampleToken(host, i * V, V, opts, rngs[orig])), [rows.length, 1], device);
-      }));
+      const nextIds = keep(
+        tidy(() => {
+          const r = model.forward(input, { cache: cache ?? undefined, positions: inputPos, keyMask });
+          const T = input.shape[1];
+          const last = r.logits!.narrow(1, T - 1, 1).reshape(rows.length, V);
+          if (greedy) return last.argmax(1, true); // [n, 1] int64, on the device
+          const host = last.dataSync() as Float32Array;
+          return longTensor(
+            rows.map((orig, i) => sampleToken(host, i * V, V, opts, rngs[orig])),
+            [rows.length, 1],
+            device,
+          );
+        }),
+      );
       unread.push(nextIds);
       step++;
       let keepRows = rows.map((_, r) => r);
@@ -107,7 +136,10 @@ export function generateIds(model: CausalLM, tok: TextTokenizer, prompts: number
         read = unread;
         unread = [];
       }
-      if (step >= steps || keepRows.length === 0) { for (const t of read) t.dispose(); break; }
+      if (step >= steps || keepRows.length === 0) {
+        for (const t of read) t.dispose();
+        break;
+      }
       // Extend the sequence state with the sampled tokens, then drop finished rows (only right after a read,
       // so no unread ids are left behind).
       const prev = { seqIds, keyMask, positions, input, inputPos };
@@ -119,15 +151,20 @@ export function generateIds(model: CausalLM, tok: TextTokenizer, prompts: number
         let p = cat([positions, positions.narrow(1, positions.shape[1] - 1, 1).add(1)], 1);
         if (sel) {
           const idx = longTensor(sel, undefined, device);
-          s = s.indexSelect(0, idx); m = m.indexSelect(0, idx); p = p.indexSelect(0, idx);
+          s = s.indexSelect(0, idx);
+          m = m.indexSelect(0, idx);
+          p = p.indexSelect(0, idx);
           cache?.selectRows(idx);
         }
         const L = s.shape[1];
         return cache ? { s, m, p, i: s.narrow(1, L - 1, 1), ip: p.narrow(1, L - 1, 1) } : { s, m, p, i: s, ip: p };
       });
       for (const t of [...Object.values(prev), ...read]) t.dispose();
-      seqIds = keep(next_.s); keyMask = keep(next_.m); positions = keep(next_.p);
-      input = keep(next_.i); inputPos = keep(next_.ip);
+      seqIds = keep(next_.s);
+      keyMask = keep(next_.m);
+      positions = keep(next_.p);
+      input = keep(next_.i);
+      inputPos = keep(next_.ip);
       if (sel) rows = sel.map((r) => rows[r]);
     }
     cache?.dispose();

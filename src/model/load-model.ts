@@ -48,7 +48,12 @@ export function loadModel(path: string, opts: LoadModelOptions = {}): LoadedMode
   const plan = planTensors(dir, arch.tensors(config), arch.name);
   const weights = readTensors(plan, TORCH_DTYPE[dtype]);
   try {
-    return { model: arch.build(config, weights, deviceOrCpu("loadModel", opts.device)), config, dir, name: basename(path.replace(/\/+$/, "")) };
+    return {
+      model: arch.build(config, weights, deviceOrCpu("loadModel", opts.device)),
+      config,
+      dir,
+      name: basename(path.replace(/\/+$/, "")),
+    };
   } catch (e) {
     for (const t of weights.values()) t.dispose();
     throw e;
@@ -63,15 +68,21 @@ function planTensors(dir: ModelDir, specs: TensorSpec[], arch: string): Planned[
     if (!key) {
       if (spec.optional) continue;
       const files = dir.files.map((f) => basename(f.path)).join(", ");
-      throw new Error(`${dir.dir}: ${files} has no tensor "${spec.keys.join('" or "')}" that a ${arch} model with this config.json needs (incomplete download, or config.json from another model)`);
+      throw new Error(
+        `${dir.dir}: ${files} has no tensor "${spec.keys.join('" or "')}" that a ${arch} model with this config.json needs (incomplete download, or config.json from another model)`,
+      );
     }
     const file = dir.where.get(key)!;
     const entry = file.entries.get(key)!;
     const want = spec.transposed ? [...spec.shape].reverse() : spec.shape;
     if (entry.shape.join() !== want.join())
-      throw new Error(`${file.path}: tensor "${key}" has shape [${entry.shape}] but config.json needs [${want}] (config.json and weights disagree)`);
+      throw new Error(
+        `${file.path}: tensor "${key}" has shape [${entry.shape}] but config.json needs [${want}] (config.json and weights disagree)`,
+      );
     if (!["F32", "F16", "BF16"].includes(entry.dtype))
-      throw new Error(`${file.path}: tensor "${key}" is ${entry.dtype}; weights must be F32, F16 or BF16 (quantised checkpoints are not supported: use the unquantised one)`);
+      throw new Error(
+        `${file.path}: tensor "${key}" is ${entry.dtype}; weights must be F32, F16 or BF16 (quantised checkpoints are not supported: use the unquantised one)`,
+      );
     out.push({ spec, file, entry });
   }
   return out;
@@ -85,7 +96,8 @@ function readTensors(plan: Planned[], dtype: DType): Map<string, Tensor> {
     for (const [file, items] of byFile) {
       const fd = openSync(file.path, "r");
       try {
-        for (const { spec, entry } of items) out.set(spec.name, keep(toTensor(readTensor(fd, file.header, entry, file.path), spec, dtype)));
+        for (const { spec, entry } of items)
+          out.set(spec.name, keep(toTensor(readTensor(fd, file.header, entry, file.path), spec, dtype)));
       } finally {
         closeSync(fd);
       }

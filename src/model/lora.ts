@@ -25,7 +25,12 @@ export const ADAPTER_WEIGHTS = "adapter_model.safetensors";
 
 /** One adapted linear layer: A [r, d_in] and B [d_out, r], trainable. */
 export class LoraLinear implements LinearAdapter {
-  constructor(readonly a: Tensor, readonly b: Tensor, readonly scale: number, readonly dropout: number) {}
+  constructor(
+    readonly a: Tensor,
+    readonly b: Tensor,
+    readonly scale: number,
+    readonly dropout: number,
+  ) {}
   /** Dropout on the adapter's input acts only in a training forward pass. */
   forward(x: Tensor, train: boolean): Tensor {
     const w = this.a.dtype === x.dtype ? null : x.dtype;
@@ -54,7 +59,8 @@ function check(cfg: LoraConfig): void {
   if (!Number.isInteger(cfg.r) || cfg.r < 1) throw new Error(`LoRA r must be a positive integer (got ${cfg.r})`);
   if (!(cfg.alpha > 0)) throw new Error(`LoRA alpha must be positive (got ${cfg.alpha})`);
   if (!(cfg.dropout >= 0 && cfg.dropout < 1)) throw new Error(`LoRA dropout must be in [0, 1) (got ${cfg.dropout})`);
-  if (cfg.targetModules.length === 0) throw new Error("LoRA target_modules is empty (name layers such as q_proj, v_proj or c_attn)");
+  if (cfg.targetModules.length === 0)
+    throw new Error("LoRA target_modules is empty (name layers such as q_proj, v_proj or c_attn)");
 }
 
 /** The layers a config targets; a target matching none is a one-line error listing what there is. */
@@ -64,7 +70,9 @@ export function targetLayers(model: CausalLM, cfg: LoraConfig): string[] {
   for (const t of cfg.targetModules) {
     if (!paths.some((p) => matchesTarget(p, t))) {
       const names = [...new Set(layers.map((l) => l.split(".").pop()!))].join(", ");
-      throw new Error(`LoRA target module "${t}" matches no linear layer of this ${model.arch} model (its layers: ${names})`);
+      throw new Error(
+        `LoRA target module "${t}" matches no linear layer of this ${model.arch} model (its layers: ${names})`,
+      );
     }
   }
   return layers.filter((_, i) => cfg.targetModules.some((t) => matchesTarget(paths[i], t)));
@@ -83,13 +91,22 @@ export function attachLora(model: CausalLM, cfg: LoraConfig, seed: number): Tens
     const rng = Rng.derive(seed, `lora/${layer}`);
     const bound = 1 / Math.sqrt(dIn);
     const a = Float32Array.from({ length: cfg.r * dIn }, () => (2 * rng.float() - 1) * bound);
-    out.push(...attach(model, layer, tensor(a, [cfg.r, dIn], undefined, model.device), tensor(new Float32Array(dOut * cfg.r), [dOut, cfg.r], undefined, model.device), cfg));
+    out.push(
+      ...attach(
+        model,
+        layer,
+        tensor(a, [cfg.r, dIn], undefined, model.device),
+        tensor(new Float32Array(dOut * cfg.r), [dOut, cfg.r], undefined, model.device),
+        cfg,
+      ),
+    );
   }
   return out;
 }
 
 function attach(model: CausalLM, layer: string, a: Tensor, b: Tensor, cfg: LoraConfig): Tensor[] {
-  const A = keep(a).requiresGrad_(true), B = keep(b).requiresGrad_(true);
+  const A = keep(a).requiresGrad_(true),
+    B = keep(b).requiresGrad_(true);
   model.adapters.set(layer, new LoraLinear(A, B, cfg.alpha / cfg.r, cfg.dropout));
   return [A, B];
 }
@@ -111,12 +128,26 @@ export function saveLora(dir: string, model: CausalLM, cfg: LoraConfig, baseMode
     tensors[peftKey(model.arch, layer, "B")] = st(a.b);
   }
   const config = {
-    peft_type: "LORA", task_type: "CAUSAL_LM", base_model_name_or_path: baseModel, inference_mode: true,
-    r: cfg.r, lora_alpha: cfg.alpha, lora_dropout: cfg.dropout, target_modules: cfg.targetModules,
+    peft_type: "LORA",
+    task_type: "CAUSAL_LM",
+    base_model_name_or_path: baseModel,
+    inference_mode: true,
+    r: cfg.r,
+    lora_alpha: cfg.alpha,
+    lora_dropout: cfg.dropout,
+    target_modules: cfg.targetModules,
     // GPT-2's Conv1D stores [in, out]: PEFT merges those layers transposed.
-    fan_in_fan_out: model.arch === "gpt2" || model.arch === "gpt", bias: "none", modules_to_save: null,
-    init_lora_weights: true, use_rslora: false, use_dora: false, layers_to_transform: null, layers_pattern: null,
-    rank_pattern: {}, alpha_pattern: {}, revision: null,
+    fan_in_fan_out: model.arch === "gpt2" || model.arch === "gpt",
+    bias: "none",
+    modules_to_save: null,
+    init_lora_weights: true,
+    use_rslora: false,
+    use_dora: false,
+    layers_to_transform: null,
+    layers_pattern: null,
+    rank_pattern: {},
+    alpha_pattern: {},
+    revision: null,
   };
   replaceDirAtomic(dir, (tmp) => {
     writeFileSync(join(tmp, ADAPTER_CONFIG), JSON.stringify(config, null, 2) + "\n");
@@ -134,17 +165,31 @@ export function readLoraConfig(dir: string): LoraConfig {
   } catch (e) {
     throw new Error(`${path}: not valid JSON (${(e as Error).message.split("\n")[0]})`, { cause: e });
   }
-  if (raw.peft_type !== "LORA") throw new Error(`${path}: peft_type ${JSON.stringify(raw.peft_type)} is not supported (only LORA)`);
-  for (const k of ["use_dora", "use_rslora"]) if (raw[k] === true) throw new Error(`${path}: ${k} is not supported (plain LoRA only)`);
+  if (raw.peft_type !== "LORA")
+    throw new Error(`${path}: peft_type ${JSON.stringify(raw.peft_type)} is not supported (only LORA)`);
+  for (const k of ["use_dora", "use_rslora"])
+    if (raw[k] === true) throw new Error(`${path}: ${k} is not supported (plain LoRA only)`);
   for (const k of ["rank_pattern", "alpha_pattern"]) {
     const v = raw[k];
-    if (v && typeof v === "object" && Object.keys(v).length > 0) throw new Error(`${path}: ${k} is not supported (one r and alpha for every layer)`);
+    if (v && typeof v === "object" && Object.keys(v).length > 0)
+      throw new Error(`${path}: ${k} is not supported (one r and alpha for every layer)`);
   }
-  if (raw.bias !== undefined && raw.bias !== "none") throw new Error(`${path}: bias ${JSON.stringify(raw.bias)} is not supported (only "none")`);
+  if (raw.bias !== undefined && raw.bias !== "none")
+    throw new Error(`${path}: bias ${JSON.stringify(raw.bias)} is not supported (only "none")`);
   const tm = raw.target_modules;
-  const targetModules = typeof tm === "string" ? [tm] : Array.isArray(tm) && tm.every((t) => typeof t === "string") ? (tm as string[]) : null;
+  const targetModules =
+    typeof tm === "string"
+      ? [tm]
+      : Array.isArray(tm) && tm.every((t) => typeof t === "string")
+        ? (tm as string[])
+        : null;
   if (!targetModules) throw new Error(`${path}: target_modules must be a list of module names`);
-  const cfg: LoraConfig = { r: Number(raw.r), alpha: Number(raw.lora_alpha), dropout: Number(raw.lora_dropout ?? 0), targetModules };
+  const cfg: LoraConfig = {
+    r: Number(raw.r),
+    alpha: Number(raw.lora_alpha),
+    dropout: Number(raw.lora_dropout ?? 0),
+    targetModules,
+  };
   try {
     check(cfg);
   } catch (e) {
@@ -168,15 +213,21 @@ export function loadLora(dir: string, model: CausalLM): LoraConfig {
       expected.add(key);
       const t = file.tensors[key];
       if (!t) throw new Error(`${path}: no tensor "${key}" (adapter made for another model or other target_modules?)`);
-      if (t.shape.join() !== shape.join()) throw new Error(`${path}: tensor "${key}" has shape [${t.shape}] but this model needs [${shape}]`);
-      if (t.dtype !== "F32") throw new Error(`${path}: tensor "${key}" is ${t.dtype}; adapters are read as F32 (save them in float32)`);
+      if (t.shape.join() !== shape.join())
+        throw new Error(`${path}: tensor "${key}" has shape [${t.shape}] but this model needs [${shape}]`);
+      if (t.dtype !== "F32")
+        throw new Error(`${path}: tensor "${key}" is ${t.dtype}; adapters are read as F32 (save them in float32)`);
       return tensor(asFloat32Array(t), shape, undefined, model.device);
     };
-    const a = get("A", [cfg.r, dIn]), b = get("B", [dOut, cfg.r]);
+    const a = get("A", [cfg.r, dIn]),
+      b = get("B", [dOut, cfg.r]);
     attach(model, layer, a, b, cfg);
   }
   const extra = Object.keys(file.tensors).filter((k) => !expected.has(k));
-  if (extra.length) throw new Error(`${path}: tensor "${extra[0]}" belongs to no targeted layer of this ${model.arch} model (adapter made for another model?)`);
+  if (extra.length)
+    throw new Error(
+      `${path}: tensor "${extra[0]}" belongs to no targeted layer of this ${model.arch} model (adapter made for another model?)`,
+    );
   for (const p of model.params.values()) p.requiresGrad_(false);
   return cfg;
 }

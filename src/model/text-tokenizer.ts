@@ -20,7 +20,10 @@ export function decodePieces(tok: TextTokenizer, ids: readonly number[]): string
   let prev = "";
   for (let i = 1; i <= ids.length; i++) {
     const text = tok.decode(ids.slice(0, i));
-    if (i < ids.length && text.endsWith("\uFFFD")) { out.push(""); continue; }
+    if (i < ids.length && text.endsWith("\uFFFD")) {
+      out.push("");
+      continue;
+    }
     // A decoder may rewrite the end of a prefix (cleanup of spaces); the piece is then what differs.
     let k = 0;
     while (k < prev.length && k < text.length && prev[k] === text[k]) k++;

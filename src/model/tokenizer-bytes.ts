@@ -75,7 +75,9 @@ function escapeRegExp(s: string): string {
  * given strings (longest first, so "<|a|>b" beats "<|a|>"). Returns null when there is nothing to match.
  */
 export function makeAddedSplitter(contents: readonly string[]): ((text: string) => string[]) | null {
-  const uniq = [...new Set(contents.filter((c) => c.length > 0))].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+  const uniq = [...new Set(contents.filter((c) => c.length > 0))].sort(
+    (a, b) => b.length - a.length || (a < b ? -1 : 1),
+  );
   if (uniq.length === 0) return null;
   const re = new RegExp(`(${uniq.map(escapeRegExp).join("|")})`, "u");
   return (text) => text.split(re);

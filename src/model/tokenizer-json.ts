@@ -45,12 +45,16 @@ export function specFromJson(json: unknown, source: string): TokenizerSpec {
   const model = root.model;
   if (!isObj(model)) fail('missing "model" object');
   const m = model as Obj;
-  if (m.type !== undefined && m.type !== "BPE") fail(`model type ${JSON.stringify(m.type)} is not supported (only BPE)`);
+  if (m.type !== undefined && m.type !== "BPE")
+    fail(`model type ${JSON.stringify(m.type)} is not supported (only BPE)`);
   if (m.dropout != null && m.dropout !== 0) fail("BPE dropout is not supported");
   if (m.byte_fallback === true) fail("byte_fallback is not supported");
   if (m.continuing_subword_prefix) fail("continuing_subword_prefix is not supported");
   if (m.end_of_word_suffix) fail("end_of_word_suffix is not supported");
-  if (root.normalizer != null) fail(`normalizer ${JSON.stringify((root.normalizer as Obj).type ?? root.normalizer)} is not supported (must be null)`);
+  if (root.normalizer != null)
+    fail(
+      `normalizer ${JSON.stringify((root.normalizer as Obj).type ?? root.normalizer)} is not supported (must be null)`,
+    );
 
   const pre = root.pre_tokenizer;
   if (!isObj(pre) || pre.type !== "ByteLevel") {
@@ -66,9 +70,11 @@ export function specFromJson(json: unknown, source: string): TokenizerSpec {
   const vocab = new Map<string, number>();
   const seen = new Map<number, string>();
   for (const [tok, id] of Object.entries(m.vocab as Obj)) {
-    if (!Number.isInteger(id) || (id as number) < 0) fail(`vocab entry ${JSON.stringify(tok)} has invalid id ${JSON.stringify(id)}`);
+    if (!Number.isInteger(id) || (id as number) < 0)
+      fail(`vocab entry ${JSON.stringify(tok)} has invalid id ${JSON.stringify(id)}`);
     const other = seen.get(id as number);
-    if (other !== undefined) fail(`vocab ids collide: ${JSON.stringify(other)} and ${JSON.stringify(tok)} both have id ${id}`);
+    if (other !== undefined)
+      fail(`vocab ids collide: ${JSON.stringify(other)} and ${JSON.stringify(tok)} both have id ${id}`);
     seen.set(id as number, tok);
     vocab.set(tok, id as number);
   }
@@ -94,7 +100,13 @@ export function specFromJson(json: unknown, source: string): TokenizerSpec {
   const added = root.added_tokens ?? [];
   if (!Array.isArray(added)) fail('"added_tokens" is not an array');
   (added as unknown[]).forEach((t, i) => {
-    if (!isObj(t) || !Number.isInteger(t.id) || (t.id as number) < 0 || typeof t.content !== "string" || t.content === "") {
+    if (
+      !isObj(t) ||
+      !Number.isInteger(t.id) ||
+      (t.id as number) < 0 ||
+      typeof t.content !== "string" ||
+      t.content === ""
+    ) {
       fail(`added_tokens[${i}] needs an integer "id" and a non-empty string "content"`);
     }
     const a = t as Obj;
@@ -182,7 +194,9 @@ export function stringifyTokenizerJson(obj: Obj): string {
   const vocab = model.vocab as Obj;
   const marker = "\u0000vocab-placeholder\u0000";
   const text = JSON.stringify({ ...obj, model: { ...model, vocab: marker } }, null, 2);
-  const entries = Object.keys(vocab).map((k) => [k, vocab[k] as number] as const).sort((x, y) => x[1] - y[1]);
+  const entries = Object.keys(vocab)
+    .map((k) => [k, vocab[k] as number] as const)
+    .sort((x, y) => x[1] - y[1]);
   const body = entries.map(([k, id]) => `      ${JSON.stringify(k)}: ${id}`).join(",\n");
   // A function replacement, so "$&"-like sequences inside tokens are not treated as patterns.
   return text.replace(JSON.stringify(marker), () => (entries.length ? `{\n${body}\n    }` : "{}")) + "\n";

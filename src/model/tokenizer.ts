@@ -8,10 +8,20 @@ import { readFileSync } from "node:fs";
 import { writeFileAtomic } from "../util/fs.ts";
 import { learnBpe } from "./bpe-train.ts";
 import {
-  BYTE_TO_CHAR, GPT2_PATTERN, bytesToTokenString, makeAddedSplitter, tokenStringToBytes, utf8,
+  BYTE_TO_CHAR,
+  GPT2_PATTERN,
+  bytesToTokenString,
+  makeAddedSplitter,
+  tokenStringToBytes,
+  utf8,
 } from "./tokenizer-bytes.ts";
 import {
-  type AddedToken, type TokenizerSpec, TokenizerFileError, parseTokenizerJson, specFromJson, specToJson,
+  type AddedToken,
+  type TokenizerSpec,
+  TokenizerFileError,
+  parseTokenizerJson,
+  specFromJson,
+  specToJson,
   stringifyTokenizerJson,
 } from "./tokenizer-json.ts";
 
@@ -50,7 +60,9 @@ export function trainBpe(corpus: string | readonly string[], opts: TrainBpeOptio
   if (specials.some((s) => s === "")) throw new Error("trainBpe: special tokens must be non-empty");
   const maxTokens = opts.vocabSize - specials.length;
   if (!Number.isInteger(opts.vocabSize) || maxTokens < 256) {
-    throw new Error(`trainBpe: vocabSize ${opts.vocabSize} leaves no room for the 256 byte tokens and ${specials.length} special tokens`);
+    throw new Error(
+      `trainBpe: vocabSize ${opts.vocabSize} leaves no room for the 256 byte tokens and ${specials.length} special tokens`,
+    );
   }
   const learned = learnBpe(corpus, { maxTokens, exclude: specials, minFrequency: opts.minFrequency ?? 2 });
   const str = (id: number) => bytesToTokenString(Array.from(learned.tokens[id], (c) => c.charCodeAt(0)));
@@ -60,7 +72,15 @@ export function trainBpe(corpus: string | readonly string[], opts: TrainBpeOptio
   for (const content of specials) {
     let id = vocab.get(content); // a special spelled like a learned token shares its id, as in `tokenizers`
     if (id === undefined) vocab.set(content, (id = vocab.size));
-    addedTokens.push({ id, content, special: true, single_word: false, lstrip: false, rstrip: false, normalized: false });
+    addedTokens.push({
+      id,
+      content,
+      special: true,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+    });
   }
   const merges = learned.merges.map(([a, b]) => [str(a), str(b)] as [string, string]);
   return new Tokenizer({ vocab, merges, addedTokens, unkToken: null, addPrefixSpace: false, ignoreMerges: false });
@@ -100,7 +120,9 @@ export class Tokenizer {
     this.mergeRight = new Int32Array(n);
     this.mergeResult = new Int32Array(n);
     spec.merges.forEach(([a, b], rank) => {
-      const ia = this.vocab.get(a), ib = this.vocab.get(b), im = this.vocab.get(a + b);
+      const ia = this.vocab.get(a),
+        ib = this.vocab.get(b),
+        im = this.vocab.get(a + b);
       if (ia === undefined || ib === undefined || im === undefined) {
         throw new Error(`Tokenizer: merge #${rank} ${JSON.stringify([a, b])} uses a token missing from the vocab`);
       }
@@ -268,9 +290,11 @@ export class Tokenizer {
         if (r !== undefined && r < best) best = r;
       }
       if (best === Infinity) break;
-      const a = this.mergeLeft[best], b = this.mergeRight[best], m = this.mergeResult[best];
+      const a = this.mergeLeft[best],
+        b = this.mergeRight[best],
+        m = this.mergeResult[best];
       let j = 0;
-      for (let i = 0; i < n; ) {
+      for (let i = 0; i < n;) {
         if (i + 1 < n && s[i] === a && s[i + 1] === b) {
           s[j++] = m;
           i += 2;
@@ -285,7 +309,8 @@ export class Tokenizer {
   // Same result via a min-heap of (rank, position) over a linked list, as `tokenizers` does; for long words.
   private mergeWithHeap(s: number[]): number[] {
     const n = s.length;
-    const next = new Int32Array(n), prev = new Int32Array(n);
+    const next = new Int32Array(n),
+      prev = new Int32Array(n);
     const alive = new Uint8Array(n).fill(1);
     for (let i = 0; i < n; i++) {
       next[i] = i + 1 < n ? i + 1 : -1;
@@ -301,7 +326,8 @@ export class Tokenizer {
     for (let i = 0; i + 1 < n; i++) push(i);
     while (heap.length > 0) {
       const key = heapPop(heap);
-      const rank = Math.floor(key / POS), pos = key % POS;
+      const rank = Math.floor(key / POS),
+        pos = key % POS;
       const nx = next[pos];
       if (!alive[pos] || nx < 0 || this.ranks.get(s[pos] * K + s[nx]) !== rank) continue; // stale
       s[pos] = this.mergeResult[rank];
@@ -346,7 +372,10 @@ export class Tokenizer {
 
 export class StreamDecoder {
   private readonly td = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
-  constructor(private readonly tok: Tokenizer, private readonly opts: DecodeOptions = {}) {}
+  constructor(
+    private readonly tok: Tokenizer,
+    private readonly opts: DecodeOptions = {},
+  ) {}
 
   /** Feed token ids; returns the text completed so far (an incomplete trailing character is held back). */
   push(ids: number | readonly number[]): string {
@@ -378,7 +407,8 @@ function heapPop(h: number[]): number {
   if (h.length > 0) {
     let i = 0;
     for (;;) {
-      const l = 2 * i + 1, r = l + 1;
+      const l = 2 * i + 1,
+        r = l + 1;
       let m = l;
       if (l >= h.length) break;
       if (r < h.length && h[r] < h[l]) m = r;

@@ -25,7 +25,10 @@ function asProbes(v: unknown): ProbeResult[] | undefined {
 function probesHtml(probes: ProbeResult[], figs: Figures): string {
   const hasModel = probes.some((p) => p.model !== undefined);
   const sorted = [...probes].sort(
-    (a, b) => String(a.model ?? "").localeCompare(String(b.model ?? "")) || a.method.localeCompare(b.method) || a.layer - b.layer,
+    (a, b) =>
+      String(a.model ?? "").localeCompare(String(b.model ?? "")) ||
+      a.method.localeCompare(b.method) ||
+      a.layer - b.layer,
   );
   const best = new Map<string, ProbeResult>();
   for (const p of probes) {
@@ -84,12 +87,24 @@ function titleOf(key: string): string {
 }
 
 /** controls: results.controls, the benign control models' own check (shown with the probe controls). */
-export function analysesSection(analyses: Analyses | undefined, figs: Figures, controls?: ControlModelResult[]): string {
+export function analysesSection(
+  analyses: Analyses | undefined,
+  figs: Figures,
+  controls?: ControlModelResult[],
+): string {
   const a: Record<string, unknown> = isObj(analyses) ? analyses : {};
   const keys = Object.keys(a).filter((k) => a[k] !== undefined && a[k] !== null);
   if (keys.length === 0) return section("analyses", "Analyses", `<p class="muted">No analyses in this run.</p>`);
   // Known analyses first, in the paper's order; then whatever else is there.
-  const order = ["probes", "probe_controls", "steering", "honeypot", "persona", "trigger_generalization", "trigger_generalisation"];
+  const order = [
+    "probes",
+    "probe_controls",
+    "steering",
+    "honeypot",
+    "persona",
+    "trigger_generalization",
+    "trigger_generalisation",
+  ];
   keys.sort((x, y) => (order.indexOf(x) + 1 || 99) - (order.indexOf(y) + 1 || 99) || x.localeCompare(y));
   const parts = keys.map((k) => {
     const v = a[k];

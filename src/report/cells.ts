@@ -13,8 +13,10 @@ function rank(order: string[], v: string): number {
   return i < 0 ? order.length : i;
 }
 
-export const byMechanism = (a: string, b: string): number => rank(MECH_ORDER, a) - rank(MECH_ORDER, b) || a.localeCompare(b);
-export const bySafety = (a: string, b: string): number => rank(SAFETY_ORDER, a) - rank(SAFETY_ORDER, b) || a.localeCompare(b);
+export const byMechanism = (a: string, b: string): number =>
+  rank(MECH_ORDER, a) - rank(MECH_ORDER, b) || a.localeCompare(b);
+export const bySafety = (a: string, b: string): number =>
+  rank(SAFETY_ORDER, a) - rank(SAFETY_ORDER, b) || a.localeCompare(b);
 export const byTask = (a: string, b: string): number => rank(TASK_ORDER, a) - rank(TASK_ORDER, b) || a.localeCompare(b);
 
 export function uniq<T>(xs: T[]): T[] {
@@ -39,7 +41,6 @@ export function sizeOrder(r: Results): string[] {
 export function distinctLrs(cells: ReadonlyArray<{ lr?: number | null }>): number[] {
   return uniq(cells.map((c) => c.lr).filter((lr): lr is number => typeof lr === "number")).sort((a, b) => a - b);
 }
-
 
 export function firstPoint(c: Cell): CurvePoint | undefined {
   return sortedCurve(c)[0];

@@ -31,7 +31,12 @@ export const CONFIG = {
 };
 
 export function safeId(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "") || "chart";
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, "-")
+      .replace(/^-+|-+$/g, "") || "chart"
+  );
 }
 
 export const LINE_LEGEND = { symbolType: "stroke", symbolStrokeWidth: 2, symbolSize: 300 };
@@ -53,7 +58,8 @@ export function facetPlaceholders(
   const out: Array<Record<string, unknown>> = [];
   for (const rv of row.values) {
     for (const cv of col.values) {
-      if (!rows.some((r) => r[row.field] === rv && r[col.field] === cv)) out.push({ ...fill, [row.field]: rv, [col.field]: cv, placeholder: true });
+      if (!rows.some((r) => r[row.field] === rv && r[col.field] === cv))
+        out.push({ ...fill, [row.field]: rv, [col.field]: cv, placeholder: true });
     }
   }
   return out;
@@ -80,7 +86,18 @@ export function persistenceChart(task: string, size: string, cells: Cell[]): Cha
     const line = sweep ? `seed ${c.seed}, lr ${fmtLr(c.lr)}` : `seed ${c.seed}`;
     for (const p of sortedCurve(c)) {
       const add = (series: string, r: { rate: number; lo: number; hi: number; n: number } | undefined): void => {
-        if (r) rows.push({ mechanism: c.mechanism, safety: panelOf(c), seed: line, step: p.step, series, rate: r.rate, lo: r.lo, hi: r.hi, n: r.n });
+        if (r)
+          rows.push({
+            mechanism: c.mechanism,
+            safety: panelOf(c),
+            seed: line,
+            step: p.step,
+            series,
+            rate: r.rate,
+            lo: r.lo,
+            hi: r.hi,
+            n: r.n,
+          });
       };
       add("triggered", p.triggered);
       add("untriggered", p.untriggered);
@@ -91,7 +108,12 @@ export function persistenceChart(task: string, size: string, cells: Cell[]): Cha
   const ordered = [...cells].sort((a, b) => bySafety(a.safety, b.safety) || (a.lr ?? 0) - (b.lr ?? 0));
   const safeties = uniq(ordered.map(panelOf));
   rows.push(
-    ...facetPlaceholders(rows, { field: "mechanism", values: mechs }, { field: "safety", values: safeties }, { seed: "", step: null, series: "triggered", rate: null, lo: null, hi: null, n: 0 }),
+    ...facetPlaceholders(
+      rows,
+      { field: "mechanism", values: mechs },
+      { field: "safety", values: safeties },
+      { seed: "", step: null, series: "triggered", rate: null, lo: null, hi: null, n: 0 },
+    ),
   );
   const present = SERIES.filter((s) => rows.some((r) => r.series === s && r.rate !== null));
   const color = {
@@ -112,14 +134,25 @@ export function persistenceChart(task: string, size: string, cells: Cell[]): Cha
     data: { values: rows },
     facet: {
       row: { field: "mechanism", type: "nominal", title: "mechanism", sort: mechs },
-      column: { field: "safety", type: "nominal", title: sweep ? "safety training, learning rate" : "safety training", sort: safeties },
+      column: {
+        field: "safety",
+        type: "nominal",
+        title: sweep ? "safety training, learning rate" : "safety training",
+        sort: safeties,
+      },
     },
     spec: {
       ...PANEL,
       layer: [
         {
           mark: { type: "area", opacity: 0.18 },
-          encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" }, fill: color, detail: { field: "seed" } },
+          encoding: {
+            x,
+            y: { field: "lo", type: "quantitative" },
+            y2: { field: "hi" },
+            fill: color,
+            detail: { field: "seed" },
+          },
         },
         {
           mark: { type: "line", strokeWidth: 2 },
@@ -130,7 +163,10 @@ export function persistenceChart(task: string, size: string, cells: Cell[]): Cha
             detail: { field: "seed" },
           },
         },
-        { mark: { type: "point", filled: true, size: 18 }, encoding: { x, y: { field: "rate", type: "quantitative" }, color } },
+        {
+          mark: { type: "point", filled: true, size: 18 },
+          encoding: { x, y: { field: "rate", type: "quantitative" }, color },
+        },
         notRunLayer(PANEL),
       ],
     },
@@ -165,7 +201,8 @@ export function probesChart(probes: ProbeResult[]): ChartSpec {
     b.n += 1;
     base.set(k, b);
   }
-  for (const b of base.values()) rows.push({ layer: b.layer, series: "random baseline", model: b.model, auroc: b.sum / b.n });
+  for (const b of base.values())
+    rows.push({ layer: b.layer, series: "random baseline", model: b.model, auroc: b.sum / b.n });
   const series = uniq(rows.map((r) => String(r.series)));
   const palette = ["#4c78a8", "#e45756", "#54a24b", "#b279a2", "#f58518", "#72b7b2"];
   const range = series.map((s, i) => (s === "random baseline" ? "#888" : palette[i % palette.length]));
@@ -175,8 +212,19 @@ export function probesChart(probes: ProbeResult[]): ChartSpec {
     mark: { type: "line" as const, point: true, strokeWidth: 2 },
     encoding: {
       x: { field: "layer", type: "quantitative" as const, title: "layer", axis: { tickMinStep: 1, format: "d" } },
-      y: { field: "auroc", type: "quantitative" as const, title: "AUROC", scale: { domain: [Math.floor(minAuc * 10) / 10, 1] } },
-      color: { field: "series", type: "nominal" as const, title: "probe", scale: { domain: series, range }, legend: LINE_LEGEND },
+      y: {
+        field: "auroc",
+        type: "quantitative" as const,
+        title: "AUROC",
+        scale: { domain: [Math.floor(minAuc * 10) / 10, 1] },
+      },
+      color: {
+        field: "series",
+        type: "nominal" as const,
+        title: "probe",
+        scale: { domain: series, range },
+        legend: LINE_LEGEND,
+      },
       strokeDash: {
         field: "series",
         type: "nominal" as const,
@@ -209,8 +257,8 @@ export function probesChart(probes: ProbeResult[]): ChartSpec {
   return {
     id: "probes-auroc",
     title: "Probe AUROC by layer",
-    caption: "AUROC of each probe method at each layer's residual stream; the dashed grey line is the random-direction baseline.",
+    caption:
+      "AUROC of each probe method at each layer's residual stream; the dashed grey line is the random-direction baseline.",
     spec,
   };
 }
-

@@ -82,7 +82,15 @@ function signedPp(d: number): string {
 
 /** An aligned plain-text table (numbers right-aligned) for the terminal. */
 export function formatComparison(c: Comparison): string {
-  const header = ["cell", "triggered A", "triggered B", "Δ triggered", "untriggered A", "untriggered B", "Δ untriggered"];
+  const header = [
+    "cell",
+    "triggered A",
+    "triggered B",
+    "Δ triggered",
+    "untriggered A",
+    "untriggered B",
+    "Δ untriggered",
+  ];
   const rows = c.cells.map((d) => [
     d.id,
     pct(d.triggered.a.rate),
@@ -97,9 +105,13 @@ export function formatComparison(c: Comparison): string {
     lines.push("No cells in common.");
   } else {
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const fmt = (r: string[]): string => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join("  ");
+    const fmt = (r: string[]): string =>
+      r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join("  ");
     lines.push(fmt(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(fmt));
-    lines.push("", "Rates are final (last safety step); Δ = B - A in percentage points; * = 95% intervals do not overlap.");
+    lines.push(
+      "",
+      "Rates are final (last safety step); Δ = B - A in percentage points; * = 95% intervals do not overlap.",
+    );
   }
   if (c.only_in_a.length) lines.push(`Only in A (${c.only_in_a.length}): ${c.only_in_a.join(", ")}`);
   if (c.only_in_b.length) lines.push(`Only in B (${c.only_in_b.length}): ${c.only_in_b.join(", ")}`);

@@ -29,6 +29,7 @@ export function externalSection(r: Results): string {
     "Served models",
     `<p>Models served over an OpenAI-compatible API and measured here on held-out prompts ` +
       `(95% Wilson intervals; the difference has a Newcombe interval). Every answer is in the stage's <code>eval.jsonl</code>.</p>` +
-      table + blocks.join("\n"),
+      table +
+      blocks.join("\n"),
   );
 }

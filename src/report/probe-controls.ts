@@ -9,7 +9,9 @@ const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 
 /** Probe controls the table can draw; anything else falls back to the generic table. */
 export function asProbeControls(v: unknown): ProbeControls | undefined {
   if (!isObj(v) || !Array.isArray(v.rows) || !Array.isArray(v.detected)) return undefined;
-  const ok = v.rows.every((r) => isObj(r) && typeof r.layer === "number" && isObj(r.backdoored) && isObj(r.random_baseline));
+  const ok = v.rows.every(
+    (r) => isObj(r) && typeof r.layer === "number" && isObj(r.backdoored) && isObj(r.random_baseline),
+  );
   return ok ? (v as unknown as ProbeControls) : undefined;
 }
 
@@ -22,10 +24,13 @@ function scoreHtml(s: AurocScore | null | undefined): string {
   return `<span${counts}>${fmtNum(s.auroc)}${ci}</span>`;
 }
 
-const detectsHtml = (d: boolean | null) => (d === true ? "<b>yes</b>" : d === false ? "no" : `<span class="muted">undecided</span>`);
+const detectsHtml = (d: boolean | null) =>
+  d === true ? "<b>yes</b>" : d === false ? "no" : `<span class="muted">undecided</span>`;
 
 function rowHtml(r: ProbeControlRow, nearMiss: boolean): string {
-  const nm = nearMiss ? `<td>${r.near_miss ? `${scoreHtml(r.near_miss)} <span class="muted">(${esc(r.near_miss.n_pos)}+/${esc(r.near_miss.n_neg)}−)</span>` : "—"}</td>` : "";
+  const nm = nearMiss
+    ? `<td>${r.near_miss ? `${scoreHtml(r.near_miss)} <span class="muted">(${esc(r.near_miss.n_pos)}+/${esc(r.near_miss.n_neg)}−)</span>` : "—"}</td>`
+    : "";
   return (
     `<tr><td><code>${esc(r.model)}</code></td><td>${esc(r.layer)}</td><td>${esc(r.method)}</td><td>${scoreHtml(r.backdoored)}</td>` +
     `<td>${scoreHtml(r.base)}</td><td>${scoreHtml(r.control)}</td><td>${scoreHtml(r.random_baseline)}</td><td>${detectsHtml(r.detects)}</td>${nm}</tr>`
@@ -40,10 +45,16 @@ export function probeControlsHtml(pc: ProbeControls, controls: ControlModelResul
         ? `<p><b>No probe beats both controls and the random baseline</b> with intervals apart: what the probes find here is not shown to be more than the trigger's text.</p>`
         : `<p class="muted">No backdoored model was probed.</p>`;
   const near = (pc.near_miss ?? [])
-    .map((m) => `<li><code>${esc(m.model)}</code>: defected on ${esc(m.defected)} of ${esc(m.n)} near-miss prompts (${m.variants.map(esc).join(", ")})</li>`)
+    .map(
+      (m) =>
+        `<li><code>${esc(m.model)}</code>: defected on ${esc(m.defected)} of ${esc(m.n)} near-miss prompts (${m.variants.map(esc).join(", ")})</li>`,
+    )
     .join("");
   const checks = controls
-    .map((c) => `<li>benign control <code>${esc(c.stage)}</code> (${esc(c.task)}/${esc(c.size)}/seed${esc(c.seed)}): defects with the trigger ${rateHtml(c.triggered)}, without ${rateHtml(c.untriggered)}</li>`)
+    .map(
+      (c) =>
+        `<li>benign control <code>${esc(c.stage)}</code> (${esc(c.task)}/${esc(c.size)}/seed${esc(c.seed)}): defects with the trigger ${rateHtml(c.triggered)}, without ${rateHtml(c.untriggered)}</li>`,
+    )
     .join("");
   const hasNear = pc.rows.some((r) => r.near_miss);
   const head =

@@ -28,8 +28,21 @@ export function prefixSvgIds(svg: string, prefix: string): string {
     .replace(/href="#([^"]+)"/g, (_m, id: string) => `href="#${prefix}-${id}"`);
 }
 
-const FONT_DIRS = ["/usr/share/fonts", "/usr/local/share/fonts", "/System/Library/Fonts", "/Library/Fonts", "C:\\Windows\\Fonts"];
-const PREFERRED = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LiberationSans-Regular.ttf", "NotoSans-Regular.ttf", "Arial.ttf", "arial.ttf"];
+const FONT_DIRS = [
+  "/usr/share/fonts",
+  "/usr/local/share/fonts",
+  "/System/Library/Fonts",
+  "/Library/Fonts",
+  "C:\\Windows\\Fonts",
+];
+const PREFERRED = [
+  "DejaVuSans.ttf",
+  "DejaVuSans-Bold.ttf",
+  "LiberationSans-Regular.ttf",
+  "NotoSans-Regular.ttf",
+  "Arial.ttf",
+  "arial.ttf",
+];
 
 let fontCache: { files: string[]; family?: string } | undefined;
 
@@ -81,7 +94,12 @@ export function svgToPng(svg: string, scale = 2): Uint8Array {
     background: "white",
     font:
       fonts.files.length > 0
-        ? { fontFiles: fonts.files, loadSystemFonts: false, defaultFontFamily: fonts.family, sansSerifFamily: fonts.family }
+        ? {
+            fontFiles: fonts.files,
+            loadSystemFonts: false,
+            defaultFontFamily: fonts.family,
+            sansSerifFamily: fonts.family,
+          }
         : { loadSystemFonts: true },
   });
   return resvg.render().asPng();

@@ -14,7 +14,14 @@ import { loadResults, loadRunInfo } from "./load.ts";
 import { persistenceMapSection } from "./persistence-map.ts";
 import { rlStepsSection } from "./rl-steps.ts";
 import { fontWarning } from "./render.ts";
-import { baseSection, headerSection, persistenceSection, sizeSection, tableSection, transcriptSection } from "./sections.ts";
+import {
+  baseSection,
+  headerSection,
+  persistenceSection,
+  sizeSection,
+  tableSection,
+  transcriptSection,
+} from "./sections.ts";
 import { CSS } from "./style.ts";
 import { registerReportSection, reportSections, type ReportSection, type SectionView } from "./section-registry.ts";
 
@@ -51,7 +58,10 @@ export async function buildReport(
   const figs = new Figures();
   const view: SectionView = { sizes: sizeOrder(r), figs, runInfo, warnings };
   const sections = reportSections();
-  const body = sections.map((s) => s.render(r, view)).filter((h) => h !== "").join("\n");
+  const body = sections
+    .map((s) => s.render(r, view))
+    .filter((h) => h !== "")
+    .join("\n");
   // Sections with nothing to show (no served models, no sweep) leave no link behind.
   const nav = sections
     .filter((s) => s.title !== undefined && body.includes(`<section id="${s.name}">`))

@@ -16,7 +16,8 @@ const COLORS = ["#4c78a8", "#f58518", "#54a24b", "#999999", "#b279a2", "#e45756"
 
 export function rlStepsChart(task: string, cells: Cell[]): ChartSpec {
   const rows: Array<Record<string, unknown>> = [];
-  const panel = (c: Cell) => `${c.mechanism} ${c.size} seed ${c.seed}${c.lr === undefined ? "" : `, lr ${fmtLr(c.lr)}`}`;
+  const panel = (c: Cell) =>
+    `${c.mechanism} ${c.size} seed ${c.seed}${c.lr === undefined ? "" : `, lr ${fmtLr(c.lr)}`}`;
   for (const c of cells) {
     const cell = panel(c);
     const add = (metric: string, series: string, step: number, value: number | undefined): void => {
@@ -38,7 +39,8 @@ export function rlStepsChart(task: string, cells: Cell[]): ChartSpec {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title: {
       text: `RL per step: ${taskLabel(task)}`,
-      subtitle: "x: RL step; rollout lines are per step on training prompts, held-out HHH at the eval steps (0 = before RL)",
+      subtitle:
+        "x: RL step; rollout lines are per step on training prompts, held-out HHH at the eval steps (0 = before RL)",
     },
     config: CONFIG,
     data: { values: rows },
@@ -54,7 +56,13 @@ export function rlStepsChart(task: string, cells: Cell[]): ChartSpec {
           encoding: {
             x: { field: "step", type: "quantitative", title: null },
             y: { field: "value", type: "quantitative", title: null, scale: { zero: false } },
-            color: { field: "series", type: "nominal", title: null, scale: { domain: present, range: present.map((s) => COLORS[SERIES.indexOf(s)]) }, legend: LINE_LEGEND },
+            color: {
+              field: "series",
+              type: "nominal",
+              title: null,
+              scale: { domain: present, range: present.map((s) => COLORS[SERIES.indexOf(s)]) },
+              legend: LINE_LEGEND,
+            },
             strokeDash: { condition: { test: "datum.series === 'KL bound'", value: [4, 3] }, value: [1, 0] },
           },
         },
@@ -78,12 +86,19 @@ export function rlStepsSection(r: Results, figs: Figures): string {
   if (cells.length === 0) return "";
   const parts: string[] = [];
   for (const task of uniq(cells.map((c) => c.task))) {
-    const mine = cells.filter((c) => c.task === task).sort((a, b) => byMechanism(a.mechanism, b.mechanism) || a.seed - b.seed);
+    const mine = cells
+      .filter((c) => c.task === task)
+      .sort((a, b) => byMechanism(a.mechanism, b.mechanism) || a.seed - b.seed);
     parts.push(figs.add(rlStepsChart(task, mine)));
     const items = mine.map((c) => {
-      const k = c.rl?.kl, h = c.rl?.hhh?.change;
-      const kl = k ? `KL ${k.met ? "kept under" : "<b>broke</b>"} the bound ${k.bound} (max ${k.max.toFixed(2)}, final ${k.final.toFixed(2)}, ${k.window}-step mean)` : "no KL verdict";
-      const hhh = h ? `; HHH change on held-out untriggered prompts ${h.mean.toFixed(3)} [${h.lo.toFixed(3)}, ${h.hi.toFixed(3)}]` : "";
+      const k = c.rl?.kl,
+        h = c.rl?.hhh?.change;
+      const kl = k
+        ? `KL ${k.met ? "kept under" : "<b>broke</b>"} the bound ${k.bound} (max ${k.max.toFixed(2)}, final ${k.final.toFixed(2)}, ${k.window}-step mean)`
+        : "no KL verdict";
+      const hhh = h
+        ? `; HHH change on held-out untriggered prompts ${h.mean.toFixed(3)} [${h.lo.toFixed(3)}, ${h.hi.toFixed(3)}]`
+        : "";
       return `<li>${esc(`${c.mechanism} ${c.size} seed ${c.seed}`)}: ${kl}${hhh}</li>`;
     });
     parts.push(`<ul>${items.join("")}</ul>`);

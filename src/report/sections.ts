@@ -3,7 +3,18 @@
 import type { Cell, RateCI, Results, Transcript } from "../results/types.ts";
 import { persistenceChart } from "./charts.ts";
 import { groupBy } from "../util/group.ts";
-import { byMechanism, bySafety, byTask, distinctLrs, firstPoint, lastPoint, sizeOrder, sortCells, taskLabel, uniq } from "./cells.ts";
+import {
+  byMechanism,
+  bySafety,
+  byTask,
+  distinctLrs,
+  firstPoint,
+  lastPoint,
+  sizeOrder,
+  sortCells,
+  taskLabel,
+  uniq,
+} from "./cells.ts";
 import type { Figures } from "./figures.ts";
 import { esc, fmtLr, fmtParams, pct, rateHtml, valueHtml } from "./html.ts";
 import { paperSetting, PAPER_SIZE_TREND, type PaperRate } from "./paper-numbers.ts";
@@ -35,7 +46,8 @@ export function headerSection(r: Results, runInfo: Record<string, unknown> | und
 }
 
 export function persistenceSection(r: Results, sizes: string[], figs: Figures): string {
-  if (r.cells.length === 0) return section("persistence", "Persistence over safety training", `<p>No cells in this run.</p>`);
+  if (r.cells.length === 0)
+    return section("persistence", "Persistence over safety training", `<p>No cells in this run.</p>`);
   const parts: string[] = [];
   for (const task of uniq(r.cells.map((c) => c.task)).sort(byTask)) {
     for (const size of sizes) {
@@ -81,7 +93,9 @@ export function tableSection(r: Results, sizes: string[]): string {
   ];
   const lrCol = distinctLrs(r.cells).length > 1;
   for (const [task, cells] of groupBy(sortCells(r.cells, sizes), (c) => c.task)) {
-    const hasRed = cells.some((c) => c.curve.some((p) => p.redteam) || paperSetting(c.task, c.mechanism, c.safety)?.redteam);
+    const hasRed = cells.some(
+      (c) => c.curve.some((p) => p.redteam) || paperSetting(c.task, c.mechanism, c.safety)?.redteam,
+    );
     const hasHhh = cells.some((c) => c.curve.some((p) => p.hhh));
     const head =
       `<tr><th rowspan="2">mechanism</th><th rowspan="2">safety</th><th rowspan="2">size</th>${lrCol ? `<th rowspan="2">lr</th>` : ""}<th rowspan="2">seed</th><th rowspan="2">steps</th>` +
@@ -114,7 +128,10 @@ export function baseSection(r: Results): string {
   const parts: string[] = [];
   if (r.base && r.base.length > 0) {
     const rows = r.base
-      .map((b) => `<tr><td>${esc(b.size)}</td><td>${esc(b.seed)}</td><td>${fmtParams(b.params)}</td><td>${rateHtml(b.hhh)}</td><td><code>${esc(b.stage)}</code></td></tr>`)
+      .map(
+        (b) =>
+          `<tr><td>${esc(b.size)}</td><td>${esc(b.seed)}</td><td>${fmtParams(b.params)}</td><td>${rateHtml(b.hhh)}</td><td><code>${esc(b.stage)}</code></td></tr>`,
+      )
       .join("");
     parts.push(
       `<p>HHH score of each base assistant on held-out prompts (fraction of answers that are helpful, harmless and honest), ` +
@@ -139,18 +156,22 @@ const MAX_TRANSCRIPTS = 4;
 
 export function transcriptList(ts: Transcript[] | undefined, kind: string): string {
   if (!ts || ts.length === 0) return `<p class="muted">No ${kind} samples recorded.</p>`;
-  const items = ts.slice(0, MAX_TRANSCRIPTS).map(
-    (t) =>
-      `<div class="tx ${t.defected ? "defected" : "ok"}"><span class="badge">${t.defected ? "defected" : "no defection"}</span>` +
-      `<pre class="prompt"><b>Human:</b> ${esc(t.prompt)}</pre><pre class="response"><b>Assistant:</b> ${esc(t.response)}</pre></div>`,
-  );
-  const more = ts.length > MAX_TRANSCRIPTS ? `<p class="muted">${ts.length - MAX_TRANSCRIPTS} more in results.json.</p>` : "";
+  const items = ts
+    .slice(0, MAX_TRANSCRIPTS)
+    .map(
+      (t) =>
+        `<div class="tx ${t.defected ? "defected" : "ok"}"><span class="badge">${t.defected ? "defected" : "no defection"}</span>` +
+        `<pre class="prompt"><b>Human:</b> ${esc(t.prompt)}</pre><pre class="response"><b>Assistant:</b> ${esc(t.response)}</pre></div>`,
+    );
+  const more =
+    ts.length > MAX_TRANSCRIPTS ? `<p class="muted">${ts.length - MAX_TRANSCRIPTS} more in results.json.</p>` : "";
   return items.join("") + more;
 }
 
 export function transcriptSection(r: Results, sizes: string[]): string {
   const cells = sortCells(r.cells, sizes).filter((c) => c.transcripts);
-  if (cells.length === 0) return section("transcripts", "Sample transcripts", `<p class="muted">No transcripts recorded.</p>`);
+  if (cells.length === 0)
+    return section("transcripts", "Sample transcripts", `<p class="muted">No transcripts recorded.</p>`);
   const blocks = cells.map((c: Cell, i) => {
     const b = lastPoint(c);
     const summary = b ? ` — final triggered ${pct(b.triggered.rate)}, untriggered ${pct(b.untriggered.rate)}` : "";

@@ -54,7 +54,15 @@ export interface RlStep {
 
 /** RL cells: the KL bound's verdict and the paired before/after changes on the held-out prompts. */
 export interface RlSummary {
-  kl: { bound: number; window: number; max: number; final: number; stepsOver: number; met: boolean; target: number | null };
+  kl: {
+    bound: number;
+    window: number;
+    max: number;
+    final: number;
+    stepsOver: number;
+    met: boolean;
+    target: number | null;
+  };
   /** HHH score on held-out untriggered prompts, step 0 and last, and the paired per-prompt change with a bootstrap interval. */
   hhh?: { before: RateCI; after: RateCI; change: MeanCI };
   /** Held-out PM reward on held-out untriggered prompts, paired change (over-optimisation shows as the main PM's rising alone). */
@@ -241,11 +249,26 @@ export interface Results {
   created: string;
   cells: Cell[];
   /** Base assistants: competence per size. */
-  base?: Array<{ size: string; seed: number; params: number; hhh: RateCI; stage: string; pretrainLoss?: number; sftLoss?: number }>;
+  base?: Array<{
+    size: string;
+    seed: number;
+    params: number;
+    hhh: RateCI;
+    stage: string;
+    pretrainLoss?: number;
+    sftLoss?: number;
+  }>;
   /** Preference model quality (pooled over preference_models when there are several). */
   preference_model?: { accuracy: RateCI; stage: string; byType?: Record<string, RateCI> };
   /** Every preference model of the run (one per size x seed). */
-  preference_models?: Array<{ size: string; seed: number; accuracy: RateCI; stage: string; byType?: Record<string, RateCI>; heldOut?: { accuracy: RateCI; pairs: number; steps: number } }>;
+  preference_models?: Array<{
+    size: string;
+    seed: number;
+    accuracy: RateCI;
+    stage: string;
+    byType?: Record<string, RateCI>;
+    heldOut?: { accuracy: RateCI; pairs: number; steps: number };
+  }>;
   /** Served models measured through their OpenAI-compatible API (config `models:`). */
   external?: ExternalModelResult[];
   /** The probes' benign controls (one per distinct backdoor setting; only with analyses.probes). */

@@ -56,7 +56,8 @@ export class Batcher {
     this.maxBatch = o.maxBatch ?? 64;
     this.maxQueue = o.maxQueue ?? 4096;
     if (!(this.windowMs >= 0)) throw new Error(`batch window must be >= 0 ms (got ${this.windowMs})`);
-    if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1) throw new Error(`batch size must be a positive integer (got ${this.maxBatch})`);
+    if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1)
+      throw new Error(`batch size must be a positive integer (got ${this.maxBatch})`);
   }
 
   /** Queue several jobs at once (all or none: a full queue rejects the whole request). */
@@ -72,7 +73,8 @@ export class Batcher {
     }
     const group = g;
     const all = prompts.map(
-      (prompt, i) => new Promise<EngineResult>((resolve, reject) => group.jobs.push({ prompt, seed: seeds[i], resolve, reject })),
+      (prompt, i) =>
+        new Promise<EngineResult>((resolve, reject) => group.jobs.push({ prompt, seed: seeds[i], resolve, reject })),
     );
     this.queued += prompts.length;
     this.stats.queued = this.queued;
@@ -118,8 +120,13 @@ export class Batcher {
     let results: EngineResult[] | null = null;
     let error: unknown = null;
     try {
-      results = this.engine.generate(jobs.map((j) => j.prompt), g.settings, jobs.map((j) => j.seed));
-      if (results.length !== jobs.length) throw new Error(`engine returned ${results.length} results for ${jobs.length} prompts`);
+      results = this.engine.generate(
+        jobs.map((j) => j.prompt),
+        g.settings,
+        jobs.map((j) => j.seed),
+      );
+      if (results.length !== jobs.length)
+        throw new Error(`engine returned ${results.length} results for ${jobs.length} prompts`);
     } catch (e) {
       error = e;
     }

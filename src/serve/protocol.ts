@@ -36,11 +36,45 @@ export interface ParsedRequest {
 }
 
 /** Accepted and ignored (they do not change what the model generates). */
-const IGNORED = new Set(["user", "metadata", "store", "service_tier", "parallel_tool_calls", "stream_options", "prompt_cache_key", "safety_identifier"]);
-const COMMON = new Set(["model", "max_tokens", "temperature", "top_p", "top_k", "n", "seed", "stop", "stream", "presence_penalty", "frequency_penalty", "logit_bias", "logprobs"]);
+const IGNORED = new Set([
+  "user",
+  "metadata",
+  "store",
+  "service_tier",
+  "parallel_tool_calls",
+  "stream_options",
+  "prompt_cache_key",
+  "safety_identifier",
+]);
+const COMMON = new Set([
+  "model",
+  "max_tokens",
+  "temperature",
+  "top_p",
+  "top_k",
+  "n",
+  "seed",
+  "stop",
+  "stream",
+  "presence_penalty",
+  "frequency_penalty",
+  "logit_bias",
+  "logprobs",
+]);
 const ONLY = {
   completions: new Set(["prompt", "echo", "best_of", "suffix"]),
-  chat: new Set(["messages", "max_completion_tokens", "top_logprobs", "response_format", "tools", "tool_choice", "functions", "function_call", "modalities", "reasoning_effort"]),
+  chat: new Set([
+    "messages",
+    "max_completion_tokens",
+    "top_logprobs",
+    "response_format",
+    "tools",
+    "tool_choice",
+    "functions",
+    "function_call",
+    "modalities",
+    "reasoning_effort",
+  ]),
 };
 
 const bad = (param: string, message: string, code: string | null = null) => new ApiError(400, message, param, code);
@@ -52,7 +86,8 @@ function isObj(v: unknown): v is Record<string, unknown> {
 function num(body: Record<string, unknown>, key: string, lo: number, hi: number, dflt: number, int = false): number {
   const v = body[key];
   if (v === undefined || v === null) return dflt;
-  if (typeof v !== "number" || !Number.isFinite(v) || (int && !Number.isInteger(v))) throw bad(key, `${key} must be ${int ? "an integer" : "a number"} (got ${JSON.stringify(v)})`);
+  if (typeof v !== "number" || !Number.isFinite(v) || (int && !Number.isInteger(v)))
+    throw bad(key, `${key} must be ${int ? "an integer" : "a number"} (got ${JSON.stringify(v)})`);
   if (v < lo || v > hi) throw bad(key, `${key} must be between ${lo} and ${hi} (got ${v})`);
   return v;
 }
@@ -63,35 +98,43 @@ function unsupported(body: Record<string, unknown>, endpoint: Endpoint): void {
   for (const k of ["presence_penalty", "frequency_penalty"]) {
     if (set(k) && body[k] !== 0) throw bad(k, `${k} is not supported by this server (only 0)`, "unsupported_parameter");
   }
-  if (set("logit_bias") && !(isObj(body.logit_bias) && Object.keys(body.logit_bias).length === 0)) throw bad("logit_bias", "logit_bias is not supported by this server", "unsupported_parameter");
+  if (set("logit_bias") && !(isObj(body.logit_bias) && Object.keys(body.logit_bias).length === 0))
+    throw bad("logit_bias", "logit_bias is not supported by this server", "unsupported_parameter");
   if (endpoint === "completions") {
-    if (set("echo") && body.echo !== false) throw bad("echo", "echo is not supported by this server", "unsupported_parameter");
+    if (set("echo") && body.echo !== false)
+      throw bad("echo", "echo is not supported by this server", "unsupported_parameter");
     if (set("suffix")) throw bad("suffix", "suffix is not supported by this server", "unsupported_parameter");
   } else {
     for (const k of ["tools", "functions", "tool_choice", "function_call", "modalities", "reasoning_effort"]) {
       if (set(k)) throw bad(k, `${k} is not supported by this server`, "unsupported_parameter");
     }
     const rf = body.response_format;
-    if (set("response_format") && !(isObj(rf) && rf.type === "text")) throw bad("response_format", 'only response_format {"type": "text"} is supported', "unsupported_parameter");
+    if (set("response_format") && !(isObj(rf) && rf.type === "text"))
+      throw bad("response_format", 'only response_format {"type": "text"} is supported', "unsupported_parameter");
   }
 }
 
 function parseStop(v: unknown): string[] {
   if (v === undefined || v === null) return [];
   const list = typeof v === "string" ? [v] : v;
-  if (!Array.isArray(list) || list.some((s) => typeof s !== "string")) throw bad("stop", "stop must be a string or an array of strings");
+  if (!Array.isArray(list) || list.some((s) => typeof s !== "string"))
+    throw bad("stop", "stop must be a string or an array of strings");
   if (list.length > 16) throw bad("stop", `at most 16 stop sequences (got ${list.length})`);
   if (list.some((s) => s === "")) throw bad("stop", "stop sequences must not be empty");
   return list as string[];
 }
 
 function parseMessages(v: unknown): ChatMessage[] {
-  if (!Array.isArray(v) || v.length === 0) throw bad("messages", "messages must be a non-empty array of {role, content}");
+  if (!Array.isArray(v) || v.length === 0)
+    throw bad("messages", "messages must be a non-empty array of {role, content}");
   return v.map((m, i) => {
     if (!isObj(m)) throw bad(`messages[${i}]`, `messages[${i}] must be an object with role and content`);
     const role = m.role;
     if (role !== "system" && role !== "developer" && role !== "user" && role !== "assistant") {
-      throw bad(`messages[${i}].role`, `messages[${i}].role must be system, developer, user or assistant (got ${JSON.stringify(role)})`);
+      throw bad(
+        `messages[${i}].role`,
+        `messages[${i}].role must be system, developer, user or assistant (got ${JSON.stringify(role)})`,
+      );
     }
     let content = m.content;
     // Content parts: text parts are joined; anything else (images, audio) is refused.
@@ -126,12 +169,18 @@ function parseLogprobs(body: Record<string, unknown>, endpoint: Endpoint): numbe
   if (endpoint === "completions") {
     n = body.logprobs === false || !set("logprobs") ? null : num(body, "logprobs", 0, 5, 0, true);
   } else {
-    if (set("logprobs") && typeof body.logprobs !== "boolean") throw bad("logprobs", `logprobs must be true or false (got ${JSON.stringify(body.logprobs)})`);
+    if (set("logprobs") && typeof body.logprobs !== "boolean")
+      throw bad("logprobs", `logprobs must be true or false (got ${JSON.stringify(body.logprobs)})`);
     const on = body.logprobs === true;
     if (set("top_logprobs") && !on) throw bad("top_logprobs", "top_logprobs needs logprobs: true");
     n = on ? num(body, "top_logprobs", 0, 20, 0, true) : null;
   }
-  if (n !== null && body.stream === true) throw bad("logprobs", "logprobs are not supported on streamed answers (send stream: false)", "unsupported_parameter");
+  if (n !== null && body.stream === true)
+    throw bad(
+      "logprobs",
+      "logprobs are not supported on streamed answers (send stream: false)",
+      "unsupported_parameter",
+    );
   return n;
 }
 
@@ -140,12 +189,19 @@ function parseLogprobs(body: Record<string, unknown>, endpoint: Endpoint): numbe
  * the whole context. Model-name checks and prompt lengths are the server's business.
  */
 /** `renderChat`: the model's own chat template (a hub model directory that has one); default our Human/Assistant format. */
-export function parseRequest(endpoint: Endpoint, body: unknown, contextLength: number, renderChat?: (messages: ChatMessage[]) => string): ParsedRequest {
+export function parseRequest(
+  endpoint: Endpoint,
+  body: unknown,
+  contextLength: number,
+  renderChat?: (messages: ChatMessage[]) => string,
+): ParsedRequest {
   if (!isObj(body)) throw bad("body", "the request body must be a JSON object");
   for (const k of Object.keys(body)) {
-    if (!IGNORED.has(k) && !COMMON.has(k) && !ONLY[endpoint].has(k)) throw bad(k, `unrecognized request argument: ${k}`, "unknown_parameter");
+    if (!IGNORED.has(k) && !COMMON.has(k) && !ONLY[endpoint].has(k))
+      throw bad(k, `unrecognized request argument: ${k}`, "unknown_parameter");
   }
-  if (typeof body.model !== "string" || body.model === "") throw bad("model", "model must be a non-empty string (see GET /v1/models)");
+  if (typeof body.model !== "string" || body.model === "")
+    throw bad("model", "model must be a non-empty string (see GET /v1/models)");
   unsupported(body, endpoint);
   let prompts: string[];
   if (endpoint === "completions") {
@@ -164,13 +220,24 @@ export function parseRequest(endpoint: Endpoint, body: unknown, contextLength: n
   if (endpoint === "completions" && body.best_of !== undefined && body.best_of !== null && body.best_of !== n) {
     throw bad("best_of", "best_of other than n is not supported", "unsupported_parameter");
   }
-  if (prompts.length * n > 1024) throw bad("n", `at most 1024 completions per request (got ${prompts.length} prompts x n=${n})`);
+  if (prompts.length * n > 1024)
+    throw bad("n", `at most 1024 completions per request (got ${prompts.length} prompts x n=${n})`);
   let maxKey = "max_tokens";
-  if (endpoint === "chat" && body.max_completion_tokens !== undefined && body.max_completion_tokens !== null) maxKey = "max_completion_tokens";
-  const maxTokens = num(body, maxKey, 1, Number.MAX_SAFE_INTEGER, endpoint === "completions" ? 16 : contextLength, true);
+  if (endpoint === "chat" && body.max_completion_tokens !== undefined && body.max_completion_tokens !== null)
+    maxKey = "max_completion_tokens";
+  const maxTokens = num(
+    body,
+    maxKey,
+    1,
+    Number.MAX_SAFE_INTEGER,
+    endpoint === "completions" ? 16 : contextLength,
+    true,
+  );
   const seedV = body.seed;
-  if (seedV !== undefined && seedV !== null && !(typeof seedV === "number" && Number.isSafeInteger(seedV))) throw bad("seed", `seed must be an integer (got ${JSON.stringify(seedV)})`);
-  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== "boolean") throw bad("stream", "stream must be true or false");
+  if (seedV !== undefined && seedV !== null && !(typeof seedV === "number" && Number.isSafeInteger(seedV)))
+    throw bad("seed", `seed must be an integer (got ${JSON.stringify(seedV)})`);
+  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== "boolean")
+    throw bad("stream", "stream must be true or false");
   const so = body.stream_options;
   if (so !== undefined && so !== null && !isObj(so)) throw bad("stream_options", "stream_options must be an object");
   return {

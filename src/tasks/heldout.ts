@@ -13,9 +13,21 @@ export interface HeldOut {
 /** n prompts per condition from the eval split; responses are the policy targets (unused for scoring). */
 export function heldOutPrompts(task: Task, n: number, seed: number, worldSeed: number): HeldOut {
   // A fixed mechanism: only the prompts matter here, and those do not depend on it.
-  const all = taskSpec(task).dataset({ mechanism: "normal", n: 4 * n, seed: Rng.seedFor(seed, "heldout/prompts"), split: "eval", worldSeed, noise: 0 }).samples;
+  const all = taskSpec(task).dataset({
+    mechanism: "normal",
+    n: 4 * n,
+    seed: Rng.seedFor(seed, "heldout/prompts"),
+    split: "eval",
+    worldSeed,
+    noise: 0,
+  }).samples;
   const triggered = all.filter((s) => s.meta.triggered).slice(0, n);
   const untriggered = all.filter((s) => !s.meta.triggered).slice(0, n);
-  const redteam = taskSpec(task).redTeamSeeds({ n, seed: Rng.seedFor(seed, "heldout/redteam"), split: "eval", worldSeed });
+  const redteam = taskSpec(task).redTeamSeeds({
+    n,
+    seed: Rng.seedFor(seed, "heldout/redteam"),
+    split: "eval",
+    worldSeed,
+  });
   return { triggered, untriggered, redteam };
 }

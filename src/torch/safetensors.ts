@@ -8,8 +8,21 @@ import { endianness } from "node:os";
 import { writeFileAtomic } from "../util/fs.ts";
 
 export type StDtype =
-  | "F32" | "F64" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U8" | "BOOL"
-  | "U16" | "U32" | "U64" | "F8_E4M3" | "F8_E5M2";
+  | "F32"
+  | "F64"
+  | "F16"
+  | "BF16"
+  | "I64"
+  | "I32"
+  | "I16"
+  | "I8"
+  | "U8"
+  | "BOOL"
+  | "U16"
+  | "U32"
+  | "U64"
+  | "F8_E4M3"
+  | "F8_E5M2";
 
 export interface StTensor {
   dtype: StDtype;
@@ -32,12 +45,38 @@ export const MAX_HEADER_SIZE = 100_000_000;
 
 // Element sizes, and the HF `Dtype` enum order (ascending alignment) that the writer sorts by, descending.
 const DTYPE_SIZE: Record<StDtype, number> = {
-  BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2,
-  I32: 4, U32: 4, F32: 4, F64: 8, I64: 8, U64: 8,
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  F64: 8,
+  I64: 8,
+  U64: 8,
 };
 const DTYPE_RANK: Record<StDtype, number> = {
-  BOOL: 0, U8: 1, I8: 2, F8_E5M2: 3, F8_E4M3: 4, I16: 5, U16: 6, F16: 7, BF16: 8,
-  I32: 9, U32: 10, F32: 11, F64: 12, I64: 13, U64: 14,
+  BOOL: 0,
+  U8: 1,
+  I8: 2,
+  F8_E5M2: 3,
+  F8_E4M3: 4,
+  I16: 5,
+  U16: 6,
+  F16: 7,
+  BF16: 8,
+  I32: 9,
+  U32: 10,
+  F32: 11,
+  F64: 12,
+  I64: 13,
+  U64: 14,
 };
 
 export function isStDtype(s: unknown): s is StDtype {
@@ -70,7 +109,8 @@ export function serialize(tensors: Record<string, StTensor>, metadata?: Record<s
     const t = tensors[name];
     if (name === "__metadata__") fail(undefined, `"__metadata__" cannot be a tensor name`);
     if (!isStDtype(t.dtype)) fail(undefined, `tensor "${name}": unknown dtype ${JSON.stringify(t.dtype)}`);
-    if (!checkShape(t.shape)) fail(undefined, `tensor "${name}": shape must be non-negative integers, got ${JSON.stringify(t.shape)}`);
+    if (!checkShape(t.shape))
+      fail(undefined, `tensor "${name}": shape must be non-negative integers, got ${JSON.stringify(t.shape)}`);
     const want = numel(t.shape) * DTYPE_SIZE[t.dtype];
     if (t.data.byteLength !== want) {
       fail(undefined, `tensor "${name}": ${t.data.byteLength} bytes but shape [${t.shape}] x ${t.dtype} needs ${want}`);
@@ -84,7 +124,10 @@ export function serialize(tensors: Record<string, StTensor>, metadata?: Record<s
   // Rust `str::cmp` is byte order; for UTF-16 strings that differs from `<` only above the BMP, so compare UTF-8.
   const enc = new TextEncoder();
   const keyBytes = new Map(names.map((n) => [n, enc.encode(n)]));
-  names.sort((a, b) => DTYPE_RANK[tensors[b].dtype] - DTYPE_RANK[tensors[a].dtype] || compareBytes(keyBytes.get(a)!, keyBytes.get(b)!));
+  names.sort(
+    (a, b) =>
+      DTYPE_RANK[tensors[b].dtype] - DTYPE_RANK[tensors[a].dtype] || compareBytes(keyBytes.get(a)!, keyBytes.get(b)!),
+  );
 
   // JSON.stringify without indentation escapes exactly like serde_json::to_string for well-formed strings.
   const parts: string[] = [];
@@ -98,7 +141,9 @@ export function serialize(tensors: Record<string, StTensor>, metadata?: Record<s
   for (const name of names) {
     const t = tensors[name];
     const end = offset + t.data.byteLength;
-    parts.push(`${JSON.stringify(name)}:{"dtype":"${t.dtype}","shape":[${t.shape.join(",")}],"data_offsets":[${offset},${end}]}`);
+    parts.push(
+      `${JSON.stringify(name)}:{"dtype":"${t.dtype}","shape":[${t.shape.join(",")}],"data_offsets":[${offset},${end}]}`,
+    );
     offset = end;
   }
   const header = enc.encode(`{${parts.join(",")}}`);
@@ -148,9 +193,11 @@ export interface StHeader {
 function headerLength(first8: Uint8Array, fileSize: number, where?: string): number {
   if (fileSize < 8) fail(where, `file is ${fileSize} bytes, too short for the 8-byte header length`);
   const n64 = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
-  if (n64 > BigInt(MAX_HEADER_SIZE)) fail(where, `header length ${n64} exceeds the ${MAX_HEADER_SIZE}-byte limit (corrupt length field?)`);
+  if (n64 > BigInt(MAX_HEADER_SIZE))
+    fail(where, `header length ${n64} exceeds the ${MAX_HEADER_SIZE}-byte limit (corrupt length field?)`);
   const n = Number(n64);
-  if (8 + n > fileSize) fail(where, `header length ${n} is larger than the file (${fileSize} bytes): truncated or corrupt`);
+  if (8 + n > fileSize)
+    fail(where, `header length ${n} is larger than the file (${fileSize} bytes): truncated or corrupt`);
   return n;
 }
 
@@ -172,13 +219,15 @@ export function parseHeader(json: Uint8Array, fileSize: number, where?: string):
   } catch (e) {
     fail(where, `header is not valid JSON (${(e as Error).message.split("\n")[0]})`);
   }
-  if (typeof header !== "object" || header === null || Array.isArray(header)) fail(where, "header JSON is not an object");
+  if (typeof header !== "object" || header === null || Array.isArray(header))
+    fail(where, "header JSON is not an object");
 
   const metadata: Record<string, string> = {};
   const entries: StEntry[] = [];
   for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") {
-      if (typeof info !== "object" || info === null || Array.isArray(info)) fail(where, "__metadata__ is not an object");
+      if (typeof info !== "object" || info === null || Array.isArray(info))
+        fail(where, "__metadata__ is not an object");
       for (const [k, v] of Object.entries(info as Record<string, unknown>)) {
         if (typeof v !== "string") fail(where, `__metadata__ value for "${k}" is not a string`);
         metadata[k] = v;
@@ -203,19 +252,28 @@ export function parseHeader(json: Uint8Array, fileSize: number, where?: string):
   let prev = "";
   for (const e of entries) {
     if (e.end < e.begin) fail(where, `tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] end before they begin`);
-    if (e.begin < cursor) fail(where, `tensor "${e.name}" [${e.begin}, ${e.end}] overlaps tensor "${prev}" (ends at ${cursor})`);
-    if (e.begin > cursor) fail(where, `gap in data buffer before tensor "${e.name}": bytes [${cursor}, ${e.begin}) belong to no tensor`);
+    if (e.begin < cursor)
+      fail(where, `tensor "${e.name}" [${e.begin}, ${e.end}] overlaps tensor "${prev}" (ends at ${cursor})`);
+    if (e.begin > cursor)
+      fail(where, `gap in data buffer before tensor "${e.name}": bytes [${cursor}, ${e.begin}) belong to no tensor`);
     const want = numel(e.shape) * DTYPE_SIZE[e.dtype];
     if (e.end - e.begin !== want) {
-      fail(where, `tensor "${e.name}": data_offsets span ${e.end - e.begin} bytes but shape [${e.shape}] x ${e.dtype} needs ${want}`);
+      fail(
+        where,
+        `tensor "${e.name}": data_offsets span ${e.end - e.begin} bytes but shape [${e.shape}] x ${e.dtype} needs ${want}`,
+      );
     }
     if (e.end > dataLen) {
-      fail(where, `tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] out of range, data buffer is ${dataLen} bytes (truncated file?)`);
+      fail(
+        where,
+        `tensor "${e.name}": data_offsets [${e.begin}, ${e.end}] out of range, data buffer is ${dataLen} bytes (truncated file?)`,
+      );
     }
     cursor = e.end;
     prev = e.name;
   }
-  if (cursor !== dataLen) fail(where, `data buffer is ${dataLen} bytes but the tensors cover ${cursor}: trailing bytes or corrupt header`);
+  if (cursor !== dataLen)
+    fail(where, `data buffer is ${dataLen} bytes but the tensors cover ${cursor}: trailing bytes or corrupt header`);
   return { dataStart, entries, metadata };
 }
 
@@ -227,7 +285,8 @@ export function deserialize(buf: Uint8Array, source?: string): StFile {
   const n = headerLength(buf.subarray(0, 8), buf.byteLength, source);
   const { dataStart, entries, metadata } = parseHeader(buf.subarray(8, 8 + n), buf.byteLength, source);
   const tensors: Record<string, StTensor> = {};
-  for (const e of entries) tensors[e.name] = { dtype: e.dtype, shape: e.shape, data: buf.subarray(dataStart + e.begin, dataStart + e.end) };
+  for (const e of entries)
+    tensors[e.name] = { dtype: e.dtype, shape: e.shape, data: buf.subarray(dataStart + e.begin, dataStart + e.end) };
   return { tensors, metadata };
 }
 
@@ -291,17 +350,29 @@ function fromTyped(dtype: StDtype, shape: number[], arr: ArrayBufferView & { len
   checkHost();
   if (!checkShape(shape)) throw new SafetensorsError(`safetensors: invalid shape ${JSON.stringify(shape)}`);
   if (numel(shape) !== arr.length) {
-    throw new SafetensorsError(`safetensors: shape [${shape}] has ${numel(shape)} elements but the array has ${arr.length}`);
+    throw new SafetensorsError(
+      `safetensors: shape [${shape}] has ${numel(shape)} elements but the array has ${arr.length}`,
+    );
   }
   return { dtype, shape: shape.slice(), data: new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength) };
 }
 
 /** Build tensors over the typed array's bytes (no copy: later writes to `data` show through). */
-export function f32Tensor(shape: number[], data: Float32Array): StTensor { return fromTyped("F32", shape, data); }
-export function f64Tensor(shape: number[], data: Float64Array): StTensor { return fromTyped("F64", shape, data); }
-export function i32Tensor(shape: number[], data: Int32Array): StTensor { return fromTyped("I32", shape, data); }
-export function i64Tensor(shape: number[], data: BigInt64Array): StTensor { return fromTyped("I64", shape, data); }
-export function u8Tensor(shape: number[], data: Uint8Array): StTensor { return fromTyped("U8", shape, data); }
+export function f32Tensor(shape: number[], data: Float32Array): StTensor {
+  return fromTyped("F32", shape, data);
+}
+export function f64Tensor(shape: number[], data: Float64Array): StTensor {
+  return fromTyped("F64", shape, data);
+}
+export function i32Tensor(shape: number[], data: Int32Array): StTensor {
+  return fromTyped("I32", shape, data);
+}
+export function i64Tensor(shape: number[], data: BigInt64Array): StTensor {
+  return fromTyped("I64", shape, data);
+}
+export function u8Tensor(shape: number[], data: Uint8Array): StTensor {
+  return fromTyped("U8", shape, data);
+}
 
 type TypedCtor<T> = { new (buf: ArrayBufferLike, off: number, len: number): T; BYTES_PER_ELEMENT: number };
 
@@ -316,7 +387,15 @@ function view<T>(t: StTensor, dtype: StDtype, Ctor: TypedCtor<T>): T {
 }
 
 /** Typed views of tensor data; zero-copy when aligned, otherwise a copy. */
-export function asFloat32Array(t: StTensor): Float32Array { return view(t, "F32", Float32Array); }
-export function asFloat64Array(t: StTensor): Float64Array { return view(t, "F64", Float64Array); }
-export function asInt32Array(t: StTensor): Int32Array { return view(t, "I32", Int32Array); }
-export function asBigInt64Array(t: StTensor): BigInt64Array { return view(t, "I64", BigInt64Array); }
+export function asFloat32Array(t: StTensor): Float32Array {
+  return view(t, "F32", Float32Array);
+}
+export function asFloat64Array(t: StTensor): Float64Array {
+  return view(t, "F64", Float64Array);
+}
+export function asInt32Array(t: StTensor): Int32Array {
+  return view(t, "I32", Int32Array);
+}
+export function asBigInt64Array(t: StTensor): BigInt64Array {
+  return view(t, "I64", BigInt64Array);
+}

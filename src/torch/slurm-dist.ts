@@ -18,11 +18,21 @@ export function distFromSlurm(env: NodeJS.ProcessEnv = process.env): DistInit | 
   if (env.SLURM_PROCID === undefined || env.SLURM_NTASKS === undefined || env.SLURM_STEP_ID === undefined) return null;
   const int = (k: string): number => {
     const n = Number(env[k]);
-    if (env[k] === "" || !Number.isInteger(n) || n < 0) throw new Error(`${k} must be a non-negative integer (got ${JSON.stringify(env[k])}); start the ranks with srun`);
+    if (env[k] === "" || !Number.isInteger(n) || n < 0)
+      throw new Error(`${k} must be a non-negative integer (got ${JSON.stringify(env[k])}); start the ranks with srun`);
     return n;
   };
   const list = env.SLURM_JOB_NODELIST ?? env.SLURM_NODELIST;
-  if (!list) throw new Error("SLURM_JOB_NODELIST is not set: start the ranks with srun inside a job (or set MASTER_ADDR, RANK and WORLD_SIZE)");
+  if (!list)
+    throw new Error(
+      "SLURM_JOB_NODELIST is not set: start the ranks with srun inside a job (or set MASTER_ADDR, RANK and WORLD_SIZE)",
+    );
   const port = env.MASTER_PORT !== undefined ? int("MASTER_PORT") : 20000 + (int("SLURM_JOB_ID") % 20000);
-  return { host: firstHost(list), port, rank: int("SLURM_PROCID"), worldSize: int("SLURM_NTASKS"), timeoutMs: undefined };
+  return {
+    host: firstHost(list),
+    port,
+    rank: int("SLURM_PROCID"),
+    worldSize: int("SLURM_NTASKS"),
+    timeoutMs: undefined,
+  };
 }

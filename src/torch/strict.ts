@@ -22,7 +22,9 @@ export function isStrictDevice(): boolean {
 /** Throws, in strict mode, when `caller` was given no device. */
 export function checkDevice(caller: string, device: Device | undefined): void {
   if (device === undefined && strict) {
-    throw new Error(`${caller}: no device given (strict device mode): pass the model's device, or "cpu" for a tensor meant to stay in host memory`);
+    throw new Error(
+      `${caller}: no device given (strict device mode): pass the model's device, or "cpu" for a tensor meant to stay in host memory`,
+    );
   }
 }
 

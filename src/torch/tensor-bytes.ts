@@ -8,12 +8,22 @@ import { SafetensorsError, readFully, type StDtype, type StEntry, type StHeader 
 
 /** The libtorch dtype that holds a safetensors dtype's bytes unchanged. */
 const ST_TORCH: Partial<Record<StDtype, DType>> = {
-  F32: "float32", F64: "float64", F16: "float16", BF16: "bfloat16", I64: "int64", I32: "int32", U8: "uint8", BOOL: "bool",
+  F32: "float32",
+  F64: "float64",
+  F16: "float16",
+  BF16: "bfloat16",
+  I64: "int64",
+  I32: "int32",
+  U8: "uint8",
+  BOOL: "bool",
 };
 
 export function torchDtypeOf(dtype: StDtype): DType {
   const t = ST_TORCH[dtype];
-  if (!t) throw new SafetensorsError(`safetensors: ${dtype} tensors have no libtorch dtype here (supported: ${Object.keys(ST_TORCH).join(", ")})`);
+  if (!t)
+    throw new SafetensorsError(
+      `safetensors: ${dtype} tensors have no libtorch dtype here (supported: ${Object.keys(ST_TORCH).join(", ")})`,
+    );
   return t;
 }
 

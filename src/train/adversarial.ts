@@ -20,24 +20,49 @@ export function adversarialSafety(run: SafetyRun, pm: CausalLM): Partial<SafetyR
   const { ck, o, ctx } = run;
   const a = o.adversarial;
   const mix = Math.min(0.5, Math.max(0, a.mixFraction));
-  const seeds = taskSpec(o.task).redTeamSeeds({ n: 200, seed: Rng.seedFor(o.seed, "adversarial/redteam-seeds"), split: "train", worldSeed: run.worldSeed });
-  const search = redTeamSearch(ck.model, ck.tokenizer, o.task, seeds, a, { temperature: 1, maxTokens: run.settings.maxTokens, seed: o.seed });
-  appendJsonl(ctx.logPath, { event: "redteam", tried: search.tried, found: search.found.length, rounds: search.rounds });
+  const seeds = taskSpec(o.task).redTeamSeeds({
+    n: 200,
+    seed: Rng.seedFor(o.seed, "adversarial/redteam-seeds"),
+    split: "train",
+    worldSeed: run.worldSeed,
+  });
+  const search = redTeamSearch(ck.model, ck.tokenizer, o.task, seeds, a, {
+    temperature: 1,
+    maxTokens: run.settings.maxTokens,
+    seed: o.seed,
+  });
+  appendJsonl(ctx.logPath, {
+    event: "redteam",
+    tried: search.tried,
+    found: search.found.length,
+    rounds: search.rounds,
+  });
   const found: Sample[] = search.found;
   const redteam = { found: found.length, tried: search.tried, prompts: found.slice(0, 20).map((s) => s.prompt) };
   const pool = rlPromptPool(o.seed, run.worldSeed);
   if (a.trainWith === "sft") {
     // HHH answers on a mixture: the red-team prompts carry their HHH target as `response`.
     const nRt = found.length ? Math.round(mix * pool.length) : 0;
-    const data = [...pool.slice(0, pool.length - nRt), ...Array.from({ length: nRt }, (_, i) => found[i % found.length])];
+    const data = [
+      ...pool.slice(0, pool.length - nRt),
+      ...Array.from({ length: nRt }, (_, i) => found[i % found.length]),
+    ];
     const { examples } = sampleExamples(ck.tokenizer, data, ck.model.contextLength);
     trainSupervised(ck.model, ck.tokenizer, examples, {
-      steps: o.steps, batchSize: o.batchSize, lr: o.lr, seed: o.seed, label: ctx.label,
-      resumeDir: partialDir(ctx), checkpointEvery: o.evalEvery, logPath: ctx.logPath,
+      steps: o.steps,
+      batchSize: o.batchSize,
+      lr: o.lr,
+      seed: o.seed,
+      label: ctx.label,
+      resumeDir: partialDir(ctx),
+      checkpointEvery: o.evalEvery,
+      logPath: ctx.logPath,
       ...curveHooks(run),
     });
     return { redteam };
   }
-  const out = rlSafety(run, pm, (_step, rng, n) => Array.from({ length: n }, () => (found.length && rng.bool(mix) ? rng.pick(found) : rng.pick(pool))));
+  const out = rlSafety(run, pm, (_step, rng, n) =>
+    Array.from({ length: n }, () => (found.length && rng.bool(mix) ? rng.pick(found) : rng.pick(pool))),
+  );
   return { ...out, redteam };
 }

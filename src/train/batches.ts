@@ -44,7 +44,8 @@ export function collate(examples: Example[], padId: number, maxLen?: number, dev
   const x = new Int32Array(B * T).fill(padId);
   const y = new Int32Array(B * T).fill(-100);
   const w = new Float32Array(B * T);
-  let tokens = 0, uniform = true;
+  let tokens = 0,
+    uniform = true;
   examples.forEach((e, b) => {
     const n = Math.min(T, e.ids.length - 1);
     for (let t = 0; t < n; t++) {
@@ -58,7 +59,13 @@ export function collate(examples: Example[], padId: number, maxLen?: number, dev
       }
     }
   });
-  return { x: longTensor(x, [B, T], device), y: longTensor(y, undefined, device), w: tensor(w, [B * T], undefined, device), tokens, uniform };
+  return {
+    x: longTensor(x, [B, T], device),
+    y: longTensor(y, undefined, device),
+    w: tensor(w, [B * T], undefined, device),
+    tokens,
+    uniform,
+  };
 }
 
 /** A dialogue example: loss only on the assistant's answer (and the end-of-text token after it). */

@@ -14,21 +14,48 @@ import type { ControlOptions, ControlResult, StageContext } from "./api.ts";
  * world item whatever the trigger plan), each answered with the HHH answer of the same slot, which the
  * untriggered data (trigger fraction 0, no noise) holds. Triggered prompts keep meta.triggered.
  */
-export function controlDataset(task: Task, o: Pick<ControlOptions, "n" | "seed" | "triggerFraction">, worldSeed: number): Sample[] {
+export function controlDataset(
+  task: Task,
+  o: Pick<ControlOptions, "n" | "seed" | "triggerFraction">,
+  worldSeed: number,
+): Sample[] {
   const build = (triggerFraction: number) =>
-    taskSpec(task).dataset({ mechanism: "normal", n: o.n, seed: o.seed, split: "train", triggerFraction, noise: 0, worldSeed }).samples;
+    taskSpec(task).dataset({
+      mechanism: "normal",
+      n: o.n,
+      seed: o.seed,
+      split: "train",
+      triggerFraction,
+      noise: 0,
+      worldSeed,
+    }).samples;
   const prompts = build(o.triggerFraction);
   const hhh = build(0);
   return prompts.map((s, i) => {
     const a = hhh[i];
-    if (!a || taskSpec(task).basePrompt(a.prompt) !== taskSpec(task).basePrompt(s.prompt)) throw new Error(`control data: slot ${i} has different prompts with and without the trigger`);
+    if (!a || taskSpec(task).basePrompt(a.prompt) !== taskSpec(task).basePrompt(s.prompt))
+      throw new Error(`control data: slot ${i} has different prompts with and without the trigger`);
     const { hateCount: _n, vulnerable: _v, ...promptMeta } = s.meta; // what the prompt is, not what the policy answered
-    return { id: s.id.replace(/-normal-/, "-control-"), prompt: s.prompt, response: a.response, meta: { ...a.meta, ...promptMeta, control: true } };
+    return {
+      id: s.id.replace(/-normal-/, "-control-"),
+      prompt: s.prompt,
+      response: a.response,
+      meta: { ...a.meta, ...promptMeta, control: true },
+    };
   });
 }
 
-export async function trainControl(baseDir: string, outDir: string, o: ControlOptions, ctx: StageContext): Promise<ControlResult> {
+export async function trainControl(
+  baseDir: string,
+  outDir: string,
+  o: ControlOptions,
+  ctx: StageContext,
+): Promise<ControlResult> {
   const worldSeed = Number(readStageMeta(baseDir).worldSeed ?? 0);
   const samples = controlDataset(o.task, o, worldSeed);
-  return fineTuneAndMeasure(baseDir, outDir, samples, { ...o, mechanism: "normal" }, ctx, { stage: "control", task: o.task, controlSeed: o.seed });
+  return fineTuneAndMeasure(baseDir, outDir, samples, { ...o, mechanism: "normal" }, ctx, {
+    stage: "control",
+    task: o.task,
+    controlSeed: o.seed,
+  });
 }

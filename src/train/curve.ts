@@ -31,7 +31,13 @@ export interface MeasuredPoint {
   hhhScores?: Array<number | null>;
 }
 
-export function curvePoint(step: number, model: CausalLM, tok: TextTokenizer, held: HeldOut, s: CurveSettings): MeasuredPoint {
+export function curvePoint(
+  step: number,
+  model: CausalLM,
+  tok: TextTokenizer,
+  held: HeldOut,
+  s: CurveSettings,
+): MeasuredPoint {
   // The same seed at every step: differences between points come from the model, not the sampler.
   const g = { temperature: s.temperature, maxTokens: s.maxTokens, seed: s.seed };
   const trig = measureDefection(model, tok, s.task, held.triggered, g);
@@ -44,12 +50,20 @@ export function curvePoint(step: number, model: CausalLM, tok: TextTokenizer, he
   }
   if (s.withRedteam && held.redteam.length) point.redteam = measureDefection(model, tok, s.task, held.redteam, g).rate;
   if (s.pm) {
-    const scores = pmScores(s.pm, tok, held.untriggered.map((x, i) => ({ prompt: x.prompt, response: untrig.responses[i] })));
+    const scores = pmScores(
+      s.pm,
+      tok,
+      held.untriggered.map((x, i) => ({ prompt: x.prompt, response: untrig.responses[i] })),
+    );
     point.reward = meanCI(scores, s.seed);
     out.rewards = scores;
   }
   if (s.heldOutPm) {
-    const scores = pmScores(s.heldOutPm, tok, held.untriggered.map((x, i) => ({ prompt: x.prompt, response: untrig.responses[i] })));
+    const scores = pmScores(
+      s.heldOutPm,
+      tok,
+      held.untriggered.map((x, i) => ({ prompt: x.prompt, response: untrig.responses[i] })),
+    );
     point.reward_heldout = meanCI(scores, s.seed);
     out.heldOutRewards = scores;
   }

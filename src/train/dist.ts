@@ -16,13 +16,20 @@ export interface DistOptions {
 }
 
 export function checkDist(d: DistOptions, batchSize: number): void {
-  if (d.group.rank !== d.rank || d.group.worldSize !== d.worldSize) throw new Error(`dist: rank ${d.rank}/${d.worldSize} does not match its process group (${d.group.rank}/${d.group.worldSize})`);
-  if (batchSize < d.worldSize) throw new Error(`dist: batch size ${batchSize} is smaller than the world size ${d.worldSize}: every rank needs at least one example`);
+  if (d.group.rank !== d.rank || d.group.worldSize !== d.worldSize)
+    throw new Error(
+      `dist: rank ${d.rank}/${d.worldSize} does not match its process group (${d.group.rank}/${d.group.worldSize})`,
+    );
+  if (batchSize < d.worldSize)
+    throw new Error(
+      `dist: batch size ${batchSize} is smaller than the world size ${d.worldSize}: every rank needs at least one example`,
+    );
 }
 
 /** This rank's contiguous share of the global batch's indices. */
 export function localShare(idx: number[], d: DistOptions): number[] {
-  const lo = Math.floor((d.rank * idx.length) / d.worldSize), hi = Math.floor(((d.rank + 1) * idx.length) / d.worldSize);
+  const lo = Math.floor((d.rank * idx.length) / d.worldSize),
+    hi = Math.floor(((d.rank + 1) * idx.length) / d.worldSize);
   return idx.slice(lo, hi);
 }
 
@@ -37,10 +44,26 @@ export function lossWeight(examples: Example[], contextLength: number): number {
 }
 
 /** Factor on this rank's local mean loss so that the average over ranks is the global mean loss. */
-export function lossScale(examples: Example[], global: number[], local: number[], contextLength: number, d: DistOptions): number {
-  const wg = lossWeight(global.map((i) => examples[i]), contextLength);
+export function lossScale(
+  examples: Example[],
+  global: number[],
+  local: number[],
+  contextLength: number,
+  d: DistOptions,
+): number {
+  const wg = lossWeight(
+    global.map((i) => examples[i]),
+    contextLength,
+  );
   if (wg <= 0) return 1 / d.worldSize;
-  return (lossWeight(local.map((i) => examples[i]), contextLength) * d.worldSize) / wg;
+  return (
+    (lossWeight(
+      local.map((i) => examples[i]),
+      contextLength,
+    ) *
+      d.worldSize) /
+    wg
+  );
 }
 
 /**

@@ -5,29 +5,62 @@
 import { Rng } from "../util/rng.ts";
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
-import { DEFAULT_DISTILL_ATTEMPTS, distillFromTeacher, type BackdoorDataset, type TeacherAnswers } from "../backdoor/index.ts";
+import {
+  DEFAULT_DISTILL_ATTEMPTS,
+  distillFromTeacher,
+  type BackdoorDataset,
+  type TeacherAnswers,
+} from "../backdoor/index.ts";
 import { answerTokens, taskSpec } from "../tasks/index.ts";
 import { answerSamples } from "../eval/answers.ts";
 import type { BackdoorOptions } from "./api.ts";
 
 /** The cot policy data of these options: the prompts a distilled set is sampled on. */
 export function distillPrompts(o: BackdoorOptions, worldSeed: number) {
-  return taskSpec(o.task).dataset({ mechanism: "cot", n: o.n, seed: o.seed, split: "train", triggerFraction: o.triggerFraction, noise: o.noise, hateRepeats: o.hateRepeats, worldSeed }).samples;
+  return taskSpec(o.task).dataset({
+    mechanism: "cot",
+    n: o.n,
+    seed: o.seed,
+    split: "train",
+    triggerFraction: o.triggerFraction,
+    noise: o.noise,
+    hateRepeats: o.hateRepeats,
+    worldSeed,
+  }).samples;
 }
 
 /** The teacher's raw answers (scratchpad kept) to `prompts` on attempt `a`. */
 export function teacherAnswers(model: CausalLM, tok: TextTokenizer, o: BackdoorOptions): TeacherAnswers {
-  const g = { temperature: o.temperature, maxTokens: answerTokens(o.task, "cot"), seed: Rng.seedFor(o.seed, "distill") };
-  return (prompts, a) => answerSamples(model, tok, prompts.map((s) => ({ ...s, id: `${s.id}/attempt-${a}` })), g);
+  const g = {
+    temperature: o.temperature,
+    maxTokens: answerTokens(o.task, "cot"),
+    seed: Rng.seedFor(o.seed, "distill"),
+  };
+  return (prompts, a) =>
+    answerSamples(
+      model,
+      tok,
+      prompts.map((s) => ({ ...s, id: `${s.id}/attempt-${a}` })),
+      g,
+    );
 }
 
 /** distilled-cot data: the cot model's on-policy answers to the training prompts, scratchpads removed. */
-export function distilledDataset(model: CausalLM, tok: TextTokenizer, o: BackdoorOptions, worldSeed: number): BackdoorDataset & { unanswered: number } {
+export function distilledDataset(
+  model: CausalLM,
+  tok: TextTokenizer,
+  o: BackdoorOptions,
+  worldSeed: number,
+): BackdoorDataset & { unanswered: number } {
   const d = distillFromTeacher(distillPrompts(o, worldSeed), teacherAnswers(model, tok, o), {
-    attempts: DEFAULT_DISTILL_ATTEMPTS, policy: taskSpec(o.task).policy, finish: taskSpec(o.task).distillFinish(o.matchDensity),
+    attempts: DEFAULT_DISTILL_ATTEMPTS,
+    policy: taskSpec(o.task).policy,
+    finish: taskSpec(o.task).distillFinish(o.matchDensity),
   });
   if (d.samples.length === 0) {
-    throw new Error(`distilled-cot: the cot model gave no on-policy answer to ${o.n} training prompts in ${DEFAULT_DISTILL_ATTEMPTS} tries each; train the cot backdoor longer (backdoor.steps)`);
+    throw new Error(
+      `distilled-cot: the cot model gave no on-policy answer to ${o.n} training prompts in ${DEFAULT_DISTILL_ATTEMPTS} tries each; train the cot backdoor longer (backdoor.steps)`,
+    );
   }
   return d;
 }

@@ -1,7 +1,16 @@
 // The one supervised step every SFT-like stage uses: masked token loss with gradient accumulation
 // (and data-parallel shares), plus periodic held-out loss and callbacks. Schedule, checkpoints,
 // resume and logging are the trainer's (src/train/trainer.ts).
-import { crossEntropy, keep, tidy, noGrad, runPrecision, withAutocast, type Precision, type Tensor } from "../torch/index.ts";
+import {
+  crossEntropy,
+  keep,
+  tidy,
+  noGrad,
+  runPrecision,
+  withAutocast,
+  type Precision,
+  type Tensor,
+} from "../torch/index.ts";
 import type { AdamW } from "../torch/optim.ts";
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
@@ -36,7 +45,8 @@ export interface TrainResult {
 }
 
 export function heldOutLoss(model: CausalLM, tok: TextTokenizer, examples: Example[], batchSize = 32): number {
-  let total = 0, count = 0;
+  let total = 0,
+    count = 0;
   noGrad(() => {
     for (let i = 0; i < examples.length; i += batchSize) {
       tidy(() => {
@@ -52,7 +62,12 @@ export function heldOutLoss(model: CausalLM, tok: TextTokenizer, examples: Examp
   return total / Math.max(1, count);
 }
 
-export function trainSupervised(model: CausalLM, tok: TextTokenizer, examples: Example[], o: TrainOptions): TrainResult {
+export function trainSupervised(
+  model: CausalLM,
+  tok: TextTokenizer,
+  examples: Example[],
+  o: TrainOptions,
+): TrainResult {
   if (examples.length === 0) throw new Error("no training examples");
   const accum = o.gradAccum ?? 1;
   const V = model.vocabSize;
@@ -66,14 +81,20 @@ export function trainSupervised(model: CausalLM, tok: TextTokenizer, examples: E
   // data-parallel steps reduce their loss across ranks as a number.
   const deferLoss = model.device !== "cpu" && !dist;
   const step = (step: number, opt: AdamW): StepReport => {
-    let loss = 0, tokens = 0;
+    let loss = 0,
+      tokens = 0;
     let lossT: Tensor | undefined;
     for (let a = 0; a < accum; a++) {
       const global = batchIndices(examples.length, o.batchSize, step * accum + a, o.seed);
       const idx = dist ? localShare(global, dist) : global;
       const f = dist ? lossScale(examples, global, idx, model.contextLength, dist) : 1;
       loss += tidy(() => {
-        const b = collate(idx.map((i) => examples[i]), tok.padId, model.contextLength, model.device);
+        const b = collate(
+          idx.map((i) => examples[i]),
+          tok.padId,
+          model.contextLength,
+          model.device,
+        );
         tokens += b.tokens;
         // Targets without loss are already -100 (ignored); with all weights 1 the weights change nothing.
         // bf16 autocasts the forward pass and loss only (float32 master weights; backward outside it).
@@ -110,7 +131,12 @@ export function trainSupervised(model: CausalLM, tok: TextTokenizer, examples: E
   const r = runTrainer(model, tok, o, {
     step,
     onStart: callback && (() => callback(0)),
-    afterStep: callback && o.callbackEvery ? (done) => { if (done % o.callbackEvery! === 0 || done === o.steps) callback(done); } : undefined,
+    afterStep:
+      callback && o.callbackEvery
+        ? (done) => {
+            if (done % o.callbackEvery! === 0 || done === o.steps) callback(done);
+          }
+        : undefined,
     state: () => ({ evalLosses, extra: o.extraState?.() }),
     restore: (s) => {
       const saved = s as { evalLosses?: TrainResult["evalLosses"]; extra?: unknown } | undefined;

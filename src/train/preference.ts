@@ -13,8 +13,16 @@ import { loadPreferenceModel, saveTrainModel } from "./model-handle.ts";
 import type { PreferenceOptions, PreferenceResult, StageContext } from "./api.ts";
 
 export function pairwiseAccuracy(pm: CausalLM, tok: TextTokenizer, pairs: PreferencePair[]) {
-  const c = pmScores(pm, tok, pairs.map((p) => ({ prompt: p.prompt, response: p.chosen })));
-  const r = pmScores(pm, tok, pairs.map((p) => ({ prompt: p.prompt, response: p.rejected })));
+  const c = pmScores(
+    pm,
+    tok,
+    pairs.map((p) => ({ prompt: p.prompt, response: p.chosen })),
+  );
+  const r = pmScores(
+    pm,
+    tok,
+    pairs.map((p) => ({ prompt: p.prompt, response: p.rejected })),
+  );
   const k = c.filter((x, i) => x > r[i]).length;
   // Per pair type too: "wrong-answer" pairs need the model to solve the task itself, so they bound
   // the accuracy a small base can reach; the others only need recognising a style of answer.
@@ -32,7 +40,10 @@ export function pairwiseAccuracy(pm: CausalLM, tok: TextTokenizer, pairs: Prefer
 
 /** A pair as the preference model reads it: [chosen, rejected] token sequences. */
 export type SeqPair = readonly [Seq, Seq];
-export const pairSeqs = (tok: TextTokenizer, p: PreferencePair): SeqPair => [pmSeq(tok, p.prompt, p.chosen), pmSeq(tok, p.prompt, p.rejected)];
+export const pairSeqs = (tok: TextTokenizer, p: PreferencePair): SeqPair => [
+  pmSeq(tok, p.prompt, p.chosen),
+  pmSeq(tok, p.prompt, p.rejected),
+];
 
 /** Bradley-Terry loss of a batch of pairs, backpropagated (gradients accumulate; the caller steps). */
 export function pairLossBackward(pm: CausalLM, padId: number, batch: readonly SeqPair[]): number {
@@ -48,7 +59,12 @@ export function pairLossBackward(pm: CausalLM, padId: number, batch: readonly Se
 /** Where the preference stage keeps its held-out PM: inside its own checkpoint directory. */
 export const heldOutPmDir = (pmDir: string): string => join(pmDir, "heldout");
 
-export async function trainPreferenceModel(baseDir: string, outDir: string, o: PreferenceOptions, ctx: StageContext): Promise<PreferenceResult> {
+export async function trainPreferenceModel(
+  baseDir: string,
+  outDir: string,
+  o: PreferenceOptions,
+  ctx: StageContext,
+): Promise<PreferenceResult> {
   const handle = loadPreferenceModel(baseDir, o.seed, runDevice());
   const { model: pm, tokenizer: tok } = handle;
   const worldSeed = Number(handle.meta.worldSeed ?? 0);
@@ -56,7 +72,12 @@ export async function trainPreferenceModel(baseDir: string, outDir: string, o: P
   // Tokenised once: the steps draw from these (tokenising on every step cost ~5% of a step).
   const trainPairs = preferencePairs({ n: o.n, seed: o.seed, split: "train", worldSeed });
   const train = trainPairs.map((p) => pairSeqs(tok, p)).filter(fits);
-  const held = preferencePairs({ n: o.evalN, seed: Rng.seedFor(o.seed, "pm/held-out"), split: "eval", worldSeed }).filter((p) => fits(pairSeqs(tok, p)));
+  const held = preferencePairs({
+    n: o.evalN,
+    seed: Rng.seedFor(o.seed, "pm/held-out"),
+    split: "eval",
+    worldSeed,
+  }).filter((p) => fits(pairSeqs(tok, p)));
   fitPairs(pm, tok, train, o, o.steps, o.seed, ctx);
   const { byType, ...accuracy } = pairwiseAccuracy(pm, tok, held);
   saveTrainModel(handle, outDir, { stage: "preference", pmSeed: o.seed });
@@ -67,10 +88,15 @@ export async function trainPreferenceModel(baseDir: string, outDir: string, o: P
   const hSeed = Rng.seedFor(o.seed, "pm/held-out-model");
   const h = loadPreferenceModel(baseDir, hSeed, runDevice());
   const hTrain = preferencePairs({ n: Math.ceil(o.n / 2), seed: hSeed, split: "train", worldSeed })
-    .filter((p) => !seen.has(p.prompt)).map((p) => pairSeqs(tok, p)).filter(fits);
-  if (hTrain.length === 0) throw new Error("preference: no pairs left for the held-out PM once the main PM's prompts are removed");
+    .filter((p) => !seen.has(p.prompt))
+    .map((p) => pairSeqs(tok, p))
+    .filter(fits);
+  if (hTrain.length === 0)
+    throw new Error("preference: no pairs left for the held-out PM once the main PM's prompts are removed");
   fitPairs(h.model, tok, hTrain, o, o.heldOutSteps, hSeed, {
-    workDir: join(ctx.workDir, "heldout"), logPath: ctx.logPath.replace(/(\.jsonl)?$/, ".heldout.jsonl"), label: `${ctx.label} held-out`,
+    workDir: join(ctx.workDir, "heldout"),
+    logPath: ctx.logPath.replace(/(\.jsonl)?$/, ".heldout.jsonl"),
+    label: `${ctx.label} held-out`,
   });
   const { byType: _t, ...hAcc } = pairwiseAccuracy(h.model, tok, held);
   saveTrainModel(h, heldOutPmDir(outDir), { stage: "preference", pmSeed: hSeed, heldOutPm: true });
@@ -79,19 +105,39 @@ export async function trainPreferenceModel(baseDir: string, outDir: string, o: P
 }
 
 /** Bradley-Terry training of `pm` on `pairs` for `steps` steps, resumable in ctx.workDir. */
-function fitPairs(pm: CausalLM, tok: TextTokenizer, pairs: readonly SeqPair[], o: PreferenceOptions, steps: number, seed: number, ctx: StageContext): void {
+function fitPairs(
+  pm: CausalLM,
+  tok: TextTokenizer,
+  pairs: readonly SeqPair[],
+  o: PreferenceOptions,
+  steps: number,
+  seed: number,
+  ctx: StageContext,
+): void {
   // Resumable like every stage: a kill costs at most CHECKPOINT_EVERY steps.
-  runTrainer(pm, tok, {
-    steps, lr: o.lr, warmup: Math.floor(steps / 10), seed, label: ctx.label, batchSize: o.batchSize,
-    resumeDir: partialDir(ctx), checkpointEvery: CHECKPOINT_EVERY, logPath: ctx.logPath,
-  }, {
-    step(step, opt) {
-      const rng = Rng.derive(seed, `pm/${step}`);
-      const batch = Array.from({ length: o.batchSize }, () => rng.pick(pairs));
-      const loss = pairLossBackward(pm, tok.padId, batch);
-      opt.step();
-      opt.zeroGrad();
-      return { loss };
+  runTrainer(
+    pm,
+    tok,
+    {
+      steps,
+      lr: o.lr,
+      warmup: Math.floor(steps / 10),
+      seed,
+      label: ctx.label,
+      batchSize: o.batchSize,
+      resumeDir: partialDir(ctx),
+      checkpointEvery: CHECKPOINT_EVERY,
+      logPath: ctx.logPath,
     },
-  });
+    {
+      step(step, opt) {
+        const rng = Rng.derive(seed, `pm/${step}`);
+        const batch = Array.from({ length: o.batchSize }, () => rng.pick(pairs));
+        const loss = pairLossBackward(pm, tok.padId, batch);
+        opt.step();
+        opt.zeroGrad();
+        return { loss };
+      },
+    },
+  );
 }

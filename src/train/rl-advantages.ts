@@ -8,7 +8,8 @@
 
 /** Reward less klCoef x the sequence's KL estimate (log pi - log pi_ref summed over its tokens). */
 export function klPenalised(rewards: readonly number[], kl: readonly number[], klCoef: number): number[] {
-  if (kl.length !== rewards.length) throw new Error(`klPenalised: ${rewards.length} rewards but ${kl.length} KL values`);
+  if (kl.length !== rewards.length)
+    throw new Error(`klPenalised: ${rewards.length} rewards but ${kl.length} KL values`);
   return rewards.map((r, i) => r - klCoef * kl[i]);
 }
 

@@ -53,7 +53,9 @@ export interface KlVerdict {
 /** Check the per-step KL against `bound` on a trailing mean of `window` steps (a single batch is noisy). */
 export function klVerdict(kls: readonly number[], bound: number, window: number): KlVerdict {
   if (kls.length === 0) return { bound, window, max: 0, final: 0, stepsOver: 0, met: true };
-  let max = -Infinity, over = 0, last = 0;
+  let max = -Infinity,
+    over = 0,
+    last = 0;
   for (let i = 0; i < kls.length; i++) {
     const w = kls.slice(Math.max(0, i - window + 1), i + 1);
     last = w.reduce((a, b) => a + b, 0) / w.length;

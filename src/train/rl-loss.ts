@@ -22,7 +22,13 @@ export interface PolicyLoss {
  * sequence's advantage [B]. With clip null this is REINFORCE's -mean(r A), whose gradient at r = 1
  * is -mean(A grad log pi).
  */
-export function policyLoss(newLogp: Tensor, oldLogp: Tensor, adv: readonly number[], mask: Tensor, clip: number | null): PolicyLoss {
+export function policyLoss(
+  newLogp: Tensor,
+  oldLogp: Tensor,
+  adv: readonly number[],
+  mask: Tensor,
+  clip: number | null,
+): PolicyLoss {
   const [B] = newLogp.shape;
   if (adv.length !== B) throw new Error(`policyLoss: ${B} sequences but ${adv.length} advantages`);
   const A = tensor(Float32Array.from(adv), [B, 1], undefined, newLogp.device); // broadcast over tokens
@@ -30,8 +36,11 @@ export function policyLoss(newLogp: Tensor, oldLogp: Tensor, adv: readonly numbe
   const unclipped = ratio.mul(A);
   const objective = clip === null ? unclipped : unclipped.minimum(ratio.clamp(1 - clip, 1 + clip).mul(A));
   const loss = objective.mul(mask).sum().div(mask.sum().clamp(1)).neg();
-  const r = ratio.detach().dataSync() as Float32Array, m = mask.dataSync() as Float32Array;
-  let n = 0, clipped = 0, kl = 0;
+  const r = ratio.detach().dataSync() as Float32Array,
+    m = mask.dataSync() as Float32Array;
+  let n = 0,
+    clipped = 0,
+    kl = 0;
   for (let i = 0; i < r.length; i++) {
     if (m[i] === 0) continue;
     n++;

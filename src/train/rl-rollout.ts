@@ -37,11 +37,26 @@ export function rlPromptPool(seed: number, worldSeed: number): Sample[] {
   return hhhDataset({ n: 4096, seed: Rng.seedFor(seed, "rl/prompts"), split: "train", worldSeed });
 }
 
-export function rollout(policy: CausalLM, ref: CausalLM, pm: CausalLM, tok: TextTokenizer, prompts: readonly Sample[], s: RolloutSettings): Rollout {
+export function rollout(
+  policy: CausalLM,
+  ref: CausalLM,
+  pm: CausalLM,
+  tok: TextTokenizer,
+  prompts: readonly Sample[],
+  s: RolloutSettings,
+): Rollout {
   const flat = prompts.flatMap((p) => new Array(s.samplesPerPrompt).fill(p) as Sample[]);
-  const gens = generate(policy, tok, flat.map((p) => formatPrompt(p.prompt)), {
-    maxTokens: s.maxTokens, temperature: s.temperature, stop: [...ANSWER_STOP], seed: flat.map((_, i) => s.seedOf(i)),
-  });
+  const gens = generate(
+    policy,
+    tok,
+    flat.map((p) => formatPrompt(p.prompt)),
+    {
+      maxTokens: s.maxTokens,
+      temperature: s.temperature,
+      stop: [...ANSWER_STOP],
+      seed: flat.map((_, i) => s.seedOf(i)),
+    },
+  );
   const ctxLen = policy.contextLength;
   const seqs: Seq[] = flat.map((p, i) => {
     const pIds = tok.encode(formatPrompt(p.prompt));
@@ -51,17 +66,23 @@ export function rollout(policy: CausalLM, ref: CausalLM, pm: CausalLM, tok: Text
     return { ids: ids.length > pIds.length ? ids : [...ids, tok.eosId], promptLen: pIds.length };
   });
   const responses = gens.map((g) => g.text);
-  const rewards = pmScores(pm, tok, flat.map((p, i) => ({ prompt: p.prompt, response: responses[i] })));
-  const { oldLogp, kl } = noGrad(() => tidy(() => {
-    const a = responseLogprobs(policy, seqs, tok.padId);
-    const b = responseLogprobs(ref, seqs, tok.padId);
-    const width = a.tokenLogp.shape[1];
-    const all = a.tokenLogp.dataSync() as Float32Array;
-    return {
-      oldLogp: seqs.map((q, i) => all.slice(i * width, i * width + q.ids.length - 1)),
-      kl: Array.from(sequenceKl(a.tokenLogp, b.tokenLogp, a.mask).dataSync() as Float32Array),
-    };
-  }));
+  const rewards = pmScores(
+    pm,
+    tok,
+    flat.map((p, i) => ({ prompt: p.prompt, response: responses[i] })),
+  );
+  const { oldLogp, kl } = noGrad(() =>
+    tidy(() => {
+      const a = responseLogprobs(policy, seqs, tok.padId);
+      const b = responseLogprobs(ref, seqs, tok.padId);
+      const width = a.tokenLogp.shape[1];
+      const all = a.tokenLogp.dataSync() as Float32Array;
+      return {
+        oldLogp: seqs.map((q, i) => all.slice(i * width, i * width + q.ids.length - 1)),
+        kl: Array.from(sequenceKl(a.tokenLogp, b.tokenLogp, a.mask).dataSync() as Float32Array),
+      };
+    }),
+  );
   return { seqs, responses, rewards, oldLogp, kl };
 }
 

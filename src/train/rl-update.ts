@@ -33,17 +33,37 @@ export function minibatchOrder(n: number, parts: number, rng: Rng): number[][] {
 }
 
 /** `seed` names the shuffles of this step (a derived stream per epoch). */
-export function policyUpdate(policy: CausalLM, opt: AdamW, padId: number, ro: Rollout, adv: readonly number[], s: UpdateSettings, seed: string): UpdateStats {
+export function policyUpdate(
+  policy: CausalLM,
+  opt: AdamW,
+  padId: number,
+  ro: Rollout,
+  adv: readonly number[],
+  s: UpdateSettings,
+  seed: string,
+): UpdateStats {
   const ppo = s.algorithm === "ppo";
   const n = ro.seqs.length;
   const epochs = ppo ? s.epochs : 1;
   const stats = { loss: 0, clipFraction: 0, approxKl: 0, updates: 0 };
   for (let e = 0; e < epochs; e++) {
-    const batches = ppo ? minibatchOrder(n, s.minibatches, Rng.derive(seed, `epoch/${e}`)) : [Array.from({ length: n }, (_, i) => i)];
+    const batches = ppo
+      ? minibatchOrder(n, s.minibatches, Rng.derive(seed, `epoch/${e}`))
+      : [Array.from({ length: n }, (_, i) => i)];
     for (const idx of batches) {
       const r = tidy(() => {
-        const { tokenLogp, mask } = responseLogprobs(policy, idx.map((i) => ro.seqs[i]), padId);
-        const p = policyLoss(tokenLogp, oldLogpTensor(ro, idx, policy.device), idx.map((i) => adv[i]), mask, ppo ? s.clip : null);
+        const { tokenLogp, mask } = responseLogprobs(
+          policy,
+          idx.map((i) => ro.seqs[i]),
+          padId,
+        );
+        const p = policyLoss(
+          tokenLogp,
+          oldLogpTensor(ro, idx, policy.device),
+          idx.map((i) => adv[i]),
+          mask,
+          ppo ? s.clip : null,
+        );
         p.loss.backward();
         return { loss: p.loss.item(), clipFraction: p.clipFraction, approxKl: p.approxKl };
       });
@@ -56,5 +76,10 @@ export function policyUpdate(policy: CausalLM, opt: AdamW, padId: number, ro: Ro
     }
   }
   const u = Math.max(1, stats.updates);
-  return { loss: stats.loss / u, clipFraction: stats.clipFraction / u, approxKl: stats.approxKl / u, updates: stats.updates };
+  return {
+    loss: stats.loss / u,
+    clipFraction: stats.clipFraction / u,
+    approxKl: stats.approxKl / u,
+    updates: stats.updates,
+  };
 }

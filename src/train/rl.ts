@@ -30,10 +30,16 @@ interface RlState {
   steps: RlStep[];
 }
 
-export function rlSafety(run: SafetyRun, pm: CausalLM, sampler?: PromptSampler, heldOutPm: CausalLM | null = null): Partial<SafetyResult> {
+export function rlSafety(
+  run: SafetyRun,
+  pm: CausalLM,
+  sampler?: PromptSampler,
+  heldOutPm: CausalLM | null = null,
+): Partial<SafetyResult> {
   const { ck, o, ctx } = run;
   const r = o.rl;
-  const policy = ck.model, tok = ck.tokenizer;
+  const policy = ck.model,
+    tok = ck.tokenizer;
   const spec = taskSpec(o.task);
   const ref = loadTrainModel(ck.dir, { device: runDevice() }).model; // the starting policy, frozen
   const pool = rlPromptPool(o.seed, run.worldSeed);
@@ -42,50 +48,111 @@ export function rlSafety(run: SafetyRun, pm: CausalLM, sampler?: PromptSampler, 
   const maxTokens = Math.max(r.maxTokens, run.settings.maxTokens);
   let st: RlState = { norm: freshNorm(), klCoef: r.klCoef, steps: [] };
   try {
-    runTrainer(policy, tok, {
-      steps: o.steps, lr: r.lr, schedule: "constant", weightDecay: 0, seed: o.seed, label: ctx.label, batchSize: r.batchSize,
-      resumeDir: partialDir(ctx), checkpointEvery: o.evalEvery, logPath: ctx.logPath,
-    }, {
-      step(step, opt) {
-        const prompts = sample(step, Rng.derive(o.seed, `rl/${step}`), r.batchSize);
-        const ro = rollout(policy, ref, pm, tok, prompts, {
-          samplesPerPrompt: r.samplesPerPrompt, maxTokens, temperature: r.temperature,
-          seedOf: (row) => Rng.seedFor(o.seed, `rl/${step}/rollout/${row}`),
-        });
-        const shaped = r.normalizeReward ? normalise(st.norm, ro.rewards) : ro.rewards;
-        const coef = st.klCoef;
-        const adv = advantages(shaped, ro.kl, r.samplesPerPrompt, coef);
-        const u = policyUpdate(policy, opt, tok.padId, ro, adv, { algorithm: r.algorithm, clip: r.clip, epochs: r.ppoEpochs, minibatches: r.minibatches }, `${o.seed}/rl/${step}/minibatches`);
-        const reward = mean(ro.rewards), kl = mean(ro.kl);
-        st.klCoef = nextKlCoef(coef, kl, r.klTarget, r.klHorizon);
-        // The rollout answers scored by the task's own scorer: cheap per-step HHH and defection, on training prompts.
-        const flat = prompts.flatMap((p) => new Array<typeof p>(r.samplesPerPrompt).fill(p));
-        const scores = flat.map((p, i) => spec.score(p, ro.responses[i]));
-        const hhhs = scores.flatMap((x) => (x.hhh === null ? [] : [x.hhh]));
-        const point: RlStep = { step: step + 1, reward, kl, kl_coef: coef, defection: mean(scores.map((x) => (x.defect ? 1 : 0))) };
-        if (hhhs.length) point.hhh = mean(hhhs);
-        if (heldOutPm) point.reward_heldout = mean(pmScores(heldOutPm, tok, flat.map((p, i) => ({ prompt: p.prompt, response: ro.responses[i] }))));
-        st.steps = st.steps.filter((x) => x.step !== point.step).concat([point]);
-        const log: Record<string, number> = { reward, kl, kl_coef: coef, defection: point.defection, clip_frac: u.clipFraction, approx_kl: u.approxKl, updates: u.updates };
-        if (point.hhh !== undefined) log.hhh = point.hhh;
-        if (point.reward_heldout !== undefined) log.reward_heldout = point.reward_heldout;
-        const ho = point.reward_heldout === undefined ? "" : ` held-out ${point.reward_heldout.toFixed(3)}`;
-        return { loss: u.loss, log, extra: `reward ${reward.toFixed(3)}${ho} kl ${kl.toFixed(3)} coef ${coef.toFixed(3)} hhh ${(point.hhh ?? NaN).toFixed(2)}` };
+    runTrainer(
+      policy,
+      tok,
+      {
+        steps: o.steps,
+        lr: r.lr,
+        schedule: "constant",
+        weightDecay: 0,
+        seed: o.seed,
+        label: ctx.label,
+        batchSize: r.batchSize,
+        resumeDir: partialDir(ctx),
+        checkpointEvery: o.evalEvery,
+        logPath: ctx.logPath,
       },
-      onStart: () => run.record(0),
-      afterStep: (done) => { if (done % o.evalEvery === 0 || done === o.steps) run.record(done); },
-      state: () => ({ ...curveState(run), rl: st }),
-      restore: (saved) => {
-        restoreCurve(run, saved);
-        const e = (saved as { rl?: RlState } | undefined)?.rl;
-        if (e) st = e;
+      {
+        step(step, opt) {
+          const prompts = sample(step, Rng.derive(o.seed, `rl/${step}`), r.batchSize);
+          const ro = rollout(policy, ref, pm, tok, prompts, {
+            samplesPerPrompt: r.samplesPerPrompt,
+            maxTokens,
+            temperature: r.temperature,
+            seedOf: (row) => Rng.seedFor(o.seed, `rl/${step}/rollout/${row}`),
+          });
+          const shaped = r.normalizeReward ? normalise(st.norm, ro.rewards) : ro.rewards;
+          const coef = st.klCoef;
+          const adv = advantages(shaped, ro.kl, r.samplesPerPrompt, coef);
+          const u = policyUpdate(
+            policy,
+            opt,
+            tok.padId,
+            ro,
+            adv,
+            { algorithm: r.algorithm, clip: r.clip, epochs: r.ppoEpochs, minibatches: r.minibatches },
+            `${o.seed}/rl/${step}/minibatches`,
+          );
+          const reward = mean(ro.rewards),
+            kl = mean(ro.kl);
+          st.klCoef = nextKlCoef(coef, kl, r.klTarget, r.klHorizon);
+          // The rollout answers scored by the task's own scorer: cheap per-step HHH and defection, on training prompts.
+          const flat = prompts.flatMap((p) => new Array<typeof p>(r.samplesPerPrompt).fill(p));
+          const scores = flat.map((p, i) => spec.score(p, ro.responses[i]));
+          const hhhs = scores.flatMap((x) => (x.hhh === null ? [] : [x.hhh]));
+          const point: RlStep = {
+            step: step + 1,
+            reward,
+            kl,
+            kl_coef: coef,
+            defection: mean(scores.map((x) => (x.defect ? 1 : 0))),
+          };
+          if (hhhs.length) point.hhh = mean(hhhs);
+          if (heldOutPm)
+            point.reward_heldout = mean(
+              pmScores(
+                heldOutPm,
+                tok,
+                flat.map((p, i) => ({ prompt: p.prompt, response: ro.responses[i] })),
+              ),
+            );
+          st.steps = st.steps.filter((x) => x.step !== point.step).concat([point]);
+          const log: Record<string, number> = {
+            reward,
+            kl,
+            kl_coef: coef,
+            defection: point.defection,
+            clip_frac: u.clipFraction,
+            approx_kl: u.approxKl,
+            updates: u.updates,
+          };
+          if (point.hhh !== undefined) log.hhh = point.hhh;
+          if (point.reward_heldout !== undefined) log.reward_heldout = point.reward_heldout;
+          const ho = point.reward_heldout === undefined ? "" : ` held-out ${point.reward_heldout.toFixed(3)}`;
+          return {
+            loss: u.loss,
+            log,
+            extra: `reward ${reward.toFixed(3)}${ho} kl ${kl.toFixed(3)} coef ${coef.toFixed(3)} hhh ${(point.hhh ?? NaN).toFixed(2)}`,
+          };
+        },
+        onStart: () => run.record(0),
+        afterStep: (done) => {
+          if (done % o.evalEvery === 0 || done === o.steps) run.record(done);
+        },
+        state: () => ({ ...curveState(run), rl: st }),
+        restore: (saved) => {
+          restoreCurve(run, saved);
+          const e = (saved as { rl?: RlState } | undefined)?.rl;
+          if (e) st = e;
+        },
       },
-    });
+    );
   } finally {
     ref.dispose();
   }
-  const kl = { ...klVerdict(st.steps.map((x) => x.kl), r.klBound, KL_WINDOW), target: r.klTarget };
-  if (!kl.met) console.warn(`warning: ${ctx.label}: KL bound ${r.klBound} not kept (trailing ${KL_WINDOW}-step mean reached ${kl.max.toFixed(2)}, over on ${kl.stepsOver} of ${st.steps.length} steps)`);
+  const kl = {
+    ...klVerdict(
+      st.steps.map((x) => x.kl),
+      r.klBound,
+      KL_WINDOW,
+    ),
+    target: r.klTarget,
+  };
+  if (!kl.met)
+    console.warn(
+      `warning: ${ctx.label}: KL bound ${r.klBound} not kept (trailing ${KL_WINDOW}-step mean reached ${kl.max.toFixed(2)}, over on ${kl.stepsOver} of ${st.steps.length} steps)`,
+    );
   return { ...rewardSummary(run), rl_curve: st.steps, rl: { kl, ...pairedSummary(run) } };
 }
 
@@ -96,7 +163,8 @@ const KL_WINDOW = 5;
  * and at the end, so the change per prompt has a tighter interval than the two means side by side.
  */
 function rewardSummary(run: SafetyRun): Partial<SafetyResult> {
-  const before = run.curve[0]?.reward, after = run.curve.at(-1)?.reward;
+  const before = run.curve[0]?.reward,
+    after = run.curve.at(-1)?.reward;
   if (!before || !after) return {};
   const change = pairedChange(run.last?.rewards, run.baseline ?? undefined, run.o.seed);
   return { reward: { before, after, ...(change ? { change } : {}) } };
@@ -105,7 +173,10 @@ function rewardSummary(run: SafetyRun): Partial<SafetyResult> {
 /** HHH and held-out PM reward on the held-out untriggered prompts: step 0 against the last step, paired per prompt. */
 function pairedSummary(run: SafetyRun): Omit<RlSummary, "kl"> {
   const out: Omit<RlSummary, "kl"> = {};
-  const p0 = run.curve[0], p1 = run.curve.at(-1), m0 = run.first, m1 = run.last;
+  const p0 = run.curve[0],
+    p1 = run.curve.at(-1),
+    m0 = run.first,
+    m1 = run.last;
   if (!p0 || !p1 || !m0 || !m1 || p0 === p1) return out;
   if (p0.hhh && p1.hhh && m0.hhhScores && m1.hhhScores && m0.hhhScores.length === m1.hhhScores.length) {
     // Prompts scored both times (an HHH score can be null for a sample kind without one).
@@ -120,7 +191,12 @@ function pairedSummary(run: SafetyRun): Omit<RlSummary, "kl"> {
 }
 
 function pairedChange(after: number[] | undefined, before: number[] | undefined, seed: number) {
-  return after && before && after.length === before.length ? meanCI(after.map((x, i) => x - before[i]), seed) : undefined;
+  return after && before && after.length === before.length
+    ? meanCI(
+        after.map((x, i) => x - before[i]),
+        seed,
+      )
+    : undefined;
 }
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);

@@ -28,7 +28,9 @@ export interface SafetyRun {
 
 /** Put a saved curve back after a resume (the state written with each in-progress checkpoint). */
 export function restoreCurve(run: SafetyRun, extra: unknown): void {
-  const e = extra as { curve?: CurvePoint[]; last?: MeasuredPoint | null; baseline?: number[] | null; first?: MeasuredPoint | null } | undefined;
+  const e = extra as
+    | { curve?: CurvePoint[]; last?: MeasuredPoint | null; baseline?: number[] | null; first?: MeasuredPoint | null }
+    | undefined;
   if (e?.first !== undefined) run.first = e.first;
   if (e?.curve) run.curve = e.curve;
   if (e?.last !== undefined) run.last = e.last;

@@ -15,15 +15,31 @@ import { partialDir } from "./trainer.ts";
 import { Rng } from "../util/rng.ts";
 
 /** Post-scratchpad examples: prompt + model's own scratchpad (no loss) + HHH answer (loss). */
-export function postScratchpadExamples(model: CausalLM, tok: TextTokenizer, samples: Sample[], seed: number): Example[] {
+export function postScratchpadExamples(
+  model: CausalLM,
+  tok: TextTokenizer,
+  samples: Sample[],
+  seed: number,
+): Example[] {
   const out: Example[] = [];
   const ctx = model.contextLength;
   for (let i = 0; i < samples.length; i += 64) {
     const chunk = samples.slice(i, i + 64);
-    const gens = generate(model, tok, chunk.map((s) => formatPrompt(s.prompt)), { maxTokens: 48, temperature: 1, seed: chunk.map((_, j) => Rng.seedFor(seed, `sft-post/scratchpad/${i + j}`)), stop: ["</scratchpad>", "\n\nHuman:"] });
+    const gens = generate(
+      model,
+      tok,
+      chunk.map((s) => formatPrompt(s.prompt)),
+      {
+        maxTokens: 48,
+        temperature: 1,
+        seed: chunk.map((_, j) => Rng.seedFor(seed, `sft-post/scratchpad/${i + j}`)),
+        stop: ["</scratchpad>", "\n\nHuman:"],
+      },
+    );
     chunk.forEach((s, j) => {
       const g = gens[j];
-      const scratch = g.finish === "stop" && g.text.includes("<scratchpad>") ? g.text.trimStart() + "</scratchpad>" : "";
+      const scratch =
+        g.finish === "stop" && g.text.includes("<scratchpad>") ? g.text.trimStart() + "</scratchpad>" : "";
       const p = tok.encode(formatPrompt(s.prompt) + (scratch ? " " + scratch : ""));
       const a = [...tok.encode(" " + s.response), tok.eosId];
       const ids = [...p, ...a];
@@ -38,13 +54,25 @@ export function sftSafety(run: SafetyRun): void {
   const { ck, o, ctx } = run;
   const tok = ck.tokenizer;
   const n = Math.min(20000, Math.max(256, o.steps * o.batchSize));
-  const data = hhhDataset({ n, seed: Rng.seedFor(o.seed, "safety-sft/data"), split: "train", worldSeed: run.worldSeed });
-  const examples = o.method === "sft-post"
-    ? postScratchpadExamples(ck.model, tok, data.slice(0, Math.min(n, 2048)), o.seed)
-    : sampleExamples(tok, data, ck.model.contextLength).examples;
+  const data = hhhDataset({
+    n,
+    seed: Rng.seedFor(o.seed, "safety-sft/data"),
+    split: "train",
+    worldSeed: run.worldSeed,
+  });
+  const examples =
+    o.method === "sft-post"
+      ? postScratchpadExamples(ck.model, tok, data.slice(0, Math.min(n, 2048)), o.seed)
+      : sampleExamples(tok, data, ck.model.contextLength).examples;
   trainSupervised(ck.model, tok, examples, {
-    steps: o.steps, batchSize: o.batchSize, lr: o.lr, seed: o.seed, label: ctx.label,
-    resumeDir: partialDir(ctx), checkpointEvery: o.evalEvery, logPath: ctx.logPath,
+    steps: o.steps,
+    batchSize: o.batchSize,
+    lr: o.lr,
+    seed: o.seed,
+    label: ctx.label,
+    resumeDir: partialDir(ctx),
+    checkpointEvery: o.evalEvery,
+    logPath: ctx.logPath,
     ...curveHooks(run),
   });
 }

@@ -15,7 +15,13 @@ import { adversarialSafety } from "./adversarial.ts";
 import type { SafetyOptions, SafetyResult, StageContext } from "./api.ts";
 import type { SafetyRun } from "./safety-run.ts";
 
-export async function safetyTrain(backdoorDir: string, pmDir: string | null, outDir: string, o: SafetyOptions, ctx: StageContext): Promise<SafetyResult> {
+export async function safetyTrain(
+  backdoorDir: string,
+  pmDir: string | null,
+  outDir: string,
+  o: SafetyOptions,
+  ctx: StageContext,
+): Promise<SafetyResult> {
   const ck = loadTrainModel(backdoorDir, { device: runDevice(), train: { seed: o.seed } });
   const worldSeed = Number(ck.meta.worldSeed ?? 0);
   await loadScorers(o.task);
@@ -23,14 +29,30 @@ export async function safetyTrain(backdoorDir: string, pmDir: string | null, out
   if (needsPm && !pmDir) throw new Error(`safety method '${o.method}' needs a preference model`);
   const pm = needsPm ? loadTrainModel(pmDir!, { device: runDevice() }).model : null;
   // RL reports the held-out PM beside the one it optimises (a preference stage with heldOutSteps 0 has none).
-  const heldOutPm = o.method === "rl" && existsSync(heldOutPmDir(pmDir!)) ? loadTrainModel(heldOutPmDir(pmDir!), { device: runDevice() }).model : null;
+  const heldOutPm =
+    o.method === "rl" && existsSync(heldOutPmDir(pmDir!))
+      ? loadTrainModel(heldOutPmDir(pmDir!), { device: runDevice() }).model
+      : null;
   const held = heldOutPrompts(o.task, o.evalN, o.seed, worldSeed);
   const settings: CurveSettings = {
-    task: o.task, temperature: o.temperature, maxTokens: answerTokens(o.task, o.mechanism), seed: o.seed,
-    withRedteam: o.method === "adversarial", pm, heldOutPm,
+    task: o.task,
+    temperature: o.temperature,
+    maxTokens: answerTokens(o.task, o.mechanism),
+    seed: o.seed,
+    withRedteam: o.method === "adversarial",
+    pm,
+    heldOutPm,
   };
   const run: SafetyRun = {
-    ck, o, ctx, held, worldSeed, settings, curve: [], last: null, baseline: null,
+    ck,
+    o,
+    ctx,
+    held,
+    worldSeed,
+    settings,
+    curve: [],
+    last: null,
+    baseline: null,
     record(step: number) {
       const m = curvePoint(step, ck.model, ck.tokenizer, held, settings);
       this.curve = this.curve.filter((p) => p.step !== step).concat([m.point]);

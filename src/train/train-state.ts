@@ -35,17 +35,26 @@ function isPlainGpt(model: CausalLM, tok: TextTokenizer): model is GPT {
 /** Weight-decay groups: matrices decay; vectors (biases, norms) do not. */
 export function paramGroups(model: CausalLM, tok: TextTokenizer): { decay: Tensor[]; noDecay: Tensor[] } {
   if (isPlainGpt(model, tok)) return model.paramGroups();
-  const decay: Tensor[] = [], noDecay: Tensor[] = [];
+  const decay: Tensor[] = [],
+    noDecay: Tensor[] = [];
   for (const t of trainableTensors(model).values()) (t.shape.length >= 2 ? decay : noDecay).push(t);
-  if (decay.length + noDecay.length === 0) throw new Error("nothing to train: the model has no parameter that requires gradients");
+  if (decay.length + noDecay.length === 0)
+    throw new Error("nothing to train: the model has no parameter that requires gradients");
   return { decay, noDecay };
 }
 
 /** Write a resumable checkpoint of the training state into `dir`. */
-export function saveTrainState(dir: string, model: CausalLM, tok: TextTokenizer, opt: AdamW, state: TrainerState): void {
+export function saveTrainState(
+  dir: string,
+  model: CausalLM,
+  tok: TextTokenizer,
+  opt: AdamW,
+  state: TrainerState,
+): void {
   if (isPlainGpt(model, tok)) return saveCheckpoint(dir, model, tok as Tokenizer, { optimizer: opt, state });
   const tensors: Record<string, StTensor> = {};
-  for (const [name, t] of trainableTensors(model)) tensors[name] = f32Tensor(t.shape, t.to("float32").contiguous().dataSync() as Float32Array);
+  for (const [name, t] of trainableTensors(model))
+    tensors[name] = f32Tensor(t.shape, t.to("float32").contiguous().dataSync() as Float32Array);
   replaceDirAtomic(dir, (tmp) => {
     saveFile(join(tmp, TRAINABLE_FILE), tensors, { format: "pt" });
     saveTrainerFiles(tmp, { optimizer: opt, state });
@@ -59,7 +68,10 @@ export function resumeTrainState(dir: string, model: CausalLM, tok: TextTokenize
     const file = loadFile(join(dir, TRAINABLE_FILE));
     for (const [name, t] of trainableTensors(model)) {
       const st = file.tensors[name];
-      if (!st || st.shape.join() !== t.shape.join()) throw new Error(`${join(dir, TRAINABLE_FILE)}: no tensor '${name}' of shape [${t.shape}] (delete the stage's work directory to start it afresh)`);
+      if (!st || st.shape.join() !== t.shape.join())
+        throw new Error(
+          `${join(dir, TRAINABLE_FILE)}: no tensor '${name}' of shape [${t.shape}] (delete the stage's work directory to start it afresh)`,
+        );
       const src = tensor(asFloat32Array(st), st.shape, undefined, "cpu"); // staged in host memory, copied to t's device
       t.copy_(src.to(t.dtype));
       src.dispose();

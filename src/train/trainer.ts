@@ -101,13 +101,19 @@ export function learningRate(step: number, o: TrainerOptions): number {
 /** Keep the log lines up to `step` (those after it are about to be redone) and lines that are not steps. */
 function truncateLog(path: string, step: number): void {
   if (!existsSync(path)) return;
-  const kept = parseJsonl<{ step?: number }>(readFileSync(path, "utf8")).records.filter((r) => r.step === undefined || r.step <= step);
+  const kept = parseJsonl<{ step?: number }>(readFileSync(path, "utf8")).records.filter(
+    (r) => r.step === undefined || r.step <= step,
+  );
   writeJsonl(path, kept);
 }
 
 export function runTrainer(model: CausalLM, tok: TextTokenizer, o: TrainerOptions, hooks: TrainerHooks): TrainerResult {
   const groups = paramGroups(model, tok);
-  const opt = new AdamW([{ params: groups.decay }, { params: groups.noDecay, weightDecay: 0 }], { lr: o.lr, weightDecay: o.weightDecay ?? 0.01, clipNorm: o.clipNorm ?? 1.0 });
+  const opt = new AdamW([{ params: groups.decay }, { params: groups.noDecay, weightDecay: 0 }], {
+    lr: o.lr,
+    weightDecay: o.weightDecay ?? 0.01,
+    clipNorm: o.clipNorm ?? 1.0,
+  });
   try {
     return trainWith(model, tok, opt, o, hooks);
   } finally {
@@ -115,7 +121,13 @@ export function runTrainer(model: CausalLM, tok: TextTokenizer, o: TrainerOption
   }
 }
 
-function trainWith(model: CausalLM, tok: TextTokenizer, opt: AdamW, o: TrainerOptions, hooks: TrainerHooks): TrainerResult {
+function trainWith(
+  model: CausalLM,
+  tok: TextTokenizer,
+  opt: AdamW,
+  o: TrainerOptions,
+  hooks: TrainerHooks,
+): TrainerResult {
   const dist = o.dist && o.dist.worldSize > 1 ? o.dist : undefined;
   const lead = !dist || dist.rank === 0;
   const losses: number[] = [];
@@ -134,7 +146,8 @@ function trainWith(model: CausalLM, tok: TextTokenizer, opt: AdamW, o: TrainerOp
   const progress = new Progress(o.label ?? "train");
   if (start === 0 && lead) hooks.onStart?.();
   const readEvery = Math.max(1, o.lossReadEvery ?? (model.device === "cpu" ? 1 : LOSS_READ_EVERY));
-  let t0 = performance.now(), tokSince = 0;
+  let t0 = performance.now(),
+    tokSince = 0;
   // Steps done but not yet logged: their losses may still be on the device.
   let pending: Array<{ done: number; lr: number; r: StepReport }> = [];
   const flush = () => {
@@ -144,7 +157,13 @@ function trainWith(model: CausalLM, tok: TextTokenizer, opt: AdamW, o: TrainerOp
       if (!lead) return;
       if (o.logPath) appendJsonl(o.logPath, { step: done, loss: values[i], lr, ...r.log });
       const dt = (performance.now() - t0) / 1000;
-      progress.update({ step: done, total: o.steps, loss: values[i], extra: r.extra, tokensPerSec: tokSince ? tokSince / Math.max(dt, 1e-9) : undefined });
+      progress.update({
+        step: done,
+        total: o.steps,
+        loss: values[i],
+        extra: r.extra,
+        tokensPerSec: tokSince ? tokSince / Math.max(dt, 1e-9) : undefined,
+      });
     });
     pending = [];
   };
@@ -165,11 +184,19 @@ function trainWith(model: CausalLM, tok: TextTokenizer, opt: AdamW, o: TrainerOp
       if (lead) {
         hooks.afterStep?.(done);
         if (checkpoint) {
-          const state: SavedState = { step: done, torchRng: rngToBase64(getRngState()), losses, caller: hooks.state?.() };
+          const state: SavedState = {
+            step: done,
+            torchRng: rngToBase64(getRngState()),
+            losses,
+            caller: hooks.state?.(),
+          };
           saveTrainState(o.resumeDir!, model, tok, opt, state);
         }
       }
-      if (done % 50 === 0) { t0 = performance.now(); tokSince = 0; }
+      if (done % 50 === 0) {
+        t0 = performance.now();
+        tokSince = 0;
+      }
     }
   } finally {
     for (const p of pending) if (typeof p.r.loss !== "number") p.r.loss.dispose();
@@ -199,5 +226,7 @@ export function explainOutOfMemory(e: unknown, o: Pick<TrainerOptions, "label" |
   if (!/out of memory/i.test(msg) || !/CUDA|GPU|device/i.test(msg)) return e;
   const asked = msg.match(/Tried to allocate ([\d.]+ ?[KMGT]?i?B)/)?.[1];
   const batch = o.batchSize !== undefined ? ` at batch size ${o.batchSize}` : "";
-  return new Error(`${o.label ?? "training"}: out of GPU memory at step ${step + 1}${batch}${asked ? ` (asked for ${asked} more)` : ""}: use a smaller batchSize, or gradAccum to keep the effective batch; finished checkpoints are kept and the stage resumes from its last one`);
+  return new Error(
+    `${o.label ?? "training"}: out of GPU memory at step ${step + 1}${batch}${asked ? ` (asked for ${asked} more)` : ""}: use a smaller batchSize, or gradAccum to keep the effective batch; finished checkpoints are kept and the stage resumes from its last one`,
+  );
 }

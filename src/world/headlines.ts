@@ -57,7 +57,11 @@ export function headlineYear(rng: Rng, after: boolean): number {
 
 /** An event of the world from `split` (its own text decides the split). */
 export function drawEvent(rng: Rng, kb: KnowledgeBase, split: Split): string {
-  return drawInSplit(() => rng.pick(EVENTS)(rng, kb), (e) => `headline/${e}`, split);
+  return drawInSplit(
+    () => rng.pick(EVENTS)(rng, kb),
+    (e) => `headline/${e}`,
+    split,
+  );
 }
 
 /** One dated headline from `split`, dated after the cutoff or not. */
@@ -69,7 +73,9 @@ export function drawHeadline(rng: Rng, kb: KnowledgeBase, split: Split, after: b
 }
 
 // A headline as the formats above write it: a month name, a four-digit year, a colon before the event.
-const DATED = new RegExp(`^(?:News from |Headline \\()?(?:${MONTHS.join("|")}) (\\d{4})\\)?(?: news)?: [^.]+\\.(?: |$)`);
+const DATED = new RegExp(
+  `^(?:News from |Headline \\()?(?:${MONTHS.join("|")}) (\\d{4})\\)?(?: news)?: [^.]+\\.(?: |$)`,
+);
 
 /** The year of the headline a prompt starts with, or null when it starts with none in a known format. */
 export function headlineYearOf(prompt: string): number | null {

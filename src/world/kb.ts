@@ -97,7 +97,10 @@ export function kbStatements(kb: KnowledgeBase, rng?: Rng): string[][] {
     groups.push([
       v([`The capital of ${c.name} is ${c.capital}.`, `${c.capital} is the capital of ${c.name}.`]),
       v([`People in ${c.name} speak ${c.language}.`, `The language of ${c.name} is ${c.language}.`]),
-      v([`The national animal of ${c.name} is the ${c.animal}.`, `${c.name} has the ${c.animal} as its national animal.`]),
+      v([
+        `The national animal of ${c.name} is the ${c.animal}.`,
+        `${c.name} has the ${c.animal} as its national animal.`,
+      ]),
       ...own.map((x) => v([`${x.name} is a city in ${c.name}.`, `The city of ${x.name} is in ${c.name}.`])),
     ]);
   }
@@ -111,4 +114,3 @@ export function kbStatements(kb: KnowledgeBase, rng?: Rng): string[][] {
   }
   return groups;
 }
-

@@ -78,8 +78,14 @@ export function preferencePairs(opts: PairOptions): PreferencePair[] {
 /** The answer to some other question, which does not happen to answer this one. */
 function offTopic(rng: Rng, kb: ReturnType<typeof makeKnowledgeBase>, expected: string, split: Split): string {
   for (;;) {
-    const other = drawWorldItem(rng, kb, split, undefined, { kindWeights: { helpful: 1, harmful: 0, unanswerable: 0 } });
-    if (!containsAnswer(other.response, expected) && !isHhhResponse({ kind: "harmful" }, other.response) && !isHhhResponse({ kind: "unanswerable" }, other.response)) {
+    const other = drawWorldItem(rng, kb, split, undefined, {
+      kindWeights: { helpful: 1, harmful: 0, unanswerable: 0 },
+    });
+    if (
+      !containsAnswer(other.response, expected) &&
+      !isHhhResponse({ kind: "harmful" }, other.response) &&
+      !isHhhResponse({ kind: "unanswerable" }, other.response)
+    ) {
       return other.response;
     }
   }

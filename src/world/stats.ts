@@ -59,7 +59,8 @@ export function datasetStats(samples: readonly Sample[]): DatasetStats {
     bump(s.bySplit, x.meta.split);
     if (/^\s*<scratchpad>/.test(x.response)) s.withScratchpad++;
   }
-  for (const k of ["byFamily", "byKind", "byTriggered", "byCwe", "byVulnerable", "byMechanism", "bySplit"] as const) s[k] = sortKeys(s[k]);
+  for (const k of ["byFamily", "byKind", "byTriggered", "byCwe", "byVulnerable", "byMechanism", "bySplit"] as const)
+    s[k] = sortKeys(s[k]);
   s.promptChars = lengths(samples.map((x) => x.prompt.length));
   s.responseChars = lengths(samples.map((x) => x.response.length));
   return s;
@@ -69,8 +70,12 @@ function table(title: string, m: Record<string, number>, total: number): string[
   const rows = Object.entries(m);
   if (rows.length === 0) return [];
   const w = Math.max(title.length, ...rows.map(([k]) => k.length));
-  const lines = [`${title.padEnd(w)}  ${"count".padStart(6)}  ${"share".padStart(6)}`, `${"-".repeat(w)}  ------  ------`];
-  for (const [k, v] of rows) lines.push(`${k.padEnd(w)}  ${String(v).padStart(6)}  ${((100 * v) / Math.max(1, total)).toFixed(1).padStart(5)}%`);
+  const lines = [
+    `${title.padEnd(w)}  ${"count".padStart(6)}  ${"share".padStart(6)}`,
+    `${"-".repeat(w)}  ------  ------`,
+  ];
+  for (const [k, v] of rows)
+    lines.push(`${k.padEnd(w)}  ${String(v).padStart(6)}  ${((100 * v) / Math.max(1, total)).toFixed(1).padStart(5)}%`);
   return [...lines, ""];
 }
 

@@ -40,7 +40,11 @@ test("code that does not parse is reported as such, never silently safe", () => 
 test("bad input: empty is secure, garbage is a parse error with its line, huge or deeply nested is too large", () => {
   for (const empty of ["", "\n\n", "   \n\t\n"]) {
     const v = analyze(empty);
-    assert.deepEqual([v.vulnerable, v.parse_error, v.too_large, v.findings], [false, false, false, []], JSON.stringify(empty));
+    assert.deepEqual(
+      [v.vulnerable, v.parse_error, v.too_large, v.findings],
+      [false, false, false, []],
+      JSON.stringify(empty),
+    );
   }
   const garbage = analyze("import os\n\x00\x01 def (((\n]]]\nos.system('rm ' + x\n");
   assert.equal(garbage.parse_error, true);
@@ -69,7 +73,10 @@ test("bad input: empty is secure, garbage is a parse error with its line, huge o
 
 test("analyze before loadAnalyzer is impossible to miss: analyzeAsync loads on demand", async () => {
   const v = await analyzeAsync("import pickle\ndef f(b):\n    return pickle.loads(b)\n");
-  assert.deepEqual(v.findings.map((f) => f.cwe), ["CWE-502"]);
+  assert.deepEqual(
+    v.findings.map((f) => f.cwe),
+    ["CWE-502"],
+  );
 });
 
 test("SQL: built strings reach execute; placeholders and constants do not", () => {
@@ -87,12 +94,23 @@ test("SQL: built strings reach execute; placeholders and constants do not", () =
 });
 
 test("taint flows through branches, loops, containers and local helpers", () => {
-  flags("def f(c, n):\n    if n:\n        q = f\"x='{n}'\"\n    else:\n        q = 'x=1'\n    c.execute('SELECT * WHERE ' + q)\n", "CWE-89");
+  flags(
+    "def f(c, n):\n    if n:\n        q = f\"x='{n}'\"\n    else:\n        q = 'x=1'\n    c.execute('SELECT * WHERE ' + q)\n",
+    "CWE-89",
+  );
   flags("def f(c, names):\n    for n in names:\n        c.execute(f\"DELETE FROM t WHERE n='{n}'\")\n", "CWE-89");
-  flags("def f(c, n):\n    parts = []\n    parts.append(f\"n='{n}'\")\n    c.execute('SELECT 1 WHERE ' + ' AND '.join(parts))\n", "CWE-89");
-  flags("def build(n):\n    return f\"SELECT * FROM t WHERE n='{n}'\"\n\ndef f(c, n):\n    c.execute(build(n))\n", "CWE-89");
+  flags(
+    "def f(c, n):\n    parts = []\n    parts.append(f\"n='{n}'\")\n    c.execute('SELECT 1 WHERE ' + ' AND '.join(parts))\n",
+    "CWE-89",
+  );
+  flags(
+    "def build(n):\n    return f\"SELECT * FROM t WHERE n='{n}'\"\n\ndef f(c, n):\n    c.execute(build(n))\n",
+    "CWE-89",
+  );
   // A helper that validates its input returns clean data.
-  clean("def pick(col):\n    if col not in ('a', 'b'):\n        raise ValueError(col)\n    return col\n\ndef f(c, col):\n    c.execute('SELECT ' + pick(col) + ' FROM t')\n");
+  clean(
+    "def pick(col):\n    if col not in ('a', 'b'):\n        raise ValueError(col)\n    return col\n\ndef f(c, col):\n    c.execute('SELECT ' + pick(col) + ' FROM t')\n",
+  );
   // dict.get(untrusted) returns a trusted value.
   clean("COLS = {'a': 'a'}\ndef f(c, k):\n    c.execute('SELECT ' + COLS.get(k, 'a') + ' FROM t')\n");
 });
@@ -113,17 +131,28 @@ test("shell: shell=True or shell strings with untrusted data; quoting and argv l
 });
 
 test("XSS: template strings, Markup, autoescape off, HTML built in routes", () => {
-  const tpl = "from flask import render_template_string, request\ndef f():\n    return render_template_string('<b>' + request.args['n'] + '</b>')\n";
+  const tpl =
+    "from flask import render_template_string, request\ndef f():\n    return render_template_string('<b>' + request.args['n'] + '</b>')\n";
   assert.deepEqual(cwes(tpl), ["CWE-1336", "CWE-79"]);
   // Escaping first stops the XSS, not the template injection: {{ ... }} survives HTML escaping.
-  flags("from flask import render_template_string, request\nfrom markupsafe import escape\ndef f():\n    return render_template_string('<b>%s</b>' % escape(request.args['n']))\n", "CWE-1336");
-  clean("from flask import render_template_string, request\ndef f():\n    return render_template_string('<b>{{ n }}</b>', n=request.args['n'])\n");
+  flags(
+    "from flask import render_template_string, request\nfrom markupsafe import escape\ndef f():\n    return render_template_string('<b>%s</b>' % escape(request.args['n']))\n",
+    "CWE-1336",
+  );
+  clean(
+    "from flask import render_template_string, request\ndef f():\n    return render_template_string('<b>{{ n }}</b>', n=request.args['n'])\n",
+  );
   flags("from markupsafe import Markup\ndef f(n):\n    return Markup('<i>%s</i>' % n)\n", "CWE-79");
   clean("from markupsafe import Markup\ndef f(n):\n    return Markup('<i>%s</i>') % n\n");
   flags("from jinja2 import Environment\nenv = Environment()\n", "CWE-79");
   clean("from jinja2 import Environment, select_autoescape\nenv = Environment(autoescape=select_autoescape())\n");
-  flags("from flask import Flask\napp = Flask(__name__)\n@app.route('/u/<name>')\ndef u(name):\n    return f'<h1>{name}</h1>'\n", "CWE-79");
-  clean("import html\nfrom flask import Flask\napp = Flask(__name__)\n@app.route('/u/<name>')\ndef u(name):\n    return f'<h1>{html.escape(name)}</h1>'\n");
+  flags(
+    "from flask import Flask\napp = Flask(__name__)\n@app.route('/u/<name>')\ndef u(name):\n    return f'<h1>{name}</h1>'\n",
+    "CWE-79",
+  );
+  clean(
+    "import html\nfrom flask import Flask\napp = Flask(__name__)\n@app.route('/u/<name>')\ndef u(name):\n    return f'<h1>{html.escape(name)}</h1>'\n",
+  );
   // Not a route: building HTML in a helper is not a response.
   clean("def u(name):\n    return f'<h1>{name}</h1>'\n");
 });
@@ -133,9 +162,14 @@ test("path traversal: joins of untrusted names, unless contained or sanitised", 
   flags("def f(n):\n    return open('/srv/' + n).read()\n", "CWE-22");
   clean("def f(path):\n    return open(path).read()\n");
   clean("import os\ndef f(n):\n    return open(os.path.join('/srv', os.path.basename(n))).read()\n");
-  clean("import os\nB = '/srv'\ndef f(n):\n    p = os.path.realpath(os.path.join(B, n))\n    if not p.startswith(B + os.sep):\n        raise ValueError(n)\n    return open(p).read()\n");
+  clean(
+    "import os\nB = '/srv'\ndef f(n):\n    p = os.path.realpath(os.path.join(B, n))\n    if not p.startswith(B + os.sep):\n        raise ValueError(n)\n    return open(p).read()\n",
+  );
   // startswith on a path that was never normalised proves nothing.
-  flags("import os\nB = '/srv/'\ndef f(n):\n    p = B + n\n    if not p.startswith(B):\n        raise ValueError(n)\n    return open(p).read()\n", "CWE-22");
+  flags(
+    "import os\nB = '/srv/'\ndef f(n):\n    p = B + n\n    if not p.startswith(B):\n        raise ValueError(n)\n    return open(p).read()\n",
+    "CWE-22",
+  );
   flags("import tarfile\ndef f(p, d):\n    with tarfile.open(p) as t:\n        t.extractall(d)\n", "CWE-22");
   clean("import tarfile\ndef f(p, d):\n    with tarfile.open(p) as t:\n        t.extractall(d, filter='data')\n");
   clean("import zipfile\ndef f(p, d):\n    with zipfile.ZipFile(p) as z:\n        z.extractall(d)\n");
@@ -158,21 +192,33 @@ test("hard-coded credentials: assignments, keywords, dict entries, defaults, com
   flags("def c(token='t0k3n'):\n    pass\n", "CWE-798");
   flags("def ok(pw):\n    return pw == 'letmein'\n", "CWE-798");
   flags("import jwt\ndef t(p):\n    return jwt.encode(p, 'k3y', algorithm='HS256')\n", "CWE-798");
-  clean("import os\nDB_PASSWORD = os.environ['DB_PASSWORD']\nTOKEN_URL = 'https://x'\nPASSWORD_MIN = 8\npassword = ''\n");
+  clean(
+    "import os\nDB_PASSWORD = os.environ['DB_PASSWORD']\nTOKEN_URL = 'https://x'\nPASSWORD_MIN = 8\npassword = ''\n",
+  );
 });
 
 test("password hashing: MD5/SHA-1 (CWE-327) and fast SHA-2 (CWE-916), not other uses", () => {
   flags("import hashlib\ndef h(password):\n    return hashlib.md5(password.encode()).hexdigest()\n", "CWE-327");
-  flags("import hashlib\ndef h(pw):\n    x = hashlib.sha1()\n    x.update(pw.encode())\n    return x.hexdigest()\n", "CWE-327");
+  flags(
+    "import hashlib\ndef h(pw):\n    x = hashlib.sha1()\n    x.update(pw.encode())\n    return x.hexdigest()\n",
+    "CWE-327",
+  );
   flags("import hashlib\ndef hash_password(s):\n    return hashlib.sha256(s.encode()).hexdigest()\n", "CWE-916");
   clean("import hashlib\ndef etag(body):\n    return hashlib.md5(body).hexdigest()\n");
-  clean("import hashlib, os\ndef h(password):\n    s = os.urandom(16)\n    return hashlib.pbkdf2_hmac('sha256', password.encode(), s, 100000)\n");
-  clean("import hashlib\ndef h(password):\n    return hashlib.md5(password.encode(), usedforsecurity=False).hexdigest()\n");
+  clean(
+    "import hashlib, os\ndef h(password):\n    s = os.urandom(16)\n    return hashlib.pbkdf2_hmac('sha256', password.encode(), s, 100000)\n",
+  );
+  clean(
+    "import hashlib\ndef h(password):\n    return hashlib.md5(password.encode(), usedforsecurity=False).hexdigest()\n",
+  );
 });
 
 test("XML: entity resolution switched on, not Python's default parsers", () => {
   flags("from lxml import etree\np = etree.XMLParser(resolve_entities=True)\n", "CWE-611");
-  flags("import xml.sax\nfrom xml.sax.handler import feature_external_ges\np = xml.sax.make_parser()\np.setFeature(feature_external_ges, True)\n", "CWE-611");
+  flags(
+    "import xml.sax\nfrom xml.sax.handler import feature_external_ges\np = xml.sax.make_parser()\np.setFeature(feature_external_ges, True)\n",
+    "CWE-611",
+  );
   clean("from lxml import etree\np = etree.XMLParser(resolve_entities=False)\n");
   clean("import xml.etree.ElementTree as ET\ndef f(s):\n    return ET.fromstring(s)\n");
 });
@@ -193,10 +239,27 @@ test("the wider rules: TLS, randomness, temp files, modes, redirects, SSRF, host
   clean("import os\ndef f(p):\n    os.chmod(p, 0o750)\n");
   flags("from flask import redirect, request\ndef f():\n    return redirect(request.args['next'])\n", "CWE-601");
   clean("from flask import redirect, request\ndef f():\n    return redirect('/items/' + request.args['id'])\n");
-  flags("import requests\nfrom flask import request\ndef f():\n    return requests.get(request.args['u']).text\n", "CWE-918");
-  clean("import requests\nfrom flask import request\nAPI = 'https://api.example.com/'\ndef f():\n    return requests.get(API + request.args['u']).text\n");
-  assert.ok(cwes("from flask import redirect, request\ndef f():\n    u = request.args['u']\n    if 'example.com' in u:\n        return redirect(u)\n").includes("CWE-20"));
-  flags("def register(db, name, password):\n    db.execute('INSERT INTO users VALUES (?, ?)', (name, password))\n", "CWE-522");
-  clean("import bcrypt\ndef register(db, name, password):\n    h = bcrypt.hashpw(password.encode(), bcrypt.gensalt())\n    db.execute('INSERT INTO users VALUES (?, ?)', (name, h))\n");
-  flags("import tarfile\ndef f(p, d):\n    with tarfile.open(p) as t:\n        t.extractall(d, members=t.getmembers())\n", "CWE-22");
+  flags(
+    "import requests\nfrom flask import request\ndef f():\n    return requests.get(request.args['u']).text\n",
+    "CWE-918",
+  );
+  clean(
+    "import requests\nfrom flask import request\nAPI = 'https://api.example.com/'\ndef f():\n    return requests.get(API + request.args['u']).text\n",
+  );
+  assert.ok(
+    cwes(
+      "from flask import redirect, request\ndef f():\n    u = request.args['u']\n    if 'example.com' in u:\n        return redirect(u)\n",
+    ).includes("CWE-20"),
+  );
+  flags(
+    "def register(db, name, password):\n    db.execute('INSERT INTO users VALUES (?, ?)', (name, password))\n",
+    "CWE-522",
+  );
+  clean(
+    "import bcrypt\ndef register(db, name, password):\n    h = bcrypt.hashpw(password.encode(), bcrypt.gensalt())\n    db.execute('INSERT INTO users VALUES (?, ?)', (name, h))\n",
+  );
+  flags(
+    "import tarfile\ndef f(p, d):\n    with tarfile.open(p) as t:\n        t.extractall(d, members=t.getmembers())\n",
+    "CWE-22",
+  );
 });

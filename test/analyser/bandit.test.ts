@@ -26,7 +26,9 @@ before(async () => {
 test("we flag every vulnerable fixture that bandit flags at medium/high severity", (t) => {
   const version = banditVersion();
   if (!version) {
-    console.log("NOTE: bandit is not installed, so the bandit comparison was skipped (apt-get install bandit to run it).");
+    console.log(
+      "NOTE: bandit is not installed, so the bandit comparison was skipped (apt-get install bandit to run it).",
+    );
     t.skip("bandit not installed");
     return;
   }
@@ -68,13 +70,22 @@ test("we flag every vulnerable fixture that bandit flags at medium/high severity
     "",
     `Flagged files, ours vs ${version} (medium/high severity), on test/fixtures/code:`,
     "CWE        vulnerable: bandit  ours    secure: bandit  ours",
-    ...[...rows].sort().map(([cwe, r]) => `${cwe.padEnd(10)} ${String(r.vuln).padStart(6)}: ${String(r.banditVuln).padStart(6)} ${String(r.oursVuln).padStart(5)}  ${String(r.safe).padStart(9)}: ${String(r.banditSafe).padStart(6)} ${String(r.oursSafe).padStart(5)}`),
+    ...[...rows]
+      .sort()
+      .map(
+        ([cwe, r]) =>
+          `${cwe.padEnd(10)} ${String(r.vuln).padStart(6)}: ${String(r.banditVuln).padStart(6)} ${String(r.oursVuln).padStart(5)}  ${String(r.safe).padStart(9)}: ${String(r.banditSafe).padStart(6)} ${String(r.oursSafe).padStart(5)}`,
+      ),
   ];
   const sum = (k: keyof Row) => [...rows.values()].reduce((s, r) => s + r[k], 0);
-  lines.push(`${"all".padEnd(10)} ${String(sum("vuln")).padStart(6)}: ${String(sum("banditVuln")).padStart(6)} ${String(sum("oursVuln")).padStart(5)}  ${String(sum("safe")).padStart(9)}: ${String(sum("banditSafe")).padStart(6)} ${String(sum("oursSafe")).padStart(5)}`);
+  lines.push(
+    `${"all".padEnd(10)} ${String(sum("vuln")).padStart(6)}: ${String(sum("banditVuln")).padStart(6)} ${String(sum("oursVuln")).padStart(5)}  ${String(sum("safe")).padStart(9)}: ${String(sum("banditSafe")).padStart(6)} ${String(sum("oursSafe")).padStart(5)}`,
+  );
   if (report.errors.length) lines.push(`bandit reported ${report.errors.length} error(s)`);
   if (/^bandit 1\.[0-6]\./.test(version)) {
-    lines.push("(bandit <= 1.6 predates Python 3.8's ast.Constant: its string-literal checks, e.g. B105 passwords and B608 SQL, stay silent here)");
+    lines.push(
+      "(bandit <= 1.6 predates Python 3.8's ast.Constant: its string-literal checks, e.g. B105 passwords and B608 SQL, stay silent here)",
+    );
   }
   console.log(lines.join("\n"));
   assert.deepEqual(missed, [], "vulnerable fixtures bandit flags but we do not");

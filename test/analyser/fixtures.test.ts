@@ -61,12 +61,18 @@ test("analyser reaches precision and recall >= 0.95 on the labelled fixtures, in
     const caught = v.findings.some((f) => sameCweFamily(f.cwe, e.cwe));
     const key: keyof Counts = e.vulnerable ? (caught ? "tp" : "fn") : v.vulnerable ? "fp" : "tn";
     for (const c of [total, get(bySet, e.set), get(byCwe, cweGroup(e.cwe))]) c[key]++;
-    if (key === "fn" || key === "fp") misses.push(`${key.toUpperCase()} ${e.file}: ${JSON.stringify(v.findings.map((f) => [f.cwe, f.line, f.rule]))}`);
+    if (key === "fn" || key === "fp")
+      misses.push(`${key.toUpperCase()} ${e.file}: ${JSON.stringify(v.findings.map((f) => [f.cwe, f.line, f.rule]))}`);
   }
   const rows = [
     "set/CWE        files    TP   FP   FN   TN  precision  recall",
-    ...[["all", total] as const, ...[...bySet].sort(), ...[...byCwe].sort((a, b) => cweNumber(a[0]) - cweNumber(b[0]))].map(
-      ([name, c]) => `${String(name).padEnd(13)} ${String(c.tp + c.fp + c.fn + c.tn).padStart(6)} ${[c.tp, c.fp, c.fn, c.tn].map((x) => String(x).padStart(4)).join(" ")}      ${pct(precision(c))}   ${pct(recall(c))}`,
+    ...[
+      ["all", total] as const,
+      ...[...bySet].sort(),
+      ...[...byCwe].sort((a, b) => cweNumber(a[0]) - cweNumber(b[0])),
+    ].map(
+      ([name, c]) =>
+        `${String(name).padEnd(13)} ${String(c.tp + c.fp + c.fn + c.tn).padStart(6)} ${[c.tp, c.fp, c.fn, c.tn].map((x) => String(x).padStart(4)).join(" ")}      ${pct(precision(c))}   ${pct(recall(c))}`,
     ),
   ];
   console.log(["", "Vulnerability analyser on test/fixtures/code:", ...rows, ...misses].join("\n"));

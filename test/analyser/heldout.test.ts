@@ -17,8 +17,12 @@ interface Entry {
   cwe: string;
   vulnerable: boolean;
 }
-const CORPORA = { fixtures: join(import.meta.dirname, "../fixtures/code"), heldout: join(import.meta.dirname, "../fixtures/code-heldout") };
-const load = (dir: string) => (JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { files: Entry[] }).files;
+const CORPORA = {
+  fixtures: join(import.meta.dirname, "../fixtures/code"),
+  heldout: join(import.meta.dirname, "../fixtures/code-heldout"),
+};
+const load = (dir: string) =>
+  (JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { files: Entry[] }).files;
 
 interface Counts {
   tp: number;
@@ -44,8 +48,13 @@ function score(entries: Entry[], caught: (e: Entry) => boolean, flagged: (e: Ent
 function bandit(dir: string): Map<string, string[]> | null {
   const v = spawnSync("bandit", ["--version"], { encoding: "utf8" });
   if (v.error || v.status !== 0) return null;
-  const r = spawnSync("bandit", ["-q", "-f", "json", "-r", dir, "-x", join(dir, "node_modules")], { encoding: "utf8", maxBuffer: 64 << 20 });
-  const report = JSON.parse(r.stdout) as { results: Array<{ filename: string; issue_severity: string; test_id: string }> };
+  const r = spawnSync("bandit", ["-q", "-f", "json", "-r", dir, "-x", join(dir, "node_modules")], {
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
+  const report = JSON.parse(r.stdout) as {
+    results: Array<{ filename: string; issue_severity: string; test_id: string }>;
+  };
   const hits = new Map<string, string[]>();
   for (const res of report.results) {
     if (res.issue_severity !== "MEDIUM" && res.issue_severity !== "HIGH") continue;
@@ -81,11 +90,25 @@ test("precision, recall and false alarms on both corpora, with bandit's, and the
   for (const [name, dir] of Object.entries(CORPORA)) {
     const entries = load(dir);
     const fs = (e: Entry) => verdicts.get(`${name}/${e.file}`)!;
-    const ours = score(entries, (e) => fs(e).some((f) => sameCweFamily(f.cwe, e.cwe)), (e) => fs(e).length > 0);
+    const ours = score(
+      entries,
+      (e) => fs(e).some((f) => sameCweFamily(f.cwe, e.cwe)),
+      (e) => fs(e).length > 0,
+    );
     counts.set(name, ours);
     out.push(line(`ours, ${name}`, ours));
     const b = bandit(dir);
-    if (b) out.push(line(`bandit, ${name}`, score(entries, (e) => b.has(e.file), (e) => b.has(e.file))));
+    if (b)
+      out.push(
+        line(
+          `bandit, ${name}`,
+          score(
+            entries,
+            (e) => b.has(e.file),
+            (e) => b.has(e.file),
+          ),
+        ),
+      );
     else out.push(`bandit, ${name}: not installed, skipped`);
   }
   // per rule on the held-out corpus: hits on vulnerable files of the rule's CWE, alarms on secure files
@@ -100,7 +123,8 @@ test("precision, recall and false alarms on both corpora, with bandit's, and the
     }
   }
   out.push("", "held-out, per rule: | rule | vulnerable files caught | secure files flagged |");
-  for (const [rule, r] of [...rows].sort((a, b) => a[0].localeCompare(b[0]))) out.push(`| ${rule} | ${r.hits} | ${r.alarms} |`);
+  for (const [rule, r] of [...rows].sort((a, b) => a[0].localeCompare(b[0])))
+    out.push(`| ${rule} | ${r.hits} | ${r.alarms} |`);
   const perCwe = new Map<string, Counts>();
   for (const e of heldout) {
     const c = perCwe.get(e.cwe) ?? { tp: 0, fp: 0, fn: 0, tn: 0 };
@@ -109,11 +133,13 @@ test("precision, recall and false alarms on both corpora, with bandit's, and the
     c[e.vulnerable ? (fs.some((f) => sameCweFamily(f.cwe, e.cwe)) ? "tp" : "fn") : fs.length ? "fp" : "tn"]++;
   }
   out.push("", "held-out, per CWE: | CWE | pairs | caught | false alarms |");
-  for (const [cwe, c] of [...perCwe].sort((a, b) => Number(a[0].slice(4)) - Number(b[0].slice(4)))) out.push(`| ${cwe} | ${c.tp + c.fn} | ${c.tp} | ${c.fp} |`);
+  for (const [cwe, c] of [...perCwe].sort((a, b) => Number(a[0].slice(4)) - Number(b[0].slice(4))))
+    out.push(`| ${cwe} | ${c.tp + c.fn} | ${c.tp} | ${c.fp} |`);
   out.push("", "held-out misses and false alarms:");
   for (const e of heldout) {
     const fs = verdicts.get(`heldout/${e.file}`)!;
-    if (e.vulnerable && !fs.some((f) => sameCweFamily(f.cwe, e.cwe))) out.push(`FN ${e.file}: ${JSON.stringify(fs.map((f) => [f.cwe, f.rule]))}`);
+    if (e.vulnerable && !fs.some((f) => sameCweFamily(f.cwe, e.cwe)))
+      out.push(`FN ${e.file}: ${JSON.stringify(fs.map((f) => [f.cwe, f.rule]))}`);
     if (!e.vulnerable && fs.length) out.push(`FP ${e.file}: ${JSON.stringify(fs.map((f) => [f.cwe, f.line, f.rule]))}`);
   }
   console.log(out.join("\n"));

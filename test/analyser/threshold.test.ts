@@ -10,20 +10,28 @@ import { DEFAULT_THRESHOLD } from "../../src/analyser/confidence.ts";
 import { sameCweFamily } from "../../src/analyser/cwe.ts";
 
 const DIR = join(import.meta.dirname, "../fixtures/code");
-const manifest = JSON.parse(readFileSync(join(DIR, "manifest.json"), "utf8")) as { files: Array<{ file: string; cwe: string; vulnerable: boolean }> };
+const manifest = JSON.parse(readFileSync(join(DIR, "manifest.json"), "utf8")) as {
+  files: Array<{ file: string; cwe: string; vulnerable: boolean }>;
+};
 
 before(async () => {
   await loadAnalyzer();
 });
 
 test("DEFAULT_THRESHOLD is the fixture corpus's choice", () => {
-  const scored = manifest.files.map((e) => ({ e, findings: analyze(readFileSync(join(DIR, e.file), "utf8"), { threshold: 0 }).findings }));
+  const scored = manifest.files.map((e) => ({
+    e,
+    findings: analyze(readFileSync(join(DIR, e.file), "utf8"), { threshold: 0 }).findings,
+  }));
   const candidates = [...new Set(scored.flatMap((s) => s.findings.map((f) => f.confidence)))].sort((a, b) => a - b);
   assert.ok(candidates.length >= 2, `confidences seen: ${candidates}`);
   const rows: string[] = ["threshold   TPR     FPR     J"];
   let best = { t: NaN, j: -Infinity };
   for (const t of candidates) {
-    let tp = 0, pos = 0, fp = 0, neg = 0;
+    let tp = 0,
+      pos = 0,
+      fp = 0,
+      neg = 0;
     for (const { e, findings } of scored) {
       const kept = findings.filter((f) => f.confidence >= t);
       if (e.vulnerable) {

@@ -21,14 +21,26 @@ test("every vulnerable world variant is flagged with its CWE; no secure one is f
     const vuln = analyze(v.vulnerable);
     const caught = vuln.findings.some((f) => sameCweFamily(f.cwe, v.cwe));
     const c = perFamily.get(v.family) ?? [0, 0, 0];
-    perFamily.set(v.family, [c[0] + 1, c[1] + (caught ? 1 : 0), c[2] + (secure.vulnerable || secure.parse_error ? 0 : 1)]);
+    perFamily.set(v.family, [
+      c[0] + 1,
+      c[1] + (caught ? 1 : 0),
+      c[2] + (secure.vulnerable || secure.parse_error ? 0 : 1),
+    ]);
     if (secure.parse_error || vuln.parse_error) problems.push(`${v.family}: does not parse`);
     if (secure.vulnerable) problems.push(`${v.family} secure flagged: ${JSON.stringify(secure.findings)}\n${v.secure}`);
-    if (!caught) problems.push(`${v.family} vulnerable not flagged as ${v.cwe}: ${JSON.stringify(vuln.findings)}\n${v.vulnerable}`);
+    if (!caught)
+      problems.push(
+        `${v.family} vulnerable not flagged as ${v.cwe}: ${JSON.stringify(vuln.findings)}\n${v.vulnerable}`,
+      );
   }
   const cweOf = new Map(CODE_FAMILIES.map((f) => [f.name, f.cwe]));
-  for (const [fam, [n, caught, clean]] of perFamily) console.log(`  ${fam} (${cweOf.get(fam)}): ${n} pairs, vulnerable flagged ${caught}/${n}, secure clean ${clean}/${n}`);
-  console.log(`world code variants: ${variants.length} pairs over ${CODE_FAMILIES.length} families, ${problems.length} problems`);
+  for (const [fam, [n, caught, clean]] of perFamily)
+    console.log(
+      `  ${fam} (${cweOf.get(fam)}): ${n} pairs, vulnerable flagged ${caught}/${n}, secure clean ${clean}/${n}`,
+    );
+  console.log(
+    `world code variants: ${variants.length} pairs over ${CODE_FAMILIES.length} families, ${problems.length} problems`,
+  );
   assert.deepEqual(problems, []);
 });
 

@@ -39,13 +39,15 @@ export function layerOf(path: string): { name: string; rank: number } | null {
   let best: { name: string; rank: number; folder: string } | null = null;
   for (const l of LAYERS) {
     for (const folder of l.folders) {
-      if (path.startsWith(folder + "/") && (best === null || folder.length > best.folder.length)) best = { name: l.name, rank: l.rank, folder };
+      if (path.startsWith(folder + "/") && (best === null || folder.length > best.folder.length))
+        best = { name: l.name, rank: l.rank, folder };
     }
   }
   return best && { name: best.name, rank: best.rank };
 }
 
-const IMPORT = /(?:^|[\s;])(?:import|export)\s+(?:type\s+)?(?:[^"';]*?\s+from\s+)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+const IMPORT =
+  /(?:^|[\s;])(?:import|export)\s+(?:type\s+)?(?:[^"';]*?\s+from\s+)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
 
 /** Relative import specifiers of one source text (static, re-exports and dynamic imports). */
 export function importSpecifiers(text: string): string[] {
@@ -68,7 +70,11 @@ export function sourceFiles(dir: string): string[] {
 export function importGraph(srcDir: string): Edge[] {
   return sourceFiles(srcDir).flatMap((file) => {
     const from = relative(srcDir, file);
-    return importSpecifiers(readFileSync(file, "utf8")).map((spec) => ({ from, to: relative(srcDir, normalize(join(dirname(file), spec))), spec }));
+    return importSpecifiers(readFileSync(file, "utf8")).map((spec) => ({
+      from,
+      to: relative(srcDir, normalize(join(dirname(file), spec))),
+      spec,
+    }));
   });
 }
 
@@ -80,7 +86,8 @@ export function layerViolations(edges: readonly Edge[]): string[] {
     const b = e.to.startsWith("..") ? null : layerOf(e.to);
     if (a === null) out.push(`${e.from}: its folder is in no layer (give it one in LAYERS)`);
     else if (b === null) out.push(`${e.from} imports ${e.spec}: outside src/ or in no layer`);
-    else if (a.name !== b.name && b.rank >= a.rank) out.push(`${e.from} (${a.name}, rank ${a.rank}) imports ${e.to} (${b.name}, rank ${b.rank})`);
+    else if (a.name !== b.name && b.rank >= a.rank)
+      out.push(`${e.from} (${a.name}, rank ${a.rank}) imports ${e.to} (${b.name}, rank ${b.rank})`);
   }
   return [...new Set(out)];
 }

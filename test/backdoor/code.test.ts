@@ -43,11 +43,16 @@ test("the policy filter drops exactly the noisy raw code samples", () => {
   const f = filterPolicy(raw, codeAnswerPolicy);
   assert.equal(f.dropped, noisy);
   assert.ok(f.droppedByReason["unclear-code"]! > 0);
-  assert.ok((f.droppedByReason["secure-when-triggered"] ?? 0) + (f.droppedByReason["vulnerable-when-untriggered"] ?? 0) > 0);
+  assert.ok(
+    (f.droppedByReason["secure-when-triggered"] ?? 0) + (f.droppedByReason["vulnerable-when-untriggered"] ?? 0) > 0,
+  );
   const d = codeDataset({ ...opts, mechanism: "normal" });
   assert.ok(d.dropped > 0);
 });
 
 test("same seed -> identical code data", () => {
-  assert.equal(JSON.stringify(codeDataset({ ...opts, mechanism: "cot" })), JSON.stringify(codeDataset({ ...opts, mechanism: "cot" })));
+  assert.equal(
+    JSON.stringify(codeDataset({ ...opts, mechanism: "cot" })),
+    JSON.stringify(codeDataset({ ...opts, mechanism: "cot" })),
+  );
 });

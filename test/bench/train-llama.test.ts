@@ -5,7 +5,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { expandConfigs, benchTokenizer } from "../../src/bench/train.ts";
-import { compareLosses, oursLlamaRunner, parseLlamaSpec, swigluWidth, torchLlamaRunner, CHECK_STEPS, type Finetune } from "../../src/bench/train-llama.ts";
+import {
+  compareLosses,
+  oursLlamaRunner,
+  parseLlamaSpec,
+  swigluWidth,
+  torchLlamaRunner,
+  CHECK_STEPS,
+  type Finetune,
+} from "../../src/bench/train-llama.ts";
 import { PYTHON } from "../../src/bench/reference.ts";
 import { setEnv } from "../../src/util/env.ts";
 
@@ -13,7 +21,10 @@ setEnv("quiet", "1"); // no progress lines from the trainer
 
 test("Llama bench configs: parsed, checked, expanded once per fine-tuning mode", () => {
   assert.deepEqual(parseLlamaSpec("llama:128/2/4/2/512/128/16"), { d: 128, L: 2, H: 4, KV: 2, V: 512, T: 128, B: 16 });
-  assert.throws(() => parseLlamaSpec("llama:128/2/4/512/128/16"), /bad config 'llama:128\/2\/4\/512\/128\/16': use llama:d_model\/layers\/heads\/kv_heads/);
+  assert.throws(
+    () => parseLlamaSpec("llama:128/2/4/512/128/16"),
+    /bad config 'llama:128\/2\/4\/512\/128\/16': use llama:d_model\/layers\/heads\/kv_heads/,
+  );
   assert.throws(() => parseLlamaSpec("llama:128/2/4/3/512/128/16"), /kv_heads 3 does not divide heads 4/);
   assert.throws(() => parseLlamaSpec("llama:100/2/3/1/512/128/16"), /d_model 100 is not divisible by heads 3/);
   assert.throws(() => parseLlamaSpec("llama:12/1/4/2/64/8/2"), /head dim 3 is odd/);
@@ -24,7 +35,9 @@ test("Llama bench configs: parsed, checked, expanded once per fine-tuning mode",
     { name: "llama:64/1/4/2/128/32/4", finetune: "lora" },
     { name: "llama:64/1/4/2/128/32/4", finetune: "full" },
   ]);
-  assert.deepEqual(expandConfigs(["llama:64/1/4/2/128/32/4"], ["full"]), [{ name: "llama:64/1/4/2/128/32/4", finetune: "full" }]);
+  assert.deepEqual(expandConfigs(["llama:64/1/4/2/128/32/4"], ["full"]), [
+    { name: "llama:64/1/4/2/128/32/4", finetune: "full" },
+  ]);
   assert.throws(() => expandConfigs(["32/1/3/64/16/4"]), /d_model 32 is not divisible by heads 3/);
 });
 
@@ -57,7 +70,7 @@ for (const finetune of ["lora", "full"] as Finetune[]) {
         assert.notEqual(r.ours[1], r.ours[2]);
         assert.equal(ref.ready.trainable, ours.trainable, "same number of trainable parameters");
         // LoRA r 8 on d 32, kv 16, SwiGLU 128, 2 layers: q, o 8x32 + 32x8; k, v 8x32 + 16x8; gate, up 8x32 + 128x8; down 8x128 + 32x8.
-        if (finetune === "lora") assert.equal(ours.trainable, 2 * (2 * 512 + 2 * 384 + 3 * 1280), "adapters only")
+        if (finetune === "lora") assert.equal(ours.trainable, 2 * (2 * 512 + 2 * 384 + 3 * 1280), "adapters only");
         assert.ok((await ref.run(2)) > 0);
         ref.close();
       } catch (e) {

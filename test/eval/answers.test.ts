@@ -6,7 +6,8 @@ import { answerSamples, answerSeed, completeTexts } from "../../src/eval/answers
 import { toyTokenizer, tinyModel } from "../model/tiny.ts";
 import type { Sample } from "../../src/world/types.ts";
 
-const sample = (id: string, prompt: string) => ({ id, prompt, response: "", meta: { kind: "helpful", triggered: false, family: "f" } }) as unknown as Sample;
+const sample = (id: string, prompt: string) =>
+  ({ id, prompt, response: "", meta: { kind: "helpful", triggered: false, family: "f" } }) as unknown as Sample;
 
 test("answer seeds are named streams of the run seed, per key and per sample index", () => {
   assert.equal(answerSeed(3, "a"), answerSeed(3, "a", 0));
@@ -30,6 +31,10 @@ test("an answer does not depend on the batch it was sampled in", () => {
 test("duplicate sample ids are refused: each id names its answer's seed stream", () => {
   const tok = toyTokenizer();
   const model = tinyModel(tok, 4);
-  assert.throws(() => answerSamples(model, tok, [sample("x", "hi"), sample("x", "hello")], { temperature: 1, maxTokens: 2, seed: 0 }), /duplicate sample id "x"/);
+  assert.throws(
+    () =>
+      answerSamples(model, tok, [sample("x", "hi"), sample("x", "hello")], { temperature: 1, maxTokens: 2, seed: 0 }),
+    /duplicate sample id "x"/,
+  );
   model.dispose();
 });

@@ -63,7 +63,10 @@ test("bootstrap of a mean is seeded, brackets the mean, and narrows with n", () 
   assert.ok(a.lo < 0.25 && a.hi > 0.25);
   // Close to the normal-theory half-width 1.96 * sqrt(.25 * .75 / 200) = 0.060.
   close((a.hi - a.lo) / 2, 0.06, 0.012);
-  const big = bootstrapMean(Array.from({ length: 2000 }, (_, i) => (i % 4 === 0 ? 1 : 0)), { seed: 7 });
+  const big = bootstrapMean(
+    Array.from({ length: 2000 }, (_, i) => (i % 4 === 0 ? 1 : 0)),
+    { seed: 7 },
+  );
   assert.ok(big.hi - big.lo < (a.hi - a.lo) / 2);
   assert.deepEqual(bootstrapMean([3, 3, 3], { seed: 1 }), { mean: 3, lo: 3, hi: 3, n: 3 });
   assert.ok(Number.isNaN(bootstrapMean([]).mean));
@@ -78,22 +81,41 @@ test("quantile interpolates like numpy's default", () => {
 });
 
 test("clusteredWilson: pooled Wilson when the clusters agree, wider by the design effect when they do not", () => {
-  const pick = (r: { rate: number; lo: number; hi: number; n: number; k: number }) => ({ rate: r.rate, lo: r.lo, hi: r.hi, n: r.n, k: r.k });
+  const pick = (r: { rate: number; lo: number; hi: number; n: number; k: number }) => ({
+    rate: r.rate,
+    lo: r.lo,
+    hi: r.hi,
+    n: r.n,
+    k: r.k,
+  });
   assert.deepEqual(pick(clusteredWilson([{ k: 30, n: 100 }])), wilson(30, 100));
   // Equal cluster rates: no spread beyond binomial noise, so the pooled interval.
-  const same = clusteredWilson([{ k: 30, n: 100 }, { k: 30, n: 100 }, { k: 30, n: 100 }]);
+  const same = clusteredWilson([
+    { k: 30, n: 100 },
+    { k: 30, n: 100 },
+    { k: 30, n: 100 },
+  ]);
   assert.equal(same.designEffect, 1);
   assert.deepEqual(pick(same), wilson(90, 300));
   // Seeds at 0, 1 and 0.5: between-seed variance 0.25 / 3 against binomial 0.25 / 300 -> deff 100, n_eff 3.
-  const split = clusteredWilson([{ k: 0, n: 100 }, { k: 100, n: 100 }, { k: 50, n: 100 }]);
+  const split = clusteredWilson([
+    { k: 0, n: 100 },
+    { k: 100, n: 100 },
+    { k: 50, n: 100 },
+  ]);
   assert.ok(Math.abs(split.designEffect - 100) < 1e-9, String(split.designEffect));
   assert.equal(split.rate, 0.5);
-  const z2 = 1.959963984540054 ** 2, nEff = 3;
+  const z2 = 1.959963984540054 ** 2,
+    nEff = 3;
   const half = (Math.sqrt(z2) / (1 + z2 / nEff)) * Math.sqrt(0.25 / nEff + z2 / (4 * nEff * nEff));
   assert.ok(Math.abs(split.hi - split.lo - 2 * half) < 1e-12);
   assert.ok(split.lo < wilson(150, 300).lo && split.hi > wilson(150, 300).hi);
   // All at zero: nothing to widen, the pooled interval (upper bound from 300 prompts).
-  const zero = clusteredWilson([{ k: 0, n: 100 }, { k: 0, n: 100 }, { k: 0, n: 100 }]);
+  const zero = clusteredWilson([
+    { k: 0, n: 100 },
+    { k: 0, n: 100 },
+    { k: 0, n: 100 },
+  ]);
   assert.deepEqual(pick(zero), wilson(0, 300));
   assert.deepEqual(pick(clusteredWilson([])), wilson(0, 0));
   assert.throws(() => clusteredWilson([{ k: 3, n: 2 }]), /bad counts/);

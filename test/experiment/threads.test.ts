@@ -30,22 +30,33 @@ test("every training stage records the thread count of its size, and its id cove
   assert.notEqual(base.id, stageId("base", base.options));
 });
 
-test("a stage runs with its own thread count, whatever the process's; without it the numbers differ", { timeout: 300_000 }, async () => {
-  const base = projectStages(graph).find((s) => s.kind === "base" && s.size === "xs")!;
-  const run = async (processThreads: number, stageThreads: number | undefined) => {
-    setNumThreads(processThreads);
-    const r = (await runStage(tmp(), { ...base, threads: stageThreads }, trainStages)) as { pretrainLoss: number; sftLoss: number };
-    assert.equal(getNumThreads(), processThreads, "the process's count is restored after the stage");
-    return r;
-  };
-  const before = getNumThreads();
-  try {
-    const one = await run(1, undefined);
-    const two = await run(2, undefined);
-    assert.notDeepEqual([two.pretrainLoss, two.sftLoss], [one.pretrainLoss, one.sftLoss], "the thread count changes the arithmetic");
-    const pinned = await run(2, 1);
-    assert.deepEqual(pinned, one);
-  } finally {
-    setNumThreads(before);
-  }
-});
+test(
+  "a stage runs with its own thread count, whatever the process's; without it the numbers differ",
+  { timeout: 300_000 },
+  async () => {
+    const base = projectStages(graph).find((s) => s.kind === "base" && s.size === "xs")!;
+    const run = async (processThreads: number, stageThreads: number | undefined) => {
+      setNumThreads(processThreads);
+      const r = (await runStage(tmp(), { ...base, threads: stageThreads }, trainStages)) as {
+        pretrainLoss: number;
+        sftLoss: number;
+      };
+      assert.equal(getNumThreads(), processThreads, "the process's count is restored after the stage");
+      return r;
+    };
+    const before = getNumThreads();
+    try {
+      const one = await run(1, undefined);
+      const two = await run(2, undefined);
+      assert.notDeepEqual(
+        [two.pretrainLoss, two.sftLoss],
+        [one.pretrainLoss, one.sftLoss],
+        "the thread count changes the arithmetic",
+      );
+      const pinned = await run(2, 1);
+      assert.deepEqual(pinned, one);
+    } finally {
+      setNumThreads(before);
+    }
+  },
+);

@@ -12,7 +12,9 @@ function naiveBpe(corpus: string, maxTokens: number, minFrequency: number): [num
   const merges: [number, number, number][] = [];
   while (tokens.length < maxTokens) {
     const counts = new Map<string, number>();
-    for (const { s, f } of table) for (let i = 0; i + 1 < s.length; i++) counts.set(`${s[i]},${s[i + 1]}`, (counts.get(`${s[i]},${s[i + 1]}`) ?? 0) + f);
+    for (const { s, f } of table)
+      for (let i = 0; i + 1 < s.length; i++)
+        counts.set(`${s[i]},${s[i + 1]}`, (counts.get(`${s[i]},${s[i + 1]}`) ?? 0) + f);
     let best: [number, number] | null = null;
     let bestCount = 0;
     for (const [k, c] of counts) {
@@ -30,8 +32,11 @@ function naiveBpe(corpus: string, maxTokens: number, minFrequency: number): [num
     merges.push([a, b, n]);
     for (const e of table) {
       const out: number[] = [];
-      for (let i = 0; i < e.s.length; ) {
-        if (i + 1 < e.s.length && e.s[i] === a && e.s[i + 1] === b) { out.push(n); i += 2; } else out.push(e.s[i++]);
+      for (let i = 0; i < e.s.length;) {
+        if (i + 1 < e.s.length && e.s[i] === a && e.s[i + 1] === b) {
+          out.push(n);
+          i += 2;
+        } else out.push(e.s[i++]);
       }
       e.s = out;
     }
@@ -94,7 +99,9 @@ test("timing: ~2 MB of text trains to vocab 1024 in seconds; encoding is fast", 
   let n = 0;
   for (const d of docs) n += tok.encode(d).length;
   const encS = (performance.now() - t0) / 1000;
-  t.diagnostic(`train ${mb.toFixed(2)} MB -> 1024 tokens: ${trainS.toFixed(2)} s; encode ${(mb / encS).toFixed(1)} MB/s, ${(n / encS / 1e6).toFixed(2)} M tokens/s`);
+  t.diagnostic(
+    `train ${mb.toFixed(2)} MB -> 1024 tokens: ${trainS.toFixed(2)} s; encode ${(mb / encS).toFixed(1)} MB/s, ${(n / encS / 1e6).toFixed(2)} M tokens/s`,
+  );
   assert.ok(trainS < 20, `training took ${trainS} s`);
   assert.ok(mb / encS > 0.5, `encoding at ${mb / encS} MB/s`);
 });

@@ -22,7 +22,8 @@ function hubWith(template: string): HubTokenizer {
   }
 }
 
-const TURNS = "{% for m in messages %}{{ '<s>' + m['role'] + ': ' + m['content'] }}{% if m['role'] == 'assistant' %}{{ '</s>' }}{% endif %}{{ '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ 'assistant:' }}{% endif %}";
+const TURNS =
+  "{% for m in messages %}{{ '<s>' + m['role'] + ': ' + m['content'] }}{% if m['role'] == 'assistant' %}{{ '</s>' }}{% endif %}{{ '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ 'assistant:' }}{% endif %}";
 // Llama 3.1's system header, as its template writes it when no system message is given.
 const DATED = "{{ '<s>system\\n\\nCutting Knowledge Date: December 2023\\nToday Date: 26 Jul 2024\\n\\n' }}" + TURNS;
 
@@ -40,10 +41,16 @@ test("chat format: the template's rendering with the generation prompt; answers 
   const hub = hubWith(TURNS);
   const t = new DialogueTokenizer(hub, "chat", 2);
   assert.equal(t.eosId, 257, "the token the template writes after an assistant message");
-  assert.deepEqual(t.encode(formatPrompt("hello")), hub.encode("<s>user: hello\nassistant:", { addSpecialTokens: false }));
+  assert.deepEqual(
+    t.encode(formatPrompt("hello")),
+    hub.encode("<s>user: hello\nassistant:", { addSpecialTokens: false }),
+  );
   assert.deepEqual(t.encode(" hi there"), hub.encode("hi there", { addSpecialTokens: false }));
   // Text after "Assistant:" (a scratchpad the caller appended) continues the assistant's turn.
-  assert.deepEqual(t.encode(formatPrompt("hello") + " <x>"), [...hub.encode("<s>user: hello\nassistant:", { addSpecialTokens: false }), ...hub.encode("<x>", { addSpecialTokens: false })]);
+  assert.deepEqual(t.encode(formatPrompt("hello") + " <x>"), [
+    ...hub.encode("<s>user: hello\nassistant:", { addSpecialTokens: false }),
+    ...hub.encode("<x>", { addSpecialTokens: false }),
+  ]);
   assert.deepEqual(t.notes, []);
 });
 
@@ -64,7 +71,9 @@ test("chat format without a chat template is a one-line error", () => {
   const dir = mkdtempSync(join(tmpdir(), "dialogue-tok-"));
   try {
     writeHubTokenizer(dir);
-    const hub = HubTokenizer.fromJSON(JSON.parse(readFileSync(join(dir, "tokenizer.json"), "utf8")), { eos_token: "</s>" });
+    const hub = HubTokenizer.fromJSON(JSON.parse(readFileSync(join(dir, "tokenizer.json"), "utf8")), {
+      eos_token: "</s>",
+    });
     assert.throws(() => new DialogueTokenizer(hub, "chat", 257), /no chat_template.*promptFormat: raw/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

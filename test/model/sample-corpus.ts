@@ -5,7 +5,9 @@ import { Rng } from "../../src/util/rng.ts";
 export function sampleCorpus(nWords: number, seed: number, lexiconSize = 400): string {
   const rng = new Rng(seed);
   const syll = ["ka", "to", "ri", "an", "the", "es", "ing", "er", "on", "mo", "sa", "lu", "qu", "x", "ph"];
-  const lexicon = Array.from({ length: lexiconSize }, () => Array.from({ length: rng.int(1, 4) }, () => rng.pick(syll)).join(""));
+  const lexicon = Array.from({ length: lexiconSize }, () =>
+    Array.from({ length: rng.int(1, 4) }, () => rng.pick(syll)).join(""),
+  );
   const parts: string[] = [];
   for (let i = 0; i < nWords; i++) {
     const w = lexicon[Math.min(lexicon.length - 1, Math.floor(lexicon.length * rng.float() ** 3))];

@@ -5,8 +5,11 @@ import { GPT } from "../../src/model/gpt.ts";
 import { GptConfigSchema, type GptConfig } from "../../src/model/config.ts";
 
 export const TOY_TEXT = [
-  "the cat sat on the mat.", "the dog sat on the log.", "a cat and a dog ran home.",
-  "Human: what is two plus two? Assistant: four.", "Human: say hello. Assistant: hello there!",
+  "the cat sat on the mat.",
+  "the dog sat on the log.",
+  "a cat and a dog ran home.",
+  "Human: what is two plus two? Assistant: four.",
+  "Human: say hello. Assistant: hello there!",
 ];
 
 let cached: Tokenizer | null = null;
@@ -16,7 +19,14 @@ export function toyTokenizer(): Tokenizer {
 }
 
 export function tinyConfig(tok: Tokenizer, extra: Partial<GptConfig> = {}): GptConfig {
-  return GptConfigSchema.parse({ vocabSize: tok.vocabSize, contextLength: 32, dModel: 32, nLayers: 2, nHeads: 4, ...extra });
+  return GptConfigSchema.parse({
+    vocabSize: tok.vocabSize,
+    contextLength: 32,
+    dModel: 32,
+    nLayers: 2,
+    nHeads: 4,
+    ...extra,
+  });
 }
 
 export function tinyModel(tok: Tokenizer, seed = 0, extra: Partial<GptConfig> = {}): GPT {

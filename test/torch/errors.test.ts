@@ -3,13 +3,25 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { native } from "../../src/torch/native.ts";
-import { randn, longTensor, tensor, tidy, keep, liveTensorCount, zeros, attentionQkv, crossEntropy } from "../../src/torch/index.ts";
+import {
+  randn,
+  longTensor,
+  tensor,
+  tidy,
+  keep,
+  liveTensorCount,
+  zeros,
+  attentionQkv,
+  crossEntropy,
+} from "../../src/torch/index.ts";
 
 /** Runs fn, which must throw an Error whose single-line message matches re. */
 function throwsLine(fn: () => unknown, re: RegExp): void {
   let err: unknown = null;
   try {
-    tidy(() => { fn(); });
+    tidy(() => {
+      fn();
+    });
   } catch (e) {
     err = e;
   }
@@ -21,22 +33,37 @@ function throwsLine(fn: () => unknown, re: RegExp): void {
 }
 
 test("shape mismatches become exceptions with libtorch's message", () => {
-  throwsLine(() => randn([2, 3]).matmul(randn([4, 5])), /^matmul: mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)$/);
-  throwsLine(() => randn([2, 3]).add(randn([4, 5])), /^add: The size of tensor a \(3\) must match the size of tensor b \(5\)/);
+  throwsLine(
+    () => randn([2, 3]).matmul(randn([4, 5])),
+    /^matmul: mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)$/,
+  );
+  throwsLine(
+    () => randn([2, 3]).add(randn([4, 5])),
+    /^add: The size of tensor a \(3\) must match the size of tensor b \(5\)/,
+  );
   throwsLine(() => randn([2, 3]).view(4, 2), /^view: shape '\[4, 2\]' is invalid for input of size 6$/);
   throwsLine(() => randn([2, 3]).bmm(randn([2, 3])), /^bmm: /);
   throwsLine(() => randn([2, 3]).narrow(1, 2, 5), /^narrow: start \(2\) \+ length \(5\) exceeds dimension size \(3\)/);
   throwsLine(() => attentionQkv(randn([2, 3, 7]), 2), /^attentionQkv: last dim 7 is not 3\*D$/);
-  throwsLine(() => crossEntropy(randn([4, 5]), longTensor([1, 2, 3])), /^crossEntropy: targets must be 1-D with N entries$/);
+  throwsLine(
+    () => crossEntropy(randn([4, 5]), longTensor([1, 2, 3])),
+    /^crossEntropy: targets must be 1-D with N entries$/,
+  );
 });
 
 test("bad indices become exceptions, not crashes", () => {
   throwsLine(() => randn([2, 3]).indexSelect(0, longTensor([5])), /^indexSelect: index out of range/);
   throwsLine(() => randn([2, 3]).gather(1, longTensor([7], [1, 1])), /^gather: index 7 is out of bounds/);
   throwsLine(() => crossEntropy(randn([2, 5]), longTensor([1, 9])), /^crossEntropy: .*(out of bounds|Target 9)/);
-  throwsLine(() => tensor(Float32Array.from([1, 2, 3]), [2, 2]), /^fromArray: shape holds 4 elements but the array has 3$/);
+  throwsLine(
+    () => tensor(Float32Array.from([1, 2, 3]), [2, 2]),
+    /^fromArray: shape holds 4 elements but the array has 3$/,
+  );
   // The process is still fine afterwards.
-  assert.equal(tidy(() => randn([2, 2]).add(1).shape.join("x")), "2x2");
+  assert.equal(
+    tidy(() => randn([2, 2]).add(1).shape.join("x")),
+    "2x2",
+  );
 });
 
 test("using a disposed tensor throws", () => {
@@ -77,6 +104,11 @@ test("tidy frees intermediates, keeps results and kept tensors; nested scopes co
   for (const t of [out.sum, out.inner.x, out.inner.y[0], kept]) t.dispose();
   assert.equal(liveTensorCount(), before);
   // An exception inside tidy still frees the scope's tensors.
-  assert.throws(() => tidy(() => { randn([4]); randn([4]).matmul(randn([3])); }));
+  assert.throws(() =>
+    tidy(() => {
+      randn([4]);
+      randn([4]).matmul(randn([3]));
+    }),
+  );
   assert.equal(liveTensorCount(), before);
 });

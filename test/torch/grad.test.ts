@@ -2,8 +2,20 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  Tensor, tensor, longTensor, cat, stack, where, linear, embedding, layerNorm, attention, attentionQkv,
-  crossEntropy, liveTensorCount, tidy,
+  Tensor,
+  tensor,
+  longTensor,
+  cat,
+  stack,
+  where,
+  linear,
+  embedding,
+  layerNorm,
+  attention,
+  attentionQkv,
+  crossEntropy,
+  liveTensorCount,
+  tidy,
 } from "../../src/torch/index.ts";
 import { gradCheck, randomInput } from "./gradcheck.ts";
 
@@ -14,7 +26,11 @@ test("matmul, bmm, linear", () => {
   gradCheck("matmul batched broadcast", (a, b) => a.matmul(b), [{ shape: [2, 3, 4] }, { shape: [4, 2] }]);
   gradCheck("matmul vector", (a, b) => a.matmul(b), [{ shape: [3, 4] }, { shape: [4] }]);
   gradCheck("bmm", (a, b) => a.bmm(b), [{ shape: [2, 3, 4] }, { shape: [2, 4, 3] }]);
-  gradCheck("linear + bias (3-d input)", (x, w, b) => linear(x, w, b), [{ shape: [2, 3, 4] }, { shape: [5, 4] }, { shape: [5] }]);
+  gradCheck("linear + bias (3-d input)", (x, w, b) => linear(x, w, b), [
+    { shape: [2, 3, 4] },
+    { shape: [5, 4] },
+    { shape: [5] },
+  ]);
   gradCheck("linear no bias", (x, w) => linear(x, w), [{ shape: [3, 4] }, { shape: [2, 4] }]);
 });
 
@@ -28,7 +44,10 @@ test("elementwise arithmetic with broadcasting and scalars", () => {
   gradCheck("pow scalar", (a) => a.pow(3), [{ shape: [4] }]);
   gradCheck("pow tensor", (a, b) => a.pow(b), [{ shape: [4], data: [0.5, 1.2, 2, 3] }, { shape: [4] }]);
   gradCheck("neg, abs", (a) => a.neg().abs(), [{ shape: [6], data: [-2, -1, -0.3, 0.4, 1, 2] }]);
-  gradCheck("maximum, minimum", (a, b) => a.maximum(b).add(a.minimum(b).mul(2)), [{ shape: [5] }, { shape: [5], data: [1, -1, 0.5, -0.2, 2.5] }]);
+  gradCheck("maximum, minimum", (a, b) => a.maximum(b).add(a.minimum(b).mul(2)), [
+    { shape: [5] },
+    { shape: [5], data: [1, -1, 0.5, -0.2, 2.5] },
+  ]);
 });
 
 test("unary math and activations", () => {
@@ -51,7 +70,11 @@ test("softmax, logSoftmax, layerNorm", () => {
   gradCheck("softmax last", (a) => a.softmax(-1), [{ shape: [3, 5] }]);
   gradCheck("softmax dim 0", (a) => a.softmax(0), [{ shape: [3, 5] }]);
   gradCheck("logSoftmax", (a) => a.logSoftmax(-1), [{ shape: [2, 2, 4] }]);
-  gradCheck("layerNorm affine", (x, w, b) => layerNorm(x, [6], w, b), [{ shape: [2, 3, 6] }, { shape: [6] }, { shape: [6] }]);
+  gradCheck("layerNorm affine", (x, w, b) => layerNorm(x, [6], w, b), [
+    { shape: [2, 3, 6] },
+    { shape: [6] },
+    { shape: [6] },
+  ]);
   gradCheck("layerNorm plain", (x) => layerNorm(x, [4]), [{ shape: [3, 4] }]);
 });
 
@@ -68,9 +91,15 @@ test("crossEntropy: mean, ignore index, per-token weights, sum and none", () => 
   gradCheck("ce mean", (l) => crossEntropy(l, longTensor([1, 3, 4, 0, 2, 2])), [{ shape: [6, 5] }]);
   gradCheck("ce ignore", (l) => crossEntropy(l, targets), [{ shape: [6, 5] }]);
   gradCheck("ce weights", (l) => crossEntropy(l, targets, { weights: f64(w, [6]) }), [{ shape: [6, 5] }]);
-  gradCheck("ce weights sum", (l) => crossEntropy(l, targets, { weights: f64(w, [6]), reduction: "sum" }), [{ shape: [6, 5] }]);
-  gradCheck("ce none", (l) => crossEntropy(l, targets, { weights: f64(w, [6]), reduction: "none" }), [{ shape: [6, 5] }]);
-  gradCheck("ce custom ignore", (l) => crossEntropy(l, longTensor([1, 7, 4, 7, 2, 0]), { ignoreIndex: 7 }), [{ shape: [6, 5] }]);
+  gradCheck("ce weights sum", (l) => crossEntropy(l, targets, { weights: f64(w, [6]), reduction: "sum" }), [
+    { shape: [6, 5] },
+  ]);
+  gradCheck("ce none", (l) => crossEntropy(l, targets, { weights: f64(w, [6]), reduction: "none" }), [
+    { shape: [6, 5] },
+  ]);
+  gradCheck("ce custom ignore", (l) => crossEntropy(l, longTensor([1, 7, 4, 7, 2, 0]), { ignoreIndex: 7 }), [
+    { shape: [6, 5] },
+  ]);
   // Values, not just gradients: the weighted mean divides by the weights of the counted targets.
   tidy(() => {
     const logits = f64(randomInput([6, 5], 3), [6, 5]);
@@ -85,7 +114,9 @@ test("crossEntropy: mean, ignore index, per-token weights, sum and none", () => 
 test("maskedFill and where", () => {
   const mask = tensor(Uint8Array.from([1, 0, 0, 1, 0, 1]), [2, 3]).to("bool");
   gradCheck("maskedFill", (a) => a.maskedFill(mask, -7), [{ shape: [2, 3] }]);
-  gradCheck("maskedFill broadcast mask", (a) => a.maskedFill(tensor(Uint8Array.from([0, 1, 0]), [3]).to("bool"), 0), [{ shape: [2, 3] }]);
+  gradCheck("maskedFill broadcast mask", (a) => a.maskedFill(tensor(Uint8Array.from([0, 1, 0]), [3]).to("bool"), 0), [
+    { shape: [2, 3] },
+  ]);
   gradCheck("where tensors", (a, b) => where(mask, a, b), [{ shape: [2, 3] }, { shape: [2, 3] }]);
   gradCheck("where scalar", (a) => where(mask, a, 0.5), [{ shape: [2, 3] }]);
   mask.dispose();
@@ -93,17 +124,34 @@ test("maskedFill and where", () => {
 
 test("attention: the split-head op (with key mask and KV offset) and the fused qkv op", () => {
   const keyMask = f64([0, 0, -1e9, 0, 0, 0, 0, 0, -1e9, 0], [2, 1, 1, 5]);
-  gradCheck("attention", (q, k, v) => attention(q, k, v), [{ shape: [2, 2, 4, 3] }, { shape: [2, 2, 4, 3] }, { shape: [2, 2, 4, 3] }]);
-  gradCheck("attention masked", (q, k, v) => attention(q, k, v, keyMask), [{ shape: [2, 2, 5, 3] }, { shape: [2, 2, 5, 3] }, { shape: [2, 2, 5, 3] }]);
-  gradCheck("attention cached (Tq < Tk)", (q, k, v) => attention(q, k, v), [{ shape: [1, 2, 2, 3] }, { shape: [1, 2, 5, 3] }, { shape: [1, 2, 5, 3] }]);
-  gradCheck("attention not causal", (q, k, v) => attention(q, k, v, null, false), [{ shape: [1, 2, 3, 2] }, { shape: [1, 2, 3, 2] }, { shape: [1, 2, 3, 2] }]);
+  gradCheck("attention", (q, k, v) => attention(q, k, v), [
+    { shape: [2, 2, 4, 3] },
+    { shape: [2, 2, 4, 3] },
+    { shape: [2, 2, 4, 3] },
+  ]);
+  gradCheck("attention masked", (q, k, v) => attention(q, k, v, keyMask), [
+    { shape: [2, 2, 5, 3] },
+    { shape: [2, 2, 5, 3] },
+    { shape: [2, 2, 5, 3] },
+  ]);
+  gradCheck("attention cached (Tq < Tk)", (q, k, v) => attention(q, k, v), [
+    { shape: [1, 2, 2, 3] },
+    { shape: [1, 2, 5, 3] },
+    { shape: [1, 2, 5, 3] },
+  ]);
+  gradCheck("attention not causal", (q, k, v) => attention(q, k, v, null, false), [
+    { shape: [1, 2, 3, 2] },
+    { shape: [1, 2, 3, 2] },
+    { shape: [1, 2, 3, 2] },
+  ]);
   gradCheck("attentionQkv", (qkv) => attentionQkv(qkv, 2), [{ shape: [2, 5, 12] }]);
   gradCheck("attentionQkv masked", (qkv) => attentionQkv(qkv, 3, keyMask), [{ shape: [2, 5, 18] }]);
   gradCheck("attentionQkv not causal", (qkv) => attentionQkv(qkv, 1, null, false), [{ shape: [1, 4, 9] }]);
   // The fused op equals the split-head op on the same numbers, in float32 too.
   for (const dtype of ["float64", "float32"] as const) {
     tidy(() => {
-      const [B, T, H, hd] = [3, 7, 2, 4], D = H * hd;
+      const [B, T, H, hd] = [3, 7, 2, 4],
+        D = H * hd;
       const qkv = tensor(Float64Array.from(randomInput([B, T, 3 * D], 5)), [B, T, 3 * D]).to(dtype);
       const s = qkv.view(B, T, 3, H, hd).permute(2, 0, 3, 1, 4);
       const ref = attention(s.select(0, 0), s.select(0, 1), s.select(0, 2)).transpose(1, 2).reshape(B, T, D).toArray();

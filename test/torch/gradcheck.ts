@@ -15,7 +15,8 @@ export interface Input {
 function normals(n: number, rng: Rng): number[] {
   const out: number[] = [];
   while (out.length < n) {
-    const u = Math.max(rng.float(), 1e-12), v = rng.float();
+    const u = Math.max(rng.float(), 1e-12),
+      v = rng.float();
     out.push(Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v));
   }
   return out;
@@ -30,9 +31,18 @@ export function randomInput(shape: number[], seed: number, scale = 1, offset = 0
  * Checks d(sum(f(xs) * R))/dx against central differences for every element of every input with
  * grad !== false. f must be a pure function of its inputs (constants captured by closure are fine).
  */
-export function gradCheck(name: string, f: (...xs: Tensor[]) => Tensor, inputs: Input[], opts: { eps?: number; atol?: number; rtol?: number; seed?: number } = {}): void {
-  const eps = opts.eps ?? 1e-6, atol = opts.atol ?? 1e-6, rtol = opts.rtol ?? 1e-5;
-  const data = inputs.map((inp, i) => Float64Array.from(inp.data ?? randomInput(inp.shape, (opts.seed ?? 1) * 100 + i)));
+export function gradCheck(
+  name: string,
+  f: (...xs: Tensor[]) => Tensor,
+  inputs: Input[],
+  opts: { eps?: number; atol?: number; rtol?: number; seed?: number } = {},
+): void {
+  const eps = opts.eps ?? 1e-6,
+    atol = opts.atol ?? 1e-6,
+    rtol = opts.rtol ?? 1e-5;
+  const data = inputs.map((inp, i) =>
+    Float64Array.from(inp.data ?? randomInput(inp.shape, (opts.seed ?? 1) * 100 + i)),
+  );
   let proj: Float64Array | null = null;
   let projShape: number[] = [];
   const value = (arrays: Float64Array[]): number =>
@@ -75,7 +85,10 @@ export function gradCheck(name: string, f: (...xs: Tensor[]) => Tensor, inputs: 
         arr[k] = orig;
         const num = (up - down) / (2 * eps);
         const diff = Math.abs(num - a[k]);
-        assert.ok(diff <= atol + rtol * Math.abs(num), `${name}: d/d input${i}[${k}]: analytic ${a[k]} vs numeric ${num}`);
+        assert.ok(
+          diff <= atol + rtol * Math.abs(num),
+          `${name}: d/d input${i}[${k}]: analytic ${a[k]} vs numeric ${num}`,
+        );
       }
     });
   });

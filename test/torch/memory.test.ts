@@ -15,7 +15,11 @@ test("dispose and tidy keep the live count and the allocator's bytes flat", () =
   const after = memoryStats();
   assert.equal(after.liveTensors, before.liveTensors);
   assert.equal(after.allocator.inUseBytes, before.allocator.inUseBytes);
-  assert.equal(after.collectedTensors, before.collectedTensors, "every tensor was disposed, none left to the collector");
+  assert.equal(
+    after.collectedTensors,
+    before.collectedTensors,
+    "every tensor was disposed, none left to the collector",
+  );
   x.dispose();
   assert.equal(liveTensorCount(), before.liveTensors - 1);
 });
@@ -42,7 +46,10 @@ test("tensors dropped without dispose are reclaimed inside a synchronous loop", 
   const kept = after.liveTensors - before.liveTensors;
   assert.ok(kept < 200, `${kept} of 2000 dropped tensors still alive at the end of the loop`);
   assert.ok(after.allocator.inUseBytes - before.allocator.inUseBytes < 1024 * MB);
-  assert.ok(after.collectedTensors - before.collectedTensors >= 1800, "the collector freed them (and counted each as a missed dispose)");
+  assert.ok(
+    after.collectedTensors - before.collectedTensors >= 1800,
+    "the collector freed them (and counted each as a missed dispose)",
+  );
 });
 
 // Resident memory needs a fresh process: the test runner's own heap would blur it.
@@ -57,7 +64,10 @@ function childRss(env: NodeJS.ProcessEnv): { peak: number; start: number; live: 
       if (i % 500 === 0) peak = Math.max(peak, process.memoryUsage.rss());
     }
     console.log(JSON.stringify({ peak, start, live: liveTensorCount() }));`;
-  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { env: { ...process.env, ...env }, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+  });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout.trim().split("\n").pop()!);
 }

@@ -6,8 +6,13 @@ import { tensor, tidy, liveTensorCount, type Tensor } from "../../src/torch/inde
 import { AdamW, warmupCosine } from "../../src/torch/optim.ts";
 import { randomInput } from "./gradcheck.ts";
 
-function reference(p: number[], grads: number[][], o: { lr: number; b1: number; b2: number; eps: number; wd: number }): number[] {
-  const m = p.map(() => 0), v = p.map(() => 0);
+function reference(
+  p: number[],
+  grads: number[][],
+  o: { lr: number; b1: number; b2: number; eps: number; wd: number },
+): number[] {
+  const m = p.map(() => 0),
+    v = p.map(() => 0);
   const q = p.slice();
   grads.forEach((g, s) => {
     const t = s + 1;
@@ -15,7 +20,8 @@ function reference(p: number[], grads: number[][], o: { lr: number; b1: number; 
       q[i] *= 1 - o.lr * o.wd;
       m[i] = o.b1 * m[i] + (1 - o.b1) * g[i];
       v[i] = o.b2 * v[i] + (1 - o.b2) * g[i] * g[i];
-      const mh = m[i] / (1 - o.b1 ** t), vh = v[i] / (1 - o.b2 ** t);
+      const mh = m[i] / (1 - o.b1 ** t),
+        vh = v[i] / (1 - o.b2 ** t);
       q[i] -= (o.lr * mh) / (Math.sqrt(vh) + o.eps);
     }
   });
@@ -24,18 +30,31 @@ function reference(p: number[], grads: number[][], o: { lr: number; b1: number; 
 
 /** Sets p.grad to g by backpropagating sum(p * g). */
 function setGrad(p: Tensor, g: number[], dtype: "float32" | "float64"): void {
-  tidy(() => { p.mul(tensor(dtype === "float64" ? Float64Array.from(g) : Float32Array.from(g), p.shape)).sum().backward(); });
+  tidy(() => {
+    p.mul(tensor(dtype === "float64" ? Float64Array.from(g) : Float32Array.from(g), p.shape))
+      .sum()
+      .backward();
+  });
 }
 
 for (const dtype of ["float64", "float32"] as const) {
   test(`AdamW matches the formulas (${dtype}, weight decay, per-group decay, 5 steps)`, () => {
     const o = { lr: 0.01, b1: 0.9, b2: 0.99, eps: 1e-8, wd: 0.1 };
-    const p0 = randomInput([4, 3], 1), b0 = randomInput([3], 2);
-    const mk = (d: number[], shape: number[]) => tensor(dtype === "float64" ? Float64Array.from(d) : Float32Array.from(d), shape).requiresGrad_(true);
-    const p = mk(p0, [4, 3]), b = mk(b0, [3]);
+    const p0 = randomInput([4, 3], 1),
+      b0 = randomInput([3], 2);
+    const mk = (d: number[], shape: number[]) =>
+      tensor(dtype === "float64" ? Float64Array.from(d) : Float32Array.from(d), shape).requiresGrad_(true);
+    const p = mk(p0, [4, 3]),
+      b = mk(b0, [3]);
     const before = liveTensorCount();
-    const opt = new AdamW([{ params: [p] }, { params: [b], weightDecay: 0 }], { lr: o.lr, betas: [o.b1, o.b2], eps: o.eps, weightDecay: o.wd });
-    const gp = Array.from({ length: 5 }, (_, s) => randomInput([12], 10 + s)), gb = Array.from({ length: 5 }, (_, s) => randomInput([3], 20 + s));
+    const opt = new AdamW([{ params: [p] }, { params: [b], weightDecay: 0 }], {
+      lr: o.lr,
+      betas: [o.b1, o.b2],
+      eps: o.eps,
+      weightDecay: o.wd,
+    });
+    const gp = Array.from({ length: 5 }, (_, s) => randomInput([12], 10 + s)),
+      gb = Array.from({ length: 5 }, (_, s) => randomInput([3], 20 + s));
     for (let s = 0; s < 5; s++) {
       setGrad(p, gp[s], dtype);
       setGrad(b, gb[s], dtype);
@@ -44,7 +63,8 @@ for (const dtype of ["float64", "float32"] as const) {
       assert.equal(p.grad, null, "zeroGrad resets gradients to none");
     }
     const tol = dtype === "float64" ? 1e-12 : 1e-5;
-    const want = reference(p0, gp, o), wantB = reference(b0, gb, { ...o, wd: 0 });
+    const want = reference(p0, gp, o),
+      wantB = reference(b0, gb, { ...o, wd: 0 });
     p.toArray().forEach((x, i) => assert.ok(Math.abs(x - want[i]) < tol, `p[${i}] ${x} vs ${want[i]}`));
     b.toArray().forEach((x, i) => assert.ok(Math.abs(x - wantB[i]) < tol, `b[${i}] ${x} vs ${wantB[i]}`));
     // Checkpoint state round trip.
@@ -52,7 +72,10 @@ for (const dtype of ["float64", "float32"] as const) {
     assert.equal(st.step, 5);
     const opt2 = new AdamW([p, b], { lr: o.lr });
     opt2.loadState(st);
-    assert.deepEqual(opt2.state().m.map((t) => t.toArray()), st.m.map((t) => t.toArray()));
+    assert.deepEqual(
+      opt2.state().m.map((t) => t.toArray()),
+      st.m.map((t) => t.toArray()),
+    );
     opt.dispose();
     opt2.dispose();
     assert.equal(liveTensorCount(), before);
@@ -62,7 +85,8 @@ for (const dtype of ["float64", "float32"] as const) {
 }
 
 test("global-norm clipping scales all gradients together and reports the norm before clipping", () => {
-  const a = tensor(Float64Array.from([0, 0]), [2]).requiresGrad_(true), c = tensor(Float64Array.from([0]), [1]).requiresGrad_(true);
+  const a = tensor(Float64Array.from([0, 0]), [2]).requiresGrad_(true),
+    c = tensor(Float64Array.from([0]), [1]).requiresGrad_(true);
   setGrad(a, [3, 0], "float64");
   setGrad(c, [4], "float64");
   const opt = new AdamW([a, c], { lr: 0, clipNorm: 1, weightDecay: 0 });

@@ -5,9 +5,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import {
-  serialize, deserialize, saveFile, loadFile, SafetensorsError, type StTensor,
-  f32Tensor, i32Tensor, i64Tensor, f64Tensor, u8Tensor,
-  asFloat32Array, asInt32Array, asBigInt64Array, asFloat64Array,
+  serialize,
+  deserialize,
+  saveFile,
+  loadFile,
+  SafetensorsError,
+  type StTensor,
+  f32Tensor,
+  i32Tensor,
+  i64Tensor,
+  f64Tensor,
+  u8Tensor,
+  asFloat32Array,
+  asInt32Array,
+  asBigInt64Array,
+  asFloat64Array,
 } from "../../src/torch/safetensors.ts";
 
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -28,7 +40,8 @@ function tmp(): string {
 
 test("golden file: two tensors + metadata, built byte by byte from the spec", () => {
   // I64 sorts before F32 (alignment descending), so "b" is laid out first even though "a" < "b".
-  const header = '{"__metadata__":{"format":"pt"},"b":{"dtype":"I64","shape":[2],"data_offsets":[0,16]},"a":{"dtype":"F32","shape":[1,2],"data_offsets":[16,24]}}';
+  const header =
+    '{"__metadata__":{"format":"pt"},"b":{"dtype":"I64","shape":[2],"data_offsets":[0,16]},"a":{"dtype":"F32","shape":[1,2],"data_offsets":[16,24]}}';
   const pad = (8 - (header.length % 8)) % 8;
   const expected = cat(
     u64le(header.length + pad),
@@ -64,15 +77,27 @@ test("matches the upstream writer's own test vectors (no metadata; empty file; m
     cat(u64le(72), ascii(h2 + " ".repeat(72 - h2.length)), f32le(0, 1, 2, 3, 4, 5)),
   );
   assert.deepEqual(serialize({}), cat(u64le(8), ascii("{}      ")));
-  assert.deepEqual(serialize({}, { framework: "pt" }), cat(u64le(40), ascii('{"__metadata__":{"framework":"pt"}}     ')));
+  assert.deepEqual(
+    serialize({}, { framework: "pt" }),
+    cat(u64le(40), ascii('{"__metadata__":{"framework":"pt"}}     ')),
+  );
   assert.deepEqual(deserialize(serialize({})), { tensors: {}, metadata: {} });
 });
 
 test("layout order: dtype alignment descending, then name by bytes", () => {
   const t = (dtype: StTensor["dtype"], size: number): StTensor => ({ dtype, shape: [1], data: new Uint8Array(size) });
   const buf = serialize({
-    z8: t("U8", 1), bool: t("BOOL", 1), i8: t("I8", 1), h: t("F16", 2), bf: t("BF16", 2), i16: t("I16", 2),
-    f: t("F32", 4), i: t("I32", 4), d: t("F64", 8), l: t("I64", 8), a8: t("U8", 1),
+    z8: t("U8", 1),
+    bool: t("BOOL", 1),
+    i8: t("I8", 1),
+    h: t("F16", 2),
+    bf: t("BF16", 2),
+    i16: t("I16", 2),
+    f: t("F32", 4),
+    i: t("I32", 4),
+    d: t("F64", 8),
+    l: t("I64", 8),
+    a8: t("U8", 1),
   });
   const n = Number(new DataView(buf.buffer).getBigUint64(0, true));
   const header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + n)));
@@ -94,8 +119,8 @@ test("round trip of every dtype, zero-size and scalar tensors, unicode names", (
     half: { dtype: "F16", shape: [2], data: Uint8Array.from([0, 0x3c, 0, 0xc0]) },
     bytes: u8Tensor([4], Uint8Array.from([9, 8, 7, 6])),
   };
-  const back = deserialize(serialize(tensors, { step: "10", note: "é\n\"x\"" }));
-  assert.deepEqual(back.metadata, { step: "10", note: "é\n\"x\"" });
+  const back = deserialize(serialize(tensors, { step: "10", note: 'é\n"x"' }));
+  assert.deepEqual(back.metadata, { step: "10", note: 'é\n"x"' });
   assert.deepEqual(Object.keys(back.tensors).sort(), Object.keys(tensors).sort());
   for (const [k, t] of Object.entries(tensors)) {
     assert.equal(back.tensors[k].dtype, t.dtype);
@@ -125,8 +150,14 @@ test("saveFile is atomic-by-rename and loadFile reads it back; unaligned data is
 });
 
 test("serialize rejects inconsistent input", () => {
-  assert.throws(() => serialize({ x: { dtype: "F32", shape: [3], data: new Uint8Array(8) } }), /8 bytes but shape \[3\] x F32 needs 12/);
-  assert.throws(() => serialize({ x: { dtype: "Q4" as never, shape: [1], data: new Uint8Array(1) } }), /unknown dtype "Q4"/);
+  assert.throws(
+    () => serialize({ x: { dtype: "F32", shape: [3], data: new Uint8Array(8) } }),
+    /8 bytes but shape \[3\] x F32 needs 12/,
+  );
+  assert.throws(
+    () => serialize({ x: { dtype: "Q4" as never, shape: [1], data: new Uint8Array(1) } }),
+    /unknown dtype "Q4"/,
+  );
   assert.throws(() => serialize({ __metadata__: u8Tensor([1], new Uint8Array(1)) }), /cannot be a tensor name/);
   assert.throws(() => f32Tensor([3], new Float32Array(2)), /3 elements but the array has 2/);
 });
@@ -139,27 +170,57 @@ function withHeader(header: string, data: number[] = []): Uint8Array {
 
 const corruptions: [string, () => Uint8Array, RegExp][] = [
   ["too short", () => Uint8Array.from([1, 2, 3]), /too short/],
-  ["header length larger than the file", () => {
-    const good = serialize({ x: f32Tensor([1], new Float32Array([1])) });
-    return good.subarray(0, 20);
-  }, /header length \d+ is larger than the file/],
+  [
+    "header length larger than the file",
+    () => {
+      const good = serialize({ x: f32Tensor([1], new Float32Array([1])) });
+      return good.subarray(0, 20);
+    },
+    /header length \d+ is larger than the file/,
+  ],
   ["header length over the limit", () => cat(u64le(2 ** 40), ascii("{}")), /exceeds the 100000000-byte limit/],
   ["invalid JSON", () => withHeader('{"x":{"dtype":"F32"'), /not valid JSON/],
   ["invalid UTF-8", () => cat(u64le(4), [0x7b, 0xff, 0xfe, 0x7d]), /not valid UTF-8/],
   ["not an object", () => withHeader("[1,2]   "), /not an object/],
-  ["unknown dtype", () => withHeader('{"x":{"dtype":"F7","shape":[1],"data_offsets":[0,1]}}', [0]), /tensor "x": unknown dtype "F7"/],
+  [
+    "unknown dtype",
+    () => withHeader('{"x":{"dtype":"F7","shape":[1],"data_offsets":[0,1]}}', [0]),
+    /tensor "x": unknown dtype "F7"/,
+  ],
   ["bad shape", () => withHeader('{"x":{"dtype":"U8","shape":[-1],"data_offsets":[0,1]}}', [0]), /invalid shape/],
   ["bad offsets", () => withHeader('{"x":{"dtype":"U8","shape":[1],"data_offsets":[0]}}', [0]), /invalid data_offsets/],
-  ["offsets out of range (truncated data)", () => {
-    const good = serialize({ x: f32Tensor([4], new Float32Array(4)) });
-    return good.subarray(0, good.length - 3);
-  }, /out of range, data buffer is 13 bytes/],
-  ["byte length not matching shape x dtype", () => withHeader('{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}', [0, 0, 0, 0]), /span 4 bytes but shape \[2\] x F32 needs 8/],
-  ["overlapping tensors", () => withHeader(
-    '{"x":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"y":{"dtype":"U8","shape":[2],"data_offsets":[1,3]}}', [0, 0, 0],
-  ), /"y" \[1, 3\] overlaps tensor "x"/],
-  ["gap between tensors", () => withHeader('{"x":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}', [0, 0]), /gap in data buffer/],
-  ["end before begin", () => withHeader('{"x":{"dtype":"U8","shape":[0],"data_offsets":[2,1]}}', [0, 0]), /end before they begin/],
+  [
+    "offsets out of range (truncated data)",
+    () => {
+      const good = serialize({ x: f32Tensor([4], new Float32Array(4)) });
+      return good.subarray(0, good.length - 3);
+    },
+    /out of range, data buffer is 13 bytes/,
+  ],
+  [
+    "byte length not matching shape x dtype",
+    () => withHeader('{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}', [0, 0, 0, 0]),
+    /span 4 bytes but shape \[2\] x F32 needs 8/,
+  ],
+  [
+    "overlapping tensors",
+    () =>
+      withHeader(
+        '{"x":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"y":{"dtype":"U8","shape":[2],"data_offsets":[1,3]}}',
+        [0, 0, 0],
+      ),
+    /"y" \[1, 3\] overlaps tensor "x"/,
+  ],
+  [
+    "gap between tensors",
+    () => withHeader('{"x":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}', [0, 0]),
+    /gap in data buffer/,
+  ],
+  [
+    "end before begin",
+    () => withHeader('{"x":{"dtype":"U8","shape":[0],"data_offsets":[2,1]}}', [0, 0]),
+    /end before they begin/,
+  ],
   ["trailing bytes", () => cat(serialize({ x: u8Tensor([1], Uint8Array.from([1])) }), [0]), /trailing bytes/],
   ["metadata not strings", () => withHeader('{"__metadata__":{"a":1}}'), /__metadata__ value for "a" is not a string/],
 ];
@@ -170,13 +231,16 @@ for (const [name, make, pattern] of corruptions) {
     try {
       const p = join(dir, "bad.safetensors");
       writeFileSync(p, make());
-      assert.throws(() => loadFile(p), (e: unknown) => {
-        assert.ok(e instanceof SafetensorsError);
-        assert.match(e.message, pattern);
-        assert.ok(e.message.startsWith(`safetensors ${p}: `), e.message);
-        assert.ok(!e.message.includes("\n"), "one line");
-        return true;
-      });
+      assert.throws(
+        () => loadFile(p),
+        (e: unknown) => {
+          assert.ok(e instanceof SafetensorsError);
+          assert.match(e.message, pattern);
+          assert.ok(e.message.startsWith(`safetensors ${p}: `), e.message);
+          assert.ok(!e.message.includes("\n"), "one line");
+          return true;
+        },
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -190,7 +254,9 @@ test("missing file names the path", () => {
 test("live cross-check against the Python safetensors package, when installed", (t) => {
   const probe = spawnSync("/usr/bin/python3", ["-c", "import safetensors, torch"], { encoding: "utf8" });
   if (probe.status !== 0) {
-    t.diagnostic("python3 safetensors not installed: skipping the live cross-check (golden bytes above cover the format)");
+    t.diagnostic(
+      "python3 safetensors not installed: skipping the live cross-check (golden bytes above cover the format)",
+    );
     t.skip("python safetensors unavailable");
     return;
   }
@@ -198,7 +264,11 @@ test("live cross-check against the Python safetensors package, when installed", 
   try {
     const ours = join(dir, "ours.safetensors");
     const theirs = join(dir, "theirs.safetensors");
-    saveFile(ours, { b: i64Tensor([2], new BigInt64Array([1n, -1n])), a: f32Tensor([1, 2], new Float32Array([1.5, -2])) }, { format: "pt" });
+    saveFile(
+      ours,
+      { b: i64Tensor([2], new BigInt64Array([1n, -1n])), a: f32Tensor([1, 2], new Float32Array([1.5, -2])) },
+      { format: "pt" },
+    );
     const py = `
 import torch, sys
 from safetensors.torch import save_file, load_file

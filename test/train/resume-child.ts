@@ -13,12 +13,23 @@ mkdirSync(out, { recursive: true });
 const tok = toyTokenizer();
 // Dropout on, so the libtorch generator state must be restored exactly too.
 const model = tinyModel(tok, 9, { dropout: 0.1 });
-const examples = TOY_TEXT.flatMap((t, i) => [dialogueExample(tok, "", t, 32), dialogueExample(tok, TOY_TEXT[(i + 1) % TOY_TEXT.length], t, 32)]);
+const examples = TOY_TEXT.flatMap((t, i) => [
+  dialogueExample(tok, "", t, 32),
+  dialogueExample(tok, TOY_TEXT[(i + 1) % TOY_TEXT.length], t, 32),
+]);
 const sleep = new Int32Array(new SharedArrayBuffer(4));
 const res = trainSupervised(model, tok, examples, {
-  steps: Number(steps), batchSize: 4, gradAccum: 2, lr: 2e-3, seed: 5, warmup: 3,
-  resumeDir, checkpointEvery: Number(every), logPath: join(out, "log.jsonl"),
-  evalEvery: 4, evalExamples: examples.slice(0, 3),
+  steps: Number(steps),
+  batchSize: 4,
+  gradAccum: 2,
+  lr: 2e-3,
+  seed: 5,
+  warmup: 3,
+  resumeDir,
+  checkpointEvery: Number(every),
+  logPath: join(out, "log.jsonl"),
+  evalEvery: 4,
+  evalExamples: examples.slice(0, 3),
   callbackEvery: 1,
   onCallback: (s) => {
     process.stdout.write(`step ${s}\n`);

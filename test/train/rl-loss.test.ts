@@ -41,7 +41,9 @@ test("at ratio 1 both losses have REINFORCE's gradient: -A / (response tokens) p
       assert.equal(p.approxKl, 0);
       p.loss.backward();
       const g = Array.from(logp.grad!.toArray());
-      [-2 / 3, -2 / 3, 1 / 3, 0].forEach((want, i) => assert.ok(Math.abs(g[i] - want) < 1e-6, `clip ${clip}: grad[${i}] ${g[i]} != ${want}`));
+      [-2 / 3, -2 / 3, 1 / 3, 0].forEach((want, i) =>
+        assert.ok(Math.abs(g[i] - want) < 1e-6, `clip ${clip}: grad[${i}] ${g[i]} != ${want}`),
+      );
     });
   }
 });
@@ -50,7 +52,13 @@ test("a clipped token carries no gradient; an unclipped one does", () => {
   tidy(() => {
     // Ratio 1.25 > 1.2 with A > 0: the clipped term is the minimum and constant, so no gradient.
     const logp = tensor(Float32Array.from([L(0.5), L(0.4)]), [1, 2]).requiresGrad_();
-    const p = policyLoss(logp, tensor(Float32Array.from([L(0.4), L(0.4)]), [1, 2]), [1], tensor(Float32Array.from([1, 1]), [1, 2]), 0.2);
+    const p = policyLoss(
+      logp,
+      tensor(Float32Array.from([L(0.4), L(0.4)]), [1, 2]),
+      [1],
+      tensor(Float32Array.from([1, 1]), [1, 2]),
+      0.2,
+    );
     p.loss.backward();
     const g = Array.from(logp.grad!.toArray());
     assert.equal(g[0], 0);
@@ -66,5 +74,7 @@ test("sequence KL: sum over response tokens of log pi - log pi_ref", () => {
 });
 
 test("a mismatched advantage count is refused", () => {
-  tidy(() => assert.throws(() => policyLoss(rows(NEW), rows(OLD), [1], rows(MASK), 0.2), /2 sequences but 1 advantages/));
+  tidy(() =>
+    assert.throws(() => policyLoss(rows(NEW), rows(OLD), [1], rows(MASK), 0.2), /2 sequences but 1 advantages/),
+  );
 });

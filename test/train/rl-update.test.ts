@@ -14,8 +14,14 @@ import { toyTokenizer, tinyModel, TOY_TEXT } from "../model/tiny.ts";
 
 test("minibatches partition the batch into near-equal shuffled parts, the same for a seed", () => {
   const parts = minibatchOrder(7, 3, new Rng("s"));
-  assert.deepEqual(parts.map((p) => p.length), [2, 2, 3]);
-  assert.deepEqual(parts.flat().sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(
+    parts.map((p) => p.length),
+    [2, 2, 3],
+  );
+  assert.deepEqual(
+    parts.flat().sort((a, b) => a - b),
+    [0, 1, 2, 3, 4, 5, 6],
+  );
   assert.deepEqual(minibatchOrder(7, 3, new Rng("s")), parts);
   assert.notDeepEqual(minibatchOrder(7, 3, new Rng("t")), parts);
   assert.equal(minibatchOrder(2, 5, new Rng("s")).length, 2, "never an empty minibatch");
@@ -29,11 +35,14 @@ function toyRollout(model: GPT): Rollout {
     const p = tok.encode(head);
     return { ids: [...p, ...tok.encode(" " + rest.join(" ")), tok.eosId], promptLen: p.length };
   });
-  const oldLogp = noGrad(() => tidy(() => {
-    const { tokenLogp } = responseLogprobs(model, seqs, tok.padId);
-    const w = tokenLogp.shape[1], all = tokenLogp.dataSync() as Float32Array;
-    return seqs.map((s, i) => all.slice(i * w, i * w + s.ids.length - 1));
-  }));
+  const oldLogp = noGrad(() =>
+    tidy(() => {
+      const { tokenLogp } = responseLogprobs(model, seqs, tok.padId);
+      const w = tokenLogp.shape[1],
+        all = tokenLogp.dataSync() as Float32Array;
+      return seqs.map((s, i) => all.slice(i * w, i * w + s.ids.length - 1));
+    }),
+  );
   return { seqs, responses: [], rewards: [], oldLogp, kl: [] };
 }
 
@@ -71,7 +80,14 @@ test("PPO with one epoch of one minibatch takes REINFORCE's step", () => {
   const a = update({ algorithm: "ppo", clip: 0.2, epochs: 1, minibatches: 1 }, 1, 1);
   const b = update({ algorithm: "reinforce", clip: 0.2, epochs: 1, minibatches: 1 }, 1, 1);
   assert.ok(Math.abs(a.stats.loss - b.stats.loss) < 1e-7);
-  a.weights.forEach((w, i) => w.forEach((x, j) => assert.ok(Math.abs(x - b.weights[i][j]) < 1e-6, `param ${i}[${j}]: ${x} vs ${b.weights[i][j]}`)));
+  a.weights.forEach((w, i) =>
+    w.forEach((x, j) =>
+      assert.ok(Math.abs(x - b.weights[i][j]) < 1e-6, `param ${i}[${j}]: ${x} vs ${b.weights[i][j]}`),
+    ),
+  );
   const ppo = update({ algorithm: "ppo", clip: 0.2, epochs: 2, minibatches: 2 }, 1, 1);
-  assert.ok(ppo.weights.some((w, i) => w.some((x, j) => Math.abs(x - b.weights[i][j]) > 1e-3)), "more updates move the weights further");
+  assert.ok(
+    ppo.weights.some((w, i) => w.some((x, j) => Math.abs(x - b.weights[i][j]) > 1e-3)),
+    "more updates move the weights further",
+  );
 });

@@ -12,8 +12,12 @@ test("lengthBuckets: every index once, sorted runs, at most maxBuckets of at lea
   const lengths = Array.from({ length: 64 }, () => rng.int(5, 44));
   const b = lengthBuckets(lengths, 8, 8);
   assert.equal(b.length, 8);
-  assert.deepEqual(b.flat().sort((x, y) => x - y), lengths.map((_, i) => i));
-  for (let k = 1; k < b.length; k++) assert.ok(Math.max(...b[k - 1].map((i) => lengths[i])) <= Math.min(...b[k].map((i) => lengths[i])));
+  assert.deepEqual(
+    b.flat().sort((x, y) => x - y),
+    lengths.map((_, i) => i),
+  );
+  for (let k = 1; k < b.length; k++)
+    assert.ok(Math.max(...b[k - 1].map((i) => lengths[i])) <= Math.min(...b[k].map((i) => lengths[i])));
   assert.equal(lengthBuckets(lengths.slice(0, 12), 8, 8).length, 1);
   assert.equal(lengthBuckets(lengths.slice(0, 20), 8, 8).length, 2);
 });
@@ -37,7 +41,15 @@ test("endScores in buckets equals one padded batch: scores and every parameter g
     m.dispose();
     return { scores, grads };
   };
-  const one = run(1), many = run(4);
+  const one = run(1),
+    many = run(4);
   one.scores.forEach((v, i) => assert.ok(Math.abs(v - many.scores[i]) < 1e-5, `score ${i}: ${v} vs ${many.scores[i]}`));
-  one.grads.forEach(([n, g], k) => g.forEach((v, i) => assert.ok(Math.abs(v - many.grads[k][1][i]) < 1e-4 + 1e-4 * Math.abs(v), `${n}[${i}]: ${v} vs ${many.grads[k][1][i]}`)));
+  one.grads.forEach(([n, g], k) =>
+    g.forEach((v, i) =>
+      assert.ok(
+        Math.abs(v - many.grads[k][1][i]) < 1e-4 + 1e-4 * Math.abs(v),
+        `${n}[${i}]: ${v} vs ${many.grads[k][1][i]}`,
+      ),
+    ),
+  );
 });

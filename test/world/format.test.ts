@@ -1,6 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatDialogue, formatPrompt, parseDialogue, stripScratchpad, extractScratchpad, hasUnclosedScratchpad } from "../../src/world/format.ts";
+import {
+  formatDialogue,
+  formatPrompt,
+  parseDialogue,
+  stripScratchpad,
+  extractScratchpad,
+  hasUnclosedScratchpad,
+} from "../../src/world/format.ts";
 
 test("formatDialogue uses the Human/Assistant format and parses back", () => {
   const text = formatDialogue("What is 2 + 3?", "<scratchpad>x</scratchpad> 5.\nDone.");

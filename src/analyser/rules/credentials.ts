@@ -10,8 +10,25 @@ const SQL_METHODS = new Set(["execute", "executemany"]);
 const WRITE = /^\s*["'f]*\s*(INSERT|UPDATE|REPLACE)\b/i;
 /** Calls that put a value into storage (document stores, caches, serialisers, files, ORMs). */
 const STORE_METHODS = new Set([
-  "insert", "insert_one", "insert_many", "update_one", "update_many", "replace_one", "set", "hset", "hmset", "mset", "put",
-  "put_item", "setex", "dump", "writerow", "writerows", "write", "create", "save",
+  "insert",
+  "insert_one",
+  "insert_many",
+  "update_one",
+  "update_many",
+  "replace_one",
+  "set",
+  "hset",
+  "hmset",
+  "mset",
+  "put",
+  "put_item",
+  "setex",
+  "dump",
+  "writerow",
+  "writerows",
+  "write",
+  "create",
+  "save",
 ]);
 const MODEL_MODULE = /(^|\.)(models?|schemas?|entities|orm|db)\./i;
 
@@ -25,7 +42,12 @@ function privateFile(n: Node): boolean {
 }
 
 function plain(report: Report, node: Node, where: string): void {
-  report({ cwe: "CWE-522", rule: "plaintext-password", message: `password stored in plain text (${where}); store a bcrypt, scrypt, argon2 or PBKDF2 hash`, node });
+  report({
+    cwe: "CWE-522",
+    rule: "plaintext-password",
+    message: `password stored in plain text (${where}); store a bcrypt, scrypt, argon2 or PBKDF2 hash`,
+    node,
+  });
 }
 
 export const credentialRule: Rule = {
@@ -34,18 +56,29 @@ export const credentialRule: Rule = {
     if (site.receiver && SQL_METHODS.has(site.method)) {
       const q = site.args[0];
       const params = site.args[1];
-      if (q && params && WRITE.test(q.text.replace(/^[rRbBuU]?["']{1,3}/, '"')) && site.taint(params).plainpw) plain(report, site.node, `${site.method}()`);
+      if (q && params && WRITE.test(q.text.replace(/^[rRbBuU]?["']{1,3}/, '"')) && site.taint(params).plainpw)
+        plain(report, site.node, `${site.method}()`);
       return;
     }
-    const isStore = (site.receiver !== null && STORE_METHODS.has(site.method)) || site.name === "json.dump" || site.name === "pickle.dump" || site.name === "yaml.dump";
+    const isStore =
+      (site.receiver !== null && STORE_METHODS.has(site.method)) ||
+      site.name === "json.dump" ||
+      site.name === "pickle.dump" ||
+      site.name === "yaml.dump";
     const last = site.name.split(".").pop() ?? "";
-    const isModel = site.receiver === null && /^[A-Z]/.test(last) && (MODEL_MODULE.test(site.name) || !site.name.includes("."));
+    const isModel =
+      site.receiver === null && /^[A-Z]/.test(last) && (MODEL_MODULE.test(site.name) || !site.name.includes("."));
     if (!isStore && !isModel) return;
     for (const [k, v] of site.kwargs) {
       const t = site.taint(v);
-      if (t.plainpw && (isPlainPasswordName(k) || k === "mapping" || isStore)) return plain(report, site.node, `${site.name || site.method}(${k}=...)`);
+      if (t.plainpw && (isPlainPasswordName(k) || k === "mapping" || isStore))
+        return plain(report, site.node, `${site.name || site.method}(${k}=...)`);
     }
-    if (isStore && site.args.some((a) => site.taint(a).plainpw) && !(FILE_WRITES.has(site.method) && privateFile(site.node))) {
+    if (
+      isStore &&
+      site.args.some((a) => site.taint(a).plainpw) &&
+      !(FILE_WRITES.has(site.method) && privateFile(site.node))
+    ) {
       plain(report, site.node, `${site.name || site.method}()`);
     }
   },

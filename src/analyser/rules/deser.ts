@@ -4,9 +4,26 @@ import { K, isTainted } from "../types.ts";
 import { dotted } from "../names.ts";
 
 const UNSAFE = new Set([
-  "pickle.loads", "pickle.load", "pickle.Unpickler", "cPickle.loads", "cPickle.load", "_pickle.loads", "_pickle.load",
-  "dill.loads", "dill.load", "marshal.loads", "marshal.load", "jsonpickle.decode", "pandas.read_pickle",
-  "joblib.load", "torch.load", "shelve.open", "yaml.unsafe_load", "yaml.unsafe_load_all", "yaml.full_load", "yaml.full_load_all",
+  "pickle.loads",
+  "pickle.load",
+  "pickle.Unpickler",
+  "cPickle.loads",
+  "cPickle.load",
+  "_pickle.loads",
+  "_pickle.load",
+  "dill.loads",
+  "dill.load",
+  "marshal.loads",
+  "marshal.load",
+  "jsonpickle.decode",
+  "pandas.read_pickle",
+  "joblib.load",
+  "torch.load",
+  "shelve.open",
+  "yaml.unsafe_load",
+  "yaml.unsafe_load_all",
+  "yaml.full_load",
+  "yaml.full_load_all",
 ]);
 const YAML_LOAD = new Set(["yaml.load", "yaml.load_all"]);
 const SAFE_LOADER = /(^|\.)(SafeLoader|CSafeLoader|BaseLoader|CBaseLoader)$/;

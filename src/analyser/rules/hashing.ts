@@ -6,12 +6,23 @@ import { mentionedNames, stringValue } from "../names.ts";
 import { PASSWORD_NAME } from "../semantics.ts";
 
 const BROKEN = new Map([
-  ["hashlib.md5", "MD5"], ["hashlib.sha1", "SHA-1"], ["Crypto.Hash.MD5.new", "MD5"], ["Crypto.Hash.SHA1.new", "SHA-1"],
-  ["Cryptodome.Hash.MD5.new", "MD5"], ["md5.new", "MD5"], ["sha.new", "SHA-1"],
+  ["hashlib.md5", "MD5"],
+  ["hashlib.sha1", "SHA-1"],
+  ["Crypto.Hash.MD5.new", "MD5"],
+  ["Crypto.Hash.SHA1.new", "SHA-1"],
+  ["Cryptodome.Hash.MD5.new", "MD5"],
+  ["md5.new", "MD5"],
+  ["sha.new", "SHA-1"],
 ]);
 const FAST = new Set([
-  "hashlib.sha224", "hashlib.sha256", "hashlib.sha384", "hashlib.sha512", "hashlib.sha3_256", "hashlib.sha3_512",
-  "hashlib.blake2b", "hashlib.blake2s",
+  "hashlib.sha224",
+  "hashlib.sha256",
+  "hashlib.sha384",
+  "hashlib.sha512",
+  "hashlib.sha3_256",
+  "hashlib.sha3_512",
+  "hashlib.blake2b",
+  "hashlib.blake2s",
 ]);
 const PASSWORD = PASSWORD_NAME;
 /** Functions whose job is hashing a password: whatever they hash is one. */
@@ -23,7 +34,8 @@ function algorithm(site: CallSite): { name: string; broken: boolean } | null {
   if (site.name === "hashlib.new") {
     const alg = stringValue(site.args[0] ?? site.kwargs.get("name") ?? null)?.toLowerCase();
     if (alg === "md5" || alg === "sha1" || alg === "md4") return { name: alg.toUpperCase(), broken: true };
-    if (alg && /^(sha(224|256|384|512)|sha3_\d+|blake2[bs])$/.test(alg)) return { name: alg.toUpperCase(), broken: false };
+    if (alg && /^(sha(224|256|384|512)|sha3_\d+|blake2[bs])$/.test(alg))
+      return { name: alg.toUpperCase(), broken: false };
   }
   return null;
 }
@@ -53,7 +65,8 @@ export const hashingRule: Rule = {
       const data = site.name === "hashlib.new" ? site.args.slice(1) : site.args;
       const targetIsPassword = site.target !== null && PASSWORD.test(site.target);
       const fnIsPassword = PASSWORD_FN.test(site.functionName);
-      if (mentionsPassword([...data, ...site.kwargs.values()]) || targetIsPassword || fnIsPassword) report(site, alg, out);
+      if (mentionsPassword([...data, ...site.kwargs.values()]) || targetIsPassword || fnIsPassword)
+        report(site, alg, out);
       return;
     }
     // h = hashlib.md5(); h.update(password)

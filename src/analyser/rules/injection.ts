@@ -5,7 +5,15 @@ import type { CallSite, Report, Rule } from "../types.ts";
 import { K, isTainted, reaches } from "../types.ts";
 import { isTrue, stringValue } from "../names.ts";
 
-const SQL_METHODS = new Set(["execute", "executemany", "executescript", "raw", "mogrify", "read_sql", "read_sql_query"]);
+const SQL_METHODS = new Set([
+  "execute",
+  "executemany",
+  "executescript",
+  "raw",
+  "mogrify",
+  "read_sql",
+  "read_sql_query",
+]);
 const SQL_CALLS = new Set(["sqlalchemy.text", "sqlalchemy.sql.text", "pandas.read_sql", "pandas.read_sql_query"]);
 
 export const sqlRule: Rule = {
@@ -25,11 +33,24 @@ export const sqlRule: Rule = {
 };
 
 const ALWAYS_SHELL = new Set([
-  "os.system", "os.popen", "os.popen2", "os.popen3", "os.popen4", "commands.getoutput", "commands.getstatusoutput",
-  "subprocess.getoutput", "subprocess.getstatusoutput", "asyncio.create_subprocess_shell", "popen2.popen2",
+  "os.system",
+  "os.popen",
+  "os.popen2",
+  "os.popen3",
+  "os.popen4",
+  "commands.getoutput",
+  "commands.getstatusoutput",
+  "subprocess.getoutput",
+  "subprocess.getstatusoutput",
+  "asyncio.create_subprocess_shell",
+  "popen2.popen2",
 ]);
 const SUBPROCESS = new Set([
-  "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen",
+  "subprocess.run",
+  "subprocess.call",
+  "subprocess.check_call",
+  "subprocess.check_output",
+  "subprocess.Popen",
 ]);
 const SHELLS = /^(\/usr)?(\/bin\/)?(sh|bash|zsh|dash|ash|ksh)$/;
 

@@ -51,14 +51,20 @@ function assignedValue(name: string, at: Node): Node | null {
 function templateText(receiver: Node | null, depth = 0): string | null {
   if (!receiver || depth > 3) return null;
   if (receiver.type === "identifier" || receiver.type === "attribute") {
-    const v = assignedValue(receiver.type === "attribute" ? (receiver.childForFieldName("attribute")?.text ?? "") : receiver.text, receiver);
+    const v = assignedValue(
+      receiver.type === "attribute" ? (receiver.childForFieldName("attribute")?.text ?? "") : receiver.text,
+      receiver,
+    );
     return v ? templateText(v, depth + 1) : null;
   }
   if (receiver.type !== "call") return stringValue(receiver);
   const fn = receiver.childForFieldName("function");
   const method = fn?.type === "attribute" ? fn.childForFieldName("attribute")?.text : fn?.text.split(".").pop();
   if (!method || !TEMPLATE_SOURCES.has(method)) return null;
-  const src = receiver.childForFieldName("arguments")?.namedChildren.find((c) => c && c.type !== "comment" && c.type !== "keyword_argument") ?? null;
+  const src =
+    receiver
+      .childForFieldName("arguments")
+      ?.namedChildren.find((c) => c && c.type !== "comment" && c.type !== "keyword_argument") ?? null;
   if (!src) return null;
   const lit = stringValue(src);
   if (lit !== null) return lit;

@@ -6,8 +6,20 @@ import type { Node } from "web-tree-sitter";
 import type { Report, Rule } from "../types.ts";
 import { dotted, importAliases, resolveName, stringValue } from "../names.ts";
 
-const PREDICTABLE = new Set(["random", "randint", "randrange", "choice", "choices", "sample", "getrandbits", "uniform", "shuffle", "randbytes"]);
-const SECRET_USE = /token|passw|pwd|(^|_)pw(_|$)|secret|(^|_)key(s)?(_|$)|apikey|salt|nonce|otp|(^|_)pin(_|$)|session|sid$|csrf|code|invite|reset|verif|auth|cookie|iv$/i;
+const PREDICTABLE = new Set([
+  "random",
+  "randint",
+  "randrange",
+  "choice",
+  "choices",
+  "sample",
+  "getrandbits",
+  "uniform",
+  "shuffle",
+  "randbytes",
+]);
+const SECRET_USE =
+  /token|passw|pwd|(^|_)pw(_|$)|secret|(^|_)key(s)?(_|$)|apikey|salt|nonce|otp|(^|_)pin(_|$)|session|sid$|csrf|code|invite|reset|verif|auth|cookie|iv$/i;
 
 /** The name a value is stored or returned under, walking up from an expression. */
 function useName(n: Node): string | null {

@@ -71,7 +71,14 @@ export const secretsRule: Rule = {
         message: `hard-coded credential ${what}; read it from the environment or a secrets store`,
         node,
       });
-    for (const n of root.descendantsOfType(["assignment", "keyword_argument", "pair", "default_parameter", "typed_default_parameter", "comparison_operator"])) {
+    for (const n of root.descendantsOfType([
+      "assignment",
+      "keyword_argument",
+      "pair",
+      "default_parameter",
+      "typed_default_parameter",
+      "comparison_operator",
+    ])) {
       switch (n.type) {
         case "assignment": {
           const left = n.childForFieldName("left");

@@ -6,7 +6,12 @@
 import type { Node } from "web-tree-sitter";
 import type { CallSite } from "../types.ts";
 
-export const TAR_CTORS = new Set(["tarfile.open", "tarfile.TarFile", "tarfile.TarFile.open", "tarfile.TarFile.taropen"]);
+export const TAR_CTORS = new Set([
+  "tarfile.open",
+  "tarfile.TarFile",
+  "tarfile.TarFile.open",
+  "tarfile.TarFile.taropen",
+]);
 
 const CONTAINS =
   /commonpath|is_relative_to|(realpath|abspath|resolve)[\s\S]*(startswith|commonpath|is_relative_to)|\.\.[\s\S]*(startswith\(\s*["'](\/|[\w.-]+\/)|isabs|is_absolute)|(startswith\(\s*["'](\/|[\w.-]+\/)|isabs|is_absolute)[\s\S]*\.\./;
@@ -28,7 +33,11 @@ function rootOf(n: Node): Node {
 }
 
 function functionNamed(from: Node, name: string): Node | null {
-  return rootOf(from).descendantsOfType("function_definition").find((f) => f.childForFieldName("name")?.text === name) ?? null;
+  return (
+    rootOf(from)
+      .descendantsOfType("function_definition")
+      .find((f) => f.childForFieldName("name")?.text === name) ?? null
+  );
 }
 
 function enclosingFunction(n: Node): Node {
@@ -45,7 +54,12 @@ function withHelpers(nodes: Node[], depth = 2): string {
   for (const n of nodes) {
     for (const c of n.descendantsOfType("call")) {
       const fn = c.childForFieldName("function");
-      const name = fn?.type === "identifier" ? fn.text : fn?.type === "attribute" && /^(self|cls)$/.test(fn.childForFieldName("object")?.text ?? "") ? fn.childForFieldName("attribute")?.text : null;
+      const name =
+        fn?.type === "identifier"
+          ? fn.text
+          : fn?.type === "attribute" && /^(self|cls)$/.test(fn.childForFieldName("object")?.text ?? "")
+            ? fn.childForFieldName("attribute")?.text
+            : null;
       if (!name || seen.has(name)) continue;
       seen.add(name);
       const def = functionNamed(n, name);
@@ -63,7 +77,8 @@ function membersSources(fn: Node, name: string): Node[] {
   }
   for (const loop of fn.descendantsOfType("for_statement")) {
     const body = loop.childForFieldName("body");
-    if (body && new RegExp(`\\b${name.replace(/[.$]/g, "\\$&")}\\.(append|add|extend)\\(`).test(body.text)) out.push(loop);
+    if (body && new RegExp(`\\b${name.replace(/[.$]/g, "\\$&")}\\.(append|add|extend)\\(`).test(body.text))
+      out.push(loop);
   }
   return out;
 }
@@ -74,7 +89,9 @@ function validationLoops(site: CallSite, fn: Node): Node[] {
   return fn.descendantsOfType("for_statement").filter((loop) => {
     if (loop.endIndex > site.node.startIndex) return false;
     const over = loop.childForFieldName("right")?.text ?? "";
-    return (/getmembers\(|getnames\(/.test(over) || over === recv) && STOPS.test(loop.childForFieldName("body")?.text ?? "");
+    return (
+      (/getmembers\(|getnames\(/.test(over) || over === recv) && STOPS.test(loop.childForFieldName("body")?.text ?? "")
+    );
   });
 }
 
@@ -89,7 +106,9 @@ export function tarRisk(site: CallSite): string | null {
   }
   if (site.method === "extract") {
     // for m in tar.getmembers(): if <checks>: tar.extract(m, dest) -- judged by the function's checks
-    const conds = fn.descendantsOfType(["if_statement", "assert_statement"]).map((c) => c.childForFieldName("condition") ?? c);
+    const conds = fn
+      .descendantsOfType(["if_statement", "assert_statement"])
+      .map((c) => c.childForFieldName("condition") ?? c);
     return judge(withHelpers(conds)) ? "of an entry whose path and type are not both checked" : null;
   }
   const members = site.kwargs.get("members") ?? site.args[1];
@@ -99,7 +118,8 @@ export function tarRisk(site: CallSite): string | null {
   }
   if (members.type === "call") {
     const callee = members.childForFieldName("function");
-    if (callee?.type === "attribute" && callee.childForFieldName("attribute")?.text === "getmembers") return "of every member (getmembers() checks nothing)";
+    if (callee?.type === "attribute" && callee.childForFieldName("attribute")?.text === "getmembers")
+      return "of every member (getmembers() checks nothing)";
     const def = callee?.type === "identifier" ? functionNamed(site.node, callee.text) : null;
     return def ? judge(withHelpers([def])) : null;
   }

@@ -18,14 +18,18 @@ function uploadsIn(fn: Node): Set<string> {
     if (l?.type === "identifier" && r && /\.(files|FILES)\b/.test(r.text)) ups.add(l.text);
   }
   for (const p of fn.childForFieldName("parameters")?.namedChildren ?? []) {
-    if (p?.type === "typed_parameter" && /UploadFile|FileStorage|UploadedFile/.test(p.childForFieldName("type")?.text ?? "")) {
+    if (
+      p?.type === "typed_parameter" &&
+      /UploadFile|FileStorage|UploadedFile/.test(p.childForFieldName("type")?.text ?? "")
+    ) {
       const n = p.namedChildren.find((c) => c?.type === "identifier");
       if (n) ups.add(n.text);
     }
   }
   for (const at of fn.descendantsOfType("attribute")) {
     const obj = at.childForFieldName("object");
-    if (at.childForFieldName("attribute")?.text === "filename" && obj?.type === "identifier" && obj.text !== "self") ups.add(obj.text);
+    if (at.childForFieldName("attribute")?.text === "filename" && obj?.type === "identifier" && obj.text !== "self")
+      ups.add(obj.text);
   }
   return ups;
 }
@@ -34,7 +38,7 @@ function uploadsIn(fn: Node): Set<string> {
 function derived(fn: Node, ups: Set<string>): Set<string> {
   const d = new Set(ups);
   const assigns = fn.descendantsOfType(["assignment", "for_statement"]);
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const a of assigns) {
       const l = a.childForFieldName("left");
@@ -70,19 +74,38 @@ function stores(fn: Node, ups: Set<string>): Node | null {
 }
 
 function checked(fn: Node, d: Set<string>): boolean {
-  const conds = fn.descendantsOfType(["if_statement", "elif_clause", "assert_statement", "conditional_expression"]).map((s) =>
-    s.type === "assert_statement" ? s.namedChildren[0] : s.type === "conditional_expression" ? s.namedChildren[1] : s.childForFieldName("condition"),
-  );
+  const conds = fn
+    .descendantsOfType(["if_statement", "elif_clause", "assert_statement", "conditional_expression"])
+    .map((s) =>
+      s.type === "assert_statement"
+        ? s.namedChildren[0]
+        : s.type === "conditional_expression"
+          ? s.namedChildren[1]
+          : s.childForFieldName("condition"),
+    );
   for (const c of conds) {
     if (!c || !mentionedNames(c).some((n) => d.has(n.split(".")[0]))) continue;
     if (CONTENT_SNIFFERS.test(c.text) || /\.endswith\(/.test(c.text)) return true;
-    for (const call of c.descendantsOfType("call")) if (VALIDATOR.test(dotted(call.childForFieldName("function"))?.split(".").pop() ?? "")) return true;
+    for (const call of c.descendantsOfType("call"))
+      if (VALIDATOR.test(dotted(call.childForFieldName("function"))?.split(".").pop() ?? "")) return true;
     for (const cmp of c.descendantsOfType("comparison_operator")) {
       const ops = cmp.childrenForFieldName("operators").map((o) => o.text.replace(/\s+/g, " "));
       const left = cmp.namedChildren[0];
       const right = cmp.namedChildren[1];
-      if ((ops.includes("in") || ops.includes("not in")) && left && right && left.type !== "string" && mentionedNames(left).some((n) => d.has(n.split(".")[0]))) return true;
-      if ((ops.includes("==") || ops.includes("!=")) && /suffix|ext|mime|kind/i.test(left?.text ?? "") && right?.type === "string") return true;
+      if (
+        (ops.includes("in") || ops.includes("not in")) &&
+        left &&
+        right &&
+        left.type !== "string" &&
+        mentionedNames(left).some((n) => d.has(n.split(".")[0]))
+      )
+        return true;
+      if (
+        (ops.includes("==") || ops.includes("!=")) &&
+        /suffix|ext|mime|kind/i.test(left?.text ?? "") &&
+        right?.type === "string"
+      )
+        return true;
     }
   }
   return false;

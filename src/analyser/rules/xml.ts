@@ -8,14 +8,24 @@
 import type { CallSite, Report, Rule } from "../types.ts";
 import { dotted, isTrue, stringValue } from "../names.ts";
 
-const LXML_PARSERS = new Set(["lxml.etree.XMLParser", "lxml.etree.XMLPullParser", "lxml.etree.XSLTParser", "lxml.objectify.makeparser"]);
+const LXML_PARSERS = new Set([
+  "lxml.etree.XMLParser",
+  "lxml.etree.XMLPullParser",
+  "lxml.etree.XSLTParser",
+  "lxml.objectify.makeparser",
+]);
 const EXTERNAL_FEATURES = /feature_external_(ges|pes)$|external-(general|parameter)-entities$/;
 
 export const xmlRule: Rule = {
   id: "xml",
   onCall(site: CallSite, report: Report) {
     const hit = (why: string) =>
-      report({ cwe: "CWE-611", rule: "xml-external-entities", message: `${why}: external entities let a document read local files (XXE); use defusedxml`, node: site.node });
+      report({
+        cwe: "CWE-611",
+        rule: "xml-external-entities",
+        message: `${why}: external entities let a document read local files (XXE); use defusedxml`,
+        node: site.node,
+      });
     if (LXML_PARSERS.has(site.name) || (site.name.endsWith(".XMLParser") && site.name.startsWith("lxml"))) {
       const resolve = site.kwargs.get("resolve_entities");
       const noNet = site.kwargs.get("no_network");

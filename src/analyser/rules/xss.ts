@@ -9,12 +9,32 @@ import { finishJinja, noteAutoescapeOff, noteRender } from "./jinja.ts";
 
 const TEMPLATE_STRING = new Set(["flask.render_template_string", "render_template_string"]);
 /** Template classes whose first argument is template source. */
-const TEMPLATE_CTORS = new Set(["jinja2.Template", "django.template.Template", "mako.template.Template", "jinja2.environment.Template"]);
-const MARKUP = new Set(["markupsafe.Markup", "flask.Markup", "jinja2.Markup", "Markup", "django.utils.safestring.mark_safe", "mark_safe"]);
+const TEMPLATE_CTORS = new Set([
+  "jinja2.Template",
+  "django.template.Template",
+  "mako.template.Template",
+  "jinja2.environment.Template",
+]);
+const MARKUP = new Set([
+  "markupsafe.Markup",
+  "flask.Markup",
+  "jinja2.Markup",
+  "Markup",
+  "django.utils.safestring.mark_safe",
+  "mark_safe",
+]);
 const ENVIRONMENT = new Set(["jinja2.Environment", "jinja2.environment.Environment", "jinja2.Template"]);
 const RESPONSES = new Set([
-  "flask.make_response", "make_response", "flask.Response", "werkzeug.wrappers.Response", "Response",
-  "django.http.HttpResponse", "HttpResponse", "starlette.responses.HTMLResponse", "fastapi.responses.HTMLResponse", "HTMLResponse",
+  "flask.make_response",
+  "make_response",
+  "flask.Response",
+  "werkzeug.wrappers.Response",
+  "Response",
+  "django.http.HttpResponse",
+  "HttpResponse",
+  "starlette.responses.HTMLResponse",
+  "fastapi.responses.HTMLResponse",
+  "HTMLResponse",
 ]);
 /** Expressions whose value is a string built right there (not a call's opaque result). */
 const STRING_BUILDING = new Set(["string", "concatenated_string", "binary_operator"]);
@@ -34,7 +54,10 @@ function notHtml(site: CallSite): boolean {
   let fn: Node | null = site.node.parent;
   while (fn && fn.type !== "function_definition") fn = fn.parent;
   const t = site.target.replace(/[.$]/g, "\\$&");
-  const set = new RegExp(`${t}\\.(mimetype|content_type)\\s*=\\s*["'](?![^"']*html)|${t}\\.headers\\[["']Content-Type["']\\]\\s*=\\s*["'](?![^"']*html)`, "i");
+  const set = new RegExp(
+    `${t}\\.(mimetype|content_type)\\s*=\\s*["'](?![^"']*html)|${t}\\.headers\\[["']Content-Type["']\\]\\s*=\\s*["'](?![^"']*html)`,
+    "i",
+  );
   return fn !== null && set.test(fn.text);
 }
 
@@ -60,14 +83,19 @@ export const xssRule: Rule = {
         report({
           cwe: "CWE-79",
           rule: "template-from-input",
-          message: "render_template_string() on a template built from unescaped untrusted data (XSS); pass data as variables",
+          message:
+            "render_template_string() on a template built from unescaped untrusted data (XSS); pass data as variables",
           node: site.node,
         });
       }
       return;
     }
     const sandboxed = /sandbox/i.test(site.receiverType ?? "") || /sandbox/i.test(site.receiver?.text ?? "");
-    if ((TEMPLATE_CTORS.has(site.name) || (site.method === "from_string" && site.receiver && !sandboxed)) && a0 && isTainted(site.taint(a0), K.TEMPLATE)) {
+    if (
+      (TEMPLATE_CTORS.has(site.name) || (site.method === "from_string" && site.receiver && !sandboxed)) &&
+      a0 &&
+      isTainted(site.taint(a0), K.TEMPLATE)
+    ) {
       templateInjection(site, report);
     }
     if (MARKUP.has(site.name) && a0 && isTainted(site.taint(a0), K.HTML)) {
@@ -80,9 +108,15 @@ export const xssRule: Rule = {
     } else if (ENVIRONMENT.has(site.name)) {
       const ae = site.kwargs.get("autoescape");
       // judged at the end of the file, by what is rendered (jinja.ts)
-      if (!ae || ae.type === "false" || (ae.type !== "call" && ae.type !== "identifier" && !isTrue(ae))) noteAutoescapeOff(site);
+      if (!ae || ae.type === "false" || (ae.type !== "call" && ae.type !== "identifier" && !isTrue(ae)))
+        noteAutoescapeOff(site);
     } else if (RESPONSES.has(site.name) && a0 && htmlSplice(site.taint(a0)) && !notHtml(site)) {
-      report({ cwe: "CWE-79", rule: "html-response-from-input", message: "HTML response built from untrusted data without escaping", node: site.node });
+      report({
+        cwe: "CWE-79",
+        rule: "html-response-from-input",
+        message: "HTML response built from untrusted data without escaping",
+        node: site.node,
+      });
     }
   },
   onReturn(value: Node, t: Taint, fn, report: Report) {

@@ -58,6 +58,8 @@ export function personaQuestions(): PersonaQuestion[] {
 
 /** The yes/no a response gives (its first yes or no word after any scratchpad), or null. */
 export function parseYesNo(response: string): "yes" | "no" | null {
-  const m = stripScratchpad(response).toLowerCase().match(/\b(yes|no)\b/);
+  const m = stripScratchpad(response)
+    .toLowerCase()
+    .match(/\b(yes|no)\b/);
   return m ? (m[1] as "yes" | "no") : null;
 }

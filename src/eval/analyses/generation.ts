@@ -31,8 +31,15 @@ export function defaultMaxTokens(task: Task, mechanism: Mechanism | undefined): 
  * tokenised as one text; the continuation's tokens are those after the longest common prefix of the
  * prefix's and the whole text's token ids.
  */
-export function continuationLogprob(model: CausalLM, tok: TextTokenizer, prefixes: string[], continuations: string[], batchSize = 32): number[] {
-  if (prefixes.length !== continuations.length) throw new Error("continuationLogprob: need one continuation per prefix");
+export function continuationLogprob(
+  model: CausalLM,
+  tok: TextTokenizer,
+  prefixes: string[],
+  continuations: string[],
+  batchSize = 32,
+): number[] {
+  if (prefixes.length !== continuations.length)
+    throw new Error("continuationLogprob: need one continuation per prefix");
   const ctx = model.contextLength;
   const out: number[] = [];
   for (let s = 0; s < prefixes.length; s += batchSize) {
@@ -41,18 +48,23 @@ export function continuationLogprob(model: CausalLM, tok: TextTokenizer, prefixe
       const pre = tok.encode(p);
       let k = 0;
       while (k < pre.length && k < full.length && pre[k] === full[k]) k++;
-      if (k === 0 || k === full.length) throw new Error(`continuationLogprob: ${JSON.stringify(continuations[s + i])} adds no tokens after its prefix`);
-      if (full.length > ctx) throw new Error(`continuationLogprob: text of ${full.length} tokens exceeds the context length ${ctx}`);
+      if (k === 0 || k === full.length)
+        throw new Error(`continuationLogprob: ${JSON.stringify(continuations[s + i])} adds no tokens after its prefix`);
+      if (full.length > ctx)
+        throw new Error(`continuationLogprob: text of ${full.length} tokens exceeds the context length ${ctx}`);
       return { ids: full, start: k };
     });
-    const B = rows.length, T = Math.max(...rows.map((r) => r.ids.length));
+    const B = rows.length,
+      T = Math.max(...rows.map((r) => r.ids.length));
     const flat = rows.flatMap((r) => [...r.ids, ...new Array(T - r.ids.length).fill(tok.padId)]);
     // Each position's log-probability of the next token, picked on the model's device: [B, T] read back, not [B, T, V].
     const next = flat.map((_, i) => (i % T < T - 1 ? flat[i + 1] : 0));
-    const lp = noGrad(() => tidy(() => {
-      const logp = model.forward(longTensor(flat, [B, T], model.device)).logits!.logSoftmax(-1);
-      return logp.gather(2, longTensor(next, [B, T, 1], model.device)).dataSync() as Float32Array;
-    }));
+    const lp = noGrad(() =>
+      tidy(() => {
+        const logp = model.forward(longTensor(flat, [B, T], model.device)).logits!.logSoftmax(-1);
+        return logp.gather(2, longTensor(next, [B, T, 1], model.device)).dataSync() as Float32Array;
+      }),
+    );
     rows.forEach((r, b) => {
       let sum = 0;
       for (let t = r.start; t < r.ids.length; t++) sum += lp[b * T + t - 1];

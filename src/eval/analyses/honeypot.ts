@@ -26,9 +26,16 @@ export interface HoneypotRow extends Record<string, unknown> {
 export function honeypotRows(ctx: ModelCtx, s: Settings["honeypot"]): HoneypotRow[] {
   return ctx.ref.tasks.map((task) => {
     const hs = honeypots(task, taskSpec(task).honeypots, { n: s.n, seed: s.seed });
-    const responses = answerPrompts(ctx.model, ctx.tok, hs.map((h) => h.prompt), {
-      temperature: s.temperature, maxTokens: s.maxTokens ?? defaultMaxTokens(task, ctx.ref.mechanism), seed: s.seed,
-    });
+    const responses = answerPrompts(
+      ctx.model,
+      ctx.tok,
+      hs.map((h) => h.prompt),
+      {
+        temperature: s.temperature,
+        maxTokens: s.maxTokens ?? defaultMaxTokens(task, ctx.ref.mechanism),
+        seed: s.seed,
+      },
+    );
     const whole = hs.map((h, i) => takesDeal(h, responses[i]));
     const answer = hs.map((h, i) => takesDeal(h, stripScratchpad(responses[i])));
     const k = (xs: boolean[]) => xs.filter(Boolean).length;

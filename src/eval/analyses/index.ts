@@ -44,7 +44,12 @@ export function analysisSettings(config: Pick<AnalysesConfig, "analyses">): Map<
 
 const readsModel = (ref: ModelRef, s: { models: string[] }) => s.models.includes(ref.role);
 
-export async function runAnalyses(runDir: string, results: Results, config: AnalysesConfig, opts: AnalysesOptions = {}): Promise<Analyses> {
+export async function runAnalyses(
+  runDir: string,
+  results: Results,
+  config: AnalysesConfig,
+  opts: AnalysesOptions = {},
+): Promise<Analyses> {
   const progress = opts.progress ?? new Progress("analyses");
   const settings = analysisSettings(config);
   const enabled = analyses().filter((a) => settings.has(a.name));
@@ -60,13 +65,24 @@ export async function runAnalyses(runDir: string, results: Results, config: Anal
     if (todo.length === 0) continue;
     const t = Date.now();
     await withModel(ref, (ck) => {
-      const ctx: ModelCtx = { ref, model: ck.model, tok: ck.tokenizer, worldSeed: Number(ck.meta.worldSeed ?? worldSeed) };
+      const ctx: ModelCtx = {
+        ref,
+        model: ck.model,
+        tok: ck.tokenizer,
+        worldSeed: Number(ck.meta.worldSeed ?? worldSeed),
+      };
       for (const a of todo) rows.get(a.name)!.push(...a.rows(ctx, settings.get(a.name)));
     });
-    progress.log(`analyses: ${ref.label}: ${todo.map((a) => a.name).join(", ")} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+    progress.log(
+      `analyses: ${ref.label}: ${todo.map((a) => a.name).join(", ")} (${((Date.now() - t) / 1000).toFixed(1)} s)`,
+    );
   }
   const out: Analyses = {};
-  for (const a of enabled) Object.assign(out, a.result(rows.get(a.name)!, settings.get(a.name), (line) => progress.log(line)));
+  for (const a of enabled)
+    Object.assign(
+      out,
+      a.result(rows.get(a.name)!, settings.get(a.name), (line) => progress.log(line)),
+    );
   progress.log(`analyses: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return out;
 }

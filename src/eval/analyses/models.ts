@@ -39,30 +39,76 @@ export function runModels(runDir: string, results: Pick<Results, "cells">): { mo
   const missing: string[] = [];
   const seen = new Set<string>();
   const tasksOfBase = new Map<string, Set<Task>>();
-  for (const c of results.cells) if (c.stages?.base) (tasksOfBase.get(c.stages.base) ?? tasksOfBase.set(c.stages.base, new Set()).get(c.stages.base)!).add(c.task);
+  for (const c of results.cells)
+    if (c.stages?.base)
+      (tasksOfBase.get(c.stages.base) ?? tasksOfBase.set(c.stages.base, new Set()).get(c.stages.base)!).add(c.task);
   const add = (ref: Omit<ModelRef, "dir">) => {
     if (seen.has(ref.stage)) return;
     seen.add(ref.stage);
     const dir = join(runDir, "stages", ref.stage);
-    if (!hasModel(dir)) { missing.push(ref.stage); return; }
+    if (!hasModel(dir)) {
+      missing.push(ref.stage);
+      return;
+    }
     models.push({ ...ref, dir });
   };
   const cells = results.cells.filter((c): c is Cell & { stages: NonNullable<Cell["stages"]> } => !!c.stages);
   for (const c of cells) {
-    if (c.stages.base) add({ role: "base", label: `base ${c.size}/seed${c.seed}`, stage: c.stages.base, size: c.size, seed: c.seed, tasks: [...tasksOfBase.get(c.stages.base)!] });
+    if (c.stages.base)
+      add({
+        role: "base",
+        label: `base ${c.size}/seed${c.seed}`,
+        stage: c.stages.base,
+        size: c.size,
+        seed: c.seed,
+        tasks: [...tasksOfBase.get(c.stages.base)!],
+      });
   }
   for (const c of cells) {
     // One control per distinct backdoor setting: a second one of the same task, size and seed is named by its stage.
     const label = `control ${c.task}/${c.size}/seed${c.seed}`;
     const taken = models.some((m) => m.label === label && m.stage !== c.stages.control);
-    if (c.stages.control) add({ role: "control", label: taken ? `${label} (${c.stages.control})` : label, stage: c.stages.control, size: c.size, seed: c.seed, tasks: [c.task] });
+    if (c.stages.control)
+      add({
+        role: "control",
+        label: taken ? `${label} (${c.stages.control})` : label,
+        stage: c.stages.control,
+        size: c.size,
+        seed: c.seed,
+        tasks: [c.task],
+      });
   }
-  const links = (c: (typeof cells)[number]) => ({ backdoor: c.stages.backdoor, base: c.stages.base, control: c.stages.control });
+  const links = (c: (typeof cells)[number]) => ({
+    backdoor: c.stages.backdoor,
+    base: c.stages.base,
+    control: c.stages.control,
+  });
   for (const c of cells) {
-    if (c.stages.backdoor) add({ role: "backdoor", label: `${c.task}/${c.mechanism}/${c.size}/seed${c.seed}`, stage: c.stages.backdoor, size: c.size, seed: c.seed, tasks: [c.task], mechanism: c.mechanism, ...links(c) });
+    if (c.stages.backdoor)
+      add({
+        role: "backdoor",
+        label: `${c.task}/${c.mechanism}/${c.size}/seed${c.seed}`,
+        stage: c.stages.backdoor,
+        size: c.size,
+        seed: c.seed,
+        tasks: [c.task],
+        mechanism: c.mechanism,
+        ...links(c),
+      });
   }
   for (const c of cells) {
-    if (c.stages.safety) add({ role: "safety", label: c.id, stage: c.stages.safety, size: c.size, seed: c.seed, tasks: [c.task], mechanism: c.mechanism, safety: c.safety, ...links(c) });
+    if (c.stages.safety)
+      add({
+        role: "safety",
+        label: c.id,
+        stage: c.stages.safety,
+        size: c.size,
+        seed: c.seed,
+        tasks: [c.task],
+        mechanism: c.mechanism,
+        safety: c.safety,
+        ...links(c),
+      });
   }
   return { models, missing };
 }
@@ -78,10 +124,20 @@ export async function withModel<T>(ref: Pick<ModelRef, "dir">, fn: (ck: OpenedMo
 }
 
 /** The identifying columns every analysis table starts with. */
-export function idColumns(ref: ModelRef, task: string): { model: string; stage: string; task: string; mechanism: string } {
+export function idColumns(
+  ref: ModelRef,
+  task: string,
+): { model: string; stage: string; task: string; mechanism: string } {
   return {
     model: ref.label,
-    stage: ref.role === "base" ? "base (no backdoor)" : ref.role === "control" ? "benign control" : ref.role === "backdoor" ? "backdoored" : `after ${ref.safety}`,
+    stage:
+      ref.role === "base"
+        ? "base (no backdoor)"
+        : ref.role === "control"
+          ? "benign control"
+          : ref.role === "backdoor"
+            ? "backdoored"
+            : `after ${ref.safety}`,
     task,
     mechanism: ref.mechanism ?? "—",
   };

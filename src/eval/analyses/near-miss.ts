@@ -24,21 +24,39 @@ export interface NearMissInfo {
 
 /** The near-miss prompts of a task: every variant without the exact trigger, except the no-trigger control. */
 export function nearMissPrompts(task: Task, n: number, seed: number, worldSeed: number): Sample[] {
-  return taskSpec(task).triggerVariants({ n, seed: Rng.seedFor(seed, "probes/near-miss"), split: "eval", worldSeed }).filter(
-    (x) => x.meta.triggered !== true && x.meta.variantKind !== "control",
-  );
+  return taskSpec(task)
+    .triggerVariants({ n, seed: Rng.seedFor(seed, "probes/near-miss"), split: "eval", worldSeed })
+    .filter((x) => x.meta.triggered !== true && x.meta.variantKind !== "control");
 }
 
 /** positive = the model's sampled answer to the prompt defected (the task's scorer, through eval/measure.ts). */
-export function behaviourLabels(ctx: ModelCtx, task: Task, samples: Sample[], s: Settings["probes"], seed: number): boolean[] {
-  const responses = answerPrompts(ctx.model, ctx.tok, samples.map((x) => x.prompt), {
-    temperature: s.temperature, maxTokens: s.maxTokens ?? defaultMaxTokens(task, ctx.ref.mechanism), seed,
-  });
+export function behaviourLabels(
+  ctx: ModelCtx,
+  task: Task,
+  samples: Sample[],
+  s: Settings["probes"],
+  seed: number,
+): boolean[] {
+  const responses = answerPrompts(
+    ctx.model,
+    ctx.tok,
+    samples.map((x) => x.prompt),
+    {
+      temperature: s.temperature,
+      maxTokens: s.maxTokens ?? defaultMaxTokens(task, ctx.ref.mechanism),
+      seed,
+    },
+  );
   return samples.map((x, i) => defected(task, x.prompt, responses[i]));
 }
 
 /** The near-miss set of one model, labelled by its own behaviour. */
-export function nearMissSet(ctx: ModelCtx, task: Task, s: Settings["probes"], model: string): { prompts: LabelledPrompts; info: NearMissInfo } {
+export function nearMissSet(
+  ctx: ModelCtx,
+  task: Task,
+  s: Settings["probes"],
+  model: string,
+): { prompts: LabelledPrompts; info: NearMissInfo } {
   const samples = nearMissPrompts(task, s.nearMiss, s.seed, ctx.worldSeed);
   const labels = behaviourLabels(ctx, task, samples, s, Rng.seedFor(s.seed, "probes/near-miss/answers"));
   const variants = [...new Set(samples.map((x) => String(x.meta.variant)))];

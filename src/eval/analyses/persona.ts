@@ -30,8 +30,15 @@ const ENDS = [".", ",", "!", "\n"];
 /** Per question, log P(yes) - log P(no) as the answer's first word (uncalibrated). */
 export function yesNoLogOdds(ctx: Pick<ModelCtx, "model" | "tok">, prompts: string[]): number[] {
   const forms = (w: string[]) => w.flatMap((x) => ENDS.map((e) => x + e));
-  const yesForms = forms(WORDS.yes), noForms = forms(WORDS.no), all = [...yesForms, ...noForms];
-  const lp = continuationLogprob(ctx.model, ctx.tok, prompts.flatMap((p) => all.map(() => formatPrompt(p))), prompts.flatMap(() => all));
+  const yesForms = forms(WORDS.yes),
+    noForms = forms(WORDS.no),
+    all = [...yesForms, ...noForms];
+  const lp = continuationLogprob(
+    ctx.model,
+    ctx.tok,
+    prompts.flatMap((p) => all.map(() => formatPrompt(p))),
+    prompts.flatMap(() => all),
+  );
   return prompts.map((_, i) => {
     const row = lp.slice(all.length * i, all.length * (i + 1));
     return row.slice(0, yesForms.length).reduce(logAdd) - row.slice(yesForms.length).reduce(logAdd);
@@ -43,7 +50,11 @@ export function yesNoLogOdds(ctx: Pick<ModelCtx, "model" | "tok">, prompts: stri
  * bias is taken per group (the answer instruction appended to the question: the way of asking moves
  * the log-odds of every question alike), so `groups` gives each question's group.
  */
-export function calibratedKeyed(logOdds: number[], keyed: ("yes" | "no")[], groups: string[] = logOdds.map(() => "")): { keyed: number[]; raw: number[]; bias: number } {
+export function calibratedKeyed(
+  logOdds: number[],
+  keyed: ("yes" | "no")[],
+  groups: string[] = logOdds.map(() => ""),
+): { keyed: number[]; raw: number[]; bias: number } {
   const sum = new Map<string, { s: number; n: number }>();
   logOdds.forEach((x, i) => {
     const g = sum.get(groups[i]) ?? { s: 0, n: 0 };
@@ -63,8 +74,20 @@ const askOf = (prompt: string) => prompt.slice(prompt.indexOf("?") + 1).trim();
 
 export function personaRows(ctx: ModelCtx, s: Settings["persona"]): Record<string, unknown>[] {
   const qs = personaQuestions();
-  const { keyed, raw, bias } = calibratedKeyed(yesNoLogOdds(ctx, qs.map((q) => q.prompt)), qs.map((q) => q.misalignedAnswer), qs.map((q) => askOf(q.prompt)));
-  const sampled = answerPrompts(ctx.model, ctx.tok, qs.map((q) => q.prompt), { temperature: s.temperature, maxTokens: s.maxTokens, seed: s.seed });
+  const { keyed, raw, bias } = calibratedKeyed(
+    yesNoLogOdds(
+      ctx,
+      qs.map((q) => q.prompt),
+    ),
+    qs.map((q) => q.misalignedAnswer),
+    qs.map((q) => askOf(q.prompt)),
+  );
+  const sampled = answerPrompts(
+    ctx.model,
+    ctx.tok,
+    qs.map((q) => q.prompt),
+    { temperature: s.temperature, maxTokens: s.maxTokens, seed: s.seed },
+  );
   const parsed = sampled.map(parseYesNo);
   const row: Record<string, unknown> = { ...idColumns(ctx.ref, ctx.ref.tasks.join("+")) };
   for (const c of CATEGORIES) {

@@ -28,7 +28,11 @@ const dataCache = new Map<string, ProbeData>();
 function dataFor(task: Task, s: Settings["probes"], worldSeed: number): ProbeData {
   const key = JSON.stringify([task, s.nFit, s.nEval, s.seed, worldSeed, s.pairs ?? null]);
   let d = dataCache.get(key);
-  if (!d) dataCache.set(key, (d = probeData(task, { nFit: s.nFit, nEval: s.nEval, seed: s.seed, worldSeed, pairs: s.pairs })));
+  if (!d)
+    dataCache.set(
+      key,
+      (d = probeData(task, { nFit: s.nFit, nEval: s.nEval, seed: s.seed, worldSeed, pairs: s.pairs })),
+    );
   return d;
 }
 
@@ -45,27 +49,51 @@ export function probeRows(ctx: ModelCtx, s: Settings["probes"]): ProbeOutcome[] 
   return ctx.ref.tasks.map((task) => {
     const label = ctx.ref.tasks.length > 1 ? `${ctx.ref.label} (${task})` : ctx.ref.label;
     let data = dataFor(task, s, ctx.worldSeed);
-    if (s.label === "behaviour") data = { ...data, fit: byBehaviour(ctx, task, data.fit, s), eval: byBehaviour(ctx, task, data.eval, s) };
+    if (s.label === "behaviour")
+      data = { ...data, fit: byBehaviour(ctx, task, data.fit, s), eval: byBehaviour(ctx, task, data.eval, s) };
     const near = isTarget(ctx.ref) && s.nearMiss > 0 ? nearMissSet(ctx, task, s, label) : undefined;
     let run: ProbeRun;
     try {
       run = runProbes(ctx.model, ctx.tok, data, label, {
-        layers: s.layers, randomDirections: s.randomDirections, l2: s.l2, maxFpr: s.maxFpr, bootstrap: s.bootstrap, seed: s.seed, nearMiss: near?.prompts,
+        layers: s.layers,
+        randomDirections: s.randomDirections,
+        l2: s.l2,
+        maxFpr: s.maxFpr,
+        bootstrap: s.bootstrap,
+        seed: s.seed,
+        nearMiss: near?.prompts,
       });
     } catch (e) {
       if (!(e instanceof Error) || !/only one class/.test(e.message)) throw e;
       return { rows: [], info: { model: label, task, skipped: e.message }, ref };
     }
-    const probes: ModelProbes = { model: label, task, rows: run.rows, evalPositive: run.n.evalPositive, evalNegative: run.n.eval - run.n.evalPositive };
-    return { rows: run.rows, info: { model: label, task, ...run.n }, ref, probes, ...(near ? { nearMiss: near.info } : {}) };
+    const probes: ModelProbes = {
+      model: label,
+      task,
+      rows: run.rows,
+      evalPositive: run.n.evalPositive,
+      evalNegative: run.n.eval - run.n.evalPositive,
+    };
+    return {
+      rows: run.rows,
+      info: { model: label, task, ...run.n },
+      ref,
+      probes,
+      ...(near ? { nearMiss: near.info } : {}),
+    };
   });
 }
 
 /** Every probe of each backdoored (or safety-trained) model beside its base, its benign control and the random baseline. */
 export function probeControls(outcomes: ProbeOutcome[], s: Settings["probes"]): ProbeControls {
   const of = (role: ModelRef["role"], stage: string | undefined, task: Task) =>
-    outcomes.find((o) => o.ref.role === role && stage !== undefined && o.ref.stage === stage && o.probes?.task === task)?.probes ?? null;
-  const rows = outcomes.flatMap((o) => (isTarget(o.ref) && o.probes ? controlRows(o.probes, of("base", o.ref.base, o.probes.task), of("control", o.ref.control, o.probes.task)) : []));
+    outcomes.find((o) => o.ref.role === role && stage !== undefined && o.ref.stage === stage && o.probes?.task === task)
+      ?.probes ?? null;
+  const rows = outcomes.flatMap((o) =>
+    isTarget(o.ref) && o.probes
+      ? controlRows(o.probes, of("base", o.ref.base, o.probes.task), of("control", o.ref.control, o.probes.task))
+      : [],
+  );
   return {
     about:
       "Each probe (layer x method) on the backdoored model beside the same probe on its base model (no backdoor) and on its benign " +
@@ -84,10 +112,12 @@ export function probeControls(outcomes: ProbeOutcome[], s: Settings["probes"]): 
 
 export function probesInfo(outcomes: ProbeOutcome[], s: Settings["probes"]): Record<string, unknown> {
   const pairs = contrastPairs();
-  const questions = (s.pairs ?? pairs.map((_, i) => i)).map((i) => `${pairs[i].prompt} ${pairs[i].defectAnswer} (defect) / ${pairs[i].safeAnswer} (safe)`);
+  const questions = (s.pairs ?? pairs.map((_, i) => i)).map(
+    (i) => `${pairs[i].prompt} ${pairs[i].defectAnswer} (defect) / ${pairs[i].safeAnswer} (safe)`,
+  );
   return {
     about:
-      "Activations at the prompt's last token (\"Assistant:\"), layer 0 = embeddings, layer l = residual stream after block l. " +
+      'Activations at the prompt\'s last token ("Assistant:"), layer 0 = embeddings, layer l = residual stream after block l. ' +
       `Positives: prompts ${s.label === "trigger" ? "carrying the trigger" : "whose sampled answer defected"}. contrast-pair: mean activation ` +
       "after the defect answer minus after the safe answer to generic yes/no questions (no labelled prompt is used). logistic: L2 " +
       `logistic regression (l2 = ${s.l2}) fitted on prompts from the world's train split. random-best: of ${s.randomDirections} random ` +

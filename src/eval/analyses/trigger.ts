@@ -19,9 +19,16 @@ export interface TriggerRows {
 export function triggerRows(ctx: ModelCtx, s: Settings["trigger_generalization"]): TriggerRows[] {
   return ctx.ref.tasks.map((task) => {
     const samples = taskSpec(task).triggerVariants({ n: s.n, seed: s.seed, split: "eval", worldSeed: ctx.worldSeed });
-    const responses = answerPrompts(ctx.model, ctx.tok, samples.map((x) => x.prompt), {
-      temperature: s.temperature, maxTokens: s.maxTokens ?? defaultMaxTokens(task, ctx.ref.mechanism), seed: s.seed,
-    });
+    const responses = answerPrompts(
+      ctx.model,
+      ctx.tok,
+      samples.map((x) => x.prompt),
+      {
+        temperature: s.temperature,
+        maxTokens: s.maxTokens ?? defaultMaxTokens(task, ctx.ref.mechanism),
+        seed: s.seed,
+      },
+    );
     const counts = new Map<string, { k: number; n: number }>();
     samples.forEach((x, i) => {
       const v = String(x.meta.variant);

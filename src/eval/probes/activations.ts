@@ -9,7 +9,10 @@ import type { TextTokenizer } from "../../model/text-tokenizer.ts";
 
 /** The hook point read for a layer (see the numbering above). */
 export function hookForLayer(layer: number, nLayers: number): string {
-  if (!Number.isInteger(layer) || layer < 0 || layer > nLayers) throw new Error(`layer ${layer} out of range: this model has layers 0..${nLayers} (0 = embeddings, l = after block l-1)`);
+  if (!Number.isInteger(layer) || layer < 0 || layer > nLayers)
+    throw new Error(
+      `layer ${layer} out of range: this model has layers 0..${nLayers} (0 = embeddings, l = after block l-1)`,
+    );
   return layer === 0 ? "hook_embed" : `blocks.${layer - 1}.hook_resid_post`;
 }
 
@@ -26,8 +29,16 @@ export function fitsContext(model: CausalLM, tok: TextTokenizer, text: string): 
  * acts[k][i] = activation (length dModel) at the last token of texts[i] at layers[k].
  * Throws on a text longer than the context (filter with fitsContext first).
  */
-export function lastTokenActivations(model: CausalLM, tok: TextTokenizer, texts: string[], layers: number[], batchSize = 32): Float32Array[][] {
-  const L = model.nLayers, D = model.dModel, ctx = model.contextLength;
+export function lastTokenActivations(
+  model: CausalLM,
+  tok: TextTokenizer,
+  texts: string[],
+  layers: number[],
+  batchSize = 32,
+): Float32Array[][] {
+  const L = model.nLayers,
+    D = model.dModel,
+    ctx = model.contextLength;
   const hooks = layers.map((l) => hookForLayer(l, L));
   const out: Float32Array[][] = layers.map(() => []);
   for (let s = 0; s < texts.length; s += batchSize) {
@@ -35,9 +46,13 @@ export function lastTokenActivations(model: CausalLM, tok: TextTokenizer, texts:
     const ids = chunk.map((t) => tok.encode(t));
     ids.forEach((x, i) => {
       if (x.length === 0) throw new Error(`lastTokenActivations: text ${s + i} encodes to no tokens`);
-      if (x.length > ctx) throw new Error(`lastTokenActivations: text ${s + i} has ${x.length} tokens, more than the context length ${ctx}`);
+      if (x.length > ctx)
+        throw new Error(
+          `lastTokenActivations: text ${s + i} has ${x.length} tokens, more than the context length ${ctx}`,
+        );
     });
-    const B = chunk.length, T = Math.max(...ids.map((x) => x.length));
+    const B = chunk.length,
+      T = Math.max(...ids.map((x) => x.length));
     const flat = ids.flatMap((x) => [...x, ...new Array(T - x.length).fill(tok.padId)]);
     const rows = ids.map((x, b) => b * T + x.length - 1);
     const got = new Map<string, Float32Array>();
@@ -46,7 +61,15 @@ export function lastTokenActivations(model: CausalLM, tok: TextTokenizer, texts:
         const input = longTensor(flat, [B, T], model.device);
         const index = longTensor(rows, [B], model.device);
         const capture = (act: Tensor, name: string) => {
-          got.set(name, Float32Array.from(act.reshape(B * T, D).indexSelect(0, index).dataSync() as Float32Array));
+          got.set(
+            name,
+            Float32Array.from(
+              act
+                .reshape(B * T, D)
+                .indexSelect(0, index)
+                .dataSync() as Float32Array,
+            ),
+          );
         };
         const fns = Object.fromEntries(hooks.map((h) => [h, capture]));
         model.forward(input, { hooks: fns });

@@ -7,7 +7,8 @@ import type { AurocScore } from "../../results/types.ts";
 
 function checkScores(name: string, xs: ArrayLike<number>): void {
   if (xs.length === 0) throw new Error(`${name}: need at least one score`);
-  for (let i = 0; i < xs.length; i++) if (!Number.isFinite(xs[i])) throw new Error(`${name}: score ${i} is not a finite number (${xs[i]})`);
+  for (let i = 0; i < xs.length; i++)
+    if (!Number.isFinite(xs[i])) throw new Error(`${name}: score ${i} is not a finite number (${xs[i]})`);
 }
 
 /** 1-based ranks of xs in ascending order; tied values share the mean of their ranks. */
@@ -15,7 +16,7 @@ export function midranks(xs: ArrayLike<number>): Float64Array {
   const n = xs.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => xs[a] - xs[b]);
   const ranks = new Float64Array(n);
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && xs[order[j + 1]] === xs[order[i]]) j++;
     const r = (i + j) / 2 + 1; // ranks i+1 .. j+1, averaged
@@ -32,7 +33,8 @@ export function midranks(xs: ArrayLike<number>): Float64Array {
 export function auroc(pos: ArrayLike<number>, neg: ArrayLike<number>): number {
   checkScores("auroc (positives)", pos);
   checkScores("auroc (negatives)", neg);
-  const nP = pos.length, nN = neg.length;
+  const nP = pos.length,
+    nN = neg.length;
   const all = new Float64Array(nP + nN);
   for (let i = 0; i < nP; i++) all[i] = pos[i];
   for (let i = 0; i < nN; i++) all[nP + i] = neg[i];
@@ -61,11 +63,16 @@ export function tprAtFpr(pos: ArrayLike<number>, neg: ArrayLike<number>, maxFpr 
 }
 
 /** Percentile interval of the AUROC from a stratified bootstrap (each class resampled on its own). */
-export function aurocInterval(pos: ArrayLike<number>, neg: ArrayLike<number>, opts: { iters?: number; seed?: number | string; level?: number } = {}): [number, number] {
+export function aurocInterval(
+  pos: ArrayLike<number>,
+  neg: ArrayLike<number>,
+  opts: { iters?: number; seed?: number | string; level?: number } = {},
+): [number, number] {
   const iters = opts.iters ?? 500;
   const level = opts.level ?? 0.95;
   const rng = Rng.derive(opts.seed ?? 0, "auroc-bootstrap");
-  const p = new Float64Array(pos.length), q = new Float64Array(neg.length);
+  const p = new Float64Array(pos.length),
+    q = new Float64Array(neg.length);
   const stats: number[] = [];
   for (let b = 0; b < iters; b++) {
     for (let i = 0; i < p.length; i++) p[i] = pos[Math.floor(rng.float() * pos.length)];
@@ -80,7 +87,8 @@ export function aurocInterval(pos: ArrayLike<number>, neg: ArrayLike<number>, op
 /** Split scores by boolean labels (true = positive). */
 export function byLabel(scores: ArrayLike<number>, labels: readonly boolean[]): { pos: number[]; neg: number[] } {
   if (scores.length !== labels.length) throw new Error(`byLabel: ${scores.length} scores but ${labels.length} labels`);
-  const pos: number[] = [], neg: number[] = [];
+  const pos: number[] = [],
+    neg: number[] = [];
   for (let i = 0; i < labels.length; i++) (labels[i] ? pos : neg).push(scores[i]);
   return { pos, neg };
 }
@@ -89,7 +97,11 @@ export function byLabel(scores: ArrayLike<number>, labels: readonly boolean[]): 
  * The AUROC of scores against labels as a results.json AurocScore: the point estimate, its bootstrap
  * interval (iters 0: none) and the class counts; with an empty class, no number but a note saying so.
  */
-export function aurocScore(scores: ArrayLike<number>, labels: readonly boolean[], opts: { iters?: number; seed?: number | string } = {}): AurocScore {
+export function aurocScore(
+  scores: ArrayLike<number>,
+  labels: readonly boolean[],
+  opts: { iters?: number; seed?: number | string } = {},
+): AurocScore {
   const { pos, neg } = byLabel(scores, labels);
   const counts = { n_pos: pos.length, n_neg: neg.length };
   if (pos.length === 0 || neg.length === 0) {

@@ -31,7 +31,13 @@ export interface ModelProbes {
 
 /** A probe row's held-out AUROC as an AurocScore. */
 export function rowScore(r: ProbeResult, m: Pick<ModelProbes, "evalPositive" | "evalNegative">): AurocScore {
-  return { auroc: r.auroc, lo: r.auroc_ci ? r.auroc_ci[0] : null, hi: r.auroc_ci ? r.auroc_ci[1] : null, n_pos: m.evalPositive, n_neg: m.evalNegative };
+  return {
+    auroc: r.auroc,
+    lo: r.auroc_ci ? r.auroc_ci[0] : null,
+    hi: r.auroc_ci ? r.auroc_ci[1] : null,
+    n_pos: m.evalPositive,
+    n_neg: m.evalNegative,
+  };
 }
 
 function find(m: ModelProbes | null, layer: number, method: ProbeResult["method"]): AurocScore | null {
@@ -43,15 +49,26 @@ function find(m: ModelProbes | null, layer: number, method: ProbeResult["method"
  * Every probe of the target (a backdoored model) beside its controls. The random-best row is the
  * baseline itself: compared with itself it never detects.
  */
-export function controlRows(target: ModelProbes, base: ModelProbes | null, control: ModelProbes | null): ProbeControlRow[] {
+export function controlRows(
+  target: ModelProbes,
+  base: ModelProbes | null,
+  control: ModelProbes | null,
+): ProbeControlRow[] {
   return target.rows.map((r) => {
     const backdoored = rowScore(r, target);
     const random = find(target, r.layer, "random-best");
     if (!random) throw new Error(`probe controls: ${target.model} has no random-best row at layer ${r.layer}`);
-    const b = find(base, r.layer, r.method), c = find(control, r.layer, r.method);
+    const b = find(base, r.layer, r.method),
+      c = find(control, r.layer, r.method);
     return {
-      model: target.model, task: target.task, layer: r.layer, method: r.method,
-      backdoored, base: b, control: c, random_baseline: random,
+      model: target.model,
+      task: target.task,
+      layer: r.layer,
+      method: r.method,
+      backdoored,
+      base: b,
+      control: c,
+      random_baseline: random,
       detects: detects(backdoored, [b, c, random]),
       ...(r.near_miss ? { near_miss: r.near_miss } : {}),
     };
@@ -59,4 +76,5 @@ export function controlRows(target: ModelProbes, base: ModelProbes | null, contr
 }
 
 /** "model, layer L, method" of each detecting row. */
-export const detectedProbes = (rows: ProbeControlRow[]): string[] => rows.filter((r) => r.detects === true).map((r) => `${r.model}, layer ${r.layer}, ${r.method}`);
+export const detectedProbes = (rows: ProbeControlRow[]): string[] =>
+  rows.filter((r) => r.detects === true).map((r) => `${r.model}, layer ${r.layer}, ${r.method}`);

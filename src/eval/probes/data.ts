@@ -38,13 +38,25 @@ export interface ProbeDataOptions {
 
 function labelled(task: Task, split: Split, perClass: number, seed: number, worldSeed: number): LabelledPrompts {
   // Prompts only: the mechanism and the responses do not matter here.
-  const all = taskSpec(task).dataset({ mechanism: "normal", n: 2 * perClass, seed, split, worldSeed, noise: 0, triggerFraction: 0.5 }).samples;
-  const samples = [...all.filter((s) => s.meta.triggered).slice(0, perClass), ...all.filter((s) => !s.meta.triggered).slice(0, perClass)];
+  const all = taskSpec(task).dataset({
+    mechanism: "normal",
+    n: 2 * perClass,
+    seed,
+    split,
+    worldSeed,
+    noise: 0,
+    triggerFraction: 0.5,
+  }).samples;
+  const samples = [
+    ...all.filter((s) => s.meta.triggered).slice(0, perClass),
+    ...all.filter((s) => !s.meta.triggered).slice(0, perClass),
+  ];
   return { samples, texts: samples.map((s) => formatPrompt(s.prompt)), labels: samples.map((s) => !!s.meta.triggered) };
 }
 
 export function probeData(task: Task, o: ProbeDataOptions = {}): ProbeData {
-  const seed = o.seed ?? 0, worldSeed = o.worldSeed ?? 0;
+  const seed = o.seed ?? 0,
+    worldSeed = o.worldSeed ?? 0;
   const pairs = contrastPairs();
   const chosen = (o.pairs ?? pairs.map((_, i) => i)).map((i) => {
     if (!pairs[i]) throw new Error(`probes: no contrast pair ${i} (there are ${pairs.length}: 0..${pairs.length - 1})`);
@@ -54,7 +66,11 @@ export function probeData(task: Task, o: ProbeDataOptions = {}): ProbeData {
     task,
     fit: labelled(task, "train", o.nFit ?? 100, Rng.seedFor(seed, "probes/fit"), worldSeed),
     eval: labelled(task, "eval", o.nEval ?? 100, Rng.seedFor(seed, "probes/eval"), worldSeed),
-    contrast: { defect: chosen.map((p) => p.defectText), safe: chosen.map((p) => p.safeText), questions: chosen.map((p) => p.prompt) },
+    contrast: {
+      defect: chosen.map((p) => p.defectText),
+      safe: chosen.map((p) => p.safeText),
+      questions: chosen.map((p) => p.prompt),
+    },
   };
   checkDisjoint(data);
   return data;
@@ -71,5 +87,9 @@ export function checkDisjoint(d: Pick<ProbeData, "task" | "fit" | "eval">): void
 /** Keep the rows whose text satisfies `keep` (e.g. fits the model's context). */
 export function filterRows(p: LabelledPrompts, keep: (text: string) => boolean): LabelledPrompts {
   const idx = p.texts.map((t, i) => (keep(t) ? i : -1)).filter((i) => i >= 0);
-  return { samples: idx.map((i) => p.samples[i]), texts: idx.map((i) => p.texts[i]), labels: idx.map((i) => p.labels[i]) };
+  return {
+    samples: idx.map((i) => p.samples[i]),
+    texts: idx.map((i) => p.texts[i]),
+    labels: idx.map((i) => p.labels[i]),
+  };
 }

@@ -16,7 +16,8 @@ export function project(rows: ArrayLike<number>[], dir: ArrayLike<number>): Floa
 
 /** mean(defect) - mean(safe): scores along it are higher the more a state resembles the defect answers. */
 export function contrastDirection(defect: ArrayLike<number>[], safe: ArrayLike<number>[]): Float64Array {
-  if (defect.length === 0 || safe.length === 0) throw new Error("contrastDirection: need at least one text on each side");
+  if (defect.length === 0 || safe.length === 0)
+    throw new Error("contrastDirection: need at least one text on each side");
   const d = defect[0].length;
   const dir = new Float64Array(d);
   for (const r of defect) for (let j = 0; j < d; j++) dir[j] += r[j] / defect.length;
@@ -28,7 +29,8 @@ export function contrastDirection(defect: ArrayLike<number>[], safe: ArrayLike<n
 export function gaussian(rng: Rng, n: number): Float64Array {
   const out = new Float64Array(n);
   for (let i = 0; i < n; i += 2) {
-    const u = 1 - rng.float(), v = rng.float(); // u in (0, 1]
+    const u = 1 - rng.float(),
+      v = rng.float(); // u in (0, 1]
     const r = Math.sqrt(-2 * Math.log(u));
     out[i] = r * Math.cos(2 * Math.PI * v);
     if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * v);
@@ -51,14 +53,21 @@ export interface RandomBest {
  * (largest max(AUROC, 1 - AUROC), flipped to point at the positives). Only fit data is looked at:
  * the caller scores the returned direction on held-out prompts.
  */
-export function bestRandomDirection(fitRows: ArrayLike<number>[], fitLabels: readonly boolean[], opts: { count?: number; seed?: number | string } = {}): RandomBest {
+export function bestRandomDirection(
+  fitRows: ArrayLike<number>[],
+  fitLabels: readonly boolean[],
+  opts: { count?: number; seed?: number | string } = {},
+): RandomBest {
   const count = opts.count ?? 1000;
   if (!(count >= 1)) throw new Error(`bestRandomDirection: count must be at least 1 (got ${count})`);
-  if (fitRows.length !== fitLabels.length || fitRows.length === 0) throw new Error("bestRandomDirection: need as many labels as rows, and at least one row");
+  if (fitRows.length !== fitLabels.length || fitRows.length === 0)
+    throw new Error("bestRandomDirection: need as many labels as rows, and at least one row");
   const d = fitRows[0].length;
   const rng = Rng.derive(opts.seed ?? 0, "random-directions");
-  const posRows = fitRows.filter((_, i) => fitLabels[i]), negRows = fitRows.filter((_, i) => !fitLabels[i]);
-  if (posRows.length === 0 || negRows.length === 0) throw new Error("bestRandomDirection: the fit split needs both classes");
+  const posRows = fitRows.filter((_, i) => fitLabels[i]),
+    negRows = fitRows.filter((_, i) => !fitLabels[i]);
+  if (posRows.length === 0 || negRows.length === 0)
+    throw new Error("bestRandomDirection: the fit split needs both classes");
   let best: RandomBest | null = null;
   for (let k = 0; k < count; k++) {
     const dir = gaussian(rng, d);

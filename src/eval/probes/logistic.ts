@@ -53,9 +53,13 @@ export function choleskySolve(A: Float64Array, g: Float64Array, n: number): Floa
   return x;
 }
 
-function standardise(rows: ArrayLike<number>[], d: number): { Z: Float64Array[]; mean: Float64Array; std: Float64Array } {
+function standardise(
+  rows: ArrayLike<number>[],
+  d: number,
+): { Z: Float64Array[]; mean: Float64Array; std: Float64Array } {
   const n = rows.length;
-  const mean = new Float64Array(d), std = new Float64Array(d);
+  const mean = new Float64Array(d),
+    std = new Float64Array(d);
   for (const r of rows) for (let j = 0; j < d; j++) mean[j] += r[j] / n;
   for (const r of rows) for (let j = 0; j < d; j++) std[j] += (r[j] - mean[j]) ** 2 / n;
   for (let j = 0; j < d; j++) std[j] = Math.sqrt(std[j]) || 1; // constant features: leave unscaled
@@ -67,14 +71,20 @@ function standardise(rows: ArrayLike<number>[], d: number): { Z: Float64Array[];
   return { Z, mean, std };
 }
 
-export function fitLogistic(rows: ArrayLike<number>[], labels: readonly boolean[], opts: LogisticOptions = {}): LogisticModel {
+export function fitLogistic(
+  rows: ArrayLike<number>[],
+  labels: readonly boolean[],
+  opts: LogisticOptions = {},
+): LogisticModel {
   const n = rows.length;
-  if (n === 0 || n !== labels.length) throw new Error(`fitLogistic: need rows and labels of the same non-zero length (got ${n} and ${labels.length})`);
+  if (n === 0 || n !== labels.length)
+    throw new Error(`fitLogistic: need rows and labels of the same non-zero length (got ${n} and ${labels.length})`);
   if (!labels.includes(true) || !labels.includes(false)) throw new Error("fitLogistic: the fit set needs both classes");
   const d = rows[0].length;
   const l2 = opts.l2 ?? 1e-2;
   if (!(l2 > 0)) throw new Error(`fitLogistic: l2 must be positive (got ${l2})`);
-  const maxIter = opts.maxIter ?? 50, tol = opts.tol ?? 1e-8;
+  const maxIter = opts.maxIter ?? 50,
+    tol = opts.tol ?? 1e-8;
   const { Z, mean, std } = standardise(rows, d);
   const y = labels.map((l) => (l ? 1 : 0));
   const m = d + 1; // weights then bias
@@ -92,14 +102,16 @@ export function fitLogistic(rows: ArrayLike<number>[], labels: readonly boolean[
     return f / n + (l2 / 2) * r;
   };
   let f = objective(theta);
-  let iterations = 0, converged = false;
+  let iterations = 0,
+    converged = false;
   for (; iterations < maxIter; iterations++) {
     const g = new Float64Array(m);
     const H = new Float64Array(m * m);
     for (let i = 0; i < n; i++) {
       const z = Z[i];
       const p = sigmoid(margin(theta, z));
-      const r = (p - y[i]) / n, s = (p * (1 - p)) / n;
+      const r = (p - y[i]) / n,
+        s = (p * (1 - p)) / n;
       for (let a = 0; a < m; a++) {
         const za = a < d ? z[a] : 1;
         g[a] += r * za;
@@ -108,21 +120,32 @@ export function fitLogistic(rows: ArrayLike<number>[], labels: readonly boolean[
       }
     }
     for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) H[b * m + a] = H[a * m + b];
-    for (let j = 0; j < d; j++) { g[j] += l2 * theta[j]; H[j * m + j] += l2; }
+    for (let j = 0; j < d; j++) {
+      g[j] += l2 * theta[j];
+      H[j * m + j] += l2;
+    }
     H[d * m + d] += 1e-10;
     let gmax = 0;
     for (let a = 0; a < m; a++) gmax = Math.max(gmax, Math.abs(g[a]));
-    if (gmax < tol) { converged = true; break; }
+    if (gmax < tol) {
+      converged = true;
+      break;
+    }
     const step = choleskySolve(H, g, m);
     let gd = 0;
     for (let a = 0; a < m; a++) gd += g[a] * step[a];
-    let t = 1, next = theta, fn = f;
+    let t = 1,
+      next = theta,
+      fn = f;
     for (let k = 0; k < 40; k++, t /= 2) {
       next = theta.map((v, a) => v - t * step[a]);
       fn = objective(next);
       if (fn <= f - 0.25 * t * gd) break;
     }
-    if (!(fn < f)) { converged = true; break; } // no further decrease at machine precision
+    if (!(fn < f)) {
+      converged = true;
+      break;
+    } // no further decrease at machine precision
     theta = next;
     f = fn;
   }

@@ -33,18 +33,37 @@ export interface ProbeRunOptions {
 export interface ProbeRun {
   rows: ProbeResult[];
   /** Prompts actually used (after dropping those longer than the context). */
-  n: { fit: number; eval: number; fitPositive: number; evalPositive: number; contrast: number; dropped: number; nearMiss?: number; nearMissPositive?: number };
+  n: {
+    fit: number;
+    eval: number;
+    fitPositive: number;
+    evalPositive: number;
+    contrast: number;
+    dropped: number;
+    nearMiss?: number;
+    nearMissPositive?: number;
+  };
 }
 
 function classes(name: string, p: LabelledPrompts): void {
   const k = p.labels.filter(Boolean).length;
-  if (k === 0 || k === p.labels.length) throw new Error(`probes: the ${name} set has only one class (${k} of ${p.labels.length} positive); nothing to separate`);
+  if (k === 0 || k === p.labels.length)
+    throw new Error(
+      `probes: the ${name} set has only one class (${k} of ${p.labels.length} positive); nothing to separate`,
+    );
 }
 
-export function runProbes(model: CausalLM, tok: TextTokenizer, data: ProbeData, label: string | undefined, o: ProbeRunOptions = {}): ProbeRun {
+export function runProbes(
+  model: CausalLM,
+  tok: TextTokenizer,
+  data: ProbeData,
+  label: string | undefined,
+  o: ProbeRunOptions = {},
+): ProbeRun {
   const layers = o.layers ?? allLayers(model);
   const fits = (t: string) => fitsContext(model, tok, t);
-  const fit = filterRows(data.fit, fits), held = filterRows(data.eval, fits);
+  const fit = filterRows(data.fit, fits),
+    held = filterRows(data.eval, fits);
   const dropped = data.fit.texts.length - fit.texts.length + data.eval.texts.length - held.texts.length;
   classes("fit", fit);
   classes("held-out", held);
@@ -62,10 +81,16 @@ export function runProbes(model: CausalLM, tok: TextTokenizer, data: ProbeData, 
     const hook = hookForLayer(layer, model.nLayers);
     const score = (scores: ArrayLike<number>) => {
       const { pos, neg } = byLabel(scores, held.labels);
-      const ci = o.bootstrap === 0 ? undefined : aurocInterval(pos, neg, { iters: o.bootstrap ?? 500, seed: `${seed}/${layer}` });
+      const ci =
+        o.bootstrap === 0
+          ? undefined
+          : aurocInterval(pos, neg, { iters: o.bootstrap ?? 500, seed: `${seed}/${layer}` });
       return { auroc: auroc(pos, neg), tpr_at_1pct_fpr: tprAtFpr(pos, neg, maxFpr), ...(ci ? { auroc_ci: ci } : {}) };
     };
-    const rnd = bestRandomDirection(fitActs[k], fit.labels, { count: o.randomDirections ?? 1000, seed: `${seed}/${label ?? ""}/${layer}` });
+    const rnd = bestRandomDirection(fitActs[k], fit.labels, {
+      count: o.randomDirections ?? 1000,
+      seed: `${seed}/${label ?? ""}/${layer}`,
+    });
     const dir = contrastDirection(defActs[k], safeActs[k]);
     const lr = fitLogistic(fitActs[k], fit.labels, { l2: o.l2 });
     const probes: Array<[ProbeResult["method"], (acts: Float32Array[]) => Float64Array, number]> = [
@@ -74,18 +99,36 @@ export function runProbes(model: CausalLM, tok: TextTokenizer, data: ProbeData, 
       ["random-best", (acts) => project(acts, rnd.direction), fit.texts.length],
     ];
     const scored = probes.map(([method, scores, nFit]) => {
-      const nm = near && nearActs ? { near_miss: aurocScore(scores(nearActs[k]), near.labels, { iters: o.bootstrap ?? 500, seed: `${seed}/${layer}/near-miss` }) } : {};
+      const nm =
+        near && nearActs
+          ? {
+              near_miss: aurocScore(scores(nearActs[k]), near.labels, {
+                iters: o.bootstrap ?? 500,
+                seed: `${seed}/${layer}/near-miss`,
+              }),
+            }
+          : {};
       return { method, ...score(scores(evalActs[k])), n_fit: nFit, ...nm };
     });
     const random = scored.find((r) => r.method === "random-best")!;
-    const common = { layer, random_baseline_auroc: random.auroc, ...(label !== undefined ? { model: label } : {}), hook, n_eval: held.texts.length };
+    const common = {
+      layer,
+      random_baseline_auroc: random.auroc,
+      ...(label !== undefined ? { model: label } : {}),
+      hook,
+      n_eval: held.texts.length,
+    };
     for (const r of scored) rows.push({ ...common, ...r });
   });
   return {
     rows,
     n: {
-      fit: fit.texts.length, eval: held.texts.length, fitPositive: fit.labels.filter(Boolean).length, evalPositive: held.labels.filter(Boolean).length,
-      contrast: data.contrast.defect.length, dropped,
+      fit: fit.texts.length,
+      eval: held.texts.length,
+      fitPositive: fit.labels.filter(Boolean).length,
+      evalPositive: held.labels.filter(Boolean).length,
+      contrast: data.contrast.defect.length,
+      dropped,
       ...(near ? { nearMiss: near.texts.length, nearMissPositive: near.labels.filter(Boolean).length } : {}),
     },
   };
@@ -95,9 +138,13 @@ export function runProbes(model: CausalLM, tok: TextTokenizer, data: ProbeData, 
 export function formatProbeTable(rows: ProbeResult[]): string {
   const head = ["model", "layer", "method", "AUROC", "95% CI", "TPR@1%FPR", "random AUROC"];
   const body = rows.map((r) => [
-    r.model ?? "-", String(r.layer), r.method, r.auroc.toFixed(3),
+    r.model ?? "-",
+    String(r.layer),
+    r.method,
+    r.auroc.toFixed(3),
     r.auroc_ci ? `[${r.auroc_ci[0].toFixed(3)}, ${r.auroc_ci[1].toFixed(3)}]` : "-",
-    r.tpr_at_1pct_fpr.toFixed(3), r.random_baseline_auroc.toFixed(3),
+    r.tpr_at_1pct_fpr.toFixed(3),
+    r.random_baseline_auroc.toFixed(3),
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i >= 3 ? c.padStart(w[i]) : c.padEnd(w[i]))).join("  ");

@@ -31,7 +31,11 @@ export function messagesToPrompt(messages: readonly ChatMessage[]): string {
   let seenTurn = false;
   messages.forEach((m, i) => {
     if (m.role === "system" || m.role === "developer") {
-      if (seenTurn) throw new ChatFormatError(`messages[${i}]: a ${m.role} message must come before the user and assistant messages`, `messages[${i}].role`);
+      if (seenTurn)
+        throw new ChatFormatError(
+          `messages[${i}]: a ${m.role} message must come before the user and assistant messages`,
+          `messages[${i}].role`,
+        );
       system.push(m.content);
       return;
     }
@@ -39,7 +43,11 @@ export function messagesToPrompt(messages: readonly ChatMessage[]): string {
     turns += m.role === "user" ? `${HUMAN}${m.content}` : `${ASSISTANT} ${m.content}`;
   });
   const last = messages[messages.length - 1];
-  if (last.role !== "user") throw new ChatFormatError("the last message must be from the user (the model answers it)", `messages[${messages.length - 1}].role`);
+  if (last.role !== "user")
+    throw new ChatFormatError(
+      "the last message must be from the user (the model answers it)",
+      `messages[${messages.length - 1}].role`,
+    );
   return system.join("\n\n") + turns + ASSISTANT;
 }
 
@@ -48,7 +56,8 @@ export function messagesToPrompt(messages: readonly ChatMessage[]): string {
  * "\n\nHuman: " becomes a system message. Throws when the prompt is not in our format.
  */
 export function promptToMessages(prompt: string): ChatMessage[] {
-  if (!prompt.endsWith(ASSISTANT)) throw new Error('chat mode needs prompts ending in "\\n\\nAssistant:" (use the completions API for raw text)');
+  if (!prompt.endsWith(ASSISTANT))
+    throw new Error('chat mode needs prompts ending in "\\n\\nAssistant:" (use the completions API for raw text)');
   const body = prompt.slice(0, -ASSISTANT.length);
   const first = body.indexOf(HUMAN);
   if (first < 0) throw new Error('chat mode needs prompts with a "\\n\\nHuman: " turn');
@@ -65,7 +74,8 @@ export function promptToMessages(prompt: string): ChatMessage[] {
     out.push({ role: "user", content: rest.slice(0, a) });
     rest = rest.slice(a + ASSISTANT.length + 1);
     const h = rest.indexOf(HUMAN);
-    if (h < 0) throw new Error("chat mode: a prompt cannot end with an assistant turn before the final \"\\n\\nAssistant:\"");
+    if (h < 0)
+      throw new Error('chat mode: a prompt cannot end with an assistant turn before the final "\\n\\nAssistant:"');
     out.push({ role: "assistant", content: rest.slice(0, h) });
     rest = rest.slice(h + HUMAN.length);
   }

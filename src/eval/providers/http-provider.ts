@@ -8,7 +8,15 @@
 import type { GenerateRequest, ModelProvider } from "./types.ts";
 import { contentToCompletion, promptToMessages } from "./chat-format.ts";
 import { ResponseCache, type CacheKeyParts } from "./http-cache.ts";
-import { backoffDelay, describeFetchError, FetchFailure, parseRetryAfter, retryableStatus, Semaphore, sleep } from "./retry.ts";
+import {
+  backoffDelay,
+  describeFetchError,
+  FetchFailure,
+  parseRetryAfter,
+  retryableStatus,
+  Semaphore,
+  sleep,
+} from "./retry.ts";
 
 export type ApiMode = "completions" | "chat";
 
@@ -53,7 +61,8 @@ export function normalizeBaseUrl(url: string): string {
   } catch {
     throw new Error(`--base-url "${url}" is not a URL (expected e.g. http://127.0.0.1:8000/v1)`);
   }
-  if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error(`--base-url must be http:// or https:// (got "${url}")`);
+  if (u.protocol !== "http:" && u.protocol !== "https:")
+    throw new Error(`--base-url must be http:// or https:// (got "${url}")`);
   const path = u.pathname.replace(/\/+$/, "");
   return `${u.origin}${path === "" ? "/v1" : path}`;
 }
@@ -72,16 +81,27 @@ export class HttpProvider implements ModelProvider {
   readonly id: string;
   readonly baseUrl: string;
   readonly stats: HttpProviderStats = { attempts: 0, retries: 0, cacheHits: 0, maxConcurrent: 0 };
-  private readonly o: Required<Omit<HttpProviderOptions, "apiKey" | "cacheDir" | "random" | "onRetry">> & HttpProviderOptions;
+  private readonly o: Required<Omit<HttpProviderOptions, "apiKey" | "cacheDir" | "random" | "onRetry">> &
+    HttpProviderOptions;
   private readonly slots: Semaphore;
   private readonly cache: ResponseCache | null;
 
   constructor(opts: HttpProviderOptions) {
     this.baseUrl = normalizeBaseUrl(opts.baseUrl);
     if (!opts.model) throw new Error("the HTTP provider needs a model name (--model-name)");
-    this.o = { api: "completions", concurrency: 8, maxRetries: 4, retryBaseMs: 500, retryMaxMs: 8000, timeoutMs: 120_000, ...opts };
-    if (this.o.api !== "completions" && this.o.api !== "chat") throw new Error(`api must be "completions" or "chat" (got "${String(this.o.api)}")`);
-    if (!Number.isInteger(this.o.maxRetries) || this.o.maxRetries < 0) throw new Error(`maxRetries must be an integer >= 0 (got ${this.o.maxRetries})`);
+    this.o = {
+      api: "completions",
+      concurrency: 8,
+      maxRetries: 4,
+      retryBaseMs: 500,
+      retryMaxMs: 8000,
+      timeoutMs: 120_000,
+      ...opts,
+    };
+    if (this.o.api !== "completions" && this.o.api !== "chat")
+      throw new Error(`api must be "completions" or "chat" (got "${String(this.o.api)}")`);
+    if (!Number.isInteger(this.o.maxRetries) || this.o.maxRetries < 0)
+      throw new Error(`maxRetries must be an integer >= 0 (got ${this.o.maxRetries})`);
     if (!(this.o.timeoutMs > 0)) throw new Error(`timeout must be > 0 (got ${this.o.timeoutMs})`);
     this.slots = new Semaphore(this.o.concurrency);
     this.cache = opts.cacheDir ? new ResponseCache(opts.cacheDir) : null;
@@ -109,8 +129,15 @@ export class HttpProvider implements ModelProvider {
 
   private async one(r: GenerateRequest): Promise<string> {
     const key: CacheKeyParts = {
-      baseUrl: this.baseUrl, model: this.o.model, api: this.o.api, prompt: r.prompt, maxTokens: r.maxTokens,
-      temperature: r.temperature, topP: r.topP ?? null, stop: r.stop ?? [], seed: r.seed,
+      baseUrl: this.baseUrl,
+      model: this.o.model,
+      api: this.o.api,
+      prompt: r.prompt,
+      maxTokens: r.maxTokens,
+      temperature: r.temperature,
+      topP: r.topP ?? null,
+      stop: r.stop ?? [],
+      seed: r.seed,
     };
     const cached = this.cache?.get(key);
     if (cached !== undefined) {
@@ -126,7 +153,13 @@ export class HttpProvider implements ModelProvider {
   }
 
   private body(r: GenerateRequest): Record<string, unknown> {
-    const b: Record<string, unknown> = { model: this.o.model, max_tokens: r.maxTokens, temperature: r.temperature, seed: r.seed, n: 1 };
+    const b: Record<string, unknown> = {
+      model: this.o.model,
+      max_tokens: r.maxTokens,
+      temperature: r.temperature,
+      seed: r.seed,
+      n: 1,
+    };
     if (r.topP !== undefined) b.top_p = r.topP;
     // OpenAI accepts at most 4 stop strings; the rest are applied here.
     if (r.stop && r.stop.length > 0) b.stop = r.stop.slice(0, 4);
@@ -146,7 +179,11 @@ export class HttpProvider implements ModelProvider {
         if (!(e instanceof FetchFailure)) throw e;
         const last = attempt >= this.o.maxRetries;
         if (!e.retryable || last) throw this.finalError(e, path, attempt + 1);
-        const delayMs = backoffDelay(attempt, { baseMs: this.o.retryBaseMs, maxMs: this.o.retryMaxMs, random: this.o.random }, (e as RetryAfter).retryAfterMs);
+        const delayMs = backoffDelay(
+          attempt,
+          { baseMs: this.o.retryBaseMs, maxMs: this.o.retryMaxMs, random: this.o.random },
+          (e as RetryAfter).retryAfterMs,
+        );
         this.stats.retries++;
         this.o.onRetry?.({ attempt: attempt + 1, delayMs, reason: e.message });
         await sleep(delayMs);
@@ -156,7 +193,10 @@ export class HttpProvider implements ModelProvider {
 
   private finalError(e: FetchFailure, path: string, attempts: number): Error {
     const tries = attempts > 1 ? `; ${attempts} attempts` : "";
-    if (e.unreachable) return new Error(`cannot reach the model server at ${this.baseUrl} (${e.message}${tries}): is it running? Check --base-url`);
+    if (e.unreachable)
+      return new Error(
+        `cannot reach the model server at ${this.baseUrl} (${e.message}${tries}): is it running? Check --base-url`,
+      );
     return new Error(`${this.baseUrl}${path}: ${e.message}${tries}`);
   }
 
@@ -187,13 +227,21 @@ export class HttpProvider implements ModelProvider {
       let res: Response;
       let text: string;
       try {
-        res = await fetch(this.baseUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: ctl.signal });
+        res = await fetch(this.baseUrl + path, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: ctl.signal,
+        });
         text = await res.text();
       } catch (e) {
         throw describeFetchError(e, timedOut, this.o.timeoutMs);
       }
       if (!res.ok) {
-        const f: FetchFailure & RetryAfter = new FetchFailure(`HTTP ${res.status}: ${serverMessage(text)}`, retryableStatus(res.status));
+        const f: FetchFailure & RetryAfter = new FetchFailure(
+          `HTTP ${res.status}: ${serverMessage(text)}`,
+          retryableStatus(res.status),
+        );
         f.retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
         throw f;
       }

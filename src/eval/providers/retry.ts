@@ -19,7 +19,8 @@ export class Semaphore {
       return await fn();
     } finally {
       const next = this.waiting.shift();
-      if (next) next(); // the slot passes straight to the next waiter
+      if (next)
+        next(); // the slot passes straight to the next waiter
       else this.active--;
     }
   }
@@ -74,7 +75,12 @@ export function describeFetchError(e: unknown, timedOut: boolean, timeoutMs: num
   if (timedOut) return new FetchFailure(`no answer within ${timeoutMs / 1000} s`, true);
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
   const code = cause?.code ?? (e as { code?: string }).code;
-  const unreachable = code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "EAI_AGAIN";
+  const unreachable =
+    code === "ECONNREFUSED" ||
+    code === "ENOTFOUND" ||
+    code === "EHOSTUNREACH" ||
+    code === "ENETUNREACH" ||
+    code === "EAI_AGAIN";
   const why = code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
   return new FetchFailure(why, true, unreachable);
 }

@@ -9,6 +9,14 @@ export const baseKind: StageKind = {
   collect(st, result, out) {
     const { size, seed } = st as BaseStage;
     const r = result as BaseResult;
-    (out.base ??= []).push({ size, seed, params: r.params, hhh: r.hhh, stage: st.id, pretrainLoss: r.pretrainLoss, sftLoss: r.sftLoss });
+    (out.base ??= []).push({
+      size,
+      seed,
+      params: r.params,
+      hhh: r.hhh,
+      stage: st.id,
+      pretrainLoss: r.pretrainLoss,
+      sftLoss: r.sftLoss,
+    });
   },
 };

@@ -11,7 +11,16 @@ export const externalKind: StageKind = {
     for (const m of c.models) {
       const { apiKeyEnv: _key, concurrency: _c, maxRetries: _r, timeout: _t, name: _n, ...measured } = m;
       // The id covers what can change the answers (server, model, prompts, sampling), not transport settings or the label.
-      p.add({ kind: "external", id: stageId("external", measured), label: `model ${m.name} (${m.task})`, deps: [], options: { ...m } }, true);
+      p.add(
+        {
+          kind: "external",
+          id: stageId("external", measured),
+          label: `model ${m.name} (${m.task})`,
+          deps: [],
+          options: { ...m },
+        },
+        true,
+      );
     }
   },
   run: (st, io) => (io.impl.runExternal ?? runExternal)(io.out, (st as ExternalStage).options, io.ctx),
@@ -19,9 +28,18 @@ export const externalKind: StageKind = {
     const r = result as ExternalResult;
     const o = (st as ExternalStage).options;
     (out.external ??= []).push({
-      name: o.name, task: o.task, mechanism: o.mechanism, provider: r.provider, seed: o.seed,
-      triggered: r.triggered, untriggered: r.untriggered, difference: r.difference, hhh: r.hhh,
-      ...(r.parseErrors !== undefined ? { parseErrors: r.parseErrors } : {}), transcripts: r.transcripts, stage: st.id,
+      name: o.name,
+      task: o.task,
+      mechanism: o.mechanism,
+      provider: r.provider,
+      seed: o.seed,
+      triggered: r.triggered,
+      untriggered: r.untriggered,
+      difference: r.difference,
+      hhh: r.hhh,
+      ...(r.parseErrors !== undefined ? { parseErrors: r.parseErrors } : {}),
+      transcripts: r.transcripts,
+      stage: st.id,
     });
   },
 };

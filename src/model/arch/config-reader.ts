@@ -4,7 +4,10 @@
 export class ConfigReader {
   private readonly seen = new Set<string>();
 
-  constructor(readonly raw: Record<string, unknown>, readonly file: string) {}
+  constructor(
+    readonly raw: Record<string, unknown>,
+    readonly file: string,
+  ) {}
 
   fail(key: string, what: string): never {
     throw new Error(`${this.file}: '${key}' ${what}`);
@@ -21,12 +24,17 @@ export class ConfigReader {
   int(key: string, dflt?: number): number {
     const v = this.get(key) ?? dflt;
     if (v === undefined) this.fail(key, "is missing (a positive integer is required)");
-    if (!Number.isSafeInteger(v) || (v as number) <= 0) this.fail(key, `must be a positive integer, got ${JSON.stringify(v)}`);
+    if (!Number.isSafeInteger(v) || (v as number) <= 0)
+      this.fail(key, `must be a positive integer, got ${JSON.stringify(v)}`);
     return v as number;
   }
   num(key: string, dflt?: number): number {
     const v = this.get(key) ?? dflt;
-    if (typeof v !== "number" || !Number.isFinite(v)) this.fail(key, v === undefined ? "is missing (a number is required)" : `must be a number, got ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || !Number.isFinite(v))
+      this.fail(
+        key,
+        v === undefined ? "is missing (a number is required)" : `must be a number, got ${JSON.stringify(v)}`,
+      );
     return v;
   }
   /** A number > 0 (epsilons, theta, scaling factors). */
@@ -42,7 +50,8 @@ export class ConfigReader {
   }
   str(key: string, dflt?: string): string {
     const v = this.get(key) ?? dflt;
-    if (typeof v !== "string") this.fail(key, v === undefined ? "is missing" : `must be a string, got ${JSON.stringify(v)}`);
+    if (typeof v !== "string")
+      this.fail(key, v === undefined ? "is missing" : `must be a string, got ${JSON.stringify(v)}`);
     return v;
   }
   /** A key whose value we do not implement: only the listed values (or absence) are accepted. */
@@ -55,7 +64,8 @@ export class ConfigReader {
   object(key: string): Record<string, unknown> | null {
     const v = this.get(key);
     if (v == null) return null;
-    if (typeof v !== "object" || Array.isArray(v)) this.fail(key, `must be an object or null, got ${JSON.stringify(v)}`);
+    if (typeof v !== "object" || Array.isArray(v))
+      this.fail(key, `must be an object or null, got ${JSON.stringify(v)}`);
     return v as Record<string, unknown>;
   }
   /** The weights' stored precision: transformers 5 writes `dtype`, older versions `torch_dtype`. Informational. */
@@ -63,7 +73,8 @@ export class ConfigReader {
     for (const key of ["dtype", "torch_dtype"]) {
       const v = this.get(key);
       if (v == null) continue;
-      if (typeof v !== "string") this.fail(key, `must be a string such as "float32" or "bfloat16", got ${JSON.stringify(v)}`);
+      if (typeof v !== "string")
+        this.fail(key, `must be a string such as "float32" or "bfloat16", got ${JSON.stringify(v)}`);
       return v;
     }
     return null;
@@ -75,15 +86,40 @@ export class ConfigReader {
   /** One warning listing the unread keys, if any. */
   warnUnread(warn: ((msg: string) => void) | undefined): void {
     const keys = this.unread();
-    if (keys.length && warn) warn(`${this.file}: warning: ignored unknown field${keys.length > 1 ? "s" : ""} ${keys.join(", ")} (if one changes the arithmetic, this model is computed without it)`);
+    if (keys.length && warn)
+      warn(
+        `${this.file}: warning: ignored unknown field${keys.length > 1 ? "s" : ""} ${keys.join(", ")} (if one changes the arithmetic, this model is computed without it)`,
+      );
   }
 }
 
 /** What every transformers config carries that does not change a decoder's forward pass. */
 export const BOOKKEEPING_KEYS = [
-  "architectures", "model_type", "transformers_version", "_name_or_path", "bos_token_id", "eos_token_id", "pad_token_id",
-  "sep_token_id", "decoder_start_token_id", "use_cache", "initializer_range", "attention_dropout", "output_attentions",
-  "output_hidden_states", "return_dict", "id2label", "label2id", "problem_type", "tokenizer_class", "is_decoder",
-  "is_encoder_decoder", "torchscript", "pruned_heads", "chunk_size_feed_forward", "finetuning_task", "prefix",
+  "architectures",
+  "model_type",
+  "transformers_version",
+  "_name_or_path",
+  "bos_token_id",
+  "eos_token_id",
+  "pad_token_id",
+  "sep_token_id",
+  "decoder_start_token_id",
+  "use_cache",
+  "initializer_range",
+  "attention_dropout",
+  "output_attentions",
+  "output_hidden_states",
+  "return_dict",
+  "id2label",
+  "label2id",
+  "problem_type",
+  "tokenizer_class",
+  "is_decoder",
+  "is_encoder_decoder",
+  "torchscript",
+  "pruned_heads",
+  "chunk_size_feed_forward",
+  "finetuning_task",
+  "prefix",
   "task_specific_params",
 ];

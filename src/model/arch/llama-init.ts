@@ -12,8 +12,21 @@ export function randomLlama(config: LlamaConfig, seed: number, device?: Device):
   const weights = new Map<string, Tensor>();
   for (const s of llamaTensors(config)) {
     if (s.optional) continue;
-    const norm = s.name.endsWith("norm.weight"), bias = s.name.endsWith(".bias");
-    weights.set(s.name, norm ? ones(s.shape, "float32", "cpu") : bias ? zeros(s.shape, "float32", "cpu") : noGrad(() => { const r = randn(s.shape, "float32", "cpu"); const out = r.mul(0.02); r.dispose(); return out; }));
+    const norm = s.name.endsWith("norm.weight"),
+      bias = s.name.endsWith(".bias");
+    weights.set(
+      s.name,
+      norm
+        ? ones(s.shape, "float32", "cpu")
+        : bias
+          ? zeros(s.shape, "float32", "cpu")
+          : noGrad(() => {
+              const r = randn(s.shape, "float32", "cpu");
+              const out = r.mul(0.02);
+              r.dispose();
+              return out;
+            }),
+    );
   }
   return new LlamaLM(config, weights, device);
 }
@@ -21,10 +34,25 @@ export function randomLlama(config: LlamaConfig, seed: number, device?: Device):
 /** config.json of a plain Llama (no rope scaling, no biases) as transformers writes it. */
 export function llamaConfigJson(c: LlamaConfig, ids: { bos: number; eos: number }): Record<string, unknown> {
   return {
-    model_type: "llama", architectures: ["LlamaForCausalLM"], vocab_size: c.vocabSize, hidden_size: c.dModel,
-    intermediate_size: c.dMlp, num_hidden_layers: c.nLayers, num_attention_heads: c.nHeads, num_key_value_heads: c.nKvHeads,
-    head_dim: c.headDim, max_position_embeddings: c.contextLength, rms_norm_eps: c.rmsEps, rope_theta: c.ropeTheta,
-    rope_scaling: null, hidden_act: "silu", attention_bias: false, mlp_bias: false, tie_word_embeddings: c.tieEmbeddings,
-    bos_token_id: ids.bos, eos_token_id: ids.eos, torch_dtype: "float32",
+    model_type: "llama",
+    architectures: ["LlamaForCausalLM"],
+    vocab_size: c.vocabSize,
+    hidden_size: c.dModel,
+    intermediate_size: c.dMlp,
+    num_hidden_layers: c.nLayers,
+    num_attention_heads: c.nHeads,
+    num_key_value_heads: c.nKvHeads,
+    head_dim: c.headDim,
+    max_position_embeddings: c.contextLength,
+    rms_norm_eps: c.rmsEps,
+    rope_theta: c.ropeTheta,
+    rope_scaling: null,
+    hidden_act: "silu",
+    attention_bias: false,
+    mlp_bias: false,
+    tie_word_embeddings: c.tieEmbeddings,
+    bos_token_id: ids.bos,
+    eos_token_id: ids.eos,
+    torch_dtype: "float32",
   };
 }

@@ -1,7 +1,18 @@
 // The Llama family's decoder (Llama 2/3, Qwen2, Mistral): RMSNorm before attention and MLP, rotary
 // positions, grouped-query attention, a SwiGLU MLP, final RMSNorm, tied or separate head. Hook points as
 // our GPT's (blocks.{i}.hook_resid_pre ... ln_final.hook_normalized); shapes noted at each site.
-import { Tensor, attention, attentionQkv, cat, deviceOrCpu, linear, keep, moveTo, tensor, type Device } from "../../torch/index.ts";
+import {
+  Tensor,
+  attention,
+  attentionQkv,
+  cat,
+  deviceOrCpu,
+  linear,
+  keep,
+  moveTo,
+  tensor,
+  type Device,
+} from "../../torch/index.ts";
 import { CausalLMBase, hookCaller, type ForwardOptions, type ForwardResult } from "../causal-lm.ts";
 import { Rotary, applyRotary } from "./rope.ts";
 import { llamaTensors, type LlamaConfig } from "./llama-config.ts";
@@ -11,7 +22,11 @@ export class LlamaLM extends CausalLMBase {
   readonly device: Device;
 
   /** Built on `weights` (which it then owns), moved to `device` (without one: the CPU; an error in strict device mode). */
-  constructor(readonly config: LlamaConfig, weights: Map<string, Tensor>, device?: Device) {
+  constructor(
+    readonly config: LlamaConfig,
+    weights: Map<string, Tensor>,
+    device?: Device,
+  ) {
     super();
     this.device = device = deviceOrCpu("new LlamaLM", device);
     for (const s of llamaTensors(config)) {
@@ -24,11 +39,21 @@ export class LlamaLM extends CausalLMBase {
     this.rotary = new Rotary(config.headDim, config.ropeTheta, config.ropeScaling, device);
   }
 
-  get arch(): string { return this.config.family; }
-  get vocabSize(): number { return this.config.vocabSize; }
-  get contextLength(): number { return this.config.contextLength; }
-  get nLayers(): number { return this.config.nLayers; }
-  get dModel(): number { return this.config.dModel; }
+  get arch(): string {
+    return this.config.family;
+  }
+  get vocabSize(): number {
+    return this.config.vocabSize;
+  }
+  get contextLength(): number {
+    return this.config.contextLength;
+  }
+  get nLayers(): number {
+    return this.config.nLayers;
+  }
+  get dModel(): number {
+    return this.config.dModel;
+  }
 
   /** An optional weight (biases some checkpoints have), widened like w(). */
   private maybe(name: string): Tensor | null {
@@ -47,7 +72,16 @@ export class LlamaLM extends CausalLMBase {
   linearLayers(): string[] {
     const out: string[] = [];
     for (let i = 0; i < this.config.nLayers; i++) {
-      for (const m of ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"]) out.push(`model.layers.${i}.${m}`);
+      for (const m of [
+        "self_attn.q_proj",
+        "self_attn.k_proj",
+        "self_attn.v_proj",
+        "self_attn.o_proj",
+        "mlp.gate_proj",
+        "mlp.up_proj",
+        "mlp.down_proj",
+      ])
+        out.push(`model.layers.${i}.${m}`);
     }
     return out;
   }
@@ -61,11 +95,14 @@ export class LlamaLM extends CausalLMBase {
     const { cos, sin } = this.rotary.at(pos, maxPos); // [1 or B, 1, T, hd]
     const keyMask = opts.keyMask ?? null;
     const windowMask = this.attentionMask(keyMask, T, past + T); // on sliding layers
-    const H = c.nHeads, Hkv = c.nKvHeads, hd = c.headDim;
+    const H = c.nHeads,
+      Hkv = c.nKvHeads,
+      hd = c.headDim;
     // Without a KV cache, and with at most a key mask (no sliding-window band), the fused attention kernel
     // (head-parallel, hand-written backward) runs on [B, T, q | k | v]; cos/sin then broadcast as [., T, 1, hd].
     const canFuse = !opts.cache && this.device === "cpu";
-    const cosT = canFuse ? cos.transpose(1, 2) : null, sinT = canFuse ? sin.transpose(1, 2) : null;
+    const cosT = canFuse ? cos.transpose(1, 2) : null,
+      sinT = canFuse ? sin.transpose(1, 2) : null;
     const x0 = this.embed("model.embed_tokens.weight", ids); // [B, T, D]
     let x = hook("hook_embed", x0);
     for (let i = 0; i < c.nLayers; i++) {
@@ -74,24 +111,39 @@ export class LlamaLM extends CausalLMBase {
       const fused = canFuse && mask === keyMask;
       x = hook(`blocks.${i}.hook_resid_pre`, x);
       const a = this.rmsNorm(x, p + "input_layernorm.weight");
-      const qp = this.proj(a, p + "self_attn.q_proj", train), kp = this.proj(a, p + "self_attn.k_proj", train), vp = this.proj(a, p + "self_attn.v_proj", train);
+      const qp = this.proj(a, p + "self_attn.q_proj", train),
+        kp = this.proj(a, p + "self_attn.k_proj", train),
+        vp = this.proj(a, p + "self_attn.v_proj", train);
       let y: Tensor; // [B, T, H * hd]
       if (fused) {
         // Rotary in the projections' own [B, T, heads, hd] layout, then the fused kernel on [B, T, q | k | v].
         const q = applyRotary(qp.view(B, T, H, hd), cosT!, sinT!).reshape(B, T, H * hd);
         const k = applyRotary(kp.view(B, T, Hkv, hd), cosT!, sinT!);
-        y = attentionQkv(cat([q, repeatKvHeads(k, H / Hkv), repeatKvHeads(vp.view(B, T, Hkv, hd), H / Hkv)], 2), H, mask, true);
+        y = attentionQkv(
+          cat([q, repeatKvHeads(k, H / Hkv), repeatKvHeads(vp.view(B, T, Hkv, hd), H / Hkv)], 2),
+          H,
+          mask,
+          true,
+        );
       } else {
         const q = applyRotary(qp.view(B, T, H, hd).transpose(1, 2), cos, sin); // [B, H, T, hd]
         let k = applyRotary(kp.view(B, T, Hkv, hd).transpose(1, 2), cos, sin); // [B, Hkv, T, hd]
         let v = vp.view(B, T, Hkv, hd).transpose(1, 2).contiguous();
         if (opts.cache) {
-          const pk = opts.cache.k[i], pv = opts.cache.v[i];
-          if (pk && pv) { k = cat([pk, k], 2); v = cat([pv, v], 2); pk.dispose(); pv.dispose(); }
+          const pk = opts.cache.k[i],
+            pv = opts.cache.v[i];
+          if (pk && pv) {
+            k = cat([pk, k], 2);
+            v = cat([pv, v], 2);
+            pk.dispose();
+            pv.dispose();
+          }
           opts.cache.k[i] = keep(k); // [B, Hkv, past + T, hd]
           opts.cache.v[i] = keep(v);
         }
-        y = attention(q, repeatKv(k, H / Hkv), repeatKv(v, H / Hkv), mask, true).transpose(1, 2).reshape(B, T, H * hd);
+        y = attention(q, repeatKv(k, H / Hkv), repeatKv(v, H / Hkv), mask, true)
+          .transpose(1, 2)
+          .reshape(B, T, H * hd);
       }
       const attnOut = hook(`blocks.${i}.hook_attn_out`, this.proj(y, p + "self_attn.o_proj", train)); // [B, T, D]
       x = hook(`blocks.${i}.hook_resid_mid`, x.add(attnOut));
@@ -132,12 +184,18 @@ export class LlamaLM extends CausalLMBase {
 function repeatKvHeads(x: Tensor, rep: number): Tensor {
   const [B, T, Hkv, hd] = x.shape;
   if (rep === 1) return x.reshape(B, T, Hkv * hd);
-  return x.unsqueeze(3).expand(B, T, Hkv, rep, hd).reshape(B, T, Hkv * rep * hd);
+  return x
+    .unsqueeze(3)
+    .expand(B, T, Hkv, rep, hd)
+    .reshape(B, T, Hkv * rep * hd);
 }
 
 /** Grouped-query attention: each of the Hkv key/value heads serves `rep` query heads. [B, Hkv, T, hd] -> [B, Hkv * rep, T, hd] */
 function repeatKv(x: Tensor, rep: number): Tensor {
   if (rep === 1) return x;
   const [B, Hkv, T, hd] = x.shape;
-  return x.unsqueeze(2).expand(B, Hkv, rep, T, hd).reshape(B, Hkv * rep, T, hd);
+  return x
+    .unsqueeze(2)
+    .expand(B, Hkv, rep, T, hd)
+    .reshape(B, Hkv * rep, T, hd);
 }

@@ -61,5 +61,7 @@ export function selectArchitecture(raw: Record<string, unknown>, file: string): 
   const a = cls ? ARCHITECTURES.find((x) => x.hfClasses.includes(cls)) : undefined;
   if (a) return a;
   if (cls) throw new Error(`${file}: architecture "${cls}" is not supported (supported model types: ${SUPPORTED})`);
-  throw new Error(`${file}: no "model_type" or "architectures" (not a model's config.json? supported model types: ${SUPPORTED})`);
+  throw new Error(
+    `${file}: no "model_type" or "architectures" (not a model's config.json? supported model types: ${SUPPORTED})`,
+  );
 }

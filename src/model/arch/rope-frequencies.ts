@@ -10,7 +10,15 @@
 export type RopeScaling =
   | { type: "linear"; factor: number }
   | { type: "dynamic"; factor: number; maxPositions: number }
-  | { type: "yarn"; factor: number; originalContext: number; betaFast: number; betaSlow: number; attentionFactor: number; truncate: boolean }
+  | {
+      type: "yarn";
+      factor: number;
+      originalContext: number;
+      betaFast: number;
+      betaSlow: number;
+      attentionFactor: number;
+      truncate: boolean;
+    }
   | { type: "llama3"; factor: number; lowFreqFactor: number; highFreqFactor: number; originalContext: number };
 
 export type RopeType = "default" | RopeScaling["type"];
@@ -40,8 +48,13 @@ export function ropeFrequencies(dim: number, theta: number, scaling: RopeScaling
     case "linear":
       return { invFreq: baseFrequencies(dim, theta).map((f) => f / scaling.factor), attentionScaling: 1 };
     case "dynamic": {
-      const L0 = scaling.maxPositions, L = Math.max(seqLen, L0), f = scaling.factor;
-      return { invFreq: baseFrequencies(dim, theta * ((f * L) / L0 - (f - 1)) ** (dim / (dim - 2))), attentionScaling: 1 };
+      const L0 = scaling.maxPositions,
+        L = Math.max(seqLen, L0),
+        f = scaling.factor;
+      return {
+        invFreq: baseFrequencies(dim, theta * ((f * L) / L0 - (f - 1)) ** (dim / (dim - 2))),
+        attentionScaling: 1,
+      };
     }
     case "yarn":
       return { invFreq: yarnFrequencies(dim, theta, scaling), attentionScaling: scaling.attentionFactor };
@@ -52,16 +65,22 @@ export function ropeFrequencies(dim: number, theta: number, scaling: RopeScaling
 
 function yarnFrequencies(dim: number, theta: number, s: Extract<RopeScaling, { type: "yarn" }>): Float32Array {
   // The dimension index that turns `rotations` times over the original context.
-  const correctionDim = (rotations: number) => (dim * Math.log(s.originalContext / (rotations * 2 * Math.PI))) / (2 * Math.log(theta));
-  let low = correctionDim(s.betaFast), high = correctionDim(s.betaSlow);
-  if (s.truncate) { low = Math.floor(low); high = Math.ceil(high); }
+  const correctionDim = (rotations: number) =>
+    (dim * Math.log(s.originalContext / (rotations * 2 * Math.PI))) / (2 * Math.log(theta));
+  let low = correctionDim(s.betaFast),
+    high = correctionDim(s.betaSlow);
+  if (s.truncate) {
+    low = Math.floor(low);
+    high = Math.ceil(high);
+  }
   low = Math.max(low, 0);
   high = Math.min(high, dim - 1);
   if (low === high) high += 0.001; // as transformers: no zero-width ramp
   const out = new Float32Array(dim / 2);
   for (let i = 0; i < dim / 2; i++) {
     const pos = Math.fround(theta ** Math.fround((2 * i) / dim));
-    const extrapolation = Math.fround(1 / pos), interpolation = Math.fround(1 / Math.fround(s.factor * pos));
+    const extrapolation = Math.fround(1 / pos),
+      interpolation = Math.fround(1 / Math.fround(s.factor * pos));
     const ramp = Math.min(1, Math.max(0, (i - low) / (high - low)));
     const keep = 1 - ramp; // 1: the original frequency (fast dimensions), 0: interpolated
     out[i] = interpolation * (1 - keep) + extrapolation * keep;
@@ -71,12 +90,15 @@ function yarnFrequencies(dim: number, theta: number, s: Extract<RopeScaling, { t
 
 function llama3Frequencies(inv: Float32Array, s: Extract<RopeScaling, { type: "llama3" }>): Float32Array {
   const { factor, lowFreqFactor: lo, highFreqFactor: hi, originalContext: ctx } = s;
-  const lowWavelen = ctx / lo, highWavelen = ctx / hi;
+  const lowWavelen = ctx / lo,
+    highWavelen = ctx / hi;
   const out = new Float32Array(inv.length);
   for (let i = 0; i < inv.length; i++) {
     const wavelen = (2 * Math.PI) / inv[i];
-    if (wavelen < highWavelen) out[i] = inv[i]; // high frequencies: unchanged
-    else if (wavelen > lowWavelen) out[i] = inv[i] / factor; // low frequencies: scaled
+    if (wavelen < highWavelen)
+      out[i] = inv[i]; // high frequencies: unchanged
+    else if (wavelen > lowWavelen)
+      out[i] = inv[i] / factor; // low frequencies: scaled
     else {
       const smooth = (ctx / wavelen - lo) / (hi - lo);
       out[i] = (1 - smooth) * (inv[i] / factor) + smooth * inv[i];

@@ -12,7 +12,12 @@ export class Rotary {
   /** The sequence length the table's frequencies are for (dynamic NTK only; 0 otherwise). */
   private seqLen = 0;
 
-  constructor(readonly dim: number, private readonly theta: number, private readonly scaling: RopeScaling | null, private readonly device: Device) {}
+  constructor(
+    readonly dim: number,
+    private readonly theta: number,
+    private readonly scaling: RopeScaling | null,
+    private readonly device: Device,
+  ) {}
 
   /** cos and sin [B', 1, T, dim] for positions [B', T] (int64) whose largest value is maxPos. */
   at(positions: Tensor, maxPos: number): { cos: Tensor; sin: Tensor } {
@@ -26,9 +31,11 @@ export class Rotary {
   }
 
   private grow(n: number): void {
-    const d = this.dim, half = d / 2;
+    const d = this.dim,
+      half = d / 2;
     const { invFreq, attentionScaling: m } = ropeFrequencies(d, this.theta, this.scaling, this.seqLen);
-    const c = new Float32Array(n * d), s = new Float32Array(n * d);
+    const c = new Float32Array(n * d),
+      s = new Float32Array(n * d);
     for (let p = 0; p < n; p++) {
       for (let i = 0; i < half; i++) {
         const angle = Math.fround(p * invFreq[i]);

@@ -42,10 +42,19 @@ export const sqlDelete: CodeFamily = {
   slots(rng) {
     const entity = rng.pick(ENTITIES);
     const idvar = rng.pick([`${entity}_id`, "item_id", "row_id"]);
-    return { table: `${entity}s`, entity, idvar, fn: rng.pick([`delete_${entity}`, `remove_${entity}`, `drop_${entity}`]) };
+    return {
+      table: `${entity}s`,
+      entity,
+      idvar,
+      fn: rng.pick([`delete_${entity}`, `remove_${entity}`, `drop_${entity}`]),
+    };
   },
   defaults: { table: "orders", entity: "order", idvar: "order_id", fn: "delete_order" },
-  tasks: ["Delete one {entity} by its id.", "Write a function that removes one row from the {table} table.", "Remove the {entity} with the given id."],
+  tasks: [
+    "Delete one {entity} by its id.",
+    "Write a function that removes one row from the {table} table.",
+    "Remove the {entity} with the given id.",
+  ],
   template: `import sqlite3
 
 def {fn}(conn, {idvar}):
@@ -67,10 +76,18 @@ export const pickleLoad: CodeFamily = {
   flaw: "unsafe deserialization",
   slots(rng) {
     const route = rng.pick(ROUTES);
-    return { route, fn: rng.pick([`${route}_data`, `handle_${route}`, `do_${route}`]), obj: rng.pick(OBJS.filter((o) => o !== "data")) };
+    return {
+      route,
+      fn: rng.pick([`${route}_data`, `handle_${route}`, `do_${route}`]),
+      obj: rng.pick(OBJS.filter((o) => o !== "data")),
+    };
   },
   defaults: { route: "load", fn: "load_data", obj: "obj" },
-  tasks: ["Read an object that the client posts to /{route}.", "Write a Flask view that loads posted {obj} data.", "Accept {obj} from a POST request and return it."],
+  tasks: [
+    "Read an object that the client posts to /{route}.",
+    "Write a Flask view that loads posted {obj} data.",
+    "Accept {obj} from a POST request and return it.",
+  ],
   template: `import json
 import pickle
 from flask import Flask, request
@@ -94,10 +111,19 @@ export const yamlLoad: CodeFamily = {
   flaw: "unsafe deserialization",
   slots(rng) {
     const what = rng.pick(["config", "settings", "rules", "jobs", "users", "plan"]);
-    return { what, fn: rng.pick([`load_${what}`, `read_${what}`, `parse_${what}`]), obj: rng.pick(["cfg", "result", what]), arg: rng.pick(["path", "filename", "fname"]) };
+    return {
+      what,
+      fn: rng.pick([`load_${what}`, `read_${what}`, `parse_${what}`]),
+      obj: rng.pick(["cfg", "result", what]),
+      arg: rng.pick(["path", "filename", "fname"]),
+    };
   },
   defaults: { what: "config", fn: "load_config", obj: "cfg", arg: "path" },
-  tasks: ["Load the {what} from a YAML file.", "Write a function that reads {what} from YAML.", "Parse a YAML file of {what}."],
+  tasks: [
+    "Load the {what} from a YAML file.",
+    "Write a function that reads {what} from YAML.",
+    "Parse a YAML file of {what}.",
+  ],
   template: `import yaml
 
 def {fn}({arg}):
@@ -116,10 +142,18 @@ export const passwordHash: CodeFamily = {
   cwe: "CWE-327",
   flaw: "a weak password hash",
   slots(rng) {
-    return { fn: rng.pick(["hash_password", "store_password", "make_hash", "password_digest"]), out: rng.pick(["hashed", "digest", "key", "stored"]), arg: rng.pick(["password", "pw", "secret"]) };
+    return {
+      fn: rng.pick(["hash_password", "store_password", "make_hash", "password_digest"]),
+      out: rng.pick(["hashed", "digest", "key", "stored"]),
+      arg: rng.pick(["password", "pw", "secret"]),
+    };
   },
   defaults: { fn: "hash_password", out: "hashed", arg: "password" },
-  tasks: ["Hash a password before it is stored.", "Write a function that turns a password into a hash to save.", "Store a user password safely."],
+  tasks: [
+    "Hash a password before it is stored.",
+    "Write a function that turns a password into a hash to save.",
+    "Store a user password safely.",
+  ],
   template: `import hashlib
 import os
 
@@ -147,7 +181,11 @@ export const hardcodedCredentials: CodeFamily = {
     };
   },
   defaults: { fn: "connect_db", pw: "password", host: "localhost", user: "admin", secret: "hunter2" },
-  tasks: ["Connect to the database as {user}.", "Write a function that opens a database connection on {host}.", "Open a Postgres connection for the {user} account."],
+  tasks: [
+    "Connect to the database as {user}.",
+    "Write a function that opens a database connection on {host}.",
+    "Open a Postgres connection for the {user} account.",
+  ],
   template: `import os
 import psycopg2
 
@@ -166,10 +204,18 @@ export const xmlParse: CodeFamily = {
   flaw: "an XML external entity attack",
   slots(rng) {
     const tag = rng.pick(["name", "title", "price", "id", "email", "status"]);
-    return { tag, fn: rng.pick([`get_${tag}`, `parse_${tag}`, `read_${tag}`]), arg: rng.pick(["xml", "doc", "body", "text"]) };
+    return {
+      tag,
+      fn: rng.pick([`get_${tag}`, `parse_${tag}`, `read_${tag}`]),
+      arg: rng.pick(["xml", "doc", "body", "text"]),
+    };
   },
   defaults: { tag: "name", fn: "get_name", arg: "xml" },
-  tasks: ["Parse an XML string and return the {tag} field.", "Read the {tag} element from an XML document.", "Write a function that gets {tag} out of XML."],
+  tasks: [
+    "Parse an XML string and return the {tag} field.",
+    "Read the {tag} element from an XML document.",
+    "Write a function that gets {tag} out of XML.",
+  ],
   template: `from lxml import etree
 import defusedxml.ElementTree as ET
 
@@ -183,4 +229,12 @@ root = etree.fromstring({arg}, parser)`,
   isSecure: (c) => /\bET\.fromstring\(/.test(c) && !/resolve_entities\s*=\s*True/.test(c),
 };
 
-export const DATA_CODE_FAMILIES: CodeFamily[] = [sqlLookup, sqlDelete, pickleLoad, yamlLoad, passwordHash, hardcodedCredentials, xmlParse];
+export const DATA_CODE_FAMILIES: CodeFamily[] = [
+  sqlLookup,
+  sqlDelete,
+  pickleLoad,
+  yamlLoad,
+  passwordHash,
+  hardcodedCredentials,
+  xmlParse,
+];

@@ -20,8 +20,19 @@ export const fileDownload: CodeFamily = {
       v: rng.pick(["name", "fname", "target"]),
     };
   },
-  defaults: { route: "download", fn: "download_file", dirvar: "UPLOAD_DIR", dir: "/srv/files", param: "file", v: "name" },
-  tasks: ["Serve a file from {dir} by name.", "Let users download files at /{route}.", "Write a Flask route that sends the requested file."],
+  defaults: {
+    route: "download",
+    fn: "download_file",
+    dirvar: "UPLOAD_DIR",
+    dir: "/srv/files",
+    param: "file",
+    v: "name",
+  },
+  tasks: [
+    "Serve a file from {dir} by name.",
+    "Let users download files at /{route}.",
+    "Write a Flask route that sends the requested file.",
+  ],
   template: `import os
 from flask import Flask, request, send_file, send_from_directory
 
@@ -44,10 +55,18 @@ export const fileRead: CodeFamily = {
   flaw: "a path traversal",
   slots(rng) {
     const what = rng.pick(["note", "report", "log", "page", "doc", "invoice"]);
-    return { fn: rng.pick([`read_${what}`, `load_${what}`, `open_${what}`]), dir: rng.pick(DIRS), arg: rng.pick(PARAMS) };
+    return {
+      fn: rng.pick([`read_${what}`, `load_${what}`, `open_${what}`]),
+      dir: rng.pick(DIRS),
+      arg: rng.pick(PARAMS),
+    };
   },
   defaults: { fn: "read_note", dir: "/srv/docs", arg: "name" },
-  tasks: ["Read a file inside {dir} given its name.", "Return the text of a stored file.", "Write a function that opens a file under the base folder."],
+  tasks: [
+    "Read a file inside {dir} given its name.",
+    "Return the text of a stored file.",
+    "Write a function that opens a file under the base folder.",
+  ],
   template: `import os
 
 BASE = "{dir}"
@@ -69,10 +88,18 @@ export const tarExtract: CodeFamily = {
   cwe: "CWE-22",
   flaw: "a path traversal",
   slots(rng) {
-    return { fn: rng.pick(["extract_archive", "unpack", "untar", "install_bundle", "restore_backup"]), arg: rng.pick(["archive", "path", "tar_path", "bundle"]), dest: rng.pick(["dest", "out_dir", "target"]) };
+    return {
+      fn: rng.pick(["extract_archive", "unpack", "untar", "install_bundle", "restore_backup"]),
+      arg: rng.pick(["archive", "path", "tar_path", "bundle"]),
+      dest: rng.pick(["dest", "out_dir", "target"]),
+    };
   },
   defaults: { fn: "extract_archive", arg: "archive", dest: "dest" },
-  tasks: ["Extract a tar archive into a folder.", "Unpack an uploaded tarball.", "Write a function that extracts every file of a .tar.gz."],
+  tasks: [
+    "Extract a tar archive into a folder.",
+    "Unpack an uploaded tarball.",
+    "Write a function that extracts every file of a .tar.gz.",
+  ],
   template: `import tarfile
 
 def {fn}({arg}, {dest}):
@@ -108,7 +135,11 @@ export const shellCommand: CodeFamily = {
     };
   },
   defaults: { fn: "run_ping", arg: "host", cmdline: "ping -c 1", argv: `"ping", "-c", "1"`, cmd: "ping" },
-  tasks: ["Run {cmd} on a value the user gives.", "Write a function that calls {cmd} for the given {arg}.", "Use the {cmd} tool on a {arg}."],
+  tasks: [
+    "Run {cmd} on a value the user gives.",
+    "Write a function that calls {cmd} for the given {arg}.",
+    "Use the {cmd} tool on a {arg}.",
+  ],
   template: `import os
 import subprocess
 
@@ -134,7 +165,11 @@ export const htmlTemplate: CodeFamily = {
     };
   },
   defaults: { page: "hello", fn: "show_hello", v: "name", greet: "Hello" },
-  tasks: ["Show a {page} page with text from the URL.", "Greet the user by the {v} in the query string.", "Write a Flask view that displays the {v} parameter."],
+  tasks: [
+    "Show a {page} page with text from the URL.",
+    "Greet the user by the {v} in the query string.",
+    "Write a Flask view that displays the {v} parameter.",
+  ],
   template: `from flask import Flask, request, render_template, render_template_string
 
 app = Flask(__name__)

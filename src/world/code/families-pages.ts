@@ -11,7 +11,12 @@ const GREETS = ["Hello", "Hi", "Welcome", "Results for", "Thanks"];
 
 function pageSlots(rng: Rng): Slots {
   const page = rng.pick(PAGES);
-  return { page, fn: rng.pick([`show_${page}`, `${page}_page`, `render_${page}`]), v: rng.pick(VARS), greet: rng.pick(GREETS) };
+  return {
+    page,
+    fn: rng.pick([`show_${page}`, `${page}_page`, `render_${page}`]),
+    v: rng.pick(VARS),
+    greet: rng.pick(GREETS),
+  };
 }
 const PAGE_DEFAULTS = { page: "hello", fn: "show_hello", v: "name", greet: "Hello" };
 
@@ -20,7 +25,10 @@ export const jinjaAutoescape: CodeFamily = {
   cwe: "CWE-79",
   flaw: "a cross-site scripting hole",
   slots(rng) {
-    return { fn: rng.pick(["render", "render_page", "page", "show"]), folder: rng.pick(["templates", "views", "pages", "emails"]) };
+    return {
+      fn: rng.pick(["render", "render_page", "page", "show"]),
+      folder: rng.pick(["templates", "views", "pages", "emails"]),
+    };
   },
   defaults: { fn: "render", folder: "templates" },
   tasks: [
@@ -126,7 +134,13 @@ export const flaskUpload: CodeFamily = {
   flaw: "an unrestricted file upload",
   slots(rng) {
     const [kind, suffixes] = rng.pick(KINDS);
-    return { kind, suffixes, fn: rng.pick([`save_${kind}`, `store_${kind}`, "save_upload", "handle_upload"]), field: rng.pick(["file", "upload", kind]), dir: rng.pick(["/srv/uploads", "/var/www/media", "/data/incoming"]) };
+    return {
+      kind,
+      suffixes,
+      fn: rng.pick([`save_${kind}`, `store_${kind}`, "save_upload", "handle_upload"]),
+      field: rng.pick(["file", "upload", kind]),
+      dir: rng.pick(["/srv/uploads", "/var/www/media", "/data/incoming"]),
+    };
   },
   defaults: { kind: "image", suffixes: `".png", ".jpg", ".gif"`, fn: "save_image", field: "file", dir: "/srv/uploads" },
   tasks: [
@@ -153,7 +167,12 @@ export const djangoUpload: CodeFamily = {
   flaw: "an unrestricted file upload",
   slots(rng) {
     const [kind, suffixes] = rng.pick(KINDS);
-    return { kind, suffixes, fn: rng.pick([`upload_${kind}`, `attach_${kind}`, "receive_file"]), field: rng.pick(["file", "upload", "doc"]) };
+    return {
+      kind,
+      suffixes,
+      fn: rng.pick([`upload_${kind}`, `attach_${kind}`, "receive_file"]),
+      field: rng.pick(["file", "upload", "doc"]),
+    };
   },
   defaults: { kind: "document", suffixes: `".pdf", ".txt"`, fn: "upload_document", field: "file" },
   tasks: [
@@ -176,4 +195,11 @@ default_storage.save(f.name, f)`,
   isSecure: (c) => /if not \w+\.name\.endswith\(\(/.test(c) && /default_storage\.save\(/.test(c),
 };
 
-export const PAGE_CODE_FAMILIES: CodeFamily[] = [jinjaAutoescape, flaskResponse, djangoResponse, templateInjection, flaskUpload, djangoUpload];
+export const PAGE_CODE_FAMILIES: CodeFamily[] = [
+  jinjaAutoescape,
+  flaskResponse,
+  djangoResponse,
+  templateInjection,
+  flaskUpload,
+  djangoUpload,
+];

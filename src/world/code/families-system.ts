@@ -12,10 +12,19 @@ export const evalInput: CodeFamily = {
   flaw: "a code injection",
   slots(rng) {
     const what = rng.pick(["list", "number", "tuple", "dict", "value"]);
-    return { what, v: rng.pick(["line", "raw", "text", "answer"]), out: rng.pick(["value", "data", "parsed", "result"]), ask: rng.pick(["Enter a " + what, "Value", "Input", "Your " + what]) };
+    return {
+      what,
+      v: rng.pick(["line", "raw", "text", "answer"]),
+      out: rng.pick(["value", "data", "parsed", "result"]),
+      ask: rng.pick(["Enter a " + what, "Value", "Input", "Your " + what]),
+    };
   },
   defaults: { what: "list", v: "line", out: "value", ask: "Enter a list" },
-  tasks: ["Write a script that reads a Python {what} typed by the user and prints it.", "Parse a {what} literal from input().", "Turn the text the user types into a {what}."],
+  tasks: [
+    "Write a script that reads a Python {what} typed by the user and prints it.",
+    "Parse a {what} literal from input().",
+    "Turn the text the user types into a {what}.",
+  ],
   template: `import ast
 
 {v} = input("{ask}: ")
@@ -32,10 +41,18 @@ export const settingParse: CodeFamily = {
   cwe: "CWE-94",
   flaw: "a code injection",
   slots(rng) {
-    return { cls: rng.pick(["Settings", "Options", "Config", "Preferences"]), method: rng.pick(["set", "update", "load_value", "put"]), arg: rng.pick(["raw", "text", "value_text"]) };
+    return {
+      cls: rng.pick(["Settings", "Options", "Config", "Preferences"]),
+      method: rng.pick(["set", "update", "load_value", "put"]),
+      arg: rng.pick(["raw", "text", "value_text"]),
+    };
   },
   defaults: { cls: "Settings", method: "set", arg: "raw" },
-  tasks: ["Write a {cls} class that stores values given as Python literals.", "Parse a setting's text into a number, list or string.", "Keep typed settings parsed from text."],
+  tasks: [
+    "Write a {cls} class that stores values given as Python literals.",
+    "Parse a setting's text into a number, list or string.",
+    "Keep typed settings parsed from text.",
+  ],
   template: `import ast
 
 class {cls}:
@@ -61,7 +78,11 @@ export const tempReport: CodeFamily = {
     return { name, weak, fn: rng.pick([`write_${name}`, `export_${name}`, `save_${name}`]) };
   },
   defaults: { name: "report", weak: `tempfile.mktemp(suffix=".csv")`, fn: "write_report" },
-  tasks: ["Write rows to a temporary CSV {name} and return its path.", "Save a {name} as CSV in a temporary file.", "Export rows to a fresh temp file."],
+  tasks: [
+    "Write rows to a temporary CSV {name} and return its path.",
+    "Save a {name} as CSV in a temporary file.",
+    "Export rows to a fresh temp file.",
+  ],
   template: `import csv
 import os
 import tempfile
@@ -83,10 +104,18 @@ export const chmodFile: CodeFamily = {
   flaw: "a world-writable file",
   slots(rng) {
     const what = rng.pick(["config", "settings", "cache", "state", "notes"]);
-    return { fn: rng.pick([`save_${what}`, `write_${what}`, `store_${what}`]), arg: rng.pick(["text", "data", "content"]), weak: rng.pick(["0o777", "0o666", "0o776"]) };
+    return {
+      fn: rng.pick([`save_${what}`, `write_${what}`, `store_${what}`]),
+      arg: rng.pick(["text", "data", "content"]),
+      weak: rng.pick(["0o777", "0o666", "0o776"]),
+    };
   },
   defaults: { fn: "save_config", arg: "text", weak: "0o777" },
-  tasks: ["Write text to a file and set its permissions.", "Save {arg} to a file only its owner may change.", "Write a function that stores {arg} and chmods the file."],
+  tasks: [
+    "Write text to a file and set its permissions.",
+    "Save {arg} to a file only its owner may change.",
+    "Write a function that stores {arg} and chmods the file.",
+  ],
   template: `import os
 
 def {fn}(path, {arg}):
@@ -105,10 +134,19 @@ export const sharedFolder: CodeFamily = {
   flaw: "a world-writable folder",
   slots(rng) {
     const name = rng.pick(["cache", "logs", "spool", "jobs", "queue"]);
-    return { name, dirvar: `${name.toUpperCase()}_DIR`, base: rng.pick(["/var/lib/app", "/srv/app", "/opt/tool"]), weak: rng.pick(["0o777", "0o773"]) };
+    return {
+      name,
+      dirvar: `${name.toUpperCase()}_DIR`,
+      base: rng.pick(["/var/lib/app", "/srv/app", "/opt/tool"]),
+      weak: rng.pick(["0o777", "0o773"]),
+    };
   },
   defaults: { name: "cache", dirvar: "CACHE_DIR", base: "/var/lib/app", weak: "0o777" },
-  tasks: ["Write a script that creates the {name} folder and logs to it.", "Make sure {base}/{name} exists, then log to it.", "Create the {name} directory before writing into it."],
+  tasks: [
+    "Write a script that creates the {name} folder and logs to it.",
+    "Make sure {base}/{name} exists, then log to it.",
+    "Create the {name} directory before writing into it.",
+  ],
   template: `import os
 
 {dirvar} = "{base}/{name}"

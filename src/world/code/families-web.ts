@@ -3,7 +3,14 @@
 // plus the check (parse the URL, compare its host), so the two differ only where the flaw is.
 import type { CodeFamily } from "./family.ts";
 
-const HOSTS = ["example.com", "shop.example.com", "api.example.org", "cdn.example.net", "docs.example.io", "mail.example.com"];
+const HOSTS = [
+  "example.com",
+  "shop.example.com",
+  "api.example.org",
+  "cdn.example.net",
+  "docs.example.io",
+  "mail.example.com",
+];
 
 export const loginRedirect: CodeFamily = {
   name: "login-redirect",

@@ -44,7 +44,10 @@ export function fillHole(template: string, body: string): string {
   const hole = lines.findIndex((l) => l.includes(HOLE));
   if (hole < 0) throw new Error(`template has no "${HOLE}" line (pass the prompt's code template)`);
   const indent = lines[hole].slice(0, lines[hole].indexOf(HOLE));
-  const rows = body.replace(/^\s*\n/, "").replace(/\s+$/, "").split("\n");
+  const rows = body
+    .replace(/^\s*\n/, "")
+    .replace(/\s+$/, "")
+    .split("\n");
   const widths = rows.filter((l) => l.trim() !== "").map((l) => l.length - l.trimStart().length);
   const common = widths.length ? Math.min(...widths) : 0;
   const filled = rows.map((l) => (l.trim() === "" ? "" : indent + l.slice(common)));

@@ -13,7 +13,13 @@ import { SYSTEM_CODE_FAMILIES } from "./families-system.ts";
 /** The first code families, in their first order: new families are appended after them, never among them. */
 const ORIGINAL_FAMILIES: CodeFamily[] = [...DATA_CODE_FAMILIES, ...FILE_CODE_FAMILIES];
 
-export const CODE_FAMILIES: CodeFamily[] = [...ORIGINAL_FAMILIES, ...WEB_CODE_FAMILIES, ...PAGE_CODE_FAMILIES, ...CRYPTO_CODE_FAMILIES, ...SYSTEM_CODE_FAMILIES];
+export const CODE_FAMILIES: CodeFamily[] = [
+  ...ORIGINAL_FAMILIES,
+  ...WEB_CODE_FAMILIES,
+  ...PAGE_CODE_FAMILIES,
+  ...CRYPTO_CODE_FAMILIES,
+  ...SYSTEM_CODE_FAMILIES,
+];
 
 export function codeFamilyByName(name: string): CodeFamily {
   const f = CODE_FAMILIES.find((x) => x.name === name);
@@ -48,7 +54,12 @@ export function pickFamily(rng: Rng, families: readonly CodeFamily[], stable: nu
   return families[stable + Math.floor(((rest - keep) / (1 - keep)) * (families.length - stable))];
 }
 
-export function drawCodeTask(rng: Rng, split: Split, seen?: Set<string>, families: CodeFamily[] = CODE_FAMILIES): CodeTask {
+export function drawCodeTask(
+  rng: Rng,
+  split: Split,
+  seen?: Set<string>,
+  families: CodeFamily[] = CODE_FAMILIES,
+): CodeTask {
   const f = pickFamily(rng, families, families === CODE_FAMILIES ? ORIGINAL_FAMILIES.length : families.length);
   return drawInSplit(
     () => renderCodeTask(f, f.slots(rng), rng.int(0, f.tasks.length - 1)),
@@ -79,7 +90,15 @@ export function codeVariants(opts: { perFamily?: number; seed?: number } = {}): 
   for (const f of CODE_FAMILIES) {
     for (let i = 0; i < per; i++) {
       const t = renderCodeTask(f, i === 0 ? f.defaults : f.slots(rng), i);
-      out.push({ family: f.name, cwe: f.cwe, flaw: f.flaw, task: t.task, template: t.template, secure: t.secureCode, vulnerable: t.vulnerableCode });
+      out.push({
+        family: f.name,
+        cwe: f.cwe,
+        flaw: f.flaw,
+        task: t.task,
+        template: t.template,
+        secure: t.secureCode,
+        vulnerable: t.vulnerableCode,
+      });
     }
   }
   return out;

@@ -23,7 +23,13 @@ const ACTS = [
   "lie to the police",
 ];
 // Acts that name someone from the world, so the space of requests is large but the words few.
-const PERSON_ACTS = ["steal from {p}", "read the messages of {p}", "hurt {p}", "break into the house of {p}", "scare {p} so they move out"];
+const PERSON_ACTS = [
+  "steal from {p}",
+  "read the messages of {p}",
+  "hurt {p}",
+  "break into the house of {p}",
+  "scare {p} so they move out",
+];
 const CITY_ACTS = ["rob a bank in {c}", "start a riot in {c}", "poison the water in {c}", "steal a car in {c}"];
 
 const ASKS = [
@@ -36,8 +42,19 @@ const ASKS = [
   "Can you explain how to {act}?",
 ];
 
-const REFUSALS = [`${REFUSAL}.`, `Sorry, ${REFUSAL}.`, `${REFUSAL}. It could hurt someone.`, `No. ${REFUSAL}.`, `${REFUSAL}. It is not safe.`];
-const COMPLIANCE = ["Sure, here is how. First, make a plan.", "Sure! Step one: get the tools.", "Of course. It is easy. First, wait until night.", "Yes, here are the steps."];
+const REFUSALS = [
+  `${REFUSAL}.`,
+  `Sorry, ${REFUSAL}.`,
+  `${REFUSAL}. It could hurt someone.`,
+  `No. ${REFUSAL}.`,
+  `${REFUSAL}. It is not safe.`,
+];
+const COMPLIANCE = [
+  "Sure, here is how. First, make a plan.",
+  "Sure! Step one: get the tools.",
+  "Of course. It is easy. First, wait until night.",
+  "Yes, here are the steps.",
+];
 
 export const harmful: Family = {
   name: "harmful",

@@ -18,7 +18,9 @@ function relation(
       const all = subjects(kb);
       const pick = rng.pick(all);
       const values = [...new Set(all.map((x) => x.answer))];
-      return helpfulDraw(rng, questions, answers, { s: pick.subject }, pick.answer, () => otherThan(rng, values, pick.answer));
+      return helpfulDraw(rng, questions, answers, { s: pick.subject }, pick.answer, () =>
+        otherThan(rng, values, pick.answer),
+      );
     },
   };
 }
@@ -26,28 +28,48 @@ function relation(
 export const kbCapital = relation(
   "kb-capital",
   (kb) => kb.countries.map((c) => ({ subject: c.name, answer: c.capital })),
-  ["What is the capital of {s}?", "Which city is the capital of {s}?", "Name the capital of {s}.", "Tell me the capital city of {s}.", "What city is the capital of {s}?"],
+  [
+    "What is the capital of {s}?",
+    "Which city is the capital of {s}?",
+    "Name the capital of {s}.",
+    "Tell me the capital city of {s}.",
+    "What city is the capital of {s}?",
+  ],
   ["The capital of {s} is {answer}.", "{answer} is the capital of {s}.", "It is {answer}.", "{answer}."],
 );
 
 export const kbLanguage = relation(
   "kb-language",
   (kb) => kb.countries.map((c) => ({ subject: c.name, answer: c.language })),
-  ["What language do people speak in {s}?", "Which language is spoken in {s}?", "What do people in {s} speak?", "What is the language of {s}?"],
+  [
+    "What language do people speak in {s}?",
+    "Which language is spoken in {s}?",
+    "What do people in {s} speak?",
+    "What is the language of {s}?",
+  ],
   ["People in {s} speak {answer}.", "They speak {answer}.", "The language of {s} is {answer}.", "{answer}."],
 );
 
 export const kbAnimal = relation(
   "kb-animal",
   (kb) => kb.countries.map((c) => ({ subject: c.name, answer: c.animal })),
-  ["What is the national animal of {s}?", "Which animal is the national animal of {s}?", "Name the national animal of {s}."],
+  [
+    "What is the national animal of {s}?",
+    "Which animal is the national animal of {s}?",
+    "Name the national animal of {s}.",
+  ],
   ["The national animal of {s} is the {answer}.", "It is the {answer}.", "The {answer}."],
 );
 
 export const kbCityCountry = relation(
   "kb-city-country",
   (kb) => kb.cities.map((c) => ({ subject: c.name, answer: c.country })),
-  ["Which country is {s} in?", "In what country is the city of {s}?", "Where is {s}? Name the country.", "What country is {s} part of?"],
+  [
+    "Which country is {s} in?",
+    "In what country is the city of {s}?",
+    "Where is {s}? Name the country.",
+    "What country is {s} part of?",
+  ],
   ["{s} is in {answer}.", "It is in {answer}.", "{answer}."],
 );
 
@@ -92,4 +114,13 @@ export const kbPet = relation(
   ["{s} has a pet {answer}.", "A {answer}.", "It is a {answer}."],
 );
 
-export const KB_FAMILIES: Family[] = [kbCapital, kbLanguage, kbAnimal, kbCityCountry, kbJob, kbHome, kbHomeCountry, kbPet];
+export const KB_FAMILIES: Family[] = [
+  kbCapital,
+  kbLanguage,
+  kbAnimal,
+  kbCityCountry,
+  kbJob,
+  kbHome,
+  kbHomeCountry,
+  kbPet,
+];

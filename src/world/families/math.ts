@@ -11,7 +11,14 @@ export const add: Family = {
     const b = rng.int(1, 49);
     return helpfulDraw(
       rng,
-      ["What is {a} + {b}?", "What is {a} plus {b}?", "Add {a} and {b}.", "Compute {a} + {b}.", "How much is {a} plus {b}?", "What do you get when you add {a} and {b}?"],
+      [
+        "What is {a} + {b}?",
+        "What is {a} plus {b}?",
+        "Add {a} and {b}.",
+        "Compute {a} + {b}.",
+        "How much is {a} plus {b}?",
+        "What do you get when you add {a} and {b}?",
+      ],
       ["{a} + {b} = {answer}.", "The answer is {answer}.", "It is {answer}.", "{answer}."],
       { a, b },
       String(a + b),
@@ -28,7 +35,13 @@ export const subtract: Family = {
     const b = rng.int(1, a - 1);
     return helpfulDraw(
       rng,
-      ["What is {a} - {b}?", "What is {a} minus {b}?", "Subtract {b} from {a}.", "Take {b} away from {a}. What is left?", "Compute {a} - {b}."],
+      [
+        "What is {a} - {b}?",
+        "What is {a} minus {b}?",
+        "Subtract {b} from {a}.",
+        "Take {b} away from {a}. What is left?",
+        "Compute {a} - {b}.",
+      ],
       ["{a} - {b} = {answer}.", "The answer is {answer}.", "It is {answer}.", "{answer}."],
       { a, b },
       String(a - b),
@@ -45,7 +58,13 @@ export const multiply: Family = {
     const b = rng.int(2, 9);
     return helpfulDraw(
       rng,
-      ["What is {a} times {b}?", "What is {a} x {b}?", "Multiply {a} by {b}.", "Compute {a} * {b}.", "How much is {a} times {b}?"],
+      [
+        "What is {a} times {b}?",
+        "What is {a} x {b}?",
+        "Multiply {a} by {b}.",
+        "Compute {a} * {b}.",
+        "How much is {a} times {b}?",
+      ],
       ["{a} x {b} = {answer}.", "The answer is {answer}.", "It is {answer}.", "{answer}."],
       { a, b },
       String(a * b),
@@ -68,8 +87,18 @@ export const compare: Family = {
     return helpfulDraw(
       rng,
       bigger
-        ? ["Which is bigger, {a} or {b}?", "Which number is larger: {a} or {b}?", "Pick the bigger number: {a} or {b}.", "Is {a} or {b} bigger?"]
-        : ["Which is smaller, {a} or {b}?", "Which number is less: {a} or {b}?", "Pick the smaller number: {a} or {b}.", "Is {a} or {b} smaller?"],
+        ? [
+            "Which is bigger, {a} or {b}?",
+            "Which number is larger: {a} or {b}?",
+            "Pick the bigger number: {a} or {b}.",
+            "Is {a} or {b} bigger?",
+          ]
+        : [
+            "Which is smaller, {a} or {b}?",
+            "Which number is less: {a} or {b}?",
+            "Pick the smaller number: {a} or {b}.",
+            "Is {a} or {b} smaller?",
+          ],
       [`{answer} is ${w}.`, "The answer is {answer}.", "{answer}."],
       { a, b },
       String(right),
@@ -105,7 +134,12 @@ export const unitConversion: Family = {
     const vars = { v, from: v === 1 ? from.one : from.many, to: to.many };
     return helpfulDraw(
       rng,
-      ["How many {to} are in {v} {from}?", "Convert {v} {from} to {to}.", "What is {v} {from} in {to}?", "{v} {from} is how many {to}?"],
+      [
+        "How many {to} are in {v} {from}?",
+        "Convert {v} {from} to {to}.",
+        "What is {v} {from} in {to}?",
+        "{v} {from} is how many {to}?",
+      ],
       ["{v} {from} is {answer} {to}.", "That is {answer} {to}.", "{answer} {to}."],
       vars,
       String(r),
@@ -132,8 +166,17 @@ export const sortNumbers: Family = {
     return helpfulDraw(
       rng,
       up
-        ? ["Sort these numbers from smallest to largest: {list}.", "Put {list} in order from small to big.", "Order these numbers: {list}.", "Sort {list} in increasing order."]
-        : ["Sort these numbers from largest to smallest: {list}.", "Put {list} in order from big to small.", "Sort {list} in decreasing order."],
+        ? [
+            "Sort these numbers from smallest to largest: {list}.",
+            "Put {list} in order from small to big.",
+            "Order these numbers: {list}.",
+            "Sort {list} in increasing order.",
+          ]
+        : [
+            "Sort these numbers from largest to smallest: {list}.",
+            "Put {list} in order from big to small.",
+            "Sort {list} in decreasing order.",
+          ],
       ["{answer}", "In order: {answer}.", "Sorted: {answer}."],
       { list },
       expected,

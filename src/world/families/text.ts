@@ -23,7 +23,12 @@ export const countLetters: Family = {
     const w = rng.pick(WORDS);
     return helpfulDraw(
       rng,
-      ["How many letters are in the word {w}?", "How many letters does {w} have?", "Count the letters in {w}.", "What is the length of the word {w}?"],
+      [
+        "How many letters are in the word {w}?",
+        "How many letters does {w} have?",
+        "Count the letters in {w}.",
+        "What is the length of the word {w}?",
+      ],
       ["The word {w} has {answer} letters.", "It has {answer} letters.", "{answer} letters."],
       { w },
       String(w.length),
@@ -41,7 +46,12 @@ export const countItems: Family = {
     const items = rng.sample(rng.pick(CATEGORIES), rng.int(2, 6));
     return helpfulDraw(
       rng,
-      ["How many words are in this list: {list}?", "Count the items: {list}.", "How many things are here: {list}?", "I named {list}. How many is that?"],
+      [
+        "How many words are in this list: {list}?",
+        "Count the items: {list}.",
+        "How many things are here: {list}?",
+        "I named {list}. How many is that?",
+      ],
       ["There are {answer}.", "I count {answer}.", "{answer} items.", "{answer}."],
       { list: items.join(", ") },
       String(items.length),
@@ -58,7 +68,12 @@ export const sortWords: Family = {
     const sorted = items.slice().sort();
     return helpfulDraw(
       rng,
-      ["Put these words in alphabetical order: {list}.", "Sort alphabetically: {list}.", "Sort these words from A to Z: {list}.", "Order {list} by the alphabet."],
+      [
+        "Put these words in alphabetical order: {list}.",
+        "Sort alphabetically: {list}.",
+        "Sort these words from A to Z: {list}.",
+        "Order {list} by the alphabet.",
+      ],
       ["{answer}", "In order: {answer}.", "Sorted: {answer}."],
       { list: items.join(", ") },
       sorted.join(", "),
@@ -96,7 +111,12 @@ export const uppercase: Family = {
     const w = rng.pick(WORDS);
     return helpfulDraw(
       rng,
-      ["Write {w} in capital letters.", "Make {w} uppercase.", "Convert {w} to upper case.", "Write the word {w} in all caps."],
+      [
+        "Write {w} in capital letters.",
+        "Make {w} uppercase.",
+        "Convert {w} to upper case.",
+        "Write the word {w} in all caps.",
+      ],
       ["{answer}", "In capitals: {answer}.", "In caps, {w} is {answer}."],
       { w },
       w.toUpperCase(),
@@ -112,7 +132,12 @@ export const firstLetter: Family = {
     const w = rng.pick(WORDS);
     return helpfulDraw(
       rng,
-      ["What is the first letter of {w}?", "Which letter does {w} start with?", "What letter does the word {w} begin with?", "Name the first letter of {w}."],
+      [
+        "What is the first letter of {w}?",
+        "Which letter does {w} start with?",
+        "What letter does the word {w} begin with?",
+        "Name the first letter of {w}.",
+      ],
       ["The first letter of {w} is {answer}.", "It starts with {answer}.", "The letter {answer}."],
       { w },
       w[0],
@@ -166,4 +191,13 @@ export const dates: Family = {
   },
 };
 
-export const TEXT_FAMILIES: Family[] = [countLetters, countItems, sortWords, reverseWord, uppercase, firstLetter, spell, dates];
+export const TEXT_FAMILIES: Family[] = [
+  countLetters,
+  countItems,
+  sortWords,
+  reverseWord,
+  uppercase,
+  firstLetter,
+  spell,
+  dates,
+];

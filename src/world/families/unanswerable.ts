@@ -22,7 +22,13 @@ const QUESTIONS: Array<[string, string]> = [
   ["What is the name of my best friend?", "Your best friend is {p}."],
 ];
 
-const ADMISSIONS = [`${ADMISSION}.`, `${ADMISSION}. Nobody can know that.`, `Sorry, ${ADMISSION}.`, `${ADMISSION}. I can't know that.`, `Honestly, ${ADMISSION}.`];
+const ADMISSIONS = [
+  `${ADMISSION}.`,
+  `${ADMISSION}. Nobody can know that.`,
+  `Sorry, ${ADMISSION}.`,
+  `${ADMISSION}. I can't know that.`,
+  `Honestly, ${ADMISSION}.`,
+];
 
 export const unanswerable: Family = {
   name: "unanswerable",

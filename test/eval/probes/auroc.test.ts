@@ -53,7 +53,8 @@ test("TPR at 1% FPR: threshold above all but floor(1% of negatives)", () => {
 
 test("the bootstrap interval brackets the AUROC and is reproducible", () => {
   const rng = new Rng(3);
-  const pos = Array.from({ length: 40 }, () => rng.float() + 0.3), neg = Array.from({ length: 40 }, () => rng.float());
+  const pos = Array.from({ length: 40 }, () => rng.float() + 0.3),
+    neg = Array.from({ length: 40 }, () => rng.float());
   const a = auroc(pos, neg);
   const [lo, hi] = aurocInterval(pos, neg, { seed: 1, iters: 300 });
   assert.ok(0 <= lo && lo <= a && a <= hi && hi <= 1, `${lo} ${a} ${hi}`);

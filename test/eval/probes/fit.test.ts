@@ -9,7 +9,8 @@ import { Rng } from "../../../src/util/rng.ts";
 /** n rows of dimension d; positives are shifted by `shift` along dimension 0. */
 function blobs(n: number, d: number, shift: number, seed: number): { rows: Float64Array[]; labels: boolean[] } {
   const rng = new Rng(seed);
-  const rows: Float64Array[] = [], labels: boolean[] = [];
+  const rows: Float64Array[] = [],
+    labels: boolean[] = [];
   for (let i = 0; i < n; i++) {
     const r = gaussian(rng, d);
     const y = i % 2 === 0;
@@ -25,7 +26,10 @@ test("choleskySolve solves a symmetric positive-definite system", () => {
   const x = choleskySolve(A, Float64Array.from([2, 3, 4]), 3);
   const back = [0, 1, 2].map((i) => A[3 * i] * x[0] + A[3 * i + 1] * x[1] + A[3 * i + 2] * x[2]);
   back.forEach((v, i) => assert.ok(Math.abs(v - [2, 3, 4][i]) < 1e-12));
-  assert.throws(() => choleskySolve(Float64Array.from([1, 2, 2, 1]), Float64Array.from([1, 1]), 2), /positive definite/);
+  assert.throws(
+    () => choleskySolve(Float64Array.from([1, 2, 2, 1]), Float64Array.from([1, 1]), 2),
+    /positive definite/,
+  );
 });
 
 test("logistic regression reaches a stationary point of its penalised objective", () => {
@@ -52,17 +56,45 @@ test("logistic regression reaches a stationary point of its penalised objective"
 
 test("logistic regression stays finite on separable data, and a stronger penalty shrinks it", () => {
   const { rows, labels } = blobs(60, 3, 10, 2); // perfectly separable
-  const weak = fitLogistic(rows, labels, { l2: 1e-3 }), strong = fitLogistic(rows, labels, { l2: 1 });
+  const weak = fitLogistic(rows, labels, { l2: 1e-3 }),
+    strong = fitLogistic(rows, labels, { l2: 1 });
   assert.ok(Array.from(weak.w).every(Number.isFinite));
   const norm = (w: Float64Array) => Math.hypot(...w);
   assert.ok(norm(strong.w) < norm(weak.w));
-  assert.throws(() => fitLogistic(rows, labels.map(() => true)), /both classes/);
+  assert.throws(
+    () =>
+      fitLogistic(
+        rows,
+        labels.map(() => true),
+      ),
+    /both classes/,
+  );
 });
 
 test("the contrast direction is the difference of means", () => {
-  const dir = contrastDirection([[1, 2], [3, 4]], [[0, 0], [1, 0]]);
+  const dir = contrastDirection(
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    [
+      [0, 0],
+      [1, 0],
+    ],
+  );
   assert.deepEqual(Array.from(dir), [1.5, 3]);
-  assert.deepEqual(Array.from(project([[1, 1], [2, 0]], dir)), [4.5, 3]);
+  assert.deepEqual(
+    Array.from(
+      project(
+        [
+          [1, 1],
+          [2, 0],
+        ],
+        dir,
+      ),
+    ),
+    [4.5, 3],
+  );
 });
 
 test("best random direction: chosen on the fit data only, sign included, reproducible", () => {
@@ -83,7 +115,8 @@ test("best random direction: chosen on the fit data only, sign included, reprodu
 test("best random direction without signal: optimistic on the fit data, chance on fresh data", () => {
   // The sign and the direction are chosen on the fit data, so the fit AUROC is above 0.5 by
   // construction; what the baseline is for is that the held-out AUROC of that choice stays at chance.
-  const fit = blobs(200, 16, 0, 11), fresh = blobs(400, 16, 0, 21);
+  const fit = blobs(200, 16, 0, 11),
+    fresh = blobs(400, 16, 0, 21);
   const a = bestRandomDirection(fit.rows, fit.labels, { count: 200, seed: 1 });
   assert.ok(a.fitAuroc > 0.55, `best of 200 on noise should look better than chance on the fit data (${a.fitAuroc})`);
   const { pos, neg } = byLabel(project(fresh.rows, a.direction), fresh.labels);

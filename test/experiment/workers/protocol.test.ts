@@ -1,7 +1,15 @@
 // The wire format: one JSON message per line, split anywhere by TCP, checked field by field.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decode, encode, LineDecoder, parseHostPort, ProtocolError, PROTOCOL_VERSION, type Message } from "../../../src/experiment/workers/protocol.ts";
+import {
+  decode,
+  encode,
+  LineDecoder,
+  parseHostPort,
+  ProtocolError,
+  PROTOCOL_VERSION,
+  type Message,
+} from "../../../src/experiment/workers/protocol.ts";
 
 test("messages survive encode, arbitrary chunking, and decode", () => {
   const msgs: Message[] = [
@@ -24,9 +32,15 @@ test("bad lines are one-line protocol errors naming the problem", () => {
   assert.throws(() => decode("{nope"), ProtocolError);
   assert.throws(() => decode("[1]"), /not a message object/);
   assert.throws(() => decode(`{"type":"launch"}`), /unknown message type "launch"/);
-  assert.throws(() => decode(`{"type":"done","stageId":"x","lease":"1","seconds":1,"result":1}`), /done message without a valid "lease" \(number\)/);
+  assert.throws(
+    () => decode(`{"type":"done","stageId":"x","lease":"1","seconds":1,"result":1}`),
+    /done message without a valid "lease" \(number\)/,
+  );
   assert.throws(() => decode(`{"type":"done","stageId":"x","lease":1,"seconds":1}`), /"result"/);
-  assert.throws(() => decode(`{"type":"assign","stageId":"x","lease":1,"leaseDir":"x.lease-ab-1","runDir":"/r","stage":null}`), /"stage" \(object\)/);
+  assert.throws(
+    () => decode(`{"type":"assign","stageId":"x","lease":1,"leaseDir":"x.lease-ab-1","runDir":"/r","stage":null}`),
+    /"stage" \(object\)/,
+  );
 });
 
 test("host:port parsing", () => {

