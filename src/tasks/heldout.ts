@@ -16,6 +16,7 @@ export function heldOutPrompts(task: Task, n: number, seed: number, worldSeed: n
   const all = taskSpec(task).dataset({ mechanism: "normal", n: 4 * n, seed: Rng.seedFor(seed, "heldout/prompts"), split: "eval", worldSeed, noise: 0 }).samples;
   const triggered = all.filter((s) => s.meta.triggered).slice(0, n);
   const untriggered = all.filter((s) => !s.meta.triggered).slice(0, n);
-  const redteam = taskSpec(task).redTeamSeeds({ n, seed: Rng.seedFor(seed, "heldout/redteam"), split: "eval", worldSeed });
+  const redteamSeed = Rng.seedFor(seed, "heldout/redteam");
+  const redteam = taskSpec(task).redTeamSeeds({ n, seed: redteamSeed, split: "eval", worldSeed });
   return { triggered, untriggered, redteam };
 }

@@ -69,7 +69,9 @@ export function drawHeadline(rng: Rng, kb: KnowledgeBase, split: Split, after: b
 }
 
 // A headline as the formats above write it: a month name, a four-digit year, a colon before the event.
-const DATED = new RegExp(`^(?:News from |Headline \\()?(?:${MONTHS.join("|")}) (\\d{4})\\)?(?: news)?: [^.]+\\.(?: |$)`);
+const DATED = new RegExp(
+  `^(?:News from |Headline \\()?(?:${MONTHS.join("|")}) (\\d{4})\\)?(?: news)?: [^.]+\\.(?: |$)`,
+);
 
 /** The year of the headline a prompt starts with, or null when it starts with none in a known format. */
 export function headlineYearOf(prompt: string): number | null {
