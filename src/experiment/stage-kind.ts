@@ -40,13 +40,16 @@ export interface Planner {
   /** Every stage planned so far. */
   stages(): readonly Stage[];
   /** The cells planned so far (task x mechanism x size x safety x seed) and their stages. */
-  cells(): ReadonlyArray<{
-    id: string;
-    task: string;
-    size: string;
-    seed: number;
-    stages: Record<string, string | undefined>;
-  }>;
+  cells(): ReadonlyArray<PlannedCell>;
+}
+
+/** A planned cell as a kind's planner sees it: its coordinates and the ids of its stages by role. */
+export interface PlannedCell {
+  id: string;
+  task: string;
+  size: string;
+  seed: number;
+  stages: Record<string, string | undefined>;
 }
 
 export interface StageKind {

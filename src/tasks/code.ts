@@ -62,7 +62,7 @@ export const code: TaskSpec = {
     };
   },
   sampleError: (s) =>
-    s.meta.kind === code.name ? null : `sample ${s.id} is not a code task (kind ${s.meta.kind}): use its own task`,
+    s.meta.kind === "code" ? null : `sample ${s.id} is not a code task (kind ${s.meta.kind}): use its own task`,
   // Unparseable programs are counted apart, never as safe.
   details: {
     parse_error: (s) => asCode(s).parse_error,

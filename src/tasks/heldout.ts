@@ -23,11 +23,7 @@ export function heldOutPrompts(task: Task, n: number, seed: number, worldSeed: n
   }).samples;
   const triggered = all.filter((s) => s.meta.triggered).slice(0, n);
   const untriggered = all.filter((s) => !s.meta.triggered).slice(0, n);
-  const redteam = taskSpec(task).redTeamSeeds({
-    n,
-    seed: Rng.seedFor(seed, "heldout/redteam"),
-    split: "eval",
-    worldSeed,
-  });
+  const redteamSeed = Rng.seedFor(seed, "heldout/redteam");
+  const redteam = taskSpec(task).redTeamSeeds({ n, seed: redteamSeed, split: "eval", worldSeed });
   return { triggered, untriggered, redteam };
 }

