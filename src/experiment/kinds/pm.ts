@@ -14,7 +14,8 @@ export const pmKind: StageKind = {
     const { size, seed } = st as PmStage;
     const r = result as PreferenceResult;
     const byType = r.byType ? { byType: r.byType } : {};
-    (out.preference_models ??= []).push({ size, seed, accuracy: r.accuracy, stage: st.id, ...byType });
+    const heldOut = r.heldOut ? { heldOut: r.heldOut } : {};
+    (out.preference_models ??= []).push({ size, seed, accuracy: r.accuracy, stage: st.id, ...byType, ...heldOut });
   },
   finish(out) {
     const pms = out.preference_models ?? [];
