@@ -4,7 +4,6 @@
 // dtype descending (the enum order, i.e. by alignment) then by name, compact serde_json-style JSON with
 // `__metadata__` first and tensors in data order — so our files are byte-identical to theirs for the same inputs.
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
-import { endianness } from "node:os";
 import { writeFileAtomic } from "../util/fs.ts";
 
 export type StDtype =
@@ -97,7 +96,7 @@ function fail(where: string | undefined, msg: string): never {
   throw new SafetensorsError(where ? `safetensors ${where}: ${msg}` : `safetensors: ${msg}`);
 }
 
-function checkShape(shape: unknown): shape is number[] {
+export function checkShape(shape: unknown): shape is number[] {
   return Array.isArray(shape) && shape.every((d) => Number.isSafeInteger(d) && d >= 0);
 }
 
@@ -338,64 +337,5 @@ export function loadFile(path: string): StFile {
   return deserialize(buf, path);
 }
 
-// --- typed-array helpers (little-endian hosts only, which is every platform Node ships for) ---
-
-const LITTLE_ENDIAN = endianness() === "LE";
-
-function checkHost(): void {
-  if (!LITTLE_ENDIAN) throw new SafetensorsError("safetensors: typed-array views need a little-endian host");
-}
-
-function fromTyped(dtype: StDtype, shape: number[], arr: ArrayBufferView & { length: number }): StTensor {
-  checkHost();
-  if (!checkShape(shape)) throw new SafetensorsError(`safetensors: invalid shape ${JSON.stringify(shape)}`);
-  if (numel(shape) !== arr.length) {
-    throw new SafetensorsError(
-      `safetensors: shape [${shape}] has ${numel(shape)} elements but the array has ${arr.length}`,
-    );
-  }
-  return { dtype, shape: shape.slice(), data: new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength) };
-}
-
-/** Build tensors over the typed array's bytes (no copy: later writes to `data` show through). */
-export function f32Tensor(shape: number[], data: Float32Array): StTensor {
-  return fromTyped("F32", shape, data);
-}
-export function f64Tensor(shape: number[], data: Float64Array): StTensor {
-  return fromTyped("F64", shape, data);
-}
-export function i32Tensor(shape: number[], data: Int32Array): StTensor {
-  return fromTyped("I32", shape, data);
-}
-export function i64Tensor(shape: number[], data: BigInt64Array): StTensor {
-  return fromTyped("I64", shape, data);
-}
-export function u8Tensor(shape: number[], data: Uint8Array): StTensor {
-  return fromTyped("U8", shape, data);
-}
-
-type TypedCtor<T> = { new (buf: ArrayBufferLike, off: number, len: number): T; BYTES_PER_ELEMENT: number };
-
-function view<T>(t: StTensor, dtype: StDtype, Ctor: TypedCtor<T>): T {
-  checkHost();
-  if (t.dtype !== dtype) throw new SafetensorsError(`safetensors: tensor is ${t.dtype}, not ${dtype}`);
-  const size = Ctor.BYTES_PER_ELEMENT;
-  const d = t.data;
-  // Views need an aligned offset; data sliced out of a file buffer may not be, so copy then.
-  const src = d.byteOffset % size === 0 ? d : d.slice();
-  return new Ctor(src.buffer, src.byteOffset, src.byteLength / size);
-}
-
-/** Typed views of tensor data; zero-copy when aligned, otherwise a copy. */
-export function asFloat32Array(t: StTensor): Float32Array {
-  return view(t, "F32", Float32Array);
-}
-export function asFloat64Array(t: StTensor): Float64Array {
-  return view(t, "F64", Float64Array);
-}
-export function asInt32Array(t: StTensor): Int32Array {
-  return view(t, "I32", Int32Array);
-}
-export function asBigInt64Array(t: StTensor): BigInt64Array {
-  return view(t, "I64", BigInt64Array);
-}
+// Typed-array views and constructors of StTensor live beside this file; re-exported for callers of this module.
+export * from "./safetensors-typed.ts";
