@@ -26,6 +26,8 @@ export class LocalWorkers {
     private readonly maxRestarts: number,
     private readonly env: Record<string, string>,
     private readonly log: (line: string) => void,
+    /** Called once every local worker has died with no replacement left. */
+    private readonly onExhausted: () => void = () => {},
   ) {}
 
   start(): void {
@@ -57,6 +59,7 @@ export class LocalWorkers {
         this.spawnOne();
       } else {
         this.log(`workers: local worker pid ${c.pid} ${desc}; no replacements left (${this.maxRestarts} used)`);
+        if (this.children.size === 0) this.onExhausted();
       }
     };
     c.on("exit", (code, sig) => onEnd(sig ? `was killed by ${sig}` : `exited with code ${code}`));

