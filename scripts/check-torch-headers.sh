@@ -25,8 +25,10 @@ ver="$(grep -hE '#define TORCH_VERSION_(MAJOR|MINOR|PATCH) ' "$inc/torch/headero
 
 napi="$(node -p "require('node-addon-api').include_dir")"
 nodeinc="$(dirname "$(dirname "$(command -v node)")")/include/node"
-flags=(-std=c++17 -fsyntax-only -Wno-deprecated-declarations -Wno-psabi -DNAPI_CPP_EXCEPTIONS -DNAPI_EXPERIMENTAL
-  -I"$napi" -I"$nodeinc" -I"$inc" -I"$inc/torch/csrc/api/include")
+# The addon's own flags and defines (native/binding.gyp), syntax only.
+flags=(-fsyntax-only -I"$napi" -I"$nodeinc" -I"$inc" -I"$inc/torch/csrc/api/include")
+while read -r f; do flags+=("$f"); done < <(node scripts/native-flags.mjs cflags)
+while read -r d; do flags+=("-D$d"); done < <(node scripts/native-flags.mjs defines)
 jobs="${JOBS:-$(nproc)}"
 echo "[check-torch-headers] libtorch ${ver:-?} headers at $inc: ${jobs} jobs"
 fail=0

