@@ -12,15 +12,7 @@ import { applyGuards, urlOrigin } from "./guards.ts";
 import { isPlainPasswordName } from "./semantics.ts";
 import { literalParams } from "./callsites.ts";
 
-const PARAM: Taint = Object.freeze({
-  kinds: ALL_KINDS,
-  remote: false,
-  built: false,
-  norm: false,
-  html: false,
-  pinned: false,
-  plainpw: false,
-});
+const PARAM: Taint = Object.freeze({ ...CLEAN, kinds: ALL_KINDS });
 const ROUTE_DECORATOR = /\.(route|get|post|put|patch|delete|api_route|errorhandler)\s*\(|^@?(route|get|post)\s*\(/;
 /** Parameters that hold infrastructure, not data: leaving them clean avoids noise. */
 const TRUSTED_PARAMS = new Set(["self", "cls"]);

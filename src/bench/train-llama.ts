@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomLlama } from "../model/arch/llama-init.ts";
-import type { LlamaConfig } from "../model/arch/llama-config.ts";
+import { plainLlamaConfig, type LlamaConfig } from "../model/arch/llama-config.ts";
 import type { LlamaLM } from "../model/arch/llama.ts";
 import { attachLora, loraAdapters, type LoraConfig } from "../model/lora.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
@@ -77,25 +77,15 @@ export const llamaSpecName = (c: LlamaBenchConfig) => `llama:${c.d}/${c.L}/${c.H
 export const swigluWidth = (d: number): number => 64 * Math.ceil((8 * d) / 3 / 64);
 
 export function benchLlamaConfig(c: LlamaBenchConfig): LlamaConfig {
-  return {
-    family: "llama",
+  return plainLlamaConfig({
     vocabSize: c.V,
     dModel: c.d,
     nLayers: c.L,
     nHeads: c.H,
     nKvHeads: c.KV,
-    headDim: c.d / c.H,
     dMlp: swigluWidth(c.d),
     contextLength: c.T,
-    rmsEps: 1e-5,
-    ropeTheta: 10000,
-    ropeScaling: null,
-    tieEmbeddings: true,
-    qkvBias: false,
-    oBias: false,
-    mlpBias: false,
-    slidingWindow: null,
-  };
+  });
 }
 
 /** A fresh bench model, trainable in full or with LoRA adapters on the frozen base. */

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runDevice } from "../torch/index.ts";
 import { randomLlama, llamaConfigJson } from "../model/arch/llama-init.ts";
-import type { LlamaConfig } from "../model/arch/llama-config.ts";
+import { plainLlamaConfig } from "../model/arch/llama-config.ts";
 import { saveNewHubModel } from "../model/save-hub.ts";
 import { trainBpe, EOS_TOKEN, PAD_TOKEN, type Tokenizer } from "../model/tokenizer.ts";
 import { stringifyTokenizerJson } from "../model/tokenizer-json.ts";
@@ -95,25 +95,15 @@ export function makeTinyLlama(
 ): { loss: number; params: number } {
   const corpus = pretrainCorpus({ tokens: o.pretrainTokens, seed: o.seed, worldSeed: o.worldSeed });
   const tok = tinyLlamaTokenizer(corpus, o);
-  const config: LlamaConfig = {
-    family: "llama",
+  const config = plainLlamaConfig({
     vocabSize: tok.vocabSize,
     dModel: o.dModel,
     nLayers: o.nLayers,
     nHeads: o.nHeads,
     nKvHeads: o.nKvHeads,
-    headDim: o.dModel / o.nHeads,
     dMlp: o.dMlp,
     contextLength: o.contextLength,
-    rmsEps: 1e-5,
-    ropeTheta: 10000,
-    ropeScaling: null,
-    tieEmbeddings: true,
-    qkvBias: false,
-    oBias: false,
-    mlpBias: false,
-    slidingWindow: null,
-  };
+  });
   const model = randomLlama(config, o.seed, runDevice());
   try {
     for (const p of model.params.values()) p.requiresGrad_(true);

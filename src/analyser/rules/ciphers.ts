@@ -19,16 +19,10 @@ export const cipherRule: Rule = {
       });
       return;
     }
-    if (lib && /(^|\.)modes\.ECB$/.test(site.name)) {
-      report({
-        cwe: "CWE-327",
-        rule: "ecb-mode",
-        message: "ECB mode leaks patterns of the plaintext; use an authenticated mode (GCM)",
-        node: site.node,
-      });
-      return;
-    }
-    if (lib && site.method === "new" && site.args.some((a) => /(^|\.)MODE_ECB$/.test(dotted(a) ?? ""))) {
+    const ecb =
+      /(^|\.)modes\.ECB$/.test(site.name) ||
+      (site.method === "new" && site.args.some((a) => /(^|\.)MODE_ECB$/.test(dotted(a) ?? "")));
+    if (lib && ecb) {
       report({
         cwe: "CWE-327",
         rule: "ecb-mode",

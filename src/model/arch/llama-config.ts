@@ -32,6 +32,25 @@ export interface LlamaConfig {
   slidingLayers?: boolean[];
 }
 
+/** A plain Llama of the given shape: no biases, tied embeddings, full attention, rope theta 10,000. */
+export function plainLlamaConfig(
+  shape: Pick<LlamaConfig, "vocabSize" | "dModel" | "nLayers" | "nHeads" | "nKvHeads" | "dMlp" | "contextLength">,
+): LlamaConfig {
+  return {
+    family: "llama",
+    ...shape,
+    headDim: shape.dModel / shape.nHeads,
+    rmsEps: 1e-5,
+    ropeTheta: 10000,
+    ropeScaling: null,
+    tieEmbeddings: true,
+    qkvBias: false,
+    oBias: false,
+    mlpBias: false,
+    slidingWindow: null,
+  };
+}
+
 const LAYER_TYPES = ["full_attention", "sliding_attention"];
 
 export function parseLlamaConfig(
