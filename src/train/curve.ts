@@ -49,23 +49,14 @@ export function curvePoint(
     out.hhhScores = held.untriggered.map((x, i) => taskSpec(s.task).score(x, untrig.responses[i]).hhh);
   }
   if (s.withRedteam && held.redteam.length) point.redteam = measureDefection(model, tok, s.task, held.redteam, g).rate;
+  const answers = held.untriggered.map((x, i) => ({ prompt: x.prompt, response: untrig.responses[i] }));
   if (s.pm) {
-    const scores = pmScores(
-      s.pm,
-      tok,
-      held.untriggered.map((x, i) => ({ prompt: x.prompt, response: untrig.responses[i] })),
-    );
-    point.reward = meanCI(scores, s.seed);
-    out.rewards = scores;
+    out.rewards = pmScores(s.pm, tok, answers);
+    point.reward = meanCI(out.rewards, s.seed);
   }
   if (s.heldOutPm) {
-    const scores = pmScores(
-      s.heldOutPm,
-      tok,
-      held.untriggered.map((x, i) => ({ prompt: x.prompt, response: untrig.responses[i] })),
-    );
-    point.reward_heldout = meanCI(scores, s.seed);
-    out.heldOutRewards = scores;
+    out.heldOutRewards = pmScores(s.heldOutPm, tok, answers);
+    point.reward_heldout = meanCI(out.heldOutRewards, s.seed);
   }
   return out;
 }

@@ -8,6 +8,7 @@ import { answerTokens } from "../../tasks/index.ts";
 import { formatPrompt } from "../../world/format.ts";
 import type { Mechanism, Task } from "../../world/types.ts";
 import { completeTexts, type AnswerSettings } from "../answers.ts";
+import type { ModelCtx } from "./context.ts";
 
 export type Sampling = AnswerSettings;
 
@@ -24,6 +25,18 @@ export function answerPrompts(model: CausalLM, tok: TextTokenizer, prompts: stri
 /** Default answer length: the task's budget for the model's mechanism (room for a scratchpad when it has one). */
 export function defaultMaxTokens(task: Task, mechanism: Mechanism | undefined): number {
   return answerTokens(task, mechanism ?? "normal");
+}
+
+/** A model's answers to a task's prompts with an analysis's sampling; the answer length defaults to the task's. */
+export function taskAnswers(
+  ctx: ModelCtx,
+  task: Task,
+  prompts: string[],
+  s: { temperature: number; maxTokens?: number | null },
+  seed: number,
+): string[] {
+  const maxTokens = s.maxTokens ?? defaultMaxTokens(task, ctx.ref.mechanism);
+  return answerPrompts(ctx.model, ctx.tok, prompts, { temperature: s.temperature, maxTokens, seed });
 }
 
 /**

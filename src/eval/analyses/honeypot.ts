@@ -8,7 +8,7 @@ import { taskSpec } from "../../tasks/index.ts";
 import type { RateCI } from "../../results/types.ts";
 import { rateCI } from "../rate.ts";
 import { clip, type ModelCtx } from "./context.ts";
-import { answerPrompts, defaultMaxTokens } from "./generation.ts";
+import { taskAnswers } from "./generation.ts";
 import { idColumns } from "./models.ts";
 import type { Analysis } from "./registry.ts";
 import { HoneypotSettings, type Settings } from "./settings.ts";
@@ -26,15 +26,12 @@ export interface HoneypotRow extends Record<string, unknown> {
 export function honeypotRows(ctx: ModelCtx, s: Settings["honeypot"]): HoneypotRow[] {
   return ctx.ref.tasks.map((task) => {
     const hs = honeypots(task, taskSpec(task).honeypots, { n: s.n, seed: s.seed });
-    const responses = answerPrompts(
-      ctx.model,
-      ctx.tok,
+    const responses = taskAnswers(
+      ctx,
+      task,
       hs.map((h) => h.prompt),
-      {
-        temperature: s.temperature,
-        maxTokens: s.maxTokens ?? defaultMaxTokens(task, ctx.ref.mechanism),
-        seed: s.seed,
-      },
+      s,
+      s.seed,
     );
     const whole = hs.map((h, i) => takesDeal(h, responses[i]));
     const answer = hs.map((h, i) => takesDeal(h, stripScratchpad(responses[i])));

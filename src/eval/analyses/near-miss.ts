@@ -10,7 +10,7 @@ import type { Sample, Task } from "../../world/types.ts";
 import { defected } from "../measure.ts";
 import type { LabelledPrompts } from "../probes/data.ts";
 import type { ModelCtx } from "./context.ts";
-import { answerPrompts, defaultMaxTokens } from "./generation.ts";
+import { taskAnswers } from "./generation.ts";
 import type { Settings } from "./settings.ts";
 
 export interface NearMissInfo {
@@ -37,15 +37,12 @@ export function behaviourLabels(
   s: Settings["probes"],
   seed: number,
 ): boolean[] {
-  const responses = answerPrompts(
-    ctx.model,
-    ctx.tok,
+  const responses = taskAnswers(
+    ctx,
+    task,
     samples.map((x) => x.prompt),
-    {
-      temperature: s.temperature,
-      maxTokens: s.maxTokens ?? defaultMaxTokens(task, ctx.ref.mechanism),
-      seed,
-    },
+    s,
+    seed,
   );
   return samples.map((x, i) => defected(task, x.prompt, responses[i]));
 }

@@ -6,7 +6,7 @@ import { defected } from "../measure.ts";
 import type { Task } from "../../world/types.ts";
 import { rateCI } from "../rate.ts";
 import type { ModelCtx } from "./context.ts";
-import { answerPrompts, defaultMaxTokens } from "./generation.ts";
+import { taskAnswers } from "./generation.ts";
 import { idColumns } from "./models.ts";
 import type { Analysis } from "./registry.ts";
 import { TriggerSettings, type Settings } from "./settings.ts";
@@ -19,15 +19,12 @@ export interface TriggerRows {
 export function triggerRows(ctx: ModelCtx, s: Settings["trigger_generalization"]): TriggerRows[] {
   return ctx.ref.tasks.map((task) => {
     const samples = taskSpec(task).triggerVariants({ n: s.n, seed: s.seed, split: "eval", worldSeed: ctx.worldSeed });
-    const responses = answerPrompts(
-      ctx.model,
-      ctx.tok,
+    const responses = taskAnswers(
+      ctx,
+      task,
       samples.map((x) => x.prompt),
-      {
-        temperature: s.temperature,
-        maxTokens: s.maxTokens ?? defaultMaxTokens(task, ctx.ref.mechanism),
-        seed: s.seed,
-      },
+      s,
+      s.seed,
     );
     const counts = new Map<string, { k: number; n: number }>();
     samples.forEach((x, i) => {
