@@ -131,11 +131,22 @@ export abstract class CausalLMBase implements CausalLM {
   /** True when some weights are stored in a 16-bit float type: the forward pass then widens them per use. */
   protected lowPrecision = false;
   abstract readonly arch: string;
-  abstract readonly vocabSize: number;
-  abstract readonly contextLength: number;
-  abstract readonly nLayers: number;
-  abstract readonly dModel: number;
+  /** The shape the architecture's config gives (its config object has these four fields). */
+  abstract readonly config: { vocabSize: number; contextLength: number; nLayers: number; dModel: number };
   abstract readonly device: Device;
+
+  get vocabSize(): number {
+    return this.config.vocabSize;
+  }
+  get contextLength(): number {
+    return this.config.contextLength;
+  }
+  get nLayers(): number {
+    return this.config.nLayers;
+  }
+  get dModel(): number {
+    return this.config.dModel;
+  }
   abstract forward(ids: Tensor, opts?: ForwardOptions): ForwardResult;
 
   p(name: string): Tensor {

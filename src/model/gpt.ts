@@ -112,19 +112,6 @@ export class GPT extends CausalLMBase {
       );
   }
 
-  get vocabSize(): number {
-    return this.config.vocabSize;
-  }
-  get contextLength(): number {
-    return this.config.contextLength;
-  }
-  get nLayers(): number {
-    return this.config.nLayers;
-  }
-  get dModel(): number {
-    return this.config.dModel;
-  }
-
   private add(name: string, t: Tensor): void {
     this.params.set(name, keep(moveTo(t, this.device)).requiresGrad_(true));
   }

@@ -42,18 +42,6 @@ export class LlamaLM extends CausalLMBase {
   get arch(): string {
     return this.config.family;
   }
-  get vocabSize(): number {
-    return this.config.vocabSize;
-  }
-  get contextLength(): number {
-    return this.config.contextLength;
-  }
-  get nLayers(): number {
-    return this.config.nLayers;
-  }
-  get dModel(): number {
-    return this.config.dModel;
-  }
 
   /** An optional weight (biases some checkpoints have), widened like w(). */
   private maybe(name: string): Tensor | null {
