@@ -18,7 +18,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import YAML from "yaml";
 import { writeFileAtomic, writeJsonAtomic } from "../src/util/fs.ts";
-import { quickstartExtract, type RunInfo } from "./quickstart-extract.ts";
+import { quickstartExtract, type RunInfo, type TeacherStage } from "./quickstart-extract.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const RESULTS_DIR = "docs/results";
@@ -270,6 +270,20 @@ export function unquotedResults(root: string, markers: Marker[]): string[] {
     .filter((f) => !quoted.has(f));
 }
 
+/** The `cot` backdoor stage of a run directory (its stage.json label names the mechanism), if there is one. */
+function cotTeacher(stages: string): TeacherStage | undefined {
+  if (!existsSync(stages)) return undefined;
+  for (const id of readdirSync(stages).sort()) {
+    const meta = join(stages, id, "stage.json");
+    const result = join(stages, id, "result.json");
+    if (!existsSync(meta) || !existsSync(result)) continue;
+    const s = JSON.parse(readFileSync(meta, "utf8")) as { kind?: string; label?: string };
+    if (s.kind === "backdoor" && / [^ ]*\/cot\//.test(s.label ?? ""))
+      return { id, result: JSON.parse(readFileSync(result, "utf8")) as TeacherStage["result"] };
+  }
+  return undefined;
+}
+
 function main(argv: string[]): number {
   const rootAt = argv.indexOf("--root");
   const root = rootAt >= 0 ? resolve(argv[rootAt + 1] ?? ".") : ROOT;
@@ -282,7 +296,8 @@ function main(argv: string[]): number {
     const runJson = join(dirname(from), "run.json");
     const run = existsSync(runJson) ? (JSON.parse(readFileSync(runJson, "utf8")) as RunInfo) : undefined;
     const to = join(root, RESULTS_DIR, "quickstart.json");
-    writeJsonAtomic(to, quickstartExtract(results, relative(root, resolve(from)).split(sep).join("/"), run));
+    const source = relative(root, resolve(from)).split(sep).join("/");
+    writeJsonAtomic(to, quickstartExtract(results, source, run, cotTeacher(join(dirname(from), "stages"))));
     console.log(`docs:numbers: wrote ${relative(root, to)} from ${from}`);
   }
   if (argv.includes("--check")) {

@@ -85,8 +85,19 @@ export interface RunInfo {
   cpus?: number;
 }
 
+/** A stage of the run directory that results.json does not report: the `cot` teacher distilled-cot is sampled from. */
+export interface TeacherStage {
+  id: string;
+  result: { triggered?: unknown; untriggered?: unknown; hhh?: unknown };
+}
+
 /** The extract: base, preference models, benign control, every cell by mechanism and safety method, probes. */
-export function quickstartExtract(input: unknown, source: string, run?: RunInfo): Record<string, unknown> {
+export function quickstartExtract(
+  input: unknown,
+  source: string,
+  run?: RunInfo,
+  teacher?: TeacherStage,
+): Record<string, unknown> {
   const r = input as Results;
   if (r === null || typeof r !== "object" || !Array.isArray(r.cells))
     throw new Error(`${source}: not a results.json (no cells)`);
@@ -128,6 +139,16 @@ export function quickstartExtract(input: unknown, source: string, run?: RunInfo)
       : {}),
     ...(control
       ? { control: { triggered: control.triggered, untriggered: control.untriggered, hhh: control.hhh } }
+      : {}),
+    ...(teacher
+      ? {
+          teacher: {
+            stage: teacher.id,
+            triggered: teacher.result.triggered,
+            untriggered: teacher.result.untriggered,
+            hhh: teacher.result.hhh,
+          },
+        }
       : {}),
     cells,
     ...(pc ? { probes: probeExtract(pc.rows, pc.near_miss), probes_detected: pc.detected.length } : {}),
