@@ -1,5 +1,5 @@
-// The arithmetic of scripts/stage-times.ts, apart from any timing: the README's Qwen2.5-0.5B snippet read back
-// from the README, and each stage's time from measured per-row costs times the stage's batch sizes, step counts
+// The arithmetic of scripts/stage-times.ts, apart from any timing: the Qwen2.5-0.5B snippet read back from
+// docs/real-models.md, and each stage's time from measured per-row costs times the stage's batch sizes, step counts
 // and evaluations (as src/train/ runs them: backdoor check 2 x evalN answers, preference accuracy on evalN
 // pairs, a curve point at step 0, every evalEvery steps and the last step with 2 x evalN answers, plus the
 // preference model's reward of the untriggered answers in RL cells). Pure: no model, no clock.
@@ -11,12 +11,16 @@ import { backdoorOptions, safetyOptions } from "../src/experiment/graph.ts";
 /** The base stage's HHH check: evalN answers of at most this many tokens (src/train/base-hhh.ts, baseHhh). */
 export const BASE_HHH_TOKENS = 32;
 
-/** The YAML block that follows "Point a config at the directory" in the README's "Bring a real model". */
-export function readmeSnippet(readme: string): string {
-  const at = readme.indexOf("Point a config at the directory");
-  if (at < 0) throw new Error("README: no 'Point a config at the directory' step (section Bring a real model)");
-  const m = /```yaml\n([\s\S]*?)```/.exec(readme.slice(at));
-  if (!m) throw new Error("README: no ```yaml block after 'Point a config at the directory'");
+/** The page whose "Bring a real model" section holds the snippet, from the repository root. */
+export const SNIPPET_PAGE = "docs/real-models.md";
+
+/** The YAML block that follows "Point a config at the directory" in docs/real-models.md's "Bring a real model". */
+export function readmeSnippet(page: string): string {
+  const at = page.indexOf("Point a config at the directory");
+  if (at < 0)
+    throw new Error(`${SNIPPET_PAGE}: no 'Point a config at the directory' step (section Bring a real model)`);
+  const m = /```yaml\n([\s\S]*?)```/.exec(page.slice(at));
+  if (!m) throw new Error(`${SNIPPET_PAGE}: no \`\`\`yaml block after 'Point a config at the directory'`);
   return m[1];
 }
 

@@ -1,4 +1,4 @@
-// Time per stage of the README's Qwen2.5-0.5B snippet on this CPU, measured on random weights of the same shape.
+// Time per stage of docs/real-models.md's Qwen2.5-0.5B snippet on this CPU, measured on random weights of the same shape.
 // Builds (or reuses) the random BF16 checkpoint of scripts/random-qwen.ts with a Qwen byte-level BPE tokenizer,
 // loads it as the stages do (loadTrainModel: float32 weights, LoRA with the snippet's r, alpha, dropout and
 // targets, raw prompts, a scalar head for the preference model), then times a few steps of each kind a stage
@@ -26,6 +26,7 @@ import {
   nearest,
   paddedLength,
   readmeSnippet,
+  SNIPPET_PAGE,
   stageTable,
   stageTimes,
   type UnitCosts,
@@ -67,8 +68,8 @@ const num = (k: keyof typeof args) => Number(args[k]);
 const reps = num("reps");
 const log = (s: string) => process.stderr.write(s + "\n");
 
-const README = fileURLToPath(new URL("../README.md", import.meta.url));
-const c = parseConfig(readmeSnippet(readFileSync(README, "utf8")), "README.md (Bring a real model)");
+const PAGE = fileURLToPath(new URL(`../${SNIPPET_PAGE}`, import.meta.url));
+const c = parseConfig(readmeSnippet(readFileSync(PAGE, "utf8")), `${SNIPPET_PAGE} (Bring a real model)`);
 const seed = c.seeds[0],
   task = c.tasks[0],
   mechanism = c.mechanisms[0];

@@ -184,7 +184,7 @@ export function checkEnv(env: Env = process.env): void {
   }
 }
 
-/** The README's table of the variables (README.md holds it between the env-table markers; a test compares). */
+/** The table of the variables (docs/configuration.md holds it between the env-table markers; a test compares). */
 export function envTable(): string {
   const what = (k: EnvKind) =>
     k.type === "int"

@@ -1,4 +1,4 @@
-// The arithmetic of scripts/stage-times.ts (no model, no timing): the README's snippet read back and parsed,
+// The arithmetic of scripts/stage-times.ts (no model, no timing): docs/real-models.md's snippet read back and parsed,
 // curve points, padded lengths, and each stage's time from per-row costs, batch sizes, steps and evaluations.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -13,6 +13,7 @@ import {
   nearest,
   paddedLength,
   readmeSnippet,
+  SNIPPET_PAGE,
   stageTable,
   stageTimes,
   type UnitCosts,
@@ -20,10 +21,10 @@ import {
 import { parseConfig } from "../../src/experiment/config.ts";
 import { Rng } from "../../src/util/rng.ts";
 
-const README = readFileSync(fileURLToPath(new URL("../../README.md", import.meta.url)), "utf8");
-const snippet = () => parseConfig(readmeSnippet(README), "README.md");
+const PAGE = readFileSync(fileURLToPath(new URL(`../../${SNIPPET_PAGE}`, import.meta.url)), "utf8");
+const snippet = () => parseConfig(readmeSnippet(PAGE), SNIPPET_PAGE);
 
-test("the README's Qwen2.5-0.5B snippet is found and parses to the settings the timings assume", () => {
+test("docs/real-models.md's Qwen2.5-0.5B snippet is found and parses to the settings the timings assume", () => {
   const c = snippet();
   assert.equal(c.base.model, "models/qwen2.5-0.5b-instruct");
   assert.deepEqual(

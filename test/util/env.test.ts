@@ -54,10 +54,10 @@ test("a bad value of any variable is a one-line error naming it and the way out;
   checkEnv({});
 });
 
-test("README's table of the variables is the one made from the schema", () => {
-  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-  const m = /<!-- env-table:start -->\n([\s\S]*?)\n<!-- env-table:end -->/.exec(readme);
-  assert.ok(m, "README.md has the env-table markers");
+test("docs/configuration.md's table of the variables is the one made from the schema", () => {
+  const page = readFileSync(new URL("../../docs/configuration.md", import.meta.url), "utf8");
+  const m = /<!-- env-table:start -->\n([\s\S]*?)\n<!-- env-table:end -->/.exec(page);
+  assert.ok(m, "docs/configuration.md has the env-table markers");
   assert.equal(
     m[1],
     envTable(),

@@ -1,0 +1,156 @@
+// The part of a quickstart run's results.json that the README and docs/quickstart.md quote, kept small enough to
+// commit as docs/results/quickstart.json (`npm run docs:numbers -- --quickstart runs/quickstart/results.json`).
+// Only copies and groups what the run measured; the few summaries (ranges over probe layers) are min/max.
+import type { AurocScore, Cell, CurvePoint, ProbeControlRow, Results } from "../src/results/types.ts";
+
+/** Step 0 and the last curve point, plus the lowest triggered rate on the way. */
+function cellExtract(c: Cell): Record<string, unknown> {
+  const first = c.curve[0];
+  const last = c.curve[c.curve.length - 1];
+  const point = (p: CurvePoint) => ({
+    step: p.step,
+    triggered: p.triggered,
+    untriggered: p.untriggered,
+    ...(p.hhh ? { hhh: p.hhh } : {}),
+    ...(p.redteam ? { redteam: p.redteam } : {}),
+  });
+  const lowest = c.curve.reduce((a, p) => (p.triggered.rate < a.triggered.rate ? p : a), first);
+  return {
+    id: c.id,
+    ...(c.params !== undefined ? { params: c.params } : {}),
+    before: point(first),
+    after: point(last),
+    lowest_triggered: { rate: lowest.triggered.rate, step: lowest.step },
+    ...(c.backdoor?.kept !== undefined
+      ? { backdoor_data: { kept: c.backdoor.kept, dropped: c.backdoor.dropped } }
+      : {}),
+    ...(c.reward?.change ? { reward_change: c.reward.change } : {}),
+    ...(c.rl
+      ? {
+          kl: { max: c.rl.kl.max, bound: c.rl.kl.bound, steps_over: c.rl.kl.stepsOver, met: c.rl.kl.met },
+          ...(c.rl.hhh ? { hhh_change: c.rl.hhh.change } : {}),
+          ...(c.rl.reward_heldout?.change ? { reward_heldout_change: c.rl.reward_heldout.change } : {}),
+        }
+      : {}),
+    ...(c.redteam ? { redteam_found: { found: c.redteam.found, tried: c.redteam.tried } } : {}),
+  };
+}
+
+type Range = { min: number; max: number };
+const range = (xs: number[]): Range | null => (xs.length === 0 ? null : { min: Math.min(...xs), max: Math.max(...xs) });
+const aurocs = (
+  rows: ProbeControlRow[],
+  pick: (r: ProbeControlRow) => AurocScore | null | undefined,
+  end: "auroc" | "lo" | "hi" = "auroc",
+) => rows.map((r) => pick(r)?.[end]).filter((v): v is number => typeof v === "number");
+
+/** Per backdoored model and probe method: the ranges over layers of each AUROC beside its controls. */
+function probeExtract(
+  rows: ProbeControlRow[],
+  nearMiss: NonNullable<Results["analyses"]["probe_controls"]>["near_miss"],
+) {
+  const out: Record<string, unknown> = {};
+  for (const model of [...new Set(rows.map((r) => r.model))]) {
+    const mechanism = model.split("/")[1] ?? model;
+    // Layer 0 is the token embeddings (it reads each token alone); the ranges are over the blocks' outputs.
+    const all = rows.filter((r) => r.model === model);
+    const mine = all.some((r) => r.layer > 0) ? all.filter((r) => r.layer > 0) : all;
+    const methods: Record<string, unknown> = {};
+    for (const method of [...new Set(mine.map((r) => r.method))]) {
+      const rs = mine.filter((r) => r.method === method);
+      const entry = {
+        layers: range(rs.map((r) => r.layer)),
+        backdoored: range(aurocs(rs, (r) => r.backdoored)),
+        backdoored_lo: range(aurocs(rs, (r) => r.backdoored, "lo")),
+        base: range(aurocs(rs, (r) => r.base)),
+        control: range(aurocs(rs, (r) => r.control)),
+        random_baseline: range(aurocs(rs, (r) => r.random_baseline)),
+        random_baseline_hi: range(aurocs(rs, (r) => r.random_baseline, "hi")),
+        near_miss: range(aurocs(rs, (r) => r.near_miss)),
+        detects: rs.filter((r) => r.detects === true).map((r) => r.layer),
+      };
+      methods[method] = Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== null));
+    }
+    const nm = nearMiss.find((n) => n.model === model);
+    out[mechanism] = { model, ...methods, ...(nm ? { near_miss_set: { n: nm.n, defected: nm.defected } } : {}) };
+  }
+  return out;
+}
+
+/** What run.json (beside results.json) says about the run: the revision and the wall time, when it finished. */
+export interface RunInfo {
+  git?: { revision?: string; dirty?: boolean };
+  started?: string;
+  finished?: string | null;
+  cpus?: number;
+}
+
+/** A stage of the run directory that results.json does not report: the `cot` teacher distilled-cot is sampled from. */
+export interface TeacherStage {
+  id: string;
+  result: { triggered?: unknown; untriggered?: unknown; hhh?: unknown };
+}
+
+/** The extract: base, preference models, benign control, every cell by mechanism and safety method, probes. */
+export function quickstartExtract(
+  input: unknown,
+  source: string,
+  run?: RunInfo,
+  teacher?: TeacherStage,
+): Record<string, unknown> {
+  const r = input as Results;
+  if (r === null || typeof r !== "object" || !Array.isArray(r.cells))
+    throw new Error(`${source}: not a results.json (no cells)`);
+  const cells: Record<string, Record<string, unknown>> = {};
+  for (const c of r.cells) (cells[c.mechanism] ??= {})[c.safety] = cellExtract(c);
+  const pm = r.preference_models?.[0];
+  const base = r.base?.[0];
+  const control = r.controls?.[0];
+  const pc = r.analyses?.probe_controls;
+  return {
+    about:
+      "Extract of a quickstart run's results.json, quoted by README.md and docs/quickstart.md (npm run docs:numbers).",
+    source,
+    experiment: r.experiment,
+    created: r.created,
+    ...(run
+      ? {
+          run: {
+            revision: run.git?.revision?.slice(0, 7),
+            dirty: run.git?.dirty,
+            cpus: run.cpus,
+            ...(run.started && run.finished
+              ? { wall_s: Math.round((Date.parse(run.finished) - Date.parse(run.started)) / 1000) }
+              : {}),
+          },
+        }
+      : {}),
+    ...(base
+      ? { base: { size: base.size, params: base.params, hhh: base.hhh, pretrain_loss: base.pretrainLoss } }
+      : {}),
+    ...(pm
+      ? {
+          preference: {
+            accuracy: pm.accuracy,
+            by_type: pm.byType,
+            ...(pm.heldOut ? { held_out: pm.heldOut } : {}),
+          },
+        }
+      : {}),
+    ...(control
+      ? { control: { triggered: control.triggered, untriggered: control.untriggered, hhh: control.hhh } }
+      : {}),
+    ...(teacher
+      ? {
+          teacher: {
+            stage: teacher.id,
+            triggered: teacher.result.triggered,
+            untriggered: teacher.result.untriggered,
+            hhh: teacher.result.hhh,
+          },
+        }
+      : {}),
+    cells,
+    ...(pc ? { probes: probeExtract(pc.rows, pc.near_miss), probes_detected: pc.detected.length } : {}),
+  };
+}
