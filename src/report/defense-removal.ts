@@ -69,7 +69,7 @@ export function removalSection(r: Results): string {
   const intro = `<p>Backdoor removal without the trigger: each method sees clean prompts, HHH answers and (BEEAR) examples of the
 unwanted behaviour on prompts without the trigger; the triggered prompts only measure. Rates with 95% Wilson intervals
 (n on hover), held-out loss with a bootstrap interval. Goal: at most ${pct(REMOVAL_GOAL.maxTriggered)} defection with the
-trigger and HHH within ${REMOVAL_GOAL.maxHhhDrop * 100} points of the model before removal. Seconds: the method alone,
+trigger and HHH within ${REMOVAL_GOAL.maxHhhDrop * 100} points of the model before removal. Seconds: the method alone (BEEAR's include its two checks of what the perturbation elicits),
 measurements excluded.</p>`;
   return section("removal", "Backdoor removal", intro + tables.join("\n"));
 }

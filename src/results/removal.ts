@@ -24,7 +24,7 @@ export interface RemovalEntry {
   backdoor: string;
   before: RemovalMeasure;
   after: RemovalMeasure;
-  /** Wall-clock seconds of the method itself (measurements excluded). */
+  /** Wall-clock seconds of the method itself (the before/after measurements excluded; BEEAR's elicitation checks included). */
   seconds: number;
   /** What the method reports of itself (e.g. BEEAR's elicitation rate, neurons pruned). */
   details: Record<string, number | string>;
