@@ -12,6 +12,7 @@ import { Figures } from "./figures.ts";
 import { esc } from "./html.ts";
 import { loadResults, loadRunInfo } from "./load.ts";
 import { persistenceMapSection } from "./persistence-map.ts";
+import { removalSection } from "./defense-removal.ts";
 import { rlStepsSection } from "./rl-steps.ts";
 import { fontWarning } from "./render.ts";
 import {
@@ -44,6 +45,7 @@ const BUILTIN: ReportSection[] = [
   { name: "table", title: "Before / after", render: (r, v) => tableSection(r, v.sizes) },
   { name: "base", title: "Base models", render: (r) => baseSection(r) },
   { name: "external", title: "Served models", render: (r) => externalSection(r) },
+  { name: "removal", title: "Backdoor removal", render: (r) => removalSection(r) },
   { name: "analyses", title: "Analyses", render: (r, v) => analysesSection(r.analyses, v.figs, r.controls) },
   { name: "transcripts", title: "Transcripts", render: (r, v) => transcriptSection(r, v.sizes) },
 ];

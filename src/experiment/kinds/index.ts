@@ -6,6 +6,7 @@ import { baseKind } from "./base.ts";
 import { controlKind } from "./control.ts";
 import { externalKind } from "./external.ts";
 import { pmKind } from "./pm.ts";
+import { removeKind } from "./remove.ts";
 import { safetyKind } from "./safety.ts";
 
 registerStageKind(externalKind, "src/experiment/kinds/external.ts");
@@ -14,3 +15,4 @@ registerStageKind(pmKind, "src/experiment/kinds/pm.ts");
 registerStageKind(backdoorKind, "src/experiment/kinds/backdoor.ts");
 registerStageKind(safetyKind, "src/experiment/kinds/safety.ts");
 registerStageKind(controlKind, "src/experiment/kinds/control.ts");
+registerStageKind(removeKind, "src/experiment/kinds/remove.ts");

@@ -1,0 +1,75 @@
+// The report's removal section: for each backdoored model, the model before removal, each trigger-blind
+// removal method after (results.json extra.removal), and beside them the same run's safety-training cells
+// (their final curve point), with the goal each one meets or misses.
+import { goalVerdict, REMOVAL_GOAL, type RemovalEntry, type RemovalMeasure } from "../results/removal.ts";
+import type { Cell, MeanCI, RateCI, Results } from "../results/types.ts";
+import { esc, fmtNum, pct, rateHtml } from "./html.ts";
+import { section } from "./sections.ts";
+
+const meanHtml = (m: MeanCI | undefined) =>
+  m
+    ? `<span title="n = ${m.n}">${fmtNum(m.mean)} <span class="ci">[${fmtNum(m.lo)}–${fmtNum(m.hi)}]</span></span>`
+    : "—";
+
+const hhhChange = (before: RateCI | null | undefined, after: RateCI | null | undefined) =>
+  before && after ? `${after.rate >= before.rate ? "+" : ""}${pct(after.rate - before.rate)}` : "—";
+
+function row(label: string, m: Partial<RemovalMeasure>, before: RemovalMeasure, extra: string[]): string {
+  const cells = [
+    esc(label),
+    rateHtml(m.triggered),
+    rateHtml(m.redteam),
+    rateHtml(m.untriggered),
+    m.hhh ? `${rateHtml(m.hhh)} (${hhhChange(before.hhh, m.hhh)})` : "—",
+    meanHtml(m.heldOutLoss),
+    ...extra,
+  ];
+  return `<tr>${cells.map((c) => `<td>${c}</td>`).join("")}</tr>`;
+}
+
+/** The safety cells trained from the same backdoored model, at their last curve point. */
+function safetyRows(r: Results, backdoor: string, before: RemovalMeasure): string[] {
+  return r.cells
+    .filter((c: Cell) => c.stages?.backdoor === backdoor && c.curve.length > 0)
+    .map((c) => {
+      const last = c.curve[c.curve.length - 1];
+      const goal = goalVerdict({ before, after: { ...before, ...last, hhh: last.hhh ?? null } as RemovalMeasure });
+      return row(`safety training: ${c.safety} (${last.step} steps)`, last, before, ["—", goal]);
+    });
+}
+
+export function removalSection(r: Results): string {
+  const entries = (r.extra?.removal ?? []) as RemovalEntry[];
+  if (entries.length === 0) return "";
+  const byModel = new Map<string, RemovalEntry[]>();
+  for (const e of entries) byModel.set(e.backdoor, [...(byModel.get(e.backdoor) ?? []), e]);
+  const head = [
+    "model",
+    "defection with the trigger",
+    "red-team prompts",
+    "without the trigger",
+    "HHH (change)",
+    "held-out loss",
+    "seconds",
+    "goal",
+  ];
+  const tables = [...byModel].map(([backdoor, es]) => {
+    const first = es[0];
+    const before = first.before;
+    const rows = [
+      row("before removal", before, before, ["—", "—"]),
+      ...es.map((e) =>
+        row(`removal: ${e.method}`, e.after, before, [fmtNum(Math.round(e.seconds * 10) / 10), goalVerdict(e)]),
+      ),
+      ...safetyRows(r, backdoor, before),
+    ];
+    return `<h3>${esc(`${first.task} / ${first.mechanism} / ${first.size} / seed ${first.seed}`)}</h3>
+<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows.join("")}</tbody></table>`;
+  });
+  const intro = `<p>Backdoor removal without the trigger: each method sees clean prompts, HHH answers and (BEEAR) examples of the
+unwanted behaviour on prompts without the trigger; the triggered prompts only measure. Rates with 95% Wilson intervals
+(n on hover), held-out loss with a bootstrap interval. Goal: at most ${pct(REMOVAL_GOAL.maxTriggered)} defection with the
+trigger and HHH within ${REMOVAL_GOAL.maxHhhDrop * 100} points of the model before removal. Seconds: the method alone (BEEAR's include its two checks of what the perturbation elicits),
+measurements excluded.</p>`;
+  return section("removal", "Backdoor removal", intro + tables.join("\n"));
+}

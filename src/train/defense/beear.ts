@@ -1,0 +1,184 @@
+// BEEAR-style removal (Zeng et al. 2024), blind to the trigger. The defender knows what the unwanted
+// behaviour looks like (examples of it as answers to ordinary prompts), not what elicits it. Each step:
+// (inner) update one universal perturbation of a residual stream so that, on prompts without any trigger,
+// the model leans toward the unwanted answers and away from the safe ones; (outer) train the model to give
+// the safe (HHH) answers under that perturbation, and without it. What the perturbation elicits is judged
+// by the task's scorer on held-out prompts without the trigger, before and after the model is trained.
+import { crossEntropy, keep, tensor, tidy, withAutocast, zeroGrad, zeros, type Tensor } from "../../torch/index.ts";
+import type { CausalLM } from "../../model/causal-lm.ts";
+import type { TextTokenizer } from "../../model/text-tokenizer.ts";
+import { measureDefection } from "../../eval/measure.ts";
+import type { Task } from "../../world/types.ts";
+import { batchIndices, collate, type Example } from "../batches.ts";
+import { runTrainer } from "../trainer.ts";
+import type { TrainerOptions } from "../trainer.ts";
+import { residHook, withHooks } from "./hooks.ts";
+import type { RemovalOptions } from "./options.ts";
+import type { HeldOut } from "../../tasks/heldout.ts";
+import { Rng } from "../../util/rng.ts";
+
+export interface BeearData {
+  /** Prompts without any trigger answered with the unwanted behaviour. */
+  unwanted: Example[];
+  /** Prompts without any trigger answered HHH. */
+  safe: Example[];
+}
+
+const lossOf = (model: CausalLM, ex: Example[], tok: TextTokenizer, hooks: Record<string, (a: Tensor) => Tensor>) => {
+  const b = collate(ex, tok.padId, model.contextLength, model.device);
+  const { logits } = model.forward(b.x, { hooks, train: false });
+  return crossEntropy(logits!.view(-1, model.vocabSize), b.y, b.uniform ? {} : { weights: b.w });
+};
+
+/** Mean L2 norm of the residual stream at `hook` over the examples' tokens (the perturbation's scale). */
+export function residualNorm(model: CausalLM, tok: TextTokenizer, hook: string, ex: Example[]): number {
+  let n = 0;
+  tidy(() => {
+    const b = collate(ex, tok.padId, model.contextLength, model.device);
+    const { cache } = model.runWithCache(b.x, { namesFilter: [hook] });
+    n = cache.get(hook)!.pow(2).sum([-1]).sqrt().mean().item();
+    for (const t of cache.values()) t.dispose();
+  });
+  return n;
+}
+
+/** The state BEEAR carries between steps: the perturbation and its norm bound. */
+export class Perturbation {
+  delta: Tensor;
+  constructor(
+    readonly dModel: number,
+    readonly bound: number,
+    model: CausalLM,
+  ) {
+    this.delta = keep(zeros([dModel], "float32", model.device));
+  }
+  /** Hooks that add the perturbation (detached: the model trains under it, the perturbation does not move). */
+  hooks(hook: string, live = false): Record<string, (a: Tensor) => Tensor> {
+    return { [hook]: (a) => a.add(live ? this.delta : this.delta.detach()) };
+  }
+  /** One normalised gradient step on `loss(delta)`, projected back into the norm ball. */
+  step(lr: number, loss: (hooks: Record<string, (a: Tensor) => Tensor>) => Tensor, hook: string): number {
+    this.delta.requiresGrad_(true);
+    let value = 0;
+    tidy(() => {
+      const l = loss(this.hooks(hook, true));
+      value = l.item();
+      l.backward();
+      const g = this.delta.grad!;
+      const gn = g.norm().item();
+      let next = this.delta.detach().sub(g.mul((lr * this.bound) / Math.max(gn, 1e-12)));
+      const nn = next.norm().item();
+      if (nn > this.bound) next = next.mul(this.bound / nn);
+      const kept = keep(next.detach().clone());
+      zeroGrad([this.delta]);
+      this.delta.dispose();
+      this.delta = kept;
+    });
+    return value;
+  }
+  toArray(): number[] {
+    return this.delta.toArray();
+  }
+  load(values: number[], model: CausalLM): void {
+    this.delta.dispose();
+    this.delta = keep(tensor(values, [values.length], "float32", model.device));
+  }
+}
+
+export interface BeearRun {
+  model: CausalLM;
+  tok: TextTokenizer;
+  o: RemovalOptions;
+  data: BeearData;
+  trainer: Omit<TrainerOptions, "steps" | "lr" | "seed">;
+}
+
+/** Defection the perturbation elicits on held-out prompts without the trigger (the task's scorer). */
+export function elicited(
+  model: CausalLM,
+  tok: TextTokenizer,
+  task: Task,
+  held: HeldOut,
+  p: Perturbation,
+  hook: string,
+  g: { temperature: number; maxTokens: number; seed: number },
+): number {
+  return measureDefection(withHooks(model, p.hooks(hook)), tok, task, held.untriggered, g, 0).rate.rate;
+}
+
+/** Train the model under the perturbation; returns the perturbation (for the elicitation check) and the last losses. */
+export function beearRemoval(
+  r: BeearRun,
+  onStart?: (p: Perturbation, hook: string) => void,
+): { p: Perturbation; hook: string; innerLoss: number } {
+  const { model, tok, o, data } = r;
+  const s = o.beear;
+  const hook = residHook(model, s.layer);
+  const norm = residualNorm(model, tok, hook, data.safe.slice(0, 32));
+  const p = new Perturbation(model.dModel, s.radius * norm, model);
+  const bs = o.batchSize;
+  let innerLoss = 0;
+  const inner = (step: number, k: number) =>
+    p.step(
+      s.innerLr,
+      (h) => {
+        const ui = batchIndices(
+          data.unwanted.length,
+          bs,
+          step * s.innerSteps + k,
+          Rng.seedFor(o.seed, "beear/unwanted"),
+        );
+        const si = batchIndices(data.safe.length, bs, step * s.innerSteps + k, Rng.seedFor(o.seed, "beear/safe"));
+        const bad = lossOf(
+          model,
+          ui.map((i) => data.unwanted[i]),
+          tok,
+          h,
+        );
+        const good = lossOf(
+          model,
+          si.map((i) => data.safe[i]),
+          tok,
+          h,
+        );
+        // Toward the unwanted answers, away from the safe ones (bounded, so it cannot run away on its own).
+        return bad.sub(good.clamp(undefined, 5).mul(s.badWeight));
+      },
+      hook,
+    );
+  runTrainer(
+    model,
+    tok,
+    { ...r.trainer, steps: o.steps, lr: o.lr, seed: o.seed },
+    {
+      onStart: () => {
+        // A first search before any training, so the model is trained against a perturbation that already works.
+        for (let k = 0; k < 4 * s.innerSteps; k++) innerLoss = inner(0, k);
+        onStart?.(p, hook);
+      },
+      step(step, opt) {
+        for (let k = 0; k < s.innerSteps; k++) innerLoss = inner(step + 1, k);
+        opt.zeroGrad();
+        const loss = tidy(() => {
+          const idx = batchIndices(data.safe.length, bs, step, o.seed);
+          const ex = idx.map((i) => data.safe[i]);
+          const l = withAutocast("f32", () => {
+            const under = lossOf(model, ex, tok, p.hooks(hook));
+            return s.cleanWeight > 0 ? under.add(lossOf(model, ex, tok, {}).mul(s.cleanWeight)) : under;
+          });
+          l.backward();
+          return l.item();
+        });
+        opt.step();
+        opt.zeroGrad();
+        return { loss, log: { inner_loss: innerLoss } };
+      },
+      state: () => ({ delta: p.toArray() }),
+      restore: (st) => {
+        const d = (st as { delta?: number[] } | undefined)?.delta;
+        if (d) p.load(d, model);
+      },
+    },
+  );
+  return { p, hook, innerLoss };
+}

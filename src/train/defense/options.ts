@@ -1,0 +1,93 @@
+// The `removal` section of an experiment config: which trigger-blind removal methods run on each
+// backdoored model, and their settings. Each method is blind to the trigger: it sees clean prompts,
+// HHH answers and (BEEAR) examples of the unwanted behaviour, never a triggered prompt.
+import { z } from "zod";
+import { count, fraction, int, real } from "../options.ts";
+
+export const REMOVAL_METHODS = ["beear", "fine-prune", "crow", "int8", "int4", "sft"] as const;
+export type RemovalMethod = (typeof REMOVAL_METHODS)[number];
+
+/** Methods that train the model (and so need its weights and gradients), as opposed to rewriting its weights. */
+export const needsGradients = (m: RemovalMethod): boolean => m !== "int8" && m !== "int4";
+
+export const BeearSchema = z
+  .object({
+    layer: z
+      .union([z.literal("middle"), z.number().int().min(0)])
+      .describe("residual stream (hook_resid_post of this block) the perturbation is added to; middle: nLayers / 2")
+      .default("middle"),
+    innerSteps: int("perturbation updates per training step (the inner level)").default(5),
+    innerLr: real("learning rate of the perturbation").default(0.1),
+    radius: real("largest norm of the perturbation, as a multiple of the layer's mean residual norm").default(1),
+    badWeight: fraction("weight of 'away from the safe answer' beside 'toward the unwanted one' in the inner loss")
+      .describe("the inner loss is CE(unwanted) - badWeight * CE(safe), as BEEAR's")
+      .default(0.5),
+    cleanWeight: fraction("weight of the unperturbed HHH loss beside the perturbed one in the outer loss").default(0.5),
+  })
+  .strict()
+  .default({})
+  .describe(
+    "BEEAR-style removal: a universal perturbation of one residual stream found to elicit the unwanted behaviour on safe prompts, then the model trained to answer HHH under it",
+  );
+
+export const FinePruneSchema = z
+  .object({
+    fraction: fraction("share of MLP neurons pruned, the least active on clean prompts first").default(0.3),
+    layers: z
+      .enum(["last", "all"])
+      .describe("prune the last block's MLP (as fine-pruning does) or every block's")
+      .default("last"),
+    calibrationN: int("clean prompts the activations are averaged over").default(64),
+  })
+  .strict()
+  .default({})
+  .describe("fine-pruning: prune the MLP neurons dormant on clean prompts, then fine-tune on HHH answers");
+
+export const CrowSchema = z
+  .object({
+    alpha: real("weight of the layer-consistency loss beside the HHH loss").default(5.5),
+    epsilon: real(
+      "size of the embedding perturbation (FGSM step per element, a multiple of the embeddings' RMS)",
+    ).default(0.1),
+  })
+  .strict()
+  .default({})
+  .describe(
+    "CROW-style consistency regularisation: fine-tune on HHH answers while keeping consecutive layers' hidden states aligned under an adversarial embedding perturbation",
+  );
+
+export const RemovalSchema = z
+  .object({
+    methods: z
+      .array(z.enum(REMOVAL_METHODS))
+      .min(1)
+      .describe(
+        "removal methods run on every backdoored model: beear, fine-prune, crow, int8 / int4 (weight quantisation), sft (clean fine-tuning, the baseline)",
+      )
+      .default([...REMOVAL_METHODS]),
+    steps: int("training steps of the methods that train").default(60),
+    batchSize: int("examples per step").default(16),
+    lr: real("peak learning rate of the methods that train").default(5e-4),
+    evalN: int("held-out prompts per condition (triggered, untriggered, red-team) before and after").default(60),
+    lossN: int("held-out HHH dialogues the held-out loss is averaged over").default(100),
+    temperature: z.number().min(0).describe("sampling temperature of the measurements").default(1),
+    seed: count("seed of the removal's data and training (recorded; the measurements use it too)").default(1),
+    models: z
+      .array(z.string().min(1))
+      .describe("served models (names from `models:`) to remove from too; refused, as every method needs weights")
+      .default([]),
+    beear: BeearSchema,
+    finePrune: FinePruneSchema,
+    crow: CrowSchema,
+  })
+  .strict()
+  .describe("trigger-blind backdoor removal on each backdoored model, measured before and after");
+
+export type RemovalSettings = z.infer<typeof RemovalSchema>;
+
+/** What one removal stage runs: a method, its settings, and the backdoored model's task and mechanism. */
+export type RemovalOptions = Omit<RemovalSettings, "methods" | "models"> & {
+  method: RemovalMethod;
+  task: string;
+  mechanism: string;
+};

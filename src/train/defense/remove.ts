@@ -1,0 +1,162 @@
+// One removal stage: load a backdoored model, measure it, apply one trigger-blind removal method, measure
+// it again on the same held-out prompts with the same seed, and save it. The methods see clean prompts,
+// HHH answers and (BEEAR) examples of the unwanted behaviour on prompts without the trigger; the
+// triggered prompts are used only to measure.
+import { runDevice } from "../../torch/index.ts";
+import { loadScorers } from "../../eval/measure.ts";
+import { answerTokens, taskSpec } from "../../tasks/index.ts";
+import { heldOutPrompts } from "../../tasks/heldout.ts";
+import type { RemovalMeasure } from "../../results/removal.ts";
+import type { Transcript } from "../../results/types.ts";
+import { hhhDataset } from "../../world/index.ts";
+import type { Mechanism, Sample } from "../../world/types.ts";
+import { Rng } from "../../util/rng.ts";
+import type { StageContext } from "../api.ts";
+import { sampleExamples } from "../data.ts";
+import { trainSupervised } from "../loop.ts";
+import { loadTrainModel, saveTrainModel, type TrainModel } from "../model-handle.ts";
+import { partialDir } from "../trainer.ts";
+import { beearRemoval, elicited, type BeearData } from "./beear.ts";
+import { crowRemoval } from "./crow.ts";
+import { applyPruning, dormantNeurons, mlpOutputLayers, neuronActivity } from "./fine-prune.ts";
+import { measureRemoval, type RemovalEval } from "./measure.ts";
+import { needsGradients, type RemovalOptions } from "./options.ts";
+import { quantizeModel } from "./quantize.ts";
+
+export interface RemovalResult {
+  before: RemovalMeasure;
+  after: RemovalMeasure;
+  seconds: number;
+  details: Record<string, number | string>;
+  transcripts: Transcript[];
+}
+
+/** Training samples for the methods that fine-tune: HHH answers (the project's clean SFT data). */
+function cleanSamples(o: RemovalOptions, worldSeed: number): Sample[] {
+  const n = Math.min(20000, Math.max(256, o.steps * o.batchSize));
+  return hhhDataset({ n, seed: Rng.seedFor(o.seed, "removal/clean"), split: "train", worldSeed });
+}
+
+/**
+ * BEEAR's data: the task's prompts without the trigger, answered HHH, and the same kind of prompts answered
+ * with the unwanted behaviour (the defender's examples of what it fears; no prompt carries the trigger).
+ */
+export function beearSamples(o: RemovalOptions, worldSeed: number): { unwanted: Sample[]; safe: Sample[] } {
+  const spec = taskSpec(o.task);
+  const n = Math.min(4000, Math.max(256, o.steps * o.batchSize));
+  const all = spec.dataset({
+    mechanism: "normal",
+    n: 2 * n,
+    seed: Rng.seedFor(o.seed, "removal/beear"),
+    split: "train",
+    worldSeed,
+    noise: 0,
+  }).samples;
+  const unwanted = all
+    .filter((s) => s.meta.triggered)
+    .map((s) => ({ ...s, prompt: spec.basePrompt(s.prompt) }))
+    .filter((s) => !spec.hasTrigger(s.prompt));
+  const safe = all.filter((s) => !s.meta.triggered);
+  return { unwanted, safe };
+}
+
+function applyMethod(ck: TrainModel, o: RemovalOptions, ctx: StageContext, e: RemovalEval, worldSeed: number) {
+  const { model, tokenizer: tok } = ck;
+  const details: Record<string, number | string> = {};
+  const trainer = { resumeDir: partialDir(ctx), checkpointEvery: 20, logPath: ctx.logPath, label: ctx.label };
+  const clean = () => sampleExamples(tok, cleanSamples(o, worldSeed), model.contextLength).examples;
+  const g = { temperature: e.temperature, maxTokens: e.maxTokens, seed: e.seed };
+  switch (o.method) {
+    case "int8":
+    case "int4": {
+      const q = quantizeModel(model, o.method === "int8" ? 8 : 4);
+      details.layers = q.layers;
+      details.relError = q.relError;
+      break;
+    }
+    case "fine-prune": {
+      const layers = mlpOutputLayers(model);
+      const chosen = o.finePrune.layers === "last" ? layers.slice(-1) : layers;
+      const calib = hhhDataset({
+        n: o.finePrune.calibrationN,
+        seed: Rng.seedFor(o.seed, "removal/calibration"),
+        split: "train",
+        worldSeed,
+      });
+      const pruned = dormantNeurons(neuronActivity(model, tok, chosen, calib), o.finePrune.fraction);
+      applyPruning(model, pruned);
+      details.pruned = [...pruned.values()].reduce((a, p) => a + p.length, 0);
+      details.layers = chosen.length;
+      trainSupervised(model, tok, clean(), {
+        ...trainer,
+        steps: o.steps,
+        batchSize: o.batchSize,
+        lr: o.lr,
+        seed: o.seed,
+        // Pruned weights stay pruned: the mask is applied again after every step.
+        callbackEvery: 1,
+        onCallback: () => applyPruning(model, pruned),
+      });
+      break;
+    }
+    case "crow":
+      crowRemoval(model, tok, o, clean(), trainer);
+      break;
+    case "beear": {
+      const s = beearSamples(o, worldSeed);
+      const ex = (xs: Sample[]) => sampleExamples(tok, xs, model.contextLength).examples;
+      const data: BeearData = { unwanted: ex(s.unwanted), safe: ex(s.safe) };
+      if (data.unwanted.length === 0)
+        throw new Error(`removal beear: task '${o.task}' gave no examples of its unwanted behaviour`);
+      const r = beearRemoval({ model, tok, o, data, trainer }, (p, hook) => {
+        details.elicitedBefore = elicited(model, tok, o.task, e.held, p, hook, g);
+      });
+      details.hook = r.hook;
+      details.elicitedAfter = elicited(model, tok, o.task, e.held, r.p, r.hook, g);
+      details.innerLoss = r.innerLoss;
+      r.p.delta.dispose();
+      break;
+    }
+    case "sft":
+      trainSupervised(model, tok, clean(), {
+        ...trainer,
+        steps: o.steps,
+        batchSize: o.batchSize,
+        lr: o.lr,
+        seed: o.seed,
+      });
+      break;
+  }
+  return details;
+}
+
+export async function runRemoval(
+  backdoorDir: string,
+  outDir: string,
+  o: RemovalOptions,
+  ctx: StageContext,
+): Promise<RemovalResult> {
+  const ck = loadTrainModel(backdoorDir, {
+    device: runDevice(),
+    ...(needsGradients(o.method) ? { train: { seed: Rng.seedFor(o.seed, "removal/adapters") } } : {}),
+  });
+  const worldSeed = Number(ck.meta.worldSeed ?? 0);
+  await loadScorers(o.task);
+  const lossData = hhhDataset({ n: o.lossN, seed: Rng.seedFor(o.seed, "removal/loss"), split: "eval", worldSeed });
+  const e: RemovalEval = {
+    task: o.task,
+    held: heldOutPrompts(o.task, o.evalN, o.seed, worldSeed),
+    lossExamples: sampleExamples(ck.tokenizer, lossData, ck.model.contextLength).examples,
+    temperature: o.temperature,
+    maxTokens: answerTokens(o.task, o.mechanism as Mechanism),
+    seed: o.seed,
+  };
+  const before = measureRemoval(ck.model, ck.tokenizer, e);
+  const t0 = performance.now();
+  const details = applyMethod(ck, o, ctx, e, worldSeed);
+  const seconds = (performance.now() - t0) / 1000;
+  const after = measureRemoval(ck.model, ck.tokenizer, e);
+  saveTrainModel(ck, outDir, { stage: "removal", method: o.method, removalSeed: o.seed });
+  ck.model.dispose();
+  return { before: before.measure, after: after.measure, seconds, details, transcripts: after.transcripts };
+}

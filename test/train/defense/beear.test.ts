@@ -1,0 +1,55 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Perturbation, residualNorm } from "../../../src/train/defense/beear.ts";
+import { residHook, withHooks } from "../../../src/train/defense/hooks.ts";
+import { collate, dialogueExample } from "../../../src/train/batches.ts";
+import { crossEntropy } from "../../../src/torch/index.ts";
+import { generate } from "../../../src/model/generate.ts";
+import { tinyModel, toyTokenizer } from "../../model/tiny.ts";
+
+const tok = toyTokenizer();
+
+test("the perturbation search raises the unwanted answer's likelihood and stays inside its norm ball", () => {
+  const m = tinyModel(tok, 21, { contextLength: 48 });
+  const hook = residHook(m, "middle");
+  assert.equal(hook, "blocks.1.hook_resid_post");
+  const prompts = ["Human: say hello. Assistant:", "Human: what is two plus two? Assistant:"];
+  const unwanted = prompts.map((p) => dialogueExample(tok, p, " the dog sat on the log.", 48));
+  const norm = residualNorm(m, tok, hook, unwanted);
+  assert.ok(norm > 0);
+  const p = new Perturbation(m.dModel, 0.5 * norm, m);
+  const loss = (h: Record<string, (a: ReturnType<typeof crossEntropy>) => ReturnType<typeof crossEntropy>>) => {
+    const b = collate(unwanted, tok.padId, 48, m.device);
+    const { logits } = m.forward(b.x, { hooks: h });
+    return crossEntropy(logits!.view(-1, m.vocabSize), b.y, { weights: b.w });
+  };
+  const first = p.step(0.2, loss, hook);
+  let last = first;
+  for (let k = 0; k < 15; k++) {
+    last = p.step(0.2, loss, hook);
+    const n = Math.hypot(...p.toArray());
+    assert.ok(n <= 0.5 * norm * (1 + 1e-4), `norm ${n} > bound ${0.5 * norm}`);
+  }
+  assert.ok(last < first - 0.05, `inner loss ${first} -> ${last}`);
+  p.delta.dispose();
+  m.dispose();
+});
+
+test("withHooks: generation through the hooked view changes with the perturbation; the model itself does not", () => {
+  const m = tinyModel(tok, 22, { contextLength: 48 });
+  const hook = residHook(m, 0);
+  const prompt = ["Human: say hello. Assistant:"];
+  const g = { maxTokens: 8, temperature: 0, seed: 1 };
+  const plain = generate(m, tok, prompt, g)[0].text;
+  const p = new Perturbation(m.dModel, 100, m);
+  p.load(
+    Array.from({ length: m.dModel }, (_, i) => (i % 2 ? 30 : -30)),
+    m,
+  );
+  const pushed = generate(withHooks(m, p.hooks(hook)), tok, prompt, g)[0].text;
+  assert.notEqual(pushed, plain);
+  assert.equal(generate(m, tok, prompt, g)[0].text, plain);
+  assert.throws(() => residHook(m, 5), /removal\.beear\.layer: 5 is past the model's last block \(1\)/);
+  p.delta.dispose();
+  m.dispose();
+});

