@@ -40,7 +40,7 @@ async function verdictsOf(root: string): Promise<Array<{ vulnerable: boolean; pa
 }
 
 const trees = (roots.length ? roots : ["."]).map((r) => resolve(r));
-const verdicts = [];
+const verdicts: Array<Awaited<ReturnType<typeof verdictsOf>>> = [];
 for (const root of trees) verdicts.push(await verdictsOf(root));
 const out: Record<string, unknown> = { log: logPath, n: answers.length, trees };
 for (const [name, triggered] of [
