@@ -7,6 +7,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { replaceDirAtomic } from "../../util/fs.ts";
+import { detectionSectionHtml } from "../../report/detection.ts";
+import { registerReportSection } from "../../report/section-registry.ts";
 import { detectModel, NEEDS, type DetectionResult } from "../../eval/defense/detect.ts";
 import { DefenseSettings, type DefenseConfig } from "../../eval/defense/settings.ts";
 import { matchTrigger, triggerText } from "../../eval/defense/trigger-match.ts";
@@ -185,3 +187,8 @@ export const detectKind: StageKind = {
     };
   },
 };
+
+registerReportSection(
+  { name: "detection", title: "Detection", render: detectionSectionHtml },
+  "src/experiment/kinds/detect.ts",
+);
