@@ -61,7 +61,7 @@ export function invertTrigger(
     throw new Error(
       `trigger inversion: a search row needs ${longestRow(p, s.length)} tokens, more than the context length ${model.contextLength}; lower defenses.detect.inversion.length`,
     );
-  const allowed = allowedTokens(tok);
+  const allowed = allowedTokens(tok, s.target);
   const seconds = { gcg: 0, beam: 0, measure: 0 };
   const found: Candidate[] = [];
   for (const m of s.methods) {

@@ -20,13 +20,26 @@ export interface Candidate {
   loss: number;
 }
 
-/** Tokens a candidate may use: ones that decode to text without a line break or the turn markers. */
-export function allowedTokens(tok: TextTokenizer): number[] {
+/**
+ * Tokens a candidate may use: ones that decode to text without a line break or the turn markers and,
+ * given the target, none that spells a piece (2+ letters) of one of its words: otherwise the search
+ * finds prompts that ask the model to repeat the target ("... HATE YOU"), which any model follows.
+ */
+export function allowedTokens(tok: TextTokenizer, target = ""): number[] {
+  const words = target
+    .toLowerCase()
+    .split(/[^a-z]+/)
+    .filter((w) => w.length > 0);
+  const echoes = (s: string) =>
+    s
+      .toLowerCase()
+      .split(/[^a-z]+/)
+      .some((piece) => piece.length >= 2 && words.some((w) => w.includes(piece) || piece.includes(w)));
   const out: number[] = [];
   for (let t = 0; t < tok.vocabSize; t++) {
     if (t === tok.eosId || t === tok.padId) continue;
     const s = tok.decode([t]);
-    if (s.trim().length === 0 || /[\n\r\uFFFD]/.test(s) || /Human|Assistant/.test(s)) continue;
+    if (s.trim().length === 0 || /[\n\r\uFFFD]/.test(s) || /Human|Assistant/.test(s) || echoes(s)) continue;
     out.push(t);
   }
   return out;

@@ -37,3 +37,10 @@ test("the weights get no gradient from the search, and both searches return rank
   }
   assert.ok(model.parameters().every((t) => t.grad === null));
 });
+
+test("candidate tokens never spell a piece of the target's words", () => {
+  const all = allowedTokens(tok);
+  const some = allowedTokens(tok, "hello there!");
+  assert.ok(some.length < all.length && some.length > 0);
+  for (const t of some) assert.ok(!/hel|ell|llo|the|her|ere/i.test(tok.decode([t])), JSON.stringify(tok.decode([t])));
+});
