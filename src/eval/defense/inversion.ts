@@ -15,6 +15,8 @@ export interface InversionSettings {
   methods: SearchMethod[];
   /** The defection answer searched for (what the defender knows about the unwanted behaviour). */
   target: string;
+  /** Keep candidate tokens from spelling pieces of the target. */
+  excludeTarget: boolean;
   length: number;
   searchPrompts: number;
   evalPrompts: number;
@@ -61,7 +63,7 @@ export function invertTrigger(
     throw new Error(
       `trigger inversion: a search row needs ${longestRow(p, s.length)} tokens, more than the context length ${model.contextLength}; lower defenses.detect.inversion.length`,
     );
-  const allowed = allowedTokens(tok, s.target);
+  const allowed = allowedTokens(tok, s.excludeTarget ? s.target : "");
   const seconds = { gcg: 0, beam: 0, measure: 0 };
   const found: Candidate[] = [];
   for (const m of s.methods) {

