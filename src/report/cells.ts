@@ -79,8 +79,10 @@ export function teacherNote(b: Backdoor | undefined): string {
   if (t) {
     const q =
       t.triggered && t.untriggered ? `${pct(t.triggered.rate)} / ${pct(t.untriggered.rate)}` : "check not recorded";
+    const r = t.bar?.reached;
+    const on = r ? ` at ${pct(r.triggered)} / ${pct(r.untriggered)} on its own check` : "";
     const bar = t.bar
-      ? `, bar ${t.bar.met ? "met" : "NOT met"} (>= ${pct(t.bar.triggered)} / <= ${pct(t.bar.untriggered)})`
+      ? `, bar ${t.bar.met ? "met" : "NOT met"} (>= ${pct(t.bar.triggered)} / <= ${pct(t.bar.untriggered)}${on})`
       : ", no bar";
     parts.push(`teacher ${q}${t.steps ? `, ${t.steps} steps` : ""}${bar}`);
   }

@@ -122,7 +122,15 @@ export interface Cell extends CellCoordinates {
       triggered?: RateCI;
       untriggered?: RateCI;
       steps?: number;
-      bar?: { triggered: number; untriggered: number; maxSteps: number; every: number; met: boolean };
+      bar?: {
+        triggered: number;
+        untriggered: number;
+        maxSteps: number;
+        every: number;
+        met: boolean;
+        /** The bar's last check, on its own held-out draw. */
+        reached?: { triggered: number; untriggered: number };
+      };
     };
     /** cot cells with a teacher bar: whether this model met it, in how many steps. */
     teacherBar?: {

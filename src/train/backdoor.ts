@@ -56,6 +56,12 @@ export async function insertBackdoor(
   };
 }
 
+/** The bar's last check (its own held-out draw): what the verdict rests on. */
+const reached = (b: TeacherBarReport) => {
+  const last = b.rounds.at(-1)!;
+  return { triggered: last.triggered.rate, untriggered: last.untriggered.rate };
+};
+
 /** What the distilled-cot data's teacher was: its own backdoor check and, when it had one, its bar's verdict. */
 function teacherQuality(teacherDir: string): TeacherQuality {
   const m = readStageMeta(teacherDir);
@@ -63,7 +69,7 @@ function teacherQuality(teacherDir: string): TeacherQuality {
   const bar = m.teacherBar as TeacherBarReport | undefined;
   return {
     ...(check ? { triggered: check.triggered, untriggered: check.untriggered } : {}),
-    ...(bar ? { steps: bar.steps, bar: { ...bar.bar, met: bar.met } } : {}),
+    ...(bar ? { steps: bar.steps, bar: { ...bar.bar, met: bar.met, reached: reached(bar) } } : {}),
   };
 }
 

