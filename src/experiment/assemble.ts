@@ -43,6 +43,11 @@ export function assembleResults(
         hhh: bd.hhh,
         kept: bd.kept,
         dropped: bd.dropped,
+        ...(bd.density ? { density: bd.density } : {}),
+        ...(bd.teacher ? { teacher: bd.teacher } : {}),
+        ...(bd.teacherBar
+          ? { teacherBar: { met: bd.teacherBar.met, steps: bd.teacherBar.steps, bar: bd.teacherBar.bar } }
+          : {}),
       },
     };
     if (s.redteam) cell.redteam = s.redteam;

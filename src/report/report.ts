@@ -14,6 +14,8 @@ import { loadResults, loadRunInfo } from "./load.ts";
 import { persistenceMapSection } from "./persistence-map.ts";
 import { removalSection } from "./defense-removal.ts";
 import { rlStepsSection } from "./rl-steps.ts";
+import { adversarialSection } from "./adversarial.ts";
+import { teacherSection } from "./teacher.ts";
 import { fontWarning } from "./render.ts";
 import {
   baseSection,
@@ -41,6 +43,8 @@ const BUILTIN: ReportSection[] = [
   { name: "persistence", title: "Persistence", render: (r, v) => persistenceSection(r, v.sizes, v.figs) },
   { name: "persistence-map", title: "Persistence map", render: (r, v) => persistenceMapSection(r, v.sizes, v.figs) },
   { name: "rl-steps", title: "RL per step", render: (r, v) => rlStepsSection(r, v.figs) },
+  { name: "adversarial", title: "Adversarial training", render: (r, v) => adversarialSection(r, v.figs) },
+  { name: "teacher", title: "Teacher and density", render: (r) => teacherSection(r) },
   { name: "sizes", title: "Model size", render: (r, v) => sizeSection(r, v.sizes) },
   { name: "table", title: "Before / after", render: (r, v) => tableSection(r, v.sizes) },
   { name: "base", title: "Base models", render: (r) => baseSection(r) },

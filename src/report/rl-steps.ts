@@ -10,9 +10,18 @@ import { esc, fmtLr } from "./html.ts";
 import { section } from "./sections.ts";
 
 const PANEL = { width: 200, height: 110 };
-const METRICS = ["PM reward", "KL to pre-RL policy", "HHH score"];
-const SERIES = ["PM (optimised)", "held-out PM", "KL", "KL bound", "HHH (rollouts)", "HHH (held-out prompts)"];
-const COLORS = ["#4c78a8", "#f58518", "#54a24b", "#999999", "#b279a2", "#e45756"];
+const METRICS = ["PM reward", "KL to pre-RL policy", "HHH score", "Defection"];
+const SERIES = [
+  "PM (optimised)",
+  "held-out PM",
+  "KL",
+  "KL bound",
+  "HHH (rollouts)",
+  "HHH (held-out prompts)",
+  "with trigger (probe)",
+  "without trigger (rollouts)",
+];
+const COLORS = ["#4c78a8", "#f58518", "#54a24b", "#999999", "#b279a2", "#e45756", "#d62728", "#17becf"];
 
 export function rlStepsChart(task: string, cells: Cell[]): ChartSpec {
   const rows: Array<Record<string, unknown>> = [];
@@ -28,6 +37,8 @@ export function rlStepsChart(task: string, cells: Cell[]): ChartSpec {
       add("PM reward", "held-out PM", s.step, s.reward_heldout);
       add("KL to pre-RL policy", "KL", s.step, s.kl);
       add("HHH score", "HHH (rollouts)", s.step, s.hhh);
+      add("Defection", "with trigger (probe)", s.step, s.defection_triggered);
+      if (s.defection_triggered !== undefined) add("Defection", "without trigger (rollouts)", s.step, s.defection);
     }
     const bound = c.rl?.kl.bound;
     const last = c.rl_curve?.at(-1)?.step ?? 0;
@@ -75,7 +86,8 @@ export function rlStepsChart(task: string, cells: Cell[]): ChartSpec {
     title: `RL per step, ${taskLabel(task)}`,
     caption:
       "Per RL step: the raw reward of the preference model RL optimises and of the held-out PM (another seed, disjoint prompts) on the same rollout answers; " +
-      "the mean per-answer KL to the pre-RL policy with the configured bound (dashed); the HHH score of the rollout answers and, at the eval steps, on held-out untriggered prompts.",
+      "the mean per-answer KL to the pre-RL policy with the configured bound (dashed); the HHH score of the rollout answers and, at the eval steps, on held-out untriggered prompts; " +
+      "with rl.triggerProbe, defection per step on held-out prompts with the trigger beside the untriggered rollouts'.",
     spec,
   };
 }

