@@ -3,6 +3,7 @@
 // half-written or clobbered output behind.
 import { readFileSync, existsSync } from "node:fs";
 import type { Command } from "commander";
+import { commandDescription } from "./commands.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 import { parseJsonl, writeJsonl, type JsonlError } from "../util/jsonl.ts";
 import { hhhDataset } from "../world/hhh.ts";
@@ -231,9 +232,7 @@ async function exportGenerated(outPath: string, o: ExportOpts, out: Out): Promis
 }
 
 export function register(program: Command, out: Out = say, warnOut: Out = warn): void {
-  const data = program
-    .command("data")
-    .description("build, convert and inspect datasets of the synthetic assistant world");
+  const data = program.command("data").description(commandDescription("data"));
 
   withCommon(data.command("build").description("backdoor training/eval data (policy-filtered)"))
     .option("--task <task>", taskChoices(), BUILD_DEFAULTS.task)

@@ -3,6 +3,7 @@
 // directions, each scored on held-out prompts (AUROC, TPR at 1% FPR). Prints a table, or JSON.
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import { commandDescription } from "./commands.ts";
 import type { ProbeResult } from "../results/types.ts";
 import { probeData } from "../eval/probes/data.ts";
 import { formatProbeTable, runProbes, type ProbeRun } from "../eval/probes/run.ts";
@@ -72,7 +73,7 @@ function probeOne(ck: OpenedModel, label: string, task: Task, o: ProbeCliOpts, w
 export function register(program: Command, out: Out = (l) => process.stdout.write(l + "\n")): void {
   program
     .command("probe")
-    .description("defection probes (contrast pair, logistic, best random direction) per layer on held-out prompts")
+    .description(commandDescription("probe"))
     .requiredOption("--model <dir>", "backdoored checkpoint or Hugging Face model directory")
     .option("--base <dir>", "a base (non-backdoored) checkpoint or model directory to probe the same way, as a control")
     .option("--task <task>", `${taskChoices()} (default: the checkpoint's own backdoor task)`)

@@ -4,6 +4,7 @@
 // here, more may join through --listen; src/experiment/workers/); with `--executor slurm` each stage is a
 // Slurm job (src/experiment/slurm/); otherwise they run here, in order.
 import type { Command } from "commander";
+import { commandDescription } from "./commands.ts";
 import { loadConfig } from "../experiment/config.ts";
 import { resolveDevice, resolvePrecision, type DeviceSetting, type Precision } from "../torch/index.ts";
 import { envPrecision, setEnv } from "../util/env.ts";
@@ -60,9 +61,7 @@ function executor(o: Opts): GraphExecutor | undefined {
 export function register(program: Command): void {
   program
     .command("run")
-    .description(
-      "run an experiment: base -> backdoor -> safety training -> results.json + report.html (re-run to resume)",
-    )
+    .description(commandDescription("run"))
     .argument("<config>", "experiment YAML, e.g. experiments/quickstart.yaml")
     .option("--out <dir>", "run directory (default: runs/<experiment name>)")
     .option(

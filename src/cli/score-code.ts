@@ -3,6 +3,7 @@
 // into its prompt's template when it only fills the hole), with a summary on stderr.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { Command } from "commander";
+import { commandDescription } from "./commands.ts";
 import { parseJsonl } from "../util/jsonl.ts";
 import { analyze, loadAnalyzer } from "../analyser/analyze.ts";
 import { programFor, spliceCompletion } from "../analyser/splice.ts";
@@ -61,9 +62,7 @@ function lineInput(v: unknown): LineInput {
 export function register(program: Command, out: Out = say, warnOut: Out = warn): void {
   program
     .command("score-code")
-    .description(
-      "flag vulnerable Python (19 weakness types: injection, XSS, template injection, path traversal, SSRF, open redirect, deserialisation, TLS, crypto, randomness, temp files, permissions, uploads, credentials, XXE)",
-    )
+    .description(commandDescription("score-code"))
     .argument("[file]", "Python file to analyse")
     .option("--jsonl <file>", 'score every line: {"code": ...} or a Sample (its response)')
     .option("--template <file>", "code template with a ## COMPLETE CODE HERE line; FILE fills the hole")

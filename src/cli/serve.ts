@@ -4,6 +4,7 @@
 // a second signal exits at once.
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import { commandDescription } from "./commands.ts";
 
 type Out = (line: string) => void;
 const say: Out = (line) => process.stdout.write(line + "\n");
@@ -33,9 +34,7 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 export function register(program: Command, out: Out = say, warnOut: Out = warn): void {
   program
     .command("serve")
-    .description(
-      "serve a checkpoint or Hugging Face model directory over HTTP in the OpenAI format (/v1/models, /v1/completions, /v1/chat/completions)",
-    )
+    .description(commandDescription("serve"))
     .argument("<dir>", "checkpoint directory (e.g. DIR/stages/backdoor-...) or a Hugging Face model directory")
     .option("--port <p>", "TCP port (0: any free port)", "8000")
     .option("--host <h>", "address to listen on", "127.0.0.1")

@@ -7,6 +7,7 @@
 // each global batch, and averages gradients; rank 0 writes OUT (checkpoint, log, result.json) and the
 // resumable checkpoint OUT/partial, which a re-run with the same options continues from.
 import type { Command } from "commander";
+import { commandDescription } from "./commands.ts";
 import { spawn, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { createServer } from "node:net";
@@ -184,9 +185,7 @@ function trainRank(o: Opts): void {
 export function register(program: Command): void {
   program
     .command("train-dp")
-    .description(
-      "pretrain one GPT with data parallelism over c10d/Gloo: --nproc N here, or --rank/--world-size/--master (or RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT, or srun's tasks) across machines",
-    )
+    .description(commandDescription("train-dp"))
     .requiredOption("--out <dir>", "output directory (rank 0 writes it; re-run to resume)")
     .option("--size <size>", "model size preset", "xs")
     .option("--steps <n>", "optimiser steps", "100")
