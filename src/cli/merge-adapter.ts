@@ -4,11 +4,10 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { type Out, say } from "./output.ts";
 import { commandDescription } from "./commands.ts";
 
-type Out = (line: string) => void;
-
-export function register(program: Command, out: Out = (l) => process.stdout.write(l + "\n")): void {
+export function register(program: Command, out: Out = say): void {
   program
     .command("merge-adapter")
     .description(commandDescription("merge-adapter"))
