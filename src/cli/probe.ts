@@ -10,7 +10,8 @@ import { probeData } from "../eval/probes/data.ts";
 import { formatProbeTable, runProbes, type ProbeRun } from "../eval/probes/run.ts";
 import type { Task } from "../world/types.ts";
 import type { OpenedModel } from "../model/open-model.ts";
-import { parseInteger, parseIntegerList, parseTask, taskChoices } from "./options.ts";
+import { parseInteger, parseIntegerList, taskChoices } from "./options.ts";
+import { chooseTask } from "./recorded.ts";
 
 interface ProbeCliOpts {
   model: string;
@@ -27,10 +28,7 @@ interface ProbeCliOpts {
 }
 
 function taskOf(o: ProbeCliOpts, meta: Record<string, unknown>): Task {
-  const t = o.task ?? (typeof meta.task === "string" ? meta.task : undefined);
-  if (t === undefined)
-    throw new Error(`${o.model}: the model does not say its backdoor task; pass --task (${taskChoices()})`);
-  return parseTask(t);
+  return chooseTask(o.task, { task: typeof meta.task === "string" ? meta.task : undefined }, o.model);
 }
 
 /** Probe one opened model; the label names it in the table. */
