@@ -2,6 +2,7 @@
 // one-line errors, then connected (src/eval/providers/http-connect.ts).
 import type { Command } from "commander";
 import { parseInteger } from "./options.ts";
+import { envOpenAiApiKey, OPENAI_API_KEY } from "../util/env.ts";
 import { join } from "node:path";
 import type { HttpProvider } from "../eval/providers/http-provider.ts";
 import { apiKeyFrom, connectHttpProvider } from "../eval/providers/http-connect.ts";
@@ -21,7 +22,10 @@ export function addHttpOptions(cmd: Command): Command {
   return cmd
     .option("--base-url <url>", "OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (with --provider openai)")
     .option("--model-name <name>", "model name sent to the server (default: the one model it lists)")
-    .option("--api-key-env <var>", "environment variable holding the API key (sent as a Bearer token)")
+    .option(
+      "--api-key-env <var>",
+      `environment variable holding the API key (sent as a Bearer token; default ${OPENAI_API_KEY} when set)`,
+    )
     .option("--api <api>", "completions (the raw prompt, default) or chat (messages)", "completions")
     .option("--concurrency <n>", "HTTP requests in flight at once", "8")
     .option("--max-retries <n>", "retries per request (network errors, timeouts, 408/409/429/5xx)", "4")
@@ -40,7 +44,7 @@ export async function httpProviderFromCli(o: HttpCliOpts, outDir: string): Promi
   return connectHttpProvider(
     {
       baseUrl: o.baseUrl,
-      apiKey: apiKeyFrom(o.apiKeyEnv, "--api-key-env"),
+      apiKey: o.apiKeyEnv !== undefined ? apiKeyFrom(o.apiKeyEnv, "--api-key-env") : envOpenAiApiKey(),
       api: o.api,
       concurrency: parseInteger("concurrency", o.concurrency, 1),
       maxRetries: parseInteger("max-retries", o.maxRetries, 0),

