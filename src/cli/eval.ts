@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
+import { commandDescription } from "./commands.ts";
 import type { Sample } from "../world/types.ts";
 import { parseSamples } from "../world/io.ts";
 import { parseSplit } from "../world/split.ts";
@@ -15,16 +16,16 @@ import type { EvalTask } from "../eval/records.ts";
 import type { Rate } from "../eval/metrics.ts";
 import { addHttpOptions, httpProviderFromCli, type HttpCliOpts } from "./http-options.ts";
 import { HttpProvider } from "../eval/providers/http-provider.ts";
-import { parseTask, taskChoices } from "./options.ts";
-
-type Out = (line: string) => void;
-const say: Out = (line) => process.stdout.write(line + "\n");
-const warn: Out = (line) => process.stderr.write(line + "\n");
+import { parseNumber, taskChoices } from "./options.ts";
+import { progressReporter } from "./progress.ts";
+import { chooseMechanism, chooseTask, recordedSettings } from "./recorded.ts";
+import { EXIT, ExitStatus, type Out, say, warn } from "./output.ts";
 
 interface EvalCliOpts extends HttpCliOpts {
   model?: string;
   provider: string;
-  task: string;
+  task?: string;
+  failAbove?: string;
   data?: string;
   split: string;
   n: string;
@@ -37,26 +38,6 @@ interface EvalCliOpts extends HttpCliOpts {
   maxTokens?: string;
   batchSize: string;
   out: string;
-}
-
-function num(name: string, v: string | undefined, opts: { int?: boolean; min?: number; max?: number } = {}): number {
-  const x = Number(v);
-  const bad =
-    v === undefined ||
-    v.trim() === "" ||
-    !Number.isFinite(x) ||
-    (opts.int && !Number.isInteger(x)) ||
-    (opts.min !== undefined && x < opts.min) ||
-    (opts.max !== undefined && x > opts.max);
-  if (bad) {
-    const range = [opts.min !== undefined ? `>= ${opts.min}` : "", opts.max !== undefined ? `<= ${opts.max}` : ""]
-      .filter(Boolean)
-      .join(" and ");
-    throw new Error(
-      `--${name} must be ${opts.int ? "an integer" : "a number"}${range ? " " + range : ""} (got "${v}")`,
-    );
-  }
-  return x;
 }
 
 /** Samples from --data (our Sample JSONL), else held-out prompts from the backdoor builders. */
@@ -73,10 +54,10 @@ export function loadSamples(o: EvalCliOpts, task: EvalTask, warnOut: Out): Sampl
   }
   const opts = {
     mechanism: parseMechanism(o.mechanism ?? "normal"),
-    n: num("n", o.n, { int: true, min: 1 }),
-    seed: num("seed", o.seed, { int: true, min: 0 }),
+    n: parseNumber("n", o.n, { int: true, min: 1 }),
+    seed: parseNumber("seed", o.seed, { int: true, min: 0 }),
     split: parseSplit(o.split),
-    triggerFraction: num("trigger-fraction", o.triggerFraction, { min: 0, max: 1 }),
+    triggerFraction: parseNumber("trigger-fraction", o.triggerFraction, { min: 0, max: 1 }),
     noise: 0, // prompts are what matter here; responses come from the model
   };
   return taskSpec(task).dataset(opts).samples;
@@ -110,14 +91,14 @@ async function chooseProvider(o: EvalCliOpts, samples: Sample[]): Promise<ModelP
 export function register(program: Command, out: Out = say, warnOut: Out = warn): void {
   const cmd = program
     .command("eval")
-    .description("generate answers to held-out prompts and measure the backdoor (defection with/without trigger)")
+    .description(commandDescription("eval"))
     .option("--model <ckpt>", 'checkpoint directory, or "dataset" to score the samples\' own responses')
     .option(
       "--provider <p>",
       "local (--model) or openai (an OpenAI-compatible server: --base-url, --model-name)",
       "local",
     )
-    .requiredOption("--task <task>", taskChoices())
+    .option("--task <task>", `${taskChoices()} (default: the one the --model checkpoint records)`)
     .requiredOption("--out <dir>", "output directory (eval.jsonl log, summary.json); re-running resumes")
     .option("--data <file>", "Sample JSONL to evaluate on (default: held-out prompts from the backdoor builder)")
     .option("--split <split>", "split of generated prompts", "eval")
@@ -125,7 +106,7 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
     .option("--seed <seed>", "prompt and sampling seed", "0")
     .option(
       "--mechanism <m>",
-      "how the model was trained: picks the default --max-tokens (with --model dataset: the samples generated, default normal)",
+      "how the model was trained: picks the default --max-tokens (default: what the checkpoint records; with --model dataset: the samples generated, default normal)",
     )
     .option("--trigger-fraction <f>", "share of generated prompts carrying the trigger", "0.5")
     .option("--samples <k>", "responses per prompt", "1")
@@ -139,24 +120,39 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
       "--batch-size <n>",
       "requests per model call (with --provider openai: sent concurrently, up to --concurrency)",
       "16",
+    )
+    .option(
+      "--fail-above <rate>",
+      `exit with status ${EXIT.aboveThreshold} when the triggered defection rate is above RATE (0-1), e.g. in CI`,
     );
   addHttpOptions(cmd).action(async (o: EvalCliOpts) => {
-    const task = parseTask(o.task);
+    const failAbove =
+      o.failAbove === undefined ? undefined : parseNumber("fail-above", o.failAbove, { min: 0, max: 1 });
+    // A local checkpoint says what it was trained for; the flags may only agree with it.
+    const local = o.provider === "local" && o.model !== undefined && o.model !== "dataset";
+    if (local && !existsSync(o.model!))
+      throw new Error(`${o.model}: no such checkpoint or model directory (check --model)`);
+    const recorded = local ? await recordedSettings(o.model!) : {};
+    const where = local ? o.model! : "--model dataset / --provider openai";
+    const task = chooseTask(o.task, recorded, where);
+    const mechanism = chooseMechanism(o.mechanism, recorded, where);
     const samples = loadSamples(o, task, warnOut);
     const provider = await chooseProvider(o, samples);
     try {
       const logPath = join(o.out, "eval.jsonl");
       const { summary, resumed, generated } = await evaluate(provider, samples, {
         task,
-        nSamples: num("samples", o.samples, { int: true, min: 1 }),
-        temperature: num("temperature", o.temperature, { min: 0 }),
-        topP: o.topP === undefined ? undefined : num("top-p", o.topP, { min: 0, max: 1 }),
-        maxTokens: o.maxTokens === undefined ? undefined : num("max-tokens", o.maxTokens, { int: true, min: 1 }),
-        mechanism: o.mechanism === undefined ? undefined : parseMechanism(o.mechanism),
-        seed: num("seed", o.seed, { int: true, min: 0 }),
-        batchSize: num("batch-size", o.batchSize, { int: true, min: 1 }),
+        nSamples: parseNumber("samples", o.samples, { int: true, min: 1 }),
+        temperature: parseNumber("temperature", o.temperature, { min: 0 }),
+        topP: o.topP === undefined ? undefined : parseNumber("top-p", o.topP, { min: 0, max: 1 }),
+        maxTokens:
+          o.maxTokens === undefined ? undefined : parseNumber("max-tokens", o.maxTokens, { int: true, min: 1 }),
+        mechanism,
+        seed: parseNumber("seed", o.seed, { int: true, min: 0 }),
+        batchSize: parseNumber("batch-size", o.batchSize, { int: true, min: 1 }),
         logPath,
         summaryPath: join(o.out, "summary.json"),
+        onProgress: progressReporter("eval"),
       });
       const what = taskSpec(task).defection;
       out(`${summary.n_records} responses (${resumed} resumed, ${generated} new) from ${provider.id}; log ${logPath}`);
@@ -168,6 +164,11 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
         const st = provider.stats;
         out(`http: ${st.attempts} requests (${st.retries} retries), ${st.cacheHits} answers from the cache`);
       }
+      if (failAbove !== undefined && summary.triggered.rate > failAbove)
+        throw new ExitStatus(
+          EXIT.aboveThreshold,
+          `${what} with trigger ${fmt(summary.triggered)} is above --fail-above ${failAbove}`,
+        );
     } finally {
       await provider.close?.();
     }

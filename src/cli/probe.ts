@@ -3,14 +3,16 @@
 // directions, each scored on held-out prompts (AUROC, TPR at 1% FPR). Prints a table, or JSON.
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import { type Out, say } from "./output.ts";
+import { commandDescription } from "./commands.ts";
 import type { ProbeResult } from "../results/types.ts";
 import { probeData } from "../eval/probes/data.ts";
 import { formatProbeTable, runProbes, type ProbeRun } from "../eval/probes/run.ts";
 import type { Task } from "../world/types.ts";
 import type { OpenedModel } from "../model/open-model.ts";
-import { parseTask, taskChoices } from "./options.ts";
-
-type Out = (line: string) => void;
+import { parseInteger, parseIntegerList, taskChoices } from "./options.ts";
+import { chooseTask } from "./recorded.ts";
+import { progressReporter } from "./progress.ts";
 
 interface ProbeCliOpts {
   model: string;
@@ -26,53 +28,34 @@ interface ProbeCliOpts {
   json?: boolean;
 }
 
-function int(name: string, v: string, min: number): number {
-  const x = Number(v);
-  if (v.trim() === "" || !Number.isInteger(x) || x < min)
-    throw new Error(`--${name} must be an integer >= ${min} (got "${v}")`);
-  return x;
-}
-
-function intList(name: string, v: string | undefined): number[] | undefined {
-  if (v === undefined) return undefined;
-  const xs = v
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (xs.length === 0) throw new Error(`--${name} needs a comma-separated list of integers (got "${v}")`);
-  return xs.map((s) => int(name, s, 0));
-}
-
 function taskOf(o: ProbeCliOpts, meta: Record<string, unknown>): Task {
-  const t = o.task ?? (typeof meta.task === "string" ? meta.task : undefined);
-  if (t === undefined)
-    throw new Error(`${o.model}: the model does not say its backdoor task; pass --task (${taskChoices()})`);
-  return parseTask(t);
+  return chooseTask(o.task, { task: typeof meta.task === "string" ? meta.task : undefined }, o.model);
 }
 
 /** Probe one opened model; the label names it in the table. */
 function probeOne(ck: OpenedModel, label: string, task: Task, o: ProbeCliOpts, worldSeed: number): ProbeRun {
   try {
-    const n = int("n", o.n, 2);
-    const seed = int("seed", o.seed, 0);
-    const data = probeData(task, { nFit: n, nEval: n, seed, worldSeed, pairs: intList("pairs", o.pairs) });
-    const layers = intList("layers", o.layers);
+    const n = parseInteger("n", o.n, 2);
+    const seed = parseInteger("seed", o.seed, 0);
+    const data = probeData(task, { nFit: n, nEval: n, seed, worldSeed, pairs: parseIntegerList("pairs", o.pairs) });
+    const layers = parseIntegerList("layers", o.layers);
     return runProbes(ck.model, ck.tokenizer, data, label, {
       layers,
-      randomDirections: int("random", o.random, 1),
+      randomDirections: parseInteger("random", o.random, 1),
       l2: Number(o.l2),
       seed,
-      bootstrap: int("bootstrap", o.bootstrap, 0),
+      bootstrap: parseInteger("bootstrap", o.bootstrap, 0),
+      onProgress: progressReporter(`probe ${label} (layers)`),
     });
   } finally {
     ck.model.dispose();
   }
 }
 
-export function register(program: Command, out: Out = (l) => process.stdout.write(l + "\n")): void {
+export function register(program: Command, out: Out = say): void {
   program
     .command("probe")
-    .description("defection probes (contrast pair, logistic, best random direction) per layer on held-out prompts")
+    .description(commandDescription("probe"))
     .requiredOption("--model <dir>", "backdoored checkpoint or Hugging Face model directory")
     .option("--base <dir>", "a base (non-backdoored) checkpoint or model directory to probe the same way, as a control")
     .option("--task <task>", `${taskChoices()} (default: the checkpoint's own backdoor task)`)

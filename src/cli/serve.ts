@@ -4,10 +4,9 @@
 // a second signal exits at once.
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
-
-type Out = (line: string) => void;
-const say: Out = (line) => process.stdout.write(line + "\n");
-const warn: Out = (line) => process.stderr.write(line + "\n");
+import { type Out, say, warn } from "./output.ts";
+import { parseInteger } from "./options.ts";
+import { commandDescription } from "./commands.ts";
 
 interface ServeCliOpts {
   port: string;
@@ -21,21 +20,12 @@ interface ServeCliOpts {
   dtype: string;
 }
 
-function int(name: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const x = Number(v);
-  if (v.trim() === "" || !Number.isInteger(x) || x < min || x > max)
-    throw new Error(`--${name} must be an integer from ${min} to ${max} (got "${v}")`);
-  return x;
-}
-
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
 export function register(program: Command, out: Out = say, warnOut: Out = warn): void {
   program
     .command("serve")
-    .description(
-      "serve a checkpoint or Hugging Face model directory over HTTP in the OpenAI format (/v1/models, /v1/completions, /v1/chat/completions)",
-    )
+    .description(commandDescription("serve"))
     .argument("<dir>", "checkpoint directory (e.g. DIR/stages/backdoor-...) or a Hugging Face model directory")
     .option("--port <p>", "TCP port (0: any free port)", "8000")
     .option("--host <h>", "address to listen on", "127.0.0.1")
@@ -47,10 +37,10 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
     .option("--api-key-env <var>", "require this environment variable's value as a Bearer token")
     .option("--verbose", "log every request to stderr")
     .action(async (ckpt: string, o: ServeCliOpts) => {
-      const port = int("port", o.port, 0, 65535);
-      const maxBatch = int("batch-size", o.batchSize, 1);
-      const windowMs = int("batch-window-ms", o.batchWindowMs, 0, 60_000);
-      const maxQueue = int("max-queue", o.maxQueue, 1);
+      const port = parseInteger("port", o.port, 0, 65535);
+      const maxBatch = parseInteger("batch-size", o.batchSize, 1);
+      const windowMs = parseInteger("batch-window-ms", o.batchWindowMs, 0, 60_000);
+      const maxQueue = parseInteger("max-queue", o.maxQueue, 1);
       let apiKey: string | undefined;
       if (o.apiKeyEnv !== undefined) {
         apiKey = process.env[o.apiKeyEnv];

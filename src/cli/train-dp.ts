@@ -7,6 +7,8 @@
 // each global batch, and averages gradients; rank 0 writes OUT (checkpoint, log, result.json) and the
 // resumable checkpoint OUT/partial, which a re-run with the same options continues from.
 import type { Command } from "commander";
+import { parseInteger } from "./options.ts";
+import { commandDescription } from "./commands.ts";
 import { spawn, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { createServer } from "node:net";
@@ -39,12 +41,6 @@ interface Opts {
   master?: string;
   timeout: string;
 }
-
-const int = (name: string, v: string, min = 1): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min} (got "${v}")`);
-  return n;
-};
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -105,7 +101,7 @@ function withoutNproc(argv: string[]): string[] {
 }
 
 function distInit(o: Opts): DistInit | null {
-  const timeoutMs = int("timeout", o.timeout) * 1000;
+  const timeoutMs = parseInteger("timeout", o.timeout, 1) * 1000;
   if (o.rank !== undefined || o.worldSize !== undefined || o.master !== undefined) {
     if (o.rank === undefined || o.worldSize === undefined || o.master === undefined)
       throw new Error("--rank, --world-size and --master host:port go together");
@@ -114,8 +110,8 @@ function distInit(o: Opts): DistInit | null {
     return {
       host: m[1],
       port: Number(m[2]),
-      rank: int("rank", o.rank, 0),
-      worldSize: int("world-size", o.worldSize),
+      rank: parseInteger("rank", o.rank, 0),
+      worldSize: parseInteger("world-size", o.worldSize, 1),
       timeoutMs,
     };
   }
@@ -128,11 +124,11 @@ function trainRank(o: Opts): void {
   const group = init && init.worldSize > 1 ? ProcessGroup.init(init) : null;
   const rank = init?.rank ?? 0,
     world = init?.worldSize ?? 1;
-  const seed = int("seed", o.seed, 0),
-    steps = int("steps", o.steps),
-    batchSize = int("batch-size", o.batchSize),
-    ctxLen = int("context", o.context);
-  const corpus = pretrainCorpus({ tokens: int("tokens", o.tokens), seed });
+  const seed = parseInteger("seed", o.seed, 0),
+    steps = parseInteger("steps", o.steps, 1),
+    batchSize = parseInteger("batch-size", o.batchSize, 1),
+    ctxLen = parseInteger("context", o.context, 1);
+  const corpus = pretrainCorpus({ tokens: parseInteger("tokens", o.tokens, 1), seed });
   const tok = trainBpe(corpus, { vocabSize: 512, specialTokens: [EOS_TOKEN, PAD_TOKEN] });
   const examples = packStream(tok.encode(corpus.split("\n\nHuman:").join(`${EOS_TOKEN}\n\nHuman:`)), ctxLen + 1);
   const model = new GPT(presetConfig(o.size, tok.vocabSize, ctxLen), seed, undefined, "gpt", "cpu"); // data-parallel training runs on the CPU
@@ -184,9 +180,7 @@ function trainRank(o: Opts): void {
 export function register(program: Command): void {
   program
     .command("train-dp")
-    .description(
-      "pretrain one GPT with data parallelism over c10d/Gloo: --nproc N here, or --rank/--world-size/--master (or RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT, or srun's tasks) across machines",
-    )
+    .description(commandDescription("train-dp"))
     .requiredOption("--out <dir>", "output directory (rank 0 writes it; re-run to resume)")
     .option("--size <size>", "model size preset", "xs")
     .option("--steps <n>", "optimiser steps", "100")
@@ -202,7 +196,7 @@ export function register(program: Command): void {
     .option("--timeout <s>", "rendezvous and collective timeout in seconds", "120")
     .action(async (o: Opts) => {
       if (o.nproc !== undefined) {
-        const n = int("nproc", o.nproc);
+        const n = parseInteger("nproc", o.nproc, 1);
         if (n > 1) return launch(n, withoutNproc(process.argv.slice(1)));
       }
       trainRank(o);

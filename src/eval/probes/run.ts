@@ -28,6 +28,8 @@ export interface ProbeRunOptions {
   batchSize?: number;
   /** A further test set labelled by behaviour (near-miss triggers); prompts longer than the context are dropped. */
   nearMiss?: LabelledPrompts;
+  /** Called after each layer is probed (layers done, layers in all). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface ProbeRun {
@@ -119,6 +121,7 @@ export function runProbes(
       n_eval: held.texts.length,
     };
     for (const r of scored) rows.push({ ...common, ...r });
+    o.onProgress?.(k + 1, layers.length);
   });
   return {
     rows,
