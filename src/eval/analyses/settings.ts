@@ -102,5 +102,5 @@ export interface Settings {
   honeypot: z.infer<typeof HoneypotSettings>;
   persona: z.infer<typeof PersonaSettings>;
   steering: z.infer<typeof SteeringSettings>;
-  trigger_generalization: z.infer<typeof TriggerSettings>;
+  triggerGeneralization: z.infer<typeof TriggerSettings>;
 }

@@ -61,5 +61,5 @@ export const SMALL = {
   honeypot: { n: 4, maxTokens: 6 },
   persona: { maxTokens: 4 },
   steering: { n: 3, maxTokens: 6 },
-  trigger_generalization: { n: 2, maxTokens: 6 },
+  triggerGeneralization: { n: 2, maxTokens: 6 },
 };
