@@ -16,12 +16,14 @@ import { register as stage } from "./stage.ts";
 import { register as runtime } from "./runtime.ts";
 import { register as mergeAdapter } from "./merge-adapter.ts";
 import { register as makeTinyLlama } from "./make-tiny-llama.ts";
+import { register as ls } from "./ls.ts";
 
 export const commands: Array<(program: Command) => void> = [
   run,
   schema,
   report,
   compare,
+  ls,
   data,
   evalCmd,
   serve,

