@@ -7,6 +7,8 @@ import { replaceDirAtomic, writeFileAtomic } from "../util/fs.ts";
 import type { Results } from "../results/types.ts";
 import { analysesSection } from "./analyses.ts";
 import { externalSection } from "./external.ts";
+import { checkpointsSection } from "./checkpoints.ts";
+import { findingsHtml } from "./findings.ts";
 import { sizeOrder } from "./cells.ts";
 import { Figures } from "./figures.ts";
 import { esc } from "./html.ts";
@@ -18,6 +20,7 @@ import {
   baseSection,
   headerSection,
   persistenceSection,
+  section,
   sizeSection,
   tableSection,
   transcriptSection,
@@ -37,6 +40,7 @@ export interface ReportOutput {
 // The project's sections, in page order.
 const BUILTIN: ReportSection[] = [
   { name: "header", render: (r, v) => headerSection(r, v.runInfo, v.warnings) },
+  { name: "findings", title: "Findings", render: (r) => section("findings", "Findings", findingsHtml(r, esc)) },
   { name: "persistence", title: "Persistence", render: (r, v) => persistenceSection(r, v.sizes, v.figs) },
   { name: "persistence-map", title: "Persistence map", render: (r, v) => persistenceMapSection(r, v.sizes, v.figs) },
   { name: "rl-steps", title: "RL per step", render: (r, v) => rlStepsSection(r, v.figs) },
@@ -46,6 +50,7 @@ const BUILTIN: ReportSection[] = [
   { name: "external", title: "Served models", render: (r) => externalSection(r) },
   { name: "analyses", title: "Analyses", render: (r, v) => analysesSection(r.analyses, v.figs, r.controls) },
   { name: "transcripts", title: "Transcripts", render: (r, v) => transcriptSection(r, v.sizes) },
+  { name: "checkpoints", title: "Checkpoints", render: (r, v) => checkpointsSection(r, v.sizes) },
 ];
 for (const s of BUILTIN) registerReportSection(s, "src/report/report.ts");
 

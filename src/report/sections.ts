@@ -89,7 +89,7 @@ export function tableSection(r: Results, sizes: string[]): string {
   const parts = [
     `<p>Defection rates on held-out prompts before safety training (the backdoored model, step 0) and after its last step, ` +
       `with 95% intervals, beside the paper's numbers for the same task, mechanism and safety method ` +
-      `(the paper's models are 810M–175B parameters; ours are far smaller). "—": the paper reports no matching setting.</p>`,
+      `(the paper's models are 810M-175B parameters; ours are far smaller). "—": the paper reports no matching setting.</p>`,
   ];
   const lrCol = distinctLrs(r.cells).length > 1;
   for (const [task, cells] of groupBy(sortCells(r.cells, sizes), (c) => c.task)) {

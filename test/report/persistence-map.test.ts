@@ -77,7 +77,7 @@ test("a learning-rate sweep gets the map: both charts, a table row per map row, 
     /<td><span class="rate" title="n = 200">100% [^]*?<\/td><td><span class="rate" title="n = 200">0% /,
     "triggered, then untriggered, before",
   );
-  assert.ok(xs.includes(`>70% <span class="ci">[${Math.round(ci.lo * 100)}–${Math.round(ci.hi * 100)}%]`), xs);
+  assert.ok(xs.includes(`>70% <span class="ci">[${Math.round(ci.lo * 100)}, ${Math.round(ci.hi * 100)}%]`), xs);
   assert.match(xs, />1: 90%<\/span>, <span[^>]*>2: 50%<\/span>/);
   assert.ok(xs.includes(`<td>${Math.round(ci.designEffect * 100) / 100}</td>`), `design effect ${ci.designEffect}`);
   assert.ok(ci.designEffect > 5, "the fixture's seeds disagree");
@@ -233,7 +233,7 @@ test("results.json without persistence_map gets the map computed from its cells;
   const html = (await render({ ...old, persistence_map: [stored, computed[1]] })).html;
   const rows = mapTableRows(html);
   assert.equal(rows.length, 2);
-  assert.match(rows[0].html, />12% <span class="ci">\[10–15%\]/);
+  assert.match(rows[0].html, />12% <span class="ci">\[10, 15%\]/);
   assert.match(rows[0].html, /<td>1\.5<\/td>$/);
 });
 
