@@ -39,8 +39,13 @@ export interface ReportOutput {
 
 // The project's sections, in page order.
 const BUILTIN: ReportSection[] = [
-  { name: "header", render: (r, v) => headerSection(r, v.runInfo, v.warnings) },
-  { name: "findings", title: "Findings", render: (r) => section("findings", "Findings", findingsHtml(r, esc)) },
+  // The Findings open the page, under the title and before the run's facts: drawn inside the header,
+  // listed on their own for the table of contents.
+  {
+    name: "header",
+    render: (r, v) => headerSection(r, v.runInfo, v.warnings, section("findings", "Findings", findingsHtml(r, esc))),
+  },
+  { name: "findings", title: "Findings", render: () => "" },
   { name: "persistence", title: "Persistence", render: (r, v) => persistenceSection(r, v.sizes, v.figs) },
   { name: "persistence-map", title: "Persistence map", render: (r, v) => persistenceMapSection(r, v.sizes, v.figs) },
   { name: "rl-steps", title: "RL per step", render: (r, v) => rlStepsSection(r, v.figs) },

