@@ -100,7 +100,8 @@ function headline(kind: string, result: unknown): CheckpointRow["metrics"] {
 
 /** One metric for a terminal: a rate as "0.97 (n=60)", a mean as "+0.12 (n=60)". */
 export function formatMetric(v: RateCI | MeanCI | number): string {
-  if (typeof v === "number") return v >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : String(v);
+  if (typeof v === "number")
+    return v >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)}k` : String(v);
   if (isRate(v)) return `${v.rate.toFixed(2)} (n=${v.n})`;
   return `${v.mean >= 0 ? "+" : ""}${v.mean.toFixed(3)} (n=${v.n})`;
 }
