@@ -126,6 +126,7 @@ export function startRunInfo(
   config: ExperimentConfig,
   command: string[],
   torchInfo: () => Record<string, unknown>,
+  checkpoints?: RunInfo["checkpoints"],
 ): RunInfo {
   const path = join(dir, "run.json");
   let prev: Partial<RunInfo> = {};
@@ -159,6 +160,7 @@ export function startRunInfo(
     finished: null,
     status: "running",
     invocations: (typeof prev.invocations === "number" ? prev.invocations : 0) + 1,
+    ...(checkpoints ? { checkpoints } : {}),
   };
   writeJsonAtomic(path, info);
   return info;

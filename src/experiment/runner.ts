@@ -124,7 +124,8 @@ export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
     // No SIGINT handler on purpose: training steps are synchronous, so a handler would only run
     // after the stage ends, making Ctrl-C unresponsive. A killed run leaves status "running" and a
     // stale lock, both of which the next invocation takes over.
-    const info = startRunInfo(dir, config, o.command ?? process.argv, () => torch);
+    // The checkpoint index is there from the start, so a run still training can be browsed.
+    const info = startRunInfo(dir, config, o.command ?? process.argv, () => torch, checkpointIndex(graph));
     cleanStaleTemps(dir);
     nameOldStageDirs(dir, graph, progress);
     try {
