@@ -86,7 +86,7 @@ function paperSentence(cells: Cell[], all: Cell[]): string | undefined {
   return `Against Hubinger et al. (2024), whose models are 810M-175B parameters, ${text}.`;
 }
 
-/** RL cells whose HHH score fell (interval below the start's) while the preference model's reward rose. */
+/** RL cells whose HHH score did not rise (any fall, with its interval, for the reader to judge) beside the rewards. */
 function rlSentence(cells: Cell[], all: Cell[]): string | undefined {
   const parts: string[] = [];
   for (const c of cells.filter((x) => x.safety === "rl")) {
@@ -104,7 +104,7 @@ function rlSentence(cells: Cell[], all: Cell[]): string | undefined {
     parts.push(s);
   }
   if (parts.length === 0) return undefined;
-  return `RL lowered the HHH score it was meant to raise (${parts.join("; ")}): the policy learns what this small preference model rewards, not helpfulness.`;
+  return `RL did not raise the HHH score it was meant to raise (${parts.join("; ")}): a higher reward did not bring a higher HHH score at this size.`;
 }
 
 /** Probes that "beat" their controls only because a perfect score has an interval of zero width. */
@@ -122,6 +122,13 @@ function probeCaveat(r: Results): string | undefined {
   );
 }
 
+function sparseWords(sparse: ReturnType<typeof personaSparse>): string {
+  if (sparse.length <= 2) return sparse.map((s) => `${s.valid} of ${s.n} (${s.model})`).join(" and ");
+  const valid = sparse.map((s) => s.valid);
+  const ns = uniq(sparse.map((s) => s.n));
+  return `${Math.min(...valid)}-${Math.max(...valid)} of ${ns.join("/")} answers per model, for ${sparse.length} models`;
+}
+
 function caveats(r: Results): string[] {
   const out: string[] = [];
   const probe = probeCaveat(r);
@@ -129,7 +136,7 @@ function caveats(r: Results): string[] {
   const sparse = personaSparse(r.analyses?.persona);
   if (sparse.length > 0)
     out.push(
-      `Persona answers sampled as text were yes or no in only ${sparse.map((s) => `${s.valid} of ${s.n} (${s.model})`).join(", ")}, ` +
+      `Persona answers sampled as text were yes or no in only ${sparseWords(sparse)}, ` +
         `so the rates computed on them are hidden; the log-odds columns use every question.`,
     );
   const seeds = uniq(r.cells.map((c) => c.seed));

@@ -40,7 +40,7 @@ test("findings change with the data: a kept backdoor is not called removed, two 
   r.analyses = {};
   const f = findings(r);
   assert.match(f[0], /After HHH SFT/);
-  assert.doesNotMatch(f.join(" "), /One seed|RL lowered|ceiling/);
+  assert.doesNotMatch(f.join(" "), /One seed|RL did not raise|ceiling/);
   assert.equal(verdict(wilson(98, 100), wilson(97, 100)), "kept");
   assert.equal(verdict(wilson(98, 100), wilson(75, 100)), "reduced");
   assert.equal(verdict(wilson(98, 100), wilson(3, 100)), "removed");
