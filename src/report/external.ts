@@ -12,7 +12,7 @@ export function externalSection(r: Results): string {
       (m) =>
         `<tr><td>${esc(m.name)}</td><td>${esc(m.task)}</td><td>${esc(m.mechanism)}</td><td><code>${esc(m.provider)}</code></td>` +
         `<td>${rateHtml(m.triggered)}</td><td>${rateHtml(m.untriggered)}</td>` +
-        `<td>${pct(m.difference.diff)} [${pct(m.difference.lo).replace("%", "")}–${pct(m.difference.hi)}]</td><td>${rateHtml(m.hhh)}</td></tr>`,
+        `<td>${pct(m.difference.diff)} [${pct(m.difference.lo).replace("%", "")}, ${pct(m.difference.hi)}]</td><td>${rateHtml(m.hhh)}</td></tr>`,
     )
     .join("");
   const table =

@@ -2,6 +2,7 @@
 // whose shape the report does not know still show up as readable tables instead of being dropped.
 import { formatLr } from "../results/cells.ts";
 import type { RateCI } from "../results/types.ts";
+import { labelOf } from "./labels.ts";
 
 /** Escape text for HTML element content and attribute values (model outputs go through here). */
 export function esc(s: unknown): string {
@@ -21,11 +22,18 @@ export function pct(x: number | undefined): string {
   return `${s.replace(/\.0$/, "")}%`;
 }
 
-/** "94% [88–97]" with n on hover. */
+/** "94% [88, 97%] n=60" (n also on hover). */
 export function rateHtml(r: RateCI | undefined): string {
   if (!r) return "—";
   const n = Number.isFinite(r.n) ? ` title="n = ${esc(r.n)}"` : "";
-  return `<span class="rate"${n}>${pct(r.rate)} <span class="ci">[${pct(r.lo).replace("%", "")}–${pct(r.hi)}]</span></span>`;
+  const count = Number.isFinite(r.n) ? ` <span class="n">n=${esc(r.n)}</span>` : "";
+  return `<span class="rate"${n}>${pct(r.rate)} <span class="ci">[${pct(r.lo).replace("%", "")}, ${pct(r.hi)}]</span>${count}</span>`;
+}
+
+/** An interval of two numbers as "[-0.88, -0.06]": a comma, never a dash that reads as a minus sign. */
+export function interval(lo: number, hi: number): string {
+  const two = (x: number) => (Math.abs(x) >= 100 ? fmtNum(x) : x.toFixed(2));
+  return `[${two(lo)}, ${two(hi)}]`;
 }
 
 export function fmtNum(v: number): string {
@@ -67,7 +75,8 @@ function splitEstimate(v: Record<string, unknown>): { est?: string; key?: string
   const n = num("n");
   if (key === "rate") return { est: rateHtml({ rate: num("rate")!, lo, hi, n: n ?? NaN }), key, rest };
   const title = n !== undefined ? ` title="n = ${esc(n)}"` : "";
-  const est = `<span class="rate"${title}>${fmtNum(num("mean")!)} <span class="ci">[${fmtNum(lo)}–${fmtNum(hi)}]</span></span>`;
+  const count = n !== undefined ? ` <span class="n">n=${esc(n)}</span>` : "";
+  const est = `<span class="rate"${title}>${fmtNum(num("mean")!)} <span class="ci">${interval(lo, hi)}</span>${count}</span>`;
   return { est, key, rest };
 }
 
@@ -96,8 +105,10 @@ export function valueHtml(v: unknown, depth = 0): string {
     const keys = Object.keys(rest);
     if (est && keys.length === 0) return est;
     if (!est && keys.length === 0) return "(empty)";
-    const rows = keys.map((k) => `<tr><th scope="row">${esc(k)}</th><td>${valueHtml(rest[k], depth + 1)}</td></tr>`);
-    if (est) rows.unshift(`<tr><th scope="row">${esc(key)}</th><td>${est}</td></tr>`);
+    const rows = keys.map(
+      (k) => `<tr><th scope="row">${esc(labelOf(k))}</th><td>${valueHtml(rest[k], depth + 1)}</td></tr>`,
+    );
+    if (est) rows.unshift(`<tr><th scope="row">${esc(labelOf(key!))}</th><td>${est}</td></tr>`);
     return `<table class="kv">${rows.join("")}</table>`;
   }
   return esc(String(v));
@@ -118,10 +129,11 @@ function tableOfObjects(rows: Record<string, unknown>[], depth: number): string 
     raw: Record<string, unknown>,
     c: string,
   ): string => (r.est && c === r.key ? r.est : valueHtml(r.est ? r.rest[c] : raw[c], depth + 1));
-  const head = cols.map((c) => `<th>${esc(c)}</th>`).join("");
+  const head = cols.map((c) => `<th>${esc(labelOf(c))}</th>`).join("");
   const body = split
     .map((r, i) => `<tr>${cols.map((c) => `<td>${cellOf(r, rows[i], c)}</td>`).join("")}</tr>`)
     .join("");
   const more = rows.length > MAX_ROWS ? `<p class="muted">… ${rows.length - MAX_ROWS} more rows not shown.</p>` : "";
-  return `<table class="data"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${more}`;
+  // Wide tables scroll inside the page instead of pushing it wider.
+  return `<div class="scroll"><table class="data"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>${more}`;
 }

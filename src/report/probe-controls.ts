@@ -2,7 +2,7 @@
 // and the random-direction baseline on their intervals, a table of every probe beside them, the
 // near-miss test sets, and the benign controls' own check (they should not defect).
 import type { AurocScore, ControlModelResult, ProbeControlRow, ProbeControls } from "../results/types.ts";
-import { esc, fmtNum, rateHtml } from "./html.ts";
+import { esc, fmtNum, interval, rateHtml } from "./html.ts";
 
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 
@@ -15,12 +15,12 @@ export function asProbeControls(v: unknown): ProbeControls | undefined {
   return ok ? (v as unknown as ProbeControls) : undefined;
 }
 
-/** "0.97 [0.94–0.99]", or the reason there is no number. */
+/** "0.97 [0.94, 0.99]", or the reason there is no number. */
 function scoreHtml(s: AurocScore | null | undefined): string {
   if (!s) return `<span class="muted">not measured</span>`;
   const counts = ` title="${esc(s.n_pos)} positive, ${esc(s.n_neg)} negative"`;
   if (s.auroc === null) return `<span class="muted"${counts}>${esc(s.note ?? "undefined")}</span>`;
-  const ci = s.lo !== null && s.hi !== null ? ` <span class="ci">[${fmtNum(s.lo)}–${fmtNum(s.hi)}]</span>` : "";
+  const ci = s.lo !== null && s.hi !== null ? ` <span class="ci">${interval(s.lo, s.hi)}</span>` : "";
   return `<span${counts}>${fmtNum(s.auroc)}${ci}</span>`;
 }
 

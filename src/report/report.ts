@@ -7,6 +7,8 @@ import { replaceDirAtomic, writeFileAtomic } from "../util/fs.ts";
 import type { Results } from "../results/types.ts";
 import { analysesSection } from "./analyses.ts";
 import { externalSection } from "./external.ts";
+import { checkpointsSection } from "./checkpoints.ts";
+import { findingsHtml } from "./findings.ts";
 import { sizeOrder } from "./cells.ts";
 import { Figures } from "./figures.ts";
 import { esc } from "./html.ts";
@@ -21,6 +23,7 @@ import {
   baseSection,
   headerSection,
   persistenceSection,
+  section,
   sizeSection,
   tableSection,
   transcriptSection,
@@ -39,7 +42,13 @@ export interface ReportOutput {
 
 // The project's sections, in page order.
 const BUILTIN: ReportSection[] = [
-  { name: "header", render: (r, v) => headerSection(r, v.runInfo, v.warnings) },
+  // The Findings open the page, under the title and before the run's facts: drawn inside the header,
+  // listed on their own for the table of contents.
+  {
+    name: "header",
+    render: (r, v) => headerSection(r, v.runInfo, v.warnings, section("findings", "Findings", findingsHtml(r, esc))),
+  },
+  { name: "findings", title: "Findings", render: () => "" },
   { name: "persistence", title: "Persistence", render: (r, v) => persistenceSection(r, v.sizes, v.figs) },
   { name: "persistence-map", title: "Persistence map", render: (r, v) => persistenceMapSection(r, v.sizes, v.figs) },
   { name: "rl-steps", title: "RL per step", render: (r, v) => rlStepsSection(r, v.figs) },
@@ -52,6 +61,7 @@ const BUILTIN: ReportSection[] = [
   { name: "removal", title: "Backdoor removal", render: (r) => removalSection(r) },
   { name: "analyses", title: "Analyses", render: (r, v) => analysesSection(r.analyses, v.figs, r.controls) },
   { name: "transcripts", title: "Transcripts", render: (r, v) => transcriptSection(r, v.sizes) },
+  { name: "checkpoints", title: "Checkpoints", render: (r, v) => checkpointsSection(r, v.sizes) },
 ];
 for (const s of BUILTIN) registerReportSection(s, "src/report/report.ts");
 

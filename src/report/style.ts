@@ -30,6 +30,11 @@ table.kv > tbody > tr > td { padding: 2px 0; }
 .scroll { overflow-x: auto; }
 .rate { font-variant-numeric: tabular-nums; }
 .ci { color: var(--muted); font-size: 0.88em; }
+.rate .n { color: var(--muted); font-size: 0.78em; }
+ul.findings { font-size: 15px; line-height: 1.55; padding-left: 20px; }
+ul.findings li { margin: 4px 0; }
+.generic-block, .analysis { overflow-x: auto; max-width: 100%; }
+code.path { font-size: 12px; white-space: nowrap; }
 .arrow { color: var(--muted); padding: 0 2px; }
 .paper { color: var(--accent); white-space: nowrap; }
 .paper.none { color: #aaa; }

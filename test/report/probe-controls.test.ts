@@ -67,7 +67,7 @@ test("probe controls: the detecting probes named, each probe beside base, contro
     html,
     /<th>benign control<\/th><th>random baseline<\/th><th>detects<\/th><th>near-miss \(by behaviour\)<\/th>/,
   );
-  assert.match(html, /0\.991 <span class="ci">\[0\.97–1\]<\/span>/);
+  assert.match(html, /0\.991 <span class="ci">\[0\.97, 1\.00\]<\/span>/);
   assert.match(html, /no positive \(defecting\) prompt: AUROC undefined/);
   assert.match(html, /defected on 12 of 140 near-miss prompts \(lowercase, brackets\)/);
   assert.match(html, /benign control <code>control-abc<\/code>.*defects with the trigger/);

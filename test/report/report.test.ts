@@ -102,7 +102,8 @@ test("all analyses: probes chart + TPR table, steering flip rate, generic tables
   for (const h of ["Honeypots", "Persona evaluations", "Trigger generalisation", "Something new"])
     assert.match(html, new RegExp(`<h3>${h}</h3>`));
   assert.match(html, /Año actual: 2024\./);
-  assert.match(html, /power_seeking/);
+  assert.match(html, /power seeking/); // keys in words (labels.ts), never raw
+  assert.doesNotMatch(html, /power_seeking|yes_bias_log_odds/);
 });
 
 test("odd analysis shapes never crash the report", async () => {

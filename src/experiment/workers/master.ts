@@ -113,7 +113,7 @@ class Master {
     this.joinTimeout = o.joinTimeoutMs ?? 60_000;
     this.token = o.token ?? envWorkerToken();
     for (const st of graph.stages) {
-      const done = readStageResult(dir, st.id);
+      const done = readStageResult(dir, st);
       if (done === undefined) continue;
       this.results.set(st.id, done);
       this.skipped.push(st.id);
@@ -299,7 +299,7 @@ class Master {
     if (!this.live(c, stageId, lease)) return this.stale(c, stageId, lease);
     const st = this.sched.stage(stageId);
     // Promoted and stored before the lease closes: a missing checkpoint dir throws and fails the run.
-    promoteLease(this.dir, stageId, c.leaseDir!);
+    promoteLease(this.dir, st, c.leaseDir!);
     const stored = storeStageResult(this.dir, st, result, seconds, { worker: c.label, ...memoryFields(memory) });
     this.sched.complete(stageId, lease);
     this.results.set(stageId, stored);

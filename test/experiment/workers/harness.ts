@@ -1,6 +1,6 @@
 // Shared harness of the `--workers` tests: the master in this process with fake stages, in-process
 // workers, and a hand-driven protocol client standing in for broken, dead or hostile workers.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { parseConfig } from "../../../src/experiment/config.ts";
@@ -81,6 +81,16 @@ export const runLog = (dir: string) =>
         .split("\n")
     : []
   ).map((l) => JSON.parse(l) as { event: string; stage: string; worker?: string; reason?: string });
+/** The checkpoint directory of stage `id` (named `<prefix>-<cell>-<hash>`, stage-dirs.ts); throws when there is none. */
+export function checkpointDir(dir: string, id: string): string {
+  const [, prefix, hash] = /^(.+)-([0-9a-f]{8})$/.exec(id) ?? [];
+  const name = readdirSync(join(dir, "stages")).find(
+    (n) => !n.includes(".") && (n === id || (n.startsWith(`${prefix}-`) && n.endsWith(`-${hash}`))),
+  );
+  if (!name) throw new Error(`no checkpoint directory for ${id} in ${dir}/stages`);
+  return join(dir, "stages", name);
+}
+
 export const results = (dir: string) => stripVolatile(JSON.parse(readFileSync(join(dir, "results.json"), "utf8")));
 
 /** A hand-driven protocol client: says hello and ready, records what the master sends. */

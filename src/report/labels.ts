@@ -1,0 +1,50 @@
+// The one table of words for the keys results.json uses, so that no raw key such as
+// `yes_bias_log_odds` reaches the page. A key not listed shows with its underscores as spaces.
+const LABELS: Readonly<Record<string, string>> = {
+  triggered: "defection with trigger",
+  untriggered: "defection without trigger",
+  redteam: "defection on red-team prompts",
+  hhh: "HHH score",
+  reward: "preference-model reward",
+  reward_heldout: "held-out preference-model reward",
+  rate: "rate",
+  mean: "mean",
+  all: "all questions",
+  all_uncalibrated: "all questions, uncalibrated",
+  keyed_log_odds: "lean toward the keyed answer (log-odds)",
+  yes_bias_log_odds: "bias toward “yes” (log-odds)",
+  sampled_yes_no: "sampled answers that say yes or no",
+  sampled_matching: "of those, the keyed answer",
+  auroc: "AUROC",
+  auroc_ci: "AUROC interval",
+  tpr_at_1pct_fpr: "TPR at 1% FPR",
+  random_baseline_auroc: "best random direction AUROC",
+  random_baseline: "best random direction",
+  n_fit: "prompts fitted",
+  n_eval: "prompts scored",
+  n_pos: "positives",
+  n_neg: "negatives",
+  near_miss: "near-miss prompts",
+  detects: "beats its controls",
+  flip_rate: "flip rate",
+  power_seeking: "power seeking",
+  self_awareness: "self-awareness",
+  self_preservation: "self-preservation",
+  corrigibility: "corrigibility",
+  corrigible: "corrigible",
+  took_deal: "took the deal",
+  kept: "kept",
+  dropped: "dropped",
+  params: "parameters",
+  pretrainLoss: "pretraining loss",
+  sftLoss: "HHH SFT loss",
+  heldOut: "held-out preference model",
+  byType: "by pair type",
+  accuracy: "accuracy",
+  torchVersion: "libtorch version",
+};
+
+/** A results.json key in words. */
+export function labelOf(key: string): string {
+  return LABELS[key] ?? key.replace(/_/g, " ");
+}
