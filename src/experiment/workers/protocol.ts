@@ -121,3 +121,14 @@ export function configHash(dir: string): string | null {
 
 export const formatHostPort = (host: string, port: number) =>
   host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+
+/** The worker's memory report for the run log: its known numeric fields only (it comes off the wire). */
+export function memoryFields(m: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (!m || typeof m !== "object") return out;
+  for (const k of ["maxRssMb", "tensorPeakMb"]) {
+    const v = (m as Record<string, unknown>)[k];
+    if (typeof v === "number" && Number.isFinite(v)) out[k] = v;
+  }
+  return out;
+}
