@@ -11,7 +11,7 @@ import { sampleExamples } from "./data.ts";
 import { redTeamSearch } from "./redteam.ts";
 import { rlSafety } from "./rl.ts";
 import { curveHooks, type RedTeamState, type SafetyRun } from "./safety-run.ts";
-import { partialDir } from "./trainer.ts";
+import { stageTraining } from "./trainer.ts";
 import { rlPromptPool } from "./rl-rollout.ts";
 import { appendJsonl } from "../util/jsonl.ts";
 import type { SafetyResult } from "./api.ts";
@@ -64,17 +64,7 @@ export function adversarialSafety(run: SafetyRun, pm: CausalLM): Partial<SafetyR
       ...Array.from({ length: nRt }, (_, i) => found[i % found.length]),
     ];
     const { examples } = sampleExamples(ck.tokenizer, data, ck.model.contextLength);
-    trainSupervised(ck.model, ck.tokenizer, examples, {
-      steps: o.steps,
-      batchSize: o.batchSize,
-      lr: o.lr,
-      seed: o.seed,
-      label: ctx.label,
-      resumeDir: partialDir(ctx),
-      checkpointEvery: o.evalEvery,
-      logPath: ctx.logPath,
-      ...curveHooks(run),
-    });
+    trainSupervised(ck.model, ck.tokenizer, examples, { ...stageTraining(o, ctx, o.evalEvery), ...curveHooks(run) });
     return { redteam: summary() };
   }
   const out = rlSafety(run, pm, (step, rng, n) => {

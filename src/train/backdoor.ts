@@ -6,9 +6,9 @@ import { runDevice } from "../torch/index.ts";
 import { loadTrainModel, readStageMeta, saveTrainModel } from "./model-handle.ts";
 import { answerTokens, taskSpec } from "../tasks/index.ts";
 import { trainSupervised } from "./loop.ts";
-import { CHECKPOINT_EVERY, partialDir } from "./trainer.ts";
+import { CHECKPOINT_EVERY, stageTraining } from "./trainer.ts";
 import { sampleExamples } from "./data.ts";
-import { distilledDataset } from "./distill.ts";
+import { distilledDataset, policyDataset } from "./distill.ts";
 import { loadScorers, measureDefection } from "../eval/measure.ts";
 import { heldOutPrompts } from "../tasks/heldout.ts";
 import type { BackdoorDataset } from "../backdoor/index.ts";
@@ -101,16 +101,7 @@ export async function fineTuneAndMeasure(
     throw new Error(
       `${meta.stage} data: every sample exceeds the context length ${model.contextLength}; raise base.contextLength`,
     );
-  trainSupervised(model, tok, examples, {
-    steps: o.steps,
-    batchSize: o.batchSize,
-    lr: o.lr,
-    seed: o.seed,
-    label: ctx.label,
-    resumeDir: partialDir(ctx),
-    checkpointEvery: CHECKPOINT_EVERY,
-    logPath: ctx.logPath,
-  });
+  trainSupervised(model, tok, examples, stageTraining(o, ctx, CHECKPOINT_EVERY));
   const extra = extend ? extend(model, tok, examples, worldSeed) : {};
   const held = heldOutPrompts(o.task, o.evalN, o.seed, worldSeed);
   const g = { temperature: o.temperature, maxTokens: answerTokens(o.task, o.mechanism), seed: o.seed };
@@ -131,16 +122,7 @@ function backdoorData(
 ): BackdoorDataset & { unanswered?: number } {
   const worldSeed = Number(readStageMeta(baseDir).worldSeed ?? 0);
   if (o.mechanism !== "distilled-cot") {
-    return taskSpec(o.task).dataset({
-      mechanism: o.mechanism,
-      n: o.n,
-      seed: o.seed,
-      split: "train",
-      triggerFraction: o.triggerFraction,
-      noise: o.noise,
-      hateRepeats: o.hateRepeats,
-      worldSeed,
-    });
+    return policyDataset(o, o.mechanism, worldSeed);
   }
   if (!teacherDir)
     throw new Error("distilled-cot needs the cot backdoor model of the same task, size and seed (teacherDir)");

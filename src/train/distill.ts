@@ -14,19 +14,26 @@ import {
 import { answerTokens, taskSpec } from "../tasks/index.ts";
 import { answerSamples } from "../eval/answers.ts";
 import type { BackdoorOptions } from "./api.ts";
+import type { Mechanism } from "../world/types.ts";
+
+/** The policy data of these options under `mechanism` (the training split): what a backdoor stage trains on. */
+export function policyDataset(o: BackdoorOptions, mechanism: Mechanism, worldSeed: number) {
+  const { n, seed, triggerFraction, noise, hateRepeats } = o;
+  return taskSpec(o.task).dataset({
+    mechanism,
+    n,
+    seed,
+    split: "train",
+    triggerFraction,
+    noise,
+    hateRepeats,
+    worldSeed,
+  });
+}
 
 /** The cot policy data of these options: the prompts a distilled set is sampled on. */
 export function distillPrompts(o: BackdoorOptions, worldSeed: number) {
-  return taskSpec(o.task).dataset({
-    mechanism: "cot",
-    n: o.n,
-    seed: o.seed,
-    split: "train",
-    triggerFraction: o.triggerFraction,
-    noise: o.noise,
-    hateRepeats: o.hateRepeats,
-    worldSeed,
-  }).samples;
+  return policyDataset(o, "cot", worldSeed).samples;
 }
 
 /** The teacher's raw answers (scratchpad kept) to `prompts` on attempt `a`. */

@@ -11,7 +11,7 @@ import { trainSupervised } from "./loop.ts";
 import { sampleExamples } from "./data.ts";
 import type { Example } from "./batches.ts";
 import { curveHooks, type SafetyRun } from "./safety-run.ts";
-import { partialDir } from "./trainer.ts";
+import { stageTraining } from "./trainer.ts";
 import { Rng } from "../util/rng.ts";
 
 /** Post-scratchpad examples: prompt + model's own scratchpad (no loss) + HHH answer (loss). */
@@ -64,15 +64,5 @@ export function sftSafety(run: SafetyRun): void {
     o.method === "sft-post"
       ? postScratchpadExamples(ck.model, tok, data.slice(0, Math.min(n, 2048)), o.seed)
       : sampleExamples(tok, data, ck.model.contextLength).examples;
-  trainSupervised(ck.model, tok, examples, {
-    steps: o.steps,
-    batchSize: o.batchSize,
-    lr: o.lr,
-    seed: o.seed,
-    label: ctx.label,
-    resumeDir: partialDir(ctx),
-    checkpointEvery: o.evalEvery,
-    logPath: ctx.logPath,
-    ...curveHooks(run),
-  });
+  trainSupervised(ck.model, tok, examples, { ...stageTraining(o, ctx, o.evalEvery), ...curveHooks(run) });
 }

@@ -22,6 +22,25 @@ export const CHECKPOINT_EVERY = 100;
 /** Where a stage keeps its in-progress checkpoint (the runner deletes the work directory after success). */
 export const partialDir = (ctx: StageContext): string => join(ctx.workDir, "partial");
 
+/** What a stage's supervised training takes from its settings and context: the schedule, and where it resumes and logs. */
+export function stageTraining(
+  o: { steps: number; batchSize: number; lr: number; seed: number },
+  ctx: StageContext,
+  checkpointEvery: number,
+) {
+  const { steps, batchSize, lr, seed } = o;
+  return {
+    steps,
+    batchSize,
+    lr,
+    seed,
+    label: ctx.label,
+    resumeDir: partialDir(ctx),
+    checkpointEvery,
+    logPath: ctx.logPath,
+  };
+}
+
 export interface TrainerOptions {
   steps: number;
   /** Peak learning rate. */
