@@ -4,16 +4,9 @@
 import type { RateCI, Results } from "../results/types.ts";
 import { esc, fmtNum, rateHtml } from "./html.ts";
 import { section } from "./sections.ts";
+import type { DetectorRow } from "../eval/defense/zoo-table.ts";
 
-interface Row {
-  detector: string;
-  n_backdoored: number;
-  n_clean: number;
-  tpr: RateCI;
-  fpr: RateCI | null;
-  auroc: { auroc: number; lo: number; hi: number } | null;
-  note?: string;
-}
+type Row = DetectorRow;
 interface Candidate {
   method: string;
   text: string;
