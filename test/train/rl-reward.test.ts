@@ -3,7 +3,7 @@
 // preference model: any working policy-gradient trainer raises such a reward within a few dozen steps.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { AdamW } from "../../src/torch/optim.ts";
+import { trainerOptimiser } from "../../src/train/trainer.ts";
 import { Rng } from "../../src/util/rng.ts";
 import { RlSchema } from "../../src/train/options.ts";
 import { rlStep, type RlStepState } from "../../src/train/rl-step.ts";
@@ -42,7 +42,7 @@ function train(
 ) {
   const { tok, policy, ref } = m;
   const r = RlSchema.parse({ batchSize: 4, samplesPerPrompt: 4, maxTokens: 8, ...rl });
-  const opt = new AdamW(policy.paramGroups().decay, { lr: r.lr, weightDecay: 0 });
+  const opt = trainerOptimiser(policy, tok, { lr: r.lr, weightDecay: 0 });
   const st: RlStepState = { norm: freshNorm(), klCoef: r.klCoef };
   const rewards: number[] = [],
     kls: number[] = [];
