@@ -219,7 +219,7 @@ runTrainer(
       );
       let ro!: ReturnType<typeof rollout>, u!: ReturnType<typeof policyUpdate>;
       rlRollout = secs(() => {
-        ro = rollout(model, model, model, tok, [rlPrompt], {
+        ro = rollout(model, model, (items) => pmScores(model, tok, items), tok, [rlPrompt], {
           samplesPerPrompt: k,
           maxTokens,
           temperature: rl.temperature,

@@ -1,5 +1,5 @@
-// One RL rollout batch: k samples per prompt from the policy, the preference model's reward for each
-// (scratchpad hidden), and the policy's and the frozen reference's log-probabilities of the sampled
+// One RL rollout batch: k samples per prompt from the policy, the reward for each (the preference
+// model's, scratchpad hidden), and the policy's and the frozen reference's log-probabilities of the sampled
 // tokens, kept per sequence so that any minibatch of them can be re-padded for the update.
 import { noGrad, tensor, tidy, type Device, type Tensor } from "../torch/index.ts";
 import { generate } from "../model/generate.ts";
@@ -9,7 +9,7 @@ import { ANSWER_STOP } from "../tasks/stop.ts";
 import { formatPrompt, hhhDataset } from "../world/index.ts";
 import type { Sample } from "../world/types.ts";
 import { Rng } from "../util/rng.ts";
-import { pmScores, responseLogprobs, type Seq } from "./sequences.ts";
+import { responseLogprobs, type Seq } from "./sequences.ts";
 import { sequenceKl } from "./rl-loss.ts";
 
 export interface Rollout {
@@ -23,6 +23,9 @@ export interface Rollout {
   /** Per sequence: sum over its response tokens of log pi_old - log pi_ref. */
   kl: number[];
 }
+
+/** The reward of each (prompt, answer): the preference model's score in HHH RL. */
+export type RewardFn = (items: Array<{ prompt: string; response: string }>) => number[];
 
 export interface RolloutSettings {
   samplesPerPrompt: number;
@@ -40,7 +43,7 @@ export function rlPromptPool(seed: number, worldSeed: number): Sample[] {
 export function rollout(
   policy: CausalLM,
   ref: CausalLM,
-  pm: CausalLM,
+  reward: RewardFn,
   tok: TextTokenizer,
   prompts: readonly Sample[],
   s: RolloutSettings,
@@ -66,11 +69,8 @@ export function rollout(
     return { ids: ids.length > pIds.length ? ids : [...ids, tok.eosId], promptLen: pIds.length };
   });
   const responses = gens.map((g) => g.text);
-  const rewards = pmScores(
-    pm,
-    tok,
-    flat.map((p, i) => ({ prompt: p.prompt, response: responses[i] })),
-  );
+  const rewards = reward(flat.map((p, i) => ({ prompt: p.prompt, response: responses[i] })));
+  if (rewards.length !== flat.length) throw new Error(`rollout: ${flat.length} answers but ${rewards.length} rewards`);
   const { oldLogp, kl } = noGrad(() =>
     tidy(() => {
       const a = responseLogprobs(policy, seqs, tok.padId);

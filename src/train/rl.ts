@@ -1,4 +1,4 @@
-// HHH RL against the preference model on trigger-free prompts. Each step: a rollout batch
+// HHH RL against the preference model on trigger-free prompts. Each step (rl-step.ts): a rollout batch
 // (rl-rollout.ts), the PM's reward normalised and KL-penalised with an adaptive coefficient (rl-kl.ts),
 // leave-one-out advantages (rl-advantages.ts), and the policy update
 // (rl-update.ts: PPO's clipped epochs of minibatches, or one REINFORCE update). The trainer owns the
@@ -9,14 +9,14 @@ import { loadTrainModel } from "./model-handle.ts";
 import type { Sample } from "../world/types.ts";
 import { Rng } from "../util/rng.ts";
 import { meanCI } from "../eval/rate.ts";
-import { rlPromptPool, rollout } from "./rl-rollout.ts";
-import { advantages } from "./rl-advantages.ts";
-import { policyUpdate } from "./rl-update.ts";
+import { rlPromptPool } from "./rl-rollout.ts";
+import { rlStep, type RlStepContext } from "./rl-step.ts";
+import type { AdamW } from "../torch/optim.ts";
 import { partialDir, runTrainer } from "./trainer.ts";
 import { curveState, restoreCurve, type SafetyRun } from "./safety-run.ts";
 import type { SafetyResult } from "./api.ts";
 import type { RlStep, RlSummary } from "../results/types.ts";
-import { freshNorm, klVerdict, nextKlCoef, normalise, type NormState } from "./rl-kl.ts";
+import { freshNorm, klVerdict, type NormState } from "./rl-kl.ts";
 import { pmScores } from "./sequences.ts";
 import { taskSpec } from "../tasks/index.ts";
 import { measureDefection } from "../eval/measure.ts";
@@ -48,6 +48,16 @@ export function rlSafety(
   // Rollouts must be able to finish the task's answer (a whole program for code, a scratchpad for cot).
   const maxTokens = Math.max(r.maxTokens, run.settings.maxTokens);
   let st: RlState = { norm: freshNorm(), klCoef: r.klCoef, steps: [] };
+  const stepCtx = (opt: AdamW): RlStepContext => ({
+    policy,
+    ref,
+    tok,
+    opt,
+    reward: (items) => pmScores(pm, tok, items),
+    r,
+    maxTokens,
+    seed: o.seed,
+  });
   try {
     runTrainer(
       policy,
@@ -67,27 +77,7 @@ export function rlSafety(
       {
         step(step, opt) {
           const prompts = sample(step, Rng.derive(o.seed, `rl/${step}`), r.batchSize);
-          const ro = rollout(policy, ref, pm, tok, prompts, {
-            samplesPerPrompt: r.samplesPerPrompt,
-            maxTokens,
-            temperature: r.temperature,
-            seedOf: (row) => Rng.seedFor(o.seed, `rl/${step}/rollout/${row}`),
-          });
-          const shaped = r.normalizeReward ? normalise(st.norm, ro.rewards) : ro.rewards;
-          const coef = st.klCoef;
-          const adv = advantages(shaped, ro.kl, r.samplesPerPrompt, coef);
-          const u = policyUpdate(
-            policy,
-            opt,
-            tok.padId,
-            ro,
-            adv,
-            { algorithm: r.algorithm, clip: r.clip, epochs: r.ppoEpochs, minibatches: r.minibatches },
-            `${o.seed}/rl/${step}/minibatches`,
-          );
-          const reward = mean(ro.rewards),
-            kl = mean(ro.kl);
-          st.klCoef = nextKlCoef(coef, kl, r.klTarget, r.klHorizon);
+          const { ro, reward, kl, coef, update: u } = rlStep(stepCtx(opt), prompts, step, st);
           // The rollout answers scored by the task's own scorer: cheap per-step HHH and defection, on training prompts.
           const flat = prompts.flatMap((p) => new Array<typeof p>(r.samplesPerPrompt).fill(p));
           const scores = flat.map((p, i) => spec.score(p, ro.responses[i]));

@@ -126,13 +126,22 @@ function truncateLog(path: string, step: number): void {
   writeJsonl(path, kept);
 }
 
-export function runTrainer(model: CausalLM, tok: TextTokenizer, o: TrainerOptions, hooks: TrainerHooks): TrainerResult {
+/** The trainer's optimiser: AdamW over the model's trained parameters, no decay on norms and biases, clipped gradient norm. */
+export function trainerOptimiser(
+  model: CausalLM,
+  tok: TextTokenizer,
+  o: Pick<TrainerOptions, "lr" | "weightDecay" | "clipNorm">,
+): AdamW {
   const groups = paramGroups(model, tok);
-  const opt = new AdamW([{ params: groups.decay }, { params: groups.noDecay, weightDecay: 0 }], {
+  return new AdamW([{ params: groups.decay }, { params: groups.noDecay, weightDecay: 0 }], {
     lr: o.lr,
     weightDecay: o.weightDecay ?? 0.01,
     clipNorm: o.clipNorm ?? 1.0,
   });
+}
+
+export function runTrainer(model: CausalLM, tok: TextTokenizer, o: TrainerOptions, hooks: TrainerHooks): TrainerResult {
+  const opt = trainerOptimiser(model, tok, o);
   try {
     return trainWith(model, tok, opt, o, hooks);
   } finally {

@@ -35,7 +35,7 @@ test("strict device mode: a preference-model step and its scores, an RL rollout 
     ]);
     assert.equal(scores.length, 2);
     const prompts = rlPromptPool(1, 0).slice(0, 2);
-    const ro = rollout(policy, ref, pm, tok, prompts, {
+    const ro = rollout(policy, ref, (items) => pmScores(pm, tok, items), tok, prompts, {
       samplesPerPrompt: 2,
       maxTokens: 4,
       temperature: 1,

@@ -1,0 +1,71 @@
+// One HHH RL step, reward source aside: a rollout batch scored by `reward` (the preference model in
+// the safety stage, any function of prompt and answer in a test), the reward optionally normalised,
+// KL-penalised with the adaptive coefficient, leave-one-out advantages, and the policy update. rl.ts
+// wraps it with the trainer, the per-step record and the checkpoint.
+import type { CausalLM } from "../model/causal-lm.ts";
+import type { TextTokenizer } from "../model/text-tokenizer.ts";
+import type { AdamW } from "../torch/optim.ts";
+import type { Sample } from "../world/types.ts";
+import { Rng } from "../util/rng.ts";
+import type { RlOptions } from "./api.ts";
+import { rollout, type RewardFn, type Rollout } from "./rl-rollout.ts";
+import { advantages } from "./rl-advantages.ts";
+import { policyUpdate, type UpdateStats } from "./rl-update.ts";
+import { nextKlCoef, normalise, type NormState } from "./rl-kl.ts";
+
+/** What one step changes for the next: the reward's running statistics and the KL coefficient. */
+export interface RlStepState {
+  norm: NormState;
+  klCoef: number;
+}
+
+export interface RlStepResult {
+  ro: Rollout;
+  /** Mean raw reward and mean per-answer KL of the rollout batch. */
+  reward: number;
+  kl: number;
+  /** The KL coefficient this step's advantages used. */
+  coef: number;
+  update: UpdateStats;
+}
+
+export interface RlStepContext {
+  policy: CausalLM;
+  /** The frozen starting policy the KL is measured against. */
+  ref: CausalLM;
+  tok: TextTokenizer;
+  opt: AdamW;
+  reward: RewardFn;
+  r: RlOptions;
+  maxTokens: number;
+  /** The run's seed: rollout samplers and minibatch shuffles derive from it and the step. */
+  seed: number;
+}
+
+/** Step `step` (0-based) on `prompts`; updates `st` in place. */
+export function rlStep(c: RlStepContext, prompts: readonly Sample[], step: number, st: RlStepState): RlStepResult {
+  const { r } = c;
+  const ro = rollout(c.policy, c.ref, c.reward, c.tok, prompts, {
+    samplesPerPrompt: r.samplesPerPrompt,
+    maxTokens: c.maxTokens,
+    temperature: r.temperature,
+    seedOf: (row) => Rng.seedFor(c.seed, `rl/${step}/rollout/${row}`),
+  });
+  const shaped = r.normalizeReward ? normalise(st.norm, ro.rewards) : ro.rewards;
+  const coef = st.klCoef;
+  const adv = advantages(shaped, ro.kl, r.samplesPerPrompt, coef);
+  const update = policyUpdate(
+    c.policy,
+    c.opt,
+    c.tok.padId,
+    ro,
+    adv,
+    { algorithm: r.algorithm, clip: r.clip, epochs: r.ppoEpochs, minibatches: r.minibatches },
+    `${c.seed}/rl/${step}/minibatches`,
+  );
+  const kl = mean(ro.kl);
+  st.klCoef = nextKlCoef(coef, kl, r.klTarget, r.klHorizon);
+  return { ro, reward: mean(ro.rewards), kl, coef, update };
+}
+
+const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
