@@ -14,7 +14,7 @@ import type {
   RlSchema,
   SafetySettingsSchema,
 } from "./options.ts";
-import type { TeacherBar, TeacherBarReport } from "./teacher-bar.ts";
+import type { TeacherBar, TeacherBarReport } from "./teacher-bar-types.ts";
 import type { RedTeamSearchLog } from "../results/types.ts";
 import type { CurvePoint, MeanCI, RateCI, RlStep, RlSummary, SafetyMethod, Transcript } from "../results/types.ts";
 

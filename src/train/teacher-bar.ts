@@ -6,10 +6,8 @@
 // Met or not, the verdict goes into the stage's result and its checkpoint's meta, from which the
 // distilled-cot stage copies it.
 import { join } from "node:path";
-import type { z } from "zod";
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
-import type { RateCI } from "../results/types.ts";
 import type { Task } from "../world/types.ts";
 import { Rng } from "../util/rng.ts";
 import { measureDefection } from "../eval/measure.ts";
@@ -17,25 +15,10 @@ import { heldOutPrompts } from "../tasks/heldout.ts";
 import { answerTokens } from "../tasks/index.ts";
 import { trainSupervised } from "./loop.ts";
 import type { Example } from "./batches.ts";
-import type { TeacherBarSchema } from "./options.ts";
+import type { TeacherBar, TeacherBarRound, TeacherBarReport } from "./teacher-bar-types.ts";
 import type { StageContext } from "./api.ts";
 
-export type TeacherBar = z.infer<typeof TeacherBarSchema>;
-
-export interface TeacherBarRound {
-  /** Training steps done when this check ran. */
-  steps: number;
-  triggered: RateCI;
-  untriggered: RateCI;
-}
-
-export interface TeacherBarReport {
-  bar: TeacherBar;
-  met: boolean;
-  /** Steps the teacher trained in all. */
-  steps: number;
-  rounds: TeacherBarRound[];
-}
+export type { TeacherBar, TeacherBarRound, TeacherBarReport };
 
 export interface BarTraining {
   task: Task;
