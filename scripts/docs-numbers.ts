@@ -59,6 +59,24 @@ export function findMarkers(file: string, text: string): Marker[] {
   return out;
 }
 
+/**
+ * Openers `<!-- n:` outside code fences that begin no marker, e.g. a key with a space in it: findMarkers skips
+ * them, so their text would never be checked. check reports each as unresolved.
+ */
+export function strayOpeners(file: string, text: string): Marker[] {
+  const code = fences(text);
+  const starts = new Set([...text.matchAll(MARKER)].map((m) => m.index));
+  const out: Marker[] = [];
+  for (const m of text.matchAll(/<!-- n:/g)) {
+    if (starts.has(m.index) || code.some(([a, b]) => m.index >= a && m.index < b)) continue;
+    const close = text.indexOf("-->", m.index);
+    const key = text.slice(m.index + "<!-- n:".length, close < 0 ? undefined : close).trim();
+    const line = text.slice(0, m.index).split("\n").length;
+    out.push({ file, line, key, fmt: "", text: "", start: m.index, end: m.index });
+  }
+  return out;
+}
+
 /** The markdown files whose numbers are checked: README.md, experiments/README.md and every .md under docs/. */
 export function markdownFiles(root: string): string[] {
   const files = ["README.md", "experiments/README.md"].filter((f) => existsSync(join(root, f)));
@@ -222,8 +240,15 @@ export function evaluate(
 
 /** Every marker of every checked file that disagrees with its source, or cannot be resolved. */
 export function check(root: string): { markers: Marker[]; disagreements: Disagreement[] } {
-  const markers = markdownFiles(root).flatMap((f) => findMarkers(f, readFileSync(join(root, f), "utf8")));
-  const disagreements: Disagreement[] = [];
+  const texts = markdownFiles(root).map((f) => [f, readFileSync(join(root, f), "utf8")] as const);
+  const markers = texts.flatMap(([f, t]) => findMarkers(f, t));
+  const disagreements: Disagreement[] = texts.flatMap(([f, t]) =>
+    strayOpeners(f, t).map((marker) => ({
+      marker,
+      want: null,
+      problem: "not a marker: write <!-- n:FILE:PATH FMT -->text<!-- /n --> with no space in PATH",
+    })),
+  );
   for (const { marker, want, problem } of evaluate(root, markers)) {
     if (want === null) disagreements.push({ marker, want, problem: problem ?? "unresolved" });
     else if (want !== marker.text)

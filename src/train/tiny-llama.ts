@@ -31,7 +31,12 @@ export interface TinyLlamaOptions {
   worldSeed: number;
 }
 
-/** `default`: what experiments/hf-tiny.yaml measures; `smallest`: seconds, for the tests. */
+/**
+ * `default`: what experiments/hf-tiny.yaml measures; `smallest`: seconds, for the tests. The smallest is a
+ * plumbing fixture, not a base to measure on: after 6 steps its tied embeddings are still near their N(0, 0.02)
+ * start and its final norm near 1, and LoRA trains neither, so every logit stays within about +-1 and no
+ * adapter can make it say the backdoor's answer (docs/defenses-removal.md).
+ */
 export const TINY_LLAMA: Record<"default" | "smallest", TinyLlamaOptions> = {
   default: {
     dModel: 64,

@@ -105,6 +105,31 @@ test("markers are found outside code fences, rewritten from their sources, and c
   }
 });
 
+test("an opener that begins no marker (a space in its key) fails the check instead of going unchecked", () => {
+  const md = [
+    "Rate <!-- n:r.json:acc ci2 -->0.89 [0.86, 0.92]<!-- /n -->.",
+    "Picked <!-- n:r.json:rows.[label=a b].acc f2 -->?<!-- /n --> by a label with a space.",
+    "```",
+    "<!-- n:r.json:rows.[label=a b].acc f2 -->example<!-- /n -->",
+    "```",
+    "",
+  ].join("\n");
+  const dir = scratch({
+    "README.md": md,
+    "docs/results/r.json": JSON.stringify({ acc: { rate: 0.891, lo: 0.856, hi: 0.917 }, rows: [] }),
+  });
+  try {
+    assert.equal(findMarkers("README.md", md).length, 1, "the regular marker only");
+    const { disagreements } = check(dir);
+    assert.equal(disagreements.length, 1);
+    assert.equal(disagreements[0].marker.line, 2);
+    assert.match(disagreements[0].problem, /^not a marker/);
+    assert.match(disagreements[0].marker.key, /label=a b/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("every number quoted in README.md and docs/ agrees with its source, and every results file is quoted", () => {
   const { markers, disagreements } = check(ROOT);
   const lines = disagreements.map((d) => `${d.marker.file}:${d.marker.line}: ${d.marker.key}: ${d.problem}`);
