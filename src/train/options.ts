@@ -190,6 +190,12 @@ export const RlSchema = z
         "bound on the mean per-answer KL (nats, 5-step trailing mean); results.json reports whether the run kept it",
       )
       .default(4),
+    klPenalty: z
+      .enum(["loss", "reward"])
+      .describe(
+        "where the KL penalty acts. loss: the exact KL over the vocabulary at each answer token, added to the policy loss (no sampling noise in its gradient); reward: the answer's sampled estimate (sum of log pi - log pi_ref over its tokens) subtracted from the reward (Ziegler et al.; unbiased, as noisy as the samples)",
+      )
+      .default("loss"),
     normalizeReward: z
       .boolean()
       .describe("standardise the preference model's reward by its running mean and spread before the KL penalty")
