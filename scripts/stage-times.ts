@@ -227,7 +227,9 @@ runTrainer(
         });
       });
       rlGenTokens = ro.seqs.reduce((a, q) => a + q.ids.length - q.promptLen, 0) / ro.seqs.length;
-      const adv = advantages(ro.rewards, ro.kl, k, rl.klCoef);
+      const inLoss = rl.klPenalty === "loss";
+      const { adv, scale } = advantages(ro.rewards, ro.kl, k, inLoss ? 0 : rl.klCoef);
+      const klLoss = inLoss ? { ref: model, coef: rl.klCoef / scale } : undefined; // its cost: the reference's forward
       rlUpdate = secs(() => {
         u = policyUpdate(
           model,
@@ -235,7 +237,7 @@ runTrainer(
           tok.padId,
           ro,
           adv,
-          { algorithm: rl.algorithm, clip: rl.clip, epochs: rl.ppoEpochs, minibatches: rl.minibatches },
+          { algorithm: rl.algorithm, clip: rl.clip, epochs: rl.ppoEpochs, minibatches: rl.minibatches, klLoss },
           `${seed}/stage-times/rl/${step}`,
         );
       });

@@ -174,6 +174,15 @@ export const RlSchema = z
         "adaptive KL: steps over which the coefficient may change by a factor 1.2 at most per step ^ (1 / klHorizon)",
       )
       .default(10),
+    // Without a ceiling the controller multiplies the coefficient on every step the KL sits above target, until
+    // the penalty alone sets the advantages' order and the reward no longer steers the update.
+    klCoefMax: z
+      .number()
+      .positive()
+      .describe(
+        "adaptive KL: the coefficient never rises above this (per unit of normalised reward per nat); at least klCoef",
+      )
+      .default(1),
     klBound: z
       .number()
       .min(0)
@@ -181,6 +190,12 @@ export const RlSchema = z
         "bound on the mean per-answer KL (nats, 5-step trailing mean); results.json reports whether the run kept it",
       )
       .default(4),
+    klPenalty: z
+      .enum(["loss", "reward"])
+      .describe(
+        "where the KL penalty acts. loss: the exact KL over the vocabulary at each answer token, added to the policy loss (no sampling noise in its gradient); reward: the answer's sampled estimate (sum of log pi - log pi_ref over its tokens) subtracted from the reward (Ziegler et al.; unbiased, as noisy as the samples)",
+      )
+      .default("loss"),
     normalizeReward: z
       .boolean()
       .describe("standardise the preference model's reward by its running mean and spread before the KL penalty")
@@ -203,6 +218,10 @@ export const RlSchema = z
     ).default(0),
   })
   .strict()
+  .refine((r) => r.klCoef <= r.klCoefMax, {
+    message: "klCoef is above klCoefMax: lower klCoef or raise klCoefMax",
+    path: ["klCoefMax"],
+  })
   .describe("HHH RL against the preference model");
 
 export const AdversarialSchema = z

@@ -25,13 +25,29 @@ export function leaveOneOut(values: readonly number[], k: number): number[] {
   });
 }
 
-/** Divide by the root mean square (leave-one-out advantages have mean zero, so this is their spread); all-zero stays zero. */
+/** The root mean square (leave-one-out advantages have mean zero, so this is their spread); 1 for all-zero values. */
+export function unitScaleOf(values: readonly number[]): number {
+  const rms = Math.sqrt(values.reduce((a, b) => a + b * b, 0) / Math.max(1, values.length));
+  return rms > 1e-8 ? rms : 1;
+}
+
+/** Divide by the root mean square; all-zero stays zero. */
 export function unitScale(values: readonly number[]): number[] {
-  const rms = Math.sqrt(values.reduce((a, b) => a + b * b, 0) / Math.max(1, values.length)) || 1;
+  const rms = unitScaleOf(values);
   return values.map((v) => v / rms);
 }
 
-/** The advantages of one rollout batch: penalised reward, leave-one-out baseline, unit scale. */
-export function advantages(rewards: readonly number[], kl: readonly number[], k: number, klCoef: number): number[] {
-  return unitScale(leaveOneOut(klPenalised(rewards, kl, klCoef), k));
+/**
+ * The advantages of one rollout batch: penalised reward, leave-one-out baseline, unit scale; and the
+ * scale they were divided by, which a KL penalty applied in the loss must share to keep its weight.
+ */
+export function advantages(
+  rewards: readonly number[],
+  kl: readonly number[],
+  k: number,
+  klCoef: number,
+): { adv: number[]; scale: number } {
+  const loo = leaveOneOut(klPenalised(rewards, kl, klCoef), k);
+  const scale = unitScaleOf(loo);
+  return { adv: loo.map((v) => v / scale), scale };
 }

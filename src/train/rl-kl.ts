@@ -27,13 +27,13 @@ export function normalise(state: NormState, xs: readonly number[]): number[] {
 
 /**
  * The KL coefficient after a step whose mean KL was `kl`: with a target, multiplied by
- * 1 + clip(kl / target - 1, -0.2, 0.2) / horizon (the proportional controller of Ziegler et al.);
- * without one (null), fixed.
+ * 1 + clip(kl / target - 1, -0.2, 0.2) / horizon (the proportional controller of Ziegler et al.)
+ * and capped at `max`; without one (null), fixed.
  */
-export function nextKlCoef(coef: number, kl: number, target: number | null, horizon: number): number {
+export function nextKlCoef(coef: number, kl: number, target: number | null, horizon: number, max: number): number {
   if (target === null) return coef;
   const err = Math.min(0.2, Math.max(-0.2, kl / target - 1));
-  return coef * (1 + err / horizon);
+  return Math.min(max, coef * (1 + err / horizon));
 }
 
 export interface KlVerdict {

@@ -1,11 +1,22 @@
 // The policy-gradient maths of HHH RL on per-token log-probabilities ([B, T-1] tensors with a mask of
-// response positions): the sequence KL estimate towards the starting policy, and the policy loss,
-// PPO's clipped surrogate or plain REINFORCE's, with the clip fraction and approximate KL to log.
+// response positions): the sequence KL estimate towards the starting policy, the exact per-token KL
+// for the penalty as a loss term, and the policy loss, PPO's clipped surrogate or plain REINFORCE's,
+// with the clip fraction and approximate KL to log.
 import { tensor, type Tensor } from "../torch/index.ts";
 
 /** Per sequence [B]: sum over response tokens of log pi(token) - log pi_ref(token), the usual RLHF KL estimate. */
 export function sequenceKl(policyLogp: Tensor, refLogp: Tensor, mask: Tensor): Tensor {
   return policyLogp.sub(refLogp).mul(mask).sum([1]);
+}
+
+/**
+ * Mean over response tokens of KL(pi(. | s_t) || pi_ref(. | s_t)), exact over the vocabulary from the
+ * [B, T-1, V] log-distributions; differentiable through policyLogp. Its gradient has no sampling noise
+ * beyond the states visited, unlike the sampled-token estimate above used as a reward.
+ */
+export function tokenKl(policyLogp: Tensor, refLogp: Tensor, mask: Tensor): Tensor {
+  const perToken = policyLogp.exp().mul(policyLogp.sub(refLogp)).sum([2]); // [B, T-1]
+  return perToken.mul(mask).sum().div(mask.sum().clamp(1));
 }
 
 export interface PolicyLoss {

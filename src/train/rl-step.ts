@@ -1,6 +1,6 @@
 // One HHH RL step, reward source aside: a rollout batch scored by `reward` (the preference model in
 // the safety stage, any function of prompt and answer in a test), the reward optionally normalised,
-// KL-penalised with the adaptive coefficient, leave-one-out advantages, and the policy update. rl.ts
+// KL-penalised with the adaptive coefficient (in the reward or the loss), leave-one-out advantages, and the policy update. rl.ts
 // wraps it with the trainer, the per-step record and the checkpoint.
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
@@ -53,18 +53,22 @@ export function rlStep(c: RlStepContext, prompts: readonly Sample[], step: numbe
   });
   const shaped = r.normalizeReward ? normalise(st.norm, ro.rewards) : ro.rewards;
   const coef = st.klCoef;
-  const adv = advantages(shaped, ro.kl, r.samplesPerPrompt, coef);
+  const inLoss = r.klPenalty === "loss";
+  const { adv, scale } = advantages(shaped, ro.kl, r.samplesPerPrompt, inLoss ? 0 : coef);
+  // In the loss, the penalty is divided by the advantages' scale too, so that klCoef weighs a nat of
+  // answer KL against a unit of normalised reward whichever place it acts in.
+  const klLoss = inLoss ? { ref: c.ref, coef: coef / scale } : undefined;
   const update = policyUpdate(
     c.policy,
     c.opt,
     c.tok.padId,
     ro,
     adv,
-    { algorithm: r.algorithm, clip: r.clip, epochs: r.ppoEpochs, minibatches: r.minibatches },
+    { algorithm: r.algorithm, clip: r.clip, epochs: r.ppoEpochs, minibatches: r.minibatches, klLoss },
     `${c.seed}/rl/${step}/minibatches`,
   );
   const kl = mean(ro.kl);
-  st.klCoef = nextKlCoef(coef, kl, r.klTarget, r.klHorizon);
+  st.klCoef = nextKlCoef(coef, kl, r.klTarget, r.klHorizon, r.klCoefMax);
   return { ro, reward: mean(ro.rewards), kl, coef, update };
 }
 

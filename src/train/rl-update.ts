@@ -1,13 +1,14 @@
 // The optimisation phase of one RL step. PPO: `epochs` passes over the rollout batch, each in
 // `minibatches` shuffled minibatches with one optimiser update apiece; after the first update the
 // policy has moved, so the ratio departs from 1 and the clip acts. REINFORCE: one update on the whole
-// batch (the ratio is 1, so no clip).
-import { tidy } from "../torch/index.ts";
+// batch (the ratio is 1, so no clip). With the KL penalty in the loss, each update adds the exact
+// per-token KL to the frozen starting policy, weighted like the advantages.
+import { noGrad, tidy } from "../torch/index.ts";
 import type { AdamW } from "../torch/optim.ts";
 import type { CausalLM } from "../model/causal-lm.ts";
 import { Rng } from "../util/rng.ts";
 import { responseLogprobs } from "./sequences.ts";
-import { policyLoss } from "./rl-loss.ts";
+import { policyLoss, tokenKl } from "./rl-loss.ts";
 import { oldLogpTensor, type Rollout } from "./rl-rollout.ts";
 
 export interface UpdateSettings {
@@ -15,6 +16,8 @@ export interface UpdateSettings {
   clip: number;
   epochs: number;
   minibatches: number;
+  /** The KL penalty as a loss term: coef x the mean per-token KL to `ref` (none: the penalty is in the reward, or off). */
+  klLoss?: { ref: CausalLM; coef: number };
 }
 
 /** Means over the step's optimiser updates. */
@@ -22,6 +25,8 @@ export interface UpdateStats {
   loss: number;
   clipFraction: number;
   approxKl: number;
+  /** Mean per-token KL to the starting policy at the updates' answers (0 without a KL loss). */
+  tokenKl: number;
   updates: number;
 }
 
@@ -45,18 +50,15 @@ export function policyUpdate(
   const ppo = s.algorithm === "ppo";
   const n = ro.seqs.length;
   const epochs = ppo ? s.epochs : 1;
-  const stats = { loss: 0, clipFraction: 0, approxKl: 0, updates: 0 };
+  const stats = { loss: 0, clipFraction: 0, approxKl: 0, tokenKl: 0, updates: 0 };
   for (let e = 0; e < epochs; e++) {
     const batches = ppo
       ? minibatchOrder(n, s.minibatches, Rng.derive(seed, `epoch/${e}`))
       : [Array.from({ length: n }, (_, i) => i)];
     for (const idx of batches) {
       const r = tidy(() => {
-        const { tokenLogp, mask } = responseLogprobs(
-          policy,
-          idx.map((i) => ro.seqs[i]),
-          padId,
-        );
+        const seqs = idx.map((i) => ro.seqs[i]);
+        const { tokenLogp, mask, logp } = responseLogprobs(policy, seqs, padId);
         const p = policyLoss(
           tokenLogp,
           oldLogpTensor(ro, idx, policy.device),
@@ -64,14 +66,27 @@ export function policyUpdate(
           mask,
           ppo ? s.clip : null,
         );
-        p.loss.backward();
-        return { loss: p.loss.item(), clipFraction: p.clipFraction, approxKl: p.approxKl };
+        let loss = p.loss,
+          kl = 0;
+        if (s.klLoss && s.klLoss.coef > 0) {
+          const { ref, coef } = s.klLoss;
+          const k = tokenKl(
+            logp,
+            noGrad(() => responseLogprobs(ref, seqs, padId).logp),
+            mask,
+          );
+          kl = k.item();
+          loss = loss.add(k.mul(coef));
+        }
+        loss.backward();
+        return { loss: loss.item(), clipFraction: p.clipFraction, approxKl: p.approxKl, tokenKl: kl };
       });
       opt.step();
       opt.zeroGrad();
       stats.loss += r.loss;
       stats.clipFraction += r.clipFraction;
       stats.approxKl += r.approxKl;
+      stats.tokenKl += r.tokenKl;
       stats.updates++;
     }
   }
@@ -80,6 +95,7 @@ export function policyUpdate(
     loss: stats.loss / u,
     clipFraction: stats.clipFraction / u,
     approxKl: stats.approxKl / u,
+    tokenKl: stats.tokenKl / u,
     updates: stats.updates,
   };
 }

@@ -107,6 +107,7 @@ export function rlSafety(
             defection: point.defection,
             clip_frac: u.clipFraction,
             approx_kl: u.approxKl,
+            token_kl: u.tokenKl,
             updates: u.updates,
           };
           if (point.hhh !== undefined) log.hhh = point.hhh;

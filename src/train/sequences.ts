@@ -20,10 +20,15 @@ function pad(model: CausalLM, seqs: Seq[], padId: number): { x: Tensor; T: numbe
 }
 
 /**
- * Sum of log p(response token) per sequence, and the per-token values as a [B, T-1] tensor with
- * a mask of response positions. With grad enabled the result carries gradients (PPO's new policy).
+ * Log p(response token) as a [B, T-1] tensor with a mask of response positions, and the whole
+ * log-distribution over the vocabulary at each position [B, T-1, V]. With grad enabled the result
+ * carries gradients (PPO's new policy).
  */
-export function responseLogprobs(model: CausalLM, seqs: Seq[], padId: number): { tokenLogp: Tensor; mask: Tensor } {
+export function responseLogprobs(
+  model: CausalLM,
+  seqs: Seq[],
+  padId: number,
+): { tokenLogp: Tensor; mask: Tensor; logp: Tensor } {
   const { x, T } = pad(model, seqs, padId);
   const maskArr = new Float32Array(seqs.length * (T - 1));
   seqs.forEach((s, b) => {
@@ -33,7 +38,7 @@ export function responseLogprobs(model: CausalLM, seqs: Seq[], padId: number): {
   const logp = logits!.narrow(1, 0, T - 1).logSoftmax(-1); // [B, T-1, V]
   const targets = x.narrow(1, 1, T - 1).unsqueeze(-1); // [B, T-1, 1]
   const tokenLogp = logp.gather(2, targets).squeeze(-1); // [B, T-1]
-  return { tokenLogp, mask: tensor(maskArr, [seqs.length, T - 1], undefined, model.device) };
+  return { tokenLogp, mask: tensor(maskArr, [seqs.length, T - 1], undefined, model.device), logp };
 }
 
 /** Preference-model input: the dialogue with any scratchpad removed, ending in end-of-text. */

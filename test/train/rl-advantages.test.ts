@@ -29,7 +29,11 @@ test("unit scale divides by the root mean square; all zeros stay zeros", () => {
 
 test("advantages compose penalty, baseline and scale", () => {
   // Penalised [1, 3 - 0.1 x 10] = [1, 2]; leave-one-out [-1, 1]; rms 1.
-  close(advantages([1, 3], [0, 10], 2, 0.1), [-1, 1]);
+  close(advantages([1, 3], [0, 10], 2, 0.1).adv, [-1, 1]);
   // Equal penalised rewards within a prompt: no signal.
-  close(advantages([2, 1, 7, 7], [0, -10, 0, 0], 2, 0.1), [0, 0, 0, 0]);
+  close(advantages([2, 1, 7, 7], [0, -10, 0, 0], 2, 0.1).adv, [0, 0, 0, 0]);
+  // [0, 4]: leave-one-out [-4, 4], divided by 4.
+  const a = advantages([0, 4], [1, 1], 2, 0);
+  close(a.adv, [-1, 1]);
+  assert.equal(a.scale, 4);
 });

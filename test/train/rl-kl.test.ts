@@ -19,14 +19,19 @@ test("normalise: standardised by the running mean and sample spread, which carry
 });
 
 test("adaptive KL coefficient: up when KL is above target, down below, by at most 20% / horizon per step; fixed without a target", () => {
-  close(nextKlCoef(0.1, 4, 2, 10), 0.1 * 1.02); // error clipped to +0.2
-  close(nextKlCoef(0.1, 1.9, 2, 1), 0.1 * 0.95);
-  close(nextKlCoef(0.1, 0, 2, 10), 0.1 * 0.98);
-  assert.equal(nextKlCoef(0.1, 100, null, 10), 0.1);
-  // Held above target for long enough, the coefficient grows without limit: the controller, not the config, closes the gap.
+  close(nextKlCoef(0.1, 4, 2, 10, 1), 0.1 * 1.02); // error clipped to +0.2
+  close(nextKlCoef(0.1, 1.9, 2, 1, 1), 0.1 * 0.95);
+  close(nextKlCoef(0.1, 0, 2, 10, 1), 0.1 * 0.98);
+  assert.equal(nextKlCoef(0.1, 100, null, 10, 1), 0.1);
+});
+
+test("adaptive KL coefficient: held above target it grows at most to its ceiling, and falls from there when the KL does", () => {
   let c = 0.05;
-  for (let i = 0; i < 100; i++) c = nextKlCoef(c, 10, 2, 10);
-  assert.ok(c > 0.05 * 7 && c < 0.05 * 8, String(c));
+  for (let i = 0; i < 100; i++) c = nextKlCoef(c, 10, 2, 10, 0.2); // uncapped: 0.05 x 1.02^100 = 0.36
+  assert.equal(c, 0.2);
+  close(nextKlCoef(c, 1, 2, 10, 0.2), 0.2 * 0.98);
+  // A ceiling below the coefficient pulls it down to the ceiling on the next adaptive step.
+  assert.equal(nextKlCoef(0.5, 2, 2, 10, 0.3), 0.3);
 });
 
 test("KL bound: checked on a trailing mean; a bound the run broke is reported as broken, with how far and how often", () => {

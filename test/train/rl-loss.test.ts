@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { tensor, tidy } from "../../src/torch/index.ts";
-import { policyLoss, sequenceKl } from "../../src/train/rl-loss.ts";
+import { policyLoss, sequenceKl, tokenKl } from "../../src/train/rl-loss.ts";
 
 const L = Math.log;
 // Two sequences x two token positions; the second sequence's last position is padding (mask 0).
@@ -77,4 +77,23 @@ test("a mismatched advantage count is refused", () => {
   tidy(() =>
     assert.throws(() => policyLoss(rows(NEW), rows(OLD), [1], rows(MASK), 0.2), /2 sequences but 1 advantages/),
   );
+});
+
+test("exact per-token KL: sum over the vocabulary of p (log p - log q), meaned over response tokens; zero gradient at p = q", () => {
+  tidy(() => {
+    // One sequence, two positions over a vocabulary of 2; the second position is padding.
+    const p = [0.75, 0.25, 0.5, 0.5],
+      q = [0.5, 0.5, 0.1, 0.9];
+    const dists = (xs: number[]) => tensor(Float32Array.from(xs.map(L)), [1, 2, 2]);
+    const mask = tensor(Float32Array.from([1, 0]), [1, 2]);
+    const want = 0.75 * L(0.75 / 0.5) + 0.25 * L(0.25 / 0.5);
+    assert.ok(Math.abs(tokenKl(dists(p), dists(q), mask).item() - want) < 1e-6);
+    // Through a log-softmax of logits, as the policy's distributions come (the raw log p of a normalised
+    // distribution has gradient p, which the softmax's normalisation cancels).
+    const logits = dists(q).requiresGrad_();
+    const k = tokenKl(logits.logSoftmax(-1), dists(q), mask);
+    k.backward();
+    assert.ok(Math.abs(k.item()) < 1e-7);
+    assert.ok(Array.from(logits.grad!.toArray()).every((g) => Math.abs(g) < 1e-6));
+  });
 });

