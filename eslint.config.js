@@ -4,7 +4,20 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "native/build/", "dist/", "runs/", "docs/", "test/fixtures/", "**/*.py"] },
+  {
+    ignores: [
+      "node_modules/",
+      "native/build/",
+      "dist/",
+      "runs/",
+      ".cache/",
+      "scratch/",
+      "models/",
+      "docs/",
+      "test/fixtures/",
+      "**/*.py",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
