@@ -12,7 +12,7 @@ import type { Task } from "../world/types.ts";
 import type { OpenedModel } from "../model/open-model.ts";
 import { parseInteger, parseIntegerList, taskChoices } from "./options.ts";
 import { chooseTask } from "./recorded.ts";
-import { progressReporter } from "./progress.ts";
+import { progressReporter } from "../util/progress.ts";
 
 interface ProbeCliOpts {
   model: string;

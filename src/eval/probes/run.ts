@@ -28,7 +28,7 @@ export interface ProbeRunOptions {
   batchSize?: number;
   /** A further test set labelled by behaviour (near-miss triggers); prompts longer than the context are dropped. */
   nearMiss?: LabelledPrompts;
-  /** Called after each layer is probed (layers done, layers in all). */
+  /** Called once the activations are read (0 layers done), then after each layer is probed (layers done, layers in all). */
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -79,6 +79,7 @@ export function runProbes(
   const maxFpr = o.maxFpr ?? 0.01;
   const seed = o.seed ?? 0;
   const rows: ProbeResult[] = [];
+  o.onProgress?.(0, layers.length);
   layers.forEach((layer, k) => {
     const hook = hookForLayer(layer, model.nLayers);
     const score = (scores: ArrayLike<number>) => {
