@@ -45,6 +45,7 @@ function probeOne(ck: OpenedModel, label: string, task: Task, o: ProbeCliOpts, w
       l2: Number(o.l2),
       seed,
       bootstrap: parseInteger("bootstrap", o.bootstrap, 0),
+      onActivations: progressReporter(`probe ${label} (activations, prompts)`),
       onProgress: progressReporter(`probe ${label} (layers)`),
     });
   } finally {
