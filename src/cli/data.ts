@@ -144,7 +144,10 @@ async function distilledFromTeacher(
       },
       o.teacherModel,
       "--teacher-model",
-    );
+    ).catch((e: Error) => {
+      // The provider's messages name eval's flag; here the server is --teacher.
+      throw new Error(e.message.replace("--base-url", "--teacher"));
+    });
     try {
       return await distilledDataset(servedTeacherAnswers(provider, settings), settings, worldSeed);
     } finally {

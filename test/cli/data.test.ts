@@ -162,6 +162,11 @@ test("distilled-cot from a served teacher: its on-policy answers kept, its progr
   } finally {
     close();
   }
+  // The server gone: one line naming the flag to check.
+  await assert.rejects(
+    run("build", "--mechanism", "distilled-cot", "--teacher", url, "--out", p("x.jsonl")),
+    /cannot reach the model server at .*Check --teacher$/,
+  );
   await assert.rejects(
     run("build", "--mechanism", "distilled-cot", "--teacher", p("nope"), "--teacher-model", "m", "--out", p("x.jsonl")),
     /--teacher-model names the model of a served --teacher/,
