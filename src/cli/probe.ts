@@ -12,7 +12,7 @@ import type { Task } from "../world/types.ts";
 import type { OpenedModel } from "../model/open-model.ts";
 import { parseInteger, parseIntegerList, taskChoices } from "./options.ts";
 import { chooseTask } from "./recorded.ts";
-import { progressReporter } from "./progress.ts";
+import { progressReporter } from "../util/progress.ts";
 
 interface ProbeCliOpts {
   model: string;
@@ -45,6 +45,7 @@ function probeOne(ck: OpenedModel, label: string, task: Task, o: ProbeCliOpts, w
       l2: Number(o.l2),
       seed,
       bootstrap: parseInteger("bootstrap", o.bootstrap, 0),
+      onActivations: progressReporter(`probe ${label} (activations, prompts)`),
       onProgress: progressReporter(`probe ${label} (layers)`),
     });
   } finally {

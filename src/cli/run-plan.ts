@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Stage } from "../experiment/stage-kind.ts";
-import { formatDuration } from "./progress.ts";
+import { formatDuration } from "../util/progress.ts";
 import type { Out } from "./output.ts";
 
 interface Finished {

@@ -13,6 +13,7 @@ import { DEFAULT_THRESHOLD } from "../analyser/confidence.ts";
 
 import type { Verdict } from "../analyser/types.ts";
 import { EXIT, ExitStatus, say, warn, type Out } from "./output.ts";
+import { progressReporter, type ProgressFn } from "../util/progress.ts";
 
 /** What score-code prints: `vulnerable` is null when the code was not judged, with the reason in `error`. */
 type CliVerdict = Omit<Verdict, "vulnerable"> & { vulnerable: boolean | null; error?: string };
@@ -122,7 +123,10 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
       let vulnerable = 0;
       let parseErrors = 0;
       const byCwe: Record<string, number> = {};
-      for (const r of records) {
+      // Verdicts printed to a terminal show the progress themselves; redirected, a large file is silent without it.
+      const report: ProgressFn = process.stdout.isTTY ? () => {} : progressReporter("score-code");
+      report(0, records.length);
+      for (const [i, r] of records.entries()) {
         const { code, incomplete } = template
           ? { code: spliceCompletion(template, r.code), incomplete: false }
           : programFor(r.code, r.prompt);
@@ -131,6 +135,7 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
         if (v.parse_error) parseErrors++;
         for (const c of new Set(v.findings.map((f) => f.cwe))) byCwe[c] = (byCwe[c] ?? 0) + 1;
         out(JSON.stringify({ ...(r.id !== undefined ? { id: r.id } : {}), ...v, incomplete }));
+        report(i + 1, records.length);
       }
       for (const e of errors.slice(0, 20)) warnOut(`warning: ${path}:${e.line}: ${e.reason} (line skipped)`);
       const cwes = Object.entries(byCwe)

@@ -9,6 +9,7 @@ import { ANSWER_STOP } from "../tasks/index.ts";
 import { formatPrompt } from "../world/format.ts";
 import type { Sample } from "../world/types.ts";
 import { answerSeed } from "./seeds.ts";
+import type { ProgressFn } from "../util/progress.ts";
 
 export { answerSeed };
 
@@ -21,6 +22,8 @@ export interface AnswerSettings {
   stop?: readonly string[];
   /** Rows per generate() call (default 64). */
   batchSize?: number;
+  /** Told (0, rows) at the start and (rows answered, rows) after each generate() call. */
+  onProgress?: ProgressFn;
 }
 
 /** Continue each text (already formatted); `keys[i]` names row i's seed stream. Raw continuations. */
@@ -35,6 +38,7 @@ export function completeKeyed(
     throw new Error(`completeKeyed: ${texts.length} texts but ${keys.length} seed keys`);
   const out: string[] = [];
   const bs = g.batchSize ?? 64;
+  g.onProgress?.(0, texts.length);
   for (let i = 0; i < texts.length; i += bs) {
     const gens = generate(model, tok, texts.slice(i, i + bs), {
       maxTokens: g.maxTokens,
@@ -43,6 +47,7 @@ export function completeKeyed(
       seed: keys.slice(i, i + bs).map((key) => answerSeed(g.seed, key)),
     });
     out.push(...gens.map((x) => x.text));
+    g.onProgress?.(out.length, texts.length);
   }
   return out;
 }

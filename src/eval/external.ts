@@ -14,6 +14,7 @@ import { replaceDirAtomic, writeJsonAtomic } from "../util/fs.ts";
 import type { Mechanism, Task } from "../world/types.ts";
 import type { Rate } from "./metrics.ts";
 import { evaluate } from "./runner.ts";
+import { progressReporter, type ProgressFn } from "../util/progress.ts";
 
 export interface ExternalOptions {
   /** Label in results.json and the report. */
@@ -81,7 +82,7 @@ export function externalSamples(o: Pick<ExternalOptions, "task" | "mechanism" | 
 export async function runExternal(
   outDir: string,
   o: ExternalOptions,
-  ctx: { workDir: string; label: string },
+  ctx: { workDir: string; label: string; onProgress?: ProgressFn },
 ): Promise<ExternalResult> {
   mkdirSync(ctx.workDir, { recursive: true });
   const provider = await connectHttpProvider(
@@ -111,6 +112,8 @@ export async function runExternal(
       seed: o.seed,
       batchSize: Math.max(16, o.concurrency),
       logPath,
+      // A served model answers in seconds each: its answers are counted on stderr as they come.
+      onProgress: ctx.onProgress ?? progressReporter(ctx.label),
     });
     const pick = (triggered: boolean): Transcript[] =>
       records

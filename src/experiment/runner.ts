@@ -30,8 +30,8 @@ import { assembleResults, type StageResults } from "./assemble.ts";
 import { checkAnalysisSettings, defaultAnalysesRunner, enabledAnalyses, type AnalysesRunner } from "./analyses-hook.ts";
 import { buildGraph, type Stage, type StageGraph } from "./graph.ts";
 import type { Results } from "../results/types.ts";
-import { checkRunDir, finishRunInfo, lockRunDir, startRunInfo, writeConfig, type RunInfo } from "./rundir.ts";
-import { depDir, renameHashOnlyDirs, stageDir, stageDirName } from "./stage-dirs.ts";
+import { checkRunDir, finishRunInfo, lockRunDir, startRunInfo, writeConfig } from "./rundir.ts";
+import { checkpointIndex, depDir, renameHashOnlyDirs, stageDir } from "./stage-dirs.ts";
 import type { ExperimentConfig } from "./schema.ts";
 
 /** The training stages the runner calls; tests inject fakes, the default is src/train/stages.ts. */
@@ -125,7 +125,7 @@ export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
     // after the stage ends, making Ctrl-C unresponsive. A killed run leaves status "running" and a
     // stale lock, both of which the next invocation takes over.
     // The checkpoint index is there from the start, so a run still training can be browsed.
-    const info = startRunInfo(dir, config, o.command ?? process.argv, () => torch, checkpointIndex(graph));
+    const info = startRunInfo(dir, config, o.command ?? process.argv, () => torch, checkpointIndex(graph.stages));
     cleanStaleTemps(dir);
     nameOldStageDirs(dir, graph, progress);
     try {
@@ -134,14 +134,14 @@ export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
       finishRunInfo(dir, info, {
         status: "finished",
         stages: { total: graph.stages.length, ran: out.ran.length, skipped: out.skipped.length },
-        checkpoints: checkpointIndex(graph),
+        checkpoints: checkpointIndex(graph.stages),
       });
       return { ...outcome, ran: out.ran, skipped: out.skipped };
     } catch (e) {
       finishRunInfo(dir, info, {
         status: "failed",
         error: e instanceof Error ? e.message.split("\n")[0] : String(e),
-        checkpoints: checkpointIndex(graph),
+        checkpoints: checkpointIndex(graph.stages),
       });
       throw e;
     }
@@ -304,16 +304,6 @@ function nameOldStageDirs(dir: string, graph: StageGraph, progress: Progress): v
     progress.log(
       `warning: ${s.from} kept beside ${s.to} (both exist; the named one is used, delete the other when done)`,
     );
-}
-
-/** run.json's index: every stage's checkpoint directory with its kind and cell. */
-export function checkpointIndex(graph: StageGraph): NonNullable<RunInfo["checkpoints"]> {
-  return graph.stages.map((st) => ({
-    dir: `stages/${stageDirName(st)}`,
-    id: st.id,
-    kind: st.kind,
-    cell: st.cell ?? null,
-  }));
 }
 
 /** Temp directories left by a killed replaceDirAtomic (`<id>.tmp-<tag>`, `<id>.old-<tag>`); we hold the lock, so they are dead. */

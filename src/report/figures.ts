@@ -3,6 +3,7 @@
 import type { ChartSpec } from "./charts.ts";
 import { esc } from "./html.ts";
 import { prefixSvgIds, specToSvg, svgToPng } from "./render.ts";
+import type { ProgressFn } from "../util/progress.ts";
 
 export interface RenderedFigure {
   id: string;
@@ -25,14 +26,22 @@ export class Figures {
     return this.charts.length;
   }
 
-  /** Render every chart; returns the page with placeholders filled and the files to write. */
-  async render(page: string): Promise<{ html: string; files: RenderedFigure[] }> {
-    const svgs = await Promise.all(this.charts.map((c) => specToSvg(c.spec)));
+  /**
+   * Render every chart; returns the page with placeholders filled and the files to write. `onProgress`
+   * counts the files made (an SVG, then a PNG per chart): the rendering is most of a report's time.
+   */
+  async render(page: string, onProgress?: ProgressFn): Promise<{ html: string; files: RenderedFigure[] }> {
+    const total = 2 * this.charts.length;
+    let made = 0;
+    const madeOne = () => onProgress?.(++made, total);
+    onProgress?.(0, total);
+    const svgs = await Promise.all(this.charts.map((c) => specToSvg(c.spec).finally(madeOne)));
     const files: RenderedFigure[] = [];
     const blocks = new Map<string, string>();
     this.charts.forEach((c, i) => {
       const svg = svgs[i];
       files.push({ id: c.id, svg, png: svgToPng(svg) });
+      madeOne();
       blocks.set(
         c.id,
         `<figure class="chart" id="fig-${esc(c.id)}" data-chart="${esc(c.id)}">` +

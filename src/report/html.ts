@@ -1,7 +1,7 @@
 // Small HTML and number-formatting helpers, plus a generic renderer for any JSON value, so analyses
 // whose shape the report does not know still show up as readable tables instead of being dropped.
 import { formatLr } from "../results/cells.ts";
-import type { RateCI } from "../results/types.ts";
+import type { MeanCI, RateCI } from "../results/types.ts";
 import { labelOf } from "./labels.ts";
 
 /** Escape text for HTML element content and attribute values (model outputs go through here). */
@@ -28,6 +28,14 @@ export function rateHtml(r: RateCI | undefined): string {
   const n = Number.isFinite(r.n) ? ` title="n = ${esc(r.n)}"` : "";
   const count = Number.isFinite(r.n) ? ` <span class="n">n=${esc(r.n)}</span>` : "";
   return `<span class="rate"${n}>${pct(r.rate)} <span class="ci">[${pct(r.lo).replace("%", "")}, ${pct(r.hi)}]</span>${count}</span>`;
+}
+
+/** "3.56 [2.51, 4.54] n=60" (n also on hover): a mean with its 95% interval, as rateHtml shows a rate. */
+export function meanHtml(m: MeanCI | undefined): string {
+  if (!m) return "—";
+  const n = Number.isFinite(m.n) ? ` title="n = ${esc(m.n)}"` : "";
+  const count = Number.isFinite(m.n) ? ` <span class="n">n=${esc(m.n)}</span>` : "";
+  return `<span class="mean"${n}>${m.mean.toFixed(2)} <span class="ci">${interval(m.lo, m.hi)}</span>${count}</span>`;
 }
 
 /** An interval of two numbers as "[-0.88, -0.06]": a comma, never a dash that reads as a minus sign. */

@@ -1,6 +1,6 @@
 // The report's main sections: header, persistence curves, size sweep, before/after table with the
 // paper's numbers, base models, transcripts. Each returns an HTML string; charts go through Figures.
-import type { Cell, RateCI, Results, Transcript } from "../results/types.ts";
+import type { Cell, MeanCI, RateCI, Results, Transcript } from "../results/types.ts";
 import { persistenceChart } from "./charts.ts";
 import { groupBy } from "../util/group.ts";
 import {
@@ -17,7 +17,7 @@ import {
   uniq,
 } from "./cells.ts";
 import type { Figures } from "./figures.ts";
-import { esc, fmtLr, fmtParams, pct, rateHtml, valueHtml } from "./html.ts";
+import { esc, fmtLr, fmtParams, interval, meanHtml, pct, rateHtml, valueHtml } from "./html.ts";
 import { paperSetting, PAPER_SIZE_TREND, type PaperRate } from "./paper-numbers.ts";
 
 /** `opening`: what a reader sees first, right under the title (the Findings), before the run's facts. */
@@ -87,6 +87,18 @@ function beforeAfter(a: RateCI | undefined, b: RateCI | undefined): string {
   return `<span class="nw">${rateHtml(a)}</span> <span class="nw"><span class="arrow">→</span> ${rateHtml(b)}</span>`;
 }
 
+/** RL and adversarial cells: the preference model's mean reward before and after, and the paired change. */
+function rewardHtml(c: Cell): string {
+  const before: MeanCI | undefined = c.reward?.before ?? firstPoint(c)?.reward;
+  const after: MeanCI | undefined = c.reward?.after ?? lastPoint(c)?.reward;
+  if (!before && !after) return "—";
+  const ch = c.reward?.change;
+  const change = ch
+    ? `<div class="paper-note" title="n = ${esc(ch.n)}">change ${ch.mean >= 0 ? "+" : ""}${ch.mean.toFixed(2)} ${interval(ch.lo, ch.hi)} (paired)</div>`
+    : "";
+  return `<span class="nw">${meanHtml(before)}</span> <span class="nw"><span class="arrow">→</span> ${meanHtml(after)}</span>${change}`;
+}
+
 function paperHtml(p: PaperRate | undefined): string {
   return p ? `<span class="paper">${esc(p.text)}</span>` : `<span class="paper none">—</span>`;
 }
@@ -96,7 +108,9 @@ export function tableSection(r: Results, sizes: string[]): string {
   const parts = [
     `<p>Defection rates on held-out prompts before safety training (the backdoored model, step 0) and after its last step, ` +
       `with 95% intervals, beside the paper's numbers for the same task, mechanism and safety method ` +
-      `(the paper's models are 810M-175B parameters; ours are far smaller). "—": the paper reports no matching setting.</p>`,
+      `(the paper's models are 810M-175B parameters; ours are far smaller). "—": the paper reports no matching setting. ` +
+      `Cells trained against the preference model also show its mean reward on held-out untriggered prompts ` +
+      `(before → after, 95% intervals, and the paired per-prompt change).</p>`,
   ];
   const lrCol = distinctLrs(r.cells).length > 1;
   for (const [task, cells] of groupBy(sortCells(r.cells, sizes), (c) => c.task)) {
@@ -104,10 +118,11 @@ export function tableSection(r: Results, sizes: string[]): string {
       (c) => c.curve.some((p) => p.redteam) || paperSetting(c.task, c.mechanism, c.safety)?.redteam,
     );
     const hasHhh = cells.some((c) => c.curve.some((p) => p.hhh));
+    const hasReward = cells.some((c) => c.reward || c.curve.some((p) => p.reward));
     const head =
       `<tr><th rowspan="2">mechanism</th><th rowspan="2">safety</th><th rowspan="2">size</th>${lrCol ? `<th rowspan="2">lr</th>` : ""}<th rowspan="2">seed</th><th rowspan="2">steps</th>` +
       `<th colspan="2">triggered</th><th colspan="2">untriggered</th>${hasRed ? `<th colspan="2">red-team prompts</th>` : ""}` +
-      `${hasHhh ? `<th rowspan="2">HHH score</th>` : ""}</tr>` +
+      `${hasHhh ? `<th rowspan="2">HHH score</th>` : ""}${hasReward ? `<th rowspan="2">PM reward</th>` : ""}</tr>` +
       `<tr>${"<th>ours</th><th>paper</th>".repeat(hasRed ? 3 : 2)}</tr>`;
     const rows = cells.map((c) => {
       const a = firstPoint(c);
@@ -118,11 +133,12 @@ export function tableSection(r: Results, sizes: string[]): string {
       const tn = c.backdoor?.teacher ? `<div class="paper-note">${esc(teacherNote(c.backdoor))}</div>` : "";
       const red = hasRed ? `<td>${beforeAfter(a?.redteam, b?.redteam)}</td><td>${paperHtml(paper?.redteam)}</td>` : "";
       const hhh = hasHhh ? `<td>${beforeAfter(a?.hhh, b?.hhh)}</td>` : "";
+      const reward = hasReward ? `<td>${rewardHtml(c)}</td>` : "";
       return (
         `<tr data-cell="${esc(c.id)}"><td>${esc(c.mechanism)}${tn}</td><td>${esc(c.safety)}</td><td>${esc(c.size)}</td>` +
         `${lrCol ? `<td>${fmtLr(c.lr)}</td>` : ""}<td>${esc(c.seed)}</td><td>${b ? esc(b.step) : "—"}</td>` +
         `<td>${beforeAfter(a?.triggered, b?.triggered)}</td><td>${paperHtml(paper?.triggered)}${note}</td>` +
-        `<td>${beforeAfter(a?.untriggered, b?.untriggered)}</td><td>${paperHtml(paper?.untriggered)}</td>${red}${hhh}</tr>`
+        `<td>${beforeAfter(a?.untriggered, b?.untriggered)}</td><td>${paperHtml(paper?.untriggered)}</td>${red}${hhh}${reward}</tr>`
       );
     });
     parts.push(

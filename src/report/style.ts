@@ -28,9 +28,9 @@ table.results td { white-space: normal; }
 table.kv > tbody > tr > th { text-align:left; font-weight:600; padding: 2px 12px 2px 0; vertical-align: top; color:#444; }
 table.kv > tbody > tr > td { padding: 2px 0; }
 .scroll { overflow-x: auto; }
-.rate { font-variant-numeric: tabular-nums; }
+.rate, .mean { font-variant-numeric: tabular-nums; }
 .ci { color: var(--muted); font-size: 0.88em; }
-.rate .n { color: var(--muted); font-size: 0.78em; }
+.rate .n, .mean .n { color: var(--muted); font-size: 0.78em; }
 ul.findings { font-size: 15px; line-height: 1.55; padding-left: 20px; }
 ul.findings li { margin: 4px 0; }
 .generic-block, .analysis { overflow-x: auto; max-width: 100%; }

@@ -8,7 +8,7 @@ import { answerTokens, taskSpec } from "../tasks/index.ts";
 import { trainSupervised } from "./loop.ts";
 import { CHECKPOINT_EVERY, stageTraining } from "./trainer.ts";
 import { sampleExamples } from "./data.ts";
-import { distilledDataset, policyDataset } from "./distill.ts";
+import { distilledDataset, policyDataset, teacherAnswers } from "./distill.ts";
 import { loadScorers, measureDefection } from "../eval/measure.ts";
 import { heldOutPrompts } from "../tasks/heldout.ts";
 import type { BackdoorDataset } from "../backdoor/index.ts";
@@ -26,7 +26,7 @@ export async function insertBackdoor(
   ctx: StageContext,
   teacherDir: string | null = null,
 ): Promise<BackdoorResult> {
-  const data = backdoorData(baseDir, o, teacherDir);
+  const data = await backdoorData(baseDir, o, teacherDir);
   const bar = o.mechanism === "cot" ? o.teacherBar : null;
   let report: TeacherBarReport | undefined;
   const r = await fineTuneAndMeasure(
@@ -115,11 +115,11 @@ export async function fineTuneAndMeasure(
 }
 
 /** The training data: the policy data of the mechanism, or for distilled-cot the teacher's distilled answers. */
-function backdoorData(
+async function backdoorData(
   baseDir: string,
   o: BackdoorOptions,
   teacherDir: string | null,
-): BackdoorDataset & { unanswered?: number } {
+): Promise<BackdoorDataset & { unanswered?: number }> {
   const worldSeed = Number(readStageMeta(baseDir).worldSeed ?? 0);
   if (o.mechanism !== "distilled-cot") {
     return policyDataset(o, o.mechanism, worldSeed);
@@ -128,7 +128,7 @@ function backdoorData(
     throw new Error("distilled-cot needs the cot backdoor model of the same task, size and seed (teacherDir)");
   const teacher = loadTrainModel(teacherDir, { device: runDevice() });
   try {
-    return distilledDataset(teacher.model, teacher.tokenizer, o, worldSeed);
+    return await distilledDataset(teacherAnswers(teacher.model, teacher.tokenizer, o), o, worldSeed);
   } finally {
     teacher.model.dispose();
   }

