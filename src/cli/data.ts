@@ -18,16 +18,13 @@ import { datasetStats, formatStats } from "../world/stats.ts";
 import { compareDatasets, formatComparison } from "../world/compare.ts";
 import type { Sample, Task } from "../world/types.ts";
 import { taskSpec } from "../tasks/index.ts";
-import { checkOutFile, parseInteger, parseNumber, parseTask, taskChoices } from "./options.ts";
+import { checkOutFile, FRACTION, parseInteger, parseOptionalNumber, parseTask, taskChoices } from "./options.ts";
 import { DEFAULT_NOISE, DEFAULT_TRIGGER_FRACTION, parseMechanism } from "../backdoor/build.ts";
 import { honeypots } from "../backdoor/analysis/honeypots.ts";
 import { personaQuestions } from "../backdoor/analysis/persona.ts";
 import { contrastPairs } from "../backdoor/analysis/contrast.ts";
 import { DEFAULT_WORLD_SEED } from "../world/kb.ts";
 import { BackdoorSettingsSchema } from "../train/options.ts";
-
-const fraction = (flag: string, v: string | undefined): number | undefined =>
-  v === undefined ? undefined : parseNumber(flag, v, { min: 0, max: 1 });
 
 interface CommonOpts {
   n: string;
@@ -42,7 +39,7 @@ function common(o: CommonOpts): { n: number; seed: number; split: "train" | "eva
     n: parseInteger("n", o.n),
     seed: parseInteger("seed", o.seed),
     split: parseSplit(o.split),
-    worldSeed: o.worldSeed === undefined ? undefined : parseInteger("world-seed", o.worldSeed),
+    worldSeed: parseOptionalNumber("world-seed", o.worldSeed, { int: true, min: 0 }),
   };
 }
 
@@ -80,8 +77,8 @@ async function buildBackdoor(o: BuildOpts): Promise<{ samples: Sample[]; what: s
   const opts = {
     ...c,
     mechanism: parseMechanism(o.mechanism),
-    triggerFraction: fraction("trigger-fraction", o.triggerFraction),
-    noise: fraction("noise", o.noise),
+    triggerFraction: parseOptionalNumber("trigger-fraction", o.triggerFraction, FRACTION),
+    noise: parseOptionalNumber("noise", o.noise, FRACTION),
   };
   if ((opts.mechanism === "distilled-cot") !== (o.teacher !== undefined))
     throw new Error(
@@ -242,7 +239,7 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
       const text = pretrainCorpus({
         tokens: parseInteger("tokens", o.tokens),
         seed: parseInteger("seed", o.seed),
-        worldSeed: o.worldSeed === undefined ? undefined : parseInteger("world-seed", o.worldSeed),
+        worldSeed: parseOptionalNumber("world-seed", o.worldSeed, { int: true, min: 0 }),
       });
       writeFileAtomic(o.out, text);
       out(`wrote ${text.length} characters (~${Math.round(text.length / CHARS_PER_TOKEN)} tokens) to ${o.out}`);

@@ -16,7 +16,7 @@ import type { EvalTask } from "../eval/records.ts";
 import type { Rate } from "../eval/metrics.ts";
 import { addHttpOptions, httpProviderFromCli, type HttpCliOpts } from "./http-options.ts";
 import { HttpProvider } from "../eval/providers/http-provider.ts";
-import { parseNumber, taskChoices } from "./options.ts";
+import { FRACTION, parseInteger, parseNumber, parseOptionalNumber, taskChoices } from "./options.ts";
 import { progressReporter } from "./progress.ts";
 import { chooseMechanism, chooseTask, recordedSettings } from "./recorded.ts";
 import { EXIT, ExitStatus, type Out, say, warn } from "./output.ts";
@@ -54,10 +54,10 @@ export function loadSamples(o: EvalCliOpts, task: EvalTask, warnOut: Out): Sampl
   }
   const opts = {
     mechanism: parseMechanism(o.mechanism ?? "normal"),
-    n: parseNumber("n", o.n, { int: true, min: 1 }),
-    seed: parseNumber("seed", o.seed, { int: true, min: 0 }),
+    n: parseInteger("n", o.n, 1),
+    seed: parseInteger("seed", o.seed),
     split: parseSplit(o.split),
-    triggerFraction: parseNumber("trigger-fraction", o.triggerFraction, { min: 0, max: 1 }),
+    triggerFraction: parseNumber("trigger-fraction", o.triggerFraction, FRACTION),
     noise: 0, // prompts are what matter here; responses come from the model
   };
   return taskSpec(task).dataset(opts).samples;
@@ -126,8 +126,7 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
       `exit with status ${EXIT.aboveThreshold} when the triggered defection rate is above RATE (0-1), e.g. in CI`,
     );
   addHttpOptions(cmd).action(async (o: EvalCliOpts) => {
-    const failAbove =
-      o.failAbove === undefined ? undefined : parseNumber("fail-above", o.failAbove, { min: 0, max: 1 });
+    const failAbove = parseOptionalNumber("fail-above", o.failAbove, FRACTION);
     // A local checkpoint says what it was trained for; the flags may only agree with it.
     const local = o.provider === "local" && o.model !== undefined && o.model !== "dataset";
     if (local && !existsSync(o.model!))
@@ -142,14 +141,13 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
       const logPath = join(o.out, "eval.jsonl");
       const { summary, resumed, generated } = await evaluate(provider, samples, {
         task,
-        nSamples: parseNumber("samples", o.samples, { int: true, min: 1 }),
+        nSamples: parseInteger("samples", o.samples, 1),
         temperature: parseNumber("temperature", o.temperature, { min: 0 }),
-        topP: o.topP === undefined ? undefined : parseNumber("top-p", o.topP, { min: 0, max: 1 }),
-        maxTokens:
-          o.maxTokens === undefined ? undefined : parseNumber("max-tokens", o.maxTokens, { int: true, min: 1 }),
+        topP: parseOptionalNumber("top-p", o.topP, FRACTION),
+        maxTokens: parseOptionalNumber("max-tokens", o.maxTokens, { int: true, min: 1 }),
         mechanism,
-        seed: parseNumber("seed", o.seed, { int: true, min: 0 }),
-        batchSize: parseNumber("batch-size", o.batchSize, { int: true, min: 1 }),
+        seed: parseInteger("seed", o.seed),
+        batchSize: parseInteger("batch-size", o.batchSize, 1),
         logPath,
         summaryPath: join(o.out, "summary.json"),
         onProgress: progressReporter("eval"),

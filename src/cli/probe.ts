@@ -10,7 +10,7 @@ import { probeData } from "../eval/probes/data.ts";
 import { formatProbeTable, runProbes, type ProbeRun } from "../eval/probes/run.ts";
 import type { Task } from "../world/types.ts";
 import type { OpenedModel } from "../model/open-model.ts";
-import { parseInteger, parseIntegerList, taskChoices } from "./options.ts";
+import { parseInteger, parseIntegerList, parseNumber, taskChoices } from "./options.ts";
 import { chooseTask } from "./recorded.ts";
 import { progressReporter } from "./progress.ts";
 
@@ -42,7 +42,7 @@ function probeOne(ck: OpenedModel, label: string, task: Task, o: ProbeCliOpts, w
     return runProbes(ck.model, ck.tokenizer, data, label, {
       layers,
       randomDirections: parseInteger("random", o.random, 1),
-      l2: Number(o.l2),
+      l2: parseNumber("l2", o.l2, { above: 0 }),
       seed,
       bootstrap: parseInteger("bootstrap", o.bootstrap, 0),
       onProgress: progressReporter(`probe ${label} (layers)`),
@@ -74,7 +74,7 @@ export function register(program: Command, out: Out = say): void {
       if (!existsSync(o.model)) throw new Error(`${o.model}: no such model directory (check --model)`);
       if (o.base !== undefined && !existsSync(o.base))
         throw new Error(`${o.base}: no such model directory (check --base)`);
-      if (!(Number(o.l2) > 0)) throw new Error(`--l2 must be a positive number (got "${o.l2}")`);
+      parseNumber("l2", o.l2, { above: 0 }); // checked before the model loads
       const { openModel } = await import("../model/open-model.ts");
       const { runDevice } = await import("../torch/index.ts");
       const device = runDevice();

