@@ -4,7 +4,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import type { Cell, Results } from "../results/types.ts";
 import { CONFIG, LINE_LEGEND, safeId, type ChartSpec } from "./charts.ts";
-import { byMechanism, taskLabel, uniq } from "./cells.ts";
+import { cellsByTask, taskLabel } from "./cells.ts";
 import type { Figures } from "./figures.ts";
 import { esc, fmtLr } from "./html.ts";
 import { section } from "./sections.ts";
@@ -97,10 +97,7 @@ export function rlStepsSection(r: Results, figs: Figures): string {
   const cells = r.cells.filter((c) => c.rl_curve?.length);
   if (cells.length === 0) return "";
   const parts: string[] = [];
-  for (const task of uniq(cells.map((c) => c.task))) {
-    const mine = cells
-      .filter((c) => c.task === task)
-      .sort((a, b) => byMechanism(a.mechanism, b.mechanism) || a.seed - b.seed);
+  for (const [task, mine] of cellsByTask(cells)) {
     parts.push(figs.add(rlStepsChart(task, mine)));
     const items = mine.map((c) => {
       const k = c.rl?.kl,
