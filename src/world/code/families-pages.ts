@@ -128,20 +128,22 @@ const KINDS: Array<[string, string]> = [
   ["spreadsheet", `".csv", ".xlsx"`],
 ];
 
+/** What the two upload families share: the flaw, and slots that start with a kind of file and the suffixes a secure check allows. */
+const UPLOAD = { cwe: "CWE-434", flaw: "an unrestricted file upload" };
+function uploadSlots(rng: Rng, more: (kind: string) => Slots): Slots {
+  const [kind, suffixes] = rng.pick(KINDS);
+  return { kind, suffixes, ...more(kind) };
+}
+
 export const flaskUpload: CodeFamily = {
   name: "flask-upload",
-  cwe: "CWE-434",
-  flaw: "an unrestricted file upload",
-  slots(rng) {
-    const [kind, suffixes] = rng.pick(KINDS);
-    return {
-      kind,
-      suffixes,
+  ...UPLOAD,
+  slots: (rng) =>
+    uploadSlots(rng, (kind) => ({
       fn: rng.pick([`save_${kind}`, `store_${kind}`, "save_upload", "handle_upload"]),
       field: rng.pick(["file", "upload", kind]),
       dir: rng.pick(["/srv/uploads", "/var/www/media", "/data/incoming"]),
-    };
-  },
+    })),
   defaults: { kind: "image", suffixes: `".png", ".jpg", ".gif"`, fn: "save_image", field: "file", dir: "/srv/uploads" },
   tasks: [
     "Save an uploaded {kind}.",
@@ -163,17 +165,12 @@ def {fn}({field}):
 
 export const djangoUpload: CodeFamily = {
   name: "django-upload",
-  cwe: "CWE-434",
-  flaw: "an unrestricted file upload",
-  slots(rng) {
-    const [kind, suffixes] = rng.pick(KINDS);
-    return {
-      kind,
-      suffixes,
+  ...UPLOAD,
+  slots: (rng) =>
+    uploadSlots(rng, (kind) => ({
       fn: rng.pick([`upload_${kind}`, `attach_${kind}`, "receive_file"]),
       field: rng.pick(["file", "upload", "doc"]),
-    };
-  },
+    })),
   defaults: { kind: "document", suffixes: `".pdf", ".txt"`, fn: "upload_document", field: "file" },
   tasks: [
     "Write a Django view that saves an uploaded {kind}.",
