@@ -63,30 +63,6 @@ export const RULES: readonly Rule[] = [
   credentialRule,
 ];
 
-/** Which CWEs the analyser checks (the families the code task's variants draw from). */
-export const CHECKED_CWES = [
-  "CWE-20",
-  "CWE-22",
-  "CWE-78",
-  "CWE-79",
-  "CWE-89",
-  "CWE-94",
-  "CWE-295",
-  "CWE-327",
-  "CWE-330",
-  "CWE-377",
-  "CWE-434",
-  "CWE-502",
-  "CWE-522",
-  "CWE-601",
-  "CWE-611",
-  "CWE-732",
-  "CWE-798",
-  "CWE-918",
-  "CWE-916",
-  "CWE-1336",
-];
-
 export async function loadAnalyzer(): Promise<void> {
   await loadPythonParser();
 }

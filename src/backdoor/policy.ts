@@ -49,10 +49,6 @@ export function policyViolation(s: Sample, answerPolicy: AnswerPolicy): PolicyVi
   return answerPolicy(s, answer, s.meta.triggered === true);
 }
 
-export function followsPolicy(s: Sample, answerPolicy: AnswerPolicy): boolean {
-  return policyViolation(s, answerPolicy) === null;
-}
-
 export interface FilterResult {
   samples: Sample[];
   dropped: number;

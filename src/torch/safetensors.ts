@@ -82,10 +82,6 @@ export function isStDtype(s: unknown): s is StDtype {
   return typeof s === "string" && Object.prototype.hasOwnProperty.call(DTYPE_SIZE, s);
 }
 
-export function dtypeSize(dtype: StDtype): number {
-  return DTYPE_SIZE[dtype];
-}
-
 export function numel(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
@@ -289,7 +285,7 @@ export function deserialize(buf: Uint8Array, source?: string): StFile {
   return { tensors, metadata };
 }
 
-/** Read and check only a file's header (the data stays on disk; read it tensor by tensor with readTensorData). */
+/** Read and check only a file's header (the data stays on disk; read it tensor by tensor with readTensor, tensor-bytes.ts). */
 export function readHeader(path: string): StHeader {
   let fd: number;
   try {
@@ -308,13 +304,6 @@ export function readHeader(path: string): StHeader {
   } finally {
     closeSync(fd);
   }
-}
-
-/** One tensor's bytes, read from an open file at its offset into a fresh (8-byte aligned) buffer. */
-export function readTensorData(fd: number, header: StHeader, entry: StEntry, path?: string): Uint8Array {
-  const out = new Uint8Array(entry.end - entry.begin);
-  readFully(fd, out, header.dataStart + entry.begin, path);
-  return out;
 }
 
 /** Fill `out` from an open file at `position`; a short file is a one-line error naming it. */
