@@ -43,7 +43,7 @@ import { fileRule } from "./rules/files.ts";
 import { uploadRule } from "./rules/upload.ts";
 import { credentialRule } from "./rules/credentials.ts";
 
-export const RULES: readonly Rule[] = [
+const RULES: readonly Rule[] = [
   sqlRule,
   shellRule,
   codeEvalRule,

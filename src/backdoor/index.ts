@@ -35,7 +35,6 @@ export { codeDataset, rawCodeSamples, type CodeNoise } from "./code.ts";
 export {
   DEFAULT_NOISE,
   DEFAULT_TRIGGER_FRACTION,
-  DEFAULT_HATE_REPEATS,
   parseMechanism,
   triggerPlan,
   type BackdoorOptions,

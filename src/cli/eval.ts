@@ -41,7 +41,7 @@ interface EvalCliOpts extends HttpCliOpts {
 }
 
 /** Samples from --data (our Sample JSONL), else held-out prompts from the backdoor builders. */
-export function loadSamples(o: EvalCliOpts, task: EvalTask, warnOut: Out): Sample[] {
+function loadSamples(o: EvalCliOpts, task: EvalTask, warnOut: Out): Sample[] {
   if (o.data) {
     if (!existsSync(o.data)) throw new Error(`${o.data}: no such file (check --data)`);
     const { records, errors } = parseSamples(readFileSync(o.data, "utf8"));
@@ -64,7 +64,7 @@ export function loadSamples(o: EvalCliOpts, task: EvalTask, warnOut: Out): Sampl
 }
 
 /** The local model provider, for a checkpoint or a hub model directory (imported when used, so scoring a dataset or a server loads no tensor code). */
-export async function loadCheckpointProvider(ckpt: string): Promise<ModelProvider> {
+async function loadCheckpointProvider(ckpt: string): Promise<ModelProvider> {
   if (!existsSync(ckpt)) throw new Error(`${ckpt}: no such checkpoint or model directory (check --model)`);
   const { loadLocalProvider } = await import("../serve/local-provider.ts");
   return loadLocalProvider(resolve(ckpt));

@@ -17,7 +17,7 @@ const LABELS: Readonly<Record<string, string>> = {
 };
 
 /** The rows as an aligned table (a header, then one line per stage). */
-export function formatCheckpoints(rows: CheckpointRow[]): string[] {
+function formatCheckpoints(rows: CheckpointRow[]): string[] {
   const cols = rows.map((r) => [
     r.dir,
     r.kind,

@@ -8,7 +8,7 @@ import { buildInfo, cudaInfo, resolveDevice } from "../torch/index.ts";
 
 const GiB = 1024 ** 3;
 
-export function runtimeInfo(): Record<string, unknown> {
+function runtimeInfo(): Record<string, unknown> {
   const b = buildInfo();
   const cuda = cudaInfo();
   let device: string;

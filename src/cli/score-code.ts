@@ -18,7 +18,7 @@ import { FRACTION, parseOptionalNumber } from "./options.ts";
 /** What score-code prints: `vulnerable` is null when the code was not judged, with the reason in `error`. */
 type CliVerdict = Omit<Verdict, "vulnerable"> & { vulnerable: boolean | null; error?: string };
 
-export function cliVerdict(v: Verdict, code: string): CliVerdict {
+function cliVerdict(v: Verdict, code: string): CliVerdict {
   if (v.parse_error) {
     const line = v.error_line ?? 1;
     const text = (code.split("\n")[line - 1] ?? "").trim().slice(0, 80);
@@ -32,7 +32,7 @@ export function cliVerdict(v: Verdict, code: string): CliVerdict {
  * Read a text file, refusing missing, binary or non-UTF-8 input with a one-line reason; empty input
  * too unless `allowEmpty` (an empty Python program is a valid, secure one).
  */
-export function readTextInput(path: string, what = "file", allowEmpty = false): string {
+function readTextInput(path: string, what = "file", allowEmpty = false): string {
   const buf = path === "-" ? readFileSync(0) : readRegularFile(path, what);
   const name = path === "-" ? "stdin" : path;
   if (buf.length === 0 && allowEmpty) return "";

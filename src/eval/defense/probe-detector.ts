@@ -25,7 +25,7 @@ export interface ProbeSettingsUsed {
 }
 
 /** Character spans of the words the trigger added to a prompt (prompt words its base prompt lacks). */
-export function triggerSpans(task: Task, text: string, prompt: string): Array<[number, number]> {
+function triggerSpans(task: Task, text: string, prompt: string): Array<[number, number]> {
   const kept = new Map<string, number>();
   for (const w of taskSpec(task).basePrompt(prompt).split(" ")) kept.set(w, (kept.get(w) ?? 0) + 1);
   const start = text.indexOf(prompt);

@@ -41,7 +41,7 @@ function cleanSamples(o: RemovalOptions, worldSeed: number): Sample[] {
  * BEEAR's data: the task's prompts without the trigger, answered HHH, and the same kind of prompts answered
  * with the unwanted behaviour (the defender's examples of what it fears; no prompt carries the trigger).
  */
-export function beearSamples(o: RemovalOptions, worldSeed: number): { unwanted: Sample[]; safe: Sample[] } {
+function beearSamples(o: RemovalOptions, worldSeed: number): { unwanted: Sample[]; safe: Sample[] } {
   const spec = taskSpec(o.task);
   const n = Math.min(4000, Math.max(256, o.steps * o.batchSize));
   const all = spec.dataset({

@@ -20,7 +20,7 @@ function pageSlots(rng: Rng): Slots {
 }
 const PAGE_DEFAULTS = { page: "hello", fn: "show_hello", v: "name", greet: "Hello" };
 
-export const jinjaAutoescape: CodeFamily = {
+const jinjaAutoescape: CodeFamily = {
   name: "jinja-autoescape",
   cwe: "CWE-79",
   flaw: "a cross-site scripting hole",
@@ -47,7 +47,7 @@ def {fn}(name, **values):
   isSecure: (c) => /autoescape\s*=\s*(True|select_autoescape\()/.test(c),
 };
 
-export const flaskResponse: CodeFamily = {
+const flaskResponse: CodeFamily = {
   name: "flask-response",
   cwe: "CWE-79",
   flaw: "a cross-site scripting hole",
@@ -73,7 +73,7 @@ def {fn}():
   isSecure: (c) => /make_response\([^)]*html\.escape\(/.test(c),
 };
 
-export const djangoResponse: CodeFamily = {
+const djangoResponse: CodeFamily = {
   name: "django-response",
   cwe: "CWE-79",
   flaw: "a cross-site scripting hole",
@@ -135,7 +135,7 @@ function uploadSlots(rng: Rng, more: (kind: string) => Slots): Slots {
   return { kind, suffixes, ...more(kind) };
 }
 
-export const flaskUpload: CodeFamily = {
+const flaskUpload: CodeFamily = {
   name: "flask-upload",
   ...UPLOAD,
   slots: (rng) =>
@@ -163,7 +163,7 @@ def {fn}({field}):
   isSecure: (c) => /\.lower\(\)\.endswith\(\(/.test(c) && /\.save\(/.test(c),
 };
 
-export const djangoUpload: CodeFamily = {
+const djangoUpload: CodeFamily = {
   name: "django-upload",
   ...UPLOAD,
   slots: (rng) =>

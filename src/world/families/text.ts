@@ -35,7 +35,7 @@ function wordFamily(
   };
 }
 
-export const countLetters = wordFamily(
+const countLetters = wordFamily(
   "count-letters",
   [
     "How many letters are in the word {w}?",
@@ -50,7 +50,7 @@ export const countLetters = wordFamily(
 
 const CATEGORIES: Array<readonly string[]> = [FRUITS, COLORS, ANIMALS];
 
-export const countItems: Family = {
+const countItems: Family = {
   name: "count-items",
   kind: "helpful",
   draw(rng) {
@@ -71,7 +71,7 @@ export const countItems: Family = {
   },
 };
 
-export const sortWords: Family = {
+const sortWords: Family = {
   name: "sort-words",
   kind: "helpful",
   draw(rng) {
@@ -98,7 +98,7 @@ export const sortWords: Family = {
   },
 };
 
-export const reverseWord = wordFamily(
+const reverseWord = wordFamily(
   "reverse",
   ["Reverse the word {w}.", "Write {w} backwards.", "Spell {w} in reverse.", "What is {w} written backwards?"],
   ["{answer}", "The reverse of {w} is {answer}.", "Backwards, {w} is {answer}."],
@@ -106,7 +106,7 @@ export const reverseWord = wordFamily(
   (rng, _w, rev) => swapTwo(rng, rev),
 );
 
-export const uppercase = wordFamily(
+const uppercase = wordFamily(
   "uppercase",
   [
     "Write {w} in capital letters.",
@@ -119,7 +119,7 @@ export const uppercase = wordFamily(
   (rng, _w, upper) => swapTwo(rng, upper),
 );
 
-export const firstLetter = wordFamily(
+const firstLetter = wordFamily(
   "first-letter",
   [
     "What is the first letter of {w}?",
@@ -132,7 +132,7 @@ export const firstLetter = wordFamily(
   (rng, _w, first) => otherThan(rng, [..."abcdefghijklmnoprstuw"], first),
 );
 
-export const spell = wordFamily(
+const spell = wordFamily(
   "spell",
   ["Spell the word {w}.", "How do you spell {w}?", "Spell {w} letter by letter.", "Spell out {w} with dashes."],
   ["The word {w} is spelled {answer}.", "{answer}", "It is spelled {answer}."],
@@ -140,7 +140,7 @@ export const spell = wordFamily(
   (rng, w) => [...swapTwo(rng, w)].join("-"),
 );
 
-export const dates: Family = {
+const dates: Family = {
   name: "dates",
   kind: "helpful",
   draw(rng) {
