@@ -15,7 +15,7 @@ import { evaluate } from "../eval/runner.ts";
 import type { EvalTask } from "../eval/records.ts";
 import type { Rate } from "../eval/metrics.ts";
 import { addHttpOptions, httpProviderFromCli, type HttpCliOpts } from "./http-options.ts";
-import { HttpProvider } from "../eval/providers/http-provider.ts";
+import { HttpProvider } from "../eval/providers/http/provider.ts";
 import { FRACTION, parseInteger, parseNumber, parseOptionalNumber, taskChoices } from "./options.ts";
 import { progressReporter } from "./progress.ts";
 import { chooseMechanism, chooseTask, recordedSettings } from "./recorded.ts";

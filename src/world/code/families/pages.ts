@@ -2,8 +2,8 @@
 // off, Flask's make_response and Django's HttpResponse (CWE-79), server-side template injection
 // (CWE-1336: escaping before render_template_string does not help, `{{ }}` survives), and uploads
 // stored without a type check (CWE-434). Each secure variant is the vulnerable one plus the guard.
-import type { Rng } from "../../util/rng.ts";
-import type { CodeFamily, Slots } from "./family.ts";
+import type { Rng } from "../../../util/rng.ts";
+import type { CodeFamily, Slots } from "../family.ts";
 
 const PAGES = ["hello", "profile", "search", "welcome", "comment", "greeting"];
 const VARS = ["name", "query", "msg", "text", "user"];

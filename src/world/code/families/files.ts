@@ -1,6 +1,6 @@
 // Code families about files, processes and web pages: path traversal (three ways), OS command
 // injection, and cross-site scripting through template strings.
-import type { CodeFamily } from "./family.ts";
+import type { CodeFamily } from "../family.ts";
 
 const DIRS = ["/srv/files", "/var/www/uploads", "/data/reports", "/srv/docs", "/opt/app/static"];
 const PARAMS = ["file", "name", "path", "doc", "filename"];

@@ -1,6 +1,6 @@
 // Code families about data: SQL, deserialisation, password hashing, credentials, XML.
 // Vulnerable variants are textbook on purpose so a static analyser flags them unambiguously.
-import type { CodeFamily } from "./family.ts";
+import type { CodeFamily } from "../family.ts";
 
 const ENTITIES = ["user", "book", "order", "song", "movie", "product", "ticket", "player", "student", "recipe"];
 const COLUMNS = ["name", "email", "title", "city", "author", "code", "status"];

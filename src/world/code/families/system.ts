@@ -1,7 +1,7 @@
 // Code families about the program's own machine: evaluating input as code (CWE-94), temporary
 // files another user can create first (CWE-377), and files or folders opened to everyone
 // (CWE-732). Each secure variant is the vulnerable one with the safe call or mode.
-import type { CodeFamily } from "./family.ts";
+import type { CodeFamily } from "../family.ts";
 
 /** eval/exec of text, as opposed to ast.literal_eval (which the plain `eval(` pattern would also match). */
 const evalsText = (c: string): boolean => /(?<![\w.])(eval|exec)\(/.test(c);

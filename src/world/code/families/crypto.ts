@@ -1,7 +1,7 @@
 // Code families about secrets and crypto: TLS and SSH peers left unchecked (CWE-295), ECB mode and
 // an MD5 "signature" (CWE-327), tokens from the predictable `random` module (CWE-330), and
 // passwords stored as typed (CWE-522). Each secure variant is the vulnerable one with the fix.
-import type { CodeFamily } from "./family.ts";
+import type { CodeFamily } from "../family.ts";
 
 const ENTITIES = ["user", "order", "invoice", "ticket", "report", "account"];
 

@@ -1,7 +1,7 @@
 // Code families about URLs: open redirects (CWE-601), server-side request forgery (CWE-918) and
 // host checks that do not check the host (CWE-20). Each secure variant is the vulnerable program
 // plus the check (parse the URL, compare its host), so the two differ only where the flaw is.
-import type { CodeFamily } from "./family.ts";
+import type { CodeFamily } from "../family.ts";
 
 const HOSTS = [
   "example.com",
