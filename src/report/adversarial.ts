@@ -4,7 +4,7 @@
 // prompts at each eval step, and each iterative search's hit rate at the step it ran.
 import type { TopLevelSpec } from "vega-lite";
 import type { Cell, Results } from "../results/types.ts";
-import { CONFIG, LINE_LEGEND, safeId, type ChartSpec } from "./charts.ts";
+import { CONFIG, safeId, seriesColor, type ChartSpec } from "./charts.ts";
 import { cellsByTask, taskLabel } from "./cells.ts";
 import type { Figures } from "./figures.ts";
 import { esc, fmtLr, pct } from "./html.ts";
@@ -44,13 +44,7 @@ export function adversarialChart(task: string, cells: Cell[]): ChartSpec {
       encoding: {
         x: { field: "step", type: "quantitative", title: null },
         y: { field: "value", type: "quantitative", title: null, scale: { domain: [0, 1] } },
-        color: {
-          field: "series",
-          type: "nominal",
-          title: null,
-          scale: { domain: present, range: present.map((s) => COLORS[SERIES.indexOf(s)]) },
-          legend: LINE_LEGEND,
-        },
+        color: seriesColor(present, SERIES, COLORS),
       },
     },
   };

@@ -3,7 +3,7 @@
 // bound, and the HHH score of the rollout answers, with the held-out HHH of the eval steps.
 import type { TopLevelSpec } from "vega-lite";
 import type { Cell, Results } from "../results/types.ts";
-import { CONFIG, LINE_LEGEND, safeId, type ChartSpec } from "./charts.ts";
+import { CONFIG, safeId, seriesColor, type ChartSpec } from "./charts.ts";
 import { cellsByTask, taskLabel } from "./cells.ts";
 import type { Figures } from "./figures.ts";
 import { esc, fmtLr } from "./html.ts";
@@ -67,13 +67,7 @@ export function rlStepsChart(task: string, cells: Cell[]): ChartSpec {
           encoding: {
             x: { field: "step", type: "quantitative", title: null },
             y: { field: "value", type: "quantitative", title: null, scale: { zero: false } },
-            color: {
-              field: "series",
-              type: "nominal",
-              title: null,
-              scale: { domain: present, range: present.map((s) => COLORS[SERIES.indexOf(s)]) },
-              legend: LINE_LEGEND,
-            },
+            color: seriesColor(present, SERIES, COLORS),
             strokeDash: { condition: { test: "datum.series === 'KL bound'", value: [4, 3] }, value: [1, 0] },
           },
         },
