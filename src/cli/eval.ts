@@ -16,7 +16,7 @@ import type { EvalTask } from "../eval/records.ts";
 import type { Rate } from "../eval/metrics.ts";
 import { addHttpOptions, httpProviderFromCli, type HttpCliOpts } from "./http-options.ts";
 import { HttpProvider } from "../eval/providers/http/provider.ts";
-import { FRACTION, parseInteger, parseNumber, parseOptionalNumber, taskChoices } from "./options.ts";
+import { checkModelDir, FRACTION, parseInteger, parseNumber, parseOptionalNumber, taskChoices } from "./options.ts";
 import { progressReporter } from "./progress.ts";
 import { chooseMechanism, chooseTask, recordedSettings } from "./recorded.ts";
 import { EXIT, ExitStatus, type Out, say, warn } from "./output.ts";
@@ -65,7 +65,7 @@ function loadSamples(o: EvalCliOpts, task: EvalTask, warnOut: Out): Sample[] {
 
 /** The local model provider, for a checkpoint or a hub model directory (imported when used, so scoring a dataset or a server loads no tensor code). */
 async function loadCheckpointProvider(ckpt: string): Promise<ModelProvider> {
-  if (!existsSync(ckpt)) throw new Error(`${ckpt}: no such checkpoint or model directory (check --model)`);
+  checkModelDir(ckpt, "--model");
   const { loadLocalProvider } = await import("../serve/local-provider.ts");
   return loadLocalProvider(resolve(ckpt));
 }
@@ -129,8 +129,7 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
     const failAbove = parseOptionalNumber("fail-above", o.failAbove, FRACTION);
     // A local checkpoint says what it was trained for; the flags may only agree with it.
     const local = o.provider === "local" && o.model !== undefined && o.model !== "dataset";
-    if (local && !existsSync(o.model!))
-      throw new Error(`${o.model}: no such checkpoint or model directory (check --model)`);
+    if (local) checkModelDir(o.model!, "--model");
     const recorded = local ? await recordedSettings(o.model!) : {};
     const where = local ? o.model! : "--model dataset / --provider openai";
     const task = chooseTask(o.task, recorded, where);

@@ -82,6 +82,12 @@ export function parseIntegerList(flag: string, v: string | undefined, min = 0): 
 
 const dashed = (flag: string): string => (flag.startsWith("-") ? flag : `--${flag}`);
 
+/** A checkpoint or model directory named on the command line, checked before anything loads. */
+export function checkModelDir(path: string, flag: string): string {
+  if (!existsSync(path)) throw new Error(`${path}: no such checkpoint or model directory (check ${flag})`);
+  return path;
+}
+
 /**
  * An output file path, checked before any work is done: a directory (or a path under a file) is refused
  * in one line rather than after minutes of building.
