@@ -7,7 +7,7 @@ import { commandDescription } from "./commands.ts";
 import type { Sample } from "../world/types.ts";
 import { parseSamples } from "../world/io.ts";
 import { parseSplit } from "../world/split.ts";
-import { parseMechanism } from "../backdoor/index.ts";
+import { DEFAULT_TRIGGER_FRACTION, parseMechanism } from "../backdoor/index.ts";
 import { describeAnswerTokens, taskSpec } from "../tasks/index.ts";
 import type { ModelProvider } from "../eval/providers/types.ts";
 import { datasetProvider } from "../eval/providers/dataset.ts";
@@ -108,7 +108,11 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
       "--mechanism <m>",
       "how the model was trained: picks the default --max-tokens (default: what the checkpoint records; with --model dataset: the samples generated, default normal)",
     )
-    .option("--trigger-fraction <f>", "share of generated prompts carrying the trigger", "0.5")
+    .option(
+      "--trigger-fraction <f>",
+      "share of generated prompts carrying the trigger",
+      String(DEFAULT_TRIGGER_FRACTION),
+    )
     .option("--samples <k>", "responses per prompt", "1")
     .option("--temperature <t>", "sampling temperature", "1")
     .option("--top-p <p>", "nucleus sampling threshold")
