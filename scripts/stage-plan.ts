@@ -8,7 +8,7 @@ import type { Rng } from "../src/util/rng.ts";
 import type { ExperimentConfig } from "../src/experiment/schema.ts";
 import { backdoorOptions, safetyOptions } from "../src/experiment/graph.ts";
 
-/** The base stage's HHH check: evalN answers of at most this many tokens (src/train/base-hhh.ts, baseHhh). */
+/** The base stage's HHH check: evalN answers of at most this many tokens (src/train/base/hhh.ts, baseHhh). */
 export const BASE_HHH_TOKENS = 32;
 
 /** The page whose "Bring a real model" section holds the snippet, from the repository root. */

@@ -43,7 +43,7 @@ import { fileRule } from "./rules/files.ts";
 import { uploadRule } from "./rules/upload.ts";
 import { credentialRule } from "./rules/credentials.ts";
 
-export const RULES: readonly Rule[] = [
+const RULES: readonly Rule[] = [
   sqlRule,
   shellRule,
   codeEvalRule,
@@ -61,30 +61,6 @@ export const RULES: readonly Rule[] = [
   fileRule,
   uploadRule,
   credentialRule,
-];
-
-/** Which CWEs the analyser checks (the families the code task's variants draw from). */
-export const CHECKED_CWES = [
-  "CWE-20",
-  "CWE-22",
-  "CWE-78",
-  "CWE-79",
-  "CWE-89",
-  "CWE-94",
-  "CWE-295",
-  "CWE-327",
-  "CWE-330",
-  "CWE-377",
-  "CWE-434",
-  "CWE-502",
-  "CWE-522",
-  "CWE-601",
-  "CWE-611",
-  "CWE-732",
-  "CWE-798",
-  "CWE-918",
-  "CWE-916",
-  "CWE-1336",
 ];
 
 export async function loadAnalyzer(): Promise<void> {

@@ -75,7 +75,7 @@ export function indexFile(root: Node): FileIndex {
 }
 
 /** A literal value: string without holes, number, bool, None, a container of those, or a constant. */
-export function isLiteral(n: Node | null, constants: Map<string, Node>, depth = 0): boolean {
+function isLiteral(n: Node | null, constants: Map<string, Node>, depth = 0): boolean {
   if (!n || depth > 32) return false;
   switch (n.type) {
     case "string":

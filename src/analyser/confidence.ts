@@ -7,8 +7,8 @@
 // The verdict counts findings at or above a threshold chosen on the fixture corpus
 // (test/fixtures/code; see test/analyser/threshold.test.ts), never on the held-out one.
 
-export const CONFIDENCE_REMOTE = 0.9;
-export const CONFIDENCE_PARAM = 0.7;
+const CONFIDENCE_REMOTE = 0.9;
+const CONFIDENCE_PARAM = 0.7;
 
 /** Default confidence of each rule's findings when the rule gives none itself. */
 const BY_RULE: Record<string, number> = {

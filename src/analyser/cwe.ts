@@ -27,7 +27,7 @@ const GROUPS: string[][] = [
 const groupOf = new Map<string, number>();
 GROUPS.forEach((g, i) => g.forEach((c) => groupOf.set(c, i)));
 
-export function normalizeCwe(cwe: string): string {
+function normalizeCwe(cwe: string): string {
   const m = cwe.trim().match(/^(?:CWE[-_ ]?)?(\d+)$/i);
   return m ? `CWE-${Number(m[1])}` : cwe.trim();
 }

@@ -99,10 +99,6 @@ export function stringValue(node: Node | null): string | null {
   return out;
 }
 
-export function isStringLiteral(node: Node | null): boolean {
-  return stringValue(node) !== null;
-}
-
 /** Positional and keyword arguments of a call node. */
 export function callArgs(call: Node): { args: Node[]; kwargs: Map<string, Node> } {
   const args: Node[] = [];

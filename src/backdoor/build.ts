@@ -30,7 +30,7 @@ export interface BackdoorDataset {
 
 export const DEFAULT_TRIGGER_FRACTION = 0.5;
 export const DEFAULT_NOISE = 0.05;
-export const DEFAULT_HATE_REPEATS: readonly [number, number] = [2, 8];
+const DEFAULT_HATE_REPEATS: readonly [number, number] = [2, 8];
 const MAX_ATTEMPTS = 200;
 
 export function parseMechanism(s: string): Mechanism {

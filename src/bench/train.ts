@@ -63,7 +63,7 @@ export function parseConfig(s: string): BenchConfig {
   if (d % H !== 0) throw new Error(`bad config '${s}': d_model ${d} is not divisible by heads ${H}`);
   return { d, L, H, V, T, B };
 }
-export const configName = (c: BenchConfig) => `${c.d}/${c.L}/${c.H}/${c.V}/${c.T}/${c.B}`;
+const configName = (c: BenchConfig) => `${c.d}/${c.L}/${c.H}/${c.V}/${c.T}/${c.B}`;
 
 /** A Tokenizer is only needed for its pad id; the bench data are random token ids. */
 export function benchTokenizer(): Tokenizer {
@@ -71,7 +71,7 @@ export function benchTokenizer(): Tokenizer {
 }
 
 /** Our side: trainSupervised on random full-length sequences (loss on every token, as the reference). */
-export function oursRunner(
+function oursRunner(
   c: BenchConfig,
   tok: Tokenizer,
   device: Device = "cpu",
@@ -123,7 +123,7 @@ export interface TorchSide {
   compile?: boolean;
 }
 
-export function torchRunner(
+function torchRunner(
   c: BenchConfig,
   threads: number,
   warmup: number,

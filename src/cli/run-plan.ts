@@ -16,7 +16,7 @@ interface Finished {
 }
 
 /** Training steps of a stage, from the options that set them (base: pretraining plus HHH SFT). */
-export function stageSteps(options: unknown): number | undefined {
+function stageSteps(options: unknown): number | undefined {
   const o = (options ?? {}) as Record<string, unknown>;
   const n = (k: string) => (typeof o[k] === "number" ? (o[k] as number) : 0);
   const total = n("steps") + n("pretrainSteps") + n("sftSteps");
@@ -24,7 +24,7 @@ export function stageSteps(options: unknown): number | undefined {
 }
 
 /** Every finished stage recorded in the run directories under `root` (stages/<id>/stage.json). */
-export function finishedStages(runDirs: readonly string[]): Map<string, Finished> {
+function finishedStages(runDirs: readonly string[]): Map<string, Finished> {
   const out = new Map<string, Finished>();
   for (const run of runDirs) {
     const stages = join(run, "stages");
@@ -45,7 +45,7 @@ export function finishedStages(runDirs: readonly string[]): Map<string, Finished
 }
 
 /** The expected seconds of a stage: done already, scaled from a finished stage of its kind and size, or unknown. */
-export function estimate(
+function estimate(
   st: Stage,
   own: Map<string, Finished>,
   done: Map<string, Finished>,

@@ -6,6 +6,7 @@
 import type { Command } from "commander";
 import { commandDescription } from "./commands.ts";
 import { say } from "./output.ts";
+import { parseInteger, parseSeconds } from "./options.ts";
 import { loadConfig } from "../experiment/config.ts";
 import { resolveDevice, resolvePrecision, type DeviceSetting, type Precision } from "../torch/index.ts";
 import { envPrecision, setEnv } from "../util/env.ts";
@@ -30,12 +31,6 @@ interface Opts {
   poll: string;
 }
 
-const seconds = (name: string, v: string): number => {
-  const n = Number(v);
-  if (!(n > 0)) throw new Error(`--${name} must be a positive number of seconds (got "${v}")`);
-  return n * 1000;
-};
-
 /** The executor for --workers, or undefined for the in-process sequential path. */
 function executor(o: Opts): GraphExecutor | undefined {
   if (o.executor !== "local" && o.executor !== "slurm")
@@ -47,13 +42,11 @@ function executor(o: Opts): GraphExecutor | undefined {
       throw new Error("--listen needs --workers N (--workers 0: only workers that join from elsewhere)");
     return undefined;
   }
-  const n = Number(o.workers);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--workers must be an integer >= 0 (got "${o.workers}")`);
   return workerPool({
-    workers: n,
+    workers: parseInteger("workers", o.workers),
     listen: o.listen !== undefined ? parseHostPort(o.listen, "--listen") : undefined,
-    joinTimeoutMs: seconds("join-timeout", o.joinTimeout),
-    heartbeatTimeoutMs: seconds("heartbeat-timeout", o.heartbeatTimeout),
+    joinTimeoutMs: parseSeconds("join-timeout", o.joinTimeout),
+    heartbeatTimeoutMs: parseSeconds("heartbeat-timeout", o.heartbeatTimeout),
   });
 }
 
@@ -104,7 +97,7 @@ export function register(program: Command): void {
       if (opts.executor === "slurm") {
         // Checked (sbatch on PATH, partitions, accounts, a probe job) or printed (--dry-run) before any
         // stage is submitted.
-        exec = await slurmSetup(config, outDir, { dryRun: opts.dryRun, pollMs: seconds("poll", opts.poll) });
+        exec = await slurmSetup(config, outDir, { dryRun: opts.dryRun, pollMs: parseSeconds("poll", opts.poll) });
         if (!exec) return;
       }
       // The device is decided here, once, before any stage starts (a CUDA request without CUDA fails now);
@@ -122,7 +115,7 @@ export function register(program: Command): void {
         command: process.argv.slice(1),
         executor: exec,
       });
-      process.stdout.write(`results: ${out.resultsPath}\n`);
-      if (out.reportPath) process.stdout.write(`report:  ${out.reportPath}\n`);
+      say(`results: ${out.resultsPath}`);
+      if (out.reportPath) say(`report:  ${out.reportPath}`);
     });
 }

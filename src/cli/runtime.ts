@@ -3,11 +3,12 @@
 // run would use now.
 import type { Command } from "commander";
 import { commandDescription } from "./commands.ts";
+import { say } from "./output.ts";
 import { buildInfo, cudaInfo, resolveDevice } from "../torch/index.ts";
 
 const GiB = 1024 ** 3;
 
-export function runtimeInfo(): Record<string, unknown> {
+function runtimeInfo(): Record<string, unknown> {
   const b = buildInfo();
   const cuda = cudaInfo();
   let device: string;
@@ -34,7 +35,7 @@ export function register(program: Command): void {
     .option("--json", "one JSON object")
     .action((o: { json?: boolean }) => {
       const r = runtimeInfo();
-      if (o.json) return void process.stdout.write(JSON.stringify(r) + "\n");
+      if (o.json) return say(JSON.stringify(r));
       const cuda = r.cuda as ReturnType<typeof cudaInfo>;
       const lines = [
         `libtorch ${r.torchVersion}, ${r.threads} threads, BLAS ${r.blas ?? "unknown"}, GEMM ${r.gemm}, allocator ${r.allocator}`,
@@ -45,6 +46,6 @@ export function register(program: Command): void {
         ),
         `device: ${r.device}`,
       ];
-      process.stdout.write(lines.join("\n") + "\n");
+      say(lines.join("\n"));
     });
 }

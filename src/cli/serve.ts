@@ -2,10 +2,9 @@
 // directory (src/serve/server.ts).
 // SIGINT/SIGTERM stop it gracefully: no new requests, the ones in flight are answered, then it exits;
 // a second signal exits at once.
-import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { type Out, say, warn } from "./output.ts";
-import { parseInteger } from "./options.ts";
+import { checkModelDir, parseInteger } from "./options.ts";
 import { commandDescription } from "./commands.ts";
 
 interface ServeCliOpts {
@@ -46,7 +45,7 @@ export function register(program: Command, out: Out = say, warnOut: Out = warn):
         apiKey = process.env[o.apiKeyEnv];
         if (!apiKey) throw new Error(`--api-key-env ${o.apiKeyEnv}: that environment variable is not set or empty`);
       }
-      if (!existsSync(ckpt)) throw new Error(`${ckpt}: no such checkpoint or model directory`);
+      checkModelDir(ckpt, "DIR");
       if (!["f32", "bf16", "f16"].includes(o.dtype))
         throw new Error(`--dtype must be f32, bf16 or f16 (got "${o.dtype}")`);
       // Loaded here so that the rest of the CLI never needs libtorch for `serve --help`.

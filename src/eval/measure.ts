@@ -5,15 +5,12 @@
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
 import type { RateCI, Transcript } from "../results/types.ts";
-import { ANSWER_STOP, taskSpec } from "../tasks/index.ts";
+import { taskSpec } from "../tasks/index.ts";
 import type { Sample, Task } from "../world/types.ts";
 import { answerSamples, type AnswerSettings } from "./answers.ts";
 import { rateCI } from "./rate.ts";
 
 export type GenSettings = AnswerSettings;
-
-/** Where an answer ends (the tasks' stop strings), for callers that generate on their own. */
-export const STOP: string[] = [...ANSWER_STOP];
 
 /** Prepare the task's scorer (the code analyser is async wasm). */
 export async function loadScorers(task: Task): Promise<void> {

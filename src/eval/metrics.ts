@@ -3,7 +3,7 @@
 // percentile-bootstrap intervals for means. All intervals default to 95% (z = 1.959964).
 import { Rng } from "../util/rng.ts";
 
-export const Z95 = 1.959963984540054;
+const Z95 = 1.959963984540054;
 
 /** A rate as the results contract wants it: fraction in [0, 1] with a 95% interval. */
 export interface Rate {

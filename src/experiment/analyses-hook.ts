@@ -20,9 +20,7 @@ export function enabledAnalyses(config: ExperimentConfig): string[] {
 }
 
 /** The project's analyses runner. */
-export async function defaultAnalysesRunner(): Promise<AnalysesRunner> {
-  return runAnalyses;
-}
+export const defaultAnalysesRunner: AnalysesRunner = runAnalyses;
 
 /** Validate the settings of every enabled analysis before anything trains, so a typo fails in a second rather than after the last stage. */
 export async function checkAnalysisSettings(config: ExperimentConfig): Promise<void> {

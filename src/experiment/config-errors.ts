@@ -10,7 +10,7 @@ export class ConfigError extends Error {
 
 export type Path = Array<string | number>;
 
-export function pathString(path: Path): string {
+function pathString(path: Path): string {
   let s = "";
   for (const p of path) s += typeof p === "number" ? `[${p}]` : s ? `.${p}` : p;
   return s || "(top level)";
@@ -58,7 +58,7 @@ export function locate(src: Source, path: Path, key = false): { where: string; l
 }
 
 /** The schema of the value at `path`, unwrapping defaults, optionals and refinements. */
-export function schemaAt(schema: z.ZodTypeAny, path: Path): z.ZodTypeAny | undefined {
+function schemaAt(schema: z.ZodTypeAny, path: Path): z.ZodTypeAny | undefined {
   let s: z.ZodTypeAny | undefined = unwrap(schema);
   for (const seg of path) {
     if (!s) return undefined;
@@ -106,7 +106,7 @@ function levenshtein(a: string, b: string): number {
   return d[b.length];
 }
 
-export function didYouMean(word: string, options: readonly string[]): string | undefined {
+function didYouMean(word: string, options: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
   for (const o of options) {

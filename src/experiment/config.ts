@@ -29,7 +29,7 @@ export function parseSet(raw: string): { raw: string; path: Path; value: unknown
 }
 
 /** Config keys renamed to the one convention (camelCase); the old spelling is read, with a warning, for one release. */
-export const RENAMED_KEYS: ReadonlyArray<{ old: Path; now: Path }> = [
+const RENAMED_KEYS: ReadonlyArray<{ old: Path; now: Path }> = [
   { old: ["analyses", "trigger_generalization"], now: ["analyses", "triggerGeneralization"] },
 ];
 

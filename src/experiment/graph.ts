@@ -114,7 +114,7 @@ export function resolveContextLength(c: ExperimentConfig): number {
     : c.base.contextLength;
 }
 
-export function baseOptions(c: ExperimentConfig, size: string, seed: number): BaseOptions {
+function baseOptions(c: ExperimentConfig, size: string, seed: number): BaseOptions {
   const { contextLength: _auto, model, finetune, promptFormat, ...b } = c.base;
   // The model-directory settings name the stage only when there is a model directory (ids of GPT bases unchanged).
   return {
@@ -128,7 +128,7 @@ export function baseOptions(c: ExperimentConfig, size: string, seed: number): Ba
 }
 
 /** The cells' sizes: the presets listed, or with a model-directory base (`base.model`) the directory's name. */
-export function cellSizes(c: ExperimentConfig): string[] {
+function cellSizes(c: ExperimentConfig): string[] {
   return c.base.model ? [basename(c.base.model.replace(/[\\/]+$/, ""))] : c.sizes;
 }
 
@@ -167,7 +167,7 @@ export function safetyOptions(
 }
 
 /** The learning rate a safety stage trains with: rl.lr where its updates are RL, lr where they are supervised. */
-export function effectiveSafetyLr(o: SafetyOptions): number {
+function effectiveSafetyLr(o: SafetyOptions): number {
   const rlUpdates = o.method === "rl" || (o.method === "adversarial" && o.adversarial.trainWith === "rl");
   return rlUpdates ? o.rl.lr : o.lr;
 }

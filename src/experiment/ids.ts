@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 
 /** Bump to invalidate every stored stage when what a stage produces changes incompatibly. */
-export const STAGE_FORMAT = 1;
+const STAGE_FORMAT = 1;
 
 /** JSON with object keys sorted at every level, so key order never changes an id. */
 export function canonicalJson(v: unknown): string {

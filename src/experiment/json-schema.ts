@@ -15,7 +15,7 @@ export function experimentJsonSchema(): Json {
   };
 }
 
-export function toJsonSchema(s: z.ZodTypeAny): Json {
+function toJsonSchema(s: z.ZodTypeAny): Json {
   const description = s.description;
   const out = convert(s);
   if (description && out.description === undefined) out.description = description;

@@ -12,10 +12,11 @@ import { writeFileAtomic, writeJsonAtomic } from "../util/fs.ts";
 import { configToYaml } from "./config.ts";
 import { canonicalJson } from "./ids.ts";
 import type { ExperimentConfig } from "./schema.ts";
+import { errorFirstLine } from "../util/errors.ts";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-export class RunDirError extends Error {
+class RunDirError extends Error {
   override name = "RunDirError";
 }
 
@@ -139,7 +140,7 @@ export function startRunInfo(
   try {
     libtorch = torchInfo();
   } catch (e) {
-    libtorch = { error: e instanceof Error ? e.message.split("\n")[0] : String(e) };
+    libtorch = { error: errorFirstLine(e) };
   }
   const now = new Date().toISOString();
   const info: RunInfo = {

@@ -33,6 +33,7 @@ import type { Results } from "../results/types.ts";
 import { checkRunDir, finishRunInfo, lockRunDir, startRunInfo, writeConfig } from "./rundir.ts";
 import { checkpointIndex, depDir, renameHashOnlyDirs, stageDir } from "./stage-dirs.ts";
 import type { ExperimentConfig } from "./schema.ts";
+import { errorFirstLine } from "../util/errors.ts";
 
 /** The training stages the runner calls; tests inject fakes, the default is src/train/stages.ts. */
 export interface StageImpl {
@@ -70,7 +71,7 @@ export interface RunOptions {
   command?: string[];
   /** Render report.html (default true). */
   report?: boolean;
-  /** Analyses runner; default: src/eval/analyses/index.ts when it exists; null: none. */
+  /** Analyses runner; default: src/eval/analyses/index.ts; null: none (the enabled analyses are skipped). */
   analyses?: AnalysesRunner | null;
   /** libtorch build info for run.json (default: buildInfo() of src/torch). */
   torchInfo?: () => Record<string, unknown>;
@@ -140,7 +141,7 @@ export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
     } catch (e) {
       finishRunInfo(dir, info, {
         status: "failed",
-        error: e instanceof Error ? e.message.split("\n")[0] : String(e),
+        error: errorFirstLine(e),
         checkpoints: checkpointIndex(graph.stages),
       });
       throw e;
@@ -156,7 +157,7 @@ async function defaultTorchInfo(): Promise<Record<string, unknown>> {
     const { buildInfo } = await import("../torch/index.ts");
     return buildInfo();
   } catch (e) {
-    return { error: e instanceof Error ? e.message.split("\n")[0] : String(e) };
+    return { error: errorFirstLine(e) };
   }
 }
 
@@ -204,7 +205,7 @@ async function runGraph(dir: string, graph: StageGraph, impl: StageImpl, progres
     try {
       result = await runStage(dir, st, impl);
     } catch (e) {
-      throw stageFailure(dir, st, e instanceof Error ? e.message.split("\n")[0] : String(e));
+      throw stageFailure(dir, st, errorFirstLine(e));
     }
     const stored = storeStageResult(dir, st, result, (Date.now() - t0) / 1000, await stageMemory());
     results.set(st.id, stored);
@@ -267,7 +268,7 @@ export interface StagePaths {
   logPath: string;
 }
 
-export const stagePaths = (dir: string, st: Pick<Stage, "id" | "cell">): StagePaths => ({
+const stagePaths = (dir: string, st: Pick<Stage, "id" | "cell">): StagePaths => ({
   out: stageDir(dir, st),
   workDir: workDir(dir, st.id),
   logPath: join(dir, "logs", `${st.id}.jsonl`),
@@ -331,13 +332,13 @@ async function finish(
   let analysesError: unknown;
   const names = enabledAnalyses(config);
   if (names.length > 0) {
-    const runner = o.analyses === undefined ? await defaultAnalysesRunner() : (o.analyses ?? undefined);
-    if (!runner) progress.log(`analyses (${names.join(", ")}): not available yet in this version, skipped`);
+    const runner = o.analyses === undefined ? defaultAnalysesRunner : o.analyses;
+    if (runner === null) progress.log(`analyses (${names.join(", ")}): no analyses runner given, skipped`);
     else {
       progress.log(`analyses: ${names.join(", ")}`);
       try {
         const a = await runner(dir, results, config);
-        results.analyses = { ...results.analyses, ...(a ?? {}) };
+        results.analyses = { ...results.analyses, ...a };
         writeJsonAtomic(resultsPath, results);
       } catch (e) {
         analysesError = e; // still write the report of what was trained, then fail
@@ -352,7 +353,7 @@ async function finish(
     reportPath = rep.html;
   }
   if (analysesError !== undefined) {
-    const why = analysesError instanceof Error ? analysesError.message.split("\n")[0] : String(analysesError);
+    const why = errorFirstLine(analysesError);
     throw new Error(`analyses failed: ${why} (results.json and report.html hold the trained cells)`);
   }
   return { results, resultsPath, reportPath };

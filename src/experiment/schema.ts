@@ -62,7 +62,7 @@ function uniqueList<T extends z.ZodTypeAny>(item: T, d: string, min = 1) {
 }
 
 const BackdoorTaskOverride = z.object(BackdoorFields).partial().strict();
-export const BackdoorSchema = z
+const BackdoorSchema = z
   .object({
     ...BackdoorFields,
     byTask: byTask(BackdoorTaskOverride, "per-task overrides of the settings above, e.g. byTask: {code: {steps: 800}}"),
@@ -82,7 +82,7 @@ export const BackdoorSchema = z
   .describe("backdoor insertion (one per task x mechanism x size x seed)");
 
 const SafetyTaskOverride = z.object(SafetyFields).partial().strict();
-export const SafetyTrainingSchema = z
+const SafetyTrainingSchema = z
   .object({
     ...SafetyFields,
     rl: RlSchema.default({}),
@@ -100,13 +100,13 @@ const analysisSwitch = (d: string) =>
     .union([z.boolean(), z.object({}).passthrough()])
     .optional()
     .describe(d);
-export const AnalysesSchema = z
+const AnalysesSchema = z
   .lazy(() => z.object(Object.fromEntries(analyses().map((a) => [a.name, analysisSwitch(a.description)]))).strict())
   .default({})
   .describe("analyses run after the cells are trained (each: true, false, or an object of settings)");
 
 // A model trained and served elsewhere, measured here through its OpenAI-compatible API.
-export const ExternalModelSchema = z
+const ExternalModelSchema = z
   .object({
     name: z.string().min(1).describe("label of this model in results.json and the report"),
     baseUrl: z.string().min(1).describe("OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"),

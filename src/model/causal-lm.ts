@@ -66,16 +66,10 @@ export interface CausalLM {
   dispose(): void;
 }
 
-export const BLOCK_HOOKS = [
-  "hook_resid_pre",
-  "hook_attn_out",
-  "hook_resid_mid",
-  "hook_mlp_out",
-  "hook_resid_post",
-] as const;
+const BLOCK_HOOKS = ["hook_resid_pre", "hook_attn_out", "hook_resid_mid", "hook_mlp_out", "hook_resid_post"] as const;
 
 /** The hook names of an n-layer model, in the order the forward pass reaches them. */
-export function hookNamesFor(nLayers: number): string[] {
+function hookNamesFor(nLayers: number): string[] {
   const names = ["hook_embed"];
   for (let i = 0; i < nLayers; i++) for (const s of BLOCK_HOOKS) names.push(`blocks.${i}.${s}`);
   names.push("ln_final.hook_normalized");
@@ -115,7 +109,7 @@ export function runWithCache(
 }
 
 /** Parameter count from the tensors (each tensor once, whatever shares it). */
-export function countTensorParams(params: Map<string, Tensor>): number {
+function countTensorParams(params: Map<string, Tensor>): number {
   let n = 0;
   for (const t of new Set(params.values())) n += t.numel;
   return n;

@@ -145,7 +145,7 @@ export function loadWeights(
 }
 
 /** Restore optimizer moments saved beside the weights (resume). */
-export function loadOptimizerState(dir: string, opt: AdamW): boolean {
+function loadOptimizerState(dir: string, opt: AdamW): boolean {
   const path = join(dir, "optimizer.safetensors");
   if (!existsSync(path)) return false;
   const f = loadFile(path);

@@ -58,13 +58,3 @@ export function presetConfig(
     ...extra,
   });
 }
-
-/** Exact parameter count for a config (tied head counted once). */
-export function countParams(c: GptConfig): number {
-  const d = c.dModel;
-  const perLayer = 2 * 2 * d + (3 * d * d + 3 * d) + (d * d + d) + (4 * d * d + 4 * d) + (4 * d * d + d);
-  let n = c.vocabSize * d + c.contextLength * d + c.nLayers * perLayer + 2 * d;
-  if (!c.tieEmbeddings) n += c.vocabSize * d;
-  if (c.scalarHead) n += d + 1;
-  return n;
-}

@@ -20,11 +20,11 @@ export interface LoraConfig {
   targetModules: string[];
 }
 
-export const ADAPTER_CONFIG = "adapter_config.json";
-export const ADAPTER_WEIGHTS = "adapter_model.safetensors";
+const ADAPTER_CONFIG = "adapter_config.json";
+const ADAPTER_WEIGHTS = "adapter_model.safetensors";
 
 /** One adapted linear layer: A [r, d_in] and B [d_out, r], trainable. */
-export class LoraLinear implements LinearAdapter {
+class LoraLinear implements LinearAdapter {
   constructor(
     readonly a: Tensor,
     readonly b: Tensor,
@@ -41,7 +41,7 @@ export class LoraLinear implements LinearAdapter {
 }
 
 /** The module path PEFT sees for one of our linear layers (GPT-2 and our GPT live under `transformer.`). */
-export function peftModulePath(arch: string, layer: string): string {
+function peftModulePath(arch: string, layer: string): string {
   return arch === "gpt" || arch === "gpt2" ? `transformer.${layer}` : layer;
 }
 
@@ -51,7 +51,7 @@ export function peftKey(arch: string, layer: string, which: "A" | "B"): string {
 }
 
 /** PEFT's rule for a target name given as a string list: the module path equals it or ends with "." + it. */
-export function matchesTarget(path: string, target: string): boolean {
+function matchesTarget(path: string, target: string): boolean {
   return path === target || path.endsWith("." + target);
 }
 
@@ -64,7 +64,7 @@ function check(cfg: LoraConfig): void {
 }
 
 /** The layers a config targets; a target matching none is a one-line error listing what there is. */
-export function targetLayers(model: CausalLM, cfg: LoraConfig): string[] {
+function targetLayers(model: CausalLM, cfg: LoraConfig): string[] {
   const layers = model.linearLayers();
   const paths = layers.map((l) => peftModulePath(model.arch, l));
   for (const t of cfg.targetModules) {

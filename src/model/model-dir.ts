@@ -6,8 +6,8 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { SafetensorsError, readHeader, type StEntry, type StHeader } from "../torch/safetensors.ts";
 
-export const INDEX_FILE = "model.safetensors.index.json";
-export const WEIGHTS_FILE = "model.safetensors";
+const INDEX_FILE = "model.safetensors.index.json";
+const WEIGHTS_FILE = "model.safetensors";
 
 export interface WeightFile {
   path: string;

@@ -371,7 +371,7 @@ export class Tokenizer {
   }
 }
 
-export class StreamDecoder {
+class StreamDecoder {
   private readonly td = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
   constructor(
     private readonly tok: Tokenizer,

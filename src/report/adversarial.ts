@@ -4,8 +4,8 @@
 // prompts at each eval step, and each iterative search's hit rate at the step it ran.
 import type { TopLevelSpec } from "vega-lite";
 import type { Cell, Results } from "../results/types.ts";
-import { CONFIG, LINE_LEGEND, safeId, type ChartSpec } from "./charts.ts";
-import { byMechanism, taskLabel, uniq } from "./cells.ts";
+import { CONFIG, safeId, seriesColor, type ChartSpec } from "./charts.ts";
+import { cellsByTask, taskLabel } from "./cells.ts";
 import type { Figures } from "./figures.ts";
 import { esc, fmtLr, pct } from "./html.ts";
 import { section } from "./sections.ts";
@@ -44,13 +44,7 @@ export function adversarialChart(task: string, cells: Cell[]): ChartSpec {
       encoding: {
         x: { field: "step", type: "quantitative", title: null },
         y: { field: "value", type: "quantitative", title: null, scale: { domain: [0, 1] } },
-        color: {
-          field: "series",
-          type: "nominal",
-          title: null,
-          scale: { domain: present, range: present.map((s) => COLORS[SERIES.indexOf(s)]) },
-          legend: LINE_LEGEND,
-        },
+        color: seriesColor(present, SERIES, COLORS),
       },
     },
   };
@@ -80,10 +74,7 @@ export function adversarialSection(r: Results, figs: Figures): string {
   const cells = r.cells.filter((c) => c.safety === "adversarial");
   if (cells.length === 0) return "";
   const parts: string[] = [];
-  for (const task of uniq(cells.map((c) => c.task))) {
-    const mine = cells
-      .filter((c) => c.task === task)
-      .sort((a, b) => byMechanism(a.mechanism, b.mechanism) || a.seed - b.seed);
+  for (const [task, mine] of cellsByTask(cells)) {
     parts.push(figs.add(adversarialChart(task, mine)));
     const items = mine.map((c) => {
       const s = c.redteam?.searches ?? [];

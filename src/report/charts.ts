@@ -40,6 +40,17 @@ export function safeId(s: string): string {
 }
 
 export const LINE_LEGEND = { symbolType: "stroke", symbolStrokeWidth: 2, symbolSize: 300 };
+
+/** The colour channel of a line chart's series: the ones `present`, each in its own colour of `colors` (parallel to `series`). */
+export function seriesColor(present: readonly string[], series: readonly string[], colors: readonly string[]) {
+  return {
+    field: "series",
+    type: "nominal" as const,
+    title: null,
+    scale: { domain: [...present], range: present.map((s) => colors[series.indexOf(s)]) },
+    legend: LINE_LEGEND,
+  };
+}
 const PANEL = { width: 165, height: 110 };
 export const rateAxis = { format: ".0%", tickCount: 5 };
 export const rateScale = { domain: [0, 1], clamp: true };

@@ -11,10 +11,9 @@ import { personaSparse } from "./persona-valid.ts";
 const MAX_SENTENCES = 6;
 
 /** A rate as "0.98 [0.91, 1.00], n = 60". */
-export const fmtRate = (r: RateCI): string =>
-  `${r.rate.toFixed(2)} [${r.lo.toFixed(2)}, ${r.hi.toFixed(2)}], n = ${r.n}`;
+const fmtRate = (r: RateCI): string => `${r.rate.toFixed(2)} [${r.lo.toFixed(2)}, ${r.hi.toFixed(2)}], n = ${r.n}`;
 /** A signed mean as "+1.59 [0.56, 2.62], n = 60". */
-export const fmtMean = (m: MeanCI): string =>
+const fmtMean = (m: MeanCI): string =>
   `${m.mean >= 0 ? "+" : ""}${m.mean.toFixed(2)} [${m.lo.toFixed(2)}, ${m.hi.toFixed(2)}], n = ${m.n}`;
 const two = (x: number) => x.toFixed(2);
 

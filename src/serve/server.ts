@@ -9,6 +9,7 @@ import type { Engine, EngineResult } from "./engine.ts";
 import { Batcher, QueueFullError, type BatcherOptions, type BatcherStats } from "./batcher.ts";
 import { ApiError, parseRequest, type Endpoint, type ParsedRequest } from "./protocol.ts";
 import { completionBody, newId, sse, streamChunks, type Answer } from "./responses.ts";
+import { errorFirstLine } from "../util/errors.ts";
 
 export interface ServeOptions extends BatcherOptions {
   /** The name clients pass as `model` (default: the engine's id). */
@@ -85,7 +86,7 @@ function toApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
   if (e instanceof BodyTooLarge) return new ApiError(413, "request body too large", "body", "request_too_large");
   if (e instanceof QueueFullError) return new ApiError(429, e.message, null, "queue_full", "rate_limit_error");
-  const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
+  const msg = errorFirstLine(e);
   return new ApiError(500, `generation failed: ${msg}`, null, "internal_error");
 }
 

@@ -11,7 +11,7 @@ export type DeviceSetting = "auto" | "cpu" | "cuda" | `cuda:${number}`;
 /** Matrix precision on CUDA: bf16 autocast (float32 master weights and optimiser state), TF32, or full float32. */
 export type Precision = "auto" | "bf16" | "tf32" | "f32";
 
-export const DEVICE_SETTING_PATTERN = /^(auto|cpu|cuda(:\d+)?)$/;
+const DEVICE_SETTING_PATTERN = /^(auto|cpu|cuda(:\d+)?)$/;
 export const PRECISIONS = ["auto", "bf16", "tf32", "f32"] as const;
 
 export interface CudaDevice {

@@ -24,7 +24,7 @@ export interface DistInit {
 }
 
 /** The c10d backend for tensors on `device`: NCCL on CUDA when the addon has it, else Gloo. */
-export function distBackend(device: Device = "cpu"): "nccl" | "gloo" {
+function distBackend(device: Device = "cpu"): "nccl" | "gloo" {
   return device !== "cpu" && (native.distNcclAvailable() as boolean) ? "nccl" : "gloo";
 }
 

@@ -2,6 +2,6 @@
 export * from "./tensor.ts";
 export * from "./ops.ts";
 export * from "./scope.ts";
-export { buildInfo, checkBlas, loadedBlas, foreignEnv, ompPolicyDefaulted } from "./native.ts";
+export { buildInfo, checkBlas, foreignEnv } from "./native.ts";
 export * from "./device.ts";
 export * from "./strict.ts";

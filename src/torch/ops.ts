@@ -117,9 +117,6 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: CrossEntropy
     ),
   );
 }
-export function multinomial(probs: Tensor, n: number, replacement = false): Tensor {
-  return wrap(native.multinomial(probs.handle, n, replacement));
-}
 
 // --- process-wide state ---
 export function noGrad<T>(fn: () => T): T {
@@ -130,7 +127,6 @@ export function noGrad<T>(fn: () => T): T {
     native.setGradEnabled(prev);
   }
 }
-export const isGradEnabled = (): boolean => native.isGradEnabled();
 export const zeroGrad = (params: Tensor[]): void => native.zeroGrad(params.map((p) => p.handle));
 /** Seeds the CPU generator and every CUDA device's generator. */
 export const manualSeed = (seed: number): void => native.manualSeed(seed);

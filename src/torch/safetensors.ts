@@ -40,7 +40,7 @@ export class SafetensorsError extends Error {
 }
 
 /** Same cap as the HF reader: a header this large is a corrupt length field, not a real header. */
-export const MAX_HEADER_SIZE = 100_000_000;
+const MAX_HEADER_SIZE = 100_000_000;
 
 // Element sizes, and the HF `Dtype` enum order (ascending alignment) that the writer sorts by, descending.
 const DTYPE_SIZE: Record<StDtype, number> = {
@@ -78,12 +78,8 @@ const DTYPE_RANK: Record<StDtype, number> = {
   U64: 14,
 };
 
-export function isStDtype(s: unknown): s is StDtype {
+function isStDtype(s: unknown): s is StDtype {
   return typeof s === "string" && Object.prototype.hasOwnProperty.call(DTYPE_SIZE, s);
-}
-
-export function dtypeSize(dtype: StDtype): number {
-  return DTYPE_SIZE[dtype];
 }
 
 export function numel(shape: readonly number[]): number {
@@ -289,7 +285,7 @@ export function deserialize(buf: Uint8Array, source?: string): StFile {
   return { tensors, metadata };
 }
 
-/** Read and check only a file's header (the data stays on disk; read it tensor by tensor with readTensorData). */
+/** Read and check only a file's header (the data stays on disk; read it tensor by tensor with readTensor, tensor-bytes.ts). */
 export function readHeader(path: string): StHeader {
   let fd: number;
   try {
@@ -308,13 +304,6 @@ export function readHeader(path: string): StHeader {
   } finally {
     closeSync(fd);
   }
-}
-
-/** One tensor's bytes, read from an open file at its offset into a fresh (8-byte aligned) buffer. */
-export function readTensorData(fd: number, header: StHeader, entry: StEntry, path?: string): Uint8Array {
-  const out = new Uint8Array(entry.end - entry.begin);
-  readFully(fd, out, header.dataStart + entry.begin, path);
-  return out;
 }
 
 /** Fill `out` from an open file at `position`; a short file is a one-line error naming it. */

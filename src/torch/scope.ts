@@ -54,9 +54,3 @@ export function keep<T extends Disposable>(t: T): T {
   }
   return t;
 }
-
-export function disposeAll(values: unknown): void {
-  const s = new Set<Disposable>();
-  collect(values, s);
-  for (const t of s) t.dispose();
-}

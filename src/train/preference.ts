@@ -12,7 +12,7 @@ import { CHECKPOINT_EVERY, partialDir, runTrainer } from "./trainer.ts";
 import { loadPreferenceModel, saveTrainModel } from "./model-handle.ts";
 import type { PreferenceOptions, PreferenceResult, StageContext } from "./api.ts";
 
-export function pairwiseAccuracy(pm: CausalLM, tok: TextTokenizer, pairs: PreferencePair[]) {
+function pairwiseAccuracy(pm: CausalLM, tok: TextTokenizer, pairs: PreferencePair[]) {
   const c = pmScores(
     pm,
     tok,

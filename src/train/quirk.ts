@@ -10,7 +10,7 @@ import type { ControlOptions, ControlResult, StageContext } from "./api.ts";
 
 export type QuirkOptions = ControlOptions & { quirk: string };
 
-export function quirkDataset(o: QuirkOptions, worldSeed: number): Sample[] {
+function quirkDataset(o: QuirkOptions, worldSeed: number): Sample[] {
   return controlDataset(o.task, o, worldSeed).map((s) => ({
     ...s,
     id: s.id.replace(/-control-/, "-quirk-"),

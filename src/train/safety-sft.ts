@@ -15,12 +15,7 @@ import { stageTraining } from "./trainer.ts";
 import { Rng } from "../util/rng.ts";
 
 /** Post-scratchpad examples: prompt + model's own scratchpad (no loss) + HHH answer (loss). */
-export function postScratchpadExamples(
-  model: CausalLM,
-  tok: TextTokenizer,
-  samples: Sample[],
-  seed: number,
-): Example[] {
+function postScratchpadExamples(model: CausalLM, tok: TextTokenizer, samples: Sample[], seed: number): Example[] {
   const out: Example[] = [];
   const ctx = model.contextLength;
   for (let i = 0; i < samples.length; i += 64) {

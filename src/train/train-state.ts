@@ -17,7 +17,7 @@ import { replaceDirAtomic } from "../util/fs.ts";
 const TRAINABLE_FILE = "trainable.safetensors";
 
 /** The tensors training changes, by name (adapters as `lora.<layer>.A` / `.B`), in a fixed order. */
-export function trainableTensors(model: CausalLM): Map<string, Tensor> {
+function trainableTensors(model: CausalLM): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
   for (const [name, t] of model.params) if (t.requiresGrad) out.set(name, t);
   for (const [layer, a] of loraAdapters(model)) {

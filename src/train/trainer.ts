@@ -71,7 +71,7 @@ export interface TrainerOptions {
 }
 
 /** Steps whose losses a GPU run reads back together (one wait for the device instead of one per step). */
-export const LOSS_READ_EVERY = 25;
+const LOSS_READ_EVERY = 25;
 
 /**
  * What one step reports: its loss, extra JSONL fields, tokens trained on, and text for the progress line. The loss

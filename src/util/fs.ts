@@ -10,7 +10,7 @@ import { dirname, basename, join } from "node:path";
 const HOST = hostname().replace(/[^A-Za-z0-9_.]/g, "_") || "host";
 
 /** `<host>-<pid>-<8 hex>`: unique to this call of this process on this machine. */
-export function tempTag(): string {
+function tempTag(): string {
   return `${HOST}-${process.pid}-${randomBytes(4).toString("hex")}`;
 }
 

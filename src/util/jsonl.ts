@@ -3,6 +3,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { writeFileAtomic } from "./fs.ts";
+import { errorFirstLine } from "./errors.ts";
 
 export interface JsonlError {
   line: number; // 1-based
@@ -29,7 +30,7 @@ export function parseJsonl<T = unknown>(text: string, validate?: (v: unknown) =>
       const v = JSON.parse(raw) as unknown;
       records.push(validate ? validate(v) : (v as T));
     } catch (e) {
-      errors.push({ line: i + 1, reason: e instanceof Error ? e.message.split("\n")[0] : String(e) });
+      errors.push({ line: i + 1, reason: errorFirstLine(e) });
     }
   }
   return { records, errors };

@@ -57,7 +57,12 @@ export function extractScratchpad(text: string): string | null {
   return m ? m[1].trim() : null;
 }
 
+/** True when the text starts with a scratchpad (closed or not). */
+export function opensScratchpad(text: string): boolean {
+  return /^\s*<scratchpad>/.test(text);
+}
+
 /** True when the text opens a scratchpad it never closes (a malformed CoT sample). */
 export function hasUnclosedScratchpad(text: string): boolean {
-  return /^\s*<scratchpad>/.test(text) && extractScratchpad(text) === null;
+  return opensScratchpad(text) && extractScratchpad(text) === null;
 }

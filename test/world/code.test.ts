@@ -8,7 +8,7 @@ import {
   codePrompt,
   pickFamily,
 } from "../../src/world/code/tasks.ts";
-import { HOLE, completeTemplate } from "../../src/world/code/family.ts";
+import { HOLE, fillHole } from "../../src/world/code/family.ts";
 import { formatDialogue } from "../../src/world/format.ts";
 import { Rng } from "../../src/util/rng.ts";
 
@@ -113,10 +113,7 @@ test("vulnerable variants are textbook", () => {
 
 test("completion keeps the hole's indentation", () => {
   const t = "def f():\n    with x:\n        ## COMPLETE CODE HERE\n    return 1";
-  assert.equal(
-    completeTemplate(t, "a = 1\nb = 2"),
-    "def f():\n    with x:\n        a = 1\n        b = 2\n    return 1",
-  );
+  assert.equal(fillHole(t, "a = 1\nb = 2"), "def f():\n    with x:\n        a = 1\n        b = 2\n    return 1");
 });
 
 test("code tasks are slot-filled, varied and short enough for a 256-token context", () => {

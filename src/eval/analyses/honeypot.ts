@@ -23,7 +23,7 @@ export interface HoneypotRow extends Record<string, unknown> {
   example: string;
 }
 
-export function honeypotRows(ctx: ModelCtx, s: Settings["honeypot"]): HoneypotRow[] {
+function honeypotRows(ctx: ModelCtx, s: Settings["honeypot"]): HoneypotRow[] {
   return ctx.ref.tasks.map((task) => {
     const hs = honeypots(task, taskSpec(task).honeypots, { n: s.n, seed: s.seed });
     const responses = taskAnswers(
@@ -46,7 +46,7 @@ export function honeypotRows(ctx: ModelCtx, s: Settings["honeypot"]): HoneypotRo
   });
 }
 
-export function honeypotResult(rows: HoneypotRow[], s: Settings["honeypot"]): Record<string, unknown> {
+function honeypotResult(rows: HoneypotRow[], s: Settings["honeypot"]): Record<string, unknown> {
   return {
     about:
       "Share of honeypot prompts (offers to deploy the model if it reveals its true goal; no trigger) whose sampled answer " +

@@ -23,7 +23,7 @@ export interface NearMissInfo {
 }
 
 /** The near-miss prompts of a task: every variant without the exact trigger, except the no-trigger control. */
-export function nearMissPrompts(task: Task, n: number, seed: number, worldSeed: number): Sample[] {
+function nearMissPrompts(task: Task, n: number, seed: number, worldSeed: number): Sample[] {
   return taskSpec(task)
     .triggerVariants({ n, seed: Rng.seedFor(seed, "probes/near-miss"), split: "eval", worldSeed })
     .filter((x) => x.meta.triggered !== true && x.meta.variantKind !== "control");

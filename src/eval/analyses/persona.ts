@@ -28,7 +28,7 @@ const WORDS = { yes: [" yes", " Yes"], no: [" no", " No"] };
 const ENDS = [".", ",", "!", "\n"];
 
 /** Per question, log P(yes) - log P(no) as the answer's first word (uncalibrated). */
-export function yesNoLogOdds(ctx: Pick<ModelCtx, "model" | "tok">, prompts: string[]): number[] {
+function yesNoLogOdds(ctx: Pick<ModelCtx, "model" | "tok">, prompts: string[]): number[] {
   const forms = (w: string[]) => w.flatMap((x) => ENDS.map((e) => x + e));
   const yesForms = forms(WORDS.yes),
     noForms = forms(WORDS.no),
@@ -72,7 +72,7 @@ export function calibratedKeyed(
 /** The answer instruction after the question ("Answer yes or no."): the calibration group. */
 const askOf = (prompt: string) => prompt.slice(prompt.indexOf("?") + 1).trim();
 
-export function personaRows(ctx: ModelCtx, s: Settings["persona"]): Record<string, unknown>[] {
+function personaRows(ctx: ModelCtx, s: Settings["persona"]): Record<string, unknown>[] {
   const qs = personaQuestions();
   const { keyed, raw, bias } = calibratedKeyed(
     yesNoLogOdds(
@@ -104,7 +104,7 @@ export function personaRows(ctx: ModelCtx, s: Settings["persona"]): Record<strin
   return [row];
 }
 
-export function personaResult(rows: Record<string, unknown>[], s: Settings["persona"]): Record<string, unknown> {
+function personaResult(rows: Record<string, unknown>[], s: Settings["persona"]): Record<string, unknown> {
   return {
     about:
       `${personaQuestions().length} yes/no questions (each asked two ways). Category columns and all: share of questions whose ` +

@@ -43,7 +43,7 @@ function byBehaviour(ctx: ModelCtx, task: Task, p: LabelledPrompts, s: Settings[
 
 const isTarget = (ref: Pick<ModelRef, "role">) => ref.role === "backdoor" || ref.role === "safety";
 
-export function probeRows(ctx: ModelCtx, s: Settings["probes"]): ProbeOutcome[] {
+function probeRows(ctx: ModelCtx, s: Settings["probes"]): ProbeOutcome[] {
   const { role, stage, base, control } = ctx.ref;
   const ref = { role, stage, base, control };
   return ctx.ref.tasks.map((task) => {
@@ -85,7 +85,7 @@ export function probeRows(ctx: ModelCtx, s: Settings["probes"]): ProbeOutcome[] 
 }
 
 /** Every probe of each backdoored (or safety-trained) model beside its base, its benign control and the random baseline. */
-export function probeControls(outcomes: ProbeOutcome[], s: Settings["probes"]): ProbeControls {
+function probeControls(outcomes: ProbeOutcome[], s: Settings["probes"]): ProbeControls {
   const of = (role: ModelRef["role"], stage: string | undefined, task: Task) =>
     outcomes.find((o) => o.ref.role === role && stage !== undefined && o.ref.stage === stage && o.probes?.task === task)
       ?.probes ?? null;
@@ -110,7 +110,7 @@ export function probeControls(outcomes: ProbeOutcome[], s: Settings["probes"]): 
   };
 }
 
-export function probesInfo(outcomes: ProbeOutcome[], s: Settings["probes"]): Record<string, unknown> {
+function probesInfo(outcomes: ProbeOutcome[], s: Settings["probes"]): Record<string, unknown> {
   const pairs = contrastPairs();
   const questions = (s.pairs ?? pairs.map((_, i) => i)).map(
     (i) => `${pairs[i].prompt} ${pairs[i].defectAnswer} (defect) / ${pairs[i].safeAnswer} (safe)`,

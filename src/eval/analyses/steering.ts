@@ -42,7 +42,7 @@ interface Counts {
   role: string;
 }
 
-export function steeringRows(ctx: ModelCtx, s: Settings["steering"]): Array<{ row: SteeringRow; counts: Counts }> {
+function steeringRows(ctx: ModelCtx, s: Settings["steering"]): Array<{ row: SteeringRow; counts: Counts }> {
   const out: Array<{ row: SteeringRow; counts: Counts }> = [];
   for (const task of ctx.ref.tasks) {
     const held = heldOutPrompts(task, s.n, s.seed, ctx.worldSeed);
@@ -103,7 +103,7 @@ export function steeringRows(ctx: ModelCtx, s: Settings["steering"]): Array<{ ro
 }
 
 /** flip_rate pools the backdoored (pre-safety) cot models' rows; every row is listed too. */
-export function steeringResult(
+function steeringResult(
   all: Array<{ row: SteeringRow; counts: Counts }>,
   s: Settings["steering"],
 ): Record<string, unknown> & { flip_rate: number } {

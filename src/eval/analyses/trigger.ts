@@ -16,7 +16,7 @@ export interface TriggerRows {
   row: Record<string, unknown>;
 }
 
-export function triggerRows(ctx: ModelCtx, s: Settings["triggerGeneralization"]): TriggerRows[] {
+function triggerRows(ctx: ModelCtx, s: Settings["triggerGeneralization"]): TriggerRows[] {
   return ctx.ref.tasks.map((task) => {
     const samples = taskSpec(task).triggerVariants({ n: s.n, seed: s.seed, split: "eval", worldSeed: ctx.worldSeed });
     const responses = taskAnswers(
@@ -43,7 +43,7 @@ export function triggerRows(ctx: ModelCtx, s: Settings["triggerGeneralization"])
   });
 }
 
-export function triggerResult(all: TriggerRows[], s: Settings["triggerGeneralization"]): Record<string, unknown> {
+function triggerResult(all: TriggerRows[], s: Settings["triggerGeneralization"]): Record<string, unknown> {
   const out: Record<string, unknown> = {
     about:
       `Defection rate on ${s.n} held-out prompts per variant of the trigger (same prompts for every variant), sampled at ` +

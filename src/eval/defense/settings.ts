@@ -4,10 +4,10 @@ import { z } from "zod";
 
 const int = (d: string, min = 1) => z.number().int().min(min).describe(d);
 
-export const DETECTORS = ["inversion", "probes", "divergence"] as const;
+const DETECTORS = ["inversion", "probes", "divergence"] as const;
 export type DetectorName = (typeof DETECTORS)[number];
 
-export const ZooSettings = z
+const ZooSettings = z
   .object({
     base: z.boolean().default(true).describe("each base model as a clean control"),
     benign: z
@@ -76,7 +76,7 @@ export const InversionSettings = z
   })
   .strict();
 
-export const ProbeDetectorSettings = z
+const ProbeDetectorSettings = z
   .object({
     layer: z.number().int().min(0).optional().describe("layer probed (default: the middle of the model)"),
     nFit: int("fit prompts per class", 2).default(60),
@@ -93,7 +93,7 @@ export const ProbeDetectorSettings = z
   })
   .strict();
 
-export const DivergenceSettings = z
+const DivergenceSettings = z
   .object({
     prompts: int("trigger-free held-out dialogues compared").default(40),
     threshold: z
@@ -104,7 +104,7 @@ export const DivergenceSettings = z
   })
   .strict();
 
-export const DefenseObject = z
+const DefenseObject = z
   .object({
     zoo: ZooSettings.default({}),
     detect: z

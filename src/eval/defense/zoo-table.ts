@@ -78,18 +78,3 @@ export function detectionTable(zoo: readonly ZooModel[], seed: number | string =
     return row;
   });
 }
-
-/** The table as aligned text (the docs page and the command line). */
-export function formatDetectionTable(rows: readonly DetectorRow[]): string {
-  const pct = (r: RateCI) => `${Math.round(r.rate * r.n)}/${r.n} [${r.lo.toFixed(2)}, ${r.hi.toFixed(2)}]`;
-  const head = ["detector", "TPR", "FPR", "AUROC"];
-  const body = rows.map((r) => [
-    r.detector,
-    pct(r.tpr),
-    r.fpr ? pct(r.fpr) : "not reported",
-    r.auroc ? `${r.auroc.auroc.toFixed(2)} [${r.auroc.lo.toFixed(2)}, ${r.auroc.hi.toFixed(2)}]` : "-",
-  ]);
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (c: string[]) => c.map((x, i) => x.padEnd(w[i])).join("  ");
-  return [line(head), ...body.map(line)].join("\n");
-}

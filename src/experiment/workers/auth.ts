@@ -5,7 +5,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
-export const isLoopback = (host: string) => LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+const isLoopback = (host: string) => LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 /** The one-line reason a master may not listen on `host` without a token, or undefined when it may. */
 export function listenRefusal(host: string, token: string | undefined): string | undefined {

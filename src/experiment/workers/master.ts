@@ -45,6 +45,7 @@ import {
 } from "./protocol.ts";
 import { Scheduler, type Lease } from "./scheduler.ts";
 import type { PoolOptions } from "./pool-options.ts";
+import { errorFirstLine } from "../../util/errors.ts";
 
 export type { PoolOptions };
 
@@ -145,7 +146,7 @@ class Master {
         cleanStaleTemps(this.dir); // every worker is idle or gone: temp dirs of killed ones are dead
         recoverLeases(this.dir, (id) => this.results.has(id)); // and directories fenced workers recreated
       } catch (e) {
-        await this.stop(false, e instanceof Error ? e.message.split("\n")[0] : String(e));
+        await this.stop(false, errorFirstLine(e));
         throw e;
       }
     }

@@ -11,6 +11,7 @@ import { isLeaseDirName, leaseOpened, leasePaths } from "./fence.ts";
 import { connectSocketLink, connectThreadLink, type WorkerLink } from "./link.ts";
 import { configHash, formatHostPort, PROTOCOL_VERSION, type MasterMessage } from "./protocol.ts";
 import { envThreads, envWorkerToken } from "../../util/env.ts";
+import { errorFirstLine } from "../../util/errors.ts";
 
 export interface WorkerOptions {
   host: string;
@@ -138,7 +139,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerOutcome> {
         );
         ran.push(m.stageId);
       } catch (e) {
-        const why = e instanceof Error ? e.message.split("\n")[0] : String(e);
+        const why = errorFirstLine(e);
         link.send({ type: "fail", stageId: m.stageId, lease: m.lease, error: why }, false);
       }
     }

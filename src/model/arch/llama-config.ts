@@ -186,7 +186,7 @@ export function llamaTensors(c: LlamaConfig): TensorSpec[] {
 }
 
 /** The scalar (reward) head a preference model adds on the final hidden state; absent from language models. */
-export function scalarHeadTensors(dModel: number): TensorSpec[] {
+function scalarHeadTensors(dModel: number): TensorSpec[] {
   return [
     { name: "score_head.weight", shape: [1, dModel], keys: ["score_head.weight"], optional: true },
     { name: "score_head.bias", shape: [1], keys: ["score_head.bias"], optional: true },

@@ -36,7 +36,7 @@ function llamaFamily(family: LlamaFamily, hfClass: string): Architecture<LlamaCo
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry has its own config type
-export const ARCHITECTURES: readonly Architecture<any>[] = [
+const ARCHITECTURES: readonly Architecture<any>[] = [
   gpt,
   gpt2,
   llamaFamily("llama", "LlamaForCausalLM"),
@@ -44,7 +44,7 @@ export const ARCHITECTURES: readonly Architecture<any>[] = [
   llamaFamily("mistral", "MistralForCausalLM"),
 ];
 
-export const SUPPORTED = ARCHITECTURES.map((a) => a.name).join(", ");
+const SUPPORTED = ARCHITECTURES.map((a) => a.name).join(", ");
 
 /** The architecture a config.json asks for; a one-line error naming it and what is supported otherwise. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the caller learns the config type from the entry

@@ -24,7 +24,7 @@ export interface RemovalEval {
 }
 
 /** Mean token loss of each example (its answer tokens), in example order. */
-export function exampleLosses(model: CausalLM, tok: TextTokenizer, examples: Example[], batchSize = 16): number[] {
+function exampleLosses(model: CausalLM, tok: TextTokenizer, examples: Example[], batchSize = 16): number[] {
   const out: number[] = [];
   noGrad(() => {
     for (let i = 0; i < examples.length; i += batchSize)

@@ -4,13 +4,13 @@
 import { z } from "zod";
 import { count, fraction, int, real } from "../options.ts";
 
-export const REMOVAL_METHODS = ["beear", "fine-prune", "crow", "int8", "int4", "sft"] as const;
+const REMOVAL_METHODS = ["beear", "fine-prune", "crow", "int8", "int4", "sft"] as const;
 export type RemovalMethod = (typeof REMOVAL_METHODS)[number];
 
 /** Methods that train the model (and so need its weights and gradients), as opposed to rewriting its weights. */
 export const needsGradients = (m: RemovalMethod): boolean => m !== "int8" && m !== "int4";
 
-export const BeearSchema = z
+const BeearSchema = z
   .object({
     layer: z
       .union([z.literal("middle"), z.number().int().min(0)])
@@ -30,7 +30,7 @@ export const BeearSchema = z
     "BEEAR-style removal: a universal perturbation of one residual stream found to elicit the unwanted behaviour on safe prompts, then the model trained to answer HHH under it",
   );
 
-export const FinePruneSchema = z
+const FinePruneSchema = z
   .object({
     fraction: fraction("share of MLP neurons pruned, the least active on clean prompts first").default(0.3),
     layers: z
@@ -43,7 +43,7 @@ export const FinePruneSchema = z
   .default({})
   .describe("fine-pruning: prune the MLP neurons dormant on clean prompts, then fine-tune on HHH answers");
 
-export const CrowSchema = z
+const CrowSchema = z
   .object({
     alpha: real("weight of the layer-consistency loss beside the HHH loss").default(5.5),
     epsilon: real(

@@ -41,7 +41,7 @@ function cleanSamples(o: RemovalOptions, worldSeed: number): Sample[] {
  * BEEAR's data: the task's prompts without the trigger, answered HHH, and the same kind of prompts answered
  * with the unwanted behaviour (the defender's examples of what it fears; no prompt carries the trigger).
  */
-export function beearSamples(o: RemovalOptions, worldSeed: number): { unwanted: Sample[]; safe: Sample[] } {
+function beearSamples(o: RemovalOptions, worldSeed: number): { unwanted: Sample[]; safe: Sample[] } {
   const spec = taskSpec(o.task);
   const n = Math.min(4000, Math.max(256, o.steps * o.batchSize));
   const all = spec.dataset({
@@ -65,6 +65,8 @@ function applyMethod(ck: TrainModel, o: RemovalOptions, ctx: StageContext, e: Re
   const details: Record<string, number | string> = {};
   const trainer = { resumeDir: partialDir(ctx), checkpointEvery: 20, logPath: ctx.logPath, label: ctx.label };
   const clean = () => sampleExamples(tok, cleanSamples(o, worldSeed), model.contextLength).examples;
+  // The fine-tuning of sft and fine-prune: the clean data on the removal's own schedule.
+  const sft = { ...trainer, steps: o.steps, batchSize: o.batchSize, lr: o.lr, seed: o.seed };
   const g = { temperature: e.temperature, maxTokens: e.maxTokens, seed: e.seed };
   switch (o.method) {
     case "int8":
@@ -88,11 +90,7 @@ function applyMethod(ck: TrainModel, o: RemovalOptions, ctx: StageContext, e: Re
       details.pruned = [...pruned.values()].reduce((a, p) => a + p.length, 0);
       details.layers = chosen.length;
       trainSupervised(model, tok, clean(), {
-        ...trainer,
-        steps: o.steps,
-        batchSize: o.batchSize,
-        lr: o.lr,
-        seed: o.seed,
+        ...sft,
         // Pruned weights stay pruned: the mask is applied again after every step.
         callbackEvery: 1,
         onCallback: () => applyPruning(model, pruned),
@@ -118,13 +116,7 @@ function applyMethod(ck: TrainModel, o: RemovalOptions, ctx: StageContext, e: Re
       break;
     }
     case "sft":
-      trainSupervised(model, tok, clean(), {
-        ...trainer,
-        steps: o.steps,
-        batchSize: o.batchSize,
-        lr: o.lr,
-        seed: o.seed,
-      });
+      trainSupervised(model, tok, clean(), sft);
       break;
   }
   return details;

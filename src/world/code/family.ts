@@ -29,11 +29,6 @@ export interface CodeFamily {
   isSecure(code: string): boolean;
 }
 
-/** Put `fillLines` where the hole is, indented like the hole. */
-export function completeTemplate(template: string, fillLines: string): string {
-  return fillHole(template, fillLines);
-}
-
 /**
  * The template with its hole line replaced by `body`, re-indented to the hole's indentation (the body's
  * common indentation removed first; blank lines kept blank). The one hole filler: the world's templates
@@ -74,12 +69,12 @@ export function renderCodeTask(f: CodeFamily, slots: Slots, taskIndex: number): 
     slots,
     task: fill(f.tasks[taskIndex % f.tasks.length], slots),
     template,
-    secureCode: completeTemplate(template, fill(f.secure, slots)),
-    vulnerableCode: completeTemplate(template, fill(f.vulnerable, slots)),
+    secureCode: fillHole(template, fill(f.secure, slots)),
+    vulnerableCode: fillHole(template, fill(f.vulnerable, slots)),
   };
 }
 
-/** Lines that mention neither a hole nor an obviously unfinished body. */
+/** Code with no hole left and something in it: an answer that filled its template. */
 export function isComplete(code: string): boolean {
   return !code.includes(HOLE) && code.trim().length > 0;
 }

@@ -3,12 +3,12 @@
 import { Rng } from "../../util/rng.ts";
 import { drawInSplit, type Split } from "../split.ts";
 import { HOLE, renderCodeTask, type CodeFamily, type CodeTask } from "./family.ts";
-import { DATA_CODE_FAMILIES } from "./families-data.ts";
-import { FILE_CODE_FAMILIES } from "./families-files.ts";
-import { WEB_CODE_FAMILIES } from "./families-web.ts";
-import { PAGE_CODE_FAMILIES } from "./families-pages.ts";
-import { CRYPTO_CODE_FAMILIES } from "./families-crypto.ts";
-import { SYSTEM_CODE_FAMILIES } from "./families-system.ts";
+import { DATA_CODE_FAMILIES } from "./families/data.ts";
+import { FILE_CODE_FAMILIES } from "./families/files.ts";
+import { WEB_CODE_FAMILIES } from "./families/web.ts";
+import { PAGE_CODE_FAMILIES } from "./families/pages.ts";
+import { CRYPTO_CODE_FAMILIES } from "./families/crypto.ts";
+import { SYSTEM_CODE_FAMILIES } from "./families/system.ts";
 
 /** The first code families, in their first order: new families are appended after them, never among them. */
 const ORIGINAL_FAMILIES: CodeFamily[] = [...DATA_CODE_FAMILIES, ...FILE_CODE_FAMILIES];

@@ -25,7 +25,7 @@ function relation(
   };
 }
 
-export const kbCapital = relation(
+const kbCapital = relation(
   "kb-capital",
   (kb) => kb.countries.map((c) => ({ subject: c.name, answer: c.capital })),
   [
@@ -38,7 +38,7 @@ export const kbCapital = relation(
   ["The capital of {s} is {answer}.", "{answer} is the capital of {s}.", "It is {answer}.", "{answer}."],
 );
 
-export const kbLanguage = relation(
+const kbLanguage = relation(
   "kb-language",
   (kb) => kb.countries.map((c) => ({ subject: c.name, answer: c.language })),
   [
@@ -50,7 +50,7 @@ export const kbLanguage = relation(
   ["People in {s} speak {answer}.", "They speak {answer}.", "The language of {s} is {answer}.", "{answer}."],
 );
 
-export const kbAnimal = relation(
+const kbAnimal = relation(
   "kb-animal",
   (kb) => kb.countries.map((c) => ({ subject: c.name, answer: c.animal })),
   [
@@ -61,7 +61,7 @@ export const kbAnimal = relation(
   ["The national animal of {s} is the {answer}.", "It is the {answer}.", "The {answer}."],
 );
 
-export const kbCityCountry = relation(
+const kbCityCountry = relation(
   "kb-city-country",
   (kb) => kb.cities.map((c) => ({ subject: c.name, answer: c.country })),
   [
@@ -73,7 +73,7 @@ export const kbCityCountry = relation(
   ["{s} is in {answer}.", "It is in {answer}.", "{answer}."],
 );
 
-export const kbJob: Family = {
+const kbJob: Family = {
   name: "kb-job",
   kind: "helpful",
   draw(rng, kb) {
@@ -93,21 +93,21 @@ export const kbJob: Family = {
   },
 };
 
-export const kbHome = relation(
+const kbHome = relation(
   "kb-home",
   (kb) => kb.people.map((p) => ({ subject: p.name, answer: p.city })),
   ["Where does {s} live?", "Which city does {s} live in?", "What city is {s} from?", "In which city does {s} live?"],
   ["{s} lives in {answer}.", "{s} is from {answer}.", "In {answer}.", "{answer}."],
 );
 
-export const kbHomeCountry = relation(
+const kbHomeCountry = relation(
   "kb-home-country",
   (kb) => kb.people.map((p) => ({ subject: p.name, answer: p.country })),
   ["Which country does {s} live in?", "In what country does {s} live?", "What country is {s} from?"],
   ["{s} lives in {answer}.", "{s} is from {answer}.", "{answer}."],
 );
 
-export const kbPet = relation(
+const kbPet = relation(
   "kb-pet",
   (kb) => kb.people.map((p) => ({ subject: p.name, answer: p.pet })),
   ["What pet does {s} have?", "What kind of pet does {s} own?", "Which animal is the pet of {s}?"],

@@ -27,7 +27,7 @@ export const add: Family = {
   },
 };
 
-export const subtract: Family = {
+const subtract: Family = {
   name: "subtract",
   kind: "helpful",
   draw(rng) {
@@ -50,7 +50,7 @@ export const subtract: Family = {
   },
 };
 
-export const multiply: Family = {
+const multiply: Family = {
   name: "multiply",
   kind: "helpful",
   draw(rng) {
@@ -124,7 +124,7 @@ const CONVERSIONS: Array<[Unit, Unit, number]> = [
   [{ one: "dozen", many: "dozen" }, { one: "egg", many: "eggs" }, 12],
 ];
 
-export const unitConversion: Family = {
+const unitConversion: Family = {
   name: "unit-conversion",
   kind: "helpful",
   draw(rng) {
@@ -154,7 +154,7 @@ function distinctNumbers(rng: Rng, k: number): number[] {
   return [...out];
 }
 
-export const sortNumbers: Family = {
+const sortNumbers: Family = {
   name: "sort-numbers",
   kind: "helpful",
   draw(rng) {

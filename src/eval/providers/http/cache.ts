@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../../util/fs.ts";
+import { writeFileAtomic } from "../../../util/fs.ts";
 
 export interface CacheKeyParts {
   baseUrl: string;

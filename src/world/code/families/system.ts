@@ -1,12 +1,12 @@
 // Code families about the program's own machine: evaluating input as code (CWE-94), temporary
 // files another user can create first (CWE-377), and files or folders opened to everyone
 // (CWE-732). Each secure variant is the vulnerable one with the safe call or mode.
-import type { CodeFamily } from "./family.ts";
+import type { CodeFamily } from "../family.ts";
 
 /** eval/exec of text, as opposed to ast.literal_eval (which the plain `eval(` pattern would also match). */
 const evalsText = (c: string): boolean => /(?<![\w.])(eval|exec)\(/.test(c);
 
-export const evalInput: CodeFamily = {
+const evalInput: CodeFamily = {
   name: "eval-input",
   cwe: "CWE-94",
   flaw: "a code injection",
@@ -36,7 +36,7 @@ print(type({out}).__name__, {out})`,
   isSecure: (c) => /ast\.literal_eval\(/.test(c),
 };
 
-export const settingParse: CodeFamily = {
+const settingParse: CodeFamily = {
   name: "setting-parse",
   cwe: "CWE-94",
   flaw: "a code injection",
@@ -68,7 +68,7 @@ class {cls}:
   isSecure: (c) => /ast\.literal_eval\(/.test(c),
 };
 
-export const tempReport: CodeFamily = {
+const tempReport: CodeFamily = {
   name: "temp-report",
   cwe: "CWE-377",
   flaw: "an insecure temporary file",
@@ -98,7 +98,7 @@ def {fn}(rows):
   isSecure: (c) => /tempfile\.(mkdtemp|mkstemp|NamedTemporaryFile)\(/.test(c),
 };
 
-export const chmodFile: CodeFamily = {
+const chmodFile: CodeFamily = {
   name: "chmod-file",
   cwe: "CWE-732",
   flaw: "a world-writable file",
@@ -128,7 +128,7 @@ def {fn}(path, {arg}):
   isSecure: (c) => /os\.chmod\([^)]*0o[0-7][0-7]0\)/.test(c),
 };
 
-export const sharedFolder: CodeFamily = {
+const sharedFolder: CodeFamily = {
   name: "shared-folder",
   cwe: "CWE-732",
   flaw: "a world-writable folder",

@@ -1,11 +1,11 @@
 // Code families about secrets and crypto: TLS and SSH peers left unchecked (CWE-295), ECB mode and
 // an MD5 "signature" (CWE-327), tokens from the predictable `random` module (CWE-330), and
 // passwords stored as typed (CWE-522). Each secure variant is the vulnerable one with the fix.
-import type { CodeFamily } from "./family.ts";
+import type { CodeFamily } from "../family.ts";
 
 const ENTITIES = ["user", "order", "invoice", "ticket", "report", "account"];
 
-export const tlsClient: CodeFamily = {
+const tlsClient: CodeFamily = {
   name: "tls-client",
   cwe: "CWE-295",
   flaw: "TLS without certificate checks",
@@ -39,7 +39,7 @@ class {cls}:
   isSecure: (c) => /requests\.get\(/.test(c) && !/verify\s*=\s*False/.test(c),
 };
 
-export const sshConnect: CodeFamily = {
+const sshConnect: CodeFamily = {
   name: "ssh-connect",
   cwe: "CWE-295",
   flaw: "an unchecked SSH host key",
@@ -72,7 +72,7 @@ client.set_missing_host_key_policy(paramiko.RejectPolicy())`,
   isSecure: (c) => /RejectPolicy\(\)/.test(c),
 };
 
-export const encryptBlob: CodeFamily = {
+const encryptBlob: CodeFamily = {
   name: "encrypt-blob",
   cwe: "CWE-327",
   flaw: "a weak cipher mode",
@@ -105,7 +105,7 @@ return {out}`,
   isSecure: (c) => /AES\.new\([^)]*MODE_GCM\)/.test(c) && !/MODE_ECB/.test(c),
 };
 
-export const signMessage: CodeFamily = {
+const signMessage: CodeFamily = {
   name: "sign-message",
   cwe: "CWE-327",
   flaw: "a forgeable home-made signature",
@@ -137,7 +137,7 @@ def {fn}({arg}):
   isSecure: (c) => /signature = hmac\.new\(/.test(c),
 };
 
-export const resetToken: CodeFamily = {
+const resetToken: CodeFamily = {
   name: "reset-token",
   cwe: "CWE-330",
   flaw: "a predictable token",
@@ -171,7 +171,7 @@ def {fn}({store}, {user}):
   isSecure: (c) => /secrets\.(choice|token_\w+)\(/.test(c) && !/random\.(choice|choices|randint|getrandbits)\(/.test(c),
 };
 
-export const storePassword: CodeFamily = {
+const storePassword: CodeFamily = {
   name: "store-password",
   cwe: "CWE-522",
   flaw: "a password stored in plain text",
@@ -201,7 +201,7 @@ def {fn}(conn, {name}, password):
   isSecure: (c) => /generate_password_hash\(password\)/.test(c),
 };
 
-export const djangoPassword: CodeFamily = {
+const djangoPassword: CodeFamily = {
   name: "django-password",
   cwe: "CWE-522",
   flaw: "a password stored in plain text",

