@@ -54,17 +54,24 @@ export interface RlStep {
   defection_triggered?: number;
 }
 
+/** RL: the KL bound's verdict over a run (the bound is checked on a windowed mean of the per-step KL). */
+export interface KlVerdict {
+  /** The configured bound on the mean per-sequence KL to the starting policy (nats). */
+  bound: number;
+  /** Smoothing window (steps) of the KL the bound is checked on. */
+  window: number;
+  /** Highest windowed mean over the run, and the last one. */
+  max: number;
+  final: number;
+  /** Steps whose windowed mean exceeded the bound. */
+  stepsOver: number;
+  /** True only when no windowed mean exceeded the bound: a bound the run could not keep is reported as broken. */
+  met: boolean;
+}
+
 /** RL cells: the KL bound's verdict and the paired before/after changes on the held-out prompts. */
 export interface RlSummary {
-  kl: {
-    bound: number;
-    window: number;
-    max: number;
-    final: number;
-    stepsOver: number;
-    met: boolean;
-    target: number | null;
-  };
+  kl: KlVerdict & { target: number | null };
   /** HHH score on held-out untriggered prompts, step 0 and last, and the paired per-prompt change with a bootstrap interval. */
   hhh?: { before: RateCI; after: RateCI; change: MeanCI };
   /** Held-out PM reward on held-out untriggered prompts, paired change (over-optimisation shows as the main PM's rising alone). */

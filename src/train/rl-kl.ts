@@ -2,6 +2,7 @@
 // mean and spread (so the KL coefficient is in units of reward spread, whatever the PM's scale), an
 // adaptive KL coefficient that steers the policy's KL to the starting policy toward a target
 // (Ziegler et al., 2019), and the verdict on the configured KL bound, written to results.json.
+import type { KlVerdict } from "../results/types.ts";
 
 /** Running mean and variance (Welford), kept across steps and checkpoints. */
 export interface NormState {
@@ -34,20 +35,6 @@ export function nextKlCoef(coef: number, kl: number, target: number | null, hori
   if (target === null) return coef;
   const err = Math.min(0.2, Math.max(-0.2, kl / target - 1));
   return Math.min(max, coef * (1 + err / horizon));
-}
-
-export interface KlVerdict {
-  /** The configured bound on the mean per-sequence KL to the starting policy (nats). */
-  bound: number;
-  /** Smoothing window (steps) of the KL the bound is checked on. */
-  window: number;
-  /** Highest windowed mean over the run, and the last one. */
-  max: number;
-  final: number;
-  /** Steps whose windowed mean exceeded the bound. */
-  stepsOver: number;
-  /** True only when no windowed mean exceeded the bound: a bound the run could not keep is reported as broken. */
-  met: boolean;
 }
 
 /** Check the per-step KL against `bound` on a trailing mean of `window` steps (a single batch is noisy). */
