@@ -11,7 +11,14 @@ import { connect, type Socket } from "node:net";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { encode, formatHostPort, LineDecoder, type MasterMessage, type WorkerMessage } from "./protocol.ts";
+import {
+  encode,
+  formatHostPort,
+  LineDecoder,
+  readMessages,
+  type MasterMessage,
+  type WorkerMessage,
+} from "./protocol.ts";
 
 export interface WorkerLink {
   /** Send a message; `busy`, when given, is set first, in the same step (see setBusy). */
@@ -86,26 +93,23 @@ export class SocketLink implements WorkerLink {
     private readonly onLostWhileBusy: (why: string) => void,
   ) {
     this.addr = formatHostPort(o.host, o.port);
-    sock.setNoDelay(true);
-    sock.on("data", (chunk) => {
-      let msgs: MasterMessage[];
-      try {
-        msgs = this.dec.push(chunk) as MasterMessage[];
-      } catch (e) {
+    readMessages<MasterMessage>(sock, this.dec, {
+      onBad: (why) => {
         this.sock.destroy();
-        return this.gone(`bad message from the master at ${this.addr}: ${(e as Error).message}`);
-      }
-      for (const m of msgs) {
-        if (m.type === "welcome" && !this.hb) {
-          this.hb = setInterval(() => this.send({ type: "heartbeat" }), Math.max(50, m.heartbeatMs));
+        this.gone(`bad message from the master at ${this.addr}: ${why}`);
+      },
+      onMessages: (msgs) => {
+        for (const m of msgs) {
+          if (m.type === "welcome" && !this.hb) {
+            this.hb = setInterval(() => this.send({ type: "heartbeat" }), Math.max(50, m.heartbeatMs));
+          }
+          if (m.type === "shutdown" && this.busy)
+            this.onLostWhileBusy(`the master at ${this.addr} stopped the run: ${m.reason}`);
+          this.onMessage(m);
         }
-        if (m.type === "shutdown" && this.busy)
-          this.onLostWhileBusy(`the master at ${this.addr} stopped the run: ${m.reason}`);
-        this.onMessage(m);
-      }
+      },
+      onClose: () => this.gone(`lost the connection to the master at ${this.addr}`),
     });
-    sock.on("error", () => {}); // "close" follows and reports it
-    sock.on("close", () => this.gone(`lost the connection to the master at ${this.addr}`));
   }
 
   private gone(why: string): void {

@@ -41,6 +41,7 @@ import {
   PROTOCOL_VERSION,
   type MasterMessage,
   memoryFields,
+  readMessages,
   type WorkerMessage,
 } from "./protocol.ts";
 import { Scheduler, type Lease } from "./scheduler.ts";
@@ -196,27 +197,22 @@ class Master {
       state: "hello",
     };
     this.conns.add(c);
-    sock.setNoDelay(true);
-    sock.on("data", (chunk) => {
-      let msgs: WorkerMessage[];
-      try {
-        msgs = c.dec.push(chunk) as WorkerMessage[];
-      } catch (e) {
-        return this.drop(c, `protocol error: ${(e as Error).message}`);
-      }
-      // A peer not yet welcomed stays only by sending whole messages (no trickle of bytes).
-      if (msgs.length > 0 || c.state !== "hello") c.lastSeen = Date.now();
-      for (const m of msgs) {
-        if (c.state === "gone") return;
-        try {
-          this.handle(c, m);
-        } catch (e) {
-          return this.fail(e instanceof Error ? e : new Error(String(e)));
+    readMessages<WorkerMessage>(sock, c.dec, {
+      onBad: (why) => this.drop(c, `protocol error: ${why}`),
+      onMessages: (msgs) => {
+        // A peer not yet welcomed stays only by sending whole messages (no trickle of bytes).
+        if (msgs.length > 0 || c.state !== "hello") c.lastSeen = Date.now();
+        for (const m of msgs) {
+          if (c.state === "gone") return;
+          try {
+            this.handle(c, m);
+          } catch (e) {
+            return this.fail(e instanceof Error ? e : new Error(String(e)));
+          }
         }
-      }
+      },
+      onClose: () => this.drop(c, "connection closed"),
     });
-    sock.on("error", () => {}); // "close" follows
-    sock.on("close", () => this.drop(c, "connection closed"));
   }
 
   private send(c: Conn, m: MasterMessage): void {

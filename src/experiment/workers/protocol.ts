@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Socket } from "node:net";
 import { StringDecoder } from "node:string_decoder";
 import type { Stage } from "../graph.ts";
 
@@ -102,6 +103,30 @@ export class LineDecoder {
     if (this.buf.length > this.maxLine) throw new ProtocolError(`line longer than ${this.maxLine} bytes`);
     return out;
   }
+}
+
+/**
+ * Wires a socket to a decoder, the one way both ends read: `onBad` on a line that is not a message
+ * (the caller closes), `onMessages` with each chunk's whole messages, `onClose` once the socket is gone
+ * ("error" is always followed by "close", which reports it).
+ */
+export function readMessages<M extends Message>(
+  sock: Socket,
+  dec: LineDecoder,
+  h: { onBad: (why: string) => void; onMessages: (msgs: M[]) => void; onClose: () => void },
+): void {
+  sock.setNoDelay(true);
+  sock.on("data", (chunk) => {
+    let msgs: M[];
+    try {
+      msgs = dec.push(chunk) as M[];
+    } catch (e) {
+      return h.onBad((e as Error).message);
+    }
+    h.onMessages(msgs);
+  });
+  sock.on("error", () => {});
+  sock.on("close", h.onClose);
 }
 
 /** Parse `host:port` (IPv6 in brackets: `[::1]:7000`); throws a one-line error naming the option. */
