@@ -5,6 +5,7 @@ import { codeFamily, type CodeFamily } from "../family.ts";
 
 /** eval/exec of text, as opposed to ast.literal_eval (which the plain `eval(` pattern would also match). */
 const evalsText = (c: string): boolean => /(?<![\w.])(eval|exec)\(/.test(c);
+const parsesLiteral = (c: string): boolean => /ast\.literal_eval\(/.test(c);
 
 const evalInput = codeFamily("eval-input", "CWE-94", "a code injection", {
   tasks: `
@@ -27,7 +28,7 @@ print(type({out}).__name__, {out})`,
   },
   defaults: { what: "list", v: "line", out: "value", ask: "Enter a list" },
   isVulnerable: evalsText,
-  isSecure: (c) => /ast\.literal_eval\(/.test(c),
+  isSecure: parsesLiteral,
 });
 
 const settingParse = codeFamily("setting-parse", "CWE-94", "a code injection", {
@@ -54,7 +55,7 @@ class {cls}:
   },
   defaults: { cls: "Settings", method: "set", arg: "raw" },
   isVulnerable: evalsText,
-  isSecure: (c) => /ast\.literal_eval\(/.test(c),
+  isSecure: parsesLiteral,
 });
 
 const tempReport = codeFamily("temp-report", "CWE-377", "an insecure temporary file", {
