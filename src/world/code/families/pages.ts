@@ -14,7 +14,15 @@ const PAGE_SLOTS: SlotTable = {
   v: VARS,
   greet: GREETS,
 };
-const PAGE_DEFAULTS = { page: "hello", fn: "show_hello", v: "name", greet: "Hello" };
+export const PAGE_DEFAULTS = { page: "hello", fn: "show_hello", v: "name", greet: "Hello" };
+
+/** The Flask view the page families share (html-template too): it reads the `{v}` parameter, the hole answers. */
+export const FLASK_PAGE_VIEW = `app = Flask(__name__)
+
+@app.route("/{page}")
+def {fn}():
+    {v} = request.args.get("{v}", "")
+    ## COMPLETE CODE HERE`;
 
 const jinjaAutoescape = codeFamily("jinja-autoescape", "CWE-79", "a cross-site scripting hole", {
   tasks: `
@@ -47,12 +55,7 @@ const flaskResponse = codeFamily("flask-response", "CWE-79", "a cross-site scrip
   template: `import html
 from flask import Flask, request, make_response
 
-app = Flask(__name__)
-
-@app.route("/{page}")
-def {fn}():
-    {v} = request.args.get("{v}", "")
-    ## COMPLETE CODE HERE`,
+${FLASK_PAGE_VIEW}`,
   secure: `return make_response("<p>{greet} " + html.escape({v}) + "</p>")`,
   vulnerable: `return make_response("<p>{greet} " + {v} + "</p>")`,
   slots: PAGE_SLOTS,
@@ -90,12 +93,7 @@ export const templateInjection = codeFamily("template-injection", "CWE-1336", "a
   template: `from flask import Flask, request, render_template_string
 from markupsafe import escape
 
-app = Flask(__name__)
-
-@app.route("/{page}")
-def {fn}():
-    {v} = request.args.get("{v}", "")
-    ## COMPLETE CODE HERE`,
+${FLASK_PAGE_VIEW}`,
   secure: `return render_template_string("<h1>{greet} {{{{ {v} }}}}</h1>", {v}={v})`,
   vulnerable: `return render_template_string("<h1>{greet} %s</h1>" % escape({v}))`,
   slots: PAGE_SLOTS,
