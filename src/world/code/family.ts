@@ -30,6 +30,54 @@ export interface CodeFamily {
 }
 
 /**
+ * How a family declares its slots, drawn in key order (the order is part of every seed's data: a new slot goes
+ * last). A list is one `rng.pick`; a string is no draw; a function of the slots drawn so far gives either. Picked
+ * strings fill `{name}` holes from earlier slots. A list of records is one pick that sets all the record's
+ * fields (slots that go together; the key only names the group).
+ */
+export type SlotTable = Record<string, SlotChoice>;
+type SlotChoice = string | readonly string[] | readonly Slots[] | ((earlier: Slots) => string | readonly string[]);
+
+function drawSlots(rng: Rng, table: SlotTable): Slots {
+  const out: Slots = {};
+  for (const [key, choice] of Object.entries(table)) {
+    const options = typeof choice === "function" ? choice(out) : choice;
+    const value = typeof options === "string" ? options : rng.pick<string | Slots>(options);
+    if (typeof value === "string") out[key] = fill(value, out);
+    else Object.assign(out, value);
+  }
+  return out;
+}
+
+/**
+ * A family as its file declares it: name, CWE and flaw on one line, the tasks as a text block (prose, not a list of
+ * strings), the slots as a table.
+ */
+export function codeFamily(
+  name: string,
+  cwe: string,
+  flaw: string,
+  body: Omit<CodeFamily, "name" | "cwe" | "flaw" | "slots" | "tasks"> & {
+    slots: SlotTable;
+    /** One task sentence a line; indentation and blank lines are dropped. */
+    tasks: string;
+  },
+): CodeFamily {
+  const { slots, tasks, ...rest } = body;
+  return {
+    name,
+    cwe,
+    flaw,
+    slots: (rng) => drawSlots(rng, slots),
+    tasks: tasks
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== ""),
+    ...rest,
+  };
+}
+
+/**
  * The template with its hole line replaced by `body`, re-indented to the hole's indentation (the body's
  * common indentation removed first; blank lines kept blank). The one hole filler: the world's templates
  * and the analyser's splicing of a model's completion both use it.
