@@ -9,7 +9,7 @@ import { say } from "./output.ts";
 import { parseInteger, parseSeconds } from "./options.ts";
 import { loadConfig } from "../experiment/config.ts";
 import { resolveDevice, resolvePrecision, type DeviceSetting, type Precision } from "../torch/index.ts";
-import { envPrecision, setEnv } from "../util/env.ts";
+import { envValue, setEnv } from "../util/env.ts";
 import { runExperiment, type GraphExecutor } from "../experiment/runner.ts";
 import { workerPool } from "../experiment/workers/master.ts";
 import { parseHostPort } from "../experiment/workers/protocol.ts";
@@ -104,7 +104,7 @@ export function register(program: Command): void {
       // stages and workers read it back from the environment.
       const device = resolveDevice(config.device as DeviceSetting);
       setEnv("device", device);
-      setEnv("precision", resolvePrecision((envPrecision() ?? config.precision) as Precision, device));
+      setEnv("precision", resolvePrecision((envValue("precision") ?? config.precision) as Precision, device));
       const origin = [file, ...opts.set.map((s) => `--set ${s}`)].join(" ");
       const out = await runExperiment({
         config,

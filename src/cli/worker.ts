@@ -11,10 +11,10 @@ import { pathToFileURL } from "node:url";
 import type { StageImpl } from "../experiment/runner.ts";
 import { parseHostPort } from "../experiment/workers/protocol.ts";
 import { runWorker } from "../experiment/workers/worker.ts";
-import { envQuiet, envTestStages } from "../util/env.ts";
+import { envFlag, envValue } from "../util/env.ts";
 
 async function testStages(): Promise<StageImpl | undefined> {
-  const p = envTestStages();
+  const p = envValue("testStages");
   if (!p) return undefined;
   // The CLI may run as a JavaScript bundle (bin/bundle.mjs), with no TypeScript loader: register one for the module.
   if (/\.[cm]?ts$/.test(p)) (await import("tsx/esm/api")).register();
@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .action(async (o: { master: string; dir?: string; connectTimeout: string }) => {
       const { host, port } = parseHostPort(o.master, "--master");
       const connectTimeoutMs = parseSeconds("connect-timeout", o.connectTimeout);
-      const quiet = envQuiet();
+      const quiet = envFlag("quiet");
       const out = await runWorker({
         host,
         port,
