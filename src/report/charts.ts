@@ -1,7 +1,7 @@
 // Vega-Lite specs for the report's charts. Each builder returns a plain spec; render.ts turns it into
 // SVG and PNG. Data is inlined so each spec is self-contained (also handy for debugging in the editor).
 import type { TopLevelSpec } from "vega-lite";
-import type { Cell, ProbeResult } from "../results/types.ts";
+import type { Cell, ProbeResult, RateCI } from "../results/types.ts";
 import { sortedCurve } from "../results/cells.ts";
 import { byMechanism, bySafety, distinctLrs, taskLabel, uniq } from "./cells.ts";
 import { fmtLr } from "./html.ts";
@@ -29,6 +29,11 @@ export const CONFIG = {
   legend: { labelFontSize: 11, titleFontSize: 11, orient: "bottom" as const, symbolOpacity: 1 },
   title: { fontSize: 14, anchor: "start" as const, subtitleFontSize: 11, subtitleColor: "#555" },
 };
+
+/** A rate's own fields for a chart's data row (a pooled rate carries more; a row names those itself). */
+export function rateFields(r: RateCI): RateCI {
+  return { rate: r.rate, lo: r.lo, hi: r.hi, n: r.n };
+}
 
 export function safeId(s: string): string {
   return (
@@ -96,19 +101,9 @@ export function persistenceChart(task: string, size: string, cells: Cell[]): Cha
     // The line's identity: seed alone would join the curves of one seed at several learning rates.
     const line = sweep ? `seed ${c.seed}, lr ${fmtLr(c.lr)}` : `seed ${c.seed}`;
     for (const p of sortedCurve(c)) {
-      const add = (series: string, r: { rate: number; lo: number; hi: number; n: number } | undefined): void => {
+      const add = (series: string, r: RateCI | undefined): void => {
         if (r)
-          rows.push({
-            mechanism: c.mechanism,
-            safety: panelOf(c),
-            seed: line,
-            step: p.step,
-            series,
-            rate: r.rate,
-            lo: r.lo,
-            hi: r.hi,
-            n: r.n,
-          });
+          rows.push({ mechanism: c.mechanism, safety: panelOf(c), seed: line, step: p.step, series, ...rateFields(r) });
       };
       add("triggered", p.triggered);
       add("untriggered", p.untriggered);
