@@ -2,7 +2,7 @@
 // SVG and PNG. Data is inlined so each spec is self-contained (also handy for debugging in the editor).
 import type { TopLevelSpec } from "vega-lite";
 import type { Cell, ProbeResult, RateCI } from "../results/types.ts";
-import { sortedCurve } from "../results/cells.ts";
+import { rateFields, sortedCurve } from "../results/cells.ts";
 import { byMechanism, bySafety, distinctLrs, taskLabel, uniq } from "./cells.ts";
 import { fmtLr } from "./html.ts";
 
@@ -29,11 +29,6 @@ export const CONFIG = {
   legend: { labelFontSize: 11, titleFontSize: 11, orient: "bottom" as const, symbolOpacity: 1 },
   title: { fontSize: 14, anchor: "start" as const, subtitleFontSize: 11, subtitleColor: "#555" },
 };
-
-/** A rate's own fields for a chart's data row (a pooled rate carries more; a row names those itself). */
-export function rateFields(r: RateCI): RateCI {
-  return { rate: r.rate, lo: r.lo, hi: r.hi, n: r.n };
-}
 
 export function safeId(s: string): string {
   return (

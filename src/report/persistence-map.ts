@@ -4,6 +4,7 @@
 // carried persistence_map get it computed from their cells.
 import type { TopLevelSpec } from "vega-lite";
 import { persistenceMap } from "../eval/persistence-map.ts";
+import { rateFields } from "../results/cells.ts";
 import type { PersistenceMapRow, PooledRate, Results } from "../results/types.ts";
 import { byMechanism, bySafety, byTask, distinctLrs, taskLabel, uniq } from "./cells.ts";
 import {
@@ -13,7 +14,6 @@ import {
   MECH_COLORS,
   notRunLayer,
   rateAxis,
-  rateFields,
   rateScale,
   safeId,
   type ChartSpec,
