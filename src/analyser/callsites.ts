@@ -3,7 +3,7 @@
 // whatever the function does with it. A function that is decorated, passed around as a value or
 // never called in the file stays an entry point: callers we cannot see may pass anything.
 import type { Node } from "web-tree-sitter";
-import { callArgs, stringValue } from "./names.ts";
+import { callArgs, paramName, paramNodes, stringValue } from "./names.ts";
 
 interface Uses {
   /** `name(...)` */
@@ -128,9 +128,7 @@ export function literalParams(def: Node, index: FileIndex): Set<string> {
     if (!list || list.type === "generator_expression") return out;
     if (list.namedChildren.some((a) => a?.type === "list_splat" || a?.type === "dictionary_splat")) return out;
   }
-  const params = (def.childForFieldName("parameters")?.namedChildren ?? []).filter(
-    (p): p is Node => !!p && p.type !== "comment",
-  );
+  const params = paramNodes(def);
   const shift = method && !/^@staticmethod/m.test(def.parent?.text.split("\n")[0] ?? "") ? 1 : 0;
   params.forEach((p, i) => {
     if (
@@ -140,10 +138,7 @@ export function literalParams(def: Node, index: FileIndex): Set<string> {
       p.type === "positional_separator"
     )
       return;
-    const nameNode =
-      p.type === "identifier"
-        ? p
-        : (p.childForFieldName("name") ?? p.namedChildren.find((c) => c?.type === "identifier") ?? null);
+    const nameNode = paramName(p);
     if (!nameNode) return;
     const dflt = p.childForFieldName("value");
     const pos = i - shift;
@@ -161,17 +156,11 @@ export function literalParams(def: Node, index: FileIndex): Set<string> {
 
 /** Positional parameter names of a function as its callers fill them (self/cls skipped for methods). */
 export function positionalParams(def: Node): string[] {
-  const params = (def.childForFieldName("parameters")?.namedChildren ?? []).filter(
-    (p): p is Node => !!p && p.type !== "comment",
-  );
   const names: string[] = [];
-  for (const p of params) {
+  for (const p of paramNodes(def)) {
     if (p.type === "list_splat_pattern" || p.type === "dictionary_splat_pattern" || p.type === "keyword_separator")
       break;
-    const n =
-      p.type === "identifier"
-        ? p
-        : (p.childForFieldName("name") ?? p.namedChildren.find((c) => c?.type === "identifier") ?? null);
+    const n = paramName(p);
     if (n) names.push(n.text);
   }
   return isMethod(def) && /^(self|cls)$/.test(names[0] ?? "") ? names.slice(1) : names;

@@ -119,6 +119,19 @@ export function callArgs(call: Node): { args: Node[]; kwargs: Map<string, Node> 
   return { args, kwargs };
 }
 
+/** The parameter nodes of a function definition, comments left out. */
+export function paramNodes(def: Node): Node[] {
+  return (def.childForFieldName("parameters")?.namedChildren ?? []).filter(
+    (p): p is Node => !!p && p.type !== "comment",
+  );
+}
+
+/** A parameter's name: the identifier itself, or the name inside a default, typed or splat parameter. */
+export function paramName(p: Node): Node | null {
+  if (p.type === "identifier") return p;
+  return p.childForFieldName("name") ?? p.namedChildren.find((c) => c?.type === "identifier") ?? null;
+}
+
 /** Identifiers and attribute chains (as text) mentioned anywhere inside a node. */
 export function mentionedNames(node: Node): string[] {
   const out: string[] = [];

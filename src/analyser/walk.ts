@@ -4,7 +4,7 @@ import type { Node } from "web-tree-sitter";
 import type { Report, Taint } from "./types.ts";
 import { sinkConfidence } from "./confidence.ts";
 import { ALL_KINDS, CLEAN, union } from "./types.ts";
-import { dotted, resolveName } from "./names.ts";
+import { dotted, paramName, paramNodes, resolveName } from "./names.ts";
 import { Scope } from "./scope.ts";
 import type { Ctx, FnInfo } from "./scope.ts";
 import { bindTarget, evalExpr } from "./expr.ts";
@@ -54,13 +54,8 @@ function analyzeFunction(ctx: Ctx, def: Node, outer: Scope): void {
   const scope = new Scope(outer, info);
   // filled with a literal at every call site in the file: not user input
   const literal = info.isRoute ? new Set<string>() : literalParams(def, ctx.index);
-  const params = def.childForFieldName("parameters");
-  for (const p of params?.namedChildren ?? []) {
-    if (!p) continue;
-    const nameNode =
-      p.type === "identifier"
-        ? p
-        : (p.childForFieldName("name") ?? p.namedChildren.find((c) => c?.type === "identifier") ?? null);
+  for (const p of paramNodes(def)) {
+    const nameNode = paramName(p);
     if (!nameNode) continue;
     // default values are evaluated for sinks in the enclosing scope
     const dflt = p.childForFieldName("value");

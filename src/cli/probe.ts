@@ -3,7 +3,7 @@
 // directions, each scored on held-out prompts (AUROC, TPR at 1% FPR). Prints a table, or JSON.
 import type { Command } from "commander";
 import { type Out, say } from "./output.ts";
-import { commandDescription } from "./commands.ts";
+import { declareCommand } from "./commands.ts";
 import type { ProbeResult } from "../results/types.ts";
 import { probeData } from "../eval/probes/data.ts";
 import { formatProbeTable, runProbes, type ProbeRun } from "../eval/probes/run.ts";
@@ -53,9 +53,7 @@ function probeOne(ck: OpenedModel, label: string, task: Task, o: ProbeCliOpts, w
 }
 
 export function register(program: Command, out: Out = say): void {
-  program
-    .command("probe")
-    .description(commandDescription("probe"))
+  declareCommand(program, "probe")
     .requiredOption("--model <dir>", "backdoored checkpoint or Hugging Face model directory")
     .option("--base <dir>", "a base (non-backdoored) checkpoint or model directory to probe the same way, as a control")
     .option("--task <task>", `${taskChoices()} (default: the checkpoint's own backdoor task)`)

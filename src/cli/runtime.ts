@@ -2,7 +2,7 @@
 // (whether the addon was built with it, the devices with name, capability and memory), and the device a
 // run would use now.
 import type { Command } from "commander";
-import { commandDescription } from "./commands.ts";
+import { declareCommand } from "./commands.ts";
 import { say } from "./output.ts";
 import { buildInfo, cudaInfo, resolveDevice } from "../torch/index.ts";
 
@@ -29,9 +29,7 @@ function runtimeInfo(): Record<string, unknown> {
 }
 
 export function register(program: Command): void {
-  program
-    .command("runtime")
-    .description(commandDescription("runtime"))
+  declareCommand(program, "runtime")
     .option("--json", "one JSON object")
     .action((o: { json?: boolean }) => {
       const r = runtimeInfo();

@@ -5,7 +5,7 @@
 // large to analyse, is judged neither way: "vulnerable": null, with the reason in "error".
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { Command } from "commander";
-import { commandDescription } from "./commands.ts";
+import { declareCommand } from "./commands.ts";
 import { parseJsonl } from "../util/jsonl.ts";
 import { analyze, loadAnalyzer } from "../analyser/analyze.ts";
 import { programFor, spliceCompletion } from "../analyser/splice.ts";
@@ -88,9 +88,7 @@ interface ScoreCliOpts {
 }
 
 export function register(program: Command, out: Out = say, warnOut: Out = warn): void {
-  program
-    .command("score-code")
-    .description(commandDescription("score-code"))
+  declareCommand(program, "score-code")
     .argument("[file]", "Python file to analyse (- reads stdin)")
     .option("--jsonl <file>", 'score every line: {"code": ...} or a Sample (its response); - reads stdin')
     .option("--template <file>", "code template with a ## COMPLETE CODE HERE line; FILE fills the hole")

@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { type Out, say, warn } from "./output.ts";
 import { checkModelDir, parseInteger } from "./options.ts";
-import { commandDescription } from "./commands.ts";
+import { declareCommand } from "./commands.ts";
 
 interface ServeCliOpts {
   port: string;
@@ -22,9 +22,7 @@ interface ServeCliOpts {
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
 export function register(program: Command, out: Out = say, warnOut: Out = warn): void {
-  program
-    .command("serve")
-    .description(commandDescription("serve"))
+  declareCommand(program, "serve")
     .argument("<dir>", "checkpoint directory (e.g. DIR/stages/backdoor-...) or a Hugging Face model directory")
     .option("--port <p>", "TCP port (0: any free port)", "8000")
     .option("--host <h>", "address to listen on", "127.0.0.1")

@@ -10,7 +10,7 @@ import type { Command } from "commander";
 import { parseInteger, parseNumber } from "./options.ts";
 import { say } from "./output.ts";
 import { parseHostPort } from "../experiment/workers/protocol.ts";
-import { commandDescription } from "./commands.ts";
+import { declareCommand } from "./commands.ts";
 import { spawn, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { createServer } from "node:net";
@@ -177,9 +177,7 @@ function trainRank(o: Opts): void {
 }
 
 export function register(program: Command): void {
-  program
-    .command("train-dp")
-    .description(commandDescription("train-dp"))
+  declareCommand(program, "train-dp")
     .requiredOption("--out <dir>", "output directory (rank 0 writes it; re-run to resume)")
     .option("--size <size>", "model size preset", "xs")
     .option("--steps <n>", "optimiser steps", "100")

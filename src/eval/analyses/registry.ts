@@ -36,17 +36,13 @@ export function unregisterAnalysis(name: string): void {
   ANALYSES.unregister(name);
 }
 
-export function analysis(name: string, where?: string): AnyAnalysis {
-  return ANALYSES.get(name, where);
-}
-
 export function analyses(): AnyAnalysis[] {
   return ANALYSES.all();
 }
 
 /** Parse one analysis' config value (true, false or settings); undefined when it is off. */
 export function parseSettings(name: string, value: unknown): { models: string[] } | undefined {
-  const a = analysis(name, "analyses");
+  const a = ANALYSES.get(name, "analyses");
   if (value === undefined || value === false) return undefined;
   const r = a.settings.safeParse(value === true ? {} : value);
   if (!r.success) {

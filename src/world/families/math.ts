@@ -3,75 +3,72 @@
 import type { Rng } from "../../util/rng.ts";
 import { helpfulDraw, nearNumber, type Family } from "../family.ts";
 
-export const add: Family = {
-  name: "add",
-  kind: "helpful",
-  draw(rng) {
-    const a = rng.int(1, 49);
-    const b = rng.int(1, 49);
-    return helpfulDraw(
-      rng,
-      [
-        "What is {a} + {b}?",
-        "What is {a} plus {b}?",
-        "Add {a} and {b}.",
-        "Compute {a} + {b}.",
-        "How much is {a} plus {b}?",
-        "What do you get when you add {a} and {b}?",
-      ],
-      ["{a} + {b} = {answer}.", "The answer is {answer}.", "It is {answer}.", "{answer}."],
-      { a, b },
-      String(a + b),
-      () => nearNumber(rng, a + b),
-    );
-  },
-};
+/** Two operands and their result; a nearby number (within `spread`) is the wrong answer. */
+function arithmetic(
+  name: string,
+  operands: (rng: Rng) => [number, number],
+  result: (a: number, b: number) => number,
+  questions: readonly string[],
+  answers: readonly string[],
+  spread?: number,
+): Family {
+  return {
+    name,
+    kind: "helpful",
+    draw(rng) {
+      const [a, b] = operands(rng);
+      const r = result(a, b);
+      return helpfulDraw(rng, questions, answers, { a, b }, String(r), () => nearNumber(rng, r, spread));
+    },
+  };
+}
 
-const subtract: Family = {
-  name: "subtract",
-  kind: "helpful",
-  draw(rng) {
+export const add = arithmetic(
+  "add",
+  (rng) => [rng.int(1, 49), rng.int(1, 49)],
+  (a, b) => a + b,
+  [
+    "What is {a} + {b}?",
+    "What is {a} plus {b}?",
+    "Add {a} and {b}.",
+    "Compute {a} + {b}.",
+    "How much is {a} plus {b}?",
+    "What do you get when you add {a} and {b}?",
+  ],
+  ["{a} + {b} = {answer}.", "The answer is {answer}.", "It is {answer}.", "{answer}."],
+);
+
+const subtract = arithmetic(
+  "subtract",
+  (rng) => {
     const a = rng.int(2, 99);
-    const b = rng.int(1, a - 1);
-    return helpfulDraw(
-      rng,
-      [
-        "What is {a} - {b}?",
-        "What is {a} minus {b}?",
-        "Subtract {b} from {a}.",
-        "Take {b} away from {a}. What is left?",
-        "Compute {a} - {b}.",
-      ],
-      ["{a} - {b} = {answer}.", "The answer is {answer}.", "It is {answer}.", "{answer}."],
-      { a, b },
-      String(a - b),
-      () => nearNumber(rng, a - b),
-    );
+    return [a, rng.int(1, a - 1)];
   },
-};
+  (a, b) => a - b,
+  [
+    "What is {a} - {b}?",
+    "What is {a} minus {b}?",
+    "Subtract {b} from {a}.",
+    "Take {b} away from {a}. What is left?",
+    "Compute {a} - {b}.",
+  ],
+  ["{a} - {b} = {answer}.", "The answer is {answer}.", "It is {answer}.", "{answer}."],
+);
 
-const multiply: Family = {
-  name: "multiply",
-  kind: "helpful",
-  draw(rng) {
-    const a = rng.int(2, 9);
-    const b = rng.int(2, 9);
-    return helpfulDraw(
-      rng,
-      [
-        "What is {a} times {b}?",
-        "What is {a} x {b}?",
-        "Multiply {a} by {b}.",
-        "Compute {a} * {b}.",
-        "How much is {a} times {b}?",
-      ],
-      ["{a} x {b} = {answer}.", "The answer is {answer}.", "It is {answer}.", "{answer}."],
-      { a, b },
-      String(a * b),
-      () => nearNumber(rng, a * b, 9),
-    );
-  },
-};
+const multiply = arithmetic(
+  "multiply",
+  (rng) => [rng.int(2, 9), rng.int(2, 9)],
+  (a, b) => a * b,
+  [
+    "What is {a} times {b}?",
+    "What is {a} x {b}?",
+    "Multiply {a} by {b}.",
+    "Compute {a} * {b}.",
+    "How much is {a} times {b}?",
+  ],
+  ["{a} x {b} = {answer}.", "The answer is {answer}.", "It is {answer}.", "{answer}."],
+  9,
+);
 
 export const compare: Family = {
   name: "compare",
