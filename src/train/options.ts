@@ -183,6 +183,13 @@ export const RlSchema = z
         "adaptive KL: the coefficient never rises above this (per unit of normalised reward per nat); at least klCoef",
       )
       .default(1),
+    // Below target the controller shrinks the coefficient by up to 2% a step; over 120 steps it reaches a tenth of
+    // its start, and then needs as many steps to grow back when the policy starts to move (the bound breaks).
+    klCoefMin: z
+      .number()
+      .min(0)
+      .describe("adaptive KL: the coefficient never falls below this; at most klCoef (0: no floor)")
+      .default(0),
     klBound: z
       .number()
       .min(0)
@@ -221,6 +228,10 @@ export const RlSchema = z
   .refine((r) => r.klCoef <= r.klCoefMax, {
     message: "klCoef is above klCoefMax: lower klCoef or raise klCoefMax",
     path: ["klCoefMax"],
+  })
+  .refine((r) => r.klCoefMin <= r.klCoef, {
+    message: "klCoefMin is above klCoef: lower klCoefMin or raise klCoef",
+    path: ["klCoefMin"],
   })
   .describe("HHH RL against the preference model");
 

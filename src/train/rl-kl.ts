@@ -29,12 +29,19 @@ export function normalise(state: NormState, xs: readonly number[]): number[] {
 /**
  * The KL coefficient after a step whose mean KL was `kl`: with a target, multiplied by
  * 1 + clip(kl / target - 1, -0.2, 0.2) / horizon (the proportional controller of Ziegler et al.)
- * and capped at `max`; without one (null), fixed.
+ * and kept within [`min`, `max`]; without one (null), fixed.
  */
-export function nextKlCoef(coef: number, kl: number, target: number | null, horizon: number, max: number): number {
+export function nextKlCoef(
+  coef: number,
+  kl: number,
+  target: number | null,
+  horizon: number,
+  max: number,
+  min = 0,
+): number {
   if (target === null) return coef;
   const err = Math.min(0.2, Math.max(-0.2, kl / target - 1));
-  return Math.min(max, coef * (1 + err / horizon));
+  return Math.max(min, Math.min(max, coef * (1 + err / horizon)));
 }
 
 /** Check the per-step KL against `bound` on a trailing mean of `window` steps (a single batch is noisy). */

@@ -68,7 +68,7 @@ export function rlStep(c: RlStepContext, prompts: readonly Sample[], step: numbe
     `${c.seed}/rl/${step}/minibatches`,
   );
   const kl = mean(ro.kl);
-  st.klCoef = nextKlCoef(coef, kl, r.klTarget, r.klHorizon, r.klCoefMax);
+  st.klCoef = nextKlCoef(coef, kl, r.klTarget, r.klHorizon, r.klCoefMax, r.klCoefMin);
   return { ro, reward: mean(ro.rewards), kl, coef, update };
 }
 

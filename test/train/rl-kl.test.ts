@@ -32,6 +32,14 @@ test("adaptive KL coefficient: held above target it grows at most to its ceiling
   close(nextKlCoef(c, 1, 2, 10, 0.2), 0.2 * 0.98);
   // A ceiling below the coefficient pulls it down to the ceiling on the next adaptive step.
   assert.equal(nextKlCoef(0.5, 2, 2, 10, 0.3), 0.3);
+  // A floor stops the decay below target, and the coefficient rises from the floor when the KL passes target.
+  let f = 0.3;
+  for (let i = 0; i < 120; i++) f = nextKlCoef(f, 0, 2, 10, 1, 0.1);
+  assert.equal(f, 0.1);
+  close(nextKlCoef(f, 4, 2, 10, 1, 0.1), 0.1 * 1.02);
+  let g = 0.3;
+  for (let i = 0; i < 120; i++) g = nextKlCoef(g, 0, 2, 10, 1);
+  assert.ok(g < 0.03, `without a floor the coefficient decays to ${g}`);
 });
 
 test("KL bound: checked on a trailing mean; a bound the run broke is reported as broken, with how far and how often", () => {

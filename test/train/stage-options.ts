@@ -75,6 +75,7 @@ export function safetyOptions(
       klTarget: 2,
       klHorizon: 10,
       klCoefMax: 1,
+      klCoefMin: 0,
       klPenalty: "loss",
       klBound: 4,
       normalizeReward: true,
