@@ -14,7 +14,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import type { Server, Socket } from "node:net";
 import { join, resolve } from "node:path";
-import { envWorkerToken } from "../../util/env.ts";
+import { envValue } from "../../util/env.ts";
 import type { Progress } from "../../util/progress.ts";
 import type { StageGraph } from "../graph.ts";
 import {
@@ -71,7 +71,7 @@ class Master {
   ) {
     this.hbTimeout = o.heartbeatTimeoutMs ?? 30_000;
     this.joinTimeout = o.joinTimeoutMs ?? 60_000;
-    this.token = o.token ?? envWorkerToken();
+    this.token = o.token ?? envValue("workerToken");
     this.ledger = new StageLedger(dir, graph, progress);
     for (const st of graph.stages) this.ledger.skipIfFinished(st);
     this.sched = new Scheduler(graph.stages, this.ledger.skipped);
