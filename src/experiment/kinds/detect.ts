@@ -4,11 +4,10 @@
 // (./quirk.ts). One detect stage per zoo model runs the detectors (src/eval/defense/) on the model and
 // its base; the zoo label rides on the stage, never in what the detectors read. collect adds each
 // model's verdicts with its label, finish the table (TPR / FPR / AUROC) under extra.defenses.detection.
+// The report section is report/detection.ts.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { replaceDirAtomic } from "../../util/fs.ts";
-import { detectionSectionHtml } from "../../report/detection.ts";
-import { registerReportSection } from "../../report/section-registry.ts";
 import { detectModel, NEEDS, type DetectionResult } from "../../eval/defense/detect.ts";
 import { DefenseSettings, type DefenseConfig } from "../../eval/defense/settings.ts";
 import { matchTrigger, triggerText } from "../../eval/defense/trigger-match.ts";
@@ -174,8 +173,3 @@ export const detectKind: StageKind = {
     };
   },
 };
-
-registerReportSection(
-  { name: "detection", title: "Detection", render: detectionSectionHtml },
-  "src/experiment/kinds/detect.ts",
-);

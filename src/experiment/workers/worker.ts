@@ -10,7 +10,7 @@ import { runStage, stageMemory, type StageImpl } from "../runner.ts";
 import { isLeaseDirName, leaseOpened, leasePaths } from "./fence.ts";
 import { connectSocketLink, connectThreadLink, type WorkerLink } from "./link.ts";
 import { configHash, formatHostPort, PROTOCOL_VERSION, type MasterMessage } from "./protocol.ts";
-import { envThreads, envWorkerToken } from "../../util/env.ts";
+import { envThreads, envValue } from "../../util/env.ts";
 import { errorFirstLine } from "../../util/errors.ts";
 
 export interface WorkerOptions {
@@ -78,7 +78,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerOutcome> {
     pid: process.pid,
     host: hostname(),
     threads,
-    token: o.token ?? envWorkerToken() ?? "",
+    token: o.token ?? envValue("workerToken") ?? "",
   });
   const ran: string[] = [];
   try {
