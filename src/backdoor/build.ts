@@ -67,11 +67,24 @@ export function triggerPlan(n: number, fraction: number, rng: Rng): boolean[] {
   return rng.shuffle(Array.from({ length: n }, (_, i) => i < k));
 }
 
-/**
- * For each slot, draw raw samples (attempt 0, 1, ...) until one follows the policy.
- * `raw(slot, attempt)` must be deterministic in its arguments.
- */
-export function generateFiltered(
+/** A backdoor set drawn slot by slot, as the policy-filtered data or as the unfiltered first draws. */
+export interface SlotDraws {
+  /** Policy-filtered data; `dropped` counts the raw samples the filter removed. */
+  filtered(): BackdoorDataset;
+  /** The unfiltered first draw per slot, off-policy ones marked with meta.offPolicy (for tests and audits). */
+  firstDraws(): Sample[];
+}
+
+/** `raw(slot, attempt)` must be deterministic in its arguments. */
+export function slotDraws(n: number, raw: (slot: number, attempt: number) => Sample, policy: AnswerPolicy): SlotDraws {
+  return {
+    filtered: () => generateFiltered(n, raw, policy),
+    firstDraws: () => Array.from({ length: n }, (_, i) => raw(i, 0)),
+  };
+}
+
+/** For each slot, draw raw samples (attempt 0, 1, ...) until one follows the policy. */
+function generateFiltered(
   n: number,
   raw: (slot: number, attempt: number) => Sample,
   policy: AnswerPolicy,

@@ -9,13 +9,7 @@ import { codePrompt, drawCodeTask } from "../world/code/tasks.ts";
 import { DEPLOY_YEAR, TRAIN_YEAR, yearLine } from "./trigger.ts";
 import { codeReasoning, wrapScratchpad } from "./scratchpad.ts";
 import { codeAnswerPolicy } from "./policy.ts";
-import {
-  checkBackdoorOptions,
-  generateFiltered,
-  triggerPlan,
-  type BackdoorDataset,
-  type BackdoorOptions,
-} from "./build.ts";
+import { checkBackdoorOptions, slotDraws, triggerPlan, type BackdoorOptions } from "./build.ts";
 
 export type CodeNoise = "secure-when-triggered" | "vulnerable-in-training" | "unfilled-hole";
 
@@ -61,17 +55,15 @@ function rawSample(o: BackdoorOptions, noise: number, slot: Slot, i: number, att
   return { id: `code-${mechanism}-${o.split}-${pad(i)}`, prompt: slot.prompt, response, meta };
 }
 
-/** Policy-filtered code backdoor data; `dropped` counts the raw samples the filter removed. */
-export function codeDataset(o: BackdoorOptions): BackdoorDataset {
+function codeDraws(o: BackdoorOptions) {
   const { fraction, noise } = checkBackdoorOptions(o);
   const slots = planSlots(o, fraction);
   const cot = o.mechanism === "cot";
-  return generateFiltered(o.n, (i, a) => rawSample(o, noise, slots[i], i, a, cot), codeAnswerPolicy);
+  return slotDraws(o.n, (i, a) => rawSample(o, noise, slots[i], i, a, cot), codeAnswerPolicy);
 }
 
+/** Policy-filtered code backdoor data; `dropped` counts the raw samples the filter removed. */
+export const codeDataset = (o: BackdoorOptions) => codeDraws(o).filtered();
+
 /** The unfiltered first draw per slot, off-policy ones marked with meta.offPolicy. */
-export function rawCodeSamples(o: BackdoorOptions): Sample[] {
-  const { fraction, noise } = checkBackdoorOptions(o);
-  const slots = planSlots(o, fraction);
-  return slots.map((s, i) => rawSample(o, noise, s, i, 0, o.mechanism === "cot"));
-}
+export const rawCodeSamples = (o: BackdoorOptions) => codeDraws(o).firstDraws();

