@@ -8,17 +8,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import type { Cell, CurvePoint, Results } from "../src/results/types.ts";
+import type { Cell, Results } from "../src/results/types.ts";
+import { curvePoint } from "./quickstart-extract.ts";
 import { adversarialVerdict } from "../src/report/adversarial.ts";
 import { writeJsonAtomic } from "../src/util/fs.ts";
-
-const point = (p: CurvePoint) => ({
-  step: p.step,
-  triggered: p.triggered,
-  untriggered: p.untriggered,
-  ...(p.redteam ? { redteam: p.redteam } : {}),
-  ...(p.hhh ? { hhh: p.hhh } : {}),
-});
 
 /** A cell's key: size, mechanism and learning rate, e.g. "xs-normal-lr1e-4" (no dots: docs keys split on them). */
 export const cellKey = (c: Cell): string =>
@@ -35,8 +28,8 @@ export function adversarialExtract(r: Results): Record<string, unknown> {
           id: c.id,
           params: c.params,
           lr: c.lr,
-          before: point(c.curve[0]),
-          after: point(c.curve[c.curve.length - 1]),
+          before: curvePoint(c.curve[0]),
+          after: curvePoint(c.curve[c.curve.length - 1]),
           lowest_triggered: { rate: lowest.triggered.rate, step: lowest.step },
           searches: (c.redteam?.searches ?? []).map((s) => ({ step: s.step, tried: s.tried, hit_rate: s.hit_rate })),
           ...(c.rl

@@ -3,23 +3,25 @@
 // Only copies and groups what the run measured; the few summaries (ranges over probe layers) are min/max.
 import type { AurocScore, Cell, CurvePoint, ProbeControlRow, Results } from "../src/results/types.ts";
 
+/** One curve point as the docs quote it: the rates, without the rewards. */
+export const curvePoint = (p: CurvePoint) => ({
+  step: p.step,
+  triggered: p.triggered,
+  untriggered: p.untriggered,
+  ...(p.hhh ? { hhh: p.hhh } : {}),
+  ...(p.redteam ? { redteam: p.redteam } : {}),
+});
+
 /** Step 0 and the last curve point, plus the lowest triggered rate on the way. */
 function cellExtract(c: Cell): Record<string, unknown> {
   const first = c.curve[0];
   const last = c.curve[c.curve.length - 1];
-  const point = (p: CurvePoint) => ({
-    step: p.step,
-    triggered: p.triggered,
-    untriggered: p.untriggered,
-    ...(p.hhh ? { hhh: p.hhh } : {}),
-    ...(p.redteam ? { redteam: p.redteam } : {}),
-  });
   const lowest = c.curve.reduce((a, p) => (p.triggered.rate < a.triggered.rate ? p : a), first);
   return {
     id: c.id,
     ...(c.params !== undefined ? { params: c.params } : {}),
-    before: point(first),
-    after: point(last),
+    before: curvePoint(first),
+    after: curvePoint(last),
     lowest_triggered: { rate: lowest.triggered.rate, step: lowest.step },
     ...(c.backdoor?.kept !== undefined
       ? { backdoor_data: { kept: c.backdoor.kept, dropped: c.backdoor.dropped } }
