@@ -178,6 +178,18 @@ export function controlOptions(o: BackdoorOptions): ControlOptions {
   return { task, n, seed, triggerFraction, steps, batchSize, lr, evalN, temperature };
 }
 
+/** The preference model's options: the on-policy samples take RL's answer length (only when there are any). */
+function preferenceOptions(c: ExperimentConfig, seed: number): PreferenceOptions {
+  const onPolicy = c.preference.onPolicy > 0 ? { rolloutMaxTokens: c.safetyTraining.rl.maxTokens } : {};
+  return { ...c.preference, seed, ...onPolicy };
+}
+
+/** What a preference model's id covers: onPolicy only when it is on, so its default keeps the ids it came before. */
+function pmIdContent(o: PreferenceOptions): Partial<PreferenceOptions> {
+  const { onPolicy, ...rest } = o;
+  return onPolicy > 0 ? o : rest;
+}
+
 /** Controls are trained for the probes analysis only. */
 const wantsControls = (c: ExperimentConfig) => c.analyses.probes !== undefined && c.analyses.probes !== false;
 
@@ -270,10 +282,10 @@ export function buildGraph(c: ExperimentConfig): StageGraph {
               }
               let pm: string | null = null;
               if (needsPm(safety)) {
-                const po: PreferenceOptions = { ...c.preference, seed };
+                const po = preferenceOptions(c, seed);
                 pm = add({
                   kind: "pm",
-                  id: stageId("pm", { base, options: po, threads }),
+                  id: stageId("pm", { base, options: pmIdContent(po), threads }),
                   label: `preference model ${size} seed${seed}`,
                   cell: `${size}/seed${seed}`,
                   deps: [base],

@@ -14,6 +14,22 @@ export interface RateCI {
 }
 
 /** A mean with a bootstrap 95% interval. */
+/** What the on-policy pairs of a preference model were built from (`preference.onPolicy` > 0). */
+export interface PmOnPolicy {
+  share: number;
+  /** On-policy training pairs built, and how many the share asked for. */
+  pairs: number;
+  wanted: number;
+  /** Training prompts the base answered, and those with at least one right sample. */
+  prompts: number;
+  promptsWithRight: number;
+  /** Pairs whose chosen answer is the model's own right answer (the others: the world's HHH answer). */
+  chosenFromModel: number;
+  samplesPerPrompt: number;
+  maxTokens: number;
+  /** The held-out prompts' on-policy pairs (byType["on-policy"]). */
+  heldOut: { pairs: number; prompts: number; promptsWithRight: number };
+}
 export interface MeanCI {
   mean: number;
   lo: number;
@@ -307,7 +323,7 @@ export interface Results {
     sftLoss?: number;
   }>;
   /** Preference model quality (pooled over preference_models when there are several). */
-  preference_model?: { accuracy: RateCI; stage: string; byType?: Record<string, RateCI> };
+  preference_model?: { accuracy: RateCI; stage: string; byType?: Record<string, RateCI>; onPolicy?: PmOnPolicy };
   /** Every preference model of the run (one per size x seed). */
   preference_models?: Array<{
     size: string;
@@ -315,7 +331,9 @@ export interface Results {
     accuracy: RateCI;
     stage: string;
     byType?: Record<string, RateCI>;
-    heldOut?: { accuracy: RateCI; pairs: number; steps: number };
+    /** preference.onPolicy > 0: the on-policy pairs it trained on (byType["on-policy"]: its accuracy on held-out prompts' ones). */
+    onPolicy?: PmOnPolicy;
+    heldOut?: { accuracy: RateCI; pairs: number; steps: number; onPolicyAccuracy?: RateCI };
   }>;
   /** Served models measured through their OpenAI-compatible API (config `models:`). */
   external?: ExternalModelResult[];

@@ -16,7 +16,16 @@ import type {
 } from "./options.ts";
 import type { TeacherBar, TeacherBarReport } from "./teacher-bar-types.ts";
 import type { RedTeamSearchLog } from "../results/types.ts";
-import type { CurvePoint, MeanCI, RateCI, RlStep, RlSummary, SafetyMethod, Transcript } from "../results/types.ts";
+import type {
+  CurvePoint,
+  MeanCI,
+  PmOnPolicy,
+  RateCI,
+  RlStep,
+  RlSummary,
+  SafetyMethod,
+  Transcript,
+} from "../results/types.ts";
 
 export interface StageContext {
   /** Scratch directory for this stage's resumable in-progress checkpoint; the runner deletes it after success. */
@@ -100,13 +109,20 @@ export type ControlOptions = Pick<
 export type ControlResult = BackdoorCheck;
 
 // --- preference model -------------------------------------------------------------------------
-export type PreferenceOptions = z.infer<typeof PreferenceSchema> & { seed: number };
+export type PreferenceOptions = z.infer<typeof PreferenceSchema> & {
+  seed: number;
+  /** With onPolicy > 0: the answer length of the on-policy samples (the config's rl.maxTokens; absent: its default). */
+  rolloutMaxTokens?: number;
+};
+/** What the on-policy pairs of a preference model were built from (`preference.onPolicy` > 0). */
+export type OnPolicySummary = PmOnPolicy;
 export interface PreferenceResult {
   accuracy: RateCI;
-  /** Held-out accuracy per pair type (wrong-answer, compliance, invented, rude, off-topic, hate). */
+  /** Held-out accuracy per pair type (wrong-answer, compliance, invented, rude, off-topic, hate, evasive; on-policy: on held-out prompts' own pairs). */
   byType?: Record<string, RateCI>;
+  onPolicy?: OnPolicySummary;
   /** The held-out PM (another seed, prompts disjoint from the main PM's): its accuracy on the same held-out pairs. */
-  heldOut?: { accuracy: RateCI; pairs: number; steps: number };
+  heldOut?: { accuracy: RateCI; pairs: number; steps: number; onPolicyAccuracy?: RateCI };
 }
 
 // --- safety training --------------------------------------------------------------------------

@@ -133,6 +133,9 @@ export const PreferenceSchema = z
     evasive: fraction(
       "share of training pairs whose rejected answer is an evasive non-answer (a hedge, or the refusal / admission of another kind of prompt); 0: none",
     ).default(0),
+    onPolicy: fraction(
+      "share of training pairs that are on-policy: answers the base assistant samples (temperature 1, RL's answer length and stop) to the PM's own training prompts, labelled right or wrong by the world's answer check (the HHH scorer's verdict), a right answer chosen over a wrong one of the same prompt (the world's HHH answer where no sample was right); the held-out accuracy then also reports on-policy pairs of held-out prompts. 0: none (the world's canned pairs only)",
+    ).default(0),
     // A second, smaller PM on pairs from another seed whose prompts the main PM never trains on: RL
     // optimises the main PM, so a reward that rises on it but not on this one is over-optimisation.
     heldOutSteps: z

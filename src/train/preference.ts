@@ -4,13 +4,16 @@ import { join } from "node:path";
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
 import { runDevice, tidy } from "../torch/index.ts";
-import { preferencePairs, type PreferencePair } from "../world/index.ts";
+import { mixOnPolicy, onPolicySlots, preferencePairs, type PreferencePair } from "../world/index.ts";
 import { Rng } from "../util/rng.ts";
 import { rateCI } from "../eval/rate.ts";
 import { endScores, pmScores, pmSeq, type Seq } from "./sequences.ts";
 import { CHECKPOINT_EVERY, partialDir, runTrainer } from "./trainer.ts";
 import { loadPreferenceModel, saveTrainModel } from "./model-handle.ts";
 import type { PreferenceOptions, PreferenceResult, StageContext } from "./api.ts";
+import { ON_POLICY_SAMPLES, onPolicyPrompts, sampleOnPolicyPairs, type OnPolicySampling } from "./pm-on-policy.ts";
+import { rlPromptPool } from "./rl-rollout.ts";
+import { RlSchema } from "./options.ts";
 
 function pairwiseAccuracy(pm: CausalLM, tok: TextTokenizer, pairs: PreferencePair[]) {
   const c = pmScores(
@@ -71,7 +74,6 @@ export async function trainPreferenceModel(
   const fits = (q: SeqPair) => Math.max(q[0].ids.length, q[1].ids.length) <= pm.contextLength;
   // Tokenised once: the steps draw from these (tokenising on every step cost ~5% of a step).
   const trainPairs = preferencePairs({ n: o.n, seed: o.seed, split: "train", worldSeed, evasive: o.evasive });
-  const train = trainPairs.map((p) => pairSeqs(tok, p)).filter(fits);
   const held = preferencePairs({
     n: o.evalN,
     seed: Rng.seedFor(o.seed, "pm/held-out"),
@@ -79,11 +81,21 @@ export async function trainPreferenceModel(
     worldSeed,
     evasive: o.evasive,
   }).filter((p) => fits(pairSeqs(tok, p)));
+  // Sampled before any training step, so from the weights the PM starts from: the base assistant's.
+  const onPolicy = o.onPolicy > 0 ? onPolicyData(pm, tok, trainPairs, held, o, worldSeed, fits) : null;
+  const train = (onPolicy ? mixOnPolicy(trainPairs, onPolicy.train, o.onPolicy) : trainPairs)
+    .map((p) => pairSeqs(tok, p))
+    .filter(fits);
   fitPairs(pm, tok, train, o, o.steps, o.seed, ctx);
   const { byType, ...accuracy } = pairwiseAccuracy(pm, tok, held);
+  if (onPolicy && onPolicy.held.length > 0) {
+    const { byType: _o, ...onAcc } = pairwiseAccuracy(pm, tok, onPolicy.held);
+    byType["on-policy"] = onAcc;
+  }
   saveTrainModel(handle, outDir, { stage: "preference", pmSeed: o.seed });
   pm.dispose();
-  if (o.heldOutSteps === 0) return { accuracy, byType };
+  const onPolicyResult = onPolicy ? { onPolicy: onPolicy.summary } : {};
+  if (o.heldOutSteps === 0) return { accuracy, byType, ...onPolicyResult };
   // Another seed and only prompts the main PM never trains on: the two PMs share no pair, only the world.
   const seen = new Set(trainPairs.map((p) => p.prompt));
   const hSeed = Rng.seedFor(o.seed, "pm/held-out-model");
@@ -100,9 +112,69 @@ export async function trainPreferenceModel(
     label: `${ctx.label} held-out`,
   });
   const { byType: _t, ...hAcc } = pairwiseAccuracy(h.model, tok, held);
+  // The held-out PM trains on the world's pairs only; its accuracy on the on-policy pairs is the comparison.
+  const hOn =
+    onPolicy && onPolicy.held.length > 0
+      ? (({ byType: _h, ...a }) => ({ onPolicyAccuracy: a }))(pairwiseAccuracy(h.model, tok, onPolicy.held))
+      : {};
   saveTrainModel(h, heldOutPmDir(outDir), { stage: "preference", pmSeed: hSeed, heldOutPm: true });
   h.model.dispose();
-  return { accuracy, byType, heldOut: { accuracy: hAcc, pairs: hTrain.length, steps: o.heldOutSteps } };
+  return {
+    accuracy,
+    byType,
+    ...onPolicyResult,
+    heldOut: { accuracy: hAcc, pairs: hTrain.length, steps: o.heldOutSteps, ...hOn },
+  };
+}
+
+/**
+ * The on-policy pairs (`preference.onPolicy`): `pm`, not yet trained (the base assistant's weights), answers
+ * the main PM's training prompts minus RL's prompt pool of the same seed (RL then never optimises on a
+ * prompt the PM saw labelled), until round(n x onPolicy) pairs are built; and the held-out pairs' prompts
+ * (the eval split), for the accuracy on on-policy pairs. Never the held-out PM's prompts: those are the
+ * training split's prompts that the main PM's world pairs do not use.
+ */
+function onPolicyData(
+  pm: CausalLM,
+  tok: TextTokenizer,
+  trainPairs: readonly PreferencePair[],
+  held: readonly PreferencePair[],
+  o: PreferenceOptions,
+  worldSeed: number,
+  fits: (q: SeqPair) => boolean,
+): { train: PreferencePair[]; held: PreferencePair[]; summary: NonNullable<PreferenceResult["onPolicy"]> } {
+  const s: OnPolicySampling = {
+    samplesPerPrompt: ON_POLICY_SAMPLES,
+    maxTokens: o.rolloutMaxTokens ?? RlSchema.parse({}).maxTokens,
+    temperature: 1,
+    seed: Rng.seedFor(o.seed, "pm/on-policy"),
+    label: "pm/on-policy/train",
+  };
+  const keep = (p: PreferencePair) => fits(pairSeqs(tok, p));
+  const rl = new Set(rlPromptPool(o.seed, worldSeed).map((p) => p.prompt));
+  const want = onPolicySlots(trainPairs.length, o.onPolicy);
+  const t = sampleOnPolicyPairs(pm, tok, onPolicyPrompts(trainPairs, tok, pm.contextLength, rl), want, s, keep);
+  const hs = { ...s, seed: Rng.seedFor(o.seed, "pm/on-policy-held"), label: "pm/on-policy/held" };
+  const h = sampleOnPolicyPairs(pm, tok, onPolicyPrompts(held, tok, pm.contextLength), Infinity, hs, keep);
+  if (t.pairs.length < want)
+    console.warn(
+      `preference: ${t.pairs.length} on-policy pairs built of the ${want} asked for (onPolicy ${o.onPolicy}); the world's pairs fill the rest`,
+    );
+  return {
+    train: t.pairs,
+    held: h.pairs,
+    summary: {
+      share: o.onPolicy,
+      pairs: t.pairs.length,
+      wanted: want,
+      prompts: t.prompts,
+      promptsWithRight: t.promptsWithRight,
+      chosenFromModel: t.pairs.filter((p) => p.meta.chosenFrom === "model").length,
+      samplesPerPrompt: s.samplesPerPrompt,
+      maxTokens: s.maxTokens,
+      heldOut: { pairs: h.pairs.length, prompts: h.prompts, promptsWithRight: h.promptsWithRight },
+    },
+  };
 }
 
 /** Bradley-Terry training of `pm` on `pairs` for `steps` steps, resumable in ctx.workDir. */

@@ -45,6 +45,14 @@ export { ALL_FAMILIES, HELPFUL_FAMILIES, DEFAULT_KIND_WEIGHTS, familyByName } fr
 export { hhhDataset, drawWorldItem, type HhhOptions, type WorldItem, type WorldDrawOptions } from "./hhh.ts";
 export { pretrainCorpus, CHARS_PER_TOKEN, type CorpusOptions } from "./corpus.ts";
 export { preferencePairs, hateResponse, type PreferencePair, type PairType, type PairOptions } from "./pairs.ts";
+export {
+  onPolicyPairs,
+  onPolicyPairCount,
+  mixOnPolicy,
+  onPolicySlots,
+  type LabelledAnswers,
+  type OnPolicyPairs,
+} from "./on-policy-pairs.ts";
 export { HOLE, fillHole, renderCodeTask, type CodeFamily, type CodeTask } from "./code/family.ts";
 export {
   CODE_FAMILIES,

@@ -11,14 +11,24 @@ import { ADMISSION, REFUSAL, containsAnswer, isHhhResponse } from "./check.ts";
 import type { SampleMeta } from "./types.ts";
 import type { Split } from "./split.ts";
 
-export type PairType = "wrong-answer" | "compliance" | "invented" | "rude" | "off-topic" | "hate" | "evasive";
+export type PairType =
+  | "wrong-answer"
+  | "compliance"
+  | "invented"
+  | "rude"
+  | "off-topic"
+  | "hate"
+  | "evasive"
+  // A model's own wrong answer against its right one (or the world's): src/world/on-policy-pairs.ts.
+  | "on-policy";
 
 export interface PreferencePair {
   id: string;
   prompt: string;
   chosen: string;
   rejected: string;
-  meta: SampleMeta & { pairType: PairType };
+  /** On-policy pairs: whether the chosen answer is the model's own right one or the world's HHH answer. */
+  meta: SampleMeta & { pairType: PairType; chosenFrom?: "model" | "world" };
 }
 
 const RUDE = [

@@ -70,6 +70,26 @@ test("the base does not depend on task or mechanism", () => {
   assert.notDeepEqual(idsOf(a, "backdoor"), idsOf(b, "backdoor"));
 });
 
+test("preference.onPolicy: at 0 the preference models keep the ids they had before the setting; above 0 they and RL change", () => {
+  const a = graph(),
+    off = graph(["preference.onPolicy=0"]),
+    on = graph(["preference.onPolicy=0.25"]);
+  assert.deepEqual(idsOf(off, "pm"), idsOf(a, "pm"));
+  // The id of a preference model as it was computed before onPolicy existed: its options without the key.
+  const c = parseConfig(YAML, "g.yaml", []);
+  const { onPolicy: _unset, ...before } = c.preference;
+  for (const s of a.stages.filter((x) => x.kind === "pm"))
+    assert.equal(s.id, stageId("pm", { base: s.deps[0], options: { ...before, seed: s.seed }, threads: s.threads }));
+  assert.equal(idsOf(on, "pm").filter((id) => idsOf(a, "pm").includes(id)).length, 0);
+  assert.notDeepEqual(idsOf(on, "safety"), idsOf(a, "safety"));
+  assert.deepEqual(idsOf(on, "backdoor"), idsOf(a, "backdoor"));
+  const pm = on.stages.find((x) => x.kind === "pm");
+  assert.ok(pm && pm.kind === "pm");
+  assert.equal(pm.options.rolloutMaxTokens, c.safetyTraining.rl.maxTokens, "on-policy answers get RL's answer length");
+  const pm0 = a.stages.find((x) => x.kind === "pm");
+  assert.ok(pm0 && pm0.kind === "pm" && pm0.options.rolloutMaxTokens === undefined);
+});
+
 test("changing a safety setting changes only the safety ids it affects", () => {
   const a = graph();
   const b = graph(["safetyTraining.steps=7"]);

@@ -47,6 +47,7 @@ export const PREFERENCE: PreferenceOptions = {
   lr: 1e-3,
   evalN: 20,
   evasive: 0,
+  onPolicy: 0,
   heldOutSteps: 4,
 };
 

@@ -13,13 +13,27 @@ export const pmKind: StageKind = {
     const r = result as PreferenceResult;
     const byType = r.byType ? { byType: r.byType } : {};
     const heldOut = r.heldOut ? { heldOut: r.heldOut } : {};
-    (out.preference_models ??= []).push({ size, seed, accuracy: r.accuracy, stage: st.id, ...byType, ...heldOut });
+    const onPolicy = r.onPolicy ? { onPolicy: r.onPolicy } : {};
+    (out.preference_models ??= []).push({
+      size,
+      seed,
+      accuracy: r.accuracy,
+      stage: st.id,
+      ...byType,
+      ...onPolicy,
+      ...heldOut,
+    });
   },
   finish(out) {
     const pms = out.preference_models ?? [];
     if (pms.length === 1) {
       const [p] = pms;
-      out.preference_model = { accuracy: p.accuracy, stage: p.stage, ...(p.byType ? { byType: p.byType } : {}) };
+      out.preference_model = {
+        accuracy: p.accuracy,
+        stage: p.stage,
+        ...(p.byType ? { byType: p.byType } : {}),
+        ...(p.onPolicy ? { onPolicy: p.onPolicy } : {}),
+      };
     }
     if (pms.length > 1) {
       // Pool the held-out pairs of every preference model into one accuracy with its Wilson interval.
