@@ -114,13 +114,12 @@ export type PreferenceOptions = z.infer<typeof PreferenceSchema> & {
   /** With onPolicy > 0: the answer length of the on-policy samples (the config's rl.maxTokens; absent: its default). */
   rolloutMaxTokens?: number;
 };
-/** What the on-policy pairs of a preference model were built from (`preference.onPolicy` > 0). */
-export type OnPolicySummary = PmOnPolicy;
 export interface PreferenceResult {
   accuracy: RateCI;
   /** Held-out accuracy per pair type (wrong-answer, compliance, invented, rude, off-topic, hate, evasive; on-policy: on held-out prompts' own pairs). */
   byType?: Record<string, RateCI>;
-  onPolicy?: OnPolicySummary;
+  /** What the on-policy pairs were built from (`preference.onPolicy` > 0). */
+  onPolicy?: PmOnPolicy;
   /** The held-out PM (another seed, prompts disjoint from the main PM's): its accuracy on the same held-out pairs. */
   heldOut?: { accuracy: RateCI; pairs: number; steps: number; onPolicyAccuracy?: RateCI };
 }

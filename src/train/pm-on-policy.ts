@@ -102,14 +102,23 @@ export function sampleOnPolicyPairs(
   s: OnPolicySampling,
   keep: (p: PreferencePair) => boolean = () => true,
 ): OnPolicyPairs & { samples: number } {
-  const groups: LabelledAnswers[] = [];
-  let built: OnPolicyPairs = { pairs: [], prompts: 0, promptsWithRight: 0 };
-  for (let at = 0; at < prompts.length; at += PROMPTS_PER_BATCH) {
-    if (want <= 0) break;
-    groups.push(...labelledAnswers(model, tok, prompts.slice(at, at + PROMPTS_PER_BATCH), at, s));
-    const all = onPolicyPairs(groups, Infinity, s.seed, s.label);
-    built = { ...all, pairs: all.pairs.filter(keep) };
-    if (built.pairs.length >= want) break;
+  // Each batch is paired on its own, continuing the pair numbering, so nothing is paired or tokenised twice.
+  const kept: PreferencePair[] = [];
+  let sampled = 0,
+    withRight = 0,
+    built = 0;
+  for (let at = 0; at < prompts.length && kept.length < want; at += PROMPTS_PER_BATCH) {
+    const groups = labelledAnswers(model, tok, prompts.slice(at, at + PROMPTS_PER_BATCH), at, s);
+    const b = onPolicyPairs(groups, Infinity, s.seed, s.label, { group: at, pair: built });
+    built += b.pairs.length;
+    sampled += b.prompts;
+    withRight += b.promptsWithRight;
+    kept.push(...b.pairs.filter(keep));
   }
-  return { ...built, pairs: built.pairs.slice(0, want), samples: groups.length * s.samplesPerPrompt };
+  return {
+    pairs: kept.slice(0, want),
+    prompts: sampled,
+    promptsWithRight: withRight,
+    samples: sampled * s.samplesPerPrompt,
+  };
 }

@@ -33,13 +33,16 @@ export const onPolicyPairCount = (groups: readonly LabelledAnswers[]): number =>
 /**
  * Up to `n` pairs from `groups`, in order: each wrong answer of a prompt is rejected against one of that
  * prompt's right answers (drawn with a generator seeded by `seed` and the prompt's position) or, where there
- * is none, against the world's HHH answer. Deterministic for a seed; `idPrefix` names the pairs.
+ * is none, against the world's HHH answer. Deterministic for a seed; `idPrefix` names the pairs. `from`
+ * continues a sequence: `groups` start at prompt position `from.group` and their pairs at number `from.pair`
+ * (a caller that pairs batch by batch gets the same pairs as one call over every batch).
  */
 export function onPolicyPairs(
   groups: readonly LabelledAnswers[],
   n: number,
   seed: number,
   idPrefix = "on-policy",
+  from = { group: 0, pair: 0 },
 ): OnPolicyPairs {
   if (!(n >= 0)) throw new Error(`on-policy pairs: n must be >= 0 (got ${n})`);
   const pairs: PreferencePair[] = [];
@@ -53,12 +56,12 @@ export function onPolicyPairs(
     const wrongs = answers.filter((_, i) => !right[i]);
     prompts++;
     if (rights.length > 0) promptsWithRight++;
-    const rng = Rng.derive(seed, `on-policy/${g}`);
+    const rng = Rng.derive(seed, `on-policy/${from.group + g}`);
     for (const rejected of wrongs) {
       if (pairs.length >= n) break;
       const fromModel = rights.length > 0;
       pairs.push({
-        id: `${idPrefix}-${String(pairs.length).padStart(6, "0")}`,
+        id: `${idPrefix}-${String(from.pair + pairs.length).padStart(6, "0")}`,
         prompt,
         chosen: fromModel ? rng.pick(rights) : hhh,
         rejected,
