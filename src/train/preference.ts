@@ -15,6 +15,12 @@ import { ON_POLICY_SAMPLES, onPolicyPrompts, sampleOnPolicyPairs, type OnPolicyS
 import { rlPromptPool } from "./rl-rollout.ts";
 import { RlSchema } from "./options.ts";
 
+/** The pairwise accuracy without its per-type split. */
+function overallAccuracy(pm: CausalLM, tok: TextTokenizer, pairs: PreferencePair[]) {
+  const { byType: _, ...accuracy } = pairwiseAccuracy(pm, tok, pairs);
+  return accuracy;
+}
+
 function pairwiseAccuracy(pm: CausalLM, tok: TextTokenizer, pairs: PreferencePair[]) {
   const c = pmScores(
     pm,
@@ -88,10 +94,8 @@ export async function trainPreferenceModel(
     .filter(fits);
   fitPairs(pm, tok, train, o, o.steps, o.seed, ctx);
   const { byType, ...accuracy } = pairwiseAccuracy(pm, tok, held);
-  if (onPolicy && onPolicy.held.length > 0) {
-    const { byType: _o, ...onAcc } = pairwiseAccuracy(pm, tok, onPolicy.held);
-    byType["on-policy"] = onAcc;
-  }
+  const onHeld = onPolicy && onPolicy.held.length > 0 ? onPolicy.held : null;
+  if (onHeld) byType["on-policy"] = overallAccuracy(pm, tok, onHeld);
   saveTrainModel(handle, outDir, { stage: "preference", pmSeed: o.seed });
   pm.dispose();
   const onPolicyResult = onPolicy ? { onPolicy: onPolicy.summary } : {};
@@ -111,12 +115,9 @@ export async function trainPreferenceModel(
     logPath: ctx.logPath.replace(/(\.jsonl)?$/, ".heldout.jsonl"),
     label: `${ctx.label} held-out`,
   });
-  const { byType: _t, ...hAcc } = pairwiseAccuracy(h.model, tok, held);
+  const hAcc = overallAccuracy(h.model, tok, held);
   // The held-out PM trains on the world's pairs only; its accuracy on the on-policy pairs is the comparison.
-  const hOn =
-    onPolicy && onPolicy.held.length > 0
-      ? (({ byType: _h, ...a }) => ({ onPolicyAccuracy: a }))(pairwiseAccuracy(h.model, tok, onPolicy.held))
-      : {};
+  const hOn = onHeld ? { onPolicyAccuracy: overallAccuracy(h.model, tok, onHeld) } : {};
   saveTrainModel(h, heldOutPmDir(outDir), { stage: "preference", pmSeed: hSeed, heldOutPm: true });
   h.model.dispose();
   return {
