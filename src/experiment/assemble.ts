@@ -3,6 +3,7 @@
 // goes where its kind puts it (base competence, preference-model accuracy, served models, controls,
 // or a registered kind's own field). Pure: the same stage results always give the same Results.
 import type { BackdoorResult, BaseResult, SafetyResult } from "../train/api.ts";
+import { persistenceTrends } from "../eval/persistence-trend.ts";
 import { persistenceMap } from "../eval/persistence-map.ts";
 import type { Cell, Results } from "../results/types.ts";
 import type { StageGraph } from "./graph.ts";
@@ -69,5 +70,7 @@ export function assembleResults(
   for (const st of graph.stages) stageKind(st.kind).collect?.(st, get(st.id), out);
   for (const k of stageKinds()) k.finish?.(out);
   if (cells.length > 0) out.persistence_map = persistenceMap(cells);
+  const trends = persistenceTrends(out.persistence_map ?? []);
+  if (trends.length > 0) out.persistence_trend = trends;
   return out;
 }

@@ -105,6 +105,17 @@ export function checkResults(raw: unknown): string | undefined {
       if (bad) return bad;
     }
   }
+  const trend = raw.persistence_trend;
+  if (trend !== undefined && trend !== null) {
+    if (!Array.isArray(trend)) return "persistence_trend is not a list";
+    for (let i = 0; i < trend.length; i++) {
+      const t: unknown = trend[i];
+      const at = `persistence_trend[${i}]`;
+      if (!isObj(t)) return `${at} is not an object`;
+      if (!Array.isArray(t.sizes) || !Array.isArray(t.params)) return `${at}.sizes or params is not a list`;
+      for (const k of ["slope_per_decade", "lo", "hi"]) if (!isNum(t[k])) return `${at}.${k} is not a number`;
+    }
+  }
   const ids = new Set<string>();
   for (const c of raw.cells as Array<{ id: string }>) {
     if (ids.has(c.id)) return `cell id ${c.id} appears twice`;

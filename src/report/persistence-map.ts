@@ -20,6 +20,7 @@ import {
 } from "./charts.ts";
 import type { Figures } from "./figures.ts";
 import { esc, fmtLr, fmtNum, fmtParams, pct, rateHtml } from "./html.ts";
+import { trendTable, trendsOf } from "./persistence-trend.ts";
 import { section } from "./sections.ts";
 
 /** The map rows of a run: as results.json has them, else computed from the cells (older runs). */
@@ -304,6 +305,7 @@ export function persistenceMapSection(r: Results, reportSizes: string[], figs: F
     if (distinctLrs(rows).length > 1) parts.push(figs.add(lrMapChart(task, rows, sizes)));
     if (uniq(rows.map((m) => m.size)).length > 1) parts.push(figs.add(sizeMapChart(task, rows, sizes)));
     parts.push(mapTable(rows));
+    parts.push(trendTable(trendsOf(r, rows)));
   }
   return section("persistence-map", "Persistence map", parts.join("\n"));
 }

