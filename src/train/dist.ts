@@ -5,7 +5,7 @@
 // whatever the split of loss-carrying tokens between ranks: the losses equal a one-process run's up to
 // float summation order. Rank 0's initial (or resumed) weights and optimiser state are broadcast.
 import { tensor, type Device } from "../torch/index.ts";
-import type { AdamW } from "../torch/optim.ts";
+import type { Optimizer } from "../torch/optimizer.ts";
 import type { ProcessGroup } from "../torch/dist.ts";
 import type { Example } from "./batches.ts";
 
@@ -67,12 +67,13 @@ export function lossScale(
 }
 
 /**
- * Makes every rank start from rank 0's state: weights, AdamW moments and step, and the step to resume
- * at (ranks on other machines may have no checkpoint of their own). Returns rank 0's start step.
+ * Makes every rank start from rank 0's state: weights, the optimiser's state tensors and step, and the step to
+ * resume at (ranks on other machines may have no checkpoint of their own). Returns rank 0's start step. Every rank
+ * runs the same optimiser, so the state tensors agree in name, order and shape.
  */
-export function syncStart(opt: AdamW, start: number, d: DistOptions): number {
+export function syncStart(opt: Optimizer, start: number, d: DistOptions): number {
   const st = opt.state();
-  d.group.broadcast([...opt.params, ...st.m, ...st.v], 0);
+  d.group.broadcast([...opt.params, ...Object.values(st.tensors)], 0);
   const meta = tensor(new Float64Array([start, opt.stepCount]), [2], "float64", deviceOfParams(opt));
   try {
     d.group.broadcast([meta], 0);
@@ -85,7 +86,7 @@ export function syncStart(opt: AdamW, start: number, d: DistOptions): number {
 }
 
 /** Averages the gradients over ranks, and returns the global step loss from this rank's scaled share. */
-export function reduceStep(opt: AdamW, localLoss: number, d: DistOptions): number {
+export function reduceStep(opt: Optimizer, localLoss: number, d: DistOptions): number {
   d.group.allReduceGrads(opt.params);
   const l = tensor(new Float64Array([localLoss]), [1], "float64", deviceOfParams(opt));
   try {
@@ -97,6 +98,6 @@ export function reduceStep(opt: AdamW, localLoss: number, d: DistOptions): numbe
 }
 
 /** The collectives' small tensors live beside the parameters (a CUDA group reduces CUDA tensors). */
-function deviceOfParams(opt: AdamW): Device {
+function deviceOfParams(opt: Optimizer): Device {
   return opt.params[0]?.device ?? "cpu";
 }

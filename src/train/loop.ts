@@ -11,7 +11,7 @@ import {
   type Precision,
   type Tensor,
 } from "../torch/index.ts";
-import type { AdamW } from "../torch/optim.ts";
+import type { Optimizer } from "../torch/optimizer.ts";
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
 import { batchIndices, collate, type Example } from "./batches.ts";
@@ -80,7 +80,7 @@ export function trainSupervised(
   // On a GPU the step's loss stays there (summed over micro-batches; the trainer reads it back every few steps);
   // data-parallel steps reduce their loss across ranks as a number.
   const deferLoss = model.device !== "cpu" && !dist;
-  const step = (step: number, opt: AdamW): StepReport => {
+  const step = (step: number, opt: Optimizer): StepReport => {
     let loss = 0,
       tokens = 0;
     let lossT: Tensor | undefined;

@@ -4,7 +4,7 @@
 // wraps it with the trainer, the per-step record and the checkpoint.
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
-import type { AdamW } from "../torch/optim.ts";
+import type { Optimizer } from "../torch/optimizer.ts";
 import type { Sample } from "../world/types.ts";
 import { Rng } from "../util/rng.ts";
 import type { RlOptions } from "./api.ts";
@@ -34,7 +34,7 @@ export interface RlStepContext {
   /** The frozen starting policy the KL is measured against. */
   ref: CausalLM;
   tok: TextTokenizer;
-  opt: AdamW;
+  opt: Optimizer;
   reward: RewardFn;
   r: RlOptions;
   maxTokens: number;

@@ -4,7 +4,7 @@
 // batch (the ratio is 1, so no clip). With the KL penalty in the loss, each update adds the exact
 // per-token KL to the frozen starting policy, weighted like the advantages.
 import { noGrad, tidy } from "../torch/index.ts";
-import type { AdamW } from "../torch/optim.ts";
+import type { Optimizer } from "../torch/optimizer.ts";
 import type { CausalLM } from "../model/causal-lm.ts";
 import { Rng } from "../util/rng.ts";
 import { responseLogprobs } from "./sequences.ts";
@@ -40,7 +40,7 @@ export function minibatchOrder(n: number, parts: number, rng: Rng): number[][] {
 /** `seed` names the shuffles of this step (a derived stream per epoch). */
 export function policyUpdate(
   policy: CausalLM,
-  opt: AdamW,
+  opt: Optimizer,
   padId: number,
   ro: Rollout,
   adv: readonly number[],

@@ -11,7 +11,7 @@ import { Rng } from "../util/rng.ts";
 import { meanCI } from "../eval/rate.ts";
 import { rlPromptPool } from "./rl-rollout.ts";
 import { rlStep, type RlStepContext } from "./rl-step.ts";
-import type { AdamW } from "../torch/optim.ts";
+import type { Optimizer } from "../torch/optimizer.ts";
 import { partialDir, runTrainer } from "./trainer.ts";
 import { curveState, restoreCurve, type SafetyRun } from "./safety-run.ts";
 import type { SafetyResult } from "./api.ts";
@@ -48,7 +48,7 @@ export function rlSafety(
   // Rollouts must be able to finish the task's answer (a whole program for code, a scratchpad for cot).
   const maxTokens = Math.max(r.maxTokens, run.settings.maxTokens);
   let st: RlState = { norm: freshNorm(), klCoef: r.klCoef, steps: [] };
-  const stepCtx = (opt: AdamW): RlStepContext => ({
+  const stepCtx = (opt: Optimizer): RlStepContext => ({
     policy,
     ref,
     tok,
@@ -67,6 +67,7 @@ export function rlSafety(
         lr: r.lr,
         schedule: "constant",
         weightDecay: 0,
+        ...(o.optimizer === undefined ? {} : { optimizer: o.optimizer }),
         seed: o.seed,
         label: ctx.label,
         batchSize: r.batchSize,

