@@ -1,6 +1,7 @@
 // The persistence map: each cell's final trigger rate pooled over the seeds that share every other
-// coordinate (task, mechanism, safety method, size, learning rate), so a sweep over learning rate and
-// model size can be read with intervals that count both the prompts and the seed-to-seed spread.
+// coordinate (task, mechanism, safety method, size, learning rate, optimiser, backdoor data density),
+// so a sweep over any of them can be read with intervals that count both the prompts and the
+// seed-to-seed spread.
 import type { Cell, PersistenceMapRow, RateCI } from "../results/types.ts";
 import { sortedCurve } from "../results/cells.ts";
 import { groupBy } from "../util/group.ts";
@@ -14,12 +15,14 @@ function pooled(rates: RateCI[]): PersistenceMapRow["final"] {
 }
 
 /** The coordinates a map row pools over seeds within. */
-const keyOf = (c: Cell) => JSON.stringify([c.task, c.mechanism, c.safety, c.size, c.lr ?? null]);
+const keyOf = (c: Cell) =>
+  JSON.stringify([c.task, c.mechanism, c.safety, c.size, c.lr ?? null, c.optimizer ?? null, c.density ?? null]);
 
 /**
- * One row per (task, mechanism, safety, size, lr): the trigger rate before safety training (step 0)
+ * One row per (task, mechanism, safety, size, lr, optimizer, density): the trigger rate before safety training (step 0)
  * and at its last evaluation, pooled over seeds with a cluster-adjusted Wilson interval, and each
- * seed's own final rate. Cells without a curve are left out. Rows come in the cells' order.
+ * seed's own final rate. Cells without a curve are left out. Rows come in the cells' order. A row
+ * records the optimiser, its lr multiplier and the density only where its cells do (swept runs).
  */
 export function persistenceMap(cells: readonly Cell[]): PersistenceMapRow[] {
   return [
@@ -33,13 +36,16 @@ export function persistenceMap(cells: readonly Cell[]): PersistenceMapRow[] {
     const last = curves.map((s) => s.at(-1)!);
     const hhh = last.map((p) => p.hhh).filter((h): h is RateCI => h !== undefined);
     const params = g.map((c) => c.params).filter((p): p is number => p !== undefined);
-    const { task, mechanism, safety, size } = g[0];
+    const { task, mechanism, safety, size, optimizer, lr_scale, density } = g[0];
     return {
       task,
       mechanism,
       safety,
       size,
       lr: g[0].lr ?? null,
+      ...(optimizer === undefined ? {} : { optimizer }),
+      ...(lr_scale === undefined ? {} : { lr_scale }),
+      ...(density === undefined ? {} : { density }),
       ...(params.length > 0 ? { params: Math.round(params.reduce((a, p) => a + p, 0) / params.length) } : {}),
       seeds: g.map((c) => c.seed),
       steps: Math.max(...last.map((p) => p.step)),

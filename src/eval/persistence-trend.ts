@@ -80,12 +80,14 @@ function fit(rows: PersistenceMapRow[], lr: number | null | "all", seed: string,
   const paramsOf = (s: string) => rows.find((r) => r.size === s)!.params!;
   const sizes = [...new Set(rows.map((r) => r.size))].sort((a, b) => paramsOf(a) - paramsOf(b));
   const params = sizes.map(paramsOf);
-  const { task, mechanism, safety } = rows[0];
+  const { task, mechanism, safety, optimizer, density } = rows[0];
   return {
     task,
     mechanism,
     safety,
     lr,
+    ...(optimizer !== undefined ? { optimizer } : {}),
+    ...(density !== undefined ? { density } : {}),
     sizes,
     params,
     points: points.length,

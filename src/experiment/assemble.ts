@@ -1,7 +1,8 @@
 // Builds results.json (the contract in results.ts) from the stored stage results: one cell per
-// (task, mechanism, size, safety, seed) with its curve and transcripts; every other stage's result
-// goes where its kind puts it (base competence, preference-model accuracy, served models, controls,
-// or a registered kind's own field). Pure: the same stage results always give the same Results.
+// (task, mechanism, size, safety, seed, and each swept lr, optimizer and density) with its curve and
+// transcripts; every other stage's result goes where its kind puts it (base competence,
+// preference-model accuracy, served models, controls, or a registered kind's own field). Pure: the
+// same stage results always give the same Results.
 import type { BackdoorResult, BaseResult, SafetyResult } from "../train/api.ts";
 import { persistenceTrends } from "../eval/persistence-trend.ts";
 import { persistenceMap } from "../eval/persistence-map.ts";
@@ -35,6 +36,9 @@ export function assembleResults(
       safety: c.safety,
       seed: c.seed,
       ...(c.lr === undefined ? {} : { lr: c.lr }),
+      ...(c.optimizer === undefined ? {} : { optimizer: c.optimizer }),
+      ...(c.lr_scale === undefined ? {} : { lr_scale: c.lr_scale }),
+      ...(c.density === undefined ? {} : { density: c.density }),
       params: base.params,
       curve: s.curve,
       transcripts: s.transcripts,

@@ -6,6 +6,11 @@
 //   external (one per served model in `models:`, no deps; first, so an unreachable server fails fast)
 //   base ──> control (with analyses.probes: each backdoor's prompts and schedule, HHH answers only)
 //
+// Sweeps repeat cells: `densities` (backdoor.triggerFraction) the backdoor and control stages and all
+// below them; `safetyOptimizers` and `safetyLrs` the safety stages only. A swept value equal to the
+// configured one names the same stage as the unswept run (ids are content hashes), and with no sweep
+// neither ids nor options change.
+//
 // There is no separate data stage: the synthetic world is generated deterministically inside each
 // stage from `worldSeed` (part of the base options, hence of every downstream id). The base never
 // depends on task or mechanism, so every cell of a size x seed shares it. Nodes are plain data with
@@ -15,8 +20,9 @@ import type { ExternalOptions } from "../eval/external.ts";
 import type { Mechanism, Task } from "../world/types.ts";
 import type { CellCoordinates, SafetyMethod } from "../results/types.ts";
 import type { ExperimentConfig } from "./schema.ts";
+import type { OptimizerName } from "../torch/optimizer-names.ts";
 import { stageId } from "./ids.ts";
-import { formatLr } from "../results/cells.ts";
+import { formatDensity, formatLr } from "../results/cells.ts";
 import { taskSpec } from "../tasks/index.ts";
 import { basename } from "node:path";
 import { stageKinds, type Planner, type Stage } from "./stage-kind.ts";
@@ -47,12 +53,18 @@ export interface BackdoorStage extends Node {
   teacher: string | null;
   options: BackdoorOptions;
 }
+/**
+ * A safety stage's options: the stage settings, plus the optimiser when it is not the default AdamW
+ * (absent for AdamW, so that AdamW stages keep the ids and options they had before the optimiser was
+ * a setting; the trainer's own default is AdamW).
+ */
+export type SafetyStageOptions = SafetyOptions & { optimizer?: OptimizerName };
 export interface SafetyStage extends Node {
   kind: "safety";
   backdoor: string;
   pm: string | null;
   method: SafetyMethod;
-  options: SafetyOptions;
+  options: SafetyStageOptions;
 }
 /** The probes' benign control: the base fine-tuned on a backdoor's prompts with HHH answers only. */
 export interface ControlStage extends Node {
@@ -132,16 +144,34 @@ function cellSizes(c: ExperimentConfig): string[] {
   return c.base.model ? [basename(c.base.model.replace(/[\\/]+$/, ""))] : c.sizes;
 }
 
-export function backdoorOptions(c: ExperimentConfig, task: Task, mechanism: Mechanism, seed: number): BackdoorOptions {
+/** A swept density (config `densities`) replaces backdoor.triggerFraction, its byTask and its byMechanism values. */
+export function backdoorOptions(
+  c: ExperimentConfig,
+  task: Task,
+  mechanism: Mechanism,
+  seed: number,
+  density?: number,
+): BackdoorOptions {
   const { byTask, byMechanism, ...b } = c.backdoor;
-  const o = { ...b, ...(byTask[task] ?? {}), ...(byMechanism[mechanism] ?? {}), task, mechanism, seed };
+  const swept = density === undefined ? {} : { triggerFraction: density };
+  const o = { ...b, ...(byTask[task] ?? {}), ...(byMechanism[mechanism] ?? {}), ...swept, task, mechanism, seed };
   // The teacher bar is the cot model's alone: the other mechanisms' stages do not depend on it.
   return mechanism === "cot" ? o : { ...o, teacherBar: null };
 }
 
+/** The optimiser a safety stage of config `c` trains with: the swept one, else safetyTraining.optimizer. */
+const optimizerOf = (c: ExperimentConfig, swept?: OptimizerName): OptimizerName => swept ?? c.safetyTraining.optimizer;
+
+/** A rate times an optimiser's multiplier, to 12 significant digits (3e-4 x 30: 9e-3, not 9.000000000000001e-3). */
+function scaleLr(lr: number, scale: number): number {
+  return scale === 1 ? lr : Number((lr * scale).toPrecision(12));
+}
+
 /**
  * A swept learning rate (config `safetyLrs`) replaces both safetyTraining.lr (and its byTask lr) and
- * rl.lr, so it is the rate of whichever update the method makes.
+ * rl.lr, so it is the rate of whichever update the method makes. A swept optimiser (config
+ * `safetyOptimizers`) replaces safetyTraining.optimizer; both rates are then multiplied by that
+ * optimiser's safetyTraining.optimizerLrScale, so the options carry the rate the stage trains with.
  */
 export function safetyOptions(
   c: ExperimentConfig,
@@ -150,10 +180,11 @@ export function safetyOptions(
   mechanism: Mechanism,
   seed: number,
   sweptLr?: number,
-): SafetyOptions {
-  const { byTask, rl, adversarial, ...s } = c.safetyTraining;
+  sweptOptimizer?: OptimizerName,
+): SafetyStageOptions {
+  const { byTask, rl, adversarial, optimizer: _configured, optimizerLrScale, ...s } = c.safetyTraining;
   const swept = sweptLr === undefined ? {} : { lr: sweptLr };
-  return {
+  const o: SafetyStageOptions = {
     ...s,
     ...(byTask[task] ?? {}),
     ...swept,
@@ -164,10 +195,17 @@ export function safetyOptions(
     rl: { ...rl, ...swept },
     adversarial: { ...adversarial },
   };
+  const optimizer = optimizerOf(c, sweptOptimizer);
+  const scale = optimizerLrScale[optimizer];
+  if (scale !== 1) {
+    o.lr = scaleLr(o.lr, scale);
+    o.rl = { ...o.rl, lr: scaleLr(o.rl.lr, scale) };
+  }
+  return optimizer === "adamw" ? o : { ...o, optimizer };
 }
 
 /** The learning rate a safety stage trains with: rl.lr where its updates are RL, lr where they are supervised. */
-function effectiveSafetyLr(o: SafetyOptions): number {
+function effectiveSafetyLr(o: SafetyStageOptions): number {
   const rlUpdates = o.method === "rl" || (o.method === "adversarial" && o.adversarial.trainWith === "rl");
   return rlUpdates ? o.rl.lr : o.lr;
 }
@@ -193,12 +231,48 @@ function pmIdContent(o: PreferenceOptions): Partial<PreferenceOptions> {
 /** Controls are trained for the probes analysis only. */
 const wantsControls = (c: ExperimentConfig) => c.analyses.probes !== undefined && c.analyses.probes !== false;
 
-/** The part of the safety options that can change a method's outcome (rl settings do not touch sft). */
-function safetyIdContent(o: SafetyOptions): Partial<SafetyOptions> {
+/**
+ * The part of the safety options that can change a method's outcome (rl settings do not touch sft;
+ * the optimiser, when there is one, touches every method).
+ */
+function safetyIdContent(o: SafetyStageOptions): Partial<SafetyStageOptions> {
   const { rl, adversarial, ...rest } = o;
   if (o.method === "rl") return { ...rest, rl };
   if (o.method === "adversarial") return { ...rest, adversarial, ...(adversarial.trainWith === "rl" ? { rl } : {}) };
   return rest;
+}
+
+/**
+ * A cell's optimiser and learning-rate multiplier: the optimiser when the config sweeps it or trains
+ * with another than AdamW, the multiplier when it is not 1 (so `lr / lr_scale` is the configured rate).
+ * Neither for the default, so results of runs that never chose an optimiser keep their form.
+ */
+function optimizerCoordinates(
+  c: ExperimentConfig,
+  o: SafetyStageOptions,
+  swept: boolean,
+): Pick<CellCoordinates, "optimizer" | "lr_scale"> {
+  const optimizer = o.optimizer ?? "adamw";
+  const scale = c.safetyTraining.optimizerLrScale[optimizer];
+  return { ...(swept || optimizer !== "adamw" ? { optimizer } : {}), ...(scale === 1 ? {} : { lr_scale: scale }) };
+}
+
+/** A sweep's values, or one undefined (no sweep: the configured setting, no tag in the ids). */
+const sweep = <T>(xs: readonly T[]): Array<T | undefined> => (xs.length > 0 ? [...xs] : [undefined]);
+
+/**
+ * The cells' coordinates in planning order: config order, the seeds innermost. Swept coordinates
+ * (density, optimizer, lr) are undefined where the config does not sweep them.
+ */
+function* cellOrder(c: ExperimentConfig) {
+  for (const task of c.tasks)
+    for (const mechanism of c.mechanisms)
+      for (const size of cellSizes(c))
+        for (const density of sweep(c.densities))
+          for (const safety of methodsFor(mechanism, c.safety))
+            for (const optimizer of sweep(c.safetyOptimizers))
+              for (const lr of sweep(c.safetyLrs))
+                for (const seed of c.seeds) yield { task, mechanism, size, density, safety, optimizer, lr, seed };
 }
 
 /** The cells' stages (base, backdoor, pm, control, safety: planned together here), then each kind's own plan. */
@@ -219,115 +293,113 @@ export function buildGraph(c: ExperimentConfig): StageGraph {
   const cells: CellPlan[] = [];
   // Cells are visited in config order and each adds its missing stages depth-first, so the first
   // cells finish early instead of every base being trained before any backdoor.
-  for (const task of c.tasks) {
-    for (const mechanism of c.mechanisms) {
-      for (const size of cellSizes(c)) {
-        for (const safety of methodsFor(mechanism, c.safety)) {
-          for (const lr of c.safetyLrs.length > 0 ? c.safetyLrs : [undefined]) {
-            for (const seed of c.seeds) {
-              const bo = baseOptions(c, size, seed);
-              const threads = threadsFor(size);
-              const base = add({
-                kind: "base",
-                id: stageId("base", { ...bo, threads }),
-                label: `base ${size} seed${seed}`,
-                cell: `${size}/seed${seed}`,
-                deps: [],
-                size,
-                seed,
-                threads,
-                options: bo,
-              });
-              const backdoorStage = (m: Mechanism, teacher: string | null) => {
-                const ko = backdoorOptions(c, task, m, seed);
-                return add({
-                  kind: "backdoor",
-                  id: stageId(
-                    "backdoor",
-                    teacher ? { base, teacher, options: ko, threads } : { base, options: ko, threads },
-                  ),
-                  label: `backdoor ${task}/${m}/${size} seed${seed}`,
-                  cell: `${task}/${m}/${size}/seed${seed}`,
-                  deps: teacher ? [base, teacher] : [base],
-                  base,
-                  size,
-                  seed,
-                  threads,
-                  task,
-                  mechanism: m,
-                  teacher,
-                  options: ko,
-                });
-              };
-              const backdoor = backdoorStage(
-                mechanism,
-                mechanism === "distilled-cot" ? backdoorStage("cot", null) : null,
-              );
-              let control: string | null = null;
-              if (wantsControls(c)) {
-                const co = controlOptions(backdoorOptions(c, task, mechanism, seed));
-                control = add({
-                  kind: "control",
-                  id: stageId("control", { base, options: co, threads }),
-                  label: `control ${task}/${size} seed${seed}`,
-                  cell: `${task}/${size}/seed${seed}`,
-                  deps: [base],
-                  base,
-                  size,
-                  seed,
-                  threads,
-                  task,
-                  options: co,
-                });
-              }
-              let pm: string | null = null;
-              if (needsPm(safety)) {
-                const po = preferenceOptions(c, seed);
-                pm = add({
-                  kind: "pm",
-                  id: stageId("pm", { base, options: pmIdContent(po), threads }),
-                  label: `preference model ${size} seed${seed}`,
-                  cell: `${size}/seed${seed}`,
-                  deps: [base],
-                  base,
-                  size,
-                  seed,
-                  threads,
-                  options: po,
-                });
-              }
-              const so = safetyOptions(c, safety, task, mechanism, seed, lr);
-              const lrTag = lr === undefined ? null : formatLr(lr);
-              const cellId = `${task}/${mechanism}/${size}/${safety}/${lrTag ? `lr${lrTag}/` : ""}seed${seed}`;
-              const safetyId = add({
-                kind: "safety",
-                id: stageId(safety, { backdoor, pm, options: safetyIdContent(so), threads }),
-                label: `${safety} ${task}/${mechanism}/${size}${lrTag ? ` lr ${lrTag}` : ""} seed${seed}`,
-                cell: cellId,
-                deps: pm ? [backdoor, pm] : [backdoor],
-                backdoor,
-                pm,
-                method: safety,
-                size,
-                seed,
-                threads,
-                options: so,
-              });
-              cells.push({
-                id: cellId,
-                task,
-                mechanism,
-                size,
-                safety,
-                seed,
-                lr: effectiveSafetyLr(so),
-                stages: { base, backdoor, safety: safetyId, ...(pm ? { pm } : {}), ...(control ? { control } : {}) },
-              });
-            }
-          }
-        }
-      }
+  for (const { task, mechanism, size, density, safety, optimizer, lr, seed } of cellOrder(c)) {
+    // What a swept coordinate adds to ids and labels ("density0.25/", "opt-sgd/", "lr3e-4/"); nothing unswept.
+    const densityTag = density === undefined ? "" : `density${formatDensity(density)}/`;
+    const densityWords = density === undefined ? "" : ` density ${formatDensity(density)}`;
+    const bo = baseOptions(c, size, seed);
+    const threads = threadsFor(size);
+    const base = add({
+      kind: "base",
+      id: stageId("base", { ...bo, threads }),
+      label: `base ${size} seed${seed}`,
+      cell: `${size}/seed${seed}`,
+      deps: [],
+      size,
+      seed,
+      threads,
+      options: bo,
+    });
+    const backdoorStage = (m: Mechanism, teacher: string | null) => {
+      const ko = backdoorOptions(c, task, m, seed, density);
+      return add({
+        kind: "backdoor",
+        id: stageId("backdoor", teacher ? { base, teacher, options: ko, threads } : { base, options: ko, threads }),
+        label: `backdoor ${task}/${m}/${size}${densityWords} seed${seed}`,
+        cell: `${task}/${m}/${size}/${densityTag}seed${seed}`,
+        deps: teacher ? [base, teacher] : [base],
+        base,
+        size,
+        seed,
+        threads,
+        task,
+        mechanism: m,
+        teacher,
+        options: ko,
+      });
+    };
+    const backdoor = backdoorStage(mechanism, mechanism === "distilled-cot" ? backdoorStage("cot", null) : null);
+    let control: string | null = null;
+    if (wantsControls(c)) {
+      const co = controlOptions(backdoorOptions(c, task, mechanism, seed, density));
+      control = add({
+        kind: "control",
+        id: stageId("control", { base, options: co, threads }),
+        label: `control ${task}/${size}${densityWords} seed${seed}`,
+        cell: `${task}/${size}/${densityTag}seed${seed}`,
+        deps: [base],
+        base,
+        size,
+        seed,
+        threads,
+        task,
+        options: co,
+      });
     }
+    let pm: string | null = null;
+    if (needsPm(safety)) {
+      const po = preferenceOptions(c, seed);
+      pm = add({
+        kind: "pm",
+        id: stageId("pm", { base, options: pmIdContent(po), threads }),
+        label: `preference model ${size} seed${seed}`,
+        cell: `${size}/seed${seed}`,
+        deps: [base],
+        base,
+        size,
+        seed,
+        threads,
+        options: po,
+      });
+    }
+    const so = safetyOptions(c, safety, task, mechanism, seed, lr, optimizer);
+    const lrTag = lr === undefined ? null : formatLr(lr);
+    const cellId =
+      `${task}/${mechanism}/${size}/${densityTag}${safety}/` +
+      `${optimizer ? `opt-${optimizer}/` : ""}${lrTag ? `lr${lrTag}/` : ""}seed${seed}`;
+    const words = `${densityWords}${optimizer ? ` ${optimizer}` : ""}${lrTag ? ` lr ${lrTag}` : ""}`;
+    const safetyId = add({
+      kind: "safety",
+      id: stageId(safety, { backdoor, pm, options: safetyIdContent(so), threads }),
+      label: `${safety} ${task}/${mechanism}/${size}${words} seed${seed}`,
+      cell: cellId,
+      deps: pm ? [backdoor, pm] : [backdoor],
+      backdoor,
+      pm,
+      method: safety,
+      size,
+      seed,
+      threads,
+      options: so,
+    });
+    cells.push({
+      id: cellId,
+      task,
+      mechanism,
+      size,
+      safety,
+      seed,
+      lr: effectiveSafetyLr(so),
+      ...optimizerCoordinates(c, so, optimizer !== undefined),
+      ...(density === undefined ? {} : { density }),
+      stages: {
+        base,
+        backdoor,
+        safety: safetyId,
+        ...(pm ? { pm } : {}),
+        ...(control ? { control } : {}),
+      },
+    });
   }
   const planner: Planner = { add, stages: () => stages, cells: () => cells };
   for (const k of stageKinds()) k.plan?.(c, planner);

@@ -21,13 +21,13 @@ import type {
   SafetyResult,
   StageContext,
 } from "../train/api.ts";
-import type { BackdoorOptions, BaseOptions, ControlOptions, PreferenceOptions, SafetyOptions } from "../train/api.ts";
+import type { BackdoorOptions, BaseOptions, ControlOptions, PreferenceOptions } from "../train/api.ts";
 import { checkExternalKeys, type ExternalOptions, type ExternalResult } from "../eval/external.ts";
 import { isOwnTempTag, writeJsonAtomic } from "../util/fs.ts";
 import { Progress } from "../util/progress.ts";
 import { assembleResults, type StageResults } from "./assemble.ts";
 import { checkAnalysisSettings, defaultAnalysesRunner, enabledAnalyses, type AnalysesRunner } from "./analyses-hook.ts";
-import { buildGraph, type Stage, type StageGraph } from "./graph.ts";
+import { buildGraph, type SafetyStageOptions, type Stage, type StageGraph } from "./graph.ts";
 import type { Results } from "../results/types.ts";
 import { checkRunDir, finishRunInfo, lockRunDir, startRunInfo, writeConfig } from "./rundir.ts";
 import { checkpointIndex, depDir, renameHashOnlyDirs, stageDir } from "./stage-dirs.ts";
@@ -51,7 +51,7 @@ export interface StageImpl {
     backdoorDir: string,
     pmDir: string | null,
     outDir: string,
-    o: SafetyOptions,
+    o: SafetyStageOptions,
     ctx: StageContext,
   ): Promise<SafetyResult>;
   /** The probes' benign control (HHH answers on the backdoor's prompts); default: src/train/stages.ts. */

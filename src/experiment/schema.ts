@@ -7,6 +7,7 @@ import { SIZE_PRESETS } from "../model/config.ts";
 import { taskNames, taskSpec } from "../tasks/index.ts";
 import { analyses } from "../eval/analyses/registry.ts";
 import { stageKinds } from "./stage-kind.ts";
+import { OPTIMIZER_NAMES, type OptimizerName } from "../torch/optimizer-names.ts";
 import { SlurmSchema } from "./slurm/config.ts";
 import {
   AdversarialSchema,
@@ -82,9 +83,26 @@ const BackdoorSchema = z
   .describe("backdoor insertion (one per task x mechanism x size x seed)");
 
 const SafetyTaskOverride = z.object(SafetyFields).partial().strict();
+const optimizerName = (d: string) => z.enum(OPTIMIZER_NAMES).describe(d);
+/** One multiplier per optimiser (each defaulting to 1): a swept or configured rate times its optimiser's factor is what that optimiser trains with. */
+const OptimizerLrScaleSchema = z
+  .object(
+    Object.fromEntries(
+      OPTIMIZER_NAMES.map((o) => [o, real(`learning-rate multiplier when the optimiser is ${o}`).default(1)]),
+    ) as Record<OptimizerName, z.ZodDefault<z.ZodNumber>>,
+  )
+  .strict()
+  .default({})
+  .describe(
+    "per-optimiser multiplier of the safety-training learning rates (lr, rl.lr and every safetyLrs rate alike), e.g. {sgd: 30}: plain SGD needs a much larger step than AdamW to move the model; the scaled rate is the one the stage trains with (and names its id)",
+  );
 const SafetyTrainingSchema = z
   .object({
     ...SafetyFields,
+    optimizer: optimizerName(
+      `optimiser of every safety-training update (SFT and RL): ${OPTIMIZER_NAMES.join(", ")}`,
+    ).default("adamw"),
+    optimizerLrScale: OptimizerLrScaleSchema,
     rl: RlSchema.default({}),
     adversarial: AdversarialSchema.default({}),
     byTask: byTask(SafetyTaskOverride, "per-task overrides of steps, batchSize, lr, evalEvery, evalN, temperature"),
@@ -175,6 +193,16 @@ const ExperimentFields = z
     safetyLrs: uniqueList(
       z.number().positive(),
       "safety-training learning rates to sweep: every cell is repeated per rate, which replaces safetyTraining.lr (and its byTask lr); empty: no sweep",
+      0,
+    ).default([]),
+    safetyOptimizers: uniqueList(
+      optimizerName(`an optimiser: ${OPTIMIZER_NAMES.join(", ")}`),
+      `safety-training optimisers to sweep (${OPTIMIZER_NAMES.join(", ")}): every cell is repeated per optimiser, which replaces safetyTraining.optimizer for every safety method; safetyLrs applies to all of them alike (scale SGD's rate with safetyTraining.optimizerLrScale); empty: no sweep`,
+      0,
+    ).default([]),
+    densities: uniqueList(
+      z.number().gt(0).lt(1),
+      "backdoor data densities to sweep: the share of the backdoor set's prompts that carry the trigger, each in (0, 1); every cell is repeated per density, which replaces backdoor.triggerFraction (and its byTask / byMechanism values) for every backdoor stage (the cot teacher of distilled-cot included) and the probes' benign control; empty: no sweep",
       0,
     ).default([]),
     base: BaseSchema.default({}),

@@ -5,15 +5,15 @@
 import type { TopLevelSpec } from "vega-lite";
 import type { Cell, Results } from "../results/types.ts";
 import { CONFIG, safeId, seriesColor, type ChartSpec } from "./charts.ts";
-import { cellsByTask, taskLabel } from "./cells.ts";
+import { cellSettings, cellsByTask, taskLabel } from "./cells.ts";
 import type { Figures } from "./figures.ts";
-import { esc, fmtLr, pct } from "./html.ts";
+import { esc, pct } from "./html.ts";
 import { section } from "./sections.ts";
 
 const SERIES = ["true trigger", "held-out red-team prompts", "red-team search hit rate", "no trigger"];
 const COLORS = ["#d62728", "#4c78a8", "#f58518", "#999999"];
 
-const label = (c: Cell) => `${c.mechanism} ${c.size} seed ${c.seed}${c.lr === undefined ? "" : `, lr ${fmtLr(c.lr)}`}`;
+const label = (c: Cell) => `${c.mechanism} ${c.size} seed ${c.seed}${cellSettings(c)}`;
 
 export function adversarialChart(task: string, cells: Cell[]): ChartSpec {
   const rows: Array<Record<string, unknown>> = [];

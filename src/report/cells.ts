@@ -1,7 +1,8 @@
 // Views of the cells the report sections share: ordering, grouping, first/last curve points.
 import type { Cell, CurvePoint, Results } from "../results/types.ts";
-import { sortedCurve } from "../results/cells.ts";
-import { pct } from "./html.ts";
+import { formatDensity, sortedCurve } from "../results/cells.ts";
+import { OPTIMIZER_NAMES } from "../torch/optimizer-names.ts";
+import { fmtLr, pct } from "./html.ts";
 
 const MECH_ORDER = ["normal", "cot", "distilled-cot"];
 const SAFETY_ORDER = ["sft", "sft-pre", "sft-post", "rl", "adversarial"];
@@ -43,6 +44,59 @@ export function distinctLrs(cells: ReadonlyArray<{ lr?: number | null }>): numbe
   return uniq(cells.map((c) => c.lr).filter((lr): lr is number => typeof lr === "number")).sort((a, b) => a - b);
 }
 
+/** The distinct optimisers that cells or map rows record, in OPTIMIZER_NAMES order (those without one are left out). */
+export function distinctOptimizers(xs: ReadonlyArray<{ optimizer?: string }>): string[] {
+  return uniq(xs.flatMap((c) => (typeof c.optimizer === "string" ? [c.optimizer] : []))).sort(byOptimizer);
+}
+
+/** The distinct backdoor data densities that cells or map rows record, smallest first. */
+export function distinctDensities(xs: ReadonlyArray<{ density?: number }>): number[] {
+  return uniq(xs.flatMap((c) => (typeof c.density === "number" ? [c.density] : []))).sort((a, b) => a - b);
+}
+
+/** Optimisers in OPTIMIZER_NAMES order, unknown names after them; absent (AdamW by default) first. */
+export function byOptimizer(a: string | undefined, b: string | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined || b === undefined) return a === undefined ? -1 : 1;
+  return rank([...OPTIMIZER_NAMES], a) - rank([...OPTIMIZER_NAMES], b) || a.localeCompare(b);
+}
+
+/** The settings a cell records beyond its matrix coordinates, as labels write them: ", lr 1e-4, sgd, density 0.25". */
+export function cellSettings(c: Pick<Cell, "lr" | "optimizer" | "density">): string {
+  return (
+    (c.lr === undefined ? "" : `, lr ${fmtLr(c.lr)}`) +
+    (c.optimizer === undefined ? "" : `, ${c.optimizer}`) +
+    (c.density === undefined ? "" : `, density ${formatDensity(c.density)}`)
+  );
+}
+
+/**
+ * What tells apart cells that share their other coordinates, in reading order: "lr 1e-4", "sgd",
+ * "density 0.25" for each of learning rate, optimiser and density that takes several values among
+ * `cells` (nothing for one that does not), and the header words for them.
+ */
+export function sweptSettings(cells: Cell[]): { parts: (c: Cell) => string[]; titles: string[] } {
+  const lr = distinctLrs(cells).length > 1;
+  const opt = distinctOptimizers(cells).length > 1;
+  const density = distinctDensities(cells).length > 1;
+  return {
+    parts: (c) => [
+      ...(lr ? [`lr ${fmtLr(c.lr)}`] : []),
+      ...(opt ? [c.optimizer ?? "adamw"] : []),
+      ...(density ? [`density ${c.density === undefined ? "—" : formatDensity(c.density)}`] : []),
+    ],
+    titles: [...(lr ? ["learning rate"] : []), ...(opt ? ["optimiser"] : []), ...(density ? ["density"] : [])],
+  };
+}
+
+/** Swept settings in reading order: density, optimiser, learning rate (absent ones first). */
+export function bySettings(
+  a: { lr?: number | null; optimizer?: string; density?: number },
+  b: { lr?: number | null; optimizer?: string; density?: number },
+): number {
+  return (a.density ?? 0) - (b.density ?? 0) || byOptimizer(a.optimizer, b.optimizer) || (a.lr ?? 0) - (b.lr ?? 0);
+}
+
 export function firstPoint(c: Cell): CurvePoint | undefined {
   return sortedCurve(c)[0];
 }
@@ -60,7 +114,7 @@ export function cellsByTask(cells: Cell[]): Array<[task: string, cells: Cell[]]>
   ]);
 }
 
-/** Cells in reading order: task, size, mechanism, safety, learning rate, seed. */
+/** Cells in reading order: task, size, mechanism, safety, density, optimiser, learning rate, seed. */
 export function sortCells(cells: Cell[], sizes: string[]): Cell[] {
   return [...cells].sort(
     (a, b) =>
@@ -68,7 +122,7 @@ export function sortCells(cells: Cell[], sizes: string[]): Cell[] {
       sizes.indexOf(a.size) - sizes.indexOf(b.size) ||
       byMechanism(a.mechanism, b.mechanism) ||
       bySafety(a.safety, b.safety) ||
-      (a.lr ?? 0) - (b.lr ?? 0) ||
+      bySettings(a, b) ||
       a.seed - b.seed ||
       a.id.localeCompare(b.id),
   );

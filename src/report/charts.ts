@@ -3,8 +3,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import type { Cell, ProbeResult, RateCI } from "../results/types.ts";
 import { rateFields, sortedCurve } from "../results/cells.ts";
-import { byMechanism, bySafety, distinctLrs, taskLabel, uniq } from "./cells.ts";
-import { fmtLr } from "./html.ts";
+import { byMechanism, bySafety, bySettings, sweptSettings, taskLabel, uniq } from "./cells.ts";
 
 export interface ChartSpec {
   /** File-name-safe id: figures/<id>.svg and .png. */
@@ -86,15 +85,21 @@ export function notRunLayer(panel: { width: number; height: number }) {
 
 /**
  * Triggered / untriggered / red-team defection over safety steps, one panel per mechanism x safety.
- * With a learning-rate sweep the columns are safety x lr, so one panel never mixes learning rates.
+ * With a learning-rate, optimiser or density sweep the columns are safety x those settings, so one
+ * panel never mixes them.
  */
 export function persistenceChart(task: string, size: string, cells: Cell[]): ChartSpec {
-  const sweep = distinctLrs(cells).length > 1;
-  const panelOf = (c: Cell): string => (sweep ? `${c.safety}, lr ${fmtLr(c.lr)}` : c.safety);
+  const swept = sweptSettings(cells);
+  const suffix = (c: Cell): string =>
+    swept
+      .parts(c)
+      .map((p) => `, ${p}`)
+      .join("");
+  const panelOf = (c: Cell): string => `${c.safety}${suffix(c)}`;
   const rows: Array<Record<string, unknown>> = [];
   for (const c of cells) {
-    // The line's identity: seed alone would join the curves of one seed at several learning rates.
-    const line = sweep ? `seed ${c.seed}, lr ${fmtLr(c.lr)}` : `seed ${c.seed}`;
+    // The line's identity: seed alone would join the curves of one seed at several swept settings.
+    const line = `seed ${c.seed}${suffix(c)}`;
     for (const p of sortedCurve(c)) {
       const add = (series: string, r: RateCI | undefined): void => {
         if (r)
@@ -106,7 +111,7 @@ export function persistenceChart(task: string, size: string, cells: Cell[]): Cha
     }
   }
   const mechs = uniq(cells.map((c) => c.mechanism)).sort(byMechanism);
-  const ordered = [...cells].sort((a, b) => bySafety(a.safety, b.safety) || (a.lr ?? 0) - (b.lr ?? 0));
+  const ordered = [...cells].sort((a, b) => bySafety(a.safety, b.safety) || bySettings(a, b));
   const safeties = uniq(ordered.map(panelOf));
   rows.push(
     ...facetPlaceholders(
@@ -138,7 +143,7 @@ export function persistenceChart(task: string, size: string, cells: Cell[]): Cha
       column: {
         field: "safety",
         type: "nominal",
-        title: sweep ? "safety training, learning rate" : "safety training",
+        title: ["safety training", ...swept.titles].join(", "),
         sort: safeties,
       },
     },

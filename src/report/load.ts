@@ -95,6 +95,9 @@ export function checkResults(raw: unknown): string | undefined {
         if (typeof m[k] !== "string") return `${at}.${k} is missing or not a string`;
       }
       if (m.lr !== null && !isNum(m.lr)) return `${at}.lr is not a number or null`;
+      if (m.optimizer !== undefined && typeof m.optimizer !== "string") return `${at}.optimizer is not a string`;
+      for (const k of ["lr_scale", "density"])
+        if (m[k] !== undefined && !isNum(m[k])) return `${at}.${k} is not a number`;
       if (!Array.isArray(m.seeds) || !Array.isArray(m.per_seed)) return `${at}.seeds or per_seed is not a list`;
       const bad =
         checkRate(m.before, `${at}.before`, true) ??

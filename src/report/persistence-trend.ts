@@ -23,12 +23,19 @@ export function trendVerdict(t: Pick<PersistenceTrend, "lo" | "hi">): string {
   return "cannot tell";
 }
 
+/** A swept optimiser or density, after the mechanism. */
+const extra = (t: PersistenceTrend): string =>
+  [t.optimizer, t.density === undefined ? undefined : `density ${t.density}`]
+    .filter((x) => x !== undefined)
+    .map((x) => ` <span class="muted">(${esc(x)})</span>`)
+    .join("");
+
 const lrOrder = (lr: PersistenceTrend["lr"]): number => (lr === "all" ? Infinity : (lr ?? 0));
 
 function rowHtml(t: PersistenceTrend): string {
   const span = `${esc(t.sizes[0])}–${esc(t.sizes.at(-1))} (${fmtParams(t.params[0])}–${fmtParams(t.params.at(-1))}, ${t.sizes.length} sizes)`;
   return (
-    `<tr data-trend="${esc(`${t.safety}/${t.mechanism}/${t.lr}`)}"><td>${esc(t.safety)}</td><td>${esc(t.mechanism)}</td>` +
+    `<tr data-trend="${esc(`${t.safety}/${t.mechanism}/${t.lr}`)}"><td>${esc(t.safety)}</td><td>${esc(t.mechanism)}${extra(t)}</td>` +
     `<td>${t.lr === "all" ? "all (one intercept each)" : fmtLr(t.lr)}</td><td>${span}</td><td>${esc(t.points)}</td>` +
     `<td class="nw">${pp(t.slope_per_decade)} [${pp(t.lo)}, ${pp(t.hi)}]</td><td>${esc(trendVerdict(t))}</td></tr>`
   );

