@@ -3,9 +3,11 @@
 // enough to commit as docs/results/persistence-map.json. Runs whose results.json predates the trend field
 // get the trends fitted here by the same code the report uses.
 //
-//   node --import tsx scripts/map-extract.ts RUN_DIR [--out docs/results/persistence-map.json]
+//   node --import tsx scripts/map-extract.ts RUN_DIR [--out docs/results/persistence-map.json] [--table]
+//
+// --table also prints the map as a markdown table of docs markers (fill with `npm run docs:numbers`).
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { persistenceMap } from "../src/eval/persistence-map.ts";
@@ -18,15 +20,22 @@ const lrTag = (lr: number | null | "all"): string =>
   lr === "all" ? "all" : lr === null ? "default" : lr.toExponential().replace("e-", "em").replace(".", "p");
 
 /** Coordinates beyond the map's usual ones (a swept optimiser or density), as key parts. */
-function extraTags(row: object): string[] {
-  const r = row as { optimizer?: string; density?: number };
-  return [
-    ...(r.optimizer !== undefined ? [`opt-${r.optimizer}`] : []),
-    ...(r.density !== undefined ? [`density${String(r.density).replace(".", "p")}`] : []),
-  ];
-}
+const extraTags = (r: Pick<PersistenceMapRow, "optimizer" | "density">): string[] => [
+  ...(r.optimizer !== undefined ? [`opt-${r.optimizer}`] : []),
+  ...(r.density !== undefined ? [`density${String(r.density).replace(".", "p")}`] : []),
+];
 
 /** A row's key, e.g. "sft-normal-xs-lr1em4" (with "-opt-sgd" or "-density0p25" where those were swept). */
+/** A row's setting beyond mechanism and size, in words: "lr 3e-4, sgd (lr x30), density 0.25". */
+function rowSetting(m: PersistenceMapRow): string {
+  const lr = m.lr === null ? "lr default" : `lr ${Number((m.lr / (m.lr_scale ?? 1)).toPrecision(6)).toExponential()}`;
+  return [
+    lr,
+    ...(m.optimizer !== undefined ? [`${m.optimizer}${m.lr_scale !== undefined ? ` (lr x${m.lr_scale})` : ""}`] : []),
+    ...(m.density !== undefined ? [`density ${m.density}`] : []),
+  ].join(", ");
+}
+
 export const rowKey = (m: PersistenceMapRow): string =>
   [m.safety, m.mechanism, m.size, `lr${lrTag(m.lr)}`, ...extraTags(m)].join("-");
 
@@ -44,6 +53,10 @@ export function mapExtract(r: Results): Record<string, unknown> {
       rows.map((m) => [
         rowKey(m),
         {
+          safety: m.safety,
+          mechanism: m.mechanism,
+          size: m.size,
+          setting: rowSetting(m),
           params: m.params ?? null,
           seeds: m.seeds,
           steps: m.steps,
@@ -58,16 +71,66 @@ export function mapExtract(r: Results): Record<string, unknown> {
     trends: Object.fromEntries(
       trends.map((t) => [
         trendKey(t),
-        { sizes: t.sizes, params: t.params, points: t.points, slope: t.slope_per_decade, lo: t.lo, hi: t.hi },
+        {
+          sizes: t.sizes,
+          params: t.params,
+          points: t.points,
+          slope: t.slope_per_decade,
+          lo: t.lo,
+          hi: t.hi,
+          // The same in percentage points, as an interval object the docs' number markers format ("sci1").
+          pp_per_decade: { change: t.slope_per_decade * 100, lo: t.lo * 100, hi: t.hi * 100 },
+        },
       ]),
     ),
   };
 }
 
+interface ExtractRow {
+  safety: string;
+  mechanism: string;
+  size: string;
+  setting: string;
+  params: number | null;
+  per_seed: number[];
+}
+
+/**
+ * The map as a markdown table whose every number is a docs marker into `file` (filled and checked by
+ * `npm run docs:numbers`): one row per safety, mechanism and setting (lr, optimiser, density), one column
+ * per size, each cell the pooled final rate with its interval and each seed's rate.
+ */
+export function markdownTable(extract: ReturnType<typeof mapExtract>, file: string): string {
+  const rows = Object.entries(extract.rows as Record<string, ExtractRow>);
+  const sizes = [...new Set(rows.map(([, r]) => r.size))];
+  const groups = [...new Set(rows.map(([, r]) => `${r.safety}|${r.mechanism}|${r.setting}`))];
+  const m = (key: string, fmt: string) => `<!-- n:${file}:${key} ${fmt} -->?<!-- /n -->`;
+  const head = sizes.map((s) => `${s} (${m(`rows.${rows.find(([, r]) => r.size === s)![0]}.params`, "int")})`);
+  const lines = [
+    `| safety | mechanism | setting | ${head.join(" | ")} |`,
+    `|---|---|---|${sizes.map(() => "---").join("|")}|`,
+  ];
+  for (const g of groups) {
+    const [safety, mechanism, setting] = g.split("|");
+    const cells = sizes.map((size) => {
+      const hit = rows.find(([, r]) => `${r.safety}|${r.mechanism}|${r.setting}` === g && r.size === size);
+      if (!hit) return "—";
+      const [k, r] = hit;
+      const seeds = r.per_seed.map((_, i) => m(`rows.${k}.per_seed.${i}`, "pct0")).join("/");
+      return `${m(`rows.${k}.final`, "pci0")} (${seeds})`;
+    });
+    lines.push(`| ${safety.toUpperCase()} | ${mechanism} | ${setting} | ${cells.join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const { values: a, positionals } = parseArgs({
     allowPositionals: true,
-    options: { out: { type: "string", default: "docs/results/persistence-map.json" } },
+    options: {
+      out: { type: "string", default: "docs/results/persistence-map.json" },
+      table: { type: "boolean", default: false },
+    },
   });
   const run = positionals[0];
   if (!run) throw new Error("map-extract: give the run directory, e.g. runs/persistence-map");
@@ -79,4 +142,5 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     ...out,
   });
   console.log(`map-extract: ${Object.keys(out.rows as object).length} rows -> ${a.out}`);
+  if (a.table) console.log(markdownTable(out, basename(a.out!)));
 }

