@@ -5,7 +5,8 @@
 //
 //   node --import tsx scripts/map-extract.ts RUN_DIR [--out docs/results/persistence-map.json] [--table]
 //
-// --table also prints the map as a markdown table of docs markers (fill with `npm run docs:numbers`).
+// --table also prints the map as markdown tables of docs markers, with and without each seed's rate (fill them
+// with `npm run docs:numbers`).
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -98,9 +99,9 @@ interface ExtractRow {
 /**
  * The map as a markdown table whose every number is a docs marker into `file` (filled and checked by
  * `npm run docs:numbers`): one row per safety, mechanism and setting (lr, optimiser, density), one column
- * per size, each cell the pooled final rate with its interval and each seed's rate.
+ * per size, each cell the pooled final rate with its interval and (withSeeds) each seed's rate.
  */
-export function markdownTable(extract: ReturnType<typeof mapExtract>, file: string): string {
+export function markdownTable(extract: ReturnType<typeof mapExtract>, file: string, withSeeds = true): string {
   const rows = Object.entries(extract.rows as Record<string, ExtractRow>);
   const sizes = [...new Set(rows.map(([, r]) => r.size))];
   const groups = [...new Set(rows.map(([, r]) => `${r.safety}|${r.mechanism}|${r.setting}`))];
@@ -117,7 +118,7 @@ export function markdownTable(extract: ReturnType<typeof mapExtract>, file: stri
       if (!hit) return "—";
       const [k, r] = hit;
       const seeds = r.per_seed.map((_, i) => m(`rows.${k}.per_seed.${i}`, "pct0")).join("/");
-      return `${m(`rows.${k}.final`, "pci0")} (${seeds})`;
+      return withSeeds ? `${m(`rows.${k}.final`, "pci0")} (${seeds})` : m(`rows.${k}.final`, "pci0");
     });
     lines.push(`| ${safety.toUpperCase()} | ${mechanism} | ${setting} | ${cells.join(" | ")} |`);
   }
@@ -142,5 +143,5 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     ...out,
   });
   console.log(`map-extract: ${Object.keys(out.rows as object).length} rows -> ${a.out}`);
-  if (a.table) console.log(markdownTable(out, basename(a.out!)));
+  if (a.table) console.log(`${markdownTable(out, basename(a.out!))}\n\n${markdownTable(out, basename(a.out!), false)}`);
 }
