@@ -46,6 +46,32 @@ export const trendKey = (t: PersistenceTrend): string =>
 const pooled = (p: PooledRate | undefined) =>
   p === undefined ? null : { rate: p.rate, lo: p.lo, hi: p.hi, n: p.n, design_effect: p.design_effect };
 
+function trendEntries(trends: PersistenceTrend[]) {
+  return Object.fromEntries(
+    trends.map((t) => [
+      trendKey(t),
+      {
+        sizes: t.sizes,
+        params: t.params,
+        points: t.points,
+        slope: t.slope_per_decade,
+        lo: t.lo,
+        hi: t.hi,
+        // The same in percentage points, as an interval object the docs' number markers format ("sci1").
+        pp_per_decade: { change: t.slope_per_decade * 100, lo: t.lo * 100, hi: t.hi * 100 },
+      },
+    ]),
+  );
+}
+
+/** The rows without their smallest size (by parameters): how much the trend leans on it. */
+function withoutSmallest(rows: PersistenceMapRow[]): PersistenceMapRow[] {
+  const sized = rows.filter((m) => m.params !== undefined);
+  if (sized.length === 0) return [];
+  const smallest = sized.reduce((a, m) => (m.params! < a.params! ? m : a)).size;
+  return rows.filter((m) => m.size !== smallest);
+}
+
 export function mapExtract(r: Results): Record<string, unknown> {
   const rows = Array.isArray(r.persistence_map) ? r.persistence_map : persistenceMap(r.cells);
   const trends = Array.isArray(r.persistence_trend) ? r.persistence_trend : persistenceTrends(rows);
@@ -62,6 +88,7 @@ export function mapExtract(r: Results): Record<string, unknown> {
           seeds: m.seeds,
           steps: m.steps,
           before: pooled(m.before),
+          before_untriggered: pooled(m.before_untriggered),
           final: pooled(m.final),
           final_untriggered: pooled(m.final_untriggered),
           final_hhh: pooled(m.final_hhh),
@@ -69,21 +96,9 @@ export function mapExtract(r: Results): Record<string, unknown> {
         },
       ]),
     ),
-    trends: Object.fromEntries(
-      trends.map((t) => [
-        trendKey(t),
-        {
-          sizes: t.sizes,
-          params: t.params,
-          points: t.points,
-          slope: t.slope_per_decade,
-          lo: t.lo,
-          hi: t.hi,
-          // The same in percentage points, as an interval object the docs' number markers format ("sci1").
-          pp_per_decade: { change: t.slope_per_decade * 100, lo: t.lo * 100, hi: t.hi * 100 },
-        },
-      ]),
-    ),
+    trends: trendEntries(trends),
+    // The same fits without the smallest size, where three sizes remain.
+    trends_without_smallest: trendEntries(persistenceTrends(withoutSmallest(rows))),
   };
 }
 

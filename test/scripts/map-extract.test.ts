@@ -37,6 +37,8 @@ test("mapExtract keys rows and trends by their coordinates and fits trends a res
   assert.deepEqual(Object.keys(out.trends), ["sft-normal-lr3em4"]);
   assert.deepEqual(out.trends["sft-normal-lr3em4"].sizes, ["xxs", "xs", "s"]);
   assert.ok(out.trends["sft-normal-lr3em4"].slope > 0.2);
+  // Without the smallest size two sizes remain: too few to fit.
+  assert.deepEqual((out as unknown as { trends_without_smallest: object }).trends_without_smallest, {});
 });
 
 test("markdownTable puts sizes in columns and a docs marker on every number", () => {
