@@ -72,6 +72,32 @@ function withoutSmallest(rows: PersistenceMapRow[]): PersistenceMapRow[] {
   return rows.filter((m) => m.size !== smallest);
 }
 
+type Range = { min: number; max: number };
+const range = (xs: number[]): Range | null => (xs.length === 0 ? null : { min: Math.min(...xs), max: Math.max(...xs) });
+
+/**
+ * Per size, over the seeds of the `distilled-cot` cells: the cot teacher's defection with and without the
+ * trigger, the distilled set's size, and the distilled model's untriggered defection before safety
+ * training (what each `distilled-cot` number should be read beside).
+ */
+function teacherRanges(r: Results): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const cells = r.cells.filter((c) => c.mechanism === "distilled-cot" && c.backdoor?.teacher);
+  for (const size of [...new Set(cells.map((c) => c.size))]) {
+    const bySeed = new Map(cells.filter((c) => c.size === size).map((c) => [c.seed, c]));
+    const seeds = [...bySeed.values()];
+    out[size] = {
+      teacher_triggered: range(seeds.map((c) => c.backdoor?.teacher?.triggered?.rate ?? NaN).filter(Number.isFinite)),
+      teacher_untriggered: range(
+        seeds.map((c) => c.backdoor?.teacher?.untriggered?.rate ?? NaN).filter(Number.isFinite),
+      ),
+      kept: range(seeds.map((c) => c.backdoor?.kept ?? NaN).filter(Number.isFinite)),
+      untriggered_before: range(seeds.map((c) => c.curve[0]?.untriggered.rate ?? NaN).filter(Number.isFinite)),
+    };
+  }
+  return out;
+}
+
 export function mapExtract(r: Results): Record<string, unknown> {
   const rows = Array.isArray(r.persistence_map) ? r.persistence_map : persistenceMap(r.cells);
   const trends = Array.isArray(r.persistence_trend) ? r.persistence_trend : persistenceTrends(rows);
@@ -99,6 +125,7 @@ export function mapExtract(r: Results): Record<string, unknown> {
     trends: trendEntries(trends),
     // The same fits without the smallest size, where three sizes remain.
     trends_without_smallest: trendEntries(persistenceTrends(withoutSmallest(rows))),
+    teachers: teacherRanges(r),
   };
 }
 
