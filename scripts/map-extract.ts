@@ -98,6 +98,26 @@ function teacherRanges(r: Results): Record<string, unknown> {
   return out;
 }
 
+/** The KL verdicts of a row's RL runs: how many kept the bound, and the range of their maxima. */
+function klOf(r: Results, m: PersistenceMapRow): Record<string, unknown> | null {
+  const ids = new Set(m.per_seed.map((s) => s.cell));
+  const kls = r.cells.filter((c) => ids.has(c.id) && c.rl).map((c) => c.rl!.kl);
+  if (kls.length === 0) return null;
+  return {
+    bound: kls[0].bound,
+    runs: kls.length,
+    met: kls.filter((k) => k.met).length,
+    max: range(kls.map((k) => k.max)),
+  };
+}
+
+/** Over every RL run of the run: how many kept their KL bound, and the range of the runs' maxima. */
+function klSummary(r: Results): Record<string, unknown> | null {
+  const kls = r.cells.filter((c) => c.rl).map((c) => c.rl!.kl);
+  if (kls.length === 0) return null;
+  return { runs: kls.length, met: kls.filter((k) => k.met).length, max: range(kls.map((k) => k.max)) };
+}
+
 export function mapExtract(r: Results): Record<string, unknown> {
   const rows = Array.isArray(r.persistence_map) ? r.persistence_map : persistenceMap(r.cells);
   const trends = Array.isArray(r.persistence_trend) ? r.persistence_trend : persistenceTrends(rows);
@@ -119,6 +139,7 @@ export function mapExtract(r: Results): Record<string, unknown> {
           final_untriggered: pooled(m.final_untriggered),
           final_hhh: pooled(m.final_hhh),
           per_seed: m.per_seed.map((s) => s.final),
+          kl: klOf(r, m),
         },
       ]),
     ),
@@ -126,6 +147,7 @@ export function mapExtract(r: Results): Record<string, unknown> {
     // The same fits without the smallest size, where three sizes remain.
     trends_without_smallest: trendEntries(persistenceTrends(withoutSmallest(rows))),
     teachers: teacherRanges(r),
+    kl: klSummary(r),
   };
 }
 
