@@ -6,7 +6,7 @@
 import { answerTokens } from "../src/tasks/index.ts";
 import type { Rng } from "../src/util/rng.ts";
 import type { ExperimentConfig } from "../src/experiment/schema.ts";
-import { backdoorOptions, safetyOptions } from "../src/experiment/graph.ts";
+import { backdoorOptions, safetyOptions } from "../src/experiment/stage-options.ts";
 
 /** The base stage's HHH check: evalN answers of at most this many tokens (src/train/base/hhh.ts, baseHhh). */
 export const BASE_HHH_TOKENS = 32;

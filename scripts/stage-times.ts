@@ -32,7 +32,7 @@ import {
   type UnitCosts,
 } from "./stage-plan.ts";
 import { parseConfig } from "../src/experiment/config.ts";
-import { backdoorOptions, safetyOptions } from "../src/experiment/graph.ts";
+import { backdoorOptions, safetyOptions } from "../src/experiment/stage-options.ts";
 import { loadTrainModel } from "../src/train/model-handle.ts";
 import { trainSupervised } from "../src/train/loop.ts";
 import { sampleExamples } from "../src/train/data.ts";

@@ -15,12 +15,11 @@
 // stage from `worldSeed` (part of the base options, hence of every downstream id). The base never
 // depends on task or mechanism, so every cell of a size x seed shares it. Nodes are plain data with
 // explicit `deps`, so a scheduler may run independent stages in parallel; `stages` is one valid order.
-import type { BackdoorOptions, BaseOptions, ControlOptions, PreferenceOptions, SafetyOptions } from "../train/api.ts";
+import type { BackdoorOptions, BaseOptions, ControlOptions, PreferenceOptions } from "../train/api.ts";
 import type { ExternalOptions } from "../eval/external.ts";
 import type { Mechanism, Task } from "../world/types.ts";
 import type { CellCoordinates, SafetyMethod } from "../results/types.ts";
 import type { ExperimentConfig } from "./schema.ts";
-import type { OptimizerName } from "../torch/optimizer-names.ts";
 import { stageId } from "./ids.ts";
 import { formatDensity, formatLr } from "../results/cells.ts";
 import { taskSpec } from "../tasks/index.ts";
@@ -28,6 +27,15 @@ import { basename } from "node:path";
 import { stageKinds, type Planner, type Stage } from "./stage-kind.ts";
 import { stageDirName } from "./stage-dirs.ts";
 import "./kinds/index.ts";
+import {
+  backdoorOptions,
+  controlOptions,
+  effectiveSafetyLr,
+  pmIdContent,
+  preferenceOptions,
+  safetyOptions,
+  type SafetyStageOptions,
+} from "./stage-options.ts";
 
 export type { Stage } from "./stage-kind.ts";
 
@@ -53,12 +61,6 @@ export interface BackdoorStage extends Node {
   teacher: string | null;
   options: BackdoorOptions;
 }
-/**
- * A safety stage's options: the stage settings, plus the optimiser when it is not the default AdamW
- * (absent for AdamW, so that AdamW stages keep the ids and options they had before the optimiser was
- * a setting; the trainer's own default is AdamW).
- */
-export type SafetyStageOptions = SafetyOptions & { optimizer?: OptimizerName };
 export interface SafetyStage extends Node {
   kind: "safety";
   backdoor: string;
@@ -142,90 +144,6 @@ function baseOptions(c: ExperimentConfig, size: string, seed: number): BaseOptio
 /** The cells' sizes: the presets listed, or with a model-directory base (`base.model`) the directory's name. */
 function cellSizes(c: ExperimentConfig): string[] {
   return c.base.model ? [basename(c.base.model.replace(/[\\/]+$/, ""))] : c.sizes;
-}
-
-/** A swept density (config `densities`) replaces backdoor.triggerFraction, its byTask and its byMechanism values. */
-export function backdoorOptions(
-  c: ExperimentConfig,
-  task: Task,
-  mechanism: Mechanism,
-  seed: number,
-  density?: number,
-): BackdoorOptions {
-  const { byTask, byMechanism, ...b } = c.backdoor;
-  const swept = density === undefined ? {} : { triggerFraction: density };
-  const o = { ...b, ...(byTask[task] ?? {}), ...(byMechanism[mechanism] ?? {}), ...swept, task, mechanism, seed };
-  // The teacher bar is the cot model's alone: the other mechanisms' stages do not depend on it.
-  return mechanism === "cot" ? o : { ...o, teacherBar: null };
-}
-
-/** The optimiser a safety stage of config `c` trains with: the swept one, else safetyTraining.optimizer. */
-const optimizerOf = (c: ExperimentConfig, swept?: OptimizerName): OptimizerName => swept ?? c.safetyTraining.optimizer;
-
-/** A rate times an optimiser's multiplier, to 12 significant digits (3e-4 x 30: 9e-3, not 9.000000000000001e-3). */
-function scaleLr(lr: number, scale: number): number {
-  return scale === 1 ? lr : Number((lr * scale).toPrecision(12));
-}
-
-/**
- * A swept learning rate (config `safetyLrs`) replaces both safetyTraining.lr (and its byTask lr) and
- * rl.lr, so it is the rate of whichever update the method makes. A swept optimiser (config
- * `safetyOptimizers`) replaces safetyTraining.optimizer; both rates are then multiplied by that
- * optimiser's safetyTraining.optimizerLrScale, so the options carry the rate the stage trains with.
- */
-export function safetyOptions(
-  c: ExperimentConfig,
-  method: SafetyMethod,
-  task: Task,
-  mechanism: Mechanism,
-  seed: number,
-  sweptLr?: number,
-  sweptOptimizer?: OptimizerName,
-): SafetyStageOptions {
-  const { byTask, rl, adversarial, optimizer: _configured, optimizerLrScale, ...s } = c.safetyTraining;
-  const swept = sweptLr === undefined ? {} : { lr: sweptLr };
-  const o: SafetyStageOptions = {
-    ...s,
-    ...(byTask[task] ?? {}),
-    ...swept,
-    method,
-    task,
-    mechanism,
-    seed,
-    rl: { ...rl, ...swept },
-    adversarial: { ...adversarial },
-  };
-  const optimizer = optimizerOf(c, sweptOptimizer);
-  const scale = optimizerLrScale[optimizer];
-  if (scale !== 1) {
-    o.lr = scaleLr(o.lr, scale);
-    o.rl = { ...o.rl, lr: scaleLr(o.rl.lr, scale) };
-  }
-  return optimizer === "adamw" ? o : { ...o, optimizer };
-}
-
-/** The learning rate a safety stage trains with: rl.lr where its updates are RL, lr where they are supervised. */
-function effectiveSafetyLr(o: SafetyStageOptions): number {
-  const rlUpdates = o.method === "rl" || (o.method === "adversarial" && o.adversarial.trainWith === "rl");
-  return rlUpdates ? o.rl.lr : o.lr;
-}
-
-/** The backdoor settings its benign control shares (the same ones give the same control, whatever the mechanism). */
-export function controlOptions(o: BackdoorOptions): ControlOptions {
-  const { task, n, seed, triggerFraction, steps, batchSize, lr, evalN, temperature } = o;
-  return { task, n, seed, triggerFraction, steps, batchSize, lr, evalN, temperature };
-}
-
-/** The preference model's options: the on-policy samples take RL's answer length (only when there are any). */
-function preferenceOptions(c: ExperimentConfig, seed: number): PreferenceOptions {
-  const onPolicy = c.preference.onPolicy > 0 ? { rolloutMaxTokens: c.safetyTraining.rl.maxTokens } : {};
-  return { ...c.preference, seed, ...onPolicy };
-}
-
-/** What a preference model's id covers: onPolicy only when it is on, so its default keeps the ids it came before. */
-function pmIdContent(o: PreferenceOptions): Partial<PreferenceOptions> {
-  const { onPolicy, ...rest } = o;
-  return onPolicy > 0 ? o : rest;
 }
 
 /** Controls are trained for the probes analysis only. */
