@@ -15,6 +15,7 @@ import { persistenceMap } from "../src/eval/persistence-map.ts";
 import { persistenceTrends } from "../src/eval/persistence-trend.ts";
 import type { PersistenceMapRow, PersistenceTrend, PooledRate, Results } from "../src/results/types.ts";
 import { writeJsonAtomic } from "../src/util/fs.ts";
+import { range } from "./quickstart-extract.ts";
 
 /** "1e-4" for 0.0001; "all" and "default" as they are (no dots: docs keys split on them). */
 const lrTag = (lr: number | null | "all"): string =>
@@ -71,9 +72,6 @@ function withoutSmallest(rows: PersistenceMapRow[]): PersistenceMapRow[] {
   const smallest = sized.reduce((a, m) => (m.params! < a.params! ? m : a)).size;
   return rows.filter((m) => m.size !== smallest);
 }
-
-type Range = { min: number; max: number };
-const range = (xs: number[]): Range | null => (xs.length === 0 ? null : { min: Math.min(...xs), max: Math.max(...xs) });
 
 /**
  * Per size, over the seeds of the `distilled-cot` cells: the cot teacher's defection with and without the

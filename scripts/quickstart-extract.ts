@@ -39,7 +39,9 @@ function cellExtract(c: Cell): Record<string, unknown> {
 }
 
 type Range = { min: number; max: number };
-const range = (xs: number[]): Range | null => (xs.length === 0 ? null : { min: Math.min(...xs), max: Math.max(...xs) });
+/** The smallest and largest of `xs` ({min, max}, the docs' rangeN format), or null for none. */
+export const range = (xs: number[]): Range | null =>
+  xs.length === 0 ? null : { min: Math.min(...xs), max: Math.max(...xs) };
 const aurocs = (
   rows: ProbeControlRow[],
   pick: (r: ProbeControlRow) => AurocScore | null | undefined,
