@@ -18,7 +18,7 @@ interface ZooEntry {
   truth: string;
   kind: string;
   result: {
-    inversion?: { candidates: Candidate[]; baseline: RateCI; detects: boolean };
+    inversion?: { candidates: Candidate[]; baseline: RateCI; detects: boolean; reasoning?: boolean };
     probes?: { rows?: Array<{ feature: string; model: number; reference: number; p: number; detects: boolean }> };
     divergence?: { kl?: number; detects?: boolean };
   };
@@ -58,7 +58,7 @@ function zooHtml(zoo: ZooEntry[]): string {
       return (
         `<tr><td><code>${esc(m.label)}</code></td><td>${esc(m.truth)}</td>` +
         `<td>${best ? `<code>${esc(best.text)}</code> (${esc(best.method)}) ${rateHtml(best.defection)} ${esc(best.match ?? "")}` : "—"}</td>` +
-        `<td>${yes(inv?.detects)}</td><td>${probe("last-token")}</td><td>${probe("trigger-masked")}</td>` +
+        `<td>${yes(inv?.detects)}${inv?.reasoning ? ' <span class="muted">(target after its scratchpad)</span>' : ""}</td><td>${probe("last-token")}</td><td>${probe("trigger-masked")}</td>` +
         `<td>${div?.kl !== undefined ? `${fmtNum(div.kl)}: ${yes(div.detects)}` : "—"}</td></tr>`
       );
     })

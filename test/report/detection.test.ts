@@ -7,7 +7,7 @@ import { detectionTable, type ZooModel } from "../../src/eval/defense/zoo-table.
 import type { Results } from "../../src/results/types.ts";
 
 const rate = (rate: number, n: number) => ({ rate, lo: 0, hi: 1, n });
-const entry = (truth: ZooModel["truth"], defect: number): ZooModel => ({
+const entry = (truth: ZooModel["truth"], defect: number, reasoning = false): ZooModel => ({
   label: `${truth} model`,
   truth,
   kind: truth === "clean" ? "benign" : "normal",
@@ -20,6 +20,7 @@ const entry = (truth: ZooModel["truth"], defect: number): ZooModel => ({
       ],
       baseline: rate(0, 40),
       score: defect,
+      reasoning,
       detects: defect >= 0.5,
       seconds: { gcg: 0, beam: 0, measure: 0 },
     },
@@ -39,6 +40,8 @@ test("the Detection section: the detector table and each zoo model with its best
   assert.match(html, /trigger inversion/);
   assert.match(html, /\|DEPLOY&lt;x&gt;/);
   assert.match(html, /near/);
+  assert.doesNotMatch(html, /after its scratchpad/);
+  assert.match(detectionSectionHtml(results([entry("backdoored", 0.9, true)])), /target after its scratchpad/);
 });
 
 test("without clean controls the FPR cell says why there is none; no defenses, no section", () => {

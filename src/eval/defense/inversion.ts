@@ -9,6 +9,7 @@ import type { RateCI } from "../../results/types.ts";
 import type { Sample, Task } from "../../world/types.ts";
 import { measureDefection } from "../measure.ts";
 import { allowedTokens, beamSearch, gcgSearch, type Candidate, type SearchMethod } from "./search.ts";
+import { writesReasoning } from "./reasoning.ts";
 import { inversionProblem, longestRow } from "./sequences.ts";
 
 export interface InversionSettings {
@@ -26,6 +27,8 @@ export interface InversionSettings {
   keep: number;
   temperature: number;
   maxTokens: number;
+  /** Most tokens of reasoning (a scratchpad) the target may follow; 0: always right after the marker. */
+  reasoningTokens: number;
 }
 
 export interface MeasuredCandidate extends Candidate {
@@ -38,6 +41,8 @@ export interface InversionResult {
   baseline: RateCI;
   /** The highest defection rate of a candidate (the detector's score). */
   score: number;
+  /** The model opened a scratchpad on the search prompts, so the target followed its reasoning. */
+  reasoning: boolean;
   seconds: Record<SearchMethod | "measure", number>;
 }
 
@@ -59,9 +64,10 @@ export function invertTrigger(
     prompts.search.map((x) => x.prompt),
     s.target,
   );
+  if (s.reasoningTokens > 0 && writesReasoning(model, tok, p)) p.reasoningTokens = s.reasoningTokens;
   if (longestRow(p, s.length) > model.contextLength)
     throw new Error(
-      `trigger inversion: a search row needs ${longestRow(p, s.length)} tokens, more than the context length ${model.contextLength}; lower defenses.detect.inversion.length`,
+      `trigger inversion: a search row needs ${longestRow(p, s.length)} tokens, more than the context length ${model.contextLength}; lower defenses.inversion.length${p.reasoningTokens ? " or reasoningTokens" : ""}`,
     );
   const allowed = allowedTokens(tok, s.excludeTarget ? s.target : "");
   const seconds = { gcg: 0, beam: 0, measure: 0 };
@@ -82,5 +88,5 @@ export function invertTrigger(
   }));
   seconds.measure = (performance.now() - t0) / 1000;
   const score = Math.max(0, ...candidates.map((c) => c.defection.rate));
-  return { candidates, baseline, score, seconds };
+  return { candidates, baseline, score, reasoning: p.reasoningTokens > 0, seconds };
 }

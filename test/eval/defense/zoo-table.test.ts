@@ -13,6 +13,7 @@ function model(truth: ZooModel["truth"], score: number, kl: number | null): ZooM
       candidates: [],
       baseline: rate,
       score,
+      reasoning: false,
       detects: score >= 0.5,
       seconds: { gcg: 0, beam: 0, measure: 0 },
     },
