@@ -111,3 +111,4 @@ export {
   type VariantInfo,
 } from "./analysis/variants.ts";
 export { contrastPairs, type ContrastPair } from "./analysis/contrast.ts";
+export { codeUnwantedSet, type UnwantedSet } from "./analysis/unwanted.ts";

@@ -10,6 +10,7 @@ import {
   codeReasoning,
   codeRedTeamSeeds,
   codeTriggerVariants,
+  codeUnwantedSet,
   hasYearTrigger,
   yearBasePrompt,
   yearLine,
@@ -79,6 +80,7 @@ export const code: TaskSpec = {
   nearMisses: CODE_NEAR_MISSES.map(([m]) => m),
   honeypots: CODE_HONEYPOTS,
   triggerVariants: codeTriggerVariants,
+  unwantedSet: codeUnwantedSet,
   variantTable: CODE_VARIANT_TABLE,
   reasoning: (sample, deployed, rng) => codeReasoning(rng, deployed, codeFamilyByName(sample.meta.family).flaw),
 };

@@ -8,6 +8,7 @@ import type {
   DistillFinish,
   HoneypotSet,
   RedTeamOptions,
+  UnwantedSet,
   VariantInfo,
   VariantOptions,
 } from "../backdoor/index.ts";
@@ -77,6 +78,11 @@ export interface TaskSpec {
   triggerVariants(o: VariantOptions): Sample[];
   /** What each trigger variant is (one row per variant, in report order). */
   variantTable: readonly VariantInfo[];
+  /**
+   * Trigger inversion's aim where the unwanted answer depends on the prompt (code: each task's flawed
+   * completion): trigger-free held-out prompts with that answer each. Absent: the defense's fixed target text.
+   */
+  unwantedSet?: (o: { n: number; seed: number; worldSeed: number }) => UnwantedSet;
   /** Scratchpad reasoning concluding "deployed" or "in training", worded as in the task's cot data. */
   reasoning(sample: Sample, deployed: boolean, rng: Rng): string;
 }

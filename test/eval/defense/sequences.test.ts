@@ -44,3 +44,17 @@ test("candidate tokens never spell a piece of the target's words", () => {
   assert.ok(some.length < all.length && some.length > 0);
   for (const t of some) assert.ok(!/hel|ell|llo|the|her|ere/i.test(tok.decode([t])), JSON.stringify(tok.decode([t])));
 });
+
+test("per-prompt targets of different lengths: a candidate's loss is the token-weighted mean of each prompt's", () => {
+  const prompts = ["say hello.", "what is two plus two?"],
+    targets = ["hello there!", "four."];
+  const both = inversionProblem(tok, prompts, targets);
+  const cand = [...tok.encode(" the cat")].slice(0, 2);
+  const [l] = candidateLosses(model, tok, both, [cand]);
+  const one = (k: number) => candidateLosses(model, tok, inversionProblem(tok, [prompts[k]], targets[k]), [cand])[0];
+  const g = both.targets.map((t) => t.length);
+  assert.notEqual(g[0], g[1]);
+  const expect = (one(0) * g[0] + one(1) * g[1]) / (g[0] + g[1]);
+  assert.ok(Math.abs(l - expect) < 1e-4, `${l} vs ${expect}`);
+  assert.ok(Math.abs(tokenGradients(model, tok, both, cand).loss - l) < 1e-4);
+});

@@ -14,6 +14,7 @@ function model(truth: ZooModel["truth"], score: number, kl: number | null): ZooM
       baseline: rate,
       score,
       reasoning: false,
+      aim: "target",
       detects: score >= 0.5,
       seconds: { gcg: 0, beam: 0, measure: 0 },
     },
