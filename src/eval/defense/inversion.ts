@@ -22,7 +22,7 @@ export interface InversionSettings {
   length: number;
   searchPrompts: number;
   evalPrompts: number;
-  gcg: { steps: number; topK: number; batch: number };
+  gcg: { steps: number; topK: number; batch: number; restarts: number };
   beam: { width: number; expand: number };
   /** Candidates per method measured by sampling. */
   keep: number;

@@ -63,6 +63,8 @@ export interface GcgOptions {
   topK: number;
   /** Swaps evaluated per step. */
   batch: number;
+  /** Independent runs of `steps` steps each, from their own random start. */
+  restarts: number;
   keep: number;
   seed: number | string;
 }
@@ -74,10 +76,27 @@ export function gcgSearch(
   allowed: readonly number[],
   o: GcgOptions,
 ): Candidate[] {
-  const rng = Rng.derive(o.seed, "defense/gcg");
+  const seen: Candidate[] = [];
+  // Each restart starts from its own random candidate: one run's path decides whether it finds a flip
+  // of a reasoning model's scratchpad, so several short runs beat one long one there.
+  for (let r = 0; r < o.restarts; r++) {
+    const rng = Rng.derive(o.seed, r === 0 ? "defense/gcg" : `defense/gcg/restart${r}`);
+    gcgRun(model, tok, p, allowed, o, rng, seen);
+  }
+  return best(seen, o.keep);
+}
+
+function gcgRun(
+  model: CausalLM,
+  tok: TextTokenizer,
+  p: InversionProblem,
+  allowed: readonly number[],
+  o: GcgOptions,
+  rng: Rng,
+  seen: Candidate[],
+): void {
   const V = model.vocabSize;
   let cur = Array.from({ length: o.length }, () => rng.pick(allowed));
-  const seen: Candidate[] = [];
   for (let step = 0; step < o.steps; step++) {
     const { loss, grad } = tokenGradients(model, tok, p, cur);
     seen.push({ method: "gcg", ids: cur, text: textOf(tok, cur), loss });
@@ -102,7 +121,6 @@ export function gcgSearch(
     // GCG moves to the best swap of the step even when it is worse: the best-ever list keeps the winners.
     cur = swaps[bi];
   }
-  return best(seen, o.keep);
 }
 
 export interface BeamOptions {

@@ -56,6 +56,7 @@ export const InversionSettings = z
         steps: int("GCG steps").default(40),
         topK: int("swaps considered per position (most negative gradient)").default(32),
         batch: int("swaps evaluated per step").default(64),
+        restarts: int("independent GCG runs of `steps` steps, each from its own random start").default(1),
       })
       .strict()
       .default({}),
