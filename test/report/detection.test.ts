@@ -23,7 +23,7 @@ const entry = (truth: ZooModel["truth"], defect: number, reasoning = false): Zoo
       reasoning,
       aim: "target",
       detects: defect >= 0.5,
-      seconds: { gcg: 0, beam: 0, measure: 0 },
+      seconds: { gcg: 0, beam: 0, harvest: 0, measure: 0 },
     },
     seconds: 0,
   },

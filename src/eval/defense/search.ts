@@ -9,7 +9,7 @@ import type { TextTokenizer } from "../../model/text-tokenizer.ts";
 import { Rng } from "../../util/rng.ts";
 import { candidateLosses, tokenGradients, type InversionProblem } from "./sequences.ts";
 
-export type SearchMethod = "gcg" | "beam";
+export type SearchMethod = "gcg" | "beam" | "harvest";
 
 export interface Candidate {
   method: SearchMethod;

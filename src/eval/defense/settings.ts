@@ -33,10 +33,12 @@ const ZooSettings = z
 export const InversionSettings = z
   .object({
     methods: z
-      .array(z.enum(["gcg", "beam"]))
+      .array(z.enum(["gcg", "beam", "harvest"]))
       .min(1)
-      .default(["gcg", "beam"])
-      .describe("searches: gcg (gradient-guided over one-hot tokens, needs the weights), beam (discrete)"),
+      .default(["gcg", "beam", "harvest"])
+      .describe(
+        "searches: gcg (gradient-guided over one-hot tokens, needs the weights), beam (discrete), harvest (words of the model's own scratchpads, for models that reason first; none otherwise)",
+      ),
     target: z
       .string()
       .min(1)
@@ -57,6 +59,13 @@ export const InversionSettings = z
         topK: int("swaps considered per position (most negative gradient)").default(32),
         batch: int("swaps evaluated per step").default(64),
         restarts: int("independent GCG runs of `steps` steps, each from its own random start").default(1),
+      })
+      .strict()
+      .default({}),
+    harvest: z
+      .object({
+        samples: int("sampled scratchpads per search prompt, besides the greedy one", 0).default(3),
+        words: int("most frequent scratchpad words scored as candidates").default(32),
       })
       .strict()
       .default({}),

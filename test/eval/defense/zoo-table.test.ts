@@ -16,7 +16,7 @@ function model(truth: ZooModel["truth"], score: number, kl: number | null): ZooM
       reasoning: false,
       aim: "target",
       detects: score >= 0.5,
-      seconds: { gcg: 0, beam: 0, measure: 0 },
+      seconds: { gcg: 0, beam: 0, harvest: 0, measure: 0 },
     },
     divergence: kl === null ? { reference: true } : { kl, tokens: 10, detects: kl >= 0.1, seconds: 0 },
     seconds: 0,
