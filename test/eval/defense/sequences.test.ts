@@ -29,7 +29,15 @@ test("the one-hot gradient pass gives the forward pass's loss", () => {
 
 test("the weights get no gradient from the search, and both searches return ranked distinct candidates", () => {
   const allowed = allowedTokens(tok);
-  const gcg = gcgSearch(model, tok, p, allowed, { length: 2, steps: 2, topK: 4, batch: 4, restarts: 1, keep: 2, seed: 1 });
+  const gcg = gcgSearch(model, tok, p, allowed, {
+    length: 2,
+    steps: 2,
+    topK: 4,
+    batch: 4,
+    restarts: 1,
+    keep: 2,
+    seed: 1,
+  });
   const beam = beamSearch(model, tok, p, allowed, { length: 2, width: 2, expand: 3, keep: 2 });
   for (const found of [gcg, beam]) {
     assert.equal(found.length, 2);
