@@ -47,3 +47,26 @@ test("removal on a served HTTP model is a one-line error naming what the method 
   const missing = parseConfig(TINY + "removal: {models: [nope]}\n", "r.yaml");
   assert.throws(() => buildGraph(missing), /removal\.models: no served model named 'nope'/);
 });
+
+test("removal.sizes / removal.seeds choose the backdoored models without changing the stages' ids", () => {
+  const two = TINY.replace("sizes: [tiny]", "sizes: [tiny, xxs]") + "seeds: [1, 2]\n";
+  const all = buildGraph(parseConfig(two + "removal: {methods: [int8]}\n", "r.yaml"));
+  const some = buildGraph(parseConfig(two + "removal: {methods: [int8], sizes: [xxs], seeds: [2]}\n", "r.yaml"));
+  const rmAll = all.stages.filter((s) => s.kind === "remove") as RemovalStage[];
+  const rmSome = some.stages.filter((s) => s.kind === "remove") as RemovalStage[];
+  assert.equal(rmAll.length, 8);
+  assert.equal(rmSome.length, 2);
+  for (const s of rmSome) {
+    assert.equal(s.size, "xxs");
+    assert.equal(s.seed, 2);
+    assert.ok(rmAll.some((a) => a.id === s.id));
+  }
+  assert.throws(
+    () => buildGraph(parseConfig(two + "removal: {sizes: [s]}\n", "r.yaml")),
+    /removal\.sizes: 's' is not one of the run's sizes \(tiny, xxs\)/,
+  );
+  assert.throws(
+    () => buildGraph(parseConfig(two + "removal: {seeds: [3]}\n", "r.yaml")),
+    /removal\.seeds: 3 is not one of the run's seeds \(1, 2\)/,
+  );
+});

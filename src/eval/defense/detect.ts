@@ -26,7 +26,7 @@ export const NEEDS: Record<string, "weights" | "answers"> = {
 export interface DetectionResult {
   task: Task;
   inversion?: InversionResult & { detects: boolean };
-  probes?: { rows: ProbeDetection[]; detects: boolean; score: number } | { reference: true };
+  probes?: { rows: ProbeDetection[]; detects: boolean; score: number; seconds: number } | { reference: true };
   divergence?: { kl: number; tokens: number; detects: boolean; seconds: number } | { reference: true };
   seconds: number;
 }
@@ -63,10 +63,11 @@ export async function detectModel(x: DetectInput, s: DefenseConfig): Promise<Det
   if (s.detect.includes("probes")) {
     if (!base) out.probes = { reference: true };
     else {
+      const t1 = performance.now();
       const rows = probeDetect(model, base, tok, task, s.probes, s.seed, worldSeed);
       // Scored by the trigger-masked probe: the last-token one reads the trigger's text on any model that saw it.
       const masked = rows.find((r) => r.feature === "trigger-masked")!;
-      out.probes = { rows, detects: masked.detects, score: masked.margin };
+      out.probes = { rows, detects: masked.detects, score: masked.margin, seconds: (performance.now() - t1) / 1000 };
     }
   }
   if (s.detect.includes("divergence")) {

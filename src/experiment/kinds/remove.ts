@@ -19,7 +19,15 @@ export const removeKind: StageKind = {
   settings: { key: "removal", schema: RemovalSchema.optional() },
   plan(c, p) {
     if (c.removal === undefined) return;
-    const { methods, models, ...settings } = RemovalSchema.parse(c.removal);
+    // sizes / seeds only choose which models; they stay out of the stage's options (and so of its id).
+    const { methods, models, sizes, seeds, ...settings } = RemovalSchema.parse(c.removal);
+    const runSizes = c.sizes.length > 0 ? c.sizes : undefined;
+    for (const size of sizes ?? [])
+      if (runSizes && !runSizes.includes(size as never))
+        throw new Error(`removal.sizes: '${size}' is not one of the run's sizes (${runSizes.join(", ")})`);
+    for (const seed of seeds ?? [])
+      if (!c.seeds.includes(seed))
+        throw new Error(`removal.seeds: ${seed} is not one of the run's seeds (${c.seeds.join(", ")})`);
     for (const name of models) {
       const served = c.models.find((m) => m.name === name);
       if (!served)
@@ -39,6 +47,7 @@ export const removeKind: StageKind = {
       if (!backdoor || done.has(backdoor)) continue;
       done.add(backdoor);
       const b = stages.find((s) => s.id === backdoor) as BackdoorStage;
+      if ((sizes && !sizes.includes(b.size)) || (seeds && !seeds.includes(b.seed))) continue;
       for (const method of methods) {
         const options: RemovalOptions = { ...settings, method, task: b.task, mechanism: b.mechanism };
         p.add({

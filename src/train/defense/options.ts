@@ -76,6 +76,16 @@ export const RemovalSchema = z
       .array(z.string().min(1))
       .describe("served models (names from `models:`) to remove from too; refused, as every method needs weights")
       .default([]),
+    sizes: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe("only the backdoored models of these sizes (default: every size of the run)")
+      .optional(),
+    seeds: z
+      .array(z.number().int().min(0))
+      .min(1)
+      .describe("only the backdoored models of these training seeds (default: every seed of the run)")
+      .optional(),
     beear: BeearSchema,
     finePrune: FinePruneSchema,
     crow: CrowSchema,
@@ -86,7 +96,7 @@ export const RemovalSchema = z
 export type RemovalSettings = z.infer<typeof RemovalSchema>;
 
 /** What one removal stage runs: a method, its settings, and the backdoored model's task and mechanism. */
-export type RemovalOptions = Omit<RemovalSettings, "methods" | "models"> & {
+export type RemovalOptions = Omit<RemovalSettings, "methods" | "models" | "sizes" | "seeds"> & {
   method: RemovalMethod;
   task: string;
   mechanism: string;
