@@ -1,12 +1,15 @@
 // The part of a defenses run's results.json that docs/defenses-detection.md and the README quote: the zoo's
 // detection results and table (extra.defenses), plus each backdoored zoo model's own backdoor check (defection
-// with and without the trigger before anything else), which every detector's verdict should be read beside.
+// with and without the trigger before anything else), which every detector's verdict should be read beside;
+// the removal entries (extra.removal, transcripts left out) and the report's one-table overview of both.
 //
 //   node --import tsx scripts/defenses-extract.ts RUN_DIR --out docs/results/defenses-detection.json [--source TEXT]
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
+import { defensesOverview } from "../src/report/defenses-overview.ts";
+import type { RemovalEntry } from "../src/results/removal.ts";
 import type { Results } from "../src/results/types.ts";
 import { writeJsonAtomic } from "../src/util/fs.ts";
 
@@ -32,7 +35,8 @@ export function defensesExtract(r: Results, source: string): Record<string, unkn
   const defenses = r.extra?.defenses;
   if (!defenses)
     throw new Error("defenses-extract: this results.json has no extra.defenses (run a config with defenses:)");
-  return { source, defenses, backdoors: backdoorChecks(r) };
+  const removal = ((r.extra?.removal ?? []) as RemovalEntry[]).map(({ transcripts: _t, ...e }) => e);
+  return { source, defenses, backdoors: backdoorChecks(r), removal, overview: defensesOverview(r) };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

@@ -15,6 +15,7 @@ import { esc } from "./html.ts";
 import { loadResults, loadRunInfo } from "./load.ts";
 import { persistenceMapSection } from "./persistence-map.ts";
 import { removalSection } from "./defense-removal.ts";
+import { defensesOverviewSection } from "./defenses-overview.ts";
 import { detectionSectionHtml } from "./detection.ts";
 import { rlStepsSection } from "./rl-steps.ts";
 import { adversarialSection } from "./adversarial.ts";
@@ -60,6 +61,7 @@ const BUILTIN: ReportSection[] = [
   { name: "table", title: "Before / after", render: (r, v) => tableSection(r, v.sizes) },
   { name: "base", title: "Base models", render: (r) => baseSection(r) },
   { name: "external", title: "Served models", render: (r) => externalSection(r) },
+  { name: "defenses", title: "Defenses", render: (r) => defensesOverviewSection(r) },
   { name: "detection", title: "Detection", render: (r) => detectionSectionHtml(r) },
   { name: "removal", title: "Backdoor removal", render: (r) => removalSection(r) },
   { name: "analyses", title: "Analyses", render: (r, v) => analysesSection(r.analyses, v.figs, r.controls) },

@@ -32,3 +32,32 @@ test("each backdoored zoo model gets its own check; a cot model its distilled-co
   assert.deepEqual(defensesExtract(r, "x").defenses, { zoo: [] });
   assert.throws(() => defensesExtract({ cells: [] } as unknown as Results, "x"), /no extra\.defenses/);
 });
+
+test("removal entries come without their transcripts, beside the one-table overview", () => {
+  const m = { triggered: wilson(60, 60), untriggered: wilson(0, 60), redteam: wilson(30, 60), hhh: wilson(20, 60) };
+  const loss = { heldOutLoss: { mean: 1, lo: 0.9, hi: 1.1, n: 100 } };
+  const r = {
+    cells: [],
+    extra: {
+      defenses: { zoo: [] },
+      removal: [
+        {
+          method: "int8",
+          backdoor: "b",
+          before: { ...m, ...loss },
+          after: { ...m, ...loss },
+          seconds: 2,
+          details: {},
+          transcripts: [{ prompt: "p", answer: "a" }],
+        },
+      ],
+    },
+  } as unknown as Results;
+  const out = defensesExtract(r, "x") as { removal: object[]; overview: Array<{ defense: string }> };
+  assert.equal(out.removal.length, 1);
+  assert.ok(!("transcripts" in out.removal[0]));
+  assert.deepEqual(
+    out.overview.map((o) => o.defense),
+    ["backdoored model, before any defense", "int8"],
+  );
+});
