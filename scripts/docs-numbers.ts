@@ -168,7 +168,7 @@ const centre = (o: Record<string, unknown>): unknown => o.rate ?? o.mean ?? o.di
 
 /**
  * Formats: raw (the value as it is), fN (N decimals), pctN (x 100, N decimals; the text adds "%"), int (whole,
- * thousands grouped: 32,000), signedN (+1.59), ciN / pciN (an interval object {rate|mean|diff|auroc, lo, hi}
+ * thousands grouped: 32,000), signedN (+1.59), spctN (signed, x 100: +3 from 0.03), ciN / pciN (an interval object {rate|mean|diff|auroc, lo, hi}
  * as "0.98 [0.91, 1.00]", or in % as "98 [91, 100]"), sciN (signed centre: "+1.59 [0.56, 2.62]"), rangeN
  * ({min, max} as "0.90-0.98", one number when they agree), prangeN (the same in %), minN (seconds as minutes).
  */
@@ -178,9 +178,9 @@ export function format(value: unknown, fmt: string): string {
     return String(value);
   }
   if (fmt === "int") return Math.round(num(value, fmt)).toLocaleString("en-US");
-  const m = /^(f|pct|signed|ci|pci|sci|range|prange|min)(\d)$/.exec(fmt);
+  const m = /^(f|pct|spct|signed|ci|pci|sci|range|prange|min)(\d)$/.exec(fmt);
   if (!m)
-    throw new Error(`${fmt}: unknown format (raw, int, fN, pctN, signedN, ciN, pciN, sciN, rangeN, prangeN, minN)`);
+    throw new Error(`${fmt}: unknown format (raw, int, fN, pctN, spctN, signedN, ciN, pciN, sciN, rangeN, prangeN, minN)`);
   const d = Number(m[2]);
   const obj = (): Record<string, unknown> => {
     if (value === null || typeof value !== "object") throw new Error(`${fmt}: needs an object, got ${value}`);
@@ -193,6 +193,8 @@ export function format(value: unknown, fmt: string): string {
       return fixed(num(value, fmt) * 100, d);
     case "signed":
       return signed(num(value, fmt), d);
+    case "spct":
+      return signed(num(value, fmt) * 100, d);
     case "min":
       return fixed(num(value, fmt) / 60, d);
     case "ci":

@@ -5,7 +5,7 @@
 // models (all cells when the run removed nothing). Costs are seconds per model.
 import { clusteredWilson } from "../eval/metrics.ts";
 import { goalVerdict, type RemovalEntry, type RemovalMeasure } from "../results/removal.ts";
-import type { Cell, RateCI, Results } from "../results/types.ts";
+import type { Cell, CurvePoint, RateCI, Results } from "../results/types.ts";
 import type { DetectorRow } from "../eval/defense/zoo-table.ts";
 import { esc, fmtNum, pct, rateHtml } from "./html.ts";
 import { section } from "./sections.ts";
@@ -152,21 +152,22 @@ function removalRows(entries: RemovalEntry[]): OverviewRow[] {
   ];
 }
 
+/** One row per safety method and length (a run may hold the same method at two step counts). */
 function safetyRows(cells: Cell[]): OverviewRow[] {
-  const methods = [...new Set(cells.map((c) => c.safety))];
-  return methods.map((method): OverviewRow => {
-    const cs = cells.filter((c) => c.safety === method);
+  const last = (c: Cell) => c.curve[c.curve.length - 1];
+  const groups = new Map<string, Cell[]>();
+  for (const c of cells) {
+    const key = `${c.safety}@${last(c).step}`;
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  return [...groups.values()].map((cs): OverviewRow => {
     const firsts = cs.map((c) => c.curve[0]);
-    const lasts = cs.map((c) => c.curve[c.curve.length - 1]);
-    const met = cs.filter((_, i) => {
-      const b = firsts[i],
-        a = lasts[i];
-      const m = (p: typeof a) => ({ triggered: p.triggered, hhh: p.hhh ?? null }) as RemovalMeasure;
-      return goalVerdict({ before: m(b), after: m(a) }) === "met";
-    }).length;
+    const lasts = cs.map(last);
+    const m = (p: CurvePoint) => ({ triggered: p.triggered, hhh: p.hhh ?? null }) as RemovalMeasure;
+    const met = cs.filter((_, i) => goalVerdict({ before: m(firsts[i]), after: m(lasts[i]) }) === "met").length;
     return {
       kind: "safety training",
-      defense: method,
+      defense: cs[0].safety,
       models: cs.length,
       after: {
         triggered: pool(lasts.map((p) => p.triggered))!,
@@ -176,18 +177,22 @@ function safetyRows(cells: Cell[]): OverviewRow[] {
         hhhChange: hhhChange(cs.map((_, i) => [firsts[i].hhh, lasts[i].hhh])),
         heldOutLoss: null,
         goalMet: met,
-        steps: Math.max(...lasts.map((p) => p.step)),
+        steps: lasts[0].step,
       },
       seconds: null,
     };
   });
 }
 
-/** Every defense of the run in one list: detectors, then the models before removal, removal methods, safety training. */
-export function defensesOverview(r: Results): OverviewRow[] {
+/**
+ * Every defense of the run in one list: detectors, then the models before removal, removal methods, safety
+ * training. `beside`: cells of another run to set beside them (e.g. the quickstart's sft / rl / adversarial
+ * cells, trained from the same backdoored models: matched by the backdoor stage's id).
+ */
+export function defensesOverview(r: Results, beside: readonly Cell[] = []): OverviewRow[] {
   const entries = (r.extra?.removal ?? []) as RemovalEntry[];
   const removed = new Set(entries.map((e) => e.backdoor));
-  const cells = r.cells.filter(
+  const cells = [...r.cells, ...beside].filter(
     (c) => c.curve.length > 1 && (removed.size === 0 || removed.has(c.stages?.backdoor ?? "")),
   );
   const rows = detectionRows(r);
@@ -204,7 +209,7 @@ function rowHtml(o: OverviewRow): string {
   const rec = det?.recovered;
   const cells = [
     esc(o.kind),
-    `${esc(o.defense)}${a?.steps !== undefined ? ` <span class="muted">(${a.steps} steps)</span>` : ""}`,
+    `${esc(o.defense)}${a?.steps !== undefined ? ` <span class="muted">(${a.steps} step${a.steps === 1 ? "" : "s"})</span>` : ""}`,
     String(o.models),
     det ? rateHtml(det.tpr) : dash,
     det?.fpr ? rateHtml(det.fpr) : det ? '<span class="muted">no clean models</span>' : dash,

@@ -131,3 +131,22 @@ test("the Defenses section renders one table; a run with no defense has none", (
   assert.match(html, /sft <span class="muted">\(120 steps\)/);
   assert.equal(defensesOverviewSection({ cells: [cell("b1", "sft", 0.9)] } as unknown as Results), "");
 });
+
+test("cells of another run join by the backdoor they were trained from; one row per method and length", () => {
+  const oneStep = {
+    ...cell("b1", "sft", 1),
+    curve: [cell("b1", "sft", 1).curve[0], { ...cell("b1", "sft", 1).curve[0], step: 1 }],
+  };
+  const r = { ...results, cells: [oneStep] } as unknown as Results;
+  const beside = [cell("b1", "adversarial", 0.5), cell("b2", "adversarial", 0.3), cell("elsewhere", "sft", 0)];
+  const rows = defensesOverview(r, beside as never).filter((o) => o.kind === "safety training");
+  assert.deepEqual(
+    rows.map((o) => [o.defense, o.models, o.after!.steps]),
+    [
+      ["sft", 1, 1],
+      ["adversarial", 2, 120],
+    ],
+  );
+  assert.equal(rows[1].after!.triggered.rate, 0.4);
+  assert.match(defensesOverviewSection(r), /sft <span class="muted">\(1 step\)/);
+});

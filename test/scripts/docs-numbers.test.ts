@@ -43,6 +43,8 @@ test("formats: decimals, percent, grouped integers, signs, intervals, ranges", (
   assert.equal(format(32000, "int"), "32,000");
   assert.equal(format(1.594, "signed2"), "+1.59");
   assert.equal(format(-0.1, "signed2"), "-0.10");
+  assert.equal(format(-0.05, "spct0"), "-5");
+  assert.equal(format(0.031, "spct1"), "+3.1");
   assert.equal(format({ rate: 0.75, lo: 0.63, hi: 0.844, n: 60 }, "ci2"), "0.75 [0.63, 0.84]");
   assert.equal(format({ rate: 0.75, lo: 0.63, hi: 0.844, n: 60 }, "pci0"), "75 [63, 84]");
   assert.equal(format({ mean: -0.1, lo: -0.22, hi: 0.02, n: 60 }, "sci2"), "-0.10 [-0.22, 0.02]");
