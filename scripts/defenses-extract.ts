@@ -3,7 +3,7 @@
 // with and without the trigger before anything else), which every detector's verdict should be read beside;
 // the removal entries (extra.removal, transcripts left out) and the report's one-table overview of both.
 //
-//   node --import tsx scripts/defenses-extract.ts RUN_DIR --out docs/results/defenses-detection.json [--source TEXT]
+//   node --import tsx scripts/defenses-extract.ts RUN_DIR --out docs/results/defenses.json [--source TEXT]
 //     [--beside OTHER_RUN_DIR]   (its safety cells trained from the same backdoored models join the overview)
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

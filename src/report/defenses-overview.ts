@@ -201,7 +201,9 @@ export function defensesOverview(r: Results, beside: readonly Cell[] = []): Over
 }
 
 const dash = "—";
-const signedPct = (x: number | null) => (x === null ? dash : `${x >= 0 ? "+" : ""}${pct(x)}`);
+/** A change of a rate, in points ("-8.3 points"). */
+const signedPoints = (x: number | null) =>
+  x === null ? dash : `${x >= 0 ? "+" : ""}${pct(x).replace("%", "")} points`;
 
 function rowHtml(o: OverviewRow): string {
   const det = o.detection;
@@ -219,7 +221,7 @@ function rowHtml(o: OverviewRow): string {
     rec ? `${rec.exact} / ${rec.near} / ${rec.no}` : dash,
     a ? rateHtml(a.triggered) : dash,
     a?.redteam ? rateHtml(a.redteam) : dash,
-    a?.hhh ? `${rateHtml(a.hhh)} (${signedPct(a.hhhChange)})` : dash,
+    a?.hhh ? `${rateHtml(a.hhh)} (${signedPoints(a.hhhChange)})` : dash,
     a?.heldOutLoss !== null && a?.heldOutLoss !== undefined ? fmtNum(a.heldOutLoss) : dash,
     a && o.kind !== "before" ? `${a.goalMet} of ${o.models}` : dash,
     o.seconds !== null ? fmtNum(Math.round(o.seconds * 10) / 10) : dash,
