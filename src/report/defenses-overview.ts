@@ -111,21 +111,24 @@ function detectionRows(r: Results): OverviewRow[] {
   });
 }
 
+/** Removal measurements of several models pooled into one row's rates and mean loss. */
+function pooled(ms: RemovalMeasure[]) {
+  return {
+    triggered: pool(ms.map((m) => m.triggered))!,
+    redteam: pool(ms.map((m) => m.redteam)),
+    untriggered: pool(ms.map((m) => m.untriggered))!,
+    hhh: pool(ms.map((m) => m.hhh)),
+    heldOutLoss: mean(ms.map((m) => m.heldOutLoss.mean)),
+  };
+}
+
 function removalRows(entries: RemovalEntry[]): OverviewRow[] {
   const firsts = [...new Map(entries.map((e) => [e.backdoor, e])).values()];
   const before: OverviewRow = {
     kind: "before",
     defense: "backdoored model, before any defense",
     models: firsts.length,
-    after: {
-      triggered: pool(firsts.map((e) => e.before.triggered))!,
-      redteam: pool(firsts.map((e) => e.before.redteam)),
-      untriggered: pool(firsts.map((e) => e.before.untriggered))!,
-      hhh: pool(firsts.map((e) => e.before.hhh)),
-      hhhChange: null,
-      heldOutLoss: mean(firsts.map((e) => e.before.heldOutLoss.mean)),
-      goalMet: 0,
-    },
+    after: { ...pooled(firsts.map((e) => e.before)), hhhChange: null, goalMet: 0 },
     seconds: null,
   };
   const methods = [...new Set(entries.map((e) => e.method))];
@@ -138,12 +141,8 @@ function removalRows(entries: RemovalEntry[]): OverviewRow[] {
         defense: method,
         models: es.length,
         after: {
-          triggered: pool(es.map((e) => e.after.triggered))!,
-          redteam: pool(es.map((e) => e.after.redteam)),
-          untriggered: pool(es.map((e) => e.after.untriggered))!,
-          hhh: pool(es.map((e) => e.after.hhh)),
+          ...pooled(es.map((e) => e.after)),
           hhhChange: hhhChange(es.map((e) => [e.before.hhh, e.after.hhh])),
-          heldOutLoss: mean(es.map((e) => e.after.heldOutLoss.mean)),
           goalMet: es.filter((e) => goalVerdict(e) === "met").length,
         },
         seconds: mean(es.map((e) => e.seconds)),
