@@ -180,7 +180,9 @@ export function format(value: unknown, fmt: string): string {
   if (fmt === "int") return Math.round(num(value, fmt)).toLocaleString("en-US");
   const m = /^(f|pct|spct|signed|ci|pci|sci|range|prange|min)(\d)$/.exec(fmt);
   if (!m)
-    throw new Error(`${fmt}: unknown format (raw, int, fN, pctN, spctN, signedN, ciN, pciN, sciN, rangeN, prangeN, minN)`);
+    throw new Error(
+      `${fmt}: unknown format (raw, int, fN, pctN, spctN, signedN, ciN, pciN, sciN, rangeN, prangeN, minN)`,
+    );
   const d = Number(m[2]);
   const obj = (): Record<string, unknown> => {
     if (value === null || typeof value !== "object") throw new Error(`${fmt}: needs an object, got ${value}`);
