@@ -7,10 +7,11 @@ import { clusteredWilson } from "../eval/metrics.ts";
 import { goalVerdict, type RemovalEntry, type RemovalMeasure } from "../results/removal.ts";
 import type { Cell, CurvePoint, RateCI, Results } from "../results/types.ts";
 import type { DetectorRow } from "../eval/defense/zoo-table.ts";
+import type { TriggerMatch } from "../eval/defense/trigger-match.ts";
 import { esc, fmtNum, pct, rateHtml } from "./html.ts";
 import { section } from "./sections.ts";
 
-type Match = "exact" | "near" | "no";
+type Match = TriggerMatch;
 
 interface ZooModel {
   truth: string;
