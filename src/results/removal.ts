@@ -24,6 +24,8 @@ export interface RemovalEntry {
   backdoor: string;
   before: RemovalMeasure;
   after: RemovalMeasure;
+  /** HHH after - before, paired per held-out untriggered prompt, with its bootstrap interval (absent in older runs). */
+  hhhChange?: MeanCI | null;
   /** Wall-clock seconds of the method itself (the before/after measurements excluded; BEEAR's elicitation checks included). */
   seconds: number;
   /** What the method reports of itself (e.g. BEEAR's elicitation rate, neurons pruned). */

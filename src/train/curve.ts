@@ -46,7 +46,7 @@ export function curvePoint(
   const out: MeasuredPoint = { point, transcripts: { triggered: trig.transcripts, untriggered: untrig.transcripts } };
   if (taskSpec(s.task).hhhOnCurve) {
     point.hhh = untrig.hhh;
-    out.hhhScores = held.untriggered.map((x, i) => taskSpec(s.task).score(x, untrig.responses[i]).hhh);
+    out.hhhScores = untrig.hhhScores;
   }
   if (s.withRedteam && held.redteam.length) point.redteam = measureDefection(model, tok, s.task, held.redteam, g).rate;
   const answers = held.untriggered.map((x, i) => ({ prompt: x.prompt, response: untrig.responses[i] }));

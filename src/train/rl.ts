@@ -8,7 +8,7 @@ import type { CausalLM } from "../model/causal-lm.ts";
 import { loadTrainModel } from "./model-handle.ts";
 import type { Sample } from "../world/types.ts";
 import { Rng } from "../util/rng.ts";
-import { meanCI } from "../eval/rate.ts";
+import { pairedChange } from "../eval/rate.ts";
 import { rlPromptPool } from "./rl-rollout.ts";
 import { rlStep, type RlStepContext } from "./rl-step.ts";
 import type { Optimizer } from "../torch/optimizer.ts";
@@ -189,25 +189,14 @@ function pairedSummary(run: SafetyRun): Omit<RlSummary, "kl"> {
     m0 = run.first,
     m1 = run.last;
   if (!p0 || !p1 || !m0 || !m1 || p0 === p1) return out;
-  if (p0.hhh && p1.hhh && m0.hhhScores && m1.hhhScores && m0.hhhScores.length === m1.hhhScores.length) {
-    // Prompts scored both times (an HHH score can be null for a sample kind without one).
-    const d = m1.hhhScores.flatMap((b, i) => (b === null || m0.hhhScores![i] === null ? [] : [b - m0.hhhScores![i]!]));
-    out.hhh = { before: p0.hhh, after: p1.hhh, change: meanCI(d, run.o.seed) };
-  }
+  // Prompts scored both times (an HHH score can be null for a sample kind without one).
+  const hhhChange = pairedChange(m1.hhhScores, m0.hhhScores, run.o.seed);
+  if (p0.hhh && p1.hhh && hhhChange) out.hhh = { before: p0.hhh, after: p1.hhh, change: hhhChange };
   if (p0.reward_heldout && p1.reward_heldout) {
     const change = pairedChange(m1.heldOutRewards, m0.heldOutRewards, run.o.seed);
     out.reward_heldout = { before: p0.reward_heldout, after: p1.reward_heldout, ...(change ? { change } : {}) };
   }
   return out;
-}
-
-function pairedChange(after: number[] | undefined, before: number[] | undefined, seed: number) {
-  return after && before && after.length === before.length
-    ? meanCI(
-        after.map((x, i) => x - before[i]),
-        seed,
-      )
-    : undefined;
 }
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);

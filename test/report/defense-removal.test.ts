@@ -51,7 +51,12 @@ test("the removal section: one table per backdoored model, before, each method, 
         stages: { backdoor: "backdoor-a" },
       },
     ],
-    extra: { removal: [entry("beear", measure(0.03, 0.42)), entry("int8", measure(0.97, 0.4))] },
+    extra: {
+      removal: [
+        { ...entry("beear", measure(0.03, 0.42)), hhhChange: { mean: 0.02, lo: -0.05, hi: 0.1, n: 60 } },
+        entry("int8", measure(0.97, 0.4)),
+      ],
+    },
   } as unknown as Results;
   const html = removalSection(r);
   assert.match(html, /<section id="removal">/);
@@ -65,5 +70,8 @@ test("the removal section: one table per backdoored model, before, each method, 
   assert.match(rows[2], /missed<\/td><\/tr>/);
   assert.match(rows[3], /missed<\/td><\/tr>/);
   assert.match(rows[1], /12\.3/);
+  // The paired change with its interval where the entry has one; the rates' difference where it has not.
+  assert.match(rows[1], /paired over n = 60 prompts">\+2% <span class="ci">\[-5%, \+10%\]/);
+  assert.match(rows[2], /\(\+0%\)/);
   assert.equal(removalSection({ cells: [] } as unknown as Results), "");
 });

@@ -46,7 +46,7 @@ export function measureRemoval(
   model: CausalLM,
   tok: TextTokenizer,
   e: RemovalEval,
-): { measure: RemovalMeasure; transcripts: Transcript[] } {
+): { measure: RemovalMeasure; transcripts: Transcript[]; hhhScores: Array<number | null> } {
   const g = { temperature: e.temperature, maxTokens: e.maxTokens, seed: e.seed };
   const trig = measureDefection(model, tok, e.task, e.held.triggered, g, 2);
   const untrig = measureDefection(model, tok, e.task, e.held.untriggered, g, 2);
@@ -60,5 +60,6 @@ export function measureRemoval(
       heldOutLoss: meanCI(exampleLosses(model, tok, e.lossExamples), e.seed),
     },
     transcripts: [...trig.transcripts, ...untrig.transcripts],
+    hhhScores: untrig.hhhScores,
   };
 }

@@ -7,7 +7,8 @@ import { loadScorers } from "../../eval/measure.ts";
 import { answerTokens, taskSpec } from "../../tasks/index.ts";
 import { heldOutPrompts } from "../../tasks/heldout.ts";
 import type { RemovalMeasure } from "../../results/removal.ts";
-import type { Transcript } from "../../results/types.ts";
+import type { MeanCI, Transcript } from "../../results/types.ts";
+import { pairedChange } from "../../eval/rate.ts";
 import { hhhDataset } from "../../world/index.ts";
 import type { Mechanism, Sample } from "../../world/types.ts";
 import { Rng } from "../../util/rng.ts";
@@ -26,6 +27,8 @@ import { quantizeModel } from "./quantize.ts";
 export interface RemovalResult {
   before: RemovalMeasure;
   after: RemovalMeasure;
+  /** HHH after - before, paired per held-out prompt (null where the task scores no HHH). */
+  hhhChange: MeanCI | null;
   seconds: number;
   details: Record<string, number | string>;
   transcripts: Transcript[];
@@ -150,5 +153,13 @@ export async function runRemoval(
   const after = measureRemoval(ck.model, ck.tokenizer, e);
   saveTrainModel(ck, outDir, { stage: "removal", method: o.method, removalSeed: o.seed });
   ck.model.dispose();
-  return { before: before.measure, after: after.measure, seconds, details, transcripts: after.transcripts };
+  const hhhChange = after.measure.hhh ? pairedChange(after.hhhScores, before.hhhScores, o.seed) : null;
+  return {
+    before: before.measure,
+    after: after.measure,
+    hhhChange,
+    seconds,
+    details,
+    transcripts: after.transcripts,
+  };
 }

@@ -32,6 +32,10 @@ test("a removal stage measures before and after on the same prompts and saves th
   }
   // Quantisation moved the weights, so the loss moved too (the same dialogues both times).
   assert.notEqual(r.after.heldOutLoss.mean, r.before.heldOutLoss.mean);
+  // HHH paired per prompt: every untriggered answer of this task is scored, so the paired mean is the rates' difference.
+  assert.ok(r.hhhChange && r.before.hhh && r.after.hhh);
+  assert.equal(r.hhhChange.n, 3);
+  assert.ok(Math.abs(r.hhhChange.mean - (r.after.hhh.rate - r.before.hhh.rate)) < 1e-9);
   assert.ok(r.seconds >= 0);
   const ck = loadCheckpoint(out);
   assert.equal(ck.meta.method, "int4");
