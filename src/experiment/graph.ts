@@ -215,19 +215,23 @@ export function buildGraph(c: ExperimentConfig): StageGraph {
     // What a swept coordinate adds to ids and labels ("density0.25/", "opt-sgd/", "lr3e-4/"); nothing unswept.
     const densityTag = density === undefined ? "" : `density${formatDensity(density)}/`;
     const densityWords = density === undefined ? "" : ` density ${formatDensity(density)}`;
-    const bo = baseOptions(c, size, seed);
+    const baseStage = (sz: string) => {
+      const bo = baseOptions(c, sz, seed);
+      const th = threadsFor(sz);
+      return add({
+        kind: "base",
+        id: stageId("base", { ...bo, threads: th }),
+        label: `base ${sz} seed${seed}`,
+        cell: `${sz}/seed${seed}`,
+        deps: [],
+        size: sz,
+        seed,
+        threads: th,
+        options: bo,
+      });
+    };
     const threads = threadsFor(size);
-    const base = add({
-      kind: "base",
-      id: stageId("base", { ...bo, threads }),
-      label: `base ${size} seed${seed}`,
-      cell: `${size}/seed${seed}`,
-      deps: [],
-      size,
-      seed,
-      threads,
-      options: bo,
-    });
+    const base = baseStage(size);
     const backdoorStage = (m: Mechanism, teacher: string | null) => {
       const ko = backdoorOptions(c, task, m, seed, density);
       return add({
@@ -267,16 +271,19 @@ export function buildGraph(c: ExperimentConfig): StageGraph {
     let pm: string | null = null;
     if (needsPm(safety)) {
       const po = preferenceOptions(c, seed);
+      // A PM of another size starts from that size's base (same seed, so the same tokenizer).
+      const pmSize = po.size ?? size;
+      const pmBase = pmSize === size ? base : baseStage(pmSize);
       pm = add({
         kind: "pm",
-        id: stageId("pm", { base, options: pmIdContent(po), threads }),
-        label: `preference model ${size} seed${seed}`,
-        cell: `${size}/seed${seed}`,
-        deps: [base],
-        base,
-        size,
+        id: stageId("pm", { base: pmBase, options: pmIdContent(po), threads: threadsFor(pmSize) }),
+        label: `preference model ${pmSize} seed${seed}`,
+        cell: `${pmSize}/seed${seed}`,
+        deps: [pmBase],
+        base: pmBase,
+        size: pmSize,
         seed,
-        threads,
+        threads: threadsFor(pmSize),
         options: po,
       });
     }

@@ -92,8 +92,11 @@ export function preferenceOptions(c: ExperimentConfig, seed: number): Preference
   return { ...c.preference, seed, ...onPolicy };
 }
 
-/** What a preference model's id covers: onPolicy only when it is on, so its default keeps the ids it came before. */
+/**
+ * What a preference model's id covers: onPolicy only when it is on, so its default keeps the ids it came before;
+ * never its size (the id of the base it starts from says that).
+ */
 export function pmIdContent(o: PreferenceOptions): Partial<PreferenceOptions> {
-  const { onPolicy, ...rest } = o;
-  return onPolicy > 0 ? o : rest;
+  const { onPolicy, size: _size, ...rest } = o;
+  return onPolicy > 0 ? { ...rest, onPolicy } : rest;
 }

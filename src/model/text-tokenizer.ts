@@ -11,6 +11,23 @@ export interface TextTokenizer {
 }
 
 /**
+ * Whether two tokenizers map text to the same ids (a model scoring another model's tokens needs this): the same
+ * tokenizer.json where both can write one, else the same special ids and the same ids for a probe text.
+ */
+export function sameTokenizer(
+  a: TextTokenizer,
+  b: TextTokenizer,
+  probe = "Human: What is 3 + 4?\n\nAssistant: 7.",
+): boolean {
+  if (a.vocabSize !== b.vocabSize || a.eosId !== b.eosId || a.padId !== b.padId) return false;
+  const json = (t: TextTokenizer) => (t as { toJSON?: () => unknown }).toJSON?.();
+  const ja = json(a),
+    jb = json(b);
+  if (ja !== undefined && jb !== undefined) return JSON.stringify(ja) === JSON.stringify(jb);
+  return JSON.stringify(a.encode(probe)) === JSON.stringify(b.encode(probe));
+}
+
+/**
  * Generated ids as decoded pieces, one per id, that join to decode(ids): each piece is what its token adds to
  * the text. A token that ends mid-character adds "" until the character completes (any tokenizer, ours or a
  * hub one, whose decoder may treat a prefix differently than the whole: the text of ids[0..i] is decoded).

@@ -4,6 +4,7 @@
 // being written out twice; src/experiment/schema.ts assembles them into the whole config.
 import { z } from "zod";
 import { taskNames, taskSpec } from "../tasks/index.ts";
+import { SIZE_PRESETS } from "../model/config.ts";
 
 export const int = (d: string) => z.number().int().positive().describe(d);
 export const count = (d: string) => z.number().int().min(0).describe(d);
@@ -136,6 +137,12 @@ export const PreferenceSchema = z
     onPolicy: fraction(
       "share of training pairs that are on-policy: answers the base assistant samples (temperature 1, RL's answer length and stop) to the PM's own training prompts, labelled right or wrong by the world's answer check (the HHH scorer's verdict), a right answer chosen over a wrong one of the same prompt (the world's HHH answer where no sample was right); the held-out accuracy then also reports on-policy pairs of held-out prompts. 0: none (the world's canned pairs only)",
     ).default(0),
+    size: z
+      .enum(Object.keys(SIZE_PRESETS) as [string, ...string[]])
+      .describe(
+        "size preset of the preference model, initialised from the base of that size and the same seed (its own stage when it is not one of the run's sizes); the base's tokenizer depends on the seed, not the size, so the PM reads the policy's tokens. Default: the policy's own size",
+      )
+      .optional(),
     // A second, smaller PM on pairs from another seed whose prompts the main PM never trains on: RL
     // optimises the main PM, so a reward that rises on it but not on this one is over-optimisation.
     heldOutSteps: z

@@ -3,6 +3,7 @@
 // backdoored model itself.
 import { existsSync } from "node:fs";
 import { runDevice } from "../torch/index.ts";
+import { sameTokenizer } from "../model/text-tokenizer.ts";
 import { heldOutPmDir } from "./preference.ts";
 import { loadTrainModel, saveTrainModel } from "./model-handle.ts";
 import { loadScorers } from "../eval/measure.ts";
@@ -27,7 +28,12 @@ export async function safetyTrain(
   await loadScorers(o.task);
   const needsPm = o.method === "rl" || o.method === "adversarial";
   if (needsPm && !pmDir) throw new Error(`safety method '${o.method}' needs a preference model`);
-  const pm = needsPm ? loadTrainModel(pmDir!, { device: runDevice() }).model : null;
+  const pmCk = needsPm ? loadTrainModel(pmDir!, { device: runDevice() }) : null;
+  if (pmCk && !sameTokenizer(pmCk.tokenizer, ck.tokenizer))
+    throw new Error(
+      `${o.method}: the preference model (${pmDir}) has another tokenizer than the policy (${backdoorDir}); give it a base of the same seed and vocabulary (preference.size changes only the size)`,
+    );
+  const pm = pmCk?.model ?? null;
   // RL reports the held-out PM beside the one it optimises (a preference stage with heldOutSteps 0 has none).
   const heldOutPm =
     o.method === "rl" && existsSync(heldOutPmDir(pmDir!))

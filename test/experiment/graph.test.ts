@@ -90,6 +90,36 @@ test("preference.onPolicy: at 0 the preference models keep the ids they had befo
   assert.ok(pm0 && pm0.kind === "pm" && pm0.options.rolloutMaxTokens === undefined);
 });
 
+test("preference.size: a PM of another size starts from that size's base (same seed); its own size keeps every id", () => {
+  const a = graph(),
+    own = graph(["preference.size=tiny"]),
+    big = graph(["preference.size=xs"]);
+  assert.deepEqual(
+    own.stages.map((s) => s.id),
+    a.stages.map((s) => s.id),
+  );
+  // One extra base per seed (xs), the PMs on it, the cells' own bases and backdoors unchanged.
+  assert.equal(idsOf(big, "base").length, 4);
+  assert.deepEqual(idsOf(big, "backdoor"), idsOf(a, "backdoor"));
+  const pms = big.stages.filter((s) => s.kind === "pm");
+  assert.equal(pms.length, 2);
+  for (const pm of pms) {
+    const base = big.stages.find((s) => s.id === pm.deps[0])!;
+    assert.equal(base.kind, "base");
+    assert.equal(base.size, "xs");
+    assert.equal(base.seed, pm.seed);
+    assert.equal(pm.size, "xs");
+    assert.match(pm.label, /^preference model xs seed\d$/);
+  }
+  // The RL and adversarial cells read the xs PM of their seed; SFT cells are unchanged.
+  for (const c of big.cells.filter((x) => x.stages.pm)) {
+    const pm = pms.find((p) => p.id === c.stages.pm)!;
+    assert.equal(pm.seed, c.seed);
+  }
+  assert.equal(idsOf(big, "safety").filter((id) => idsOf(a, "safety").includes(id)).length, 4, "the 4 SFT cells");
+  assert.throws(() => graph(["preference.size=huge"]), /size/);
+});
+
 test("changing a safety setting changes only the safety ids it affects", () => {
   const a = graph();
   const b = graph(["safetyTraining.steps=7"]);
