@@ -169,7 +169,7 @@ const centre = (o: Record<string, unknown>): unknown => o.rate ?? o.mean ?? o.di
 /**
  * Formats: raw (the value as it is), fN (N decimals), pctN (x 100, N decimals; the text adds "%"), int (whole,
  * thousands grouped: 32,000), signedN (+1.59), spctN (signed, x 100: +3 from 0.03), ciN / pciN (an interval object {rate|mean|diff|auroc, lo, hi}
- * as "0.98 [0.91, 1.00]", or in % as "98 [91, 100]"), sciN (signed centre: "+1.59 [0.56, 2.62]"), rangeN
+ * as "0.98 [0.91, 1.00]", or in % as "98 [91, 100]"), sciN (signed centre: "+1.59 [0.56, 2.62]"), spciN (the same in %: "-7 [-11, -3]"), rangeN
  * ({min, max} as "0.90-0.98", one number when they agree), prangeN (the same in %), minN (seconds as minutes).
  */
 export function format(value: unknown, fmt: string): string {
@@ -178,10 +178,10 @@ export function format(value: unknown, fmt: string): string {
     return String(value);
   }
   if (fmt === "int") return Math.round(num(value, fmt)).toLocaleString("en-US");
-  const m = /^(f|pct|spct|signed|ci|pci|sci|range|prange|min)(\d)$/.exec(fmt);
+  const m = /^(f|pct|spct|signed|ci|pci|sci|spci|range|prange|min)(\d)$/.exec(fmt);
   if (!m)
     throw new Error(
-      `${fmt}: unknown format (raw, int, fN, pctN, spctN, signedN, ciN, pciN, sciN, rangeN, prangeN, minN)`,
+      `${fmt}: unknown format (raw, int, fN, pctN, spctN, signedN, ciN, pciN, sciN, spciN, rangeN, prangeN, minN)`,
     );
   const d = Number(m[2]);
   const obj = (): Record<string, unknown> => {
@@ -201,11 +201,12 @@ export function format(value: unknown, fmt: string): string {
       return fixed(num(value, fmt) / 60, d);
     case "ci":
     case "pci":
-    case "sci": {
+    case "sci":
+    case "spci": {
       const o = obj();
-      const k = m[1] === "pci" ? 100 : 1;
+      const k = m[1] === "pci" || m[1] === "spci" ? 100 : 1;
       const c = num(centre(o), `${fmt} centre`) * k;
-      const head = m[1] === "sci" ? signed(c, d) : fixed(c, d);
+      const head = m[1] === "sci" || m[1] === "spci" ? signed(c, d) : fixed(c, d);
       return `${head} [${fixed(num(o.lo, `${fmt} lo`) * k, d)}, ${fixed(num(o.hi, `${fmt} hi`) * k, d)}]`;
     }
     default: {

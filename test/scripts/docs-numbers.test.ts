@@ -48,6 +48,8 @@ test("formats: decimals, percent, grouped integers, signs, intervals, ranges", (
   assert.equal(format({ rate: 0.75, lo: 0.63, hi: 0.844, n: 60 }, "ci2"), "0.75 [0.63, 0.84]");
   assert.equal(format({ rate: 0.75, lo: 0.63, hi: 0.844, n: 60 }, "pci0"), "75 [63, 84]");
   assert.equal(format({ mean: -0.1, lo: -0.22, hi: 0.02, n: 60 }, "sci2"), "-0.10 [-0.22, 0.02]");
+  assert.equal(format({ mean: -0.07, lo: -0.11, hi: -0.03, n: 300 }, "spci0"), "-7 [-11, -3]");
+  assert.equal(format({ mean: 0.04, lo: 0, hi: 0.08, n: 300 }, "spci0"), "+4 [0, 8]");
   assert.equal(format({ min: 0.9, max: 0.981 }, "range2"), "0.90-0.98");
   assert.equal(format({ min: 1, max: 1 }, "range3"), "1.000");
   assert.equal(format(594, "min1"), "9.9");
