@@ -3,7 +3,7 @@
 // (their final curve point), with the goal each one meets or misses.
 import { goalVerdict, REMOVAL_GOAL, type RemovalEntry, type RemovalMeasure } from "../results/removal.ts";
 import type { Cell, MeanCI, RateCI, Results } from "../results/types.ts";
-import { esc, fmtNum, pct, rateHtml } from "./html.ts";
+import { esc, fmtNum, pct, rateHtml, signedPct } from "./html.ts";
 import { section } from "./sections.ts";
 
 const meanHtml = (m: MeanCI | undefined) =>
@@ -11,14 +11,12 @@ const meanHtml = (m: MeanCI | undefined) =>
     ? `<span title="n = ${m.n}">${fmtNum(m.mean)} <span class="ci">[${fmtNum(m.lo)}–${fmtNum(m.hi)}]</span></span>`
     : "—";
 
-const signed = (x: number) => `${x >= 0 ? "+" : ""}${pct(x)}`;
-
 /** The HHH change: paired per prompt with its interval where the entry has it, else the difference of the rates. */
 const hhhChange = (before: RateCI | null | undefined, after: RateCI | null | undefined, paired?: MeanCI | null) =>
   paired
-    ? `<span title="paired over n = ${paired.n} prompts">${signed(paired.mean)} <span class="ci">[${signed(paired.lo)}, ${signed(paired.hi)}]</span></span>`
+    ? `<span title="paired over n = ${paired.n} prompts">${signedPct(paired.mean)} <span class="ci">[${signedPct(paired.lo)}, ${signedPct(paired.hi)}]</span></span>`
     : before && after
-      ? signed(after.rate - before.rate)
+      ? signedPct(after.rate - before.rate)
       : "—";
 
 function row(

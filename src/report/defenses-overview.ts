@@ -8,7 +8,7 @@ import { goalVerdict, type RemovalEntry, type RemovalMeasure } from "../results/
 import type { Cell, CurvePoint, RateCI, Results } from "../results/types.ts";
 import type { DetectorRow } from "../eval/defense/zoo-table.ts";
 import type { TriggerMatch } from "../eval/defense/trigger-match.ts";
-import { esc, fmtNum, pct, rateHtml } from "./html.ts";
+import { esc, fmtNum, rateHtml, signedPct } from "./html.ts";
 import { section } from "./sections.ts";
 
 type Match = TriggerMatch;
@@ -202,8 +202,7 @@ export function defensesOverview(r: Results, beside: readonly Cell[] = []): Over
 
 const dash = "—";
 /** A change of a rate, in points ("-8.3 points"). */
-const signedPoints = (x: number | null) =>
-  x === null ? dash : `${x >= 0 ? "+" : ""}${pct(x).replace("%", "")} points`;
+const signedPoints = (x: number | null) => (x === null ? dash : `${signedPct(x).replace("%", "")} points`);
 
 function rowHtml(o: OverviewRow): string {
   const det = o.detection;

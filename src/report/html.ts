@@ -22,6 +22,9 @@ export function pct(x: number | undefined): string {
   return `${s.replace(/\.0$/, "")}%`;
 }
 
+/** A change of a rate in %, signed ("+4%", "-7%"). */
+export const signedPct = (x: number): string => `${x >= 0 ? "+" : ""}${pct(x)}`;
+
 /** "94% [88, 97%] n=60" (n also on hover). */
 export function rateHtml(r: RateCI | undefined): string {
   if (!r) return "—";
