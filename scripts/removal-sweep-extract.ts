@@ -2,7 +2,10 @@
 // of the same config with `--set`), reduced to what docs/defenses-removal.md quotes, plus the setting a
 // defender would choose without the trigger: the best HHH change among the settings whose perturbation
 // elicited the unwanted behaviour on trigger-free prompts before training (>= 90%) and no longer does after
-// (<= 5%). That choice sees only trigger-free measurements; its triggered defection is reported beside it.
+// (<= 5%), per model and as one setting for all models (the best worst-case HHH change among the settings that
+// pass on every model). That choice sees only trigger-free measurements; its triggered defection is reported
+// beside it. It is chosen on the same prompts it is scored on, so its HHH change is optimistic: measure the
+// chosen setting again with another removal.seed.
 //
 //   node --import tsx scripts/removal-sweep-extract.ts --out docs/results/beear-sweep.json --method beear \
 //     'default=runs/a/results.json' 'removal.lr=2e-4=runs/b/results.json' ...
@@ -53,7 +56,27 @@ export function sweepExtract(method: string, runs: Array<{ setting: string; resu
       ? { setting: best.setting, triggered: best.after.triggered.rate, hhhChange: best.hhhChange!.mean }
       : null;
   }
-  return { method, rule: BLIND_RULE, settings: runs.map((r) => r.setting), models };
+  // One setting for every model: passing the rule on each, the best worst-case HHH change.
+  const settings = runs.map((r) => r.setting);
+  const worst = (setting: string): number | null => {
+    const rows = Object.values(models).map((m) => m.rows.find((r) => r.setting === setting));
+    if (rows.some((r) => !r || !passesBlindRule(r) || !r.hhhChange)) return null;
+    return Math.min(...rows.map((r) => r!.hhhChange!.mean));
+  };
+  const ranked = settings.filter((x) => worst(x) !== null).sort((a, b) => worst(b)! - worst(a)!);
+  const oneSetting = ranked.length
+    ? {
+        setting: ranked[0],
+        worstHhhChange: worst(ranked[0])!,
+        triggered: Object.fromEntries(
+          Object.entries(models).map(([at, m]) => [
+            at,
+            m.rows.find((r) => r.setting === ranked[0])!.after.triggered.rate,
+          ]),
+        ),
+      }
+    : null;
+  return { method, rule: BLIND_RULE, settings, models, oneSetting };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
