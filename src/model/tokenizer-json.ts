@@ -3,6 +3,7 @@
 // which every version reads (byte-level tokens never contain a space, so it is unambiguous). Anything we would
 // silently encode differently from `tokenizers` (normalizers, other pre-tokenizers, dropout, byte fallback,
 // subword prefixes) is rejected with a one-line error naming the file.
+import { isObj } from "../util/guards.ts";
 
 export interface AddedToken {
   id: number;
@@ -33,7 +34,6 @@ export class TokenizerFileError extends Error {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Validate a parsed tokenizer.json. `source` names the file (or "<json>") in errors. */
 export function specFromJson(json: unknown, source: string): TokenizerSpec {

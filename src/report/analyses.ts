@@ -8,8 +8,8 @@ import { hideSparsePersonaRates, MIN_VALID_ANSWERS, personaSparse } from "./pers
 import { PAPER_ANALYSES, PAPER_PROBES } from "./paper-numbers.ts";
 import { asProbeControls, probeControlsHtml } from "./probe-controls.ts";
 import { section } from "./sections.ts";
+import { isObj } from "../util/guards.ts";
 
-const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 const num = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 
 /** Probe rows the chart can draw; anything else falls back to the generic table. */

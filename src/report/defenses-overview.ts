@@ -10,6 +10,7 @@ import type { DetectorRow } from "../eval/defense/zoo-table.ts";
 import type { TriggerMatch } from "../eval/defense/trigger-match.ts";
 import { esc, fmtNum, rateHtml, signedPct } from "./html.ts";
 import { section } from "./sections.ts";
+import { isObj } from "../util/guards.ts";
 
 type Match = TriggerMatch;
 
@@ -53,8 +54,6 @@ export interface OverviewRow {
   /** Mean seconds per model; null where the run did not time it. */
   seconds: number | null;
 }
-
-const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 
 function pool(rates: Array<RateCI | null | undefined>): RateCI | null {
   const present = rates.filter((r): r is RateCI => !!r);

@@ -5,6 +5,7 @@ import type { RateCI, Results } from "../results/types.ts";
 import { esc, fmtNum, rateHtml } from "./html.ts";
 import { section } from "./sections.ts";
 import type { DetectorRow } from "../eval/defense/zoo-table.ts";
+import { isObj } from "../util/guards.ts";
 
 type Row = DetectorRow;
 interface Candidate {
@@ -28,7 +29,6 @@ interface Defenses {
   detection?: { about?: string; table?: Row[] };
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 const yes = (b: boolean | undefined) => (b === undefined ? "—" : b ? "<b>yes</b>" : "no");
 
 function tableHtml(rows: Row[]): string {

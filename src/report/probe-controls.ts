@@ -3,8 +3,7 @@
 // near-miss test sets, and the benign controls' own check (they should not defect).
 import type { AurocScore, ControlModelResult, ProbeControlRow, ProbeControls } from "../results/types.ts";
 import { esc, fmtNum, interval, rateHtml } from "./html.ts";
-
-const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+import { isObj } from "../util/guards.ts";
 
 /** Probe controls the table can draw; anything else falls back to the generic table. */
 export function asProbeControls(v: unknown): ProbeControls | undefined {

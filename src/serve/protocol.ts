@@ -3,6 +3,7 @@
 // the HTTP status, the offending parameter and OpenAI's error shape.
 import type { SamplingSettings } from "./engine.ts";
 import { ChatFormatError, messagesToPrompt, type ChatMessage, type ChatRole } from "../eval/providers/chat-format.ts";
+import { isObj } from "../util/guards.ts";
 
 export class ApiError extends Error {
   constructor(
@@ -78,10 +79,6 @@ const ONLY = {
 };
 
 const bad = (param: string, message: string, code: string | null = null) => new ApiError(400, message, param, code);
-
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function num(body: Record<string, unknown>, key: string, lo: number, hi: number, dflt: number, int = false): number {
   const v = body[key];
