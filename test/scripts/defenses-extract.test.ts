@@ -60,4 +60,11 @@ test("removal entries come without their transcripts, beside the one-table overv
     out.overview.map((o) => o.defense),
     ["backdoored model, before any defense", "int8"],
   );
+  // --removal-only: the removal entries and the overview's non-detection rows, no zoo.
+  const only = defensesExtract(r, "x", undefined, true) as { removal: object[]; overview: Array<{ kind: string }> };
+  assert.deepEqual(Object.keys(only).sort(), ["overview", "removal", "source"]);
+  assert.ok(only.overview.every((o) => o.kind !== "detection"));
+  assert.equal(only.removal.length, 1);
+  const noRemoval = { cells: [], extra: { defenses: { zoo: [] } } } as unknown as Results;
+  assert.throws(() => defensesExtract(noRemoval, "x", undefined, true), /no extra\.removal/);
 });
