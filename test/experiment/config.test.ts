@@ -245,3 +245,10 @@ test("the optimiser and density axes: bad names and densities are one line each,
   assert.deepEqual(s.properties.safetyOptimizers.items.enum, ["adamw", "sgd", "adafactor"]);
   assert.equal(s.properties.safetyTraining.properties.optimizerLrScale.properties.sgd.default, 1);
 });
+
+test("preference.size: a size preset of our GPT, refused beside a model-directory base", () => {
+  assert.equal(parseConfig(BASE, "x.yaml", ["preference.size=s"]).preference.size, "s");
+  assert.match(err(BASE, ["preference.size=huge"]), /preference\.size/);
+  const hub = BASE.replace("sizes: [tiny]\n", "base:\n  model: models/tiny-llama\n");
+  assert.match(err(hub, ["preference.size=s"]), /preference\.size: .*leave preference\.size out with base\.model/);
+});
