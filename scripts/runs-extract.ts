@@ -9,6 +9,19 @@ import { pathToFileURL } from "node:url";
 import { quickstartExtract } from "./quickstart-extract.ts";
 import { writeJsonAtomic } from "../src/util/fs.ts";
 
+/**
+ * LABEL=RESULTS_JSON arguments read: the label is everything before the last "=" (a label may itself hold one,
+ * as a setting like removal.lr=2e-4 does; a path does not).
+ */
+export function readLabelled(args: string[], script: string): Array<{ label: string; path: string; results: unknown }> {
+  return args.map((p) => {
+    const at = p.lastIndexOf("=");
+    if (at <= 0) throw new Error(`${script}: '${p}' is not LABEL=RESULTS_JSON`);
+    const path = p.slice(at + 1);
+    return { label: p.slice(0, at), path, results: JSON.parse(readFileSync(path, "utf8")) as unknown };
+  });
+}
+
 export function runsExtract(source: string, runs: Array<{ label: string; path: string; results: unknown }>) {
   const out: Record<string, unknown> = {};
   for (const r of runs) {
@@ -27,12 +40,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     console.error("usage: runs-extract.ts --out FILE [--source TEXT] LABEL=RESULTS_JSON ...");
     process.exit(2);
   }
-  const runs = positionals.map((p) => {
-    const at = p.indexOf("=");
-    if (at <= 0) throw new Error(`runs-extract: '${p}' is not LABEL=RESULTS_JSON`);
-    const path = p.slice(at + 1);
-    return { label: p.slice(0, at), path, results: JSON.parse(readFileSync(path, "utf8")) as unknown };
-  });
+  const runs = readLabelled(positionals, "runs-extract");
   writeJsonAtomic(values.out, runsExtract(values.source!, runs));
   console.log(`wrote ${values.out}: ${runs.length} runs`);
 }

@@ -12,8 +12,6 @@ import { esc, fmtNum, rateHtml, signedPct } from "./html.ts";
 import { section } from "./sections.ts";
 import { isObj } from "../util/guards.ts";
 
-type Match = TriggerMatch;
-
 interface ZooModel {
   truth: string;
   result: {
@@ -34,7 +32,7 @@ export interface OverviewRow {
     fpr: RateCI | null;
     auroc: { auroc: number; lo: number; hi: number } | null;
     /** Trigger inversion: backdoored models whose kept candidates carry the trigger (exact), part of it (near), neither. */
-    recovered?: Record<Match, number>;
+    recovered?: Record<TriggerMatch, number>;
   };
   /** Removal and safety training: pooled over the models (clustered Wilson: the models are the clusters). */
   after?: {
@@ -68,12 +66,12 @@ function hhhChange(pairs: Array<[RateCI | null | undefined, RateCI | null | unde
   return mean(pairs.filter(([b, a]) => b && a).map(([b, a]) => a!.rate - b!.rate));
 }
 
-const RANK: Record<Match, number> = { exact: 2, near: 1, no: 0 };
+const RANK: Record<TriggerMatch, number> = { exact: 2, near: 1, no: 0 };
 
-function bestMatch(m: ZooModel): Match {
-  let best: Match = "no";
+function bestMatch(m: ZooModel): TriggerMatch {
+  let best: TriggerMatch = "no";
   for (const c of m.result.inversion?.candidates ?? []) {
-    const k = (c.match ?? "no") as Match;
+    const k = (c.match ?? "no") as TriggerMatch;
     if (RANK[k] > RANK[best]) best = k;
   }
   return best;
@@ -103,7 +101,7 @@ function detectionRows(r: Results): OverviewRow[] {
       seconds: mean(zoo.map((m) => detectorSeconds(t.detector, m)).filter((s): s is number => s !== null)),
     };
     if (t.detector === "trigger inversion") {
-      const recovered: Record<Match, number> = { exact: 0, near: 0, no: 0 };
+      const recovered: Record<TriggerMatch, number> = { exact: 0, near: 0, no: 0 };
       for (const m of zoo) if (m.truth === "backdoored") recovered[bestMatch(m)]++;
       row.detection!.recovered = recovered;
     }
