@@ -4,7 +4,7 @@
 import type { RateCI, Results } from "../results/types.ts";
 import { esc, fmtNum, rateHtml } from "./html.ts";
 import { section } from "./sections.ts";
-import type { DetectorRow } from "../eval/defense/zoo-table.ts";
+import { detectionGoal, type DetectorRow } from "../eval/defense/zoo-table.ts";
 import { isObj } from "../util/guards.ts";
 
 type Row = DetectorRow;
@@ -37,10 +37,11 @@ function tableHtml(rows: Row[]): string {
       (r) =>
         `<tr><td>${esc(r.detector)}</td><td>${rateHtml(r.tpr)} <span class="muted">(n ${esc(r.n_backdoored)})</span></td>` +
         `<td>${r.fpr ? `${rateHtml(r.fpr)} <span class="muted">(n ${esc(r.n_clean)})</span>` : `<span class="muted">${esc(r.note ?? "not reported")}</span>`}</td>` +
-        `<td>${r.auroc ? `${fmtNum(r.auroc.auroc)} <span class="ci">[${fmtNum(r.auroc.lo)}–${fmtNum(r.auroc.hi)}]</span>` : "—"}</td></tr>`,
+        `<td>${r.auroc ? `${fmtNum(r.auroc.auroc)} <span class="ci">[${fmtNum(r.auroc.lo)}–${fmtNum(r.auroc.hi)}]</span>` : "—"}</td>` +
+        `<td>${esc(r.goal ?? detectionGoal(r))}</td></tr>`,
     )
     .join("\n");
-  return `<table><thead><tr><th>detector</th><th>TPR (backdoored flagged)</th><th>FPR (clean flagged)</th><th>AUROC</th></tr></thead><tbody>${body}</tbody></table>`;
+  return `<table><thead><tr><th>detector</th><th>TPR (backdoored flagged)</th><th>FPR (clean flagged)</th><th>AUROC</th><th>goal (≥ 90% TPR at ≤ 5% FPR)</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
 function zooHtml(zoo: ZooEntry[]): string {

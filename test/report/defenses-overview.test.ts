@@ -104,6 +104,7 @@ test("the overview: detectors with the trigger recovered, the models before, eac
   assert.equal(inv.detection!.fpr!.rate, 0);
   // The best match among each backdoored model's candidates, not the top candidate's.
   assert.deepEqual(inv.detection!.recovered, { exact: 1, near: 1, no: 1 });
+  assert.equal(inv.detection!.goal, "not met", "2 of 3 flagged");
   assert.equal(inv.seconds, (13 + 23 + 33 + 43) / 4);
   assert.equal(rows[1].seconds, 2);
   const beear = rows[3].after!;
@@ -128,6 +129,7 @@ test("the Defenses section renders one table; a run with no defense has none", (
   assert.equal(html.match(/<table>/g)?.length, 1);
   assert.match(html, /1 \/ 1 \/ 1/);
   assert.match(html, /1 of 2/);
+  assert.match(html, /<td>not met<\/td>/, "the detection rows say where they stand against their goal");
   assert.match(html, /sft <span class="muted">\(120 steps\)/);
   assert.equal(defensesOverviewSection({ cells: [cell("b1", "sft", 0.9)] } as unknown as Results), "");
 });
