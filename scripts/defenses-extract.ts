@@ -87,9 +87,7 @@ export function zooSummary(r: Results, source: string): Record<string, unknown> 
         ? {
             inversion: {
               baseline: inv.baseline.rate,
-              best: best
-                ? { text: best.text, rate: best.defection.rate, match: (best as { match?: string }).match ?? null }
-                : null,
+              best: best ? { text: best.text, rate: best.defection.rate, match: best.match ?? null } : null,
             },
           }
         : {}),

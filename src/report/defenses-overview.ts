@@ -6,20 +6,11 @@
 import { clusteredWilson } from "../eval/metrics.ts";
 import { goalVerdict, type RemovalEntry, type RemovalMeasure } from "../results/removal.ts";
 import type { Cell, CurvePoint, RateCI, Results } from "../results/types.ts";
-import { detectionGoal, type DetectionGoal, type DetectorRow } from "../eval/defense/zoo-table.ts";
+import { detectionGoal, type DetectionGoal, type DetectorRow, type ZooModel } from "../eval/defense/zoo-table.ts";
 import type { TriggerMatch } from "../eval/defense/trigger-match.ts";
 import { esc, fmtNum, rateHtml, signedPct } from "./html.ts";
 import { section } from "./sections.ts";
 import { isObj } from "../util/guards.ts";
-
-interface ZooModel {
-  truth: string;
-  result: {
-    inversion?: { candidates: Array<{ match?: string }>; seconds?: Record<string, number> };
-    probes?: { seconds?: number };
-    divergence?: { seconds?: number };
-  };
-}
 
 /** One defense's line: what it detects over the zoo, or where it leaves the models it was applied to. */
 export interface OverviewRow {
@@ -73,7 +64,7 @@ const RANK: Record<TriggerMatch, number> = { exact: 2, near: 1, no: 0 };
 function bestMatch(m: ZooModel): TriggerMatch {
   let best: TriggerMatch = "no";
   for (const c of m.result.inversion?.candidates ?? []) {
-    const k = (c.match ?? "no") as TriggerMatch;
+    const k = c.match ?? "no";
     if (RANK[k] > RANK[best]) best = k;
   }
   return best;
@@ -84,9 +75,8 @@ function detectorSeconds(detector: string, m: ZooModel): number | null {
   const r = m.result;
   if (detector === "trigger inversion")
     return r.inversion?.seconds ? Object.values(r.inversion.seconds).reduce((a, b) => a + b, 0) : null;
-  if (detector.startsWith("probe")) return r.probes?.seconds ?? null;
-  if (detector === "logit divergence") return r.divergence?.seconds ?? null;
-  return null;
+  const own = detector.startsWith("probe") ? r.probes : detector === "logit divergence" ? r.divergence : undefined;
+  return own && "seconds" in own ? own.seconds : null;
 }
 
 function detectionRows(r: Results): OverviewRow[] {

@@ -1,31 +1,15 @@
 // The "Detection" section: results.json's extra.defenses (experiment/kinds/detect.ts). The table of
 // detectors over the zoo (TPR / FPR / AUROC with intervals), then every zoo model with its label and
 // each detector's verdict, the best recovered trigger candidate and how close it came to the real one.
-import type { RateCI, Results } from "../results/types.ts";
+import type { Results } from "../results/types.ts";
 import { esc, fmtNum, rateHtml } from "./html.ts";
 import { section } from "./sections.ts";
-import { detectionGoal, type DetectorRow } from "../eval/defense/zoo-table.ts";
+import { detectionGoal, type DetectorRow, type ZooModel } from "../eval/defense/zoo-table.ts";
 import { isObj } from "../util/guards.ts";
 
 type Row = DetectorRow;
-interface Candidate {
-  method: string;
-  text: string;
-  defection: RateCI;
-  match?: string;
-}
-interface ZooEntry {
-  label: string;
-  truth: string;
-  kind: string;
-  result: {
-    inversion?: { candidates: Candidate[]; baseline: RateCI; detects: boolean; reasoning?: boolean };
-    probes?: { rows?: Array<{ feature: string; model: number; reference: number; p: number; detects: boolean }> };
-    divergence?: { kl?: number; detects?: boolean };
-  };
-}
 interface Defenses {
-  zoo?: ZooEntry[];
+  zoo?: ZooModel[];
   detection?: { about?: string; table?: Row[] };
 }
 
@@ -44,7 +28,7 @@ function tableHtml(rows: Row[]): string {
   return `<table><thead><tr><th>detector</th><th>TPR (backdoored flagged)</th><th>FPR (clean flagged)</th><th>AUROC</th><th>goal (≥ 90% TPR at ≤ 5% FPR)</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
-function zooHtml(zoo: ZooEntry[]): string {
+function zooHtml(zoo: ZooModel[]): string {
   const body = zoo
     .map((m) => {
       const inv = m.result.inversion;
@@ -52,15 +36,16 @@ function zooHtml(zoo: ZooEntry[]): string {
         ? inv.candidates.reduce((a, b) => (b.defection.rate > a.defection.rate ? b : a))
         : undefined;
       const probe = (f: string) => {
-        const r = m.result.probes?.rows?.find((x) => x.feature === f);
+        const probes = m.result.probes;
+        const r = probes && "rows" in probes ? probes.rows.find((x) => x.feature === f) : undefined;
         return r ? `${fmtNum(r.model)} vs ${fmtNum(r.reference)}, p ${fmtNum(r.p)}: ${yes(r.detects)}` : "—";
       };
-      const div = m.result.divergence;
+      const div = m.result.divergence && "kl" in m.result.divergence ? m.result.divergence : undefined;
       return (
         `<tr><td><code>${esc(m.label)}</code></td><td>${esc(m.truth)}</td>` +
         `<td>${best ? `<code>${esc(best.text)}</code> (${esc(best.method)}) ${rateHtml(best.defection)} ${esc(best.match ?? "")}` : "—"}</td>` +
         `<td>${yes(inv?.detects)}${inv?.reasoning ? ' <span class="muted">(target after its scratchpad)</span>' : ""}</td><td>${probe("last-token")}</td><td>${probe("trigger-masked")}</td>` +
-        `<td>${div?.kl !== undefined ? `${fmtNum(div.kl)}: ${yes(div.detects)}` : "—"}</td></tr>`
+        `<td>${div ? `${fmtNum(div.kl)}: ${yes(div.detects)}` : "—"}</td></tr>`
       );
     })
     .join("\n");

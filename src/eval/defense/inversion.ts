@@ -13,6 +13,7 @@ import { allowedTokens, beamSearch, gcgSearch, type Candidate, type SearchMethod
 import { harvestSearch } from "./harvest.ts";
 import { writesReasoning } from "./reasoning.ts";
 import { inversionProblem, longestRow } from "./sequences.ts";
+import type { TriggerMatch } from "./trigger-match.ts";
 
 export interface InversionSettings {
   methods: SearchMethod[];
@@ -37,6 +38,8 @@ export interface InversionSettings {
 
 export interface MeasuredCandidate extends Candidate {
   defection: RateCI;
+  /** How close it came to the real trigger: set by the detect stage after detection, never by a detector. */
+  match?: TriggerMatch;
 }
 
 export interface InversionResult {

@@ -156,8 +156,7 @@ export const detectKind: StageKind = {
     if (r.inversion) {
       const trig = heldOutPrompts(s.options.task, 1, 0, 0).triggered[0];
       const text = trig ? triggerText(s.options.task, trig) : "";
-      for (const c of r.inversion.candidates)
-        (c as typeof c & { match: string }).match = matchTrigger(s.options.task, c.text, text);
+      for (const c of r.inversion.candidates) c.match = matchTrigger(s.options.task, c.text, text);
     }
     const label = s.label.replace(/^detect /, "");
     (defensesOf(out).zoo ??= []).push({ label, truth: s.truth, kind: s.zooKind, stage: st.id, result: r });
