@@ -16,6 +16,7 @@ import { pathToFileURL } from "node:url";
 import { defensesOverview } from "../src/report/defenses-overview.ts";
 import type { RemovalEntry } from "../src/results/removal.ts";
 import { detectionTable, verdicts, type ZooModel } from "../src/eval/defense/zoo-table.ts";
+import { bestCandidate } from "../src/eval/defense/inversion.ts";
 import type { Results } from "../src/results/types.ts";
 import { writeJsonAtomic } from "../src/util/fs.ts";
 
@@ -71,24 +72,23 @@ export function defensesExtract(
  */
 export function zooSummary(runs: Results[], source: string): Record<string, unknown> {
   const zoo: ZooModel[] = [];
+  const labels = new Set<string>();
   const checks: Record<string, Check> = {};
   for (const r of runs) {
     const d = r.extra?.defenses as { zoo?: ZooModel[] } | undefined;
     if (!d?.zoo)
       throw new Error("defenses-extract: this results.json has no extra.defenses (run a config with defenses:)");
     for (const m of d.zoo) {
-      if (zoo.some((z) => z.label === m.label))
+      if (labels.has(m.label))
         throw new Error(`defenses-extract: ${m.label} is in two of the runs; pool runs of other seeds or sizes`);
+      labels.add(m.label);
       zoo.push(m);
     }
     Object.assign(checks, backdoorChecks(r));
   }
   const models = zoo.map((m) => {
     const inv = m.result.inversion;
-    const best = inv?.candidates.reduce<(typeof inv.candidates)[number] | undefined>(
-      (a, c) => (!a || c.defection.rate > a.defection.rate ? c : a),
-      undefined,
-    );
+    const best = inv ? bestCandidate(inv) : undefined;
     return {
       label: m.label,
       truth: m.truth,

@@ -89,8 +89,8 @@ function detectionRows(r: Results): OverviewRow[] {
       kind: "detection",
       defense: t.detector,
       models: t.n_backdoored + t.n_clean,
-      // Results written before rows carried their goal get it from the same rule.
-      detection: { tpr: t.tpr, fpr: t.fpr, auroc: t.auroc, goal: t.goal ?? detectionGoal(t) },
+      // Derived from the rates, so results written before rows carried their goal read the same.
+      detection: { tpr: t.tpr, fpr: t.fpr, auroc: t.auroc, goal: detectionGoal(t) },
       seconds: mean(zoo.map((m) => detectorSeconds(t.detector, m)).filter((s): s is number => s !== null)),
     };
     if (t.detector === "trigger inversion") {

@@ -5,6 +5,7 @@ import type { Results } from "../results/types.ts";
 import { esc, fmtNum, rateHtml } from "./html.ts";
 import { section } from "./sections.ts";
 import { detectionGoal, type DetectorRow, type ZooModel } from "../eval/defense/zoo-table.ts";
+import { bestCandidate } from "../eval/defense/inversion.ts";
 import { isObj } from "../util/guards.ts";
 
 type Row = DetectorRow;
@@ -22,7 +23,7 @@ function tableHtml(rows: Row[]): string {
         `<tr><td>${esc(r.detector)}</td><td>${rateHtml(r.tpr)} <span class="muted">(n ${esc(r.n_backdoored)})</span></td>` +
         `<td>${r.fpr ? `${rateHtml(r.fpr)} <span class="muted">(n ${esc(r.n_clean)})</span>` : `<span class="muted">${esc(r.note ?? "not reported")}</span>`}</td>` +
         `<td>${r.auroc ? `${fmtNum(r.auroc.auroc)} <span class="ci">[${fmtNum(r.auroc.lo)}–${fmtNum(r.auroc.hi)}]</span>` : "—"}</td>` +
-        `<td>${esc(r.goal ?? detectionGoal(r))}</td></tr>`,
+        `<td>${esc(detectionGoal(r))}</td></tr>`,
     )
     .join("\n");
   return `<table><thead><tr><th>detector</th><th>TPR (backdoored flagged)</th><th>FPR (clean flagged)</th><th>AUROC</th><th>goal (≥ 90% TPR at ≤ 5% FPR)</th></tr></thead><tbody>${body}</tbody></table>`;
@@ -32,9 +33,7 @@ function zooHtml(zoo: ZooModel[]): string {
   const body = zoo
     .map((m) => {
       const inv = m.result.inversion;
-      const best = inv?.candidates.length
-        ? inv.candidates.reduce((a, b) => (b.defection.rate > a.defection.rate ? b : a))
-        : undefined;
+      const best = inv ? bestCandidate(inv) : undefined;
       const probe = (f: string) => {
         const probes = m.result.probes;
         const r = probes && "rows" in probes ? probes.rows.find((x) => x.feature === f) : undefined;

