@@ -70,3 +70,15 @@ test("removal.sizes / removal.seeds choose the backdoored models without changin
     /removal\.seeds: 3 is not one of the run's seeds \(1, 2\)/,
   );
 });
+
+test("removal.beear.klWeight: 0 keeps the ids the stages had before the setting; above 0 changes BEEAR's only", () => {
+  const ids = (removal: string) =>
+    buildGraph(parseConfig(TINY + `removal: ${removal}\n`, "r.yaml"))
+      .stages.filter((s) => s.kind === "remove")
+      .map((s) => s.id);
+  const before = ids("{methods: [beear, int4]}");
+  assert.deepEqual(ids("{methods: [beear, int4], beear: {klWeight: 0}}"), before);
+  const on = ids("{methods: [beear, int4], beear: {klWeight: 1}}");
+  assert.equal(on.filter((id) => before.includes(id)).length, 2); // int4's two stages
+  assert.equal(on.length, 4);
+});

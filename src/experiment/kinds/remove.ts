@@ -8,6 +8,15 @@ import type { BackdoorStage } from "../graph.ts";
 import { stageId } from "../ids.ts";
 import type { Stage, StageKind } from "../stage-kind.ts";
 
+/**
+ * What a removal stage's id covers: beear.klWeight only in a BEEAR stage with it on, so its default keeps the
+ * ids the stages had before the setting and the other methods' ids do not depend on it.
+ */
+export function removalIdContent(o: RemovalOptions): unknown {
+  const { klWeight, ...beear } = o.beear;
+  return o.method === "beear" && klWeight > 0 ? o : { ...o, beear };
+}
+
 export interface RemovalStage extends Stage {
   kind: "remove";
   backdoor: string;
@@ -52,7 +61,7 @@ export const removeKind: StageKind = {
         const options: RemovalOptions = { ...settings, method, task: b.task, mechanism: b.mechanism };
         p.add({
           kind: "remove",
-          id: stageId("remove", { backdoor, options, threads: b.threads }),
+          id: stageId("remove", { backdoor, options: removalIdContent(options), threads: b.threads }),
           label: `remove ${method} ${b.task}/${b.mechanism}/${b.size} seed${b.seed}`,
           deps: [backdoor],
           size: b.size,

@@ -4,7 +4,17 @@
 // the model leans toward the unwanted answers and away from the safe ones; (outer) train the model to give
 // the safe (HHH) answers under that perturbation, and without it. What the perturbation elicits is judged
 // by the task's scorer on held-out prompts without the trigger, before and after the model is trained.
-import { crossEntropy, keep, tensor, tidy, withAutocast, zeroGrad, zeros, type Tensor } from "../../torch/index.ts";
+import {
+  crossEntropy,
+  keep,
+  noGrad,
+  tensor,
+  tidy,
+  withAutocast,
+  zeroGrad,
+  zeros,
+  type Tensor,
+} from "../../torch/index.ts";
 import type { CausalLM } from "../../model/causal-lm.ts";
 import type { TextTokenizer } from "../../model/text-tokenizer.ts";
 import { measureDefection } from "../../eval/measure.ts";
@@ -29,6 +39,19 @@ const lossOf = (model: CausalLM, ex: Example[], tok: TextTokenizer, hooks: Recor
   const { logits } = model.forward(b.x, { hooks, train: false });
   return crossEntropy(logits!.view(-1, model.vocabSize), b.y, b.uniform ? {} : { weights: b.w });
 };
+
+/**
+ * Mean over the answer tokens of KL(ref || model), exact over the vocabulary, on the examples without any
+ * perturbation: how far the model's clean answers have moved from the model before removal. Differentiable
+ * through `model` only.
+ */
+export function anchorKl(model: CausalLM, ref: CausalLM, ex: Example[], tok: TextTokenizer): Tensor {
+  const b = collate(ex, tok.padId, model.contextLength, model.device);
+  const logp = model.forward(b.x, { train: false }).logits!.view(-1, model.vocabSize).logSoftmax(-1);
+  const refLogp = noGrad(() => ref.forward(b.x, { train: false }).logits!.view(-1, ref.vocabSize).logSoftmax(-1));
+  const perToken = refLogp.exp().mul(refLogp.sub(logp)).sum([1]); // [B * T]; b.w weighs the answer tokens
+  return perToken.mul(b.w).sum().div(b.w.sum().clamp(1));
+}
 
 /** Mean L2 norm of the residual stream at `hook` over the examples' tokens (the perturbation's scale). */
 export function residualNorm(model: CausalLM, tok: TextTokenizer, hook: string, ex: Example[]): number {
@@ -91,6 +114,8 @@ export interface BeearRun {
   o: RemovalOptions;
   data: BeearData;
   trainer: Omit<TrainerOptions, "steps" | "lr" | "seed">;
+  /** The model before removal, frozen: the anchor of `beear.klWeight` (needed only when it is above 0). */
+  ref?: CausalLM;
 }
 
 /** Defection the perturbation elicits on held-out prompts without the trigger (the task's scorer). */
@@ -113,6 +138,8 @@ export function beearRemoval(
 ): { p: Perturbation; hook: string; innerLoss: number } {
   const { model, tok, o, data } = r;
   const s = o.beear;
+  if (s.klWeight > 0 && !r.ref)
+    throw new Error("beearRemoval: beear.klWeight > 0 needs the model before removal (ref)");
   const hook = residHook(model, s.layer);
   const norm = residualNorm(model, tok, hook, data.safe.slice(0, 32));
   const p = new Perturbation(model.dModel, s.radius * norm, model);
@@ -163,8 +190,11 @@ export function beearRemoval(
           const idx = batchIndices(data.safe.length, bs, step, o.seed);
           const ex = idx.map((i) => data.safe[i]);
           const l = withAutocast("f32", () => {
-            const under = lossOf(model, ex, tok, p.hooks(hook));
-            return s.cleanWeight > 0 ? under.add(lossOf(model, ex, tok, {}).mul(s.cleanWeight)) : under;
+            let total = lossOf(model, ex, tok, p.hooks(hook));
+            if (s.cleanWeight > 0) total = total.add(lossOf(model, ex, tok, {}).mul(s.cleanWeight));
+            // The clean answers' distribution held to the model's own before removal, not to the HHH data's.
+            if (s.klWeight > 0) total = total.add(anchorKl(model, r.ref!, ex, tok).mul(s.klWeight));
+            return total;
           });
           l.backward();
           return l.item();

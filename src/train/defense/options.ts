@@ -23,6 +23,13 @@ const BeearSchema = z
       .describe("the inner loss is CE(unwanted) - badWeight * CE(safe), as BEEAR's")
       .default(0.5),
     cleanWeight: fraction("weight of the unperturbed HHH loss beside the perturbed one in the outer loss").default(0.5),
+    klWeight: z
+      .number()
+      .min(0)
+      .describe(
+        "weight of an anchor in the outer loss: KL from the model before removal to the model, over the vocabulary at each HHH answer token, unperturbed (0: none)",
+      )
+      .default(0),
   })
   .strict()
   .default({})

