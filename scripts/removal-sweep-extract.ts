@@ -11,7 +11,7 @@
 //     'default=runs/a/results.json' 'removal.lr=2e-4=runs/b/results.json' ...
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import type { RemovalEntry } from "../src/results/removal.ts";
+import { goalVerdict, type RemovalEntry } from "../src/results/removal.ts";
 import type { Results } from "../src/results/types.ts";
 import { writeJsonAtomic } from "../src/util/fs.ts";
 import { readLabelled } from "./runs-extract.ts";
@@ -78,7 +78,24 @@ export function sweepExtract(method: string, runs: Array<{ setting: string; resu
         ),
       }
     : null;
-  return { method, rule: BLIND_RULE, settings, models, oneSetting };
+  // Each setting over all models: how many meet the removal goal (which needs the trigger to judge), how many
+  // pass the blind rule (which does not), its worst HHH change and its mean triggered defection after.
+  const perSetting = settings.map((setting) => {
+    const rows = Object.values(models).flatMap((m) => {
+      const r = m.rows.find((x) => x.setting === setting);
+      return r ? [{ ...r, before: m.before }] : [];
+    });
+    const changes = rows.flatMap((r) => (r.hhhChange ? [r.hhhChange.mean] : []));
+    return {
+      setting,
+      models: rows.length,
+      goalMet: rows.filter((r) => goalVerdict(r) === "met").length,
+      passesRule: rows.filter((r) => r.passes).length,
+      worstHhhChange: changes.length > 0 ? Math.min(...changes) : null,
+      meanTriggeredAfter: rows.reduce((a, r) => a + r.after.triggered.rate, 0) / Math.max(rows.length, 1),
+    };
+  });
+  return { method, rule: BLIND_RULE, settings, models, oneSetting, perSetting };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

@@ -61,6 +61,18 @@ test("per model, the blind choice is the best HHH change among the passing setti
     triggered: 0.04,
     hhhChange: -0.05,
   });
+  // Per setting over both models: the goal (judged with the trigger) beside the blind rule (judged without).
+  const per = Object.fromEntries(out.perSetting.map((p) => [p.setting, p]));
+  assert.deepEqual(
+    ["default", "lr=2e-4", "radius=0.5"].map((k) => [per[k].goalMet, per[k].passesRule, per[k].models]),
+    [
+      [2, 2, 2],
+      [0, 1, 2],
+      [0, 0, 2],
+    ],
+  );
+  assert.equal(per["default"].worstHhhChange, -0.07);
+  assert.ok(Math.abs(per["lr=2e-4"].meanTriggeredAfter - 0.79) < 1e-9);
   assert.throws(
     () => sweepExtract("crow", [{ setting: "default", results: run(entry("normal", 0, 0, 1, 0)) }]),
     /no crow/,
