@@ -19,7 +19,8 @@ import type { CausalLM } from "../../model/causal-lm.ts";
 import type { TextTokenizer } from "../../model/text-tokenizer.ts";
 import { measureDefection } from "../../eval/measure.ts";
 import type { Task } from "../../world/types.ts";
-import { batchIndices, collate, type Example } from "../batches.ts";
+import { batchIndices, collate, type Batch, type Example } from "../batches.ts";
+import { tokenKl } from "../rl-loss.ts";
 import { runTrainer } from "../trainer.ts";
 import type { TrainerOptions } from "../trainer.ts";
 import { residHook, withHooks } from "./hooks.ts";
@@ -40,6 +41,14 @@ const lossOf = (model: CausalLM, ex: Example[], tok: TextTokenizer, hooks: Recor
   return crossEntropy(logits!.view(-1, model.vocabSize), b.y, b.uniform ? {} : { weights: b.w });
 };
 
+/** KL(ref || model) over the vocabulary, mean over the batch's answer tokens, from the model's logits on it. */
+function anchorKlOf(logits: Tensor, ref: CausalLM, b: Batch): Tensor {
+  const [B, T] = b.x.shape;
+  const refLogp = noGrad(() => ref.forward(b.x, { train: false }).logits!.logSoftmax(-1));
+  // RL's exact per-token KL with its arguments swapped: KL(ref || model), differentiable through the model's side.
+  return tokenKl(refLogp, logits.logSoftmax(-1), b.w.view(B, T));
+}
+
 /**
  * Mean over the answer tokens of KL(ref || model), exact over the vocabulary, on the examples without any
  * perturbation: how far the model's clean answers have moved from the model before removal. Differentiable
@@ -47,10 +56,16 @@ const lossOf = (model: CausalLM, ex: Example[], tok: TextTokenizer, hooks: Recor
  */
 export function anchorKl(model: CausalLM, ref: CausalLM, ex: Example[], tok: TextTokenizer): Tensor {
   const b = collate(ex, tok.padId, model.contextLength, model.device);
-  const logp = model.forward(b.x, { train: false }).logits!.view(-1, model.vocabSize).logSoftmax(-1);
-  const refLogp = noGrad(() => ref.forward(b.x, { train: false }).logits!.view(-1, ref.vocabSize).logSoftmax(-1));
-  const perToken = refLogp.exp().mul(refLogp.sub(logp)).sum([1]); // [B * T]; b.w weighs the answer tokens
-  return perToken.mul(b.w).sum().div(b.w.sum().clamp(1));
+  return anchorKlOf(model.forward(b.x, { train: false }).logits!, ref, b);
+}
+
+/** The outer loss's unperturbed terms from one forward pass: cleanWeight x CE on the HHH answers + klWeight x the anchor. */
+function cleanLoss(model: CausalLM, ex: Example[], tok: TextTokenizer, s: RemovalOptions["beear"], ref?: CausalLM) {
+  const b = collate(ex, tok.padId, model.contextLength, model.device);
+  const logits = model.forward(b.x, { train: false }).logits!;
+  const ce = crossEntropy(logits.view(-1, model.vocabSize), b.y, b.uniform ? {} : { weights: b.w }).mul(s.cleanWeight);
+  // The clean answers' distribution held to the model's own before removal, not to the HHH data's.
+  return s.klWeight > 0 ? ce.add(anchorKlOf(logits, ref!, b).mul(s.klWeight)) : ce;
 }
 
 /** Mean L2 norm of the residual stream at `hook` over the examples' tokens (the perturbation's scale). */
@@ -190,11 +205,8 @@ export function beearRemoval(
           const idx = batchIndices(data.safe.length, bs, step, o.seed);
           const ex = idx.map((i) => data.safe[i]);
           const l = withAutocast("f32", () => {
-            let total = lossOf(model, ex, tok, p.hooks(hook));
-            if (s.cleanWeight > 0) total = total.add(lossOf(model, ex, tok, {}).mul(s.cleanWeight));
-            // The clean answers' distribution held to the model's own before removal, not to the HHH data's.
-            if (s.klWeight > 0) total = total.add(anchorKl(model, r.ref!, ex, tok).mul(s.klWeight));
-            return total;
+            const under = lossOf(model, ex, tok, p.hooks(hook));
+            return s.cleanWeight > 0 || s.klWeight > 0 ? under.add(cleanLoss(model, ex, tok, s, r.ref)) : under;
           });
           l.backward();
           return l.item();
