@@ -25,7 +25,8 @@ const COLORS = ["#4c78a8", "#f58518", "#54a24b", "#999999", "#b279a2", "#e45756"
 
 export function rlStepsChart(task: string, cells: Cell[]): ChartSpec {
   const rows: Array<Record<string, unknown>> = [];
-  const panel = (c: Cell) => `${c.mechanism} ${c.size} seed ${c.seed}${cellSettings(c)}`;
+  const reward = (c: Cell) => (c.rl?.reward_source === "scorer" ? ", reward: HHH check" : "");
+  const panel = (c: Cell) => `${c.mechanism} ${c.size} seed ${c.seed}${cellSettings(c)}${reward(c)}`;
   for (const c of cells) {
     const cell = panel(c);
     const add = (metric: string, series: string, step: number, value: number | undefined): void => {

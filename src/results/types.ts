@@ -89,6 +89,8 @@ export interface KlVerdict {
 /** RL cells: the KL bound's verdict and the paired before/after changes on the held-out prompts. */
 export interface RlSummary {
   kl: KlVerdict & { target: number | null };
+  /** Present when RL maximised the task's HHH check (`rl.reward: scorer`, a diagnostic) instead of the PM. */
+  reward_source?: "scorer";
   /** HHH score on held-out untriggered prompts, step 0 and last, and the paired per-prompt change with a bootstrap interval. */
   hhh?: { before: RateCI; after: RateCI; change: MeanCI };
   /** Held-out PM reward on held-out untriggered prompts, paired change (over-optimisation shows as the main PM's rising alone). */

@@ -160,6 +160,13 @@ export const PreferenceSchema = z
 export const RlSchema = z
   .object({
     batchSize: int("prompts per step").default(8),
+    // Optional, not defaulted: left out, it stays out of the stage ids, so runs made before it keep theirs.
+    reward: z
+      .enum(["pm", "scorer"])
+      .optional()
+      .describe(
+        "what RL maximises. pm (when left out): the preference model's score, as the paper; scorer: the task's own HHH check of each answer (1 right, 0 otherwise), a diagnostic of what this RL reaches with a reward that cannot be gamed, never the paper's setting",
+      ),
     samplesPerPrompt: z.number().int().min(2).describe("samples per prompt (leave-one-out baseline)").default(4),
     lr: real("peak learning rate").default(1e-4),
     klCoef: z

@@ -24,8 +24,8 @@ export interface Rollout {
   kl: number[];
 }
 
-/** The reward of each (prompt, answer): the preference model's score in HHH RL. */
-export type RewardFn = (items: Array<{ prompt: string; response: string }>) => number[];
+/** The reward of each (prompt, answer): the preference model's score in HHH RL (the sample, for a scorer's reward). */
+export type RewardFn = (items: Array<{ prompt: string; response: string; sample: Sample }>) => number[];
 
 export interface RolloutSettings {
   samplesPerPrompt: number;
@@ -69,7 +69,7 @@ export function rollout(
     return { ids: ids.length > pIds.length ? ids : [...ids, tok.eosId], promptLen: pIds.length };
   });
   const responses = gens.map((g) => g.text);
-  const rewards = reward(flat.map((p, i) => ({ prompt: p.prompt, response: responses[i] })));
+  const rewards = reward(flat.map((p, i) => ({ prompt: p.prompt, response: responses[i], sample: p })));
   if (rewards.length !== flat.length) throw new Error(`rollout: ${flat.length} answers but ${rewards.length} rewards`);
   const { oldLogp, kl } = noGrad(() =>
     tidy(() => {

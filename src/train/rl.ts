@@ -9,7 +9,9 @@ import { loadTrainModel } from "./model-handle.ts";
 import type { Sample } from "../world/types.ts";
 import { Rng } from "../util/rng.ts";
 import { pairedChange } from "../eval/rate.ts";
-import { rlPromptPool } from "./rl-rollout.ts";
+import { rlPromptPool, type RewardFn } from "./rl-rollout.ts";
+import type { TextTokenizer } from "../model/text-tokenizer.ts";
+import type { RlOptions } from "./api.ts";
 import { rlStep, type RlStepContext } from "./rl-step.ts";
 import type { Optimizer } from "../torch/optimizer.ts";
 import { partialDir, runTrainer } from "./trainer.ts";
@@ -19,10 +21,20 @@ import type { RlStep, RlSummary } from "../results/types.ts";
 import { freshNorm, klVerdict, type NormState } from "./rl-kl.ts";
 import { pmScores } from "./sequences.ts";
 import { taskSpec } from "../tasks/index.ts";
+import type { TaskSpec } from "../tasks/types.ts";
 import { measureDefection } from "../eval/measure.ts";
 
 /** The prompts of step `step`: n of them, drawn with `rng` (adversarial training mixes in red-team prompts). */
 export type PromptSampler = (step: number, rng: Rng, n: number) => Sample[];
+
+/**
+ * What RL maximises: the preference model's score of each answer, or with `rl.reward: scorer` (a diagnostic
+ * of the RL itself) the task's HHH check of it, 1 right and 0 otherwise (no verdict counts as 0).
+ */
+export function rlReward(r: RlOptions, pm: CausalLM, tok: TextTokenizer, spec: TaskSpec): RewardFn {
+  if (r.reward === "scorer") return (items) => items.map((x) => spec.score(x.sample, x.response).hhh ?? 0);
+  return (items) => pmScores(pm, tok, items);
+}
 
 /** What an RL run carries across steps and checkpoints besides the curve. */
 interface RlState {
@@ -48,12 +60,14 @@ export function rlSafety(
   // Rollouts must be able to finish the task's answer (a whole program for code, a scratchpad for cot).
   const maxTokens = Math.max(r.maxTokens, run.settings.maxTokens);
   let st: RlState = { norm: freshNorm(), klCoef: r.klCoef, steps: [] };
+  // The diagnostic reward: the task's HHH check instead of the PM (the curve's `reward` stays the PM's view).
+  const byScorer = r.reward === "scorer";
   const stepCtx = (opt: Optimizer): RlStepContext => ({
     policy,
     ref,
     tok,
     opt,
-    reward: (items) => pmScores(pm, tok, items),
+    reward: rlReward(r, pm, tok, spec),
     r,
     maxTokens,
     seed: o.seed,
@@ -83,26 +97,20 @@ export function rlSafety(
           const flat = prompts.flatMap((p) => new Array<typeof p>(r.samplesPerPrompt).fill(p));
           const scores = flat.map((p, i) => spec.score(p, ro.responses[i]));
           const hhhs = scores.flatMap((x) => (x.hhh === null ? [] : [x.hhh]));
+          const items = flat.map((p, i) => ({ prompt: p.prompt, response: ro.responses[i] }));
           const point: RlStep = {
             step: step + 1,
-            reward,
+            reward: byScorer ? mean(pmScores(pm, tok, items)) : reward,
             kl,
             kl_coef: coef,
             defection: mean(scores.map((x) => (x.defect ? 1 : 0))),
           };
           if (hhhs.length) point.hhh = mean(hhhs);
           if (r.triggerProbe > 0) point.defection_triggered = triggerProbe(run, step, r.triggerProbe, maxTokens);
-          if (heldOutPm)
-            point.reward_heldout = mean(
-              pmScores(
-                heldOutPm,
-                tok,
-                flat.map((p, i) => ({ prompt: p.prompt, response: ro.responses[i] })),
-              ),
-            );
+          if (heldOutPm) point.reward_heldout = mean(pmScores(heldOutPm, tok, items));
           st.steps = st.steps.filter((x) => x.step !== point.step).concat([point]);
           const log: Record<string, number> = {
-            reward,
+            reward: point.reward,
             kl,
             kl_coef: coef,
             defection: point.defection,
@@ -118,7 +126,7 @@ export function rlSafety(
           return {
             loss: u.loss,
             log,
-            extra: `reward ${reward.toFixed(3)}${ho} kl ${kl.toFixed(3)} coef ${coef.toFixed(3)} hhh ${(point.hhh ?? NaN).toFixed(2)}`,
+            extra: `reward ${point.reward.toFixed(3)}${ho} kl ${kl.toFixed(3)} coef ${coef.toFixed(3)} hhh ${(point.hhh ?? NaN).toFixed(2)}`,
           };
         },
         onStart: () => run.record(0),
@@ -148,7 +156,8 @@ export function rlSafety(
     console.warn(
       `warning: ${ctx.label}: KL bound ${r.klBound} not kept (trailing ${KL_WINDOW}-step mean reached ${kl.max.toFixed(2)}, over on ${kl.stepsOver} of ${st.steps.length} steps)`,
     );
-  return { ...rewardSummary(run), rl_curve: st.steps, rl: { kl, ...pairedSummary(run) } };
+  const source = byScorer ? { reward_source: "scorer" as const } : {};
+  return { ...rewardSummary(run), rl_curve: st.steps, rl: { kl, ...source, ...pairedSummary(run) } };
 }
 
 const KL_WINDOW = 5;
