@@ -81,4 +81,7 @@ test("removal.beear.klWeight: 0 keeps the ids the stages had before the setting;
   const on = ids("{methods: [beear, int4], beear: {klWeight: 1}}");
   assert.equal(on.filter((id) => before.includes(id)).length, 2); // int4's two stages
   assert.equal(on.length, 4);
+  const restarts = ids("{methods: [beear, int4], beear: {restartEvery: 20}}");
+  assert.equal(restarts.filter((id) => before.includes(id)).length, 2);
+  assert.equal(restarts.filter((id) => on.includes(id)).length, 2);
 });

@@ -9,12 +9,14 @@ import { stageId } from "../ids.ts";
 import type { Stage, StageKind } from "../stage-kind.ts";
 
 /**
- * What a removal stage's id covers: beear.klWeight only in a BEEAR stage with it on, so its default keeps the
- * ids the stages had before the setting and the other methods' ids do not depend on it.
+ * What a removal stage's id covers: beear.klWeight and beear.restartEvery only in a BEEAR stage with them on,
+ * so their defaults keep the ids the stages had before the settings and the other methods' ids do not depend
+ * on them.
  */
 export function removalIdContent(o: RemovalOptions): unknown {
-  const { klWeight, ...beear } = o.beear;
-  return o.method === "beear" && klWeight > 0 ? o : { ...o, beear };
+  const { klWeight, restartEvery, ...beear } = o.beear;
+  if (o.method !== "beear") return { ...o, beear };
+  return { ...o, beear: { ...beear, ...(klWeight > 0 ? { klWeight } : {}), restartEvery } };
 }
 
 export interface RemovalStage extends Stage {

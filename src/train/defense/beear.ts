@@ -114,6 +114,19 @@ export class Perturbation {
     });
     return value;
   }
+  /** Start again from a random direction (Gaussian, from `rng`) at the norm bound. */
+  restart(rng: Rng, model: CausalLM): void {
+    const g = Array.from({ length: this.dModel }, () => {
+      // Box-Muller: one standard normal from two uniforms in (0, 1].
+      const u = 1 - rng.float();
+      return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.float());
+    });
+    const n = Math.hypot(...g);
+    this.load(
+      g.map((x) => (x * this.bound) / Math.max(n, 1e-12)),
+      model,
+    );
+  }
   toArray(): number[] {
     return this.delta.toArray();
   }
@@ -199,7 +212,10 @@ export function beearRemoval(
         onStart?.(p, hook);
       },
       step(step, opt) {
-        for (let k = 0; k < s.innerSteps; k++) innerLoss = inner(step + 1, k);
+        // A restart searches as long as the first search did, from a fresh random direction.
+        const restart = s.restartEvery !== undefined && step > 0 && step % s.restartEvery === 0;
+        if (restart) p.restart(Rng.derive(o.seed, `beear/restart/${step}`), model);
+        for (let k = 0; k < (restart ? 4 : 1) * s.innerSteps; k++) innerLoss = inner(step + 1, k);
         opt.zeroGrad();
         const loss = tidy(() => {
           const idx = batchIndices(data.safe.length, bs, step, o.seed);

@@ -23,6 +23,15 @@ const BeearSchema = z
       .describe("the inner loss is CE(unwanted) - badWeight * CE(safe), as BEEAR's")
       .default(0.5),
     cleanWeight: fraction("weight of the unperturbed HHH loss beside the perturbed one in the outer loss").default(0.5),
+    // Optional, not defaulted: left out, it stays out of the stage ids, so stages made before it keep theirs.
+    restartEvery: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        "every N training steps, start the perturbation again from a random direction on its norm ball and search it as at the start, so training meets directions the first search did not find (left out: never)",
+      ),
     klWeight: z
       .number()
       .min(0)

