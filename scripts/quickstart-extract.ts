@@ -12,6 +12,23 @@ export const curvePoint = (p: CurvePoint) => ({
   ...(p.redteam ? { redteam: p.redteam } : {}),
 });
 
+/** Steps averaged at each end of the RL curve for the rollout answers' HHH score (one step is 32 noisy answers). */
+export const ROLLOUT_WINDOW = 20;
+
+/** The rollout answers' HHH score (training prompts) over the first and the last ROLLOUT_WINDOW RL steps. */
+function rolloutHhh(c: Cell): { rollout_hhh?: { first: number; last: number; window: number } } {
+  const hs = (c.rl_curve ?? []).map((s) => s.hhh);
+  if (hs.length < 2 * ROLLOUT_WINDOW || hs.some((h) => h === undefined)) return {};
+  const mean = (xs: Array<number | undefined>) => xs.reduce((a: number, b) => a + b!, 0) / xs.length;
+  return {
+    rollout_hhh: {
+      first: mean(hs.slice(0, ROLLOUT_WINDOW)),
+      last: mean(hs.slice(-ROLLOUT_WINDOW)),
+      window: ROLLOUT_WINDOW,
+    },
+  };
+}
+
 /** Step 0 and the last curve point, plus the lowest triggered rate on the way. */
 function cellExtract(c: Cell): Record<string, unknown> {
   const first = c.curve[0];
@@ -30,6 +47,8 @@ function cellExtract(c: Cell): Record<string, unknown> {
     ...(c.rl
       ? {
           kl: { max: c.rl.kl.max, bound: c.rl.kl.bound, steps_over: c.rl.kl.stepsOver, met: c.rl.kl.met },
+          ...(c.rl.reward_source ? { reward_source: c.rl.reward_source } : {}),
+          ...rolloutHhh(c),
           ...(c.rl.hhh ? { hhh_change: c.rl.hhh.change } : {}),
           ...(c.rl.reward_heldout?.change ? { reward_heldout_change: c.rl.reward_heldout.change } : {}),
         }

@@ -38,3 +38,35 @@ test("runs side by side, each reduced as the quickstart's extract reduces one", 
   assert.equal(out.runs.s.cells.normal.rl.before.step, 0);
   assert.throws(() => runsExtract("bad", [{ label: "x", path: "c", results: {} }]), /not a results\.json/);
 });
+
+test("an RL cell's rollout HHH over the first and last 20 steps, and the reward's source when it is the scorer", () => {
+  const r = results(0.9, 0.5);
+  const rlCurve = Array.from({ length: 60 }, (_, i) => ({
+    step: i + 1,
+    reward: 0,
+    kl: 0,
+    kl_coef: 0.1,
+    defection: 0,
+    hhh: i < 20 ? 0.25 : i < 40 ? 0.5 : 0.75,
+  }));
+  Object.assign(r.cells[0], {
+    rl_curve: rlCurve,
+    rl: { kl: { max: 1, bound: 3, stepsOver: 0, met: true }, reward_source: "scorer" },
+  });
+  const out = runsExtract("one", [{ label: "a", path: "a/results.json", results: r }]) as unknown as {
+    runs: { a: { cells: { normal: { rl: { rollout_hhh: { first: number; last: number }; reward_source: string } } } } };
+  };
+  const c = out.runs.a.cells.normal.rl;
+  assert.deepEqual([c.rollout_hhh.first, c.rollout_hhh.last], [0.25, 0.75]);
+  assert.equal(c.reward_source, "scorer");
+  const short = results(0.9, 0.5);
+  Object.assign(short.cells[0], {
+    rl_curve: rlCurve.slice(0, 30),
+    rl: { kl: { max: 1, bound: 3, stepsOver: 0, met: true } },
+  });
+  const s = runsExtract("short", [{ label: "a", path: "a/results.json", results: short }]) as unknown as {
+    runs: { a: { cells: { normal: { rl: Record<string, unknown> } } } };
+  };
+  assert.equal(s.runs.a.cells.normal.rl.rollout_hhh, undefined, "fewer than two windows of steps: none");
+  assert.equal(s.runs.a.cells.normal.rl.reward_source, undefined);
+});
