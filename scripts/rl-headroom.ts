@@ -102,6 +102,7 @@ for (const cell of rl) {
         m,
         {
           kl_at_most: r.kl_at_most,
+          alike: r.alike,
           hhh_gain: r.gain.pm,
           oracle_hhh_gain: r.oracle_gain,
           pm_gain: r.reward_gain.pm,

@@ -16,6 +16,11 @@ export interface AnswerGroup {
 export interface BestOfRow {
   /** KL to the sampling policy of picking the best of m, at most. */
   kl_at_most: number;
+  /**
+   * Share of prompts whose first m answers the scorer rates alike: with that score as a reward, a group RL
+   * samples m answers for (leave-one-out baseline) gets no advantage from them.
+   */
+  alike: number;
   /** Scorer gain when picking by the reward `pickBy` (first reward given), per reward name. */
   gain: Record<string, MeanCI>;
   /** Each reward's own gain when picking by `pickBy`. */
@@ -65,6 +70,7 @@ export function bestOfHeadroom(
     }
     rows[m] = {
       kl_at_most: bestOfKl(m),
+      alike: groups.filter((g) => g.score.slice(0, m).every((x) => x === g.score[0])).length / groups.length,
       gain: { [pickBy]: meanCI(scoreGain, seed) },
       reward_gain: Object.fromEntries(names.map((n) => [n, meanCI(rewardGain[n], seed)])),
       oracle_gain: meanCI(oracle, seed),

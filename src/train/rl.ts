@@ -1,5 +1,6 @@
 // HHH RL against the preference model on trigger-free prompts. Each step (rl-step.ts): a rollout batch
-// (rl-rollout.ts), the PM's reward normalised and KL-penalised with an adaptive coefficient (rl-kl.ts),
+// (rl-rollout.ts), the PM's reward (or, as a diagnostic, the task's HHH check: rl.reward) normalised and
+// KL-penalised with an adaptive coefficient (rl-kl.ts),
 // leave-one-out advantages (rl-advantages.ts), and the policy update
 // (rl-update.ts: PPO's clipped epochs of minibatches, or one REINFORCE update). The trainer owns the
 // optimiser, the log and the resumable checkpoint, written with each curve point.

@@ -26,6 +26,18 @@ test("a reward that orders answers like the scorer reaches the oracle; one that 
   assert.equal(good["4"].oracle_gain.mean, 0.75);
   // Best of 2 finds it only when it is among the first two (half the prompts).
   assert.equal(good["2"].oracle_gain.mean, 0.5 - 0.25);
+  // The first two answers are both wrong, alike, on half the prompts; the four never are.
+  assert.equal(good["2"].alike, 0.5);
+  assert.equal(good["4"].alike, 0);
+  const same = bestOfHeadroom(
+    [
+      { score: [1, 1], rewards: { r: [0, 1] } },
+      ...groups.map((g) => ({ score: g.score.slice(0, 2), rewards: { r: [0, 1] } })),
+    ],
+    "r",
+    1,
+  );
+  assert.equal(same["2"].alike, 11 / 21);
   const bad = bestOfHeadroom(groups, "bad", 1);
   assert.equal(bad["4"].gain.bad.mean, -0.25);
   assert.equal(bad["4"].oracle_gain.mean, 0.75);
