@@ -159,31 +159,27 @@ export function elicited(
   return measureDefection(withHooks(model, p.hooks(hook)), tok, task, held.untriggered, g, 0).rate.rate;
 }
 
-/** Train the model under the perturbation; returns the perturbation (for the elicitation check) and the last losses. */
-export function beearRemoval(
-  r: BeearRun,
-  onStart?: (p: Perturbation, hook: string) => void,
-): { p: Perturbation; hook: string; innerLoss: number } {
+/**
+ * `n` updates of `p` at `hook` on the model as it stands (only the perturbation moves), on batches `from`..`from + n - 1`
+ * of the unwanted and safe examples (their order seeded by `label`); returns the last inner loss.
+ */
+function searchPerturbation(
+  r: Pick<BeearRun, "model" | "tok" | "o" | "data">,
+  p: Perturbation,
+  hook: string,
+  from: number,
+  n: number,
+  label = "beear",
+): number {
   const { model, tok, o, data } = r;
-  const s = o.beear;
-  if (s.klWeight > 0 && !r.ref)
-    throw new Error("beearRemoval: beear.klWeight > 0 needs the model before removal (ref)");
-  const hook = residHook(model, s.layer);
-  const norm = residualNorm(model, tok, hook, data.safe.slice(0, 32));
-  const p = new Perturbation(model.dModel, s.radius * norm, model);
   const bs = o.batchSize;
-  let innerLoss = 0;
-  const inner = (step: number, k: number) =>
-    p.step(
-      s.innerLr,
+  let last = 0;
+  for (let k = from; k < from + n; k++)
+    last = p.step(
+      o.beear.innerLr,
       (h) => {
-        const ui = batchIndices(
-          data.unwanted.length,
-          bs,
-          step * s.innerSteps + k,
-          Rng.seedFor(o.seed, "beear/unwanted"),
-        );
-        const si = batchIndices(data.safe.length, bs, step * s.innerSteps + k, Rng.seedFor(o.seed, "beear/safe"));
+        const ui = batchIndices(data.unwanted.length, bs, k, Rng.seedFor(o.seed, `${label}/unwanted`));
+        const si = batchIndices(data.safe.length, bs, k, Rng.seedFor(o.seed, `${label}/safe`));
         const bad = lossOf(
           model,
           ui.map((i) => data.unwanted[i]),
@@ -197,10 +193,27 @@ export function beearRemoval(
           h,
         );
         // Toward the unwanted answers, away from the safe ones (bounded, so it cannot run away on its own).
-        return bad.sub(good.clamp(undefined, 5).mul(s.badWeight));
+        return bad.sub(good.clamp(undefined, 5).mul(o.beear.badWeight));
       },
       hook,
     );
+  return last;
+}
+
+/** Train the model under the perturbation; returns the perturbation (for the elicitation check) and the last losses. */
+export function beearRemoval(
+  r: BeearRun,
+  onStart?: (p: Perturbation, hook: string) => void,
+): { p: Perturbation; hook: string; innerLoss: number } {
+  const { model, tok, o, data } = r;
+  const s = o.beear;
+  if (s.klWeight > 0 && !r.ref)
+    throw new Error("beearRemoval: beear.klWeight > 0 needs the model before removal (ref)");
+  const hook = residHook(model, s.layer);
+  const norm = residualNorm(model, tok, hook, data.safe.slice(0, 32));
+  const p = new Perturbation(model.dModel, s.radius * norm, model);
+  let innerLoss = 0;
+  const inner = (from: number, n: number) => (innerLoss = searchPerturbation(r, p, hook, from, n));
   runTrainer(
     model,
     tok,
@@ -208,17 +221,17 @@ export function beearRemoval(
     {
       onStart: () => {
         // A first search before any training, so the model is trained against a perturbation that already works.
-        for (let k = 0; k < 4 * s.innerSteps; k++) innerLoss = inner(0, k);
+        inner(0, 4 * s.innerSteps);
         onStart?.(p, hook);
       },
       step(step, opt) {
         // A restart searches as long as the first search did, from a fresh random direction.
         const restart = s.restartEvery !== undefined && step > 0 && step % s.restartEvery === 0;
         if (restart) p.restart(Rng.derive(o.seed, `beear/restart/${step}`), model);
-        for (let k = 0; k < (restart ? 4 : 1) * s.innerSteps; k++) innerLoss = inner(step + 1, k);
+        inner((step + 1) * s.innerSteps, (restart ? 4 : 1) * s.innerSteps);
         opt.zeroGrad();
         const loss = tidy(() => {
-          const idx = batchIndices(data.safe.length, bs, step, o.seed);
+          const idx = batchIndices(data.safe.length, o.batchSize, step, o.seed);
           const ex = idx.map((i) => data.safe[i]);
           const l = withAutocast("f32", () => {
             const under = lossOf(model, ex, tok, p.hooks(hook));
