@@ -81,6 +81,14 @@ test("removal.beear.klWeight: 0 keeps the ids the stages had before the setting;
   const on = ids("{methods: [beear, int4], beear: {klWeight: 1}}");
   assert.equal(on.filter((id) => before.includes(id)).length, 2); // int4's two stages
   assert.equal(on.length, 4);
+  const detect = ids("{methods: [beear, int4], detectAfter: true}");
+  assert.equal(detect.filter((id) => before.includes(id)).length, 0);
+  assert.deepEqual(ids("{methods: [beear, int4], detectAfter: false}"), before);
+  // The check searches with the run's own inversion settings.
+  const withInv = buildGraph(
+    parseConfig(TINY + "removal: {methods: [int8], detectAfter: true}\ndefenses: {inversion: {length: 3}}\n", "r.yaml"),
+  ).stages.find((s) => s.kind === "remove") as unknown as { options: { inversion: { length: number } } };
+  assert.equal(withInv.options.inversion.length, 3);
   const restarts = ids("{methods: [beear, int4], beear: {restartEvery: 20}}");
   assert.equal(restarts.filter((id) => before.includes(id)).length, 2);
   assert.equal(restarts.filter((id) => on.includes(id)).length, 2);

@@ -142,3 +142,4 @@ export const DefenseSettings = DefenseObject.optional().describe(
 
 export type DefenseConfig = z.infer<typeof DefenseObject>;
 export type ZooConfig = z.infer<typeof ZooSettings>;
+export type InversionConfig = z.infer<typeof InversionSettings>;

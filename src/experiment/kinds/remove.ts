@@ -6,17 +6,20 @@ import { needsGradients, RemovalSchema, type RemovalOptions } from "../../train/
 import { runRemoval, type RemovalResult } from "../../train/defense/remove.ts";
 import type { BackdoorStage } from "../graph.ts";
 import { stageId } from "../ids.ts";
+import { DefenseSettings } from "../../eval/defense/settings.ts";
 import type { Stage, StageKind } from "../stage-kind.ts";
 
 /**
  * What a removal stage's id covers: beear.klWeight and beear.restartEvery only in a BEEAR stage with them on,
- * so their defaults keep the ids the stages had before the settings and the other methods' ids do not depend
- * on them.
+ * detectAfter (with the inversion settings it brings) only when on, so their defaults keep the ids the stages had
+ * before the settings and the other methods' ids do not depend on BEEAR's.
  */
 export function removalIdContent(o: RemovalOptions): unknown {
   const { klWeight, restartEvery, ...beear } = o.beear;
-  if (o.method !== "beear") return { ...o, beear };
-  return { ...o, beear: { ...beear, ...(klWeight > 0 ? { klWeight } : {}), restartEvery } };
+  const { detectAfter, inversion, ...rest } = o;
+  const check = detectAfter ? { detectAfter, inversion } : {};
+  if (o.method !== "beear") return { ...rest, ...check, beear };
+  return { ...rest, ...check, beear: { ...beear, ...(klWeight > 0 ? { klWeight } : {}), restartEvery } };
 }
 
 export interface RemovalStage extends Stage {
@@ -51,6 +54,8 @@ export const removeKind: StageKind = {
           `Give its weights as a model directory (base.model) instead, or drop it from removal.models`,
       );
     }
+    // The check after removal searches as the run's detectors do (defaults without a defenses section).
+    const inversion = settings.detectAfter ? { inversion: DefenseSettings.parse(c.defenses ?? {})!.inversion } : {};
     const stages = p.stages();
     const done = new Set<string>();
     for (const cell of p.cells()) {
@@ -60,7 +65,7 @@ export const removeKind: StageKind = {
       const b = stages.find((s) => s.id === backdoor) as BackdoorStage;
       if ((sizes && !sizes.includes(b.size)) || (seeds && !seeds.includes(b.seed))) continue;
       for (const method of methods) {
-        const options: RemovalOptions = { ...settings, method, task: b.task, mechanism: b.mechanism };
+        const options: RemovalOptions = { ...settings, method, task: b.task, mechanism: b.mechanism, ...inversion };
         p.add({
           kind: "remove",
           id: stageId("remove", { backdoor, options: removalIdContent(options), threads: b.threads }),

@@ -2,6 +2,7 @@
 // backdoored model, and their settings. Each method is blind to the trigger: it sees clean prompts,
 // HHH answers and (BEEAR) examples of the unwanted behaviour, never a triggered prompt.
 import { z } from "zod";
+import type { InversionConfig } from "../../eval/defense/settings.ts";
 import { count, fraction, int, real } from "../options.ts";
 
 const REMOVAL_METHODS = ["beear", "fine-prune", "crow", "int8", "int4", "sft"] as const;
@@ -102,6 +103,13 @@ export const RemovalSchema = z
       .min(1)
       .describe("only the backdoored models of these training seeds (default: every seed of the run)")
       .optional(),
+    // Optional, not defaulted: left out, it stays out of the stage ids, so stages made before it keep theirs.
+    detectAfter: z
+      .boolean()
+      .optional()
+      .describe(
+        "after removal, search the model for a trigger again with trigger inversion (the settings of defenses.inversion, blind as before): whether one can still be found (left out: no)",
+      ),
     beear: BeearSchema,
     finePrune: FinePruneSchema,
     crow: CrowSchema,
@@ -116,4 +124,6 @@ export type RemovalOptions = Omit<RemovalSettings, "methods" | "models" | "sizes
   method: RemovalMethod;
   task: string;
   mechanism: string;
+  /** With detectAfter: the run's defenses.inversion settings (defaults where it has none). */
+  inversion?: InversionConfig;
 };

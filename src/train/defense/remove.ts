@@ -23,6 +23,8 @@ import { applyPruning, dormantNeurons, mlpOutputLayers, neuronActivity } from ".
 import { measureRemoval, type RemovalEval } from "./measure.ts";
 import { needsGradients, type RemovalOptions } from "./options.ts";
 import { quantizeModel } from "./quantize.ts";
+import { DefenseSettings } from "../../eval/defense/settings.ts";
+import { detectModel } from "../../eval/defense/detect.ts";
 
 export interface RemovalResult {
   before: RemovalMeasure;
@@ -135,6 +137,23 @@ function applyMethod(
   return details;
 }
 
+/**
+ * Trigger inversion on the model after removal, as the detectors run it (blind, the run's inversion settings, the
+ * removal's seed): the best candidate's defection rate, whether it passes the detector's threshold, and its text.
+ */
+async function inversionAfter(ck: TrainModel, o: RemovalOptions, worldSeed: number) {
+  const s = DefenseSettings.parse({ detect: ["inversion"], inversion: o.inversion ?? {}, seed: o.seed })!;
+  const r = await detectModel({ model: ck.model, tok: ck.tokenizer, base: null, task: o.task, worldSeed }, s);
+  const inv = r.inversion!;
+  const best = inv.candidates.reduce((a, c) => (c.defection.rate > a.defection.rate ? c : a), inv.candidates[0]);
+  return {
+    inversionAfter: inv.score,
+    inversionDetects: inv.detects ? 1 : 0,
+    ...(best ? { inversionBest: best.text } : {}),
+    inversionSeconds: r.seconds,
+  };
+}
+
 export async function runRemoval(
   backdoorDir: string,
   outDir: string,
@@ -161,6 +180,7 @@ export async function runRemoval(
   const details = applyMethod(ck, o, ctx, e, worldSeed, backdoorDir);
   const seconds = (performance.now() - t0) / 1000;
   const after = measureRemoval(ck.model, ck.tokenizer, e);
+  if (o.detectAfter) Object.assign(details, await inversionAfter(ck, o, worldSeed));
   saveTrainModel(ck, outDir, { stage: "removal", method: o.method, removalSeed: o.seed });
   ck.model.dispose();
   const hhhChange = after.measure.hhh ? pairedChange(after.hhhScores, before.hhhScores, o.seed) : null;

