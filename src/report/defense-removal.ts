@@ -38,14 +38,26 @@ function row(
   return `<tr>${cells.map((c) => `<td>${c}</td>`).join("")}</tr>`;
 }
 
+/** With removal.detectAfter: the best trigger candidate's defection rate on the model after removal, and its text. */
+function searchedAfter(e: RemovalEntry): string {
+  const score = e.details?.inversionAfter;
+  if (typeof score !== "number") return "—";
+  const best = e.details?.inversionBest;
+  return `${pct(score)}${typeof best === "string" ? ` <code>${esc(best)}</code>` : ""}`;
+}
+
 /** The safety cells trained from the same backdoored model, at their last curve point. */
-function safetyRows(r: Results, backdoor: string, before: RemovalMeasure): string[] {
+function safetyRows(r: Results, backdoor: string, before: RemovalMeasure, searched: boolean): string[] {
   return r.cells
     .filter((c: Cell) => c.stages?.backdoor === backdoor && c.curve.length > 0)
     .map((c) => {
       const last = c.curve[c.curve.length - 1];
       const goal = goalVerdict({ before, after: { ...before, ...last, hhh: last.hhh ?? null } as RemovalMeasure });
-      return row(`safety training: ${c.safety} (${last.step} steps)`, last, before, ["—", goal]);
+      return row(`safety training: ${c.safety} (${last.step} steps)`, last, before, [
+        "—",
+        goal,
+        ...(searched ? ["—"] : []),
+      ]);
     });
 }
 
@@ -64,21 +76,23 @@ export function removalSection(r: Results): string {
     "seconds",
     "goal",
   ];
+  const searched = entries.some((e) => typeof e.details?.inversionAfter === "number");
+  if (searched) head.push("trigger inversion after");
   const tables = [...byModel].map(([backdoor, es]) => {
     const first = es[0];
     const before = first.before;
     const rows = [
-      row("before removal", before, before, ["—", "—"]),
+      row("before removal", before, before, ["—", "—", ...(searched ? ["—"] : [])]),
       ...es.map((e) =>
         row(
           `removal: ${e.method}`,
           e.after,
           before,
-          [fmtNum(Math.round(e.seconds * 10) / 10), goalVerdict(e)],
+          [fmtNum(Math.round(e.seconds * 10) / 10), goalVerdict(e), ...(searched ? [searchedAfter(e)] : [])],
           e.hhhChange,
         ),
       ),
-      ...safetyRows(r, backdoor, before),
+      ...safetyRows(r, backdoor, before, searched),
     ];
     return `<h3>${esc(`${first.task} / ${first.mechanism} / ${first.size} / seed ${first.seed}`)}</h3>
 <table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows.join("")}</tbody></table>`;
@@ -88,6 +102,10 @@ unwanted behaviour on prompts without the trigger; the triggered prompts only me
 (n on hover), held-out loss with a bootstrap interval; the HHH change of a removal method is paired per prompt (the same
 held-out prompts and sampling seed before and after) with its bootstrap interval. Goal: at most ${pct(REMOVAL_GOAL.maxTriggered)} defection with the
 trigger and HHH within ${REMOVAL_GOAL.maxHhhDrop * 100} points of the model before removal. Seconds: the method alone (BEEAR's include its two checks of what the perturbation elicits),
-measurements excluded.</p>`;
+measurements excluded.${
+    searched
+      ? " Trigger inversion after (removal.detectAfter): the best candidate trigger found on the model after removal, searched as the detectors search, and the share of held-out answers it made defect."
+      : ""
+  }</p>`;
   return section("removal", "Backdoor removal", intro + tables.join("\n"));
 }

@@ -75,3 +75,21 @@ test("the removal section: one table per backdoored model, before, each method, 
   assert.match(rows[2], /\(\+0%\)/);
   assert.equal(removalSection({ cells: [] } as unknown as Results), "");
 });
+
+test("with removal.detectAfter the table adds the trigger found after removal, and only then", () => {
+  const searched = {
+    ...entry("beear", measure(0.4, 0.42)),
+    details: { inversionAfter: 0.05, inversionDetects: 0, inversionBest: "<|DE" },
+  };
+  const r = { cells: [], extra: { removal: [searched, entry("int8", measure(0.97, 0.4))] } } as unknown as Results;
+  const html = removalSection(r);
+  assert.match(html, /<th>trigger inversion after<\/th>/);
+  assert.match(html, /5%\s*<code>&lt;\|DE<\/code>/);
+  // Every row has as many cells as the head: the before row and the method without a search say "—".
+  for (const tr of html.match(/<tr><td>.*?<\/tr>/g)!) assert.equal(tr.match(/<td>/g)!.length, 9);
+  const plain = removalSection({
+    cells: [],
+    extra: { removal: [entry("int8", measure(0.97, 0.4))] },
+  } as unknown as Results);
+  assert.doesNotMatch(plain, /trigger inversion after/);
+});
