@@ -154,7 +154,10 @@ const wantsControls = (c: ExperimentConfig) => c.analyses.probes !== undefined &
  * the optimiser, when there is one, touches every method).
  */
 function safetyIdContent(o: SafetyStageOptions): Partial<SafetyStageOptions> {
-  const { rl, adversarial, ...rest } = o;
+  const { rl: given, adversarial, ...rest } = o;
+  // rl.reward: the PM (its default) written out keeps the ids of runs that left it out.
+  const { reward, ...rlRest } = given;
+  const rl = reward === "scorer" ? given : rlRest;
   if (o.method === "rl") return { ...rest, rl };
   if (o.method === "adversarial") return { ...rest, adversarial, ...(adversarial.trainWith === "rl" ? { rl } : {}) };
   return rest;

@@ -81,3 +81,18 @@ test("the defaults written out change nothing: optimizer adamw, scale 1, empty s
     );
   }
 });
+
+test("rl.reward: pm written out keeps the ids; scorer changes only the stages that run RL", () => {
+  const ids = (sets: string[]) =>
+    plan("experiments/quickstart.yaml", sets).g.stages.map((s) => ({ id: s.id, label: s.label }));
+  const plain = ids([]);
+  assert.deepEqual(ids(["safetyTraining.rl.reward=pm"]), plain);
+  const scorer = ids(["safetyTraining.rl.reward=scorer"]);
+  const changed = scorer.filter((s, i) => s.id !== plain[i].id).map((s) => s.label);
+  // The RL and the adversarial (RL-trained) cells of both mechanisms; nothing upstream, nothing SFT.
+  assert.equal(changed.length, 4, changed.join("; "));
+  assert.ok(
+    changed.every((l) => /^(rl|adversarial) /.test(l)),
+    changed.join("; "),
+  );
+});
