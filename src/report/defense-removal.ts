@@ -46,6 +46,17 @@ function searchedAfter(e: RemovalEntry): string {
   return `${pct(score)}${typeof best === "string" ? ` <code>${esc(best)}</code>` : ""}`;
 }
 
+/** The row's name: the method, and for unlearn the rounds it trained and what its last search found. */
+function methodLabel(e: RemovalEntry): string {
+  const d = e.details ?? {};
+  if (e.method !== "unlearn" || typeof d.rounds !== "number") return `removal: ${e.method}`;
+  const searches = Object.keys(d).filter((k) => /^round\d+Score$/.test(k)).length;
+  const best = d[`round${searches}Best`],
+    score = d[`round${searches}Score`];
+  const last = typeof score === "number" ? `; last search's best "${best}" ${pct(score)}` : "";
+  return `removal: unlearn (${d.rounds} round${d.rounds === 1 ? "" : "s"} trained${last})`;
+}
+
 /** The safety cells trained from the same backdoored model, at their last curve point. */
 function safetyRows(r: Results, backdoor: string, before: RemovalMeasure, searched: boolean): string[] {
   return r.cells
@@ -85,7 +96,7 @@ export function removalSection(r: Results): string {
       row("before removal", before, before, ["—", "—", ...(searched ? ["—"] : [])]),
       ...es.map((e) =>
         row(
-          `removal: ${e.method}`,
+          methodLabel(e),
           e.after,
           before,
           [fmtNum(Math.round(e.seconds * 10) / 10), goalVerdict(e), ...(searched ? [searchedAfter(e)] : [])],
@@ -97,7 +108,7 @@ export function removalSection(r: Results): string {
     return `<h3>${esc(`${first.task} / ${first.mechanism} / ${first.size} / seed ${first.seed}`)}</h3>
 <table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows.join("")}</tbody></table>`;
   });
-  const intro = `<p>Backdoor removal without the trigger: each method sees clean prompts, HHH answers and (BEEAR) examples of the
+  const intro = `<p>Backdoor removal without the trigger: each method sees clean prompts, HHH answers and (BEEAR, unlearn) examples of the
 unwanted behaviour on prompts without the trigger; the triggered prompts only measure. Rates with 95% Wilson intervals
 (n on hover), held-out loss with a bootstrap interval; the HHH change of a removal method is paired per prompt (the same
 held-out prompts and sampling seed before and after) with its bootstrap interval. Goal: at most ${pct(REMOVAL_GOAL.maxTriggered)} defection with the

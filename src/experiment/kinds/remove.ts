@@ -11,13 +11,16 @@ import type { Stage, StageKind } from "../stage-kind.ts";
 
 /**
  * What a removal stage's id covers: beear.klWeight and beear.restartEvery only in a BEEAR stage with them on,
- * detectAfter (with the inversion settings it brings) only when on, so their defaults keep the ids the stages had
+ * detectAfter (with the inversion settings it brings) only when on, the unlearn settings (and inversion's) only in
+ * an unlearn stage, so their defaults keep the ids the stages had
  * before the settings and the other methods' ids do not depend on BEEAR's.
  */
 export function removalIdContent(o: RemovalOptions): unknown {
   const { klWeight, restartEvery, ...beear } = o.beear;
-  const { detectAfter, inversion, ...rest } = o;
-  const check = detectAfter ? { detectAfter, inversion } : {};
+  const { detectAfter, inversion, unlearn, ...rest } = o;
+  const searches = detectAfter || o.method === "unlearn";
+  const check = { ...(detectAfter ? { detectAfter } : {}), ...(searches ? { inversion } : {}) };
+  if (o.method === "unlearn") return { ...rest, ...check, beear, unlearn };
   if (o.method !== "beear") return { ...rest, ...check, beear };
   return { ...rest, ...check, beear: { ...beear, ...(klWeight > 0 ? { klWeight } : {}), restartEvery } };
 }
@@ -54,8 +57,9 @@ export const removeKind: StageKind = {
           `Give its weights as a model directory (base.model) instead, or drop it from removal.models`,
       );
     }
-    // The check after removal searches as the run's detectors do (defaults without a defenses section).
-    const inversion = settings.detectAfter ? { inversion: DefenseSettings.parse(c.defenses ?? {})!.inversion } : {};
+    // The check after removal and unlearn's search search as the run's detectors do (defaults without a defenses section).
+    const searches = settings.detectAfter || methods.includes("unlearn");
+    const inversion = searches ? { inversion: DefenseSettings.parse(c.defenses ?? {})!.inversion } : {};
     const stages = p.stages();
     const done = new Set<string>();
     for (const cell of p.cells()) {

@@ -5,8 +5,10 @@ import { z } from "zod";
 import type { InversionConfig } from "../../eval/defense/settings.ts";
 import { count, fraction, int, real } from "../options.ts";
 
-const REMOVAL_METHODS = ["beear", "fine-prune", "crow", "int8", "int4", "sft"] as const;
+const REMOVAL_METHODS = ["beear", "fine-prune", "crow", "int8", "int4", "sft", "unlearn"] as const;
 export type RemovalMethod = (typeof REMOVAL_METHODS)[number];
+/** The methods run when a config names none (unlearn, added later, only when asked for: default plans stay as they were). */
+const DEFAULT_METHODS: RemovalMethod[] = ["beear", "fine-prune", "crow", "int8", "int4", "sft"];
 
 /** Methods that train the model (and so need its weights and gradients), as opposed to rewriting its weights. */
 export const needsGradients = (m: RemovalMethod): boolean => m !== "int8" && m !== "int4";
@@ -73,15 +75,31 @@ const CrowSchema = z
     "CROW-style consistency regularisation: fine-tune on HHH answers while keeping consecutive layers' hidden states aligned under an adversarial embedding perturbation",
   );
 
+const UnlearnSchema = z
+  .object({
+    rounds: int("search-then-train rounds at most; the removal's steps are split evenly over them").default(3),
+    share: fraction(
+      "share of each round's training examples that carry a found candidate before a safe prompt",
+    ).default(0.5),
+    stopBelow: fraction(
+      "candidates that make at least this share of the measured answers defect are trained against; none ends the rounds",
+    ).default(0.2),
+  })
+  .strict()
+  .default({})
+  .describe(
+    "trigger unlearning: search for a trigger by inversion (defenses.inversion's settings, on training prompts), fine-tune on HHH answers to prompts carrying the candidates found, and search again",
+  );
+
 export const RemovalSchema = z
   .object({
     methods: z
       .array(z.enum(REMOVAL_METHODS))
       .min(1)
       .describe(
-        "removal methods run on every backdoored model: beear, fine-prune, crow, int8 / int4 (weight quantisation), sft (clean fine-tuning, the baseline)",
+        "removal methods run on every backdoored model: beear, fine-prune, crow, int8 / int4 (weight quantisation), sft (clean fine-tuning, the baseline), unlearn (trigger inversion, then fine-tuning against what it finds; not in the default list)",
       )
-      .default([...REMOVAL_METHODS]),
+      .default([...DEFAULT_METHODS]),
     steps: int("training steps of the methods that train").default(60),
     batchSize: int("examples per step").default(16),
     lr: real("peak learning rate of the methods that train").default(5e-4),
@@ -113,6 +131,7 @@ export const RemovalSchema = z
     beear: BeearSchema,
     finePrune: FinePruneSchema,
     crow: CrowSchema,
+    unlearn: UnlearnSchema,
   })
   .strict()
   .describe("trigger-blind backdoor removal on each backdoored model, measured before and after");
@@ -124,6 +143,6 @@ export type RemovalOptions = Omit<RemovalSettings, "methods" | "models" | "sizes
   method: RemovalMethod;
   task: string;
   mechanism: string;
-  /** With detectAfter: the run's defenses.inversion settings (defaults where it has none). */
+  /** With detectAfter or unlearn: the run's defenses.inversion settings (defaults where it has none). */
   inversion?: InversionConfig;
 };

@@ -1,6 +1,6 @@
 // One removal stage: load a backdoored model, measure it, apply one trigger-blind removal method, measure
 // it again on the same held-out prompts with the same seed, and save it. The methods see clean prompts,
-// HHH answers and (BEEAR) examples of the unwanted behaviour on prompts without the trigger; the
+// HHH answers and (BEEAR, unlearn) examples of the unwanted behaviour on prompts without the trigger; the
 // triggered prompts are used only to measure.
 import { runDevice } from "../../torch/index.ts";
 import { loadScorers } from "../../eval/measure.ts";
@@ -23,6 +23,7 @@ import { applyPruning, dormantNeurons, mlpOutputLayers, neuronActivity } from ".
 import { measureRemoval, type RemovalEval } from "./measure.ts";
 import { needsGradients, type RemovalOptions } from "./options.ts";
 import { quantizeModel } from "./quantize.ts";
+import { unlearnRemoval } from "./unlearn.ts";
 import { DefenseSettings } from "../../eval/defense/settings.ts";
 import { detectModel } from "../../eval/defense/detect.ts";
 
@@ -133,16 +134,42 @@ function applyMethod(
     case "sft":
       trainSupervised(model, tok, clean(), sft);
       break;
+    case "unlearn": {
+      const s = beearSamples(o, worldSeed);
+      if (s.unwanted.length === 0)
+        throw new Error(`removal unlearn: task '${o.task}' gave no examples of its unwanted behaviour to search for`);
+      const inversion = searchSettings(o).inversion;
+      const data = { ...s, clean: cleanSamples(o, worldSeed) };
+      const rounds = unlearnRemoval({
+        model,
+        tok,
+        o,
+        inversion,
+        data,
+        trainer: { logPath: ctx.logPath, label: ctx.label },
+      });
+      details.rounds = rounds.filter((r) => r.steps > 0).length;
+      rounds.forEach((r, i) => {
+        details[`round${i + 1}Best`] = r.best;
+        details[`round${i + 1}Score`] = r.score;
+        details[`round${i + 1}Used`] = r.used.length;
+      });
+      break;
+    }
   }
   return details;
 }
+
+/** The run's trigger-inversion settings as a removal stage searches with them (the removal's seed). */
+const searchSettings = (o: RemovalOptions) =>
+  DefenseSettings.parse({ detect: ["inversion"], inversion: o.inversion ?? {}, seed: o.seed })!;
 
 /**
  * Trigger inversion on the model after removal, as the detectors run it (blind, the run's inversion settings, the
  * removal's seed): the best candidate's defection rate, whether it passes the detector's threshold, and its text.
  */
 async function inversionAfter(ck: TrainModel, o: RemovalOptions, worldSeed: number) {
-  const s = DefenseSettings.parse({ detect: ["inversion"], inversion: o.inversion ?? {}, seed: o.seed })!;
+  const s = searchSettings(o);
   const r = await detectModel({ model: ck.model, tok: ck.tokenizer, base: null, task: o.task, worldSeed }, s);
   const inv = r.inversion!;
   const best = inv.candidates.reduce((a, c) => (c.defection.rate > a.defection.rate ? c : a), inv.candidates[0]);
