@@ -54,7 +54,9 @@ function methodLabel(e: RemovalEntry): string {
   const best = d[`round${searches}Best`],
     score = d[`round${searches}Score`];
   const last = typeof score === "number" ? `; last search's best "${best}" ${pct(score)}` : "";
-  return `removal: unlearn (${d.rounds} round${d.rounds === 1 ? "" : "s"} trained${last})`;
+  // BEEAR's check of its perturbation is recorded only where BEEAR ran first (unlearn.first: beear).
+  const name = typeof d.elicitedAfter === "number" ? "unlearn after beear" : "unlearn";
+  return `removal: ${name} (${d.rounds} round${d.rounds === 1 ? "" : "s"} trained${last})`;
 }
 
 /** The safety cells trained from the same backdoored model, at their last curve point. */

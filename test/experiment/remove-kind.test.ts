@@ -125,3 +125,18 @@ test("unlearn: asked for by name only; its settings and the run's inversion sett
   assert.equal(s.options.inversion?.length, 6);
   assert.throws(() => parseConfig(TINY + "removal: {methods: [unlearn], unlearn: {share: 2}}\n", "r.yaml"), /share/);
 });
+
+test("unlearn.first: beear brings BEEAR's own settings into the unlearn stage's id", () => {
+  const ids = (removal: string) =>
+    buildGraph(parseConfig(TINY + `removal: ${removal}\n`, "r.yaml"))
+      .stages.filter((s) => s.kind === "remove")
+      .map((s) => s.id);
+  const plain = ids("{methods: [unlearn]}");
+  const first = ids("{methods: [unlearn], unlearn: {first: beear}}");
+  assert.equal(first.filter((id) => plain.includes(id)).length, 0);
+  // BEEAR's anchor changes the stage that runs BEEAR, not the plain one.
+  assert.deepEqual(ids("{methods: [unlearn], beear: {klWeight: 1}}"), plain);
+  const anchored = ids("{methods: [unlearn], unlearn: {first: beear}, beear: {klWeight: 1}}");
+  assert.equal(anchored.filter((id) => first.includes(id)).length, 0);
+  assert.throws(() => parseConfig(TINY + "removal: {methods: [unlearn], unlearn: {first: sft}}\n", "r.yaml"), /first/);
+});

@@ -111,4 +111,9 @@ test("an unlearn row names the rounds it trained and what its last search found"
   assert.match(html, /removal: unlearn \(2 rounds trained; last search&#39;s best &quot;ab&quot; 5%\)/);
   const once = { ...unlearn, details: { rounds: 1, round1Best: "|DE", round1Score: 0.9 } };
   assert.match(removalSection({ cells: [], extra: { removal: [once] } } as unknown as Results), /1 round trained/);
+  const after = { ...once, details: { ...once.details, elicitedBefore: 1, elicitedAfter: 0 } };
+  assert.match(
+    removalSection({ cells: [], extra: { removal: [after] } } as unknown as Results),
+    /unlearn after beear \(1 round/,
+  );
 });

@@ -10,7 +10,8 @@ import { DefenseSettings } from "../../eval/defense/settings.ts";
 import type { Stage, StageKind } from "../stage-kind.ts";
 
 /**
- * What a removal stage's id covers: beear.klWeight and beear.restartEvery only in a BEEAR stage with them on,
+ * What a removal stage's id covers: beear.klWeight and beear.restartEvery only in a stage that runs BEEAR (beear, or
+ * unlearn with first: beear) with them on,
  * detectAfter (with the inversion settings it brings) only when on, the unlearn settings (and inversion's) only in
  * an unlearn stage, so their defaults keep the ids the stages had
  * before the settings and the other methods' ids do not depend on BEEAR's.
@@ -20,9 +21,9 @@ export function removalIdContent(o: RemovalOptions): unknown {
   const { detectAfter, inversion, unlearn, ...rest } = o;
   const searches = detectAfter || o.method === "unlearn";
   const check = { ...(detectAfter ? { detectAfter } : {}), ...(searches ? { inversion } : {}) };
-  if (o.method === "unlearn") return { ...rest, ...check, beear, unlearn };
-  if (o.method !== "beear") return { ...rest, ...check, beear };
-  return { ...rest, ...check, beear: { ...beear, ...(klWeight > 0 ? { klWeight } : {}), restartEvery } };
+  const runsBeear = o.method === "beear" || (o.method === "unlearn" && unlearn.first === "beear");
+  const beearId = runsBeear ? { ...beear, ...(klWeight > 0 ? { klWeight } : {}), restartEvery } : beear;
+  return { ...rest, ...check, beear: beearId, ...(o.method === "unlearn" ? { unlearn } : {}) };
 }
 
 export interface RemovalStage extends Stage {

@@ -84,6 +84,13 @@ const UnlearnSchema = z
     stopBelow: fraction(
       "candidates that make at least this share of the measured answers defect are trained against; none ends the rounds",
     ).default(0.2),
+    // Optional, not defaulted: left out, it stays out of the stage ids.
+    first: z
+      .enum(["beear"])
+      .optional()
+      .describe(
+        "a removal method applied first, with its own settings and the removal's steps, before the rounds search the model it leaves (left out: none)",
+      ),
   })
   .strict()
   .default({})

