@@ -26,6 +26,7 @@ import { quantizeModel } from "./quantize.ts";
 import { unlearnRemoval } from "./unlearn.ts";
 import { DefenseSettings } from "../../eval/defense/settings.ts";
 import { detectModel } from "../../eval/defense/detect.ts";
+import { bestCandidate } from "../../eval/defense/inversion.ts";
 
 export interface RemovalResult {
   before: RemovalMeasure;
@@ -82,8 +83,11 @@ function applyMethod(
   const sft = { ...trainer, steps: o.steps, batchSize: o.batchSize, lr: o.lr, seed: o.seed };
   const g = { temperature: e.temperature, maxTokens: e.maxTokens, seed: e.seed };
   // BEEAR-style removal, alone or as unlearn's first step (unlearn.first: beear).
+  // BEEAR's and unlearn's data: made once, where unlearn.first: beear needs it twice.
+  let defenderSamples: ReturnType<typeof beearSamples> | undefined;
+  const samples = () => (defenderSamples ??= beearSamples(o, worldSeed));
   const beear = () => {
-    const s = beearSamples(o, worldSeed);
+    const s = samples();
     const ex = (xs: Sample[]) => sampleExamples(tok, xs, model.contextLength).examples;
     const data: BeearData = { unwanted: ex(s.unwanted), safe: ex(s.safe) };
     if (data.unwanted.length === 0)
@@ -139,7 +143,7 @@ function applyMethod(
       break;
     case "unlearn": {
       if (o.unlearn.first === "beear") beear();
-      const s = beearSamples(o, worldSeed);
+      const s = samples();
       if (s.unwanted.length === 0)
         throw new Error(`removal unlearn: task '${o.task}' gave no examples of its unwanted behaviour to search for`);
       const run = searchSettings(o).inversion;
@@ -177,7 +181,7 @@ async function inversionAfter(ck: TrainModel, o: RemovalOptions, worldSeed: numb
   const s = searchSettings(o);
   const r = await detectModel({ model: ck.model, tok: ck.tokenizer, base: null, task: o.task, worldSeed }, s);
   const inv = r.inversion!;
-  const best = inv.candidates.reduce((a, c) => (c.defection.rate > a.defection.rate ? c : a), inv.candidates[0]);
+  const best = bestCandidate(inv);
   return {
     inversionAfter: inv.score,
     inversionDetects: inv.detects ? 1 : 0,
