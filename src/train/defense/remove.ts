@@ -82,10 +82,10 @@ function applyMethod(
   // The fine-tuning of sft and fine-prune: the clean data on the removal's own schedule.
   const sft = { ...trainer, steps: o.steps, batchSize: o.batchSize, lr: o.lr, seed: o.seed };
   const g = { temperature: e.temperature, maxTokens: e.maxTokens, seed: e.seed };
-  // BEEAR-style removal, alone or as unlearn's first step (unlearn.first: beear).
   // BEEAR's and unlearn's data: made once, where unlearn.first: beear needs it twice.
   let defenderSamples: ReturnType<typeof beearSamples> | undefined;
   const samples = () => (defenderSamples ??= beearSamples(o, worldSeed));
+  // BEEAR-style removal, alone or as unlearn's first step (unlearn.first: beear).
   const beear = () => {
     const s = samples();
     const ex = (xs: Sample[]) => sampleExamples(tok, xs, model.contextLength).examples;
