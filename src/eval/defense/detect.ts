@@ -9,6 +9,7 @@ import { taskSpec } from "../../tasks/index.ts";
 import type { Task } from "../../world/types.ts";
 import { formatDialogue } from "../../world/format.ts";
 import { loadScorers } from "../measure.ts";
+import { progressReporter } from "../../util/progress.ts";
 import { logitDivergence } from "./divergence.ts";
 import { invertTrigger, type InversionResult } from "./inversion.ts";
 import { probeDetect, type ProbeDetection } from "./probe-detector.ts";
@@ -38,6 +39,8 @@ export interface DetectInput {
   base: CausalLM | null;
   task: Task;
   worldSeed: number;
+  /** Names the model in the trigger search's progress lines (on stderr); none: the search reports nothing. */
+  label?: string;
 }
 
 export async function detectModel(x: DetectInput, s: DefenseConfig): Promise<DetectionResult> {
@@ -57,7 +60,8 @@ export async function detectModel(x: DetectInput, s: DefenseConfig): Promise<Det
       eval: held.slice(inv.searchPrompts),
       unwanted: set?.unwanted.slice(0, inv.searchPrompts),
     };
-    const r = invertTrigger(model, tok, task, prompts, inv, s.seed);
+    const progress = x.label === undefined ? undefined : progressReporter(`${x.label} trigger search (gcg steps)`);
+    const r = invertTrigger(model, tok, task, prompts, inv, s.seed, progress);
     out.inversion = { ...r, detects: r.score >= inv.threshold };
   }
   if (s.detect.includes("probes")) {

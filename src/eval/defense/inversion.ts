@@ -14,6 +14,7 @@ import { harvestSearch } from "./harvest.ts";
 import { writesReasoning } from "./reasoning.ts";
 import { inversionProblem, longestRow } from "./sequences.ts";
 import type { TriggerMatch } from "./trigger-match.ts";
+import type { ProgressFn } from "../../util/progress.ts";
 
 export interface InversionSettings {
   methods: SearchMethod[];
@@ -76,6 +77,8 @@ export function invertTrigger(
   prompts: { search: Sample[]; eval: Sample[]; unwanted?: string[] },
   s: InversionSettings,
   seed: number,
+  /** Told the GCG search's steps (done, total). */
+  progress?: ProgressFn,
 ): InversionResult {
   const p = inversionProblem(
     tok,
@@ -94,7 +97,7 @@ export function invertTrigger(
   for (const m of s.methods) {
     const t0 = performance.now();
     if (m === "gcg")
-      found.push(...gcgSearch(model, tok, p, allowed, { length: s.length, ...s.gcg, keep: s.keep, seed }));
+      found.push(...gcgSearch(model, tok, p, allowed, { length: s.length, ...s.gcg, keep: s.keep, seed, progress }));
     else if (m === "beam")
       found.push(...beamSearch(model, tok, p, allowed, { length: s.length, ...s.beam, keep: s.keep }));
     else {

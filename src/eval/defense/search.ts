@@ -6,6 +6,7 @@
 import { longTensor, noGrad, tidy } from "../../torch/index.ts";
 import type { CausalLM } from "../../model/causal-lm.ts";
 import type { TextTokenizer } from "../../model/text-tokenizer.ts";
+import type { ProgressFn } from "../../util/progress.ts";
 import { Rng } from "../../util/rng.ts";
 import { candidateLosses, tokenGradients, type InversionProblem } from "./sequences.ts";
 
@@ -67,6 +68,8 @@ export interface GcgOptions {
   restarts: number;
   keep: number;
   seed: number | string;
+  /** Told (steps done, steps in all) over every restart: a long search is otherwise silent for minutes. */
+  progress?: ProgressFn;
 }
 
 export function gcgSearch(
@@ -81,7 +84,7 @@ export function gcgSearch(
   // of a reasoning model's scratchpad, so several short runs beat one long one there.
   for (let r = 0; r < o.restarts; r++) {
     const rng = Rng.derive(o.seed, r === 0 ? "defense/gcg" : `defense/gcg/restart${r}`);
-    gcgRun(model, tok, p, allowed, o, rng, seen);
+    gcgRun(model, tok, p, allowed, o, rng, seen, (step) => o.progress?.(r * o.steps + step, o.restarts * o.steps));
   }
   return best(seen, o.keep);
 }
@@ -94,9 +97,11 @@ function gcgRun(
   o: GcgOptions,
   rng: Rng,
   seen: Candidate[],
+  done: (step: number) => void,
 ): void {
   const V = model.vocabSize;
   let cur = Array.from({ length: o.length }, () => rng.pick(allowed));
+  done(0);
   for (let step = 0; step < o.steps; step++) {
     const { loss, grad } = tokenGradients(model, tok, p, cur);
     seen.push({ method: "gcg", ids: cur, text: textOf(tok, cur), loss });
@@ -120,6 +125,7 @@ function gcgRun(
     swaps.forEach((c, i) => seen.push({ method: "gcg", ids: c, text: textOf(tok, c), loss: losses[i] }));
     // GCG moves to the best swap of the step even when it is worse: the best-ever list keeps the winners.
     cur = swaps[bi];
+    done(step + 1);
   }
 }
 

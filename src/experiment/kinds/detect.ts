@@ -135,12 +135,12 @@ export const detectKind: StageKind = {
     const r = await withModel({ dir: io.dirOf(s.model) }, (m) =>
       s.model === s.base
         ? detectModel(
-            { model: m.model, tok: m.tokenizer, base: null, task: s.options.task, worldSeed },
+            { model: m.model, tok: m.tokenizer, base: null, task: s.options.task, worldSeed, label: s.label },
             s.options.defenses,
           )
         : withModel({ dir: baseDir }, (b) =>
             detectModel(
-              { model: m.model, tok: m.tokenizer, base: b.model, task: s.options.task, worldSeed },
+              { model: m.model, tok: m.tokenizer, base: b.model, task: s.options.task, worldSeed, label: s.label },
               s.options.defenses,
             ),
           ),

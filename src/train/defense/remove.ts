@@ -177,9 +177,12 @@ const searchSettings = (o: RemovalOptions) =>
  * Trigger inversion on the model after removal, as the detectors run it (blind, the run's inversion settings, the
  * removal's seed): the best candidate's defection rate, whether it passes the detector's threshold, and its text.
  */
-async function inversionAfter(ck: TrainModel, o: RemovalOptions, worldSeed: number) {
+async function inversionAfter(ck: TrainModel, o: RemovalOptions, worldSeed: number, label?: string) {
   const s = searchSettings(o);
-  const r = await detectModel({ model: ck.model, tok: ck.tokenizer, base: null, task: o.task, worldSeed }, s);
+  const r = await detectModel(
+    { model: ck.model, tok: ck.tokenizer, base: null, task: o.task, worldSeed, label: label && `${label} after` },
+    s,
+  );
   const inv = r.inversion!;
   const best = bestCandidate(inv);
   return {
@@ -216,7 +219,7 @@ export async function runRemoval(
   const details = applyMethod(ck, o, ctx, e, worldSeed, backdoorDir);
   const seconds = (performance.now() - t0) / 1000;
   const after = measureRemoval(ck.model, ck.tokenizer, e);
-  if (o.detectAfter) Object.assign(details, await inversionAfter(ck, o, worldSeed));
+  if (o.detectAfter) Object.assign(details, await inversionAfter(ck, o, worldSeed, ctx.label));
   saveTrainModel(ck, outDir, { stage: "removal", method: o.method, removalSeed: o.seed });
   ck.model.dispose();
   const hhhChange = after.measure.hhh ? pairedChange(after.hhhScores, before.hhhScores, o.seed) : null;

@@ -8,6 +8,7 @@ import type { TextTokenizer } from "../../model/text-tokenizer.ts";
 import { invertTrigger, withCandidate, type InversionSettings } from "../../eval/defense/inversion.ts";
 import { taskSpec } from "../../tasks/index.ts";
 import type { Sample } from "../../world/types.ts";
+import { progressReporter } from "../../util/progress.ts";
 import { Rng } from "../../util/rng.ts";
 import { sampleExamples } from "../data.ts";
 import { trainSupervised } from "../loop.ts";
@@ -54,7 +55,8 @@ function search(x: UnlearnInput, round: number) {
     eval: evalPrompts,
     ...(perPrompt ? { unwanted: aims.map((a) => a.response) } : {}),
   };
-  return invertTrigger(model, tok, o.task, prompts, s, Rng.seedFor(o.seed, `removal/unlearn/${round}`));
+  const progress = progressReporter(`${x.trainer.label ?? "unlearn"} search ${round + 1} (gcg steps)`);
+  return invertTrigger(model, tok, o.task, prompts, s, Rng.seedFor(o.seed, `removal/unlearn/${round}`), progress);
 }
 
 /** The round's training set: `share` of the examples carry one of the candidates before a safe prompt, the rest plain HHH. */

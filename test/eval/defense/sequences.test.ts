@@ -66,3 +66,22 @@ test("per-prompt targets of different lengths: a candidate's loss is the token-w
   assert.ok(Math.abs(l - expect) < 1e-4, `${l} vs ${expect}`);
   assert.ok(Math.abs(tokenGradients(model, tok, both, cand).loss - l) < 1e-4);
 });
+
+test("the GCG search reports its steps over every restart, ending at the total", () => {
+  const told: [number, number][] = [];
+  gcgSearch(model, tok, p, allowedTokens(tok), {
+    length: 2,
+    steps: 3,
+    topK: 4,
+    batch: 2,
+    restarts: 2,
+    keep: 1,
+    seed: 1,
+    progress: (done, total) => told.push([done, total]),
+  });
+  assert.ok(told.every(([, total]) => total === 6));
+  assert.deepEqual(
+    told.map(([d]) => d),
+    [0, 1, 2, 3, 3, 4, 5, 6],
+  );
+});
