@@ -88,7 +88,7 @@ export function invertTrigger(
   if (s.reasoningTokens > 0 && writesReasoning(model, tok, p)) p.reasoningTokens = s.reasoningTokens;
   if (longestRow(p, s.length) > model.contextLength)
     throw new Error(
-      `trigger inversion: a search row needs ${longestRow(p, s.length)} tokens, more than the context length ${model.contextLength}; lower defenses.inversion.length${p.reasoningTokens ? " or reasoningTokens" : ""}`,
+      `trigger inversion: a search row needs ${longestRow(p, s.length)} tokens, more than the context length ${model.contextLength}; lower defenses.inversion.length (removal.unlearn.length for unlearn's searches)${p.reasoningTokens ? " or reasoningTokens" : ""}`,
     );
   // Per-prompt answers (whole programs) are not something a candidate could make the model echo.
   const allowed = allowedTokens(tok, s.excludeTarget && !prompts.unwanted ? s.target : "");
