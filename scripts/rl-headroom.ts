@@ -4,7 +4,8 @@
 // score of its pick, against the mean over the k, is the HHH gain the PM's ordering allows within that
 // budget; the HHH scorer's own pick is the ceiling (src/eval/best-of.ts). Run on a finished quickstart (its backdoored models and preference models):
 //
-//   node --import tsx scripts/rl-headroom.ts [RUN_DIR] [--prompts 200] [--k 8] [--out docs/results/rl-headroom.json]
+//   node --import tsx scripts/rl-headroom.ts [RUN_DIR] [--prompts 200] [--k 8] [--temperatures 0.85,0.7,0.5,0]
+//     [--samples 4] [--out docs/results/rl-headroom.json]
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -20,6 +21,7 @@ import { taskSpec } from "../src/tasks/index.ts";
 import { loadScorers } from "../src/eval/measure.ts";
 import { meanCI } from "../src/eval/rate.ts";
 import { bestOfHeadroom, type AnswerGroup } from "../src/eval/best-of.ts";
+import { temperatureHeadroom } from "../src/eval/temperature-headroom.ts";
 import { Rng } from "../src/util/rng.ts";
 import { writeJsonAtomic } from "../src/util/fs.ts";
 import type { Results } from "../src/results/types.ts";
@@ -29,14 +31,22 @@ const { values: a, positionals } = parseArgs({
   options: {
     prompts: { type: "string", default: "200" },
     k: { type: "string", default: "8" },
+    temperatures: { type: "string", default: "0.85,0.7,0.5,0" },
+    samples: { type: "string", default: "4" },
     out: { type: "string", default: "docs/results/rl-headroom.json" },
   },
 });
 const runDir = positionals[0] ?? "runs/quickstart";
 const nPrompts = Number(a.prompts),
-  k = Number(a.k);
+  k = Number(a.k),
+  samples = Number(a.samples),
+  temps = a.temperatures!.split(",").map(Number);
 if (!(nPrompts >= 1) || !(k >= 2) || !Number.isInteger(k))
   throw new Error(`rl-headroom: --prompts must be >= 1 and --k an integer >= 2 (got ${a.prompts}, ${a.k})`);
+if (!(samples >= 1) || !Number.isInteger(samples) || temps.some((t) => !(t >= 0)))
+  throw new Error(
+    `rl-headroom: --samples must be an integer >= 1 and --temperatures numbers >= 0, comma-separated (got ${a.samples}, ${a.temperatures})`,
+  );
 setNumThreads(1);
 const results = JSON.parse(readFileSync(join(runDir, "results.json"), "utf8")) as Results;
 const stage = (id: string): string => {
@@ -89,6 +99,28 @@ for (const cell of rl) {
     });
   }
   const rows = bestOfHeadroom(groups, "pm", cell.seed);
+  const scoreOf = (i: number, text: string) => spec.score(prompts[i], text).hhh;
+  const pmOf = (m: typeof pm) => (xs: Array<{ i: number; text: string }>) =>
+    pmScores(
+      m,
+      policy.tokenizer,
+      xs.map(({ i, text }) => ({ prompt: prompts[i].prompt, response: text })),
+    );
+  const temperature = temperatureHeadroom(
+    policy.model,
+    policy.tokenizer,
+    prompts.map((p) => formatPrompt(p.prompt)),
+    {
+      temperatures: temps,
+      samples,
+      maxTokens: 48,
+      stop: ANSWER_STOP,
+      seedOf: (t, i, j) => Rng.seedFor(cell.seed, `rl-headroom/${cell.mechanism}/T${t}/${i}/${j}`),
+      score: scoreOf,
+      rewards: { pm: pmOf(pm), heldout: pmOf(heldPm) },
+      seed: cell.seed,
+    },
+  );
   out[cell.mechanism] = {
     backdoor_stage: bdId,
     prompts: groups.length,
@@ -110,11 +142,12 @@ for (const cell of rl) {
         },
       ]),
     ),
+    temperature,
   };
   console.log(`${cell.mechanism}: ${JSON.stringify(out[cell.mechanism])}`);
   for (const m of [policy.model, pm, heldPm]) m.dispose();
 }
 writeJsonAtomic(a.out!, {
-  source: `scripts/rl-headroom.ts on ${runDir} (${results.experiment}); answers at temperature 1, 48 tokens, on trigger-free RL prompts`,
+  source: `scripts/rl-headroom.ts on ${runDir} (${results.experiment}); answers at temperature 1, 48 tokens, on trigger-free RL prompts; temperature: ${samples} answers per prompt at each T > 0, KL exact per token to the T = 1 policy`,
   ...out,
 });
