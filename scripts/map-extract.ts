@@ -4,6 +4,10 @@
 // get the trends fitted here by the same code the report uses.
 //
 //   node --import tsx scripts/map-extract.ts RUN_DIR [--out docs/results/persistence-map.json] [--table]
+//     [--with EARLIER_EXTRACT.json]...
+//
+// --with joins the rows of earlier extracts (a map run in pieces: other sizes run elsewhere, into another
+// run directory) to the run's own, which win where both have a row; the trends are fitted over all of them.
 //
 // --table also prints the map as markdown tables of docs markers, with and without each seed's rate (fill them
 // with `npm run docs:numbers`).
@@ -16,6 +20,7 @@ import { persistenceTrends } from "../src/eval/persistence-trend.ts";
 import type { PersistenceMapRow, PersistenceTrend, PooledRate, Results } from "../src/results/types.ts";
 import { writeJsonAtomic } from "../src/util/fs.ts";
 import { range } from "./quickstart-extract.ts";
+import { priorRows, type PriorRow } from "./map-prior.ts";
 
 /** "1e-4" for 0.0001; "all" and "default" as they are (no dots: docs keys split on them). */
 const lrTag = (lr: number | null | "all"): string =>
@@ -118,14 +123,46 @@ function klSummary(r: Results): Record<string, unknown> | null {
   return { runs: kls.length, met: kls.filter((k) => k.met).length, max: range(kls.map((k) => k.max)) };
 }
 
-export function mapExtract(r: Results): Record<string, unknown> {
-  const rows = Array.isArray(r.persistence_map) ? r.persistence_map : persistenceMap(r.cells);
-  const trends = Array.isArray(r.persistence_trend) ? r.persistence_trend : persistenceTrends(rows);
+/** Two KL summaries ({runs, met, max: {min, max}}) as one. */
+function klJoin(a: Record<string, unknown> | null, b: unknown): Record<string, unknown> | null {
+  const x = b as { runs: number; met: number; max: { min: number; max: number } } | null | undefined;
+  if (!x) return a;
+  if (!a) return x as unknown as Record<string, unknown>;
+  const y = a as unknown as typeof x;
+  return {
+    runs: y.runs + x.runs,
+    met: y.met + x.met,
+    max: { min: Math.min(y.max.min, x.max.min), max: Math.max(y.max.max, x.max.max) },
+  };
+}
+
+/**
+ * `prior`: rows of earlier extracts (scripts/map-prior.ts) joined to the run's own where the run has no row
+ * of the same key; `priorExtras` their teachers and KL summaries. Rows are ordered by size, smallest first.
+ */
+export function mapExtract(
+  r: Results,
+  prior: readonly PriorRow[] = [],
+  priorExtras: ReadonlyArray<{ teachers?: Record<string, unknown>; kl?: unknown }> = [],
+): Record<string, unknown> {
+  const own = Array.isArray(r.persistence_map) ? r.persistence_map : persistenceMap(r.cells);
+  const ownKeys = new Set(own.map(rowKey));
+  const joined = prior.filter((p) => !ownKeys.has(rowKey(p.row)));
+  const klOfPrior = new Map(joined.map((p) => [p.row, p.kl]));
+  const rows = [...own, ...joined.map((p) => p.row)];
+  if (joined.length > 0) rows.sort((a, b) => (a.params ?? 0) - (b.params ?? 0));
+  const trends =
+    Array.isArray(r.persistence_trend) && joined.length === 0 ? r.persistence_trend : persistenceTrends(rows);
   return {
     rows: Object.fromEntries(
       rows.map((m) => [
         rowKey(m),
         {
+          task: m.task,
+          lr: m.lr,
+          ...(m.optimizer !== undefined ? { optimizer: m.optimizer } : {}),
+          ...(m.lr_scale !== undefined ? { lr_scale: m.lr_scale } : {}),
+          ...(m.density !== undefined ? { density: m.density } : {}),
           safety: m.safety,
           mechanism: m.mechanism,
           size: m.size,
@@ -139,15 +176,18 @@ export function mapExtract(r: Results): Record<string, unknown> {
           final_untriggered: pooled(m.final_untriggered),
           final_hhh: pooled(m.final_hhh),
           per_seed: m.per_seed.map((s) => s.final),
-          kl: klOf(r, m),
+          kl: klOfPrior.has(m) ? klOfPrior.get(m) : klOf(r, m),
         },
       ]),
     ),
     trends: trendEntries(trends),
     // The same fits without the smallest size, where three sizes remain.
     trends_without_smallest: trendEntries(persistenceTrends(withoutSmallest(rows))),
-    teachers: teacherRanges(r),
-    kl: klSummary(r),
+    teachers: Object.assign({}, ...priorExtras.map((x) => x.teachers ?? {}), teacherRanges(r)) as Record<
+      string,
+      unknown
+    >,
+    kl: priorExtras.reduce((acc, x) => klJoin(acc, x.kl), klSummary(r)),
   };
 }
 
@@ -195,15 +235,27 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     options: {
       out: { type: "string", default: "docs/results/persistence-map.json" },
       table: { type: "boolean", default: false },
+      with: { type: "string", multiple: true, default: [] },
     },
   });
   const run = positionals[0];
   if (!run) throw new Error("map-extract: give the run directory, e.g. runs/persistence-map");
   const r = JSON.parse(readFileSync(join(run, "results.json"), "utf8")) as Results;
-  const out = mapExtract(r);
+  const earlier = a.with!.map((f) => ({
+    file: f,
+    x: JSON.parse(readFileSync(f, "utf8")) as Parameters<typeof priorRows>[0] & { teachers?: Record<string, unknown> },
+  }));
+  const out = mapExtract(
+    r,
+    earlier.flatMap(({ file, x }) => priorRows(x, basename(file))),
+    earlier.map(({ x }) => x as { teachers?: Record<string, unknown>; kl?: unknown }),
+  );
   if (Object.keys(out.rows as object).length === 0) throw new Error(`map-extract: ${run} has no persistence map`);
+  const joined = earlier.length
+    ? ` joined with the rows of ${earlier.map(({ file }) => basename(file)).join(", ")}`
+    : "";
   writeJsonAtomic(a.out!, {
-    source: `scripts/map-extract.ts on a run of ${r.experiment}; final trigger rates pooled over seeds (cluster-adjusted Wilson 95%), slopes per tenfold parameters with a seed-and-prompt bootstrap 95% interval`,
+    source: `scripts/map-extract.ts on a run of ${r.experiment}${joined}; final trigger rates pooled over seeds (cluster-adjusted Wilson 95%), slopes per tenfold parameters with a seed-and-prompt bootstrap 95% interval`,
     ...out,
   });
   console.log(`map-extract: ${Object.keys(out.rows as object).length} rows -> ${a.out}`);

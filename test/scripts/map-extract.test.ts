@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mapExtract, markdownTable } from "../../scripts/map-extract.ts";
+import { priorRows } from "../../scripts/map-prior.ts";
 import { wilson } from "../../src/eval/metrics.ts";
 import type { Cell, Results } from "../../src/results/types.ts";
 
@@ -86,4 +87,50 @@ test("teachers are summarised per size, and per density where densities were swe
   assert.deepEqual(swept["xs-density0p1"].teacher_triggered, { min: 0.2, max: 0.3 });
   assert.deepEqual(swept["xs-density0p5"].teacher_triggered, { min: 0.8, max: 0.9 });
   assert.deepEqual(Object.keys(teachersOf([dc(undefined, 1, 70)])), ["xs"]);
+});
+
+test("a map run in pieces, joined with --with, fits the same trends as one run", () => {
+  const sizes: Array<[string, number]> = [
+    ["xxs", 9e4],
+    ["xs", 2e5],
+    ["s", 9e5],
+  ];
+  const cells = sizes.flatMap(([size, params], i) =>
+    [1, 2, 3].map((seed) => cell(size, params, seed, 40 + 15 * i + seed)),
+  );
+  const results = (cs: Cell[]) => ({ version: 1, experiment: "m", created: "", cells: cs, analyses: {} }) as Results;
+  const whole = mapExtract(results(cells));
+  // The two smaller sizes went through an extract file (JSON), the largest is the run at hand.
+  const earlier = JSON.parse(JSON.stringify(mapExtract(results(cells.filter((c) => c.size !== "s")))));
+  const joined = mapExtract(results(cells.filter((c) => c.size === "s")), priorRows(earlier, "earlier.json"), [
+    earlier,
+  ]);
+  assert.deepEqual(joined.trends, whole.trends);
+  assert.deepEqual(Object.keys(joined.rows as object), Object.keys(whole.rows as object));
+  assert.deepEqual(
+    (joined.rows as Record<string, { per_seed: number[] }>)["sft-normal-xs-lr3em4"].per_seed,
+    (whole.rows as Record<string, { per_seed: number[] }>)["sft-normal-xs-lr3em4"].per_seed,
+  );
+  // The run's own row wins over an earlier one of the same key.
+  const again = mapExtract(results(cells), priorRows(earlier, "earlier.json"), [earlier]);
+  assert.deepEqual(again.rows, whole.rows);
+});
+
+test("an earlier extract whose setting names more than a learning rate, without raw coordinates, is refused", () => {
+  const row = {
+    safety: "sft",
+    mechanism: "normal",
+    size: "xs",
+    setting: "lr 3e-4, sgd (lr x30)",
+    params: 2e5,
+    seeds: [1],
+    steps: 120,
+    per_seed: [0.5],
+  };
+  assert.throws(
+    () => priorRows({ rows: { "sft-normal-xs-lr3em4-opt-sgd": row } } as never, "old.json"),
+    /old\.json row sft-normal-xs-lr3em4-opt-sgd .*re-extract/,
+  );
+  assert.equal(priorRows({ rows: { k: { ...row, setting: "lr 3e-4" } } } as never, "old.json")[0].row.lr, 3e-4);
+  assert.throws(() => priorRows({} as never, "none.json"), /none\.json has no rows/);
 });
