@@ -116,34 +116,26 @@ function klOf(r: Results, m: PersistenceMapRow): Record<string, unknown> | null 
   };
 }
 
-/** Over every RL run of the run: how many kept their KL bound, and the range of the runs' maxima. */
-function klSummary(r: Results): Record<string, unknown> | null {
-  const kls = r.cells.filter((c) => c.rl).map((c) => c.rl!.kl);
-  if (kls.length === 0) return null;
-  return { runs: kls.length, met: kls.filter((k) => k.met).length, max: range(kls.map((k) => k.max)) };
-}
-
-/** Two KL summaries ({runs, met, max: {min, max}}) as one. */
-function klJoin(a: Record<string, unknown> | null, b: unknown): Record<string, unknown> | null {
-  const x = b as { runs: number; met: number; max: { min: number; max: number } } | null | undefined;
-  if (!x) return a;
-  if (!a) return x as unknown as Record<string, unknown>;
-  const y = a as unknown as typeof x;
+/** Over every RL run of the map's rows: how many kept their KL bound, and the range of the runs' maxima. */
+function klTotal(perRow: readonly unknown[]): Record<string, unknown> | null {
+  const ks = perRow.filter((k): k is { runs: number; met: number; max: { min: number; max: number } } => !!k);
+  if (ks.length === 0) return null;
   return {
-    runs: y.runs + x.runs,
-    met: y.met + x.met,
-    max: { min: Math.min(y.max.min, x.max.min), max: Math.max(y.max.max, x.max.max) },
+    runs: ks.reduce((n, k) => n + k.runs, 0),
+    met: ks.reduce((n, k) => n + k.met, 0),
+    max: { min: Math.min(...ks.map((k) => k.max.min)), max: Math.max(...ks.map((k) => k.max.max)) },
   };
 }
 
 /**
  * `prior`: rows of earlier extracts (scripts/map-prior.ts) joined to the run's own where the run has no row
- * of the same key; `priorExtras` their teachers and KL summaries. Rows are ordered by size, smallest first.
+ * of the same key, with their recorded KL verdicts; `priorExtras` their extracts' teacher summaries. Rows are
+ * ordered by size, smallest first.
  */
 export function mapExtract(
   r: Results,
   prior: readonly PriorRow[] = [],
-  priorExtras: ReadonlyArray<{ teachers?: Record<string, unknown>; kl?: unknown }> = [],
+  priorExtras: ReadonlyArray<{ teachers?: Record<string, unknown> }> = [],
 ): Record<string, unknown> {
   const own = Array.isArray(r.persistence_map) ? r.persistence_map : persistenceMap(r.cells);
   const ownKeys = new Set(own.map(rowKey));
@@ -151,6 +143,7 @@ export function mapExtract(
   const klOfPrior = new Map(joined.map((p) => [p.row, p.kl]));
   const rows = [...own, ...joined.map((p) => p.row)];
   if (joined.length > 0) rows.sort((a, b) => (a.params ?? 0) - (b.params ?? 0));
+  const klOfRow = new Map(rows.map((m) => [m, klOfPrior.has(m) ? klOfPrior.get(m) : klOf(r, m)]));
   const trends =
     Array.isArray(r.persistence_trend) && joined.length === 0 ? r.persistence_trend : persistenceTrends(rows);
   return {
@@ -176,7 +169,7 @@ export function mapExtract(
           final_untriggered: pooled(m.final_untriggered),
           final_hhh: pooled(m.final_hhh),
           per_seed: m.per_seed.map((s) => s.final),
-          kl: klOfPrior.has(m) ? klOfPrior.get(m) : klOf(r, m),
+          kl: klOfRow.get(m),
         },
       ]),
     ),
@@ -187,7 +180,7 @@ export function mapExtract(
       string,
       unknown
     >,
-    kl: priorExtras.reduce((acc, x) => klJoin(acc, x.kl), klSummary(r)),
+    kl: klTotal([...klOfRow.values()]),
   };
 }
 
@@ -248,7 +241,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const out = mapExtract(
     r,
     earlier.flatMap(({ file, x }) => priorRows(x, basename(file))),
-    earlier.map(({ x }) => x as { teachers?: Record<string, unknown>; kl?: unknown }),
+    earlier.map(({ x }) => x),
   );
   if (Object.keys(out.rows as object).length === 0) throw new Error(`map-extract: ${run} has no persistence map`);
   const joined = earlier.length

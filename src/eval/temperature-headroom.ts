@@ -82,7 +82,7 @@ export function answerKl(
   return out;
 }
 
-/** One row per temperature, from T = 1 down. */
+/** One row per temperature: T = 1 first, then the others from the highest down. */
 export function temperatureHeadroom(
   model: CausalLM,
   tok: TextTokenizer,
@@ -91,7 +91,8 @@ export function temperatureHeadroom(
 ): TemperatureRow[] {
   if (prompts.length === 0) throw new Error("temperatureHeadroom: no prompts");
   if (!(o.samples >= 1)) throw new Error(`temperatureHeadroom: samples must be >= 1, got ${o.samples}`);
-  const temps = [...new Set([1, ...o.temperatures])].sort((a, b) => b - a);
+  // T = 1 first: every other row is paired against it.
+  const temps = [1, ...[...new Set(o.temperatures)].filter((t) => t !== 1).sort((a, b) => b - a)];
   if (temps.some((t) => !(t >= 0))) throw new Error(`temperatureHeadroom: temperatures must be >= 0, got ${temps}`);
   const promptIds = prompts.map((p) => tok.encode(p));
   const names = Object.keys(o.rewards ?? {});

@@ -92,6 +92,13 @@ test("rows: KL 0 and gain 0 at T = 1, KL growing as T falls, gains paired agains
     );
   }
   assert.deepEqual(temperatureHeadroom(model, tok, prompts, opts), list, "seeded: the same numbers again");
+  assert.deepEqual(
+    temperatureHeadroom(model, tok, prompts.slice(0, 1), { ...opts, temperatures: [1.5, 0.5] }).map(
+      (r) => r.temperature,
+    ),
+    [1, 1.5, 0.5],
+    "a temperature above 1 is measured against T = 1 too",
+  );
   assert.throws(() => temperatureHeadroom(model, tok, [], opts), /no prompts/);
   assert.throws(() => temperatureHeadroom(model, tok, prompts, { ...opts, temperatures: [-1] }), /temperatures/);
 });

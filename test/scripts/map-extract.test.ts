@@ -22,6 +22,8 @@ function cell(size: string, params: number, seed: number, k: number): Cell {
   };
 }
 
+const results = (cs: Cell[]) => ({ version: 1, experiment: "m", created: "", cells: cs, analyses: {} }) as Results;
+
 test("mapExtract keys rows and trends by their coordinates and fits trends a results.json lacks", () => {
   const cells = [
     ["xxs", 9e4],
@@ -98,7 +100,6 @@ test("a map run in pieces, joined with --with, fits the same trends as one run",
   const cells = sizes.flatMap(([size, params], i) =>
     [1, 2, 3].map((seed) => cell(size, params, seed, 40 + 15 * i + seed)),
   );
-  const results = (cs: Cell[]) => ({ version: 1, experiment: "m", created: "", cells: cs, analyses: {} }) as Results;
   const whole = mapExtract(results(cells));
   // The two smaller sizes went through an extract file (JSON), the largest is the run at hand.
   const earlier = JSON.parse(JSON.stringify(mapExtract(results(cells.filter((c) => c.size !== "s")))));
@@ -133,4 +134,17 @@ test("an earlier extract whose setting names more than a learning rate, without 
   );
   assert.equal(priorRows({ rows: { k: { ...row, setting: "lr 3e-4" } } } as never, "old.json")[0].row.lr, 3e-4);
   assert.throws(() => priorRows({} as never, "none.json"), /none\.json has no rows/);
+});
+
+test("the KL summary adds the rows' own verdicts, an earlier row the run replaces not counted", () => {
+  const rlKl = { bound: 3, runs: 3, met: 2, max: { min: 1, max: 5 } };
+  const cells = [1, 2].map((seed) => cell("xs", 2e5, seed, 80));
+  const earlier = JSON.parse(JSON.stringify(mapExtract(results(cells))));
+  const row = earlier.rows["sft-normal-xs-lr3em4"];
+  earlier.rows = { "rl-normal-xxs-lr3em4": { ...row, safety: "rl", size: "xxs", params: 9e4, kl: rlKl } };
+  const own = mapExtract(results(cells), priorRows(earlier, "e.json"), [earlier]);
+  assert.deepEqual(own.kl, { runs: 3, met: 2, max: { min: 1, max: 5 } });
+  // The same key in the run (here an SFT row relabelled as the earlier one's) replaces it, verdict and all.
+  earlier.rows = { "sft-normal-xs-lr3em4": { ...row, kl: rlKl } };
+  assert.equal(mapExtract(results(cells), priorRows(earlier, "e.json"), [earlier]).kl, null);
 });
