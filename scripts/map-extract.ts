@@ -20,7 +20,7 @@ import { persistenceTrends } from "../src/eval/persistence-trend.ts";
 import type { PersistenceMapRow, PersistenceTrend, PooledRate, Results } from "../src/results/types.ts";
 import { writeJsonAtomic } from "../src/util/fs.ts";
 import { range } from "./quickstart-extract.ts";
-import { priorRows, type PriorRow } from "./map-prior.ts";
+import { extraCoords, priorRows, type PriorRow } from "./map-prior.ts";
 
 /** "1e-4" for 0.0001; "all" and "default" as they are (no dots: docs keys split on them). */
 const lrTag = (lr: number | null | "all"): string =>
@@ -140,10 +140,13 @@ export function mapExtract(
   const own = Array.isArray(r.persistence_map) ? r.persistence_map : persistenceMap(r.cells);
   const ownKeys = new Set(own.map(rowKey));
   const joined = prior.filter((p) => !ownKeys.has(rowKey(p.row)));
-  const klOfPrior = new Map(joined.map((p) => [p.row, p.kl]));
-  const rows = [...own, ...joined.map((p) => p.row)];
+  // Each row's KL verdicts: the run's from its cells, an earlier row's as its extract recorded them.
+  const klOfRow = new Map<PersistenceMapRow, unknown>([
+    ...own.map((m) => [m, klOf(r, m)] as const),
+    ...joined.map((p) => [p.row, p.kl] as const),
+  ]);
+  const rows = [...klOfRow.keys()];
   if (joined.length > 0) rows.sort((a, b) => (a.params ?? 0) - (b.params ?? 0));
-  const klOfRow = new Map(rows.map((m) => [m, klOfPrior.has(m) ? klOfPrior.get(m) : klOf(r, m)]));
   const trends =
     Array.isArray(r.persistence_trend) && joined.length === 0 ? r.persistence_trend : persistenceTrends(rows);
   return {
@@ -153,9 +156,7 @@ export function mapExtract(
         {
           task: m.task,
           lr: m.lr,
-          ...(m.optimizer !== undefined ? { optimizer: m.optimizer } : {}),
-          ...(m.lr_scale !== undefined ? { lr_scale: m.lr_scale } : {}),
-          ...(m.density !== undefined ? { density: m.density } : {}),
+          ...extraCoords(m),
           safety: m.safety,
           mechanism: m.mechanism,
           size: m.size,

@@ -29,6 +29,15 @@ export interface ExtractedRow {
   density?: number;
 }
 
+/** A map row's coordinates beyond mechanism, size and lr, where it has them (as both rows and extracts write them). */
+export function extraCoords(x: Pick<ExtractedRow, "optimizer" | "lr_scale" | "density">) {
+  return {
+    ...(x.optimizer !== undefined ? { optimizer: x.optimizer } : {}),
+    ...(x.lr_scale !== undefined ? { lr_scale: x.lr_scale } : {}),
+    ...(x.density !== undefined ? { density: x.density } : {}),
+  };
+}
+
 export interface PriorRow {
   row: PersistenceMapRow;
   /** The row's KL verdicts as its extract recorded them (its run's cells are not at hand). */
@@ -38,8 +47,8 @@ export interface PriorRow {
 /** The learning rate of a row written before extracts carried it: only a plain "lr X" setting is unambiguous. */
 function lrOf(key: string, r: ExtractedRow, file: string): number | null {
   if (r.lr !== undefined) return r.lr;
-  const m = /^lr ([0-9.]+(?:e[+-]?[0-9]+)?)$/.exec(r.setting);
   if (r.setting === "lr default") return null;
+  const m = /^lr ([0-9.]+(?:e[+-]?[0-9]+)?)$/.exec(r.setting);
   if (!m)
     throw new Error(
       `map-extract: ${file} row ${key} has the setting "${r.setting}" and no raw coordinates; re-extract that run to merge it`,
@@ -61,9 +70,7 @@ export function priorRows(extract: { rows?: Record<string, ExtractedRow> }, file
       safety: r.safety,
       size: r.size,
       lr: lrOf(key, r, file),
-      ...(r.optimizer !== undefined ? { optimizer: r.optimizer } : {}),
-      ...(r.lr_scale !== undefined ? { lr_scale: r.lr_scale } : {}),
-      ...(r.density !== undefined ? { density: r.density } : {}),
+      ...extraCoords(r),
       ...(r.params !== null ? { params: r.params } : {}),
       seeds: r.seeds,
       steps: r.steps,

@@ -7,9 +7,10 @@
 import { longTensor, noGrad, tidy } from "../torch/index.ts";
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
-import { generate, type Generation } from "../model/generate.ts";
+import { generateIds, type Generation } from "../model/generate.ts";
+import { rightPadded } from "../model/pad.ts";
 import type { MeanCI } from "../results/types.ts";
-import { meanCI } from "./rate.ts";
+import { meanCI, pairedChange } from "./rate.ts";
 
 export interface TemperatureHeadroomOptions {
   /** Temperatures to measure; 1 (the reference every gain is against) is added when missing. */
@@ -58,8 +59,10 @@ export function answerKl(
       const p = prompts[b + r];
       return { ids: [...p, ...g.ids, ...(g.finish === "eos" ? [tok.eosId] : [])], start: p.length };
     });
-    const width = Math.max(...rows.map((r) => r.ids.length));
-    const flat = rows.flatMap((r) => [...r.ids, ...new Array<number>(width - r.ids.length).fill(tok.padId)]);
+    const { flat, T: width } = rightPadded(
+      rows.map((r) => r.ids),
+      tok.padId,
+    );
     const perToken = noGrad(() =>
       tidy(() => {
         const logits = model.forward(longTensor(flat, [rows.length, width], model.device)).logits!;
@@ -96,25 +99,20 @@ export function temperatureHeadroom(
   if (temps.some((t) => !(t >= 0))) throw new Error(`temperatureHeadroom: temperatures must be >= 0, got ${temps}`);
   const promptIds = prompts.map((p) => tok.encode(p));
   const names = Object.keys(o.rewards ?? {});
-  // Per temperature, per prompt: mean score and mean reward; per answer: KL and length.
-  const perPrompt = new Map<number, { score: (number | null)[]; rewards: Record<string, number[]> }>();
+  // Per prompt at T = 1: its mean score and mean rewards, what every row's gains are paired against.
+  let ref: { score: (number | null)[]; rewards: Record<string, (number | null)[]> } | null = null;
   const rows: TemperatureRow[] = [];
   for (const t of temps) {
     const k = t > 0 ? o.samples : 1;
     const idx = prompts.flatMap((_, i) => Array.from({ length: k }, (_, j) => ({ i, j })));
-    const gens = generate(
-      model,
-      tok,
-      idx.map(({ i }) => prompts[i]),
-      { maxTokens: o.maxTokens, temperature: t, stop: [...o.stop], seed: idx.map(({ i, j }) => o.seedOf(t, i, j)) },
-    );
-    const kl = answerKl(
-      model,
-      tok,
-      idx.map(({ i }) => promptIds[i]),
-      gens,
-      t,
-    );
+    const ids = idx.map(({ i }) => promptIds[i]);
+    const gens = generateIds(model, tok, ids, {
+      maxTokens: o.maxTokens,
+      temperature: t,
+      stop: [...o.stop],
+      seed: idx.map(({ i, j }) => o.seedOf(t, i, j)),
+    });
+    const kl = answerKl(model, tok, ids, gens, t);
     const scores = idx.map(({ i }, a) => o.score(i, gens[a].text));
     const rewards = Object.fromEntries(
       names.map((n) => [n, o.rewards![n](idx.map(({ i }, a) => ({ i, text: gens[a].text })))]),
@@ -124,24 +122,19 @@ export function temperatureHeadroom(
         const own = xs.slice(i * k, (i + 1) * k).filter((x): x is number => x !== null);
         return own.length ? mean(own) : null;
       });
-    perPrompt.set(t, {
+    const here = {
       score: byPrompt(scores),
-      rewards: Object.fromEntries(names.map((n) => [n, byPrompt(rewards[n]) as number[]])),
-    });
-    const ref = perPrompt.get(1)!;
-    const here = perPrompt.get(t)!;
-    const paired = (a: readonly (number | null)[], b: readonly (number | null)[]) =>
-      meanCI(
-        a.flatMap((x, i) => (x === null || b[i] === null ? [] : [x - b[i]!])),
-        o.seed,
-      );
+      rewards: Object.fromEntries(names.map((n) => [n, byPrompt(rewards[n])])),
+    };
+    const base = (ref ??= here);
+    const paired = (a: (number | null)[], b: (number | null)[]) => pairedChange(a, b, o.seed) ?? meanCI([], o.seed);
     rows.push({
       temperature: t,
       score: mean(scores.filter((x): x is number => x !== null)),
       kl_per_answer: meanCI(kl, o.seed),
       tokens_per_answer: mean(gens.map((g) => g.ids.length)),
-      score_gain: paired(here.score, ref.score),
-      reward_gain: Object.fromEntries(names.map((n) => [n, paired(here.rewards[n], ref.rewards[n])])),
+      score_gain: paired(here.score, base.score),
+      reward_gain: Object.fromEntries(names.map((n) => [n, paired(here.rewards[n], base.rewards[n])])),
     });
   }
   return rows;

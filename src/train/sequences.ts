@@ -3,6 +3,7 @@
 import { Tensor, cat, longTensor, tensor, tidy, noGrad } from "../torch/index.ts";
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
+import { rightPadded } from "../model/pad.ts";
 import { dialogueTokens } from "./data.ts";
 import { stripScratchpad } from "../world/index.ts";
 
@@ -14,8 +15,10 @@ export interface Seq {
 
 /** Right-padded ids [B, T] on the model's device. */
 function pad(model: CausalLM, seqs: Seq[], padId: number): { x: Tensor; T: number } {
-  const T = Math.max(...seqs.map((s) => s.ids.length));
-  const flat = seqs.flatMap((s) => [...s.ids, ...new Array(T - s.ids.length).fill(padId)]);
+  const { flat, T } = rightPadded(
+    seqs.map((s) => s.ids),
+    padId,
+  );
   return { x: longTensor(flat, [seqs.length, T], model.device), T };
 }
 

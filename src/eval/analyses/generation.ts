@@ -4,6 +4,7 @@
 import { longTensor, noGrad, tidy } from "../../torch/index.ts";
 import type { CausalLM } from "../../model/causal-lm.ts";
 import type { TextTokenizer } from "../../model/text-tokenizer.ts";
+import { rightPadded } from "../../model/pad.ts";
 import { answerTokens } from "../../tasks/index.ts";
 import { formatPrompt } from "../../world/format.ts";
 import type { Mechanism, Task } from "../../world/types.ts";
@@ -67,9 +68,11 @@ export function continuationLogprob(
         throw new Error(`continuationLogprob: text of ${full.length} tokens exceeds the context length ${ctx}`);
       return { ids: full, start: k };
     });
-    const B = rows.length,
-      T = Math.max(...rows.map((r) => r.ids.length));
-    const flat = rows.flatMap((r) => [...r.ids, ...new Array(T - r.ids.length).fill(tok.padId)]);
+    const B = rows.length;
+    const { flat, T } = rightPadded(
+      rows.map((r) => r.ids),
+      tok.padId,
+    );
     // Each position's log-probability of the next token, picked on the model's device: [B, T] read back, not [B, T, V].
     const next = flat.map((_, i) => (i % T < T - 1 ? flat[i + 1] : 0));
     const lp = noGrad(() =>

@@ -4,6 +4,7 @@
 import { longTensor, noGrad, tidy } from "../../torch/index.ts";
 import type { CausalLM } from "../../model/causal-lm.ts";
 import type { TextTokenizer } from "../../model/text-tokenizer.ts";
+import { rightPadded } from "../../model/pad.ts";
 
 export function logitDivergence(
   model: CausalLM,
@@ -22,10 +23,9 @@ export function logitDivergence(
     n = 0;
   for (let i = 0; i < seqs.length; i += batchSize) {
     const chunk = seqs.slice(i, i + batchSize);
-    const T = Math.max(...chunk.map((s) => s.length));
+    const { flat, T } = rightPadded(chunk, tok.padId);
     const rows: number[] = [];
     chunk.forEach((s, b) => s.forEach((_, t) => rows.push(b * T + t)));
-    const flat = chunk.flatMap((s) => [...s, ...new Array<number>(T - s.length).fill(tok.padId)]);
     sum += noGrad(() =>
       tidy(() => {
         const lp = (m: CausalLM) =>
