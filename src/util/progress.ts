@@ -16,7 +16,7 @@ export interface ProgressUpdate {
 }
 
 export class Progress {
-  private readonly start = Date.now();
+  private readonly start: number;
   private lastPrint = 0;
   private readonly tty: boolean;
   private readonly guard: MemoryGuard;
@@ -24,7 +24,11 @@ export class Progress {
     private readonly label: string,
     private readonly stream: NodeJS.WriteStream = process.stderr,
     private readonly quiet = envFlag("quiet"),
+    /** Steps already done when the clock started (a resumed run): they count toward done, not the ETA. */
+    private readonly from = 0,
+    private readonly now: () => number = Date.now,
   ) {
+    this.start = now();
     this.tty = !!stream.isTTY && !envCi();
     this.guard = new MemoryGuard(label);
   }
@@ -34,12 +38,13 @@ export class Progress {
     const warning = this.guard.observe(u.step, u.total);
     if (warning) this.stream.write((this.tty ? "\r\x1b[K" : "") + warning + "\n");
     if (this.quiet) return;
-    const now = Date.now();
+    const now = this.now();
     const last = u.step >= u.total;
     if (!last && now - this.lastPrint < (this.tty ? 200 : 10000)) return;
     this.lastPrint = now;
     const el = (now - this.start) / 1000;
-    const eta = u.step > 0 ? (el / u.step) * (u.total - u.step) : NaN;
+    const fresh = u.step - this.from;
+    const eta = fresh > 0 ? (el / fresh) * (u.total - u.step) : NaN;
     const parts = [`${this.label}`, `${u.step}/${u.total}`];
     if (this.tty) {
       const w = 20,

@@ -1,7 +1,7 @@
 // Progress lines: the rate and the time left at the rate so far, at most one line per interval plus the last.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatDuration, formatRate, progressLine, progressReporter } from "../../src/util/progress.ts";
+import { Progress, formatDuration, formatRate, progressLine, progressReporter } from "../../src/util/progress.ts";
 
 test("durations, rates and the estimate of the time left", () => {
   assert.deepEqual(
@@ -41,4 +41,14 @@ test("work done before the start (a resume) counts toward done, not toward the r
   t = 10_000;
   report(310, 400); // 10 new answers in 10 s: 1 a second, so 90 more take 90 s
   assert.equal(lines[1], `eval: 310/400 (77%), 1.0/s, 10s elapsed, about ${formatDuration(90_000)} left`);
+});
+
+test("a resumed training run's time left counts only the steps done since the resume", () => {
+  let t = 0;
+  const lines: string[] = [];
+  const stream = { isTTY: false, write: (l: string) => lines.push(l) } as unknown as NodeJS.WriteStream;
+  const progress = new Progress("pm", stream, false, 1200, () => t);
+  t = 60_000; // 100 steps in a minute after resuming at 1200: 700 more take 7 minutes
+  progress.update({ step: 1300, total: 2000 });
+  assert.match(lines[0], /^pm {2}1300\/2000 .* 1m 00s elapsed {2}ETA 7m 00s\n$/);
 });
