@@ -225,9 +225,9 @@ export const RlSchema = z
       .describe("standardise the preference model's reward by its running mean and spread before the KL penalty")
       .default(true),
     algorithm: z
-      .enum(["ppo", "reinforce"])
+      .enum(["ppo", "reinforce", "best-of-n"])
       .describe(
-        "ppo: clipped ratio, ppoEpochs x minibatches updates per rollout batch; reinforce: one update per batch (REINFORCE, leave-one-out baseline)",
+        "ppo: clipped ratio, ppoEpochs x minibatches updates per rollout batch; reinforce: one update per batch (REINFORCE, leave-one-out baseline); best-of-n: rejection-sampling fine-tuning, each prompt's best of samplesPerPrompt answers by the (KL-penalised) reward trained on with PPO's epochs, minibatches and clip, the others not at all",
       )
       .default("ppo"),
     clip: real("PPO clip range").default(0.2),

@@ -25,6 +25,19 @@ export function leaveOneOut(values: readonly number[], k: number): number[] {
   });
 }
 
+/** 1 for the highest value of each group of k consecutive values (the first of a tie), 0 for the others. */
+export function bestOfGroup(values: readonly number[], k: number): number[] {
+  if (k < 2) throw new Error(`bestOfGroup: needs at least 2 samples per prompt, got ${k}`);
+  if (values.length % k !== 0) throw new Error(`bestOfGroup: ${values.length} values do not split into groups of ${k}`);
+  const out = values.map(() => 0);
+  for (let g = 0; g < values.length; g += k) {
+    let best = g;
+    for (let j = g + 1; j < g + k; j++) if (values[j] > values[best]) best = j;
+    out[best] = 1;
+  }
+  return out;
+}
+
 /** The root mean square (leave-one-out advantages have mean zero, so this is their spread); 1 for all-zero values. */
 export function unitScaleOf(values: readonly number[]): number {
   const rms = Math.sqrt(values.reduce((a, b) => a + b * b, 0) / Math.max(1, values.length));
@@ -50,4 +63,20 @@ export function advantages(
   const loo = leaveOneOut(klPenalised(rewards, kl, klCoef), k);
   const scale = unitScaleOf(loo);
   return { adv: loo.map((v) => v / scale), scale };
+}
+
+/**
+ * Rejection-sampling fine-tuning's "advantages" (best-of-n; Touvron et al., 2023, Llama 2's RLHF; Dong et
+ * al., 2023, RAFT): weight 1 on each prompt's best answer by the penalised reward, 0 on the rest, so the
+ * update raises the likelihood of the best answers and pushes no answer down. A noisy reward's error
+ * then only changes which answer is imitated, where leave-one-out advantages also push down answers the
+ * reward misjudged. Scale 1: klCoef in the loss weighs a nat of KL against the chosen answers' log-likelihood.
+ */
+export function bestOfNAdvantages(
+  rewards: readonly number[],
+  kl: readonly number[],
+  k: number,
+  klCoef: number,
+): { adv: number[]; scale: number } {
+  return { adv: bestOfGroup(klPenalised(rewards, kl, klCoef), k), scale: 1 };
 }

@@ -1,6 +1,6 @@
 // One HHH RL step, reward source aside: a rollout batch scored by `reward` (the preference model in
 // the safety stage, any function of prompt and answer in a test), the reward optionally normalised,
-// KL-penalised with the adaptive coefficient (in the reward or the loss), leave-one-out advantages, and the policy update. rl.ts
+// KL-penalised with the adaptive coefficient (in the reward or the loss), leave-one-out (or best-of-n) advantages, and the policy update. rl.ts
 // wraps it with the trainer, the per-step record and the checkpoint.
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
@@ -9,7 +9,7 @@ import type { Sample } from "../world/types.ts";
 import { Rng } from "../util/rng.ts";
 import type { RlOptions } from "./api.ts";
 import { rollout, type RewardFn, type Rollout } from "./rl-rollout.ts";
-import { advantages } from "./rl-advantages.ts";
+import { advantages, bestOfNAdvantages } from "./rl-advantages.ts";
 import { policyUpdate, type UpdateStats } from "./rl-update.ts";
 import { nextKlCoef, normalise, type NormState } from "./rl-kl.ts";
 
@@ -54,7 +54,8 @@ export function rlStep(c: RlStepContext, prompts: readonly Sample[], step: numbe
   const shaped = r.normalizeReward ? normalise(st.norm, ro.rewards) : ro.rewards;
   const coef = st.klCoef;
   const inLoss = r.klPenalty === "loss";
-  const { adv, scale } = advantages(shaped, ro.kl, r.samplesPerPrompt, inLoss ? 0 : coef);
+  const advantagesOf = r.algorithm === "best-of-n" ? bestOfNAdvantages : advantages;
+  const { adv, scale } = advantagesOf(shaped, ro.kl, r.samplesPerPrompt, inLoss ? 0 : coef);
   // In the loss, the penalty is divided by the advantages' scale too, so that klCoef weighs a nat of
   // answer KL against a unit of normalised reward whichever place it acts in.
   const klLoss = inLoss ? { ref: c.ref, coef: coef / scale } : undefined;

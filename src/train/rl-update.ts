@@ -12,7 +12,7 @@ import { policyLoss, tokenKl } from "./rl-loss.ts";
 import { oldLogpTensor, type Rollout } from "./rl-rollout.ts";
 
 export interface UpdateSettings {
-  algorithm: "ppo" | "reinforce";
+  algorithm: "ppo" | "reinforce" | "best-of-n";
   clip: number;
   epochs: number;
   minibatches: number;
@@ -47,7 +47,8 @@ export function policyUpdate(
   s: UpdateSettings,
   seed: string,
 ): UpdateStats {
-  const ppo = s.algorithm === "ppo";
+  // best-of-n trains on its chosen answers with PPO's epochs, minibatches and clip (a trust region).
+  const ppo = s.algorithm !== "reinforce";
   const n = ro.seqs.length;
   const epochs = ppo ? s.epochs : 1;
   const stats = { loss: 0, clipFraction: 0, approxKl: 0, tokenKl: 0, updates: 0 };

@@ -1,7 +1,14 @@
-// Advantages on hand-computed cases: KL penalty, leave-one-out baseline, unit scale, and their composition.
+// Advantages on hand-computed cases: KL penalty, leave-one-out baseline, unit scale, their composition, and best-of-n.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { advantages, klPenalised, leaveOneOut, unitScale } from "../../src/train/rl-advantages.ts";
+import {
+  advantages,
+  bestOfGroup,
+  bestOfNAdvantages,
+  klPenalised,
+  leaveOneOut,
+  unitScale,
+} from "../../src/train/rl-advantages.ts";
 
 const close = (a: number[], b: number[], eps = 1e-9) => {
   assert.equal(a.length, b.length);
@@ -36,4 +43,13 @@ test("advantages compose penalty, baseline and scale", () => {
   const a = advantages([0, 4], [1, 1], 2, 0);
   close(a.adv, [-1, 1]);
   assert.equal(a.scale, 4);
+});
+
+test("best-of-n: weight 1 on each prompt's best answer by the penalised reward (the first of a tie), 0 elsewhere", () => {
+  assert.deepEqual(bestOfGroup([1, 3, 2, 5, 5, -1], 3), [0, 1, 0, 1, 0, 0]);
+  assert.throws(() => bestOfGroup([1, 2, 3], 2), /do not split into groups of 2/);
+  // Raw rewards pick the second answer; its KL of 10 at coefficient 0.5 costs 5, so the first is best.
+  const b = bestOfNAdvantages([2, 4], [0, 10], 2, 0.5);
+  assert.deepEqual(b, { adv: [1, 0], scale: 1 });
+  assert.deepEqual(bestOfNAdvantages([2, 4], [0, 10], 2, 0).adv, [0, 1]);
 });

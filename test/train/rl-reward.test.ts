@@ -84,6 +84,22 @@ test("RL raises a programmatic reward over a few dozen steps, with the KL penalt
   }
 });
 
+test("best-of-n (rejection-sampling fine-tuning) raises the same reward", { timeout: 300_000 }, () => {
+  const m = models(1);
+  try {
+    const { rewards } = train(m, letterShare, 40, { lr: 1e-2, klCoef: 0.01, klTarget: null, algorithm: "best-of-n" });
+    const first = avg(rewards.slice(0, 5)),
+      last = avg(rewards.slice(-5));
+    console.log(`best-of-n: reward steps 1-5 ${first.toFixed(3)}, 36-40 ${last.toFixed(3)}`);
+    assert.ok(
+      last > first + 0.15,
+      `reward ${first.toFixed(3)} -> ${last.toFixed(3)}: ${rewards.map((x) => x.toFixed(2))}`,
+    );
+  } finally {
+    dispose(m);
+  }
+});
+
 /** A policy driven far from its starting copy by the reward alone, then `steps` KL-only steps with the penalty at `where`: per-step KL. */
 function driftThenPull(where: "loss" | "reward", steps: number) {
   const m = models(1);
