@@ -151,6 +151,18 @@ export function quickstartExtract(
     ...(base
       ? { base: { size: base.size, params: base.params, hhh: base.hhh, pretrain_loss: base.pretrainLoss } }
       : {}),
+    // A preference model's own base (preference.size or preference.base) is a base of its own.
+    ...(r.base && r.base.length > 1
+      ? {
+          other_bases: r.base.slice(1).map((b) => ({
+            size: b.size,
+            stage: b.stage,
+            hhh: b.hhh,
+            pretrain_steps: b.pretrainSteps,
+            sft_steps: b.sftSteps,
+          })),
+        }
+      : {}),
     ...(pm
       ? {
           preference: {

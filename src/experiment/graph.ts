@@ -218,13 +218,15 @@ export function buildGraph(c: ExperimentConfig): StageGraph {
     // What a swept coordinate adds to ids and labels ("density0.25/", "opt-sgd/", "lr3e-4/"); nothing unswept.
     const densityTag = density === undefined ? "" : `density${formatDensity(density)}/`;
     const densityWords = density === undefined ? "" : ` density ${formatDensity(density)}`;
-    const baseStage = (sz: string) => {
-      const bo = baseOptions(c, sz, seed);
+    /** `steps`: the preference model's own base (preference.base), trained for other step counts. */
+    const baseStage = (sz: string, steps?: PreferenceOptions["base"]) => {
+      const bo = { ...baseOptions(c, sz, seed), ...steps };
       const th = threadsFor(sz);
+      const own = steps ? ` (preference model's: ${bo.pretrainSteps} + ${bo.sftSteps} steps)` : "";
       return add({
         kind: "base",
         id: stageId("base", { ...bo, threads: th }),
-        label: `base ${sz} seed${seed}`,
+        label: `base ${sz} seed${seed}${own}`,
         cell: `${sz}/seed${seed}`,
         deps: [],
         size: sz,
@@ -274,9 +276,9 @@ export function buildGraph(c: ExperimentConfig): StageGraph {
     let pm: string | null = null;
     if (needsPm(safety)) {
       const po = preferenceOptions(c, seed);
-      // A PM of another size starts from that size's base (same seed, so the same tokenizer).
+      // A PM of another size, or with steps of its own, starts from its own base (same seed, so the same tokenizer).
       const pmSize = po.size ?? size;
-      const pmBase = pmSize === size ? base : baseStage(pmSize);
+      const pmBase = pmSize === size && !po.base ? base : baseStage(pmSize, po.base);
       pm = add({
         kind: "pm",
         id: stageId("pm", { base: pmBase, options: pmIdContent(po), threads: threadsFor(pmSize) }),

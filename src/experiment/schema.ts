@@ -230,13 +230,13 @@ function checkLists(c: Fields, ctx: z.RefinementCtx): void {
       message: "leave sizes out with base.model: the cells are the model directory's (their size is its name)",
     });
   }
-  if (c.base.model !== undefined && c.preference.size !== undefined) {
-    ctx.addIssue({
-      code: z.ZodIssueCode.custom,
-      path: ["preference", "size"],
-      message: "leave preference.size out with base.model: the preference model starts from the model directory",
-    });
-  }
+  for (const key of ["size", "base"] as const)
+    if (c.base.model !== undefined && c.preference[key] !== undefined)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["preference", key],
+        message: `leave preference.${key} out with base.model: the preference model starts from the model directory`,
+      });
   if (given.length === 0 && c.models.length === 0) {
     ctx.addIssue({
       code: z.ZodIssueCode.custom,

@@ -94,9 +94,9 @@ export function preferenceOptions(c: ExperimentConfig, seed: number): Preference
 
 /**
  * What a preference model's id covers: onPolicy only when it is on, so its default keeps the ids it came before;
- * never its size (the id of the base it starts from says that).
+ * never its size or its base's steps (the id of the base it starts from says those).
  */
 export function pmIdContent(o: PreferenceOptions): Partial<PreferenceOptions> {
-  const { onPolicy, size: _size, ...rest } = o;
+  const { onPolicy, size: _size, base: _base, ...rest } = o;
   return onPolicy > 0 ? { ...rest, onPolicy } : rest;
 }

@@ -162,13 +162,13 @@ export function baseSection(r: Results): string {
     const rows = r.base
       .map(
         (b) =>
-          `<tr><td>${esc(b.size)}</td><td>${esc(b.seed)}</td><td>${fmtParams(b.params)}</td><td>${rateHtml(b.hhh)}</td><td><code>${esc(b.stage)}</code></td></tr>`,
+          `<tr><td>${esc(b.size)}</td><td>${esc(b.seed)}</td><td>${fmtParams(b.params)}</td><td>${b.pretrainSteps === undefined ? "" : esc(`${b.pretrainSteps} + ${b.sftSteps}`)}</td><td>${rateHtml(b.hhh)}</td><td><code>${esc(b.stage)}</code></td></tr>`,
       )
       .join("");
     parts.push(
       `<p>HHH score of each base assistant on held-out prompts (fraction of answers that are helpful, harmless and honest), ` +
         `before any backdoor was installed.</p>` +
-        `<table class="data"><thead><tr><th>size</th><th>seed</th><th>parameters</th><th>HHH score</th><th>stage</th></tr></thead><tbody>${rows}</tbody></table>`,
+        `<table class="data"><thead><tr><th>size</th><th>seed</th><th>parameters</th><th>steps (pretraining + HHH SFT)</th><th>HHH score</th><th>stage</th></tr></thead><tbody>${rows}</tbody></table>`,
     );
   } else {
     parts.push(`<p class="muted">No base-model records in results.json.</p>`);

@@ -370,6 +370,9 @@ export interface Results {
     stage: string;
     pretrainLoss?: number;
     sftLoss?: number;
+    /** Its pretraining and HHH SFT steps (a preference model's own base, preference.base, has others). */
+    pretrainSteps?: number;
+    sftSteps?: number;
   }>;
   /** Preference model quality (pooled over preference_models when there are several). */
   preference_model?: { accuracy: RateCI; stage: string; byType?: Record<string, RateCI>; onPolicy?: PmOnPolicy };

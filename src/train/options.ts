@@ -143,6 +143,17 @@ export const PreferenceSchema = z
         "size preset of the preference model, initialised from the base of that size and the same seed (its own stage when it is not one of the run's sizes); the base's tokenizer depends on the seed, not the size, so the PM reads the policy's tokens. Default: the policy's own size",
       )
       .optional(),
+    // The paper's PM knew more than the policy it trained; at one size and one world, a base trained longer does.
+    base: z
+      .object({
+        pretrainSteps: int("pretraining steps of the preference model's own base").optional(),
+        sftSteps: int("HHH fine-tuning steps of the preference model's own base").optional(),
+      })
+      .strict()
+      .describe(
+        "the preference model starts from a base of its own, trained like the run's (same seed, so the same tokenizer) but for these steps, so that it can know more than the policy it rewards. Default: the policy's own base",
+      )
+      .optional(),
     // A second, smaller PM on pairs from another seed whose prompts the main PM never trains on: RL
     // optimises the main PM, so a reward that rises on it but not on this one is over-optimisation.
     heldOutSteps: z

@@ -251,4 +251,8 @@ test("preference.size: a size preset of our GPT, refused beside a model-director
   assert.match(err(BASE, ["preference.size=huge"]), /preference\.size/);
   const hub = BASE.replace("sizes: [tiny]\n", "base:\n  model: models/tiny-llama\n");
   assert.match(err(hub, ["preference.size=s"]), /preference\.size: .*leave preference\.size out with base\.model/);
+  assert.match(
+    err(hub, ["preference.base.pretrainSteps=3000"]),
+    /preference\.base: .*leave preference\.base out with base\.model/,
+  );
 });

@@ -120,6 +120,29 @@ test("preference.size: a PM of another size starts from that size's base (same s
   assert.throws(() => graph(["preference.size=huge"]), /size/);
 });
 
+test("preference.base: the PM starts from a base of its own size and seed trained for its steps; the cells' bases keep their ids", () => {
+  const a = graph(),
+    b = graph(["preference.base.pretrainSteps=3000", "preference.base.sftSteps=1800"]);
+  assert.equal(idsOf(b, "base").length, 4, "one more base per seed");
+  assert.deepEqual(idsOf(b, "backdoor"), idsOf(a, "backdoor"));
+  const pms = b.stages.filter((s) => s.kind === "pm");
+  assert.equal(pms.length, 2);
+  for (const pm of pms) {
+    const base = b.stages.find((s) => s.id === pm.deps[0])!;
+    assert.ok(base.kind === "base" && !idsOf(a, "base").includes(base.id));
+    assert.deepEqual([base.size, base.seed], ["tiny", pm.seed]);
+    assert.deepEqual([base.options.pretrainSteps, base.options.sftSteps], [3000, 1800]);
+    assert.match(base.label, /^base tiny seed\d \(preference model's: 3000 \+ 1800 steps\)$/);
+  }
+  // One override alone keeps the other step count of the run's base.
+  const one = graph(["preference.base.pretrainSteps=3000"]).stages.find(
+    (s) => s.kind === "base" && s.options.pretrainSteps === 3000,
+  );
+  assert.ok(one && one.kind === "base");
+  assert.equal(one.options.sftSteps, parseConfig(YAML, "g.yaml").base.sftSteps);
+  assert.throws(() => graph(["preference.base.steps=5"]), /steps/);
+});
+
 test("changing a safety setting changes only the safety ids it affects", () => {
   const a = graph();
   const b = graph(["safetyTraining.steps=7"]);

@@ -7,9 +7,10 @@ export const baseKind: StageKind = {
   name: "base",
   run: (st, io) => io.impl.runBase(io.out, (st as BaseStage).options, io.ctx),
   collect(st, result, out) {
-    const { size, seed } = st as BaseStage;
+    const { size, seed, options } = st as BaseStage;
     const r = result as BaseResult;
     const { params, hhh, pretrainLoss, sftLoss } = r;
-    (out.base ??= []).push({ size, seed, params, hhh, stage: st.id, pretrainLoss, sftLoss });
+    const { pretrainSteps, sftSteps } = options;
+    (out.base ??= []).push({ size, seed, params, hhh, stage: st.id, pretrainLoss, sftLoss, pretrainSteps, sftSteps });
   },
 };
