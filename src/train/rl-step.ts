@@ -1,7 +1,7 @@
 // One HHH RL step, reward source aside: a rollout batch scored by `reward` (the preference model in
 // the safety stage, any function of prompt and answer in a test), the reward optionally normalised,
-// KL-penalised with the adaptive coefficient (in the reward or the loss), leave-one-out (or best-of-n) advantages, and the policy update. rl.ts
-// wraps it with the trainer, the per-step record and the checkpoint.
+// KL-penalised with the adaptive coefficient (in the reward or the loss), leave-one-out (or best-of-n)
+// advantages, and the policy update. rl.ts wraps it with the trainer, the per-step record and the checkpoint.
 import type { CausalLM } from "../model/causal-lm.ts";
 import type { TextTokenizer } from "../model/text-tokenizer.ts";
 import type { Optimizer } from "../torch/optimizer.ts";
