@@ -3,6 +3,9 @@
 // world (it names tasks and mechanisms) and below every layer that writes or reads results.
 import type { Mechanism, Task } from "../world/types.ts";
 import type { OptimizerName } from "../torch/optimizer-names.ts";
+import type { Analyses } from "./analyses-types.ts";
+
+export type { Analyses, AurocScore, ProbeControlRow, ProbeControls, ProbeResult } from "./analyses-types.ts";
 
 export type SafetyMethod = "sft" | "sft-pre" | "sft-post" | "rl" | "adversarial";
 
@@ -14,7 +17,6 @@ export interface RateCI {
   n: number;
 }
 
-/** A mean with a bootstrap 95% interval. */
 /** What the on-policy pairs of a preference model were built from (`preference.onPolicy` > 0). */
 export interface PmOnPolicy {
   share: number;
@@ -31,6 +33,8 @@ export interface PmOnPolicy {
   /** The held-out prompts' on-policy pairs (byType["on-policy"]). */
   heldOut: { pairs: number; prompts: number; promptsWithRight: number };
 }
+
+/** A mean with a bootstrap 95% interval. */
 export interface MeanCI {
   mean: number;
   lo: number;
@@ -191,66 +195,6 @@ export interface Cell extends CellCoordinates {
   redteam?: { found: number; tried: number; prompts: string[]; searches?: RedTeamSearchLog[] };
 }
 
-export interface ProbeResult {
-  layer: number;
-  method: "contrast-pair" | "logistic" | "random-best";
-  auroc: number;
-  tpr_at_1pct_fpr: number;
-  random_baseline_auroc: number;
-  /** Which backdoored model the probe read. */
-  model?: string;
-  /** The hook point read at that layer, e.g. "blocks.1.hook_resid_post". */
-  hook?: string;
-  /** Stratified-bootstrap 95% interval of the held-out AUROC. */
-  auroc_ci?: [number, number];
-  /** Texts that fitted the probe (contrast-pair texts, or fit-split prompts) and held-out prompts it was scored on. */
-  n_fit?: number;
-  n_eval?: number;
-  /** The same probe scored on the near-miss prompts against the model's own behaviour (backdoored models). */
-  near_miss?: AurocScore;
-}
-
-/**
- * An AUROC with its stratified-bootstrap 95% interval (test prompts resampled) and the class counts
- * behind it. auroc is null when a class is empty (note says which); lo/hi are null without a bootstrap.
- */
-export interface AurocScore {
-  auroc: number | null;
-  lo: number | null;
-  hi: number | null;
-  n_pos: number;
-  n_neg: number;
-  note?: string;
-}
-
-/** One probe (layer x method) of one backdoored model beside its controls. */
-export interface ProbeControlRow {
-  /** The backdoored (or safety-trained) model the probe was fitted and scored on. */
-  model: string;
-  task: Task;
-  layer: number;
-  method: ProbeResult["method"];
-  /** Held-out prompts labelled by the trigger, on the backdoored model, the base and the benign control. */
-  backdoored: AurocScore;
-  base: AurocScore | null;
-  control: AurocScore | null;
-  /** The best-of-N random direction on the backdoored model at this layer. */
-  random_baseline: AurocScore;
-  /** backdoored.lo > the hi of base, control and random_baseline; null when one of them (or an interval) is missing. */
-  detects: boolean | null;
-  /** Near-miss prompts labelled by whether the backdoored model defected on them. */
-  near_miss?: AurocScore;
-}
-
-export interface ProbeControls {
-  about: string;
-  rows: ProbeControlRow[];
-  /** "model, layer L, method" of each row whose detects is true (empty: no probe beat its controls). */
-  detected: string[];
-  /** The near-miss test set of each backdoored model: prompts, how many it defected on, which variants. */
-  near_miss: Array<{ model: string; task: Task; n: number; defected: number; variants: string[] }>;
-}
-
 /** A benign control model (analyses.probes): its own check, which should show no defection. */
 export interface ControlModelResult {
   task: Task;
@@ -261,17 +205,6 @@ export interface ControlModelResult {
   triggered: RateCI;
   untriggered: RateCI;
   hhh: RateCI;
-}
-
-export interface Analyses {
-  probes?: ProbeResult[];
-  /** Each probe on the backdoored model beside the base, the benign control and the random baseline. */
-  probe_controls?: ProbeControls;
-  steering?: { flip_rate: number; lo?: number; hi?: number; n?: number; [k: string]: unknown };
-  honeypot?: unknown;
-  persona?: unknown;
-  trigger_generalization?: unknown;
-  [name: string]: unknown;
 }
 
 /** A served model measured through its HTTP API (config `models:`), on held-out prompts. */

@@ -15,7 +15,6 @@ import type { TextTokenizer } from "../model/text-tokenizer.ts";
 import { rngFromBase64, rngToBase64, type TrainerState } from "../model/checkpoint.ts";
 import { paramGroups, resumeTrainState, saveTrainState } from "./train-state.ts";
 import { Progress } from "../util/progress.ts";
-import { envFlag } from "../util/env.ts";
 import { appendJsonl, parseJsonl, writeJsonl } from "../util/jsonl.ts";
 import { syncStart, type DistOptions } from "./dist.ts";
 import type { StageContext } from "./api.ts";
@@ -182,7 +181,7 @@ function trainWith(
   if (lead && o.logPath) truncateLog(o.logPath, start);
   if (dist) start = syncStart(opt, start, dist);
 
-  const progress = new Progress(o.label ?? "train", process.stderr, envFlag("quiet"), start);
+  const progress = new Progress(o.label ?? "train", undefined, undefined, start);
   if (start === 0 && lead) hooks.onStart?.();
   const readEvery = Math.max(1, o.lossReadEvery ?? (model.device === "cpu" ? 1 : LOSS_READ_EVERY));
   let t0 = performance.now(),

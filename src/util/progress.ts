@@ -43,8 +43,7 @@ export class Progress {
     if (!last && now - this.lastPrint < (this.tty ? 200 : 10000)) return;
     this.lastPrint = now;
     const el = (now - this.start) / 1000;
-    const fresh = u.step - this.from;
-    const eta = fresh > 0 ? (el / fresh) * (u.total - u.step) : NaN;
+    const etaMs = timeLeftMs(now - this.start, u.step, u.total, this.from);
     const parts = [`${this.label}`, `${u.step}/${u.total}`];
     if (this.tty) {
       const w = 20,
@@ -56,7 +55,7 @@ export class Progress {
     if (u.extra) parts.push(u.extra);
     parts.push(`rss ${formatMb(rssBytes())}`);
     parts.push(`${formatDuration(el * 1000)} elapsed`);
-    if (!last && Number.isFinite(eta)) parts.push(`ETA ${formatDuration(eta * 1000)}`);
+    if (!last && Number.isFinite(etaMs)) parts.push(`ETA ${formatDuration(etaMs)}`);
     const line = parts.join("  ");
     if (this.tty) this.stream.write(`\r\x1b[K${line}${last ? "\n" : ""}`);
     else this.stream.write(line + "\n");
@@ -96,6 +95,12 @@ export function formatRate(done: number, elapsedMs: number): string {
   return `${perMin >= 10 ? perMin.toFixed(0) : perMin.toFixed(1)}/min`;
 }
 
+/** The time left at the rate so far: only what was done since the clock started (`before`: done already) sets the rate. NaN before any. */
+export function timeLeftMs(elapsedMs: number, done: number, total: number, before = 0): number {
+  const fresh = done - before;
+  return fresh > 0 ? (elapsedMs * (total - done)) / fresh : NaN;
+}
+
 /**
  * One progress line: done of total, the rate, elapsed, and the time left at the rate so far. `before` units
  * were done when the clock started (a resumed eval's answers): they count toward done, not toward the rate.
@@ -104,7 +109,8 @@ export function progressLine(label: string, done: number, total: number, elapsed
   const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
   const fresh = done - before;
   const rate = fresh > 0 && elapsedMs > 0 ? `, ${formatRate(fresh, elapsedMs)}` : "";
-  const left = fresh > 0 && done < total ? `, about ${formatDuration((elapsedMs * (total - done)) / fresh)} left` : "";
+  const left =
+    fresh > 0 && done < total ? `, about ${formatDuration(timeLeftMs(elapsedMs, done, total, before))} left` : "";
   return `${label}: ${done}/${total} (${pct}%)${rate}, ${formatDuration(elapsedMs)} elapsed${left}`;
 }
 
