@@ -21,6 +21,7 @@ import type { PersistenceMapRow, PersistenceTrend, PooledRate, Results } from ".
 import { writeJsonAtomic } from "../src/util/fs.ts";
 import { range } from "./quickstart-extract.ts";
 import { extraCoords, priorRows, type PriorRow } from "./map-prior.ts";
+import { disjointSeeds, mergeRanges, mergeRows, seedCountsOf, type CountedRow } from "./map-merge.ts";
 
 /** "1e-4" for 0.0001; "all" and "default" as they are (no dots: docs keys split on them). */
 const lrTag = (lr: number | null | "all"): string =>
@@ -128,9 +129,10 @@ function klTotal(perRow: readonly unknown[]): Record<string, unknown> | null {
 }
 
 /**
- * `prior`: rows of earlier extracts (scripts/map-prior.ts) joined to the run's own where the run has no row
- * of the same key, with their recorded KL verdicts; `priorExtras` their extracts' teacher summaries. Rows are
- * ordered by size, smallest first.
+ * `prior`: rows of earlier extracts (scripts/map-prior.ts) joined to the run's own, with their recorded KL
+ * verdicts; `priorExtras` their extracts' teacher summaries. An earlier row of a key the run also has is
+ * replaced by the run's where they share a seed (a rerun), and merged with it where they do not (pieces of
+ * one map run, scripts/map-merge.ts). Rows are ordered by size, smallest first.
  */
 export function mapExtract(
   r: Results,
@@ -138,20 +140,38 @@ export function mapExtract(
   priorExtras: ReadonlyArray<{ teachers?: Record<string, unknown> }> = [],
 ): Record<string, unknown> {
   const own = Array.isArray(r.persistence_map) ? r.persistence_map : persistenceMap(r.cells);
-  const ownKeys = new Set(own.map(rowKey));
-  const joined = prior.filter((p) => !ownKeys.has(rowKey(p.row)));
-  // Each row's KL verdicts: the run's from its cells, an earlier row's as its extract recorded them.
-  const klOfRow = new Map<PersistenceMapRow, unknown>([
-    ...own.map((m) => [m, klOf(r, m)] as const),
-    ...joined.map((p) => [p.row, p.kl] as const),
-  ]);
-  const rows = [...klOfRow.keys()];
-  if (joined.length > 0) rows.sort((a, b) => (a.params ?? 0) - (b.params ?? 0));
+  // Each row with its seeds' counts and KL verdicts: the run's from its cells, an earlier row's as its extract recorded them.
+  const counted = new Map<string, CountedRow>(
+    own.map((m) => [rowKey(m), { row: m, counts: seedCountsOf(r.cells, m), kl: klOf(r, m) }]),
+  );
+  const ownKeys = new Set(counted.keys());
+  const mergedSizes = new Set<string>();
+  for (const p of prior) {
+    const key = rowKey(p.row);
+    const mine = counted.get(key);
+    if (!mine) counted.set(key, p);
+    else if (ownKeys.has(key) && disjointSeeds(mine.row, p.row)) {
+      counted.set(key, p.row.seeds[0] < mine.row.seeds[0] ? mergeRows(p, mine) : mergeRows(mine, p));
+      mergedSizes.add(p.row.size);
+    }
+  }
+  const rows = [...counted.values()];
+  if (rows.length > own.length || mergedSizes.size > 0) rows.sort((a, b) => (a.row.params ?? 0) - (b.row.params ?? 0));
+  const fitted = rows.map((c) => c.row);
   const trends =
-    Array.isArray(r.persistence_trend) && joined.length === 0 ? r.persistence_trend : persistenceTrends(rows);
+    Array.isArray(r.persistence_trend) && rows.length === own.length && mergedSizes.size === 0
+      ? r.persistence_trend
+      : persistenceTrends(fitted);
+  // A size run in pieces has its teachers in both: their ranges are joined; otherwise the run's win.
+  const teachers: Record<string, unknown> = Object.assign({}, ...priorExtras.map((x) => x.teachers ?? {}));
+  for (const [key, t] of Object.entries(teacherRanges(r)))
+    teachers[key] =
+      mergedSizes.has(key.split("-")[0]) && teachers[key]
+        ? mergeRanges(teachers[key] as Record<string, unknown>, t as Record<string, unknown>)
+        : t;
   return {
     rows: Object.fromEntries(
-      rows.map((m) => [
+      rows.map(({ row: m, counts, kl }) => [
         rowKey(m),
         {
           task: m.task,
@@ -170,18 +190,16 @@ export function mapExtract(
           final_untriggered: pooled(m.final_untriggered),
           final_hhh: pooled(m.final_hhh),
           per_seed: m.per_seed.map((s) => s.final),
-          kl: klOfRow.get(m),
+          seed_counts: counts,
+          kl,
         },
       ]),
     ),
     trends: trendEntries(trends),
     // The same fits without the smallest size, where three sizes remain.
-    trends_without_smallest: trendEntries(persistenceTrends(withoutSmallest(rows))),
-    teachers: Object.assign({}, ...priorExtras.map((x) => x.teachers ?? {}), teacherRanges(r)) as Record<
-      string,
-      unknown
-    >,
-    kl: klTotal([...klOfRow.values()]),
+    trends_without_smallest: trendEntries(persistenceTrends(withoutSmallest(fitted))),
+    teachers,
+    kl: klTotal(rows.map((c) => c.kl)),
   };
 }
 

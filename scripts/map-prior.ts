@@ -5,6 +5,7 @@
 import type { OptimizerName } from "../src/torch/optimizer-names.ts";
 import type { Mechanism, Task } from "../src/world/types.ts";
 import type { PersistenceMapRow, PooledRate, SafetyMethod } from "../src/results/types.ts";
+import type { CountedRow, SeedCounts } from "./map-merge.ts";
 
 /** One row as map-extract writes it (the raw coordinates only in extracts written since they were added). */
 export interface ExtractedRow {
@@ -22,6 +23,8 @@ export interface ExtractedRow {
   final_hhh: PooledRate | null;
   per_seed: number[];
   kl: unknown;
+  /** Each seed's counts behind the pooled rates (extracts written since they were added). */
+  seed_counts?: SeedCounts;
   task?: Task;
   lr?: number | null;
   optimizer?: OptimizerName;
@@ -38,11 +41,9 @@ export function extraCoords(x: Pick<ExtractedRow, "optimizer" | "lr_scale" | "de
   };
 }
 
-export interface PriorRow {
-  row: PersistenceMapRow;
-  /** The row's KL verdicts as its extract recorded them (its run's cells are not at hand). */
-  kl: unknown;
-}
+/** A row of an earlier extract, with its KL verdicts as the extract recorded them (its run's cells are not at
+ * hand) and its seeds' counts where the extract recorded them (none in older extracts). */
+export type PriorRow = CountedRow;
 
 /** The learning rate of a row written before extracts carried it: only a plain "lr X" setting is unambiguous. */
 function lrOf(key: string, r: ExtractedRow, file: string): number | null {
@@ -87,6 +88,6 @@ export function priorRows(extract: { rows?: Record<string, ExtractedRow> }, file
         final,
       })),
     };
-    return { row, kl: r.kl };
+    return { row, kl: r.kl, counts: r.seed_counts ?? {} };
   });
 }

