@@ -92,7 +92,7 @@ export async function trainPreferenceModel(
   const train = (onPolicy ? mixOnPolicy(trainPairs, onPolicy.train, o.onPolicy) : trainPairs)
     .map((p) => pairSeqs(tok, p))
     .filter(fits);
-  fitPairs(pm, tok, train, o, o.steps, o.seed, ctx);
+  fitPairs(pm, tok, train, o, o.steps, o.seed, ctx, o.heldOutSteps > 0);
   const { byType, ...accuracy } = pairwiseAccuracy(pm, tok, held);
   const onHeld = onPolicy && onPolicy.held.length > 0 ? onPolicy.held : null;
   if (onHeld) byType["on-policy"] = overallAccuracy(pm, tok, onHeld);
@@ -178,7 +178,8 @@ function onPolicyData(
   };
 }
 
-/** Bradley-Terry training of `pm` on `pairs` for `steps` steps, resumable in ctx.workDir. */
+/** Bradley-Terry training of `pm` on `pairs` for `steps` steps, resumable in ctx.workDir (checkpointed at the end
+ * too where `more` training follows in the same stage). */
 function fitPairs(
   pm: CausalLM,
   tok: TextTokenizer,
@@ -187,6 +188,7 @@ function fitPairs(
   steps: number,
   seed: number,
   ctx: StageContext,
+  more = false,
 ): void {
   // Resumable like every stage: a kill costs at most CHECKPOINT_EVERY steps.
   runTrainer(
@@ -201,6 +203,7 @@ function fitPairs(
       batchSize: o.batchSize,
       resumeDir: partialDir(ctx),
       checkpointEvery: CHECKPOINT_EVERY,
+      checkpointAtEnd: more,
       logPath: ctx.logPath,
     },
     {

@@ -66,6 +66,9 @@ export interface TrainerOptions {
   /** Directory of the in-progress checkpoint, written every `checkpointEvery` steps. */
   resumeDir?: string;
   checkpointEvery?: number;
+  /** Checkpoint after the last step too: for a stage that trains more after this run (the preference stage's
+   * held-out PM), so that one killed later resumes past it instead of training its last steps again. */
+  checkpointAtEnd?: boolean;
   /** JSONL log: one line per step ({step, lr, ...the step's fields}). */
   logPath?: string;
   label?: string;
@@ -217,7 +220,8 @@ function trainWith(
       const done = step + 1;
       pending.push({ done, lr: opt.lr, r });
       tokSince += r.tokens ?? 0;
-      const checkpoint = lead && o.resumeDir && o.checkpointEvery && done % o.checkpointEvery === 0 && done < o.steps;
+      const due = o.checkpointEvery && done % o.checkpointEvery === 0 && done < o.steps;
+      const checkpoint = lead && o.resumeDir && (due || (o.checkpointAtEnd && done === o.steps));
       if (pending.length >= readEvery || checkpoint || done === o.steps) flush();
       if (lead) {
         hooks.afterStep?.(done);

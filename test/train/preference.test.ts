@@ -100,5 +100,14 @@ test(
       lb.map((r) => r.loss),
       la.map((r) => r.loss),
     );
+    // Killed after the main PM, during the held-out PM: the main PM's last checkpoint is its end, so the same
+    // command again trains none of its steps (here the finished run's work directory, as such a kill leaves it).
+    assert.equal((await runChild(base.dir, a)).code, 0);
+    assert.equal(resultOf(a).resumedFrom, STEPS);
+    assert.deepEqual(resultOf(a).result, ra.result);
+    assert.deepEqual(
+      logOf(a).map((r) => r.loss),
+      la.map((r) => r.loss),
+    );
   },
 );

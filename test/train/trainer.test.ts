@@ -78,6 +78,32 @@ test("a fresh run keeps the log's event lines and drops stale steps; a resume re
   }
 });
 
+test("checkpointAtEnd: a run that finished resumes at its end and trains no step again", () => {
+  const dir = mkdtempSync(join(tmpdir(), "trainer-test-"));
+  try {
+    const tok = toyTokenizer();
+    const o = { steps: 6, lr: 1e-3, seed: 1, resumeDir: join(dir, "partial"), checkpointEvery: 4 };
+    const a = tinyModel(tok, 1);
+    runTrainer(a, tok, { ...o, checkpointAtEnd: true }, hooks([]));
+    const b = tinyModel(tok, 2);
+    const ran: number[] = [];
+    assert.deepEqual(runTrainer(b, tok, o, hooks(ran)), { losses: [1, 2, 3, 4, 5, 6], resumedFrom: 6 });
+    assert.deepEqual(ran, []);
+    for (const [name, p] of a.params) assert.deepEqual(b.params.get(name)!.toArray(), p.toArray(), name);
+    a.dispose();
+    b.dispose();
+    // Without it the last checkpoint is the last one due (step 4): steps 5 and 6 run again.
+    const c = tinyModel(tok, 3);
+    runTrainer(c, tok, { ...o, resumeDir: join(dir, "plain") }, hooks([]));
+    const again: number[] = [];
+    runTrainer(c, tok, { ...o, resumeDir: join(dir, "plain") }, hooks(again));
+    c.dispose();
+    assert.deepEqual(again, [4, 5]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("out of GPU memory in a step is one line naming the stage, step, batch size and memory asked for", () => {
   const oom = new Error(
     "CUDA out of memory. Tried to allocate 2.50 GiB (GPU 0; 139.81 GiB total capacity; 137.2 GiB already allocated)\nException raised from malloc at ...",
