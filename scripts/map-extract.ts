@@ -6,8 +6,9 @@
 //   node --import tsx scripts/map-extract.ts RUN_DIR [--out docs/results/persistence-map.json] [--table]
 //     [--with EARLIER_EXTRACT.json]...
 //
-// --with joins the rows of earlier extracts (a map run in pieces: other sizes run elsewhere, into another
-// run directory) to the run's own, which win where both have a row; the trends are fitted over all of them.
+// --with joins the rows of earlier extracts (a map run in pieces: other sizes or other seeds run elsewhere, into
+// another run directory) to the run's own: where both have a row, the run's replaces it if they share a seed and
+// is merged with it if not (scripts/map-merge.ts); the trends are fitted over all of them.
 //
 // --table also prints the map as markdown tables of docs markers, with and without each seed's rate (fill them
 // with `npm run docs:numbers`).
@@ -21,7 +22,7 @@ import type { PersistenceMapRow, PersistenceTrend, PooledRate, Results } from ".
 import { writeJsonAtomic } from "../src/util/fs.ts";
 import { range } from "./quickstart-extract.ts";
 import { extraCoords, priorRows, type PriorRow } from "./map-prior.ts";
-import { disjointSeeds, mergeRanges, mergeRows, seedCountsOf, type CountedRow } from "./map-merge.ts";
+import { joinRows, mergeRanges, seedCountsOf } from "./map-merge.ts";
 
 /** "1e-4" for 0.0001; "all" and "default" as they are (no dots: docs keys split on them). */
 const lrTag = (lr: number | null | "all"): string =>
@@ -141,22 +142,11 @@ export function mapExtract(
 ): Record<string, unknown> {
   const own = Array.isArray(r.persistence_map) ? r.persistence_map : persistenceMap(r.cells);
   // Each row with its seeds' counts and KL verdicts: the run's from its cells, an earlier row's as its extract recorded them.
-  const counted = new Map<string, CountedRow>(
-    own.map((m) => [rowKey(m), { row: m, counts: seedCountsOf(r.cells, m), kl: klOf(r, m) }]),
+  const { rows, mergedSizes } = joinRows(
+    own.map((m) => ({ row: m, counts: seedCountsOf(r.cells, m), kl: klOf(r, m) })),
+    prior,
+    rowKey,
   );
-  const ownKeys = new Set(counted.keys());
-  const mergedSizes = new Set<string>();
-  for (const p of prior) {
-    const key = rowKey(p.row);
-    const mine = counted.get(key);
-    if (!mine) counted.set(key, p);
-    else if (ownKeys.has(key) && disjointSeeds(mine.row, p.row)) {
-      counted.set(key, p.row.seeds[0] < mine.row.seeds[0] ? mergeRows(p, mine) : mergeRows(mine, p));
-      mergedSizes.add(p.row.size);
-    }
-  }
-  const rows = [...counted.values()];
-  if (rows.length > own.length || mergedSizes.size > 0) rows.sort((a, b) => (a.row.params ?? 0) - (b.row.params ?? 0));
   const fitted = rows.map((c) => c.row);
   const trends =
     Array.isArray(r.persistence_trend) && rows.length === own.length && mergedSizes.size === 0

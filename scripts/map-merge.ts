@@ -73,7 +73,7 @@ function mergeKl(a: unknown, b: unknown): unknown {
 }
 
 /** Whether two rows of the same key come from different seeds (pieces to join, not a rerun to replace). */
-export const disjointSeeds = (a: PersistenceMapRow, b: PersistenceMapRow): boolean =>
+const disjointSeeds = (a: PersistenceMapRow, b: PersistenceMapRow): boolean =>
   !a.seeds.some((s) => b.seeds.includes(s));
 
 /** `a` and `b` (the same coordinates, disjoint seeds) as one row over both pieces' seeds, `a`'s first. */
@@ -108,4 +108,31 @@ export function mergeRanges(a: Record<string, unknown>, b: Record<string, unknow
     out[field] = !x || !y ? (x ?? y) : { min: Math.min(x.min, y.min), max: Math.max(x.max, y.max) };
   }
   return out;
+}
+
+/**
+ * The run's own rows joined with earlier extracts' (`prior`): an earlier row of a key the run lacks is added; one
+ * of a key the run has is merged with it where their seeds are disjoint (the seeds in order, the lower first) and
+ * dropped where they share one (the run reran it). Sorted by parameters where anything was joined.
+ */
+export function joinRows(
+  own: readonly CountedRow[],
+  prior: readonly CountedRow[],
+  keyOf: (row: PersistenceMapRow) => string,
+): { rows: CountedRow[]; mergedSizes: Set<string> } {
+  const byKey = new Map(own.map((c) => [keyOf(c.row), c]));
+  const ownKeys = new Set(byKey.keys());
+  const mergedSizes = new Set<string>();
+  for (const p of prior) {
+    const key = keyOf(p.row);
+    const mine = byKey.get(key);
+    if (!mine) byKey.set(key, p);
+    else if (ownKeys.has(key) && disjointSeeds(mine.row, p.row)) {
+      byKey.set(key, p.row.seeds[0] < mine.row.seeds[0] ? mergeRows(p, mine) : mergeRows(mine, p));
+      mergedSizes.add(p.row.size);
+    }
+  }
+  const rows = [...byKey.values()];
+  if (rows.length > own.length || mergedSizes.size > 0) rows.sort((a, b) => (a.row.params ?? 0) - (b.row.params ?? 0));
+  return { rows, mergedSizes };
 }
