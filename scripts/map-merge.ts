@@ -5,9 +5,9 @@
 // where both pieces recorded their counts (extracts keep them as seed_counts). Where an earlier extract
 // predates seed_counts, each piece's pooled count is one cluster: the rate is exact, and the interval's
 // design effect is taken between the pieces rather than between the seeds.
-import { clusteredWilson } from "../src/eval/metrics.ts";
+import { countOf, poolCounts } from "../src/eval/persistence-map.ts";
 import { sortedCurve } from "../src/results/cells.ts";
-import type { Cell, PersistenceMapRow, PooledRate, RateCI } from "../src/results/types.ts";
+import type { Cell, PersistenceMapRow } from "../src/results/types.ts";
 
 /** The rates a map row pools over its seeds. */
 export const POOLED = ["before", "before_untriggered", "final", "final_untriggered", "final_hhh"] as const;
@@ -21,13 +21,6 @@ export interface CountedRow {
   row: PersistenceMapRow;
   counts: SeedCounts;
   kl: unknown;
-}
-
-const countOf = (r: RateCI) => ({ k: Math.round(r.rate * r.n), n: r.n });
-
-export function poolCounts(counts: Counts): PooledRate {
-  const c = clusteredWilson(counts);
-  return { rate: c.rate, lo: c.lo, hi: c.hi, n: c.n, design_effect: c.designEffect };
 }
 
 /** Each seed's counts behind a row the run's own cells pooled (looked up by the cell ids in per_seed). */

@@ -2,17 +2,21 @@
 // coordinate (task, mechanism, safety method, size, learning rate, optimiser, backdoor data density),
 // so a sweep over any of them can be read with intervals that count both the prompts and the
 // seed-to-seed spread.
-import type { Cell, PersistenceMapRow, RateCI } from "../results/types.ts";
+import type { Cell, PersistenceMapRow, PooledRate, RateCI } from "../results/types.ts";
 import { sortedCurve } from "../results/cells.ts";
 import { groupBy } from "../util/group.ts";
 import { clusteredWilson } from "./metrics.ts";
 
-const countsOf = (r: RateCI) => ({ k: Math.round(r.rate * r.n), n: r.n });
+/** A measured rate as its count: k of n. */
+export const countOf = (r: RateCI) => ({ k: Math.round(r.rate * r.n), n: r.n });
 
-function pooled(rates: RateCI[]): PersistenceMapRow["final"] {
-  const c = clusteredWilson(rates.map(countsOf));
+/** Counts of several seeds pooled: the rate over all of them with its cluster-adjusted Wilson interval. */
+export function poolCounts(counts: ReadonlyArray<{ k: number; n: number }>): PooledRate {
+  const c = clusteredWilson(counts);
   return { rate: c.rate, lo: c.lo, hi: c.hi, n: c.n, design_effect: c.designEffect };
 }
+
+const pooled = (rates: RateCI[]): PooledRate => poolCounts(rates.map(countOf));
 
 /** The coordinates a map row pools over seeds within. */
 const keyOf = (c: Cell) =>
