@@ -142,8 +142,9 @@ export function mapExtract(
 ): Record<string, unknown> {
   const own = Array.isArray(r.persistence_map) ? r.persistence_map : persistenceMap(r.cells);
   // Each row with its seeds' counts and KL verdicts: the run's from its cells, an earlier row's as its extract recorded them.
+  const cellsById = new Map(r.cells.map((c) => [c.id, c]));
   const { rows, mergedSizes } = joinRows(
-    own.map((m) => ({ row: m, counts: seedCountsOf(r.cells, m), kl: klOf(r, m) })),
+    own.map((m) => ({ row: m, counts: seedCountsOf(cellsById, m), kl: klOf(r, m) })),
     prior,
     rowKey,
   );

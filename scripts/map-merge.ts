@@ -24,8 +24,7 @@ export interface CountedRow {
 }
 
 /** Each seed's counts behind a row the run's own cells pooled (looked up by the cell ids in per_seed). */
-export function seedCountsOf(cells: readonly Cell[], row: PersistenceMapRow): SeedCounts {
-  const byId = new Map(cells.map((c) => [c.id, c]));
+export function seedCountsOf(byId: ReadonlyMap<string, Cell>, row: PersistenceMapRow): SeedCounts {
   const curves = row.per_seed.map((s) => byId.get(s.cell)).map((c) => (c ? sortedCurve(c) : []));
   if (curves.some((c) => c.length === 0)) return {};
   const first = curves.map((c) => c[0]);

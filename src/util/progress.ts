@@ -109,8 +109,8 @@ export function progressLine(label: string, done: number, total: number, elapsed
   const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
   const fresh = done - before;
   const rate = fresh > 0 && elapsedMs > 0 ? `, ${formatRate(fresh, elapsedMs)}` : "";
-  const left =
-    fresh > 0 && done < total ? `, about ${formatDuration(timeLeftMs(elapsedMs, done, total, before))} left` : "";
+  const leftMs = done < total ? timeLeftMs(elapsedMs, done, total, before) : NaN;
+  const left = Number.isFinite(leftMs) ? `, about ${formatDuration(leftMs)} left` : "";
   return `${label}: ${done}/${total} (${pct}%)${rate}, ${formatDuration(elapsedMs)} elapsed${left}`;
 }
 

@@ -91,15 +91,20 @@ test("teachers are summarised per size, and per density where densities were swe
   assert.deepEqual(Object.keys(teachersOf([dc(undefined, 1, 70)])), ["xs"]);
 });
 
-test("a map run in pieces, joined with --with, fits the same trends as one run", () => {
+/** Three sizes x seeds 1-3, the final trigger count of size i and seed s being 40 + 15 i + perSeed s. */
+function threeSizes(perSeed: number): Cell[] {
   const sizes: Array<[string, number]> = [
     ["xxs", 9e4],
     ["xs", 2e5],
     ["s", 9e5],
   ];
-  const cells = sizes.flatMap(([size, params], i) =>
-    [1, 2, 3].map((seed) => cell(size, params, seed, 40 + 15 * i + seed)),
+  return sizes.flatMap(([size, params], i) =>
+    [1, 2, 3].map((seed) => cell(size, params, seed, 40 + 15 * i + perSeed * seed)),
   );
+}
+
+test("a map run in pieces, joined with --with, fits the same trends as one run", () => {
+  const cells = threeSizes(1);
   const whole = mapExtract(results(cells));
   // The two smaller sizes went through an extract file (JSON), the largest is the run at hand.
   const earlier = JSON.parse(JSON.stringify(mapExtract(results(cells.filter((c) => c.size !== "s")))));
@@ -150,14 +155,7 @@ test("the KL summary adds the rows' own verdicts, an earlier row the run replace
 });
 
 test("a map run in pieces by seed, joined with --with, pools the same rates and fits the same trends as one run", () => {
-  const sizes: Array<[string, number]> = [
-    ["xxs", 9e4],
-    ["xs", 2e5],
-    ["s", 9e5],
-  ];
-  const cells = sizes.flatMap(([size, params], i) =>
-    [1, 2, 3].map((seed) => cell(size, params, seed, 40 + 15 * i + 7 * seed)),
-  );
+  const cells = threeSizes(7);
   type Row = { seeds: number[]; per_seed: number[]; final: object; final_untriggered: object; seed_counts: object };
   const whole = mapExtract(results(cells)) as { rows: Record<string, Row>; trends: object };
   // Seeds 1-2 went through an extract file (JSON); seed 3 is the run at hand.
